@@ -1,0 +1,186 @@
+"""The ``clusterplan`` command line: a thin layer over the library.
+
+Every error clusterplan raises on purpose becomes one line on stderr and a
+non-zero exit (2 for bad input, 1 otherwise); an interrupt exits 130 and, as
+every write is one transaction, leaves the warehouse as it was.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import __version__
+from .._exceptions import ClusterplanError, InputError, TaxonomyError
+
+__all__ = ["main", "cli"]
+
+
+class _Progress:
+    """Progress lines on stderr with elapsed seconds."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.start = time.perf_counter()
+        self.quiet = quiet
+
+    def __call__(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(f"[{time.perf_counter() - self.start:5.1f}s] {message}", err=True)
+
+
+def _open_warehouse(path: str | None, progress: Callable[[str], None], read_only: bool = False) -> Any:
+    from ..warehouse import Warehouse
+
+    return Warehouse(path, progress=progress, read_only=read_only)
+
+
+_warehouse_option = click.option(
+    "--warehouse",
+    "warehouse_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="DuckDB warehouse file (default: $CLUSTERPLAN_WAREHOUSE or ~/.local/share/clusterplan/warehouse.duckdb).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="clusterplan")
+def cli() -> None:
+    """Find the industry clusters where a region has comparative advantage, from public data."""
+
+
+def _format_table(frame: Any) -> str:
+    headers = ["cluster", "employment", "share", "LQ", "LQ rank", "growth/yr", "GB growth/yr"]
+    rows = []
+    for r in frame.itertuples():
+        def fmt(v: float, spec: str) -> str:
+            return "–" if v != v else format(v, spec)
+
+        rows.append(
+            [
+                str(r.cluster)[:48],
+                fmt(r.employment, ",.0f"),
+                fmt(r.employment_share * 100, ".1f") + "%",
+                fmt(r.lq, ".2f"),
+                f"{fmt(r.lq_rank, '.0f')}/{fmt(r.n_regions, '.0f')}",
+                fmt(r.growth_cagr * 100, "+.2f") + "%",
+                fmt(r.benchmark_growth_cagr * 100, "+.2f") + "%",
+            ]
+        )
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths, strict=True)))]
+    for row in rows:
+        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.option("--region", default="TLG3", show_default=True, help="ITL2 area: ITL 2021 code (TLG3), NUTS 2016 code (UKG3) or name.")
+@click.option("--benchmark", default="GB", show_default=True, help="Benchmark: GB (all ITL2 areas).")
+@click.option("--taxonomy", default="wmca_plan_for_growth", show_default=True, help="Cluster definitions: a built-in name or a YAML/CSV file.")
+@click.option("--year", type=int, default=None, help="Year of the profile (default: latest in the data).")
+@click.option("--base-year", type=int, default=None, help="Start year for growth (default: earliest in the data).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="clusterplan-output", show_default=True)
+@click.option("--quiet", is_flag=True, help="No progress lines.")
+@_warehouse_option
+def run(region: str, benchmark: str, taxonomy: str, year: int | None, base_year: int | None, out_dir: str, quiet: bool, warehouse_path: str | None) -> None:
+    """Profile a region's clusters and write clusters.csv, report.html and run.json."""
+    from .._exceptions import ParameterError
+    from ..analysis import profile_region
+    from ._run import write_run_outputs
+
+    progress = _Progress(quiet)
+    if benchmark.upper() not in ("GB", "K03000001"):
+        raise ParameterError(f"unknown benchmark {benchmark!r}; valid choices: GB")
+    progress("opening the warehouse")
+    with _open_warehouse(warehouse_path, progress) as warehouse:
+        profile = profile_region(warehouse, region=region, taxonomy=taxonomy, year=year, base_year=base_year, progress=progress)
+    progress("writing outputs")
+    paths = write_run_outputs(profile, Path(out_dir))
+    t = profile.totals
+    click.echo(f"{profile.region_name} ({profile.region_code}) against Great Britain, {t['year']} (growth from {t['base_year']}), taxonomy {profile.taxonomy.name}")
+    click.echo(_format_table(profile.clusters))
+    click.echo(
+        f"clusters hold {t['clusters_employment_without_double_counting']:,.0f} of {t['region_total_employment']:,.0f} jobs "
+        f"({t['clusters_share_of_region']:.1%}) in the region"
+    )
+    for name, path in paths.items():
+        click.echo(f"{name:>9}: {path}")
+
+
+@cli.group()
+def data() -> None:
+    """List, show, import and fetch datasets in the warehouse."""
+
+
+@data.command("list")
+@_warehouse_option
+def data_list(warehouse_path: str | None) -> None:
+    """Every dataset: name, kind, origin, vintage, rows and licence."""
+    with _open_warehouse(warehouse_path, _Progress()) as warehouse:
+        frame = warehouse.list_datasets()
+    with_width = frame[["dataset", "kind", "origin", "rows", "vintage", "licence"]]
+    click.echo(with_width.to_string(index=False, max_colwidth=60))
+
+
+@data.command("show")
+@click.argument("dataset")
+@click.option("-n", "rows", type=int, default=10, show_default=True)
+@_warehouse_option
+def data_show(dataset: str, rows: int, warehouse_path: str | None) -> None:
+    """Provenance and the first rows of DATASET."""
+    with _open_warehouse(warehouse_path, _Progress()) as warehouse:
+        info = warehouse.dataset_info(dataset)
+        head = warehouse.head(dataset, rows)
+    for key in ("dataset", "title", "kind", "origin", "source", "publisher", "vintage", "licence", "rows", "sha256"):
+        click.echo(f"{key:>10}: {info[key]}")
+    click.echo(head.to_string(index=False, max_colwidth=50))
+
+
+@data.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", required=True, type=click.Choice(["nomis", "cbp", "long"]), help="File format.")
+@click.option("--dataset", default=None, help="Name for the new dataset (default: user_<file name>).")
+@click.option("--measure", default="employment", show_default=True, help="What a NOMIS file counts (employment, enterprises, local_units).")
+@click.option("--replace", is_flag=True, help="Replace an imported dataset of the same name.")
+@click.option("--allow-unknown-codes", is_flag=True, help="Load area/industry codes the warehouse does not know (they are counted).")
+@_warehouse_option
+def data_import(file: str, fmt: str, dataset: str | None, measure: str, replace: bool, allow_unknown_codes: bool, warehouse_path: str | None) -> None:
+    """Validate FILE and load it as a new dataset, all or nothing."""
+    from ..sources.formats import read_user_file
+
+    progress = _Progress()
+    progress(f"reading {file} as {fmt}")
+    facts, provenance = read_user_file(file, fmt, dataset=dataset, measure=measure)
+    with _open_warehouse(warehouse_path, progress) as warehouse:
+        report = warehouse.import_facts(facts, provenance, file=file, replace=replace, allow_unknown_codes=allow_unknown_codes)
+    click.echo(report.summary())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning clusterplan errors into one line and an exit code."""
+    try:
+        cli.main(args=argv, prog_name="clusterplan", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("interrupted; the warehouse is unchanged", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("interrupted; the warehouse is unchanged", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (InputError, TaxonomyError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except ClusterplanError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        sys.exit(1)

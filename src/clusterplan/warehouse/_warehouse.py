@@ -1,0 +1,419 @@
+"""The embedded DuckDB warehouse, queried through Ibis.
+
+Layout (DuckDB tables):
+
+``facts``       canonical long facts (:data:`clusterplan._schema.FACT_SCHEMA`)
+``areas``       area dimension (code, name, level, parent, geography, alt_code)
+``industries``  industry dimension (code, classification, name, level, parent)
+``datasets``    provenance: one row per dataset, embedded or imported
+``meta``        key/value: data version of the embedded data
+other tables    one per tidy ``table`` dataset (e.g. input-output matrices)
+
+Every write runs inside one DuckDB transaction, so an error or an interrupt
+leaves the warehouse exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import ibis
+import pandas as pd
+import pyarrow as pa
+
+from .. import __version__
+from .._data import data_dir, embedded_datasets, manifest
+from .._exceptions import DataValidationError, UnknownCodeError, WarehouseError
+from .._schema import AREA_COLUMNS, FACT_COLUMNS, INDUSTRY_COLUMNS, Provenance, to_fact_table
+
+__all__ = ["Warehouse", "default_warehouse_path", "ImportReport"]
+
+Progress = Callable[[str], None]
+
+_DATASET_COLUMNS = {
+    "dataset": "VARCHAR",
+    "kind": "VARCHAR",
+    "origin": "VARCHAR",
+    "title": "VARCHAR",
+    "source": "VARCHAR",
+    "publisher": "VARCHAR",
+    "vintage": "VARCHAR",
+    "licence": "VARCHAR",
+    "rows": "BIGINT",
+    "sha256": "VARCHAR",
+    "file": "VARCHAR",
+    "raw_files": "VARCHAR",
+    "transforms": "VARCHAR",
+    "description": "VARCHAR",
+    "loaded_at": "VARCHAR",
+}
+
+
+def default_warehouse_path() -> Path:
+    """``$CLUSTERPLAN_WAREHOUSE``, else ``$XDG_DATA_HOME/clusterplan/warehouse.duckdb``
+    (``~/.local/share/clusterplan/warehouse.duckdb``)."""
+    explicit = os.environ.get("CLUSTERPLAN_WAREHOUSE")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "clusterplan" / "warehouse.duckdb"
+
+
+@dataclass
+class ImportReport:
+    """What an import loaded, and what it could not match or had to flag."""
+
+    dataset: str
+    file: str
+    rows: int
+    years: tuple[int, int]
+    areas: int
+    industries: int
+    suppressed_zeros: int
+    missing_values: int
+    unknown_area_codes: list[str]
+    unknown_industry_codes: list[str]
+
+    def summary(self) -> str:
+        parts = [
+            f"imported {self.rows:,} rows into dataset {self.dataset!r} from {self.file}",
+            f"years {self.years[0]}-{self.years[1]}, {self.areas} areas, {self.industries} industries",
+            f"{self.suppressed_zeros:,} zeros flagged as possibly suppressed, {self.missing_values:,} missing values",
+        ]
+        if self.unknown_area_codes or self.unknown_industry_codes:
+            parts.append(
+                f"{len(self.unknown_area_codes)} unknown area codes and {len(self.unknown_industry_codes)} "
+                "unknown industry codes loaded as given"
+            )
+        return "; ".join(parts)
+
+
+def _sql_list(paths: list[Path]) -> str:
+    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+
+
+class Warehouse:
+    """An embedded DuckDB warehouse of canonical facts, dimensions and provenance.
+
+    Parameters
+    ----------
+    path
+        DuckDB file; defaults to :func:`default_warehouse_path`. ``":memory:"``
+        gives a throwaway in-memory warehouse.
+    read_only
+        Open without writing (e.g. for a web server); the embedded data must
+        already be loaded.
+    progress
+        Callback receiving progress messages.
+
+    Examples
+    --------
+    >>> wh = Warehouse(":memory:")
+    >>> "bres_itl2_sic5" in set(wh.list_datasets()["dataset"])
+    True
+    >>> wh.close()
+    """
+
+    def __init__(
+        self, path: str | Path | None = None, *, read_only: bool = False, progress: Progress | None = None
+    ) -> None:
+        self.path = Path(path) if path is not None and str(path) != ":memory:" else path or default_warehouse_path()
+        self.read_only = read_only
+        self._progress = progress or (lambda _message: None)
+        database = str(self.path)
+        if database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            if read_only and not Path(database).exists():
+                raise WarehouseError(
+                    f"warehouse {database} does not exist", hint="run `clusterplan data list` once to create it"
+                )
+        try:
+            self.raw = duckdb.connect(database, read_only=read_only)
+        except duckdb.Error as exc:
+            raise WarehouseError(
+                f"cannot open warehouse {database}: {exc}".splitlines()[0],
+                hint="is another clusterplan process writing to it? set CLUSTERPLAN_WAREHOUSE to use another file",
+            ) from None
+        self.con = ibis.duckdb.from_connection(self.raw)
+        if not read_only:
+            self.ensure_embedded()
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+    def close(self) -> None:
+        self.raw.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _meta(self, key: str) -> str | None:
+        exists = self.raw.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+        ).fetchone()
+        if not exists or not exists[0]:
+            return None
+        row = self.raw.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def ensure_embedded(self, *, force: bool = False) -> bool:
+        """Load the embedded package data if this warehouse does not hold this version of it.
+
+        Datasets a user imported are kept. Returns True when data was (re)loaded.
+        """
+        version = manifest()["data_version"]
+        if not force and self._meta("data_version") == version:
+            return False
+        self._progress(f"loading embedded data {version} into {self.path} ...")
+        self._transaction(lambda: self._load_embedded(version))
+        return True
+
+    def _transaction(self, work: Callable[[], Any]) -> Any:
+        self.raw.execute("BEGIN TRANSACTION")
+        try:
+            result = work()
+        except BaseException:
+            # BaseException: a Ctrl-C during an import must also leave the warehouse as it was.
+            self.raw.execute("ROLLBACK")
+            raise
+        self.raw.execute("COMMIT")
+        return result
+
+    def _create_schema(self) -> None:
+        self.raw.execute(
+            "CREATE TABLE IF NOT EXISTS facts (dataset VARCHAR, area_code VARCHAR, industry_code VARCHAR, "
+            "classification VARCHAR, year INTEGER, measure VARCHAR, breakdown VARCHAR, value DOUBLE, unit VARCHAR, "
+            "flag VARCHAR)"
+        )
+        self.raw.execute(
+            "CREATE TABLE IF NOT EXISTS areas (area_code VARCHAR, area_name VARCHAR, area_level VARCHAR, "
+            "parent_code VARCHAR, geography VARCHAR, alt_code VARCHAR, dataset VARCHAR)"
+        )
+        self.raw.execute(
+            "CREATE TABLE IF NOT EXISTS industries (industry_code VARCHAR, classification VARCHAR, "
+            "industry_name VARCHAR, industry_level VARCHAR, parent_code VARCHAR, dataset VARCHAR)"
+        )
+        columns = ", ".join(f"{k} {v}" for k, v in _DATASET_COLUMNS.items())
+        self.raw.execute(f"CREATE TABLE IF NOT EXISTS datasets ({columns})")
+        self.raw.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+
+    def _load_embedded(self, version: str) -> None:
+        self._create_schema()
+        folder = data_dir()
+        embedded = [d["dataset"] for d in self.raw.execute("SELECT dataset FROM datasets WHERE origin = 'embedded'").df().to_dict("records")]
+        for name in embedded:
+            for table in ("facts", "areas", "industries", "datasets"):
+                self.raw.execute(f"DELETE FROM {table} WHERE dataset = ?", [name])
+        entries = embedded_datasets()
+        facts = [folder / d["file"] for d in entries if d["kind"] == "facts"]
+        if facts:
+            self._progress(f"  facts from {len(facts)} datasets")
+            cols = ", ".join(FACT_COLUMNS)
+            self.raw.execute(f"INSERT INTO facts SELECT {cols} FROM read_parquet({_sql_list(facts)})")
+        for kind, columns in (("areas", AREA_COLUMNS), ("industries", INDUSTRY_COLUMNS)):
+            for entry in entries:
+                if entry["kind"] == kind:
+                    path = folder / entry["file"]
+                    cols = ", ".join(columns)
+                    self.raw.execute(
+                        f"INSERT INTO {kind} SELECT {cols}, ? FROM read_parquet('{path}')", [entry["name"]]
+                    )
+        for entry in entries:
+            if entry["kind"] == "table":
+                path = folder / entry["file"]
+                self.raw.execute(f'CREATE OR REPLACE TABLE "{entry["name"]}" AS SELECT * FROM read_parquet(\'{path}\')')
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        for entry in entries:
+            self._insert_dataset_row(
+                {
+                    "dataset": entry["name"],
+                    "kind": entry["kind"],
+                    "origin": "embedded",
+                    "title": entry["title"],
+                    "source": entry["source"],
+                    "publisher": entry["publisher"],
+                    "vintage": entry["vintage"],
+                    "licence": entry["licence"],
+                    "rows": entry["rows"],
+                    "sha256": entry["sha256"],
+                    "file": entry["file"],
+                    "raw_files": json.dumps(entry.get("raw_files", [])),
+                    "transforms": json.dumps(entry.get("transforms", [])),
+                    "description": entry.get("description", ""),
+                    "loaded_at": now,
+                }
+            )
+        self.raw.execute("INSERT OR REPLACE INTO meta VALUES ('data_version', ?)", [version])
+        self.raw.execute("INSERT OR REPLACE INTO meta VALUES ('package_version', ?)", [__version__])
+
+    def _insert_dataset_row(self, row: dict[str, Any]) -> None:
+        names = list(_DATASET_COLUMNS)
+        placeholders = ", ".join("?" for _ in names)
+        self.raw.execute(f"INSERT INTO datasets ({', '.join(names)}) VALUES ({placeholders})", [row.get(n) for n in names])
+
+    # -- reading -------------------------------------------------------------------------------------------
+    def table(self, name: str) -> ibis.Table:
+        """An Ibis table expression over a warehouse table."""
+        try:
+            return self.con.table(name)
+        except Exception:
+            raise UnknownCodeError("warehouse table", name, sorted(self.con.list_tables())) from None
+
+    @property
+    def facts(self) -> ibis.Table:
+        return self.table("facts")
+
+    def list_datasets(self) -> pd.DataFrame:
+        """One row per dataset: name, kind, origin, vintage, rows, licence, title."""
+        return self.raw.execute(
+            "SELECT dataset, kind, origin, vintage, rows, licence, title FROM datasets ORDER BY origin, dataset"
+        ).df()
+
+    def dataset_info(self, name: str) -> dict[str, Any]:
+        frame = self.raw.execute("SELECT * FROM datasets WHERE dataset = ?", [name]).df()
+        if frame.empty:
+            known = self.raw.execute("SELECT dataset FROM datasets ORDER BY dataset").df()["dataset"].tolist()
+            raise UnknownCodeError("dataset", name, known)
+        info: dict[str, Any] = frame.iloc[0].to_dict()
+        for key in ("raw_files", "transforms"):
+            info[key] = json.loads(info[key] or "[]")
+        return info
+
+    def head(self, name: str, n: int = 10) -> pd.DataFrame:
+        """The first *n* rows of a dataset (facts rows, or the dataset's own table)."""
+        info = self.dataset_info(name)
+        if info["kind"] == "facts":
+            return self.raw.execute("SELECT * FROM facts WHERE dataset = ? LIMIT ?", [name, n]).df()
+        if info["kind"] in ("areas", "industries"):
+            return self.raw.execute(f"SELECT * FROM {info['kind']} WHERE dataset = ? LIMIT ?", [name, n]).df()
+        if info["kind"] == "table":
+            return self.raw.execute(f'SELECT * FROM "{name}" LIMIT ?', [n]).df()
+        return pd.DataFrame({"file": [info["file"]], "note": [f"{info['kind']} file, not loaded as a table"]})
+
+    def known_codes(self, kind: str, classification: str | None = None) -> set[str]:
+        if kind == "area":
+            return set(self.raw.execute("SELECT DISTINCT area_code FROM areas").df()["area_code"])
+        query = "SELECT DISTINCT industry_code FROM industries"
+        params: list[Any] = []
+        if classification:
+            query += " WHERE classification = ?"
+            params.append(classification)
+        return set(self.raw.execute(query, params).df()["industry_code"])
+
+    # -- writing -------------------------------------------------------------------------------------------
+    def import_facts(
+        self,
+        facts: pd.DataFrame,
+        provenance: Provenance,
+        *,
+        file: str,
+        replace: bool = False,
+        allow_unknown_codes: bool = False,
+    ) -> ImportReport:
+        """Load parsed, validated facts as a new dataset, atomically.
+
+        Unknown area or industry codes are an error naming the first row and
+        the count (``allow_unknown_codes`` loads them and reports the count).
+        An existing dataset of the same name is an error unless *replace*.
+        """
+        if self.read_only:
+            raise WarehouseError("warehouse opened read-only")
+        name = provenance.dataset
+        table = to_fact_table(facts.assign(dataset=name))
+        rows = pd.Series(facts["_row"].to_numpy() if "_row" in facts.columns else range(1, len(facts) + 1))
+
+        def work() -> ImportReport:
+            existing = self.raw.execute("SELECT origin FROM datasets WHERE dataset = ?", [name]).fetchone()
+            if existing is not None:
+                if existing[0] == "embedded":
+                    raise DataValidationError(
+                        f"dataset name {name!r} belongs to the embedded data", file=file, hint="choose another --dataset"
+                    )
+                if not replace:
+                    raise DataValidationError(
+                        f"dataset {name!r} already exists", file=file, hint="use --replace or another --dataset name"
+                    )
+                for target in ("facts", "datasets"):
+                    self.raw.execute(f"DELETE FROM {target} WHERE dataset = ?", [name])
+            self.raw.register("_incoming", pa.Table.from_batches(table.to_batches(), table.schema))
+            try:
+                unknown_areas = self._unknown(
+                    "SELECT DISTINCT i.area_code FROM _incoming i ANTI JOIN areas a ON i.area_code = a.area_code"
+                )
+                unknown_industries = self._unknown(
+                    "SELECT DISTINCT i.industry_code FROM _incoming i ANTI JOIN industries d "
+                    "ON i.industry_code = d.industry_code AND i.classification = d.classification"
+                )
+                for kind, column, unknown in (
+                    ("area", "area_code", unknown_areas),
+                    ("industry", "industry_code", unknown_industries),
+                ):
+                    if unknown and not allow_unknown_codes:
+                        first = facts[column].isin(unknown).to_numpy().nonzero()[0][0]
+                        raise DataValidationError(
+                            f"unknown {kind} code ({len(unknown)} distinct unknown {kind} codes in the file)",
+                            file=file,
+                            row=int(rows.iloc[first]),
+                            column=column,
+                            code=str(facts[column].iloc[first]),
+                            hint="check the codes and --format, or pass --allow-unknown-codes to load them as given",
+                        )
+                self.raw.execute(f"INSERT INTO facts SELECT {', '.join(FACT_COLUMNS)} FROM _incoming")
+            finally:
+                self.raw.unregister("_incoming")
+            years = (int(table["year"].to_numpy().min()), int(table["year"].to_numpy().max()))
+            flags = facts["flag"]
+            report = ImportReport(
+                dataset=name,
+                file=file,
+                rows=table.num_rows,
+                years=years,
+                areas=int(facts["area_code"].nunique()),
+                industries=int(facts["industry_code"].nunique()),
+                suppressed_zeros=int((flags == "zero_may_be_suppressed").sum()),
+                missing_values=int((flags == "missing").sum()),
+                unknown_area_codes=unknown_areas,
+                unknown_industry_codes=unknown_industries,
+            )
+            self._insert_dataset_row(
+                {
+                    "dataset": name,
+                    "kind": "facts",
+                    "origin": "imported",
+                    "title": provenance.title,
+                    "source": provenance.source,
+                    "publisher": provenance.publisher,
+                    "vintage": provenance.vintage,
+                    "licence": provenance.licence,
+                    "rows": table.num_rows,
+                    "sha256": provenance.files[0] if provenance.files else "",
+                    "file": file,
+                    "raw_files": json.dumps(provenance.files),
+                    "transforms": json.dumps(provenance.transforms),
+                    "description": provenance.notes + " " + report.summary(),
+                    "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                }
+            )
+            return report
+
+        result: ImportReport = self._transaction(work)
+        return result
+
+    def _unknown(self, query: str) -> list[str]:
+        return sorted(str(v) for v in self.raw.execute(query).df().iloc[:, 0].tolist())
+
+    def fingerprint(self) -> dict[str, int]:
+        """Row counts of every warehouse table: a cheap way to check that nothing changed."""
+        names = self.raw.execute("SELECT table_name FROM information_schema.tables ORDER BY table_name").df()
+        return {
+            name: int(self.raw.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])  # type: ignore[index]
+            for name in names["table_name"]
+        }
