@@ -12,9 +12,9 @@ import importlib
 import json
 from pathlib import Path
 
-from ._common import BuiltDataset, DATA_VERSION
+from ._common import DATA_VERSION, BuiltDataset
 
-__all__ = ["BUILDERS", "build_all", "BuiltDataset", "DATA_VERSION"]
+__all__ = ["BUILDERS", "DATA_VERSION", "BuiltDataset", "build_all"]
 
 #: Builder modules, in dependency order (geography first: the crosswalk is used by later builders).
 BUILDERS = [

@@ -7,11 +7,17 @@ backend), and only the small area x cluster x year panel comes back to pandas.
 from __future__ import annotations
 
 import ibis
+import pandas as pd
 import ibis.expr.types as ir
 
 from .._schema import FLAG_MISSING, FLAG_ZERO_MAY_BE_SUPPRESSED
 
-__all__ = ["industry_facts", "area_totals", "cluster_employment"]
+__all__ = ["area_totals", "cluster_employment", "industry_facts"]
+
+
+def _count_flag(rows: ir.Table, flag: str) -> ir.IntegerScalar:
+    # flag is NULL on ordinary cells; NULL == x is NULL, so fill before counting.
+    return (rows.flag == flag).fill_null(False).cast("int64").sum()
 
 
 def industry_facts(facts: ir.Table, *, dataset: str, measure: str = "employment") -> ir.Table:
@@ -23,7 +29,7 @@ def area_totals(rows: ir.Table) -> ir.Table:
     """Total over all industries per area and year (``total``); NULL cells are ignored and counted."""
     return rows.group_by(["area_code", "year"]).aggregate(
         total=rows.value.sum(),
-        total_missing_cells=(rows.flag == FLAG_MISSING).cast("int64").sum(),
+        total_missing_cells=_count_flag(rows, FLAG_MISSING),
     )
 
 
@@ -49,11 +55,11 @@ def cluster_employment(rows: ir.Table, mapping: ir.Table) -> ir.Table:
     return joined.group_by(["area_code", "year", "cluster_id"]).aggregate(
         value=joined.value.sum(),
         cells=joined.count(),
-        suppressed_cells=(joined.flag == FLAG_ZERO_MAY_BE_SUPPRESSED).cast("int64").sum(),
-        missing_cells=(joined.flag == FLAG_MISSING).cast("int64").sum(),
+        suppressed_cells=_count_flag(joined, FLAG_ZERO_MAY_BE_SUPPRESSED),
+        missing_cells=_count_flag(joined, FLAG_MISSING),
     )
 
 
-def memtable(frame) -> ir.Table:  # type: ignore[no-untyped-def]
+def memtable(frame: pd.DataFrame) -> ir.Table:
     """A small pandas frame (e.g. a taxonomy mapping) as an Ibis table."""
     return ibis.memtable(frame)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["compound_annual_growth_rate", "absolute_change"]
+__all__ = ["absolute_change", "compound_annual_growth_rate"]
 
 
 def compound_annual_growth_rate(start: npt.ArrayLike, end: npt.ArrayLike, years: npt.ArrayLike) -> np.ndarray:

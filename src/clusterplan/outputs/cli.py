@@ -18,7 +18,7 @@ import click
 from .. import __version__
 from .._exceptions import ClusterplanError, InputError, TaxonomyError
 
-__all__ = ["main", "cli"]
+__all__ = ["cli", "main"]
 
 
 class _Progress:
@@ -58,6 +58,7 @@ def _format_table(frame: Any) -> str:
     headers = ["cluster", "employment", "share", "LQ", "LQ rank", "growth/yr", "GB growth/yr"]
     rows = []
     for r in frame.itertuples():
+
         def fmt(v: float, spec: str) -> str:
             return "–" if v != v else format(v, spec)
 
@@ -73,22 +74,45 @@ def _format_table(frame: Any) -> str:
             ]
         )
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths, strict=True)))]
+    lines = [
+        "  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths, strict=True)))
+    ]
     for row in rows:
-        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+        lines.append(
+            "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+        )
     return "\n".join(lines)
 
 
 @cli.command()
-@click.option("--region", default="TLG3", show_default=True, help="ITL2 area: ITL 2021 code (TLG3), NUTS 2016 code (UKG3) or name.")
+@click.option(
+    "--region",
+    default="TLG3",
+    show_default=True,
+    help="ITL2 area: ITL 2021 code (TLG3), NUTS 2016 code (UKG3) or name.",
+)
 @click.option("--benchmark", default="GB", show_default=True, help="Benchmark: GB (all ITL2 areas).")
-@click.option("--taxonomy", default="wmca_plan_for_growth", show_default=True, help="Cluster definitions: a built-in name or a YAML/CSV file.")
+@click.option(
+    "--taxonomy",
+    default="wmca_plan_for_growth",
+    show_default=True,
+    help="Cluster definitions: a built-in name or a YAML/CSV file.",
+)
 @click.option("--year", type=int, default=None, help="Year of the profile (default: latest in the data).")
 @click.option("--base-year", type=int, default=None, help="Start year for growth (default: earliest in the data).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="clusterplan-output", show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 @_warehouse_option
-def run(region: str, benchmark: str, taxonomy: str, year: int | None, base_year: int | None, out_dir: str, quiet: bool, warehouse_path: str | None) -> None:
+def run(
+    region: str,
+    benchmark: str,
+    taxonomy: str,
+    year: int | None,
+    base_year: int | None,
+    out_dir: str,
+    quiet: bool,
+    warehouse_path: str | None,
+) -> None:
     """Profile a region's clusters and write clusters.csv, report.html and run.json."""
     from .._exceptions import ParameterError
     from ..analysis import profile_region
@@ -99,14 +123,20 @@ def run(region: str, benchmark: str, taxonomy: str, year: int | None, base_year:
         raise ParameterError(f"unknown benchmark {benchmark!r}; valid choices: GB")
     progress("opening the warehouse")
     with _open_warehouse(warehouse_path, progress) as warehouse:
-        profile = profile_region(warehouse, region=region, taxonomy=taxonomy, year=year, base_year=base_year, progress=progress)
+        profile = profile_region(
+            warehouse, region=region, taxonomy=taxonomy, year=year, base_year=base_year, progress=progress
+        )
     progress("writing outputs")
     paths = write_run_outputs(profile, Path(out_dir))
     t = profile.totals
-    click.echo(f"{profile.region_name} ({profile.region_code}) against Great Britain, {t['year']} (growth from {t['base_year']}), taxonomy {profile.taxonomy.name}")
+    click.echo(
+        f"{profile.region_name} ({profile.region_code}) against Great Britain, {t['year']} "
+        f"(growth from {t['base_year']}), taxonomy {profile.taxonomy.name}"
+    )
     click.echo(_format_table(profile.clusters))
     click.echo(
-        f"clusters hold {t['clusters_employment_without_double_counting']:,.0f} of {t['region_total_employment']:,.0f} jobs "
+        f"clusters hold {t['clusters_employment_without_double_counting']:,.0f} "
+        f"of {t['region_total_employment']:,.0f} jobs "
         f"({t['clusters_share_of_region']:.1%}) in the region"
     )
     for name, path in paths.items():
@@ -146,11 +176,28 @@ def data_show(dataset: str, rows: int, warehouse_path: str | None) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", required=True, type=click.Choice(["nomis", "cbp", "long"]), help="File format.")
 @click.option("--dataset", default=None, help="Name for the new dataset (default: user_<file name>).")
-@click.option("--measure", default="employment", show_default=True, help="What a NOMIS file counts (employment, enterprises, local_units).")
+@click.option(
+    "--measure",
+    default="employment",
+    show_default=True,
+    help="What a NOMIS file counts (employment, enterprises, local_units).",
+)
 @click.option("--replace", is_flag=True, help="Replace an imported dataset of the same name.")
-@click.option("--allow-unknown-codes", is_flag=True, help="Load area/industry codes the warehouse does not know (they are counted).")
+@click.option(
+    "--allow-unknown-codes",
+    is_flag=True,
+    help="Load area/industry codes the warehouse does not know (they are counted).",
+)
 @_warehouse_option
-def data_import(file: str, fmt: str, dataset: str | None, measure: str, replace: bool, allow_unknown_codes: bool, warehouse_path: str | None) -> None:
+def data_import(
+    file: str,
+    fmt: str,
+    dataset: str | None,
+    measure: str,
+    replace: bool,
+    allow_unknown_codes: bool,
+    warehouse_path: str | None,
+) -> None:
     """Validate FILE and load it as a new dataset, all or nothing."""
     from ..sources.formats import read_user_file
 
@@ -158,7 +205,9 @@ def data_import(file: str, fmt: str, dataset: str | None, measure: str, replace:
     progress(f"reading {file} as {fmt}")
     facts, provenance = read_user_file(file, fmt, dataset=dataset, measure=measure)
     with _open_warehouse(warehouse_path, progress) as warehouse:
-        report = warehouse.import_facts(facts, provenance, file=file, replace=replace, allow_unknown_codes=allow_unknown_codes)
+        report = warehouse.import_facts(
+            facts, provenance, file=file, replace=replace, allow_unknown_codes=allow_unknown_codes
+        )
     click.echo(report.summary())
 
 

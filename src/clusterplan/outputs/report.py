@@ -28,8 +28,8 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["num"] = _number
-    env.filters["pct"] = lambda v, digits=1: _number(v * 100 if v is not None else None, f".{digits}f") + (
-        "%" if v is not None and math.isfinite(v) else ""
+    env.filters["pct"] = lambda v, digits=1: (
+        _number(v * 100 if v is not None else None, f".{digits}f") + ("%" if v is not None and math.isfinite(v) else "")
     )
     return env
 
@@ -45,7 +45,7 @@ def _cluster_sections(profile: ClusterProfile) -> list[dict[str, Any]]:
         trend = profile.trend[profile.trend["cluster_id"] == cluster.id]
         years = [int(y) for y in trend["year"]]
         base_region, base_bench = trend["employment"].iloc[0], trend["benchmark_employment"].iloc[0]
-        index = {
+        index: dict[str, list[float]] = {
             profile.region_name or profile.region_code: list(trend["employment"] / base_region * 100)
             if base_region
             else [],

@@ -48,7 +48,9 @@ def _year_from_name(path: Path) -> int:
     match = re.search(r"cbp(\d{2})co", path.name.lower())
     if not match:
         raise DataValidationError(
-            "cannot tell the year of a CBP county file from its name", file=str(path), hint="name it cbpYYco.txt as Census does"
+            "cannot tell the year of a CBP county file from its name",
+            file=str(path),
+            hint="name it cbpYYco.txt as Census does",
         )
     return 2000 + int(match.group(1))
 
@@ -58,13 +60,33 @@ def _long(path: Path, dataset: str, measure: str) -> pd.DataFrame:
 
 
 FORMATS: dict[str, Format] = {
-    "nomis": Format("nomis", "NOMIS CSV download or API response (BRES, UK Business Counts)", "Office for National Statistics (NOMIS)", "Open Government Licence v3.0", _nomis),
-    "cbp": Format("cbp", "US County Business Patterns CSV (CBSA or county file)", "US Census Bureau", "Public domain (US Government work)", _cbp),
-    "long": Format("long", "generic long CSV: area_code, industry_code, year, measure, value [, classification, unit, breakdown, flag]", "as stated by the user", "as stated by the user", _long),
+    "nomis": Format(
+        "nomis",
+        "NOMIS CSV download or API response (BRES, UK Business Counts)",
+        "Office for National Statistics (NOMIS)",
+        "Open Government Licence v3.0",
+        _nomis,
+    ),
+    "cbp": Format(
+        "cbp",
+        "US County Business Patterns CSV (CBSA or county file)",
+        "US Census Bureau",
+        "Public domain (US Government work)",
+        _cbp,
+    ),
+    "long": Format(
+        "long",
+        "generic long CSV: area_code, industry_code, year, measure, value [, classification, unit, breakdown, flag]",
+        "as stated by the user",
+        "as stated by the user",
+        _long,
+    ),
 }
 
 
-def read_user_file(path: str | Path, fmt: str, *, dataset: str | None = None, measure: str = "employment") -> tuple[pd.DataFrame, Provenance]:
+def read_user_file(
+    path: str | Path, fmt: str, *, dataset: str | None = None, measure: str = "employment"
+) -> tuple[pd.DataFrame, Provenance]:
     """Parse a user file of format *fmt*; return canonical facts and their provenance."""
     if fmt not in FORMATS:
         raise ParameterError(f"unknown format {fmt!r}; valid formats: {', '.join(FORMATS)}")

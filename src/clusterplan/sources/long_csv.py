@@ -16,7 +16,7 @@ from .._exceptions import DataValidationError
 from .._schema import FLAG_MISSING, validate_facts
 from ._codes import nuts2016_to_itl2021
 
-__all__ = ["read_long_csv", "LONG_REQUIRED"]
+__all__ = ["LONG_REQUIRED", "read_long_csv"]
 
 LONG_REQUIRED = ["area_code", "industry_code", "year", "measure", "value"]
 _DEFAULTS = {"classification": "sic2007", "unit": "persons", "breakdown": "all", "flag": None}

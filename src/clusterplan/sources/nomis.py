@@ -30,7 +30,7 @@ from .._exceptions import DataValidationError
 from .._schema import FACT_COLUMNS, FLAG_MISSING, FLAG_ZERO_MAY_BE_SUPPRESSED, validate_facts
 from ._codes import nuts2016_to_itl2021
 
-__all__ = ["read_nomis_csv", "GREAT_BRITAIN", "NOMIS_MEASURES"]
+__all__ = ["GREAT_BRITAIN", "NOMIS_MEASURES", "read_nomis_csv"]
 
 #: GSS code NOMIS uses for Great Britain.
 GREAT_BRITAIN = "K03000001"

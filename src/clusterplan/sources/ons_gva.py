@@ -26,7 +26,7 @@ from .._exceptions import DataValidationError
 from .._schema import INDUSTRY_COLUMNS, validate_facts
 from ._codes import nuts2016_to_itl2021
 
-__all__ = ["read_gva_table", "gva_industries", "GVA_CLASSIFICATION", "UNITED_KINGDOM"]
+__all__ = ["GVA_CLASSIFICATION", "UNITED_KINGDOM", "gva_industries", "read_gva_table"]
 
 GVA_CLASSIFICATION = "ons_gva_sic07"
 UNITED_KINGDOM = "K02000001"
@@ -66,20 +66,25 @@ def read_gva_table(
         raise DataValidationError(f"not a readable CSV ({exc.__class__.__name__})", file=label) from None
     if len(raw.columns) < 5 or raw.columns[2].strip() != "SIC07 code":
         raise DataValidationError(
-            f"expected columns 'ITL code, Region name, SIC07 code, SIC07 description, <years>'; found {list(raw.columns[:5])}",
+            "expected columns 'ITL code, Region name, SIC07 code, SIC07 description, <years>'; "
+            f"found {list(raw.columns[:5])}",
             file=label,
         )
     years = [c for c in raw.columns[4:]]
     bad_years = [c for c in years if not re.fullmatch(r"\d{4}", c.strip())]
     if bad_years:
         raise DataValidationError(f"column {bad_years[0]!r} is not a year", file=label, row=0, column=bad_years[0])
-    raw = raw.rename(columns=dict(zip(raw.columns[:4], ["area_code", "area_name", "industry_code", "industry_name"])))
+    raw = raw.rename(
+        columns=dict(zip(raw.columns[:4], ["area_code", "area_name", "industry_code", "industry_name"], strict=True))
+    )
     raw["_row"] = np.arange(1, len(raw) + 1)
     try:
         raw["industry_code"] = raw["industry_code"].map(_repair_code)
     except DataValidationError as exc:
         raise DataValidationError(exc.problem, file=label, column="SIC07 code") from None
-    raw["area_code"] = raw["area_code"].str.strip().map(lambda c: UNITED_KINGDOM if c == "UK" else nuts2016_to_itl2021(c))
+    raw["area_code"] = (
+        raw["area_code"].str.strip().map(lambda c: UNITED_KINGDOM if c == "UK" else nuts2016_to_itl2021(c))
+    )
     long = raw.melt(
         id_vars=["_row", "area_code", "area_name", "industry_code", "industry_name"],
         value_vars=years,
@@ -109,7 +114,7 @@ def read_gva_table(
             "breakdown": "all",
             "value": values.astype(float),
             "unit": unit,
-            "flag": np.where(values.isna(), "missing", None),
+            "flag": pd.Series(values.isna().map({True: "missing", False: None}), dtype=object),
             "_row": long["_row"],
             "area_name": long["area_name"].str.strip(),
             "industry_name": long["industry_name"].str.strip(),

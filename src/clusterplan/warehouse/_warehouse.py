@@ -33,7 +33,7 @@ from .._data import data_dir, embedded_datasets, manifest
 from .._exceptions import DataValidationError, UnknownCodeError, WarehouseError
 from .._schema import AREA_COLUMNS, FACT_COLUMNS, INDUSTRY_COLUMNS, Provenance, to_fact_table
 
-__all__ = ["Warehouse", "default_warehouse_path", "ImportReport"]
+__all__ = ["ImportReport", "Warehouse", "default_warehouse_path"]
 
 Progress = Callable[[str], None]
 
@@ -156,9 +156,7 @@ class Warehouse:
         self.close()
 
     def _meta(self, key: str) -> str | None:
-        exists = self.raw.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-        ).fetchone()
+        exists = self.raw.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'").fetchone()
         if not exists or not exists[0]:
             return None
         row = self.raw.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
@@ -208,7 +206,10 @@ class Warehouse:
     def _load_embedded(self, version: str) -> None:
         self._create_schema()
         folder = data_dir()
-        embedded = [d["dataset"] for d in self.raw.execute("SELECT dataset FROM datasets WHERE origin = 'embedded'").df().to_dict("records")]
+        embedded = [
+            d["dataset"]
+            for d in self.raw.execute("SELECT dataset FROM datasets WHERE origin = 'embedded'").df().to_dict("records")
+        ]
         for name in embedded:
             for table in ("facts", "areas", "industries", "datasets"):
                 self.raw.execute(f"DELETE FROM {table} WHERE dataset = ?", [name])
@@ -229,7 +230,7 @@ class Warehouse:
         for entry in entries:
             if entry["kind"] == "table":
                 path = folder / entry["file"]
-                self.raw.execute(f'CREATE OR REPLACE TABLE "{entry["name"]}" AS SELECT * FROM read_parquet(\'{path}\')')
+                self.raw.execute(f"CREATE OR REPLACE TABLE \"{entry['name']}\" AS SELECT * FROM read_parquet('{path}')")
         now = datetime.now(UTC).isoformat(timespec="seconds")
         for entry in entries:
             self._insert_dataset_row(
@@ -257,7 +258,9 @@ class Warehouse:
     def _insert_dataset_row(self, row: dict[str, Any]) -> None:
         names = list(_DATASET_COLUMNS)
         placeholders = ", ".join("?" for _ in names)
-        self.raw.execute(f"INSERT INTO datasets ({', '.join(names)}) VALUES ({placeholders})", [row.get(n) for n in names])
+        self.raw.execute(
+            f"INSERT INTO datasets ({', '.join(names)}) VALUES ({placeholders})", [row.get(n) for n in names]
+        )
 
     # -- reading -------------------------------------------------------------------------------------------
     def table(self, name: str) -> ibis.Table:
@@ -282,7 +285,7 @@ class Warehouse:
         if frame.empty:
             known = self.raw.execute("SELECT dataset FROM datasets ORDER BY dataset").df()["dataset"].tolist()
             raise UnknownCodeError("dataset", name, known)
-        info: dict[str, Any] = frame.iloc[0].to_dict()
+        info: dict[str, Any] = {str(k): v for k, v in frame.iloc[0].items()}
         for key in ("raw_files", "transforms"):
             info[key] = json.loads(info[key] or "[]")
         return info
@@ -335,7 +338,9 @@ class Warehouse:
             if existing is not None:
                 if existing[0] == "embedded":
                     raise DataValidationError(
-                        f"dataset name {name!r} belongs to the embedded data", file=file, hint="choose another --dataset"
+                        f"dataset name {name!r} belongs to the embedded data",
+                        file=file,
+                        hint="choose another --dataset",
                     )
                 if not replace:
                     raise DataValidationError(

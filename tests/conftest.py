@@ -1,0 +1,44 @@
+"""Shared fixtures: the raw data folder, a warehouse built from the embedded data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from _util import shared_data_dir
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    path = shared_data_dir()
+    if path is None:
+        pytest.skip("raw data folder ../shared/data not present (it is in CI and on developer machines)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def warehouse_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse file with the embedded data loaded once for the whole session (read it, don't write)."""
+    from clusterplan.warehouse import Warehouse
+
+    path = tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb"
+    Warehouse(path).close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def warehouse(warehouse_path: Path):  # type: ignore[no-untyped-def]
+    from clusterplan.warehouse import Warehouse
+
+    wh = Warehouse(warehouse_path, read_only=True)
+    yield wh
+    wh.close()
+
+
+@pytest.fixture
+def fresh_warehouse(tmp_path: Path, warehouse_path: Path) -> Path:
+    """A private copy of the session warehouse that a test may write to."""
+    target = tmp_path / "warehouse.duckdb"
+    target.write_bytes(warehouse_path.read_bytes())
+    return target

@@ -1,0 +1,213 @@
+"""The warehouse: golden totals against the raw files, atomic and validated imports."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from _util import FIXTURES, run_cli
+from clusterplan import DataValidationError, Warehouse, WarehouseError
+from clusterplan.sources.formats import read_user_file
+
+BRES = "uk/bres_itl2/bres_employment_itl2_nuts2016_sic5_2015_2021.csv"
+
+
+def _raw_bres(shared: Path) -> pd.DataFrame:
+    return pd.read_csv(shared / BRES, dtype={"INDUSTRY_CODE": str})
+
+
+def test_gb_totals_per_year_equal_raw_file(warehouse: Warehouse, shared_data: Path) -> None:
+    raw = _raw_bres(shared_data).groupby("DATE")["COUNT"].sum()
+    ours = (
+        warehouse.raw.execute(
+            "SELECT year, sum(value) AS total FROM facts WHERE dataset = 'bres_itl2_sic5' GROUP BY year ORDER BY year"
+        )
+        .df()
+        .set_index("year")["total"]
+    )
+    assert list(ours.index) == list(raw.index) == list(range(2015, 2022))
+    assert (ours.to_numpy() == raw.to_numpy()).all()
+    assert ours[2021] == 31_366_000.0
+
+
+def test_west_midlands_totals_equal_raw_file(warehouse: Warehouse, shared_data: Path) -> None:
+    raw = _raw_bres(shared_data)
+    raw = raw[raw.GEOGRAPHY_CODE == "UKG3"].groupby("DATE")["COUNT"].sum()
+    ours = (
+        warehouse.raw.execute(
+            "SELECT year, sum(value) FROM facts WHERE dataset = 'bres_itl2_sic5' AND area_code = 'TLG3' "
+            "GROUP BY 1 ORDER BY 1"
+        )
+        .df()
+        .set_index("year")
+        .iloc[:, 0]
+    )
+    assert (ours.to_numpy() == raw.to_numpy()).all()
+
+
+def test_suppressed_and_missing_cells_are_kept_and_counted(warehouse: Warehouse, shared_data: Path) -> None:
+    raw = _raw_bres(shared_data)
+    counts = (
+        warehouse.raw.execute("SELECT flag, count(*) FROM facts WHERE dataset = 'bres_itl2_sic5' GROUP BY flag")
+        .df()
+        .set_index("flag")
+        .iloc[:, 0]
+    )
+    assert counts["zero_may_be_suppressed"] == int((raw.COUNT == 0).sum())
+    assert counts["missing"] == int(raw.COUNT.isna().sum()) == 15
+    total_rows = warehouse.raw.execute("SELECT count(*) FROM facts WHERE dataset = 'bres_itl2_sic5'").fetchone()
+    assert total_rows == (len(raw),)
+
+
+def test_every_manifest_dataset_is_listed_with_provenance(warehouse: Warehouse) -> None:
+    from clusterplan._data import manifest
+
+    listed = warehouse.list_datasets().set_index("dataset")
+    for entry in manifest()["datasets"]:
+        assert entry["name"] in listed.index
+        assert listed.loc[entry["name"], "rows"] == entry["rows"]
+        assert entry["licence"] and entry["vintage"] and len(entry["sha256"]) == 64
+
+
+def test_embedded_files_match_manifest_sha256() -> None:
+    from clusterplan._build._common import sha256_file
+    from clusterplan._data import data_dir, manifest
+
+    for entry in manifest()["datasets"]:
+        assert sha256_file(data_dir() / entry["file"]) == entry["sha256"], entry["name"]
+
+
+def test_import_nomis_file_then_query(fresh_warehouse: Path) -> None:
+    facts, provenance = read_user_file(FIXTURES / "nomis" / "bres_itl2_sic5_mini.csv", "nomis", dataset="mini")
+    with Warehouse(fresh_warehouse) as wh:
+        report = wh.import_facts(facts, provenance, file="mini.csv")
+        assert report.rows == 16 and report.suppressed_zeros == 4 and report.years == (2015, 2021)
+        value = wh.raw.execute(
+            "SELECT value FROM facts WHERE dataset='mini' AND area_code='TLG3' AND industry_code='29320' AND year=2015"
+        ).fetchone()
+        assert value == (10000.0,)
+        assert wh.dataset_info("mini")["origin"] == "imported"
+        with pytest.raises(DataValidationError, match="dataset 'mini' already exists"):
+            wh.import_facts(facts, provenance, file="mini.csv")
+        with pytest.raises(DataValidationError, match="belongs to the embedded data"):
+            provenance.dataset = "bres_itl2_sic5"
+            wh.import_facts(facts, provenance, file="mini.csv")
+
+
+def test_unknown_codes_rejected_with_row_and_warehouse_unchanged(fresh_warehouse: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "area_code,industry_code,year,measure,value\nTLG3,29100,2021,employment,5\nTLZ9,29100,2021,employment,5\n"
+    )
+    facts, provenance = read_user_file(bad, "long")
+    with Warehouse(fresh_warehouse) as wh:
+        before = wh.fingerprint()
+        with pytest.raises(DataValidationError, match=r"row 2, column 'area_code', code 'TLZ9': unknown area code"):
+            wh.import_facts(facts, provenance, file=str(bad))
+        assert wh.fingerprint() == before
+        report = wh.import_facts(facts, provenance, file=str(bad), allow_unknown_codes=True)
+        assert report.unknown_area_codes == ["TLZ9"]
+
+
+def test_interrupted_import_leaves_warehouse_as_it_was(fresh_warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    facts, provenance = read_user_file(FIXTURES / "nomis" / "bres_itl2_sic5_mini.csv", "nomis", dataset="mini")
+    with Warehouse(fresh_warehouse) as wh:
+        before = wh.fingerprint()
+
+        def interrupt(row: dict) -> None:  # after the facts are inserted, before provenance is
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(wh, "_insert_dataset_row", interrupt)
+        with pytest.raises(KeyboardInterrupt):
+            wh.import_facts(facts, provenance, file="mini.csv")
+        assert wh.fingerprint() == before
+    # And on disk, after reopening.
+    with Warehouse(fresh_warehouse) as wh:
+        assert wh.fingerprint() == before
+
+
+@pytest.mark.parametrize(
+    ("content", "fmt", "message"),
+    [
+        (
+            "DATE,INDUSTRY_CODE,COUNT\n2021,29100,-5\n",
+            "nomis",
+            "row 1, column 'value', code '29100': negative count -5",
+        ),
+        ("area_code,industry_code,year,measure,value\nTLG3,29100,20x1,employment,5\n", "long", "row 1, column 'year'"),
+        (
+            "area_code,industry_code,year,measure,value\nTLG3,29100,2021,employment,5\nTLG3,29100,2021,employment,6\n",
+            "long",
+            "row 2: duplicate key",
+        ),
+        (
+            "area_code,industry_code,year,measure,value\nTLG3,99999,2021,employment,5\n",
+            "long",
+            "code '99999': unknown industry code",
+        ),
+        ("area_code,industry_code,year,value\nTLG3,29100,2021,5\n", "long", "missing column(s) measure"),
+    ],
+)
+def test_cli_import_bad_input_one_line_nonzero_unchanged(
+    fresh_warehouse: Path, tmp_path: Path, content: str, fmt: str, message: str
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(content)
+    before = Warehouse(fresh_warehouse)
+    fingerprint = before.fingerprint()
+    before.close()
+    result = run_cli("data", "import", str(bad), "--format", fmt, "--warehouse", str(fresh_warehouse))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: ") and str(bad) in lines[-1] and message in lines[-1]
+    assert "Traceback" not in result.stderr
+    with Warehouse(fresh_warehouse) as after:
+        assert after.fingerprint() == fingerprint
+
+
+def test_cli_import_success_reports_counts(fresh_warehouse: Path) -> None:
+    result = run_cli(
+        "data",
+        "import",
+        str(FIXTURES / "nomis" / "bres_itl2_sic5_mini.csv"),
+        "--format",
+        "nomis",
+        "--dataset",
+        "mini",
+        "--warehouse",
+        str(fresh_warehouse),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "imported 16 rows into dataset 'mini'" in result.stdout
+    assert "4 zeros flagged as possibly suppressed" in result.stdout
+
+
+def test_cli_data_list_and_show(warehouse_path: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(warehouse_path, copy)
+    listing = run_cli("data", "list", "--warehouse", str(copy))
+    assert listing.returncode == 0
+    assert "bres_itl2_sic5" in listing.stdout and "Open Government Licence v3.0" in listing.stdout
+    shown = run_cli("data", "show", "bres_itl2_sic5", "-n", "3", "--warehouse", str(copy))
+    assert shown.returncode == 0 and "TLC1" in shown.stdout and "rows: 204120" in shown.stdout
+    unknown = run_cli("data", "show", "nope", "--warehouse", str(copy))
+    assert unknown.returncode == 2 and "unknown dataset 'nope'; valid choices:" in unknown.stderr
+
+
+def test_locked_warehouse_is_a_clear_error(fresh_warehouse: Path) -> None:
+    holder = duckdb.connect(str(fresh_warehouse))
+    try:
+        result = run_cli("data", "list", "--warehouse", str(fresh_warehouse))
+    finally:
+        holder.close()
+    # DuckDB allows one writing process: the second gets one line, not a traceback.
+    assert result.returncode == 1 and "cannot open warehouse" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_read_only_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(WarehouseError, match="does not exist"):
+        Warehouse(tmp_path / "none.duckdb", read_only=True)
