@@ -24,7 +24,9 @@ from clusterplan._build import BUILDERS, build_all  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--raw", type=Path, default=ROOT.parent / "shared" / "data", help="folder of raw files (with MANIFEST.md)")
+    parser.add_argument(
+        "--raw", type=Path, default=ROOT.parent / "shared" / "data", help="folder of raw files (with MANIFEST.md)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "src" / "clusterplan" / "data")
     parser.add_argument("--only", nargs="*", choices=BUILDERS, help="rebuild only these builders")
     args = parser.parse_args()

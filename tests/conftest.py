@@ -42,3 +42,6 @@ def fresh_warehouse(tmp_path: Path, warehouse_path: Path) -> Path:
     target = tmp_path / "warehouse.duckdb"
     target.write_bytes(warehouse_path.read_bytes())
     return target
+
+# Fixture generators are scripts, not tests or doctests.
+collect_ignore_glob = ["fixtures/*"]

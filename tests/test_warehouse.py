@@ -211,3 +211,63 @@ def test_locked_warehouse_is_a_clear_error(fresh_warehouse: Path) -> None:
 def test_read_only_missing_file(tmp_path: Path) -> None:
     with pytest.raises(WarehouseError, match="does not exist"):
         Warehouse(tmp_path / "none.duckdb", read_only=True)
+
+
+def test_cli_fetch_nomis_offline_is_one_clear_line(tmp_path: Path) -> None:
+    # Port 9 on loopback refuses connections: the same code path as a machine with no network.
+    result = run_cli(
+        "data", "fetch", "nomis", "--geography", "TYPE424", "--industries", "29100", "--years", "2021",
+        "--out", str(tmp_path / "bres.csv"),
+        env={"CLUSTERPLAN_NOMIS_API": "http://127.0.0.1:9/api/v01/dataset"},
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: cannot reach nomisweb.co.uk: no network; download the CSV from NOMIS and use "
+        "`clusterplan data import FILE --format nomis` instead"
+    )
+    assert not (tmp_path / "bres.csv").exists()
+
+
+def test_cli_fetch_nomis_from_a_real_local_server_then_import(tmp_path: Path, fresh_warehouse: Path) -> None:
+    """The CLI against a real HTTP server on loopback replaying NOMIS's API pages (two pages)."""
+    import http.server
+    import threading
+    from urllib.parse import parse_qs, urlparse
+
+    pages = FIXTURES / "nomis_api"
+    seen: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            seen.append(self.path)
+            offset = parse_qs(urlparse(self.path).query).get("RecordOffset", ["0"])[0]
+            body = (pages / ("bres_NM_189_1_page2.csv" if offset == "2" else "bres_NM_189_1_page1.csv")).read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        result = run_cli(
+            "data", "fetch", "nomis", "--geography", "UKG1,UKG3", "--industries", "29,62", "--years", "2021",
+            "--out", str(tmp_path / "bres.csv"), "--import", "--dataset", "nomis_wm", "--warehouse", str(fresh_warehouse),
+            env={"CLUSTERPLAN_NOMIS_API": f"http://127.0.0.1:{server.server_address[1]}/api/v01/dataset"},
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+    assert result.returncode == 0, result.stderr
+    assert len(seen) == 2 and "NM_189_1.data.csv" in seen[0]
+    assert "wrote 4 rows from NOMIS NM_189_1" in result.stdout
+    assert "imported 4 rows into dataset 'nomis_wm'" in result.stdout
+    with Warehouse(fresh_warehouse) as wh:
+        value = wh.raw.execute(
+            "SELECT value FROM facts WHERE dataset='nomis_wm' AND area_code='TLG3' AND industry_code='29'"
+        ).fetchone()
+    assert value == (28000.0,)

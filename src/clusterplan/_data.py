@@ -10,7 +10,7 @@ from typing import Any
 
 from ._exceptions import UnknownCodeError, WarehouseError
 
-__all__ = ["data_dir", "manifest", "embedded_datasets", "dataset_entry", "dataset_path"]
+__all__ = ["data_dir", "dataset_entry", "dataset_path", "embedded_datasets", "manifest"]
 
 
 def data_dir() -> Path:

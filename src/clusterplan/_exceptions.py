@@ -20,14 +20,14 @@ from __future__ import annotations
 
 __all__ = [
     "ClusterplanError",
-    "InputError",
     "DataValidationError",
-    "UnknownCodeError",
+    "FetchError",
+    "InputError",
+    "OfflineError",
     "ParameterError",
     "TaxonomyError",
+    "UnknownCodeError",
     "WarehouseError",
-    "FetchError",
-    "OfflineError",
 ]
 
 
@@ -98,9 +98,7 @@ class UnknownCodeError(InputError):
     The message lists (some of) the valid choices.
     """
 
-    def __init__(
-        self, kind: str, code: str, choices: list[str] | None = None, *, hint: str | None = None
-    ) -> None:
+    def __init__(self, kind: str, code: str, choices: list[str] | None = None, *, hint: str | None = None) -> None:
         self.kind = kind
         self.code = code
         self.choices = list(choices or [])

@@ -24,16 +24,16 @@ import pyarrow as pa
 from ._exceptions import DataValidationError
 
 __all__ = [
+    "AREA_COLUMNS",
     "FACT_COLUMNS",
     "FACT_KEY",
     "FACT_SCHEMA",
-    "AREA_COLUMNS",
-    "INDUSTRY_COLUMNS",
-    "FLAG_ZERO_MAY_BE_SUPPRESSED",
     "FLAG_MISSING",
+    "FLAG_ZERO_MAY_BE_SUPPRESSED",
+    "INDUSTRY_COLUMNS",
     "Provenance",
-    "validate_facts",
     "to_fact_table",
+    "validate_facts",
 ]
 
 FLAG_ZERO_MAY_BE_SUPPRESSED = "zero_may_be_suppressed"

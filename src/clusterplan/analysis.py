@@ -8,26 +8,54 @@ panel, and records the provenance of every input.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import ibis.expr.types as ir
 
 import pandas as pd
 
 from . import __version__
 from ._exceptions import ParameterError, UnknownCodeError
-from .measures.employment import area_totals, cluster_employment, industry_facts, memtable
+from .measures.employment import cluster_employment, industry_facts, memtable
+from .measures.panel import measure_panel
 from .measures.growth import compound_annual_growth_rate
-from .measures.location_quotient import location_quotient
 from .sources._codes import nuts2016_to_itl2021
 from .taxonomy import Taxonomy, load_taxonomy
 from .warehouse import Warehouse
 
-__all__ = ["ClusterProfile", "profile_region", "DEFAULT_REGION", "DEFAULT_DATASET", "DEFAULT_TAXONOMY"]
+__all__ = ["DEFAULT_DATASET", "DEFAULT_REGION", "DEFAULT_TAXONOMY", "ClusterProfile", "profile_region"]
 
 DEFAULT_REGION = "TLG3"  # West Midlands (the WMCA's seven boroughs), NUTS 2016 code UKG3
 DEFAULT_DATASET = "bres_itl2_sic5"
 DEFAULT_TAXONOMY = "wmca_plan_for_growth"
-BENCHMARK_ALL = "GB"
+BENCHMARK_ALL = "national"
+DEFAULT_PEERS = 8
+
+
+@dataclass(frozen=True)
+class DatasetProfile:
+    """How to read one employment dataset: which codes are units, where the area total comes from."""
+
+    dataset: str
+    geography: str
+    benchmark_name: str
+    default_taxonomy: str
+    #: Length of the industry codes that clusters are built from (others are coarser levels).
+    unit_code_length: int | None
+    #: Industry code of the published all-industries total, or None to sum the units.
+    total_code: str | None
+
+
+DATASET_PROFILES = {
+    "bres_itl2_sic5": DatasetProfile("bres_itl2_sic5", "uk", "Great Britain", DEFAULT_TAXONOMY, 5, None),
+    "bres_itl2_sic2": DatasetProfile("bres_itl2_sic2", "uk", "Great Britain", DEFAULT_TAXONOMY, 2, None),
+    # CBP's "00" row is the published total; 6-digit rows miss suppressed detail, so they are not summed.
+    "us_cbp_2019_cbsa": DatasetProfile(
+        "us_cbp_2019_cbsa", "us", "all US metropolitan and micropolitan areas", "us_cmp_traded_2014", 6, "00"
+    ),
+}
 
 
 @dataclass
@@ -58,92 +86,228 @@ class ClusterProfile:
 
 def _area_names(warehouse: Warehouse) -> dict[str, str]:
     frame = warehouse.raw.execute("SELECT area_code, any_value(area_name) AS name FROM areas GROUP BY 1").df()
-    return dict(zip(frame["area_code"], frame["name"], strict=True))
+    return {code: name for code, name in zip(frame["area_code"], frame["name"], strict=True) if isinstance(name, str)}
 
 
 def resolve_region(code: str, available: list[str], names: dict[str, str]) -> str:
-    """Accept an ITL 2021 code (TLG3), its NUTS 2016 twin (UKG3) or an area name; return the ITL code."""
+    """Accept an ITL 2021 code (TLG3), its NUTS 2016 twin (UKG3), a CBSA code or an area name."""
     candidate = nuts2016_to_itl2021(code.strip().upper())
     if candidate in available:
         return candidate
-    by_name = {str(names.get(a, "")).lower(): a for a in available}
+    by_name = {str(names.get(a, "")).lower(): a for a in available if names.get(a)}
     if code.strip().lower() in by_name:
         return by_name[code.strip().lower()]
     choices = [f"{a} ({names[a]})" if names.get(a) else a for a in sorted(available)]
     raise UnknownCodeError("region", code, choices)
 
 
+def dataset_for_region(warehouse: Warehouse, region: str) -> str:
+    """The default employment dataset for a region code: BRES for GB areas, CBP for US CBSAs."""
+    code = region.strip()
+    if code.isdigit() and len(code) == 5:
+        return "us_cbp_2019_cbsa"
+    return DEFAULT_DATASET
+
+
+def _unit_rows(rows: ir.Table, profile: DatasetProfile) -> ir.Table:
+    if profile.unit_code_length is None:
+        return rows
+    return rows.filter(rows.industry_code.length() == profile.unit_code_length)
+
+
+def _total_rows(rows: ir.Table, profile: DatasetProfile) -> ir.Table | None:
+    if profile.total_code is None:
+        return None
+    return rows.filter(rows.industry_code == profile.total_code)
+
+
+def choose_benchmark(
+    benchmark: str,
+    *,
+    region_code: str,
+    available: list[str],
+    area_totals: pd.Series,
+    parents: dict[str, str],
+    peers: Sequence[str] | None,
+    names: dict[str, str],
+    profile: DatasetProfile,
+) -> tuple[list[str] | None, str]:
+    """Resolve a benchmark choice to the benchmark areas (None = all) and a label.
+
+    ``national`` (also ``GB``/``US``): all areas of the dataset. ``peers``: the
+    given *peers* plus the region, or by default the region and the
+    :data:`DEFAULT_PEERS` areas closest to it in total employment. An area code
+    of a larger area (e.g. ITL1 ``TLG``) : the dataset's areas inside it.
+    """
+    key = benchmark.strip()
+    if key.lower() in ("national", "gb", "k03000001", "us", "all"):
+        return None, profile.benchmark_name
+    if key.lower() == "peers":
+        if peers:
+            chosen = [resolve_region(p, available, names) for p in peers]
+        else:
+            distance = (area_totals - area_totals[region_code]).abs().drop(region_code).sort_values()
+            chosen = list(distance.index[:DEFAULT_PEERS])
+        group = sorted({region_code, *chosen})
+        return group, "peer group: " + ", ".join(group)
+    inside = [a for a in available if _is_within(a, key.upper(), parents)]
+    if len(inside) >= 2:
+        label = names.get(key.upper(), key.upper())
+        return inside, f"{label} ({key.upper()})"
+    choices = ["national", "peers", *sorted({parents[a] for a in available if a in parents})]
+    raise UnknownCodeError("benchmark", benchmark, choices)
+
+
+def _is_within(area: str, container: str, parents: dict[str, str]) -> bool:
+    seen = set()
+    while area in parents and area not in seen:
+        seen.add(area)
+        area = parents[area]
+        if area == container:
+            return True
+    return False
+
+
 def profile_region(
     warehouse: Warehouse,
     *,
     region: str = DEFAULT_REGION,
-    taxonomy: str | Taxonomy = DEFAULT_TAXONOMY,
+    taxonomy: str | Taxonomy | None = None,
     year: int | None = None,
     base_year: int | None = None,
-    dataset: str = DEFAULT_DATASET,
+    dataset: str | None = None,
+    benchmark: str = BENCHMARK_ALL,
+    peers: Sequence[str] | None = None,
+    denominator_codes: Sequence[str] | None = None,
     progress: Any = None,
 ) -> ClusterProfile:
-    """Profile every cluster of *taxonomy* in *region* against Great Britain.
+    """Profile every cluster of *taxonomy* in *region* against a benchmark.
 
-    The benchmark is the sum of all areas in *dataset* (the 40 ITL2 areas of
-    BRES make up Great Britain). Employment share is of the region's total
-    employment in all industries; growth is the compound annual rate from
-    *base_year* (default: the first year of the data) to *year* (default: the
-    latest).
+    Parameters
+    ----------
+    warehouse
+        The warehouse holding the employment facts.
+    region
+        A GB ITL2 area (``TLG3``, ``UKG3`` or its name) or a US CBSA code.
+    taxonomy
+        Built-in name, a YAML/CSV path or a :class:`~clusterplan.taxonomy.Taxonomy`;
+        default depends on the dataset (WMCA clusters for GB, US Cluster Mapping
+        traded clusters for the US).
+    year, base_year
+        Profile year (default latest) and start of the growth period (default
+        earliest; growth is NaN when the data has a single year).
+    dataset
+        Employment dataset; default from the region (BRES for GB, CBP for the US).
+    benchmark
+        ``national`` (all areas of the dataset), ``peers`` (see *peers*), or
+        the code of a larger area whose sub-areas form the benchmark (``TLG``).
+    peers
+        Peer areas for ``benchmark="peers"``; default the 8 areas closest in
+        total employment.
+    denominator_codes
+        Industry codes whose employment makes up the totals (e.g. traded
+        industries only, as the US Cluster Mapping Project does); default all.
     """
     say = progress or (lambda _m: None)
+    dataset = dataset or dataset_for_region(warehouse, region)
+    if dataset not in DATASET_PROFILES:
+        raise UnknownCodeError("employment dataset", dataset, sorted(DATASET_PROFILES))
+    profile = DATASET_PROFILES[dataset]
     info = warehouse.dataset_info(dataset)
-    tax = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
+    tax = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy or profile.default_taxonomy)
     rows = industry_facts(warehouse.facts, dataset=dataset)
     years = sorted(int(y) for y in rows.select("year").distinct().to_pandas()["year"])
     if not years:
         raise ParameterError(f"dataset {dataset!r} has no employment facts")
     year = years[-1] if year is None else int(year)
-    base_year = years[0] if base_year is None else int(base_year)
+    base_year = (years[0] if base_year is None else int(base_year)) if len(years) > 1 else None
     for label, value in (("year", year), ("base year", base_year)):
-        if value not in years:
+        if value is not None and value not in years:
             raise UnknownCodeError(label, str(value), [str(y) for y in years])
-    if base_year >= year:
+    if base_year is not None and base_year >= year:
         raise ParameterError(f"base year {base_year} must be before year {year}")
     names = _area_names(warehouse)
     available = sorted(rows.select("area_code").distinct().to_pandas()["area_code"])
     region_code = resolve_region(region, available, names)
 
     say(f"mapping {len(tax.clusters)} clusters of {tax.name} to industry codes")
-    codes = rows.select("industry_code").distinct().to_pandas()["industry_code"].tolist()
-    mapping = tax.mapping(codes)
+    units = _unit_rows(rows, profile)
+    codes = units.select("industry_code").distinct().to_pandas()["industry_code"].tolist()
+    mapping = tax.mapping(codes, strict=profile.geography == "uk")
+    if mapping.empty:
+        raise ParameterError(
+            f"taxonomy {tax.name!r} maps no industry codes of dataset {dataset!r}",
+            hint="its classification must match the dataset's (SIC 2007 for GB, NAICS for the US)",
+        )
+    denominator = None
+    if denominator_codes is not None:
+        denominator = memtable(pd.DataFrame({"industry_code": sorted(set(denominator_codes))}))
+    totals_from = _total_rows(rows, profile) if denominator is None else None
     say("aggregating employment in the warehouse")
-    panel = cluster_employment(rows, memtable(mapping[["cluster_id", "industry_code"]])).to_pandas()
-    totals = area_totals(rows).to_pandas()
+    totals_frame = (
+        (totals_from if totals_from is not None else units)
+        .group_by(["area_code", "year"])
+        .aggregate(total=(totals_from if totals_from is not None else units).value.sum())
+        .to_pandas()
+    )
+    parents = dict(
+        warehouse.raw.execute("SELECT area_code, any_value(parent_code) FROM areas GROUP BY 1").fetchall()
+    )
+    latest_totals = totals_frame[totals_frame["year"] == year].set_index("area_code")["total"]
+    benchmark_areas, benchmark_label = choose_benchmark(
+        benchmark,
+        region_code=region_code,
+        available=available,
+        area_totals=latest_totals,
+        parents={k: v for k, v in parents.items() if v},
+        peers=peers,
+        names=names,
+        profile=profile,
+    )
+    panel = measure_panel(
+        units,
+        memtable(mapping[["cluster_id", "industry_code"]]),
+        benchmark_areas=benchmark_areas,
+        denominator_industries=denominator,
+        total_rows=totals_from,
+    ).to_pandas()
+    panel = panel.rename(
+        columns={
+            "unit_code": "cluster_id",
+            "employment": "value",
+            "area_total": "total",
+            "benchmark_employment": "benchmark_value",
+        }
+    )
+    bench = panel[["cluster_id", "year", "benchmark_value", "benchmark_total"]].drop_duplicates()
+    bench_total = bench[["year", "benchmark_total"]].drop_duplicates().rename(columns={"benchmark_total": "total"})
     union_codes = memtable(mapping[["industry_code"]].drop_duplicates().assign(cluster_id="__all_clusters__"))
-    union = cluster_employment(rows, union_codes).to_pandas()
+    union = cluster_employment(units, union_codes).to_pandas()
 
     say("computing shares, location quotients and growth")
-    panel = panel.merge(totals, on=["area_code", "year"], how="left")
-    bench = panel.groupby(["cluster_id", "year"], as_index=False)[["value"]].sum()
-    bench_total = totals.groupby("year", as_index=False)["total"].sum()
-    bench = bench.merge(bench_total, on="year").rename(columns={"value": "benchmark_value", "total": "benchmark_total"})
-    panel = panel.merge(bench, on=["cluster_id", "year"], how="left")
-    panel["lq"] = location_quotient(panel["value"], panel["total"], panel["benchmark_value"], panel["benchmark_total"])
-    panel["share"] = panel["value"] / panel["total"]
 
     def at(frame: pd.DataFrame, y: int) -> pd.DataFrame:
         return frame[frame["year"] == y].set_index(["area_code", "cluster_id"])
 
-    latest, base = at(panel, year), at(panel, base_year)
+    latest = at(panel, year)
     regions = latest[["value", "share", "lq", "total", "suppressed_cells", "missing_cells", "cells"]].copy()
-    regions["base_value"] = base["value"].reindex(regions.index)
-    regions["growth_cagr"] = compound_annual_growth_rate(regions["base_value"], regions["value"], year - base_year)
+    if base_year is not None:
+        regions["base_value"] = at(panel, base_year)["value"].reindex(regions.index)
+        regions["growth_cagr"] = compound_annual_growth_rate(regions["base_value"], regions["value"], year - base_year)
+    else:
+        regions["base_value"] = float("nan")
+        regions["growth_cagr"] = float("nan")
     regions = regions.reset_index()
-    regions["lq_rank"] = regions.groupby("cluster_id")["lq"].rank(ascending=False, method="min")
-    regions["growth_rank"] = regions.groupby("cluster_id")["growth_cagr"].rank(ascending=False, method="min")
-    regions["n_regions"] = regions.groupby("cluster_id")["area_code"].transform("count")
+    regions["in_benchmark"] = True if benchmark_areas is None else regions["area_code"].isin(benchmark_areas)
+    comparable = regions[regions["in_benchmark"]]
+    regions["lq_rank"] = comparable.groupby("cluster_id")["lq"].rank(ascending=False, method="min")
+    regions["growth_rank"] = comparable.groupby("cluster_id")["growth_cagr"].rank(ascending=False, method="min")
+    regions["n_regions"] = comparable.groupby("cluster_id")["area_code"].transform("count")
     regions["area_name"] = regions["area_code"].map(names).fillna("")
     cluster_names = {c.id: c.name for c in tax.clusters}
     regions["cluster"] = regions["cluster_id"].map(cluster_names)
 
     bench_latest = bench[bench["year"] == year].set_index("cluster_id")
-    bench_base = bench[bench["year"] == base_year].set_index("cluster_id")
     focus = regions[regions["area_code"] == region_code].set_index("cluster_id")
     out = pd.DataFrame(index=[c.id for c in tax.clusters])
     out.index.name = "cluster_id"
@@ -154,11 +318,15 @@ def profile_region(
     out["growth_cagr"] = focus["growth_cagr"]
     out["employment_base_year"] = focus["base_value"]
     out["benchmark_employment"] = bench_latest["benchmark_value"]
-    out["benchmark_growth_cagr"] = compound_annual_growth_rate(
-        bench_base["benchmark_value"].reindex(out.index),
-        bench_latest["benchmark_value"].reindex(out.index),
-        year - base_year,
-    )
+    if base_year is not None:
+        bench_base = bench[bench["year"] == base_year].set_index("cluster_id")
+        out["benchmark_growth_cagr"] = compound_annual_growth_rate(
+            bench_base["benchmark_value"].reindex(out.index),
+            bench_latest["benchmark_value"].reindex(out.index),
+            year - base_year,
+        )
+    else:
+        out["benchmark_growth_cagr"] = float("nan")
     out["lq_rank"] = focus["lq_rank"]
     out["growth_rank"] = focus["growth_rank"]
     out["n_regions"] = focus["n_regions"]
@@ -174,7 +342,7 @@ def profile_region(
     trend = trend.rename(columns={"value": "employment", "benchmark_value": "benchmark_employment"})
     trend = trend.sort_values(["cluster_id", "year"]).reset_index(drop=True)
 
-    region_total = float(totals.loc[(totals.area_code == region_code) & (totals.year == year), "total"].iloc[0])
+    region_total = float(latest_totals[region_code])
     union_row = union[(union.area_code == region_code) & (union.year == year)]
     union_value = float(union_row["value"].iloc[0]) if len(union_row) else 0.0
     totals_out = {
@@ -184,7 +352,8 @@ def profile_region(
         "benchmark_total_employment": float(bench_total.loc[bench_total.year == year, "total"].iloc[0]),
         "clusters_employment_without_double_counting": union_value,
         "clusters_share_of_region": union_value / region_total if region_total else float("nan"),
-        "overlapping_codes": len(tax.overlaps()),
+        "overlapping_codes": int(mapping["industry_code"].duplicated().sum()),
+        "unmapped_taxonomy_codes": _unmapped(tax, codes) if profile.geography == "us" else 0,
     }
     inputs = [
         {
@@ -203,7 +372,10 @@ def profile_region(
     parameters = {
         "region": region_code,
         "region_input": region,
-        "benchmark": BENCHMARK_ALL,
+        "benchmark": benchmark,
+        "benchmark_label": benchmark_label,
+        "benchmark_areas": benchmark_areas,
+        "denominator": "all industries" if denominator_codes is None else f"{len(set(denominator_codes))} codes",
         "taxonomy": tax.name,
         "dataset": dataset,
         "measure": "employment",
@@ -221,3 +393,11 @@ def profile_region(
         taxonomy=tax,
         inputs=inputs,
     )
+
+
+def _unmapped(tax: Taxonomy, codes: list[str]) -> int:
+    """Codes a taxonomy names that the data does not have (CBP suppresses some 6-digit industries)."""
+    present = set(codes)
+    expanded = tax.mapping(codes, strict=False)["industry_code"]
+    named = {c for cluster in tax.clusters for c in cluster.codes}
+    return len({c for c in named if c not in present and not any(e.startswith(c) for e in expanded)})

@@ -12,11 +12,26 @@ from ._common import OGL, BuiltDataset, raw_entry, write_facts, write_table
 _DIR = "uk/gva_itl/"
 _TABLES = [
     ("gva_itl1_current_prices", "Table_1c_ITL1_UK_current_price_estimates_pounds_million.csv", "cp", "2023"),
-    ("gva_itl1_chained_volume", "Table_1b_ITL1_UK_chained_volume_measures_in_2019_money_value_pounds_million.csv", "cvm", "2023"),
+    (
+        "gva_itl1_chained_volume",
+        "Table_1b_ITL1_UK_chained_volume_measures_in_2019_money_value_pounds_million.csv",
+        "cvm",
+        "2023",
+    ),
     ("gva_itl2_current_prices", "Table_2c_ITL2_current_price_estimates_pounds_million_2024.csv", "cp", "2024"),
-    ("gva_itl2_chained_volume", "Table_2b_ITL2_UK_chained_volume_measures_in_2019_money_value_pounds_million.csv", "cvm", "2023"),
+    (
+        "gva_itl2_chained_volume",
+        "Table_2b_ITL2_UK_chained_volume_measures_in_2019_money_value_pounds_million.csv",
+        "cvm",
+        "2023",
+    ),
     ("gva_itl3_current_prices", "Table_3c_ITL3_current_price_estimates_pounds_million_2024.csv", "cp", "2024"),
-    ("gva_itl3_chained_volume", "Table_3b_ITL3_UK_chained_volume_measures_in_2019_money_value_pounds_million.csv", "cvm", "2023"),
+    (
+        "gva_itl3_chained_volume",
+        "Table_3b_ITL3_UK_chained_volume_measures_in_2019_money_value_pounds_million.csv",
+        "cvm",
+        "2023",
+    ),
 ]
 _MEASURES = {
     "cp": ("gva_current_prices", "gbp_million", "current prices"),

@@ -211,6 +211,68 @@ def data_import(
     click.echo(report.summary())
 
 
+@data.group("fetch")
+def data_fetch() -> None:
+    """Download data from a provider's API (needs a network)."""
+
+
+def _split(values: str) -> list[str]:
+    return [v.strip() for v in values.split(",") if v.strip()]
+
+
+@data_fetch.command("nomis")
+@click.option(
+    "--kind",
+    type=click.Choice(["bres", "enterprises", "local_units"]),
+    default="bres",
+    show_default=True,
+    help="BRES employment (NM_189_1) or UK Business Counts enterprises (NM_142_1) / local units (NM_141_1).",
+)
+@click.option("--geography", required=True, help="GSS codes, NOMIS ids or TYPEnnn, comma-separated (TYPE424: all LADs).")
+@click.option("--industries", default="all", show_default=True, help="SIC 2007 codes, comma-separated, or 'all'.")
+@click.option("--years", default="latest", show_default=True, help="Years, comma-separated, or 'latest'.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), required=True, help="CSV to write.")
+@click.option("--uid", envvar="NOMIS_UID", default=None, help="NOMIS registered user id (or $NOMIS_UID).")
+@click.option("--import", "do_import", is_flag=True, help="Import the downloaded file into the warehouse.")
+@click.option("--dataset", default=None, help="Dataset name when importing.")
+@_warehouse_option
+def data_fetch_nomis(
+    kind: str,
+    geography: str,
+    industries: str,
+    years: str,
+    out_file: str,
+    uid: str | None,
+    do_import: bool,
+    dataset: str | None,
+    warehouse_path: str | None,
+) -> None:
+    """Fetch local-area BRES or Business Counts from the NOMIS API into a NOMIS-layout CSV."""
+    from ..sources.nomis_api import fetch_to_csv
+
+    progress = _Progress()
+    year_list: str | list[str] = "latest" if years == "latest" else _split(years)
+    industry_list: str | list[str] | None = None if industries == "all" else _split(industries)
+    fetched = fetch_to_csv(
+        kind,
+        _split(geography),
+        industry_list,
+        year_list,
+        out_file,
+        uid=uid,
+        progress=lambda done, total: progress(f"fetched {done:,} of {total:,} rows"),
+    )
+    click.echo(f"wrote {fetched.rows:,} rows from NOMIS {fetched.dataset_id} to {fetched.path}")
+    if do_import:
+        from ..sources.formats import read_user_file
+
+        facts, provenance = read_user_file(fetched.path, "nomis", dataset=dataset, measure=fetched.measure)
+        provenance.source = fetched.url
+        with _open_warehouse(warehouse_path, progress) as warehouse:
+            report = warehouse.import_facts(facts, provenance, file=str(fetched.path))
+        click.echo(report.summary())
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning clusterplan errors into one line and an exit code."""
     try:

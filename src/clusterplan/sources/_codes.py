@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["nuts2016_to_itl2021", "itl2021_to_nuts2016", "is_nuts2016", "is_itl2021"]
+__all__ = ["is_itl2021", "is_nuts2016", "itl2021_to_nuts2016", "nuts2016_to_itl2021"]
 
 _NUTS = re.compile(r"^UK[C-N][0-9A-Z]{0,3}$")
 _ITL = re.compile(r"^TL[C-N][0-9A-Z]{0,3}$")

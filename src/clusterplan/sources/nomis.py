@@ -38,8 +38,8 @@ GREAT_BRITAIN = "K03000001"
 #: NOMIS dataset id -> (measure, unit) in the canonical schema.
 NOMIS_MEASURES = {
     "NM_189_1": ("employment", "persons"),  # BRES open access, employment
-    "NM_141_1": ("enterprises", "count"),  # UK Business Counts, enterprises
-    "NM_142_1": ("local_units", "count"),  # UK Business Counts, local units
+    "NM_142_1": ("enterprises", "count"),  # UK Business Counts, enterprises
+    "NM_141_1": ("local_units", "count"),  # UK Business Counts, local units
 }
 
 _VALUE_COLUMNS = ("COUNT", "OBS_VALUE")

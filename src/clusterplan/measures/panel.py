@@ -1,0 +1,118 @@
+"""The area x unit x year panel every competitiveness measure starts from, as one Ibis expression.
+
+A *unit* is a cluster (industries summed through a taxonomy mapping) or an
+industry itself. For each area, unit and year the panel holds the unit's
+employment, the area's total, the benchmark's employment in the unit and the
+benchmark's total, and from them the share and the location quotient. The
+expression runs unchanged on any Ibis backend (DuckDB by default, Spark).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis.expr.types as ir
+
+from .employment import area_totals, cluster_employment
+
+__all__ = ["measure_panel", "PANEL_COLUMNS"]
+
+PANEL_COLUMNS = [
+    "area_code",
+    "unit_code",
+    "year",
+    "employment",
+    "area_total",
+    "benchmark_employment",
+    "benchmark_total",
+    "share",
+    "lq",
+    "cells",
+    "suppressed_cells",
+    "missing_cells",
+]
+
+
+def measure_panel(
+    rows: ir.Table,
+    mapping: ir.Table | None = None,
+    *,
+    benchmark_areas: Sequence[str] | None = None,
+    denominator_industries: ir.Table | None = None,
+    total_rows: ir.Table | None = None,
+) -> ir.Table:
+    r"""Employment, share and location quotient for every area, unit and year.
+
+    Parameters
+    ----------
+    rows
+        Facts of one dataset and measure (all areas).
+    mapping
+        ``cluster_id, industry_code``; None to use each industry as its own unit.
+    benchmark_areas
+        Areas whose sum is the benchmark (a peer group); None for all areas in
+        *rows* (for BRES ITL2, Great Britain).
+    denominator_industries
+        ``industry_code`` of the industries that make up the totals (e.g.
+        traded industries only, as the US Cluster Mapping Project does); None
+        for all industries.
+    total_rows
+        Rows whose sum per area and year is the area total, when the source
+        publishes its own all-industries row (CBP's ``00``); default *rows*.
+
+    Notes
+    -----
+    .. math::
+
+        LQ_{ir} = \frac{e_{ir} / e_r}{E_i / E}, \qquad E_i = \sum_{s \in B} e_{is}
+
+    with *B* the benchmark areas.
+
+    References
+    ----------
+    Delgado, M., Porter, M. E. and Stern, S. (2014). Clusters, convergence, and
+    economic performance. *Research Policy* 43(10), 1785-1799.
+    """
+    if mapping is None:
+        units = rows.select("area_code", "year", unit_code=rows.industry_code, value=rows.value, flag=rows.flag)
+        grouped = units.group_by(["area_code", "year", "unit_code"]).aggregate(
+            employment=units.value.sum(),
+            cells=units.count(),
+            suppressed_cells=(units.flag == "zero_may_be_suppressed").fill_null(False).cast("int64").sum(),
+            missing_cells=(units.flag == "missing").fill_null(False).cast("int64").sum(),
+        )
+    else:
+        clusters = cluster_employment(rows, mapping)
+        grouped = clusters.select(
+            "area_code",
+            "year",
+            unit_code=clusters.cluster_id,
+            employment=clusters.value,
+            cells=clusters.cells,
+            suppressed_cells=clusters.suppressed_cells,
+            missing_cells=clusters.missing_cells,
+        )
+    if total_rows is None:
+        total_rows = rows
+    if denominator_industries is not None:
+        total_rows = rows.semi_join(denominator_industries, rows.industry_code == denominator_industries.industry_code)
+    totals = area_totals(total_rows).select("area_code", "year", area_total="total")
+    in_benchmark_units = grouped
+    in_benchmark_totals = totals
+    if benchmark_areas is not None:
+        codes = list(benchmark_areas)
+        in_benchmark_units = grouped.filter(grouped.area_code.isin(codes))
+        in_benchmark_totals = totals.filter(totals.area_code.isin(codes))
+    bench_units = in_benchmark_units.group_by(["unit_code", "year"]).aggregate(
+        benchmark_employment=in_benchmark_units.employment.sum()
+    )
+    bench_totals = in_benchmark_totals.group_by("year").aggregate(benchmark_total=in_benchmark_totals.area_total.sum())
+    # Left joins keep every area-unit-year even when the benchmark lacks the unit; select after each join
+    # so that the right-hand key columns do not pile up.
+    panel = grouped.left_join(totals, ["area_code", "year"]).select(*grouped.columns, "area_total")
+    panel = panel.left_join(bench_units, ["unit_code", "year"]).select(*panel.columns, "benchmark_employment")
+    panel = panel.left_join(bench_totals, "year").select(*panel.columns, "benchmark_total")
+    share = panel.employment / panel.area_total.nullif(0)
+    benchmark_share = panel.benchmark_employment / panel.benchmark_total.nullif(0)
+    panel = panel.mutate(share=share, lq=share / benchmark_share.nullif(0))
+    return panel.select(*PANEL_COLUMNS).order_by(["area_code", "unit_code", "year"])

@@ -1,0 +1,479 @@
+"""US Bureau of Economic Analysis input-output tables (use, total requirements).
+
+Readers for three BEA Industry Economic Accounts workbooks (as released in
+2014 and 2016), and loaders that turn the tidy long tables built from them (the
+package datasets ``bea_use_summary``, ``bea_use_detail_2007`` and
+``bea_total_requirements_summary``) back into labelled matrices.
+
+Layouts read (any departure raises :class:`DataValidationError` naming the
+sheet and cell):
+
+``IOUse_Before_Redefinitions_PRO_1997-2015_Summary.xlsx``
+    The use of commodities by industries before redefinitions, producers'
+    prices, millions of dollars; one sheet per year (``1997`` … ``2015``).
+    Column codes in the row above the one whose column A reads ``IOCode``
+    (row 6), column names in the ``IOCode`` row (row 7), data from the next
+    row: commodity code in column A, name in column B. 73 commodity rows (71
+    industries' commodities plus ``Used`` scrap and ``Other`` noncomparable
+    imports), then total intermediate, value added (``V001`` compensation,
+    ``V002`` taxes less subsidies, ``V003`` gross operating surplus) and total
+    industry output; 71 industry columns, total intermediate, 20 final-use
+    columns (``F010`` … ``F10N``), total final uses (GDP), total commodity
+    output.
+``IOUse_Before_Redefinitions_PRO_2007_Detail.xlsx``
+    The same table for 2007 at the detail level (about 389 commodities x 389
+    industries); codes in the row whose column A reads ``Code`` (row 6), names
+    in the row above it. Some codes are stored as numbers in the sheet
+    (``111200``) and are read as text. The copy in the shared data has four
+    commodity rows deleted by its upstream repository (see its
+    ``README_inmap.md``).
+``IxC_TR_1997-2015_Summary.xlsx``
+    Industry-by-commodity total requirements (after redefinitions, producers'
+    prices); one sheet per year; layout as the summary use table. 71 industry
+    rows x 73 commodity columns and the total row ``Total Industry Output
+    Requirement``.
+
+Totals the summary sheets print without a code get the codes BEA uses for
+them in the detail table and in later releases: columns ``T001`` total
+intermediate, ``T004`` total final uses (GDP), ``T007`` total commodity output;
+rows ``T005`` total intermediate, ``T006`` total value added, ``T008`` total
+industry output; the total-requirements total row gets ``_T``. The summary
+sheets' ``Sum of … Selected`` / ``… Not Selected`` rows and columns (left from
+BEA's interactive tables: "selected" repeats the total, "not selected" is
+zero) are dropped. BEA notes that "selected data with zero values are not
+shown": cells printed ``...`` or left empty are stored as 0, except where both
+row and column are totals (not applicable), which are left out.
+
+Names are as published with whitespace (including non-breaking spaces)
+collapsed; names differ slightly between years (``Housing`` / ``Housing
+Services``) and are kept per year. Values are as published.
+
+The long form has the columns ``table, year, row_code, row_name, col_code,
+col_name, value`` with rows in published (row-major) order, which the loaders
+use to restore row and column order (so read it without re-sorting).
+
+References
+----------
+US Bureau of Economic Analysis, Industry Economic Accounts: input-output
+accounts, use tables before redefinitions (producers' prices) 1997-2015 and
+2007 detail; industry-by-commodity total requirements 1997-2015. Not copyrighted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._exceptions import DataValidationError
+
+__all__ = [
+    "BEA_TOTAL_COLUMN_CODES",
+    "BEA_TOTAL_ROW_CODES",
+    "LONG_COLUMNS",
+    "BEAUseTable",
+    "bea_matrix",
+    "read_total_requirements_summary",
+    "read_use_detail",
+    "read_use_summary",
+    "total_requirements_from_long",
+    "use_table_from_long",
+]
+
+#: Columns of the tidy long form.
+LONG_COLUMNS = ["table", "year", "row_code", "row_name", "col_code", "col_name", "value"]
+
+#: Total columns printed without a code (lower-case name) -> BEA code.
+BEA_TOTAL_COLUMN_CODES = {
+    "total intermediate": "T001",
+    "total final uses (gdp)": "T004",
+    "total commodity output": "T007",
+}
+
+#: Total rows printed without a code (lower-case name) -> code.
+BEA_TOTAL_ROW_CODES = {
+    "total intermediate": "T005",
+    "total value added": "T006",
+    "total industry output": "T008",
+    "total industry output requirement": "_T",
+}
+
+_TOTAL_CODES = {"T001", "T004", "T007", "T005", "T006", "T008", "_T"}
+_NOT_SHOWN = "..."
+_HEADER_SEARCH_ROWS = 15
+
+
+def _clean(value: Any) -> str:
+    if value is None:
+        return ""
+    return " ".join(str(value).replace("\xa0", " ").split())
+
+
+def _code(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).replace("\xa0", " ").strip()
+
+
+def _cell_ref(row: int, col: int) -> str:
+    letters = ""
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row}"
+
+
+def _is_selection_subtotal(name: str) -> bool:
+    """BEA interactive-table artefacts: 'Sum of Intermediate Selected', 'Intermediate Not Selected'."""
+    lower = name.lower()
+    return lower.endswith(" selected") and (lower.startswith("sum of ") or lower.endswith(" not selected"))
+
+
+class _Grid:
+    """One worksheet as a 1-based grid of values."""
+
+    def __init__(self, name: str, rows: list[tuple[Any, ...]], label: str) -> None:
+        self.name, self.rows, self.label = name, rows, label
+        self.n_rows = len(rows)
+        self.n_cols = max((len(r) for r in rows), default=0)
+
+    def get(self, row: int, col: int) -> Any:
+        if row < 1 or row > self.n_rows:
+            return None
+        values = self.rows[row - 1]
+        return values[col - 1] if 1 <= col <= len(values) else None
+
+    def error(self, problem: str, row: int | None = None, col: int | None = None, **kw: Any) -> DataValidationError:
+        where = f"sheet {self.name!r}"
+        if row is not None:
+            where += f" cell {_cell_ref(row, col)}" if col is not None else f" row {row}"
+        return DataValidationError(f"{where}: {problem}", file=self.label, **kw)
+
+
+def _open_workbook(path: str | Path, label: str) -> Any:
+    try:
+        import openpyxl
+    except ImportError:  # pragma: no cover - installed with the build-data / test extras
+        raise DataValidationError(
+            "reading .xlsx needs openpyxl", file=label, hint="pip install 'clusterplan[build-data]'"
+        ) from None
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except FileNotFoundError:
+        raise DataValidationError("file not found", file=label) from None
+    except Exception as exc:  # openpyxl raises several types for a file that is not an xlsx workbook
+        raise DataValidationError(
+            f"not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})", file=label
+        ) from None
+
+
+def _find_row(grid: _Grid, text: str) -> int:
+    for row in range(1, min(grid.n_rows, _HEADER_SEARCH_ROWS) + 1):
+        if _clean(grid.get(row, 1)).lower() == text.lower():
+            return row
+    raise grid.error(
+        f"no header row with {text!r} in column A within rows 1-{_HEADER_SEARCH_ROWS}",
+        hint="the layout is not the BEA one this reader expects; see clusterplan.sources.bea_io",
+    )
+
+
+def _read_grid(grid: _Grid, table: str, year: int, *, code_row: int, name_row: int, first: int) -> pd.DataFrame:
+    """Long form of one BEA matrix sheet."""
+    columns: list[tuple[int, str, str]] = []
+    for col in range(3, grid.n_cols + 1):
+        code, name = _code(grid.get(code_row, col)), _clean(grid.get(name_row, col))
+        if not code:
+            if not name or _is_selection_subtotal(name):
+                continue
+            code = BEA_TOTAL_COLUMN_CODES.get(name.lower(), "")
+            if not code:
+                raise grid.error(f"column {name!r} has no code and is not a known total", code_row, col)
+        columns.append((col, code, name))
+    if not columns:
+        raise grid.error("no column codes in the header row", code_row, 3)
+    codes = [c for _, c, _ in columns]
+    if len(set(codes)) != len(codes):
+        second = next(i for i, c in enumerate(codes) if c in codes[:i])
+        raise grid.error(f"column code {codes[second]!r} appears twice", code_row, columns[second][0])
+
+    records: list[tuple[str, str, str, str, float]] = []
+    seen_rows: set[str] = set()
+    for row in range(first, grid.n_rows + 1):
+        code, name = _code(grid.get(row, 1)), _clean(grid.get(row, 2))
+        if not code and not name:
+            break
+        if not name:
+            break  # 'Legend / Footnotes:' and the notes below the table
+        if not code:
+            if _is_selection_subtotal(name):
+                continue
+            code = BEA_TOTAL_ROW_CODES.get(name.lower(), "")
+            if not code:
+                raise grid.error(f"row {name!r} has no code and is not a known total", row, 1)
+        if code in seen_rows:
+            raise grid.error(f"row code {code!r} appears twice", row, 1)
+        seen_rows.add(code)
+        for col, col_code, col_name in columns:
+            value = grid.get(row, col)
+            if isinstance(value, bool):
+                raise grid.error(f"expected a number, found {value!r}", row, col)
+            if isinstance(value, int | float):
+                records.append((code, name, col_code, col_name, float(value)))
+                continue
+            if value is None or (isinstance(value, str) and value.strip() in ("", _NOT_SHOWN)):
+                if code in _TOTAL_CODES and col_code in _TOTAL_CODES:
+                    continue  # total x total: not applicable
+                records.append((code, name, col_code, col_name, 0.0))
+                continue
+            raise grid.error(f"expected a number or '...', found {value!r}", row, col, code=code)
+    if not records:
+        raise grid.error("no data rows below the header", first, 1)
+    out = pd.DataFrame.from_records(records, columns=["row_code", "row_name", "col_code", "col_name", "value"])
+    out.insert(0, "year", year)
+    out.insert(0, "table", table)
+    return out
+
+
+def _release(workbook: Any) -> str:
+    """'released on November 3, 2016' from the ReadMe sheet, as ``'November 3, 2016'``."""
+    if "ReadMe" not in workbook.sheetnames:
+        return ""
+    for row in workbook["ReadMe"].iter_rows(values_only=True):
+        for value in row:
+            match = re.search(r"released on ([A-Z][a-z]+ \d{1,2}, \d{4})", _clean(value))
+            if match:
+                return match.group(1)
+    return ""
+
+
+def _read_year_sheets(path: str | Path, label: str | None, table: str, header: str) -> pd.DataFrame:
+    label = label or str(path)
+    workbook = _open_workbook(path, label)
+    try:
+        years = [name for name in workbook.sheetnames if re.fullmatch(r"\d{4}", name.strip())]
+        if not years:
+            raise DataValidationError(
+                "no sheets named by year (1997 … 2015)",
+                file=label,
+                hint=f"found {', '.join(map(repr, workbook.sheetnames))}",
+            )
+        parts = []
+        for name in years:
+            grid = _Grid(name, list(workbook[name].iter_rows(values_only=True)), label)
+            row = _find_row(grid, header)
+            if header == "IOCode":
+                parts.append(_read_grid(grid, table, int(name), code_row=row - 1, name_row=row, first=row + 1))
+            else:
+                parts.append(_read_grid(grid, table, int(name), code_row=row, name_row=row - 1, first=row + 1))
+        release = _release(workbook)
+    finally:
+        workbook.close()
+    out = pd.concat(parts, ignore_index=True)
+    out.attrs["release"] = release
+    return out
+
+
+def read_use_summary(path: str | Path, *, file_label: str | None = None) -> pd.DataFrame:
+    """Read the BEA summary use tables (before redefinitions, producers' prices), every year.
+
+    Parameters
+    ----------
+    path
+        ``IOUse_Before_Redefinitions_PRO_1997-2015_Summary.xlsx``.
+    file_label
+        Name used in error messages (defaults to the path).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`LONG_COLUMNS` with ``table == "use"``, millions of dollars;
+        rows are commodities (then totals and value added), columns industries
+        (then totals and final uses). ``attrs['release']`` is BEA's release date.
+
+    Raises
+    ------
+    DataValidationError
+        No year sheets, a header not where expected, an uncoded row or column
+        that is not a known total, or a cell that is neither a number nor ``...``.
+    """
+    return _read_year_sheets(path, file_label, "use", "IOCode")
+
+
+def read_use_detail(path: str | Path, *, file_label: str | None = None) -> pd.DataFrame:
+    """Read the BEA detail use table for 2007 (before redefinitions, producers' prices).
+
+    Same output as :func:`read_use_summary` (``table == "use"``, year 2007).
+    """
+    return _read_year_sheets(path, file_label, "use", "Code")
+
+
+def read_total_requirements_summary(path: str | Path, *, file_label: str | None = None) -> pd.DataFrame:
+    """Read the BEA summary industry-by-commodity total requirements tables, every year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`LONG_COLUMNS` with ``table == "total_requirements"``: rows are
+        industries plus the total row ``_T``, columns commodities; values are
+        dollars of industry output required per dollar of commodity delivered
+        to final users.
+    """
+    return _read_year_sheets(path, file_label, "total_requirements", "IOCode")
+
+
+# --------------------------------------------------------------------------- loaders
+
+
+def bea_matrix(df: pd.DataFrame, year: int, table: str | None = None) -> pd.DataFrame:
+    """One year of a long BEA table as the published grid (rows and columns in published order).
+
+    Parameters
+    ----------
+    df
+        Long table (:data:`LONG_COLUMNS`), rows in published order.
+    year
+        The year.
+    table
+        ``"use"`` or ``"total_requirements"``; needed only when *df* holds both.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Codes as index and columns; NaN where nothing is published.
+
+    Examples
+    --------
+    Use of two commodities by two industries, 2015 (millions of dollars):
+
+    >>> long = pd.DataFrame({
+    ...     "table": "use", "year": 2015,
+    ...     "row_code": ["111CA", "111CA", "113FF", "113FF"],
+    ...     "row_name": ["Farms"] * 2 + ["Forestry, fishing, and related activities"] * 2,
+    ...     "col_code": ["111CA", "113FF"] * 2,
+    ...     "col_name": ["Farms", "Forestry, fishing, and related activities"] * 2,
+    ...     "value": [71080.0, 676.0, 25769.0, 6404.0]})
+    >>> bea_matrix(long, 2015)
+             111CA   113FF
+    111CA  71080.0   676.0
+    113FF  25769.0  6404.0
+    """
+    mask = df["year"].to_numpy() == year
+    if table is not None:
+        mask &= (df["table"].astype(str) == table).to_numpy()
+    sub = df[mask]
+    if sub.empty:
+        raise DataValidationError(
+            f"no {table or 'BEA'} table for {year}; years available: {sorted(set(df['year'].astype(int)))}",
+            column="year",
+        )
+    row_codes = pd.Index(sub["row_code"].astype(object))
+    col_codes = pd.Index(sub["col_code"].astype(object))
+    rows, cols = row_codes.unique(), col_codes.unique()
+    grid = np.full((len(rows), len(cols)), np.nan)
+    grid[rows.get_indexer(row_codes), cols.get_indexer(col_codes)] = sub["value"].to_numpy(dtype=float)
+    return pd.DataFrame(grid, index=pd.Index(list(rows), dtype=object), columns=pd.Index(list(cols), dtype=object))
+
+
+@dataclass
+class BEAUseTable:
+    """A BEA use table split into its blocks (millions of dollars).
+
+    Attributes
+    ----------
+    intermediate_use
+        Commodities x industries.
+    final_demand
+        Commodities x final-use codes (``F010`` personal consumption … ; ``F050``
+        imports is negative).
+    value_added
+        Value-added rows (``V001`` …) x industries.
+    total_intermediate_use, total_final_uses, commodity_output
+        Published commodity totals (``T001``, ``T004``, ``T007``).
+    total_intermediate_inputs, total_value_added, industry_output
+        Published industry totals (``T005``, ``T006``, ``T008``).
+    row_names, column_names
+        Published names of the codes.
+    year
+        The year.
+    """
+
+    intermediate_use: pd.DataFrame
+    final_demand: pd.DataFrame
+    value_added: pd.DataFrame
+    total_intermediate_use: pd.Series
+    total_final_uses: pd.Series
+    commodity_output: pd.Series
+    total_intermediate_inputs: pd.Series
+    total_value_added: pd.Series
+    industry_output: pd.Series
+    row_names: pd.Series
+    column_names: pd.Series
+    year: int
+
+
+def _position(codes: list[str], code: str, what: str) -> int:
+    if code not in codes:
+        raise DataValidationError(f"the use table has no {what} ({code})", code=code)
+    return codes.index(code)
+
+
+def use_table_from_long(df: pd.DataFrame, year: int) -> BEAUseTable:
+    """Split one year of a long BEA use table (``bea_use_summary`` or ``bea_use_detail_2007``) into blocks.
+
+    Industries are the columns before ``T001``, final uses those between
+    ``T001`` and ``T004``; commodities are the rows before ``T005``, value-added
+    rows those between ``T005`` and ``T006``. Zeros BEA does not show are 0.
+
+    Raises
+    ------
+    DataValidationError
+        The year is absent or a total that delimits the blocks is missing.
+    """
+    grid = bea_matrix(df, year, "use")
+    cols, rows = list(grid.columns), list(grid.index)
+    t001, t004 = _position(cols, "T001", "total intermediate column"), _position(cols, "T004", "total final uses")
+    t005, t006 = _position(rows, "T005", "total intermediate row"), _position(rows, "T006", "total value added")
+    industries, final_uses = cols[:t001], cols[t001 + 1 : t004]
+    commodities, value_added = rows[:t005], rows[t005 + 1 : t006]
+    sub = df[(df["year"].to_numpy() == year) & (df["table"].astype(str) == "use").to_numpy()]
+    row_first = sub.drop_duplicates("row_code")
+    col_first = sub.drop_duplicates("col_code")
+
+    def column(code: str, index: list[str]) -> pd.Series:
+        values = grid.loc[index, [code]].to_numpy()[:, 0] if code in grid.columns else np.nan
+        return pd.Series(values, index=pd.Index(index, dtype=object), name=code, dtype=float)
+
+    def row(code: str) -> pd.Series:
+        values = grid.loc[[code], industries].to_numpy()[0] if code in grid.index else np.nan
+        return pd.Series(values, index=pd.Index(industries, dtype=object), name=code, dtype=float)
+
+    return BEAUseTable(
+        intermediate_use=grid.loc[commodities, industries],
+        final_demand=grid.loc[commodities, final_uses],
+        value_added=grid.loc[value_added, industries],
+        total_intermediate_use=column("T001", commodities),
+        total_final_uses=column("T004", commodities),
+        commodity_output=column("T007", commodities),
+        total_intermediate_inputs=row("T005"),
+        total_value_added=row("T006"),
+        industry_output=row("T008"),
+        row_names=pd.Series(
+            row_first["row_name"].astype(object).to_numpy(), index=pd.Index(list(row_first["row_code"]), dtype=object)
+        ),
+        column_names=pd.Series(
+            col_first["col_name"].astype(object).to_numpy(), index=pd.Index(list(col_first["col_code"]), dtype=object)
+        ),
+        year=year,
+    )
+
+
+def total_requirements_from_long(df: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Industry-by-commodity total requirements matrix of one year, without the total row ``_T``."""
+    grid = bea_matrix(df, year, "total_requirements")
+    return grid.drop(index="_T", errors="ignore")
