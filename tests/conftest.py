@@ -43,5 +43,6 @@ def fresh_warehouse(tmp_path: Path, warehouse_path: Path) -> Path:
     target.write_bytes(warehouse_path.read_bytes())
     return target
 
+
 # Fixture generators are scripts, not tests or doctests.
 collect_ignore_glob = ["fixtures/*"]

@@ -238,7 +238,7 @@ def test_cli_fetch_nomis_from_a_real_local_server_then_import(tmp_path: Path, fr
     seen: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        def do_GET(self) -> None:
             seen.append(self.path)
             offset = parse_qs(urlparse(self.path).query).get("RecordOffset", ["0"])[0]
             body = (pages / ("bres_NM_189_1_page2.csv" if offset == "2" else "bres_NM_189_1_page1.csv")).read_bytes()
@@ -257,7 +257,8 @@ def test_cli_fetch_nomis_from_a_real_local_server_then_import(tmp_path: Path, fr
     try:
         result = run_cli(
             "data", "fetch", "nomis", "--geography", "UKG1,UKG3", "--industries", "29,62", "--years", "2021",
-            "--out", str(tmp_path / "bres.csv"), "--import", "--dataset", "nomis_wm", "--warehouse", str(fresh_warehouse),
+            "--out", str(tmp_path / "bres.csv"), "--import", "--dataset", "nomis_wm",
+            "--warehouse", str(fresh_warehouse),
             env={"CLUSTERPLAN_NOMIS_API": f"http://127.0.0.1:{server.server_address[1]}/api/v01/dataset"},
         )  # fmt: skip
     finally:

@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ibis.expr.types as ir
-
 import pandas as pd
 
 from . import __version__
 from ._exceptions import ParameterError, UnknownCodeError
 from .measures.employment import cluster_employment, industry_facts, memtable
-from .measures.panel import measure_panel
 from .measures.growth import compound_annual_growth_rate
+from .measures.panel import measure_panel
 from .sources._codes import nuts2016_to_itl2021
 from .taxonomy import Taxonomy, load_taxonomy
 from .warehouse import Warehouse
@@ -68,7 +67,7 @@ class ClusterProfile:
     clusters: pd.DataFrame
     regions: pd.DataFrame
     trend: pd.DataFrame
-    totals: dict[str, float]
+    totals: dict[str, Any]
     taxonomy: Taxonomy
     inputs: list[dict[str, Any]] = field(default_factory=list)
 
@@ -250,9 +249,7 @@ def profile_region(
         .aggregate(total=(totals_from if totals_from is not None else units).value.sum())
         .to_pandas()
     )
-    parents = dict(
-        warehouse.raw.execute("SELECT area_code, any_value(parent_code) FROM areas GROUP BY 1").fetchall()
-    )
+    parents = dict(warehouse.raw.execute("SELECT area_code, any_value(parent_code) FROM areas GROUP BY 1").fetchall())
     latest_totals = totals_frame[totals_frame["year"] == year].set_index("area_code")["total"]
     benchmark_areas, benchmark_label = choose_benchmark(
         benchmark,

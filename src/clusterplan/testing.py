@@ -50,13 +50,15 @@ def assert_panel_equal(
     for name, frame in (("left", left), ("right", right)):
         dup = frame.duplicated(list(keys))
         if dup.any():
-            raise AssertionError(f"{name} has duplicate keys, first {_plain(frame.loc[dup, list(keys)].iloc[0].tolist())}")
+            first_key = _plain(frame.loc[dup, list(keys)].iloc[0].tolist())
+            raise AssertionError(f"{name} has duplicate keys, first {first_key}")
     merged = left.merge(right, on=list(keys), how="outer", suffixes=("_left", "_right"), indicator=True)
     unmatched = merged[merged["_merge"] != "both"]
     if len(unmatched):
         first = unmatched.iloc[0]
         side = "left" if first["_merge"] == "left_only" else "right"
-        raise AssertionError(f"{len(unmatched)} unmatched rows, first only in {side}: {_plain(first[list(keys)].tolist())}")
+        first_key = _plain(first[list(keys)].tolist())
+        raise AssertionError(f"{len(unmatched)} unmatched rows, first only in {side}: {first_key}")
     for column in (c for c in left.columns if c not in keys):
         a, b = merged[f"{column}_left"], merged[f"{column}_right"]
         if check_dtype and left[column].dtype != right[column].dtype:
@@ -68,7 +70,8 @@ def assert_panel_equal(
             same = ((a == b) | (a.isna() & b.isna())).to_numpy(dtype=bool)
         if not same.all():
             i = int(np.flatnonzero(~same)[0])
+            where = _plain([merged[k].iloc[i] for k in keys])
             raise AssertionError(
-                f"column {column!r} differs at {_plain(merged.loc[i, list(keys)].tolist())}: "
+                f"column {column!r} differs at {where}: "
                 f"{_plain([a.iloc[i]])[0]!r} != {_plain([b.iloc[i]])[0]!r}"
             )

@@ -7,8 +7,8 @@ backend), and only the small area x cluster x year panel comes back to pandas.
 from __future__ import annotations
 
 import ibis
-import pandas as pd
 import ibis.expr.types as ir
+import pandas as pd
 
 from .._schema import FLAG_MISSING, FLAG_ZERO_MAY_BE_SUPPRESSED
 

@@ -15,7 +15,7 @@ import ibis.expr.types as ir
 
 from .employment import area_totals, cluster_employment
 
-__all__ = ["measure_panel", "PANEL_COLUMNS"]
+__all__ = ["PANEL_COLUMNS", "measure_panel"]
 
 PANEL_COLUMNS = [
     "area_code",

@@ -228,7 +228,7 @@ def _split(values: str) -> list[str]:
     show_default=True,
     help="BRES employment (NM_189_1) or UK Business Counts enterprises (NM_142_1) / local units (NM_141_1).",
 )
-@click.option("--geography", required=True, help="GSS codes, NOMIS ids or TYPEnnn, comma-separated (TYPE424: all LADs).")
+@click.option("--geography", required=True, help="GSS codes, NOMIS ids or TYPEnnn, comma-separated (TYPE424: LADs).")
 @click.option("--industries", default="all", show_default=True, help="SIC 2007 codes, comma-separated, or 'all'.")
 @click.option("--years", default="latest", show_default=True, help="Years, comma-separated, or 'latest'.")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), required=True, help="CSV to write.")

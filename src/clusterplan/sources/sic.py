@@ -47,13 +47,21 @@ def read_sic2007_lookup(path: str | Path) -> pd.DataFrame:
     if bad.any():
         i = int(bad.to_numpy().nonzero()[0][0])
         raise DataValidationError(
-            "not a 5-digit SIC code", file=str(path), row=i + 1, column="SIC_5DIGIT_CODE", code=str(raw["SIC_5DIGIT_CODE"].iloc[i])
+            "not a 5-digit SIC code",
+            file=str(path),
+            row=i + 1,
+            column="SIC_5DIGIT_CODE",
+            code=str(raw["SIC_5DIGIT_CODE"].iloc[i]),
         )
     dup = raw["SIC_5DIGIT_CODE"].duplicated()
     if dup.any():
         i = int(dup.to_numpy().nonzero()[0][0])
         raise DataValidationError(
-            "duplicate subclass", file=str(path), row=i + 1, column="SIC_5DIGIT_CODE", code=str(raw["SIC_5DIGIT_CODE"].iloc[i])
+            "duplicate subclass",
+            file=str(path),
+            row=i + 1,
+            column="SIC_5DIGIT_CODE",
+            code=str(raw["SIC_5DIGIT_CODE"].iloc[i]),
         )
     return raw[_COLUMNS]
 
