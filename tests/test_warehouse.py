@@ -150,6 +150,11 @@ def test_interrupted_import_leaves_warehouse_as_it_was(fresh_warehouse: Path, mo
             "code '99999': unknown industry code",
         ),
         ("area_code,industry_code,year,value\nTLG3,29100,2021,5\n", "long", "missing column(s) measure"),
+        (
+            "area_code,industry_code,year,measure,value\nTLG3,29100,2099,employment,5\n",
+            "long",
+            "year 2099 is in the future",
+        ),
     ],
 )
 def test_cli_import_bad_input_one_line_nonzero_unchanged(
@@ -272,3 +277,46 @@ def test_cli_fetch_nomis_from_a_real_local_server_then_import(tmp_path: Path, fr
             "SELECT value FROM facts WHERE dataset='nomis_wm' AND area_code='TLG3' AND industry_code='29'"
         ).fetchone()
     assert value == (28000.0,)
+
+
+def test_cli_import_cbp_cbsa_file(fresh_warehouse: Path) -> None:
+    from clusterplan.sources.cbp import read_cbp_cbsa_csv
+
+    source = FIXTURES / "cbp" / "cbp2019_cbsa_38920_39700.csv"
+    result = run_cli(
+        "data", "import", str(source), "--format", "cbp", "--dataset", "cbp_user", "--warehouse", str(fresh_warehouse)
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"imported {len(read_cbp_cbsa_csv(source)):,} rows into dataset 'cbp_user'" in result.stdout
+
+
+def test_cli_import_cbp_county_file_counts_unknown_codes(fresh_warehouse: Path, tmp_path: Path) -> None:
+    from clusterplan.sources.cbp import read_cbp_county_file
+
+    # Census names county files cbpYYco.txt; the year comes from the name.
+    target = tmp_path / "cbp19co.txt"
+    target.write_bytes((FIXTURES / "cbp" / "cbp_county_layout_2017on_sample.txt").read_bytes())
+    args = (
+        "data",
+        "import",
+        str(target),
+        "--format",
+        "cbp",
+        "--dataset",
+        "cbp_county",
+        "--warehouse",
+        str(fresh_warehouse),
+    )
+    strict = run_cli(*args)
+    # County 999 is CBP's statewide record, not a county: rejected by default, named with its row.
+    assert strict.returncode == 2
+    assert "row 11, column 'area_code', code '48999': unknown area code" in strict.stderr
+    loose = run_cli(*args, "--allow-unknown-codes")
+    assert loose.returncode == 0, loose.stderr
+    parsed = read_cbp_county_file(target, year=2019)
+    assert f"imported {len(parsed):,} rows" in loose.stdout and "1 unknown area codes" in loose.stdout
+    with Warehouse(fresh_warehouse) as wh:
+        assert wh.raw.execute("SELECT count(*), min(year) FROM facts WHERE dataset = 'cbp_county'").fetchone() == (
+            len(parsed),
+            2019,
+        )

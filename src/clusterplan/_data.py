@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import cache
 from importlib.resources import files
@@ -29,6 +30,12 @@ def manifest() -> dict[str, Any]:
         )
     result: dict[str, Any] = json.loads(path.read_text())
     return result
+
+
+def data_fingerprint() -> str:
+    """Data version plus a hash of the manifest: changes whenever any embedded file changes."""
+    digest = hashlib.sha256((data_dir() / "manifest.json").read_bytes()).hexdigest()[:16]
+    return f"{manifest()['data_version']}+{digest}"
 
 
 def embedded_datasets(kind: str | None = None) -> list[dict[str, Any]]:

@@ -500,4 +500,47 @@ def build(raw: Path, out: Path) -> list[BuiltDataset]:
             "Brooklyn Borough).",
         )
     )
+    built.append(
+        write_table(
+            _us_county_areas(counties),
+            out,
+            "areas_us_counties",
+            kind="areas",
+            title="US states and counties as areas (FIPS codes), so county files such as CBP's can be imported",
+            source="PyPI package addfips (its 2020 county list); state names from us-atlas",
+            publisher="US Census Bureau (codes and names); addfips",
+            vintage="2020",
+            licence=US_PUBLIC_DOMAIN,
+            raw_files=[raw_entry(raw, _US + "addfips_counties_2020.csv"), raw_entry(raw, _US + "states-10m.json")],
+            transforms=["one row per county (first name addfips lists)", "states: 2-digit FIPS, parent of counties"],
+            description="County 999 (CBP's statewide record) is not an area here: import it with --allow-unknown-codes.",
+        )
+    )
     return built
+
+
+def _us_county_areas(counties: pd.DataFrame) -> pd.DataFrame:
+    first = counties.drop_duplicates("county_fips").sort_values("county_fips")
+    county_rows = pd.DataFrame(
+        {
+            "area_code": first["county_fips"],
+            "area_name": first["county_name"] + ", " + first["state_name"].fillna(""),
+            "area_level": "county",
+            "parent_code": first["state_fips"],
+        }
+    )
+    states = first.drop_duplicates("state_fips")
+    state_rows = pd.DataFrame(
+        {
+            "area_code": states["state_fips"],
+            "area_name": states["state_name"],
+            "area_level": "state",
+            "parent_code": None,
+        }
+    )
+    out = pd.concat([state_rows, county_rows], ignore_index=True)
+    out["geography"] = "us"
+    out["alt_code"] = None
+    for column in ("area_name", "parent_code", "alt_code"):
+        out[column] = out[column].astype("string")
+    return out[["area_code", "area_name", "area_level", "parent_code", "geography", "alt_code"]]

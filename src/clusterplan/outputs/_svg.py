@@ -179,6 +179,7 @@ def line_chart(years: Sequence[int], series: Mapping[str, Sequence[float]], *, t
     for year in (years[0], years[-1]):
         parts.append(f'<text x="{px(year):.1f}" y="{height - 12}" text-anchor="middle" font-size="10">{year}</text>')
     dashes = ["", "6 4", "2 3", "8 3 2 3"]
+    label_ys: list[float] = []
     for i, (name, vs) in enumerate(series.items()):
         pts = " ".join(
             f"{px(y):.1f},{py(v):.1f}" for y, v in zip(years, vs, strict=True) if v is not None and math.isfinite(v)
@@ -189,9 +190,12 @@ def line_chart(years: Sequence[int], series: Mapping[str, Sequence[float]], *, t
         )
         last = vs[-1]
         if last is not None and math.isfinite(last):
-            parts.append(
-                f'<text x="{px(years[-1]) + 4:.1f}" y="{py(last) + 4:.1f}" font-size="10">{escape(name)}</text>'
-            )
+            y = py(last) + 4
+            # Keep end labels of lines that finish close together from overprinting each other.
+            while any(abs(y - other) < 12 for other in label_ys):
+                y += 12
+            label_ys.append(y)
+            parts.append(f'<text x="{px(years[-1]) + 4:.1f}" y="{y:.1f}" font-size="10">{escape(name)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

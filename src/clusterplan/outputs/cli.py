@@ -17,6 +17,7 @@ import click
 
 from .. import __version__
 from .._exceptions import ClusterplanError, InputError, TaxonomyError
+from .cli_taxonomy import taxonomy_group
 
 __all__ = ["cli", "main"]
 
@@ -271,6 +272,9 @@ def data_fetch_nomis(
         with _open_warehouse(warehouse_path, progress) as warehouse:
             report = warehouse.import_facts(facts, provenance, file=str(fetched.path))
         click.echo(report.summary())
+
+
+cli.add_command(taxonomy_group)
 
 
 def main(argv: list[str] | None = None) -> None:

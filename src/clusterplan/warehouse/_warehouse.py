@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .. import __version__
-from .._data import data_dir, embedded_datasets, manifest
+from .._data import data_dir, data_fingerprint, embedded_datasets
 from .._exceptions import DataValidationError, UnknownCodeError, WarehouseError
 from .._schema import AREA_COLUMNS, FACT_COLUMNS, INDUSTRY_COLUMNS, Provenance, to_fact_table
 
@@ -167,7 +167,7 @@ class Warehouse:
 
         Datasets a user imported are kept. Returns True when data was (re)loaded.
         """
-        version = manifest()["data_version"]
+        version = data_fingerprint()
         if not force and self._meta("data_version") == version:
             return False
         self._progress(f"loading embedded data {version} into {self.path} ...")
@@ -330,6 +330,18 @@ class Warehouse:
         if self.read_only:
             raise WarehouseError("warehouse opened read-only")
         name = provenance.dataset
+        this_year = datetime.now(UTC).year
+        future = pd.to_numeric(facts["year"]) > this_year
+        if future.any():
+            first = int(future.to_numpy().nonzero()[0][0])
+            row = int(facts["_row"].iloc[first]) if "_row" in facts.columns else first + 1
+            raise DataValidationError(
+                f"year {int(facts['year'].iloc[first])} is in the future (after {this_year})",
+                file=file,
+                row=row,
+                column="year",
+                hint="published data cannot be dated later than today; check the year column",
+            )
         table = to_fact_table(facts.assign(dataset=name))
         rows = pd.Series(facts["_row"].to_numpy() if "_row" in facts.columns else range(1, len(facts) + 1))
 
