@@ -513,7 +513,7 @@ def build(raw: Path, out: Path) -> list[BuiltDataset]:
             licence=US_PUBLIC_DOMAIN,
             raw_files=[raw_entry(raw, _US + "addfips_counties_2020.csv"), raw_entry(raw, _US + "states-10m.json")],
             transforms=["one row per county (first name addfips lists)", "states: 2-digit FIPS, parent of counties"],
-            description="County 999 (CBP's statewide record) is not an area here: import it with --allow-unknown-codes.",
+            description="County 999 (CBP's statewide record) is not an area: import it with --allow-unknown-codes.",
         )
     )
     return built
