@@ -92,7 +92,7 @@ def test_region_accepts_nuts_itl_codes_and_names(warehouse: Warehouse) -> None:
         (["--region", "TLZ9"], "unknown region 'TLZ9'; valid choices: TLC1"),
         (["--year", "2030"], "unknown year '2030'; valid choices: 2015, 2016"),
         (["--taxonomy", "no_such_taxonomy"], "no_such_taxonomy"),
-        (["--benchmark", "Mars"], "unknown benchmark 'Mars'; valid choices: GB"),
+        (["--benchmark", "Mars"], "unknown benchmark 'Mars'; valid choices: national, peers, TLC"),
         (["--year", "2016", "--base-year", "2019"], "base year 2019 must be before year 2016"),
     ],
 )

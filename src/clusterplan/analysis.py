@@ -41,19 +41,40 @@ class DatasetProfile:
     geography: str
     benchmark_name: str
     default_taxonomy: str
-    #: Length of the industry codes that clusters are built from (others are coarser levels).
-    unit_code_length: int | None
+    #: Classification and level (in the industries dimension) of the codes clusters are built from.
+    classification: str
+    unit_level: str
     #: Industry code of the published all-industries total, or None to sum the units.
     total_code: str | None
+    #: True when the source leaves out industries an area does not have (they are zero, not unknown).
+    absent_is_zero: bool = False
 
 
 DATASET_PROFILES = {
-    "bres_itl2_sic5": DatasetProfile("bres_itl2_sic5", "uk", "Great Britain", DEFAULT_TAXONOMY, 5, None),
-    "bres_itl2_sic2": DatasetProfile("bres_itl2_sic2", "uk", "Great Britain", DEFAULT_TAXONOMY, 2, None),
+    "bres_itl2_sic5": DatasetProfile(
+        "bres_itl2_sic5", "uk", "Great Britain", DEFAULT_TAXONOMY, "sic2007", "subclass", None
+    ),
+    "bres_itl2_sic2": DatasetProfile(
+        "bres_itl2_sic2", "uk", "Great Britain", DEFAULT_TAXONOMY, "sic2007", "division", None
+    ),
     # CBP's "00" row is the published total; 6-digit rows miss suppressed detail, so they are not summed.
     "us_cbp_2019_cbsa": DatasetProfile(
-        "us_cbp_2019_cbsa", "us", "all US metropolitan and micropolitan areas", "us_cmp_traded_2014", 6, "00"
+        "us_cbp_2019_cbsa",
+        "us",
+        "all US metropolitan and micropolitan areas",
+        "us_cmp_traded_2014",
+        "naics2017",
+        "naics6",
+        "00",
+        absent_is_zero=True,
     ),
+}
+
+#: ``--level`` choices of ``clusterplan measures``: (dataset, industry level in the industries dimension).
+LEVELS = {
+    "sic5": ("bres_itl2_sic5", "subclass"),
+    "sic2": ("bres_itl2_sic2", "division"),
+    **{f"naics{n}": ("us_cbp_2019_cbsa", f"naics{n}") for n in range(2, 7)},
 }
 
 
@@ -108,10 +129,13 @@ def dataset_for_region(warehouse: Warehouse, region: str) -> str:
     return DEFAULT_DATASET
 
 
-def _unit_rows(rows: ir.Table, profile: DatasetProfile) -> ir.Table:
-    if profile.unit_code_length is None:
-        return rows
-    return rows.filter(rows.industry_code.length() == profile.unit_code_length)
+def _unit_rows(warehouse: Warehouse, rows: ir.Table, classification: str, level: str) -> ir.Table:
+    """The rows of one level of the classification (CBP mixes NAICS 2- to 6-digit rows in one dataset)."""
+    dims = warehouse.table("industries")
+    codes = dims.filter((dims.classification == classification) & (dims.industry_level == level)).select(
+        "industry_code"
+    )
+    return rows.semi_join(codes.distinct(), rows.industry_code == codes.industry_code)
 
 
 def _total_rows(rows: ir.Table, profile: DatasetProfile) -> ir.Table | None:
@@ -167,6 +191,56 @@ def _is_within(area: str, container: str, parents: dict[str, str]) -> bool:
     return False
 
 
+@dataclass
+class _Scope:
+    """What every analysis of one dataset, region and period starts from."""
+
+    dataset: str
+    profile: DatasetProfile
+    info: dict[str, Any]
+    rows: ir.Table
+    years: list[int]
+    year: int
+    base_year: int | None
+    names: dict[str, str]
+    available: list[str]
+    region_code: str | None
+
+
+def _scope(warehouse: Warehouse, dataset: str, region: str | None, year: int | None, base_year: int | None) -> _Scope:
+    if dataset not in DATASET_PROFILES:
+        raise UnknownCodeError("employment dataset", dataset, sorted(DATASET_PROFILES))
+    profile = DATASET_PROFILES[dataset]
+    info = warehouse.dataset_info(dataset)
+    rows = industry_facts(warehouse.facts, dataset=dataset)
+    years = sorted(int(y) for y in rows.select("year").distinct().to_pandas()["year"])
+    if not years:
+        raise ParameterError(f"dataset {dataset!r} has no employment facts")
+    year = years[-1] if year is None else int(year)
+    base_year = (years[0] if base_year is None else int(base_year)) if len(years) > 1 else None
+    for label, value in (("year", year), ("base year", base_year)):
+        if value is not None and value not in years:
+            raise UnknownCodeError(label, str(value), [str(y) for y in years])
+    if base_year is not None and base_year >= year:
+        raise ParameterError(f"base year {base_year} must be before year {year}")
+    names = _area_names(warehouse)
+    available = sorted(rows.select("area_code").distinct().to_pandas()["area_code"])
+    region_code = resolve_region(region, available, names) if region is not None else None
+    return _Scope(dataset, profile, info, rows, years, year, base_year, names, available, region_code)
+
+
+def _parents(warehouse: Warehouse) -> dict[str, str]:
+    pairs = warehouse.raw.execute("SELECT area_code, any_value(parent_code) FROM areas GROUP BY 1").fetchall()
+    return {str(k): str(v) for k, v in pairs if v}
+
+
+def _latest_totals(units: ir.Table, totals_from: ir.Table | None, year: int) -> pd.Series:
+    source = totals_from if totals_from is not None else units
+    source = source.filter(source.year == year)
+    frame = source.group_by("area_code").aggregate(total=source.value.sum()).to_pandas()
+    return frame.set_index("area_code")["total"]
+
+
 def profile_region(
     warehouse: Warehouse,
     *,
@@ -208,29 +282,16 @@ def profile_region(
         industries only, as the US Cluster Mapping Project does); default all.
     """
     say = progress or (lambda _m: None)
-    dataset = dataset or dataset_for_region(warehouse, region)
-    if dataset not in DATASET_PROFILES:
-        raise UnknownCodeError("employment dataset", dataset, sorted(DATASET_PROFILES))
-    profile = DATASET_PROFILES[dataset]
-    info = warehouse.dataset_info(dataset)
+    scope = _scope(warehouse, dataset or dataset_for_region(warehouse, region), region, year, base_year)
+    dataset, profile, info, rows = scope.dataset, scope.profile, scope.info, scope.rows
+    year, base_year, names, available = scope.year, scope.base_year, scope.names, scope.available
+    if scope.region_code is None:
+        raise ParameterError("a region is required")
+    region_code: str = scope.region_code
     tax = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy or profile.default_taxonomy)
-    rows = industry_facts(warehouse.facts, dataset=dataset)
-    years = sorted(int(y) for y in rows.select("year").distinct().to_pandas()["year"])
-    if not years:
-        raise ParameterError(f"dataset {dataset!r} has no employment facts")
-    year = years[-1] if year is None else int(year)
-    base_year = (years[0] if base_year is None else int(base_year)) if len(years) > 1 else None
-    for label, value in (("year", year), ("base year", base_year)):
-        if value is not None and value not in years:
-            raise UnknownCodeError(label, str(value), [str(y) for y in years])
-    if base_year is not None and base_year >= year:
-        raise ParameterError(f"base year {base_year} must be before year {year}")
-    names = _area_names(warehouse)
-    available = sorted(rows.select("area_code").distinct().to_pandas()["area_code"])
-    region_code = resolve_region(region, available, names)
 
     say(f"mapping {len(tax.clusters)} clusters of {tax.name} to industry codes")
-    units = _unit_rows(rows, profile)
+    units = _unit_rows(warehouse, rows, profile.classification, profile.unit_level)
     codes = units.select("industry_code").distinct().to_pandas()["industry_code"].tolist()
     mapping = tax.mapping(codes, strict=profile.geography == "uk")
     if mapping.empty:
@@ -243,20 +304,13 @@ def profile_region(
         denominator = memtable(pd.DataFrame({"industry_code": sorted(set(denominator_codes))}))
     totals_from = _total_rows(rows, profile) if denominator is None else None
     say("aggregating employment in the warehouse")
-    totals_frame = (
-        (totals_from if totals_from is not None else units)
-        .group_by(["area_code", "year"])
-        .aggregate(total=(totals_from if totals_from is not None else units).value.sum())
-        .to_pandas()
-    )
-    parents = dict(warehouse.raw.execute("SELECT area_code, any_value(parent_code) FROM areas GROUP BY 1").fetchall())
-    latest_totals = totals_frame[totals_frame["year"] == year].set_index("area_code")["total"]
+    latest_totals = _latest_totals(units, totals_from, year)
     benchmark_areas, benchmark_label = choose_benchmark(
         benchmark,
         region_code=region_code,
         available=available,
         area_totals=latest_totals,
-        parents={k: v for k, v in parents.items() if v},
+        parents=_parents(warehouse),
         peers=peers,
         names=names,
         profile=profile,
@@ -267,6 +321,7 @@ def profile_region(
         benchmark_areas=benchmark_areas,
         denominator_industries=denominator,
         total_rows=totals_from,
+        complete=profile.absent_is_zero,
     ).to_pandas()
     panel = panel.rename(
         columns={
@@ -398,3 +453,119 @@ def _unmapped(tax: Taxonomy, codes: list[str]) -> int:
     expanded = tax.mapping(codes, strict=False)["industry_code"]
     named = {c for cluster in tax.clusters for c in cluster.codes}
     return len({c for c in named if c not in present and not any(e.startswith(c) for e in expanded)})
+
+
+def industry_measures(
+    warehouse: Warehouse,
+    *,
+    level: str = "sic5",
+    region: str | None = None,
+    year: int | None = None,
+    base_year: int | None = None,
+    benchmark: str = BENCHMARK_ALL,
+    peers: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Employment, share, location quotient, growth and ranks of every industry at *level*.
+
+    One row per area and industry (all areas of the dataset when *region* is
+    None, else only *region*). Ranks and percentiles are across the areas in
+    the benchmark, per industry: rank 1 is the highest LQ; percentile 100 the
+    highest.
+
+    Parameters
+    ----------
+    level
+        ``sic5`` or ``sic2`` (BRES, GB ITL2 areas), ``naics2`` ... ``naics6``
+        (CBP 2019, US CBSAs).
+    region, year, base_year, benchmark, peers
+        As for :func:`profile_region`.
+    """
+    if level not in LEVELS:
+        raise UnknownCodeError("level", level, list(LEVELS))
+    dataset, industry_level = LEVELS[level]
+    scope = _scope(warehouse, dataset, region, year, base_year)
+    profile = scope.profile
+    units = _unit_rows(warehouse, scope.rows, profile.classification, industry_level)
+    totals_from = _total_rows(scope.rows, profile)
+    latest_totals = _latest_totals(units, totals_from, scope.year)
+    benchmark_areas, benchmark_label = (None, profile.benchmark_name)
+    if scope.region_code is not None or benchmark.lower() != "peers":
+        benchmark_areas, benchmark_label = choose_benchmark(
+            benchmark,
+            region_code=scope.region_code or "",
+            available=scope.available,
+            area_totals=latest_totals,
+            parents=_parents(warehouse),
+            peers=peers,
+            names=scope.names,
+            profile=profile,
+        )
+    panel = measure_panel(
+        units, None, benchmark_areas=benchmark_areas, total_rows=totals_from, complete=profile.absent_is_zero
+    )
+    wanted = [scope.year] if scope.base_year is None else [scope.base_year, scope.year]
+    frame = panel.filter(panel.year.isin(wanted)).to_pandas()
+    latest = frame[frame["year"] == scope.year].rename(columns={"unit_code": "industry_code"}).copy()
+    if scope.base_year is not None:
+        base = frame[frame["year"] == scope.base_year].set_index(["area_code", "unit_code"])["employment"]
+        latest["employment_base_year"] = base.reindex(
+            list(zip(latest.area_code, latest.industry_code, strict=True))
+        ).to_numpy()
+        latest["growth_cagr"] = compound_annual_growth_rate(
+            latest["employment_base_year"], latest["employment"], scope.year - scope.base_year
+        )
+    establishments = _establishments(warehouse, dataset, scope.year)
+    if establishments is not None:
+        latest = latest.merge(establishments, on=["area_code", "industry_code"], how="left")
+    comparable = latest if benchmark_areas is None else latest[latest["area_code"].isin(benchmark_areas)]
+    latest["lq_rank"] = comparable.groupby("industry_code")["lq"].rank(ascending=False, method="min")
+    latest["lq_percentile"] = comparable.groupby("industry_code")["lq"].rank(pct=True, method="max") * 100
+    names = warehouse.raw.execute(
+        "SELECT industry_code, any_value(industry_name) AS industry_name FROM industries WHERE classification = ? "
+        "GROUP BY 1",
+        [profile.classification],
+    ).df()
+    latest = latest.merge(names, on="industry_code", how="left")
+    latest.insert(1, "area_name", latest["area_code"].map(scope.names).fillna(""))
+    if scope.region_code is not None:
+        latest = latest[latest["area_code"] == scope.region_code]
+    latest["benchmark"] = benchmark_label
+    first = ["area_code", "area_name", "industry_code", "industry_name", "year", "employment", "share", "lq"]
+    rest = [c for c in latest.columns if c not in first]
+    return latest[first + rest].sort_values(["area_code", "industry_code"]).reset_index(drop=True)
+
+
+def _establishments(warehouse: Warehouse, dataset: str, year: int) -> pd.DataFrame | None:
+    """Establishment counts of the same dataset and year (CBP publishes them; BRES does not)."""
+    facts = warehouse.facts
+    rows = facts.filter((facts.dataset == dataset) & (facts.measure == "establishments") & (facts.year == year))
+    frame = rows.select("area_code", "industry_code", establishments=rows.value).to_pandas()
+    return None if frame.empty else frame
+
+
+def traded_industry_codes(warehouse: Warehouse, dataset: str) -> list[str]:
+    """Industry codes of traded industries for a dataset's traded-only denominator.
+
+    For CBP: the NAICS codes of the US Cluster Mapping Project's 51 traded
+    clusters (Delgado, Porter and Stern 2016). For BRES: the SIC subclasses
+    classified traded by geographic concentration across GB ITL2 areas
+    (:func:`clusterplan.taxonomy.classify_traded_local`, default threshold).
+    """
+    if dataset not in DATASET_PROFILES:
+        raise UnknownCodeError("employment dataset", dataset, sorted(DATASET_PROFILES))
+    if DATASET_PROFILES[dataset].geography == "us":
+        frame = warehouse.raw.execute("SELECT DISTINCT naics_code FROM cmp_traded_clusters").df()
+        return sorted(frame["naics_code"].astype(str))
+    from .taxonomy import classify_traded_local
+
+    rows = _unit_rows(
+        warehouse,
+        industry_facts(warehouse.facts, dataset=dataset),
+        DATASET_PROFILES[dataset].classification,
+        DATASET_PROFILES[dataset].unit_level,
+    )
+    latest = rows.filter(rows.year == rows.year.max())
+    matrix = latest.select("area_code", "industry_code", "value").to_pandas()
+    wide = matrix.pivot_table(index="area_code", columns="industry_code", values="value", aggfunc="sum", fill_value=0)
+    classes = classify_traded_local(wide)
+    return sorted(classes.loc[classes["traded"], "industry_code"].astype(str))

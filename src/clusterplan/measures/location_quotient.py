@@ -174,7 +174,8 @@ NOMIS_BRES_SAFEGUARDED = RoundingRule(
 )
 
 #: Named rounding rules accepted by :func:`published_value_bounds`.
-ROUNDING_RULES: dict[str, RoundingRule] = {rule.name: rule for rule in (NOMIS_BRES_PUBLIC, NOMIS_BRES_PUBLIC_RELAXED, NOMIS_BRES_SAFEGUARDED)
+ROUNDING_RULES: dict[str, RoundingRule] = {
+    rule.name: rule for rule in (NOMIS_BRES_PUBLIC, NOMIS_BRES_PUBLIC_RELAXED, NOMIS_BRES_SAFEGUARDED)
 }
 
 
@@ -285,7 +286,7 @@ def published_value_bounds(
             if base == 0:
                 multiple = np.ones(flat.shape, dtype=bool)
             else:
-                multiple = np.isclose(np.round(flat / base) * base, flat, rtol=0, atol=1e-9 * np.maximum(1, flat))
+                multiple = np.abs(np.round(flat / base) * base - flat) <= 1e-9 * np.maximum(1, flat)
             lo = np.maximum(np.maximum(flat - base / 2, floor), 0)
             hi = np.minimum(flat + base / 2, ceiling)
             # the band is half-open: a true value can reach up to, not onto, the next band's floor
@@ -306,9 +307,9 @@ def published_value_bounds(
         ceiling_value = rule.zero_bound() if suppression_max is None else float(suppression_max)
         low = np.where(flagged, 0.0, low)
         high = np.where(flagged, np.maximum(high, ceiling_value), high)
-    low = np.where(known, low, np.nan).reshape(p.shape)
-    high = np.where(known, high, np.nan).reshape(p.shape)
-    return low, high
+    lower: np.ndarray = np.where(known, low, np.nan).reshape(p.shape)
+    upper: np.ndarray = np.where(known, high, np.nan).reshape(p.shape)
+    return lower, upper
 
 
 def _share_of_cluster_lq(x: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -415,9 +416,7 @@ def location_quotient_interval(
     with np.errstate(divide="ignore", invalid="ignore"):
         # Region inside the benchmark: shared terms.
         a, b = yh, zh
-        low_inside = np.minimum(
-            _share_of_cluster_lq(xl, a, b, a + b + wl), _share_of_cluster_lq(xh, a, b, a + b + wl)
-        )
+        low_inside = np.minimum(_share_of_cluster_lq(xl, a, b, a + b + wl), _share_of_cluster_lq(xh, a, b, a + b + wl))
         a, b = yl, zl
         ab = a * b
         peak = np.where(wh > 0, (ab + np.sqrt(ab * ab + wh * ab * (a + b + wh))) / wh, np.where(ab > 0, np.inf, 0.0))

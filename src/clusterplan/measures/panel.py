@@ -40,6 +40,7 @@ def measure_panel(
     benchmark_areas: Sequence[str] | None = None,
     denominator_industries: ir.Table | None = None,
     total_rows: ir.Table | None = None,
+    complete: bool = False,
 ) -> ir.Table:
     r"""Employment, share and location quotient for every area, unit and year.
 
@@ -59,6 +60,10 @@ def measure_panel(
     total_rows
         Rows whose sum per area and year is the area total, when the source
         publishes its own all-industries row (CBP's ``00``); default *rows*.
+    complete
+        Add a zero row for every area and year without the unit, for sources
+        that omit industries with no establishments (CBP) rather than publish
+        zeros (BRES): such an area's LQ is 0, not missing, and it counts in ranks.
 
     Notes
     -----
@@ -97,6 +102,18 @@ def measure_panel(
     if denominator_industries is not None:
         total_rows = rows.semi_join(denominator_industries, rows.industry_code == denominator_industries.industry_code)
     totals = area_totals(total_rows).select("area_code", "year", area_total="total")
+    if complete:
+        grid = totals.select("area_code", "year").cross_join(grouped.select("unit_code").distinct())
+        joined = grid.left_join(grouped, ["area_code", "year", "unit_code"])
+        grouped = joined.select(
+            grid.area_code,
+            grid.year,
+            grid.unit_code,
+            employment=grouped.employment.fill_null(0),
+            cells=grouped.cells.fill_null(0),
+            suppressed_cells=grouped.suppressed_cells.fill_null(0),
+            missing_cells=grouped.missing_cells.fill_null(0),
+        )
     in_benchmark_units = grouped
     in_benchmark_totals = totals
     if benchmark_areas is not None:

@@ -90,14 +90,29 @@ def _format_table(frame: Any) -> str:
     "--region",
     default="TLG3",
     show_default=True,
-    help="ITL2 area: ITL 2021 code (TLG3), NUTS 2016 code (UKG3) or name.",
+    help="A GB ITL2 area (TLG3, its NUTS 2016 code UKG3, or its name) or a US CBSA code (e.g. 12060).",
 )
-@click.option("--benchmark", default="GB", show_default=True, help="Benchmark: GB (all ITL2 areas).")
+@click.option(
+    "--benchmark",
+    default="national",
+    show_default=True,
+    help="national (GB, or all US CBSAs), peers, or the code of a larger area (e.g. ITL1 TLG).",
+)
+@click.option(
+    "--peers", default=None, help="Comma-separated peer areas for --benchmark peers (default: 8 nearest in size)."
+)
+@click.option(
+    "--denominator",
+    type=click.Choice(["all", "traded"]),
+    default="all",
+    show_default=True,
+    help="Totals over all industries, or traded industries only (as the US Cluster Mapping Project does).",
+)
 @click.option(
     "--taxonomy",
-    default="wmca_plan_for_growth",
-    show_default=True,
-    help="Cluster definitions: a built-in name or a YAML/CSV file.",
+    default=None,
+    help="Cluster definitions: a built-in name or a YAML/CSV file (default: wmca_plan_for_growth for GB, "
+    "us_cmp_traded_2014 for the US).",
 )
 @click.option("--year", type=int, default=None, help="Year of the profile (default: latest in the data).")
 @click.option("--base-year", type=int, default=None, help="Start year for growth (default: earliest in the data).")
@@ -107,7 +122,9 @@ def _format_table(frame: Any) -> str:
 def run(
     region: str,
     benchmark: str,
-    taxonomy: str,
+    peers: str | None,
+    denominator: str,
+    taxonomy: str | None,
     year: int | None,
     base_year: int | None,
     out_dir: str,
@@ -115,24 +132,33 @@ def run(
     warehouse_path: str | None,
 ) -> None:
     """Profile a region's clusters and write clusters.csv, report.html and run.json."""
-    from .._exceptions import ParameterError
-    from ..analysis import profile_region
+    from ..analysis import dataset_for_region, profile_region, traded_industry_codes
     from ._run import write_run_outputs
 
     progress = _Progress(quiet)
-    if benchmark.upper() not in ("GB", "K03000001"):
-        raise ParameterError(f"unknown benchmark {benchmark!r}; valid choices: GB")
     progress("opening the warehouse")
     with _open_warehouse(warehouse_path, progress) as warehouse:
+        denominator_codes = None
+        if denominator == "traded":
+            denominator_codes = traded_industry_codes(warehouse, dataset_for_region(warehouse, region))
         profile = profile_region(
-            warehouse, region=region, taxonomy=taxonomy, year=year, base_year=base_year, progress=progress
+            warehouse,
+            region=region,
+            taxonomy=taxonomy,
+            year=year,
+            base_year=base_year,
+            benchmark=benchmark,
+            peers=_split(peers) if peers else None,
+            denominator_codes=denominator_codes,
+            progress=progress,
         )
     progress("writing outputs")
     paths = write_run_outputs(profile, Path(out_dir))
     t = profile.totals
+    growth = f"growth from {t['base_year']}" if t["base_year"] is not None else "one year of data, no growth"
     click.echo(
-        f"{profile.region_name} ({profile.region_code}) against Great Britain, {t['year']} "
-        f"(growth from {t['base_year']}), taxonomy {profile.taxonomy.name}"
+        f"{profile.region_name} ({profile.region_code}) against {profile.parameters['benchmark_label']}, "
+        f"{t['year']} ({growth}), taxonomy {profile.taxonomy.name}"
     )
     click.echo(_format_table(profile.clusters))
     click.echo(
@@ -142,6 +168,54 @@ def run(
     )
     for name, path in paths.items():
         click.echo(f"{name:>9}: {path}")
+
+
+@cli.command()
+@click.option("--region", default=None, help="One area (ITL2 or CBSA code, or name); omit with --all-regions.")
+@click.option("--all-regions", is_flag=True, help="Every area of the dataset, in long format.")
+@click.option("--level", default="sic5", show_default=True, help="sic5, sic2, naics2 ... naics6.")
+@click.option("--year", type=int, default=None, help="Year (default: latest in the data).")
+@click.option("--base-year", type=int, default=None, help="Start year for growth (default: earliest).")
+@click.option("--benchmark", default="national", show_default=True, help="national, peers, or a larger area's code.")
+@click.option("--peers", default=None, help="Comma-separated peer areas for --benchmark peers.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), required=True, help="CSV or .parquet file.")
+@_warehouse_option
+def measures(
+    region: str | None,
+    all_regions: bool,
+    level: str,
+    year: int | None,
+    base_year: int | None,
+    benchmark: str,
+    peers: str | None,
+    out_file: str,
+    warehouse_path: str | None,
+) -> None:
+    """Employment, share, LQ, growth and ranks of every industry at LEVEL."""
+    from .._exceptions import ParameterError
+    from ..analysis import industry_measures
+
+    if (region is None) == (not all_regions):
+        raise ParameterError("give either --region CODE or --all-regions")
+    progress = _Progress()
+    with _open_warehouse(warehouse_path, progress) as warehouse:
+        progress(f"computing {level} measures")
+        table = industry_measures(
+            warehouse,
+            level=level,
+            region=region,
+            year=year,
+            base_year=base_year,
+            benchmark=benchmark,
+            peers=_split(peers) if peers else None,
+        )
+    path = Path(out_file)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".parquet":
+        table.to_parquet(path, index=False)
+    else:
+        table.to_csv(path, index=False, float_format="%.6g")
+    click.echo(f"wrote {len(table):,} rows ({table['area_code'].nunique()} areas) to {path}")
 
 
 @cli.group()

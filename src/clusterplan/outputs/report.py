@@ -36,21 +36,24 @@ def _environment() -> jinja2.Environment:
 
 def _cluster_sections(profile: ClusterProfile) -> list[dict[str, Any]]:
     sections = []
+    benchmark = str(profile.parameters.get("benchmark_label", "benchmark"))
     regions = profile.regions
     for cluster in profile.taxonomy.clusters:
         row = profile.clusters.set_index("cluster_id").loc[cluster.id]
+        if cluster.id not in set(regions["cluster_id"]):
+            continue
         across = regions[regions["cluster_id"] == cluster.id].sort_values("lq", ascending=False)
         labels = [f"{a} {n}".strip() for a, n in zip(across["area_code"], across["area_name"], strict=True)]
         focus_label = next((lab for lab in labels if lab.startswith(profile.region_code + " ")), profile.region_code)
         trend = profile.trend[profile.trend["cluster_id"] == cluster.id]
         years = [int(y) for y in trend["year"]]
-        base_region, base_bench = trend["employment"].iloc[0], trend["benchmark_employment"].iloc[0]
-        index: dict[str, list[float]] = {
-            profile.region_name or profile.region_code: list(trend["employment"] / base_region * 100)
-            if base_region
-            else [],
-            "Great Britain": list(trend["benchmark_employment"] / base_bench * 100) if base_bench else [],
-        }
+        index: dict[str, list[float]] = {}
+        if len(years) > 1:
+            base_region, base_bench = trend["employment"].iloc[0], trend["benchmark_employment"].iloc[0]
+            if base_region:
+                index[profile.region_name or profile.region_code] = list(trend["employment"] / base_region * 100)
+            if base_bench:
+                index[benchmark] = list(trend["benchmark_employment"] / base_bench * 100)
         sections.append(
             {
                 "id": cluster.id,
@@ -61,7 +64,7 @@ def _cluster_sections(profile: ClusterProfile) -> list[dict[str, Any]]:
                 "codes": ", ".join(cluster.codes),
                 "row": row.to_dict(),
                 "strip": strip_chart(
-                    labels, list(across["lq"]), focus_label, title=f"{cluster.name}: location quotient in every region"
+                    labels, list(across["lq"]), focus_label, title=f"{cluster.name}: location quotient in every area"
                 ),
                 "trend": line_chart(
                     years,
@@ -69,7 +72,7 @@ def _cluster_sections(profile: ClusterProfile) -> list[dict[str, Any]]:
                     title=f"{cluster.name}: employment index, {years[0]} = 100",
                     y_label=f"employment index ({years[0]} = 100)",
                 )
-                if years
+                if index
                 else "",
             }
         )
