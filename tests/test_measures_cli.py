@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _util import run_cli
 
+from _util import run_cli
 from clusterplan import Warehouse, load_taxonomy, profile_region
 from clusterplan.analysis import industry_measures
 
