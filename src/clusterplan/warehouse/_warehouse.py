@@ -265,10 +265,10 @@ class Warehouse:
     # -- reading -------------------------------------------------------------------------------------------
     def table(self, name: str) -> ibis.Table:
         """An Ibis table expression over a warehouse table."""
-        try:
-            return self.con.table(name)
-        except Exception:
-            raise UnknownCodeError("warehouse table", name, sorted(self.con.list_tables())) from None
+        known = self.raw.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").df()["table_name"]
+        if name not in set(known):
+            raise UnknownCodeError("warehouse table", name, list(known))
+        return self.con.table(name)
 
     @property
     def facts(self) -> ibis.Table:

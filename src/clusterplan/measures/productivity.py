@@ -1,0 +1,987 @@
+r"""Labour productivity (GVA per job) by industry and by cluster, from regional GVA and BRES employment.
+
+Two published sources meet here:
+
+* ONS *Regional gross value added (balanced) by industry* (datasets
+  ``gva_itl1_*``, ``gva_itl2_*``, ``gva_itl3_*``): £ million for a fixed set of
+  industry *rows* per area, classification ``ons_gva_sic07``. The rows overlap
+  and differ by level: the ITL2 table has 96 rows (``Total``, the sectors
+  ``A-E`` and ``G-T``, sections such as ``C (10-33)``, sub-sections such as
+  ``CA (10-12)``, divisions such as ``29`` and groups of divisions such as
+  ``14-15``), the ITL3 table only 64 (manufacturing is split no finer than
+  sub-sections such as ``CK-CL (28-30)``; services into divisions and groups
+  such as ``49-51``), the ITL1 table 107.
+* BRES employment (employees plus working owners) by SIC 2007 division or
+  subclass (``bres_itl2_sic2``, ``bres_itl2_sic5``; 40 GB ITL2 areas,
+  2015-2021), or employment a user imported for ITL3 areas or local authority
+  districts.
+
+**The SIC → GVA row mapping** is derived at run time from the row codes
+themselves, never typed in: each row code states the SIC 2007 divisions it
+covers (``14-15`` is divisions 14 and 15, ``CD-CF (19-21)`` divisions 19-21,
+``G-T`` sections G to T, ``Total`` every division). :func:`gva_row_divisions`
+lists every division of every row; :func:`sic_to_gva_rows` picks, for each of
+the 88 SIC 2007 divisions, the *finest* row containing it (fewest divisions;
+on a tie the more detailed kind of row, so division 68 maps to ``68`` rather
+than ``L (68)``); :func:`map_sic_codes` carries that to 5-digit subclasses
+through their division. In the published tables the finest rows partition the
+divisions (every division of a finest row maps to that row), which is what
+lets :func:`cluster_productivity` apportion each row's GVA without loss
+(``Total``, the finest row of division 99 alone, is the one exception).
+
+**Imputed rent.** Row ``68IMP`` is owner-occupiers' imputed rental: the rent
+home owners are deemed to pay themselves. It is part of GVA (of ``L (68)``,
+``G-T`` and ``Total``) but no one is employed to produce it, so a GVA per job
+that includes it overstates productivity, most where house prices are high
+(in the West Midlands, TLG3, it was £5.3 bn of £70.0 bn GVA in 2021). By
+default (``exclude_imputed_rent=True``) it is subtracted from every row that
+contains it; real estate's GVA per job is then that of row ``68`` ("real
+estate activities, excluding imputed rental"). ``68IMP`` itself is never
+given an employment count.
+
+**Division 99** (section U, extraterritorial organisations) is in no row of the
+GVA tables except ``Total``, so it maps to ``Total``; BRES publishes 0 jobs
+for it in every ITL2 area, 2015-2021.
+
+References
+----------
+Office for National Statistics (2024). *Regional gross value added (balanced)
+by industry: all ITL regions*, release of 24 April 2024.
+
+Office for National Statistics (2018). *Regional and sub-regional productivity
+in the UK: February 2018* (GVA per filled job as a measure of labour
+productivity).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from .._exceptions import ParameterError, UnknownCodeError
+from .employment import memtable
+
+if TYPE_CHECKING:  # pragma: no cover - imported for annotations only
+    from ..taxonomy import Taxonomy
+    from ..warehouse import Warehouse
+
+__all__ = [
+    "CLUSTER_PRODUCTIVITY_COLUMNS",
+    "GREAT_BRITAIN",
+    "GVA_LEVELS",
+    "GVA_PER_JOB_COLUMNS",
+    "IMPUTED_RENT",
+    "SIC2007_DIVISIONS",
+    "SIC2007_SECTIONS",
+    "cluster_productivity",
+    "gva_per_job",
+    "gva_row_divisions",
+    "map_sic_codes",
+    "sic_to_gva_rows",
+]
+
+#: SIC 2007 sections and the range of divisions each contains (first, last).
+SIC2007_SECTIONS: dict[str, tuple[int, int]] = {
+    "A": (1, 3),
+    "B": (5, 9),
+    "C": (10, 33),
+    "D": (35, 35),
+    "E": (36, 39),
+    "F": (41, 43),
+    "G": (45, 47),
+    "H": (49, 53),
+    "I": (55, 56),
+    "J": (58, 63),
+    "K": (64, 66),
+    "L": (68, 68),
+    "M": (69, 75),
+    "N": (77, 82),
+    "O": (84, 84),
+    "P": (85, 85),
+    "Q": (86, 88),
+    "R": (90, 93),
+    "S": (94, 96),
+    "T": (97, 98),
+    "U": (99, 99),
+}
+#: The 88 SIC 2007 divisions, as two-digit strings ("01" ... "99"; 04, 34, 40, 44, 48, 54, 57, 67, 76, 83, 89
+#: do not exist).
+SIC2007_DIVISIONS: tuple[str, ...] = tuple(
+    f"{d:02d}" for first, last in SIC2007_SECTIONS.values() for d in range(first, last + 1)
+)
+#: Kinds of GVA row, finest first: the order that breaks ties between rows covering the same divisions.
+GVA_LEVELS = ("division", "division_group", "subsection", "section", "section_group", "sector", "total")
+#: The GVA row of owner-occupiers' imputed rental.
+IMPUTED_RENT = "68IMP"
+#: GSS code of Great Britain, the benchmark (BRES covers Great Britain only).
+GREAT_BRITAIN = "K03000001"
+
+#: Columns of :func:`gva_per_job`.
+GVA_PER_JOB_COLUMNS = [
+    "area_code",
+    "gva_industry_code",
+    "gva_industry_name",
+    "gva_level",
+    "year",
+    "gva_gbp_million",
+    "employment",
+    "gva_per_job_gbp",
+]
+#: Columns of :func:`cluster_productivity`.
+CLUSTER_PRODUCTIVITY_COLUMNS = [
+    "cluster_id",
+    "cluster_name",
+    "area_code",
+    "year",
+    "employment",
+    "gva_gbp_million",
+    "gva_per_job_gbp",
+    "benchmark_employment",
+    "benchmark_gva_gbp_million",
+    "benchmark_gva_per_job_gbp",
+    "relative_productivity",
+    "gva_rows",
+]
+
+_LEVELS = ("itl1", "itl2", "itl3")
+_PRICES = {"current": "current_prices", "chained_volume": "chained_volume"}
+_EMBEDDED_EMPLOYMENT = {"division": "bres_itl2_sic2", "subclass": "bres_itl2_sic5"}
+_SIC = "sic2007"
+_GVA_CLASSIFICATION = "ons_gva_sic07"
+# Finer geographies whose employment can be summed to each ITL level (coarsest first).
+_SOURCE_LEVELS = {"itl1": ("itl1", "itl2", "itl3", "lad"), "itl2": ("itl2", "itl3", "lad"), "itl3": ("itl3", "lad")}
+_NUMERIC_ROW = re.compile(r"^(\d{1,2})(?:-(\d{1,2}))?$")
+_LETTERED_ROW = re.compile(r"^([A-Z]{1,2})(?:-([A-Z]{1,2}))? \((\d{1,2})(?:-(\d{1,2}))?\)$")
+_SECTOR_ROW = re.compile(r"^([A-Z])-([A-Z])$")
+_IMPORT_HINT = (
+    "download BRES employment for local authority districts or ITL3 areas by SIC 2007 division or subclass "
+    "from NOMIS and load it with `clusterplan data import FILE --format nomis`, or use level='itl2'"
+)
+
+
+# -- the SIC 2007 -> GVA row mapping --------------------------------------------------------------------------------
+def _division_range(first: int, last: int) -> list[str]:
+    return [d for d in SIC2007_DIVISIONS if first <= int(d) <= last]
+
+
+def _row_divisions(code: str) -> tuple[list[str], str] | None:
+    """The SIC divisions a GVA row covers and the kind of row; None for imputed rent (no divisions)."""
+    code = code.strip()
+    if code == IMPUTED_RENT:
+        return None
+    if code == "Total":
+        return list(SIC2007_DIVISIONS), "total"
+    numeric = _NUMERIC_ROW.match(code)
+    if numeric:
+        first = int(numeric.group(1))
+        last = int(numeric.group(2) or first)
+        return _division_range(first, last), "division" if numeric.group(2) is None else "division_group"
+    lettered = _LETTERED_ROW.match(code)
+    if lettered:
+        letters, to_letters, first_text, last_text = lettered.groups()
+        first = int(first_text)
+        last = int(last_text or first)
+        if re.fullmatch(r"C[A-M]", letters):
+            kind = "subsection"  # CA (10-12) ... CM (31-33) and their combinations (CD-CF)
+        elif len(letters) == 1 and to_letters is None:
+            kind = "section"
+        else:
+            kind = "section_group"  # AB (1-9), DE (35-39)
+        return _division_range(first, last), kind
+    sector = _SECTOR_ROW.match(code)
+    if sector and sector.group(1) in SIC2007_SECTIONS and sector.group(2) in SIC2007_SECTIONS:
+        sections = [s for s in SIC2007_SECTIONS if sector.group(1) <= s <= sector.group(2)]
+        return [d for s in sections for d in _division_range(*SIC2007_SECTIONS[s])], "sector"
+    raise ParameterError(
+        f"cannot tell which SIC 2007 divisions the GVA industry row {code!r} covers; expected 'Total', a sector "
+        "such as 'A-E', a section such as 'C (10-33)', a division such as '29', a group such as '14-15' or '68IMP'"
+    )
+
+
+def gva_row_divisions(gva_industry_codes: Iterable[str]) -> pd.DataFrame:
+    """Every SIC 2007 division each GVA industry row covers, read from the row codes.
+
+    Parameters
+    ----------
+    gva_industry_codes
+        Industry row codes of an ONS regional GVA table (classification
+        ``ons_gva_sic07``), e.g. ``["Total", "C (10-33)", "14-15", "68IMP"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``sic2_code, gva_industry_code, gva_level``: one row per row and
+        division it covers; ``gva_level`` is one of :data:`GVA_LEVELS`.
+        ``68IMP`` (imputed rent) covers no division and is left out.
+
+    Raises
+    ------
+    ParameterError
+        A code is not in any of the forms the GVA tables use.
+
+    Examples
+    --------
+    >>> rows = gva_row_divisions(["B (5-9)", "14-15", "68IMP"])
+    >>> rows.groupby("gva_industry_code")["sic2_code"].apply(list).to_dict()
+    {'14-15': ['14', '15'], 'B (5-9)': ['05', '06', '07', '08', '09']}
+    """
+    records: list[tuple[str, str, str]] = []
+    for code in dict.fromkeys(str(c).strip() for c in gva_industry_codes):
+        parsed = _row_divisions(code)
+        if parsed is None:
+            continue
+        divisions, kind = parsed
+        records.extend((division, code, kind) for division in divisions)
+    return pd.DataFrame(records, columns=["sic2_code", "gva_industry_code", "gva_level"])
+
+
+def sic_to_gva_rows(gva_industry_codes: Iterable[str], *, strict: bool = True) -> pd.DataFrame:
+    """The finest GVA industry row containing each SIC 2007 division.
+
+    Parameters
+    ----------
+    gva_industry_codes
+        The industry row codes of one GVA table (they differ between the ITL1,
+        ITL2 and ITL3 tables).
+    strict
+        Raise if a division is in no row; with False such divisions are
+        returned with a missing ``gva_industry_code`` so that they can be
+        counted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``sic2_code, gva_industry_code, gva_level``: one row for each of the 88
+        divisions (:data:`SIC2007_DIVISIONS`), in order.
+
+    Raises
+    ------
+    ParameterError
+        (*strict*) some divisions are in no row; the message counts and lists them.
+
+    Notes
+    -----
+    The finest row is the one covering the fewest divisions; between rows
+    covering the same divisions the more detailed kind wins (order of
+    :data:`GVA_LEVELS`): ``68`` (real estate excluding imputed rental) beats
+    ``L (68)``, ``9`` beats ``B (5-9)`` where both exist. In the ITL3 table
+    manufacturing divisions map to sub-sections (division 29 to
+    ``CK-CL (28-30)``), in the ITL2 table mostly to divisions (29 to ``29``).
+
+    Examples
+    --------
+    >>> rows = sic_to_gva_rows(["Total", "C (10-33)", "CL (29-30)", "29", "L (68)", "68", "68IMP"])
+    >>> rows.set_index("sic2_code").loc[["29", "30", "68", "01"], "gva_industry_code"].tolist()
+    ['29', 'CL (29-30)', '68', 'Total']
+    """
+    contains = gva_row_divisions(gva_industry_codes)
+    sizes = contains.groupby("gva_industry_code")["sic2_code"].transform("size")
+    ranked = contains.assign(_size=sizes, _rank=contains["gva_level"].map(GVA_LEVELS.index))
+    finest = ranked.sort_values(["sic2_code", "_size", "_rank"]).drop_duplicates("sic2_code")
+    out = pd.DataFrame({"sic2_code": list(SIC2007_DIVISIONS)}).merge(
+        finest[["sic2_code", "gva_industry_code", "gva_level"]], on="sic2_code", how="left"
+    )
+    unmatched = out.loc[out["gva_industry_code"].isna(), "sic2_code"].tolist()
+    if unmatched and strict:
+        raise ParameterError(
+            f"{len(unmatched)} SIC 2007 divisions are in no GVA industry row: {', '.join(unmatched)}",
+            hint="pass every row code of the GVA table, including 'Total'",
+        )
+    return out
+
+
+def map_sic_codes(sic_codes: Iterable[str], mapping: pd.DataFrame) -> pd.DataFrame:
+    """The GVA row of each SIC 2007 code (a 2-digit division or a 3- to 5-digit group, class or subclass).
+
+    Parameters
+    ----------
+    sic_codes
+        SIC 2007 codes; a code maps through its division (first two digits).
+    mapping
+        Output of :func:`sic_to_gva_rows`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``sic_code, sic2_code, gva_industry_code, gva_level``, one row per code.
+
+    Raises
+    ------
+    UnknownCodeError
+        A code is not 2-5 digits or its division does not exist in SIC 2007.
+
+    Examples
+    --------
+    >>> mapping = sic_to_gva_rows(["Total", "C (10-33)", "29"])
+    >>> map_sic_codes(["29100", "10110"], mapping)["gva_industry_code"].tolist()
+    ['29', 'C (10-33)']
+    """
+    codes = [str(c).strip() for c in sic_codes]
+    for code in codes:
+        if not re.fullmatch(r"\d{2,5}", code) or code[:2] not in SIC2007_DIVISIONS:
+            raise UnknownCodeError(
+                "SIC 2007 code", code, hint="give 2-digit divisions to 5-digit subclasses such as '29' or '29100'"
+            )
+    frame = pd.DataFrame({"sic_code": codes, "sic2_code": [c[:2] for c in codes]})
+    return frame.merge(mapping[["sic2_code", "gva_industry_code", "gva_level"]], on="sic2_code", how="left")
+
+
+# -- employment from the warehouse -----------------------------------------------------------------------------------
+def _check_choice(name: str, value: str, choices: Sequence[str]) -> None:
+    if value not in choices:
+        raise ParameterError(f"{name} must be one of {', '.join(map(repr, choices))}, not {value!r}")
+
+
+def _employment_rows(warehouse: Warehouse, dataset: str) -> ir.Table:
+    facts = warehouse.facts
+    return facts.filter(
+        (facts.dataset == dataset)
+        & (facts.measure == "employment")
+        & (facts.breakdown == "all")
+        & (facts.classification == _SIC)
+    )
+
+
+# Small look-ups (code lengths, years, areas present) go straight to DuckDB; the aggregations are Ibis expressions.
+_EMPLOYMENT_WHERE = "dataset = ? AND measure = 'employment' AND breakdown = 'all' AND classification = 'sic2007'"
+
+
+def _code_length(warehouse: Warehouse, dataset: str) -> int:
+    """Digits of the SIC codes to use: the coarsest level the dataset holds (sums of finer codes add rounding)."""
+    lengths = warehouse.raw.execute(
+        f"SELECT DISTINCT length(industry_code) AS n FROM facts WHERE {_EMPLOYMENT_WHERE} "
+        "AND regexp_full_match(industry_code, '[0-9]{2,5}')",
+        [dataset],
+    ).fetchall()
+    if not lengths:
+        raise ParameterError(
+            f"dataset {dataset!r} has no SIC 2007 employment by division or subclass",
+            hint="employment facts need measure 'employment', classification 'sic2007' and 2- to 5-digit codes",
+        )
+    return min(int(n) for (n,) in lengths)
+
+
+def _employment_years(warehouse: Warehouse, dataset: str) -> list[int]:
+    found = warehouse.raw.execute(f"SELECT DISTINCT year FROM facts WHERE {_EMPLOYMENT_WHERE}", [dataset]).fetchall()
+    return [int(y) for (y,) in found]
+
+
+def _employment_areas(warehouse: Warehouse, dataset: str) -> list[str]:
+    found = warehouse.raw.execute(
+        f"SELECT DISTINCT area_code FROM facts WHERE {_EMPLOYMENT_WHERE}", [dataset]
+    ).fetchall()
+    return [str(a) for (a,) in found]
+
+
+def _areas(warehouse: Warehouse) -> pd.DataFrame:
+    return warehouse.raw.execute(
+        "SELECT area_code, any_value(area_level) AS area_level FROM areas GROUP BY area_code"
+    ).df()
+
+
+def _area_map(warehouse: Warehouse, source_codes: Iterable[str], level: str) -> pd.DataFrame:
+    """How the areas of an employment dataset add up to *level* areas: ``source_area, area_code, members``.
+
+    A target area takes its own rows if the dataset has them, else the sum of
+    its constituent areas of the coarsest finer level present (ITL2 areas for
+    ITL1, LADs for ITL3, via the LAD → ITL lookup); ``members`` is how many
+    constituents it has, so that incomplete sums can be dropped.
+    """
+    lookup = warehouse.raw.execute(
+        "SELECT lad_code AS lad, itl3_code AS itl3, itl2_code AS itl2, itl1_code AS itl1 FROM lad_itl_lookup"
+    ).df()
+    areas = _areas(warehouse)
+    levels = dict(zip(areas["area_code"], areas["area_level"], strict=True))
+    present = pd.DataFrame({"source_area": sorted(set(source_codes))})
+    present["source_level"] = present["source_area"].map(levels)
+    pieces = []
+    for source_level in _SOURCE_LEVELS[level]:
+        at_level = present[present["source_level"] == source_level]
+        if at_level.empty:
+            continue
+        if source_level == level:
+            pairs = at_level[["source_area"]].assign(area_code=at_level["source_area"], members=1)
+        else:
+            members = lookup[[source_level, level]].drop_duplicates()
+            counts = members.groupby(level)[source_level].size().rename("members")
+            pairs = members.rename(columns={source_level: "source_area", level: "area_code"})
+            pairs = pairs.join(counts, on="area_code")
+            pairs = pairs[pairs["source_area"].isin(at_level["source_area"])]
+        pieces.append(pairs.assign(_order=_SOURCE_LEVELS[level].index(source_level)))
+    if not pieces:
+        return pd.DataFrame(columns=["source_area", "area_code", "members"])
+    candidates = pd.concat(pieces, ignore_index=True)
+    # The coarsest source level wins for each target area, so nothing is counted twice.
+    best = candidates.groupby("area_code")["_order"].transform("min")
+    chosen = candidates[candidates["_order"] == best]
+    return chosen[["source_area", "area_code", "members"]].reset_index(drop=True)
+
+
+def _local_employment_datasets(warehouse: Warehouse, level: str) -> list[str]:
+    """Datasets with SIC 2007 employment facts for areas at *level* or finer."""
+    facts = warehouse.facts
+    rows = facts.filter((facts.measure == "employment") & (facts.classification == _SIC) & (facts.breakdown == "all"))
+    areas = warehouse.table("areas")
+    local = areas.filter(areas.area_level.isin(list(_SOURCE_LEVELS[level]))).select(code=areas.area_code).distinct()
+    found = rows.semi_join(local, rows.area_code == local.code).select("dataset").distinct().to_pandas()
+    return sorted(str(d) for d in found["dataset"])
+
+
+def _default_employment_dataset(warehouse: Warehouse, level: str, detail: str) -> str:
+    if level in ("itl1", "itl2"):
+        return _EMBEDDED_EMPLOYMENT[detail]
+    found = _local_employment_datasets(warehouse, level)
+    if not found:
+        raise ParameterError(
+            "ITL3 productivity needs employment for ITL3 areas or local authority districts, and the warehouse "
+            "has none (the embedded BRES covers ITL2 areas only)",
+            hint=_IMPORT_HINT,
+        )
+    if len(found) > 1:
+        raise ParameterError(
+            f"several datasets hold local employment ({', '.join(found)})",
+            hint="choose one with employment_dataset=",
+        )
+    return found[0]
+
+
+def _coded_rows(
+    warehouse: Warehouse, dataset: str, code_length: int | None, years: Sequence[int] | None
+) -> tuple[ir.Table, int]:
+    """``area_code, year, value, code`` of the dataset's codes at its coarsest level, cut to *code_length* digits."""
+    rows = _employment_rows(warehouse, dataset)
+    length = _code_length(warehouse, dataset)
+    rows = rows.filter((rows.industry_code.length() == length) & rows.industry_code.re_search(r"^[0-9]+$"))
+    if years is not None:
+        rows = rows.filter(rows.year.isin([int(y) for y in years]))
+    code = rows.industry_code if code_length is None else rows.industry_code.substr(0, min(code_length, length))
+    return rows.select("area_code", "year", "value", code=code), length
+
+
+def _employment_by_code(
+    warehouse: Warehouse,
+    dataset: str,
+    level: str,
+    *,
+    code_length: int | None,
+    areas: Sequence[str] | None = None,
+    years: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """Employment summed to *level* areas: ``area_code, year, code, employment, sources, members``.
+
+    ``code`` is the dataset's own code cut to *code_length* digits (2 for SIC
+    divisions; None keeps it whole). Rows whose ``sources`` is below
+    ``members`` lack some constituent areas.
+    """
+    coded, _ = _coded_rows(warehouse, dataset, code_length, years)
+    area_map = _area_map(warehouse, _employment_areas(warehouse, dataset), level)
+    if areas is not None:
+        area_map = area_map[area_map["area_code"].isin(list(areas))]
+    if area_map.empty:
+        return pd.DataFrame(columns=["area_code", "year", "code", "employment", "sources", "members"])
+    links = memtable(area_map.rename(columns={"area_code": "target_area"}))
+    joined = coded.join(links, coded.area_code == links.source_area)
+    summed = joined.group_by(["target_area", "year", "code"]).aggregate(
+        employment=joined.value.sum(),
+        sources=joined.source_area.nunique(),
+        members=joined.members.max(),
+    )
+    out = summed.to_pandas().rename(columns={"target_area": "area_code"})
+    out["year"] = out["year"].astype(int)
+    return out
+
+
+def _great_britain_employment(
+    warehouse: Warehouse, dataset: str, *, code_length: int | None, years: Sequence[int] | None = None
+) -> pd.DataFrame:
+    """Great Britain's employment, the sum of every GB ITL2 area of an embedded BRES dataset."""
+    areas = _areas(warehouse)
+    gb_areas = sorted(
+        areas.loc[(areas["area_level"] == "itl2") & ~areas["area_code"].str.startswith("TLN"), "area_code"]
+    )
+    coded, _ = _coded_rows(warehouse, dataset, code_length, years)
+    in_gb = coded.filter(coded.area_code.isin(gb_areas))
+    summed = in_gb.group_by(["year", "code"]).aggregate(employment=in_gb.value.sum(), covered=in_gb.area_code.nunique())
+    out = summed.to_pandas()
+    if out.empty or (out["covered"] < len(gb_areas)).any():
+        raise ParameterError(
+            f"dataset {dataset!r} does not cover all {len(gb_areas)} ITL2 areas of Great Britain in every year",
+            hint="the Great Britain benchmark needs the embedded BRES datasets (bres_itl2_sic2, bres_itl2_sic5)",
+        )
+    out["year"] = out["year"].astype(int)
+    return out.drop(columns="covered").assign(area_code=GREAT_BRITAIN, sources=1, members=1)
+
+
+# -- GVA per job by GVA industry row ---------------------------------------------------------------------------------
+def _gva_dataset(level: str, prices: str) -> str:
+    _check_choice("level", level, _LEVELS)
+    _check_choice("prices", prices, tuple(_PRICES))
+    return f"gva_{level}_{_PRICES[prices]}"
+
+
+def _gva_rows(warehouse: Warehouse, dataset: str, level: str, years: Sequence[int]) -> pd.DataFrame:
+    facts = warehouse.facts
+    rows = facts.filter((facts.dataset == dataset) & (facts.breakdown == "all") & facts.year.isin(list(years)))
+    areas = warehouse.table("areas")
+    at_level = areas.filter(areas.area_level == level).select(code=areas.area_code).distinct()
+    rows = rows.semi_join(at_level, rows.area_code == at_level.code)
+    gva = rows.select("area_code", "year", gva_industry_code=rows.industry_code, gva_gbp_million=rows.value)
+    out = gva.to_pandas()
+    out["year"] = out["year"].astype(int)
+    return out
+
+
+def _common_years(
+    warehouse: Warehouse, gva_dataset: str, employment_dataset: str, wanted: int | Sequence[int] | None
+) -> list[int]:
+    warehouse.dataset_info(gva_dataset)  # an unknown dataset is an UnknownCodeError listing the known ones
+    gva_years = [
+        int(y)
+        for (y,) in warehouse.raw.execute("SELECT DISTINCT year FROM facts WHERE dataset = ?", [gva_dataset]).fetchall()
+    ]
+    employment_years = _employment_years(warehouse, employment_dataset)
+    if not employment_years:
+        raise ParameterError(
+            f"dataset {employment_dataset!r} has no employment facts (measure 'employment', classification 'sic2007')",
+            hint="choose another employment_dataset",
+        )
+    return _years(wanted, gva_years, employment_years)
+
+
+def _years(wanted: int | Sequence[int] | None, gva_years: Iterable[int], employment_years: Iterable[int]) -> list[int]:
+    common = sorted(set(int(y) for y in gva_years) & set(int(y) for y in employment_years))
+    if not common:
+        raise ParameterError("the GVA and employment datasets have no year in common")
+    if wanted is None:
+        return common
+    asked = [int(wanted)] if isinstance(wanted, int | np.integer) else [int(y) for y in wanted]
+    for year in asked:
+        if year not in common:
+            raise UnknownCodeError(
+                "year", str(year), [str(y) for y in common], hint="only years in both the GVA and employment data"
+            )
+    return sorted(set(asked))
+
+
+def _without_imputed_rent(gva: pd.DataFrame, contains: pd.DataFrame) -> pd.DataFrame:
+    """Subtract row 68IMP from every aggregate row covering division 68 (L (68), G-T, Total)."""
+    with_68 = set(
+        contains.loc[(contains["sic2_code"] == "68") & (contains["gva_level"] != "division"), "gva_industry_code"]
+    )
+    rent = gva[gva["gva_industry_code"] == IMPUTED_RENT].set_index(["area_code", "year"])["gva_gbp_million"]
+    if rent.empty or not with_68:
+        return gva.assign(_adjusted=False)
+    adjusted = gva["gva_industry_code"].isin(with_68).to_numpy()
+    keys = pd.MultiIndex.from_frame(gva[["area_code", "year"]])
+    subtract = rent.reindex(keys).fillna(0.0).to_numpy()
+    values = gva["gva_gbp_million"].to_numpy(dtype=float) - np.where(adjusted, subtract, 0.0)
+    return gva.assign(gva_gbp_million=values, _adjusted=adjusted)
+
+
+def _row_employment(employment: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
+    """Division employment summed to GVA rows; NaN where a division or constituent area is missing."""
+    expected = mapping.groupby("gva_industry_code")["sic2_code"].nunique().rename("expected")
+    usable = employment.assign(
+        employment=employment["employment"].where(employment["sources"] >= employment["members"])
+    )
+    joined = usable.merge(
+        mapping[["sic2_code", "gva_industry_code"]], left_on="code", right_on="sic2_code", how="inner"
+    )
+    joined["_missing"] = joined["employment"].isna()
+    grouped = joined.groupby(["area_code", "year", "gva_industry_code"], as_index=False).agg(
+        employment=("employment", "sum"), missing=("_missing", "sum"), divisions=("sic2_code", "nunique")
+    )
+    grouped = grouped.join(expected, on="gva_industry_code")
+    complete = (grouped["missing"] == 0) & (grouped["divisions"] == grouped["expected"])
+    grouped["employment"] = grouped["employment"].where(complete)
+    return grouped[["area_code", "year", "gva_industry_code", "employment"]]
+
+
+def _industry_names(warehouse: Warehouse) -> dict[str, str]:
+    frame = warehouse.raw.execute(
+        "SELECT industry_code, any_value(industry_name) AS name FROM industries WHERE classification = ? GROUP BY 1",
+        [_GVA_CLASSIFICATION],
+    ).df()
+    return {str(c): str(n).strip() for c, n in zip(frame["industry_code"], frame["name"], strict=True)}
+
+
+def _productivity_by_row(
+    warehouse: Warehouse,
+    *,
+    level: str,
+    year: int | Sequence[int] | None,
+    prices: str,
+    mapping: pd.DataFrame | None,
+    employment_dataset: str,
+    exclude_imputed_rent: bool,
+    benchmark_dataset: str | None,
+) -> pd.DataFrame:
+    gva_dataset = _gva_dataset(level, prices)
+    years = _common_years(warehouse, gva_dataset, employment_dataset, year)
+    gva = _gva_rows(warehouse, gva_dataset, level, years)
+    contains = gva_row_divisions(sorted(gva["gva_industry_code"].unique()))
+    if mapping is None:
+        mapping = contains
+    missing = {"sic2_code", "gva_industry_code"} - set(mapping.columns)
+    if missing:
+        raise ParameterError(f"mapping lacks columns {sorted(missing)}; use gva_row_divisions or sic_to_gva_rows")
+    mapping = mapping.dropna(subset=["gva_industry_code"])
+    employment = _employment_by_code(warehouse, employment_dataset, level, code_length=2, years=years)
+    if employment.empty:
+        raise ParameterError(
+            f"dataset {employment_dataset!r} has no employment for {level.upper()} areas or areas inside them",
+            hint=_IMPORT_HINT if level == "itl3" else "choose another employment_dataset",
+        )
+    if benchmark_dataset is not None:
+        gb_areas = gva[~gva["area_code"].str.startswith("TLN")]
+        gb_gva = gb_areas.groupby(["gva_industry_code", "year"], as_index=False)["gva_gbp_million"].sum()
+        gva = pd.concat([gva, gb_gva.assign(area_code=GREAT_BRITAIN)], ignore_index=True)
+        gb_employment = _great_britain_employment(warehouse, benchmark_dataset, code_length=2, years=years)
+        employment = pd.concat([employment, gb_employment], ignore_index=True)
+    gva = _without_imputed_rent(gva, contains) if exclude_imputed_rent else gva.assign(_adjusted=False)
+    rows = _row_employment(employment, mapping)
+    out = gva.merge(rows, on=["area_code", "year", "gva_industry_code"], how="inner")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_job = out["gva_gbp_million"].to_numpy(dtype=float) * 1e6 / out["employment"].to_numpy(dtype=float)
+    out["gva_per_job_gbp"] = np.where(np.isfinite(per_job), per_job, np.nan)
+    names = _industry_names(warehouse)
+    out["gva_industry_name"] = out["gva_industry_code"].map(names).fillna("")
+    out.loc[out["_adjusted"], "gva_industry_name"] += ", excluding imputed rental"
+    levels = contains.drop_duplicates("gva_industry_code").set_index("gva_industry_code")["gva_level"]
+    out["gva_level"] = out["gva_industry_code"].map(levels)
+    # Table order: a row before the rows it contains (Total, A-E, C (10-33), CA (10-12), 10, ...).
+    first = contains.groupby("gva_industry_code")["sic2_code"].min()
+    size = contains.groupby("gva_industry_code").size()
+    out["_first"] = out["gva_industry_code"].map(first)
+    out["_size"] = -out["gva_industry_code"].map(size)
+    out = out.sort_values(["area_code", "year", "_first", "_size", "gva_industry_code"]).reset_index(drop=True)
+    out = out[GVA_PER_JOB_COLUMNS]
+    out.attrs.update(
+        gva_dataset=gva_dataset,
+        employment_dataset=employment_dataset,
+        benchmark_dataset=benchmark_dataset,
+        exclude_imputed_rent=exclude_imputed_rent,
+    )
+    return out
+
+
+def gva_per_job(
+    warehouse: Warehouse,
+    *,
+    level: str = "itl2",
+    year: int | Sequence[int] | None = None,
+    prices: str = "current",
+    mapping: pd.DataFrame | None = None,
+    employment_dataset: str | None = None,
+    exclude_imputed_rent: bool = True,
+    benchmark: bool = False,
+) -> pd.DataFrame:
+    r"""GVA per job for every area and GVA industry row: regional GVA over BRES employment.
+
+    Parameters
+    ----------
+    warehouse
+        An open :class:`~clusterplan.Warehouse`.
+    level
+        ``"itl1"``, ``"itl2"`` or ``"itl3"``: which GVA table, and which areas.
+    year
+        One year, several, or None for every year both sources have (BRES
+        2015-2021 against GVA 1998-2022 gives 2015-2021).
+    prices
+        ``"current"`` (£ million, current prices) or ``"chained_volume"``
+        (£ million in 2019 money).
+    mapping
+        ``sic2_code, gva_industry_code``: which SIC divisions' employment make
+        up each GVA row. Default :func:`gva_row_divisions` of the table, which
+        gives every row (Total, sectors, sections, divisions) its employment;
+        only the rows in *mapping* are returned.
+    employment_dataset
+        Employment facts (measure ``employment``, classification ``sic2007``,
+        division or subclass codes; subclasses are summed to divisions).
+        Default: ``bres_itl2_sic2`` for ITL2 (and ITL1, summing the ITL2 areas
+        of each ITL1 region); for ITL3 the one dataset in the warehouse with
+        employment for ITL3 areas or local authority districts (LADs are summed
+        to ITL3 areas with the ``lad_itl_lookup`` table, so they must be May
+        2023 LAD codes; an ITL3 area missing any of its LADs is left out, and
+        an area's own rows are used in preference to its LADs').
+    exclude_imputed_rent
+        Subtract owner-occupiers' imputed rental (row ``68IMP``, which has no
+        jobs) from the rows that contain it (``Total``, ``G-T``, ``L (68)``);
+        their names then say "excluding imputed rental".
+    benchmark
+        Add rows for Great Britain (``K03000001``): GVA summed over the GB
+        areas of the table (all but Northern Ireland, ``TLN``), employment over
+        the 40 GB ITL2 areas of the embedded BRES.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`GVA_PER_JOB_COLUMNS`: ``area_code, gva_industry_code,
+        gva_industry_name, gva_level, year, gva_gbp_million, employment,
+        gva_per_job_gbp``; only areas with employment data (Northern Ireland
+        has none in BRES). ``employment`` is NaN where a division or a
+        constituent area is missing from the employment data, and
+        ``gva_per_job_gbp`` is NaN where employment is NaN or 0. ``attrs``
+        names the datasets used.
+
+    Raises
+    ------
+    ParameterError
+        A bad *level* or *prices*; ITL3 without local employment data (the
+        message says how to import it); employment data that do not fit.
+    UnknownCodeError
+        A *year* not in both sources (the message lists those that are).
+
+    Notes
+    -----
+    For area :math:`r`, GVA row :math:`g` and year :math:`t`
+
+    .. math::
+
+        \text{GVA per job}_{grt} = \frac{10^6 \cdot GVA_{grt}}{\sum_{d \in g} e_{drt}}
+
+    with :math:`d` the SIC divisions of the row and :math:`e` BRES employment
+    (jobs, employees plus working owners, a workplace count like GVA). BRES
+    counts are rounded by NOMIS and small cells are noisy: the GVA per job of
+    a row with a few hundred jobs is not robust. Chain-linked volumes are not
+    additive, so for ``prices="chained_volume"`` the Great Britain sums and
+    the imputed-rent subtraction are approximations (exact in 2019).
+
+    References
+    ----------
+    Office for National Statistics (2018). *Regional and sub-regional
+    productivity in the UK: February 2018*.
+
+    Examples
+    --------
+    >>> from clusterplan.warehouse import Warehouse
+    >>> with Warehouse(":memory:") as wh:
+    ...     table = gva_per_job(wh, year=2021)
+    >>> row = table[(table.area_code == "TLG3") & (table.gva_industry_code == "29")].iloc[0]
+    >>> float(row.gva_gbp_million), float(row.employment), round(float(row.gva_per_job_gbp))
+    (1995.0, 28000.0, 71250)
+    """
+    _gva_dataset(level, prices)
+    dataset = employment_dataset or _default_employment_dataset(warehouse, level, "division")
+    return _productivity_by_row(
+        warehouse,
+        level=level,
+        year=year,
+        prices=prices,
+        mapping=mapping,
+        employment_dataset=dataset,
+        exclude_imputed_rent=exclude_imputed_rent,
+        benchmark_dataset=_EMBEDDED_EMPLOYMENT["division"] if benchmark else None,
+    )
+
+
+# -- clusters ----------------------------------------------------------------------------------------------------------
+def _cluster_mapping(taxonomy_mapping: pd.DataFrame | Taxonomy, codes: Sequence[str], dataset: str) -> pd.DataFrame:
+    if isinstance(taxonomy_mapping, pd.DataFrame):
+        mapping = taxonomy_mapping
+    elif hasattr(taxonomy_mapping, "mapping"):
+        mapping = taxonomy_mapping.mapping(codes)
+    else:
+        raise ParameterError("taxonomy_mapping must be a Taxonomy or a DataFrame with cluster_id and industry_code")
+    missing = {"cluster_id", "industry_code"} - set(mapping.columns)
+    if missing:
+        raise ParameterError(f"taxonomy mapping lacks columns {sorted(missing)}; use Taxonomy.mapping()")
+    mapping = mapping.assign(industry_code=mapping["industry_code"].astype(str).str.strip())
+    if "cluster_name" not in mapping.columns:
+        mapping = mapping.assign(cluster_name=mapping["cluster_id"])
+    unknown = sorted(set(mapping["industry_code"]) - set(codes))
+    if unknown:
+        raise ParameterError(
+            f"{len(unknown)} codes of the taxonomy mapping are not among the codes of dataset {dataset!r} "
+            f"(first {unknown[0]!r})",
+            hint="expand the taxonomy against the data's codes: taxonomy.mapping(codes)",
+        )
+    return mapping[["cluster_id", "cluster_name", "industry_code"]].drop_duplicates()
+
+
+def _cluster_gva(codes: pd.DataFrame, per_job: pd.Series) -> pd.DataFrame:
+    """Apportion row GVA to codes by employment; sum to clusters. *codes* has cluster, code, row, employment."""
+    rate = codes["gva_industry_code"].map(per_job).to_numpy(dtype=float)
+    jobs = codes["employment"].to_numpy(dtype=float)
+    # A code without jobs contributes nothing, even where its row's GVA per job is undefined.
+    gva = np.where(jobs == 0, 0.0, jobs * rate / 1e6)
+    frame = codes.assign(_gva=gva)
+    grouped = frame.groupby("cluster_id", sort=False).agg(
+        employment=("employment", "sum"),
+        gva_gbp_million=("_gva", lambda s: s.sum(min_count=len(s)) if s.notna().all() else np.nan),
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = grouped["gva_gbp_million"].to_numpy(dtype=float) * 1e6 / grouped["employment"].to_numpy(dtype=float)
+    grouped["gva_per_job_gbp"] = np.where(np.isfinite(ratio), ratio, np.nan)
+    return grouped
+
+
+def cluster_productivity(
+    warehouse: Warehouse,
+    taxonomy_mapping: pd.DataFrame | Taxonomy,
+    *,
+    region: str,
+    year: int | None = None,
+    level: str = "itl2",
+    prices: str = "current",
+    employment_dataset: str | None = None,
+) -> pd.DataFrame:
+    r"""Estimated GVA and GVA per job of each cluster in a region, against Great Britain.
+
+    Parameters
+    ----------
+    warehouse
+        An open :class:`~clusterplan.Warehouse`.
+    taxonomy_mapping
+        A :class:`~clusterplan.Taxonomy` (expanded against the codes of the
+        employment data) or its :meth:`~clusterplan.Taxonomy.mapping`:
+        ``cluster_id, industry_code`` and optionally ``cluster_name``; codes
+        must be codes of the employment data (5-digit subclasses for BRES).
+    region
+        The area: a code at *level* (``TLG3``), its NUTS 2016 twin (``UKG3``)
+        or its name.
+    year
+        Default: the latest year both GVA and employment have.
+    level
+        GVA table and areas: ``"itl1"``, ``"itl2"`` or ``"itl3"``.
+    prices
+        ``"current"`` or ``"chained_volume"`` (2019 money).
+    employment_dataset
+        Employment by SIC code for the region; default ``bres_itl2_sic5`` (ITL1
+        and ITL2) or the one dataset of local employment (ITL3; see
+        :func:`gva_per_job`). Great Britain's employment comes from
+        ``bres_itl2_sic5``, cut to the same number of digits.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CLUSTER_PRODUCTIVITY_COLUMNS`, one row per cluster in taxonomy
+        order: ``cluster_id, cluster_name, area_code, year, employment,
+        gva_gbp_million`` (estimated), ``gva_per_job_gbp``, the same three for
+        Great Britain (``benchmark_*``), ``relative_productivity`` (region
+        GVA per job over Great Britain's) and ``gva_rows``, the GVA rows the
+        estimate draws on.
+
+    Raises
+    ------
+    ParameterError
+        Codes of the mapping not in the employment data; ITL3 without local
+        employment data; a bad *level* or *prices*.
+    UnknownCodeError
+        An unknown region or a year not in both sources.
+
+    Notes
+    -----
+    GVA is published for industry rows (:func:`sic_to_gva_rows`), clusters
+    are sets of SIC subclasses. Each code *i* takes the GVA per job of the
+    finest GVA row :math:`g(i)` containing its division, which assumes that
+    GVA per job is uniform within a row:
+
+    .. math::
+
+        GVA_{cr} = \sum_{i \in c} e_{ir} \, \frac{GVA_{g(i)r}}{E_{g(i)r}}, \qquad
+        E_{gr} = \sum_{i:\, g(i) = g} e_{ir}, \qquad
+        \text{GVA per job}_{cr} = \frac{GVA_{cr}}{\sum_{i \in c} e_{ir}}
+
+    The row employment :math:`E` comes from the same dataset as the code
+    employment :math:`e`, so the estimates add up: the codes of a whole row
+    get exactly the row's GVA. Great Britain is estimated the same way from
+    its own rows (GVA summed over GB areas, BRES over the 40 GB ITL2 areas).
+    The coarser the rows (ITL3 manufacturing is in sub-sections), the more a
+    cluster's estimate is its sector's average rather than its own: read
+    ``gva_rows``. Imputed rent is never apportioned: division 68 takes the
+    GVA per job of row ``68``, which excludes it. Relative productivity of
+    current-price GVA per job includes regional differences in prices.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from clusterplan.warehouse import Warehouse
+    >>> motor = pd.DataFrame({"cluster_id": "motor", "industry_code": ["29100", "29201", "29202", "29203",
+    ...                       "29310", "29320"]})
+    >>> with Warehouse(":memory:") as wh:
+    ...     table = cluster_productivity(wh, motor, region="TLG3", year=2021)
+    >>> round(float(table.loc[0, "gva_gbp_million"]), 6), table.loc[0, "gva_rows"]  # all of row 29: its whole GVA
+    (1995.0, '29')
+    """
+    from ..sources.ons_geography import resolve_area_code
+
+    gva_dataset = _gva_dataset(level, prices)  # checks level and prices before anything is read
+    dataset = employment_dataset or _default_employment_dataset(warehouse, level, "subclass")
+    region_code = resolve_area_code(region, level=level)
+    benchmark_dataset = _EMBEDDED_EMPLOYMENT["subclass"]
+    years = _common_years(warehouse, gva_dataset, dataset, year)
+    year = years[-1]
+    length = _code_length(warehouse, dataset)
+    codes = [
+        str(c)
+        for (c,) in warehouse.raw.execute(
+            f"SELECT DISTINCT industry_code FROM facts WHERE {_EMPLOYMENT_WHERE} AND length(industry_code) = ? "
+            "ORDER BY 1",
+            [dataset, length],
+        ).fetchall()
+    ]
+    mapping = _cluster_mapping(taxonomy_mapping, codes, dataset)
+    by_row = _productivity_by_row(
+        warehouse,
+        level=level,
+        year=year,
+        prices=prices,
+        mapping=None,
+        employment_dataset=dataset,
+        exclude_imputed_rent=True,
+        benchmark_dataset=benchmark_dataset,
+    )
+    if region_code not in set(by_row["area_code"]):
+        available = sorted(set(by_row["area_code"]) - {GREAT_BRITAIN})
+        raise UnknownCodeError(
+            f"{level} area with GVA and employment data", region_code, available, hint=f"dataset {dataset!r}"
+        )
+
+    regional = _employment_by_code(warehouse, dataset, level, code_length=None, areas=[region_code], years=[year])
+    if regional.empty or (regional["sources"] < regional["members"]).any():
+        raise ParameterError(
+            f"dataset {dataset!r} lacks employment for some of the areas that make up {region_code} in {year}",
+            hint=_IMPORT_HINT if level == "itl3" else "choose another employment_dataset",
+        )
+    national = _great_britain_employment(warehouse, benchmark_dataset, code_length=length, years=[year])
+    gva_codes = sorted(set(by_row["gva_industry_code"]))
+    rows = map_sic_codes(mapping["industry_code"], sic_to_gva_rows(gva_codes))
+    mapping = mapping.assign(gva_industry_code=rows["gva_industry_code"].to_numpy())
+
+    def estimate(area: str, jobs: pd.DataFrame) -> pd.DataFrame:
+        per_job = by_row[by_row["area_code"] == area].set_index("gva_industry_code")["gva_per_job_gbp"]
+        employment = jobs.set_index("code")["employment"]
+        frame = mapping.assign(employment=mapping["industry_code"].map(employment).fillna(0.0).to_numpy())
+        return _cluster_gva(frame, per_job)
+
+    local = estimate(region_code, regional)
+    bench = estimate(GREAT_BRITAIN, national)
+    order = list(dict.fromkeys(mapping["cluster_id"]))
+    names = mapping.drop_duplicates("cluster_id").set_index("cluster_id")["cluster_name"]
+    used = mapping.groupby("cluster_id")["gva_industry_code"].agg(lambda s: "; ".join(sorted(set(s), key=_row_key)))
+    out = pd.DataFrame({"cluster_id": order})
+    out["cluster_name"] = out["cluster_id"].map(names)
+    out["area_code"] = region_code
+    out["year"] = year
+    for column in ("employment", "gva_gbp_million", "gva_per_job_gbp"):
+        out[column] = out["cluster_id"].map(local[column]).astype(float)
+        out[f"benchmark_{column}"] = out["cluster_id"].map(bench[column]).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = out["gva_per_job_gbp"].to_numpy(dtype=float) / out["benchmark_gva_per_job_gbp"].to_numpy(dtype=float)
+    out["relative_productivity"] = np.where(np.isfinite(ratio), ratio, np.nan)
+    out["gva_rows"] = out["cluster_id"].map(used)
+    out.attrs.update({str(k): v for k, v in by_row.attrs.items()})
+    out.attrs.update(employment_dataset=dataset, benchmark_dataset=benchmark_dataset)
+    return out[CLUSTER_PRODUCTIVITY_COLUMNS]
+
+
+def _row_key(code: Any) -> tuple[str, int]:
+    parsed = _row_divisions(str(code))
+    divisions = parsed[0] if parsed else ["68"]
+    return divisions[0], -len(divisions)
