@@ -41,6 +41,7 @@ import pandas as pd
 
 from .._exceptions import DataValidationError, ParameterError
 from .._schema import FLAG_MISSING, FLAG_ZERO_MAY_BE_SUPPRESSED, validate_facts
+from ._csv import read_text_csv
 
 __all__ = [
     "ALL_INDUSTRIES",
@@ -152,15 +153,6 @@ def naics_classification(year: int) -> str:
     raise ParameterError(f"CBP for {year} is classified by SIC, not NAICS; year must be 1998 or later")
 
 
-def _read_text_csv(path: str | Path | io.StringIO, label: str) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataValidationError("file not found", file=label) from None
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataValidationError(f"not a readable CSV ({exc.__class__.__name__}: {exc})", file=label) from None
-
-
 def _first(mask: np.ndarray | pd.Series) -> int:
     return int(np.flatnonzero(np.asarray(mask))[0])
 
@@ -265,7 +257,7 @@ def read_cbp_cbsa_csv(
     [['114', 'employment', 'zero_may_be_suppressed']]
     """
     label = file_label or ("<buffer>" if isinstance(path, io.StringIO) else str(path))
-    raw = _read_text_csv(path, label)
+    raw = read_text_csv(path, label)
     raw.columns = [c.strip() for c in raw.columns]
     missing = [c for c in _CBSA_COLUMNS if c not in raw.columns]
     if missing:
@@ -422,7 +414,7 @@ def read_cbp_county_file(
     ['annual_payroll', 'employment', 'first_quarter_payroll']
     """
     label = file_label or ("<buffer>" if isinstance(path, io.StringIO) else str(path))
-    raw = _read_text_csv(path, label)
+    raw = read_text_csv(path, label)
     raw.columns = [c.strip().lower() for c in raw.columns]
     needed = ["fipstate", "fipscty", "naics", "emp", "qp1", "ap", "est"]
     missing = [c for c in needed if c not in raw.columns]

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import DataValidationError
+from ._csv import read_text_csv
 
 __all__ = [
     "CLUSTER_2007_COLUMNS",
@@ -59,12 +60,7 @@ def _label(path: str | Path | io.StringIO, file_label: str | None) -> str:
 
 
 def _read_csv(path: str | Path | io.StringIO, label: str) -> pd.DataFrame:
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataValidationError("file not found", file=label) from None
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataValidationError(f"not a readable CSV ({exc.__class__.__name__}: {exc})", file=label) from None
+    raw = read_text_csv(path, label)
     raw.columns = [c.strip() for c in raw.columns]
     return raw.apply(lambda column: column.str.strip())
 

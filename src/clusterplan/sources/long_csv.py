@@ -15,6 +15,7 @@ import pandas as pd
 from .._exceptions import DataValidationError
 from .._schema import FLAG_MISSING, validate_facts
 from ._codes import nuts2016_to_itl2021
+from ._csv import read_text_csv
 
 __all__ = ["LONG_REQUIRED", "read_long_csv"]
 
@@ -25,12 +26,7 @@ _DEFAULTS = {"classification": "sic2007", "unit": "persons", "breakdown": "all",
 def read_long_csv(path: str | Path, *, dataset: str, allow_negative: bool = False) -> pd.DataFrame:
     """Parse a generic long CSV into canonical facts (with ``_row``)."""
     label = str(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataValidationError("file not found", file=label) from None
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataValidationError(f"not a readable CSV ({exc.__class__.__name__})", file=label) from None
+    raw = read_text_csv(path, label)
     raw.columns = [c.strip().lower() for c in raw.columns]
     missing = [c for c in LONG_REQUIRED if c not in raw.columns]
     if missing:

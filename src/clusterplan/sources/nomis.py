@@ -29,6 +29,7 @@ import pandas as pd
 from .._exceptions import DataValidationError
 from .._schema import FACT_COLUMNS, FLAG_MISSING, FLAG_ZERO_MAY_BE_SUPPRESSED, validate_facts
 from ._codes import nuts2016_to_itl2021
+from ._csv import read_text_csv
 
 __all__ = ["GREAT_BRITAIN", "NOMIS_MEASURES", "read_nomis_csv"]
 
@@ -93,12 +94,7 @@ def read_nomis_csv(
         Missing columns, unparseable values, negative counts, duplicate keys.
     """
     label = file_label or str(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataValidationError(f"not a readable CSV ({exc.__class__.__name__}: {exc})", file=label) from None
-    except FileNotFoundError:
-        raise DataValidationError("file not found", file=label) from None
+    raw = read_text_csv(path, label)
     raw.columns = [c.strip().upper() for c in raw.columns]
     value_column = next((c for c in _VALUE_COLUMNS if c in raw.columns), None)
     needed = ["DATE", "INDUSTRY_CODE"]

@@ -38,6 +38,7 @@ import pandas as pd
 from .._data import data_dir, dataset_entry
 from .._exceptions import DataValidationError, ParameterError, UnknownCodeError, WarehouseError
 from ._codes import nuts2016_to_itl2021
+from ._csv import read_text_csv
 
 __all__ = [
     "AREA_LEVELS",
@@ -113,12 +114,7 @@ _MYSOCIETY_COLUMNS = {
 
 
 def _read_csv(path: str | Path, label: str) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataValidationError("file not found", file=label) from None
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataValidationError(f"not a readable CSV ({exc.__class__.__name__})", file=label) from None
+    frame = read_text_csv(path, label)
     frame.columns = [c.strip() for c in frame.columns]
     return frame
 

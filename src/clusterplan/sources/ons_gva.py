@@ -25,6 +25,7 @@ import pandas as pd
 from .._exceptions import DataValidationError
 from .._schema import INDUSTRY_COLUMNS, validate_facts
 from ._codes import nuts2016_to_itl2021
+from ._csv import read_text_csv
 
 __all__ = ["GVA_CLASSIFICATION", "UNITED_KINGDOM", "gva_industries", "read_gva_table"]
 
@@ -58,12 +59,7 @@ def read_gva_table(
         ``"gva_current_prices"`` or ``"gva_chained_volume_2019"``.
     """
     label = file_label or str(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataValidationError("file not found", file=label) from None
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataValidationError(f"not a readable CSV ({exc.__class__.__name__})", file=label) from None
+    raw = read_text_csv(path, label)
     if len(raw.columns) < 5 or raw.columns[2].strip() != "SIC07 code":
         raise DataValidationError(
             "expected columns 'ITL code, Region name, SIC07 code, SIC07 description, <years>'; "

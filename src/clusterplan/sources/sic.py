@@ -14,6 +14,7 @@ import pandas as pd
 
 from .._exceptions import DataValidationError
 from .._schema import INDUSTRY_COLUMNS
+from ._csv import read_text_csv
 
 __all__ = ["read_sic2007_lookup", "sic2007_industries"]
 
@@ -36,10 +37,7 @@ def _strip_code(name: pd.Series) -> pd.Series:
 
 def read_sic2007_lookup(path: str | Path) -> pd.DataFrame:
     """Read the 5-digit SIC 2007 lookup; one row per subclass, codes as zero-padded strings."""
-    try:
-        raw = pd.read_csv(path, dtype=str, encoding="cp1252", keep_default_na=False)
-    except FileNotFoundError:
-        raise DataValidationError("file not found", file=str(path)) from None
+    raw = read_text_csv(path, str(path), encoding="cp1252")
     missing = [c for c in _COLUMNS if c not in raw.columns]
     if missing:
         raise DataValidationError(f"missing SIC lookup column(s) {', '.join(missing)}", file=str(path))
