@@ -1,4 +1,9 @@
-"""Location quotient: a region's specialisation in an industry or cluster relative to a benchmark."""
+"""Location quotient: a region's specialisation in an industry or cluster relative to a benchmark.
+
+Also the interval the true LQ lies in when the published counts are rounded (NOMIS rounds BRES to size-banded
+bases) or suppressed: bounds on each published cell, summed to clusters and totals, then carried exactly through
+the LQ ratio, whose numerator and denominator share terms.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,410 @@
+"""Strong clusters: the US Cluster Mapping Project rule and the European Cluster Observatory stars.
+
+Both classify each region-cluster against the same cluster in comparable
+regions (same unit and year). The functions are pure: they take one panel
+(``area_code, unit_code, employment, lq, share``, optionally ``year`` and
+``establishments``) and return it with the test results, the thresholds used
+and a one-line reason per row, so a reader can check every verdict by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .._exceptions import ParameterError, UnknownCodeError
+
+__all__ = [
+    "CLUSTER_MAPPING_RULES",
+    "ClusterMappingRule",
+    "cluster_mapping_strength",
+    "cluster_observatory_stars",
+]
+
+
+@dataclass(frozen=True)
+class ClusterMappingRule:
+    """One of the US Cluster Mapping Project's region-cluster classifications.
+
+    Attributes
+    ----------
+    name
+        Key in :data:`CLUSTER_MAPPING_RULES`; also the prefix of the output columns.
+    lq_quantile
+        The LQ must reach this quantile of the LQs of comparable regions.
+    lq_inclusive
+        ``>=`` the quantile (True) or strictly ``>`` (False).
+    lq_minimum
+        The LQ must also be at least this (None: no floor).
+    size_quantile
+        Employment and establishments must be strictly above this quantile.
+    description
+        The flag in the Cluster Mapping code it reproduces.
+    """
+
+    name: str
+    lq_quantile: float
+    lq_inclusive: bool
+    lq_minimum: float | None
+    size_quantile: float = 0.25
+    description: str = ""
+
+
+#: The four classifications the Cluster Mapping Project computes for every region-cluster
+#: (``data/processing/cluster_calcs_reducer.js`` in github.com/clustermapping/cmp).
+CLUSTER_MAPPING_RULES: dict[str, ClusterMappingRule] = {
+    rule.name: rule
+    for rule in (
+        ClusterMappingRule("strong", 0.75, True, 1.0, description="strong_b: the 'strong clusters' of the portal"),
+        ClusterMappingRule("strong10", 0.90, True, 1.0, description="strong10_b: top-decile variant"),
+        ClusterMappingRule("significant", 0.50, False, None, description="significant_b: LQ above the median"),
+        ClusterMappingRule("qualifying", 0.25, False, None, description="qualifying_b: LQ above the bottom quartile"),
+    )
+}
+
+
+def _require(panel: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    absent = [c for c in columns if c not in panel.columns]
+    if absent:
+        raise ParameterError(
+            f"{what} needs panel column(s) {', '.join(absent)}; got {', '.join(map(str, panel.columns))}"
+        )
+
+
+def _groups(panel: pd.DataFrame, comparable: Sequence[str]) -> list[str]:
+    keys = list(comparable)
+    if "year" in panel.columns and "year" not in keys:
+        keys.append("year")  # never compare a region in one year with regions in another
+    return keys
+
+
+def _quantile(values: pd.Series, q: float) -> float:
+    # Linear interpolation between order statistics (Hyndman & Fan type 7), as d3.quantile in the CMP code.
+    finite = values.to_numpy(dtype=float)
+    finite = finite[~np.isnan(finite)]
+    return float(np.quantile(finite, q)) if finite.size else float("nan")
+
+
+def _ordinal(q: float) -> str:
+    pct = round(q * 100)
+    suffix = "th" if 10 <= pct % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(pct % 10, "th")
+    return f"{pct}{suffix} percentile"
+
+
+def cluster_mapping_strength(
+    panel: pd.DataFrame,
+    rule: str | ClusterMappingRule = "strong",
+    *,
+    comparable: Sequence[str] = ("unit_code",),
+    require_establishments: bool = False,
+) -> pd.DataFrame:
+    r"""Classify region-clusters by the US Cluster Mapping Project rule (``strong`` by default).
+
+    Parameters
+    ----------
+    panel
+        One row per region and cluster: ``area_code, unit_code, employment, lq``
+        and, where the source has them, ``establishments`` (County Business
+        Patterns does, BRES does not). A ``year`` column, if present, is added
+        to the comparison groups.
+    rule
+        A name from :data:`CLUSTER_MAPPING_RULES` (``strong``, ``strong10``,
+        ``significant``, ``qualifying``) or a :class:`ClusterMappingRule`.
+    comparable
+        Columns whose values define the comparable regions (default: the same
+        cluster, and year).
+    require_establishments
+        Raise instead of dropping the establishment test when the panel has no
+        establishment counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The panel (same row order) plus, prefixed with the rule name (``strong``
+        below): ``strong`` (bool), ``strong_lq_threshold``,
+        ``strong_employment_threshold``, ``strong_establishments_threshold``
+        (NaN when not applied), ``strong_lq_test``, ``strong_lq_minimum_test``,
+        ``strong_employment_test`` (bool), ``strong_establishments_test``
+        (nullable boolean: ``<NA>`` when the test was **not applied**),
+        ``strong_comparable_regions`` (regions in the distribution) and
+        ``strong_reason``.
+
+    Raises
+    ------
+    ParameterError
+        Missing columns; no establishment counts with *require_establishments*.
+    UnknownCodeError
+        Unknown rule name.
+
+    Notes
+    -----
+    For cluster *i*, the distribution is taken over the comparable regions with
+    positive employment in *i*; quantiles :math:`Q_p` interpolate linearly
+    between order statistics (type 7, as ``d3.quantile`` in the Cluster Mapping
+    code). A region-cluster is **strong** when
+
+    .. math::
+
+        LQ_{ir} \ge Q_{0.75}(LQ_i),\quad LQ_{ir} \ge 1,\quad
+        e_{ir} > Q_{0.25}(e_i),\quad n_{ir} > Q_{0.25}(n_i)
+
+    with :math:`n` the establishment count. ``strong10`` uses
+    :math:`Q_{0.90}`; ``significant`` is :math:`LQ > Q_{0.50}` and
+    ``qualifying`` :math:`LQ > Q_{0.25}`, both with the same size tests and no
+    LQ floor. The Project computes the LQ on traded employment
+    (``lq_tf``: the cluster's share of the region's traded employment over its
+    share of US traded employment): build the panel with
+    ``denominator_industries`` set to the traded industries to match it.
+
+    Where the panel has no establishment counts (BRES publishes employment
+    only) the establishment test is **not applied**: its column is ``<NA>`` and
+    the reason says so; the verdict then rests on the LQ and employment tests
+    alone and is more generous than the Project's. Where only some rows lack a
+    count, those rows fail the test ("establishments unknown").
+
+    References
+    ----------
+    Delgado, M., Porter, M. E. and Stern, S. (2014). Clusters, convergence, and
+    economic performance. *Research Policy* 43(10), 1785-1799.
+    US Cluster Mapping Project, data processing code,
+    https://github.com/clustermapping/cmp, ``data/processing/cluster_calcs_reducer.js``.
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({
+    ...     "area_code": list("ABCDE"), "unit_code": "auto",
+    ...     "employment": [100, 2_000, 300, 50, 800], "establishments": [4, 30, 9, 2, 3],
+    ...     "lq": [0.5, 2.5, 1.2, 0.3, 1.8]})
+    >>> out = cluster_mapping_strength(panel)
+    >>> out["strong"].tolist()
+    [False, True, False, False, False]
+    >>> out.loc[4, "strong_reason"]
+    'not strong: establishments 3 <= 25th percentile 3'
+    """
+    spec = rule if isinstance(rule, ClusterMappingRule) else CLUSTER_MAPPING_RULES.get(rule)
+    if spec is None:
+        raise UnknownCodeError("Cluster Mapping rule", str(rule), sorted(CLUSTER_MAPPING_RULES))
+    _require(panel, ["area_code", *comparable, "employment", "lq"], "cluster_mapping_strength")
+    keys = _groups(panel, comparable)
+    has_establishments = "establishments" in panel.columns and panel["establishments"].notna().any()
+    if require_establishments and not has_establishments:
+        raise ParameterError(
+            "the panel has no establishment counts, so the Cluster Mapping establishment test cannot be applied",
+            hint="add an establishments column (e.g. County Business Patterns ESTAB) or drop require_establishments",
+        )
+    out = panel.copy()
+    employment = out["employment"].astype(float)
+    lq = out["lq"].astype(float)
+    establishments = out["establishments"].astype(float) if has_establishments else pd.Series(np.nan, index=out.index)
+    present = employment > 0
+    # Thresholds per comparison group, over the regions where the cluster is present.
+    frame = pd.DataFrame({"lq": lq, "employment": employment, "establishments": establishments}).where(present, np.nan)
+    grouping = [out[k] for k in keys]
+    grouped = frame.groupby(grouping, sort=False, dropna=False)
+    lq_threshold = grouped["lq"].transform(lambda s: _quantile(s, spec.lq_quantile))
+    employment_threshold = grouped["employment"].transform(lambda s: _quantile(s, spec.size_quantile))
+    establishments_threshold = grouped["establishments"].transform(lambda s: _quantile(s, spec.size_quantile))
+    counted = grouped["employment"].transform("count")
+    establishments_applied = grouped["establishments"].transform("count") > 0
+
+    lq_test = (lq >= lq_threshold) if spec.lq_inclusive else (lq > lq_threshold)
+    lq_test = lq_test & present
+    minimum_test = (lq >= spec.lq_minimum) if spec.lq_minimum is not None else pd.Series(True, index=out.index)
+    employment_test = present & (employment > employment_threshold)
+    establishments_known = establishments.notna()
+    establishments_pass = establishments_known & (establishments > establishments_threshold)
+    verdict = lq_test & minimum_test & employment_test & (establishments_pass | ~establishments_applied)
+
+    name = spec.name
+    out[name] = verdict.to_numpy(dtype=bool)
+    out[f"{name}_lq_threshold"] = lq_threshold.to_numpy()
+    out[f"{name}_employment_threshold"] = employment_threshold.to_numpy()
+    out[f"{name}_establishments_threshold"] = establishments_threshold.where(establishments_applied).to_numpy()
+    out[f"{name}_lq_test"] = lq_test.to_numpy(dtype=bool)
+    out[f"{name}_lq_minimum_test"] = minimum_test.to_numpy(dtype=bool)
+    out[f"{name}_employment_test"] = employment_test.to_numpy(dtype=bool)
+    out[f"{name}_establishments_test"] = pd.array(
+        [bool(p) if a else pd.NA for p, a in zip(establishments_pass, establishments_applied, strict=True)],
+        dtype="boolean",
+    )
+    out[f"{name}_comparable_regions"] = counted.to_numpy(dtype="int64")
+
+    lq_word = ">=" if spec.lq_inclusive else ">"
+    lq_fail = "<" if spec.lq_inclusive else "<="
+    lq_label = _ordinal(spec.lq_quantile)
+    size_label = _ordinal(spec.size_quantile)
+    reasons = []
+    for i in range(len(out)):
+        if not present.iloc[i]:
+            reasons.append(f"not {name}: no employment in the cluster")
+            continue
+        passed, failed = [], []
+        value, threshold = lq.iloc[i], lq_threshold.iloc[i]
+        if np.isnan(value):
+            failed.append("LQ undefined")
+        elif lq_test.iloc[i]:
+            passed.append(f"LQ {value:.3g} {lq_word} {lq_label} {threshold:.3g}")
+        else:
+            failed.append(f"LQ {value:.3g} {lq_fail} {lq_label} {threshold:.3g}")
+        if spec.lq_minimum is not None and not np.isnan(value):
+            (passed if minimum_test.iloc[i] else failed).append(
+                f"LQ {'>=' if minimum_test.iloc[i] else '<'} {spec.lq_minimum:g}"
+            )
+        emp, emp_threshold = employment.iloc[i], employment_threshold.iloc[i]
+        (passed if employment_test.iloc[i] else failed).append(
+            f"employment {emp:,.0f} {'>' if employment_test.iloc[i] else '<='} {size_label} {emp_threshold:,.4g}"
+        )
+        note = ""
+        if not establishments_applied.iloc[i]:
+            note = "; establishments not applied (no establishment counts)"
+        elif not establishments_known.iloc[i]:
+            failed.append("establishments unknown")
+        else:
+            est, est_threshold = establishments.iloc[i], establishments_threshold.iloc[i]
+            (passed if establishments_pass.iloc[i] else failed).append(
+                f"establishments {est:,.0f} {'>' if establishments_pass.iloc[i] else '<='} "
+                f"{size_label} {est_threshold:,.4g}"
+            )
+        if failed:
+            reasons.append(f"not {name}: " + "; ".join(failed) + note)
+        else:
+            reasons.append(f"{name}: " + "; ".join(passed) + note)
+    out[f"{name}_reason"] = reasons
+    return out
+
+
+def _top_share(values: pd.Series, groups: list[pd.Series], top_share: float) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Rank (1 = largest, ties take the best rank), group size, and whether the rank is within the top share."""
+    grouped = values.groupby(groups, sort=False, dropna=False) if groups else values.groupby(lambda _i: 0)
+    rank = grouped.rank(ascending=False, method="min")
+    counted = grouped.transform("count")
+    # A small tolerance so that 10% of 30 regions (3.0000000000000004) still admits rank 3.
+    top = (rank <= top_share * counted + 1e-9) & values.notna()
+    return rank, counted, top
+
+
+def cluster_observatory_stars(
+    panel: pd.DataFrame,
+    *,
+    comparable: Sequence[str] = ("unit_code",),
+    top_share: float = 0.10,
+    specialisation_minimum: float = 2.0,
+    focus_within: Literal["unit", "all"] = "unit",
+) -> pd.DataFrame:
+    r"""European Cluster Observatory stars (0-3) for size, specialisation and focus.
+
+    Parameters
+    ----------
+    panel
+        ``area_code, unit_code, employment, lq, share`` (``share`` = the
+        cluster's share of the region's employment), optionally ``year``.
+    comparable
+        Columns that define the comparison group of the size star (and of the
+        focus star with ``focus_within="unit"``): by default the same cluster
+        (and year, when present).
+    top_share
+        Share of region-clusters that earn the size and focus stars (10%).
+    specialisation_minimum
+        LQ needed for the specialisation star (2).
+    focus_within
+        ``"unit"``: rank the focus measure among regions for the same cluster;
+        ``"all"``: among all region-clusters of the year (only meaningful with
+        a complete, non-overlapping set of clusters).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The panel plus ``size_star``, ``specialisation_star``, ``focus_star``
+        (bool), ``stars`` (0-3), ``employment_rank``, ``share_rank`` (1 = largest
+        in the comparison group), ``size_regions``, ``focus_regions`` (group
+        sizes) and ``stars_reason``.
+
+    Notes
+    -----
+    Following the Observatory's methodology (Sölvell, Ketels and Lindqvist):
+
+    * **size**: the region-cluster's employment is in the top 10% of regions for
+      the same cluster category. Ranking employment within a category is the same
+      as ranking the region's share of the category's total employment.
+    * **specialisation**: :math:`LQ_{ir} \ge 2`.
+    * **focus**: the cluster's share of the region's total employment,
+      :math:`e_{ir}/e_r`, is in the top 10%.
+
+    "Top 10%" is implemented as rank :math:`\le 0.1\,n`, with *n* the number of
+    region-clusters with positive employment in the group and ties sharing the
+    best rank (``method="min"``), so at most 10% of them earn the star apart from
+    ties at the boundary; with fewer than 10 regions no region can earn it.
+    Region-clusters with no employment earn no star.
+
+    The Observatory's text says the size star goes to the top 10% "within the
+    same cluster category"; for focus it speaks of the top 10% of clusters
+    without naming the group, hence *focus_within* (default: the same
+    category, like size).
+
+    References
+    ----------
+    European Cluster Observatory, "Evaluation of regional cluster strength"
+    (methodology pages, clusterobservatory.eu, Center for Strategy and
+    Competitiveness, Stockholm School of Economics).
+    European Commission (2008). *Innovation Clusters in Europe: a statistical
+    analysis and overview of current policy support*. DG Enterprise and
+    Industry report, section 2.2.
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({
+    ...     "area_code": [f"R{i:02d}" for i in range(10)], "unit_code": "auto",
+    ...     "employment": [900, 50, 60, 70, 80, 90, 100, 110, 120, 130],
+    ...     "lq": [2.4, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 3.0],
+    ...     "share": [0.020, 0.001, 0.001, 0.001, 0.001, 0.001, 0.001, 0.002, 0.002, 0.030]})
+    >>> out = cluster_observatory_stars(panel)
+    >>> out.loc[[0, 9], ["size_star", "specialisation_star", "focus_star", "stars"]].to_dict("list")
+    {'size_star': [True, False], 'specialisation_star': [True, True], 'focus_star': [False, True], 'stars': [2, 2]}
+    """
+    _require(panel, ["area_code", *comparable, "employment", "lq", "share"], "cluster_observatory_stars")
+    if not 0 < top_share < 1:
+        raise ParameterError(f"top_share must be between 0 and 1, not {top_share!r}")
+    if focus_within not in ("unit", "all"):
+        raise ParameterError(f"focus_within must be 'unit' or 'all', not {focus_within!r}")
+    out = panel.copy()
+    employment = out["employment"].astype(float)
+    present = employment > 0
+    keys = _groups(out, comparable)
+    groups = [out[k] for k in keys]
+    size_rank, size_n, size_star = _top_share(employment.where(present), groups, top_share)
+    focus_keys = keys if focus_within == "unit" else [k for k in keys if k == "year"]
+    share = out["share"].astype(float).where(present)
+    share_rank, share_n, focus_star = _top_share(share, [out[k] for k in focus_keys], top_share)
+    lq = out["lq"].astype(float)
+    specialisation_star = present & (lq >= specialisation_minimum)
+
+    out["size_star"] = size_star.to_numpy(dtype=bool)
+    out["specialisation_star"] = specialisation_star.to_numpy(dtype=bool)
+    out["focus_star"] = focus_star.to_numpy(dtype=bool)
+    out["stars"] = (size_star.astype(int) + specialisation_star.astype(int) + focus_star.astype(int)).to_numpy()
+    out["employment_rank"] = size_rank.to_numpy()
+    out["share_rank"] = share_rank.to_numpy()
+    out["size_regions"] = size_n.to_numpy(dtype="int64")
+    out["focus_regions"] = share_n.to_numpy(dtype="int64")
+    pct = f"{top_share * 100:g}%"
+    reasons = []
+    for i in range(len(out)):
+        if not present.iloc[i]:
+            reasons.append("0 stars: no employment in the cluster")
+            continue
+        parts = [
+            f"size {'*' if size_star.iloc[i] else '-'} (employment rank {size_rank.iloc[i]:.0f} of "
+            f"{size_n.iloc[i]:.0f}, top {pct} = rank <= {top_share * size_n.iloc[i]:.4g})",
+            f"specialisation {'*' if specialisation_star.iloc[i] else '-'} "
+            + ("(LQ undefined)" if np.isnan(lq.iloc[i]) else f"(LQ {lq.iloc[i]:.3g} vs {specialisation_minimum:g})"),
+            f"focus {'*' if focus_star.iloc[i] else '-'} (share rank {share_rank.iloc[i]:.0f} of "
+            f"{share_n.iloc[i]:.0f})",
+        ]
+        stars = int(out["stars"].iloc[i])
+        reasons.append(f"{stars} star{'s' if stars != 1 else ''}: " + "; ".join(parts))
+    out["stars_reason"] = reasons
+    return out
