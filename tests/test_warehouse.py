@@ -325,6 +325,6 @@ def test_cli_import_cbp_county_file_counts_unknown_codes(fresh_warehouse: Path, 
 def test_unknown_table_lists_the_tables(warehouse: Warehouse) -> None:
     from clusterplan import UnknownCodeError
 
-    with pytest.raises(UnknownCodeError, match="unknown warehouse table 'nope'; valid choices: .*facts"):
+    with pytest.raises(UnknownCodeError, match=r"unknown warehouse table 'nope'; valid choices: .*facts"):
         warehouse.table("nope")
     assert warehouse.table("ioat2019").count().to_pyarrow().as_py() == 24_308
