@@ -19,7 +19,12 @@ from . import __version__
 from ._exceptions import ParameterError, UnknownCodeError
 from .measures.employment import cluster_employment, industry_facts, memtable
 from .measures.growth import compound_annual_growth_rate
+from .measures.location_quotient import location_quotient_interval_panel
 from .measures.panel import measure_panel
+from .measures.productivity import cluster_productivity
+from .measures.ranks import measure_ranks, rank_change
+from .measures.shift_share import shift_share
+from .measures.strength import cluster_mapping_strength, cluster_observatory_stars
 from .sources._codes import nuts2016_to_itl2021
 from .taxonomy import Taxonomy, load_taxonomy
 from .warehouse import Warehouse
@@ -48,14 +53,30 @@ class DatasetProfile:
     total_code: str | None
     #: True when the source leaves out industries an area does not have (they are zero, not unknown).
     absent_is_zero: bool = False
+    #: How published cells were rounded (see ``published_value_bounds``); None when they are exact.
+    rounding: str | None = None
 
 
 DATASET_PROFILES = {
     "bres_itl2_sic5": DatasetProfile(
-        "bres_itl2_sic5", "uk", "Great Britain", DEFAULT_TAXONOMY, "sic2007", "subclass", None
+        "bres_itl2_sic5",
+        "uk",
+        "Great Britain",
+        DEFAULT_TAXONOMY,
+        "sic2007",
+        "subclass",
+        None,
+        rounding="nomis_bres_public",
     ),
     "bres_itl2_sic2": DatasetProfile(
-        "bres_itl2_sic2", "uk", "Great Britain", DEFAULT_TAXONOMY, "sic2007", "division", None
+        "bres_itl2_sic2",
+        "uk",
+        "Great Britain",
+        DEFAULT_TAXONOMY,
+        "sic2007",
+        "division",
+        None,
+        rounding="nomis_bres_public",
     ),
     # CBP's "00" row is the published total; 6-digit rows miss suppressed detail, so they are not summed.
     "us_cbp_2019_cbsa": DatasetProfile(
@@ -323,6 +344,7 @@ def profile_region(
         total_rows=totals_from,
         complete=profile.absent_is_zero,
     ).to_pandas()
+    measure_frame = panel.copy()
     panel = panel.rename(
         columns={
             "unit_code": "cluster_id",
@@ -351,10 +373,10 @@ def profile_region(
         regions["growth_cagr"] = float("nan")
     regions = regions.reset_index()
     regions["in_benchmark"] = True if benchmark_areas is None else regions["area_code"].isin(benchmark_areas)
-    comparable = regions[regions["in_benchmark"]]
-    regions["lq_rank"] = comparable.groupby("cluster_id")["lq"].rank(ascending=False, method="min")
-    regions["growth_rank"] = comparable.groupby("cluster_id")["growth_cagr"].rank(ascending=False, method="min")
-    regions["n_regions"] = comparable.groupby("cluster_id")["area_code"].transform("count")
+    say("ranking areas and applying the strong-cluster rules")
+    regions = _add_ranks_and_strength(
+        warehouse, regions, dataset=dataset, year=year, units=units, mapping=mapping, has_growth=base_year is not None
+    )
     regions["area_name"] = regions["area_code"].map(names).fillna("")
     cluster_names = {c.id: c.name for c in tax.clusters}
     regions["cluster"] = regions["cluster_id"].map(cluster_names)
@@ -380,8 +402,30 @@ def profile_region(
     else:
         out["benchmark_growth_cagr"] = float("nan")
     out["lq_rank"] = focus["lq_rank"]
+    out["lq_percentile"] = focus["lq_percentile"]
     out["growth_rank"] = focus["growth_rank"]
     out["n_regions"] = focus["n_regions"]
+    for column in ("strong_cluster", "strong_cluster_reason", "stars", "stars_reason", "establishments"):
+        if column in focus.columns:
+            out[column] = focus[column]
+    say("bounding LQs for rounding and suppression, decomposing growth, estimating productivity")
+    out = out.join(
+        _lq_bounds(
+            units,
+            mapping,
+            profile,
+            year=year,
+            region_code=region_code,
+            benchmark_areas=benchmark_areas,
+            denominator_codes=denominator_codes,
+            lq=out["lq"],
+        )
+    )
+    if base_year is not None:
+        out = out.join(_growth_decomposition(measure_frame, base_year, year, region_code, benchmark_areas))
+        out = out.join(_lq_rank_change(measure_frame, base_year, year, region_code, benchmark_areas))
+    if profile.geography == "uk":
+        out = out.join(_productivity(warehouse, mapping, region_code, year))
     out["industry_codes"] = mapping.groupby("cluster_id")["industry_code"].nunique().reindex(out.index)
     out["suppressed_cells"] = focus["suppressed_cells"]
     out["missing_cells"] = focus["missing_cells"]
@@ -569,3 +613,119 @@ def traded_industry_codes(warehouse: Warehouse, dataset: str) -> list[str]:
     wide = matrix.pivot_table(index="area_code", columns="industry_code", values="value", aggfunc="sum", fill_value=0)
     classes = classify_traded_local(wide)
     return sorted(classes.loc[classes["traded"], "industry_code"].astype(str))
+
+
+def _add_ranks_and_strength(
+    warehouse: Warehouse,
+    regions: pd.DataFrame,
+    *,
+    dataset: str,
+    year: int,
+    units: ir.Table,
+    mapping: pd.DataFrame,
+    has_growth: bool,
+) -> pd.DataFrame:
+    """Ranks and percentiles among the benchmark's areas, the US Cluster Mapping strong-cluster rule and
+    the European Cluster Observatory stars, for every area and cluster of the profile year."""
+    frame = regions.rename(columns={"cluster_id": "unit_code", "value": "employment"})
+    establishments = _cluster_establishments(warehouse, dataset, year, mapping)
+    if establishments is not None:
+        frame = frame.merge(establishments, on=["area_code", "unit_code"], how="left")
+        frame["establishments"] = frame["establishments"].fillna(0)
+    comparable = frame[frame["in_benchmark"]]
+    measures = ["lq", "share", "employment"] + (["growth_cagr"] if has_growth else [])
+    ranked = measure_ranks(comparable[["area_code", "unit_code", *measures]], measures, comparable=("unit_code",))
+    keep = ["area_code", "unit_code"] + [c for c in ranked.columns if c.endswith(("_rank", "_percentile"))]
+    frame = frame.merge(ranked[keep], on=["area_code", "unit_code"], how="left")
+    frame["n_regions"] = (
+        frame["lq_rank_of"]
+        if "lq_rank_of" in frame
+        else comparable.groupby("unit_code")["area_code"].transform("count")
+    )
+    if "growth_cagr_rank" in frame:
+        frame["growth_rank"] = frame["growth_cagr_rank"]
+    else:
+        frame["growth_rank"] = float("nan")
+    strength_columns = ["area_code", "unit_code", "employment", "lq", "share"] + (
+        ["establishments"] if establishments is not None else []
+    )
+    strong = cluster_mapping_strength(comparable[strength_columns], "strong")
+    stars = cluster_observatory_stars(comparable[strength_columns])
+    verdicts = strong[["area_code", "unit_code", "strong", "strong_reason"]].merge(
+        stars[["area_code", "unit_code", "stars", "stars_reason"]], on=["area_code", "unit_code"]
+    )
+    verdicts = verdicts.rename(columns={"strong": "strong_cluster", "strong_reason": "strong_cluster_reason"})
+    frame = frame.merge(verdicts, on=["area_code", "unit_code"], how="left")
+    return frame.rename(columns={"unit_code": "cluster_id", "employment": "value"})
+
+
+def _cluster_establishments(
+    warehouse: Warehouse, dataset: str, year: int, mapping: pd.DataFrame
+) -> pd.DataFrame | None:
+    facts = warehouse.facts
+    rows = facts.filter((facts.dataset == dataset) & (facts.measure == "establishments") & (facts.year == year))
+    if rows.count().to_pyarrow().as_py() == 0:
+        return None
+    summed = cluster_employment(rows, memtable(mapping[["cluster_id", "industry_code"]])).to_pandas()
+    return summed.rename(columns={"cluster_id": "unit_code", "value": "establishments"})[
+        ["area_code", "unit_code", "establishments"]
+    ]
+
+
+def _lq_bounds(
+    units: ir.Table,
+    mapping: pd.DataFrame,
+    profile: DatasetProfile,
+    *,
+    year: int,
+    region_code: str,
+    benchmark_areas: list[str] | None,
+    denominator_codes: Sequence[str] | None,
+    lq: pd.Series,
+) -> pd.DataFrame:
+    """``lq_low``/``lq_high``: the LQ's range over every true value the rounded, suppressed cells allow."""
+    if profile.rounding is None:
+        # Exact published counts (CBP): the interval is the point.
+        return pd.DataFrame({"lq_low": lq, "lq_high": lq})
+    cells = units.filter(units.year == year).select("area_code", "industry_code", "year", "value", "flag")
+    bounds = location_quotient_interval_panel(
+        cells.to_pandas(),
+        mapping[["cluster_id", "industry_code"]],
+        benchmark_areas=benchmark_areas,
+        denominator_industries=list(denominator_codes) if denominator_codes is not None else None,
+        rounding=profile.rounding,
+    )
+    focus = bounds[bounds["area_code"] == region_code].set_index("unit_code")
+    return focus[["lq_low", "lq_high"]].rename_axis("cluster_id")
+
+
+def _growth_decomposition(
+    measure_frame: pd.DataFrame, start: int, end: int, region_code: str, benchmark_areas: list[str] | None
+) -> pd.DataFrame:
+    """Classic shift-share of each cluster's employment change in the region against the benchmark."""
+    result = shift_share(measure_frame, start=start, end=end, region=region_code, benchmark_areas=benchmark_areas)
+    columns = ["change", "national_share", "industry_mix", "competitive"]
+    return (
+        result.set_index("unit_code")[columns]
+        .rename(columns={c: f"shift_share_{c}" for c in columns})
+        .rename_axis("cluster_id")
+    )
+
+
+def _lq_rank_change(
+    measure_frame: pd.DataFrame, start: int, end: int, region_code: str, benchmark_areas: list[str] | None
+) -> pd.DataFrame:
+    frame = measure_frame if benchmark_areas is None else measure_frame[measure_frame.area_code.isin(benchmark_areas)]
+    change = rank_change(frame[["area_code", "unit_code", "year", "lq"]], ["lq"], start_year=start, end_year=end)
+    focus = change[change["area_code"] == region_code].set_index("unit_code")
+    return (
+        focus[["lq_rank_start", "lq_rank_change"]]
+        .rename(columns={"lq_rank_start": "lq_rank_base_year"})
+        .rename_axis("cluster_id")
+    )
+
+
+def _productivity(warehouse: Warehouse, mapping: pd.DataFrame, region_code: str, year: int) -> pd.DataFrame:
+    """GVA per job of each cluster (ONS regional GVA apportioned by employment) and relative to GB."""
+    estimate = cluster_productivity(warehouse, mapping, region=region_code, year=year)
+    return estimate.set_index("cluster_id")[["gva_gbp_million", "gva_per_job_gbp", "relative_productivity"]]
