@@ -112,3 +112,24 @@ def test_unknown_region_in_python_api(warehouse: Warehouse) -> None:
     with pytest.raises(UnknownCodeError) as info:
         profile_region(warehouse, region="Atlantis")
     assert "TLG3" in str(info.value) and len(info.value.choices) == 40
+
+
+def test_profile_carries_the_competitiveness_measures(warehouse: Warehouse) -> None:
+    profile = profile_region(warehouse, region="TLG3")
+    table = profile.clusters.set_index("cluster_id")
+    # The LQ interval from NOMIS rounding contains the point LQ and is not degenerate.
+    assert (table.lq_low <= table.lq).all() and (table.lq <= table.lq_high).all()
+    assert (table.lq_high > table.lq_low).all()
+    # Shift-share components add up to the actual change in employment.
+    parts = table.shift_share_national_share + table.shift_share_industry_mix + table.shift_share_competitive
+    assert parts.to_numpy() == pytest.approx(table.shift_share_change.to_numpy())
+    assert table.shift_share_change.to_numpy() == pytest.approx(
+        (table.employment - table.employment_base_year).to_numpy()
+    )
+    # The EV cluster is the region's clearest strength on every rule.
+    ev = table.loc["ev_batteries"]
+    assert bool(ev.strong_cluster) and ev.stars == 3 and ev.lq_percentile > 95
+    assert "establishments not applied" in ev.strong_cluster_reason
+    # Rank change is base-year rank minus profile-year rank.
+    assert (table.lq_rank_base_year - table.lq_rank == table.lq_rank_change).all()
+    assert (table.gva_per_job_gbp > 10_000).all() and table.relative_productivity.notna().all()

@@ -115,5 +115,6 @@ def render_report(profile: ClusterProfile, metadata: dict[str, Any]) -> str:
         "suppressed_total": int(pd.to_numeric(clusters["suppressed_cells"]).fillna(0).sum()),
         "missing_total": int(pd.to_numeric(clusters["missing_cells"]).fillna(0).sum()),
         "bench_growth": bench_growth,
+        "has_productivity": "gva_per_job_gbp" in clusters.columns,
     }
     return _environment().get_template("report.html.j2").render(**context)

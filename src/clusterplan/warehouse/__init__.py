@@ -1,5 +1,14 @@
-"""The embedded warehouse (DuckDB by default, queried through Ibis)."""
+"""The embedded warehouse (DuckDB by default, queried through Ibis; Apache Spark with the ``spark`` extra)."""
 
+from ._spark import ENGINES, SparkWarehouse, export_facts_parquet, open_engine
 from ._warehouse import ImportReport, Warehouse, default_warehouse_path
 
-__all__ = ["ImportReport", "Warehouse", "default_warehouse_path"]
+__all__ = [
+    "ENGINES",
+    "ImportReport",
+    "SparkWarehouse",
+    "Warehouse",
+    "default_warehouse_path",
+    "export_facts_parquet",
+    "open_engine",
+]
