@@ -377,6 +377,23 @@ def profile_region(
     regions = _add_ranks_and_strength(
         warehouse, regions, dataset=dataset, year=year, units=units, mapping=mapping, has_growth=base_year is not None
     )
+    say("bounding LQs for rounding and suppression, decomposing growth")
+    extras = [
+        _lq_bounds(
+            units,
+            mapping,
+            profile,
+            year=year,
+            benchmark_areas=benchmark_areas,
+            denominator_codes=denominator_codes,
+            lq=regions.set_index(["area_code", "cluster_id"])["lq"],
+        )
+    ]
+    if base_year is not None:
+        extras.append(_growth_decomposition(measure_frame, base_year, year, benchmark_areas))
+        extras.append(_lq_rank_change(measure_frame, base_year, year, benchmark_areas))
+    for extra in extras:
+        regions = regions.merge(extra.reset_index(), on=["area_code", "cluster_id"], how="left")
     regions["area_name"] = regions["area_code"].map(names).fillna("")
     cluster_names = {c.id: c.name for c in tax.clusters}
     regions["cluster"] = regions["cluster_id"].map(cluster_names)
@@ -408,23 +425,11 @@ def profile_region(
     for column in ("strong_cluster", "strong_cluster_reason", "stars", "stars_reason", "establishments"):
         if column in focus.columns:
             out[column] = focus[column]
-    say("bounding LQs for rounding and suppression, decomposing growth, estimating productivity")
-    out = out.join(
-        _lq_bounds(
-            units,
-            mapping,
-            profile,
-            year=year,
-            region_code=region_code,
-            benchmark_areas=benchmark_areas,
-            denominator_codes=denominator_codes,
-            lq=out["lq"],
-        )
-    )
-    if base_year is not None:
-        out = out.join(_growth_decomposition(measure_frame, base_year, year, region_code, benchmark_areas))
-        out = out.join(_lq_rank_change(measure_frame, base_year, year, region_code, benchmark_areas))
+    for column in _ALL_AREA_COLUMNS:
+        if column in focus.columns:
+            out[column] = focus[column]
     if profile.geography == "uk":
+        say("estimating productivity")
         out = out.join(_productivity(warehouse, mapping, region_code, year))
     out["industry_codes"] = mapping.groupby("cluster_id")["industry_code"].nunique().reindex(out.index)
     out["suppressed_cells"] = focus["suppressed_cells"]
@@ -615,6 +620,24 @@ def traded_industry_codes(warehouse: Warehouse, dataset: str) -> list[str]:
     return sorted(classes.loc[classes["traded"], "industry_code"].astype(str))
 
 
+#: Measures computed for every area that the focus region's table also carries.
+_ALL_AREA_COLUMNS = (
+    "strong_cluster",
+    "strong_cluster_reason",
+    "stars",
+    "stars_reason",
+    "establishments",
+    "lq_low",
+    "lq_high",
+    "shift_share_change",
+    "shift_share_national_share",
+    "shift_share_industry_mix",
+    "shift_share_competitive",
+    "lq_rank_base_year",
+    "lq_rank_change",
+)
+
+
 def _add_ranks_and_strength(
     warehouse: Warehouse,
     regions: pd.DataFrame,
@@ -678,7 +701,6 @@ def _lq_bounds(
     profile: DatasetProfile,
     *,
     year: int,
-    region_code: str,
     benchmark_areas: list[str] | None,
     denominator_codes: Sequence[str] | None,
     lq: pd.Series,
@@ -695,34 +717,28 @@ def _lq_bounds(
         denominator_industries=list(denominator_codes) if denominator_codes is not None else None,
         rounding=profile.rounding,
     )
-    focus = bounds[bounds["area_code"] == region_code].set_index("unit_code")
-    return focus[["lq_low", "lq_high"]].rename_axis("cluster_id")
+    bounds = bounds[bounds["year"] == year].rename(columns={"unit_code": "cluster_id"})
+    return bounds.set_index(["area_code", "cluster_id"])[["lq_low", "lq_high"]]
 
 
 def _growth_decomposition(
-    measure_frame: pd.DataFrame, start: int, end: int, region_code: str, benchmark_areas: list[str] | None
+    measure_frame: pd.DataFrame, start: int, end: int, benchmark_areas: list[str] | None
 ) -> pd.DataFrame:
-    """Classic shift-share of each cluster's employment change in the region against the benchmark."""
-    result = shift_share(measure_frame, start=start, end=end, region=region_code, benchmark_areas=benchmark_areas)
+    """Classic shift-share of each area's and cluster's employment change against the benchmark."""
+    result = shift_share(measure_frame, start=start, end=end, benchmark_areas=benchmark_areas)
     columns = ["change", "national_share", "industry_mix", "competitive"]
-    return (
-        result.set_index("unit_code")[columns]
-        .rename(columns={c: f"shift_share_{c}" for c in columns})
-        .rename_axis("cluster_id")
-    )
+    result = result.rename(columns={"unit_code": "cluster_id", **{c: f"shift_share_{c}" for c in columns}})
+    return result.set_index(["area_code", "cluster_id"])[[f"shift_share_{c}" for c in columns]]
 
 
 def _lq_rank_change(
-    measure_frame: pd.DataFrame, start: int, end: int, region_code: str, benchmark_areas: list[str] | None
+    measure_frame: pd.DataFrame, start: int, end: int, benchmark_areas: list[str] | None
 ) -> pd.DataFrame:
+    """Each area's LQ rank in the base year and how many places it climbed (positive) since."""
     frame = measure_frame if benchmark_areas is None else measure_frame[measure_frame.area_code.isin(benchmark_areas)]
     change = rank_change(frame[["area_code", "unit_code", "year", "lq"]], ["lq"], start_year=start, end_year=end)
-    focus = change[change["area_code"] == region_code].set_index("unit_code")
-    return (
-        focus[["lq_rank_start", "lq_rank_change"]]
-        .rename(columns={"lq_rank_start": "lq_rank_base_year"})
-        .rename_axis("cluster_id")
-    )
+    change = change.rename(columns={"unit_code": "cluster_id", "lq_rank_start": "lq_rank_base_year"})
+    return change.set_index(["area_code", "cluster_id"])[["lq_rank_base_year", "lq_rank_change"]]
 
 
 def _productivity(warehouse: Warehouse, mapping: pd.DataFrame, region_code: str, year: int) -> pd.DataFrame:
