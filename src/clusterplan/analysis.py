@@ -27,7 +27,10 @@ from .measures.shift_share import shift_share
 from .measures.strength import cluster_mapping_strength, cluster_observatory_stars
 from .sources._codes import nuts2016_to_itl2021
 from .taxonomy import Taxonomy, load_taxonomy
-from .warehouse import Warehouse
+from .warehouse import SparkWarehouse, Warehouse
+
+#: Either engine: the embedded DuckDB warehouse or a Spark session over the same data.
+AnyWarehouse = Warehouse | SparkWarehouse
 
 __all__ = ["DEFAULT_DATASET", "DEFAULT_REGION", "DEFAULT_TAXONOMY", "ClusterProfile", "profile_region"]
 
@@ -125,7 +128,7 @@ class ClusterProfile:
         }
 
 
-def _area_names(warehouse: Warehouse) -> dict[str, str]:
+def _area_names(warehouse: AnyWarehouse) -> dict[str, str]:
     frame = warehouse.raw.execute("SELECT area_code, any_value(area_name) AS name FROM areas GROUP BY 1").df()
     return {code: name for code, name in zip(frame["area_code"], frame["name"], strict=True) if isinstance(name, str)}
 
@@ -142,7 +145,7 @@ def resolve_region(code: str, available: list[str], names: dict[str, str]) -> st
     raise UnknownCodeError("region", code, choices)
 
 
-def dataset_for_region(warehouse: Warehouse, region: str) -> str:
+def dataset_for_region(warehouse: AnyWarehouse, region: str) -> str:
     """The default employment dataset for a region code: BRES for GB areas, CBP for US CBSAs."""
     code = region.strip()
     if code.isdigit() and len(code) == 5:
@@ -150,7 +153,7 @@ def dataset_for_region(warehouse: Warehouse, region: str) -> str:
     return DEFAULT_DATASET
 
 
-def _unit_rows(warehouse: Warehouse, rows: ir.Table, classification: str, level: str) -> ir.Table:
+def _unit_rows(warehouse: AnyWarehouse, rows: ir.Table, classification: str, level: str) -> ir.Table:
     """The rows of one level of the classification (CBP mixes NAICS 2- to 6-digit rows in one dataset)."""
     dims = warehouse.table("industries")
     codes = dims.filter((dims.classification == classification) & (dims.industry_level == level)).select(
@@ -228,7 +231,9 @@ class _Scope:
     region_code: str | None
 
 
-def _scope(warehouse: Warehouse, dataset: str, region: str | None, year: int | None, base_year: int | None) -> _Scope:
+def _scope(
+    warehouse: AnyWarehouse, dataset: str, region: str | None, year: int | None, base_year: int | None
+) -> _Scope:
     if dataset not in DATASET_PROFILES:
         raise UnknownCodeError("employment dataset", dataset, sorted(DATASET_PROFILES))
     profile = DATASET_PROFILES[dataset]
@@ -250,7 +255,7 @@ def _scope(warehouse: Warehouse, dataset: str, region: str | None, year: int | N
     return _Scope(dataset, profile, info, rows, years, year, base_year, names, available, region_code)
 
 
-def _parents(warehouse: Warehouse) -> dict[str, str]:
+def _parents(warehouse: AnyWarehouse) -> dict[str, str]:
     pairs = warehouse.raw.execute("SELECT area_code, any_value(parent_code) FROM areas GROUP BY 1").fetchall()
     return {str(k): str(v) for k, v in pairs if v}
 
@@ -263,7 +268,7 @@ def _latest_totals(units: ir.Table, totals_from: ir.Table | None, year: int) -> 
 
 
 def profile_region(
-    warehouse: Warehouse,
+    warehouse: AnyWarehouse,
     *,
     region: str = DEFAULT_REGION,
     taxonomy: str | Taxonomy | None = None,
@@ -480,6 +485,7 @@ def profile_region(
         "taxonomy": tax.name,
         "dataset": dataset,
         "measure": "employment",
+        "engine": getattr(warehouse, "engine", "duckdb"),
         "year": year,
         "base_year": base_year,
     }
@@ -505,7 +511,7 @@ def _unmapped(tax: Taxonomy, codes: list[str]) -> int:
 
 
 def industry_measures(
-    warehouse: Warehouse,
+    warehouse: AnyWarehouse,
     *,
     level: str = "sic5",
     region: str | None = None,
@@ -584,7 +590,7 @@ def industry_measures(
     return latest[first + rest].sort_values(["area_code", "industry_code"]).reset_index(drop=True)
 
 
-def _establishments(warehouse: Warehouse, dataset: str, year: int) -> pd.DataFrame | None:
+def _establishments(warehouse: AnyWarehouse, dataset: str, year: int) -> pd.DataFrame | None:
     """Establishment counts of the same dataset and year (CBP publishes them; BRES does not)."""
     facts = warehouse.facts
     rows = facts.filter((facts.dataset == dataset) & (facts.measure == "establishments") & (facts.year == year))
@@ -592,7 +598,7 @@ def _establishments(warehouse: Warehouse, dataset: str, year: int) -> pd.DataFra
     return None if frame.empty else frame
 
 
-def traded_industry_codes(warehouse: Warehouse, dataset: str) -> list[str]:
+def traded_industry_codes(warehouse: AnyWarehouse, dataset: str) -> list[str]:
     """Industry codes of traded industries for a dataset's traded-only denominator.
 
     For CBP: the NAICS codes of the US Cluster Mapping Project's 51 traded
@@ -639,7 +645,7 @@ _ALL_AREA_COLUMNS = (
 
 
 def _add_ranks_and_strength(
-    warehouse: Warehouse,
+    warehouse: AnyWarehouse,
     regions: pd.DataFrame,
     *,
     dataset: str,
@@ -683,7 +689,7 @@ def _add_ranks_and_strength(
 
 
 def _cluster_establishments(
-    warehouse: Warehouse, dataset: str, year: int, mapping: pd.DataFrame
+    warehouse: AnyWarehouse, dataset: str, year: int, mapping: pd.DataFrame
 ) -> pd.DataFrame | None:
     facts = warehouse.facts
     rows = facts.filter((facts.dataset == dataset) & (facts.measure == "establishments") & (facts.year == year))
@@ -741,7 +747,7 @@ def _lq_rank_change(
     return change.set_index(["area_code", "cluster_id"])[["lq_rank_base_year", "lq_rank_change"]]
 
 
-def _productivity(warehouse: Warehouse, mapping: pd.DataFrame, region_code: str, year: int) -> pd.DataFrame:
+def _productivity(warehouse: AnyWarehouse, mapping: pd.DataFrame, region_code: str, year: int) -> pd.DataFrame:
     """GVA per job of each cluster (ONS regional GVA apportioned by employment) and relative to GB."""
     estimate = cluster_productivity(warehouse, mapping, region=region_code, year=year)
     return estimate.set_index("cluster_id")[["gva_gbp_million", "gva_per_job_gbp", "relative_productivity"]]

@@ -72,6 +72,5 @@ def assert_panel_equal(
             i = int(np.flatnonzero(~same)[0])
             where = _plain([merged[k].iloc[i] for k in keys])
             raise AssertionError(
-                f"column {column!r} differs at {where}: "
-                f"{_plain([a.iloc[i]])[0]!r} != {_plain([b.iloc[i]])[0]!r}"
+                f"column {column!r} differs at {where}: {_plain([a.iloc[i]])[0]!r} != {_plain([b.iloc[i]])[0]!r}"
             )

@@ -68,7 +68,7 @@ from .employment import memtable
 
 if TYPE_CHECKING:  # pragma: no cover - imported for annotations only
     from ..taxonomy import Taxonomy
-    from ..warehouse import Warehouse
+    from ..warehouse import SparkWarehouse, Warehouse
 
 __all__ = [
     "CLUSTER_PRODUCTIVITY_COLUMNS",
@@ -337,7 +337,7 @@ def _check_choice(name: str, value: str, choices: Sequence[str]) -> None:
         raise ParameterError(f"{name} must be one of {', '.join(map(repr, choices))}, not {value!r}")
 
 
-def _employment_rows(warehouse: Warehouse, dataset: str) -> ir.Table:
+def _employment_rows(warehouse: Warehouse | SparkWarehouse, dataset: str) -> ir.Table:
     facts = warehouse.facts
     return facts.filter(
         (facts.dataset == dataset)
@@ -351,7 +351,7 @@ def _employment_rows(warehouse: Warehouse, dataset: str) -> ir.Table:
 _EMPLOYMENT_WHERE = "dataset = ? AND measure = 'employment' AND breakdown = 'all' AND classification = 'sic2007'"
 
 
-def _code_length(warehouse: Warehouse, dataset: str) -> int:
+def _code_length(warehouse: Warehouse | SparkWarehouse, dataset: str) -> int:
     """Digits of the SIC codes to use: the coarsest level the dataset holds (sums of finer codes add rounding)."""
     lengths = warehouse.raw.execute(
         f"SELECT DISTINCT length(industry_code) AS n FROM facts WHERE {_EMPLOYMENT_WHERE} "
@@ -366,25 +366,25 @@ def _code_length(warehouse: Warehouse, dataset: str) -> int:
     return min(int(n) for (n,) in lengths)
 
 
-def _employment_years(warehouse: Warehouse, dataset: str) -> list[int]:
+def _employment_years(warehouse: Warehouse | SparkWarehouse, dataset: str) -> list[int]:
     found = warehouse.raw.execute(f"SELECT DISTINCT year FROM facts WHERE {_EMPLOYMENT_WHERE}", [dataset]).fetchall()
     return [int(y) for (y,) in found]
 
 
-def _employment_areas(warehouse: Warehouse, dataset: str) -> list[str]:
+def _employment_areas(warehouse: Warehouse | SparkWarehouse, dataset: str) -> list[str]:
     found = warehouse.raw.execute(
         f"SELECT DISTINCT area_code FROM facts WHERE {_EMPLOYMENT_WHERE}", [dataset]
     ).fetchall()
     return [str(a) for (a,) in found]
 
 
-def _areas(warehouse: Warehouse) -> pd.DataFrame:
+def _areas(warehouse: Warehouse | SparkWarehouse) -> pd.DataFrame:
     return warehouse.raw.execute(
         "SELECT area_code, any_value(area_level) AS area_level FROM areas GROUP BY area_code"
     ).df()
 
 
-def _area_map(warehouse: Warehouse, source_codes: Iterable[str], level: str) -> pd.DataFrame:
+def _area_map(warehouse: Warehouse | SparkWarehouse, source_codes: Iterable[str], level: str) -> pd.DataFrame:
     """How the areas of an employment dataset add up to *level* areas: ``source_area, area_code, members``.
 
     A target area takes its own rows if the dataset has them, else the sum of
@@ -422,7 +422,7 @@ def _area_map(warehouse: Warehouse, source_codes: Iterable[str], level: str) -> 
     return chosen[["source_area", "area_code", "members"]].reset_index(drop=True)
 
 
-def _local_employment_datasets(warehouse: Warehouse, level: str) -> list[str]:
+def _local_employment_datasets(warehouse: Warehouse | SparkWarehouse, level: str) -> list[str]:
     """Datasets with SIC 2007 employment facts for areas at *level* or finer."""
     facts = warehouse.facts
     rows = facts.filter((facts.measure == "employment") & (facts.classification == _SIC) & (facts.breakdown == "all"))
@@ -432,7 +432,7 @@ def _local_employment_datasets(warehouse: Warehouse, level: str) -> list[str]:
     return sorted(str(d) for d in found["dataset"])
 
 
-def _default_employment_dataset(warehouse: Warehouse, level: str, detail: str) -> str:
+def _default_employment_dataset(warehouse: Warehouse | SparkWarehouse, level: str, detail: str) -> str:
     if level in ("itl1", "itl2"):
         return _EMBEDDED_EMPLOYMENT[detail]
     found = _local_employment_datasets(warehouse, level)
@@ -451,7 +451,7 @@ def _default_employment_dataset(warehouse: Warehouse, level: str, detail: str) -
 
 
 def _coded_rows(
-    warehouse: Warehouse, dataset: str, code_length: int | None, years: Sequence[int] | None
+    warehouse: Warehouse | SparkWarehouse, dataset: str, code_length: int | None, years: Sequence[int] | None
 ) -> tuple[ir.Table, int]:
     """``area_code, year, value, code`` of the dataset's codes at its coarsest level, cut to *code_length* digits."""
     rows = _employment_rows(warehouse, dataset)
@@ -464,7 +464,7 @@ def _coded_rows(
 
 
 def _employment_by_code(
-    warehouse: Warehouse,
+    warehouse: Warehouse | SparkWarehouse,
     dataset: str,
     level: str,
     *,
@@ -497,7 +497,7 @@ def _employment_by_code(
 
 
 def _great_britain_employment(
-    warehouse: Warehouse, dataset: str, *, code_length: int | None, years: Sequence[int] | None = None
+    warehouse: Warehouse | SparkWarehouse, dataset: str, *, code_length: int | None, years: Sequence[int] | None = None
 ) -> pd.DataFrame:
     """Great Britain's employment, the sum of every GB ITL2 area of an embedded BRES dataset."""
     areas = _areas(warehouse)
@@ -524,7 +524,7 @@ def _gva_dataset(level: str, prices: str) -> str:
     return f"gva_{level}_{_PRICES[prices]}"
 
 
-def _gva_rows(warehouse: Warehouse, dataset: str, level: str, years: Sequence[int]) -> pd.DataFrame:
+def _gva_rows(warehouse: Warehouse | SparkWarehouse, dataset: str, level: str, years: Sequence[int]) -> pd.DataFrame:
     facts = warehouse.facts
     rows = facts.filter((facts.dataset == dataset) & (facts.breakdown == "all") & facts.year.isin(list(years)))
     areas = warehouse.table("areas")
@@ -537,7 +537,7 @@ def _gva_rows(warehouse: Warehouse, dataset: str, level: str, years: Sequence[in
 
 
 def _common_years(
-    warehouse: Warehouse, gva_dataset: str, employment_dataset: str, wanted: int | Sequence[int] | None
+    warehouse: Warehouse | SparkWarehouse, gva_dataset: str, employment_dataset: str, wanted: int | Sequence[int] | None
 ) -> list[int]:
     warehouse.dataset_info(gva_dataset)  # an unknown dataset is an UnknownCodeError listing the known ones
     gva_years = [
@@ -602,7 +602,7 @@ def _row_employment(employment: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataF
     return grouped[["area_code", "year", "gva_industry_code", "employment"]]
 
 
-def _industry_names(warehouse: Warehouse) -> dict[str, str]:
+def _industry_names(warehouse: Warehouse | SparkWarehouse) -> dict[str, str]:
     frame = warehouse.raw.execute(
         "SELECT industry_code, any_value(industry_name) AS name FROM industries WHERE classification = ? GROUP BY 1",
         [_GVA_CLASSIFICATION],
@@ -611,7 +611,7 @@ def _industry_names(warehouse: Warehouse) -> dict[str, str]:
 
 
 def _productivity_by_row(
-    warehouse: Warehouse,
+    warehouse: Warehouse | SparkWarehouse,
     *,
     level: str,
     year: int | Sequence[int] | None,
@@ -671,7 +671,7 @@ def _productivity_by_row(
 
 
 def gva_per_job(
-    warehouse: Warehouse,
+    warehouse: Warehouse | SparkWarehouse,
     *,
     level: str = "itl2",
     year: int | Sequence[int] | None = None,
@@ -822,7 +822,7 @@ def _cluster_gva(codes: pd.DataFrame, per_job: pd.Series) -> pd.DataFrame:
 
 
 def cluster_productivity(
-    warehouse: Warehouse,
+    warehouse: Warehouse | SparkWarehouse,
     taxonomy_mapping: pd.DataFrame | Taxonomy,
     *,
     region: str,

@@ -40,6 +40,29 @@ def _open_warehouse(path: str | None, progress: Callable[[str], None], read_only
     return Warehouse(path, progress=progress, read_only=read_only)
 
 
+_engine_option = click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="Where the measures run: the embedded DuckDB warehouse, or Apache Spark (needs clusterplan[spark]).",
+)
+_master_option = click.option(
+    "--master",
+    default="local[2]",
+    show_default=True,
+    help="Spark master URL for --engine spark (local[N], spark://host:port, ...).",
+)
+
+
+def _open_engine(engine: str, path: str | None, master: str, progress: Callable[[str], None]) -> Any:
+    from ..warehouse import open_engine
+
+    if engine == "spark":
+        progress(f"starting Spark ({master})")
+    return open_engine(engine, path=path, master=master, progress=progress)
+
+
 _warehouse_option = click.option(
     "--warehouse",
     "warehouse_path",
@@ -118,6 +141,8 @@ def _format_table(frame: Any) -> str:
 @click.option("--base-year", type=int, default=None, help="Start year for growth (default: earliest in the data).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="clusterplan-output", show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress lines.")
+@_engine_option
+@_master_option
 @_warehouse_option
 def run(
     region: str,
@@ -129,6 +154,8 @@ def run(
     base_year: int | None,
     out_dir: str,
     quiet: bool,
+    engine: str,
+    master: str,
     warehouse_path: str | None,
 ) -> None:
     """Profile a region's clusters and write clusters.csv, report.html and run.json."""
@@ -137,7 +164,7 @@ def run(
 
     progress = _Progress(quiet)
     progress("opening the warehouse")
-    with _open_warehouse(warehouse_path, progress) as warehouse:
+    with _open_engine(engine, warehouse_path, master, progress) as warehouse:
         denominator_codes = None
         if denominator == "traded":
             denominator_codes = traded_industry_codes(warehouse, dataset_for_region(warehouse, region))
@@ -179,6 +206,8 @@ def run(
 @click.option("--benchmark", default="national", show_default=True, help="national, peers, or a larger area's code.")
 @click.option("--peers", default=None, help="Comma-separated peer areas for --benchmark peers.")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), required=True, help="CSV or .parquet file.")
+@_engine_option
+@_master_option
 @_warehouse_option
 def measures(
     region: str | None,
@@ -189,6 +218,8 @@ def measures(
     benchmark: str,
     peers: str | None,
     out_file: str,
+    engine: str,
+    master: str,
     warehouse_path: str | None,
 ) -> None:
     """Employment, share, LQ, growth and ranks of every industry at LEVEL."""
@@ -198,7 +229,7 @@ def measures(
     if (region is None) == (not all_regions):
         raise ParameterError("give either --region CODE or --all-regions")
     progress = _Progress()
-    with _open_warehouse(warehouse_path, progress) as warehouse:
+    with _open_engine(engine, warehouse_path, master, progress) as warehouse:
         progress(f"computing {level} measures")
         table = industry_measures(
             warehouse,

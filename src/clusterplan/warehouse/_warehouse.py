@@ -156,10 +156,14 @@ class Warehouse:
         self.close()
 
     def _meta(self, key: str) -> str | None:
-        exists = self.raw.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'").fetchone()
+        # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and the next Ibis query fails.
+        exists = self.raw.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+        ).fetchall()[0]
         if not exists or not exists[0]:
             return None
-        row = self.raw.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        found = self.raw.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+        row = found[0] if found else None
         return None if row is None else str(row[0])
 
     def ensure_embedded(self, *, force: bool = False) -> bool:
@@ -346,7 +350,8 @@ class Warehouse:
         rows = pd.Series(facts["_row"].to_numpy() if "_row" in facts.columns else range(1, len(facts) + 1))
 
         def work() -> ImportReport:
-            existing = self.raw.execute("SELECT origin FROM datasets WHERE dataset = ?", [name]).fetchone()
+            origins = self.raw.execute("SELECT origin FROM datasets WHERE dataset = ?", [name]).fetchall()
+            existing = origins[0] if origins else None
             if existing is not None:
                 if existing[0] == "embedded":
                     raise DataValidationError(
@@ -431,6 +436,6 @@ class Warehouse:
         """Row counts of every warehouse table: a cheap way to check that nothing changed."""
         names = self.raw.execute("SELECT table_name FROM information_schema.tables ORDER BY table_name").df()
         return {
-            name: int(self.raw.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])  # type: ignore[index]
+            name: int(self.raw.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0])
             for name in names["table_name"]
         }
