@@ -21,16 +21,28 @@ EXPECTED = [
     "Taxonomy",
     "TaxonomyError",
     "UnknownCodeError",
+    "SparkWarehouse",
     "Warehouse",
     "WarehouseError",
     "__version__",
     "absolute_change",
+    "classify_traded_local",
+    "cluster_mapping_strength",
+    "cluster_observatory_stars",
+    "cluster_productivity",
     "compound_annual_growth_rate",
     "default_warehouse_path",
+    "gva_per_job",
+    "industry_measures",
     "list_taxonomies",
     "load_taxonomy",
     "location_quotient",
+    "location_quotient_interval",
+    "mapping_coverage",
+    "measure_ranks",
+    "open_engine",
     "profile_region",
+    "shift_share",
 ]
 
 
@@ -59,3 +71,11 @@ def test_assert_panel_equal_finds_the_difference() -> None:
         assert_panel_equal(a, a.assign(year=[2020, 2021]), keys=["area_code", "year"])
     with pytest.raises(AssertionError, match="columns differ"):
         assert_panel_equal(a, a.drop(columns="flag"), keys=["area_code", "year"])
+
+
+def test_measures_package_exports_every_measure() -> None:
+    import clusterplan.measures as measures
+
+    assert len(measures.__all__) == 23
+    for name in measures.__all__:
+        assert callable(getattr(measures, name)), name

@@ -21,11 +21,21 @@ from ._exceptions import (
     UnknownCodeError,
     WarehouseError,
 )
-from .analysis import ClusterProfile, profile_region
-from .measures.growth import absolute_change, compound_annual_growth_rate
-from .measures.location_quotient import location_quotient
-from .taxonomy import Cluster, Taxonomy, list_taxonomies, load_taxonomy
-from .warehouse import ImportReport, Warehouse, default_warehouse_path
+from .analysis import ClusterProfile, industry_measures, profile_region
+from .measures import (
+    absolute_change,
+    cluster_mapping_strength,
+    cluster_observatory_stars,
+    cluster_productivity,
+    compound_annual_growth_rate,
+    gva_per_job,
+    location_quotient,
+    location_quotient_interval,
+    measure_ranks,
+    shift_share,
+)
+from .taxonomy import Cluster, Taxonomy, classify_traded_local, list_taxonomies, load_taxonomy, mapping_coverage
+from .warehouse import ImportReport, SparkWarehouse, Warehouse, default_warehouse_path, open_engine
 
 __all__ = [
     "Cluster",
@@ -37,6 +47,7 @@ __all__ = [
     "InputError",
     "OfflineError",
     "ParameterError",
+    "SparkWarehouse",
     "Taxonomy",
     "TaxonomyError",
     "UnknownCodeError",
@@ -44,10 +55,21 @@ __all__ = [
     "WarehouseError",
     "__version__",
     "absolute_change",
+    "classify_traded_local",
+    "cluster_mapping_strength",
+    "cluster_observatory_stars",
+    "cluster_productivity",
     "compound_annual_growth_rate",
     "default_warehouse_path",
+    "gva_per_job",
+    "industry_measures",
     "list_taxonomies",
     "load_taxonomy",
     "location_quotient",
+    "location_quotient_interval",
+    "mapping_coverage",
+    "measure_ranks",
+    "open_engine",
     "profile_region",
+    "shift_share",
 ]

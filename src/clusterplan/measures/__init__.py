@@ -1,1 +1,61 @@
-"""clusterplan.measures."""
+"""Competitiveness measures, one concept per module.
+
+=====================  ===========================================================
+``employment``         industry rows summed to clusters and areas (Ibis)
+``panel``              the area x unit x year panel with shares and LQs (Ibis)
+``location_quotient``  the location quotient and its bounds under rounding
+``growth``             compound annual growth and absolute change
+``shift_share``        classic, Esteban-Marquillas and dynamic shift-share
+``specialisation``     Hoover, Krugman, locational Gini, Herfindahl
+``strength``           US Cluster Mapping strong clusters, Cluster Observatory stars
+``ranks``              ranks and percentiles across areas, and their change
+``productivity``       GVA per job from ONS regional GVA and BRES
+=====================  ===========================================================
+"""
+
+from .growth import absolute_change, compound_annual_growth_rate
+from .location_quotient import (
+    location_quotient,
+    location_quotient_interval,
+    location_quotient_interval_panel,
+    published_value_bounds,
+)
+from .panel import measure_panel
+from .productivity import cluster_productivity, gva_per_job, sic_to_gva_rows
+from .ranks import measure_ranks, rank_change
+from .shift_share import dynamic_shift_share, esteban_marquillas, shift_share
+from .specialisation import (
+    herfindahl,
+    hoover_localisation,
+    hoover_specialisation,
+    krugman_dissimilarity,
+    krugman_specialisation,
+    locational_gini,
+)
+from .strength import cluster_mapping_strength, cluster_observatory_stars
+
+__all__ = [
+    "absolute_change",
+    "cluster_mapping_strength",
+    "cluster_observatory_stars",
+    "cluster_productivity",
+    "compound_annual_growth_rate",
+    "dynamic_shift_share",
+    "esteban_marquillas",
+    "gva_per_job",
+    "herfindahl",
+    "hoover_localisation",
+    "hoover_specialisation",
+    "krugman_dissimilarity",
+    "krugman_specialisation",
+    "location_quotient",
+    "location_quotient_interval",
+    "location_quotient_interval_panel",
+    "locational_gini",
+    "measure_panel",
+    "measure_ranks",
+    "published_value_bounds",
+    "rank_change",
+    "shift_share",
+    "sic_to_gva_rows",
+]

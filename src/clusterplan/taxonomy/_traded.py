@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import DataValidationError, ParameterError, TaxonomyError, UnknownCodeError
+from ..measures import specialisation
 from ._taxonomy import _SCHEMES, Taxonomy, _expand, _leaf_codes
 
 if TYPE_CHECKING:
@@ -490,17 +491,10 @@ def locational_gini(data: EmploymentMatrix | pd.DataFrame, area_totals: pd.Serie
     {'ships': 0.5, 'shops': 0.0}
     """
     matrix = _as_matrix(data, area_totals)
-    area_share, industry_totals, values, codes = _shares(matrix)
-    if values.size == 0:
-        return pd.Series(dtype=float, name="locational_gini", index=pd.Index([], name="industry_code"))
-    industry_share = values / industry_totals
-    lq = industry_share / area_share[:, None]
-    order = np.argsort(lq, axis=0, kind="stable")
-    x = area_share[order]
-    y = np.cumsum(np.take_along_axis(industry_share, order, axis=0), axis=0)
-    y_before = np.vstack([np.zeros((1, y.shape[1])), y[:-1]])
-    gini = 1.0 - (x * (y + y_before)).sum(axis=0)
-    return pd.Series(gini, index=pd.Index(codes, name="industry_code"), name="locational_gini")
+    # One implementation of the index: clusterplan.measures.specialisation. Here industries without
+    # employment are left out rather than NaN, and the index is named after industries.
+    gini = specialisation.locational_gini(matrix.employment, area_totals=matrix.area_totals).dropna()
+    return gini.rename("locational_gini").rename_axis("industry_code")
 
 
 def share_in_specialised_areas(
