@@ -35,15 +35,15 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "technical_coefficients",
+    "allocation_coefficients",
+    "close_to_households",
+    "ghosh_inverse",
     "leontief_inverse",
+    "output_from_final_demand",
     "output_multipliers",
+    "technical_coefficients",
     "total_effects",
     "type_i_multipliers",
-    "allocation_coefficients",
-    "ghosh_inverse",
-    "close_to_households",
-    "output_from_final_demand",
 ]
 
 
