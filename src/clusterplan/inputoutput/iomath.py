@@ -38,9 +38,11 @@ __all__ = [
     "allocation_coefficients",
     "close_to_households",
     "ghosh_inverse",
+    "is_productive",
     "leontief_inverse",
     "output_from_final_demand",
     "output_multipliers",
+    "spectral_radius",
     "technical_coefficients",
     "total_effects",
     "type_i_multipliers",
@@ -178,3 +180,35 @@ def close_to_households(
     closed[:n, n] = household_consumption_coefficients.reindex(A.index).fillna(0.0).to_numpy(dtype=float)
     closed[n, :n] = labour_income_coefficients.reindex(A.columns).fillna(0.0).to_numpy(dtype=float)
     return pd.DataFrame(closed, index=labels, columns=labels)
+
+
+def spectral_radius(A: pd.DataFrame) -> float:
+    r"""The dominant eigenvalue modulus :math:`\rho(A)` of a coefficient matrix.
+
+    Notes
+    -----
+    A non-negative coefficient matrix is productive, i.e. :math:`(I - A)^{-1}`
+    exists and is non-negative so that every non-negative final demand can be
+    met, if and only if :math:`\rho(A) < 1` (Miller and Blair 2009, appendix
+    2.2; the Hawkins–Simon conditions). Column sums below one are sufficient.
+
+    Examples
+    --------
+    >>> A = pd.DataFrame([[0.15, 0.25], [0.2, 0.05]], index=["1", "2"], columns=["1", "2"])
+    >>> round(spectral_radius(A), 4)
+    0.3291
+    """
+    _check_square(A, "A")
+    return float(np.max(np.abs(np.linalg.eigvals(A.to_numpy(dtype=float))))) if A.shape[0] else 0.0
+
+
+def is_productive(A: pd.DataFrame) -> bool:
+    r"""Whether the coefficient matrix is productive: non-negative with :math:`\rho(A) < 1`.
+
+    Examples
+    --------
+    >>> A = pd.DataFrame([[0.5, 0.6], [0.6, 0.5]], index=["1", "2"], columns=["1", "2"])
+    >>> is_productive(A)  # column sums 1.1: more than a unit of inputs per unit of output
+    False
+    """
+    return bool((A.to_numpy(dtype=float) >= 0).all()) and spectral_radius(A) < 1.0

@@ -1,0 +1,675 @@
+"""Input-output models aggregated to clusters: supply-chain linkages, main suppliers and customers, gaps.
+
+Clusters are defined on SIC 2007 subclasses (:mod:`clusterplan.taxonomy`);
+the input-output table has 105 IOAT industries, most of which span several
+subclasses. Each IOAT industry is attributed to clusters in proportion to
+employment: the weight of industry *k* in cluster *c* is the share of *k*'s
+BRES employment that is in *c*'s SIC codes,
+
+.. math:: w_{kc} = \\frac{\\sum_{s \\in c,\\, s \\to k} E_s}{\\sum_{s \\to k} E_s},
+
+so an industry's inputs and sales are shared out as if every subclass in it had
+the industry's average input mix and sales pattern. Employment is the region's
+own where the region has some in the industry, else Great Britain's. What no
+cluster claims, :math:`1 - w_{k,\\cup}` (the share of *k*'s employment outside
+every cluster), goes to the row and column :data:`OTHER_INDUSTRIES`. A SIC code
+in two clusters counts in both, so with overlapping clusters the cluster rows
+add up to more than the economy.
+
+Cluster-to-cluster flows of intermediate inputs (£ million, suppliers in rows,
+buyers in columns) are :math:`F = W^\\top Z W` for the inter-industry flows
+:math:`Z` of the national table, or of the regional table
+:math:`Z^r = R \\hat{x}^r` (inputs bought inside the region).
+
+Supply-chain gaps: for the region's strong clusters (location quotient at
+least 1), the inputs they buy from each supplying industry
+(:math:`\\sum_j a_{ij} x^r_j w_{jc}` at national coefficients) split into what
+is bought inside the region (:math:`\\sum_j r_{ij} x^r_j w_{jc}`) and what comes
+from the rest of the UK. Supplying industries whose regional purchase
+coefficient (bought inside / needed) is below a threshold are gaps: inputs the
+strong clusters need, that the UK makes, but the region mostly imports, ranked
+by the value imported.
+
+References
+----------
+Feser, E. J. and Bergman, E. M. (2000). National industry cluster templates: a
+framework for applied regional cluster analysis. *Regional Studies* 34(1), 1-19.
+
+Miller, R. E. and Blair, P. D. (2009). *Input-Output Analysis*, 2nd ed.,
+section 4.3 (aggregation). Cambridge University Press.
+
+Examples
+--------
+Two industries; cluster ``c`` holds all of industry 1 and half of industry 2:
+
+>>> import pandas as pd
+>>> Z = pd.DataFrame([[150.0, 500.0], [200.0, 100.0]], index=["1", "2"], columns=["1", "2"])
+>>> W = pd.DataFrame({"c": [1.0, 0.5], OTHER_INDUSTRIES: [0.0, 0.5]}, index=["1", "2"])
+>>> cluster_flows(Z, W).values.tolist()
+[[525.0, 275.0], [125.0, 25.0]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._exceptions import ParameterError, UnknownCodeError
+
+__all__ = [
+    "DEFAULT_TAXONOMY",
+    "LINKAGE_COLUMNS",
+    "OTHER_INDUSTRIES",
+    "PARTNER_COLUMNS",
+    "ClusterLinkages",
+    "cluster_flows",
+    "cluster_industry_weights",
+    "cluster_input_sourcing",
+    "cluster_linkages",
+    "cluster_location_quotients",
+    "linkage_table",
+    "main_suppliers_and_customers",
+    "region_supply_chain_gaps",
+    "supply_chain_gaps",
+    "taxonomy_weights",
+]
+
+#: Row/column of the linkage matrix for the industries (or parts of industries) in no cluster.
+OTHER_INDUSTRIES = "other_industries"
+
+#: Columns of :func:`linkage_table`.
+LINKAGE_COLUMNS = [
+    "supplier_cluster",
+    "buyer_cluster",
+    "flow_gbp_m",
+    "share_of_buyer_inputs",
+    "share_of_supplier_sales",
+]
+
+#: Columns of :func:`main_suppliers_and_customers`.
+PARTNER_COLUMNS = ["cluster_id", "relation", "rank", "partner_code", "partner_name", "flow_gbp_m", "share"]
+
+
+# --------------------------------------------------------------------------- weights and flows
+
+
+def cluster_industry_weights(
+    mapping: pd.DataFrame,
+    employment: pd.Series,
+    industry_of: pd.Series,
+    industries: Sequence[str],
+    *,
+    fallback_employment: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Weight of each input-output industry in each cluster: the share of its employment in the cluster's codes.
+
+    Parameters
+    ----------
+    mapping
+        ``cluster_id, industry_code`` rows (:meth:`clusterplan.taxonomy.Taxonomy.mapping`),
+        industry codes in the taxonomy's classification (SIC 2007 subclasses).
+    employment
+        Employment by those codes (e.g. a region's BRES, 5-digit SIC).
+    industry_of
+        Input-output industry of each code (e.g.
+        :func:`clusterplan.sources.ons_io.sic_to_ioat`); codes without one are ignored.
+    industries
+        The model's industries, in order: the rows of the result.
+    fallback_employment
+        Employment used for an industry in which *employment* has none (e.g.
+        Great Britain's, for a region without the industry).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Industries x (clusters in mapping order, then :data:`OTHER_INDUSTRIES`),
+        values in [0, 1]; :data:`OTHER_INDUSTRIES` is 1 minus the share of the
+        industry's employment in any cluster. An industry with no employment at
+        all (``L68A``) is wholly in :data:`OTHER_INDUSTRIES`.
+
+    Examples
+    --------
+    >>> mapping = pd.DataFrame({"cluster_id": ["c", "c", "d"], "industry_code": ["29100", "30300", "30300"]})
+    >>> employment = pd.Series({"29100": 30.0, "29310": 10.0, "30300": 20.0})
+    >>> industry_of = pd.Series({"29100": "C29", "29310": "C29", "30300": "C30"})
+    >>> cluster_industry_weights(mapping, employment, industry_of, ["C29", "C30"]).values.tolist()
+    [[0.75, 0.0, 0.25], [1.0, 1.0, 0.0]]
+    """
+    if not {"cluster_id", "industry_code"} <= set(mapping.columns):
+        raise ParameterError("the cluster mapping needs the columns cluster_id and industry_code")
+    clusters = list(dict.fromkeys(mapping["cluster_id"].astype(str)))
+    if OTHER_INDUSTRIES in clusters:
+        raise ParameterError(f"{OTHER_INDUSTRIES!r} is reserved and cannot be a cluster id")
+    index = pd.Index([str(i) for i in industries])
+
+    def shares(emp: pd.Series) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+        frame = pd.DataFrame({"code": emp.index.astype(str), "employment": emp.to_numpy(dtype=float)})
+        frame["industry"] = frame["code"].map(industry_of.astype(object).to_dict())
+        frame = frame.dropna(subset=["industry"])
+        totals = frame.groupby("industry")["employment"].sum().reindex(index).fillna(0.0)
+        linked = (
+            mapping[["cluster_id", "industry_code"]].astype(str).merge(frame, left_on="industry_code", right_on="code")
+        )
+        by_cluster = (
+            linked.groupby(["industry", "cluster_id"])["employment"].sum().unstack("cluster_id")
+            if len(linked)
+            else pd.DataFrame(index=index)
+        )
+        by_cluster = by_cluster.reindex(index=index, columns=clusters).fillna(0.0)
+        in_any = frame[frame["code"].isin(set(mapping["industry_code"].astype(str)))]
+        union = in_any.groupby("industry")["employment"].sum().reindex(index).fillna(0.0)
+        return by_cluster, union, totals
+
+    by_cluster, union, totals = shares(employment)
+    if fallback_employment is not None:
+        fb_cluster, fb_union, fb_totals = shares(fallback_employment)
+        use_fallback = totals <= 0
+        by_cluster = by_cluster.where(~use_fallback, fb_cluster, axis=0)
+        union = union.where(~use_fallback, fb_union)
+        totals = totals.where(~use_fallback, fb_totals)
+    safe = totals.where(totals > 0, 1.0)
+    weights = by_cluster.div(safe, axis=0).where(totals > 0, 0.0, axis=0)
+    weights[OTHER_INDUSTRIES] = 1.0 - (union / safe).where(totals > 0, 0.0)
+    weights = weights.clip(lower=0.0, upper=1.0)
+    weights.index.name = "industry_code"
+    weights.columns.name = "cluster_id"
+    return weights
+
+
+def cluster_flows(Z: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
+    r"""Flows of intermediate inputs between clusters, :math:`F = W^\top Z W` (suppliers in rows).
+
+    Parameters
+    ----------
+    Z
+        Inter-industry flows (£ million), suppliers in rows, buyers in columns.
+    weights
+        Industries x clusters (:func:`cluster_industry_weights`).
+    """
+    W = weights.reindex(Z.index).fillna(0.0)
+    values = W.to_numpy().T @ Z.to_numpy(dtype=float) @ weights.reindex(Z.columns).fillna(0.0).to_numpy()
+    return pd.DataFrame(values, index=weights.columns, columns=weights.columns).rename_axis(
+        index="supplier_cluster", columns="buyer_cluster"
+    )
+
+
+def linkage_table(flows: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Cluster-to-cluster flows in long form with each flow's share of the buyer's inputs and the supplier's sales.
+
+    Shares are of intermediate flows among the rows/columns of *flows*
+    (clusters and :data:`OTHER_INDUSTRIES`). Columns :data:`LINKAGE_COLUMNS`,
+    plus ``supplier_name`` and ``buyer_name`` when *names* is given; sorted by
+    flow, largest first.
+    """
+    long = pd.Series(flows.stack()).reset_index()
+    long.columns = pd.Index(["supplier_cluster", "buyer_cluster", "flow_gbp_m"])
+    inputs = flows.sum(axis=0)
+    sales = flows.sum(axis=1)
+    long["share_of_buyer_inputs"] = long["flow_gbp_m"] / long["buyer_cluster"].map(inputs).replace(0.0, np.nan)
+    long["share_of_supplier_sales"] = long["flow_gbp_m"] / long["supplier_cluster"].map(sales).replace(0.0, np.nan)
+    if names is not None:
+        label = {**names, OTHER_INDUSTRIES: "Other industries"}
+        long.insert(1, "supplier_name", long["supplier_cluster"].map(label).fillna(long["supplier_cluster"]))
+        long.insert(3, "buyer_name", long["buyer_cluster"].map(label).fillna(long["buyer_cluster"]))
+    return long.sort_values("flow_gbp_m", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def main_suppliers_and_customers(
+    Z: pd.DataFrame,
+    weights: pd.DataFrame,
+    *,
+    industry_names: pd.Series | None = None,
+    top: int = 5,
+    by: str = "industry",
+) -> pd.DataFrame:
+    r"""Each cluster's largest suppliers and customers, by industry or by cluster.
+
+    Parameters
+    ----------
+    Z
+        Inter-industry flows (£ million).
+    weights
+        Industries x clusters (:func:`cluster_industry_weights`).
+    industry_names
+        Names by industry code.
+    top
+        How many suppliers and customers per cluster.
+    by
+        ``industry``: supplying industries :math:`s_i = \sum_j z_{ij} w_{jc}`
+        and buying industries :math:`b_j = \sum_i w_{ic} z_{ij}`;
+        ``cluster``: partner clusters from :func:`cluster_flows`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`PARTNER_COLUMNS`: ``relation`` is ``supplier`` or
+        ``customer``, ``share`` the partner's share of the cluster's
+        intermediate purchases (suppliers) or sales (customers). Clusters in
+        order, partners by flow. :data:`OTHER_INDUSTRIES` is not a cluster here.
+
+    Examples
+    --------
+    >>> Z = pd.DataFrame([[150.0, 500.0], [200.0, 100.0]], index=["1", "2"], columns=["1", "2"])
+    >>> W = pd.DataFrame({"c": [1.0, 0.0], OTHER_INDUSTRIES: [0.0, 1.0]}, index=["1", "2"])
+    >>> main_suppliers_and_customers(Z, W, top=1)[["relation", "partner_code", "flow_gbp_m"]].values.tolist()
+    [['supplier', '2', 200.0], ['customer', '2', 500.0]]
+    """
+    if top < 1:
+        raise ParameterError(f"top must be at least 1, got {top}")
+    clusters = [c for c in weights.columns if c != OTHER_INDUSTRIES]
+    W = weights.reindex(Z.index).fillna(0.0)
+    if by == "industry":
+        purchases = pd.DataFrame(Z.to_numpy(dtype=float) @ W.to_numpy(), index=Z.index, columns=W.columns)
+        sales = pd.DataFrame(Z.to_numpy(dtype=float).T @ W.to_numpy(), index=Z.columns, columns=W.columns)
+        names = industry_names
+    elif by == "cluster":
+        flows = cluster_flows(Z, weights)
+        purchases, sales = flows, flows.T
+        names = None
+    else:
+        raise UnknownCodeError("partner level", by, ["industry", "cluster"])
+    rows = []
+    for cluster in clusters:
+        for relation, table in (("supplier", purchases), ("customer", sales)):
+            column = table[cluster]
+            total = float(column.sum())
+            best = column[column > 0].sort_values(ascending=False, kind="stable").head(top)
+            for rank, (code, value) in enumerate(best.items(), start=1):
+                name = "" if names is None else str(names.get(code, ""))
+                if by == "cluster" and code == OTHER_INDUSTRIES:
+                    name = "Other industries"
+                share = float(value) / total if total else np.nan
+                rows.append((cluster, relation, rank, str(code), name, float(value), share))
+    return pd.DataFrame(rows, columns=PARTNER_COLUMNS)
+
+
+def cluster_input_sourcing(A: pd.DataFrame, R: pd.DataFrame, output: pd.Series, weights: pd.DataFrame) -> pd.DataFrame:
+    r"""Share of each cluster's domestic intermediate inputs bought inside the region.
+
+    :math:`\sum_{j} w_{jc} x_j \sum_i r_{ij} \,/\, \sum_j w_{jc} x_j \sum_i a_{ij}`:
+    the industries' shares (:func:`~clusterplan.inputoutput.regional.input_sourcing`)
+    weighted by the cluster's (regional) output in each.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by cluster (and :data:`OTHER_INDUSTRIES`): ``output_gbp_m``,
+        ``inputs_domestic_gbp_m``, ``inputs_in_region_gbp_m``,
+        ``inputs_from_rest_of_nation_gbp_m``, ``share_in_region``.
+
+    Examples
+    --------
+    >>> A = pd.DataFrame([[0.15, 0.25], [0.20, 0.05]], index=["1", "2"], columns=["1", "2"])
+    >>> R = pd.DataFrame([[0.15, 0.25], [0.05, 0.02]], index=["1", "2"], columns=["1", "2"])
+    >>> W = pd.DataFrame({"c": [1.0, 0.5]}, index=["1", "2"])
+    >>> sourcing = cluster_input_sourcing(A, R, pd.Series({"1": 100.0, "2": 200.0}), W)
+    >>> round(float(sourcing.loc["c", "share_in_region"]), 4)
+    0.7231
+    """
+    x = output.reindex(A.columns).fillna(0.0)
+    W = weights.reindex(A.columns).fillna(0.0)
+    domestic = A.sum(axis=0) * x
+    in_region = R.reindex(index=A.index, columns=A.columns).sum(axis=0) * x
+    out = pd.DataFrame(
+        {
+            "output_gbp_m": W.mul(x, axis=0).sum(axis=0),
+            "inputs_domestic_gbp_m": W.mul(domestic, axis=0).sum(axis=0),
+            "inputs_in_region_gbp_m": W.mul(in_region, axis=0).sum(axis=0),
+        }
+    )
+    out["inputs_from_rest_of_nation_gbp_m"] = out["inputs_domestic_gbp_m"] - out["inputs_in_region_gbp_m"]
+    out["share_in_region"] = (out["inputs_in_region_gbp_m"] / out["inputs_domestic_gbp_m"]).where(
+        out["inputs_domestic_gbp_m"] > 0
+    )
+    out.index.name = "cluster_id"
+    return out
+
+
+def supply_chain_gaps(
+    A: pd.DataFrame,
+    R: pd.DataFrame,
+    output: pd.Series,
+    weights: pd.DataFrame,
+    strong_clusters: Sequence[str],
+    *,
+    threshold: float = 0.5,
+    industry_names: pd.Series | None = None,
+    supplier_location_quotients: pd.Series | None = None,
+) -> pd.DataFrame:
+    r"""Inputs the region's strong clusters need but mostly import, ranked by the value imported.
+
+    Parameters
+    ----------
+    A, R
+        National and regional technical coefficients.
+    output
+        Regional output by industry (£ million).
+    weights
+        Industries x clusters (:func:`cluster_industry_weights`).
+    strong_clusters
+        Ids of the region's strong clusters (e.g. location quotient >= 1).
+    threshold
+        A supplying industry is a gap when its regional purchase coefficient
+        (inputs bought inside the region / inputs needed) is below this
+        (default 0.5: most of the input is imported).
+    industry_names
+        Names by industry code.
+    supplier_location_quotients
+        The region's location quotient of each supplying industry (shown, to
+        tell an absent supplier from a small one).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per supplying industry below the threshold: ``rank``,
+        ``industry_code``, ``industry_name``, ``inputs_needed_gbp_m``
+        (:math:`\sum_{c}\sum_j a_{ij} x_j w_{jc}`), ``bought_in_region_gbp_m``
+        (same with :math:`r_{ij}`), ``imported_gbp_m`` (from the rest of the
+        UK), ``regional_purchase_coefficient``, ``buying_clusters`` (the strong
+        clusters taking at least 5% of the imported value, with their share,
+        most first, e.g. ``ev_batteries (61%); logistics (20%)``),
+        ``supplier_lq`` (when given); sorted by ``imported_gbp_m``, largest first.
+
+    Examples
+    --------
+    >>> A = pd.DataFrame([[0.15, 0.25], [0.20, 0.05]], index=["1", "2"], columns=["1", "2"])
+    >>> R = pd.DataFrame([[0.15, 0.25], [0.05, 0.02]], index=["1", "2"], columns=["1", "2"])
+    >>> W = pd.DataFrame({"c": [1.0, 0.0]}, index=["1", "2"])
+    >>> gaps = supply_chain_gaps(A, R, pd.Series({"1": 100.0, "2": 200.0}), W, ["c"])
+    >>> gaps[["industry_code", "imported_gbp_m", "regional_purchase_coefficient"]].values.tolist()
+    [['2', 15.0, 0.25]]
+    """
+    if not 0 < threshold <= 1:
+        raise ParameterError(f"threshold must be in (0, 1], got {threshold!r}")
+    unknown = [c for c in strong_clusters if c not in weights.columns or c == OTHER_INDUSTRIES]
+    if unknown:
+        raise UnknownCodeError("cluster", str(unknown[0]), [c for c in weights.columns if c != OTHER_INDUSTRIES])
+    columns = [
+        "rank",
+        "industry_code",
+        "industry_name",
+        "inputs_needed_gbp_m",
+        "bought_in_region_gbp_m",
+        "imported_gbp_m",
+        "regional_purchase_coefficient",
+        "buying_clusters",
+    ] + (["supplier_lq"] if supplier_location_quotients is not None else [])
+    if not strong_clusters:
+        return pd.DataFrame(columns=columns)
+    x = output.reindex(A.columns).fillna(0.0).to_numpy(dtype=float)
+    W = weights.reindex(A.columns).fillna(0.0)[list(strong_clusters)].to_numpy()
+    a = A.to_numpy(dtype=float)
+    r = R.reindex(index=A.index, columns=A.columns).to_numpy(dtype=float)
+    needed_by = a @ (x[:, None] * W)  # supplying industry x strong cluster
+    local_by = r @ (x[:, None] * W)
+    imported_by = needed_by - local_by
+    needed = needed_by.sum(axis=1)
+    local = local_by.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rpc = np.where(needed > 0, local / needed, np.nan)
+    table = pd.DataFrame(
+        {
+            "industry_code": list(A.index),
+            "industry_name": (
+                industry_names.reindex(A.index).fillna("").astype(str).to_numpy() if industry_names is not None else ""
+            ),
+            "inputs_needed_gbp_m": needed,
+            "bought_in_region_gbp_m": local,
+            "imported_gbp_m": needed - local,
+            "regional_purchase_coefficient": rpc,
+        }
+    )
+    order = np.argsort(-imported_by, axis=1, kind="stable")
+    imported_total = imported_by.sum(axis=1)
+
+    def buyers(i: int) -> str:
+        # Clusters taking at least 5% of the imported value, with their share: who would gain from local supply.
+        parts = []
+        for k in order[i]:
+            share = imported_by[i, k] / imported_total[i] if imported_total[i] > 0 else 0.0
+            if share >= 0.05:
+                parts.append(f"{strong_clusters[k]} ({share:.0%})")
+        return "; ".join(parts)
+
+    table["buying_clusters"] = [buyers(i) for i in range(len(A.index))]
+    if supplier_location_quotients is not None:
+        table["supplier_lq"] = supplier_location_quotients.reindex(A.index).to_numpy(dtype=float)
+    gaps = table[(table["regional_purchase_coefficient"] < threshold) & (table["imported_gbp_m"] > 0)]
+    gaps = gaps.sort_values("imported_gbp_m", ascending=False, kind="stable").reset_index(drop=True)
+    gaps.insert(0, "rank", np.arange(1, len(gaps) + 1))
+    return gaps[columns]
+
+
+@dataclass
+class ClusterLinkages:
+    """A model aggregated to a taxonomy's clusters (result of :func:`cluster_linkages`).
+
+    Attributes
+    ----------
+    weights
+        Industries x clusters (plus :data:`OTHER_INDUSTRIES`).
+    flows
+        Cluster x cluster intermediate flows, £ million (suppliers in rows).
+    partners
+        Main supplying and buying industries of each cluster
+        (:func:`main_suppliers_and_customers`).
+    partner_clusters
+        The same by cluster.
+    input_sourcing
+        Share of each cluster's inputs bought in the region
+        (:func:`cluster_input_sourcing`); None for the national model.
+    cluster_names
+        Names by cluster id.
+    parameters
+        Region, method, taxonomy and year.
+    """
+
+    weights: pd.DataFrame
+    flows: pd.DataFrame
+    partners: pd.DataFrame
+    partner_clusters: pd.DataFrame
+    input_sourcing: pd.DataFrame | None
+    cluster_names: dict[str, str]
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    def table(self) -> pd.DataFrame:
+        """The flows in long form (:func:`linkage_table`) with cluster names."""
+        return linkage_table(self.flows, self.cluster_names)
+
+
+# --------------------------------------------------------------------------- facades over the package data
+
+
+def _sic_taxonomy(taxonomy: Any) -> Any:
+    from ..taxonomy import Taxonomy, load_taxonomy
+
+    tax = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy or DEFAULT_TAXONOMY)
+    if tax.classification != "sic2007":
+        raise ParameterError(
+            f"taxonomy {tax.name!r} uses {tax.classification}; the UK input-output model needs SIC 2007 clusters",
+            hint="use a SIC 2007 taxonomy, e.g. wmca_plan_for_growth or uk_industrial_strategy_is8",
+        )
+    return tax
+
+
+#: Default taxonomy of the facades (the one ``clusterplan run`` uses for GB regions).
+DEFAULT_TAXONOMY = "wmca_plan_for_growth"
+
+
+def _model(region: str | None, method: str, delta: float, year: int) -> Any:
+    from .regional import national_view, regional_model
+
+    if region is None:
+        return national_view(year)
+    return regional_model(region, method=method, delta=delta, year=year)
+
+
+def taxonomy_weights(taxonomy: Any = None, region: str | None = None, *, year: int = 2019) -> pd.DataFrame:
+    """Weights of the 105 IOAT industries in a SIC taxonomy's clusters (:func:`cluster_industry_weights`).
+
+    Employment is BRES (5-digit SIC, *year*) of *region* where it has any in an
+    industry, else Great Britain's; Great Britain's when *region* is None.
+    """
+    from .regional import _national, _resolve_region, _sic_employment, _sic_to_ioat
+
+    tax = _sic_taxonomy(taxonomy)
+    sic = _sic_employment(int(year))
+    national = sic.sum(axis=0)
+    employment = national if region is None else pd.Series(sic.loc[_resolve_region(region, int(year))])
+    industries = list(_national().industries)
+    return cluster_industry_weights(
+        tax.mapping(),
+        employment,
+        _sic_to_ioat(),
+        industries,
+        fallback_employment=None if region is None else national,
+    )
+
+
+def cluster_location_quotients(taxonomy: Any, region: str, *, year: int = 2019) -> pd.Series:
+    """Employment location quotient of each cluster in *region* against Great Britain (BRES, 5-digit SIC).
+
+    The same quotient as :func:`clusterplan.analysis.profile_region` with the
+    national benchmark: cluster employment over all employment in the region,
+    divided by the same share in Great Britain.
+    """
+    from ..measures.location_quotient import location_quotient
+    from .regional import _resolve_region, _sic_employment
+
+    tax = _sic_taxonomy(taxonomy)
+    sic = _sic_employment(int(year))
+    code = _resolve_region(region, int(year))
+    mapping = tax.mapping()
+    regional, national = sic.loc[code], sic.sum(axis=0)
+    values = {}
+    for cluster_id in tax.cluster_ids:
+        codes = [c for c in mapping.loc[mapping["cluster_id"] == cluster_id, "industry_code"] if c in sic.columns]
+        values[cluster_id] = float(
+            location_quotient(regional[codes].sum(), regional.sum(), national[codes].sum(), national.sum())
+        )
+    return pd.Series(values, name="lq").rename_axis("cluster_id")
+
+
+def cluster_linkages(
+    taxonomy: Any = None,
+    *,
+    region: str | None = None,
+    method: str = "flq",
+    delta: float = 0.3,
+    year: int = 2019,
+    top: int = 5,
+) -> ClusterLinkages:
+    """The input-output model aggregated to a taxonomy's clusters, nationally or for one region.
+
+    Parameters
+    ----------
+    taxonomy
+        A SIC 2007 taxonomy: built-in name, file or
+        :class:`~clusterplan.taxonomy.Taxonomy` (default ``wmca_plan_for_growth``).
+    region
+        A GB ITL2 area (then flows are those bought inside the region, from
+        :func:`~clusterplan.inputoutput.regional.regional_model`), or None for
+        the national (UK) table.
+    method, delta, year
+        Regionalisation (see :func:`~clusterplan.inputoutput.regional.regional_model`).
+    top
+        Suppliers and customers listed per cluster.
+
+    Examples
+    --------
+    >>> links = cluster_linkages("wmca_plan_for_growth", region="TLG3")
+    >>> links.flows.shape
+    (9, 9)
+    >>> bool(links.input_sourcing["share_in_region"].between(0, 1).all())
+    True
+    """
+    tax = _sic_taxonomy(taxonomy)
+    model = _model(region, method, delta, year)
+    weights = taxonomy_weights(tax, region, year=year)
+    Z = model.Z
+    names = {c.id: c.name for c in tax.clusters}
+    sourcing = None
+    if region is not None:
+        sourcing = cluster_input_sourcing(model.national_coefficients, model.A, model.x, weights)
+        sourcing.insert(0, "cluster", [names.get(c, "Other industries") for c in sourcing.index])
+    partners = main_suppliers_and_customers(Z, weights, industry_names=model.industry_names, top=top)
+    partner_clusters = main_suppliers_and_customers(Z, weights, top=top, by="cluster")
+    partner_clusters["partner_name"] = [
+        names.get(code, name)
+        for code, name in zip(partner_clusters["partner_code"], partner_clusters["partner_name"], strict=True)
+    ]
+    parameters = {"taxonomy": tax.name, **model.parameters()}
+    return ClusterLinkages(
+        weights=weights,
+        flows=cluster_flows(Z, weights),
+        partners=partners,
+        partner_clusters=partner_clusters,
+        input_sourcing=sourcing,
+        cluster_names=names,
+        parameters=parameters,
+    )
+
+
+def region_supply_chain_gaps(
+    region: str,
+    taxonomy: Any = None,
+    *,
+    method: str = "flq",
+    delta: float = 0.3,
+    year: int = 2019,
+    threshold: float = 0.5,
+    strong_clusters: Sequence[str] | None = None,
+    warehouse: Any = None,
+) -> pd.DataFrame:
+    """Supply-chain gaps of a region's strong clusters (:func:`supply_chain_gaps`) from the package data.
+
+    Parameters
+    ----------
+    region
+        A GB ITL2 area.
+    taxonomy
+        A SIC 2007 taxonomy (default ``wmca_plan_for_growth``).
+    strong_clusters
+        Cluster ids to treat as strong; default those with a location quotient
+        of at least 1: from :func:`clusterplan.analysis.profile_region` on
+        *warehouse* (year *year*) when one is given, else from
+        :func:`cluster_location_quotients` (the same quotient from package data).
+    threshold
+        Regional purchase coefficient below which an input is a gap (default 0.5).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`supply_chain_gaps` columns plus ``supplier_lq``, and the region,
+        method and strong clusters in ``DataFrame.attrs``.
+    """
+    from .regional import regional_model
+
+    tax = _sic_taxonomy(taxonomy)
+    model = regional_model(region, method=method, delta=delta, year=year)
+    if strong_clusters is None:
+        if warehouse is not None:
+            from ..analysis import profile_region
+
+            profile = profile_region(warehouse, region=model.region_code, taxonomy=tax, year=year)
+            lq = profile.clusters.set_index("cluster_id")["lq"]
+        else:
+            lq = cluster_location_quotients(tax, model.region_code, year=year)
+        strong_clusters = [c for c in tax.cluster_ids if float(lq.get(c, np.nan)) >= 1.0]
+    weights = taxonomy_weights(tax, model.region_code, year=year)
+    gaps = supply_chain_gaps(
+        model.national_coefficients,
+        model.A,
+        model.x,
+        weights,
+        list(strong_clusters),
+        threshold=threshold,
+        industry_names=model.industry_names,
+        supplier_location_quotients=model.location_quotients,
+    )
+    gaps.attrs.update({**model.parameters(), "taxonomy": tax.name, "strong_clusters": list(strong_clusters)})
+    return gaps
