@@ -10,6 +10,8 @@ sectors), ``supply_use`` (tables for 1997–2020 from the supply-use tables) and
 ``bea`` (the US model from the BEA summary tables).
 """
 
+from .clusters import cluster_linkages, region_supply_chain_gaps
+from .impact import ImpactResult, cluster_impact
 from .iomath import (
     allocation_coefficients,
     close_to_households,
@@ -23,8 +25,6 @@ from .iomath import (
     total_effects,
     type_i_multipliers,
 )
-from .clusters import cluster_linkages, region_supply_chain_gaps
-from .impact import ImpactResult, cluster_impact
 from .linkages import classify_linkages, linkages_table, model_linkages, power_of_dispersion
 from .national import NationalModel, closed_leontief_inverse, multipliers_table, national_model
 from .regional import RegionalModel, delta_sensitivity, regional_coefficients, regional_model
@@ -35,10 +35,10 @@ __all__ = [
     "RegionalModel",
     "allocation_coefficients",
     "classify_linkages",
-    "cluster_impact",
-    "cluster_linkages",
     "close_to_households",
     "closed_leontief_inverse",
+    "cluster_impact",
+    "cluster_linkages",
     "delta_sensitivity",
     "ghosh_inverse",
     "is_productive",
