@@ -1,1 +1,772 @@
-"""clusterplan.scenarios."""
+"""Growth scenarios: baseline forecasts, above-forecast differential growth, and cluster priorities.
+
+================  ==========================================================================================
+``baseline``      forecast methods (shift-share, trends, naive), panels of cluster jobs and GVA, user CSVs
+``backtest``      rolling-origin MAPE and bias of every method; the default method
+``differential``  comparator regions, the leader's and top-quartile growth, differential growth, region rank
+``uncertainty``   resampling of reference windows and comparator sets
+``priorities``    weighted scorecard, weight sensitivity, the growth-against-strength chart
+``config``        the TOML parameters (``clusterplan/data/scenario_defaults.toml``)
+================  ==========================================================================================
+
+:func:`scenario_outputs` runs all of it for one region's :class:`~clusterplan.analysis.ClusterProfile`
+and returns the tables ``clusterplan run`` writes (``scenarios.csv``, ``priorities.csv``) with the
+provenance of every number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .._exceptions import DataValidationError, ParameterError
+from .backtest import BacktestResult, format_backtest, run_backtest
+from .baseline import (
+    METHODS,
+    NAIVE_METHODS,
+    ForecastMethod,
+    cluster_employment_panel,
+    cluster_gva_panel,
+    project,
+    read_baseline_csv,
+)
+from .config import ScenarioConfig, load_scenario_config, parse_scenario, parse_weights
+from .differential import (
+    comparator_growth,
+    differential_growth,
+    region_growth_comparison,
+    scenario_growth_rates,
+)
+from .priorities import CRITERIA, cluster_pay, priority_chart_svg, priority_scores, weight_sensitivity
+from .uncertainty import resample_scenarios, summarise_draws
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from ..analysis import ClusterProfile
+    from ..taxonomy import Taxonomy
+    from ..warehouse import SparkWarehouse, Warehouse
+
+__all__ = [
+    "CRITERIA",
+    "METHODS",
+    "SCENARIO_COLUMNS",
+    "BacktestResult",
+    "ForecastMethod",
+    "ScenarioConfig",
+    "ScenarioOutputs",
+    "cluster_employment_panel",
+    "cluster_gva_panel",
+    "format_backtest",
+    "load_scenario_config",
+    "parse_scenario",
+    "parse_weights",
+    "priority_chart_svg",
+    "run_backtest",
+    "scenario_outputs",
+]
+
+#: Columns of :attr:`ScenarioOutputs.scenarios` (induced columns only when induced effects are enabled).
+SCENARIO_COLUMNS = [
+    "cluster_id",
+    "cluster",
+    "region",
+    "jump_off_year",
+    "target_year",
+    "jump_off_jobs",
+    "baseline_method",
+    "baseline_jobs",
+    "baseline_growth_cagr",
+    "baseline_gva_gbp_m",
+    "comparator_rule",
+    "reference_window",
+    "comparators",
+    "leading_region",
+    "leading_region_name",
+    "leader_growth_cagr",
+    "high_statistic",
+    "growth_high",
+    "low_statistic",
+    "growth_low",
+    "scenario_jobs_low",
+    "scenario_jobs_high",
+    "additional_jobs_low",
+    "additional_jobs_high",
+    "floored_low",
+    "floored_high",
+    "gva_per_job_gbp",
+    "additional_gva_low_gbp_m",
+    "additional_gva_high_gbp_m",
+    "indirect_jobs_low",
+    "indirect_jobs_high",
+    "indirect_gva_low_gbp_m",
+    "indirect_gva_high_gbp_m",
+    "induced_jobs_low",
+    "induced_jobs_high",
+    "induced_gva_low_gbp_m",
+    "induced_gva_high_gbp_m",
+    "additional_jobs_p5",
+    "additional_jobs_p50",
+    "additional_jobs_p95",
+]
+
+
+@dataclass
+class ScenarioOutputs:
+    """Everything :func:`scenario_outputs` computes for one region.
+
+    Attributes
+    ----------
+    scenarios
+        One row per cluster (:data:`SCENARIO_COLUMNS`): baseline, comparators
+        and leader, high and low scenario, additional jobs and GVA (direct),
+        indirect (and induced) effects, and the median and 5-95% range of the
+        resampled additional jobs (pooled over low and high).
+    priorities
+        One row per cluster, best first: each criterion's raw value and
+        rescaled value, ``score``, ``rank`` and the rank stability under
+        perturbed weights.
+    region_summary
+        One row per variant (``baseline``, ``scenario_low``, ``scenario_high``):
+        the region's growth, its rank among all regions, the national average,
+        the fastest region outside London and what it would take to match it.
+    uncertainty
+        Percentiles of additional jobs, GVA and growth over the resampling
+        draws, per cluster and scenario.
+    provenance
+        Method, comparators, parameters and inputs behind each number, for
+        ``run.json``.
+    region_growth
+        Every region's baseline growth and rank under each variant.
+    comparators
+        Every region's cluster in the reference window, with why it is or is
+        not a comparator.
+    sensitivity
+        Rank stability of each cluster under Dirichlet-perturbed weights.
+    backtest
+        The backtest that chose the baseline method (None if a method was set).
+    draws
+        Every resampling draw.
+    """
+
+    scenarios: pd.DataFrame
+    priorities: pd.DataFrame
+    region_summary: pd.DataFrame
+    uncertainty: pd.DataFrame
+    provenance: dict[str, Any]
+    region_growth: pd.DataFrame = field(default_factory=pd.DataFrame)
+    comparators: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
+    backtest: BacktestResult | None = None
+    draws: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def chart_svg(self, title: str = "Cluster priorities: growth potential against regional strength") -> str:
+        """The plan's chart (:func:`~clusterplan.scenarios.priorities.priority_chart_svg`)."""
+        return priority_chart_svg(self.priorities, title=title)
+
+
+def _method(config: ScenarioConfig, name: str) -> ForecastMethod:
+    b = config.baseline
+    return ForecastMethod(
+        name,
+        shift_share_damping=b.shift_share_damping,
+        trend_smoothing=b.trend_smoothing,
+        trend_damping=b.trend_damping,
+    )
+
+
+def _supply_chain_effects(
+    region: str, taxonomy: Taxonomy, cluster_ids: list[str], induced: bool
+) -> tuple[pd.DataFrame | None, dict[str, Any]]:
+    """Indirect (and induced) jobs and GVA per additional direct job of each cluster, from the regional IO model."""
+    try:
+        from ..inputoutput.clusters import taxonomy_weights
+        from ..inputoutput.impact import direct_change, impact_effects
+        from ..inputoutput.regional import regional_model
+    except ImportError as exc:
+        return None, {"status": f"not available: the regional input-output modules cannot be imported ({exc})"}
+    try:
+        model = regional_model(region)
+        weights = taxonomy_weights(taxonomy, model.region_code, year=model.year)
+    except (ParameterError, DataValidationError, KeyError, ValueError) as exc:
+        return None, {"status": f"not available: the regional input-output model could not be built ({exc})"}
+    closed = model.closed() if induced else None
+    employment = model.employment.reindex(model.industries).fillna(0.0)
+    rows = []
+    problems = {}
+    size = 1000.0  # effects are linear in the change; computed for 1,000 jobs and scaled per job
+    for cluster_id in cluster_ids:
+        if cluster_id not in weights.columns:
+            problems[cluster_id] = "no IO industry weights"
+            continue
+        shares = (weights[cluster_id].reindex(model.industries).fillna(0.0) * employment).astype(float)
+        try:
+            change = direct_change(shares, size, "jobs", model.employment_coefficients)
+            result = impact_effects(
+                model.A,
+                change,
+                gva_coefficients=model.gva_coefficients,
+                employment_coefficients=model.employment_coefficients,
+                closed=closed,
+            )
+        except ParameterError as exc:
+            problems[cluster_id] = str(exc)
+            continue
+        jobs = {str(k): float(v) for k, v in result.totals["jobs"].items()}
+        gva = {str(k): float(v) for k, v in result.totals["gva_gbp_m"].items()}
+        direct = jobs["direct"]
+        rows.append(
+            {
+                "cluster_id": cluster_id,
+                "indirect_jobs_per_job": jobs["indirect"] / direct,
+                "induced_jobs_per_job": jobs["induced"] / direct if induced else np.nan,
+                "indirect_gva_gbp_m_per_job": gva["indirect"] / direct,
+                "induced_gva_gbp_m_per_job": gva["induced"] / direct if induced else np.nan,
+                "type_i_employment_multiplier": (direct + jobs["indirect"]) / direct,
+            }
+        )
+    frame = pd.DataFrame(rows) if rows else None
+    provenance = {
+        "status": "available",
+        "model": model.parameters(),
+        "method": "each cluster's additional direct jobs spread over its IOAT industries in proportion to the "
+        "region's employment in them (clusters.taxonomy_weights), converted to output with jobs per £1m, and "
+        "run through the regional Leontief inverse (impact.impact_effects): indirect = Type I minus direct"
+        + ("; induced = Type II (households closed) minus Type I" if induced else "; induced effects not enabled"),
+        "per_job_effects": frame.set_index("cluster_id").to_dict(orient="index") if frame is not None else {},
+        "clusters_without_effects": problems,
+    }
+    return frame, provenance
+
+
+def _feasibility(
+    warehouse: Warehouse | SparkWarehouse, region: str, taxonomy: Taxonomy, year: int
+) -> tuple[pd.Series | None, str]:
+    """Relatedness density of the region to each cluster (clusterplan.relatedness.opportunities)."""
+    try:
+        from ..relatedness.opportunities import region_opportunities
+    except ImportError as exc:
+        return None, f"not available: clusterplan.relatedness.opportunities cannot be imported ({exc})"
+    try:
+        found = region_opportunities(warehouse, region, taxonomy=taxonomy, year=year)
+    except (ParameterError, DataValidationError) as exc:
+        return None, f"not available: {exc}"
+    if found.clusters is None or found.clusters.empty:
+        return None, "not available: the relatedness analysis returned no clusters for this taxonomy"
+    density = found.clusters.set_index("cluster_id")["density"].astype(float)
+    return density, (
+        f"relatedness density of the region to the cluster in {year} (share of related industries present, RCA >= 1, "
+        "weighted by national employment; clusterplan.relatedness.opportunities.region_opportunities)"
+    )
+
+
+def _region_jobs_by_code(warehouse: Warehouse | SparkWarehouse, dataset: str, region: str, year: int) -> pd.Series:
+    frame = warehouse.raw.execute(
+        "SELECT industry_code, value FROM facts WHERE dataset = ? AND measure = 'employment' AND area_code = ? "
+        "AND year = ?",
+        [dataset, region, year],
+    ).df()
+    return frame.set_index("industry_code")["value"].astype(float)
+
+
+def _baseline_from_file(config: ScenarioConfig, taxonomy: Taxonomy, target_year: int) -> pd.DataFrame:
+    frame = read_baseline_csv(config.baseline.file, [(c.id, c.name) for c in taxonomy.clusters])
+    at_target = frame[frame["year"] == target_year].set_index("cluster_id")
+    missing = [c.id for c in taxonomy.clusters if c.id not in at_target.index]
+    if missing:
+        raise DataValidationError(
+            f"no baseline for the target year {target_year} for cluster(s) {', '.join(missing)}",
+            file=config.baseline.file,
+            column="year",
+            hint="give one row per cluster for the target year, or change target_year",
+        )
+    return at_target
+
+
+def scenario_outputs(
+    warehouse: Warehouse | SparkWarehouse,
+    profile: ClusterProfile,
+    config: ScenarioConfig | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> ScenarioOutputs:
+    """Baseline, above-forecast scenarios, supply-chain effects, region rank, uncertainty and priorities.
+
+    Parameters
+    ----------
+    warehouse
+        The warehouse the profile was computed from.
+    profile
+        :func:`clusterplan.analysis.profile_region` of the region (its
+        taxonomy, benchmark, dataset and year are used; its year is the
+        jump-off year).
+    config
+        Parameters (default :func:`~clusterplan.scenarios.config.load_scenario_config`).
+    progress
+        Called with one-line progress messages.
+
+    Returns
+    -------
+    ScenarioOutputs
+
+    Raises
+    ------
+    ParameterError
+        The profile's employment data have a single year (US CBP 2019): there
+        is no time series to forecast from; a target year not after the
+        jump-off year; a reference window outside the data.
+    DataValidationError
+        A user baseline file that fails validation.
+    """
+    config = config or load_scenario_config()
+    say = progress or (lambda _m: None)
+    dataset = str(profile.parameters["dataset"])
+    taxonomy = profile.taxonomy
+    region = profile.region_code
+    benchmark_areas = profile.parameters.get("benchmark_areas")
+    say("reading the employment series of every region")
+    panel = cluster_employment_panel(warehouse, taxonomy, dataset=dataset)
+    jump_off = int(profile.parameters["year"])
+    target = int(config.target_year)
+    horizon = target - jump_off
+    if horizon < 1:
+        raise ParameterError(f"target year {target} must be after the jump-off year {jump_off} (the profile year)")
+    years = sorted(panel["year"].unique().tolist())
+    window = config.scenario.reference_window
+    if window[0] not in years or window[1] not in years:
+        raise ParameterError(
+            f"reference window {window[0]}-{window[1]} is outside the employment data ({years[0]}-{years[-1]})",
+            hint="set scenario.reference_window in the config",
+        )
+    cluster_ids = [c.id for c in taxonomy.clusters]
+    names = dict(zip(profile.clusters["cluster_id"], profile.clusters["cluster"], strict=True))
+    covid = config.baseline.covid_years
+
+    backtest: BacktestResult | None = None
+    if config.baseline.method in ("auto", "file"):
+        say("backtesting the baseline methods")
+        backtest = run_backtest(warehouse, taxonomy, config=config, dataset=dataset, progress=say)
+        method = backtest.default_method
+    else:
+        method = _method(config, config.baseline.method)
+    say(f"projecting the baseline ({method.label}) to {target}")
+    projected = project(
+        panel[panel["year"] <= jump_off],
+        method,
+        target_years=[target],
+        origin=jump_off,
+        covid_years=covid,
+        benchmark_areas=benchmark_areas,
+        areas=[region],
+    ).set_index("unit_code")
+    frame = pd.DataFrame({"cluster_id": cluster_ids})
+    frame["cluster"] = frame["cluster_id"].map(names)
+    frame["region"] = region
+    frame["jump_off_year"] = jump_off
+    frame["target_year"] = target
+    frame["jump_off_jobs"] = frame["cluster_id"].map(projected["jump_off"]).astype(float)
+    baseline_file = None
+    if config.baseline.method == "file":
+        baseline_file = _baseline_from_file(config, taxonomy, target)
+        frame["baseline_method"] = f"file: {config.baseline.file}"
+        frame["baseline_jobs"] = frame["cluster_id"].map(baseline_file["jobs"]).astype(float)
+    else:
+        frame["baseline_method"] = method.label
+        frame["baseline_jobs"] = frame["cluster_id"].map(projected["forecast"]).astype(float)
+    frame["baseline_growth_cagr"] = (frame["baseline_jobs"] / frame["jump_off_jobs"]) ** (1.0 / horizon) - 1.0
+
+    say("finding comparator regions and their growth")
+    s = config.scenario
+    rule_arguments: dict[str, Any] = {
+        "rule": s.comparator_rule,
+        "lq_threshold": s.lq_threshold,
+        "min_stars": s.min_stars,
+        "min_employment": s.min_employment,
+        "exclude_areas": s.exclude_areas,
+        "benchmark_areas": benchmark_areas,
+    }
+    comparators = comparator_growth(panel, focus_region=region, window=window, **rule_arguments)
+    rates = scenario_growth_rates(comparators, high=s.high, low=s.low, units=cluster_ids).set_index("unit_code")
+    area_names = _area_names(warehouse)
+    frame["comparator_rule"] = s.comparator_rule
+    frame["reference_window"] = f"{window[0]}-{window[1]}"
+    frame["comparators"] = frame["cluster_id"].map(rates["comparators"]).astype(int)
+    frame["leading_region"] = frame["cluster_id"].map(rates["leading_region"])
+    frame["leading_region_name"] = frame["leading_region"].map(area_names)
+    frame["leader_growth_cagr"] = frame["cluster_id"].map(rates["leader_growth_cagr"])
+    frame["high_statistic"] = s.high
+    frame["growth_high"] = frame["cluster_id"].map(rates["growth_high"])
+    frame["low_statistic"] = s.low
+    frame["growth_low"] = frame["cluster_id"].map(rates["growth_low"])
+    productivity = profile.clusters.set_index("cluster_id")
+    if "gva_per_job_gbp" in productivity.columns:
+        frame["gva_per_job_gbp"] = frame["cluster_id"].map(productivity["gva_per_job_gbp"]).astype(float)
+    else:
+        frame["gva_per_job_gbp"] = np.nan
+    frame = differential_growth(frame, horizon=horizon, floor_at_baseline=s.floor_at_baseline)
+    if baseline_file is not None and baseline_file["gva_gbp_m"].notna().any():
+        frame["baseline_gva_gbp_m"] = frame["cluster_id"].map(baseline_file["gva_gbp_m"]).astype(float)
+
+    say("adding supply-chain effects from the regional input-output model")
+    effects, effects_provenance = (None, {"status": "not requested (effects.indirect = false)"})
+    if config.effects.indirect or config.effects.induced:
+        effects, effects_provenance = _supply_chain_effects(region, taxonomy, cluster_ids, config.effects.induced)
+    per_job = effects.set_index("cluster_id") if effects is not None else pd.DataFrame()
+    for kind in ("indirect", "induced"):
+        wanted = config.effects.indirect if kind == "indirect" else config.effects.induced
+        for variant in ("low", "high"):
+            jobs = frame[f"additional_jobs_{variant}"]
+            if wanted and effects is not None:
+                frame[f"{kind}_jobs_{variant}"] = jobs * frame["cluster_id"].map(per_job[f"{kind}_jobs_per_job"])
+                frame[f"{kind}_gva_{variant}_gbp_m"] = jobs * frame["cluster_id"].map(
+                    per_job[f"{kind}_gva_gbp_m_per_job"]
+                )
+            else:
+                frame[f"{kind}_jobs_{variant}"] = np.nan
+                frame[f"{kind}_gva_{variant}_gbp_m"] = np.nan
+
+    say("ranking the region's growth among all regions")
+    totals = panel.groupby(["area_code", "year"])["area_total"].first().reset_index()
+    totals_panel = totals.rename(columns={"area_total": "value"}).assign(unit_code="all_industries")
+    totals_method, totals_reason = _region_totals_method(config, method, backtest)
+    region_projection = project(
+        totals_panel[totals_panel["year"] <= jump_off],
+        totals_method,
+        target_years=[target],
+        origin=jump_off,
+        covid_years=covid,
+    )
+    region_totals = pd.DataFrame(
+        {
+            "area_code": region_projection["area_code"],
+            "jobs_jump_off": region_projection["jump_off"],
+            "jobs_baseline": region_projection["forecast"],
+        }
+    )
+    include_effects = config.region.include_indirect and effects is not None
+
+    def combined(variant: str) -> float:
+        value = float(frame[f"additional_jobs_{variant}"].sum(skipna=True))
+        if include_effects:
+            for kind in ("indirect", "induced"):
+                value += float(frame[f"{kind}_jobs_{variant}"].sum(skipna=True))
+        return value
+
+    region_summary, region_growth = region_growth_comparison(
+        region_totals,
+        focus_region=region,
+        additional_jobs={"scenario_low": combined("low"), "scenario_high": combined("high")},
+        horizon=horizon,
+        jump_off_year=jump_off,
+        london_prefix=config.region.london_prefix,
+    )
+    region_summary.insert(2, "region_name", profile.region_name)
+    region_summary["fastest_outside_london_name"] = region_summary["fastest_outside_london"].map(area_names)
+    region_growth.insert(1, "area_name", region_growth["area_code"].map(area_names))
+
+    say(f"resampling reference windows and comparator sets ({config.uncertainty.draws} draws)")
+    u = config.uncertainty
+    indexed = frame.set_index("cluster_id")
+    draws = resample_scenarios(
+        panel,
+        focus_region=region,
+        jump_off_jobs=indexed["jump_off_jobs"],
+        baseline_jobs=indexed["baseline_jobs"],
+        horizon=horizon,
+        gva_per_job_gbp=indexed["gva_per_job_gbp"],
+        draws=u.draws,
+        seed=u.seed,
+        high=s.high,
+        low=s.low,
+        floor_at_baseline=s.floor_at_baseline,
+        min_window_years=u.min_window_years,
+        exclude_window_endpoints=u.exclude_window_endpoints,
+        **rule_arguments,
+    )
+    uncertainty = summarise_draws(draws, u.percentiles).rename(columns={"unit_code": "cluster_id"})
+    uncertainty.insert(1, "cluster", uncertainty["cluster_id"].map(names))
+    pooled = draws[draws["growth_cagr"].notna()].groupby("unit_code")["additional_jobs"]
+    for q in (5, 50, 95):
+        frame[f"additional_jobs_p{q}"] = frame["cluster_id"].map(pooled.quantile(q / 100))
+
+    say("scoring cluster priorities")
+    criteria, criteria_notes = _criteria(warehouse, profile, frame, per_job, dataset, jump_off)
+    weights = config.priorities.weights
+    if weights.get("feasibility", 0.0) > 0:
+        feasibility, feasibility_note = _feasibility(warehouse, region, taxonomy, jump_off)
+        if feasibility is not None:
+            criteria["feasibility"] = criteria["cluster_id"].map(feasibility)
+        criteria_notes["feasibility"] = feasibility_note
+    else:
+        criteria_notes["feasibility"] = "not computed: its weight is 0"
+    scored = priority_scores(criteria, weights)
+    perturb = config.priorities.sensitivity
+    sensitivity = weight_sensitivity(
+        criteria,
+        weights,
+        draws=perturb.draws,
+        concentration=perturb.concentration,
+        seed=perturb.seed,
+        top_n=perturb.top_n,
+    )
+    priorities = scored.merge(sensitivity.drop(columns="rank"), on="cluster_id", how="left")
+
+    columns = [c for c in SCENARIO_COLUMNS if not c.startswith("induced") or config.effects.induced]
+    scenarios = frame[columns].copy()
+    provenance = _provenance(
+        config=config,
+        profile=profile,
+        method=method,
+        backtest=backtest,
+        frame=frame,
+        comparators=comparators,
+        effects=effects_provenance,
+        totals_method=(totals_method, totals_reason),
+        criteria_notes=criteria_notes,
+        used_weights=scored.attrs["weights"],
+        draws=draws,
+        horizon=horizon,
+        include_effects=include_effects,
+        baseline_file=config.baseline.file if baseline_file is not None else None,
+    )
+    comparators = comparators.assign(area_name=comparators["area_code"].map(area_names))
+    return ScenarioOutputs(
+        scenarios=scenarios,
+        priorities=priorities,
+        region_summary=region_summary,
+        uncertainty=uncertainty,
+        provenance=provenance,
+        region_growth=region_growth,
+        comparators=comparators,
+        sensitivity=sensitivity,
+        backtest=backtest,
+        draws=draws,
+    )
+
+
+def _region_totals_method(
+    config: ScenarioConfig, method: ForecastMethod, backtest: BacktestResult | None
+) -> tuple[ForecastMethod, str]:
+    """The method that projects every region's total: the baseline's, unless it is naive.
+
+    The naive methods give every region the same growth (none, or the national
+    rate), so no region could rank above another; the region comparison then
+    uses the best-backtesting method that is not naive (shift-share without a backtest).
+    """
+    if method.name not in NAIVE_METHODS:
+        return method, "the baseline method"
+    if backtest is not None:
+        for label in backtest.scores["method"]:
+            candidate = next((m for m in _backtest_methods(config) if m.label == label), None)
+            if candidate is not None and candidate.name not in NAIVE_METHODS:
+                return candidate, (
+                    f"the baseline method {method.label} is naive and gives every region the same growth, so region "
+                    "totals use the best-backtesting method that is not naive"
+                )
+    return _method(config, "shift_share"), (
+        f"the baseline method {method.label} is naive and gives every region the same growth, so region totals use "
+        "shift_share"
+    )
+
+
+def _backtest_methods(config: ScenarioConfig) -> list[ForecastMethod]:
+    return [_method(config, name) for name in config.backtest.methods]
+
+
+def _area_names(warehouse: Warehouse | SparkWarehouse) -> dict[str, str]:
+    from ..analysis import _area_names as names
+
+    return names(warehouse)
+
+
+def _criteria(
+    warehouse: Warehouse | SparkWarehouse,
+    profile: ClusterProfile,
+    frame: pd.DataFrame,
+    per_job: pd.DataFrame,
+    dataset: str,
+    year: int,
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The raw value of every criterion per cluster, and how each was measured (or why it is missing)."""
+    clusters = profile.clusters.set_index("cluster_id")
+    out = pd.DataFrame({"cluster_id": frame["cluster_id"], "cluster": frame["cluster"]})
+    ids = out["cluster_id"]
+    out["employment"] = ids.map(clusters["employment"]).astype(float)
+    out["comparative_advantage"] = ids.map(clusters["lq"]).astype(float)
+    strong = ids.map(clusters["strong_cluster"]).fillna(False).astype(bool) if "strong_cluster" in clusters else None
+    stars = ids.map(clusters["stars"]).fillna(0).astype(float) if "stars" in clusters else None
+    notes = {c: "" for c in CRITERIA}
+    if strong is not None and stars is not None:
+        out["cluster_strength"] = strong.astype(float) + stars
+        notes["cluster_strength"] = "strong cluster (US Cluster Mapping rule, 1) plus Cluster Observatory stars (0-3)"
+    else:
+        notes["cluster_strength"] = "not available: the profile has no strong-cluster or star verdicts"
+    out["scale"] = ids.map(clusters["employment_share"]).astype(float) * 100
+    midpoint = (frame["additional_jobs_low"] + frame["additional_jobs_high"]) / 2
+    out["growth_potential"] = (midpoint / frame["baseline_jobs"] * 100).to_numpy()
+    out["productivity"] = (
+        ids.map(clusters["gva_per_job_gbp"]).astype(float) if "gva_per_job_gbp" in clusters else np.nan
+    )
+    notes["comparative_advantage"] = f"location quotient of employment, {profile.parameters.get('benchmark_label')}"
+    notes["scale"] = "cluster share of the region's employment, %"
+    notes["growth_potential"] = "midpoint of additional jobs (low, high) as % of baseline jobs at the target year"
+    notes["productivity"] = "GVA per job, ONS regional GVA apportioned by BRES employment (measures.productivity)"
+    try:
+        codes = [str(c) for c in _region_jobs_by_code(warehouse, dataset, profile.region_code, year).index]
+        mapping = profile.taxonomy.mapping([c for c in codes if len(c) == 5])
+        jobs = _region_jobs_by_code(warehouse, dataset, profile.region_code, year)
+        pay = cluster_pay(warehouse, mapping, jobs).set_index("cluster_id")
+        out["pay"] = ids.map(pay["pay_gbp"]).astype(float)
+        notes["pay"] = (
+            "compensation of employees per job, IOAT 2019 over BRES 2019 GB jobs by IOAT industry, weighted by the "
+            f"region's {year} jobs in the cluster's industries (national rates)"
+        )
+    except (ParameterError, DataValidationError, KeyError) as exc:
+        notes["pay"] = f"not available: {exc}"
+    if not per_job.empty and "type_i_employment_multiplier" in per_job.columns:
+        out["supply_chain"] = ids.map(per_job["type_i_employment_multiplier"]).astype(float)
+        notes["supply_chain"] = "Type I employment multiplier of the cluster's industry mix, regional IO model (FLQ)"
+    else:
+        notes["supply_chain"] = "not available: no regional input-output effects (see provenance.effects)"
+    return out, notes
+
+
+def _provenance(
+    *,
+    config: ScenarioConfig,
+    profile: ClusterProfile,
+    method: ForecastMethod,
+    backtest: BacktestResult | None,
+    frame: pd.DataFrame,
+    comparators: pd.DataFrame,
+    effects: dict[str, Any],
+    totals_method: tuple[ForecastMethod, str],
+    criteria_notes: dict[str, str],
+    used_weights: dict[str, float],
+    draws: pd.DataFrame,
+    horizon: int,
+    include_effects: bool,
+    baseline_file: str | None,
+) -> dict[str, Any]:
+    s = config.scenario
+    per_cluster: dict[str, Any] = {}
+    eligible = comparators[comparators["eligible"]]
+    for row in frame.itertuples():
+        rows = eligible[eligible["unit_code"] == row.cluster_id].sort_values("growth_cagr", ascending=False)
+        per_cluster[str(row.cluster_id)] = {
+            "jump_off_jobs": row.jump_off_jobs,
+            "baseline": {
+                "method": row.baseline_method,
+                "jobs": row.baseline_jobs,
+                "growth_cagr": row.baseline_growth_cagr,
+            },
+            "comparators": [
+                {
+                    "area_code": c.area_code,
+                    "lq_start": c.lq_start,
+                    "start_employment": c.start_employment,
+                    "end_employment": c.end_employment,
+                    "growth_cagr": c.growth_cagr,
+                }
+                for c in rows.itertuples()
+            ],
+            "leading_region": row.leading_region,
+            "growth_high": row.growth_high,
+            "growth_low": row.growth_low,
+            "scenario_jobs": {"low": row.scenario_jobs_low, "high": row.scenario_jobs_high},
+            "additional_jobs": {"low": row.additional_jobs_low, "high": row.additional_jobs_high},
+            "floored": {"low": bool(row.floored_low), "high": bool(row.floored_high)},
+            "gva_per_job_gbp": row.gva_per_job_gbp,
+        }
+    not_available = {k: v for k, v in criteria_notes.items() if v.startswith("not available")}
+    if str(effects.get("status", "")).startswith("not available"):
+        not_available["indirect_and_induced_effects"] = effects["status"]
+    provenance = {
+        "jump_off_year": int(frame["jump_off_year"].iloc[0]),
+        "target_year": int(frame["target_year"].iloc[0]),
+        "horizon_years": horizon,
+        "region": profile.region_code,
+        "taxonomy": profile.taxonomy.name,
+        "employment_dataset": profile.parameters.get("dataset"),
+        "benchmark": profile.parameters.get("benchmark_label"),
+        "baseline": {
+            "method": f"user file {baseline_file}" if baseline_file else method.label,
+            "parameters": method.parameters(),
+            "chosen_by": "user file"
+            if baseline_file
+            else ("backtest (lowest error)" if config.baseline.method == "auto" else "config baseline.method"),
+            "region_totals_method": totals_method[0].label,
+            "region_totals_method_reason": totals_method[1],
+            "covid_years": list(config.baseline.covid_years),
+            "covid_handling": "Covid years left out of every growth-rate estimate; forecasts start from the "
+            "jump-off year's observed value",
+            "formula": "baseline_jobs = jump_off_jobs x growth factor of the method over the horizon",
+        },
+        "backtest": backtest.provenance() if backtest is not None else None,
+        "scenario": {
+            "comparator_rule": s.comparator_rule,
+            "rule_detail": {
+                "lq": f"LQ >= {s.lq_threshold:g} in {s.reference_window[0]}",
+                "strong": f"US Cluster Mapping strong cluster in {s.reference_window[0]}",
+                "stars": f">= {s.min_stars} Cluster Observatory star(s) in {s.reference_window[0]}",
+            }[s.comparator_rule],
+            "min_employment": s.min_employment,
+            "reference_window": list(s.reference_window),
+            "exclude_areas": list(s.exclude_areas),
+            "high": s.high,
+            "low": s.low,
+            "floor_at_baseline": s.floor_at_baseline,
+            "formula": "scenario_jobs = jump_off_jobs x (1 + growth)^horizon; additional_jobs = scenario_jobs - "
+            "baseline_jobs" + (" (0 if negative)" if s.floor_at_baseline else ""),
+            "gva_conversion": "additional_gva_gbp_m = additional_jobs x gva_per_job_gbp / 1e6 (the region's "
+            f"cluster GVA per job in {frame['jump_off_year'].iloc[0]}, current prices, held constant)",
+        },
+        "effects": effects,
+        "region_level": {
+            "scenario_jobs": "sum over clusters of additional direct jobs"
+            + (" plus indirect (and induced) jobs" if include_effects else "")
+            + "; clusters sharing industry codes are counted in each",
+            "growth": "compound annual growth of all-industry employment, jump-off to target year; other regions on "
+            f"their baselines ({totals_method[0].label}: {totals_method[1]})",
+            "london_prefix": config.region.london_prefix,
+        },
+        "uncertainty": {
+            "method": "draws pick a reference window uniformly and bootstrap the comparators qualifying in it; "
+            "additional jobs against the fixed baseline",
+            "draws": int(config.uncertainty.draws),
+            "seed": int(config.uncertainty.seed),
+            "windows": draws.attrs.get("windows"),
+            "percentiles": list(config.uncertainty.percentiles),
+        },
+        "priorities": {
+            "criteria": {k: v for k, v in criteria_notes.items() if v},
+            "weights_configured": dict(config.priorities.weights),
+            "weights_used": used_weights,
+            "normalisation": "min-max across the region's clusters; score = weighted mean over available criteria",
+            "sensitivity": {
+                "method": "weights ~ Dirichlet(concentration x weights)",
+                "draws": config.priorities.sensitivity.draws,
+                "concentration": config.priorities.sensitivity.concentration,
+                "seed": config.priorities.sensitivity.seed,
+                "top_n": config.priorities.sensitivity.top_n,
+            },
+        },
+        "not_available": not_available,
+        "clusters": per_cluster,
+        "parameters": config.to_dict(),
+    }
+    result: dict[str, Any] = _plain(provenance)
+    return result
+
+
+def _plain(value: Any) -> Any:
+    """NumPy scalars as Python numbers (and tuples as lists), so that run.json can be written with json."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

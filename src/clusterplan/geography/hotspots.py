@@ -1,0 +1,977 @@
+r"""Spatial hotspots of a cluster measure across Great Britain: Moran's I, LISA and Getis-Ord Gi*.
+
+A location quotient says that an area is specialised; it does not say whether
+the specialisation is part of a geographic concentration that spans several
+areas (a hotspot) or an isolated value that could be noise. This module asks
+that question with the standard exploratory spatial data analysis tools, from
+PySAL (``libpysal`` for the weights, ``esda`` for the statistics):
+
+* **global Moran's I** — do similar values sit next to each other across GB?
+* **local Moran's I (LISA)** — for each area, is it part of a cluster of high
+  values (HH), of low values (LL), or a spatial outlier (HL: high among low,
+  LH: low among high)?
+* **Getis-Ord Gi\*** — is the area and its neighbourhood's total unusually
+  high (hot spot) or low (cold spot)?
+
+Choices (all recorded in :attr:`HotspotResult.parameters`)
+-----------------------------------------------------------
+Areas
+    Great Britain only: ITL3 areas for GVA-based measures (the finest level
+    of the ONS GVA tables), ITL2 areas for the embedded BRES, local authority
+    districts when the user has loaded LAD employment. Northern Ireland is
+    left out (BRES covers GB, and it shares no border with GB).
+Weights
+    Queen contiguity (areas sharing a boundary point are neighbours) built by
+    :class:`libpysal.weights.Queen` from the packaged boundary shapes with
+    shapely, without geopandas; row-standardised for Moran's I and LISA,
+    binary with the area itself included for Gi\*.
+Islands
+    Areas without a land neighbour (at ITL3 the Isle of Wight, Anglesey,
+    Orkney, Shetland and Na h-Eileanan Siar; at LAD level also the Isles of
+    Scilly; at ITL2 none) have no spatial lag and would make the statistics
+    undefined; so do groups cut off by areas without a value. Rule
+    ``islands="attach"`` (default): a nearest-neighbour rule applied group by
+    group — the unconnected group nearest to the connected areas (shortest
+    distance between the shapes, British National Grid metres) is joined by
+    one extra neighbour link between its nearest area and the nearest
+    connected area, and so on until every area is connected (at ITL3:
+    Anglesey to Gwynedd, the Isle of Wight to Central Hampshire, Orkney to
+    Caithness, Sutherland and Ross, the Western Isles to Lochaber, Skye and
+    Lochalsh, Shetland to Orkney). Rule ``"drop"`` leaves every area outside
+    the largest connected group out of the inference and lists it. Either
+    way :attr:`HotspotResult.islands` says what was done to which area.
+Inference
+    Conditional permutation inference with ``permutations`` (default 999)
+    random permutations and a fixed ``seed`` (default 12345), so results are
+    reproducible. Pseudo p-values are esda's folded ones: the share of
+    permutations at least as extreme as the observed statistic in its own
+    direction, :math:`(\min(m, P - m) + 1) / (P + 1)`. With one test per
+    area, false discoveries are controlled by the Benjamini-Hochberg rule at
+    level ``alpha`` (esda's :func:`esda.fdr` threshold); ``*_p_fdr`` columns
+    give the BH-adjusted p-values.
+
+References
+----------
+Anselin, L. (1995). Local indicators of spatial association — LISA.
+*Geographical Analysis* 27(2), 93-115.
+
+Getis, A. and Ord, J. K. (1992). The analysis of spatial association by use
+of distance statistics. *Geographical Analysis* 24(3), 189-206.
+
+Benjamini, Y. and Hochberg, Y. (1995). Controlling the false discovery rate.
+*Journal of the Royal Statistical Society B* 57(1), 289-300.
+
+Rey, S. J. and Anselin, L. (2007). PySAL: a Python library of spatial
+analytical methods. *Review of Regional Studies* 37(1), 5-27.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from functools import cache
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .._exceptions import ParameterError
+from ..sources.ons_geography import GREAT_BRITAIN, load_areas, load_boundaries
+from .subregional import cluster_employment, cluster_gva, resolve_cluster, resolve_taxonomy
+
+if TYPE_CHECKING:  # pragma: no cover - imported for annotations only
+    import libpysal
+
+    from ..taxonomy import Taxonomy
+    from ..warehouse import SparkWarehouse, Warehouse
+
+__all__ = [
+    "HOTSPOT_COLUMNS",
+    "HOTSPOT_LEVELS",
+    "HOTSPOT_MEASURES",
+    "ISLAND_RULES",
+    "LISA_COLOURS",
+    "QUADRANTS",
+    "ContiguityWeights",
+    "HotspotResult",
+    "benjamini_hochberg",
+    "contiguity_weights",
+    "hotspot_map_svg",
+    "hotspot_values",
+    "hotspots",
+    "spatial_autocorrelation",
+]
+
+#: Measures :func:`hotspots` maps.
+HOTSPOT_MEASURES = ("lq", "employment", "share", "gva", "gva_per_job")
+#: Area levels :func:`hotspots` knows.
+HOTSPOT_LEVELS = ("itl3", "itl2", "lad")
+#: How areas without land neighbours are handled.
+ISLAND_RULES = ("attach", "drop")
+#: LISA quadrants (esda's ``q`` 1-4).
+QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
+#: Colour-blind-safe colours (Okabe-Ito) of the LISA classes on maps.
+LISA_COLOURS = {
+    "HH": "#D55E00",
+    "HL": "#E69F00",
+    "LH": "#56B4E9",
+    "LL": "#0072B2",
+    "not significant": "#E6E6E6",
+    "no data": "#FFFFFF",
+}
+#: Columns of :attr:`HotspotResult.table`.
+HOTSPOT_COLUMNS = [
+    "area_code",
+    "area_name",
+    "value",
+    "standardised_value",
+    "spatial_lag",
+    "neighbours",
+    "attached_to",
+    "local_moran_i",
+    "quadrant",
+    "local_moran_p",
+    "local_moran_p_fdr",
+    "local_moran_significant",
+    "lisa_class",
+    "gi_star_z",
+    "gi_star_p",
+    "gi_star_p_fdr",
+    "gi_star_significant",
+    "hotspot",
+]
+
+_MEASURE_LABELS = {
+    "lq": "location quotient",
+    "employment": "employment (jobs)",
+    "share": "share of the area's total",
+    "gva": "estimated GVA (£ million)",
+    "gva_per_job": "estimated GVA per job (£)",
+}
+_ATTRIBUTION = (
+    "Contains National Statistics data © Crown copyright and database right; contains OS data © Crown "
+    "copyright and database right. Open Government Licence v3.0."
+)
+
+
+# -- weights ---------------------------------------------------------------------------------------------------------
+@dataclass
+class ContiguityWeights:
+    """Queen contiguity weights of a set of areas, after the island rule.
+
+    Attributes
+    ----------
+    w
+        The :class:`libpysal.weights.W` over the areas kept (ids are area codes).
+    islands
+        One row per area that had no path to the largest connected group:
+        ``area_code, area_name, action`` (``attached`` or ``dropped``),
+        ``attached_to`` (the area it was linked to, for the one area of its
+        group that carries the link), ``linked_by`` (that area), and
+        ``distance_km`` (length of the group's link: shortest distance between
+        the two shapes; NaN when dropped).
+    rule
+        ``"attach"`` or ``"drop"``.
+    """
+
+    w: libpysal.weights.W
+    islands: pd.DataFrame
+    rule: str
+
+
+def _shapes(boundaries: dict[str, Any], codes: list[str]) -> dict[str, Any]:
+    from shapely.geometry import shape
+
+    by_code = {str(f["properties"]["code"]): f for f in boundaries["features"]}
+    missing = [c for c in codes if c not in by_code]
+    if missing:
+        raise ParameterError(
+            f"{len(missing)} areas have no boundary shape (first {missing[0]!r})",
+            hint="values and boundaries must be for the same areas and level",
+        )
+    return {c: shape(by_code[c]["geometry"]) for c in codes}
+
+
+@cache
+def _to_bng() -> Any:
+    from pyproj import Transformer
+
+    return Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+
+
+def _to_metres(geometry: Any) -> Any:
+    import shapely
+
+    to_bng = _to_bng()
+    return shapely.transform(geometry, lambda xy: np.column_stack(to_bng.transform(xy[:, 0], xy[:, 1])))
+
+
+def contiguity_weights(
+    boundaries: dict[str, Any], codes: list[str], *, islands: str = "attach", names: dict[str, str] | None = None
+) -> ContiguityWeights:
+    """Queen contiguity weights between *codes*, with islands attached to the mainland or dropped.
+
+    Parameters
+    ----------
+    boundaries
+        A GeoJSON FeatureCollection (WGS84) whose features have property
+        ``code`` (e.g. :func:`~clusterplan.sources.ons_geography.load_boundaries`).
+    codes
+        The areas to weight (their order is kept).
+    islands
+        ``"attach"``: starting from the largest connected group, repeatedly
+        take the unconnected group nearest to the connected areas and join it
+        by one link between its area and the connected area nearest each
+        other (shortest distance between the shapes, in metres on the British
+        National Grid), until all are connected. ``"drop"``: leave every area
+        outside the largest connected group out.
+    names
+        Area names for the islands table.
+
+    Returns
+    -------
+    ContiguityWeights
+
+    Raises
+    ------
+    ParameterError
+        Unknown island rule, or areas without a shape.
+
+    Examples
+    --------
+    >>> from clusterplan.sources.ons_geography import load_boundaries, load_areas
+    >>> itl3 = [c for c in load_areas("itl3")["area_code"] if not c.startswith("TLN")]
+    >>> weights = contiguity_weights(load_boundaries("itl3"), itl3)
+    >>> weights.w.n, weights.w.n_components
+    (168, 1)
+    >>> weights.islands.set_index("area_code").loc["TLJ34", "attached_to"]  # Isle of Wight -> Central Hampshire
+    'TLJ36'
+    """
+    if islands not in ISLAND_RULES:
+        raise ParameterError(f"islands must be one of {', '.join(ISLAND_RULES)}, not {islands!r}")
+    import libpysal
+
+    codes = [str(c) for c in codes]
+    shapes = _shapes(boundaries, codes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # libpysal warns about islands; they are handled below
+        queen = libpysal.weights.Queen.from_iterable([shapes[c] for c in codes], ids=codes)
+    neighbours: dict[str, list[str]] = {c: list(queen.neighbors[c]) for c in codes}
+    labels = dict(zip(codes, queen.component_labels, strict=True))
+    sizes = pd.Series(labels).value_counts()
+    main = sizes.index[0]
+    mainland = [c for c in codes if labels[c] == main]
+    rows: list[tuple[str, str, str, str, str, float]] = []
+    names = names or {}
+    others = [label for label in sizes.index if label != main]
+    if islands == "attach" and others:
+        metric = {c: _to_metres(shapes[c]) for c in codes}
+        outside = [c for c in codes if labels[c] != main]
+        distance = {(m, t): metric[m].distance(metric[t]) for m in outside for t in codes if labels[t] != labels[m]}
+        connected = set(mainland)
+        pending = {label: [c for c in codes if labels[c] == label] for label in others}
+        # Kruskal-style: link the unconnected group nearest to the connected set, merge it, repeat.
+        while pending:
+            gap, label, member, target = min(
+                (distance[(m, t)], label, m, t)
+                for label, members in pending.items()
+                for m in members
+                for t in connected
+                if (m, t) in distance
+            )
+            neighbours[member].append(target)
+            neighbours[target].append(member)
+            for m in pending.pop(label):
+                rows.append((m, names.get(m, ""), "attached", target if m == member else "", member, gap / 1000.0))
+            connected.update(c for c in codes if labels[c] == label)
+        kept = codes
+    else:
+        for label in others:
+            for m in (c for c in codes if labels[c] == label):
+                rows.append((m, names.get(m, ""), "dropped", "", "", math.nan))
+        kept = mainland
+        neighbours = {c: [n for n in neighbours[c] if n in set(kept)] for c in kept}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = libpysal.weights.W({c: sorted(neighbours[c]) for c in kept}, id_order=kept, silence_warnings=True)
+    table = pd.DataFrame(rows, columns=["area_code", "area_name", "action", "attached_to", "linked_by", "distance_km"])
+    return ContiguityWeights(w=w, islands=table, rule=islands)
+
+
+# -- statistics ------------------------------------------------------------------------------------------------------
+def benjamini_hochberg(p_values: Any) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (NaN kept as NaN).
+
+    An area is significant at false-discovery rate :math:`\\alpha` when its
+    adjusted p-value is below :math:`\\alpha`, which is the same set of areas
+    as ``p < esda.fdr(p, alpha)``.
+
+    Examples
+    --------
+    >>> benjamini_hochberg([0.01, 0.04, 0.03, 0.5]).round(3).tolist()
+    [0.04, 0.053, 0.053, 0.5]
+    """
+    from scipy.stats import false_discovery_control
+
+    values = np.asarray(p_values, dtype=float)
+    out = np.full(values.shape, np.nan)
+    finite = np.isfinite(values)
+    if finite.any():
+        out[finite] = false_discovery_control(values[finite], method="bh")
+    return out
+
+
+@dataclass
+class HotspotResult:
+    """Result of :func:`hotspots` / :func:`spatial_autocorrelation`.
+
+    Attributes
+    ----------
+    table
+        :data:`HOTSPOT_COLUMNS`, one row per area with a value (areas dropped
+        by the island rule keep their value, with NaN statistics).
+    moran_i, moran_expected, moran_z, moran_p
+        Global Moran's I, its expectation :math:`-1/(n-1)`, the z-score
+        against the permutation distribution and the pseudo p-value.
+    parameters
+        What was computed and how: measure, cluster, taxonomy, level, year,
+        permutations, seed, alpha, island rule, weights, basis of the measure.
+    islands
+        :attr:`ContiguityWeights.islands`.
+    excluded
+        Areas of the level that had no value (left out of the weights).
+    """
+
+    table: pd.DataFrame
+    moran_i: float
+    moran_expected: float
+    moran_z: float
+    moran_p: float
+    parameters: dict[str, Any] = field(default_factory=dict)
+    islands: pd.DataFrame = field(default_factory=pd.DataFrame)
+    excluded: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """A few lines for a terminal: global Moran's I and the significant areas by class."""
+        p = self.parameters
+        lines = [
+            f"{p.get('measure_label', p.get('measure', ''))} of {p.get('cluster_name', p.get('cluster', ''))} "
+            f"across {len(self.table)} {str(p.get('level', '')).upper()} areas, {p.get('year', '')}",
+            f"global Moran's I = {self.moran_i:.3f} (expected {self.moran_expected:.3f}), z = {self.moran_z:.2f}, "
+            f"pseudo p = {self.moran_p:.3f} ({p.get('permutations')} permutations, seed {p.get('seed')})",
+        ]
+        counts = self.table["lisa_class"].value_counts()
+        lines.append(
+            f"LISA at FDR {p.get('alpha')}: "
+            + ", ".join(f"{k} {int(counts.get(k, 0))}" for k in ("HH", "LL", "HL", "LH", "not significant"))
+        )
+        for label in ("HH", "HL"):
+            areas = self.table[self.table["lisa_class"] == label]
+            if len(areas):
+                shown = ", ".join(f"{n} ({c})" for c, n in zip(areas["area_code"], areas["area_name"], strict=True))
+                lines.append(f"  {label}: {shown}")
+        hot = self.table[self.table["hotspot"] == "hot spot"]
+        lines.append(f"Gi* hot spots: {len(hot)}, cold spots: {int((self.table['hotspot'] == 'cold spot').sum())}")
+        if len(self.islands):
+            lines.append(
+                "islands "
+                + ", ".join(
+                    f"{code} {action}" + (f" to {target}" if target else "")
+                    for code, action, target in zip(
+                        self.islands["area_code"], self.islands["action"], self.islands["attached_to"], strict=True
+                    )
+                )
+            )
+        return "\n".join(lines)
+
+    def global_statistics(self) -> dict[str, float]:
+        """Global Moran's I, expectation, z and pseudo p as a dict."""
+        return {
+            "moran_i": self.moran_i,
+            "moran_expected": self.moran_expected,
+            "moran_z": self.moran_z,
+            "moran_p": self.moran_p,
+        }
+
+    def to_geojson(self, boundaries: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A GeoJSON FeatureCollection: one feature per area with the table's columns as properties.
+
+        Global statistics, parameters, islands and attribution go in the
+        collection's ``clusterplan`` member. *boundaries* defaults to the
+        packaged shapes of the result's level.
+        """
+        shapes = boundaries if boundaries is not None else load_boundaries(str(self.parameters.get("level")))
+        by_code = {str(f["properties"]["code"]): f for f in shapes["features"]}
+        features = []
+        for record in self.table.to_dict("records"):
+            code = str(record["area_code"])
+            if code not in by_code:
+                continue
+            properties = {k: _json_value(v) for k, v in record.items()}
+            features.append(
+                {"type": "Feature", "id": code, "properties": properties, "geometry": by_code[code]["geometry"]}
+            )
+        return {
+            "type": "FeatureCollection",
+            "features": features,
+            "clusterplan": {
+                "kind": "hotspots",
+                "parameters": {k: _json_value(v) for k, v in self.parameters.items()},
+                "global_moran": {k: _json_value(v) for k, v in self.global_statistics().items()},
+                "islands": [{k: _json_value(v) for k, v in r.items()} for r in self.islands.to_dict("records")],
+                "excluded": list(self.excluded),
+                "attribution": _ATTRIBUTION,
+            },
+        }
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _seeded_moran(y: np.ndarray, w: Any, permutations: int, seed: int) -> Any:
+    import esda
+
+    # esda.Moran draws from numpy's global generator and takes no seed: seed it, then restore it.
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        return esda.Moran(y, w, transformation="r", permutations=permutations)
+    finally:
+        np.random.set_state(state)
+
+
+def spatial_autocorrelation(
+    values: pd.Series,
+    boundaries: dict[str, Any],
+    *,
+    permutations: int = 999,
+    seed: int = 12345,
+    alpha: float = 0.05,
+    islands: str = "attach",
+    names: dict[str, str] | None = None,
+    parameters: dict[str, Any] | None = None,
+) -> HotspotResult:
+    r"""Global Moran's I, local Moran's I (LISA) and Getis-Ord Gi* of values by area.
+
+    Parameters
+    ----------
+    values
+        One value per area, indexed by area code (NaN values are left out).
+    boundaries
+        GeoJSON FeatureCollection of the areas (property ``code``).
+    permutations
+        Random permutations for the pseudo p-values (at least 99).
+    seed
+        Seed of the permutations (results are reproducible).
+    alpha
+        False-discovery rate for the local tests (Benjamini-Hochberg).
+    islands
+        ``"attach"`` or ``"drop"`` (see :func:`contiguity_weights`).
+    names
+        Area names.
+    parameters
+        Extra entries for :attr:`HotspotResult.parameters`.
+
+    Returns
+    -------
+    HotspotResult
+
+    Raises
+    ------
+    ParameterError
+        Fewer than 10 areas with values, values that do not vary, a bad
+        number of permutations or alpha, or areas without a shape.
+
+    Notes
+    -----
+    With :math:`z_i = (x_i - \bar{x}) / s` and row-standardised weights
+    :math:`w_{ij}`:
+
+    .. math::
+
+        I = \frac{n}{\sum_{ij} w_{ij}} \frac{\sum_{ij} w_{ij} z_i z_j}{\sum_i z_i^2}, \qquad
+        I_i = z_i \sum_j w_{ij} z_j, \qquad
+        G^*_i = \frac{\sum_j w^*_{ij} x_j}{\sum_j x_j}
+
+    where :math:`w^*` are binary weights including :math:`i` itself. The
+    quadrant is HH when :math:`z_i > 0` and its lag :math:`\sum_j w_{ij} z_j
+    > 0`, LL when both are negative, HL and LH otherwise; it is reported for
+    every area, and ``lisa_class`` keeps it only where the local Moran test is
+    significant after the false-discovery-rate correction. ``gi_star_z`` is
+    esda's analytical z-score of :math:`G^*_i`; ``gi_star_p`` its permutation
+    pseudo p-value. Gi* assumes non-negative values (all the measures here
+    are).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from clusterplan.sources.ons_geography import load_boundaries
+    >>> fc = load_boundaries("itl2")
+    >>> codes = [f["properties"]["code"] for f in fc["features"] if not f["properties"]["code"].startswith("TLN")]
+    >>> london = pd.Series([1.0 if c.startswith(("TLI", "TLJ")) else 0.0 for c in codes], index=codes)
+    >>> result = spatial_autocorrelation(london, fc, permutations=99, seed=1)
+    >>> round(result.moran_i, 3), result.moran_p
+    (0.768, 0.01)
+    """
+    import esda
+
+    if permutations < 99:
+        raise ParameterError(f"permutations must be at least 99, not {permutations}")
+    if not 0 < alpha < 1:
+        raise ParameterError(f"alpha must be between 0 and 1, not {alpha}")
+    series = pd.Series(values, dtype=float)
+    series.index = series.index.astype(str)
+    known = series[np.isfinite(series.to_numpy())]
+    if len(known) < 10:
+        raise ParameterError(f"only {len(known)} areas have a value; spatial statistics need at least 10")
+    codes = list(known.index)
+    weights = contiguity_weights(boundaries, codes, islands=islands, names=names)
+    w = weights.w
+    kept = list(w.id_order)
+    y = known.reindex(kept).to_numpy(dtype=float)
+    if float(np.std(y)) == 0.0:
+        raise ParameterError("the values do not vary across areas; there is no spatial pattern to test")
+    moran = _seeded_moran(y, w, permutations, seed)
+    with warnings.catch_warnings():
+        # esda announces a future change of its default alternative; the folded (directed) p-values used here
+        # are documented above.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        local = esda.Moran_Local(y, w, transformation="r", permutations=permutations, seed=seed, n_jobs=1)
+        gi = esda.G_Local(y, w, transform="B", permutations=permutations, star=True, seed=seed, n_jobs=1)
+    threshold_local = esda.fdr(local.p_sim, alpha)
+    threshold_gi = esda.fdr(gi.p_sim, alpha)
+    w.transform = "r"
+    z = (y - y.mean()) / y.std()
+    table = pd.DataFrame(
+        {
+            "area_code": kept,
+            "value": y,
+            "standardised_value": z,
+            "spatial_lag": np.asarray(w.sparse @ z).ravel(),
+            "neighbours": [len(w.neighbors[c]) for c in kept],
+            "local_moran_i": local.Is,
+            "quadrant": [QUADRANTS[int(q)] for q in local.q],
+            "local_moran_p": local.p_sim,
+            "local_moran_p_fdr": benjamini_hochberg(local.p_sim),
+            "local_moran_significant": local.p_sim < threshold_local,
+            "gi_star_z": gi.Zs,
+            "gi_star_p": gi.p_sim,
+            "gi_star_p_fdr": benjamini_hochberg(gi.p_sim),
+            "gi_star_significant": gi.p_sim < threshold_gi,
+        }
+    )
+    table["lisa_class"] = np.where(table["local_moran_significant"], table["quadrant"], "not significant")
+    table["hotspot"] = np.where(
+        table["gi_star_significant"], np.where(table["gi_star_z"] > 0, "hot spot", "cold spot"), "not significant"
+    )
+    links = weights.islands[weights.islands["action"] == "attached"].set_index("area_code")["attached_to"]
+    link_of = {str(k): str(v) for k, v in links.items()}
+    table["attached_to"] = [link_of.get(str(c), "") for c in table["area_code"]]
+    dropped = [c for c in codes if c not in set(kept)]
+    if dropped:
+        extra = pd.DataFrame({"area_code": dropped, "value": known.reindex(dropped).to_numpy()})
+        extra["lisa_class"] = "not tested"
+        extra["hotspot"] = "not tested"
+        extra["attached_to"] = ""
+        table = pd.concat([table, extra], ignore_index=True)
+    table["area_name"] = [(names or {}).get(str(c), "") for c in table["area_code"]]
+    table = table[HOTSPOT_COLUMNS].sort_values("area_code").reset_index(drop=True)
+    params = dict(parameters or {})
+    params.update(
+        permutations=int(permutations),
+        seed=int(seed),
+        alpha=float(alpha),
+        islands=islands,
+        weights="queen contiguity (libpysal), row-standardised for Moran's I and LISA, binary with self for Gi*",
+        fdr="Benjamini-Hochberg",
+        areas_tested=len(kept),
+        local_moran_p_threshold=float(threshold_local),
+        gi_star_p_threshold=float(threshold_gi),
+    )
+    excluded = sorted(set(series.index) - set(known.index))
+    return HotspotResult(
+        table=table,
+        moran_i=float(moran.I),
+        moran_expected=float(moran.EI),
+        moran_z=float(moran.z_sim),
+        moran_p=float(moran.p_sim),
+        parameters=params,
+        islands=weights.islands,
+        excluded=excluded,
+    )
+
+
+# -- measures from the warehouse -------------------------------------------------------------------------------------
+def hotspot_values(
+    warehouse: Warehouse | SparkWarehouse,
+    *,
+    measure: str,
+    cluster: str,
+    taxonomy: str | Taxonomy = "wmca_plan_for_growth",
+    level: str = "itl3",
+    year: int | None = None,
+    employment_dataset: str | None = None,
+) -> tuple[pd.Series, dict[str, Any]]:
+    """The value of a cluster measure in every GB area of a level, and what it is.
+
+    Parameters
+    ----------
+    measure
+        One of :data:`HOTSPOT_MEASURES`: ``lq`` (location quotient against
+        Great Britain), ``share`` (the cluster's share of the area's total),
+        ``employment``, ``gva`` (estimated, £ million) or ``gva_per_job`` (£).
+    cluster
+        Cluster id or name in *taxonomy*.
+    level
+        ``itl3``: ``gva``, ``share`` and ``lq`` are GVA-based (ONS ITL3 table,
+        cluster GVA estimated as in :func:`~clusterplan.geography.subregional.cluster_gva`);
+        ``employment`` and ``gva_per_job`` need local employment loaded.
+        ``itl2``: ``employment``, ``share`` and ``lq`` from the embedded BRES,
+        ``gva`` and ``gva_per_job`` from the ITL2 GVA table.
+        ``lad``: ``employment``, ``share``, ``lq`` from loaded LAD employment
+        (GVA is not published below ITL3).
+
+    Returns
+    -------
+    (pandas.Series, dict)
+        Values indexed by area code (GB areas only), and a description:
+        ``measure_label``, ``basis``, ``cluster_name``, ``year`` and the
+        datasets used.
+    """
+    if measure not in HOTSPOT_MEASURES:
+        raise ParameterError(f"measure must be one of {', '.join(HOTSPOT_MEASURES)}, not {measure!r}")
+    if level not in HOTSPOT_LEVELS:
+        raise ParameterError(f"level must be one of {', '.join(HOTSPOT_LEVELS)}, not {level!r}")
+    tax = resolve_taxonomy(taxonomy)
+    cluster_id = resolve_cluster(tax, cluster)
+    cluster_name = tax.cluster(cluster_id).name
+    gva_based = measure in ("gva", "gva_per_job") or (level == "itl3" and measure in ("share", "lq"))
+    employment_based = measure in ("employment", "gva_per_job") or (level != "itl3" and measure in ("share", "lq"))
+    if level == "lad" and gva_based:
+        raise ParameterError(
+            "GVA by industry is published down to ITL3 areas, not local authority districts",
+            hint="use --level itl3 for GVA-based measures, or measure employment, share or lq at LAD level",
+        )
+    info: dict[str, Any] = {"cluster": cluster_id, "cluster_name": cluster_name, "taxonomy": tax.name}
+    gva = employment = None
+    if gva_based:
+        gva = cluster_gva(warehouse, taxonomy=tax, level=level, year=year, clusters=[cluster_id])
+        info.update(gva_dataset=gva.attrs["gva_dataset"], mix_year=int(gva["mix_year"].iloc[0]))
+        year = int(gva["year"].iloc[0])
+    if employment_based:
+        employment = cluster_employment(
+            warehouse,
+            taxonomy=tax,
+            level=level,
+            year=year,
+            employment_dataset=employment_dataset,
+            clusters=[cluster_id],
+        )
+        info.update(employment_dataset=employment.attrs["employment_dataset"])
+        year = int(employment["year"].iloc[0])
+    info["year"] = year
+    if measure == "gva_per_job":
+        assert gva is not None and employment is not None
+        jobs = employment.set_index("area_code")["employment"]
+        money = gva.set_index("area_code")["gva_gbp_million"]
+        values = money * 1e6 / jobs.reindex(money.index).where(lambda s: s > 0)
+        basis = "estimated cluster GVA over cluster employment"
+    elif gva_based:
+        assert gva is not None
+        frame = gva.set_index("area_code")
+        values = _measure(frame["gva_gbp_million"], frame["area_gva_gbp_million"], measure)
+        basis = "GVA: ONS regional GVA (current prices) apportioned to the cluster by the ITL2 employment mix"
+    else:
+        assert employment is not None
+        frame = employment.set_index("area_code")
+        values = _measure(frame["employment"], frame["area_employment"], measure)
+        basis = f"employment: {info['employment_dataset']}"
+    values = values.drop(GREAT_BRITAIN, errors="ignore").astype(float)
+    values = values[_gb_codes(values.index)]
+    info.update(measure=measure, measure_label=_MEASURE_LABELS[measure], basis=basis, level=level)
+    return values.sort_index(), info
+
+
+def _gb_codes(index: pd.Index) -> np.ndarray:
+    text = pd.Series(index.astype(str))
+    return (~text.str.startswith("TLN") & ~text.str.startswith("N")).to_numpy()
+
+
+def _measure(value: pd.Series, total: pd.Series, measure: str) -> pd.Series:
+    if measure in ("gva", "employment"):
+        return value
+    share = value / total.where(total > 0)
+    if measure == "share":
+        return share
+    benchmark = float(share.get(GREAT_BRITAIN, np.nan))
+    if not np.isfinite(benchmark) or benchmark == 0:
+        raise ParameterError(
+            "no Great Britain benchmark for the location quotient in this year",
+            hint="the benchmark is the embedded BRES (2015-2021); choose a year it covers or measure share",
+        )
+    return share / benchmark
+
+
+def hotspots(
+    warehouse: Warehouse | SparkWarehouse,
+    *,
+    measure: str,
+    cluster: str,
+    taxonomy: str | Taxonomy = "wmca_plan_for_growth",
+    level: str = "itl3",
+    year: int | None = None,
+    permutations: int = 999,
+    seed: int = 12345,
+    alpha: float = 0.05,
+    islands: str = "attach",
+    employment_dataset: str | None = None,
+) -> HotspotResult:
+    """Hotspots of one cluster measure across the GB areas of a level.
+
+    Computes the measure with :func:`hotspot_values` and the statistics with
+    :func:`spatial_autocorrelation` on the packaged boundaries of *level*;
+    see the module docstring for every choice.
+
+    Parameters
+    ----------
+    warehouse
+        An open :class:`~clusterplan.Warehouse`.
+    measure, cluster, taxonomy, level, year, employment_dataset
+        See :func:`hotspot_values`.
+    permutations, seed, alpha, islands
+        See :func:`spatial_autocorrelation`.
+
+    Returns
+    -------
+    HotspotResult
+        Use :meth:`HotspotResult.to_geojson` for a map layer and
+        :func:`hotspot_map_svg` for a static map.
+
+    Examples
+    --------
+    >>> from clusterplan.warehouse import Warehouse
+    >>> with Warehouse(":memory:") as wh:
+    ...     result = hotspots(wh, measure="share", cluster="professional_financial_services", level="itl3",
+    ...                       year=2021, permutations=99)
+    >>> result.moran_i > 0.1, result.moran_p < 0.05
+    (True, True)
+    """
+    values, info = hotspot_values(
+        warehouse,
+        measure=measure,
+        cluster=cluster,
+        taxonomy=taxonomy,
+        level=level,
+        year=year,
+        employment_dataset=employment_dataset,
+    )
+    areas = load_areas(level)
+    names = dict(zip(areas["area_code"], areas["area_name"], strict=True))
+    missing = sorted(c for c in areas["area_code"] if c not in values.index and _gb_codes(pd.Index([c]))[0])
+    result = spatial_autocorrelation(
+        values,
+        load_boundaries(level),
+        permutations=permutations,
+        seed=seed,
+        alpha=alpha,
+        islands=islands,
+        names=names,
+        parameters=info,
+    )
+    result.excluded = sorted(set(result.excluded) | set(missing))
+    return result
+
+
+# -- static map -------------------------------------------------------------------------------------------------------
+_SEQUENTIAL = ["#FFFFCC", "#C7E9B4", "#7FCDBB", "#41B6C4", "#2C7FB8", "#253494"]  # ColorBrewer YlGnBu, CB-safe
+
+
+def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
+    if geometry["type"] == "Polygon":
+        return list(geometry["coordinates"])
+    if geometry["type"] == "MultiPolygon":
+        return [ring for polygon in geometry["coordinates"] for ring in polygon]
+    return []
+
+
+def hotspot_map_svg(
+    result: HotspotResult, boundaries: dict[str, Any] | None = None, *, title: str | None = None
+) -> str:
+    """A static two-panel SVG map: the measure's values (quantiles) and the LISA classes.
+
+    Pure Python from the GeoJSON shapes (projected to the British National
+    Grid). Colour-blind-safe palettes (ColorBrewer YlGnBu for values,
+    Okabe-Ito for LISA classes); significant areas carry their class as a
+    text label, so the map does not rely on colour alone; dashed lines show
+    the island links; a legend gives the counts, and the footer the global
+    Moran's I and the attribution.
+
+    Parameters
+    ----------
+    result
+        A :class:`HotspotResult`.
+    boundaries
+        The shapes (default the packaged boundaries of the result's level).
+    title
+        Default: measure, cluster, level and year.
+    """
+    level = str(result.parameters.get("level", "itl3"))
+    shapes = boundaries if boundaries is not None else load_boundaries(level)
+    table = result.table.set_index("area_code")
+    to_bng = _to_bng()
+    projected: dict[str, list[np.ndarray]] = {}
+    for feature in shapes["features"]:
+        code = str(feature["properties"]["code"])
+        if code.startswith(("TLN", "N")):
+            continue
+        rings = []
+        for ring in _rings(feature["geometry"]):
+            xy = np.asarray(ring, dtype=float)
+            x, y = to_bng.transform(xy[:, 0], xy[:, 1])
+            rings.append(np.column_stack([x, y]))
+        projected[code] = rings
+    every = np.vstack([r for rings in projected.values() for r in rings])
+    (x0, y0), (x1, y1) = every.min(axis=0), every.max(axis=0)
+    panel_w, panel_h, top, gap = 500.0, 640.0, 60.0, 20.0
+    scale = min((panel_w - 130) / (x1 - x0), panel_h / (y1 - y0))
+    width, height = int(2 * panel_w + gap + 40), int(top + panel_h + 150)
+    # London's areas are too small to read at GB scale: an inset repeats them, enlarged, off the east coast.
+    london = [c for c in projected if c.startswith(("TLI", "E09"))]
+    inset_w, inset_h = 150.0, 120.0
+    views: list[tuple[list[str], float, float, float, float, float]] = [(sorted(projected), x0, y1, scale, 20.0, top)]
+    if london:
+        box = np.vstack([r for c in london for r in projected[c]])
+        (lx0, ly0), (lx1, ly1) = box.min(axis=0), box.max(axis=0)
+        inset_scale = min(inset_w / (lx1 - lx0), inset_h / (ly1 - ly0))
+        views.append((sorted(london), lx0, ly1, inset_scale, 20.0 + panel_w - inset_w - 10, top + 300))
+
+    def path(code: str, dx: float, view: tuple[list[str], float, float, float, float, float]) -> str:
+        _, vx0, vy1, vscale, ox, oy = view
+        parts = []
+        for ring in projected[code]:
+            px = ox + dx + (ring[:, 0] - vx0) * vscale
+            py = oy + (vy1 - ring[:, 1]) * vscale
+            parts.append("M" + "L".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py, strict=True)) + "Z")
+        return "".join(parts)
+
+    def centre(code: str, dx: float, view: tuple[list[str], float, float, float, float, float]) -> tuple[float, float]:
+        _, vx0, vy1, vscale, ox, oy = view
+        ring = max(projected[code], key=len)
+        return ox + dx + (ring[:, 0].mean() - vx0) * vscale, oy + (vy1 - ring[:, 1].mean()) * vscale
+
+    values = table["value"].astype(float)
+    finite = values[np.isfinite(values.to_numpy())]
+    edges = np.unique(np.quantile(finite.to_numpy(), np.linspace(0, 1, len(_SEQUENTIAL) + 1)))
+    palette = _SEQUENTIAL[-(len(edges) - 1) :] if len(edges) > 1 else _SEQUENTIAL[:1]
+
+    def value_colour(v: float) -> str:
+        if not np.isfinite(v):
+            return LISA_COLOURS["no data"]
+        i = int(np.searchsorted(edges, v, side="right") - 1)
+        return palette[min(max(i, 0), len(palette) - 1)]
+
+    p = result.parameters
+    heading = title or (
+        f"{p.get('measure_label', p.get('measure', ''))}: {p.get('cluster_name', p.get('cluster', ''))}, "
+        f"{level.upper()} areas, {p.get('year', '')}"
+    )
+    desc = result.summary().replace("\n", "; ")
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        'role="img" aria-labelledby="map-title map-desc" font-family="system-ui, sans-serif" font-size="12">',
+        f'<title id="map-title">{escape(heading)}</title><desc id="map-desc">{escape(desc)}</desc>',
+        f'<rect width="{width}" height="{height}" fill="#fff"/>',
+        f'<text x="20" y="24" font-size="16" font-weight="bold">{escape(heading)}</text>',
+        f'<text x="20" y="{top - 14}" font-weight="bold">Values</text>',
+        f'<text x="{20 + panel_w + gap}" y="{top - 14}" font-weight="bold">'
+        f"Local Moran (LISA) clusters, FDR {p.get('alpha')}</text>",
+    ]
+    for number, view in enumerate(views):
+        for dx in (0.0, panel_w + gap):
+            if number:
+                ox, oy = view[4] + dx, view[5]
+                out.append(
+                    f'<rect x="{ox - 4:.1f}" y="{oy - 4:.1f}" width="{inset_w + 8}" height="{inset_h + 22}" '
+                    'fill="#fff" stroke="#000" stroke-width="0.6"/>'
+                )
+                out.append(f'<text x="{ox:.1f}" y="{oy + inset_h + 14:.1f}" font-size="10">London, enlarged</text>')
+        for code in view[0]:
+            v = float(values.get(code, np.nan))
+            label = str(table["lisa_class"].get(code, "no data")) if code in table.index else "no data"
+            name = escape(str(table["area_name"].get(code, code))) if code in table.index else code
+            tip = f"{name} ({code}): {v:.4g}" if np.isfinite(v) else f"{name} ({code}): no data"
+            out.append(
+                f'<path d="{path(code, 0, view)}" fill="{value_colour(v)}" stroke="#555" stroke-width="0.3">'
+                f"<title>{tip}</title></path>"
+            )
+            lisa_fill = LISA_COLOURS.get(label, LISA_COLOURS["no data"])
+            out.append(
+                f'<path d="{path(code, panel_w + gap, view)}" fill="{lisa_fill}" stroke="#555" stroke-width="0.3">'
+                f"<title>{tip}; {escape(label)}</title></path>"
+            )
+        for code in view[0]:
+            if code in table.index and table.loc[code, "lisa_class"] in ("HH", "LL", "HL", "LH"):
+                if number == 0 and code in london:
+                    continue  # labelled in the inset
+                cx, cy = centre(code, panel_w + gap, view)
+                colour = "#fff" if table.loc[code, "lisa_class"] in ("LL", "HH") else "#000"
+                out.append(
+                    f'<text x="{cx:.1f}" y="{cy + 3:.1f}" text-anchor="middle" font-size="8" font-weight="bold" '
+                    f'fill="{colour}">{escape(str(table.loc[code, "lisa_class"]))}</text>'
+                )
+    if london:
+        box = np.vstack([r for c in london for r in projected[c]])
+        (lx0, ly0), (lx1, ly1) = box.min(axis=0), box.max(axis=0)
+        for dx in (0.0, panel_w + gap):
+            out.append(
+                f'<rect x="{20 + dx + (lx0 - x0) * scale:.1f}" y="{top + (y1 - ly1) * scale:.1f}" '
+                f'width="{(lx1 - lx0) * scale:.1f}" height="{(ly1 - ly0) * scale:.1f}" fill="none" stroke="#000" '
+                'stroke-width="0.6"/>'
+            )
+    main_view = views[0]
+    links = result.islands[result.islands["action"] == "attached"] if len(result.islands) else result.islands
+    for island, target in zip(links.get("area_code", []), links.get("attached_to", []), strict=True):
+        if target and str(island) in projected and str(target) in projected:
+            for dx in (0.0, panel_w + gap):
+                ax, ay = centre(str(island), dx, main_view)
+                bx, by = centre(str(target), dx, main_view)
+                out.append(
+                    f'<line x1="{ax:.1f}" y1="{ay:.1f}" x2="{bx:.1f}" y2="{by:.1f}" stroke="#000" '
+                    'stroke-width="0.8" stroke-dasharray="3 2"/>'
+                )
+    legend_y = top + panel_h + 20
+    for i, colour in enumerate(palette):
+        low, high = edges[i], edges[i + 1]
+        y = legend_y + i * 16
+        out.append(f'<rect x="20" y="{y}" width="14" height="12" fill="{colour}" stroke="#555" stroke-width="0.3"/>')
+        out.append(f'<text x="40" y="{y + 10}">{low:.3g} – {high:.3g}</text>')
+    counts = result.table["lisa_class"].value_counts()
+    names = {
+        "HH": "HH high among high",
+        "LL": "LL low among low",
+        "HL": "HL high among low",
+        "LH": "LH low among high",
+        "not significant": "not significant",
+    }
+    for i, key in enumerate(names):
+        y = legend_y + i * 16
+        x = 20 + panel_w + gap
+        swatch = LISA_COLOURS[key]
+        out.append(f'<rect x="{x}" y="{y}" width="14" height="12" fill="{swatch}" stroke="#555" stroke-width="0.3"/>')
+        out.append(f'<text x="{x + 20}" y="{y + 10}">{escape(names[key])} ({int(counts.get(key, 0))})</text>')
+    footer_y = height - 22
+    out.append(
+        f'<text x="20" y="{footer_y}">Global Moran\'s I {result.moran_i:.3f}, pseudo p {result.moran_p:.3f} '
+        f"({p.get('permutations')} permutations, seed {p.get('seed')}); islands {p.get('islands')}, "
+        "dashed lines = island links.</text>"
+    )
+    out.append(f'<text x="20" y="{footer_y + 14}" font-size="9">{escape(_ATTRIBUTION)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)

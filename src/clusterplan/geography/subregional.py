@@ -1,0 +1,649 @@
+r"""Where a region's clusters sit: each cluster's presence in the ITL3 areas of a region.
+
+Two measures of presence, from two sources:
+
+* **GVA** (``measure="gva"``), for every ITL3 area of Great Britain, from the
+  ONS *Regional gross value added (balanced) by industry* table for ITL3 areas
+  (``gva_itl3_current_prices``, £ million at current prices). The table has 64
+  industry rows, not SIC subclasses, so a cluster's GVA is *estimated* (see
+  :func:`cluster_gva`).
+* **Employment** (``measure="employment"``) wherever the user has loaded
+  local employment (BRES for local authority districts or ITL3 areas by SIC
+  2007 subclass, e.g. ``clusterplan data import FILE --format nomis``): LADs
+  are summed to ITL3 areas with the LAD → ITL3 lookup, and an ITL3 area
+  missing one of its LADs is reported as incomplete rather than understated.
+
+For each cluster and ITL3 area :func:`subregional_breakdown` gives the value,
+the area's share of the region's cluster, the cluster's share of the area's
+economy, and location quotients against the region and against Great Britain.
+
+Apportioning GVA rows to clusters
+---------------------------------
+A cluster :math:`c` is a set of SIC 2007 subclasses :math:`i`; each subclass
+lies in the finest GVA row :math:`g(i)` containing its division
+(:func:`~clusterplan.measures.productivity.sic_to_gva_rows`; in the ITL3 table
+manufacturing is split no finer than sub-sections such as ``CK-CL (28-30)``).
+ITL3 areas have no published employment by subclass, so the cluster's part of
+each row is taken from the employment mix of the ITL2 area :math:`p(a)` that
+contains the ITL3 area :math:`a` (embedded BRES, ``bres_itl2_sic5``):
+
+.. math::
+
+    GVA_{ca} = \sum_{g} GVA_{ga}\, w_{cg\,p(a)}, \qquad
+    w_{cgp} = \frac{\sum_{i \in c,\, g(i) = g} e_{ip}}{\sum_{i \in g} e_{ip}}
+
+with :math:`e_{ip}` BRES employment and the denominator summed over every
+subclass of every division the row covers. At ITL2 (:math:`p(a) = a`) this is
+exactly the estimate of
+:func:`~clusterplan.measures.productivity.cluster_productivity` (each subclass
+takes its row's GVA per job). The assumption is that, within an ITL2 area, a
+cluster holds the same share of a row's GVA in every ITL3 area; it is weakest
+where a row is broad (sub-sections of manufacturing) and a cluster is a small
+part of it. Imputed rent (row ``68IMP``) is never apportioned: division 68
+uses row ``68`` and area totals exclude ``68IMP``. BRES covers 2015-2021; for
+other GVA years the nearest BRES year supplies the mix (``mix_year``).
+
+References
+----------
+Office for National Statistics (2024). *Regional gross value added (balanced)
+by industry: all ITL regions*, release of 24 April 2024.
+
+Office for National Statistics. *Business Register and Employment Survey*
+(NOMIS dataset NM_189_1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .._exceptions import ParameterError, UnknownCodeError
+from ..measures.productivity import (
+    IMPUTED_RENT,
+    _code_length,
+    _default_employment_dataset,
+    _employment_by_code,
+    _employment_years,
+    _great_britain_employment,
+    gva_row_divisions,
+    map_sic_codes,
+    sic_to_gva_rows,
+)
+from ..sources.ons_geography import GREAT_BRITAIN, load_areas, resolve_area_code
+from ..taxonomy import Taxonomy, load_taxonomy, sic2007_codes
+
+if TYPE_CHECKING:  # pragma: no cover - imported for annotations only
+    from ..warehouse import SparkWarehouse, Warehouse
+
+    AnyWarehouse = Warehouse | SparkWarehouse
+
+__all__ = [
+    "CLUSTER_EMPLOYMENT_COLUMNS",
+    "CLUSTER_GVA_COLUMNS",
+    "EMPLOYMENT_LEVELS",
+    "GVA_LEVELS",
+    "SUBREGIONAL_COLUMNS",
+    "cluster_employment",
+    "cluster_gva",
+    "resolve_cluster",
+    "resolve_taxonomy",
+    "subregional_breakdown",
+]
+
+#: Area levels :func:`cluster_gva` knows (the ONS GVA tables with ITL2 areas inside).
+GVA_LEVELS = ("itl2", "itl3")
+#: Area levels :func:`cluster_employment` knows.
+EMPLOYMENT_LEVELS = ("itl2", "itl3", "lad")
+
+#: Columns of :func:`cluster_gva`.
+CLUSTER_GVA_COLUMNS = [
+    "area_code",
+    "cluster_id",
+    "cluster_name",
+    "year",
+    "mix_year",
+    "gva_gbp_million",
+    "area_gva_gbp_million",
+    "gva_rows",
+]
+#: Columns of :func:`cluster_employment`.
+CLUSTER_EMPLOYMENT_COLUMNS = [
+    "area_code",
+    "cluster_id",
+    "cluster_name",
+    "year",
+    "employment",
+    "area_employment",
+    "complete",
+]
+#: Columns of :func:`subregional_breakdown`.
+SUBREGIONAL_COLUMNS = [
+    "region_code",
+    "region_name",
+    "cluster_id",
+    "cluster_name",
+    "area_code",
+    "area_name",
+    "year",
+    "measure",
+    "unit",
+    "value",
+    "area_total",
+    "share_of_area",
+    "share_of_region",
+    "region_value",
+    "region_total",
+    "lq_region",
+    "gb_value",
+    "gb_total",
+    "lq_gb",
+    "complete",
+]
+
+_BRES_SUBCLASS = "bres_itl2_sic5"
+_GVA_DATASET = "gva_{level}_current_prices"
+_UNITS = {"gva": "gbp_million", "employment": "jobs"}
+_IMPORT_HINT = (
+    "download BRES employment for local authority districts by SIC 2007 subclass from NOMIS and load it with "
+    "`clusterplan data import FILE --format nomis`, or use measure='gva'"
+)
+
+
+# -- taxonomy helpers ----------------------------------------------------------------------------------------------
+def resolve_taxonomy(taxonomy: str | Taxonomy) -> Taxonomy:
+    """A :class:`~clusterplan.taxonomy.Taxonomy` from a built-in name, a file path or a taxonomy; SIC 2007 only.
+
+    Raises
+    ------
+    ParameterError
+        The taxonomy is not over SIC 2007 (the UK sources are).
+    """
+    loaded = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
+    if loaded.classification != "sic2007":
+        raise ParameterError(
+            f"taxonomy {loaded.name!r} is over {loaded.classification}; the UK geography needs a SIC 2007 taxonomy",
+            hint="choose a SIC 2007 taxonomy such as wmca_plan_for_growth or uk_industrial_strategy_is8",
+        )
+    return loaded
+
+
+def resolve_cluster(taxonomy: Taxonomy, cluster: str) -> str:
+    """The id of a cluster given its id or its name (any case).
+
+    Examples
+    --------
+    >>> from clusterplan.taxonomy import load_taxonomy
+    >>> resolve_cluster(load_taxonomy("wmca_plan_for_growth"), "Aerospace")
+    'aerospace'
+    """
+    text = str(cluster).strip()
+    for item in taxonomy.clusters:
+        if text == item.id or text.casefold() == item.name.casefold() or text.casefold() == item.id.casefold():
+            return item.id
+    raise UnknownCodeError(f"cluster of {taxonomy.name}", text, list(taxonomy.cluster_ids))
+
+
+def _mapping(taxonomy: Taxonomy, clusters: Sequence[str] | None) -> pd.DataFrame:
+    mapping = taxonomy.mapping(sic2007_codes())
+    if clusters is not None:
+        wanted = [resolve_cluster(taxonomy, c) for c in clusters]
+        mapping = mapping[mapping["cluster_id"].isin(wanted)]
+    return mapping.reset_index(drop=True)
+
+
+# -- small warehouse reads -----------------------------------------------------------------------------------------
+def _facts(warehouse: AnyWarehouse, dataset: str, year: int | None = None) -> pd.DataFrame:
+    facts = warehouse.facts
+    rows = facts.filter((facts.dataset == dataset) & (facts.breakdown == "all"))
+    if year is not None:
+        rows = rows.filter(rows.year == int(year))
+    out = rows.select("area_code", "industry_code", "year", "value").to_pandas()
+    out["year"] = out["year"].astype(int)
+    return out
+
+
+def _years(warehouse: AnyWarehouse, dataset: str) -> list[int]:
+    found = warehouse.raw.execute("SELECT DISTINCT year FROM facts WHERE dataset = ?", [dataset]).fetchall()
+    return sorted(int(y) for (y,) in found)
+
+
+def _is_gb(codes: pd.Series) -> np.ndarray:
+    """True for Great Britain's areas: not Northern Ireland (ITL ``TLN``, GSS ``N...``)."""
+    text = codes.astype(str)
+    return (~text.str.startswith("TLN") & ~text.str.startswith("N")).to_numpy()
+
+
+# -- cluster GVA -----------------------------------------------------------------------------------------------------
+def cluster_gva(
+    warehouse: AnyWarehouse,
+    *,
+    taxonomy: str | Taxonomy,
+    level: str = "itl3",
+    year: int | None = None,
+    clusters: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Estimated GVA of every cluster in every GB area of an ONS GVA table, and Great Britain's.
+
+    Parameters
+    ----------
+    warehouse
+        An open :class:`~clusterplan.Warehouse`.
+    taxonomy
+        A SIC 2007 taxonomy (built-in name, file or :class:`~clusterplan.taxonomy.Taxonomy`).
+    level
+        ``"itl3"`` (179 areas, 64 industry rows) or ``"itl2"`` (96 rows).
+    year
+        A year of the GVA table (1998-2022); default the latest year BRES also
+        has (2021), so that the employment mix is of the same year.
+    clusters
+        Cluster ids or names to keep; default all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CLUSTER_GVA_COLUMNS`, one row per GB area and cluster plus rows
+        for Great Britain (``K03000001``, the sum of the GB areas):
+        ``gva_gbp_million`` (estimate), ``area_gva_gbp_million`` (all
+        industries, excluding imputed rent), ``mix_year`` (the BRES year of the
+        employment mix) and ``gva_rows`` (the GVA rows the estimate draws on).
+        Northern Ireland is left out (BRES, and so the mix, covers Great
+        Britain only).
+
+    Raises
+    ------
+    ParameterError
+        A bad *level*, or a taxonomy that is not over SIC 2007.
+    UnknownCodeError
+        A year the GVA table does not have.
+
+    Notes
+    -----
+    The estimate and its assumption are described in the module docstring
+    (:mod:`clusterplan.geography.subregional`).
+
+    Examples
+    --------
+    >>> from clusterplan.warehouse import Warehouse
+    >>> with Warehouse(":memory:") as wh:
+    ...     table = cluster_gva(wh, taxonomy="wmca_plan_for_growth", clusters=["aerospace"], year=2021)
+    >>> row = table[table["area_code"] == "K03000001"].iloc[0]
+    >>> int(row["mix_year"]), row["gva_rows"]
+    (2021, 'CK-CL (28-30); CM (31-33)')
+    """
+    if level not in GVA_LEVELS:
+        raise ParameterError(f"level must be one of {', '.join(GVA_LEVELS)} for GVA, not {level!r}")
+    tax = resolve_taxonomy(taxonomy)
+    mapping = _mapping(tax, clusters)
+    dataset = _GVA_DATASET.format(level=level)
+    gva_years = _years(warehouse, dataset)
+    bres_years = _years(warehouse, _BRES_SUBCLASS)
+    if year is None:
+        common = sorted(set(gva_years) & set(bres_years))
+        year = common[-1] if common else gva_years[-1]
+    if int(year) not in gva_years:
+        raise UnknownCodeError("year of the GVA table", str(year), [str(y) for y in gva_years])
+    year = int(year)
+    mix_year = min(bres_years, key=lambda y: (abs(y - year), -y))
+
+    gva = _facts(warehouse, dataset, year)
+    areas = load_areas(level)["area_code"]
+    gva = gva[gva["area_code"].isin(set(areas)) & _is_gb(gva["area_code"])]
+    wide = gva.pivot_table(index="area_code", columns="industry_code", values="value", aggfunc="sum")
+    row_codes = sorted(wide.columns)
+    finest = sic_to_gva_rows(row_codes)
+    contains = gva_row_divisions(row_codes)
+
+    # Employment of every subclass in every ITL2 area (the mix), and of every GVA row.
+    bres = _facts(warehouse, _BRES_SUBCLASS, mix_year)
+    bres = bres[bres["industry_code"].str.fullmatch(r"\d{5}")]
+    bres = bres.assign(sic2_code=bres["industry_code"].str.slice(0, 2))
+    row_jobs = (
+        bres.merge(contains[["sic2_code", "gva_industry_code"]], on="sic2_code")
+        .groupby(["area_code", "gva_industry_code"])["value"]
+        .sum()
+    )
+    rows = map_sic_codes(mapping["industry_code"], finest)
+    coded = mapping.assign(gva_industry_code=rows["gva_industry_code"].to_numpy())
+    in_cluster = (
+        coded.merge(bres, on="industry_code").groupby(["cluster_id", "area_code", "gva_industry_code"])["value"].sum()
+    )
+    share = (in_cluster / row_jobs.reindex(in_cluster.droplevel("cluster_id").index).to_numpy()).fillna(0.0)
+    share = share.rename("weight").reset_index().rename(columns={"area_code": "mix_area"})
+
+    stacked = pd.Series(wide.rename_axis(columns="gva_industry_code").stack())
+    long = stacked.rename("row_gva").reset_index()
+    long["mix_area"] = long["area_code"].str.slice(0, 4)
+    joined = long.merge(share, on=["mix_area", "gva_industry_code"])
+    joined["gva"] = joined["row_gva"] * joined["weight"]
+    estimate = joined.groupby(["area_code", "cluster_id"])["gva"].sum()
+
+    total = wide["Total"] - (wide[IMPUTED_RENT] if IMPUTED_RENT in wide.columns else 0.0)
+    order = list(dict.fromkeys(mapping["cluster_id"]))
+    names = mapping.drop_duplicates("cluster_id").set_index("cluster_id")["cluster_name"]
+    grid = pd.MultiIndex.from_product([sorted(wide.index), order], names=["area_code", "cluster_id"])
+    out = pd.DataFrame(index=grid).reset_index()
+    out["gva_gbp_million"] = estimate.reindex(grid).fillna(0.0).to_numpy()
+    out["area_gva_gbp_million"] = out["area_code"].map(total).to_numpy(dtype=float)
+    gb = out.groupby("cluster_id", sort=False)[["gva_gbp_million", "area_gva_gbp_million"]].sum().reset_index()
+    out = pd.concat([out, gb.assign(area_code=GREAT_BRITAIN)], ignore_index=True)
+    used = coded.groupby("cluster_id")["gva_industry_code"].agg(lambda s: "; ".join(sorted(set(s))))
+    out["cluster_name"] = out["cluster_id"].map(names)
+    out["year"] = year
+    out["mix_year"] = mix_year
+    out["gva_rows"] = out["cluster_id"].map(used)
+    out.attrs.update(gva_dataset=dataset, mix_dataset=_BRES_SUBCLASS, mix_year=mix_year, taxonomy=tax.name)
+    return out[CLUSTER_GVA_COLUMNS]
+
+
+# -- cluster employment ----------------------------------------------------------------------------------------------
+def _lad_employment(warehouse: AnyWarehouse, dataset: str, year: int) -> pd.DataFrame:
+    facts = warehouse.facts
+    rows = facts.filter(
+        (facts.dataset == dataset)
+        & (facts.measure == "employment")
+        & (facts.breakdown == "all")
+        & (facts.classification == "sic2007")
+        & (facts.year == year)
+    )
+    frame = rows.select("area_code", "industry_code", "value").to_pandas()
+    lads = set(load_areas("lad")["area_code"])
+    frame = frame[frame["area_code"].isin(lads) & frame["industry_code"].str.fullmatch(r"\d{5}")]
+    return pd.DataFrame(
+        {
+            "area_code": frame["area_code"],
+            "code": frame["industry_code"],
+            "employment": frame["value"].astype(float),
+            "sources": 1,
+            "members": 1,
+        }
+    )
+
+
+def cluster_employment(
+    warehouse: AnyWarehouse,
+    *,
+    taxonomy: str | Taxonomy,
+    level: str = "itl2",
+    year: int | None = None,
+    employment_dataset: str | None = None,
+    clusters: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Employment of every cluster by area, with each area's total and Great Britain's.
+
+    Parameters
+    ----------
+    warehouse
+        An open :class:`~clusterplan.Warehouse`.
+    taxonomy
+        A SIC 2007 taxonomy.
+    level
+        ``"itl2"`` (the embedded BRES, 40 GB areas), ``"itl3"`` (local
+        employment the user imported for LADs or ITL3 areas, LADs summed to
+        ITL3 areas) or ``"lad"`` (imported LAD employment as it is).
+    year
+        Default: the latest year of the employment dataset.
+    employment_dataset
+        Default ``bres_itl2_sic5`` for ITL2; for ITL3 and LADs the one imported
+        dataset with local employment (an error if there are several).
+    clusters
+        Cluster ids or names to keep; default all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CLUSTER_EMPLOYMENT_COLUMNS`, one row per area and cluster, plus
+        Great Britain's rows (``K03000001``, the 40 ITL2 areas of the embedded
+        BRES, when it has the year; otherwise absent). ``complete`` is False
+        for an ITL3 area with only some of its LADs loaded (its values are then
+        NaN, not understated).
+
+    Raises
+    ------
+    ParameterError
+        A bad level; no local employment loaded (the message says how to load
+        it); employment by SIC division rather than subclass.
+    UnknownCodeError
+        A year the dataset does not have.
+    """
+    if level not in EMPLOYMENT_LEVELS:
+        raise ParameterError(f"level must be one of {', '.join(EMPLOYMENT_LEVELS)} for employment, not {level!r}")
+    tax = resolve_taxonomy(taxonomy)
+    mapping = _mapping(tax, clusters)
+    if employment_dataset is not None:
+        dataset = employment_dataset
+    elif level == "itl2":
+        dataset = _BRES_SUBCLASS
+    else:
+        try:
+            dataset = _default_employment_dataset(warehouse, "itl3", "subclass")
+        except ParameterError as exc:
+            raise ParameterError(
+                f"{level.upper()} employment needs local employment data: {exc.message}", hint=_IMPORT_HINT
+            ) from None
+    warehouse.dataset_info(dataset)
+    years = sorted(_employment_years(warehouse, dataset))
+    if not years:
+        raise ParameterError(f"dataset {dataset!r} has no SIC 2007 employment facts")
+    year = years[-1] if year is None else int(year)
+    if year not in years:
+        raise UnknownCodeError(f"year of dataset {dataset}", str(year), [str(y) for y in years])
+    if _code_length(warehouse, dataset) != 5:
+        raise ParameterError(
+            f"dataset {dataset!r} has employment by SIC division, and clusters are sets of SIC subclasses",
+            hint="download BRES by 5-digit SIC 2007 subclass",
+        )
+    if level == "lad":
+        coded = _lad_employment(warehouse, dataset, year)
+    else:
+        coded = _employment_by_code(warehouse, dataset, level, code_length=None, years=[year])
+        coded = coded[coded["code"].str.fullmatch(r"\d{5}")]
+    if coded.empty:
+        raise ParameterError(
+            f"dataset {dataset!r} has no employment for {level.upper()} areas or areas inside them in {year}",
+            hint=_IMPORT_HINT,
+        )
+    coded = coded.assign(_complete=coded["sources"] >= coded["members"])
+    complete = coded.groupby("area_code")["_complete"].all()
+    totals = coded.groupby("area_code")["employment"].sum()
+    in_clusters = mapping.merge(coded, left_on="industry_code", right_on="code")
+    sums = in_clusters.groupby(["area_code", "cluster_id"])["employment"].sum()
+    order = list(dict.fromkeys(mapping["cluster_id"]))
+    names = mapping.drop_duplicates("cluster_id").set_index("cluster_id")["cluster_name"]
+    area_codes = sorted(totals.index)
+    grid = pd.MultiIndex.from_product([area_codes, order], names=["area_code", "cluster_id"])
+    out = pd.DataFrame(index=grid).reset_index()
+    out["employment"] = sums.reindex(grid).fillna(0.0).to_numpy()
+    out["area_employment"] = out["area_code"].map(totals).to_numpy(dtype=float)
+    out["complete"] = out["area_code"].map(complete).astype(bool).to_numpy()
+    out.loc[~out["complete"], ["employment", "area_employment"]] = np.nan
+    benchmark = _great_britain(warehouse, mapping, year, dataset, out)
+    out = pd.concat([out, benchmark], ignore_index=True)
+    out["cluster_name"] = out["cluster_id"].map(names)
+    out["year"] = year
+    out.attrs.update(employment_dataset=dataset, benchmark_dataset=_BRES_SUBCLASS, taxonomy=tax.name)
+    return out[CLUSTER_EMPLOYMENT_COLUMNS]
+
+
+def _great_britain(
+    warehouse: AnyWarehouse, mapping: pd.DataFrame, year: int, dataset: str, areas: pd.DataFrame
+) -> pd.DataFrame:
+    if dataset == _BRES_SUBCLASS:
+        gb = areas[_is_gb(areas["area_code"])].groupby("cluster_id", sort=False)[["employment", "area_employment"]]
+        return gb.sum(min_count=1).reset_index().assign(area_code=GREAT_BRITAIN, complete=True)
+    if year not in _employment_years(warehouse, _BRES_SUBCLASS):
+        return pd.DataFrame(columns=["area_code", "cluster_id", "employment", "area_employment", "complete"])
+    national = _great_britain_employment(warehouse, _BRES_SUBCLASS, code_length=5, years=[year])
+    national = national[national["code"].str.fullmatch(r"\d{5}")]
+    sums = mapping.merge(national, left_on="industry_code", right_on="code").groupby("cluster_id")["employment"].sum()
+    order = list(dict.fromkeys(mapping["cluster_id"]))
+    return pd.DataFrame(
+        {
+            "area_code": GREAT_BRITAIN,
+            "cluster_id": order,
+            "employment": [float(sums.get(c, 0.0)) for c in order],
+            "area_employment": float(national["employment"].sum()),
+            "complete": True,
+        }
+    )
+
+
+# -- the breakdown ---------------------------------------------------------------------------------------------------
+def subregional_breakdown(
+    warehouse: AnyWarehouse,
+    *,
+    region: str,
+    taxonomy: str | Taxonomy,
+    year: int | None = None,
+    measure: str = "gva",
+    employment_dataset: str | None = None,
+) -> pd.DataFrame:
+    r"""Each cluster's presence in the ITL3 areas of a region: value, shares and location quotients.
+
+    Parameters
+    ----------
+    warehouse
+        An open :class:`~clusterplan.Warehouse`.
+    region
+        An ITL2 or ITL1 area: code (``TLG3``), NUTS 2016 code (``UKG3``) or name.
+    taxonomy
+        A SIC 2007 taxonomy (built-in name, file or Taxonomy).
+    year
+        Default: for GVA the latest year BRES also has (2021); for employment
+        the latest year of the local data.
+    measure
+        ``"gva"`` (estimated cluster GVA from the ONS ITL3 table, every GB
+        area) or ``"employment"`` (local employment the user imported, LADs
+        summed to ITL3 areas).
+    employment_dataset
+        For ``measure="employment"``: which imported dataset (default: the one
+        with local employment).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`SUBREGIONAL_COLUMNS`, one row per cluster (taxonomy order) and
+        ITL3 area of the region (code order):
+
+        ``value``, ``area_total``
+            The cluster's GVA (£ million) or jobs in the area, and the area's
+            total over all industries (GVA excluding imputed rent).
+        ``share_of_area``
+            ``value / area_total``: how much of the area's economy the cluster is.
+        ``share_of_region``
+            ``value / region_value``: the area's part of the region's cluster.
+        ``region_value``, ``region_total``
+            Sums over the region's ITL3 areas.
+        ``lq_region``
+            Location quotient against the region.
+        ``gb_value``, ``gb_total``, ``lq_gb``
+            Great Britain and the location quotient against it.
+        ``complete``
+            False for an area with only some of its LADs loaded: its values
+            are NaN, and so are the region sums and region-relative columns of
+            every area (a partial region would overstate the others' shares).
+
+    Raises
+    ------
+    UnknownCodeError
+        An unknown region or year.
+    ParameterError
+        A region that is not an ITL1 or ITL2 area, an unknown measure, or
+        employment without local data loaded (the message says how to load it).
+
+    Notes
+    -----
+    For cluster :math:`c`, ITL3 area :math:`a` in region :math:`R`:
+
+    .. math::
+
+        LQ^{R}_{ca} = \frac{x_{ca} / x_a}{\sum_{b \in R} x_{cb} / \sum_{b \in R} x_b}, \qquad
+        LQ^{GB}_{ca} = \frac{x_{ca} / x_a}{X_c / X}
+
+    with :math:`x` GVA or employment. The GVA estimate apportions GVA rows by
+    the ITL2 employment mix (module docstring), so an ITL3 area's cluster
+    share differs from its ITL2 area's only through the area's mix of GVA
+    rows; read GVA-based presence as the presence of the cluster's sectors.
+
+    Examples
+    --------
+    >>> from clusterplan.warehouse import Warehouse
+    >>> with Warehouse(":memory:") as wh:
+    ...     table = subregional_breakdown(wh, region="TLG3", taxonomy="wmca_plan_for_growth", year=2021)
+    >>> sorted(table["area_code"].unique())
+    ['TLG31', 'TLG32', 'TLG33', 'TLG36', 'TLG37', 'TLG38', 'TLG39']
+    >>> aerospace = table[table["cluster_id"] == "aerospace"]
+    >>> round(float(aerospace["share_of_region"].sum()), 6)
+    1.0
+    """
+    if measure not in _UNITS:
+        raise ParameterError(f"measure must be 'gva' or 'employment', not {measure!r}")
+    region_code = resolve_area_code(region)
+    areas = load_areas()
+    levels = dict(zip(areas["area_code"], areas["area_level"], strict=True))
+    if levels.get(region_code) not in ("itl1", "itl2"):
+        raise ParameterError(
+            f"region {region_code} is a {levels.get(region_code)}; the sub-regional breakdown is by the ITL3 areas "
+            "of an ITL1 or ITL2 area",
+            hint="pass an ITL2 code such as TLG3",
+        )
+    names = dict(zip(areas["area_code"], areas["area_name"], strict=True))
+    itl3 = sorted(c for c in load_areas("itl3")["area_code"] if c.startswith(region_code))
+    if measure == "gva":
+        table = cluster_gva(warehouse, taxonomy=taxonomy, level="itl3", year=year)
+        table = table.rename(columns={"gva_gbp_million": "value", "area_gva_gbp_million": "area_total"})
+        table["complete"] = True
+    else:
+        table = cluster_employment(
+            warehouse, taxonomy=taxonomy, level="itl3", year=year, employment_dataset=employment_dataset
+        )
+        table = table.rename(columns={"employment": "value", "area_employment": "area_total"})
+        if not table["area_code"].isin(itl3).any():
+            raise ParameterError(
+                f"the local employment data ({table.attrs.get('employment_dataset')}) cover none of the ITL3 areas "
+                f"of {region_code} ({', '.join(itl3)})",
+                hint=_IMPORT_HINT,
+            )
+    attrs = dict(table.attrs)
+    gb = table[table["area_code"] == GREAT_BRITAIN].set_index("cluster_id")
+    order = list(dict.fromkeys(table["cluster_id"]))
+    cluster_names = table.drop_duplicates("cluster_id").set_index("cluster_id")["cluster_name"]
+    grid = pd.MultiIndex.from_product([order, itl3], names=["cluster_id", "area_code"])
+    local = table[table["area_code"].isin(itl3)].set_index(["cluster_id", "area_code"])
+    out = pd.DataFrame(index=grid).reset_index()
+    for column in ("value", "area_total"):
+        out[column] = local[column].reindex(grid).to_numpy(dtype=float)
+    out["complete"] = local["complete"].reindex(grid).fillna(False).astype(bool).to_numpy()
+    out.loc[~out["complete"], ["value", "area_total"]] = np.nan
+    whole_region = bool(out["complete"].all())
+    region_sums = out.groupby("cluster_id", sort=False)[["value", "area_total"]].sum(min_count=1)
+    out["region_value"] = out["cluster_id"].map(region_sums["value"]) if whole_region else np.nan
+    out["region_total"] = out["cluster_id"].map(region_sums["area_total"]) if whole_region else np.nan
+    out["gb_value"] = out["cluster_id"].map(gb["value"]) if not gb.empty else np.nan
+    out["gb_total"] = out["cluster_id"].map(gb["area_total"]) if not gb.empty else np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["share_of_area"] = _ratio(out["value"], out["area_total"])
+        out["share_of_region"] = _ratio(out["value"], out["region_value"])
+        out["lq_region"] = _ratio(out["share_of_area"], _ratio(out["region_value"], out["region_total"]))
+        out["lq_gb"] = _ratio(out["share_of_area"], _ratio(out["gb_value"], out["gb_total"]))
+    out["region_code"] = region_code
+    out["region_name"] = names.get(region_code, region_code)
+    out["cluster_name"] = out["cluster_id"].map(cluster_names)
+    out["area_name"] = out["area_code"].map(names)
+    out["year"] = int(table["year"].iloc[0])
+    out["measure"] = measure
+    out["unit"] = _UNITS[measure]
+    out = out[SUBREGIONAL_COLUMNS]
+    out.attrs.update(attrs)
+    out.attrs["region_complete"] = whole_region
+    return out
+
+
+def _ratio(numerator: Any, denominator: Any) -> np.ndarray:
+    top = np.asarray(numerator, dtype=float)
+    bottom = np.asarray(denominator, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = top / bottom
+    return np.where(np.isfinite(result), result, np.nan)

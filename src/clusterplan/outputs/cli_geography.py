@@ -1,0 +1,123 @@
+"""``clusterplan hotspots``: spatial hotspots of a cluster measure, written as CSV or GeoJSON plus an SVG map.
+
+Example::
+
+    clusterplan hotspots --measure share --cluster professional_financial_services --level itl3 --out pfs.geojson
+
+writes ``pfs.geojson`` (one feature per area with the local statistics; global
+Moran's I in the collection's ``clusterplan`` member) and ``pfs.svg`` (a
+two-panel map: values and LISA classes), and prints a summary. Errors are
+clusterplan errors, which the CLI's ``main`` turns into one line and an exit
+code (2 for bad input).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+from .._exceptions import ParameterError
+
+__all__ = ["hotspots_command"]
+
+
+@click.command("hotspots")
+@click.option(
+    "--measure",
+    type=click.Choice(["lq", "employment", "share", "gva", "gva_per_job"]),
+    required=True,
+    help="The cluster measure to map (at ITL3, lq/share/gva are GVA-based; at ITL2 and LAD, employment-based).",
+)
+@click.option("--cluster", required=True, help="Cluster id or name in the taxonomy.")
+@click.option("--taxonomy", default="wmca_plan_for_growth", show_default=True, help="Built-in name or file.")
+@click.option("--level", type=click.Choice(["itl3", "itl2", "lad"]), default="itl3", show_default=True, help="Areas.")
+@click.option("--year", type=int, default=None, help="Default: the latest year the sources share.")
+@click.option("--permutations", type=int, default=999, show_default=True, help="Permutations for pseudo p-values.")
+@click.option("--seed", type=int, default=12345, show_default=True, help="Seed of the permutations.")
+@click.option("--alpha", type=float, default=0.05, show_default=True, help="False-discovery rate (Benjamini-Hochberg).")
+@click.option(
+    "--islands",
+    type=click.Choice(["attach", "drop"]),
+    default="attach",
+    show_default=True,
+    help="Areas without land neighbours: link to the nearest mainland area, or leave out of the tests.",
+)
+@click.option("--employment-dataset", default=None, help="Imported local employment dataset (ITL3/LAD levels).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="Output file: .csv (table) or .geojson (map layer); an .svg map is written beside it.",
+)
+@click.option("--no-map", is_flag=True, help="Do not write the SVG map.")
+@click.option(
+    "--warehouse",
+    "warehouse_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="DuckDB warehouse file (default: $CLUSTERPLAN_WAREHOUSE or ~/.local/share/clusterplan/warehouse.duckdb).",
+)
+@click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
+def hotspots_command(
+    measure: str,
+    cluster: str,
+    taxonomy: str,
+    level: str,
+    year: int | None,
+    permutations: int,
+    seed: int,
+    alpha: float,
+    islands: str,
+    employment_dataset: str | None,
+    out: str,
+    no_map: bool,
+    warehouse_path: str | None,
+    quiet: bool,
+) -> None:
+    """Global Moran's I, LISA and Getis-Ord Gi* of a cluster measure across GB areas."""
+    from ..geography.hotspots import hotspot_map_svg, hotspots
+    from ..warehouse import Warehouse
+
+    start = time.perf_counter()
+
+    def progress(message: str) -> None:
+        if not quiet:
+            click.echo(f"[{time.perf_counter() - start:5.1f}s] {message}", err=True)
+
+    target = Path(out)
+    if target.suffix.lower() not in (".csv", ".geojson", ".json"):
+        raise ParameterError(f"--out must end in .csv or .geojson, not {target.suffix or 'no suffix'!r}")
+    with Warehouse(warehouse_path, progress=progress) as warehouse:
+        progress(f"{measure} of {cluster} by {level.upper()} area, {permutations} permutations (seed {seed})")
+        result = hotspots(
+            warehouse,
+            measure=measure,
+            cluster=cluster,
+            taxonomy=taxonomy,
+            level=level,
+            year=year,
+            permutations=permutations,
+            seed=seed,
+            alpha=alpha,
+            islands=islands,
+            employment_dataset=employment_dataset,
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.suffix.lower() == ".csv":
+        result.table.to_csv(target, index=False)
+        sidecar = target.with_suffix(".json")
+        meta = result.to_geojson()["clusterplan"]
+        sidecar.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        progress(f"wrote {target} and {sidecar}")
+    else:
+        target.write_text(json.dumps(result.to_geojson(), ensure_ascii=False) + "\n", encoding="utf-8")
+        progress(f"wrote {target}")
+    if not no_map:
+        svg = target.with_suffix(".svg")
+        svg.write_text(hotspot_map_svg(result), encoding="utf-8")
+        progress(f"wrote {svg}")
+    click.echo(result.summary())

@@ -1,0 +1,95 @@
+"""``clusterplan backtest``: how well each baseline method forecasts held-out years, and the default method.
+
+Prints, per source (BRES employment 2015-2021; ONS regional GVA 1998-2021) and
+period (pre-Covid and Covid-year targets), one line per method with its MAPE
+and bias by horizon, the ranking and the default method (marked ``*``); with
+``--out`` it also writes the error table (CSV or Parquet). Errors are
+clusterplan errors, which the CLI's ``main`` turns into one line and an exit
+code (2 for bad input: an unknown region, a single-year dataset such as the
+embedded US CBP).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+__all__ = ["backtest_command"]
+
+
+@click.command("backtest")
+@click.option(
+    "--region",
+    default=None,
+    help="Score only this region's series (ITL2 code, NUTS 2016 code or name); default every GB ITL2 area.",
+)
+@click.option("--taxonomy", default=None, help="Cluster definitions: built-in name or YAML/CSV file.")
+@click.option(
+    "--source",
+    type=click.Choice(["bres", "gva", "both"]),
+    default="both",
+    show_default=True,
+    help="BRES cluster employment (2015-2021), cluster GVA from ONS regional GVA (1998-2021), or both.",
+)
+@click.option(
+    "--dataset",
+    default=None,
+    help="Employment dataset of the bres source (needs several years; default bres_itl2_sic5, or the US CBP for a "
+    "CBSA region, which has one year and so cannot be backtested).",
+)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None, help="Scenario config (TOML).")
+@click.option(
+    "--out", "out_file", type=click.Path(dir_okay=False), default=None, help="Write the error table (CSV/Parquet)."
+)
+@click.option(
+    "--warehouse",
+    "warehouse_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="DuckDB warehouse file (default: $CLUSTERPLAN_WAREHOUSE or the user data folder).",
+)
+@click.option("--quiet", is_flag=True, help="No progress lines.")
+def backtest_command(
+    region: str | None,
+    taxonomy: str | None,
+    source: str,
+    dataset: str | None,
+    config_file: str | None,
+    out_file: str | None,
+    warehouse_path: str | None,
+    quiet: bool,
+) -> None:
+    """Backtest the baseline methods (MAPE and bias by horizon) and show the default method."""
+    from ..scenarios.backtest import format_backtest, run_backtest
+    from ..scenarios.config import load_scenario_config
+    from ..warehouse import Warehouse
+
+    start = time.perf_counter()
+
+    def progress(message: str) -> None:
+        if not quiet:
+            click.echo(f"[{time.perf_counter() - start:5.1f}s] {message}", err=True)
+
+    config = load_scenario_config(config_file)
+    sources = None if source == "both" else [source]
+    progress("opening the warehouse")
+    with Warehouse(warehouse_path, progress=progress) as warehouse:
+        result = run_backtest(
+            warehouse, taxonomy, region=region, sources=sources, dataset=dataset, config=config, progress=progress
+        )
+    scope = result.parameters["region"]
+    click.echo(
+        f"backtest of {len(result.parameters['methods'])} methods, taxonomy {result.parameters['taxonomy']}, {scope}"
+    )
+    click.echo(format_backtest(result))
+    if out_file:
+        path = Path(out_file)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        table = result.errors.assign(default=result.errors["method"] == result.default_method.label)
+        if path.suffix == ".parquet":
+            table.to_parquet(path, index=False)
+        else:
+            table.to_csv(path, index=False, float_format="%.6g")
+        click.echo(f"wrote {len(table):,} rows to {path}")

@@ -1,0 +1,440 @@
+r"""Cluster priorities: a weighted scorecard, its sensitivity to the weights, and the plan's chart.
+
+Each cluster of the region is scored on the criteria of :data:`CRITERIA`:
+
+=========================  =====================================================================
+``comparative_advantage``  location quotient against the benchmark
+``cluster_strength``       US Cluster Mapping strong cluster (1) plus Cluster Observatory stars (0-3)
+``scale``                  share of the region's employment
+``growth_potential``       additional jobs of the scenario (midpoint of low and high) as % of the
+                           baseline jobs at the target year
+``productivity``           GVA per job (ONS regional GVA apportioned to the cluster)
+``pay``                    compensation per job: the IO table's compensation of employees per
+                           BRES job of each industry (national rates), weighted by the region's
+                           employment in the cluster's industries
+``supply_chain``           Type I employment multiplier of the cluster in the regional IO model
+``feasibility``            relatedness density of the region to the cluster
+=========================  =====================================================================
+
+Every criterion is rescaled across the region's clusters to 0-1 (min-max:
+:math:`(x - \min) / (\max - \min)`; 0.5 for all when they are equal), so the
+weights compare like with like. The score is the weighted mean of the rescaled
+criteria over those available for the cluster (a missing value does not count
+as zero: the weights of the available criteria are renormalised, and
+``missing_criteria`` names the rest). Rank 1 is the highest score.
+
+**Sensitivity.** :func:`weight_sensitivity` redraws the weights from a
+Dirichlet distribution centred on them, :math:`w \sim \text{Dir}(c \, w_0)`
+with concentration :math:`c` (larger: closer to :math:`w_0`), recomputes the
+ranking for every draw and reports how often each cluster keeps its rank and
+stays in the top *n*, and the range of its rank.
+
+References
+----------
+OECD and JRC (2008). *Handbook on Constructing Composite Indicators:
+Methodology and User Guide*, sections 5 (normalisation), 6 (weighting) and 7
+(uncertainty and sensitivity analysis).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from html import escape
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .._exceptions import ParameterError, UnknownCodeError
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from ..warehouse import SparkWarehouse, Warehouse
+
+__all__ = [
+    "CRITERIA",
+    "CRITERION_DESCRIPTIONS",
+    "cluster_pay",
+    "normalise_criteria",
+    "priority_chart_svg",
+    "priority_scores",
+    "weight_sensitivity",
+]
+
+#: The scorecard criteria, in report order.
+CRITERIA = (
+    "comparative_advantage",
+    "cluster_strength",
+    "scale",
+    "growth_potential",
+    "productivity",
+    "pay",
+    "supply_chain",
+    "feasibility",
+)
+#: What each criterion measures (with its unit).
+CRITERION_DESCRIPTIONS = {
+    "comparative_advantage": "location quotient of employment against the benchmark",
+    "cluster_strength": "US Cluster Mapping strong cluster (1) plus European Cluster Observatory stars (0-3)",
+    "scale": "share of the region's employment (%)",
+    "growth_potential": "additional jobs of the scenario (midpoint of low and high), % of baseline jobs",
+    "productivity": "GVA per job (£)",
+    "pay": "compensation of employees per job (£; national rates of the cluster's industries, IOAT 2019)",
+    "supply_chain": "Type I employment multiplier in the regional input-output model",
+    "feasibility": "relatedness density of the region to the cluster",
+}
+
+
+def normalise_criteria(criteria: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Min-max rescaling of each column to 0-1 across rows (0.5 when all values are equal; NaN stays NaN).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> normalise_criteria(pd.DataFrame({"a": [1.0, 3.0, 2.0], "b": [5.0, 5.0, None]}), ["a", "b"]).values.tolist()
+    [[0.0, 0.5], [1.0, 0.5], [0.5, nan]]
+    """
+    out = pd.DataFrame(index=criteria.index)
+    for column in columns:
+        values = criteria[column].astype(float)
+        low, high = values.min(), values.max()
+        if not np.isfinite(low) or high == low:
+            out[column] = values.where(values.isna(), 0.5)
+        else:
+            out[column] = (values - low) / (high - low)
+    return out
+
+
+def _weights(weights: Mapping[str, float], available: Sequence[str]) -> dict[str, float]:
+    unknown = [k for k in weights if k not in CRITERIA]
+    if unknown:
+        raise UnknownCodeError("priority criterion", unknown[0], list(CRITERIA))
+    chosen = {k: float(weights[k]) for k in available if float(weights.get(k, 0.0)) > 0}
+    total = sum(chosen.values())
+    if total <= 0:
+        raise ParameterError(
+            "no criterion with a positive weight has data",
+            hint=f"weights {dict(weights)}; criteria with data: {', '.join(available) or 'none'}",
+        )
+    return {k: v / total for k, v in chosen.items()}
+
+
+def _scores(normalised: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted mean over available criteria: [cluster, criterion] x [draw, criterion] -> [cluster, draw]."""
+    present = np.isfinite(normalised)
+    values = np.where(present, normalised, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (values @ weights.T) / (present.astype(float) @ weights.T)
+
+
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    """Rank 1 = highest score, per column; NaN scores last; ties by row order."""
+    keyed = np.where(np.isfinite(scores), -scores, np.inf)
+    order = np.argsort(keyed, axis=0, kind="stable")
+    ranks = np.empty_like(order)
+    rows = np.arange(scores.shape[0])[:, None]
+    np.put_along_axis(ranks, order, np.broadcast_to(rows, order.shape), axis=0)
+    return ranks + 1
+
+
+def priority_scores(criteria: pd.DataFrame, weights: Mapping[str, float]) -> pd.DataFrame:
+    """Score and rank clusters on the weighted, rescaled criteria.
+
+    Parameters
+    ----------
+    criteria
+        One row per cluster; columns named after :data:`CRITERIA` hold the raw
+        values (any subset; columns that are entirely missing are left out).
+    weights
+        Weight per criterion (any non-negative numbers; normalised over the
+        criteria with data).
+
+    Returns
+    -------
+    pandas.DataFrame
+        *criteria* plus ``<criterion>_normalised`` for each criterion used,
+        ``score`` (0-1), ``rank`` (1 = best) and ``missing_criteria``; sorted
+        by rank. ``attrs["weights"]`` holds the normalised weights used.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"cluster": ["a", "b", "c"], "comparative_advantage": [2.0, 1.0, 0.5],
+    ...                   "scale": [1.0, 4.0, 2.0]})
+    >>> out = priority_scores(c, {"comparative_advantage": 3, "scale": 1})
+    >>> out[["cluster", "score", "rank"]].round(3).values.tolist()
+    [['a', 0.75, 1], ['b', 0.5, 2], ['c', 0.083, 3]]
+    """
+    available = [c for c in CRITERIA if c in criteria.columns and criteria[c].notna().any()]
+    used = _weights(weights, available)
+    names = list(used)
+    normalised = normalise_criteria(criteria, names)
+    w = np.array([used[n] for n in names])[None, :]
+    score = _scores(normalised[names].to_numpy(dtype=float), w)[:, 0]
+    out = criteria.copy()
+    for name in names:
+        out[f"{name}_normalised"] = normalised[name].to_numpy()
+    out["score"] = score
+    out["rank"] = _ranks(score[:, None])[:, 0]
+    out["missing_criteria"] = [
+        ";".join(n for n in names if not np.isfinite(normalised[n].iloc[i])) for i in range(len(out))
+    ]
+    out = out.sort_values("rank").reset_index(drop=True)
+    out.attrs["weights"] = used
+    return out
+
+
+def weight_sensitivity(
+    criteria: pd.DataFrame,
+    weights: Mapping[str, float],
+    *,
+    draws: int = 1000,
+    concentration: float = 50.0,
+    seed: int = 20300102,
+    top_n: int = 3,
+    key: str = "cluster_id",
+) -> pd.DataFrame:
+    r"""How stable the ranking is when the weights vary (Dirichlet-perturbed weights).
+
+    Parameters
+    ----------
+    criteria, weights
+        As for :func:`priority_scores`.
+    draws
+        Weight vectors drawn.
+    concentration
+        :math:`c` in :math:`w \sim \text{Dir}(c \, w_0)`: the draws' spread
+        around the weights :math:`w_0` (normalised); each weight's standard
+        deviation is :math:`\sqrt{w_0 (1 - w_0) / (c + 1)}`.
+    seed
+        Random seed (reproducible draws).
+    top_n
+        Size of the top group whose membership is counted.
+    key
+        Column identifying the clusters.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cluster (in base-rank order): ``<key>, rank`` (with the
+        base weights), ``rank_kept_share`` (share of draws with the same
+        rank), ``top_n_share`` (share of draws in the top *n*), ``rank_median``,
+        ``rank_p5``, ``rank_p95``, ``rank_best``, ``rank_worst``.
+
+    Examples
+    --------
+    A cluster that leads on every criterion keeps rank 1 whatever the weights:
+
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"cluster_id": ["a", "b", "c"], "scale": [3.0, 1.0, 2.0],
+    ...                   "productivity": [3.0, 2.0, 1.0]})
+    >>> out = weight_sensitivity(c, {"scale": 1, "productivity": 1}, draws=200, top_n=1)
+    >>> first = out.iloc[0]
+    >>> str(first["cluster_id"]), int(first["rank"]), float(first["rank_kept_share"]), float(first["top_n_share"])
+    ('a', 1, 1.0, 1.0)
+    """
+    if draws < 1:
+        raise ParameterError(f"draws must be at least 1, not {draws}")
+    if not concentration > 0:
+        raise ParameterError(f"concentration must be > 0, not {concentration}")
+    base = priority_scores(criteria, weights)
+    used = base.attrs["weights"]
+    names = list(used)
+    normalised = base[[f"{n}_normalised" for n in names]].to_numpy(dtype=float)
+    w0 = np.array([used[n] for n in names])
+    rng = np.random.default_rng(seed)
+    sampled = rng.dirichlet(concentration * w0, size=draws) if len(names) > 1 else np.ones((draws, 1))
+    ranks = _ranks(_scores(normalised, sampled))  # [cluster, draw]
+    base_rank = base["rank"].to_numpy()[:, None]
+    return pd.DataFrame(
+        {
+            key: base[key].to_numpy(),
+            "rank": base["rank"].to_numpy(),
+            "rank_kept_share": (ranks == base_rank).mean(axis=1),
+            "top_n_share": (ranks <= top_n).mean(axis=1),
+            "rank_median": np.median(ranks, axis=1),
+            "rank_p5": np.percentile(ranks, 5, axis=1),
+            "rank_p95": np.percentile(ranks, 95, axis=1),
+            "rank_best": ranks.min(axis=1),
+            "rank_worst": ranks.max(axis=1),
+        }
+    )
+
+
+def cluster_pay(
+    warehouse: Warehouse | SparkWarehouse,
+    mapping: pd.DataFrame,
+    employment: pd.Series,
+    *,
+    year: int = 2019,
+) -> pd.DataFrame:
+    r"""Compensation of employees per job of each cluster, from the IO table and BRES.
+
+    Parameters
+    ----------
+    warehouse
+        An open warehouse (tables ``ioat2019`` and ``bres_ioat_lookup``, facts
+        ``bres_itl2_sic5``).
+    mapping
+        ``cluster_id, industry_code`` (5-digit SIC 2007).
+    employment
+        The region's jobs by 5-digit SIC code: the weights of each cluster's
+        industries.
+    year
+        BRES year of the national jobs (the IO table's year, 2019).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cluster_id, pay_gbp`` (£ per job a year), ``pay_jobs_covered`` (share
+        of the cluster's jobs whose industry has a rate).
+
+    Notes
+    -----
+    For IOAT industry :math:`k`, :math:`pay_k = 10^6 D1_k / E_k` with
+    :math:`D1_k` compensation of employees (£ million, UK, IOAT 2019) and
+    :math:`E_k` the BRES jobs (employees and working owners, Great Britain,
+    2019) of the SIC codes mapped to it; a cluster's pay is
+    :math:`\sum_i e_{ir} pay_{k(i)} / \sum_i e_{ir}` over its codes *i*. These
+    are national rates, so the criterion reflects the cluster's industry mix,
+    not regional wage differences; compensation includes employers' social
+    contributions, and Northern Ireland's compensation over GB jobs lifts the
+    level by about 2-3% everywhere (the ranking is unaffected).
+    """
+    from ..sources.ons_io import sic_to_ioat
+
+    lookup = warehouse.raw.execute("SELECT sic_code, ioat_code FROM bres_ioat_lookup").df()
+    comp = warehouse.raw.execute(
+        "SELECT col_code AS ioat_code, value FROM ioat2019 WHERE \"table\" = 'primary_inputs' AND row_code = 'D1'"
+    ).df()
+    jobs = warehouse.raw.execute(
+        "SELECT industry_code, sum(value) AS jobs FROM facts WHERE dataset = 'bres_itl2_sic5' "
+        "AND measure = 'employment' AND year = ? AND length(industry_code) = 5 GROUP BY 1",
+        [year],
+    ).df()
+    if jobs.empty:
+        raise ParameterError(f"no BRES employment in {year} to turn compensation into pay per job")
+    jobs["ioat_code"] = sic_to_ioat(jobs["industry_code"], lookup).to_numpy()
+    per_industry = jobs.groupby("ioat_code")["jobs"].sum()
+    compensation = comp.set_index("ioat_code")["value"].astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = (compensation.reindex(per_industry.index) * 1e6 / per_industry).where(per_industry > 0)
+    codes = mapping[["cluster_id", "industry_code"]].copy()
+    codes["ioat_code"] = sic_to_ioat(codes["industry_code"], lookup).to_numpy()
+    codes["rate"] = codes["ioat_code"].map(rate)
+    codes["jobs"] = codes["industry_code"].map(employment).fillna(0.0).astype(float)
+    codes["paid"] = codes["rate"] * codes["jobs"]
+    covered = codes[codes["rate"].notna()]
+    totals = codes.groupby("cluster_id", sort=False)["jobs"].sum()
+    known = covered.groupby("cluster_id", sort=False)[["jobs", "paid"]].sum().reindex(totals.index)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pay = known["paid"] / known["jobs"]
+        share = known["jobs"] / totals
+    return pd.DataFrame(
+        {
+            "cluster_id": totals.index,
+            "pay_gbp": pay.to_numpy(dtype=float),
+            "pay_jobs_covered": share.to_numpy(dtype=float),
+        }
+    )
+
+
+def priority_chart_svg(priorities: pd.DataFrame, *, title: str = "Cluster priorities") -> str:
+    """The plan's chart: growth potential (y) against regional strength (x), bubble = jobs, colour = pay.
+
+    Parameters
+    ----------
+    priorities
+        Needs ``cluster`` (label), ``comparative_advantage`` (x, location
+        quotient), ``growth_potential`` (y, %), ``employment`` (bubble area)
+        and ``pay`` (colour, light = low, dark = high; grey when missing).
+
+    Returns
+    -------
+    str
+        A self-contained SVG element.
+    """
+    width, height, pad = 860, 540, 80
+    needed = ["cluster", "comparative_advantage", "growth_potential", "employment"]
+    absent = [c for c in needed if c not in priorities.columns]
+    if absent:
+        raise ParameterError(f"the priority chart needs columns {absent}")
+    rows = priorities.dropna(subset=needed[1:])
+    header = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'font-family="sans-serif"><title>{escape(title)}</title>'
+    )
+    if rows.empty:
+        return header + '<text x="20" y="40">no data</text></svg>'
+    xs = rows["comparative_advantage"].astype(float).tolist()
+    ys = rows["growth_potential"].astype(float).tolist()
+    x0, x1 = min([*xs, 0.0]), max([*xs, 1.0]) * 1.1
+    y0 = min([*ys, 0.0])
+    y1 = max([*ys, 1e-9]) * 1.15
+    pays = rows["pay"].astype(float) if "pay" in rows.columns else pd.Series(np.nan, index=rows.index)
+    low_pay, high_pay = pays.min(), pays.max()
+    biggest = float(rows["employment"].max()) or 1.0
+
+    def px(v: float) -> float:
+        return pad + (v - x0) / (x1 - x0) * (width - 2 * pad)
+
+    def py(v: float) -> float:
+        return height - pad - (v - y0) / ((y1 - y0) or 1.0) * (height - 2 * pad)
+
+    def colour(p: float) -> str:
+        if not np.isfinite(p) or not np.isfinite(low_pay):
+            return "#999999"
+        t = 0.5 if high_pay == low_pay else (p - low_pay) / (high_pay - low_pay)
+        light, dark = (198, 219, 239), (8, 48, 107)  # ColorBrewer Blues, light to dark
+        r, g, b = (round(a + (d - a) * t) for a, d in zip(light, dark, strict=True))
+        return f"#{r:02x}{g:02x}{b:02x}"
+
+    parts = [header]
+    parts.append(f'<line x1="{pad}" x2="{width - pad}" y1="{py(0):.1f}" y2="{py(0):.1f}" stroke="#444"/>')
+    parts.append(f'<line x1="{px(x0):.1f}" x2="{px(x0):.1f}" y1="{pad}" y2="{height - pad}" stroke="#444"/>')
+    if x0 <= 1.0 <= x1:
+        parts.append(
+            f'<line x1="{px(1.0):.1f}" x2="{px(1.0):.1f}" y1="{pad}" y2="{height - pad}" stroke="#888" '
+            'stroke-dasharray="4 4"/>'
+        )
+    parts.append(
+        f'<text x="{width / 2}" y="{height - 24}" text-anchor="middle">regional strength: location quotient</text>'
+    )
+    parts.append(
+        f'<text x="20" y="{height / 2}" transform="rotate(-90 20 {height / 2})" text-anchor="middle">'
+        "growth potential: additional jobs, % of baseline</text>"
+    )
+    for tick in range(5):
+        vx = x0 + (x1 - x0) * tick / 4
+        vy = y0 + (y1 - y0) * tick / 4
+        parts.append(
+            f'<text x="{px(vx):.1f}" y="{height - pad + 18}" text-anchor="middle" font-size="11">{vx:.2f}</text>'
+        )
+        parts.append(f'<text x="{pad - 8}" y="{py(vy) + 4:.1f}" text-anchor="end" font-size="11">{vy:.0f}%</text>')
+    order = rows.assign(pay=pays).sort_values("employment", ascending=False)
+    for name, lq, growth, jobs, pay in zip(
+        order["cluster"].astype(str),
+        order["comparative_advantage"].to_numpy(dtype=float),
+        order["growth_potential"].to_numpy(dtype=float),
+        order["employment"].to_numpy(dtype=float),
+        order["pay"].to_numpy(dtype=float),
+        strict=True,
+    ):
+        r = 6 + 34 * math.sqrt(jobs / biggest)
+        pay_text = f"£{pay:,.0f}" if np.isfinite(pay) else "not available"
+        label = escape(name)
+        parts.append(
+            f'<circle cx="{px(lq):.1f}" cy="{py(growth):.1f}" r="{r:.1f}" fill="{colour(pay)}" fill-opacity="0.75" '
+            f'stroke="#333"><title>{label}: LQ {lq:.2f}, growth potential {growth:.1f}%, {jobs:,.0f} jobs, '
+            f"pay {pay_text}</title></circle>"
+        )
+        parts.append(
+            f'<text x="{px(lq):.1f}" y="{py(growth) - r - 4:.1f}" text-anchor="middle" font-size="11">{label}</text>'
+        )
+    if np.isfinite(low_pay):
+        parts.append(
+            f'<text x="{width - pad}" y="{pad - 30}" text-anchor="end" font-size="11">colour: pay per job, '
+            f"£{low_pay:,.0f} (light) to £{high_pay:,.0f} (dark); bubble area: jobs</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,228 @@
+r"""Uncertainty of the scenarios: resampling reference windows and comparator sets.
+
+The high and low scenarios rest on two choices that are not given by the data:
+the reference window over which comparators' growth is measured, and which
+regions are comparators. :func:`resample_scenarios` repeats the scenario many
+times, each *draw*
+
+1. picking a reference window at random (uniformly) from every window of at
+   least ``min_window_years`` years in the data whose endpoints are not in
+   ``exclude_window_endpoints`` (default: 2020, the Covid trough);
+2. finding the comparators that qualify in that window (same rule, judged at
+   the window's start), and resampling them with replacement (a bootstrap of
+   the comparator set, as many draws as comparators);
+3. computing the high and low statistics of the resampled comparators' growth
+   and the additional jobs and GVA over the (fixed) baseline.
+
+The percentiles of the additional jobs over the draws are the range reported:
+a cluster whose additional jobs hardly move across draws rests on a robust
+comparison; a wide range says the answer depends on the window or on one
+comparator. The baseline is held fixed (its own error is what the backtest
+measures). Draws are reproducible from the seed (NumPy's PCG64 generator).
+
+References
+----------
+Efron, B. and Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*.
+Chapman and Hall.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .._exceptions import ParameterError
+from .differential import comparator_growth, comparator_statistic
+
+__all__ = ["reference_windows", "resample_scenarios", "summarise_draws"]
+
+
+def reference_windows(
+    years: Iterable[int], *, min_years: int = 3, exclude_endpoints: Sequence[int] = (2020,)
+) -> list[tuple[int, int]]:
+    """Every window ``(start, end)`` of the data at least *min_years* long, endpoints not excluded.
+
+    Examples
+    --------
+    >>> reference_windows(range(2015, 2022))
+    [(2015, 2018), (2015, 2019), (2015, 2021), (2016, 2019), (2016, 2021), (2017, 2021), (2018, 2021)]
+    """
+    available = sorted({int(y) for y in years} - {int(y) for y in exclude_endpoints})
+    return [(a, b) for a in available for b in available if b - a >= min_years]
+
+
+def resample_scenarios(
+    panel: pd.DataFrame,
+    *,
+    focus_region: str,
+    jump_off_jobs: pd.Series,
+    baseline_jobs: pd.Series,
+    horizon: int,
+    gva_per_job_gbp: pd.Series | None = None,
+    windows: Sequence[tuple[int, int]] | None = None,
+    draws: int = 1000,
+    seed: int = 20300101,
+    high: str = "leader",
+    low: str = "top_quartile",
+    floor_at_baseline: bool = True,
+    rule: str = "lq",
+    lq_threshold: float = 1.0,
+    min_stars: int = 1,
+    min_employment: float = 1000.0,
+    exclude_areas: Sequence[str] = (),
+    benchmark_areas: Sequence[str] | None = None,
+    min_window_years: int = 3,
+    exclude_window_endpoints: Sequence[int] = (2020,),
+) -> pd.DataFrame:
+    """Additional jobs and GVA of the high and low scenarios in every draw.
+
+    Parameters
+    ----------
+    panel
+        Employment panel of every area (``area_code, unit_code, year, value,
+        area_total``).
+    focus_region
+        The region.
+    jump_off_jobs, baseline_jobs
+        The region's jobs at the jump-off and under the baseline at the target
+        year, indexed by cluster (``unit_code``); they fix the clusters reported.
+    horizon
+        Years from the jump-off to the target.
+    gva_per_job_gbp
+        GVA per job by cluster, to convert jobs to £ million (optional).
+    windows
+        Reference windows to draw from; default :func:`reference_windows` of
+        the panel's years with *min_window_years* and *exclude_window_endpoints*.
+    draws, seed
+        Number of draws and the random seed.
+    high, low, floor_at_baseline
+        As for the scenario (:func:`~clusterplan.scenarios.differential.differential_growth`).
+    rule, lq_threshold, min_stars, min_employment, exclude_areas, benchmark_areas
+        The comparator rule (:func:`~clusterplan.scenarios.differential.comparator_growth`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per draw, cluster and scenario (``low``/``high``): ``draw,
+        window_start, window_end, unit_code, scenario, comparators`` (in the
+        window, before resampling), ``growth_cagr`` (the statistic),
+        ``additional_jobs`` and ``additional_gva_gbp_m``. Growth and additional
+        values are NaN where the window has no comparator for the cluster.
+    """
+    if draws < 1:
+        raise ParameterError(f"draws must be at least 1, not {draws}")
+    years = sorted(pd.to_numeric(panel["year"]).astype(int).unique().tolist())
+    candidates = (
+        list(windows)
+        if windows is not None
+        else reference_windows(years, min_years=min_window_years, exclude_endpoints=exclude_window_endpoints)
+    )
+    if not candidates:
+        raise ParameterError(
+            f"no reference window of at least {min_window_years} years in {years[0]}-{years[-1]} to resample",
+            hint="lower uncertainty.min_window_years",
+        )
+    units = [str(u) for u in jump_off_jobs.index]
+    e0 = jump_off_jobs.reindex(units).to_numpy(dtype=float)
+    base = baseline_jobs.reindex(units).to_numpy(dtype=float)
+    per_job = (
+        gva_per_job_gbp.reindex(units).to_numpy(dtype=float) / 1e6
+        if gva_per_job_gbp is not None
+        else np.full(len(units), np.nan)
+    )
+    rng = np.random.default_rng(seed)
+    choice = rng.integers(0, len(candidates), size=draws)
+    pieces = []
+    for w, window in enumerate(candidates):
+        draw_ids = np.flatnonzero(choice == w)
+        if draw_ids.size == 0:
+            continue
+        table = comparator_growth(
+            panel,
+            focus_region=focus_region,
+            window=window,
+            rule=rule,
+            lq_threshold=lq_threshold,
+            min_stars=min_stars,
+            min_employment=min_employment,
+            exclude_areas=exclude_areas,
+            benchmark_areas=benchmark_areas,
+            verdicts=False,
+        )
+        eligible = table[table["eligible"]]
+        for u, unit in enumerate(units):
+            rates = eligible.loc[eligible["unit_code"] == unit, "growth_cagr"].to_numpy(dtype=float)
+            n = draw_ids.size
+            if rates.size == 0:
+                stats = {"high": np.full(n, np.nan), "low": np.full(n, np.nan)}
+            else:
+                sample = rates[rng.integers(0, rates.size, size=(n, rates.size))]
+                stats = {
+                    "high": comparator_statistic(sample, high, axis=1),
+                    "low": comparator_statistic(sample, low, axis=1),
+                }
+            for scenario, rate in stats.items():
+                additional = e0[u] * np.power(1.0 + rate, horizon) - base[u]
+                if floor_at_baseline:
+                    additional = np.where(additional < 0, 0.0, additional)
+                pieces.append(
+                    pd.DataFrame(
+                        {
+                            "draw": draw_ids,
+                            "window_start": window[0],
+                            "window_end": window[1],
+                            "unit_code": unit,
+                            "scenario": scenario,
+                            "comparators": rates.size,
+                            "growth_cagr": rate,
+                            "additional_jobs": additional,
+                            "additional_gva_gbp_m": additional * per_job[u],
+                        }
+                    )
+                )
+    out = pd.concat(pieces, ignore_index=True)
+    out["_unit"] = out["unit_code"].map(units.index)
+    out = out.sort_values(["_unit", "scenario", "draw"], ascending=[True, False, True]).drop(columns="_unit")
+    out.attrs.update(windows=[list(w) for w in candidates], draws=draws, seed=seed)
+    return out.reset_index(drop=True)
+
+
+def summarise_draws(draws: pd.DataFrame, percentiles: Sequence[float] = (5, 25, 50, 75, 95)) -> pd.DataFrame:
+    """Percentiles of the additional jobs, GVA and growth rate over the draws, per cluster and scenario.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unit_code, scenario, draws, draws_with_comparators``, then
+        ``additional_jobs_p<q>``, ``additional_gva_gbp_m_p<q>`` and
+        ``growth_cagr_p<q>`` for each percentile *q* (over the draws with
+        comparators), and ``additional_jobs_mean``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"unit_code": "u", "scenario": "high", "growth_cagr": [0.01, 0.02, 0.03],
+    ...                   "additional_jobs": [0.0, 50.0, 100.0], "additional_gva_gbp_m": [0.0, 5.0, 10.0]})
+    >>> summarise_draws(d, [50])[["draws", "additional_jobs_p50", "additional_gva_gbp_m_p50"]].values.tolist()
+    [[3.0, 50.0, 5.0]]
+    """
+    rows = []
+    for (unit, scenario), part in draws.groupby(["unit_code", "scenario"], sort=False):
+        valid = part[part["growth_cagr"].notna()]
+        row: dict[str, object] = {
+            "unit_code": unit,
+            "scenario": scenario,
+            "draws": len(part),
+            "draws_with_comparators": len(valid),
+            "additional_jobs_mean": float(valid["additional_jobs"].mean()) if len(valid) else np.nan,
+        }
+        for measure in ("additional_jobs", "additional_gva_gbp_m", "growth_cagr"):
+            values = valid[measure].to_numpy(dtype=float)
+            for q in percentiles:
+                row[f"{measure}_p{q:g}"] = (
+                    float(np.nanpercentile(values, q)) if values.size and np.isfinite(values).any() else np.nan
+                )
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,441 @@
+"""Companies House "Basic Company Data": the register of live UK companies, as a validated firm table.
+
+Companies House publishes the register monthly as ``BasicCompanyDataAsOneFile-
+YYYY-MM-01.csv`` (about 5 million rows) and in parts. Every field is quoted;
+dates are ``DD/MM/YYYY``; the header line has stray spaces before some names
+(``" CompanyNumber"``), which are ignored here. The columns used:
+
+==============================  ===================================================
+``CompanyName``                 registered name
+``CompanyNumber``               8 characters (``07687209``, ``SC123456``, ``OC300001``)
+``RegAddress.PostCode``         postcode of the *registered office*
+``CompanyCategory``             legal form ("Private Limited Company", ...)
+``CompanyStatus``               "Active", "Liquidation", ...
+``CountryOfOrigin``             "United Kingdom", ...
+``DissolutionDate``             empty unless dissolved
+``IncorporationDate``           date of incorporation
+``Accounts.AccountCategory``    e.g. "MICRO ENTITY", "SMALL", "FULL", "DORMANT"
+``SICCode.SicText_1`` ... ``_4``  up to four SIC 2007 codes as ``"62012 - Business
+                                and domestic software development"``, or
+                                ``"None Supplied"``
+==============================  ===================================================
+
+Two readers: :func:`read_basic_company_data` (pandas, for a region's extract or
+a test file) and :func:`load_basic_company_data_duckdb` (DuckDB, for the
+national file; the same validation as SQL). Both raise
+:class:`~clusterplan.DataValidationError` naming the file and data row (header
+is row 0) for a missing column, a malformed company number, a date that is not
+``DD/MM/YYYY``, a dissolution before incorporation, SIC text that is not
+``"NNNNN - description"`` or ``"None Supplied"``, and a company number listed
+twice.
+
+Caveat for analysis: the postcode is the registered office, which for many
+small companies is their accountant's or a formation agent's address, not where
+they work; and the register has no employment. Counts of companies are a
+measure of business presence, not of jobs.
+
+References
+----------
+Companies House. *Free Company Data Product* (Basic Company Data), Open
+Government Licence v3.0.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._exceptions import DataValidationError
+from .postcodes import normalise_postcodes
+
+__all__ = [
+    "BASIC_COMPANY_DATA_COLUMNS",
+    "BASIC_COMPANY_DATA_HEADER",
+    "FIRM_COLUMNS",
+    "SIC_NONE_SUPPLIED",
+    "firm_sic_codes",
+    "load_basic_company_data_duckdb",
+    "parse_sic_text",
+    "read_basic_company_data",
+]
+
+#: The header line of the published file, byte for byte (stray spaces included).
+BASIC_COMPANY_DATA_HEADER = (
+    "CompanyName, CompanyNumber,RegAddress.CareOf,RegAddress.POBox,RegAddress.AddressLine1, RegAddress.AddressLine2,"
+    "RegAddress.PostTown,RegAddress.County,RegAddress.Country,RegAddress.PostCode,CompanyCategory,CompanyStatus,"
+    "CountryOfOrigin,DissolutionDate,IncorporationDate,Accounts.AccountRefDay,Accounts.AccountRefMonth,"
+    "Accounts.NextDueDate,Accounts.LastMadeUpDate,Accounts.AccountCategory,Returns.NextDueDate,"
+    "Returns.LastMadeUpDate,Mortgages.NumMortCharges,Mortgages.NumMortOutstanding,Mortgages.NumMortPartSatisfied,"
+    "Mortgages.NumMortSatisfied,SICCode.SicText_1,SICCode.SicText_2,SICCode.SicText_3,SICCode.SicText_4,"
+    "LimitedPartnerships.NumGenPartners,LimitedPartnerships.NumLimPartners,URI,PreviousName_1.CONDATE, "
+    "PreviousName_1.CompanyName, PreviousName_2.CONDATE, PreviousName_2.CompanyName,PreviousName_3.CONDATE, "
+    "PreviousName_3.CompanyName,PreviousName_4.CONDATE, PreviousName_4.CompanyName,PreviousName_5.CONDATE, "
+    "PreviousName_5.CompanyName,PreviousName_6.CONDATE, PreviousName_6.CompanyName,PreviousName_7.CONDATE, "
+    "PreviousName_7.CompanyName,PreviousName_8.CONDATE, PreviousName_8.CompanyName,PreviousName_9.CONDATE, "
+    "PreviousName_9.CompanyName,PreviousName_10.CONDATE, PreviousName_10.CompanyName,ConfStmtNextDueDate, "
+    "ConfStmtLastMadeUpDate"
+)
+#: The 55 column names, stripped.
+BASIC_COMPANY_DATA_COLUMNS = [c.strip() for c in BASIC_COMPANY_DATA_HEADER.split(",")]
+#: What Companies House writes for a company without a SIC code.
+SIC_NONE_SUPPLIED = "None Supplied"
+#: Columns of :func:`read_basic_company_data`.
+FIRM_COLUMNS = [
+    "company_number",
+    "company_name",
+    "postcode",
+    "postcode_as_published",
+    "company_category",
+    "company_status",
+    "country_of_origin",
+    "incorporation_date",
+    "dissolution_date",
+    "accounts_category",
+    "sic_code_1",
+    "sic_code_2",
+    "sic_code_3",
+    "sic_code_4",
+]
+
+_SOURCE = {
+    "CompanyNumber": "company_number",
+    "CompanyName": "company_name",
+    "RegAddress.PostCode": "postcode_as_published",
+    "CompanyCategory": "company_category",
+    "CompanyStatus": "company_status",
+    "CountryOfOrigin": "country_of_origin",
+    "IncorporationDate": "incorporation_date",
+    "DissolutionDate": "dissolution_date",
+    "Accounts.AccountCategory": "accounts_category",
+    "SICCode.SicText_1": "sic_code_1",
+    "SICCode.SicText_2": "sic_code_2",
+    "SICCode.SicText_3": "sic_code_3",
+    "SICCode.SicText_4": "sic_code_4",
+}
+_SIC_COLUMNS = [f"SICCode.SicText_{i}" for i in range(1, 5)]
+_COMPANY_NUMBER = r"[A-Z0-9]{8}"
+_SIC_TEXT = r"(\d{5}) - (.+)"
+_DATE = "%d/%m/%Y"
+
+
+def parse_sic_text(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """SIC codes from Companies House SIC text, and a mask of text that is not SIC text.
+
+    ``"62012 - Business and domestic software development"`` → ``"62012"``;
+    ``""`` and ``"None Supplied"`` → missing (None); anything else is bad.
+
+    Examples
+    --------
+    >>> codes, bad = parse_sic_text(pd.Series(["62012 - Business and domestic software development",
+    ...                                          "None Supplied", "", "software"]))
+    >>> codes.tolist(), bad.tolist()
+    (['62012', None, None, None], [False, False, False, True])
+    """
+    text = values.fillna("").astype(str).str.strip()
+    matched = text.str.extract(f"^{_SIC_TEXT}$")[0]
+    empty = (text == "") | (text == SIC_NONE_SUPPLIED)
+    bad = (matched.isna() & ~empty).to_numpy()
+    codes = matched.astype(object).where(matched.notna(), None)
+    return codes, bad
+
+
+def _first(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def read_basic_company_data(path: str | Path, *, file_label: str | None = None) -> pd.DataFrame:
+    """Parse and validate a Companies House Basic Company Data CSV (a whole file, a part or an extract).
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    file_label
+        Name used in error messages (defaults to the path).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`FIRM_COLUMNS`, one row per company in file order:
+        ``postcode`` normalised to the one-space form (``""`` when the
+        published postcode is empty or not a UK postcode; the published text
+        is kept in ``postcode_as_published``), dates as ``datetime64``
+        (``NaT`` when empty), ``sic_code_1`` ... ``sic_code_4`` as 5-digit
+        strings or None. ``attrs["rows"]`` is the number of data rows.
+
+    Raises
+    ------
+    DataValidationError
+        See the module docstring; the message names the file, row and column.
+
+    Examples
+    --------
+    >>> import io
+    >>> row = ['"!OBAC UK LIMITED"', '"07687209"'] + ['""'] * 53
+    >>> row[9], row[11], row[14] = '"RG26 5AT"', '"Active"', '"29/06/2011"'
+    >>> row[26] = '"70229 - Management consultancy activities other than financial management"'
+    >>> text = BASIC_COMPANY_DATA_HEADER + "\\n" + ",".join(row) + "\\n"
+    >>> firms = read_basic_company_data(io.StringIO(text), file_label="companies.csv")
+    >>> firms.loc[0, ["company_number", "postcode", "sic_code_1"]].tolist()
+    ['07687209', 'RG26 5AT', '70229']
+    >>> str(firms.loc[0, "incorporation_date"].date())
+    '2011-06-29'
+    """
+    label = file_label or str(path)
+    try:
+        raw = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            encoding="utf-8-sig",
+            usecols=lambda c: c.strip() in _SOURCE,
+        )
+    except FileNotFoundError:
+        raise DataValidationError("file not found", file=label) from None
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataValidationError(f"not a readable CSV ({exc.__class__.__name__})", file=label) from None
+    raw.columns = [c.strip() for c in raw.columns]
+    missing = [c for c in _SOURCE if c not in raw.columns]
+    if missing:
+        raise DataValidationError(
+            f"missing column(s) {', '.join(missing)}",
+            file=label,
+            hint="expected Companies House Basic Company Data (CompanyName, CompanyNumber, RegAddress.PostCode, ...)",
+        )
+    if raw.empty:
+        raise DataValidationError("no data rows", file=label)
+    frame = raw[list(_SOURCE)].rename(columns=_SOURCE)
+    for column in ("company_number", "company_name", "company_status", "company_category", "country_of_origin"):
+        frame[column] = frame[column].str.strip()
+    number = frame["company_number"]
+    bad = ~number.str.fullmatch(_COMPANY_NUMBER).to_numpy()
+    if bad.any():
+        i = _first(bad)
+        raise DataValidationError(
+            f"company number {number.iloc[i]!r} is not 8 letters or digits",
+            file=label,
+            row=i + 1,
+            column="CompanyNumber",
+            hint="Companies House numbers are 8 characters with leading zeros kept, e.g. 07687209 or SC123456",
+        )
+    duplicated = number.duplicated().to_numpy()
+    if duplicated.any():
+        i = _first(duplicated)
+        first = _first((number == number.iloc[i]).to_numpy())
+        raise DataValidationError(
+            f"company number listed twice (first in row {first + 1})",
+            file=label,
+            row=i + 1,
+            column="CompanyNumber",
+            code=number.iloc[i],
+            hint="each company appears once in Basic Company Data; do not concatenate overlapping extracts",
+        )
+    for source, column in (("IncorporationDate", "incorporation_date"), ("DissolutionDate", "dissolution_date")):
+        text = frame[column].str.strip()
+        parsed = pd.to_datetime(text, format=_DATE, errors="coerce")
+        bad = (parsed.isna() & (text != "")).to_numpy()
+        if bad.any():
+            i = _first(bad)
+            raise DataValidationError(
+                f"date {text.iloc[i]!r} is not DD/MM/YYYY",
+                file=label,
+                row=i + 1,
+                column=source,
+                code=number.iloc[i],
+            )
+        frame[column] = parsed
+    backwards = (frame["dissolution_date"] < frame["incorporation_date"]).to_numpy()
+    if backwards.any():
+        i = _first(backwards)
+        raise DataValidationError(
+            "dissolved before it was incorporated",
+            file=label,
+            row=i + 1,
+            column="DissolutionDate",
+            code=number.iloc[i],
+        )
+    for source in _SIC_COLUMNS:
+        column = _SOURCE[source]
+        codes, bad = parse_sic_text(frame[column])
+        if bad.any():
+            i = _first(bad)
+            raise DataValidationError(
+                f"SIC text {frame[column].iloc[i]!r} is not 'NNNNN - description' or 'None Supplied'",
+                file=label,
+                row=i + 1,
+                column=source,
+                code=number.iloc[i],
+            )
+        frame[column] = codes
+    frame["postcode"] = normalise_postcodes(frame["postcode_as_published"])
+    frame["accounts_category"] = frame["accounts_category"].str.strip()
+    out = frame[FIRM_COLUMNS].reset_index(drop=True)
+    out.attrs.update(file=label, rows=len(out))
+    return out
+
+
+def firm_sic_codes(firms: pd.DataFrame, *, primary_only: bool = False) -> pd.DataFrame:
+    """Every (company, SIC code) pair: ``company_number, position, sic_code``.
+
+    ``position`` is 1-4 (``SicText_1`` is the first code the company gave, not
+    necessarily its main activity; Companies House does not rank them).
+    Companies without a code are left out.
+
+    Examples
+    --------
+    >>> firms = pd.DataFrame({"company_number": ["A0000001"], "sic_code_1": ["62012"], "sic_code_2": ["70229"],
+    ...                       "sic_code_3": [None], "sic_code_4": [None]})
+    >>> firm_sic_codes(firms)["sic_code"].tolist()
+    ['62012', '70229']
+    """
+    positions = [1] if primary_only else [1, 2, 3, 4]
+    pieces = [
+        pd.DataFrame({"company_number": firms["company_number"], "position": i, "sic_code": firms[f"sic_code_{i}"]})
+        for i in positions
+    ]
+    long = pd.concat(pieces, ignore_index=True)
+    long = long[long["sic_code"].notna()]
+    return long.sort_values(["company_number", "position"], kind="stable").reset_index(drop=True)
+
+
+def load_basic_company_data_duckdb(con: Any, path: str | Path | list[str | Path], *, table: str = "companies") -> int:
+    """Load Basic Company Data CSV file(s) into a DuckDB table, validated in SQL; return the row count.
+
+    The national file is about 5 million rows: DuckDB reads it in parallel and
+    the checks of :func:`read_basic_company_data` run as queries. The table
+    has the columns of :data:`FIRM_COLUMNS` (dates as ``DATE``), plus
+    ``source_file`` and ``source_row`` (the data row within its file).
+
+    Parameters
+    ----------
+    con
+        A DuckDB connection (``Warehouse.raw`` or ``duckdb.connect()``).
+    path
+        A CSV file, a glob (``BasicCompanyData-2024-05-01-part*.csv``) or a list.
+    table
+        Name of the table to create or replace.
+
+    Raises
+    ------
+    DataValidationError
+        As :func:`read_basic_company_data`; the table is dropped first.
+    """
+    paths = [str(p) for p in path] if isinstance(path, list) else [str(path)]
+    listing = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
+    source = f"read_csv({listing}, header=true, all_varchar=true, filename=true, quote='\"', escape='\"')"
+    described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    actual = {str(r[0]).strip(): str(r[0]) for r in described}
+    missing = [c for c in _SOURCE if c not in actual]
+    label = paths[0] if len(paths) == 1 else f"{paths[0]} (and {len(paths) - 1} more)"
+    if missing:
+        raise DataValidationError(
+            f"missing column(s) {', '.join(missing)}",
+            file=label,
+            hint="expected Companies House Basic Company Data (CompanyName, CompanyNumber, RegAddress.PostCode, ...)",
+        )
+
+    def col(name: str) -> str:
+        return '"' + actual[name].replace('"', '""') + '"'
+
+    sic = [
+        f"CASE WHEN regexp_full_match(trim({col(s)}), '{_SIC_TEXT}') THEN substr(trim({col(s)}), 1, 5) END "
+        f"AS sic_code_{i}"
+        for i, s in enumerate(_SIC_COLUMNS, start=1)
+    ]
+    loaded = f"{table}__loaded"
+    staging = f"{table}__staging"
+    # A table keeps the files' row order (DuckDB preserves insertion order), so rowid gives the data row.
+    needed = ", ".join(col(name) for name in _SOURCE)  # only what is kept: the other 42 columns are not stored
+    con.execute(f'CREATE OR REPLACE TEMP TABLE "{loaded}" AS SELECT {needed}, filename FROM {source}')
+    con.execute(
+        f"""CREATE OR REPLACE TEMP VIEW "{staging}" AS
+        SELECT *, rowid - min(rowid) OVER (PARTITION BY filename) + 1 AS source_row FROM "{loaded}" """
+    )
+    try:
+        checks = [
+            (
+                f"NOT regexp_full_match(trim({col('CompanyNumber')}), '{_COMPANY_NUMBER}')",
+                "company number is not 8 letters or digits",
+                "CompanyNumber",
+            ),
+            *(
+                (
+                    f"trim({col(s)}) <> '' AND try_strptime(trim({col(s)}), '{_DATE}') IS NULL",
+                    "date is not DD/MM/YYYY",
+                    s,
+                )
+                for s in ("IncorporationDate", "DissolutionDate")
+            ),
+            *(
+                (
+                    f"trim({col(s)}) NOT IN ('', '{SIC_NONE_SUPPLIED}') "
+                    f"AND NOT regexp_full_match(trim({col(s)}), '{_SIC_TEXT}')",
+                    "SIC text is not 'NNNNN - description' or 'None Supplied'",
+                    s,
+                )
+                for s in _SIC_COLUMNS
+            ),
+        ]
+        for condition, problem, column in checks:
+            found = con.execute(
+                f'SELECT filename, source_row, {col(column)}, {col("CompanyNumber")} FROM "{staging}" '
+                f"WHERE {condition} ORDER BY filename, source_row LIMIT 1"
+            ).fetchall()
+            if found:
+                file, row, value, number = found[0]
+                raise DataValidationError(
+                    f"{problem}: {value!r}", file=str(file), row=int(row), column=column, code=str(number)
+                )
+        duplicate = con.execute(
+            f"""SELECT filename, source_row, number FROM (
+                  SELECT filename, source_row, trim({col("CompanyNumber")}) AS number,
+                         row_number() OVER (PARTITION BY trim({col("CompanyNumber")})
+                                            ORDER BY filename, source_row) AS seen
+                  FROM "{staging}") WHERE seen > 1 ORDER BY filename, source_row LIMIT 1"""
+        ).fetchall()
+        if duplicate:
+            file, row, number = duplicate[0]
+            raise DataValidationError(
+                "company number listed twice", file=str(file), row=int(row), column="CompanyNumber", code=str(number)
+            )
+        compact = f"upper(regexp_replace({col('RegAddress.PostCode')}, '\\s+', '', 'g'))"
+        con.execute(
+            f"""CREATE OR REPLACE TABLE "{table}" AS SELECT
+                trim({col("CompanyNumber")}) AS company_number,
+                trim({col("CompanyName")}) AS company_name,
+                CASE WHEN length({compact}) BETWEEN 5 AND 7
+                     THEN substr({compact}, 1, length({compact}) - 3) || ' ' || right({compact}, 3) ELSE '' END
+                     AS postcode,
+                {col("RegAddress.PostCode")} AS postcode_as_published,
+                trim({col("CompanyCategory")}) AS company_category,
+                trim({col("CompanyStatus")}) AS company_status,
+                trim({col("CountryOfOrigin")}) AS country_of_origin,
+                CAST(try_strptime(trim({col("IncorporationDate")}), '{_DATE}') AS DATE) AS incorporation_date,
+                CAST(try_strptime(trim({col("DissolutionDate")}), '{_DATE}') AS DATE) AS dissolution_date,
+                trim({col("Accounts.AccountCategory")}) AS accounts_category,
+                {", ".join(sic)},
+                filename AS source_file,
+                source_row
+            FROM "{staging}" """
+        )
+        backwards = con.execute(
+            f'SELECT source_file, source_row, company_number FROM "{table}" '
+            "WHERE dissolution_date < incorporation_date ORDER BY source_file, source_row LIMIT 1"
+        ).fetchall()
+        if backwards:
+            file, row, number = backwards[0]
+            con.execute(f'DROP TABLE "{table}"')
+            raise DataValidationError(
+                "dissolved before it was incorporated",
+                file=str(file),
+                row=int(row),
+                column="DissolutionDate",
+                code=str(number),
+            )
+    finally:
+        con.execute(f'DROP VIEW IF EXISTS "{staging}"')
+        con.execute(f'DROP TABLE IF EXISTS "{loaded}"')
+    return int(con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0])

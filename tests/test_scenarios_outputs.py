@@ -1,0 +1,180 @@
+"""scenario_outputs for the West Midlands: every table, checked against its inputs and by hand."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from _util import FIXTURES
+from clusterplan import ParameterError
+from clusterplan.analysis import ClusterProfile, profile_region
+from clusterplan.scenarios import ScenarioOutputs, scenario_outputs
+from clusterplan.scenarios.baseline import cluster_employment_panel
+from clusterplan.scenarios.config import load_scenario_config
+from clusterplan.warehouse import Warehouse
+
+REQUIRED = [
+    "cluster",
+    "target_year",
+    "baseline_jobs",
+    "additional_jobs_low",
+    "additional_jobs_high",
+    "additional_gva_low_gbp_m",
+    "additional_gva_high_gbp_m",
+    "indirect_jobs_low",
+    "indirect_jobs_high",
+    "leading_region",
+]
+
+
+@pytest.fixture(scope="module")
+def profile(warehouse: Warehouse) -> ClusterProfile:
+    return profile_region(warehouse, region="TLG3")
+
+
+@pytest.fixture(scope="module")
+def outputs(warehouse: Warehouse, profile: ClusterProfile) -> ScenarioOutputs:
+    config = load_scenario_config(overrides={"uncertainty.draws": 300, "priorities.sensitivity.draws": 300})
+    return scenario_outputs(warehouse, profile, config)
+
+
+def test_scenarios_table(outputs: ScenarioOutputs) -> None:
+    table = outputs.scenarios
+    assert all(c in table.columns for c in REQUIRED)
+    assert not any(c.startswith("induced") for c in table.columns)  # induced effects are off by default
+    assert len(table) == 8 and set(table["target_year"]) == {2030} and set(table["jump_off_year"]) == {2021}
+    # The backtest chose "no change": the baseline is the 2021 employment.
+    assert set(table["baseline_method"]) == {"no_change"}
+    np.testing.assert_allclose(table["baseline_jobs"], table["jump_off_jobs"])
+    np.testing.assert_allclose(table["scenario_jobs_high"], table["jump_off_jobs"] * (1 + table["growth_high"]) ** 9)
+    np.testing.assert_allclose(
+        table["additional_gva_high_gbp_m"], table["additional_jobs_high"] * table["gva_per_job_gbp"] / 1e6
+    )
+    assert (table["additional_jobs_high"] >= table["additional_jobs_low"]).all()
+    assert (table["indirect_jobs_high"] > 0).all()
+
+
+def test_aerospace_by_hand(warehouse: Warehouse, outputs: ScenarioOutputs) -> None:
+    panel = cluster_employment_panel(warehouse)
+    aerospace = panel[panel.unit_code == "aerospace"].pivot_table(index="area_code", columns="year", values="value")
+    totals = panel[panel.unit_code == "aerospace"].pivot_table(index="area_code", columns="year", values="area_total")
+    lq = (aerospace[2015] / totals[2015]) / (aerospace[2015].sum() / totals[2015].sum())
+    eligible = aerospace[(lq >= 1) & (aerospace[2015] >= 1000) & (aerospace.index != "TLG3")]
+    growth = (eligible[2019] / eligible[2015]) ** 0.25 - 1
+    row = outputs.scenarios.set_index("cluster_id").loc["aerospace"]
+    assert row["leading_region"] == growth.idxmax() and row["comparators"] == len(growth)
+    assert row["growth_high"] == pytest.approx(growth.max())
+    assert row["growth_low"] == pytest.approx(np.quantile(growth.to_numpy(), 0.75))
+    assert row["jump_off_jobs"] == 3900.0  # BRES 2021, TLG3
+    expected = 3900 * (1 + growth.max()) ** 9 - 3900
+    assert row["additional_jobs_high"] == pytest.approx(expected)
+    per_job = outputs.provenance["effects"]["per_job_effects"]["aerospace"]["indirect_jobs_per_job"]
+    assert row["indirect_jobs_high"] == pytest.approx(expected * per_job)
+    listed = outputs.provenance["clusters"]["aerospace"]["comparators"]
+    assert [c["area_code"] for c in listed] == list(growth.sort_values(ascending=False).index)
+
+
+def test_region_summary(outputs: ScenarioOutputs) -> None:
+    summary = outputs.region_summary.set_index("variant")
+    assert list(summary.index) == ["baseline", "scenario_low", "scenario_high"]
+    assert set(summary["regions"]) == {40} and set(summary["regions_outside_london"]) == {35}
+    for variant, row in summary.iterrows():
+        assert row["above_national_average"] == (row["growth_cagr"] > row["national_growth_cagr"]), variant
+        assert not str(row["fastest_outside_london"]).startswith("TLI")
+        if row["fastest_outside_london_now"]:
+            assert row["extra_jobs_needed"] == 0.0
+        else:
+            target = row["jobs_jump_off"] * (1 + row["fastest_outside_london_growth_cagr"]) ** 9
+            assert row["extra_jobs_needed"] == pytest.approx(target - row["jobs_target"])
+    assert (
+        summary.loc["scenario_high", "rank"] <= summary.loc["scenario_low", "rank"] <= summary.loc["baseline", "rank"]
+    )
+    direct_and_indirect = outputs.scenarios[["additional_jobs_high", "indirect_jobs_high"]].sum().sum()
+    assert summary.loc["scenario_high", "additional_jobs"] == pytest.approx(direct_and_indirect)
+    growth = outputs.region_growth
+    assert len(growth) == 40 and sorted(growth["rank_baseline"]) == list(range(1, 41))
+    # The baseline (no change) is naive, so region totals use the best non-naive method, recorded.
+    assert "not naive" in outputs.provenance["baseline"]["region_totals_method_reason"]
+
+
+def test_uncertainty_and_priorities(outputs: ScenarioOutputs) -> None:
+    u = outputs.uncertainty
+    assert len(u) == 16 and set(u["draws"]) == {300}
+    assert (u["additional_jobs_p5"] <= u["additional_jobs_p50"]).all()
+    assert (u["additional_jobs_p50"] <= u["additional_jobs_p95"]).all()
+    assert len(outputs.provenance["uncertainty"]["windows"]) == 7
+    p = outputs.priorities
+    assert p["rank"].tolist() == list(range(1, 9)) and p["score"].is_monotonic_decreasing
+    for criterion in (
+        "comparative_advantage",
+        "cluster_strength",
+        "scale",
+        "growth_potential",
+        "productivity",
+        "pay",
+        "supply_chain",
+        "feasibility",
+    ):
+        assert p[criterion].notna().all(), criterion
+    assert outputs.provenance["not_available"] == {}
+    assert p.iloc[0]["cluster_id"] == "ev_batteries"  # LQ 4.5, strong and three stars
+    assert ((p["rank_kept_share"] >= 0) & (p["rank_kept_share"] <= 1)).all()
+    assert outputs.chart_svg().count("<circle") == 8
+
+
+def test_provenance_names_every_choice(outputs: ScenarioOutputs) -> None:
+    prov = outputs.provenance
+    assert prov["baseline"]["chosen_by"] == "backtest (lowest error)"
+    assert prov["backtest"]["default_method"] == "no_change"
+    assert prov["scenario"]["rule_detail"] == "LQ >= 1 in 2015" and prov["scenario"]["reference_window"] == [2015, 2019]
+    assert prov["effects"]["status"] == "available" and prov["effects"]["model"]["method"] == "flq"
+    assert prov["parameters"]["target_year"] == 2030
+    assert set(prov["clusters"]) == set(outputs.scenarios["cluster_id"])
+
+
+def test_user_baseline_file_and_induced_effects(warehouse: Warehouse, profile: ClusterProfile) -> None:
+    config = load_scenario_config(
+        overrides={
+            "baseline.method": "file",
+            "baseline.file": str(FIXTURES / "scenarios" / "baseline_wmca_tlg3.csv"),
+            "effects.induced": True,
+            "uncertainty.draws": 50,
+            "priorities.sensitivity.draws": 50,
+            "priorities.weights.feasibility": 0.0,
+        }
+    )
+    out = scenario_outputs(warehouse, profile, config).scenarios.set_index("cluster_id")
+    assert out.loc["aerospace", "baseline_jobs"] == 4304 and out.loc["aerospace", "baseline_gva_gbp_m"] == 472.3
+    assert out.loc["aerospace", "baseline_method"].startswith("file: ")
+    assert (out["induced_jobs_high"] > 0).all()
+    assert math.isclose(
+        float(out.loc["aerospace", "additional_jobs_high"]),
+        3900 * (1 + float(out.loc["aerospace", "growth_high"])) ** 9 - 4304,
+    )
+
+
+def test_single_year_and_bad_target_year(warehouse: Warehouse, profile: ClusterProfile) -> None:
+    # A profile of a US metro carries the one-year CBP dataset (profiling one costs seconds; its parameters suffice).
+    us = dataclasses.replace(
+        profile, region_code="12060", parameters={**profile.parameters, "dataset": "us_cbp_2019_cbsa", "year": 2019}
+    )
+    with pytest.raises(ParameterError, match="need a time series of employment"):
+        scenario_outputs(warehouse, us)
+    with pytest.raises(ParameterError, match="target year 2021 must be after the jump-off year 2021"):
+        scenario_outputs(warehouse, profile, load_scenario_config(overrides={"target_year": 2021}))
+
+
+def test_outputs_are_plain_tables(outputs: ScenarioOutputs) -> None:
+    for name in ("scenarios", "priorities", "region_summary", "uncertainty", "region_growth", "comparators"):
+        frame = getattr(outputs, name)
+        assert isinstance(frame, pd.DataFrame) and not frame.empty, name
+
+
+def test_provenance_is_json(outputs: ScenarioOutputs) -> None:
+    text = json.dumps(outputs.provenance)
+    assert '"leading_region": "' in text and "np.float64" not in text

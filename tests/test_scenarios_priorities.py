@@ -1,0 +1,121 @@
+"""Priority scorecard: rescaling, weights, missing criteria, weight sensitivity, pay from the IO table, the chart."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from clusterplan import ParameterError, UnknownCodeError
+from clusterplan.scenarios.priorities import (
+    cluster_pay,
+    normalise_criteria,
+    priority_chart_svg,
+    priority_scores,
+    weight_sensitivity,
+)
+from clusterplan.scenarios.uncertainty import reference_windows, summarise_draws
+from clusterplan.warehouse import Warehouse
+
+
+def criteria() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "cluster_id": ["a", "b", "c", "d"],
+            "cluster": ["A", "B", "C", "D"],
+            "comparative_advantage": [2.0, 1.0, 0.5, 1.25],
+            "scale": [1.0, 4.0, 2.0, 3.0],
+            "growth_potential": [10.0, 30.0, 20.0, np.nan],
+        }
+    )
+
+
+def test_min_max_rescaling() -> None:
+    out = normalise_criteria(criteria(), ["comparative_advantage", "growth_potential"])
+    assert out["comparative_advantage"].tolist() == [1.0, pytest.approx(1 / 3), 0.0, 0.5]
+    assert out["growth_potential"].iloc[:3].tolist() == [0.0, 1.0, 0.5] and np.isnan(out["growth_potential"].iloc[3])
+
+
+def test_scores_by_hand_and_missing_criteria_renormalised() -> None:
+    weights = {"comparative_advantage": 2, "scale": 1, "growth_potential": 1}
+    out = priority_scores(criteria(), weights).set_index("cluster_id")
+    # a: (2 x 1 + 1 x 0 + 1 x 0) / 4; d has no growth potential: (2 x 1/2 + 1 x 2/3) / 3.
+    assert out.loc["a", "score"] == pytest.approx(0.5)
+    assert out.loc["b", "score"] == pytest.approx((2 / 3 + 1 + 1) / 4)
+    assert out.loc["d", "score"] == pytest.approx((1 + 2 / 3) / 3)
+    assert out.loc["d", "missing_criteria"] == "growth_potential" and out.loc["a", "missing_criteria"] == ""
+    assert out["rank"].to_dict() == {"b": 1, "d": 2, "a": 3, "c": 4}
+    assert out.attrs["weights"] == {"comparative_advantage": 0.5, "scale": 0.25, "growth_potential": 0.25}
+
+
+def test_zero_weight_drops_a_criterion_and_bad_weights_fail() -> None:
+    only_scale = priority_scores(criteria(), {"scale": 1, "growth_potential": 0})
+    assert only_scale["cluster_id"].tolist() == ["b", "d", "c", "a"]
+    assert "growth_potential_normalised" not in only_scale.columns
+    with pytest.raises(UnknownCodeError, match="priority criterion 'beauty'"):
+        priority_scores(criteria(), {"beauty": 1})
+    with pytest.raises(ParameterError, match="no criterion with a positive weight has data"):
+        priority_scores(criteria(), {"pay": 1})
+
+
+def test_weight_sensitivity_is_reproducible_and_counts_rank_stability() -> None:
+    weights = {"comparative_advantage": 1, "scale": 1, "growth_potential": 1}
+    one = weight_sensitivity(criteria(), weights, draws=400, concentration=20, seed=5, top_n=2)
+    pd.testing.assert_frame_equal(
+        one, weight_sensitivity(criteria(), weights, draws=400, concentration=20, seed=5, top_n=2)
+    )
+    assert one["rank"].tolist() == [1, 2, 3, 4]
+    assert ((one["rank_kept_share"] >= 0) & (one["rank_kept_share"] <= 1)).all()
+    assert one["top_n_share"].sum() == pytest.approx(2.0)  # two places in the top 2 in every draw
+    # With a huge concentration the weights hardly move: every cluster keeps its rank.
+    tight = weight_sensitivity(criteria(), weights, draws=200, concentration=1e7, seed=5)
+    assert tight["rank_kept_share"].tolist() == [1.0, 1.0, 1.0, 1.0]
+    with pytest.raises(ParameterError, match="concentration"):
+        weight_sensitivity(criteria(), weights, concentration=0)
+
+
+def test_cluster_pay_of_motor_vehicles(warehouse: Warehouse) -> None:
+    # Subclass 29100 (manufacture of motor vehicles) is IOAT industry C29: compensation of employees
+    # (IOAT 2019, £ million) over GB BRES 2019 jobs in every subclass mapped to C29 (division 29).
+    compensation = warehouse.raw.execute(
+        "SELECT value FROM ioat2019 WHERE \"table\" = 'primary_inputs' AND row_code = 'D1' AND col_code = 'C29'"
+    ).fetchone()[0]
+    jobs = warehouse.raw.execute(
+        "SELECT sum(value) FROM facts WHERE dataset = 'bres_itl2_sic5' AND year = 2019 AND industry_code LIKE '29%'"
+    ).fetchone()[0]
+    mapping = pd.DataFrame({"cluster_id": "motor", "industry_code": ["29100"]})
+    pay = cluster_pay(warehouse, mapping, pd.Series({"29100": 100.0})).iloc[0]
+    assert float(pay["pay_gbp"]) == pytest.approx(compensation * 1e6 / jobs)
+    assert 30_000 < float(pay["pay_gbp"]) < 80_000 and float(pay["pay_jobs_covered"]) == 1.0
+
+
+def test_chart_has_one_bubble_per_cluster_coloured_by_pay() -> None:
+    frame = criteria().assign(
+        growth_potential=[10.0, 30.0, 20.0, 5.0],
+        employment=[100, 400, 200, 300],
+        pay=[30_000.0, 50_000.0, np.nan, 40_000.0],
+    )
+    svg = priority_chart_svg(frame, title="Demo")
+    assert svg.startswith("<svg") and svg.count("<circle") == 4 and "<title>Demo</title>" in svg
+    assert 'fill="#08306b"' in svg and 'fill="#c6dbef"' in svg and 'fill="#999999"' in svg  # dark, light, no pay
+    assert "B: LQ 1.00, growth potential 30.0%, 400 jobs, pay £50,000" in svg
+
+
+def test_reference_windows_and_draw_percentiles() -> None:
+    assert reference_windows(range(2015, 2020), min_years=4, exclude_endpoints=()) == [(2015, 2019)]
+    draws = pd.DataFrame(
+        {
+            "unit_code": "u",
+            "scenario": "high",
+            "growth_cagr": [0.01, 0.02, 0.03, 0.04, np.nan],
+            "additional_jobs": [0.0, 10.0, 20.0, 30.0, np.nan],
+            "additional_gva_gbp_m": [0.0, 1.0, 2.0, 3.0, np.nan],
+        }
+    )
+    row = summarise_draws(draws, [25, 50]).iloc[0]
+    assert (row["draws"], row["draws_with_comparators"]) == (5, 4)
+    assert (
+        row["additional_jobs_p50"] == 15.0
+        and row["additional_jobs_p25"] == 7.5
+        and row["growth_cagr_p50"] == pytest.approx(0.025)
+    )
