@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,17 @@ def fresh_warehouse(tmp_path: Path, warehouse_path: Path) -> Path:
 
 # Fixture generators are scripts, not tests or doctests.
 collect_ignore_glob = ["fixtures/*"]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """In CI a browser or Spark test may not skip: .ci/run installs Chromium and Java, so a skip there
+    means the environment is broken, and it must fail rather than hide (CLUSTERPLAN_REQUIRE_BROWSER/SPARK=1)."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.skipped:
+        return
+    for marker, variable in (("browser", "CLUSTERPLAN_REQUIRE_BROWSER"), ("spark", "CLUSTERPLAN_REQUIRE_SPARK")):
+        if item.get_closest_marker(marker) is not None and os.environ.get(variable) == "1":
+            report.outcome = "failed"
+            report.longrepr = f"{marker} test skipped although {variable}=1: {report.longrepr}"

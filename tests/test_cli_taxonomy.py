@@ -81,7 +81,9 @@ def test_unknown_name_exits_2_with_one_line():
     assert unknown.returncode == 2
     assert unknown.stdout == ""
     assert len(unknown.stderr.splitlines()) == 1
-    assert unknown.stderr.startswith("error: unknown taxonomy 'nope'; valid choices: gb_data_driven_sic, uk_industrial_strategy_is8, ")
+    assert unknown.stderr.startswith(
+        "error: unknown taxonomy 'nope'; valid choices: gb_data_driven_sic, uk_industrial_strategy_is8, "
+    )
     assert "us_cmp_2007, us_cmp_traded_2014, wmca_plan_for_growth" in unknown.stderr
     assert unknown.stderr.endswith("; or give the path of a .yaml or .csv taxonomy file\n")
 

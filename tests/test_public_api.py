@@ -30,6 +30,7 @@ EXPECTED = [
     "cluster_mapping_strength",
     "cluster_observatory_stars",
     "cluster_productivity",
+    "complexity",
     "compound_annual_growth_rate",
     "default_warehouse_path",
     "gva_per_job",

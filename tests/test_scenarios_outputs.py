@@ -64,7 +64,8 @@ def test_aerospace_by_hand(warehouse: Warehouse, outputs: ScenarioOutputs) -> No
     aerospace = panel[panel.unit_code == "aerospace"].pivot_table(index="area_code", columns="year", values="value")
     totals = panel[panel.unit_code == "aerospace"].pivot_table(index="area_code", columns="year", values="area_total")
     lq = (aerospace[2015] / totals[2015]) / (aerospace[2015].sum() / totals[2015].sum())
-    eligible = aerospace[(lq >= 1) & (aerospace[2015] >= 1000) & (aerospace.index != "TLG3")]
+    minimum = load_scenario_config().scenario.min_employment  # the packaged default comparator size
+    eligible = aerospace[(lq >= 1) & (aerospace[2015] >= minimum) & (aerospace.index != "TLG3")]
     growth = (eligible[2019] / eligible[2015]) ** 0.25 - 1
     row = outputs.scenarios.set_index("cluster_id").loc["aerospace"]
     assert row["leading_region"] == growth.idxmax() and row["comparators"] == len(growth)

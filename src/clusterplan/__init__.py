@@ -34,6 +34,7 @@ from .measures import (
     measure_ranks,
     shift_share,
 )
+from .relatedness.complexity import complexity
 from .taxonomy import Cluster, Taxonomy, classify_traded_local, list_taxonomies, load_taxonomy, mapping_coverage
 from .warehouse import ImportReport, SparkWarehouse, Warehouse, default_warehouse_path, open_engine
 
@@ -59,6 +60,7 @@ __all__ = [
     "cluster_mapping_strength",
     "cluster_observatory_stars",
     "cluster_productivity",
+    "complexity",
     "compound_annual_growth_rate",
     "default_warehouse_path",
     "gva_per_job",

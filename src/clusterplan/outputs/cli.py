@@ -17,6 +17,13 @@ import click
 
 from .. import __version__
 from .._exceptions import ClusterplanError, InputError, TaxonomyError
+from .cli_define import define_clusters_command
+from .cli_geography import hotspots_command
+from .cli_io import io_group
+from .cli_relatedness import RELATEDNESS_COMMANDS
+from .cli_report import report_command
+from .cli_scenarios import backtest_command
+from .cli_serve import serve
 from .cli_taxonomy import taxonomy_group
 
 __all__ = ["cli", "main"]
@@ -140,6 +147,29 @@ def _format_table(frame: Any) -> str:
 @click.option("--year", type=int, default=None, help="Year of the profile (default: latest in the data).")
 @click.option("--base-year", type=int, default=None, help="Start year for growth (default: earliest in the data).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="clusterplan-output", show_default=True)
+@click.option(
+    "--target-year", type=int, default=None, help="Year the scenarios run to (default 2030, from the config)."
+)
+@click.option(
+    "--scenario",
+    "scenario_text",
+    default=None,
+    help="Scenario choices, e.g. 'low=median,rule=strong,window=2015-2019,min_employment=5000'.",
+)
+@click.option("--weights", default=None, help="Priority weights, e.g. 'growth_potential=0.3,pay=0.1'.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="TOML file of scenario and priority parameters (see clusterplan/data/scenario_defaults.toml).",
+)
+@click.option(
+    "--analyses",
+    default="all",
+    show_default=True,
+    help="Further analyses: all, none, or a list of scenarios, supply_chain, opportunities, subregions.",
+)
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 @_engine_option
 @_master_option
@@ -153,16 +183,32 @@ def run(
     year: int | None,
     base_year: int | None,
     out_dir: str,
+    target_year: int | None,
+    scenario_text: str | None,
+    weights: str | None,
+    config_path: str | None,
+    analyses: str,
     quiet: bool,
     engine: str,
     master: str,
     warehouse_path: str | None,
 ) -> None:
-    """Profile a region's clusters and write clusters.csv, report.html and run.json."""
+    """Profile a region's clusters: clusters.csv, scenarios.csv, priorities.csv and the other tables,
+    report.html, workbook.xlsx and run.json."""
     from ..analysis import dataset_for_region, profile_region, traded_industry_codes
-    from ._run import write_run_outputs
+    from ..scenarios.config import load_scenario_config, parse_scenario, parse_weights
+    from ._run import run_analyses, write_run_outputs
 
     progress = _Progress(quiet)
+    overrides: dict[str, Any] = {}
+    if target_year is not None:
+        overrides["target_year"] = target_year
+    if scenario_text:
+        overrides.update(parse_scenario(scenario_text))
+    if weights:
+        overrides["priorities.weights"] = parse_weights(weights)
+    scenario_config = load_scenario_config(config_path, overrides=overrides)
+    only = None if analyses == "all" else [] if analyses == "none" else _split(analyses)
     progress("opening the warehouse")
     with _open_engine(engine, warehouse_path, master, progress) as warehouse:
         denominator_codes = None
@@ -179,8 +225,9 @@ def run(
             denominator_codes=denominator_codes,
             progress=progress,
         )
+        further = run_analyses(warehouse, profile, only=only, progress=progress, scenario_config=scenario_config)
     progress("writing outputs")
-    paths = write_run_outputs(profile, Path(out_dir))
+    paths = write_run_outputs(profile, Path(out_dir), analyses=further)
     t = profile.totals
     growth = f"growth from {t['base_year']}" if t["base_year"] is not None else "one year of data, no growth"
     click.echo(
@@ -380,6 +427,14 @@ def data_fetch_nomis(
 
 
 cli.add_command(taxonomy_group)
+cli.add_command(define_clusters_command)
+cli.add_command(io_group)
+cli.add_command(report_command)
+cli.add_command(serve)
+cli.add_command(backtest_command)
+cli.add_command(hotspots_command)
+for _command in RELATEDNESS_COMMANDS:
+    cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,120 +1,1607 @@
-"""The self-contained HTML report of a run (no scripts or styles fetched from anywhere)."""
+"""The evidence pack: a self-contained, interactive, accessible and printable ``report.html``.
+
+The report is built from a :class:`ReportData` — the tables of one run (the
+focus region's cluster table, every area x cluster, the trend, the cluster
+definitions, and any further tables a run produced, such as scenarios or
+supply chains) plus its ``run.json`` metadata — so it renders the same from a
+:class:`~clusterplan.analysis.ClusterProfile` in memory and from a run folder
+on disk (``clusterplan report --run DIR``).
+
+Every part of the page comes from a small *builder* function that returns
+``None`` when its input is not in the run. Three lists say what the page
+holds, in order, and adding a section is one line in one of them:
+
+* :data:`SUMMARY_ITEMS` — the executive summary's statements;
+* :data:`SECTIONS` — the page's sections;
+* :data:`CLUSTER_PARTS` — the parts of each cluster's profile.
+
+A builder takes a :class:`ReportContext` (the data, shared map data, and
+``ctx.render(macro, ...)`` for the HTML snippets in
+``templates/report_sections.html.j2``), plus the cluster id for cluster
+parts. Tables produced by later stages of the analysis are looked up with
+``ctx.data.table(name, required_columns)``; :data:`RUN_TABLES` lists the
+names and columns the builders here read.
+
+For example, a section fed by a ``hotspots`` table that a run adds (see
+``clusterplan.outputs._run.ANALYSES``)::
+
+    def section_hotspots(ctx: ReportContext) -> Section | None:
+        table = ctx.data.table("hotspots", ("area_code", "gi_star"))
+        if table is None:
+            return None
+        return Section("hotspots", "Hotspots", ctx.chart(charts.choropleth_map(...)))
+
+    SECTIONS.insert(-1, Builder("hotspots", "Hotspots", section_hotspots))
+
+Nothing is fetched when the page is opened: plotly.js is inlined once, maps
+use the packaged boundaries (simplified), and plotly's world topology is
+replaced by an empty one (maps have no base layer).
+"""
 
 from __future__ import annotations
 
+import json
 import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import jinja2
+import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
-from ..analysis import ClusterProfile
-from ._svg import bar_chart, bubble_chart, line_chart, strip_chart
+from .._exceptions import DataValidationError, ParameterError
+from ..analysis import DATASET_PROFILES, ClusterProfile
+from . import _charts as charts
+from ._charts import Chart
 
-__all__ = ["render_report"]
+__all__ = [
+    "CLUSTER_PARTS",
+    "CORE_TABLES",
+    "RUN_TABLES",
+    "SECTIONS",
+    "SIGNIFICANT_DIGITS",
+    "SUMMARY_ITEMS",
+    "Builder",
+    "ReportContext",
+    "ReportData",
+    "Section",
+    "TableSpec",
+    "read_run_folder",
+    "render_report",
+    "report_data",
+]
 
 
-def _number(value: Any, spec: str = ",.0f") -> str:
+# -- the tables of a run ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table a run can carry: its file in the run folder, what it holds, the columns builders need."""
+
+    name: str
+    file: str
+    title: str
+    columns: tuple[str, ...]
+    description: str = ""
+
+
+#: Tables every run writes (``clusterplan run``), read back by ``clusterplan report --run``.
+CORE_TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        TableSpec(
+            "clusters",
+            "clusters.csv",
+            "Clusters of the focus region",
+            ("cluster_id", "cluster", "employment", "employment_share", "lq"),
+            "One row per cluster: size, share, location quotient, growth, ranks, strength and productivity.",
+        ),
+        TableSpec(
+            "regions",
+            "regions.csv",
+            "Every area and cluster",
+            ("area_code", "area_name", "cluster_id", "cluster", "employment", "lq"),
+            "The same measures for every area of the dataset, so each area can be compared.",
+        ),
+        TableSpec(
+            "trend",
+            "trend.csv",
+            "Trend of the focus region's clusters",
+            ("cluster_id", "year", "employment", "benchmark_employment"),
+            "Employment of each cluster in the region and the benchmark, every year of the data.",
+        ),
+        TableSpec(
+            "definitions",
+            "definitions.csv",
+            "Cluster definitions",
+            ("cluster_id", "cluster", "codes"),
+            "The industry codes of each cluster of the taxonomy, with notes and confidence.",
+        ),
+    )
+}
+
+#: Tables later stages of the analysis add to a run; each feeds a builder when present. The columns
+#: are those of the functions that make them (named in each description); any other table is still
+#: written to the run folder and the workbook.
+RUN_TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        TableSpec(
+            "scenarios",
+            "scenarios.csv",
+            "Growth scenarios by cluster",
+            ("cluster_id", "target_year", "baseline_jobs", "additional_jobs_low", "additional_jobs_high"),
+            "clusterplan.scenarios.scenario_outputs().scenarios: baseline forecast, comparators and leading "
+            "region, and the above-forecast (differential) growth range of each cluster to the target year, "
+            "direct, indirect and induced, with the resampled 5-95% range.",
+        ),
+        TableSpec(
+            "region_summary",
+            "region_summary.csv",
+            "The region's growth and rank, baseline and scenarios",
+            (
+                "variant",
+                "growth_cagr",
+                "rank_outside_london",
+                "regions_outside_london",
+                "fastest_outside_london",
+                "fastest_outside_london_growth_cagr",
+                "extra_growth_needed_pp",
+                "extra_jobs_needed",
+            ),
+            "clusterplan.scenarios.scenario_outputs().region_summary: one row per variant (baseline, low and "
+            "high scenario): growth, rank among regions, and what would make the region the fastest-growing "
+            "outside London.",
+        ),
+        TableSpec(
+            "region_growth",
+            "region_growth.csv",
+            "Every region's growth, baseline and scenario ranks",
+            ("area_code", "baseline_growth_cagr"),
+            "clusterplan.scenarios.scenario_outputs().region_growth.",
+        ),
+        TableSpec(
+            "priorities",
+            "priorities.csv",
+            "Cluster priorities",
+            ("cluster_id", "score", "rank"),
+            "clusterplan.scenarios.scenario_outputs().priorities: each criterion raw and rescaled, the weighted "
+            "score and rank, and the rank's stability when the weights vary.",
+        ),
+        TableSpec(
+            "scenario_uncertainty",
+            "scenario_uncertainty.csv",
+            "Scenario uncertainty",
+            ("cluster_id",),
+            "clusterplan.scenarios.scenario_outputs().uncertainty: percentiles of additional jobs, GVA and "
+            "growth over the resampling draws.",
+        ),
+        TableSpec(
+            "supply_chain",
+            "supply_chain.csv",
+            "Main suppliers and customers of each cluster",
+            ("cluster_id", "relation", "partner_name", "share"),
+            "clusterplan.inputoutput.clusters.cluster_linkages().partners: relation is 'supplier' or "
+            "'customer'; share is the industry's share of the cluster's intermediate purchases or sales; "
+            "flow_gbp_m the flow (£ million).",
+        ),
+        TableSpec(
+            "input_sourcing",
+            "input_sourcing.csv",
+            "Inputs bought inside the region",
+            ("cluster_id", "share_in_region"),
+            "clusterplan.inputoutput.clusters.cluster_linkages().input_sourcing: each cluster's domestic "
+            "intermediate inputs and the share bought inside the region.",
+        ),
+        TableSpec(
+            "cluster_linkages",
+            "cluster_linkages.csv",
+            "Supply-chain flows between clusters",
+            ("supplier_cluster", "buyer_cluster", "flow_gbp_m"),
+            "clusterplan.inputoutput.clusters.cluster_linkages().table(): intermediate flows between the "
+            "clusters (and other industries) in the region, £ million.",
+        ),
+        TableSpec(
+            "io_multipliers",
+            "io_multipliers.csv",
+            "Input-output multipliers",
+            ("industry_code", "industry_name", "output_multiplier"),
+            "`clusterplan io multipliers`: Type I (or II) output, GVA and employment multipliers by IOAT industry.",
+        ),
+        TableSpec(
+            "opportunities",
+            "opportunities.csv",
+            "Growth opportunities by industry",
+            ("industry_code", "industry_name", "feasibility", "attractiveness"),
+            "clusterplan.relatedness.opportunities.region_opportunities().industries: every industry placed by "
+            "feasibility (relatedness density percentile) and attractiveness (percentile), with quadrant and "
+            "nascent-candidate flag.",
+        ),
+        TableSpec(
+            "cluster_opportunities",
+            "cluster_opportunities.csv",
+            "Growth opportunities by cluster",
+            ("cluster_id", "feasibility", "attractiveness"),
+            "clusterplan.relatedness.opportunities.region_opportunities().clusters.",
+        ),
+        TableSpec(
+            "subregions",
+            "subregions.csv",
+            "Clusters inside the region",
+            ("cluster_id", "area_code", "area_name", "value"),
+            "clusterplan.geography.subregional.subregional_breakdown(): each cluster's GVA (or jobs) in the "
+            "ITL3 areas of the region, shares, and location quotients against the region (lq_region) and "
+            "Great Britain (lq_gb).",
+        ),
+    )
+}
+
+
+def _safe_id(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", str(text)).strip("-") or "x"
+
+
+@dataclass
+class ReportData:
+    """The tables and metadata of one run: everything the report and the workbook need."""
+
+    metadata: dict[str, Any]
+    clusters: pd.DataFrame
+    regions: pd.DataFrame
+    trend: pd.DataFrame
+    definitions: pd.DataFrame
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return dict(self.metadata.get("parameters") or {})
+
+    @property
+    def totals(self) -> dict[str, Any]:
+        return dict(self.metadata.get("totals") or {})
+
+    @property
+    def region_code(self) -> str:
+        return str((self.metadata.get("region") or {}).get("code") or self.parameters.get("region", ""))
+
+    @property
+    def region_name(self) -> str:
+        name = (self.metadata.get("region") or {}).get("name")
+        if name and str(name) != self.region_code:
+            return str(name)
+        # The embedded CBSA table has codes but no names.
+        return f"CBSA {self.region_code}" if self.is_us else self.region_code
+
+    @property
+    def inputs(self) -> list[dict[str, Any]]:
+        return list(self.metadata.get("inputs") or [])
+
+    @property
+    def benchmark_label(self) -> str:
+        return str(self.parameters.get("benchmark_label") or "the benchmark")
+
+    @property
+    def geography(self) -> str:
+        dataset = str(self.parameters.get("dataset", ""))
+        if dataset in DATASET_PROFILES:
+            return DATASET_PROFILES[dataset].geography
+        return "us" if self.region_code.isdigit() else "uk"
+
+    @property
+    def is_us(self) -> bool:
+        return self.geography == "us"
+
+    @property
+    def year(self) -> Any:
+        return self.totals.get("year")
+
+    @property
+    def base_year(self) -> Any:
+        return self.totals.get("base_year")
+
+    def table(self, name: str, required: Iterable[str] = ()) -> pd.DataFrame | None:
+        """A run table by name, or None when the run has none or it lacks a *required* column."""
+        frame = self.tables.get(name)
+        if frame is None or frame.empty:
+            return None
+        if any(c not in frame.columns for c in required):
+            return None
+        return frame
+
+    def cluster_row(self, cluster_id: str) -> dict[str, Any]:
+        rows = self.clusters[self.clusters["cluster_id"] == cluster_id]
+        return {str(k): v for k, v in rows.iloc[0].items()} if len(rows) else {}
+
+    def has(self, column: str) -> bool:
+        """True when the cluster table has *column* with at least one finite value."""
+        if column not in self.clusters.columns:
+            return False
+        values = pd.to_numeric(self.clusters[column], errors="coerce")
+        return bool(values.notna().any())
+
+
+def _definitions(profile: ClusterProfile) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "cluster_id": c.id,
+                "cluster": c.name,
+                "description": c.description,
+                "codes": ", ".join(c.codes),
+                "confidence": c.confidence,
+                "note": c.note,
+            }
+            for c in profile.taxonomy.clusters
+        ],
+        columns=["cluster_id", "cluster", "description", "codes", "confidence", "note"],
+    )
+
+
+def _regions(profile: ClusterProfile) -> pd.DataFrame:
+    regions = profile.regions.rename(
+        columns={"value": "employment", "base_value": "employment_base_year", "total": "area_total_employment"}
+    )
+    first = ["area_code", "area_name", "cluster_id", "cluster", "employment", "share", "lq"]
+    ordered = [c for c in first if c in regions.columns] + [c for c in regions.columns if c not in first]
+    return regions[ordered].sort_values(["cluster_id", "area_code"]).reset_index(drop=True)
+
+
+def _trend(profile: ClusterProfile) -> pd.DataFrame:
+    names = dict(zip(profile.clusters["cluster_id"], profile.clusters["cluster"], strict=True))
+    trend = profile.trend.copy()
+    trend.insert(1, "cluster", trend["cluster_id"].map(names))
+    return trend
+
+
+#: Significant digits kept for every number of a run: what the workbook stores (openpyxl writes "%.16g"),
+#: so the CSVs, the workbook and a report re-rendered from the CSVs all hold the same values.
+SIGNIFICANT_DIGITS = 16
+
+
+def _significant(frame: pd.DataFrame) -> pd.DataFrame:
+    """Float columns rounded to :data:`SIGNIFICANT_DIGITS` significant digits (far below any input's precision)."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column].dtype):
+            values = out[column].to_numpy(dtype=float)
+            out[column] = np.char.mod(f"%.{SIGNIFICANT_DIGITS}g", values).astype(float)
+    return out
+
+
+def report_data(
+    profile: ClusterProfile,
+    metadata: Mapping[str, Any] | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+) -> ReportData:
+    """The :class:`ReportData` of a cluster profile (``run.json`` metadata default: the profile's own)."""
+    meta = dict(metadata) if metadata is not None else profile.run_metadata()
+    return ReportData(
+        metadata=meta,
+        clusters=_significant(profile.clusters),
+        regions=_significant(_regions(profile)),
+        trend=_significant(_trend(profile)),
+        definitions=_definitions(profile),
+        tables={k: _significant(v) for k, v in (tables or {}).items() if v is not None},
+    )
+
+
+def _read_csv(path: Path, spec: TableSpec | None) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(
+            path, dtype={"area_code": str, "cluster_id": str, "industry_code": str, "codes": str, "partner": str}
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataValidationError(f"cannot read table: {exc}".splitlines()[0], file=str(path)) from None
+    if spec is not None:
+        missing = [c for c in spec.columns if c not in frame.columns]
+        if missing:
+            raise DataValidationError(
+                f"{spec.name} table lacks column {missing[0]!r} (needs {', '.join(spec.columns)})",
+                file=str(path),
+                column=missing[0],
+            )
+    return frame
+
+
+def read_run_folder(folder: str | Path) -> ReportData:
+    """Read a run folder written by ``clusterplan run``: ``run.json`` and its CSV tables.
+
+    Raises
+    ------
+    DataValidationError
+        ``run.json`` is missing or not JSON, or a core table is missing or lacks a column.
+    """
+    folder = Path(folder)
+    run_file = folder / "run.json"
+    if not run_file.is_file():
+        raise DataValidationError(
+            "no run.json in the folder", file=str(folder), hint="give a folder written by `clusterplan run`"
+        )
+    try:
+        metadata = json.loads(run_file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataValidationError(
+            f"run.json is not valid JSON: {exc.msg}", file=str(run_file), row=exc.lineno
+        ) from None
+    outputs = dict(metadata.get("outputs") or {})
+    core: dict[str, pd.DataFrame] = {}
+    for name, spec in CORE_TABLES.items():
+        path = folder / outputs.get(name, spec.file)
+        if not path.is_file():
+            raise DataValidationError(
+                f"the run folder has no {spec.file}",
+                file=str(folder),
+                hint="it was written by an older clusterplan: run `clusterplan run` again",
+            )
+        core[name] = _read_csv(path, spec)
+    extra: dict[str, pd.DataFrame] = {}
+    for name, file in outputs.items():
+        if name in CORE_TABLES or not str(file).endswith(".csv"):
+            continue
+        path = folder / str(file)
+        if path.is_file():
+            extra[name] = _read_csv(path, RUN_TABLES.get(name))
+    for name, spec in RUN_TABLES.items():
+        if name not in extra and (folder / spec.file).is_file():
+            extra[name] = _read_csv(folder / spec.file, spec)
+    return ReportData(metadata, core["clusters"], core["regions"], core["trend"], core["definitions"], extra)
+
+
+# -- builders --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Section:
+    """One section of the page: an anchor id, a heading and its HTML."""
+
+    id: str
+    title: str
+    body: Markup
+
+
+@dataclass(frozen=True)
+class Builder:
+    """A named builder and what the page says when it returns None (empty: say nothing)."""
+
+    name: str
+    title: str
+    build: Callable[..., Any]
+    missing: str = ""
+
+
+class ReportContext:
+    """What builders see: the run's data, shared map data and the HTML snippet macros."""
+
+    def __init__(self, data: ReportData) -> None:
+        self.data = data
+        self.shared: dict[str, Any] = {}
+        self.chart_count = 0
+        self._macros = _environment().get_template("report_sections.html.j2").module
+
+    def render(self, macro: str, **kwargs: Any) -> Markup:
+        """Render one macro of ``templates/report_sections.html.j2``."""
+        result = getattr(self._macros, macro)(ctx=self, d=self.data, **kwargs)
+        return Markup(result)
+
+    def chart(self, chart: Chart | None) -> Markup:
+        """The HTML of a chart (figure, text alternative, data table); empty for None."""
+        if chart is None:
+            return Markup("")
+        self.chart_count += 1
+        return self.render("chart", c=chart)
+
+    def geojson(self, level: str, codes: Sequence[str] | None = None, tolerance: float = 0.01) -> str:
+        """Register simplified boundaries once per report; returns the shared-data key charts refer to."""
+        key = f"geo-{level}-{len(codes) if codes is not None else 'all'}-{tolerance}"
+        if key not in self.shared:
+            self.shared[key] = charts.report_geojson(level, codes, tolerance=tolerance)
+        return key
+
+    def names(self, key: str, labels: Sequence[str]) -> str:
+        """Register a list of labels once per report (the same areas in every cluster's chart)."""
+        if key not in self.shared:
+            self.shared[key] = list(labels)
+        return key
+
+
+# -- formatting helpers ----------------------------------------------------------------------------------
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return value is not None and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def num(value: Any, spec: str = ",.0f") -> str:
+    """A number for the page, or an en dash when it is missing."""
+    if not _finite(value):
+        return "–"
+    return format(float(value), spec)
+
+
+def pct(value: Any, digits: int = 1, sign: bool = False) -> str:
+    """A fraction as a percentage (0.0123 → 1.2%)."""
+    if not _finite(value):
+        return "–"
+    return format(float(value) * 100, f"{'+' if sign else ''}.{digits}f") + "%"
+
+
+def sort_key(value: Any) -> str:
+    """A table cell's ``data-value``: the number in a canonical form (26750.0 and 26750 alike), else empty."""
+    if not _finite(value) or isinstance(value, str):
+        return ""
+    return format(float(value), ".16g")
+
+
+def yes_no(value: Any) -> str:
+    """A true/false cell as "yes"/"no"; missing (NaN, None, empty) as an en dash."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        return "yes" if text in ("true", "1", "yes") else "no" if text in ("false", "0", "no") else "–"
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
-    return format(value, spec)
+    return "yes" if bool(value) else "no"
 
 
+def _area_label(code: str, name: Any) -> str:
+    return str(name) if isinstance(name, str) and name and name != code else str(code)
+
+
+# -- executive summary items -----------------------------------------------------------------------------
+
+
+def summary_top_clusters(ctx: ReportContext) -> Markup | None:
+    """The top clusters: by the priorities scorecard when the run has one, else by LQ among LQ ≥ 1."""
+    data = ctx.data
+    priorities = data.table("priorities", RUN_TABLES["priorities"].columns)
+    if priorities is not None:
+        top = priorities.sort_values("rank").head(5).to_dict("records")
+        for row in top:
+            row.update({k: v for k, v in data.cluster_row(str(row["cluster_id"])).items() if k not in row})
+        return ctx.render("summary_priorities", rows=top)
+    strong = data.clusters[pd.to_numeric(data.clusters["lq"], errors="coerce") >= 1].sort_values("lq", ascending=False)
+    return ctx.render("summary_top", rows=strong.head(5).to_dict("records"), total=len(strong))
+
+
+def summary_share(ctx: ReportContext) -> Markup | None:
+    """The clusters' share of the regional economy (jobs, each counted once)."""
+    totals = ctx.data.totals
+    if not _finite(totals.get("region_total_employment")):
+        return None
+    gva = None
+    if ctx.data.has("gva_gbp_million"):
+        gva = float(pd.to_numeric(ctx.data.clusters["gva_gbp_million"], errors="coerce").sum())
+    return ctx.render("summary_share", totals=totals, gva=gva)
+
+
+def summary_differential_growth(ctx: ReportContext) -> Markup | None:
+    """The headline differential growth range by the target year (needs the scenarios table)."""
+    scenarios = ctx.data.table("scenarios", RUN_TABLES["scenarios"].columns)
+    if scenarios is None:
+        return None
+    sums = {
+        c: float(pd.to_numeric(scenarios[c], errors="coerce").sum())
+        for c in scenarios.columns
+        if c.startswith(("additional_", "indirect_", "induced_", "baseline_jobs", "jump_off_jobs"))
+        and not c.startswith("additional_jobs_p")  # percentiles do not add up across clusters
+    }
+    years = sorted({int(y) for y in pd.to_numeric(scenarios["target_year"], errors="coerce").dropna()})
+    return ctx.render("summary_differential", sums=sums, years=years)
+
+
+def summary_fastest_outside_london(ctx: ReportContext) -> Markup | None:
+    """The region's growth rank outside London under the baseline and each scenario, and the gap to the fastest."""
+    data = ctx.data
+    if data.is_us:
+        return Markup("<p>Not applicable: the question is asked of GB regions.</p>")
+    table = data.table("region_summary", RUN_TABLES["region_summary"].columns)
+    if table is None:
+        return None
+    return ctx.render("summary_fastest", rows=table.to_dict("records"))
+
+
+#: The executive summary's statements, in order; a builder returns None when its input is not in the run.
+SUMMARY_ITEMS: list[Builder] = [
+    Builder("top_clusters", "The top clusters", summary_top_clusters),
+    Builder("share", "The clusters' share of the regional economy", summary_share),
+    Builder(
+        "differential_growth",
+        "Headline differential growth",
+        summary_differential_growth,
+        "Not yet computed: the growth scenarios (baseline forecast and the above-forecast range to the target "
+        "year) are not part of this run.",
+    ),
+    Builder(
+        "fastest_outside_london",
+        "What would make the region the fastest-growing outside London",
+        summary_fastest_outside_london,
+        "Not yet computed: this needs the growth scenarios of the region and every other region.",
+    ),
+]
+
+
+# -- sections --------------------------------------------------------------------------------------------
+
+
+def section_summary(ctx: ReportContext) -> Section:
+    items = []
+    for item in SUMMARY_ITEMS:
+        body = item.build(ctx)
+        if body is None and not item.missing:
+            continue
+        items.append({"title": item.title, "body": body, "missing": item.missing if body is None else ""})
+    clusters = ctx.data.clusters
+    growing = 0
+    if ctx.data.has("growth_cagr") and "benchmark_growth_cagr" in clusters:
+        growing = int((clusters["growth_cagr"] > clusters["benchmark_growth_cagr"]).sum())
+    strong = int((pd.to_numeric(clusters["lq"], errors="coerce") >= 1).sum())
+    return Section(
+        "summary", "Executive summary", ctx.render("section_summary", items=items, strong=strong, growing=growing)
+    )
+
+
+def section_method(ctx: ReportContext) -> Section:
+    data = ctx.data
+    parameters = [(k, _parameter_text(v)) for k, v in data.parameters.items()]
+    extra = [
+        {"name": name, "spec": RUN_TABLES.get(name), "rows": len(frame)} for name, frame in sorted(data.tables.items())
+    ]
+    analyses = [
+        {"name": name, "status": _analysis_status(entry)}
+        for name, entry in (data.metadata.get("analyses") or {}).items()
+    ]
+    return Section(
+        "method",
+        "Method, data and provenance",
+        ctx.render(
+            "section_method", parameters=parameters, extra=extra, analyses=analyses, licences=_licences(data.inputs)
+        ),
+    )
+
+
+def _analysis_status(entry: Any) -> str:
+    """One line on what an analysis did: its status, method and scalar parameters (the rest is in run.json)."""
+    if not isinstance(entry, Mapping):
+        return str(entry)
+    parts = [str(entry.get("status", ""))]
+    method = entry.get("method")
+    if isinstance(method, str):
+        parts.append(method)
+    parameters = entry.get("parameters")
+    if isinstance(parameters, Mapping):
+        scalars = [f"{k} {v}" for k, v in parameters.items() if isinstance(v, str | int | float) and len(str(v)) < 60]
+        if scalars:
+            parts.append("; ".join(scalars[:8]))
+    return ". ".join(p.rstrip(".") for p in parts if p) + "."
+
+
+def _parameter_text(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "–"
+    return str(value)
+
+
+def _licences(inputs: Sequence[Mapping[str, Any]]) -> list[str]:
+    notices = []
+    for licence in dict.fromkeys(str(i.get("licence", "")) for i in inputs):
+        if "Open Government Licence" in licence:
+            notices.append("Contains public sector information licensed under the Open Government Licence v3.0.")
+        elif licence:
+            notices.append(f"Licence: {licence}.")
+    return notices
+
+
+def _lq_bar(ctx: ReportContext) -> Chart:
+    data = ctx.data
+    ranked = data.clusters.sort_values("lq", ascending=False, na_position="last")
+    labels = [str(c) for c in ranked["cluster"]]
+    lq = [float(v) for v in pd.to_numeric(ranked["lq"], errors="coerce")]
+    has_bounds = "lq_low" in ranked and "lq_high" in ranked and data.geography == "uk"
+    return charts.bar_chart(
+        "ranking-lq",
+        labels,
+        lq,
+        title=f"Location quotient of each cluster, {data.region_name}, {data.year}",
+        caption=(
+            f"Clusters with a location quotient (LQ) of 1 or more (blue, hatched) are more concentrated in "
+            f"{data.region_name} than in {data.benchmark_label}; the dashed line marks LQ = 1."
+            + (
+                " Whiskers and the bracketed range show the LQ under every true count the rounded and suppressed "
+                "published cells allow."
+                if has_bounds
+                else ""
+            )
+        ),
+        value_label="location quotient",
+        highlight=[v >= 1 for v in lq],
+        highlight_name="LQ ≥ 1",
+        other_name="LQ < 1",
+        reference=1.0,
+        reference_label="LQ = 1",
+        low=[float(v) for v in ranked["lq_low"]] if has_bounds else None,
+        high=[float(v) for v in ranked["lq_high"]] if has_bounds else None,
+        table_columns=["Cluster", "Location quotient"]
+        + (["Range under rounding and suppression"] if has_bounds else [])
+        + ["Group"],
+        bar_px=24 if len(labels) <= 20 else 18,
+    )
+
+
+def section_ranking(ctx: ReportContext) -> Section:
+    data = ctx.data
+    columns = _ranking_columns(data)
+    rows = data.clusters.sort_values("lq", ascending=False, na_position="last").to_dict("records")
+    return Section(
+        "ranking",
+        "Cluster ranking",
+        ctx.render("section_ranking", columns=columns, rows=rows, lq_chart=ctx.chart(_lq_bar(ctx))),
+    )
+
+
+@dataclass(frozen=True)
+class _Column:
+    key: str
+    label: str
+    kind: str  # link | text | int | dec2 | pct | pct2 | signed | bool
+    sort_text: bool = False
+
+
+def _ranking_columns(data: ReportData) -> list[_Column]:
+    cols = [
+        _Column("cluster", "Cluster", "link", True),
+        _Column("employment", f"Jobs {data.year}", "int"),
+        _Column("employment_share", "Share of region", "pct"),
+        _Column("lq", "LQ", "dec2"),
+        _Column("lq_rank", f"LQ rank of {num(data.clusters['n_regions'].max(), '.0f')}", "int"),
+    ]
+    if data.has("growth_cagr"):
+        cols += [
+            _Column("growth_cagr", "Growth a year, region", "pct2"),
+            _Column("benchmark_growth_cagr", "Growth a year, benchmark", "pct2"),
+        ]
+    if data.has("shift_share_competitive"):
+        cols.append(_Column("shift_share_competitive", "Competitive effect (jobs)", "signed"))
+    cols += [
+        _Column("strong_cluster", "Strong (CMP rule)", "bool"),
+        _Column("stars", "Stars (ECO)", "int"),
+    ]
+    if data.has("gva_per_job_gbp"):
+        cols.append(_Column("gva_per_job_gbp", "GVA per job (£)", "int"))
+    cols.append(_Column("confidence", "Definition confidence", "text", True))
+    return cols
+
+
+def _by_cluster(frame: pd.DataFrame, column: str, cluster_ids: Iterable[str]) -> list[float]:
+    keyed = frame.drop_duplicates("cluster_id").set_index("cluster_id")[column]
+    values = pd.to_numeric(keyed, errors="coerce")
+    return [float(values.get(c, float("nan"))) for c in cluster_ids]
+
+
+def _growth_potential(data: ReportData) -> tuple[list[float], str, str, str] | None:
+    """The y of the plan chart: differential growth when the run has scenarios, else past growth."""
+    ids = [str(c) for c in data.clusters["cluster_id"]]
+    priorities = data.table("priorities", (*RUN_TABLES["priorities"].columns, "growth_potential"))
+    scenarios = data.table("scenarios", RUN_TABLES["scenarios"].columns)
+    year = num(pd.to_numeric(scenarios["target_year"], errors="coerce").max(), ".0f") if scenarios is not None else ""
+    if priorities is not None:
+        return (
+            _by_cluster(priorities, "growth_potential", ids),
+            f"differential growth to {year}, % of baseline jobs".replace(" to ,", ","),
+            ".0f",
+            "the additional jobs of the scenario (midpoint of low and high) as a share of the baseline",
+        )
+    if scenarios is not None:
+        frame = scenarios.assign(
+            potential=(scenarios["additional_jobs_low"] + scenarios["additional_jobs_high"])
+            / 2
+            / scenarios["baseline_jobs"].where(scenarios["baseline_jobs"] > 0)
+            * 100
+        )
+        return (
+            _by_cluster(frame, "potential", ids),
+            f"differential growth to {year}, % of baseline jobs",
+            ".0f",
+            "the additional jobs of the scenario (midpoint of low and high) as a share of the baseline",
+        )
+    if not data.has("growth_cagr"):
+        return None
+    difference = pd.to_numeric(data.clusters["growth_cagr"], errors="coerce") - pd.to_numeric(
+        data.clusters["benchmark_growth_cagr"], errors="coerce"
+    )
+    return (
+        [float(v) * 100 for v in difference],
+        f"growth above the benchmark, {data.base_year}–{data.year} (points a year)",
+        "+.2f",
+        "past growth against the benchmark, as the growth scenarios are not part of this run",
+    )
+
+
+def _pay(data: ReportData) -> tuple[list[float] | None, str]:
+    """Bubble colour: compensation per job from the priorities table, else GVA per job."""
+    ids = [str(c) for c in data.clusters["cluster_id"]]
+    priorities = data.table("priorities", ("cluster_id", "pay"))
+    if priorities is not None:
+        return _by_cluster(priorities, "pay", ids), "pay: compensation per job (£)"
+    if data.has("gva_per_job_gbp"):
+        return [float(v) for v in pd.to_numeric(data.clusters["gva_per_job_gbp"], errors="coerce")], "GVA per job (£)"
+    return None, ""
+
+
+def section_plan_chart(ctx: ReportContext) -> Section:
+    data = ctx.data
+    potential = _growth_potential(data)
+    chart = None
+    if potential is not None:
+        y, y_label, y_fmt, basis = potential
+        pay, pay_label = _pay(data)
+        chart = charts.bubble_chart(
+            "plan-chart",
+            [str(c) for c in data.clusters["cluster"]],
+            [float(v) for v in pd.to_numeric(data.clusters["lq"], errors="coerce")],
+            y,
+            [float(v) for v in pd.to_numeric(data.clusters["employment"], errors="coerce")],
+            pay,
+            title=f"Growth potential against regional strength, {data.region_name}",
+            caption=(
+                f"Each bubble is a cluster: to the right of the dashed line (LQ = 1) it is more concentrated here "
+                f"than in {data.benchmark_label}; the higher, the more growth potential ({basis}). Bubble area is "
+                f"employment in {data.year}"
+                + (f"; colour is {pay_label} on the viridis scale." if pay else "; no pay data for this region.")
+            ),
+            x_label="location quotient (regional strength, log scale)",
+            y_label=y_label,
+            size_label=f"employment {data.year} (jobs)",
+            colour_label=pay_label,
+            y_fmt=y_fmt,
+            y_reference=0.0,
+        )
+    return Section("strength-growth", "Strength against growth potential", ctx.render("section_plan", chart=chart))
+
+
+def _lq_values(data: ReportData, cluster_id: str) -> pd.DataFrame:
+    rows = data.regions[data.regions["cluster_id"] == cluster_id]
+    return rows[["area_code", "area_name", "lq"]].assign(lq=lambda f: pd.to_numeric(f["lq"], errors="coerce"))
+
+
+def section_maps(ctx: ReportContext) -> Section:
+    data = ctx.data
+    chart = None
+    if not data.is_us:
+        key = ctx.geojson("itl2")
+        panels = []
+        for cluster_id, name in zip(data.clusters["cluster_id"], data.clusters["cluster"], strict=True):
+            values = _lq_values(data, cluster_id)
+            panels.append((str(name), list(values["area_code"]), [float(v) for v in values["lq"]]))
+        names = dict(zip(data.regions["area_code"], data.regions["area_name"].fillna(""), strict=True))
+        chart = charts.small_multiple_maps(
+            "maps-overview",
+            key,
+            panels,
+            {k: _area_label(k, v) for k, v in names.items()},
+            focus=data.region_code,
+            focus_name=data.region_name,
+            title=f"Location quotient of each cluster in every {_area_level(data)} area",
+            caption=(
+                f"One map per cluster on the same scale: dark blue areas have a small share of the cluster "
+                f"(LQ ≤ 0.25), yellow areas a large one (LQ ≥ 4); LQ = 1 is the middle grey. {data.region_name} "
+                "is outlined in black. The table gives the region's LQ and rank for each cluster."
+            ),
+        )
+    return Section("maps", "Maps", ctx.render("section_maps", chart=chart, inside=_subregional_overview(ctx)))
+
+
+def _area_level(data: ReportData) -> str:
+    return "US metropolitan and micropolitan" if data.is_us else "GB ITL2"
+
+
+def _subregional_lq(rows: pd.DataFrame) -> tuple[pd.Series, str, bool]:
+    """What the sub-regional maps show: the LQ against Great Britain when the table has it, else the value."""
+    for column, label in (("lq_gb", "location quotient against Great Britain"), ("lq", "location quotient")):
+        if column in rows.columns and pd.to_numeric(rows[column], errors="coerce").notna().any():
+            return pd.to_numeric(rows[column], errors="coerce"), label, True
+    unit = _unit_text(rows)
+    return pd.to_numeric(rows["value"], errors="coerce"), unit, False
+
+
+def _unit_text(rows: pd.DataFrame) -> str:
+    unit = str(rows["unit"].iloc[0]) if "unit" in rows.columns and len(rows) else "value"
+    return {"gbp_million": "GVA (£ million)", "jobs": "employment (jobs)"}.get(unit, unit)
+
+
+def _subregional_overview(ctx: ReportContext) -> Markup | None:
+    """Small maps of each cluster's LQ in the ITL3 areas inside the region (needs the sub-regional table)."""
+    data = ctx.data
+    table = data.table("subregions", RUN_TABLES["subregions"].columns)
+    if table is None:
+        return None
+    codes = table["area_code"].astype(str)
+    level = _boundary_level(codes)
+    if level is None:
+        return None
+    values, label, is_lq = _subregional_lq(table)
+    if not is_lq:
+        return None
+    key = ctx.geojson(level, sorted(set(codes)), tolerance=0.001)
+    names = dict(zip(codes, table["area_name"].astype(str), strict=True))
+    panels = []
+    frame = table.assign(_value=values, _code=codes)
+    for cluster_id, name in zip(data.clusters["cluster_id"], data.clusters["cluster"], strict=True):
+        rows = frame[frame["cluster_id"] == cluster_id]
+        if len(rows):
+            panels.append((str(name), list(rows["_code"]), [float(v) for v in rows["_value"]]))
+    if not panels:
+        return None
+    measure = _unit_text(table)
+    chart = charts.small_multiple_maps(
+        "maps-inside",
+        key,
+        panels,
+        names,
+        focus=None,
+        focus_name=data.region_name,
+        title=f"Each cluster's {label} in the {level.upper()} areas of {data.region_name}",
+        caption=(
+            f"One map per cluster, the same scale as the maps above, computed from {measure}: yellow areas have "
+            "a large share of the cluster, dark blue a small one. The table gives the cluster's LQ in each area."
+        ),
+        table_by_area=True,
+    )
+    return ctx.chart(chart)
+
+
+def _boundary_level(codes: pd.Series) -> str | None:
+    """ITL3 (TLG31), ITL2 (TLG3) or local authority (E08000025) boundaries for a set of area codes."""
+    codes = codes.astype(str)
+    if codes.str.fullmatch(r"TL[A-Z]\d\d").all():
+        return "itl3"
+    if codes.str.fullmatch(r"TL[A-Z]\d").all():
+        return "itl2"
+    if codes.str.fullmatch(r"[EWSN]\d{8}").all():
+        return "lad"
+    return None
+
+
+def section_priorities(ctx: ReportContext) -> Section | None:
+    from .workbook import column_label
+
+    table = ctx.data.table("priorities", RUN_TABLES["priorities"].columns)
+    if table is None:
+        return None
+    ordered = table.sort_values("rank")
+    shown = [
+        c for c in ordered.columns if not c.endswith("_normalised") and c not in ("cluster_id", "missing_criteria")
+    ]
+    columns = [column_label(c) for c in shown]
+    rows = [[_cell(v) for v in record] for record in ordered[shown].itertuples(index=False)]
+    return Section(
+        "priorities",
+        "Priorities",
+        ctx.render(
+            "section_table",
+            intro=(
+                "The scorecard of this run, best first: each criterion's value, the weighted score (0-1) and rank, "
+                "and how often the cluster keeps its rank when the weights are varied at random."
+            ),
+            columns=columns,
+            rows=rows,
+        ),
+    )
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        if not _finite(value):
+            return "–"
+        return num(value, ",.0f") if abs(float(value)) >= 100 else num(value, ".3g")
+    return "" if value is None else str(value)
+
+
+def section_opportunities(ctx: ReportContext) -> Section | None:
+    data = ctx.data
+    industries = data.table("opportunities", RUN_TABLES["opportunities"].columns)
+    clusters = data.table("cluster_opportunities", RUN_TABLES["cluster_opportunities"].columns)
+    if industries is None and clusters is None:
+        return None
+    parts = []
+    if clusters is not None:
+        names = [str(n) for n in (clusters["cluster_name"] if "cluster_name" in clusters else clusters["cluster_id"])]
+        parts.append(
+            ctx.chart(
+                _opportunity_scatter(
+                    "opportunities-clusters",
+                    names,
+                    clusters,
+                    title=f"The clusters by feasibility and attractiveness, {data.region_name}",
+                    what="cluster",
+                    label_top=len(names),
+                )
+            )
+        )
+    candidates: list[dict[str, Any]] = []
+    if industries is not None:
+        parts.append(
+            ctx.chart(
+                _opportunity_scatter(
+                    "opportunities-industries",
+                    _industry_labels(industries),
+                    industries,
+                    title=f"Every industry by feasibility and attractiveness, {data.region_name}",
+                    what="industry",
+                    label_top=0,
+                )
+            )
+        )
+        if "nascent_candidate" in industries.columns:
+            flagged = industries[industries["nascent_candidate"].astype(str).str.lower().isin(["true", "1"])]
+            order = "opportunity_score" if "opportunity_score" in flagged.columns else "attractiveness"
+            candidates = [
+                {str(k): v for k, v in r.items()}
+                for r in flagged.sort_values(order, ascending=False).head(15).to_dict("records")
+            ]
+    return Section(
+        "opportunities",
+        "Growth opportunities",
+        ctx.render("section_opportunities", charts=parts, candidates=candidates),
+    )
+
+
+def _industry_labels(table: pd.DataFrame) -> list[str]:
+    return [f"{n} ({c})" for c, n in zip(table["industry_code"], table["industry_name"], strict=True)]
+
+
+def _opportunity_scatter(
+    chart_id: str, labels: list[str], table: pd.DataFrame, *, title: str, what: str, label_top: int = 10
+) -> Chart:
+    groups = [str(g) for g in table["quadrant"]] if "quadrant" in table.columns else None
+    return charts.scatter_chart(
+        chart_id,
+        labels,
+        [float(v) for v in pd.to_numeric(table["feasibility"], errors="coerce")],
+        [float(v) for v in pd.to_numeric(table["attractiveness"], errors="coerce")],
+        title=title,
+        caption=(
+            f"Each point is {'a' if what == 'cluster' else 'an'} {what}: further right, the region already has "
+            "more of the related activity (feasibility, the percentile of relatedness density); higher, it is "
+            "more attractive (the percentile of an index of complexity, productivity and national growth). "
+            "Quadrants split at the medians; each has its own colour and marker shape."
+            + (
+                " Every point is labelled."
+                if len(labels) <= min(label_top, charts.MAX_LABELS)
+                else f" The {min(label_top, charts.MAX_LABELS)} highest on both are labelled; the data table lists "
+                "the best."
+                if label_top
+                else " The data table lists the best."
+            )
+        ),
+        x_label="feasibility (percentile)",
+        y_label="attractiveness (percentile)",
+        groups=groups,
+        label_top=label_top,
+        fmt=".0f",
+        reference=(50.0, 50.0),
+        axis_range=(-4.0, 104.0),
+    )
+
+
+def section_profiles(ctx: ReportContext) -> Section:
+    data = ctx.data
+    definitions = data.definitions.set_index("cluster_id") if len(data.definitions) else None
+    articles = []
+    missing: dict[str, str] = {}
+    produced: set[str] = set()
+    for cluster_id in data.clusters["cluster_id"]:
+        parts = []
+        for part in CLUSTER_PARTS:
+            body = part.build(ctx, cluster_id)
+            if body is None:
+                if part.missing:
+                    missing.setdefault(part.name, f"{part.title}: {part.missing}")
+                continue
+            produced.add(part.name)
+            parts.append({"name": part.name, "title": part.title, "body": body})
+        definition = (
+            definitions.loc[cluster_id].to_dict() if definitions is not None and cluster_id in definitions.index else {}
+        )
+        articles.append(
+            {
+                "id": "cluster-" + _safe_id(cluster_id),
+                "row": data.cluster_row(cluster_id),
+                "definition": definition,
+                "parts": parts,
+            }
+        )
+    notes = [text for name, text in missing.items() if name not in produced]
+    return Section("profiles", "Cluster profiles", ctx.render("section_profiles", articles=articles, notes=notes))
+
+
+#: The page's sections, in order; a builder returns None when its input is not in the run.
+SECTIONS: list[Builder] = [
+    Builder("summary", "Executive summary", section_summary),
+    Builder("method", "Method, data and provenance", section_method),
+    Builder("ranking", "Cluster ranking", section_ranking),
+    Builder("plan_chart", "Strength against growth potential", section_plan_chart),
+    Builder("priorities", "Priorities", section_priorities),
+    Builder("maps", "Maps", section_maps),
+    Builder("opportunities", "Growth opportunities", section_opportunities),
+    Builder("profiles", "Cluster profiles", section_profiles),
+]
+
+
+# -- the parts of a cluster profile ----------------------------------------------------------------------
+
+
+def part_size_trend(ctx: ReportContext, cluster_id: str) -> Markup:
+    data = ctx.data
+    row = data.cluster_row(cluster_id)
+    trend = data.trend[data.trend["cluster_id"] == cluster_id].sort_values("year")
+    chart = None
+    years = [int(y) for y in trend["year"]]
+    if len(years) > 1:
+        region = pd.to_numeric(trend["employment"], errors="coerce").to_numpy(dtype=float)
+        bench = pd.to_numeric(trend["benchmark_employment"], errors="coerce").to_numpy(dtype=float)
+        series, raw = {}, {}
+        if region[0] and math.isfinite(region[0]):
+            series[data.region_name] = list(region / region[0] * 100)
+            raw[data.region_name] = list(region)
+        if bench[0] and math.isfinite(bench[0]):
+            series[data.benchmark_label] = list(bench / bench[0] * 100)
+            raw[data.benchmark_label] = list(bench)
+        if series:
+            chart = charts.line_chart(
+                f"trend-{_safe_id(cluster_id)}",
+                years,
+                series,
+                title=f"{row.get('cluster')}: employment, {years[0]} = 100",
+                caption=(
+                    f"Employment in the cluster in {data.region_name} (solid line, circles) and in "
+                    f"{data.benchmark_label} (dashed line, squares), each as an index with {years[0]} = 100; "
+                    f"from {num(region[0])} to {num(region[-1])} jobs in the region."
+                ),
+                y_label=f"index, {years[0]} = 100",
+                reference=100.0,
+                raw=raw,
+                raw_label="jobs",
+            )
+    return ctx.render("part_size_trend", row=row, chart=ctx.chart(chart))
+
+
+def part_lq_regions(ctx: ReportContext, cluster_id: str) -> Markup | None:
+    data = ctx.data
+    row = data.cluster_row(cluster_id)
+    values = _lq_values(data, cluster_id)
+    if values.empty:
+        return None
+    name = str(row.get("cluster", cluster_id))
+    labels = [_area_label(c, n) for c, n in zip(values["area_code"], values["area_name"], strict=True)]
+    lq = [float(v) for v in values["lq"]]
+    focus_label = next(
+        (lab for lab, c in zip(labels, values["area_code"], strict=True) if c == data.region_code), data.region_code
+    )
+    safe = _safe_id(cluster_id)
+    if data.is_us:
+        key = ctx.names("us-area-labels", labels)
+        chart = charts.rank_chart(
+            f"lq-{safe}",
+            labels,
+            lq,
+            focus_label,
+            title=f"{name}: location quotient in every {_area_level(data)} area",
+            caption=(
+                f"Every area's LQ, highest first (log scale); {data.region_name} is the blue diamond, labelled. "
+                "A map is not possible: the package has county and state boundaries but no CBSA shapes."
+            ),
+            value_label="location quotient",
+            names=key,
+            reference=1.0,
+            focus_name=data.region_name,
+        )
+        return ctx.render("part_lq", row=row, map=None, bars=ctx.chart(chart))
+    order = values.assign(label=labels).sort_values("lq", ascending=False, na_position="last")
+    marked = [
+        ("◆ " + lab if c == data.region_code else lab)
+        for lab, c in zip(order["label"], order["area_code"], strict=True)
+    ]
+    bars = charts.bar_chart(
+        f"lq-bars-{safe}",
+        marked,
+        [float(v) for v in order["lq"]],
+        title=f"{name}: location quotient by area",
+        caption=(
+            f"Every {_area_level(data)} area's LQ, highest first; {data.region_name} is marked ◆ and drawn blue "
+            "and hatched; the dashed line is LQ = 1."
+        ),
+        value_label="location quotient",
+        highlight=[c == data.region_code for c in order["area_code"]],
+        highlight_name=f"{data.region_name} (focus)",
+        other_name="other areas",
+        reference=1.0,
+        reference_label="LQ = 1",
+        table_columns=["Area", "Location quotient", "Group"],
+        bar_px=19 if len(marked) > 20 else 24,
+    )
+    bars.table = None  # the map's table lists the same areas with their codes
+    key = ctx.geojson("itl2")
+    area_map = charts.choropleth_map(
+        f"lq-map-{safe}",
+        key,
+        list(values["area_code"]),
+        labels,
+        lq,
+        focus=data.region_code,
+        focus_name=data.region_name,
+        title=f"{name}: location quotient across {data.benchmark_label}",
+        caption=(
+            f"Cividis colour scale on a log scale (LQ 1 in the middle, grey); {data.region_name} outlined in black "
+            "and labelled. The bar chart beside it shows the same values in order."
+        ),
+        focus_point=charts.feature_centroid(ctx.shared[key], data.region_code),
+        height=620,
+    )
+    return ctx.render("part_lq", row=row, map=ctx.chart(area_map), bars=ctx.chart(bars))
+
+
+def part_shift_share(ctx: ReportContext, cluster_id: str) -> Markup | None:
+    data = ctx.data
+    row = data.cluster_row(cluster_id)
+    keys = ["shift_share_national_share", "shift_share_industry_mix", "shift_share_competitive"]
+    if not all(_finite(row.get(k)) for k in keys):
+        return None
+    chart = charts.waterfall_chart(
+        f"shift-share-{_safe_id(cluster_id)}",
+        ["National growth", "Industry mix", "Regional competitiveness"],
+        [float(row[k]) for k in keys],
+        total_label="Actual change",
+        title=f"{row.get('cluster')}: shift-share, {data.base_year}–{data.year}",
+        caption=(
+            "The change in the cluster's jobs in the region split into what national growth alone would have "
+            "given, the cluster's industries growing faster or slower than the economy (industry mix), and the "
+            "region doing better or worse than the benchmark in the same industries (regional competitiveness). "
+            "Rises are blue, falls vermillion; each bar is labelled with its signed value."
+        ),
+        value_label="jobs",
+    )
+    return ctx.render("part_shift_share", row=row, chart=ctx.chart(chart))
+
+
+def part_productivity(ctx: ReportContext, cluster_id: str) -> Markup | None:
+    data = ctx.data
+    row = data.cluster_row(cluster_id)
+    if not (_finite(row.get("gva_per_job_gbp")) and _finite(row.get("relative_productivity"))):
+        return None
+    region, relative = float(row["gva_per_job_gbp"]), float(row["relative_productivity"])
+    benchmark = region / relative if relative else float("nan")
+    labels, values = [data.region_name, "Great Britain"], [region, benchmark]
+    pay = None
+    priorities = data.table("priorities", ("cluster_id", "pay"))
+    if priorities is not None:
+        pay = _by_cluster(priorities, "pay", [cluster_id])[0]
+    chart = charts.bar_chart(
+        f"productivity-{_safe_id(cluster_id)}",
+        labels,
+        values,
+        title=f"{row.get('cluster')}: GVA per job, {data.year}",
+        caption=(
+            f"Gross value added per job in the cluster: £{num(region)} in {data.region_name}, "
+            f"{num(relative, '.2f')} times the £{num(benchmark)} of Great Britain."
+        ),
+        value_label="GVA per job (£)",
+        fmt=",.0f",
+        highlight=[True, False],
+        highlight_name=data.region_name,
+        other_name="Great Britain",
+        table_columns=["Area", "GVA per job (£)", "Group"],
+    )
+    return ctx.render("part_productivity", row=row, chart=ctx.chart(chart), pay=pay)
+
+
+def part_supply_chain(ctx: ReportContext, cluster_id: str) -> Markup | None:
+    data = ctx.data
+    table = data.table("supply_chain", RUN_TABLES["supply_chain"].columns)
+    if table is None:
+        return None
+    rows = table[table["cluster_id"] == cluster_id]
+    if rows.empty:
+        return None
+    name = data.cluster_row(cluster_id).get("cluster", cluster_id)
+    blocks = []
+    for relation, label in (("supplier", "main suppliers"), ("customer", "main customers")):
+        part = rows[rows["relation"] == relation].sort_values("share", ascending=False).head(10)
+        if part.empty:
+            continue
+        chart = charts.bar_chart(
+            f"{relation}-{_safe_id(cluster_id)}",
+            [str(p)[:60] for p in part["partner_name"]],
+            [float(v) * 100 for v in part["share"]],
+            title=f"{name}: {label}",
+            caption=(
+                f"Share of the cluster's intermediate {'purchases from' if relation == 'supplier' else 'sales to'} "
+                "each industry (%), from the input-output model"
+                + (f" of {data.region_name}" if not data.is_us else "")
+                + "."
+            ),
+            value_label="share (%)",
+            fmt=".1f",
+            table_columns=["Industry", "Share (%)"],
+        )
+        if "flow_gbp_m" in part.columns and chart.table is not None:
+            chart.table.columns.append("Flow (£ million)")
+            for table_row, value in zip(chart.table.rows, part["flow_gbp_m"], strict=True):
+                table_row.append(num(value, ",.1f"))
+        blocks.append(ctx.chart(chart))
+    sourcing = data.table("input_sourcing", RUN_TABLES["input_sourcing"].columns)
+    share = None
+    if sourcing is not None:
+        share = _by_cluster(sourcing, "share_in_region", [cluster_id])[0]
+    return ctx.render("part_supply_chain", charts=blocks, share=share) if blocks else None
+
+
+def part_subregional(ctx: ReportContext, cluster_id: str) -> Markup | None:
+    data = ctx.data
+    table = data.table("subregions", RUN_TABLES["subregions"].columns)
+    if table is None:
+        return None
+    rows = table[table["cluster_id"] == cluster_id]
+    level = _boundary_level(rows["area_code"]) if len(rows) else None
+    if rows.empty or level is None:
+        return None
+    values, label, is_lq = _subregional_lq(rows)
+    codes = [str(c) for c in rows["area_code"]]
+    key = ctx.geojson(level, sorted(set(table["area_code"].astype(str))), tolerance=0.001)
+    name = data.cluster_row(cluster_id).get("cluster", cluster_id)
+    measure = _unit_text(rows)
+    chart = charts.choropleth_map(
+        f"inside-{_safe_id(cluster_id)}",
+        key,
+        codes,
+        [str(n) for n in rows["area_name"]],
+        [float(v) for v in values],
+        focus=None,
+        focus_name=data.region_name,
+        title=f"{name}: where it sits inside {data.region_name}",
+        caption=(
+            f"Each {level.upper()} area inside the region coloured by the cluster's {label}"
+            + (" (log scale, LQ 1 grey in the middle)" if is_lq else "")
+            + f", from {measure}. The table adds each area's share of the region's cluster."
+        ),
+        value_label=label if not is_lq else "location quotient",
+        fmt=".2f" if is_lq else ",.1f",
+        log_lq=is_lq,
+        height=460,
+        table_columns=["Area", "Code", "Location quotient" if is_lq else label],
+    )
+    if chart.table is not None:
+        value = pd.to_numeric(rows["value"], errors="coerce")
+        share = pd.to_numeric(rows["share_of_region"], errors="coerce") if "share_of_region" in rows else None
+        lookup = {
+            c: (v, s) for c, v, s in zip(codes, value, share if share is not None else [None] * len(codes), strict=True)
+        }
+        chart.table.columns += [measure[:1].upper() + measure[1:], "Share of the region's cluster"]
+        for table_row in chart.table.rows:
+            v, s = lookup.get(table_row[1], (None, None))
+            table_row += [num(v, ",.1f"), pct(s)]
+    shares = rows["share_of_region"] if "share_of_region" in rows.columns else pd.Series(float("nan"), index=rows.index)
+    top = rows.assign(_share=pd.to_numeric(shares, errors="coerce")).sort_values("_share", ascending=False)
+    return ctx.render("part_subregional", chart=ctx.chart(chart), top=top.head(3).to_dict("records"))
+
+
+def _cluster_industries(definitions: pd.DataFrame, cluster_id: str, codes: pd.Series) -> pd.Series:
+    """Which industry codes belong to a cluster: the definition's codes and prefixes (``5911`` → ``59111``)."""
+    match = definitions[definitions["cluster_id"] == cluster_id]
+    if match.empty or not isinstance(match["codes"].iloc[0], str):
+        return pd.Series(False, index=codes.index)
+    prefixes = tuple(c.strip() for c in str(match["codes"].iloc[0]).split(",") if c.strip())
+    return codes.astype(str).str.startswith(prefixes) if prefixes else pd.Series(False, index=codes.index)
+
+
+def part_opportunity(ctx: ReportContext, cluster_id: str) -> Markup | None:
+    data = ctx.data
+    industries = data.table("opportunities", RUN_TABLES["opportunities"].columns)
+    if industries is None:
+        return None
+    inside = _cluster_industries(data.definitions, cluster_id, industries["industry_code"])
+    if not inside.any():
+        return None
+    name = data.cluster_row(cluster_id).get("cluster", cluster_id)
+    own = industries[inside.to_numpy()]
+    if "opportunities-x" not in ctx.shared:
+        ctx.shared["opportunities-x"] = [charts.to_number(v) for v in industries["feasibility"]]
+        ctx.shared["opportunities-y"] = [charts.to_number(v) for v in industries["attractiveness"]]
+    chart = charts.scatter_chart(
+        f"opportunity-{_safe_id(cluster_id)}",
+        _industry_labels(own),
+        [float(v) for v in pd.to_numeric(own["feasibility"], errors="coerce")],
+        [float(v) for v in pd.to_numeric(own["attractiveness"], errors="coerce")],
+        title=f"{name}: its industries among every industry's opportunities",
+        caption=(
+            f"The cluster's industries (blue circles, labelled) placed by feasibility (percentile of relatedness "
+            f"density in {data.region_name}) and attractiveness (percentile), against every industry of the economy "
+            "(grey squares). Dashed lines are the medians."
+        ),
+        x_label="feasibility (percentile)",
+        y_label="attractiveness (percentile)",
+        groups=[f"in {name}"] * len(own),
+        label_top=len(own),
+        fmt=".0f",
+        reference=(50.0, 50.0),
+        axis_range=(-4.0, 104.0),
+        backdrop=("opportunities-x", "opportunities-y"),
+        backdrop_name="every industry",
+    )
+    cluster_row = None
+    clusters = data.table("cluster_opportunities", RUN_TABLES["cluster_opportunities"].columns)
+    if clusters is not None:
+        match = clusters[clusters["cluster_id"] == cluster_id]
+        cluster_row = match.iloc[0].to_dict() if len(match) else None
+    return ctx.render("part_opportunity", chart=ctx.chart(chart), c=cluster_row)
+
+
+def part_scenario(ctx: ReportContext, cluster_id: str) -> Markup | None:
+    data = ctx.data
+    table = data.table("scenarios", RUN_TABLES["scenarios"].columns)
+    if table is None:
+        return None
+    rows = table[table["cluster_id"] == cluster_id]
+    if rows.empty:
+        return None
+    r = rows.iloc[0].to_dict()
+    name = data.cluster_row(cluster_id).get("cluster", cluster_id)
+    labels, low, high, mid = [], [], [], []
+    for key, label in (
+        ("additional_jobs", "Direct: low to high scenario"),
+        ("indirect_jobs", "Indirect (supply chain)"),
+        ("induced_jobs", "Induced (household spending)"),
+    ):
+        if _finite(r.get(f"{key}_low")) and _finite(r.get(f"{key}_high")):
+            labels.append(label)
+            low.append(float(r[f"{key}_low"]))
+            high.append(float(r[f"{key}_high"]))
+            mid.append(float("nan"))
+    if _finite(r.get("additional_jobs_p5")) and _finite(r.get("additional_jobs_p95")):
+        labels.append("Direct: resampled 5% to 95%")
+        low.append(float(r["additional_jobs_p5"]))
+        high.append(float(r["additional_jobs_p95"]))
+        mid.append(float(r.get("additional_jobs_p50", float("nan"))))
+    year = num(r.get("target_year"), ".0f")
+    chart = charts.dumbbell_chart(
+        f"scenario-{_safe_id(cluster_id)}",
+        labels,
+        low,
+        high,
+        title=f"{name}: extra jobs above the baseline by {year}",
+        caption=(
+            f"Differential growth: jobs above the baseline forecast of {num(r.get('baseline_jobs'))} jobs in {year}. "
+            "Each bar runs from the low to the high value"
+            + ("; the diamond is the median of the resampled scenarios" if any(_finite(m) for m in mid) else "")
+            + "."
+        ),
+        value_label="extra jobs",
+        point=mid if any(_finite(m) for m in mid) else None,
+        point_label="median of the resampled scenarios",
+    )
+    return ctx.render("part_scenario", r=r, chart=ctx.chart(chart))
+
+
+#: The parts of each cluster's profile, in order; a builder returns None when its input is not in the run.
+CLUSTER_PARTS: list[Builder] = [
+    Builder("size_trend", "Size and trend", part_size_trend),
+    Builder("lq_regions", "Location quotient against every area", part_lq_regions),
+    Builder("shift_share", "Shift-share", part_shift_share, "needs two years of data"),
+    Builder(
+        "productivity",
+        "Productivity and pay",
+        part_productivity,
+        "GVA per job comes from ONS regional GVA, so it is for GB regions only",
+    ),
+    Builder(
+        "supply_chain",
+        "Supply chain: suppliers and customers",
+        part_supply_chain,
+        "not yet computed (the input-output model is not part of this run)",
+    ),
+    Builder(
+        "subregional",
+        "Where it sits inside the region",
+        part_subregional,
+        "not yet computed (the sub-regional breakdown is not part of this run)",
+    ),
+    Builder(
+        "opportunity",
+        "Opportunities",
+        part_opportunity,
+        "not yet computed (relatedness and opportunities are not part of this run)",
+    ),
+    Builder(
+        "scenario",
+        "Scenario: differential growth",
+        part_scenario,
+        "not yet computed (the growth scenarios are not part of this run)",
+    ),
+]
+
+
+# -- rendering -------------------------------------------------------------------------------------------
+
+
+def _template_text(name: str) -> str:
+    return (files("clusterplan") / "outputs" / "templates" / name).read_text(encoding="utf-8")
+
+
+@cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FunctionLoader(lambda name: (files("clusterplan") / "outputs" / "templates" / name).read_text()),
-        autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
+        loader=jinja2.FunctionLoader(_template_text),
+        autoescape=True,
         undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
-    env.filters["num"] = _number
-    env.filters["pct"] = lambda v, digits=1: (
-        _number(v * 100 if v is not None else None, f".{digits}f") + ("%" if v is not None and math.isfinite(v) else "")
-    )
+    env.filters["num"] = num
+    env.filters["pct"] = pct
+    env.filters["sid"] = _safe_id
+    env.filters["yesno"] = yes_no
+    env.filters["sortkey"] = sort_key
+    env.tests["finite"] = _finite
     return env
 
 
-def _cluster_sections(profile: ClusterProfile) -> list[dict[str, Any]]:
+@cache
+def _plotly_js() -> str:
+    try:
+        from plotly.offline import get_plotlyjs
+    except ImportError:  # pragma: no cover - plotly is a dependency
+        raise ParameterError("the report needs the plotly package for its charts", hint="pip install plotly") from None
+    script: str = get_plotlyjs()
+    return script
+
+
+def render_report(
+    data: ReportData | ClusterProfile,
+    metadata: Mapping[str, Any] | None = None,
+    *,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+) -> str:
+    """Render ``report.html`` for a run.
+
+    Parameters
+    ----------
+    data
+        A :class:`ReportData` (e.g. from :func:`read_run_folder`) or a cluster profile.
+    metadata, tables
+        With a cluster profile: its ``run.json`` metadata and any further run tables.
+
+    Returns
+    -------
+    str
+        One HTML document with every script, style and map inline.
+    """
+    if isinstance(data, ClusterProfile):
+        data = report_data(data, metadata, tables)
+    ctx = ReportContext(data)
     sections = []
-    benchmark = str(profile.parameters.get("benchmark_label", "benchmark"))
-    regions = profile.regions
-    for cluster in profile.taxonomy.clusters:
-        row = profile.clusters.set_index("cluster_id").loc[cluster.id]
-        if cluster.id not in set(regions["cluster_id"]):
-            continue
-        across = regions[regions["cluster_id"] == cluster.id].sort_values("lq", ascending=False)
-        labels = [f"{a} {n}".strip() for a, n in zip(across["area_code"], across["area_name"], strict=True)]
-        focus_label = next((lab for lab in labels if lab.startswith(profile.region_code + " ")), profile.region_code)
-        trend = profile.trend[profile.trend["cluster_id"] == cluster.id]
-        years = [int(y) for y in trend["year"]]
-        index: dict[str, list[float]] = {}
-        if len(years) > 1:
-            base_region, base_bench = trend["employment"].iloc[0], trend["benchmark_employment"].iloc[0]
-            if base_region:
-                index[profile.region_name or profile.region_code] = list(trend["employment"] / base_region * 100)
-            if base_bench:
-                index[benchmark] = list(trend["benchmark_employment"] / base_bench * 100)
-        sections.append(
-            {
-                "id": cluster.id,
-                "name": cluster.name,
-                "description": cluster.description,
-                "note": cluster.note,
-                "confidence": cluster.confidence,
-                "codes": ", ".join(cluster.codes),
-                "row": row.to_dict(),
-                "strip": strip_chart(
-                    labels, list(across["lq"]), focus_label, title=f"{cluster.name}: location quotient in every area"
-                ),
-                "trend": line_chart(
-                    years,
-                    index,
-                    title=f"{cluster.name}: employment index, {years[0]} = 100",
-                    y_label=f"employment index ({years[0]} = 100)",
-                )
-                if index
-                else "",
-            }
-        )
-    return sections
-
-
-def render_report(profile: ClusterProfile, metadata: dict[str, Any]) -> str:
-    """Render ``report.html`` for a cluster profile and its ``run.json`` metadata."""
-    clusters = profile.clusters
-    ranked = clusters.sort_values("lq", ascending=False, na_position="last")
-    lq_chart = bar_chart(
-        list(ranked["cluster"]),
-        list(ranked["lq"]),
-        title=f"Location quotient of each cluster, {profile.region_name}, {profile.totals['year']}",
-        reference=1.0,
-        highlight=[bool(v >= 1) for v in ranked["lq"].fillna(0)],
+    for builder in SECTIONS:
+        section = builder.build(ctx)
+        if section is not None:
+            sections.append(section)
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        d=data,
+        sections=sections,
+        shared=Markup(charts.to_json(ctx.shared)),
+        plotly_js=Markup(_plotly_js()),
+        report_js=Markup(_template_text("report.js")),
+        report_css=Markup(_template_text("report.css")),
+        chart_count=ctx.chart_count,
     )
-    bench_growth = (profile.totals["benchmark_total_employment"] / 1) if profile.totals else None
-    bubble = bubble_chart(
-        list(clusters["cluster"]),
-        list(clusters["lq"]),
-        list(clusters["growth_cagr"]),
-        list(clusters["employment"]),
-        title="Regional strength against growth; bubble area = employment",
-        x_label="location quotient (regional strength)",
-        y_label=f"employment growth a year {profile.totals['base_year']}-{profile.totals['year']}",
-        x_ref=1.0,
-    )
-    strong = clusters[clusters["lq"] >= 1].sort_values("lq", ascending=False)
-    growing = clusters[clusters["growth_cagr"] > clusters["benchmark_growth_cagr"]]
-    context = {
-        "p": profile,
-        "m": metadata,
-        "clusters": clusters.to_dict("records"),
-        "strong": strong.to_dict("records"),
-        "growing": growing.to_dict("records"),
-        "lq_chart": lq_chart,
-        "bubble": bubble,
-        "sections": _cluster_sections(profile),
-        "suppressed_total": int(pd.to_numeric(clusters["suppressed_cells"]).fillna(0).sum()),
-        "missing_total": int(pd.to_numeric(clusters["missing_cells"]).fillna(0).sum()),
-        "bench_growth": bench_growth,
-        "has_productivity": "gva_per_job_gbp" in clusters.columns,
-    }
-    return _environment().get_template("report.html.j2").render(**context)

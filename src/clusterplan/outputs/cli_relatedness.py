@@ -1,0 +1,357 @@
+"""``clusterplan complexity``, ``clusterplan opportunities`` and ``clusterplan related-clusters``.
+
+* ``complexity --source us-cbp-2019|gb-bres-YYYY --level LEVEL --out DIR`` writes ``eci.csv`` (``area_code,
+  area_name, eci, diversity``), ``pci.csv`` (``industry_code, industry_name, pci, ubiquity``), ``density.csv``
+  (``area_code, industry_code, density, rca, presence``) and ``complexity.json`` (parameters, second eigenvalue,
+  correlation with the method of reflections).
+* ``opportunities --region CODE [--taxonomy NAME] --out DIR`` writes ``industries.csv``, ``clusters.csv``,
+  ``nascent.csv`` and ``opportunities.json``.
+* ``related-clusters --source SOURCE --taxonomy NAME --out FILE.csv`` writes one row per pair of clusters with
+  ``cluster_a, cluster_b, colocation, io_link`` and the significance flags.
+
+Bad input raises clusterplan errors, which the CLI's ``main`` prints as one line (exit code 2).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from .._exceptions import ParameterError, UnknownCodeError
+
+__all__ = [
+    "RELATEDNESS_COMMANDS",
+    "SOURCE_DATASETS",
+    "complexity_command",
+    "opportunities_command",
+    "related_clusters_command",
+]
+
+#: ``--source`` families: prefix -> (geography, default level, levels -> employment dataset).
+SOURCE_DATASETS: dict[str, tuple[str, str, dict[str, str]]] = {
+    "us-cbp": ("us", "naics6", {f"naics{n}": "us_cbp_2019_cbsa" for n in range(6, 1, -1)}),
+    "gb-bres": ("uk", "sic5", {"sic5": "bres_itl2_sic5", "sic2": "bres_itl2_sic2"}),
+}
+_SOURCE_YEARS = {"us-cbp": (2019,), "gb-bres": tuple(range(2015, 2022))}
+
+
+@dataclass(frozen=True)
+class _Source:
+    key: str
+    family: str
+    year: int
+    level: str
+    dataset: str
+
+
+def _valid_sources() -> list[str]:
+    return [f"{family}-{year}" for family, years in _SOURCE_YEARS.items() for year in years]
+
+
+def _parse_source(source: str | None, level: str | None) -> _Source:
+    if source is None:
+        raise ParameterError("give --source: us-cbp-2019 or gb-bres-YYYY (2015-2021)")
+    key = source.strip().lower()
+    match = re.fullmatch(r"(us-cbp|gb-bres)-(\d{4})", key)
+    if match is None or int(match.group(2)) not in _SOURCE_YEARS[match.group(1)]:
+        raise UnknownCodeError("data source", source, _valid_sources())
+    family, year = match.group(1), int(match.group(2))
+    _, default_level, levels = SOURCE_DATASETS[family]
+    chosen = (level or default_level).strip().lower()
+    if chosen not in levels:
+        raise UnknownCodeError(f"industry level for {key}", level or "", list(levels))
+    return _Source(key, family, year, chosen, levels[chosen])
+
+
+def _progress(quiet: bool) -> Any:
+    start = time.perf_counter()
+
+    def say(message: str) -> None:
+        if not quiet:
+            click.echo(f"[{time.perf_counter() - start:5.1f}s] {message}", err=True)
+
+    return say
+
+
+def _need(value: str | None, option: str, what: str) -> str:
+    if value is None or not str(value).strip():
+        raise ParameterError(f"give {option} {what}")
+    return str(value)
+
+
+def _out_dir(path: str) -> Path:
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise ParameterError(f"--out {path} is a file; give a folder to write into")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _open(warehouse_path: str | None, say: Any) -> Any:
+    from ..warehouse import Warehouse
+
+    return Warehouse(warehouse_path, progress=say)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
+
+
+_warehouse_option = click.option(
+    "--warehouse",
+    "warehouse_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="DuckDB warehouse file (default: $CLUSTERPLAN_WAREHOUSE or ~/.local/share/clusterplan/warehouse.duckdb).",
+)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# complexity
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@click.command("complexity")
+@click.option("--source", default=None, help="us-cbp-2019, or gb-bres-YYYY for a BRES year 2015-2021 (required).")
+@click.option("--level", default=None, help="naics6 (default) to naics2 for US; sic5 (default) or sic2 for GB.")
+@click.option("--threshold", type=float, default=1.0, show_default=True, help="RCA at which an industry is present.")
+@click.option("--out", "out_dir", default=None, help="Folder for eci.csv, pci.csv, density.csv (required).")
+@click.option("--quiet", is_flag=True, help="No progress lines.")
+@_warehouse_option
+def complexity_command(
+    source: str | None,
+    level: str | None,
+    threshold: float,
+    out_dir: str | None,
+    quiet: bool,
+    warehouse_path: str | None,
+) -> None:
+    """Economic complexity (ECI, PCI) and relatedness density of every area and industry."""
+    from ..analysis import industry_measures
+    from ..relatedness.complexity import complexity, method_of_reflections
+
+    spec = _parse_source(source, level)
+    out = _out_dir(_need(out_dir, "--out", "DIR, the folder to write into"))
+    say = _progress(quiet)
+    say("opening the warehouse")
+    with _open(warehouse_path, say) as warehouse:
+        say(f"reading {spec.dataset} {spec.year} at {spec.level}")
+        measures = industry_measures(warehouse, level=spec.level, year=spec.year)
+    areas, industries = measures["area_code"].nunique(), measures["industry_code"].nunique()
+    say(f"computing complexity of {areas} areas x {industries} industries")
+    start = time.perf_counter()
+    result = complexity(measures[["area_code", "industry_code", "employment"]], threshold=threshold)
+    density = result.density
+    seconds = time.perf_counter() - start
+    k_c, _ = method_of_reflections(result.presence, iterations=18)
+    reflections = float(np.corrcoef(k_c.reindex(result.eci.index), result.eci)[0, 1])
+    area_names = measures.drop_duplicates("area_code").set_index("area_code")["area_name"]
+    industry_names = measures.drop_duplicates("industry_code").set_index("industry_code")["industry_name"]
+    eci = result.eci.rename_axis("area_code").reset_index()
+    eci.insert(1, "area_name", eci["area_code"].map(area_names))
+    eci["diversity"] = result.diversity.to_numpy().astype(int)
+    pci = result.pci.rename_axis("industry_code").reset_index()
+    pci.insert(1, "industry_name", pci["industry_code"].map(industry_names))
+    pci["ubiquity"] = result.ubiquity.to_numpy().astype(int)
+    say("writing outputs")
+    eci.sort_values("eci", ascending=False).to_csv(out / "eci.csv", index=False, float_format="%.6g")
+    pci.sort_values("pci", ascending=False).to_csv(out / "pci.csv", index=False, float_format="%.6g")
+    density[["area_code", "industry_code", "density", "rca", "presence"]].to_csv(
+        out / "density.csv", index=False, float_format="%.6g"
+    )
+    meta = {
+        "source": spec.key,
+        "dataset": spec.dataset,
+        "year": spec.year,
+        "level": spec.level,
+        "presence_rule": f"RCA >= {threshold:g} (RCA against the sum of all areas)",
+        "areas": int(result.eci.size),
+        "industries": int(result.pci.size),
+        "present_cells": int(result.presence.to_numpy().sum()),
+        "second_eigenvalue": result.eigenvalue,
+        "eci_correlation_with_reflections_18": reflections,
+        "compute_seconds": round(seconds, 4),
+        "method": "ECI/PCI: second eigenvector, sign fixed so ECI correlates positively with diversity; PCI "
+        "standardised with ECI's mean and standard deviation (Growth Lab ecomplexity convention); density: "
+        "minimum conditional probability proximity (Hidalgo et al. 2007), an industry not counting towards its own "
+        "density (zero diagonal, as the Growth Lab's Stata ecomplexity)",
+    }
+    (out / "complexity.json").write_text(json.dumps(meta, indent=2, default=_json_default) + "\n", encoding="utf-8")
+    top = eci.sort_values("eci", ascending=False).head(5)
+    click.echo(
+        f"{spec.key} {spec.level}: {meta['areas']} areas x {meta['industries']} industries, "
+        f"computed in {seconds:.2f}s; ECI vs 18 reflections r = {reflections:.4f}"
+    )
+    for row in top.itertuples():
+        click.echo(f"  {row.area_code}  {str(row.area_name)[:50]:50s}  ECI {row.eci:+.3f}")
+    click.echo(f"wrote eci.csv, pci.csv, density.csv and complexity.json to {out}")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# opportunities
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def _parse_weights(text: str | None) -> dict[str, float] | None:
+    if text is None:
+        return None
+    weights: dict[str, float] = {}
+    for part in text.split(","):
+        name, sep, value = part.partition("=")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not name.strip():
+            raise ParameterError(
+                f"--weights {text!r}: write name=number pairs separated by commas, e.g. pci=2,gva_per_job=1"
+            ) from None
+    known = {"pci", "gva_per_job", "national_growth", "outlook_gain"}
+    unknown = sorted(set(weights) - known)
+    if unknown:
+        raise UnknownCodeError("attractiveness component", unknown[0], sorted(known))
+    return weights
+
+
+@click.command("opportunities")
+@click.option("--region", default=None, help="A GB ITL2 area (TLG3, UKG3 or its name) or a US CBSA code (required).")
+@click.option("--taxonomy", default=None, help="Clusters: a built-in name or a YAML/CSV file (default per country).")
+@click.option("--level", default=None, help="sic5 (default) or sic2 for GB; naics6 (default) to naics2 for the US.")
+@click.option("--year", type=int, default=None, help="Year (default: latest in the data).")
+@click.option("--base-year", type=int, default=None, help="Start year of national growth (GB; default earliest).")
+@click.option("--weights", default=None, help="Attractiveness weights, e.g. pci=1,gva_per_job=1,national_growth=1.")
+@click.option("--top", type=int, default=25, show_default=True, help="Nascent candidates of each kind.")
+@click.option("--out", "out_dir", default=None, help="Folder for industries.csv, clusters.csv, nascent.csv (required).")
+@click.option("--quiet", is_flag=True, help="No progress lines.")
+@_warehouse_option
+def opportunities_command(
+    region: str | None,
+    taxonomy: str | None,
+    level: str | None,
+    year: int | None,
+    base_year: int | None,
+    weights: str | None,
+    top: int,
+    out_dir: str | None,
+    quiet: bool,
+    warehouse_path: str | None,
+) -> None:
+    """Growth opportunities of a region: feasibility against attractiveness, and nascent-cluster candidates."""
+    from ..relatedness.opportunities import region_opportunities
+
+    region_code = _need(region, "--region", "CODE (a GB ITL2 area such as TLG3 or a US CBSA such as 12060)")
+    out = _out_dir(_need(out_dir, "--out", "DIR, the folder to write into"))
+    if top < 1:
+        raise ParameterError(f"--top must be at least 1, not {top}")
+    chosen_weights = _parse_weights(weights)
+    say = _progress(quiet)
+    say("opening the warehouse")
+    with _open(warehouse_path, say) as warehouse:
+        say("computing relatedness, complexity and attractiveness")
+        result = region_opportunities(
+            warehouse,
+            region_code,
+            taxonomy=taxonomy,
+            level=level,
+            year=year,
+            base_year=base_year,
+            weights=chosen_weights,
+            top=top,
+        )
+    say("writing outputs")
+    result.industries.to_csv(out / "industries.csv", index=False, float_format="%.6g")
+    if result.clusters is not None:
+        result.clusters.to_csv(out / "clusters.csv", index=False, float_format="%.6g")
+    else:
+        (out / "clusters.csv").write_text("cluster_id,cluster_name\n", encoding="utf-8")
+    result.nascent.to_csv(out / "nascent.csv", index=False, float_format="%.6g")
+    meta = {"region": {"code": result.region_code, "name": result.region_name}, "parameters": result.parameters}
+    (out / "opportunities.json").write_text(json.dumps(meta, indent=2, default=_json_default) + "\n", encoding="utf-8")
+    params = result.parameters
+    click.echo(
+        f"{result.region_name} ({result.region_code}), {params['dataset']} {params['year']} at {params['level']}, "
+        f"taxonomy {params['taxonomy']}"
+    )
+    for kind, label in (("cluster", "cluster_name"), ("industry", "industry_name")):
+        rows = result.nascent[result.nascent["kind"] == kind].head(5)
+        if len(rows):
+            click.echo(f"top nascent {kind} candidates:")
+            for row in rows.to_dict("records"):
+                name = row.get(label) if isinstance(row.get(label), str) else row.get("industry_code", "")
+                click.echo(
+                    f"  {int(row['rank']):2d}. {str(name)[:60]:60s} RCA {row['rca']:.2f}  "
+                    f"feasibility {row['feasibility']:5.1f}  attractiveness {row['attractiveness']:5.1f}"
+                )
+    click.echo(f"wrote industries.csv, clusters.csv, nascent.csv and opportunities.json to {out}")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# related-clusters
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@click.command("related-clusters")
+@click.option("--source", default=None, help="us-cbp-2019, or gb-bres-YYYY for a BRES year 2015-2021 (required).")
+@click.option("--taxonomy", default=None, help="Clusters: a built-in name or a YAML/CSV file (required).")
+@click.option(
+    "--percentile",
+    type=float,
+    default=90.0,
+    show_default=True,
+    help="A pair is significant when at or above this percentile of all pairs.",
+)
+@click.option("--out", "out_file", default=None, help="CSV file to write (required).")
+@click.option("--quiet", is_flag=True, help="No progress lines.")
+@_warehouse_option
+def related_clusters_command(
+    source: str | None,
+    taxonomy: str | None,
+    percentile: float,
+    out_file: str | None,
+    quiet: bool,
+    warehouse_path: str | None,
+) -> None:
+    """Related clusters: co-location and input-output relatedness of every pair of clusters of a taxonomy."""
+    from ..relatedness.opportunities import find_related_clusters
+
+    spec = _parse_source(source, None)
+    tax = _need(taxonomy, "--taxonomy", "NAME (a built-in taxonomy or a YAML/CSV file)")
+    out = Path(_need(out_file, "--out", "FILE.csv, the file to write"))
+    if out.suffix.lower() != ".csv":
+        raise ParameterError(f"--out {out_file}: the file must end in .csv")
+    if out.exists() and out.is_dir():
+        raise ParameterError(f"--out {out_file} is a folder; give a file name ending in .csv")
+    if not 0 <= percentile <= 100:
+        raise ParameterError(f"--percentile must be between 0 and 100, not {percentile:g}")
+    say = _progress(quiet)
+    say("opening the warehouse")
+    with _open(warehouse_path, say) as warehouse:
+        say(f"relating the clusters of {tax} in {spec.dataset} {spec.year}")
+        table = find_related_clusters(warehouse, tax, dataset=spec.dataset, year=spec.year, percentile=percentile)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False, float_format="%.6g")
+    related = table[table["related"]]
+    click.echo(
+        f"{table.attrs['taxonomy']}: {len(table)} pairs of clusters, {len(related)} related "
+        f"(top {100 - percentile:g}% on co-location >= {table.attrs['colocation_cutoff']:.3f} or input-output "
+        f"link >= {table.attrs['io_link_cutoff']:.3f}; IO from {table.attrs['io_table']})"
+    )
+    for row in related.head(10).to_dict("records"):
+        click.echo(
+            f"  {str(row['cluster_a_name'])[:38]:38s} ~ {str(row['cluster_b_name'])[:38]:38s} "
+            f"co-location {row['colocation']:.3f}  io {row['io_link']:.3f}"
+        )
+    click.echo(f"wrote {out}")
+
+
+#: The three commands, registered on the ``clusterplan`` group by :mod:`clusterplan.outputs.cli`.
+RELATEDNESS_COMMANDS = (complexity_command, opportunities_command, related_clusters_command)

@@ -1,0 +1,126 @@
+"""``clusterplan serve``: the web dashboard and JSON API on this machine.
+
+The server opens the warehouse read-only; before it starts, the command loads
+the embedded data into the warehouse if the file is missing or holds another
+version of it (the one write, done before any request is answered). It binds
+to 127.0.0.1 by default and answers only to loopback host names; another
+``--host`` needs ``--allow-host`` for the names clients will use.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+import click
+
+from .._exceptions import ClusterplanError
+
+__all__ = ["serve"]
+
+
+def _ensure_warehouse(path: Path) -> None:
+    """Create the warehouse, or reload stale embedded data, before the server opens it read-only."""
+    from .._data import data_fingerprint
+    from ..warehouse import Warehouse
+
+    if path.is_file():
+        with Warehouse(path, read_only=True) as warehouse:
+            has_meta = warehouse.raw.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+            ).fetchall()[0][0]
+            found = (
+                warehouse.raw.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchall()
+                if has_meta
+                else []
+            )
+        if found and found[0][0] == data_fingerprint():
+            return
+    click.echo(f"loading the embedded data into {path}", err=True)
+    Warehouse(path).close()
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@click.command("serve")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; the default keeps the server on this machine.",
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="TCP port.")
+@click.option(
+    "--warehouse",
+    "warehouse_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="DuckDB warehouse file (default: $CLUSTERPLAN_WAREHOUSE or ~/.local/share/clusterplan/warehouse.duckdb).",
+)
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    help="Another host name clients may use to reach the server (repeatable; '*' for any). "
+    "Loopback names are always allowed.",
+)
+@click.option(
+    "--connections",
+    type=click.IntRange(1, 16),
+    default=None,
+    help="Read-only warehouse connections, i.e. profiles computed at once (default: twice the CPUs, at most 4).",
+)
+@click.option("--access-log", is_flag=True, help="Log every request on stdout.")
+def serve(
+    host: str,
+    port: int,
+    warehouse_path: str | None,
+    allow_hosts: tuple[str, ...],
+    connections: int | None,
+    access_log: bool,
+) -> None:
+    """Serve the dashboard (/) and the read-only JSON API (/api, docs at /docs) until Ctrl-C."""
+    try:
+        import uvicorn
+
+        from .webapp import create_app
+        from .webapp.app import DEFAULT_ALLOWED_HOSTS
+    except ImportError as exc:
+        raise ClusterplanError(
+            f"clusterplan serve needs the web packages ({exc.name} is missing)",
+            hint="pip install fastapi uvicorn plotly",
+        ) from None
+    from ..warehouse import default_warehouse_path
+
+    path = Path(warehouse_path) if warehouse_path else default_warehouse_path()
+    _ensure_warehouse(path)
+    hosts = [*DEFAULT_ALLOWED_HOSTS, *allow_hosts]
+    if host not in ("0.0.0.0", "::"):
+        hosts.append(host)
+    if not _is_loopback(host):
+        click.echo(
+            f"warning: --host {host} makes the dashboard reachable from other machines; it has no authentication",
+            err=True,
+        )
+    app = create_app(path, pool_size=connections, allowed_hosts=hosts)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(
+        f"serving the clusterplan dashboard at http://{shown}:{port}/ (API docs at /docs); Ctrl-C stops", err=True
+    )
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=access_log,
+        server_header=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=5,
+    )

@@ -1,0 +1,631 @@
+"""The JSON API: one route per resource, every parameter checked before any query runs.
+
+Routes are read-only ``GET``\\ s on :data:`router`; each takes its parameters
+from the query string (FastAPI checks types and bounds, the service checks
+codes against the warehouse's catalogue) and answers JSON rendered once and
+cached. A new resource is one more function here: declare its parameters with
+``Query``/``Path`` constraints, turn them into a normalised key with the
+service, and return ``await _answer(request, key, compute)``.
+
+Errors are ``{"error": "one line"}`` with status 400 (a value that is not
+allowed: unknown code, year or taxonomy, with the valid choices), 404 (an
+unknown resource in the path), 422 (wrong type, out of bounds, unknown query
+parameter) or 503 (the warehouse is unavailable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from ..._exceptions import UnknownCodeError
+from ._service import BOUNDARY_LEVELS, DashboardService, ProfileQuery
+
+__all__ = ["API_PREFIX", "router"]
+
+API_PREFIX = "/api"
+
+#: Codes and names in query strings: letters, digits, spaces and the punctuation of area names; never a path.
+_CODE = r"^[A-Za-z0-9][A-Za-z0-9 ,.'&()\-]*$"
+_IDENTIFIER = r"^[a-z0-9_]+$"
+
+
+# -- documentation models (responses are rendered directly; these describe them in the OpenAPI schema) --------
+
+
+class ErrorOut(BaseModel):
+    """What every 4xx and 5xx answer carries."""
+
+    error: str = Field(description="One line: what was wrong and, where there is a list, the valid choices.")
+
+
+class RegionOut(BaseModel):
+    code: str = Field(description="ITL 2021 code (TLG3) or CBSA code (12060).")
+    name: str | None = Field(description="Area name (US CBSAs have no names in the embedded data).")
+    label: str
+    dataset: str = Field(description="Employment dataset the region is profiled from.")
+    geography: Literal["uk", "us"]
+    level: str = Field(description="itl2 or cbsa.")
+    parent_code: str | None
+    total_employment: float | None = Field(description="Employment in all industries, latest year (count).")
+
+
+class RegionsOut(BaseModel):
+    regions: list[RegionOut]
+
+
+class ChoiceOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    value: str
+    label: str
+
+
+class DatasetSummaryOut(BaseModel):
+    name: str
+    title: str
+    geography: str
+    classification: str
+    years: list[int]
+    benchmark_name: str
+
+
+class RegionDetailOut(BaseModel):
+    code: str
+    name: str | None
+    label: str
+    geography: Literal["uk", "us"]
+    level: str
+    parent_code: str | None
+    total_employment: float | None
+    dataset: DatasetSummaryOut = Field(description="The employment dataset and its years.")
+    taxonomies: list[str] = Field(description="Built-in taxonomies that fit the dataset's classification.")
+    default_taxonomy: str
+    benchmarks: list[ChoiceOut] = Field(description="Values the benchmark parameter accepts.")
+    levels: list[str] = Field(description="Values the measures endpoint's level parameter accepts.")
+
+
+class TaxonomyOut(BaseModel):
+    name: str
+    title: str
+    classification: str
+    clusters: int
+    source: str
+    datasets: list[str] = Field(description="Employment datasets the taxonomy applies to.")
+    geographies: list[str]
+
+
+class TaxonomiesOut(BaseModel):
+    taxonomies: list[TaxonomyOut]
+
+
+class ClusterDefinitionOut(BaseModel):
+    id: str
+    name: str
+    description: str
+    codes: list[str] = Field(description="Industry codes or code prefixes as written in the definition.")
+    note: str
+    confidence: str | None
+
+
+class TaxonomyDetailOut(TaxonomyOut):
+    description: str
+    cluster_list: list[ClusterDefinitionOut]
+
+
+class DatasetOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    dataset: str
+    kind: str
+    origin: str
+    vintage: str | None
+    rows: int | None
+    licence: str | None
+    title: str | None
+
+
+class DatasetsOut(BaseModel):
+    datasets: list[DatasetOut]
+
+
+class ClusterRowOut(BaseModel):
+    """One cluster of the focus region (more columns than listed: see ``ClusterProfile.clusters``)."""
+
+    model_config = ConfigDict(extra="allow")
+    cluster_id: str
+    cluster: str
+    employment: float | None = Field(description="Employment in the profile year (count).")
+    employment_share: float | None = Field(description="Share of the region's employment (ratio).")
+    lq: float | None = Field(description="Location quotient against the benchmark.")
+    lq_low: float | None = Field(None, description="Lowest LQ the rounded and suppressed cells allow.")
+    lq_high: float | None = Field(None, description="Highest LQ the rounded and suppressed cells allow.")
+    growth_cagr: float | None = Field(description="Compound annual growth from base_year to year (ratio per year).")
+    benchmark_growth_cagr: float | None
+    lq_rank: float | None = Field(description="Rank of the LQ among the benchmark's areas (1 = highest).")
+    n_regions: int | None
+
+
+class ProfileOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    region: dict[str, Any]
+    taxonomy: dict[str, Any]
+    parameters: dict[str, Any] = Field(description="The parameters used, as run.json records them.")
+    totals: dict[str, Any]
+    clusters: list[ClusterRowOut]
+    trend: list[dict[str, Any]] = Field(description="Employment and LQ of each cluster in each year.")
+    inputs: list[dict[str, Any]] = Field(description="Provenance of the data: source, vintage, licence, sha256.")
+
+
+class ScenariosOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    region: dict[str, Any]
+    parameters: dict[str, Any] = Field(description="The profile's parameters (its year is the jump-off year).")
+    scenario_parameters: dict[str, Any] = Field(description="Every scenario setting used (defaults and choices).")
+    scenarios: list[dict[str, Any]] = Field(description="Per cluster: baseline, comparators, low and high scenario.")
+    priorities: list[dict[str, Any]] = Field(description="Per cluster: criteria, weighted score and rank.")
+    region_summary: list[dict[str, Any]] = Field(description="The region's growth and rank: baseline, low, high.")
+    uncertainty: list[dict[str, Any]]
+    provenance: dict[str, Any]
+
+
+class SupplyChainsOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    region: dict[str, Any]
+    parameters: dict[str, Any]
+    suppliers_and_customers: list[dict[str, Any]] = Field(description="Main supplying and buying industries.")
+    partner_clusters: list[dict[str, Any]]
+    input_sourcing: list[dict[str, Any]] = Field(description="Share of each cluster's inputs bought in the region.")
+    flows: list[dict[str, Any]] = Field(description="Cluster-to-cluster intermediate flows, £ million.")
+
+
+class TableOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    columns: list[str]
+    rows: list[dict[str, Any]]
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "A value that is not allowed (the message lists the valid choices)."},
+    422: {"model": ErrorOut, "description": "Wrong type, out of bounds, or an unknown query parameter."},
+}
+
+
+# -- parameter checks shared by every route ---------------------------------------------------------------------
+
+
+def _query_names(dependant: Any) -> set[str]:
+    """Query parameters of a route and of the dependencies it declares (e.g. the shared profile parameters)."""
+    if dependant is None:
+        return set()
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+async def reject_unknown_query(request: Request) -> None:
+    """Refuse query parameters the route does not take, and parameters given twice."""
+    route = request.scope.get("route")
+    allowed = sorted(_query_names(getattr(route, "dependant", None)))
+    for name in request.query_params:
+        if name not in allowed:
+            valid = ", ".join(allowed) if allowed else "none"
+            raise HTTPException(422, f"unknown query parameter {name!r}; valid parameters: {valid}")
+    for name in set(request.query_params):
+        count = len(request.query_params.getlist(name))
+        if count > 1:
+            raise HTTPException(422, f"query parameter {name!r} given {count} times; give it once")
+
+
+router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(reject_unknown_query)], responses=_ERRORS)
+
+
+def _service(request: Request) -> DashboardService:
+    service: DashboardService = request.app.state.service
+    return service
+
+
+async def _answer(request: Request, key: tuple[Any, ...], compute: Callable[[], bytes]) -> Response:
+    """The cached JSON for *key* (gzip-compressed once if the client accepts it), computed in a worker thread
+    when missing so the event loop keeps answering cached requests."""
+    service = _service(request)
+    gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
+    found = service.answer_now(key, gzip_ok)
+    if found is None:
+        found = await run_in_threadpool(service.answer, key, compute, gzip_ok)
+    body, compressed = found
+    headers = {"content-encoding": "gzip", "vary": "Accept-Encoding"} if compressed else {"vary": "Accept-Encoding"}
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def _split(values: str | None) -> list[str] | None:
+    if values is None:
+        return None
+    return [v.strip() for v in values.split(",") if v.strip()]
+
+
+def _not_found(exc: UnknownCodeError) -> HTTPException:
+    return HTTPException(404, str(exc))
+
+
+RegionParam = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=100,
+        pattern=_CODE,
+        description="GB ITL2 area (TLG3, its NUTS 2016 code UKG3, or its name) or US CBSA code (12060).",
+        examples=["TLG3"],
+    ),
+]
+YearParam = Annotated[
+    int | None, Query(ge=1990, le=2100, description="Profile year (default: latest in the data).", examples=[2021])
+]
+BaseYearParam = Annotated[
+    int | None,
+    Query(ge=1990, le=2100, description="Start of the growth period (default: earliest in the data).", examples=[2015]),
+]
+BenchmarkParam = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=20,
+        pattern=r"^[A-Za-z0-9]+$",
+        description="national, peers, or the code of a larger area (ITL1 TLG) whose areas form the benchmark.",
+    ),
+]
+PeersParam = Annotated[
+    str | None,
+    Query(
+        max_length=1000,
+        pattern=r"^[A-Za-z0-9 ,.'&()\-]+$",
+        description="Comma-separated peer areas for benchmark=peers (default: the 8 closest in total employment).",
+        examples=["TLD3,TLE4,TLF1"],
+    ),
+]
+TaxonomyParam = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=64,
+        pattern=_IDENTIFIER,
+        description="Built-in taxonomy (see /api/taxonomies); default: the dataset's own.",
+    ),
+]
+DenominatorParam = Annotated[
+    Literal["all", "traded"],
+    Query(description="Totals over all industries, or over traded industries only (as the US Cluster Mapping does)."),
+]
+
+
+# -- routes ---------------------------------------------------------------------------------------------------
+
+
+@router.get("/health", summary="Liveness and data version", tags=["meta"])
+async def health(request: Request) -> Response:
+    return Response(_service(request).health(), media_type="application/json")
+
+
+@router.get("/regions", summary="Every region that can be profiled", tags=["regions"], response_model=RegionsOut)
+async def regions(
+    request: Request,
+    geography: Annotated[
+        Literal["uk", "us"] | None, Query(description="Only GB ITL2 areas (uk) or US CBSAs (us).")
+    ] = None,
+) -> Response:
+    service = _service(request)
+    return await _answer(request, ("regions", geography), lambda: service.regions(geography))
+
+
+@router.get(
+    "/regions/{code}",
+    summary="One region: its dataset, years, taxonomies and benchmark choices",
+    tags=["regions"],
+    response_model=RegionDetailOut,
+    responses={404: {"model": ErrorOut, "description": "Unknown region."}},
+)
+async def region(
+    request: Request,
+    code: Annotated[
+        str, Path(min_length=1, max_length=100, pattern=_CODE, description="Region code or name.", examples=["TLG3"])
+    ],
+) -> Response:
+    service = _service(request)
+    try:
+        area = service.catalogue.resolve_area(code)
+    except UnknownCodeError as exc:
+        raise _not_found(exc) from None
+    return await _answer(request, ("region", area.code), lambda: service.region(area.code))
+
+
+@router.get("/taxonomies", summary="Built-in cluster definitions", tags=["taxonomies"], response_model=TaxonomiesOut)
+async def taxonomies(request: Request) -> Response:
+    service = _service(request)
+    return await _answer(request, ("taxonomies",), service.taxonomies)
+
+
+@router.get(
+    "/taxonomies/{name}",
+    summary="One taxonomy's clusters and codes",
+    tags=["taxonomies"],
+    response_model=TaxonomyDetailOut,
+    responses={404: {"model": ErrorOut, "description": "Unknown taxonomy."}},
+)
+async def taxonomy(
+    request: Request,
+    name: Annotated[str, Path(min_length=1, max_length=64, pattern=_IDENTIFIER, examples=["wmca_plan_for_growth"])],
+) -> Response:
+    service = _service(request)
+    if name not in service.catalogue.taxonomies:
+        raise _not_found(UnknownCodeError("taxonomy", name, sorted(service.catalogue.taxonomies)))
+    return await _answer(request, ("taxonomy", name), lambda: service.taxonomy(name))
+
+
+@router.get("/datasets", summary="Every dataset in the warehouse", tags=["data"], response_model=DatasetsOut)
+async def datasets(request: Request) -> Response:
+    service = _service(request)
+    return await _answer(request, ("datasets",), service.datasets)
+
+
+@router.get(
+    "/datasets/{name}",
+    summary="Provenance of one dataset",
+    tags=["data"],
+    response_model=DatasetOut,
+    responses={404: {"model": ErrorOut, "description": "Unknown dataset."}},
+)
+async def dataset(
+    request: Request,
+    name: Annotated[
+        str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$", examples=["bres_itl2_sic5"])
+    ],
+) -> Response:
+    service = _service(request)
+    try:
+        return await _answer(request, ("dataset", name), lambda: service.dataset(name))
+    except UnknownCodeError as exc:
+        raise _not_found(exc) from None
+
+
+@router.get(
+    "/boundaries/{level}",
+    summary="Area shapes as GeoJSON (WGS84), for maps",
+    tags=["regions"],
+    responses={
+        200: {"content": {"application/geo+json": {}}, "description": "A GeoJSON FeatureCollection."},
+        404: {"model": ErrorOut, "description": "Unknown level."},
+    },
+)
+async def boundaries(
+    request: Request,
+    level: Annotated[str, Path(min_length=1, max_length=20, pattern=r"^[a-z0-9_]+$", examples=["itl2"])],
+) -> Response:
+    service = _service(request)
+    if level not in BOUNDARY_LEVELS:
+        raise _not_found(UnknownCodeError("boundary level", level, list(BOUNDARY_LEVELS)))
+    response = await _answer(request, ("boundaries", level), lambda: service.boundaries(level))
+    response.headers["content-type"] = "application/geo+json"
+    return response
+
+
+async def profile_parameters(
+    request: Request,
+    region: RegionParam = "TLG3",
+    taxonomy: TaxonomyParam = None,
+    year: YearParam = None,
+    base_year: BaseYearParam = None,
+    benchmark: BenchmarkParam = "national",
+    peers: PeersParam = None,
+    denominator: DenominatorParam = "all",
+) -> ProfileQuery:
+    """The parameters every profile-based resource shares, checked and normalised."""
+    return _service(request).profile_query(
+        region=region,
+        taxonomy=taxonomy,
+        year=year,
+        base_year=base_year,
+        benchmark=benchmark,
+        peers=_split(peers),
+        denominator=denominator,
+    )
+
+
+ProfileParams = Annotated[ProfileQuery, Depends(profile_parameters)]
+
+
+@router.get(
+    "/profile",
+    summary="Cluster profile of one region: ranking table, totals, trend, parameters and provenance",
+    tags=["profiles"],
+    response_model=ProfileOut,
+)
+async def profile(request: Request, query: ProfileParams) -> Response:
+    service = _service(request)
+    return await _answer(request, ("profile", query), lambda: service.profile(query))
+
+
+@router.get(
+    "/profile/regions",
+    summary="Every area's measures for the clusters of a profile (for maps and area tables)",
+    tags=["profiles"],
+    response_model=TableOut,
+)
+async def profile_regions(
+    request: Request,
+    query: ProfileParams,
+    cluster: Annotated[
+        str | None,
+        Query(min_length=1, max_length=80, pattern=_IDENTIFIER, description="One cluster id (default: all)."),
+    ] = None,
+) -> Response:
+    service = _service(request)
+    return await _answer(request, ("profile_regions", query, cluster), lambda: service.profile_regions(query, cluster))
+
+
+@router.get(
+    "/scenarios/parameters",
+    summary="Scenario parameters: their defaults and the values each accepts",
+    tags=["scenarios"],
+)
+async def scenario_parameters(request: Request) -> Response:
+    service = _service(request)
+    return await _answer(request, ("scenario_parameters",), service.scenario_parameters)
+
+
+@router.get(
+    "/scenarios",
+    summary="Above-forecast growth scenarios and cluster priorities of a GB region (clusterplan.scenarios)",
+    tags=["scenarios"],
+    response_model=ScenariosOut,
+)
+async def scenarios(
+    request: Request,
+    query: ProfileParams,
+    target_year: Annotated[
+        int | None,
+        Query(ge=1990, le=2100, description="Year the baseline and scenarios are projected to (default 2030)."),
+    ] = None,
+    comparator_rule: Annotated[
+        Literal["lq", "strong", "stars"] | None,
+        Query(description="Which other regions are comparators: LQ >= 1, strong cluster, or >= 1 star."),
+    ] = None,
+    high: Annotated[
+        Literal["leader", "top_quartile", "median", "mean"] | None,
+        Query(description="Comparator growth the high scenario follows (default leader)."),
+    ] = None,
+    low: Annotated[
+        Literal["leader", "top_quartile", "median", "mean"] | None,
+        Query(description="Comparator growth the low scenario follows (default top_quartile)."),
+    ] = None,
+    baseline: Annotated[
+        Literal["auto", "no_change", "national_growth", "shift_share", "log_linear", "damped_trend"] | None,
+        Query(description="Baseline forecast method (default auto: the lowest backtest error)."),
+    ] = None,
+    weights: Annotated[
+        str | None,
+        Query(
+            max_length=400,
+            pattern=r"^[a-z_]+=[0-9]+(\.[0-9]+)?(,[a-z_]+=[0-9]+(\.[0-9]+)?)*$",
+            description="Priority weights criterion=weight,...; others keep their default (/api/scenarios/parameters).",
+            examples=["growth_potential=0.4,pay=0.1"],
+        ),
+    ] = None,
+) -> Response:
+    service = _service(request)
+    scenario = service.scenario_query(
+        query,
+        target_year=target_year,
+        comparator_rule=comparator_rule,
+        high=high,
+        low=low,
+        baseline=baseline,
+        weights=weights,
+    )
+    return await _answer(request, ("scenarios", scenario), lambda: service.scenarios(scenario))
+
+
+@router.get(
+    "/supply-chains",
+    summary="Suppliers, customers and local sourcing of a GB region's clusters (regional input-output model)",
+    tags=["supply chains"],
+    response_model=SupplyChainsOut,
+)
+async def supply_chains(
+    request: Request,
+    region: RegionParam = "TLG3",
+    taxonomy: TaxonomyParam = None,
+    method: Annotated[
+        Literal["slq", "cilq", "flq", "aflq"], Query(description="Regionalisation of the UK IOAT 2019 (default flq).")
+    ] = "flq",
+    delta: Annotated[float, Query(ge=0, lt=1, description="Flegg's delta for flq and aflq.")] = 0.3,
+    year: Annotated[int | None, Query(ge=1990, le=2100, description="BRES employment year (default 2019).")] = None,
+    top: Annotated[int, Query(ge=1, le=20, description="Suppliers and customers listed per cluster.")] = 5,
+) -> Response:
+    service = _service(request)
+    query = service.supply_chain_query(region=region, taxonomy=taxonomy, method=method, delta=delta, year=year, top=top)
+    return await _answer(request, ("supply_chains", query), lambda: service.supply_chains(query))
+
+
+@router.get(
+    "/subregional",
+    summary="Where each cluster sits inside a GB region: its ITL3 areas' value, shares and LQs",
+    tags=["geography"],
+    response_model=TableOut,
+)
+async def subregional(
+    request: Request,
+    region: RegionParam = "TLG3",
+    taxonomy: TaxonomyParam = None,
+    year: YearParam = None,
+    measure: Annotated[
+        Literal["gva", "employment"],
+        Query(description="gva (ONS ITL3 GVA, every GB area) or employment (local data you imported)."),
+    ] = "gva",
+    cluster: Annotated[
+        str | None,
+        Query(min_length=1, max_length=80, pattern=_IDENTIFIER, description="One cluster id (default: all)."),
+    ] = None,
+) -> Response:
+    service = _service(request)
+    key = service.subregional_query(region=region, taxonomy=taxonomy, year=year, measure=measure, cluster=cluster)
+    return await _answer(request, key, lambda: service.subregional(key))
+
+
+@router.get(
+    "/hotspots",
+    summary="Spatial hotspots of a cluster across GB areas: Moran's I, LISA and Getis-Ord Gi*",
+    tags=["geography"],
+    response_model=TableOut,
+)
+async def hotspots(
+    request: Request,
+    cluster: Annotated[
+        str, Query(min_length=1, max_length=80, pattern=_IDENTIFIER, description="Cluster id of the taxonomy.")
+    ],
+    taxonomy: TaxonomyParam = None,
+    measure: Annotated[
+        Literal["lq", "employment", "share", "gva", "gva_per_job"], Query(description="What is mapped.")
+    ] = "lq",
+    level: Annotated[Literal["itl3", "itl2", "lad"], Query(description="Areas compared.")] = "itl3",
+    year: YearParam = None,
+    permutations: Annotated[int, Query(ge=99, le=999, description="Permutations of the significance tests.")] = 999,
+) -> Response:
+    service = _service(request)
+    key = service.hotspots_query(
+        cluster=cluster, taxonomy=taxonomy, measure=measure, level=level, year=year, permutations=permutations
+    )
+    return await _answer(request, key, lambda: service.hotspots(key))
+
+
+@router.get(
+    "/measures",
+    summary="Employment, share, LQ, growth and ranks of every industry of one region",
+    tags=["profiles"],
+    response_model=TableOut,
+)
+async def measures(
+    request: Request,
+    region: RegionParam,
+    level: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=10,
+            pattern=_IDENTIFIER,
+            description="sic5 or sic2 (GB), naics2 ... naics6 (US); default the finest level of the region's data.",
+        ),
+    ] = None,
+    year: YearParam = None,
+    base_year: BaseYearParam = None,
+    benchmark: BenchmarkParam = "national",
+    peers: PeersParam = None,
+) -> Response:
+    service = _service(request)
+    query = service.measures_query(
+        region=region, level=level, year=year, base_year=base_year, benchmark=benchmark, peers=_split(peers)
+    )
+    return await _answer(request, ("measures", query), lambda: service.measures(query))

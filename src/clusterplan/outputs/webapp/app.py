@@ -1,0 +1,324 @@
+"""The clusterplan web app: a JSON API and a dashboard over the embedded warehouse, read-only.
+
+:func:`create_app` builds the FastAPI application that ``clusterplan serve``
+runs: the API of :mod:`clusterplan.outputs.webapp.api` under ``/api``, its
+OpenAPI schema at ``/openapi.json`` and a local documentation page at
+``/docs`` (nothing is fetched from other sites), and the dashboard at ``/``
+(plain HTML, CSS and JavaScript from ``static/``, plus plotly.js from the
+``plotly`` package, served from this machine).
+
+Every response carries security headers (a strict Content-Security-Policy
+with scripts from this origin only, ``nosniff``, no framing, no referrer);
+requests whose ``Host`` is not one this server answers to are refused, which
+stops DNS-rebinding pages from reading the API through a browser; only
+``GET`` is accepted.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+
+from ... import __version__
+from ..._exceptions import ClusterplanError, InputError, TaxonomyError, WarehouseError
+from ...warehouse import default_warehouse_path
+from ._service import DashboardService, json_bytes
+from .api import API_PREFIX, router
+
+__all__ = ["CONTENT_SECURITY_POLICY", "DEFAULT_ALLOWED_HOSTS", "create_app", "plotly_js_path"]
+
+logger = logging.getLogger("clusterplan.webapp")
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+#: Host names a loopback server answers to (a DNS-rebinding page arrives with its own name and is refused).
+DEFAULT_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+#: Scripts only from this origin, never inline or eval'd; inline styles are allowed because plotly.js sets them.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+_SECURITY_HEADERS = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def plotly_js_path() -> Path | None:
+    """``plotly.min.js`` shipped inside the ``plotly`` Python package, or None when it is not installed."""
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        candidate = Path(location) / "package_data" / "plotly.min.js"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _host_name(host: str) -> str:
+    """``127.0.0.1:8000`` -> ``127.0.0.1``; ``[::1]:8000`` -> ``::1``."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+class SecurityMiddleware:
+    """Host and method checks, security and cache headers, and a JSON 500 for anything unexpected."""
+
+    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str]) -> None:
+        self.app = app
+        self.any_host = "*" in allowed_hosts
+        self.allowed_hosts = {h.strip("[]").lower() for h in allowed_hosts}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        host = _host_name(headers.get(b"host", b"").decode("latin-1"))
+        if not self.any_host and host not in self.allowed_hosts:
+            shown = ", ".join(sorted(self.allowed_hosts))
+            await _send_error(send, 400, f"host {host!r} not allowed; this server answers to {shown}")
+            return
+        if scope["method"] != "GET":
+            await _send_error(
+                send,
+                405,
+                f"method {scope['method']} not allowed; the API is read-only (GET)",
+                [(b"allow", b"GET")],
+            )
+            return
+        path: str = scope.get("path", "")
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                status = int(message["status"])
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in _SECURITY_HEADERS if k not in present]
+                if b"cache-control" not in present:
+                    extra.append((b"cache-control", _cache_control(path, status)))
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            logger.exception("unexpected error answering %s", path)
+            if not started:
+                await _send_error(send, 500, "internal server error; the server log has the details")
+
+
+def _cache_control(path: str, status: int) -> bytes:
+    if status >= 400:
+        return b"no-store"
+    if path.startswith(API_PREFIX + "/"):
+        # The warehouse is opened read-only, so answers cannot change while the server runs.
+        return b"private, max-age=300"
+    if path.startswith("/vendor/"):
+        return b"public, max-age=86400"
+    return b"no-cache"
+
+
+async def _send_error(send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = json_bytes({"error": message})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+                *_SECURITY_HEADERS,
+                *(headers or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": " ".join(str(message).split())}, status_code=status)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        location = [str(p) for p in error.get("loc", ())]
+        where = f"{location[0]} parameter {location[-1]!r}" if len(location) >= 2 else "request"
+        message = str(error.get("msg", "invalid value"))
+        if error.get("type") == "string_pattern_mismatch":
+            message = "has characters that are not allowed (letters, digits, spaces and , . ' & ( ) - only)"
+        given = error.get("input")
+        if isinstance(given, str | int | float) and len(str(given)) <= 60:
+            message += f" (got {given!r})"
+        parts.append(f"{where}: {message}")
+    return "; ".join(parts) or "invalid request"
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    async def on_input_error(_request: Request, exc: Exception) -> Response:
+        return _error(400, str(exc))
+
+    async def on_warehouse_error(_request: Request, exc: Exception) -> Response:
+        return _error(503, str(exc))
+
+    async def on_clusterplan_error(_request: Request, exc: Exception) -> Response:
+        return _error(500, str(exc))
+
+    async def on_http_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        detail = exc.detail if exc.status_code != 404 or exc.detail != "Not Found" else "no such page or endpoint"
+        response = _error(exc.status_code, str(detail))
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    async def on_validation_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return _error(422, _validation_message(exc))
+
+    app.add_exception_handler(InputError, on_input_error)
+    app.add_exception_handler(TaxonomyError, on_input_error)
+    app.add_exception_handler(WarehouseError, on_warehouse_error)
+    app.add_exception_handler(ClusterplanError, on_clusterplan_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+
+
+def _install_pages(app: FastAPI) -> None:
+    plotly_js = plotly_js_path()
+
+    @app.get("/", include_in_schema=False)
+    async def dashboard() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> FileResponse:
+        return FileResponse(STATIC_DIR / "docs.html", media_type="text/html")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    async def plotly() -> Response:
+        if plotly_js is None:
+            return _error(404, "plotly.js is not installed on the server: pip install plotly")
+        return FileResponse(plotly_js, media_type="text/javascript")
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+
+def create_app(
+    warehouse_path: str | Path | None = None,
+    *,
+    pool_size: int | None = None,
+    allowed_hosts: Sequence[str] | None = None,
+    profile_cache_size: int = 32,
+    response_cache_bytes: int = 64 * 2**20,
+) -> FastAPI:
+    """The dashboard and JSON API over a warehouse opened read-only.
+
+    Parameters
+    ----------
+    warehouse_path
+        DuckDB warehouse file holding the embedded data; default
+        :func:`~clusterplan.warehouse.default_warehouse_path`. It is never
+        written: create or update it first (``clusterplan serve`` does).
+    pool_size
+        Read-only connections, i.e. profiles computed at once; default twice
+        the number of CPUs (DuckDB works while pandas holds the GIL), at most 4.
+    allowed_hosts
+        Host names the server answers to (default: the loopback names
+        :data:`DEFAULT_ALLOWED_HOSTS`); ``"*"`` accepts any.
+    profile_cache_size, response_cache_bytes
+        Bounds of the caches of computed profiles (entries) and of rendered
+        JSON answers (bytes).
+
+    Returns
+    -------
+    fastapi.FastAPI
+        The application; ``app.state.service`` is its
+        :class:`~clusterplan.outputs.webapp._service.DashboardService`.
+
+    Raises
+    ------
+    WarehouseError
+        The warehouse file does not exist or cannot be opened.
+
+    Examples
+    --------
+    >>> from clusterplan.outputs.webapp import create_app
+    >>> app = create_app("warehouse.duckdb")  # doctest: +SKIP
+    >>> import uvicorn; uvicorn.run(app, host="127.0.0.1", port=8000)  # doctest: +SKIP
+    """
+    path = Path(warehouse_path) if warehouse_path is not None else default_warehouse_path()
+    if not path.is_file():
+        raise WarehouseError(
+            f"warehouse {path} does not exist",
+            hint="run `clusterplan data list` once to create it, or pass --warehouse",
+        )
+    size = pool_size if pool_size is not None else min(4, 2 * (os.cpu_count() or 1))
+    service = DashboardService(
+        path, pool_size=size, profile_cache_size=profile_cache_size, response_cache_bytes=response_cache_bytes
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        service.close()
+
+    app = FastAPI(
+        title="clusterplan",
+        version=__version__,
+        summary="Industry clusters where a region has comparative advantage, from public data (read-only API).",
+        description=(
+            "Profiles of GB ITL2 areas (BRES) and US CBSAs (County Business Patterns): location quotients, growth, "
+            "ranks and shift-share of each cluster of a taxonomy, with the provenance of every input. Errors are "
+            '`{"error": "..."}` with status 400 (value not allowed, with the valid choices), 404 (unknown resource), '
+            "422 (wrong type or unknown parameter) or 503 (warehouse unavailable)."
+        ),
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    _install_error_handlers(app)
+    app.include_router(router)
+    _install_pages(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(SecurityMiddleware, allowed_hosts=list(allowed_hosts or DEFAULT_ALLOWED_HOSTS))
+    return app

@@ -1,0 +1,415 @@
+"""``workbook.xlsx``: every table of a run, with units in the headers, a Sources sheet and a Notes sheet.
+
+The cells hold the same values as the run's CSV files (fractions stay
+fractions, shown with a percentage format), so a number in Excel can be traced
+back to ``clusters.csv`` and the other tables. Headers say what a column is
+and its unit ("Employment (jobs)", "GVA per job (£)"); the Notes sheet maps
+each heading back to its CSV column.
+
+Example
+-------
+>>> column_label("gva_per_job_gbp")
+'GVA per job (£)'
+>>> column_label("additional_jobs_low")
+'Additional jobs low (jobs)'
+>>> column_label("additional_gva_high_gbp_m")
+'Additional GVA high (£ million)'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from ..analysis import ClusterProfile
+from .report import CORE_TABLES, RUN_TABLES, ReportData, report_data
+
+__all__ = ["COLUMN_LABELS", "SHEETS", "column_label", "write_workbook"]
+
+_PCT, _INT, _DEC2, _DEC3, _MONEY = "0.0%", "#,##0", "0.00", "0.000", "#,##0"
+
+#: Heading (with unit) and Excel number format of every known column.
+COLUMN_LABELS: dict[str, tuple[str, str | None]] = {
+    "cluster": ("Cluster", None),
+    "cluster_id": ("Cluster id", None),
+    "area_code": ("Area code", None),
+    "area_name": ("Area name", None),
+    "year": ("Year", "0"),
+    "employment": ("Employment (jobs)", _INT),
+    "employment_share": ("Share of the region's employment (%)", _PCT),
+    "share": ("Share of the area's employment (%)", _PCT),
+    "lq": ("Location quotient (ratio)", _DEC3),
+    "lq_low": ("Location quotient, lowest under rounding and suppression (ratio)", _DEC3),
+    "lq_high": ("Location quotient, highest under rounding and suppression (ratio)", _DEC3),
+    "growth_cagr": ("Employment growth (% a year, compound)", "0.00%"),
+    "benchmark_growth_cagr": ("Benchmark employment growth (% a year, compound)", "0.00%"),
+    "employment_base_year": ("Employment in the base year (jobs)", _INT),
+    "benchmark_employment": ("Benchmark employment (jobs)", _INT),
+    "area_total_employment": ("Area employment, all industries (jobs)", _INT),
+    "lq_rank": ("LQ rank among areas (1 = highest)", "0"),
+    "lq_percentile": ("LQ percentile among areas (0-100)", "0.0"),
+    "growth_rank": ("Growth rank among areas (1 = fastest)", "0"),
+    "share_rank": ("Share rank among areas (1 = highest)", "0"),
+    "share_percentile": ("Share percentile among areas (0-100)", "0.0"),
+    "employment_rank": ("Employment rank among areas (1 = largest)", "0"),
+    "employment_percentile": ("Employment percentile among areas (0-100)", "0.0"),
+    "growth_cagr_rank": ("Growth rank among areas (1 = fastest)", "0"),
+    "growth_cagr_percentile": ("Growth percentile among areas (0-100)", "0.0"),
+    "n_regions": ("Areas compared (count)", "0"),
+    "in_benchmark": ("In the benchmark (true/false)", None),
+    "strong_cluster": ("Strong cluster, US Cluster Mapping rule (true/false)", None),
+    "strong_cluster_reason": ("Strong cluster: reason", None),
+    "stars": ("European Cluster Observatory stars (0-3)", "0"),
+    "stars_reason": ("Stars: reason", None),
+    "establishments": ("Establishments (count)", _INT),
+    "shift_share_change": ("Shift-share: change in employment (jobs)", _INT),
+    "shift_share_national_share": ("Shift-share: national growth effect (jobs)", _INT),
+    "shift_share_industry_mix": ("Shift-share: industry mix effect (jobs)", _INT),
+    "shift_share_competitive": ("Shift-share: regional competitive effect (jobs)", _INT),
+    "lq_rank_base_year": ("LQ rank in the base year (1 = highest)", "0"),
+    "lq_rank_change": ("LQ rank change since the base year (places, + = up)", "+0;-0;0"),
+    "gva_gbp_million": ("GVA (£ million, current prices)", "#,##0.0"),
+    "gva_per_job_gbp": ("GVA per job (£)", _MONEY),
+    "relative_productivity": ("GVA per job relative to the benchmark (ratio)", _DEC3),
+    "industry_codes": ("Industry codes (count)", "0"),
+    "suppressed_cells": ("Cells published as 0, possibly suppressed (count)", "0"),
+    "missing_cells": ("Empty cells (count)", "0"),
+    "cells": ("Data cells (count)", "0"),
+    "confidence": ("Definition confidence", None),
+    "description": ("Description", None),
+    "codes": ("Industry codes", None),
+    "note": ("Note", None),
+    "target_year": ("Target year", "0"),
+    "baseline_jobs": ("Baseline jobs in the target year (jobs)", _INT),
+    "leading_region": ("Leading region", None),
+    "score": ("Priority score", _DEC3),
+    "rank": ("Rank (1 = first)", "0"),
+    "direction": ("Direction (supplier or customer)", None),
+    "partner": ("Supplier or customer", None),
+    "share_in_region": ("Bought or sold inside the region (%)", _PCT),
+    "industry_code": ("Industry code", None),
+    "industry_name": ("Industry", None),
+    "output_multiplier": ("Output multiplier (ratio)", _DEC3),
+    "gva_effect": ("GVA effect (£ GVA per £1 of final use)", _DEC3),
+    "gva_multiplier": ("GVA multiplier (ratio)", _DEC3),
+    "employment_effect": ("Employment effect (jobs per £1m of final use)", "0.00"),
+    "employment_multiplier": ("Employment multiplier (ratio)", _DEC3),
+    "feasibility": ("Feasibility (relatedness density)", _DEC3),
+    "attractiveness": ("Attractiveness (index)", _DEC3),
+    "growth_baseline": ("Growth, baseline (% a year)", "0.00%"),
+    "growth_scenario": ("Growth, scenario (% a year)", "0.00%"),
+    "growth_scenario_low": ("Growth, low scenario (% a year)", "0.00%"),
+    "growth_scenario_high": ("Growth, high scenario (% a year)", "0.00%"),
+    "share_of_region": ("Share of the region (%)", _PCT),
+}
+
+#: Units by column-name ending, for columns later stages add (``additional_gva_low_gbp_m`` → £ million).
+_SUFFIX_UNITS = [
+    ("_gbp_m", "£ million", "#,##0.0"),
+    ("_gbp_million", "£ million", "#,##0.0"),
+    ("_gbp", "£", _MONEY),
+    ("_usd", "$", _MONEY),
+    ("_jobs", "jobs", _INT),
+    ("_jobs_low", "jobs", _INT),
+    ("_jobs_high", "jobs", _INT),
+    ("_share", "%", _PCT),
+    ("_rate", "% a year", "0.00%"),
+    ("_cagr", "% a year, compound", "0.00%"),
+    ("_lq", "ratio", _DEC3),
+    ("_multiplier", "ratio", _DEC3),
+    ("_rank", "1 = first", "0"),
+]
+
+
+_ACRONYMS = {"gva": "GVA", "lq": "LQ", "gb": "GB", "io": "IO", "cagr": "growth", "pp": "percentage points"}
+
+
+def _words(name: str) -> str:
+    words = [_ACRONYMS.get(w, w) for w in name.split("_") if w]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def _column_format(name: str) -> tuple[str, str | None]:
+    if name in COLUMN_LABELS:
+        return COLUMN_LABELS[name]
+    for suffix, unit, fmt in _SUFFIX_UNITS:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            if suffix == "_cagr":
+                stem = name[: -len(suffix)]
+                return f"{_words(stem)}{'' if stem.endswith('growth') else ' growth'} ({unit})", fmt
+            stem = name[: -len(suffix)] if suffix in ("_gbp_m", "_gbp_million", "_gbp", "_usd") else name
+            return f"{_words(stem)} ({unit})", fmt
+    return _words(name), None
+
+
+def column_label(name: str) -> str:
+    """The heading of a column in the workbook: what it is and its unit."""
+    return _column_format(name)[0]
+
+
+#: Sheet names of the core tables, in workbook order.
+SHEETS = {"clusters": "Clusters", "regions": "All areas", "trend": "Trend", "definitions": "Definitions"}
+_EXTRA_SHEETS = {
+    "scenarios": "Scenarios",
+    "region_summary": "Region summary",
+    "region_growth": "Region growth",
+    "scenario_uncertainty": "Scenario uncertainty",
+    "priorities": "Priorities",
+    "supply_chain": "Supply chain",
+    "input_sourcing": "Input sourcing",
+    "cluster_linkages": "Cluster linkages",
+    "io_multipliers": "IO multipliers",
+    "opportunities": "Opportunities",
+    "cluster_opportunities": "Cluster opportunities",
+    "subregions": "Inside the region",
+}
+_HEADER_FILL = PatternFill("solid", fgColor="DCE6F0")
+_BOLD = Font(bold=True)
+# Characters openpyxl refuses (XML 1.0 control characters).
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _value(value: Any) -> Any:
+    """A cell value: numpy scalars unwrapped, NaN/NA empty, text without XML control characters."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        return _ILLEGAL.sub("", value)
+    return str(value)
+
+
+def _write_frame(book: Workbook, title: str, frame: pd.DataFrame, key: str, dictionary: list[list[str]]) -> None:
+    sheet = book.create_sheet(title)
+    formats = [_column_format(str(c)) for c in frame.columns]
+    header = []
+    for (label, _), name in zip(formats, frame.columns, strict=True):
+        cell = WriteOnlyCell(sheet, value=label)
+        cell.font, cell.fill = _BOLD, _HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="bottom")
+        header.append(cell)
+        dictionary.append([title, label, str(name), key])
+    sheet.freeze_panes = "B2"
+    for i, (label, _) in enumerate(formats, start=1):
+        width = 14 if len(label) > 20 else max(10, len(label) + 2)
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.append(header)
+    columns = [frame[c].tolist() for c in frame.columns]
+    for r in range(len(frame)):
+        row = []
+        for c, (_, fmt) in enumerate(formats):
+            value = _value(columns[c][r])
+            if fmt and isinstance(value, int | float) and not isinstance(value, bool):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = fmt
+                row.append(cell)
+            else:
+                row.append(value)
+        sheet.append(row)
+    if len(frame):
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
+
+
+def _write_rows(book: Workbook, title: str, header: list[str], rows: list[list[Any]], widths: list[int]) -> None:
+    sheet = book.create_sheet(title)
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    cells = []
+    for label in header:
+        cell = WriteOnlyCell(sheet, value=label)
+        cell.font, cell.fill = _BOLD, _HEADER_FILL
+        cells.append(cell)
+    sheet.append(cells)
+    for row in rows:
+        out = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=_value(value))
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            out.append(cell)
+        sheet.append(out)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _sources(data: ReportData) -> list[list[Any]]:
+    rows = []
+    for i in data.inputs:
+        raw = "; ".join(f"{f.get('path')} (sha256 {f.get('sha256')})" for f in i.get("raw_files") or [])
+        rows.append(
+            [
+                i.get("dataset"),
+                i.get("title"),
+                i.get("source"),
+                i.get("publisher"),
+                i.get("vintage"),
+                i.get("licence"),
+                i.get("sha256"),
+                raw,
+                "; ".join(i.get("transforms") or []),
+                i.get("origin"),
+            ]
+        )
+    taxonomy = data.metadata.get("taxonomy") or {}
+    if taxonomy:
+        rows.append(
+            [
+                taxonomy.get("name"),
+                f"Cluster definitions: {taxonomy.get('title')}",
+                taxonomy.get("source"),
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "taxonomy",
+            ]
+        )
+    return rows
+
+
+def _notes(data: ReportData) -> list[list[str]]:
+    totals, p = data.totals, data.parameters
+    growth = f", growth {data.base_year}-{data.year}" if data.base_year else " (one year of data: no growth)"
+    lines = [
+        [
+            "Run",
+            f"{data.region_name} ({data.region_code}) against {data.benchmark_label}; employment {data.year}{growth}.",
+        ],
+        ["Made with", f"clusterplan {data.metadata.get('clusterplan_version')} {data.metadata.get('created_at', '')}"],
+        ["Cluster definitions", f"{(data.metadata.get('taxonomy') or {}).get('title')} ({p.get('taxonomy')})"],
+        [
+            "Employment",
+            "A cluster's employment is the sum over its industry codes in each area and year. Clusters may share "
+            f"codes ({totals.get('overlapping_codes', 0)} shared here); the clusters' share of the region counts "
+            "each job once.",
+        ],
+        [
+            "Location quotient",
+            "LQ = (e_ir / e_r) / (E_i / E): the cluster's share of the area's jobs over its share of the "
+            "benchmark's (the sum of the benchmark's areas). Above 1 the area is specialised in the cluster. "
+            "lq_low/lq_high: the LQ's range over every true count the rounded and suppressed published cells allow.",
+        ],
+        [
+            "Growth and shift-share",
+            "Growth is the compound annual growth rate between the base year and the year. Shift-share splits "
+            "the change in jobs into national growth, industry mix and regional competitiveness against the "
+            "benchmark (classic Dunn 1960 decomposition); the three add up to the change.",
+        ],
+        [
+            "Strength",
+            "Strong cluster: the US Cluster Mapping Project rule (LQ in the top quartile of areas with minimum "
+            "size). Stars: the European Cluster Observatory's size, specialisation and focus tests.",
+        ],
+        [
+            "Productivity",
+            "GVA per job: ONS regional GVA (balanced) by industry apportioned to the cluster's industries by "
+            "employment (GB regions only).",
+        ],
+        ["Ranks", "Ranks and percentiles are among the benchmark's areas; rank 1 is the highest."],
+        ["Percentages", "Shares and growth rates are stored as fractions (0.05) and shown as percentages (5.0%)."],
+        ["Empty cells", "An empty cell is a value that cannot be computed (e.g. growth with one year of data)."],
+    ]
+    for name, frame in sorted(data.tables.items()):
+        spec = RUN_TABLES.get(name)
+        lines.append(
+            [f"Table {name}", f"{spec.title if spec else name}: {spec.description if spec else ''} ({len(frame)} rows)"]
+        )
+    return lines
+
+
+def write_workbook(
+    data: ReportData | ClusterProfile,
+    path: str | Path,
+    metadata: Mapping[str, Any] | None = None,
+    *,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+) -> Path:
+    """Write ``workbook.xlsx`` for a run.
+
+    Parameters
+    ----------
+    data
+        A :class:`~clusterplan.outputs.report.ReportData` or a cluster profile.
+    path
+        The file to write.
+    metadata, tables
+        With a cluster profile: its ``run.json`` metadata and further run tables.
+
+    Returns
+    -------
+    Path
+        *path*.
+
+    Notes
+    -----
+    Sheets: Clusters, All areas, Trend, Definitions, one per further run table
+    (Scenarios, Supply chain, ...), Summary (headline totals), Parameters,
+    Sources (dataset, title, publisher, vintage, licence, sha256) and Notes
+    (the method, and each heading's CSV column).
+    """
+    if isinstance(data, ClusterProfile):
+        data = report_data(data, metadata, tables)
+    path = Path(path)
+    book = Workbook(write_only=True)
+    dictionary: list[list[str]] = []
+    for key, title in SHEETS.items():
+        _write_frame(book, title, getattr(data, key), CORE_TABLES[key].file, dictionary)
+    used = set(SHEETS.values())
+    order = list(_EXTRA_SHEETS)
+    for key, frame in sorted(data.tables.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 99, kv[0])):
+        title = _EXTRA_SHEETS.get(key) or re.sub(r"[\[\]:*?/\\]", " ", key.replace("_", " ").capitalize())[:31]
+        while title in used:
+            title = title[:29] + "_"
+        used.add(title)
+        spec = RUN_TABLES.get(key)
+        _write_frame(book, title, frame, spec.file if spec else f"{key}.csv", dictionary)
+    summary = [[column_label(k) if k in COLUMN_LABELS else k.replace("_", " "), v] for k, v in data.totals.items()]
+    _write_rows(book, "Summary", ["Measure", "Value"], summary, [48, 20])
+    parameters = [[k, _text(v)] for k, v in data.parameters.items()]
+    _write_rows(book, "Parameters", ["Parameter", "Value"], parameters, [22, 80])
+    _write_rows(
+        book,
+        "Sources",
+        [
+            "Dataset",
+            "Title",
+            "Source",
+            "Publisher",
+            "Vintage",
+            "Licence",
+            "sha256",
+            "Raw files",
+            "Transforms",
+            "Origin",
+        ],
+        _sources(data),
+        [24, 40, 40, 28, 30, 26, 66, 60, 50, 10],
+    )
+    notes: list[list[Any]] = [[k, v] for k, v in _notes(data)]
+    notes += [[], ["Sheet", "Column heading", "CSV column", "CSV file"], *dictionary]
+    _write_rows(book, "Notes", ["Topic", "Note"], notes, [24, 90, 26, 18])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path

@@ -1,0 +1,820 @@
+r"""Where a region can grow next: feasibility against attractiveness, nascent clusters and related clusters.
+
+For one region, every industry (and every cluster of a taxonomy) is placed on two axes, as in the Growth Lab's
+Metroverse and Atlas growth-opportunity views:
+
+* **feasibility**: relatedness density (:func:`~clusterplan.relatedness.complexity.relatedness_density`), the share
+  of an industry's related industries the region already has;
+* **attractiveness**: a composite of the industry's complexity (PCI), its national GVA per job where the data have
+  it (Great Britain) and its national employment growth where there are two years (BRES), see
+  :func:`attractiveness_index`.
+
+Both are turned into percentiles across the region's industries and split at the median (50) into four quadrants
+(:data:`QUADRANTS`). Nascent-cluster candidates are industries (and clusters) with little presence today
+(RCA < 1) in the top-right quadrant, ranked by the mean of the two percentiles.
+
+Related clusters (:func:`related_clusters`): co-location of clusters (minimum conditional probability on
+cluster-level RCA, and the correlation of cluster location quotients across areas) and input-output links between
+clusters (:func:`~clusterplan.relatedness.input_output.io_relatedness` on the cluster-to-cluster flows of the
+national input-output table, :func:`clusterplan.inputoutput.clusters.cluster_flows`), each with a percentile rule
+for which pairs count as related.
+
+=================================  ================================================================================
+:func:`attractiveness_index`        weighted mean percentile of attractiveness components
+:func:`quadrant`                    the quadrant of each (feasibility, attractiveness) pair
+:func:`industry_opportunities`      one row per industry for a region (from a ComplexityResult)
+:func:`cluster_opportunities`       the same aggregated to clusters
+:func:`nascent_candidates`          ranked low-presence, high-fit, high-value industries or clusters
+:func:`cluster_colocation`          cluster x cluster co-location relatedness
+:func:`cluster_io_links`            cluster x cluster input-output relatedness
+:func:`related_clusters`            both, long, with significance flags
+:func:`find_related_clusters`       related clusters of a taxonomy from the warehouse (``clusterplan related-clusters``)
+:func:`region_opportunities`        all of the above for a region, from the warehouse (``clusterplan opportunities``)
+=================================  ================================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .._exceptions import ParameterError, UnknownCodeError
+from .colocation import _lq_correlation_array, _minimum_conditional_probability_array, activity_matrix
+from .complexity import ComplexityResult, complexity
+from .input_output import io_relatedness, naics_bea_industries, sic_io_industries
+
+if TYPE_CHECKING:
+    from ..taxonomy import Taxonomy
+    from ..warehouse import SparkWarehouse, Warehouse
+
+__all__ = [
+    "DEFAULT_ATTRACTIVENESS_WEIGHTS",
+    "QUADRANTS",
+    "RELATED_CLUSTER_COLUMNS",
+    "Opportunities",
+    "attractiveness_index",
+    "cluster_colocation",
+    "cluster_io_links",
+    "cluster_opportunities",
+    "find_related_clusters",
+    "industry_opportunities",
+    "nascent_candidates",
+    "quadrant",
+    "region_opportunities",
+    "related_clusters",
+]
+
+#: Quadrant names by (feasibility above the median?, attractiveness above the median?).
+QUADRANTS: dict[tuple[bool, bool], str] = {
+    (True, True): "natural next steps",
+    (False, True): "strategic bets",
+    (True, False): "nearby, lower value",
+    (False, False): "distant, lower value",
+}
+
+#: Default weights of the attractiveness components; a component missing from the data is left out.
+DEFAULT_ATTRACTIVENESS_WEIGHTS: dict[str, float] = {"pci": 1.0, "gva_per_job": 1.0, "national_growth": 1.0}
+
+#: Columns of :func:`related_clusters`.
+RELATED_CLUSTER_COLUMNS = [
+    "cluster_a",
+    "cluster_b",
+    "cluster_a_name",
+    "cluster_b_name",
+    "colocation",
+    "colocation_correlation",
+    "io_link",
+    "colocation_significant",
+    "io_link_significant",
+    "related",
+]
+
+_MEDIAN = 50.0
+_BEA_YEAR = 2015
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Scores
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def _percentile(values: pd.Series) -> pd.Series:
+    """Percentile rank in (0, 100] (average rank for ties); NaN stays NaN."""
+    return values.rank(pct=True, method="average") * 100.0
+
+
+def attractiveness_index(components: pd.DataFrame, weights: Mapping[str, float] | None = None) -> pd.Series:
+    r"""Composite attractiveness: the weighted mean of each component's percentile rank (0-100).
+
+    Parameters
+    ----------
+    components
+        One row per industry (or cluster), one column per component where higher is more attractive (``pci``,
+        ``gva_per_job``, ``national_growth``, ``outlook_gain`` ...).
+    weights
+        Weight of each component (default :data:`DEFAULT_ATTRACTIVENESS_WEIGHTS`); components not in *components*
+        or entirely missing are left out, and a row missing a component is scored on the others.
+
+    Returns
+    -------
+    pandas.Series
+        ``attractiveness`` in [0, 100]; NaN where a row has no component.
+
+    Notes
+    -----
+    .. math::
+
+        A_p = \frac{\sum_k w_k\, \mathrm{pct}_k(p)}{\sum_{k:\ \mathrm{pct}_k(p)\ \text{known}} w_k}
+
+    Percentile ranks make components in different units (an index, pounds per job, a growth rate) comparable
+    and keep one extreme value from dominating.
+
+    Examples
+    --------
+    >>> parts = pd.DataFrame({"pci": [1.0, 2.0, 3.0, 4.0], "gva_per_job": [40e3, 30e3, None, 90e3]})
+    >>> attractiveness_index(parts).round(2).tolist()
+    [45.83, 41.67, 75.0, 100.0]
+
+    The first industry is at the 25th percentile of PCI and the 66.7th of GVA per job (second of three known):
+    (25 + 66.67) / 2 = 45.83.
+    """
+    chosen = dict(DEFAULT_ATTRACTIVENESS_WEIGHTS if weights is None else weights)
+    for name, weight in chosen.items():
+        if not np.isfinite(weight) or weight < 0:
+            raise ParameterError(f"attractiveness weight of {name!r} must be a number >= 0, not {weight!r}")
+    used = [c for c in chosen if c in components.columns and components[c].notna().any() and chosen[c] > 0]
+    if not used:
+        return pd.Series(np.nan, index=components.index, name="attractiveness")
+    ranks = pd.DataFrame({c: _percentile(components[c].astype(float)) for c in used})
+    w = np.array([chosen[c] for c in used])
+    known = ranks.notna().to_numpy()
+    weighted = np.nansum(ranks.to_numpy() * w, axis=1)
+    total = (known * w).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = np.where(total > 0, weighted / total, np.nan)
+    return pd.Series(score, index=components.index, name="attractiveness")
+
+
+def quadrant(feasibility: pd.Series, attractiveness: pd.Series, *, split: float = _MEDIAN) -> pd.Series:
+    """The quadrant of each item from its feasibility and attractiveness percentiles (split at *split*).
+
+    An item exactly at the split counts as above it. NaN on either axis gives no quadrant.
+
+    Examples
+    --------
+    >>> quadrant(pd.Series([80.0, 20.0, 60.0, 10.0]), pd.Series([90.0, 70.0, 30.0, None])).tolist()
+    ['natural next steps', 'strategic bets', 'nearby, lower value', nan]
+    """
+    both = pd.concat([feasibility.rename("f"), attractiveness.rename("a")], axis=1)
+    labels = [
+        QUADRANTS[(bool(f >= split), bool(a >= split))] if pd.notna(f) and pd.notna(a) else np.nan
+        for f, a in zip(both["f"], both["a"], strict=True)
+    ]
+    return pd.Series(labels, index=both.index, name="quadrant", dtype=object)
+
+
+def _finish(table: pd.DataFrame, weights: Mapping[str, float] | None) -> pd.DataFrame:
+    """Add percentiles, attractiveness, quadrant, score and candidate flag to a table with density etc."""
+    table["feasibility"] = _percentile(table["density"])
+    table["attractiveness"] = attractiveness_index(table, weights)
+    table["quadrant"] = quadrant(table["feasibility"], table["attractiveness"])
+    table["opportunity_score"] = (table["feasibility"] + table["attractiveness"]) / 2.0
+    table["nascent_candidate"] = (
+        (table["rca"] < 1.0) & (table["feasibility"] >= _MEDIAN) & (table["attractiveness"] >= _MEDIAN)
+    )
+    return table
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Industries and clusters of one region
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def industry_opportunities(
+    result: ComplexityResult,
+    region: str,
+    *,
+    components: pd.DataFrame | None = None,
+    weights: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Every industry of one region placed by feasibility and attractiveness.
+
+    Parameters
+    ----------
+    result
+        :func:`~clusterplan.relatedness.complexity.complexity` of all areas (the region among them).
+    region
+        The region's area code, as in *result*.
+    components
+        Extra attractiveness components by industry code (index), e.g. ``gva_per_job`` and
+        ``national_growth`` columns; PCI and outlook gain come from *result*.
+    weights
+        Component weights for :func:`attractiveness_index` (default :data:`DEFAULT_ATTRACTIVENESS_WEIGHTS`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per industry: ``industry_code, rca, present, density, pci, outlook_gain``, the components,
+        ``feasibility`` and ``attractiveness`` (percentiles 0-100), ``quadrant``, ``opportunity_score`` (their
+        mean), ``nascent_candidate`` (RCA < 1 and both percentiles at or above 50); by score, best first.
+
+    Raises
+    ------
+    UnknownCodeError
+        *region* is not an area of *result*.
+    """
+    if region not in result.rca.index:
+        raise UnknownCodeError("area", region, [str(a) for a in result.rca.index])
+    industry = result.rca.columns
+    table = pd.DataFrame(
+        {
+            "industry_code": industry,
+            "rca": result.rca.loc[region].to_numpy(),
+            "present": result.presence.loc[region].to_numpy().astype(bool),
+            "density": result.density_matrix.loc[region].to_numpy(),
+            "pci": result.pci.reindex(industry).to_numpy(),
+            "outlook_gain": result.outlook_gain_matrix.loc[region].to_numpy(),
+        }
+    )
+    if components is not None:
+        extra = components.drop(columns=[c for c in table.columns if c in components.columns], errors="ignore")
+        table = table.join(extra, on="industry_code")
+    table = _finish(table, weights)
+    return table.sort_values(["opportunity_score", "industry_code"], ascending=[False, True], ignore_index=True)
+
+
+def _mapping_matrix(mapping: pd.DataFrame, codes: pd.Index) -> tuple[np.ndarray, list[str]]:
+    """Industry x cluster 0/1 matrix (codes of *codes* only; a code may be in several clusters)."""
+    clusters = list(dict.fromkeys(mapping["cluster_id"].astype(str)))
+    column = {c: k for k, c in enumerate(clusters)}
+    row = {str(c): k for k, c in enumerate(codes)}
+    indicator = np.zeros((len(codes), len(clusters)))
+    for cluster_id, code in zip(mapping["cluster_id"].astype(str), mapping["industry_code"].astype(str), strict=True):
+        if code in row:
+            indicator[row[code], column[cluster_id]] = 1.0
+    return indicator, clusters
+
+
+def cluster_opportunities(
+    result: ComplexityResult,
+    activity: pd.DataFrame,
+    region: str,
+    mapping: pd.DataFrame,
+    *,
+    components: pd.DataFrame | None = None,
+    weights: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    r"""Every cluster of a taxonomy placed by feasibility and attractiveness for one region.
+
+    Parameters
+    ----------
+    result
+        :func:`~clusterplan.relatedness.complexity.complexity` of all areas.
+    activity
+        The area x industry activity matrix the result was computed from (for cluster RCA and weights).
+    region
+        The region's area code.
+    mapping
+        ``cluster_id, industry_code`` (and optionally ``cluster_name``) rows, e.g. ``Taxonomy.mapping(codes)``.
+    components
+        Attractiveness components by industry: ``gva_per_job`` (averaged with national employment weights) and
+        ``employment_base``, national employment in a base year ``components.attrs["years"]`` years earlier,
+        which gives each cluster's ``national_growth``.
+    weights
+        Component weights for :func:`attractiveness_index`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cluster: ``cluster_id, cluster_name, employment, rca, density, pci, outlook_gain``, the
+        components, ``feasibility, attractiveness, quadrant, opportunity_score, nascent_candidate``; best first.
+
+    Notes
+    -----
+    With national employment :math:`E_i = \sum_r X_{ri}` as weights, a cluster's density, PCI, outlook gain and
+    GVA per job are :math:`\sum_{i \in c} E_i v_i / \sum_{i \in c} E_i`, the same weights whatever the region.
+    Its RCA is the location quotient of its employment against all areas; its national growth the compound
+    annual growth of :math:`\sum_{i \in c} E_i`.
+    """
+    codes = result.rca.columns
+    x = activity.reindex(index=result.rca.index, columns=codes).fillna(0.0).to_numpy(dtype=float)
+    indicator, clusters = _mapping_matrix(mapping, codes)
+    national = x.sum(axis=0)
+    cluster_national = national @ indicator
+    regional = x[result.rca.index.get_loc(region)]
+    cluster_regional = regional @ indicator
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rca = (cluster_regional / regional.sum()) / (cluster_national / national.sum())
+
+        def weighted(values: np.ndarray) -> np.ndarray:
+            known = np.isfinite(values)
+            numerator = np.where(known, values, 0.0) * national
+            return (numerator @ indicator) / ((known * national) @ indicator)
+
+        row = result.rca.index.get_loc(region)
+        table = pd.DataFrame(
+            {
+                "cluster_id": clusters,
+                "employment": cluster_regional,
+                "rca": rca,
+                "density": weighted(result.density_matrix.to_numpy()[row]),
+                "pci": weighted(result.pci.reindex(codes).to_numpy()),
+                "outlook_gain": weighted(result.outlook_gain_matrix.to_numpy()[row]),
+                "industry_codes": indicator.sum(axis=0).astype(int),
+            }
+        )
+        if components is not None:
+            parts = components.reindex(codes)
+            if "gva_per_job" in parts.columns:
+                table["gva_per_job"] = weighted(parts["gva_per_job"].to_numpy(dtype=float))
+            if "employment_base" in parts.columns and "years" in components.attrs:
+                base = parts["employment_base"].fillna(0.0).to_numpy(dtype=float) @ indicator
+                years = float(components.attrs["years"])
+                table["national_growth"] = np.where(base > 0, (cluster_national / base) ** (1.0 / years) - 1.0, np.nan)
+    names = (
+        mapping.drop_duplicates("cluster_id").set_index("cluster_id")["cluster_name"].astype(str).to_dict()
+        if "cluster_name" in mapping.columns
+        else {}
+    )
+    table.insert(1, "cluster_name", [names.get(c, c) for c in clusters])
+    table = table[table["industry_codes"] > 0].reset_index(drop=True)
+    table = _finish(table, weights)
+    return table.sort_values(["opportunity_score", "cluster_id"], ascending=[False, True], ignore_index=True)
+
+
+def nascent_candidates(table: pd.DataFrame, *, top: int | None = 25, key: str = "industry_code") -> pd.DataFrame:
+    """The nascent-cluster candidates of an opportunities table, ranked.
+
+    Candidates have little presence today (RCA below 1) but are at or above the region's median on both
+    feasibility and attractiveness (the "natural next steps" not yet taken); they are ranked by
+    ``opportunity_score``, the mean of the two percentiles (ties by *key*).
+
+    Parameters
+    ----------
+    table
+        :func:`industry_opportunities` or :func:`cluster_opportunities` output.
+    top
+        Keep this many (None: all).
+    key
+        Tie-break column (``industry_code`` or ``cluster_id``).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"industry_code": ["a", "b", "c"], "rca": [0.2, 1.4, 0.7], "feasibility": [90.0, 95, 60],
+    ...                   "attractiveness": [70.0, 99, 80], "opportunity_score": [80.0, 97, 70],
+    ...                   "nascent_candidate": [True, False, True]})
+    >>> nascent_candidates(t)[["rank", "industry_code"]].values.tolist()
+    [[1, 'a'], [2, 'c']]
+    """
+    chosen = table[table["nascent_candidate"].fillna(False).astype(bool)]
+    chosen = chosen.sort_values(["opportunity_score", key], ascending=[False, True], ignore_index=True)
+    if top is not None:
+        chosen = chosen.head(int(top))
+    chosen.insert(0, "rank", np.arange(1, len(chosen) + 1))
+    return chosen.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Related clusters
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def cluster_colocation(
+    activity: pd.DataFrame, mapping: pd.DataFrame, *, threshold: float = 1.0
+) -> dict[str, pd.DataFrame]:
+    r"""Co-location relatedness between clusters, from cluster employment in every area.
+
+    Parameters
+    ----------
+    activity
+        Area x industry activity matrix (all industries, so that area totals are whole economies).
+    mapping
+        ``cluster_id, industry_code`` rows; a code in two clusters counts in both.
+    threshold
+        Cluster location quotient at or above which a cluster counts as present in an area.
+
+    Returns
+    -------
+    dict
+        ``"minimum_conditional_probability"``: cluster x cluster :math:`\varphi_{AB} = C_{AB} / \max(k_A, k_B)`
+        on :math:`M_{rA} = [LQ_{rA} \ge 1]` (Hidalgo et al., 2007, with clusters as the activities);
+        ``"lq_correlation"``: correlation of the clusters' location quotients across areas. Zero diagonals.
+
+    Notes
+    -----
+    :math:`LQ_{rA} = (X_{rA} / X_r) / (X_A / X)` with :math:`X_{rA} = \sum_{i \in A} X_{ri}` and the area and
+    national totals over all industries.
+
+    Examples
+    --------
+    >>> x = pd.DataFrame([[5, 5, 1, 1], [5, 5, 1, 1], [1, 1, 5, 5], [1, 1, 5, 4]],
+    ...                  index=["R1", "R2", "R3", "R4"], columns=["a1", "a2", "b1", "b2"])
+    >>> mapping = pd.DataFrame({"cluster_id": ["A", "A", "B", "B"], "industry_code": ["a1", "a2", "b1", "b2"]})
+    >>> cluster_colocation(x, mapping)["minimum_conditional_probability"].to_numpy().tolist()
+    [[0.0, 0.0], [0.0, 0.0]]
+    """
+    codes = activity.columns
+    x = activity.to_numpy(dtype=float)
+    indicator, clusters = _mapping_matrix(mapping, codes)
+    by_cluster = x @ indicator
+    area_total = x.sum(axis=1, keepdims=True)
+    cluster_total = by_cluster.sum(axis=0, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lq = (by_cluster / area_total) / (cluster_total / x.sum())
+    lq[~np.isfinite(lq)] = 0.0
+    phi = _minimum_conditional_probability_array((lq >= threshold).astype(float))
+    correlation = _lq_correlation_array(lq)
+    labels = pd.Index(clusters, name="cluster_id")
+    return {
+        "minimum_conditional_probability": pd.DataFrame(phi, index=labels, columns=labels.copy()),
+        "lq_correlation": pd.DataFrame(correlation, index=labels, columns=labels.copy()),
+    }
+
+
+def cluster_io_links(
+    flows: pd.DataFrame,
+    output: pd.Series,
+    mapping: pd.DataFrame,
+    employment: pd.Series,
+    industry_of: pd.Series,
+    *,
+    basis: str = "total",
+) -> pd.DataFrame:
+    r"""Input-output relatedness between clusters, from the national table aggregated to clusters.
+
+    Parameters
+    ----------
+    flows, output
+        Inter-industry flows :math:`Z` and output :math:`x` of the national IO table (``national_model()``).
+    mapping
+        ``cluster_id, industry_code`` rows (industry codes of the employment classification).
+    employment
+        National employment by industry code, to share each IO industry out among clusters.
+    industry_of
+        The IO industry of each industry code (one code each; codes without one are ignored).
+    basis
+        Share denominators, as for :func:`~clusterplan.relatedness.input_output.io_relatedness`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Cluster x cluster :math:`IO_{AB}` with a zero diagonal.
+
+    Notes
+    -----
+    Each IO industry *k* is split among clusters by the share of its employment in each cluster's codes,
+    :math:`w_{kA}` (:func:`clusterplan.inputoutput.clusters.cluster_industry_weights`); cluster flows are
+    :math:`F = W^\top Z W` and cluster output :math:`W^\top x`, and :math:`IO_{AB}` is the largest of A's input
+    share from B, B's from A, A's output share to B and B's to A, as between industries.
+    """
+    from ..inputoutput.clusters import OTHER_INDUSTRIES, cluster_flows, cluster_industry_weights
+
+    weights = cluster_industry_weights(mapping, employment, industry_of, list(flows.index))
+    aggregated = cluster_flows(flows, weights)
+    cluster_output = pd.Series(
+        weights.reindex(flows.index).fillna(0.0).to_numpy().T @ output.reindex(flows.index).to_numpy(dtype=float),
+        index=weights.columns,
+    )
+    links = io_relatedness(aggregated.rename_axis(index=None, columns=None), cluster_output, basis=basis)
+    links = links.drop(index=OTHER_INDUSTRIES, columns=OTHER_INDUSTRIES)
+    values = links.to_numpy(copy=True)
+    np.fill_diagonal(values, 0.0)
+    labels = pd.Index(links.index, name="cluster_id")
+    return pd.DataFrame(values, index=labels, columns=labels.copy())
+
+
+def _significant(values: pd.Series, percentile: float) -> tuple[pd.Series, float]:
+    cut = float(np.nanpercentile(values.to_numpy(dtype=float), percentile)) if values.notna().any() else np.nan
+    return (values >= cut) & (values > 0), cut
+
+
+def related_clusters(
+    colocation: pd.DataFrame,
+    io_link: pd.DataFrame | None = None,
+    *,
+    colocation_correlation: pd.DataFrame | None = None,
+    names: Mapping[str, str] | None = None,
+    percentile: float = 90.0,
+) -> pd.DataFrame:
+    """Every unordered pair of clusters with its co-location and input-output relatedness, and which are related.
+
+    Parameters
+    ----------
+    colocation
+        Cluster x cluster co-location relatedness (:func:`cluster_colocation`, minimum conditional probability).
+    io_link
+        Cluster x cluster input-output relatedness (:func:`cluster_io_links`), or None.
+    colocation_correlation
+        Optional second co-location measure (LQ correlation), reported but not used for the flags.
+    names
+        Cluster names by id.
+    percentile
+        Significance rule: a pair is significant on a measure when its value is above zero and at or above this
+        percentile of the measure over all pairs of distinct clusters (90: the top tenth of pairs).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`RELATED_CLUSTER_COLUMNS`: one row per pair (``cluster_a`` before ``cluster_b`` in the matrix
+        order), ``related`` when significant on either measure; sorted related first, then by ``colocation``.
+        ``attrs`` holds the cut-off values.
+
+    Examples
+    --------
+    >>> ids = ["a", "b", "c"]
+    >>> co = pd.DataFrame([[0, 0.8, 0.1], [0.8, 0, 0.2], [0.1, 0.2, 0]], index=ids, columns=ids)
+    >>> related_clusters(co, percentile=90)[["cluster_a", "cluster_b", "related"]].values.tolist()
+    [['a', 'b', True], ['b', 'c', False], ['a', 'c', False]]
+    """
+    if not 0 <= percentile <= 100:
+        raise ParameterError(f"percentile must be between 0 and 100, not {percentile!r}")
+    labels = colocation.index.to_numpy()
+    a, b = np.triu_indices(len(labels), k=1)
+
+    def pairs(matrix: pd.DataFrame | None) -> np.ndarray:
+        if matrix is None:
+            return np.full(len(a), np.nan)
+        return matrix.reindex(index=colocation.index, columns=colocation.index).to_numpy(dtype=float)[a, b]
+
+    table = pd.DataFrame(
+        {
+            "cluster_a": labels[a].astype(str),
+            "cluster_b": labels[b].astype(str),
+            "colocation": pairs(colocation),
+            "colocation_correlation": pairs(colocation_correlation),
+            "io_link": pairs(io_link),
+        }
+    )
+    named = dict(names or {})
+    table.insert(2, "cluster_a_name", table["cluster_a"].map(lambda c: named.get(c, c)))
+    table.insert(3, "cluster_b_name", table["cluster_b"].map(lambda c: named.get(c, c)))
+    table["colocation_significant"], colocation_cut = _significant(table["colocation"], percentile)
+    if io_link is not None:
+        table["io_link_significant"], io_cut = _significant(table["io_link"], percentile)
+    else:
+        table["io_link_significant"], io_cut = False, np.nan
+    table["related"] = table["colocation_significant"] | table["io_link_significant"]
+    table = table.sort_values(
+        ["related", "colocation", "cluster_a", "cluster_b"], ascending=[False, False, True, True], ignore_index=True
+    )
+    table.attrs["percentile"] = percentile
+    table.attrs["colocation_cutoff"] = colocation_cut
+    table.attrs["io_link_cutoff"] = io_cut
+    return table[RELATED_CLUSTER_COLUMNS]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# From the warehouse
+# ---------------------------------------------------------------------------------------------------------------------
+
+#: Industry levels by geography: (default, all accepted), with the classification of their codes.
+_LEVELS = {
+    "uk": ("sic5", ("sic5", "sic2"), "sic2007"),
+    "us": ("naics6", ("naics6", "naics5", "naics4", "naics3", "naics2"), "naics2017"),
+}
+
+
+@dataclass
+class Opportunities:
+    """Result of :func:`region_opportunities`: the three tables ``clusterplan opportunities`` writes."""
+
+    region_code: str
+    region_name: str
+    industries: pd.DataFrame
+    clusters: pd.DataFrame | None
+    nascent: pd.DataFrame
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+def _taxonomy_for(name: str | Taxonomy | None, classification: str, default: str) -> Taxonomy:
+    from ..taxonomy import Taxonomy, load_taxonomy
+
+    tax = name if isinstance(name, Taxonomy) else load_taxonomy(name or default)
+    family = "naics" if classification.startswith("naics") else classification
+    if not tax.classification.startswith(family):
+        raise ParameterError(
+            f"taxonomy {tax.name!r} uses {tax.classification} codes, but the data use {classification}",
+            hint="choose a taxonomy of the same classification (SIC 2007 for GB areas, NAICS for US metros)",
+        )
+    return tax
+
+
+def _gb_gva_per_job(warehouse: Warehouse | SparkWarehouse, codes: Sequence[str], year: int) -> pd.Series:
+    """Great Britain GVA per job of each SIC code's finest GVA row (current prices)."""
+    from ..measures.productivity import GREAT_BRITAIN, gva_per_job, map_sic_codes, sic_to_gva_rows
+
+    table = gva_per_job(warehouse, level="itl2", year=year, benchmark=True)
+    national = table[table["area_code"] == GREAT_BRITAIN].set_index("gva_industry_code")["gva_per_job_gbp"]
+    mapping = map_sic_codes(codes, sic_to_gva_rows(table["gva_industry_code"].unique(), strict=False))
+    return pd.Series(mapping["gva_industry_code"].map(national).to_numpy(dtype=float), index=list(codes))
+
+
+def region_opportunities(
+    warehouse: Warehouse | SparkWarehouse,
+    region: str,
+    *,
+    taxonomy: str | Taxonomy | None = None,
+    level: str | None = None,
+    year: int | None = None,
+    base_year: int | None = None,
+    weights: Mapping[str, float] | None = None,
+    top: int | None = 25,
+) -> Opportunities:
+    """Growth opportunities of a GB ITL2 area or a US metro: industries, clusters and nascent candidates.
+
+    Parameters
+    ----------
+    warehouse
+        An open warehouse.
+    region
+        ITL 2021 code (``TLG3``), its NUTS 2016 twin (``UKG3``), a CBSA code (``12060``) or an area name.
+    taxonomy
+        Clusters to aggregate to (default: the dataset's default taxonomy, ``wmca_plan_for_growth`` for GB,
+        ``us_cmp_traded_2014`` for the US).
+    level
+        Industry level: ``sic5`` (default) or ``sic2`` for GB; ``naics6`` (default) to ``naics2`` for the US.
+    year, base_year
+        Year of the analysis (default latest) and base year of national growth (GB; default the first year).
+    weights
+        Attractiveness component weights (default :data:`DEFAULT_ATTRACTIVENESS_WEIGHTS`).
+    top
+        Number of nascent candidates of each kind.
+
+    Returns
+    -------
+    Opportunities
+        ``industries`` (:func:`industry_opportunities` plus ``industry_name`` and ``employment``), ``clusters``
+        (:func:`cluster_opportunities`), ``nascent`` (clusters then industries, column ``kind``) and the
+        parameters used.
+
+    Raises
+    ------
+    UnknownCodeError
+        An unknown region, level or year.
+    ParameterError
+        A taxonomy of the other classification.
+    """
+    from ..analysis import DATASET_PROFILES, dataset_for_region, industry_measures, resolve_region
+    from ..measures.employment import industry_facts
+
+    dataset = dataset_for_region(warehouse, region)
+    profile = DATASET_PROFILES[dataset]
+    default_level, levels, classification = _LEVELS[profile.geography]
+    chosen_level = level or default_level
+    if chosen_level not in levels:
+        raise UnknownCodeError(f"industry level for {profile.benchmark_name}", chosen_level, list(levels))
+    tax = _taxonomy_for(taxonomy, classification, profile.default_taxonomy)
+    facts = industry_facts(warehouse.facts, dataset=dataset)
+    available = sorted(int(y) for y in facts.select("year").distinct().to_pandas()["year"])
+    analysis_year = available[-1] if year is None else int(year)
+    if analysis_year not in available:
+        raise UnknownCodeError("year", str(year), [str(y) for y in available])
+    earlier = [y for y in available if y < analysis_year]
+    growth_base = (earlier[0] if earlier else None) if base_year is None else int(base_year)
+    measures = industry_measures(warehouse, level=chosen_level, year=analysis_year, base_year=growth_base)
+    names = dict(zip(measures["area_code"], measures["area_name"], strict=False))
+    region_code = resolve_region(region, sorted(names), names)
+    table = measures[["area_code", "industry_code", "employment"]]
+    result = complexity(table)
+    activity = activity_matrix(table).loc[result.rca.index, result.rca.columns]
+    codes = list(result.rca.columns)
+    components = pd.DataFrame(index=pd.Index(codes, name="industry_code"))
+    national = activity.sum(axis=0)
+    years = None
+    if growth_base is not None and "employment_base_year" in measures.columns:
+        years = analysis_year - growth_base
+        base = measures.groupby("industry_code")["employment_base_year"].sum(min_count=1)
+        components["employment_base"] = base.reindex(codes)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            growth = (national / components["employment_base"]) ** (1.0 / years) - 1.0
+        components["national_growth"] = growth.where(components["employment_base"] > 0)
+        components.attrs["years"] = years
+    if classification == "sic2007":
+        components["gva_per_job"] = _gb_gva_per_job(warehouse, codes, analysis_year)
+    industries = industry_opportunities(result, region_code, components=components, weights=weights)
+    industry_names = measures.drop_duplicates("industry_code").set_index("industry_code")["industry_name"]
+    industries.insert(1, "industry_name", industries["industry_code"].map(industry_names))
+    regional_employment = pd.Series(activity.loc[region_code].to_numpy(dtype=float), index=activity.columns)
+    industries.insert(2, "employment", industries["industry_code"].map(regional_employment))
+    industries = industries.drop(columns=["employment_base"], errors="ignore")
+
+    mapping = tax.mapping(codes, strict=False) if chosen_level in ("sic5", "naics6") else None
+    clusters = None
+    nascent_parts = []
+    if mapping is not None and len(mapping):
+        clusters = cluster_opportunities(result, activity, region_code, mapping, components=components, weights=weights)
+        nascent_parts.append(nascent_candidates(clusters, top=top, key="cluster_id").assign(kind="cluster"))
+    nascent_parts.append(nascent_candidates(industries, top=top, key="industry_code").assign(kind="industry"))
+    nascent = pd.concat(nascent_parts, ignore_index=True)
+    first_columns = ["kind", "rank", "cluster_id", "cluster_name", "industry_code", "industry_name"]
+    nascent = nascent[
+        [c for c in first_columns if c in nascent.columns] + [c for c in nascent.columns if c not in first_columns]
+    ]
+    parameters = {
+        "region": region_code,
+        "region_input": region,
+        "dataset": dataset,
+        "level": chosen_level,
+        "year": analysis_year,
+        "growth_base_year": growth_base,
+        "taxonomy": tax.name,
+        "weights": dict(DEFAULT_ATTRACTIVENESS_WEIGHTS if weights is None else weights),
+        "presence_rule": "RCA >= 1 against all areas of the dataset",
+        "quadrant_split": "median (percentile 50) of the region's industries / clusters",
+    }
+    return Opportunities(
+        region_code=region_code,
+        region_name=str(names.get(region_code, "")),
+        industries=industries,
+        clusters=clusters,
+        nascent=nascent,
+        parameters=parameters,
+    )
+
+
+def find_related_clusters(
+    warehouse: Warehouse | SparkWarehouse,
+    taxonomy: str | Taxonomy,
+    *,
+    dataset: str = "bres_itl2_sic5",
+    year: int | None = None,
+    percentile: float = 90.0,
+    basis: str = "total",
+) -> pd.DataFrame:
+    """Related clusters of a taxonomy from one employment dataset and the matching national IO table.
+
+    Parameters
+    ----------
+    warehouse
+        An open warehouse.
+    taxonomy
+        A taxonomy (name, file or object) of the dataset's classification.
+    dataset
+        ``bres_itl2_sic5`` (GB ITL2 areas, SIC subclasses; IO links from the ONS IOAT 2019) or
+        ``us_cbp_2019_cbsa`` (US CBSAs, NAICS 6-digit; IO links from the BEA summary use table 2015).
+    year
+        Employment year (default the latest).
+    percentile, basis
+        As for :func:`related_clusters` and :func:`cluster_io_links`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`related_clusters` of the taxonomy's clusters (``attrs`` also names the inputs).
+    """
+    from ..analysis import DATASET_PROFILES, industry_measures
+
+    if dataset not in ("bres_itl2_sic5", "us_cbp_2019_cbsa"):
+        raise UnknownCodeError(
+            "employment dataset for related clusters", dataset, ["bres_itl2_sic5", "us_cbp_2019_cbsa"]
+        )
+    profile = DATASET_PROFILES[dataset]
+    default_level, _, classification = _LEVELS[profile.geography]
+    tax = _taxonomy_for(taxonomy, classification, profile.default_taxonomy)
+    measures = industry_measures(warehouse, level=default_level, year=year)
+    activity = activity_matrix(measures[["area_code", "industry_code", "employment"]])
+    codes = list(activity.columns)
+    mapping = tax.mapping(codes, strict=False)
+    if mapping.empty:
+        raise ParameterError(
+            f"taxonomy {tax.name!r} has no codes among the {len(codes)} industries of {dataset}",
+            hint="check that the taxonomy's codes are of the data's classification and level",
+        )
+    colocation = cluster_colocation(activity, mapping)
+    national = activity.sum(axis=0)
+    if classification == "sic2007":
+        from ..inputoutput.national import national_model
+
+        model = national_model(source="ons", employment=None)
+        parts = sic_io_industries(codes)
+        io_table = "ONS input-output analytical tables 2019 (105 industries)"
+    else:
+        from ..inputoutput.bea import bea_model
+
+        model = bea_model(_BEA_YEAR)
+        parts = naics_bea_industries(codes)
+        io_table = f"BEA summary use table {_BEA_YEAR} (71 industries)"
+    single = parts[parts.map(len) == 1].map(lambda t: t[0])
+    links = cluster_io_links(model.Z, model.output, mapping, national, single, basis=basis)
+    names = {str(k): str(v) for k, v in zip(mapping["cluster_id"], mapping["cluster_name"], strict=True)}
+    table = related_clusters(
+        colocation["minimum_conditional_probability"],
+        links,
+        colocation_correlation=colocation["lq_correlation"],
+        names=names,
+        percentile=percentile,
+    )
+    table.attrs.update(
+        {
+            "taxonomy": tax.name,
+            "dataset": dataset,
+            "year": int(measures["year"].iloc[0]),
+            "io_table": io_table,
+            "io_basis": basis,
+        }
+    )
+    return table

@@ -1,0 +1,185 @@
+"""Opportunities (feasibility against attractiveness, nascent clusters) and related clusters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from _util import FIXTURES
+from clusterplan import ParameterError, UnknownCodeError, gva_per_job, profile_region
+from clusterplan.relatedness import (
+    QUADRANTS,
+    RELATED_CLUSTER_COLUMNS,
+    activity_matrix,
+    attractiveness_index,
+    cluster_colocation,
+    cluster_io_links,
+    cluster_opportunities,
+    find_related_clusters,
+    industry_opportunities,
+    nascent_candidates,
+    quadrant,
+    region_opportunities,
+    related_clusters,
+)
+from clusterplan.relatedness.complexity import ComplexityResult, complexity
+from clusterplan.warehouse import Warehouse
+
+FOOD = ["1704", "1806", "1905", "2007", "2105"]
+METALS = ["7307", "7308", "7309", "7310", "7325"]
+
+
+@pytest.fixture(scope="module")
+def trade() -> pd.DataFrame:
+    return pd.read_csv(FIXTURES / "relatedness" / "ecomplexity_stata_1995.csv", dtype={"hs92": str})
+
+
+@pytest.fixture(scope="module")
+def result(trade: pd.DataFrame) -> ComplexityResult:
+    return complexity(trade, area="origin", industry="hs92", value="export_val")
+
+
+def test_attractiveness_is_weighted_mean_percentile() -> None:
+    parts = pd.DataFrame({"pci": [1.0, 2.0, 3.0, 4.0], "gva_per_job": [40e3, 30e3, None, 90e3], "other": 1})
+    # Row 0: PCI percentile 25, GVA per job 2nd of 3 known = 66.7 -> 45.8; row 2 has PCI only -> 75.
+    assert attractiveness_index(parts).round(4).tolist() == [45.8333, 41.6667, 75.0, 100.0]
+    weighted = attractiveness_index(parts, {"pci": 3.0, "gva_per_job": 1.0})
+    assert weighted.iloc[0] == pytest.approx((3 * 25 + 66.6667) / 4, abs=1e-3)
+    assert attractiveness_index(parts, {"national_growth": 1.0}).isna().all()
+    with pytest.raises(ParameterError, match="weight of 'pci' must be a number >= 0"):
+        attractiveness_index(parts, {"pci": -1.0})
+
+
+def test_quadrants() -> None:
+    names = quadrant(pd.Series([50.0, 49.9, 80.0, 10.0]), pd.Series([50.0, 90.0, 20.0, 30.0]))
+    assert names.tolist() == [QUADRANTS[(True, True)], "strategic bets", "nearby, lower value", "distant, lower value"]
+
+
+def test_industry_opportunities_for_one_country(result: ComplexityResult) -> None:
+    table = industry_opportunities(result, "pol").set_index("industry_code")
+    assert len(table) == 30
+    assert np.allclose(table["density"], result.density_matrix.loc["pol", table.index])
+    assert table["feasibility"].max() == 100.0 and table["density"].idxmax() == table["feasibility"].idxmax()
+    assert np.allclose(table["attractiveness"], table["pci"].rank(pct=True) * 100)  # PCI is the only component
+    rule = (table["rca"] < 1) & (table["feasibility"] >= 50) & (table["attractiveness"] >= 50)
+    assert table["nascent_candidate"].equals(rule)
+    assert (table.loc[table["present"], "outlook_gain"] == 0).all()
+    ranked = nascent_candidates(table.reset_index(), top=3)
+    assert ranked["rank"].tolist() == [1, 2, 3] and ranked["rca"].lt(1).all()
+    assert ranked["opportunity_score"].is_monotonic_decreasing
+    with pytest.raises(UnknownCodeError, match="unknown area 'xyz'; valid choices: aut, blx"):
+        industry_opportunities(result, "xyz")
+
+
+def test_cluster_opportunities_hand_computed(result: ComplexityResult, trade: pd.DataFrame) -> None:
+    mapping = pd.DataFrame(
+        {
+            "cluster_id": ["food"] * 5 + ["metals"] * 5,
+            "cluster_name": ["Food"] * 5 + ["Metals"] * 5,
+            "industry_code": FOOD + METALS,
+        }
+    )
+    activity = activity_matrix(trade, area="origin", industry="hs92", value="export_val")
+    table = cluster_opportunities(result, activity, "pol", mapping).set_index("cluster_id")
+    world = activity.sum(axis=0)
+    weights = world[METALS] / world[METALS].sum()
+    assert table.loc["metals", "density"] == pytest.approx((result.density_matrix.loc["pol", METALS] * weights).sum())
+    assert table.loc["metals", "pci"] == pytest.approx((result.pci[METALS] * weights).sum())
+    pol = activity.loc["pol"]
+    lq = (pol[METALS].sum() / pol.sum()) / (world[METALS].sum() / world.sum())
+    assert table.loc["metals", "rca"] == pytest.approx(lq)
+    assert table.loc["metals", "employment"] == pytest.approx(pol[METALS].sum())
+    assert table.loc["food", "cluster_name"] == "Food" and set(table["feasibility"]) == {50.0, 100.0}
+
+
+def test_cluster_colocation_hand_computed() -> None:
+    x = pd.DataFrame(
+        [[4, 4, 1, 1], [4, 4, 1, 1], [1, 1, 4, 4], [1, 1, 4, 4]],
+        index=["R1", "R2", "R3", "R4"],
+        columns=["a1", "a2", "b1", "c1"],
+    )
+    mapping = pd.DataFrame({"cluster_id": ["A", "A", "B", "C"], "industry_code": ["a1", "a2", "b1", "c1"]})
+    # LQ of A in R1 = (8/10) / (20/40) = 1.6, in R3 0.4; B and C: 0.4 in R1, 1.6 in R3 -> B, C always together.
+    related = cluster_colocation(x, mapping)
+    phi = related["minimum_conditional_probability"]
+    assert phi.loc["B", "C"] == 1.0 and phi.loc["A", "B"] == 0.0
+    assert related["lq_correlation"].loc["A", "B"] == pytest.approx(-1.0)
+    table = related_clusters(phi, colocation_correlation=related["lq_correlation"], percentile=90)
+    assert table.columns.tolist() == RELATED_CLUSTER_COLUMNS
+    assert table.iloc[0][["cluster_a", "cluster_b", "related"]].tolist() == ["B", "C", True]
+    assert table["related"].sum() == 1 and table.attrs["colocation_cutoff"] == pytest.approx(0.8)
+
+
+def test_cluster_io_links_from_aggregated_flows() -> None:
+    # Miller and Blair's two sectors; cluster P is all of sector 1, cluster Q the employment of sector 2 in q2.
+    z = pd.DataFrame([[150.0, 500.0], [200.0, 100.0]], index=["1", "2"], columns=["1", "2"])
+    x = pd.Series([1000.0, 2000.0], index=["1", "2"])
+    mapping = pd.DataFrame({"cluster_id": ["P", "Q"], "industry_code": ["p1", "q2"]})
+    industry_of = pd.Series({"p1": "1", "q2": "2", "r2": "2"})
+    whole = cluster_io_links(z, x, mapping, pd.Series({"p1": 10.0, "q2": 30.0, "r2": 0.0}), industry_of)
+    assert whole.loc["P", "Q"] == pytest.approx(0.5)  # sector 1 sells half its output to sector 2
+    half = cluster_io_links(z, x, mapping, pd.Series({"p1": 10.0, "q2": 30.0, "r2": 30.0}), industry_of)
+    # Q is half of sector 2: P sells 250 to it (25% of P's output); Q buys 250 of its 1,000 from P (25%);
+    # Q sells 100 of its 1,000 to P (10%); P buys 100 of 1,000 from Q (10%).
+    assert half.loc["P", "Q"] == pytest.approx(0.25) and half.loc["Q", "P"] == pytest.approx(0.25)
+
+
+def test_related_clusters_flags_and_errors() -> None:
+    ids = ["a", "b", "c", "d"]
+    co = pd.DataFrame(np.zeros((4, 4)), index=ids, columns=ids)
+    io = co.copy()
+    co.loc["a", "b"] = co.loc["b", "a"] = 0.9
+    io.loc["c", "d"] = io.loc["d", "c"] = 0.4
+    table = related_clusters(co, io, names={"a": "Alpha"}, percentile=80)
+    related = table[table["related"]]
+    assert related[["cluster_a", "cluster_b"]].values.tolist() == [["a", "b"], ["c", "d"]]
+    assert related["colocation_significant"].tolist() == [True, False]
+    assert related["io_link_significant"].tolist() == [False, True]
+    assert table.iloc[0]["cluster_a_name"] == "Alpha" and table.iloc[0]["cluster_b_name"] == "b"
+    with pytest.raises(ParameterError, match="percentile must be between 0 and 100"):
+        related_clusters(co, percentile=120)
+
+
+@pytest.fixture(scope="module")
+def west_midlands(warehouse: Warehouse):  # type: ignore[no-untyped-def]
+    return region_opportunities(warehouse, "UKG3")
+
+
+def test_region_opportunities_west_midlands(warehouse: Warehouse, west_midlands) -> None:  # type: ignore[no-untyped-def]
+    result = west_midlands
+    assert result.region_code == "TLG3" and result.parameters["taxonomy"] == "wmca_plan_for_growth"
+    assert result.parameters["growth_base_year"] == 2015 and result.parameters["year"] == 2021
+    industries = result.industries.set_index("industry_code")
+    assert {"pci", "gva_per_job", "national_growth", "density", "quadrant"} <= set(industries.columns)
+    assert set(industries["quadrant"].dropna()) <= set(QUADRANTS.values())
+    # Cluster RCA against all 40 ITL2 areas is the location quotient ``clusterplan run`` reports.
+    clusters = result.clusters.set_index("cluster_id")
+    profile = profile_region(warehouse, region="TLG3").clusters.set_index("cluster_id")
+    assert clusters["rca"].to_dict() == pytest.approx(profile["lq"].reindex(clusters.index).to_dict())
+    assert clusters.loc["ev_batteries", "rca"] == pytest.approx(4.51, abs=0.005)
+    # National growth 2015-2021 of motor vehicle manufacture (29100), from the BRES facts summed over GB.
+    totals = warehouse.raw.execute(
+        "SELECT year, sum(value) FROM facts WHERE dataset = 'bres_itl2_sic5' AND industry_code = '29100' "
+        "AND measure = 'employment' AND year IN (2015, 2021) GROUP BY year ORDER BY year"
+    ).fetchall()
+    assert industries.loc["29100", "national_growth"] == pytest.approx((totals[1][1] / totals[0][1]) ** (1 / 6) - 1)
+    # GVA per job: Great Britain's for GVA row 29 (the ONS row of division 29).
+    gva = gva_per_job(warehouse, year=2021, benchmark=True)
+    row = gva[(gva["area_code"] == "K03000001") & (gva["gva_industry_code"] == "29")]
+    assert industries.loc["29100", "gva_per_job"] == pytest.approx(float(row["gva_per_job_gbp"].iloc[0]))
+    nascent = result.nascent
+    assert set(nascent["kind"]) <= {"cluster", "industry"} and nascent["rca"].lt(1).all()
+    assert (nascent.groupby("kind")["rank"].min() == 1).all()
+
+
+def test_find_related_clusters_gb(warehouse: Warehouse) -> None:
+    table = find_related_clusters(warehouse, "wmca_plan_for_growth", dataset="bres_itl2_sic5", year=2021)
+    assert len(table) == 8 * 7 // 2 and table.columns.tolist() == RELATED_CLUSTER_COLUMNS
+    assert table["related"].sum() >= 2 and table.attrs["io_table"].startswith("ONS input-output")
+    values = table[["colocation", "io_link"]].to_numpy()
+    assert (values >= 0).all() and (values <= 1).all()
+    with pytest.raises(ParameterError, match="uses naics2017 codes, but the data use sic2007"):
+        find_related_clusters(warehouse, "us_cmp_traded_2014", dataset="bres_itl2_sic5")
+    with pytest.raises(UnknownCodeError, match="unknown employment dataset for related clusters 'bres_itl2_sic2'"):
+        find_related_clusters(warehouse, "wmca_plan_for_growth", dataset="bres_itl2_sic2")

@@ -1,0 +1,192 @@
+"""report.html in a real headless Chromium: loads offline without errors, the maps draw, the table sorts, it prints.
+
+Needs the ``browser`` extra (Playwright's Python package) and a Chromium binary
+(Debian's ``chromium`` at /usr/bin/chromium, or $CLUSTERPLAN_CHROMIUM); no
+``playwright install``. Screenshots and the printed PDF go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from _util import FIXTURES, ROOT
+from clusterplan import Warehouse, profile_region
+from clusterplan.outputs.report import render_report
+
+pytestmark = pytest.mark.browser
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="needs the browser extra (pip install playwright)")
+
+CHROMIUM = Path(os.environ.get("CLUSTERPLAN_CHROMIUM", "/usr/bin/chromium"))
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@dataclass
+class Loaded:
+    """A page with everything it logged and requested since it was opened."""
+
+    page: Any
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CLUSTERPLAN_CHROMIUM)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _open(browser: Any, path: Path) -> Loaded:
+    loaded = Loaded(browser.new_page(viewport={"width": 1280, "height": 900}))
+    page = loaded.page
+    page.on("console", lambda m: loaded.errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: loaded.errors.append(str(e)))
+    page.on("request", lambda r: loaded.requests.append(r.url))
+    page.goto(path.as_uri())
+    page.evaluate("window.clusterplanReport.drawAll()")
+    page.wait_for_function("document.documentElement.dataset.chartsReady !== undefined", timeout=120_000)
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def gb_report(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
+    profile = profile_region(warehouse, region="TLG3")
+    tables = {
+        p.stem: pd.read_csv(p, dtype={"industry_code": str, "area_code": str})
+        for p in (FIXTURES / "report").glob("*.csv")
+    }
+    path = tmp_path_factory.mktemp("report") / "report.html"
+    path.write_text(render_report(profile, tables=tables), encoding="utf-8")
+    return path, profile.clusters
+
+
+@pytest.fixture(scope="module")
+def gb_page(browser: Any, gb_report: tuple[Path, pd.DataFrame]) -> Iterator[Loaded]:
+    loaded = _open(browser, gb_report[0])
+    yield loaded
+    loaded.page.close()
+
+
+def test_report_loads_from_file_offline_without_console_errors(gb_page: Loaded, gb_report: Any) -> None:
+    page = gb_page.page
+    assert gb_page.errors == []
+    # Everything came from the file itself: no request left the machine.
+    assert gb_page.requests == [gb_report[0].as_uri()]
+    charts = page.locator(".chart[data-spec]").count()
+    assert page.evaluate("document.documentElement.dataset.chartsReady") == "true"
+    assert int(page.evaluate("document.documentElement.dataset.chartsDrawn")) == charts > 50
+    page.screenshot(path=ARTIFACTS / "report_gb_top.png")
+    page.locator("#plan-chart-figure").screenshot(path=ARTIFACTS / "report_gb_plan_chart.png")
+
+
+def test_maps_draw_every_gb_region_with_the_focus_outlined(gb_page: Loaded) -> None:
+    page = gb_page.page
+    figure = page.locator("#lq-map-ev_batteries-figure")
+    figure.scroll_into_view_if_needed()
+    # 40 ITL2 areas with BRES data, plus the focus region's outline drawn on top.
+    assert page.locator("#lq-map-ev_batteries path.choroplethlocation").count() == 41
+    fills = page.eval_on_selector_all(
+        "#lq-map-ev_batteries .choroplethlocation", "els => els.map(e => e.style.fill || e.getAttribute('fill'))"
+    )
+    assert len({f for f in fills[:40]}) > 5  # coloured by LQ, not all one colour
+    assert page.locator("#lq-map-ev_batteries .scattergeo text", has_text="West Midlands").count() == 1
+    # The overview: one small map per cluster, each with the 40 areas and the outline.
+    assert page.locator("#maps-overview path.choroplethlocation").count() == 8 * 41
+    assert page.locator("#maps-inside path.choroplethlocation").count() == 8 * 7  # the seven ITL3 areas
+    figure.screenshot(path=ARTIFACTS / "report_gb_map.png")
+    page.locator("#maps-overview-figure").screenshot(path=ARTIFACTS / "report_gb_small_maps.png")
+
+
+def test_ranking_table_sorts_on_click(gb_page: Loaded, gb_report: tuple[Path, pd.DataFrame]) -> None:
+    page, clusters = gb_page.page, gb_report[1]
+    table = page.locator("#ranking-table")
+    table.scroll_into_view_if_needed()
+
+    def first_column() -> list[str]:
+        return [t.strip() for t in table.locator("tbody th[scope=row]").all_inner_texts()]
+
+    assert first_column() == clusters.sort_values("lq", ascending=False)["cluster"].tolist()
+    jobs = table.locator("thead th", has_text="Jobs 2021")
+    jobs.locator("button").click()
+    assert jobs.get_attribute("aria-sort") == "ascending"
+    assert first_column() == clusters.sort_values("employment")["cluster"].tolist()
+    jobs.locator("button").click()
+    assert jobs.get_attribute("aria-sort") == "descending"
+    assert first_column() == clusters.sort_values("employment", ascending=False)["cluster"].tolist()
+    assert table.locator("thead th", has_text="LQ").first.get_attribute("aria-sort") == "none"
+    name = table.locator("thead th", has_text="Cluster").first
+    name.locator("button").click()
+    assert first_column() == sorted(clusters["cluster"], key=str.lower)
+    table.screenshot(path=ARTIFACTS / "report_gb_table_sorted.png")
+
+
+def test_report_prints_to_pdf_with_static_charts(gb_page: Loaded) -> None:
+    page = gb_page.page
+    page.emulate_media(media="print")
+    try:
+        # In print every chart is scaled to the page width: its picture fits inside its column.
+        widths = page.eval_on_selector_all(
+            ".chart .svg-container",
+            "els => els.map(e => [e.getBoundingClientRect().width, e.closest('figure').getBoundingClientRect().width])",
+        )
+        assert widths and all(0 < w <= f + 1 for w, f in widths)
+        assert page.locator(".modebar-container").first.is_hidden()
+        pdf = page.pdf(format="A4", print_background=True)
+    finally:
+        page.emulate_media(media="screen")
+    target = ARTIFACTS / "report_gb.pdf"
+    target.write_bytes(pdf)
+    assert pdf.startswith(b"%PDF")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert 20 <= pages <= 150
+    if shutil.which("pdftoppm"):
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "12", str(target), str(ARTIFACTS / "report_gb_pdf")],
+            check=True,
+        )
+        assert (ARTIFACTS / "report_gb_pdf-01.png").exists() or (ARTIFACTS / "report_gb_pdf-001.png").exists()
+
+
+def test_us_report_ranks_the_cbsa_without_a_map(browser: Any, warehouse: Warehouse, tmp_path: Path) -> None:
+    path = tmp_path / "report.html"
+    path.write_text(render_report(profile_region(warehouse, region="12060")), encoding="utf-8")
+    loaded = _open(browser, path)
+    page = loaded.page
+    try:
+        assert loaded.errors == [] and loaded.requests == [path.as_uri()]
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=ARTIFACTS / "report_us_top.png")
+        assert page.locator(".choroplethlocation").count() == 0
+        assert page.get_by_text("so US regions cannot be mapped").count() == 1
+        chart = page.locator("#lq-apparel")
+        chart.scroll_into_view_if_needed()
+        assert chart.locator(".scatterlayer .point").count() > 150
+        assert chart.locator(".annotation-text", has_text="CBSA 12060").count() == 1
+        page.locator("#lq-apparel-figure").screenshot(path=ARTIFACTS / "report_us_rank.png")
+    finally:
+        page.close()

@@ -1,0 +1,555 @@
+"""The web app's JSON API in process (httpx over ASGI): every endpoint, its errors, headers and OpenAPI schema.
+
+Golden values are summed by hand from the raw published rows:
+
+* BRES 2021, West Midlands (NUTS 2016 UKG3 = ITL TLG3), the WMCA "electric light vehicles and
+  batteries" cluster (SIC 27200, 29100, 29310, 29320): 50 + 15,000 + 700 + 11,000 = 26,750 jobs of
+  1,304,965 in all subclasses; Great Britain 142,490 of 31,366,000; LQ = (26,750 / 1,304,965) /
+  (142,490 / 31,366,000) = 4.51232. In 2015 the cluster had 28,440, so growth is
+  (26,750 / 28,440) ** (1 / 6) - 1 = -1.0158% a year.
+* CBP 2019, CBSA 12060: all industries ("00") 2,457,928; the apparel cluster of the US Cluster Mapping
+  traded clusters has only NAICS 314999 there, 1,944 jobs; all CBSAs 23,214 of 122,485,576;
+  LQ = 4.17313.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+fastapi = pytest.importorskip("fastapi")
+httpx = pytest.importorskip("httpx")
+anyio_from_thread = pytest.importorskip("anyio.from_thread")
+
+from clusterplan import WarehouseError, __version__, profile_region  # noqa: E402
+from clusterplan.outputs.webapp import create_app  # noqa: E402
+from clusterplan.outputs.webapp.app import CONTENT_SECURITY_POLICY, STATIC_DIR, plotly_js_path  # noqa: E402
+
+TLG3_EV_EMPLOYMENT = 50 + 15_000 + 700 + 11_000
+TLG3_TOTAL_2021 = 1_304_965
+GB_EV_EMPLOYMENT = 142_490
+GB_TOTAL_2021 = 31_366_000
+TLG3_EV_LQ = (TLG3_EV_EMPLOYMENT / TLG3_TOTAL_2021) / (GB_EV_EMPLOYMENT / GB_TOTAL_2021)
+TLG3_EV_EMPLOYMENT_2015 = 28_440
+CBSA_12060_TOTAL = 2_457_928
+CBSA_12060_APPAREL = 1_944
+US_APPAREL_LQ = (1_944 / 2_457_928) / (23_214 / 122_485_576)
+
+
+class Client:
+    """A synchronous face on httpx.AsyncClient over the ASGI app (an event loop in a helper thread)."""
+
+    def __init__(self, portal: Any, client: Any) -> None:
+        self.portal = portal
+        self.client = client
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        return self.portal.call(partial(self.client.get, url, **kwargs))
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        return self.portal.call(partial(self.client.request, method, url, **kwargs))
+
+
+@pytest.fixture(scope="module")
+def app_warehouse(tmp_path_factory: pytest.TempPathFactory, warehouse_path: Path) -> Path:
+    """A private copy, so the byte-for-byte read-only check cannot be disturbed by other tests."""
+    target = tmp_path_factory.mktemp("webapp") / "warehouse.duckdb"
+    target.write_bytes(warehouse_path.read_bytes())
+    return target
+
+
+@pytest.fixture(scope="module")
+def app(app_warehouse: Path) -> Iterator[Any]:
+    application = create_app(app_warehouse, pool_size=2)
+    yield application
+    application.state.service.close()
+
+
+@pytest.fixture(scope="module")
+def client(app: Any) -> Iterator[Client]:
+    with anyio_from_thread.start_blocking_portal() as portal:
+
+        async def make() -> Any:
+            return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1")
+
+        async_client = portal.call(make)
+        yield Client(portal, async_client)
+        portal.call(async_client.aclose)
+
+
+def ok(client: Client, url: str) -> Any:
+    response = client.get(url)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def cluster(profile: dict[str, Any], cluster_id: str) -> dict[str, Any]:
+    return next(c for c in profile["clusters"] if c["cluster_id"] == cluster_id)
+
+
+# -- endpoints -------------------------------------------------------------------------------------------------
+
+
+def test_health_names_version_and_datasets(client: Client) -> None:
+    body = ok(client, "/api/health")
+    assert body["status"] == "ok"
+    assert body["clusterplan_version"] == __version__
+    assert body["datasets"] == ["bres_itl2_sic5", "us_cbp_2019_cbsa"]
+
+
+def test_regions_are_the_40_gb_itl2_areas_and_933_cbsas(client: Client) -> None:
+    regions = ok(client, "/api/regions")["regions"]
+    gb = [r for r in regions if r["geography"] == "uk"]
+    us = [r for r in regions if r["geography"] == "us"]
+    assert len(gb) == 40 and len(us) == 933
+    west_midlands = next(r for r in gb if r["code"] == "TLG3")
+    assert west_midlands["name"] == "West Midlands"
+    assert west_midlands["total_employment"] == TLG3_TOTAL_2021
+    assert west_midlands["parent_code"] == "TLG"
+    tampa = next(r for r in us if r["code"] == "12060")
+    assert tampa["label"] == "CBSA 12060" and tampa["total_employment"] == CBSA_12060_TOTAL
+    assert [r["code"] for r in ok(client, "/api/regions?geography=us")["regions"]] == [r["code"] for r in us]
+
+
+@pytest.mark.parametrize("code", ["TLG3", "UKG3", "West Midlands", "west midlands"])
+def test_region_detail_resolves_codes_nuts_codes_and_names(client: Client, code: str) -> None:
+    body = ok(client, f"/api/regions/{code}")
+    assert body["code"] == "TLG3"
+    assert body["dataset"]["years"] == list(range(2015, 2022))
+    assert body["default_taxonomy"] == "wmca_plan_for_growth"
+    assert {"uk_industrial_strategy_is8", "wmca_plan_for_growth"} <= set(body["taxonomies"])
+    assert "us_cmp_traded_2014" not in body["taxonomies"]
+    benchmarks = {b["value"]: b for b in body["benchmarks"]}
+    assert benchmarks["TLG"]["contains_region"] is True and benchmarks["TLG"]["areas"] == 3
+    assert benchmarks["TLI"]["contains_region"] is False
+    assert body["levels"] == ["sic5", "sic2"]
+
+
+def test_us_region_detail_has_one_year_and_us_taxonomies(client: Client) -> None:
+    body = ok(client, "/api/regions/12060")
+    assert body["dataset"]["years"] == [2019]
+    assert {"us_cmp_2007", "us_cmp_traded_2014"} <= set(body["taxonomies"])
+    assert "wmca_plan_for_growth" not in body["taxonomies"]
+    assert [b["value"] for b in body["benchmarks"]] == ["national", "peers"]
+
+
+def test_taxonomies_and_one_taxonomy(client: Client) -> None:
+    listed = {t["name"]: t for t in ok(client, "/api/taxonomies")["taxonomies"]}
+    assert listed["wmca_plan_for_growth"]["clusters"] == 8
+    assert listed["us_cmp_traded_2014"]["geographies"] == ["us"]
+    detail = ok(client, "/api/taxonomies/wmca_plan_for_growth")
+    ev = next(c for c in detail["cluster_list"] if c["id"] == "ev_batteries")
+    assert set(ev["codes"]) >= {"29100", "27200"}
+    assert len(detail["cluster_list"]) == 8
+
+
+def test_datasets_and_provenance(client: Client) -> None:
+    from clusterplan._data import dataset_entry
+
+    listed = {d["dataset"]: d for d in ok(client, "/api/datasets")["datasets"]}
+    assert listed["bres_itl2_sic5"]["rows"] == 204_120  # data rows of the NOMIS CSV (204,121 lines with header)
+    info = ok(client, "/api/datasets/bres_itl2_sic5")
+    assert info["sha256"] == dataset_entry("bres_itl2_sic5")["sha256"]
+    assert info["licence"] == "Open Government Licence v3.0"
+    assert "loaded_at" not in info
+
+
+def test_profile_numbers_match_the_hand_computed_lq_and_growth(client: Client) -> None:
+    profile = ok(client, "/api/profile?region=TLG3")
+    assert profile["region"] == {
+        "code": "TLG3",
+        "name": "West Midlands",
+        "dataset": "bres_itl2_sic5",
+        "geography": "uk",
+    }
+    assert profile["parameters"]["year"] == 2021 and profile["parameters"]["base_year"] == 2015
+    ev = cluster(profile, "ev_batteries")
+    assert ev["employment"] == TLG3_EV_EMPLOYMENT
+    assert ev["lq"] == pytest.approx(TLG3_EV_LQ, rel=1e-9)
+    assert ev["employment_base_year"] == TLG3_EV_EMPLOYMENT_2015
+    assert ev["growth_cagr"] == pytest.approx((TLG3_EV_EMPLOYMENT / TLG3_EV_EMPLOYMENT_2015) ** (1 / 6) - 1)
+    assert profile["totals"]["region_total_employment"] == TLG3_TOTAL_2021
+    assert profile["totals"]["benchmark_total_employment"] == GB_TOTAL_2021
+    assert profile["inputs"][0]["dataset"] == "bres_itl2_sic5"
+    trend = [t for t in profile["trend"] if t["cluster_id"] == "ev_batteries"]
+    assert [t["year"] for t in trend] == list(range(2015, 2022))
+    assert trend[0]["employment"] == TLG3_EV_EMPLOYMENT_2015
+
+
+def test_profile_equals_the_library_for_other_parameters(client: Client, app: Any) -> None:
+    """Year, base year and an ITL1 benchmark reach profile_region unchanged."""
+    body = ok(client, "/api/profile?region=UKG3&year=2019&base_year=2017&benchmark=tlg")
+    with app.state.service.pool.borrow() as warehouse:
+        expected = profile_region(warehouse, region="TLG3", year=2019, base_year=2017, benchmark="TLG")
+    assert body["parameters"]["benchmark_label"] == "West Midlands (TLG)"
+    assert body["parameters"]["benchmark_areas"] == ["TLG1", "TLG2", "TLG3"]
+    got = {c["cluster_id"]: (c["lq"], c["growth_cagr"]) for c in body["clusters"]}
+    for row in expected.clusters.itertuples():
+        assert got[row.cluster_id] == pytest.approx((row.lq, row.growth_cagr), rel=1e-9)
+
+
+def test_traded_denominator_raises_the_lq_of_a_traded_cluster(client: Client) -> None:
+    everything = cluster(ok(client, "/api/profile?region=TLG3"), "ev_batteries")
+    traded = ok(client, "/api/profile?region=TLG3&denominator=traded")
+    assert traded["parameters"]["denominator_choice"] == "traded"
+    assert traded["parameters"]["denominator"].endswith(" codes")
+    assert cluster(traded, "ev_batteries")["lq"] != pytest.approx(everything["lq"])
+
+
+def test_us_profile_matches_the_cbp_rows(client: Client) -> None:
+    profile = ok(client, "/api/profile?region=12060")
+    assert profile["region"]["name"] == "CBSA 12060"
+    assert profile["taxonomy"]["name"] == "us_cmp_traded_2014"
+    assert profile["parameters"]["base_year"] is None
+    assert len(profile["clusters"]) == 51
+    apparel = cluster(profile, "apparel")
+    assert apparel["employment"] == CBSA_12060_APPAREL
+    assert apparel["lq"] == pytest.approx(US_APPAREL_LQ, rel=1e-9)
+    assert apparel["growth_cagr"] is None  # one year of data: no growth, null not NaN
+
+
+def test_profile_regions_has_every_area_for_a_cluster(client: Client) -> None:
+    body = ok(client, "/api/profile/regions?region=TLG3&cluster=ev_batteries")
+    assert body["cluster"] == {"id": "ev_batteries", "name": "Electric light vehicles and batteries"}
+    rows = {r["area_code"]: r for r in body["rows"]}
+    assert len(rows) == 40
+    assert rows["TLG3"]["lq"] == pytest.approx(TLG3_EV_LQ, rel=1e-9)
+    assert rows["TLG3"]["employment"] == TLG3_EV_EMPLOYMENT
+    assert sum(r["employment"] for r in rows.values()) == GB_EV_EMPLOYMENT
+    everything = ok(client, "/api/profile/regions?region=TLG3")
+    assert len(everything["rows"]) == 40 * 8 and everything["cluster"] is None
+
+
+def test_measures_of_one_region_by_sic_division(client: Client) -> None:
+    body = ok(client, "/api/measures?region=TLG3&level=sic2")
+    rows = {r["industry_code"]: r for r in body["rows"]}
+    # Division 29 (motor vehicles), 2021, BRES division table: West Midlands 28,000 of 1,307,455 in all
+    # divisions; Great Britain 160,050 of 31,341,585.
+    assert body["parameters"]["dataset"] == "bres_itl2_sic2"
+    assert rows["29"]["area_code"] == "TLG3"
+    assert rows["29"]["employment"] == 28_000
+    assert rows["29"]["lq"] == pytest.approx((28_000 / 1_307_455) / (160_050 / 31_341_585), rel=1e-9)
+    assert len(ok(client, "/api/measures?region=TLG3")["rows"]) > 600  # sic5 subclasses by default
+
+
+def test_boundaries_are_geojson(client: Client) -> None:
+    response = client.get("/api/boundaries/itl2")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/geo+json"
+    body = response.json()
+    assert body["type"] == "FeatureCollection" and len(body["features"]) == 41
+    assert {f["properties"]["code"] for f in body["features"]} >= {"TLG3", "TLN0"}
+
+
+def test_scenarios_equal_clusterplan_scenarios_for_the_chosen_settings(client: Client, app: Any) -> None:
+    from clusterplan.scenarios import load_scenario_config, scenario_outputs
+
+    # A fixed baseline method (no backtest) keeps the test quick; the dashboard's default is "auto".
+    body = ok(
+        client,
+        "/api/scenarios?region=TLG3&target_year=2035&comparator_rule=strong&baseline=no_change&weights=pay=0.5,scale=0",
+    )
+    config = body["scenario_parameters"]
+    assert config["target_year"] == 2035 and config["scenario"]["comparator_rule"] == "strong"
+    assert config["priorities"]["weights"]["pay"] == 0.5 and config["priorities"]["weights"]["scale"] == 0.0
+    ev = next(r for r in body["scenarios"] if r["cluster_id"] == "ev_batteries")
+    assert ev["jump_off_year"] == 2021 and ev["target_year"] == 2035
+    assert ev["jump_off_jobs"] == TLG3_EV_EMPLOYMENT
+    assert ev["baseline_jobs"] == TLG3_EV_EMPLOYMENT  # no change: the baseline keeps the jump-off jobs
+    with app.state.service.pool.borrow() as warehouse:
+        profile = profile_region(warehouse, region="TLG3")
+        overrides = {
+            "target_year": 2035,
+            "scenario.comparator_rule": "strong",
+            "baseline.method": "no_change",
+            "priorities.weights": {"pay": 0.5, "scale": 0.0},
+        }
+        expected = scenario_outputs(warehouse, profile, load_scenario_config(overrides=overrides))
+    got = {r["cluster_id"]: r for r in body["scenarios"]}
+    for row in expected.scenarios.itertuples():
+        assert got[row.cluster_id]["additional_jobs_low"] == pytest.approx(row.additional_jobs_low, rel=1e-9)
+        assert got[row.cluster_id]["additional_jobs_high"] == pytest.approx(row.additional_jobs_high, rel=1e-9)
+    ranks = {r["cluster_id"]: r["rank"] for r in body["priorities"]}
+    assert ranks == dict(zip(expected.priorities["cluster_id"], expected.priorities["rank"], strict=True))
+    assert [r["variant"] for r in body["region_summary"]] == ["baseline", "scenario_low", "scenario_high"]
+
+
+def test_scenario_parameters_list_defaults_and_choices(client: Client) -> None:
+    body = ok(client, "/api/scenarios/parameters")
+    assert body["defaults"]["target_year"] == 2030
+    assert body["choices"]["comparator_rule"] == ["lq", "strong", "stars"]
+    criteria = [c["name"] for c in body["choices"]["criteria"]]
+    assert "growth_potential" in criteria and set(body["defaults"]["weights"]) <= set(criteria)
+
+
+def test_supply_chains_of_a_region(client: Client) -> None:
+    from clusterplan.inputoutput import cluster_linkages
+
+    body = ok(client, "/api/supply-chains?region=UKG3&top=3")
+    assert body["parameters"]["region"] == "TLG3" and body["parameters"]["method"] == "flq"
+    expected = cluster_linkages("wmca_plan_for_growth", region="TLG3", top=3)
+    suppliers = [
+        r for r in body["suppliers_and_customers"] if r["cluster_id"] == "ev_batteries" and r["relation"] == "supplier"
+    ]
+    want = expected.partners[
+        (expected.partners.cluster_id == "ev_batteries") & (expected.partners.relation == "supplier")
+    ]
+    assert [r["partner_code"] for r in suppliers] == want["partner_code"].tolist()
+    assert len(suppliers) == 3
+    sourcing = {r["cluster_id"]: r["share_in_region"] for r in body["input_sourcing"]}
+    assert expected.input_sourcing is not None
+    assert sourcing["ev_batteries"] == pytest.approx(expected.input_sourcing.loc["ev_batteries", "share_in_region"])
+    assert 0 < sourcing["ev_batteries"] < 1
+
+
+def test_subregional_breakdown_of_a_cluster(client: Client, app: Any) -> None:
+    from clusterplan.geography import subregional_breakdown
+
+    body = ok(client, "/api/subregional?region=TLG3&cluster=ev_batteries&year=2021")
+    rows = {r["area_code"]: r for r in body["rows"]}
+    # The seven ITL3 areas of the West Midlands metropolitan county.
+    assert sorted(rows) == ["TLG31", "TLG32", "TLG33", "TLG36", "TLG37", "TLG38", "TLG39"]
+    assert sum(r["share_of_region"] for r in rows.values()) == pytest.approx(1.0)
+    with app.state.service.pool.borrow() as warehouse:
+        expected = subregional_breakdown(warehouse, region="TLG3", taxonomy="wmca_plan_for_growth", year=2021)
+    expected = expected[expected["cluster_id"] == "ev_batteries"].set_index("area_code")
+    for code, row in rows.items():
+        assert row["value"] == pytest.approx(expected.loc[code, "value"], rel=1e-12)
+        assert row["lq_gb"] == pytest.approx(expected.loc[code, "lq_gb"], rel=1e-12)
+
+
+def test_hotspots_of_a_cluster(client: Client) -> None:
+    body = ok(client, "/api/hotspots?cluster=ev_batteries&level=itl2&measure=employment&permutations=99")
+    assert body["parameters"]["level"] == "itl2" and body["parameters"]["permutations"] == 99
+    rows = {r["area_code"]: r for r in body["rows"]}
+    assert len(rows) == 40  # every GB ITL2 area
+    assert rows["TLG3"]["value"] == TLG3_EV_EMPLOYMENT
+    assert sum(r["value"] for r in rows.values()) == GB_EV_EMPLOYMENT
+    assert -1 <= body["global"]["moran_i"] <= 1 and 0 < body["global"]["moran_p"] <= 1
+
+
+# -- errors --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "fragments"),
+    [
+        ("/api/profile?region=XX9", 400, ["unknown region 'XX9'", "TLG3 (West Midlands)"]),
+        ("/api/profile?region=99999", 400, ["unknown region '99999'", "12060"]),
+        ("/api/profile?year=2014", 400, ["unknown year '2014'", "2015, 2016"]),
+        ("/api/profile?year=abc", 422, ["query parameter 'year'", "valid integer", "'abc'"]),
+        ("/api/profile?year=3000", 422, ["query parameter 'year'", "less than or equal to 2100"]),
+        ("/api/profile?base_year=2021", 400, ["base_year 2021 must be before year 2021"]),
+        ("/api/profile?region=12060&base_year=2015", 400, ["one year (2019)"]),
+        ("/api/profile?taxonomy=nope", 400, ["unknown taxonomy 'nope'", "wmca_plan_for_growth"]),
+        ("/api/profile?taxonomy=us_cmp_traded_2014", 400, ["classifies naics2017", "valid choices:", "wmca_plan"]),
+        ("/api/profile?taxonomy=../etc/passwd", 422, ["query parameter 'taxonomy'", "not allowed"]),
+        ("/api/profile?region=%2Fetc%2Fpasswd", 422, ["query parameter 'region'", "not allowed"]),
+        ("/api/profile?benchmark=TLZ", 400, ["unknown benchmark 'TLZ'", "national, peers, TLC"]),
+        ("/api/profile?peers=TLD3", 400, ["peers apply only with benchmark=peers"]),
+        ("/api/profile?benchmark=peers&peers=TLD3,NOPE", 400, ["unknown region 'NOPE'"]),
+        ("/api/profile?denominator=some", 422, ["'denominator'", "'all' or 'traded'"]),
+        ("/api/profile?regoin=TLG3", 422, ["unknown query parameter 'regoin'", "valid parameters: base_year"]),
+        ("/api/profile?year=2021&year=2020", 422, ["'year' given 2 times"]),
+        ("/api/profile/regions?cluster=nope", 400, ["unknown cluster of wmca_plan_for_growth 'nope'", "aerospace"]),
+        ("/api/measures", 422, ["query parameter 'region'", "Field required"]),
+        ("/api/measures?region=TLG3&level=naics6", 400, ["level 'naics6' does not apply", "sic5, sic2"]),
+        ("/api/measures?region=TLG3&level=sic9", 400, ["unknown level 'sic9'", "naics6"]),
+        ("/api/regions?geography=fr", 422, ["'geography'", "'uk' or 'us'"]),
+        ("/api/regions/Atlantis", 404, ["unknown region 'Atlantis'"]),
+        ("/api/taxonomies/nope", 404, ["unknown taxonomy 'nope'", "us_cmp_2007"]),
+        ("/api/datasets/nope", 404, ["unknown dataset 'nope'", "bres_itl2_sic5"]),
+        ("/api/boundaries/msoa", 404, ["unknown boundary level 'msoa'", "itl1, itl2, itl3, lad"]),
+        ("/api/nothing", 404, ["no such page or endpoint"]),
+        ("/api/scenarios?region=12060", 400, ["scenarios need an employment time series", "one year (2019)"]),
+        ("/api/scenarios?target_year=2021", 400, ["target_year 2021 must be after the profile year 2021"]),
+        ("/api/scenarios?comparator_rule=best", 422, ["'comparator_rule'", "'lq', 'strong' or 'stars'"]),
+        ("/api/scenarios?weights=charm=1", 400, ["unknown priority criterion 'charm'", "growth_potential"]),
+        ("/api/scenarios?weights=pay%3D-1", 422, ["query parameter 'weights'", "not allowed"]),
+        ("/api/supply-chains?region=12060", 400, ["not a GB ITL2 area"]),
+        ("/api/supply-chains?method=tlq", 422, ["'method'", "'slq', 'cilq', 'flq' or 'aflq'"]),
+        ("/api/supply-chains?delta=1.5", 422, ["'delta'", "less than 1"]),
+        ("/api/supply-chains?top=0", 422, ["'top'", "greater than or equal to 1"]),
+        ("/api/subregional?region=12060", 400, ["region 12060 is not a GB ITL2 area"]),
+        ("/api/subregional?cluster=nope", 400, ["unknown cluster of wmca_plan_for_growth 'nope'"]),
+        ("/api/hotspots", 422, ["query parameter 'cluster'", "Field required"]),
+        ("/api/hotspots?cluster=logistics&permutations=5000", 422, ["'permutations'", "less than or equal to 999"]),
+        ("/api/hotspots?cluster=logistics&level=lad&measure=gva", 400, ["not local authority districts"]),
+    ],
+)
+def test_errors_say_what_was_wrong_and_the_choices(client: Client, url: str, status: int, fragments: list[str]) -> None:
+    response = client.get(url)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["cache-control"] == "no-store"
+    body = response.json()
+    assert list(body) == ["error"]
+    assert "\n" not in body["error"]
+    for fragment in fragments:
+        assert fragment in body["error"]
+
+
+def test_only_get_is_allowed(client: Client) -> None:
+    for method in ("POST", "PUT", "DELETE", "PATCH", "HEAD"):
+        response = client.request(method, "/api/profile")
+        assert response.status_code == 405
+        assert response.headers["allow"] == "GET"
+        if method == "HEAD":
+            continue  # no body
+        assert response.json() == {"error": f"method {method} not allowed; the API is read-only (GET)"}
+
+
+def test_foreign_host_names_are_refused(client: Client) -> None:
+    """A DNS-rebinding page reaches the loopback server under its own host name: refused."""
+    response = client.get("/api/health", headers={"host": "attacker.example:8000"})
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("host 'attacker.example' not allowed")
+    assert client.get("/api/health", headers={"host": "localhost:8000"}).status_code == 200
+    assert client.get("/api/health", headers={"host": "[::1]:8000"}).status_code == 200
+
+
+# -- headers, pages, schema ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("url", "cache"), [("/api/taxonomies", "private, max-age=300"), ("/", "no-cache")])
+def test_security_and_cache_headers(client: Client, url: str, cache: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 200
+    headers = response.headers
+    assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert "script-src 'self';" in CONTENT_SECURITY_POLICY and "unsafe-eval" not in CONTENT_SECURITY_POLICY
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["cache-control"] == cache
+
+
+def test_large_answers_are_compressed(client: Client) -> None:
+    response = client.get("/api/boundaries/itl2", headers={"accept-encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert int(response.headers["content-length"]) < 200_000  # 264 kB of GeoJSON
+
+
+def test_openapi_describes_every_endpoint_and_its_constraints(client: Client) -> None:
+    schema = ok(client, "/openapi.json")
+    assert schema["info"]["title"] == "clusterplan" and schema["info"]["version"] == __version__
+    assert set(schema["paths"]) == {
+        "/api/health",
+        "/api/regions",
+        "/api/regions/{code}",
+        "/api/taxonomies",
+        "/api/taxonomies/{name}",
+        "/api/datasets",
+        "/api/datasets/{name}",
+        "/api/boundaries/{level}",
+        "/api/profile",
+        "/api/profile/regions",
+        "/api/measures",
+        "/api/scenarios",
+        "/api/scenarios/parameters",
+        "/api/supply-chains",
+        "/api/subregional",
+        "/api/hotspots",
+    }
+    parameters = {p["name"]: p for p in schema["paths"]["/api/profile"]["get"]["parameters"]}
+    year = next(s for s in parameters["year"]["schema"]["anyOf"] if s.get("type") == "integer")
+    assert (year["minimum"], year["maximum"]) == (1990, 2100)
+    assert parameters["denominator"]["schema"]["enum"] == ["all", "traded"]
+    assert "ErrorOut" in schema["components"]["schemas"]
+    assert "400" in schema["paths"]["/api/profile"]["get"]["responses"]
+
+
+def test_pages_load_nothing_from_other_sites_and_run_no_inline_script(client: Client) -> None:
+    for page in ("/", "/docs"):
+        html = client.get(page).text
+        assert not re.search(r"(src|href)=\"(https?:)?//", html), page
+        scripts = re.findall(r"<script\b[^>]*>", html)
+        assert scripts and all(" src=" in tag for tag in scripts), page
+        assert not re.search(r"\son[a-z]+=", html), page  # no inline event handlers (CSP blocks them)
+    for asset in ("dashboard.js", "docs.js", "dashboard.css"):
+        response = client.get(f"/static/{asset}")
+        assert response.status_code == 200
+        text = response.text.replace('"http://www.w3.org/2000/svg"', "")  # the SVG namespace name, not a fetch
+        assert "http://" not in text and "https://" not in text, asset
+    assert (STATIC_DIR / "favicon.svg").is_file()
+    assert client.get("/favicon.ico").headers["content-type"] == "image/svg+xml"
+
+
+def test_plotly_is_served_from_the_python_package(client: Client) -> None:
+    path = plotly_js_path()
+    if path is None:
+        pytest.skip("the plotly package is not installed")
+    response = client.get("/vendor/plotly.min.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert hashlib.sha256(response.content).hexdigest() == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert response.headers["cache-control"] == "public, max-age=86400"
+
+
+# -- caching, concurrency, read-only ---------------------------------------------------------------------------
+
+
+def test_repeated_profiles_come_from_the_cache(client: Client, app: Any) -> None:
+    service = app.state.service
+    url = "/api/profile?region=TLH1&year=2020"
+    first = client.get(url)
+    misses = service.profiles.misses
+    rendered = service.responses.misses
+    hits = service.responses.hits
+    second = client.get(url)
+    assert second.content == first.content
+    assert service.profiles.misses == misses  # nothing recomputed
+    assert service.responses.misses == rendered  # nor rendered or compressed again
+    assert service.responses.hits > hits
+    # Equivalent spellings share one computed profile.
+    client.get("/api/profile/regions?region=ukh1&year=2020&cluster=logistics")
+    assert service.profiles.misses == misses
+
+
+def test_concurrent_requests_on_the_connection_pool_agree_with_serial_answers(client: Client) -> None:
+    regions = ["TLC1", "TLD3", "TLE4"]
+    results: dict[str, float] = {}
+    errors: list[BaseException] = []
+
+    def fetch(code: str) -> None:
+        try:
+            response = client.get(f"/api/profile?region={code}&base_year=2016")
+            assert response.status_code == 200, response.text
+            results[code] = cluster(response.json(), "logistics")["lq"]
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=fetch, args=(code,)) for code in regions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors
+    rows = {
+        r["area_code"]: r["lq"]
+        for r in ok(client, "/api/profile/regions?region=TLC1&base_year=2016&cluster=logistics")["rows"]
+    }
+    for code in regions:
+        assert results[code] == pytest.approx(rows[code], rel=1e-12)
+
+
+def test_the_app_never_writes_the_warehouse(client: Client, app_warehouse: Path) -> None:
+    before = hashlib.sha256(app_warehouse.read_bytes()).hexdigest()
+    ok(client, "/api/profile?region=TLK4&benchmark=peers")
+    ok(client, "/api/measures?region=TLK4&level=sic2&year=2018")
+    ok(client, "/api/datasets")
+    assert hashlib.sha256(app_warehouse.read_bytes()).hexdigest() == before
+
+
+def test_missing_warehouse_is_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(
+        WarehouseError, match=r"warehouse .*missing\.duckdb does not exist; run `clusterplan data list`"
+    ):
+        create_app(tmp_path / "missing.duckdb")

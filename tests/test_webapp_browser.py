@@ -1,0 +1,271 @@
+"""The dashboard in real headless Chromium (Debian's ``chromium``, driven by Playwright): it loads without console
+errors, the map draws, the table sorts, a parameter change updates the numbers. Screenshots go to test-artifacts/.
+
+Golden numbers (BRES, West Midlands TLG3, electric light vehicles and batteries, summed from the raw rows of
+SIC 27200, 29100, 29310, 29320): 26,750 jobs in 2021 and LQ 4.51 against Great Britain; 27,430 jobs in 2018
+(30 + 18,000 + 400 + 9,000). Employment of the WMCA clusters in 2021: professional and financial services
+118,160 is the largest, creative content and gaming 2,385 the smallest.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark: Any
+try:
+    pytestmark = pytest.mark.browser
+except pytest.fail.Exception:  # --strict-markers before "browser" is registered in pyproject.toml: run unmarked
+    pytestmark = []
+
+pytest.importorskip("fastapi")
+pytest.importorskip("uvicorn")
+sync_api = pytest.importorskip("playwright.sync_api")
+
+from clusterplan.outputs.webapp._process import ServerProcess  # noqa: E402
+
+CHROMIUM = Path(os.environ.get("CLUSTERPLAN_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+TIMEOUT_MS = 90_000
+
+if not CHROMIUM.exists():
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, warehouse_path: Path) -> Iterator[ServerProcess]:
+    copy = tmp_path_factory.mktemp("browser") / "warehouse.duckdb"
+    copy.write_bytes(warehouse_path.read_bytes())
+    with ServerProcess(copy) as process:
+        yield process
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Page:
+    """A page that records console errors, page errors, failed requests and requests to other origins."""
+
+    def __init__(self, browser: Any, origin: str) -> None:
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(TIMEOUT_MS)
+        self.origin = origin
+        self.problems: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        self.page.on("requestfailed", lambda request: self.problems.append(f"request failed: {request.url}"))
+        self.page.on("request", self._request)
+
+    def _console(self, message: Any) -> None:
+        if message.type in ("error", "warning"):
+            self.problems.append(f"console {message.type}: {message.text}")
+
+    def _request(self, request: Any) -> None:
+        if not (request.url.startswith(self.origin + "/") or request.url.startswith("data:")):
+            self.problems.append(f"request to another origin: {request.url}")
+
+    def screenshot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    def wait_for_status(self, text: str) -> None:
+        self.page.wait_for_function(
+            "text => document.getElementById('status').textContent.includes(text)", arg=text, timeout=TIMEOUT_MS
+        )
+
+    def cell(self, cluster_id: str, key: str) -> str:
+        text: str = self.page.locator(
+            f'#ranking-table tr[data-cluster="{cluster_id}"] td[data-key="{key}"]'
+        ).inner_text()
+        return text.strip()
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: ServerProcess) -> Iterator[Page]:
+    opened = Page(browser, server.url)
+    yield opened
+    opened.close()
+
+
+def open_dashboard(page: Page, server: ServerProcess, fragment: str = "") -> None:
+    page.page.goto(f"{server.url}/{fragment}")
+    page.wait_for_status("Showing")
+    page.page.wait_for_selector("#map svg path.area, #us-lq-table")
+    assert page.page.is_hidden("#error"), page.page.inner_text("#error")
+
+
+def wait_for_scenarios(page: Page, text: str = "Scenarios to") -> None:
+    page.page.wait_for_function(
+        "text => document.getElementById('scenario-status').textContent.startsWith(text)", arg=text, timeout=TIMEOUT_MS
+    )
+
+
+def test_dashboard_loads_without_errors_and_draws_the_map(page: Page, server: ServerProcess) -> None:
+    open_dashboard(page, server)
+    assert "Showing West Midlands (TLG3): 8 clusters, 2021 (growth since 2015)" in page.page.inner_text("#status")
+    areas = page.page.locator("#map svg path.area")
+    assert areas.count() == 41  # 40 GB ITL2 areas with data and Northern Ireland without
+    focus = page.page.locator('#map path.focus-area[data-code="TLG3"]')
+    assert focus.count() == 1
+    # The top cluster of the West Midlands is selected: EV and batteries, LQ 4.51 (class "2 or more").
+    assert page.page.input_value("#map-cluster") == "ev_batteries"
+    assert float(focus.get_attribute("data-lq") or "nan") == pytest.approx(4.5123, abs=1e-4)
+    assert focus.get_attribute("fill") == "#e66101"
+    assert page.page.locator('#map path[data-code="TLN0"]').get_attribute("fill") == "url(#no-data)"
+    assert page.cell("ev_batteries", "employment") == "26,750"
+    page.page.wait_for_selector("#trend-chart .main-svg")  # plotly drew the trend chart
+    page.screenshot("dashboard_gb")
+    assert page.problems == []
+
+
+def test_ranking_table_sorts_by_mouse_and_keyboard(page: Page, server: ServerProcess) -> None:
+    open_dashboard(page, server)
+    page.page.click('#ranking-table button[data-key="employment"]')
+    header = page.page.locator("#ranking-table thead th", has=page.page.locator('[data-key="employment"]'))
+    assert header.get_attribute("aria-sort") == "descending"
+    rows = page.page.locator("#ranking-table tbody tr")
+    assert rows.first.get_attribute("data-cluster") == "professional_financial_services"
+    values = [
+        int(v.replace(",", "")) for v in page.page.locator('#ranking-table td[data-key="employment"]').all_inner_texts()
+    ]
+    assert values == sorted(values, reverse=True) and values[0] == 118_160
+    # The same button from the keyboard: focus stays on it, Enter reverses the order.
+    page.page.focus('#ranking-table button[data-key="employment"]')
+    page.page.keyboard.press("Enter")
+    assert header.get_attribute("aria-sort") == "ascending"
+    assert rows.first.get_attribute("data-cluster") == "creative_content_gaming"
+    assert page.cell("creative_content_gaming", "employment") == "2,385"
+    page.screenshot("dashboard_sorted")
+    assert page.problems == []
+
+
+def test_changing_parameters_recomputes_the_numbers(page: Page, server: ServerProcess) -> None:
+    open_dashboard(page, server)
+    assert page.cell("ev_batteries", "growth_cagr") == "−1.0%"  # 28,440 -> 26,750 over 2015-2021
+    page.page.select_option("#year", "2018")
+    page.wait_for_status("8 clusters, 2018 (growth since 2015)")
+    assert page.cell("ev_batteries", "employment") == "27,430"
+    # (27,430 / 28,440) ** (1 / 3) - 1 = -1.2%
+    assert page.cell("ev_batteries", "growth_cagr") == "−1.2%"
+    page.page.select_option("#benchmark", "TLG")
+    page.wait_for_status("against West Midlands (TLG)")
+    assert page.page.input_value("#benchmark") == "TLG"
+    expected = page.page.request.get(f"{server.url}/api/profile?region=TLG3&year=2018&base_year=2015&benchmark=TLG")
+    ev = next(c for c in expected.json()["clusters"] if c["cluster_id"] == "ev_batteries")
+    assert ev["n_regions"] == 3
+    assert page.cell("ev_batteries", "lq_rank") == f"{ev['lq_rank']:.0f} of 3"
+    assert page.cell("ev_batteries", "lq") == f"{ev['lq']:.2f}"
+    assert "benchmark=TLG" in page.page.url and "year=2018" in page.page.url  # the view can be shared
+    page.screenshot("dashboard_parameters")
+    assert page.problems == []
+
+
+def test_choosing_a_cluster_and_an_area_on_the_map(page: Page, server: ServerProcess) -> None:
+    open_dashboard(page, server)
+    before = page.page.locator('#map path[data-code="TLG3"]').get_attribute("data-lq")
+    page.page.select_option("#map-cluster", "logistics")
+    page.page.wait_for_function(
+        "() => document.getElementById('cluster-title').textContent.startsWith('Logistics')", timeout=TIMEOUT_MS
+    )
+    page.page.wait_for_function(
+        "before => document.querySelector('#map path[data-code=\"TLG3\"]').getAttribute('data-lq') !== before",
+        arg=before,
+    )
+    assert page.page.locator('#ranking-table tr[aria-current="true"]').get_attribute("data-cluster") == "logistics"
+    # Keyboard: focus Greater Manchester on the map and press Enter to profile it.
+    page.page.focus('#map path[data-code="TLD3"]')
+    page.page.keyboard.press("Enter")
+    page.wait_for_status("Showing Greater Manchester (TLD3)")
+    assert page.page.input_value("#region") == "TLD3"
+    assert page.page.locator('#map path.focus-area[data-code="TLD3"]').count() == 1
+    page.screenshot("dashboard_map_choice")
+    assert page.problems == []
+
+
+def test_us_cbsa_shows_a_ranked_table_instead_of_a_map(page: Page, server: ServerProcess) -> None:
+    open_dashboard(page, server)
+    page.page.select_option("#region", "12060")
+    page.wait_for_status("Showing CBSA 12060: 51 clusters, 2019")
+    page.page.wait_for_selector("#us-lq-table")
+    assert page.page.locator("#map svg").count() == 0
+    rows = page.page.locator("#us-lq-table tbody tr")
+    assert 25 <= rows.count() <= 26
+    assert page.page.is_disabled("#base_year")
+    assert page.page.input_value("#taxonomy") == "us_cmp_traded_2014"
+    page.page.select_option("#map-cluster", "apparel")
+    page.page.wait_for_selector("#us-lq-table tr.focus-row")
+    assert "4.17" in page.page.locator("#us-lq-table tr.focus-row").inner_text()  # 1,944 apparel jobs, LQ 4.17
+    page.screenshot("dashboard_us")
+    assert page.problems == []
+
+
+def test_changing_the_scenario_recomputes_it(page: Page, server: ServerProcess) -> None:
+    open_dashboard(page, server)
+    assert page.page.inner_text("#scenario-status").startswith("The scenarios are computed when this section")
+    page.page.locator("#scenario-panel").scroll_into_view_if_needed()
+    wait_for_scenarios(page, "Scenarios to 2030 from 2021")
+    page.page.wait_for_selector("#scenario-chart .main-svg")
+    cell = '#scenario-table tr[data-cluster="ev_batteries"] td[data-key="{}"]'
+    assert page.page.inner_text(cell.format("jump_off_jobs")) == "26,750"
+    before = page.page.inner_text(cell.format("additional_jobs"))
+    page.page.select_option("#target_year", "2035")
+    wait_for_scenarios(page, "Scenarios to 2035 from 2021")
+    after = page.page.inner_text(cell.format("additional_jobs"))
+    assert after != before
+    expected = page.page.request.get(
+        f"{server.url}/api/scenarios?region=TLG3&taxonomy=wmca_plan_for_growth"
+        "&year=2021&base_year=2015&benchmark=national&denominator=all&target_year=2035"
+    )
+    ev = next(r for r in expected.json()["scenarios"] if r["cluster_id"] == "ev_batteries")
+    assert after == f"{ev['additional_jobs_low']:,.0f}–{ev['additional_jobs_high']:,.0f}"
+    assert "target_year=2035" in page.page.url
+    # Suppliers and customers of the selected cluster from the regional input-output model, and its ITL3 areas.
+    assert page.page.locator("#supply-chain ol li").count() >= 2
+    assert page.page.locator("#subregional-table tbody tr").count() == 7  # the West Midlands' seven ITL3 areas
+    page.screenshot("dashboard_scenarios")
+    assert page.problems == []
+
+
+def test_every_control_has_a_label(page: Page, server: ServerProcess) -> None:
+    open_dashboard(page, server)
+    unlabelled = page.page.evaluate(
+        "() => Array.from(document.querySelectorAll('select, input')).filter("
+        'c => !document.querySelector(`label[for="${c.id}"]`)).map(c => c.id)'
+    )
+    assert unlabelled == []
+
+
+def test_docs_page_renders_the_schema_and_tries_an_endpoint(page: Page, server: ServerProcess) -> None:
+    page.page.goto(f"{server.url}/docs")
+    page.page.wait_for_selector(".endpoint")
+    assert page.page.locator(".endpoint").count() == 16
+    health = page.page.locator("#get-api-health")
+    health.locator("button").click()
+    page.page.wait_for_function(
+        "() => document.querySelector('#get-api-health pre').textContent.includes('\"status\": \"ok\"')"
+    )
+    page.screenshot("docs")
+    assert page.problems == []
