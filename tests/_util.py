@@ -1,4 +1,4 @@
-"""Helpers shared by the tests (paths, the real CLI in a subprocess)."""
+"""Helpers shared by the tests (paths, the real CLI in a subprocess, the Chromium of the browser tests)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
+
+#: The browser tests' Chromium: Debian's ``chromium``, or $CLUSTERPLAN_CHROMIUM (no ``playwright install``).
+CHROMIUM = Path(os.environ.get("CLUSTERPLAN_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: Where the browser tests leave their screenshots and PDFs.
+ARTIFACTS = ROOT / "test-artifacts"
 
 
 def shared_data_dir() -> Path | None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from _util import shared_data_dir
+from _util import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, shared_data_dir
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +45,20 @@ def fresh_warehouse(tmp_path: Path, warehouse_path: Path) -> Path:
     target = tmp_path / "warehouse.duckdb"
     target.write_bytes(warehouse_path.read_bytes())
     return target
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium driven by Playwright, one per test module; the test skips without Playwright (the browser
+    extra) or without the Chromium binary (CHROMIUM in _util)."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the browser extra (pip install playwright)")
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CLUSTERPLAN_CHROMIUM)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 # Fixture generators are scripts, not tests or doctests.

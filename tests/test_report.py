@@ -16,8 +16,9 @@ from _util import FIXTURES, run_cli
 from clusterplan import DataValidationError, ParameterError, Warehouse, profile_region
 from clusterplan._data import dataset_entry
 from clusterplan.analysis import ClusterProfile
+from clusterplan.geography.hotspots import LISA_COLOURS
 from clusterplan.outputs import _charts as charts
-from clusterplan.outputs._run import run_analyses, write_run_outputs
+from clusterplan.outputs._run import HOTSPOT_TABLE_COLUMNS, run_analyses, write_run_outputs
 from clusterplan.outputs.report import (
     CLUSTER_PARTS,
     RUN_TABLES,
@@ -34,9 +35,11 @@ TABLES = FIXTURES / "report"
 
 
 def further_tables() -> dict[str, pd.DataFrame]:
-    """The further tables of a real TLG3 run (tests/fixtures/report, made by its make_fixtures.py)."""
+    """The further tables of a real TLG3 run (tests/fixtures/report, made by its make_fixtures.py; the hotspots
+    fixture is in its own folder)."""
     return {
-        path.stem: pd.read_csv(path, dtype={"industry_code": str, "area_code": str}) for path in TABLES.glob("*.csv")
+        path.stem: pd.read_csv(path, dtype={"industry_code": str, "area_code": str})
+        for path in [*TABLES.glob("*.csv"), TABLES / "hotspots" / "hotspots.csv"]
     }
 
 
@@ -85,6 +88,55 @@ class _Page(HTMLParser):
             self._text.append(data)
 
 
+class _Table(HTMLParser):
+    """The cell texts of the first table: the header row(s), then the body rows."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.head: list[list[str]] = []
+        self.body: list[list[str]] = []
+        self._section = ""
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._done = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._done:
+            return
+        if tag in ("thead", "tbody"):
+            self._section = tag
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("th", "td"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._done:
+            return
+        if tag in ("th", "td") and self._row is not None and self._cell is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            (self.head if self._section == "thead" else self.body).append(self._row)
+            self._row = None
+        elif tag == "table":
+            self._done = True
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None and not self._done:
+            self._cell.append(data)
+
+
+def table_after(html: str, marker: str) -> pd.DataFrame:
+    """The first table after *marker* in the page, as text, with the (last) header row as columns (a heading
+    spanning two header rows counts in the first)."""
+    parser = _Table()
+    parser.feed(html[html.index(marker) :])
+    last = parser.head[-1]
+    spanned = parser.head[0][: len(parser.body[0]) - len(last)] if parser.body else []
+    return pd.DataFrame(parser.body, columns=[*spanned, *last])
+
+
 def parse(html: str) -> _Page:
     page = _Page()
     page.feed(html)
@@ -130,6 +182,8 @@ def test_gb_report_has_every_section_fed_by_the_run(gb: ClusterProfile, gb_html:
         assert f'id="cluster-{cluster_id}"' in gb_html
     for part in ("size_trend", "lq_regions", "shift_share", "productivity", "supply_chain", "subregional", "scenario"):
         assert gb_html.count(f'class="part part-{part}"') == len(gb.clusters), part
+    # Hotspots for the two clusters of the fixture.
+    assert gb_html.count('class="part part-hotspots"') == 2
     # Sources and provenance: the input dataset's sha256, vintage and licence.
     bres = dataset_entry("bres_itl2_sic5")
     assert bres["sha256"] in gb_html and bres["vintage"] in gb_html
@@ -146,7 +200,9 @@ def test_sections_say_what_is_not_yet_computed_without_further_tables(gb: Cluste
     assert "Not yet computed: the growth scenarios" in html
     assert "Not yet computed: this needs the growth scenarios" in html
     assert ">Growth opportunities</h2>" not in html and ">Priorities</h2>" not in html
-    missing = [p for p in CLUSTER_PARTS if p.name in ("supply_chain", "subregional", "opportunity", "scenario")]
+    missing = [
+        p for p in CLUSTER_PARTS if p.name in ("supply_chain", "subregional", "hotspots", "opportunity", "scenario")
+    ]
     for part in missing:
         assert part.build(ctx, "ev_batteries") is None
         assert f"{part.title}: {part.missing}" in html
@@ -259,6 +315,188 @@ def test_chart_values_are_the_profile_values(gb: ClusterProfile, gb_html: str) -
     assert waterfall["y"][3] == pytest.approx(ev.shift_share_change)
 
 
+def _hotspot_rows(cluster_id: str, level: str) -> pd.DataFrame:
+    table = further_tables()["hotspots"]
+    return table[(table["cluster_id"] == cluster_id) & (table["level"] == level)]
+
+
+def test_hotspot_map_colours_each_area_by_its_lisa_class(gb_html: str) -> None:
+    rows = _hotspot_rows("ev_batteries", "itl2")
+    spec = specs(gb_html)["hotspots-itl2-lq-ev_batteries"]
+    classes = [t for t in spec["data"] if t["type"] == "choropleth" and t.get("showlegend")]
+    # One trace per class, in legend order, Okabe-Ito colours, each named with its count of areas.
+    assert [t["legendgroup"] for t in classes] == ["HH", "HL", "LH", "LL", "not significant"]
+    for trace in classes:
+        expected = rows.loc[rows["lisa_class"] == trace["legendgroup"], "area_code"]
+        assert sorted(trace["locations"]) == sorted(expected), trace["legendgroup"]
+        assert trace["name"].endswith(f"({len(expected)})")
+        colour = LISA_COLOURS[trace["legendgroup"]]
+        assert trace["colorscale"] == [[0, colour], [1, colour]]
+    assert sum(len(t["locations"]) for t in classes) == 40
+    assert classes[0]["name"] == "HH high among high (2)"  # West Midlands, Shropshire and Staffordshire
+    # Readable without colour: every significant area but the focus carries its class letters; the focus region's
+    # class is in its outlined, named label.
+    letters = [
+        (text, lon, lat)
+        for t in spec["data"]
+        if t["type"] == "scattergeo" and t.get("mode") == "text" and t.get("textfont", {}).get("weight") == "bold"
+        for text, lon, lat in zip(t["text"], t["lon"], t["lat"], strict=True)
+    ]
+    significant = rows[(rows["lisa_class"] != "not significant") & (rows["area_code"] != "TLG3")]
+    assert sorted(t for t, _, _ in letters) == sorted(significant["lisa_class"])
+    outline = next(t for t in spec["data"] if t["type"] == "choropleth" and t["locations"] == ["TLG3"])
+    assert outline["marker"]["line"] == {"color": "#000000", "width": 1.8}
+    label = next(t for t in spec["data"] if t["type"] == "scattergeo" and t.get("textposition") == "middle right")
+    assert label["text"] == ["   West Midlands (HH)"]
+    # London's small areas, two of them significant, are enlarged beside the map.
+    assert [a["text"] for a in spec["layout"]["annotations"]] == ["<b>London, enlarged</b>"]
+    london = {c for t in spec["data"] if t.get("geo") == "geo2" and t["type"] == "choropleth" for c in t["locations"]}
+    assert london == {c for c in rows["area_code"] if c.startswith("TLI")}
+    # The map shows Great Britain, not the world: explicit bounds around the areas.
+    lon, lat = spec["layout"]["geo"]["lonaxis"]["range"], spec["layout"]["geo"]["lataxis"]["range"]
+    assert -9.5 < lon[0] < -7.5 and 1.5 < lon[1] < 5 and 49 < lat[0] < 50 and 60.8 < lat[1] < 61.5
+    # The data table: every area, the significant ones first, with the FDR-adjusted p and the Gi* result.
+    table = table_after(gb_html, 'id="hotspots-itl2-lq-ev_batteries-figure"')
+    assert len(table) == 40 and list(table["LISA class"][:2]) == ["HH", "HH"]
+    assert list(table["Gi* result"][:2]) == ["hot spot", "hot spot"]
+    tlg3 = rows.set_index("area_code").loc["TLG3"]
+    row = table[table["Code"] == "TLG3"].iloc[0]
+    assert row["location quotient against Great Britain"] == f"{tlg3['value']:.2f}" == "4.51"
+    assert row["Local Moran p, FDR-adjusted"] == f"{tlg3['local_moran_p_fdr']:.3f}"
+
+
+def test_hotspot_part_says_morans_i_and_the_significant_areas(gb_html: str) -> None:
+    rows = _hotspot_rows("ev_batteries", "itl2")
+    first = rows.iloc[0]
+    hh = rows[rows["lisa_class"] == "HH"].sort_values("value", ascending=False)["area_name"]
+    text = re.sub(r"\s+", " ", gb_html)
+    assert (
+        f"<strong>Location quotient against Great Britain across the 40 GB ITL2 areas, 2021:</strong> global Moran's I "
+        f"{first['moran_i']:.3f}, pseudo p {first['moran_p']:.3f} (999 permutations): areas with similar values sit "
+        "next to each other more than chance would give." in text
+    )
+    assert list(hh) == ["West Midlands", "Shropshire and Staffordshire"]
+    assert (
+        "Significant high-high (HH) areas after false-discovery-rate correction at 5%: West Midlands, Shropshire and "
+        "Staffordshire. High among low outliers (HL): Outer London - East and North East. West Midlands is high among "
+        "high neighbours (HH), and a Getis-Ord hot spot." in text
+    )
+    # Professional services: clustered across ITL2 areas, but no area is a significant HH.
+    pfs = _hotspot_rows("professional_financial_services", "itl2").iloc[0]
+    assert (
+        f"global Moran's I {pfs['moran_i']:.3f}, pseudo p {pfs['moran_p']:.3f} (999 permutations): areas with "
+        "similar values sit next to each other more than chance would give. No area is a significant high-high (HH) "
+        "area after false-discovery-rate correction at 5%. West Midlands is not significant." in text
+    )
+    # The ITL3 map (the fixture keeps the West Midlands and London areas): which of the region's areas are HH.
+    inside = _hotspot_rows("ev_batteries", "itl3")
+    inside = inside[inside["in_region"]]
+    assert len(inside) == 7
+    named = ", ".join(f"{n} (HH)" for n in inside.loc[inside["lisa_class"] == "HH", "area_name"])
+    assert named == "Birmingham (HH), Solihull (HH), Coventry (HH), Dudley (HH)"
+    assert f"Inside West Midlands: {named}; the other 3 of its 7 ITL3 areas are not significant." in text
+    # The overview in the Maps section: one row per cluster with each map's Moran's I, p and HH counts.
+    overview = table_after(gb_html, 'id="hotspots-overview"')
+    # Columns per map: Moran's I (pseudo p), HH areas, HH in the region.
+    assert list(overview.columns) == ["Cluster", *["Moran's I (pseudo p)", "HH areas", "HH in West Midlands"] * 2]
+    ev = overview[overview.iloc[:, 0].str.startswith("Electric light vehicles")].iloc[0].tolist()
+    assert ev[1:] == [f"{first['moran_i']:.3f} (0.007)", "2", "1 of 1", "0.412 (0.001)", "8", "4 of 7"]
+    assert len(overview) == 2
+
+
+def test_hotspot_map_of_finer_areas_enlarges_the_region_and_london(gb_html: str) -> None:
+    rows = _hotspot_rows("ev_batteries", "itl3")
+    spec = specs(gb_html)["hotspots-itl3-share-ev_batteries"]
+    layout = spec["layout"]
+    assert [a["text"] for a in layout["annotations"]] == ["<b>West Midlands, enlarged</b>", "<b>London, enlarged</b>"]
+    assert layout["geo"]["domain"]["x"] == [0, 0.64] and layout["geo2"]["domain"]["x"] == [0.66, 1.0]
+    by_geo: dict[str, set[str]] = {}
+    for trace in spec["data"]:
+        if trace["type"] == "choropleth" and trace["locations"] != ["TLG3"]:
+            by_geo.setdefault(trace["geo"], set()).update(trace["locations"])
+    assert by_geo["geo"] == set(rows["area_code"])
+    assert by_geo["geo2"] == set(rows.loc[rows["in_region"], "area_code"])
+    assert by_geo["geo3"] == {c for c in rows["area_code"] if c.startswith("TLI")}
+    # The region is outlined on its ITL2 shape on the map and in its inset.
+    outlines = [t for t in spec["data"] if t["type"] == "choropleth" and t["locations"] == ["TLG3"]]
+    assert sorted(t["geo"] for t in outlines) == ["geo", "geo2"]
+    assert {t["geojson"] for t in outlines} == {charts.SHARED_PREFIX + "geo-itl2-all-0.01"}
+    # The region's four HH areas are lettered in its inset, not on the crowded national map.
+    letters: dict[str, list[str]] = {}
+    for trace in spec["data"]:
+        if trace["type"] == "scattergeo" and trace.get("mode") == "text" and "weight" in trace.get("textfont", {}):
+            letters.setdefault(trace["geo"], []).extend(trace["text"])
+    assert letters["geo2"] == ["HH"] * 4
+    assert sorted(letters["geo3"]) == ["LL"] * 11
+    assert sorted(letters["geo"]) == ["HH"] * 4  # Worcestershire, Warwickshire, Staffordshire, Shropshire
+    table = table_after(gb_html, 'id="hotspots-itl3-share-ev_batteries-figure"')
+    assert (table["Area"].str.endswith(" ◆") == table["Code"].str.startswith("TLG3")).all()
+    solihull = rows.set_index("area_code").loc["TLG32"]
+    assert table.set_index("Code").loc["TLG32", "share of the area's GVA"] == f"{solihull['value']:.2%}"
+
+
+def test_lisa_map_lists_what_its_table_leaves_out() -> None:
+    assert {k: v[0] for k, v in charts.LISA_CLASSES.items()} == {
+        k: v for k, v in LISA_COLOURS.items() if k != "no data"
+    }
+    chart = charts.lisa_map(
+        "m",
+        "geo-itl2-all-0.01",
+        ["A", "B", "C"],
+        ["a", "b", "c"],
+        ["not significant", "LL", "HH"],
+        [1.0, 0.5, 3.0],
+        title="t",
+        caption="c",
+        value_label="LQ",
+        table_mask=[False, True, True],
+        table_note="1 other area is not significant.",
+    )
+    assert chart.table is not None
+    assert chart.table.rows == [["c", "C", "3.00", "HH"], ["b", "B", "0.50", "LL"]]
+    assert chart.table.note == "1 other area is not significant."
+    assert [t["name"] for t in chart.data if t["type"] == "choropleth"] == [
+        "HH high among high (1)",
+        "HL high among low (0)",
+        "LH low among high (0)",
+        "LL low among low (1)",
+        "not significant (1)",
+    ]
+
+
+def test_hotspots_analysis_maps_every_cluster_across_gb(warehouse: Warehouse, gb: ClusterProfile) -> None:
+    result = run_analyses(warehouse, gb, only=["hotspots"])
+    table = result.tables["hotspots"]
+    assert list(table.columns) == HOTSPOT_TABLE_COLUMNS
+    sizes = table.groupby(["level", "measure"])["cluster_id"].nunique().to_dict()
+    assert sizes == {("itl2", "lq"): 8, ("itl3", "share"): 8}
+    assert (table.groupby(["cluster_id", "level"]).size().unstack().to_numpy() == [[40, 168]]).all()
+    # The ITL2 value is the profile's LQ against Great Britain (BRES 2021; EV and batteries: 4.51, hand-summed in
+    # test_run from the raw rows).
+    tlg3 = table[(table["level"] == "itl2") & (table["area_code"] == "TLG3")].set_index("cluster_id")["value"]
+    profile_lq = gb.clusters.set_index("cluster_id")["lq"]
+    assert tlg3.to_numpy() == pytest.approx(profile_lq.reindex(tlg3.index).to_numpy(), rel=1e-9)
+    assert tlg3["ev_batteries"] == pytest.approx(4.5123, abs=1e-4)
+    # The region's own areas: itself at ITL2, its seven ITL3 areas.
+    inside = table[table["in_region"]].groupby("level")["area_code"].apply(lambda s: sorted(set(s))).to_dict()
+    assert inside == {"itl2": ["TLG3"], "itl3": ["TLG31", "TLG32", "TLG33", "TLG36", "TLG37", "TLG38", "TLG39"]}
+    # Fixed seed: the fixture (made by the same analysis) comes out again, to the last digit.
+    fixture = further_tables()["hotspots"]
+    again = table.merge(fixture, on=["cluster_id", "level", "area_code"], suffixes=("", "_fixture"))
+    assert len(again) == len(fixture)
+    for column in ("value", "local_moran_p_fdr", "gi_star_z", "moran_i", "moran_p"):
+        assert again[column].to_numpy() == pytest.approx(again[f"{column}_fixture"].to_numpy(), rel=1e-12), column
+    assert (again["lisa_class"] == again["lisa_class_fixture"]).all()
+    # Provenance: the inference settings and how islands were handled.
+    provenance = result.provenance["hotspots"]
+    assert provenance["status"] == "computed" and provenance["rows"] == 8 * (40 + 168)
+    assert provenance["parameters"]["permutations"] == 999 and provenance["parameters"]["seed"] == 12345
+    assert provenance["parameters"]["alpha"] == 0.05 and provenance["parameters"]["islands"] == "attach"
+    itl3 = next(m for m in provenance["maps"] if m["level"] == "itl3")
+    assert {i["area_code"]: i["attached_to"] for i in itl3["islands"]}["TLJ34"] == "TLJ36"  # Isle of Wight
+    assert itl3["datasets"] == ["gva_itl3_current_prices"] and provenance["skipped"] == []
+
+
 def test_report_boundaries_are_simplified_and_wound_for_d3() -> None:
     shapes = charts.report_geojson("itl2", tolerance=0.01)
     assert len(shapes["features"]) == 41
@@ -299,19 +537,28 @@ def test_read_run_folder_says_what_is_missing(gb: ClusterProfile, tmp_path: Path
 
 
 def test_run_analyses_records_why_an_analysis_was_not_done(warehouse: Warehouse, us: ClusterProfile) -> None:
-    result = run_analyses(warehouse, us, only=["supply_chain", "subregions"])
+    result = run_analyses(warehouse, us, only=["supply_chain", "subregions", "hotspots"])
     assert result.tables == {}
     assert result.provenance["supply_chain"]["status"].startswith("not computed: ")
     assert "is for GB regions (ITL3 areas) only" in result.provenance["subregions"]["status"]
+    assert result.provenance["hotspots"]["status"] == (
+        "not computed: hotspots are mapped across GB areas (ITL2 and ITL3) only"
+    )
     with pytest.raises(ParameterError, match="unknown analysis 'forecast'; choose from scenarios"):
         run_analyses(warehouse, us, only=["forecast"])
 
 
 def test_builder_lists_are_the_documented_extension_points() -> None:
     assert [b.name for b in SECTIONS][:3] == ["summary", "method", "ranking"]
-    assert {"scenarios", "region_summary", "priorities", "supply_chain", "opportunities", "subregions"} <= set(
-        RUN_TABLES
-    )
+    assert {
+        "scenarios",
+        "region_summary",
+        "priorities",
+        "supply_chain",
+        "opportunities",
+        "subregions",
+        "hotspots",
+    } <= set(RUN_TABLES)
     # Each fixture has the columns its builders need.
     for name, frame in further_tables().items():
         assert set(RUN_TABLES[name].columns) <= set(frame.columns), name

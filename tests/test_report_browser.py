@@ -7,7 +7,6 @@ Needs the ``browser`` extra (Playwright's Python package) and a Chromium binary
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -19,26 +18,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from _util import FIXTURES, ROOT
+from _util import ARTIFACTS, FIXTURES
 from clusterplan import Warehouse, profile_region
 from clusterplan.outputs.report import render_report
 
 pytestmark = pytest.mark.browser
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="needs the browser extra (pip install playwright)")
-
-CHROMIUM = Path(os.environ.get("CLUSTERPLAN_CHROMIUM", "/usr/bin/chromium"))
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = ROOT / "test-artifacts"
 
 
 @dataclass
@@ -48,17 +32,6 @@ class Loaded:
     page: Any
     errors: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CLUSTERPLAN_CHROMIUM)")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _open(browser: Any, path: Path) -> Loaded:
@@ -76,9 +49,10 @@ def _open(browser: Any, path: Path) -> Loaded:
 @pytest.fixture(scope="module")
 def gb_report(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
     profile = profile_region(warehouse, region="TLG3")
+    folder = FIXTURES / "report"
     tables = {
         p.stem: pd.read_csv(p, dtype={"industry_code": str, "area_code": str})
-        for p in (FIXTURES / "report").glob("*.csv")
+        for p in [*folder.glob("*.csv"), folder / "hotspots" / "hotspots.csv"]
     }
     path = tmp_path_factory.mktemp("report") / "report.html"
     path.write_text(render_report(profile, tables=tables), encoding="utf-8")
@@ -120,6 +94,52 @@ def test_maps_draw_every_gb_region_with_the_focus_outlined(gb_page: Loaded) -> N
     assert page.locator("#maps-inside path.choroplethlocation").count() == 8 * 7  # the seven ITL3 areas
     figure.screenshot(path=ARTIFACTS / "report_gb_map.png")
     page.locator("#maps-overview-figure").screenshot(path=ARTIFACTS / "report_gb_small_maps.png")
+
+
+def test_hotspot_maps_draw_the_lisa_classes_lettered_with_the_region_enlarged(gb_page: Loaded) -> None:
+    page = gb_page.page
+    hotspots = pd.read_csv(FIXTURES / "report" / "hotspots" / "hotspots.csv")
+    ev = hotspots[hotspots["cluster_id"] == "ev_batteries"]
+    itl2 = ev[ev["level"] == "itl2"]
+    chart = "#hotspots-itl2-lq-ev_batteries"
+    page.locator(f"{chart}-figure").scroll_into_view_if_needed()
+    # The 40 GB ITL2 areas, the West Midlands' outline on top, and London's five enlarged in an inset.
+    assert page.locator(f"{chart} path.choroplethlocation").count() == 41 + 5
+    fills = page.eval_on_selector_all(
+        f"{chart} .geo:not(.geo2) path.choroplethlocation", "els => els.map(e => getComputedStyle(e).fill)"
+    )
+    okabe_ito = {"HH": "rgb(213, 94, 0)", "HL": "rgb(230, 159, 0)", "LH": "rgb(86, 180, 233)", "LL": "rgb(0, 114, 178)"}
+    counts = itl2["lisa_class"].value_counts()
+    for lisa, colour in okabe_ito.items():
+        assert fills.count(colour) == counts.get(lisa, 0), lisa
+    # The legend counts the areas of each class; significant areas are lettered, the region named with its class.
+    legend = page.eval_on_selector_all(f"{chart} .legend .legendtext", "els => els.map(e => e.textContent)")
+    assert legend == [
+        "HH high among high (2)",
+        "HL high among low (1)",
+        "LH low among high (1)",
+        "LL low among low (2)",
+        "not significant (34)",
+    ]
+    texts = page.eval_on_selector_all(f"{chart} .scattergeo text", "els => els.map(e => e.textContent.trim())")
+    assert sorted(texts) == sorted(["HH", "HL", "LH", "LL", "LL", "West Midlands (HH)"])
+    page.locator(f"{chart}-figure").screenshot(path=ARTIFACTS / "report_gb_hotspots_itl2.png")
+    # The ITL3 map: the region's seven areas and London's enlarged in two framed insets, each lettered.
+    itl3 = ev[ev["level"] == "itl3"]
+    london = int(itl3["area_code"].str.startswith("TLI").sum())
+    chart = "#hotspots-itl3-share-ev_batteries"
+    page.locator(f"{chart}-figure").scroll_into_view_if_needed()
+    geos = page.eval_on_selector_all(f"{chart} .geolayer > g", "els => els.map(e => e.getAttribute('class'))")
+    assert geos == ["geo geo", "geo geo2", "geo geo3"]
+    assert page.locator(f"{chart} path.choroplethlocation").count() == len(itl3) + 7 + london + 2
+    titles = page.eval_on_selector_all(f"{chart} .annotation-text", "els => els.map(e => e.textContent)")
+    assert titles == ["West Midlands, enlarged", "London, enlarged"]
+    # Each significant area lettered once (the region's and London's in their insets), the region named.
+    texts = page.eval_on_selector_all(f"{chart} .scattergeo text", "els => els.map(e => e.textContent.trim())")
+    significant = itl3.loc[itl3["lisa_class"] != "not significant", "lisa_class"]
+    assert sorted(texts) == sorted([*significant, "West Midlands"])
+    page.locator(f"{chart}-figure").screenshot(path=ARTIFACTS / "report_gb_hotspots_itl3.png")
+    assert gb_page.errors == []
 
 
 def test_ranking_table_sorts_on_click(gb_page: Loaded, gb_report: tuple[Path, pd.DataFrame]) -> None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import openpyxl
 import pandas as pd
 import pytest
 
 from _util import FIXTURES, ROOT
+from _workbooks import edited_copy
 from clusterplan._exceptions import DataValidationError
 from clusterplan.sources.bea_io import (
     bea_matrix,
@@ -36,14 +36,6 @@ FINAL_USES += ["F07C", "F07S", "F07E", "F07N", "F10C", "F10S", "F10E", "F10N"]
 @pytest.fixture(scope="module")
 def use() -> pd.DataFrame:
     return read_use_summary(USE_MINI)
-
-
-def _edited(tmp_path: Path, source: Path, sheet: str, cell: str, value: object) -> Path:
-    book = openpyxl.load_workbook(source)
-    book[sheet][cell] = value
-    target = tmp_path / source.name
-    book.save(target)
-    return target
 
 
 def test_use_summary_layout(use: pd.DataFrame) -> None:
@@ -131,19 +123,21 @@ def test_long_round_trip_through_parquet(use: pd.DataFrame, tmp_path: Path) -> N
     pd.testing.assert_series_equal(a.commodity_output, b.commodity_output)
 
 
-def test_bad_cells_and_layout(tmp_path: Path) -> None:
-    path = _edited(tmp_path, USE_MINI, "2015", "D9", "n/a")
-    with pytest.raises(DataValidationError, match=r"sheet '2015' cell D9: expected a number or '\.\.\.', found 'n/a'"):
-        read_use_summary(path)
-    path = _edited(tmp_path, USE_MINI, "1997", "A7", "Code")
-    with pytest.raises(DataValidationError, match=r"sheet '1997': no header row with 'IOCode' in column A"):
-        read_use_summary(path)
-    path = _edited(tmp_path, USE_MINI, "2015", "B16", "Grand total")
-    with pytest.raises(DataValidationError, match=r"sheet '2015' cell A16: row 'Grand total' has no code"):
-        read_use_summary(path)
-    path = _edited(tmp_path, USE_MINI, "2015", "D6", "111CA")
-    with pytest.raises(DataValidationError, match=r"sheet '2015' cell D6: column code '111CA' appears twice"):
-        read_use_summary(path)
+@pytest.mark.parametrize(
+    ("sheet", "cell", "value", "message"),
+    [
+        ("2015", "D9", "n/a", r"sheet '2015' cell D9: expected a number or '\.\.\.', found 'n/a'"),
+        ("1997", "A7", "Code", r"sheet '1997': no header row with 'IOCode' in column A"),
+        ("2015", "B16", "Grand total", r"sheet '2015' cell A16: row 'Grand total' has no code"),
+        ("2015", "D6", "111CA", r"sheet '2015' cell D6: column code '111CA' appears twice"),
+    ],
+)
+def test_bad_cells_and_layout(tmp_path: Path, sheet: str, cell: str, value: object, message: str) -> None:
+    with pytest.raises(DataValidationError, match=message):
+        read_use_summary(edited_copy(tmp_path, USE_MINI, sheet, cell, value))
+
+
+def test_not_a_bea_workbook_and_missing_year() -> None:
     with pytest.raises(DataValidationError, match=r"no sheets named by year"):
         read_use_summary(FIXTURES / "ons_io" / "ioat_mini.xlsx")
     with pytest.raises(DataValidationError, match=r"no use table for 2001; years available: \[1997, 2015\]"):

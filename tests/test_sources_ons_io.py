@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from _util import FIXTURES, ROOT
+from _workbooks import edited_copy
 from clusterplan._exceptions import DataValidationError
 from clusterplan.sources.ons_io import (
     IOATables,
@@ -43,15 +44,6 @@ def mini() -> IOATables:
 @pytest.fixture(scope="module")
 def sut() -> pd.DataFrame:
     return read_supply_use(SUT_MINI)
-
-
-def _edited(tmp_path: Path, source: Path, sheet: str, cell: str, value: object) -> Path:
-    """A copy of *source* with one cell changed."""
-    book = openpyxl.load_workbook(source)
-    book[sheet][cell] = value
-    target = tmp_path / source.name
-    book.save(target)
-    return target
 
 
 # --------------------------------------------------------------------------- IOAT, miniature
@@ -139,49 +131,39 @@ def test_ioat_from_long_without_coefficients(mini: IOATables) -> None:
 # --------------------------------------------------------------------------- IOAT, layout errors
 
 
-def test_ioat_missing_header_names_sheet(tmp_path: Path) -> None:
-    path = _edited(tmp_path, IOAT_MINI, "IOT", "B4", "Code")
-    with pytest.raises(DataValidationError, match=r"sheet 'IOT': no header row with 'SIC' in column B") as err:
+@pytest.mark.parametrize(
+    ("sheet", "cell", "value", "message"),
+    [
+        pytest.param("IOT", "B4", "Code", r"sheet 'IOT': no header row with 'SIC' in column B", id="missing_header"),
+        pytest.param(
+            "IOT",
+            "A8",
+            "C102_3",
+            r"sheet 'IOT' cell A8: expected industry code 'C101'.*'C102_3'",
+            id="row_code_out_of_order",
+        ),
+        pytest.param("IOT", "D7", "..", r"sheet 'IOT' cell D7: expected a number, found '\.\.'", id="text_in_matrix"),
+        pytest.param("IOT", "C9", None, r"cell C9: empty cell where a number is expected", id="empty_matrix_cell"),
+        pytest.param("IOT", "H4", "Total", r"sheet 'IOT' row 4: no '_T' \(total\) column", id="no_total_column"),
+        pytest.param(
+            "IOT", "B13", "Something else", r"cell A13: row 'Something else' has no code", id="unknown_uncoded_row"
+        ),
+        pytest.param(
+            "A",
+            "D5",
+            "C102_3",
+            r"sheet 'A' cell C5: industry codes differ from those of sheet 'IOT'",
+            id="coefficient_codes_must_match",
+        ),
+    ],
+)
+def test_ioat_layout_error_names_file_sheet_and_cell(
+    tmp_path: Path, sheet: str, cell: str, value: object, message: str
+) -> None:
+    path = edited_copy(tmp_path, IOAT_MINI, sheet, cell, value)
+    with pytest.raises(DataValidationError, match=message) as err:
         read_ioat(path)
     assert str(path) in str(err.value)
-
-
-def test_ioat_row_code_out_of_order(tmp_path: Path) -> None:
-    path = _edited(tmp_path, IOAT_MINI, "IOT", "A8", "C102_3")
-    with pytest.raises(DataValidationError, match=r"sheet 'IOT' cell A8: expected industry code 'C101'.*'C102_3'"):
-        read_ioat(path)
-
-
-def test_ioat_text_in_matrix(tmp_path: Path) -> None:
-    path = _edited(tmp_path, IOAT_MINI, "IOT", "D7", "..")
-    with pytest.raises(DataValidationError, match=r"sheet 'IOT' cell D7: expected a number, found '\.\.'"):
-        read_ioat(path)
-
-
-def test_ioat_empty_matrix_cell(tmp_path: Path) -> None:
-    path = _edited(tmp_path, IOAT_MINI, "IOT", "C9", None)
-    with pytest.raises(DataValidationError, match=r"cell C9: empty cell where a number is expected"):
-        read_ioat(path)
-
-
-def test_ioat_no_total_column(tmp_path: Path) -> None:
-    path = _edited(tmp_path, IOAT_MINI, "IOT", "H4", "Total")
-    with pytest.raises(DataValidationError, match=r"sheet 'IOT' row 4: no '_T' \(total\) column"):
-        read_ioat(path)
-
-
-def test_ioat_unknown_uncoded_row(tmp_path: Path) -> None:
-    path = _edited(tmp_path, IOAT_MINI, "IOT", "B13", "Something else")
-    with pytest.raises(DataValidationError, match=r"cell A13: row 'Something else' has no code"):
-        read_ioat(path)
-
-
-def test_ioat_coefficient_codes_must_match(tmp_path: Path) -> None:
-    path = _edited(tmp_path, IOAT_MINI, "A", "D5", "C102_3")
-    with pytest.raises(
-        DataValidationError, match=r"sheet 'A' cell C5: industry codes differ from those of sheet 'IOT'"
-    ):
-        read_ioat(path)
 
 
 def test_ioat_missing_sheet_and_bad_files(tmp_path: Path) -> None:
@@ -263,18 +245,27 @@ def test_sut_names_group_headings_and_footnotes(sut: pd.DataFrame) -> None:
     assert names["CPA_A01"] == "Products of agriculture, hunting and related services"
 
 
-def test_sut_unknown_heading_and_row(tmp_path: Path) -> None:
-    path = _edited(tmp_path, SUT_MINI, "Table 1 - Supply 1997", "G3", "Imports of everything")
-    with pytest.raises(
-        DataValidationError, match=r"sheet 'Table 1 - Supply 1997' cell G3: unknown column heading 'Imports of every"
-    ):
-        read_supply_use(path)
-    path = _edited(tmp_path, SUT_MINI, "Table 2 - Int Con 2020", "B11", "Mystery row")
-    with pytest.raises(DataValidationError, match=r"'Table 2 - Int Con 2020' cell B11: row 'Mystery row' has no code"):
-        read_supply_use(path)
-    path = _edited(tmp_path, SUT_MINI, "Table 2 - Final Demand 1997", "C6", "n/a")
-    with pytest.raises(DataValidationError, match=r"'Table 2 - Final Demand 1997' cell C6: expected a number"):
-        read_supply_use(path)
+@pytest.mark.parametrize(
+    ("sheet", "cell", "value", "message"),
+    [
+        (
+            "Table 1 - Supply 1997",
+            "G3",
+            "Imports of everything",
+            r"sheet 'Table 1 - Supply 1997' cell G3: unknown column heading 'Imports of every",
+        ),
+        (
+            "Table 2 - Int Con 2020",
+            "B11",
+            "Mystery row",
+            r"'Table 2 - Int Con 2020' cell B11: row 'Mystery row' has no code",
+        ),
+        ("Table 2 - Final Demand 1997", "C6", "n/a", r"'Table 2 - Final Demand 1997' cell C6: expected a number"),
+    ],
+)
+def test_sut_unknown_heading_and_row(tmp_path: Path, sheet: str, cell: str, value: object, message: str) -> None:
+    with pytest.raises(DataValidationError, match=message):
+        read_supply_use(edited_copy(tmp_path, SUT_MINI, sheet, cell, value))
 
 
 def test_sut_no_table_sheets(tmp_path: Path) -> None:

@@ -9,41 +9,22 @@ SIC 27200, 29100, 29310, 29320): 26,750 jobs in 2021 and LQ 4.51 against Great B
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-pytestmark: Any
-try:
-    pytestmark = pytest.mark.browser
-except pytest.fail.Exception:  # --strict-markers before "browser" is registered in pyproject.toml: run unmarked
-    pytestmark = []
+from _util import ARTIFACTS
+
+pytestmark = pytest.mark.browser
 
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
-sync_api = pytest.importorskip("playwright.sync_api")
 
 from clusterplan.outputs.webapp._process import ServerProcess  # noqa: E402
 
-CHROMIUM = Path(os.environ.get("CLUSTERPLAN_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 TIMEOUT_MS = 90_000
-
-if not CHROMIUM.exists():
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
@@ -52,14 +33,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, warehouse_path: Path) -> It
     copy.write_bytes(warehouse_path.read_bytes())
     with ServerProcess(copy) as process:
         yield process
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Page:
@@ -205,12 +178,82 @@ def test_choosing_a_cluster_and_an_area_on_the_map(page: Page, server: ServerPro
     assert page.problems == []
 
 
+def test_hotspot_map_shows_the_lisa_classes_of_the_selected_cluster(page: Page, server: ServerProcess) -> None:
+    open_dashboard(page, server)
+    hotspots = page.page.locator('#hotspots[data-cluster="ev_batteries"][data-measure="lq"]')
+    hotspots.locator("#hotspot-map svg path.area").first.wait_for()
+    answer = page.page.request.get(
+        f"{server.url}/api/hotspots?cluster=ev_batteries&taxonomy=wmca_plan_for_growth&measure=lq&level=itl2"
+        "&year=2021&permutations=999"
+    ).json()
+    classes = {row["area_code"]: row["lisa_class"] for row in answer["rows"]}
+    assert len(classes) == 40
+    # Every ITL2 area drawn with its class; Northern Ireland has no data; the region outlined, drawn last.
+    drawn = page.page.eval_on_selector_all(
+        "#hotspot-map path.area", "els => els.map(e => [e.dataset.code, e.dataset.class, e.getAttribute('fill')])"
+    )
+    assert len(drawn) == 41
+    assert {code: lisa for code, lisa, _ in drawn if code != "TLN0"} == classes
+    assert [lisa for code, lisa, _ in drawn if code == "TLN0"] == ["no data"]
+    assert drawn[-1] == ["TLG3", "HH", "url(#hs-HH)"]  # West Midlands: high LQ among high neighbours
+    assert page.page.locator("#hotspot-map path.focus-area").get_attribute("data-code") == "TLG3"
+    # Colour-blind-safe fills (Okabe-Ito), hatched, and letters on every significant area.
+    fills = page.page.eval_on_selector_all(
+        "#hotspot-map pattern", "els => els.map(e => [e.id, e.firstChild.getAttribute('fill')])"
+    )
+    assert dict(fills) == {
+        "hs-HH": "#D55E00",
+        "hs-HL": "#E69F00",
+        "hs-LH": "#56B4E9",
+        "hs-LL": "#0072B2",
+        "hs-no-data": "#ffffff",
+    }
+    letters = page.page.eval_on_selector_all(
+        "#hotspot-map text.lisa-letter", "els => els.map(e => [e.dataset.code, e.textContent])"
+    )
+    assert sorted(letters) == sorted([code, lisa] for code, lisa in classes.items() if lisa != "not significant")
+    # The legend counts each class; the summary gives global Moran's I, its pseudo p and the HH areas.
+    counts = {lisa: list(classes.values()).count(lisa) for lisa in ("HH", "HL", "LH", "LL", "not significant")}
+    legend = page.page.inner_text("#hotspot-legend")
+    assert (
+        f"HH high among high ({counts['HH']})" in legend and f"not significant ({counts['not significant']})" in legend
+    )
+    assert "no data (1)" in legend
+    summary = page.page.inner_text("#hotspot-summary")
+    moran = answer["global"]
+    assert f"global Moran's I {moran['moran_i']:.3f}, pseudo p {moran['moran_p']:.3f} (999 permutations)" in summary
+    assert (
+        "Significant high-high (HH) areas after false-discovery-rate correction at 5%: West Midlands, Shropshire and "
+        "Staffordshire." in summary
+    )
+    assert "West Midlands is high among high neighbours (HH), and a Getis-Ord hot spot." in summary
+    # The same as a table, significant areas first.
+    page.page.click("#hotspot-table-details summary")
+    rows = page.page.locator("#hotspot-table tbody tr")
+    assert rows.count() == 40
+    assert rows.first.locator("td").nth(1).inner_text() == "HH"
+    assert page.page.inner_text('#hotspot-table tr[data-area="TLG3"] td') == "4.51"
+    page.page.locator("#hotspots").screenshot(path=str(ARTIFACTS / "dashboard_hotspots.png"))
+    # Another cluster, then another measure: the map follows.
+    page.page.select_option("#map-cluster", "logistics")
+    page.page.locator('#hotspots[data-cluster="logistics"]').wait_for()
+    summary = page.page.inner_text("#hotspot-summary")
+    assert summary.startswith("Logistics, location quotient, 2021:")
+    assert "correction at 5%: Derbyshire and Nottinghamshire." in summary
+    page.page.select_option("#hotspot-measure", "share")
+    page.page.locator('#hotspots[data-cluster="logistics"][data-measure="share"]').wait_for()
+    assert page.page.inner_text("#hotspot-summary").startswith("Logistics, share of the area's employment, 2021:")
+    assert "hotspot_measure=share" in page.page.url
+    assert page.problems == []
+
+
 def test_us_cbsa_shows_a_ranked_table_instead_of_a_map(page: Page, server: ServerProcess) -> None:
     open_dashboard(page, server)
     page.page.select_option("#region", "12060")
     page.wait_for_status("Showing CBSA 12060: 51 clusters, 2019")
     page.page.wait_for_selector("#us-lq-table")
     assert page.page.locator("#map svg").count() == 0
+    assert page.page.is_hidden("#hotspots")  # hotspots are mapped across GB areas only
     rows = page.page.locator("#us-lq-table tbody tr")
     assert 25 <= rows.count() <= 26
     assert page.page.is_disabled("#base_year")

@@ -484,17 +484,20 @@ def build(raw: Path, out: Path) -> list[BuiltDataset]:
             )
         )
     counties = _us_county_fips(raw)
+    county_provenance: dict[str, Any] = {
+        "source": "PyPI package addfips (its 2020 county list); state names from us-atlas",
+        "publisher": "US Census Bureau (codes and names); addfips",
+        "vintage": "2020",
+        "licence": US_PUBLIC_DOMAIN,
+        "raw_files": [raw_entry(raw, _US + "addfips_counties_2020.csv"), raw_entry(raw, _US + "states-10m.json")],
+    }
     built.append(
         write_table(
             counties,
             out,
             "us_county_fips",
             title="US county names and FIPS codes (2020)",
-            source="PyPI package addfips (its 2020 county list); state names from us-atlas",
-            publisher="US Census Bureau (codes and names); addfips",
-            vintage="2020",
-            licence=US_PUBLIC_DOMAIN,
-            raw_files=[raw_entry(raw, _US + "addfips_counties_2020.csv"), raw_entry(raw, _US + "states-10m.json")],
+            **county_provenance,
             transforms=["county_fips = statefp + countyfp", "state_name from the us-atlas states TopoJSON"],
             description="Several rows per county where addfips lists alternative names (e.g. 36047 Kings County, "
             "Brooklyn Borough).",
@@ -507,11 +510,7 @@ def build(raw: Path, out: Path) -> list[BuiltDataset]:
             "areas_us_counties",
             kind="areas",
             title="US states and counties as areas (FIPS codes), so county files such as CBP's can be imported",
-            source="PyPI package addfips (its 2020 county list); state names from us-atlas",
-            publisher="US Census Bureau (codes and names); addfips",
-            vintage="2020",
-            licence=US_PUBLIC_DOMAIN,
-            raw_files=[raw_entry(raw, _US + "addfips_counties_2020.csv"), raw_entry(raw, _US + "states-10m.json")],
+            **county_provenance,
             transforms=["one row per county (first name addfips lists)", "states: 2-digit FIPS, parent of counties"],
             description="County 999 (CBP's statewide record) is not an area: import it with --allow-unknown-codes.",
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -59,18 +60,22 @@ def naics_industries(codes: pd.Series | list[str], classification: str = "naics2
 def build(raw: Path, out: Path) -> list[BuiltDataset]:
     facts = read_cbp_cbsa_csv(raw / CBP_CBSA, dataset="us_cbp_2019_cbsa", year=2019)
     suppressed = int((facts["flag"] == "zero_may_be_suppressed").sum())
-    cbp_raw = [raw_entry(raw, CBP_CBSA)]
+    # Provenance shared by the three datasets built from the CBP file, and by the Cluster Mapping ones.
+    cbp: dict[str, Any] = {
+        "source": _CBP_SOURCE,
+        "publisher": _CBP_PUBLISHER,
+        "licence": US_PUBLIC_DOMAIN,
+        "raw_files": [raw_entry(raw, CBP_CBSA)],
+    }
+    cluster_mapping: dict[str, Any] = {"publisher": _CMP_PUBLISHER, "licence": CMP_ATTRIBUTION}
     built = [
         write_facts(
             facts,
             out,
             "us_cbp_2019_cbsa",
             title="County Business Patterns 2019: employment and establishments by CBSA and NAICS 2017 (2-6 digits)",
-            source=_CBP_SOURCE,
-            publisher=_CBP_PUBLISHER,
             vintage="CBP 2019 (NAICS 2017)",
-            licence=US_PUBLIC_DOMAIN,
-            raw_files=cbp_raw,
+            **cbp,
             transforms=[
                 "CBSA CSV parsed to canonical facts (measures employment, establishments)",
                 "naics_level recomputed from the code: 31-33, 44-45, 48-49 are sectors (the file says 5)",
@@ -91,11 +96,8 @@ def build(raw: Path, out: Path) -> list[BuiltDataset]:
             "areas_us_cbsa",
             kind="areas",
             title="US core-based statistical areas (metropolitan and micropolitan) in CBP 2019",
-            source=_CBP_SOURCE,
-            publisher=_CBP_PUBLISHER,
             vintage="CBP 2019",
-            licence=US_PUBLIC_DOMAIN,
-            raw_files=cbp_raw,
+            **cbp,
             transforms=["distinct cbsa_code values of the CBP 2019 CBSA file"],
             description=(
                 "The 933 CBSA codes (5 digits, OMB delineation used by CBP 2019). area_name is empty: the CBP "
@@ -109,11 +111,8 @@ def build(raw: Path, out: Path) -> list[BuiltDataset]:
             "industries_naics2017",
             kind="industries",
             title="NAICS 2017 codes in CBP 2019 (all industries, sectors, 3- to 6-digit industries)",
-            source=_CBP_SOURCE,
-            publisher=_CBP_PUBLISHER,
             vintage="NAICS 2017",
-            licence=US_PUBLIC_DOMAIN,
-            raw_files=cbp_raw,
+            **cbp,
             transforms=[
                 "distinct naics_code values of the CBP 2019 CBSA file",
                 "level from the number of digits (00 -> total, 31-33 -> naics2)",
@@ -133,9 +132,8 @@ def build(raw: Path, out: Path) -> list[BuiltDataset]:
             "cmp_traded_clusters",
             title="US Cluster Mapping traded clusters (Delgado, Porter & Stern 2016): 51 clusters -> NAICS 6-digit",
             source=_CMP_SOURCE + ", benchmark traded clusters, transcribed from a public analysis script for CBP 2017",
-            publisher=_CMP_PUBLISHER,
             vintage="2016 definitions over NAICS 2012, with NAICS 2017 additions",
-            licence=CMP_ATTRIBUTION,
+            **cluster_mapping,
             raw_files=[raw_entry(raw, TRADED)],
             transforms=["checked: each NAICS code in exactly one cluster", "naics -> naics_code (6-digit string)"],
             description=(
@@ -152,9 +150,8 @@ def build(raw: Path, out: Path) -> list[BuiltDataset]:
             "cmp_clusters_2007",
             title="US Cluster Mapping 2007-vintage clusters: 51 traded and 16 local clusters -> NAICS 2007 codes",
             source=_CMP_SOURCE + ", portal clusters-list.json (clustermapping/cmp)",
-            publisher=_CMP_PUBLISHER,
             vintage="2007 definitions over NAICS 2007",
-            licence=CMP_ATTRIBUTION,
+            **cluster_mapping,
             raw_files=[raw_entry(raw, CLUSTERS_2007_JSON), raw_entry(raw, CLUSTERS_2007_CSV)],
             transforms=[
                 "cluster id from 'clusterData/N'",
@@ -175,9 +172,8 @@ def build(raw: Path, out: Path) -> list[BuiltDataset]:
             "cmp_sub_clusters_2007",
             title="US Cluster Mapping 2007-vintage sub-cluster names",
             source=_CMP_SOURCE + ", portal clusters-list.json (clustermapping/cmp)",
-            publisher=_CMP_PUBLISHER,
             vintage="2007 definitions",
-            licence=CMP_ATTRIBUTION,
+            **cluster_mapping,
             raw_files=[raw_entry(raw, CLUSTERS_2007_JSON)],
             transforms=["sub_clusters objects flattened; the placeholder {'': ''} dropped"],
             description=(

@@ -222,6 +222,19 @@ def _setup(
     return panel, regions, benchmark
 
 
+def _between(
+    panel: pd.DataFrame,
+    start: int,
+    end: int,
+    region: str | Sequence[str] | None,
+    benchmark_areas: Sequence[str] | None,
+) -> pd.DataFrame:
+    """Every component (classic and Esteban-Marquillas) between two years, after checking the arguments."""
+    _check_years(start, end)
+    panel, regions, benchmark = _setup(panel, [start, end], region, benchmark_areas)
+    return _decompose(panel, start, end, regions, benchmark)
+
+
 def _numeric_years(years: pd.Series) -> pd.Series:
     try:
         return pd.to_numeric(years)
@@ -318,9 +331,7 @@ def shift_share(
     2        I3     0.0             1.5          -2.5          1.0
     3        I4    -5.0             9.0           3.0        -17.0
     """
-    _check_years(start, end)
-    panel, regions, benchmark = _setup(panel, [start, end], region, benchmark_areas)
-    return _decompose(panel, start, end, regions, benchmark)[SHIFT_SHARE_COLUMNS]
+    return _between(panel, start, end, region, benchmark_areas)[SHIFT_SHARE_COLUMNS]
 
 
 def esteban_marquillas(
@@ -389,9 +400,7 @@ def esteban_marquillas(
     0         a          0.9                   50.0              0.5         0.4
     1         b          1.8                   50.0              9.0        -7.2
     """
-    _check_years(start, end)
-    panel, regions, benchmark = _setup(panel, [start, end], region, benchmark_areas)
-    return _decompose(panel, start, end, regions, benchmark)[SHIFT_SHARE_COLUMNS + ESTEBAN_MARQUILLAS_COLUMNS]
+    return _between(panel, start, end, region, benchmark_areas)[SHIFT_SHARE_COLUMNS + ESTEBAN_MARQUILLAS_COLUMNS]
 
 
 def dynamic_shift_share(

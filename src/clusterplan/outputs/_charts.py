@@ -24,21 +24,24 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 __all__ = [
     "CIVIDIS",
+    "LISA_CLASSES",
     "OKABE_ITO",
     "Chart",
     "DataTable",
+    "Inset",
     "bar_chart",
     "bubble_chart",
     "choropleth_map",
     "dumbbell_chart",
     "feature_centroid",
     "line_chart",
+    "lisa_map",
     "rank_chart",
     "report_geojson",
     "scatter_chart",
@@ -1031,6 +1034,239 @@ def small_multiple_maps(
                 for label, codes, values in panels
             ],
         )
+    return Chart(chart_id, title, caption, traces, layout, table, height=height, kind="map")
+
+
+#: LISA classes in legend order: colour (Okabe-Ito, as ``clusterplan.geography.hotspots.LISA_COLOURS``), the
+#: colour of the class letters written on the area (the better contrast), and the legend's words.
+LISA_CLASSES: dict[str, tuple[str, str, str]] = {
+    "HH": ("#D55E00", "#ffffff", "HH high among high"),
+    "HL": ("#E69F00", "#000000", "HL high among low"),
+    "LH": ("#56B4E9", "#000000", "LH low among high"),
+    "LL": ("#0072B2", "#ffffff", "LL low among low"),
+    "not significant": ("#E6E6E6", "#000000", "not significant"),
+}
+
+
+def _bounded(geo: dict[str, Any], bounds: tuple[float, float, float, float] | None) -> dict[str, Any]:
+    """A geo subplot showing exactly *bounds* (west, east, south, north) instead of fitting its locations."""
+    if bounds is None:
+        return geo
+    west, east, south, north = bounds
+    out = {k: v for k, v in geo.items() if k != "fitbounds"}
+    out.update(lonaxis={"range": [west, east]}, lataxis={"range": [south, north]})
+    return out
+
+
+class Inset(NamedTuple):
+    """A map inset: its title, the areas it shows enlarged and lettered, what it shows (west, east, south, north;
+    None: fit the areas) and whether the focus area is outlined in it too."""
+
+    title: str
+    codes: Sequence[str]
+    bounds: tuple[float, float, float, float] | None = None
+    focus: bool = False
+
+
+def lisa_map(
+    chart_id: str,
+    geojson_key: str,
+    codes: Sequence[str],
+    names: Sequence[str],
+    classes: Sequence[str],
+    values: Sequence[float],
+    *,
+    title: str,
+    caption: str,
+    value_label: str,
+    fmt: str = ".2f",
+    label_points: Sequence[tuple[float, float] | None] | None = None,
+    focus: str | None = None,
+    focus_name: str = "",
+    focus_key: str | None = None,
+    focus_point: tuple[float, float] | None = None,
+    insets: Sequence[Inset] = (),
+    bounds: tuple[float, float, float, float] | None = None,
+    table_columns: Sequence[tuple[str, Sequence[str]]] = (),
+    table_mask: Sequence[bool] | None = None,
+    table_note: str = "",
+    letter_size: int = 10,
+    height: int = 640,
+) -> Chart:
+    """Areas coloured by their local Moran (LISA) class, each significant one carrying its class letters.
+
+    One choropleth trace per class, so the legend names each class with its
+    count of areas; colours are Okabe-Ito (:data:`LISA_CLASSES`), significant
+    areas have a dark border and their letters (HH, HL, LH, LL) written on
+    them at *label_points* (with a halo, so they read on any background), so
+    the map reads without colour. The focus area (on *focus_key*'s shapes, by
+    default the map's own) is outlined in black and named, with its class
+    when it is one of the areas. Areas too small to label at national scale
+    (the focus region's own areas on a finer map, London's) are repeated,
+    enlarged and labelled, in up to two *insets* beside the map, each marked
+    on the map by a dashed box. *bounds* (west, east, south, north in
+    degrees) fixes what the map shows, which lets plotly fill the space
+    (fitting to the locations leaves a tall country small). The data table
+    lists the areas by class, then by value, with any further
+    *table_columns* (heading, formatted cells); *table_mask* keeps some of
+    them (*table_note* says what is left out).
+    """
+    count = len(codes)
+    known = [str(c) if str(c) in LISA_CLASSES else "not significant" for c in classes]
+    points = list(label_points) if label_points is not None else [None] * count
+    insets = list(insets)[:2]
+    views: list[tuple[str, set[str] | None]] = [("geo", None)]
+    views += [(f"geo{k + 2}", set(inset.codes)) for k, inset in enumerate(insets)]
+    enlarged = set().union(*(shown for _, shown in views[1:] if shown is not None))
+    traces: list[dict[str, Any]] = []
+    for geo, shown in views:
+        for label, (colour, _, words) in LISA_CLASSES.items():
+            idx = [i for i in range(count) if known[i] == label and (shown is None or codes[i] in shown)]
+            if shown is not None and not idx:
+                continue
+            significant = label != "not significant"
+            traces.append(
+                {
+                    "type": "choropleth",
+                    "geo": geo,
+                    "geojson": SHARED_PREFIX + geojson_key,
+                    "featureidkey": "properties.code",
+                    "locations": [codes[i] for i in idx],
+                    "z": [1] * len(idx),
+                    "zmin": 0,
+                    "zmax": 1,
+                    "colorscale": [[0, colour], [1, colour]],
+                    "showscale": False,
+                    "customdata": [[names[i], values[i]] for i in idx],
+                    "marker": {
+                        "line": {"color": "#1b1b1b" if significant else "#ffffff", "width": 0.8 if significant else 0.5}
+                    },
+                    "hovertemplate": "%{customdata[0]} (%{location})<br>"
+                    + value_label
+                    + ": %{customdata[1]:"
+                    + fmt
+                    + "}"
+                    f"<br>{words}<extra></extra>",
+                    "name": f"{words} ({len(idx)})",
+                    "legendgroup": label,
+                    "showlegend": shown is None,
+                }
+            )
+    focus_class = next((known[i] for i in range(count) if codes[i] == focus), None)
+    for geo, shown in views:
+        # Each significant area is lettered once: in its inset when it has one. The focus area's class goes in
+        # its name label instead.
+        lettered = [
+            i
+            for i in range(count)
+            if known[i] != "not significant"
+            and points[i] is not None
+            and codes[i] != focus
+            and (codes[i] in shown if shown is not None else codes[i] not in enlarged)
+        ]
+        for ink, halo in (("#ffffff", "#000000"), ("#000000", "#ffffff")):
+            group = [i for i in lettered if LISA_CLASSES[known[i]][1] == ink]
+            if not group:
+                continue
+            traces.append(
+                {
+                    "type": "scattergeo",
+                    "geo": geo,
+                    "lon": [points[i][0] for i in group],  # type: ignore[index]
+                    "lat": [points[i][1] for i in group],  # type: ignore[index]
+                    "mode": "text",
+                    "text": [known[i] for i in group],
+                    "textfont": {
+                        "size": letter_size if shown is None else 9,
+                        "color": ink,
+                        "family": _FONT["family"],
+                        "weight": "bold",
+                        "shadow": f"0 0 2px {halo}, 0 0 2px {halo}, 0 0 1px {halo}",
+                    },
+                    "hoverinfo": "skip",
+                    "showlegend": False,
+                }
+            )
+    if focus is not None:
+        named = focus_name + (f" ({focus_class})" if focus_class not in (None, "not significant") else "")
+        outlined = ["geo"] + [geo for (geo, _), inset in zip(views[1:], insets, strict=True) if inset.focus]
+        for geo in outlined:
+            traces += _outline(focus_key or geojson_key, focus, focus_name, geo)
+        traces += _focus_label(focus_point, named)
+    for inset in insets:
+        if inset.bounds is not None:  # where the inset is, on the map
+            west, east, south, north = inset.bounds
+            traces.append(
+                {
+                    "type": "scattergeo",
+                    "geo": "geo",
+                    "lon": [west, east, east, west, west],
+                    "lat": [south, south, north, north, south],
+                    "mode": "lines",
+                    "line": {"color": "#1b1b1b", "width": 0.8, "dash": "dot"},
+                    "hoverinfo": "skip",
+                    "showlegend": False,
+                }
+            )
+    legend: dict[str, Any] = {
+        "title": {"text": "LISA class (areas)"},
+        "x": 0,
+        "xanchor": "left",
+        "y": 1,
+        "yanchor": "top",
+        "bgcolor": "rgba(255,255,255,0.85)",
+        "font": {"size": 11},
+        "itemclick": False,
+        "itemdoubleclick": False,
+    }
+    layout = _layout(
+        None,
+        height=height,
+        geo=_bounded(_geo({"x": [0, 0.64], "y": [0, 1]} if insets else None), bounds),
+        showlegend=True,
+        legend=legend,
+        margin={"l": 0, "r": 0, "t": 10, "b": 0},
+    )
+    # The insets, framed and titled, in a column on the right.
+    boxes = [(0.45, 0.93)] if len(views) == 2 else [(0.53, 0.93), (0.05, 0.45)]
+    shapes, annotations = [], []
+    for (geo, _), inset, (low, high) in zip(views[1:], insets, boxes, strict=False):
+        layout[geo] = _bounded(_geo({"x": [0.66, 1.0], "y": [low, high]}), inset.bounds)
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "paper",
+                "yref": "paper",
+                "x0": 0.66,
+                "x1": 1.0,
+                "y0": low,
+                "y1": high + 0.05,
+                "line": {"color": "#1b1b1b", "width": 0.8},
+            }
+        )
+        annotations.append(
+            {
+                "text": f"<b>{inset.title}</b>",
+                "x": 0.83,
+                "y": high + 0.045,
+                "xref": "paper",
+                "yref": "paper",
+                "showarrow": False,
+                "xanchor": "center",
+                "yanchor": "top",
+                "font": {"size": 11},
+            }
+        )
+    if shapes:
+        layout.update(shapes=shapes, annotations=annotations)
+    order = {label: k for k, label in enumerate(LISA_CLASSES)}
+    listed = [i for i in range(count) if table_mask is None or table_mask[i]]
+    listed.sort(key=lambda i: (order[known[i]], -(values[i] if _ok(values[i]) else -math.inf)))
+    rows = [
+        [names[i], codes[i], _fmt(values[i], fmt), known[i], *[cells[i] for _, cells in table_columns]] for i in listed
+    ]
+    note = table_note if len(listed) < count else ""
+    table = DataTable(["Area", "Code", value_label, "LISA class", *[h for h, _ in table_columns]], rows, note)
     return Chart(chart_id, title, caption, traces, layout, table, height=height, kind="map")
 
 

@@ -2,9 +2,10 @@
 
 :func:`run_analyses` computes the further analyses a run can carry (growth
 scenarios and priorities, supply chains, opportunities, the sub-regional
-breakdown) with the modules that make them; each one that cannot be done for
-the region (a single year of data, a US region for a GB-only model, a module
-not installed) is recorded with the reason instead of stopping the run.
+breakdown, spatial hotspots) with the modules that make them; each one that
+cannot be done for the region (a single year of data, a US region for a
+GB-only model, a module not installed) is recorded with the reason instead of
+stopping the run.
 :func:`write_run_outputs` writes everything; the report and the workbook pick
 up whichever tables are there.
 """
@@ -26,7 +27,16 @@ from ..analysis import DATASET_PROFILES, AnyWarehouse, ClusterProfile
 from .report import CORE_TABLES, RUN_TABLES, SIGNIFICANT_DIGITS, ReportData, render_report, report_data
 from .workbook import write_workbook
 
-__all__ = ["ANALYSES", "RunAnalyses", "run_analyses", "write_run_outputs", "write_tables"]
+__all__ = [
+    "ANALYSES",
+    "HOTSPOT_MAPS",
+    "HOTSPOT_SETTINGS",
+    "HOTSPOT_TABLE_COLUMNS",
+    "RunAnalyses",
+    "run_analyses",
+    "write_run_outputs",
+    "write_tables",
+]
 
 
 def _clean(value: Any) -> Any:
@@ -108,12 +118,158 @@ def _subregions(warehouse: AnyWarehouse, profile: ClusterProfile, say: Callable[
     return RunAnalyses({"subregions": table}, {"status": "computed", "measure": "gva", "rows": len(table)})
 
 
+#: The hotspot maps of a run: (area level, measure) pairs, each mapped for every cluster across the GB areas of its
+#: level (see :func:`clusterplan.geography.hotspots.hotspots`): the location quotient against Great Britain from
+#: the embedded BRES at ITL2, and the cluster's share of each area's GVA (ONS GVA tables) at ITL3.
+HOTSPOT_MAPS: tuple[tuple[str, str], ...] = (("itl2", "lq"), ("itl3", "share"))
+#: Inference settings of the run's hotspots (the defaults of ``clusterplan hotspots`` and ``/api/hotspots``).
+HOTSPOT_SETTINGS: dict[str, Any] = {"permutations": 999, "seed": 12345, "alpha": 0.05, "islands": "attach"}
+#: Columns of the run's ``hotspots`` table: which map, the area, its statistics, then the map's global Moran's I.
+HOTSPOT_TABLE_COLUMNS = [
+    "cluster_id",
+    "cluster_name",
+    "level",
+    "measure",
+    "measure_label",
+    "year",
+    "area_code",
+    "area_name",
+    "in_region",
+    "value",
+    "standardised_value",
+    "spatial_lag",
+    "neighbours",
+    "attached_to",
+    "local_moran_i",
+    "quadrant",
+    "local_moran_p",
+    "local_moran_p_fdr",
+    "local_moran_significant",
+    "lisa_class",
+    "gi_star_z",
+    "gi_star_p",
+    "gi_star_p_fdr",
+    "gi_star_significant",
+    "hotspot",
+    "moran_i",
+    "moran_expected",
+    "moran_z",
+    "moran_p",
+    "permutations",
+    "alpha",
+]
+
+
+def _measure_label(parameters: Mapping[str, Any], measure: str) -> str:
+    """What a hotspot map's value is: a share says of what (GVA at ITL3, employment at ITL2), a location quotient
+    against what (Great Britain, whatever the benchmark of the profile)."""
+    if measure == "share":
+        return "share of the area's GVA" if parameters.get("gva_dataset") else "share of the area's employment"
+    if measure == "lq":
+        return "location quotient against Great Britain"
+    return str(parameters.get("measure_label", measure))
+
+
+def _hotspot_rows(result: Any, cluster_id: str, level: str, measure: str, inside: set[str]) -> pd.DataFrame:
+    """One map's :attr:`~clusterplan.geography.hotspots.HotspotResult.table` in the run's tidy form."""
+    p = result.parameters
+    table = result.table.copy()
+    table.insert(0, "cluster_id", cluster_id)
+    table.insert(1, "cluster_name", str(p.get("cluster_name", cluster_id)))
+    table.insert(2, "level", level)
+    table.insert(3, "measure", measure)
+    table.insert(4, "measure_label", _measure_label(p, measure))
+    table.insert(5, "year", int(p["year"]))
+    table["in_region"] = table["area_code"].astype(str).isin(inside)
+    for name, value in result.global_statistics().items():
+        table[name] = float(value)
+    table["permutations"] = int(p["permutations"])
+    table["alpha"] = float(p["alpha"])
+    return table[HOTSPOT_TABLE_COLUMNS]
+
+
+def _hotspots(warehouse: AnyWarehouse, profile: ClusterProfile, say: Callable[[str], None]) -> RunAnalyses:
+    if _is_us(profile):
+        raise ParameterError("hotspots are mapped across GB areas (ITL2 and ITL3) only")
+    from ..geography.hotspots import hotspots
+    from ..sources.ons_geography import load_areas
+
+    region, year = profile.region_code, int(profile.totals["year"])
+    frames: list[pd.DataFrame] = []
+    maps: list[dict[str, Any]] = []
+    skipped: list[dict[str, str]] = []
+    for level, measure in HOTSPOT_MAPS:
+        areas = load_areas(level)
+        # The focus region's own areas: the region itself at its level, its children one level down.
+        inside = set(areas.loc[(areas["area_code"] == region) | (areas["parent_code"] == region), "area_code"])
+        say(f"mapping hotspots of {measure} across GB {level.upper()} areas ({len(profile.clusters)} clusters)")
+        first: Any = None
+        for cluster_id in profile.clusters["cluster_id"]:
+            try:
+                result = hotspots(
+                    warehouse,
+                    measure=measure,
+                    cluster=str(cluster_id),
+                    taxonomy=profile.taxonomy,
+                    level=level,
+                    year=year,
+                    **HOTSPOT_SETTINGS,
+                )
+            except ClusterplanError as exc:  # e.g. a cluster with no GVA anywhere: the other maps still stand
+                skipped.append({"cluster_id": str(cluster_id), "level": level, "measure": measure, "reason": str(exc)})
+                continue
+            if first is None:
+                first = result
+            frames.append(_hotspot_rows(result, str(cluster_id), level, measure, inside))
+        if first is not None:
+            p = first.parameters
+            maps.append(
+                {
+                    "level": level,
+                    "measure": measure,
+                    "measure_label": _measure_label(p, measure),
+                    "year": p.get("year"),
+                    "basis": p.get("basis"),
+                    "datasets": [p[k] for k in ("employment_dataset", "gva_dataset") if p.get(k)],
+                    "areas_tested": p.get("areas_tested"),
+                    "weights": p.get("weights"),
+                    "islands": first.islands.to_dict("records"),
+                    "excluded": list(first.excluded),
+                }
+            )
+    if not frames:
+        reason = skipped[0]["reason"] if skipped else "no cluster to map"
+        raise ParameterError(f"no hotspot map could be made: {reason}")
+    table = pd.concat(frames, ignore_index=True)
+    provenance = {
+        "status": "computed",
+        "method": (
+            "global Moran's I, local Moran's I (LISA) and Getis-Ord Gi* across GB areas (PySAL libpysal and esda): "
+            "queen contiguity, conditional permutation inference, Benjamini-Hochberg false-discovery-rate correction"
+        ),
+        "parameters": {
+            **HOTSPOT_SETTINGS,
+            "maps": ", ".join(f"{measure} at {level.upper()}" for level, measure in HOTSPOT_MAPS),
+            "year": year,
+        },
+        "islands_rule": (
+            "attach: each group of areas without a land neighbour is linked to the nearest connected area "
+            "(shortest distance between the shapes), so every area is tested"
+        ),
+        "maps": maps,
+        "skipped": skipped,
+        "rows": len(table),
+    }
+    return RunAnalyses({"hotspots": table}, provenance)
+
+
 #: The further analyses of a run by name, in the order they run; add one with a line here.
 ANALYSES: dict[str, Callable[[AnyWarehouse, ClusterProfile, Callable[[str], None]], RunAnalyses]] = {
     "scenarios": _scenarios,
     "supply_chain": _supply_chain,
     "opportunities": _opportunities,
     "subregions": _subregions,
+    "hotspots": _hotspots,
 }
 
 

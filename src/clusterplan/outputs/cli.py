@@ -8,7 +8,6 @@ every write is one transaction, leaves the warehouse as it was.
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,14 @@ import click
 
 from .. import __version__
 from .._exceptions import ClusterplanError, InputError, TaxonomyError
+from ._cli_common import (
+    comma_separated,
+    open_warehouse,
+    progress_printer,
+    quiet_option,
+    warehouse_option,
+    write_csv_or_parquet,
+)
 from .cli_define import define_clusters_command
 from .cli_geography import hotspots_command
 from .cli_io import io_group
@@ -27,24 +34,6 @@ from .cli_serve import serve
 from .cli_taxonomy import taxonomy_group
 
 __all__ = ["cli", "main"]
-
-
-class _Progress:
-    """Progress lines on stderr with elapsed seconds."""
-
-    def __init__(self, quiet: bool = False) -> None:
-        self.start = time.perf_counter()
-        self.quiet = quiet
-
-    def __call__(self, message: str) -> None:
-        if not self.quiet:
-            click.echo(f"[{time.perf_counter() - self.start:5.1f}s] {message}", err=True)
-
-
-def _open_warehouse(path: str | None, progress: Callable[[str], None], read_only: bool = False) -> Any:
-    from ..warehouse import Warehouse
-
-    return Warehouse(path, progress=progress, read_only=read_only)
 
 
 _engine_option = click.option(
@@ -68,15 +57,6 @@ def _open_engine(engine: str, path: str | None, master: str, progress: Callable[
     if engine == "spark":
         progress(f"starting Spark ({master})")
     return open_engine(engine, path=path, master=master, progress=progress)
-
-
-_warehouse_option = click.option(
-    "--warehouse",
-    "warehouse_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="DuckDB warehouse file (default: $CLUSTERPLAN_WAREHOUSE or ~/.local/share/clusterplan/warehouse.duckdb).",
-)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -168,12 +148,12 @@ def _format_table(frame: Any) -> str:
     "--analyses",
     default="all",
     show_default=True,
-    help="Further analyses: all, none, or a list of scenarios, supply_chain, opportunities, subregions.",
+    help="Further analyses: all, none, or a list of scenarios, supply_chain, opportunities, subregions, hotspots.",
 )
-@click.option("--quiet", is_flag=True, help="No progress lines.")
+@quiet_option()
 @_engine_option
 @_master_option
-@_warehouse_option
+@warehouse_option()
 def run(
     region: str,
     benchmark: str,
@@ -199,7 +179,7 @@ def run(
     from ..scenarios.config import load_scenario_config, parse_scenario, parse_weights
     from ._run import run_analyses, write_run_outputs
 
-    progress = _Progress(quiet)
+    progress = progress_printer(quiet)
     overrides: dict[str, Any] = {}
     if target_year is not None:
         overrides["target_year"] = target_year
@@ -208,7 +188,7 @@ def run(
     if weights:
         overrides["priorities.weights"] = parse_weights(weights)
     scenario_config = load_scenario_config(config_path, overrides=overrides)
-    only = None if analyses == "all" else [] if analyses == "none" else _split(analyses)
+    only = None if analyses == "all" else [] if analyses == "none" else comma_separated(analyses)
     progress("opening the warehouse")
     with _open_engine(engine, warehouse_path, master, progress) as warehouse:
         denominator_codes = None
@@ -221,7 +201,7 @@ def run(
             year=year,
             base_year=base_year,
             benchmark=benchmark,
-            peers=_split(peers) if peers else None,
+            peers=comma_separated(peers) if peers else None,
             denominator_codes=denominator_codes,
             progress=progress,
         )
@@ -255,7 +235,7 @@ def run(
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), required=True, help="CSV or .parquet file.")
 @_engine_option
 @_master_option
-@_warehouse_option
+@warehouse_option()
 def measures(
     region: str | None,
     all_regions: bool,
@@ -275,7 +255,7 @@ def measures(
 
     if (region is None) == (not all_regions):
         raise ParameterError("give either --region CODE or --all-regions")
-    progress = _Progress()
+    progress = progress_printer()
     with _open_engine(engine, warehouse_path, master, progress) as warehouse:
         progress(f"computing {level} measures")
         table = industry_measures(
@@ -285,14 +265,9 @@ def measures(
             year=year,
             base_year=base_year,
             benchmark=benchmark,
-            peers=_split(peers) if peers else None,
+            peers=comma_separated(peers) if peers else None,
         )
-    path = Path(out_file)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".parquet":
-        table.to_parquet(path, index=False)
-    else:
-        table.to_csv(path, index=False, float_format="%.6g")
+    path = write_csv_or_parquet(table, out_file)
     click.echo(f"wrote {len(table):,} rows ({table['area_code'].nunique()} areas) to {path}")
 
 
@@ -302,10 +277,10 @@ def data() -> None:
 
 
 @data.command("list")
-@_warehouse_option
+@warehouse_option()
 def data_list(warehouse_path: str | None) -> None:
     """Every dataset: name, kind, origin, vintage, rows and licence."""
-    with _open_warehouse(warehouse_path, _Progress()) as warehouse:
+    with open_warehouse(warehouse_path, progress_printer()) as warehouse:
         frame = warehouse.list_datasets()
     with_width = frame[["dataset", "kind", "origin", "rows", "vintage", "licence"]]
     click.echo(with_width.to_string(index=False, max_colwidth=60))
@@ -314,10 +289,10 @@ def data_list(warehouse_path: str | None) -> None:
 @data.command("show")
 @click.argument("dataset")
 @click.option("-n", "rows", type=int, default=10, show_default=True)
-@_warehouse_option
+@warehouse_option()
 def data_show(dataset: str, rows: int, warehouse_path: str | None) -> None:
     """Provenance and the first rows of DATASET."""
-    with _open_warehouse(warehouse_path, _Progress()) as warehouse:
+    with open_warehouse(warehouse_path, progress_printer()) as warehouse:
         info = warehouse.dataset_info(dataset)
         head = warehouse.head(dataset, rows)
     for key in ("dataset", "title", "kind", "origin", "source", "publisher", "vintage", "licence", "rows", "sha256"):
@@ -341,7 +316,7 @@ def data_show(dataset: str, rows: int, warehouse_path: str | None) -> None:
     is_flag=True,
     help="Load area/industry codes the warehouse does not know (they are counted).",
 )
-@_warehouse_option
+@warehouse_option()
 def data_import(
     file: str,
     fmt: str,
@@ -354,10 +329,10 @@ def data_import(
     """Validate FILE and load it as a new dataset, all or nothing."""
     from ..sources.formats import read_user_file
 
-    progress = _Progress()
+    progress = progress_printer()
     progress(f"reading {file} as {fmt}")
     facts, provenance = read_user_file(file, fmt, dataset=dataset, measure=measure)
-    with _open_warehouse(warehouse_path, progress) as warehouse:
+    with open_warehouse(warehouse_path, progress) as warehouse:
         report = warehouse.import_facts(
             facts, provenance, file=file, replace=replace, allow_unknown_codes=allow_unknown_codes
         )
@@ -367,10 +342,6 @@ def data_import(
 @data.group("fetch")
 def data_fetch() -> None:
     """Download data from a provider's API (needs a network)."""
-
-
-def _split(values: str) -> list[str]:
-    return [v.strip() for v in values.split(",") if v.strip()]
 
 
 @data_fetch.command("nomis")
@@ -388,7 +359,7 @@ def _split(values: str) -> list[str]:
 @click.option("--uid", envvar="NOMIS_UID", default=None, help="NOMIS registered user id (or $NOMIS_UID).")
 @click.option("--import", "do_import", is_flag=True, help="Import the downloaded file into the warehouse.")
 @click.option("--dataset", default=None, help="Dataset name when importing.")
-@_warehouse_option
+@warehouse_option()
 def data_fetch_nomis(
     kind: str,
     geography: str,
@@ -403,12 +374,12 @@ def data_fetch_nomis(
     """Fetch local-area BRES or Business Counts from the NOMIS API into a NOMIS-layout CSV."""
     from ..sources.nomis_api import fetch_to_csv
 
-    progress = _Progress()
-    year_list: str | list[str] = "latest" if years == "latest" else _split(years)
-    industry_list: str | list[str] | None = None if industries == "all" else _split(industries)
+    progress = progress_printer()
+    year_list: str | list[str] = "latest" if years == "latest" else comma_separated(years)
+    industry_list: str | list[str] | None = None if industries == "all" else comma_separated(industries)
     fetched = fetch_to_csv(
         kind,
-        _split(geography),
+        comma_separated(geography),
         industry_list,
         year_list,
         out_file,
@@ -421,7 +392,7 @@ def data_fetch_nomis(
 
         facts, provenance = read_user_file(fetched.path, "nomis", dataset=dataset, measure=fetched.measure)
         provenance.source = fetched.url
-        with _open_warehouse(warehouse_path, progress) as warehouse:
+        with open_warehouse(warehouse_path, progress) as warehouse:
             report = warehouse.import_facts(facts, provenance, file=str(fetched.path))
         click.echo(report.summary())
 
@@ -441,10 +412,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning clusterplan errors into one line and an exit code."""
     try:
         cli.main(args=argv, prog_name="clusterplan", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("interrupted; the warehouse is unchanged", err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("interrupted; the warehouse is unchanged", err=True)
         sys.exit(130)
     except click.ClickException as exc:

@@ -9,12 +9,12 @@ parsed here so that bad input is one line on stderr and exit code 2 (via the CLI
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import click
 
 from .._exceptions import ParameterError, UnknownCodeError
+from ._cli_common import progress_printer, quiet_option
 
 __all__ = ["define_clusters_command", "parse_weights", "parse_years"]
 
@@ -96,7 +96,7 @@ def _echo(message: str) -> None:
 @click.option("--name", default=None, help="Taxonomy name (default: <source>_data_driven_<level>).")
 @click.option("--out", "out_file", default=None, help="Taxonomy YAML file to write (.yaml or .yml; required).")
 @click.option("--candidates", "candidates_file", default=None, help="Also write every candidate's scores (CSV).")
-@click.option("--quiet", is_flag=True, help="No progress lines.")
+@quiet_option()
 def define_clusters_command(
     source_key: str | None,
     level: str | None,
@@ -122,12 +122,7 @@ def define_clusters_command(
     )
     from ..taxonomy import load_taxonomy
 
-    start = time.perf_counter()
-
-    def progress(message: str) -> None:
-        if not quiet:
-            click.echo(f"[{time.perf_counter() - start:5.1f}s] {message}", err=True)
-
+    progress = progress_printer(quiet)
     if source_key is None:
         raise ParameterError("give --source: " + " or ".join(sorted(SOURCES)))
     if out_file is None:

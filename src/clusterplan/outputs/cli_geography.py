@@ -14,12 +14,12 @@ code (2 for bad input).
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import click
 
 from .._exceptions import ParameterError
+from ._cli_common import open_warehouse, progress_printer, quiet_option, warehouse_option
 
 __all__ = ["hotspots_command"]
 
@@ -54,14 +54,8 @@ __all__ = ["hotspots_command"]
     help="Output file: .csv (table) or .geojson (map layer); an .svg map is written beside it.",
 )
 @click.option("--no-map", is_flag=True, help="Do not write the SVG map.")
-@click.option(
-    "--warehouse",
-    "warehouse_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="DuckDB warehouse file (default: $CLUSTERPLAN_WAREHOUSE or ~/.local/share/clusterplan/warehouse.duckdb).",
-)
-@click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
+@warehouse_option()
+@quiet_option("No progress lines on stderr.")
 def hotspots_command(
     measure: str,
     cluster: str,
@@ -80,18 +74,12 @@ def hotspots_command(
 ) -> None:
     """Global Moran's I, LISA and Getis-Ord Gi* of a cluster measure across GB areas."""
     from ..geography.hotspots import hotspot_map_svg, hotspots
-    from ..warehouse import Warehouse
 
-    start = time.perf_counter()
-
-    def progress(message: str) -> None:
-        if not quiet:
-            click.echo(f"[{time.perf_counter() - start:5.1f}s] {message}", err=True)
-
+    progress = progress_printer(quiet)
     target = Path(out)
     if target.suffix.lower() not in (".csv", ".geojson", ".json"):
         raise ParameterError(f"--out must end in .csv or .geojson, not {target.suffix or 'no suffix'!r}")
-    with Warehouse(warehouse_path, progress=progress) as warehouse:
+    with open_warehouse(warehouse_path, progress) as warehouse:
         progress(f"{measure} of {cluster} by {level.upper()} area, {permutations} permutations (seed {seed})")
         result = hotspots(
             warehouse,

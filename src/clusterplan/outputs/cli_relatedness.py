@@ -25,6 +25,7 @@ import click
 import numpy as np
 
 from .._exceptions import ParameterError, UnknownCodeError
+from ._cli_common import open_warehouse, progress_printer, quiet_option, warehouse_option
 
 __all__ = [
     "RELATEDNESS_COMMANDS",
@@ -70,16 +71,6 @@ def _parse_source(source: str | None, level: str | None) -> _Source:
     return _Source(key, family, year, chosen, levels[chosen])
 
 
-def _progress(quiet: bool) -> Any:
-    start = time.perf_counter()
-
-    def say(message: str) -> None:
-        if not quiet:
-            click.echo(f"[{time.perf_counter() - start:5.1f}s] {message}", err=True)
-
-    return say
-
-
 def _need(value: str | None, option: str, what: str) -> str:
     if value is None or not str(value).strip():
         raise ParameterError(f"give {option} {what}")
@@ -94,25 +85,10 @@ def _out_dir(path: str) -> Path:
     return out
 
 
-def _open(warehouse_path: str | None, say: Any) -> Any:
-    from ..warehouse import Warehouse
-
-    return Warehouse(warehouse_path, progress=say)
-
-
 def _json_default(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return str(value)
-
-
-_warehouse_option = click.option(
-    "--warehouse",
-    "warehouse_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="DuckDB warehouse file (default: $CLUSTERPLAN_WAREHOUSE or ~/.local/share/clusterplan/warehouse.duckdb).",
-)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -125,8 +101,8 @@ _warehouse_option = click.option(
 @click.option("--level", default=None, help="naics6 (default) to naics2 for US; sic5 (default) or sic2 for GB.")
 @click.option("--threshold", type=float, default=1.0, show_default=True, help="RCA at which an industry is present.")
 @click.option("--out", "out_dir", default=None, help="Folder for eci.csv, pci.csv, density.csv (required).")
-@click.option("--quiet", is_flag=True, help="No progress lines.")
-@_warehouse_option
+@quiet_option()
+@warehouse_option()
 def complexity_command(
     source: str | None,
     level: str | None,
@@ -141,9 +117,9 @@ def complexity_command(
 
     spec = _parse_source(source, level)
     out = _out_dir(_need(out_dir, "--out", "DIR, the folder to write into"))
-    say = _progress(quiet)
+    say = progress_printer(quiet)
     say("opening the warehouse")
-    with _open(warehouse_path, say) as warehouse:
+    with open_warehouse(warehouse_path, say) as warehouse:
         say(f"reading {spec.dataset} {spec.year} at {spec.level}")
         measures = industry_measures(warehouse, level=spec.level, year=spec.year)
     areas, industries = measures["area_code"].nunique(), measures["industry_code"].nunique()
@@ -231,8 +207,8 @@ def _parse_weights(text: str | None) -> dict[str, float] | None:
 @click.option("--weights", default=None, help="Attractiveness weights, e.g. pci=1,gva_per_job=1,national_growth=1.")
 @click.option("--top", type=int, default=25, show_default=True, help="Nascent candidates of each kind.")
 @click.option("--out", "out_dir", default=None, help="Folder for industries.csv, clusters.csv, nascent.csv (required).")
-@click.option("--quiet", is_flag=True, help="No progress lines.")
-@_warehouse_option
+@quiet_option()
+@warehouse_option()
 def opportunities_command(
     region: str | None,
     taxonomy: str | None,
@@ -253,9 +229,9 @@ def opportunities_command(
     if top < 1:
         raise ParameterError(f"--top must be at least 1, not {top}")
     chosen_weights = _parse_weights(weights)
-    say = _progress(quiet)
+    say = progress_printer(quiet)
     say("opening the warehouse")
-    with _open(warehouse_path, say) as warehouse:
+    with open_warehouse(warehouse_path, say) as warehouse:
         say("computing relatedness, complexity and attractiveness")
         result = region_opportunities(
             warehouse,
@@ -310,8 +286,8 @@ def opportunities_command(
     help="A pair is significant when at or above this percentile of all pairs.",
 )
 @click.option("--out", "out_file", default=None, help="CSV file to write (required).")
-@click.option("--quiet", is_flag=True, help="No progress lines.")
-@_warehouse_option
+@quiet_option()
+@warehouse_option()
 def related_clusters_command(
     source: str | None,
     taxonomy: str | None,
@@ -332,9 +308,9 @@ def related_clusters_command(
         raise ParameterError(f"--out {out_file} is a folder; give a file name ending in .csv")
     if not 0 <= percentile <= 100:
         raise ParameterError(f"--percentile must be between 0 and 100, not {percentile:g}")
-    say = _progress(quiet)
+    say = progress_printer(quiet)
     say("opening the warehouse")
-    with _open(warehouse_path, say) as warehouse:
+    with open_warehouse(warehouse_path, say) as warehouse:
         say(f"relating the clusters of {tax} in {spec.dataset} {spec.year}")
         table = find_related_clusters(warehouse, tax, dataset=spec.dataset, year=spec.year, percentile=percentile)
     out.parent.mkdir(parents=True, exist_ok=True)

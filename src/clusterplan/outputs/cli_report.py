@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from .._exceptions import ParameterError
+from ._cli_common import comma_separated, open_warehouse, progress_printer, quiet_option, warehouse_option
 
 __all__ = ["report_command"]
-
-
-def _progress(quiet: bool) -> Callable[[str], None]:
-    """Progress lines on stderr with elapsed seconds."""
-    start = time.perf_counter()
-
-    def say(message: str) -> None:
-        if not quiet:
-            click.echo(f"[{time.perf_counter() - start:5.1f}s] {message}", err=True)
-
-    return say
 
 
 @click.command("report")
@@ -58,14 +46,8 @@ def _progress(quiet: bool) -> Callable[[str], None]:
     show_default=True,
     help="Write report.html, workbook.xlsx or both.",
 )
-@click.option("--quiet", is_flag=True, help="No progress lines.")
-@click.option(
-    "--warehouse",
-    "warehouse_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="DuckDB warehouse file for --region (default: $CLUSTERPLAN_WAREHOUSE or the user data folder).",
-)
+@quiet_option()
+@warehouse_option("DuckDB warehouse file for --region (default: $CLUSTERPLAN_WAREHOUSE or the user data folder).")
 def report_command(
     run_dir: str | None,
     region: str | None,
@@ -89,7 +71,7 @@ def report_command(
 
     if (run_dir is None) == (region is None):
         raise ParameterError("give either --run DIR (re-render a run) or --region CODE (profile a region)")
-    say = _progress(quiet)
+    say = progress_printer(quiet)
     if run_dir is not None:
         say(f"reading the run folder {run_dir}")
         data = read_run_folder(run_dir)
@@ -98,12 +80,11 @@ def report_command(
         from datetime import UTC, datetime
 
         from ..analysis import profile_region
-        from ..warehouse import Warehouse
         from ._run import ANALYSES, run_analyses
 
         names = _analysis_names(analyses, list(ANALYSES))
         say("opening the warehouse")
-        with Warehouse(warehouse_path, progress=say) as warehouse:
+        with open_warehouse(warehouse_path, say) as warehouse:
             profile = profile_region(
                 warehouse,
                 region=str(region),
@@ -142,7 +123,7 @@ def _analysis_names(text: str, known: list[str]) -> list[str]:
         return known
     if value in ("none", ""):
         return []
-    names = [n.strip().replace("-", "_") for n in value.split(",") if n.strip()]
+    names = [n.replace("-", "_") for n in comma_separated(value)]
     unknown = [n for n in names if n not in known]
     if unknown:
         raise ParameterError(

@@ -11,10 +11,9 @@ embedded US CBP).
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
 import click
+
+from ._cli_common import open_warehouse, progress_printer, quiet_option, warehouse_option, write_csv_or_parquet
 
 __all__ = ["backtest_command"]
 
@@ -43,14 +42,8 @@ __all__ = ["backtest_command"]
 @click.option(
     "--out", "out_file", type=click.Path(dir_okay=False), default=None, help="Write the error table (CSV/Parquet)."
 )
-@click.option(
-    "--warehouse",
-    "warehouse_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="DuckDB warehouse file (default: $CLUSTERPLAN_WAREHOUSE or the user data folder).",
-)
-@click.option("--quiet", is_flag=True, help="No progress lines.")
+@warehouse_option("DuckDB warehouse file (default: $CLUSTERPLAN_WAREHOUSE or the user data folder).")
+@quiet_option()
 def backtest_command(
     region: str | None,
     taxonomy: str | None,
@@ -64,18 +57,12 @@ def backtest_command(
     """Backtest the baseline methods (MAPE and bias by horizon) and show the default method."""
     from ..scenarios.backtest import format_backtest, run_backtest
     from ..scenarios.config import load_scenario_config
-    from ..warehouse import Warehouse
 
-    start = time.perf_counter()
-
-    def progress(message: str) -> None:
-        if not quiet:
-            click.echo(f"[{time.perf_counter() - start:5.1f}s] {message}", err=True)
-
+    progress = progress_printer(quiet)
     config = load_scenario_config(config_file)
     sources = None if source == "both" else [source]
     progress("opening the warehouse")
-    with Warehouse(warehouse_path, progress=progress) as warehouse:
+    with open_warehouse(warehouse_path, progress) as warehouse:
         result = run_backtest(
             warehouse, taxonomy, region=region, sources=sources, dataset=dataset, config=config, progress=progress
         )
@@ -85,11 +72,6 @@ def backtest_command(
     )
     click.echo(format_backtest(result))
     if out_file:
-        path = Path(out_file)
-        path.parent.mkdir(parents=True, exist_ok=True)
         table = result.errors.assign(default=result.errors["method"] == result.default_method.label)
-        if path.suffix == ".parquet":
-            table.to_parquet(path, index=False)
-        else:
-            table.to_csv(path, index=False, float_format="%.6g")
+        path = write_csv_or_parquet(table, out_file)
         click.echo(f"wrote {len(table):,} rows to {path}")

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from .._exceptions import ClusterplanError
+from ._cli_common import warehouse_option
 
 __all__ = ["serve"]
 
@@ -57,13 +58,7 @@ def _is_loopback(host: str) -> bool:
     help="Address to listen on; the default keeps the server on this machine.",
 )
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="TCP port.")
-@click.option(
-    "--warehouse",
-    "warehouse_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="DuckDB warehouse file (default: $CLUSTERPLAN_WAREHOUSE or ~/.local/share/clusterplan/warehouse.duckdb).",
-)
+@warehouse_option()
 @click.option(
     "--allow-host",
     "allow_hosts",

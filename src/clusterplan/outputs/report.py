@@ -22,16 +22,20 @@ parts. Tables produced by later stages of the analysis are looked up with
 ``ctx.data.table(name, required_columns)``; :data:`RUN_TABLES` lists the
 names and columns the builders here read.
 
-For example, a section fed by a ``hotspots`` table that a run adds (see
+For example, a section fed by an ``agglomerations`` table that a run adds (see
 ``clusterplan.outputs._run.ANALYSES``)::
 
-    def section_hotspots(ctx: ReportContext) -> Section | None:
-        table = ctx.data.table("hotspots", ("area_code", "gi_star"))
+    def section_agglomerations(ctx: ReportContext) -> Section | None:
+        table = ctx.data.table("agglomerations", ("cluster_id", "agglomeration", "firms"))
         if table is None:
             return None
-        return Section("hotspots", "Hotspots", ctx.chart(charts.choropleth_map(...)))
+        return Section("agglomerations", "Firm agglomerations", ctx.chart(charts.choropleth_map(...)))
 
-    SECTIONS.insert(-1, Builder("hotspots", "Hotspots", section_hotspots))
+    SECTIONS.insert(-1, Builder("agglomerations", "Firm agglomerations", section_agglomerations))
+
+The run's ``hotspots`` table (Moran's I, LISA and Gi* of each cluster across GB
+areas) feeds the cluster part :func:`part_hotspots` and the overview in the
+Maps section the same way.
 
 Nothing is fetched when the page is opened: plotly.js is inlined once, maps
 use the packaged boundaries (simplified), and plotly's world topology is
@@ -239,6 +243,16 @@ RUN_TABLES: dict[str, TableSpec] = {
             "clusterplan.geography.subregional.subregional_breakdown(): each cluster's GVA (or jobs) in the "
             "ITL3 areas of the region, shares, and location quotients against the region (lq_region) and "
             "Great Britain (lq_gb).",
+        ),
+        TableSpec(
+            "hotspots",
+            "hotspots.csv",
+            "Hotspots of each cluster across Great Britain",
+            ("cluster_id", "level", "measure", "area_code", "area_name", "value", "lisa_class", "moran_i", "moran_p"),
+            "clusterplan.geography.hotspots.hotspots() for every cluster and map of the run (the LQ across GB ITL2 "
+            "areas, the share of GVA across GB ITL3 areas): each area's value, local Moran's I, quadrant and LISA "
+            "class after false-discovery-rate correction, Getis-Ord Gi* z and hot or cold spot, whether it is in the "
+            "focus region, and the map's global Moran's I with its pseudo p-value.",
         ),
     )
 }
@@ -484,6 +498,7 @@ class ReportContext:
         self.shared: dict[str, Any] = {}
         self.chart_count = 0
         self._macros = _environment().get_template("report_sections.html.j2").module
+        self._centroids: dict[str, dict[str, tuple[float, float] | None]] = {}
 
     def render(self, macro: str, **kwargs: Any) -> Markup:
         """Render one macro of ``templates/report_sections.html.j2``."""
@@ -503,6 +518,13 @@ class ReportContext:
         if key not in self.shared:
             self.shared[key] = charts.report_geojson(level, codes, tolerance=tolerance)
         return key
+
+    def centroid(self, key: str, code: str) -> tuple[float, float] | None:
+        """Where to write an area's label on the maps of a registered boundary set (its largest polygon's centroid)."""
+        known = self._centroids.setdefault(key, {})
+        if code not in known:
+            known[code] = charts.feature_centroid(self.shared[key], code)
+        return known[code]
 
     def names(self, key: str, labels: Sequence[str]) -> str:
         """Register a list of labels once per report (the same areas in every cluster's chart)."""
@@ -898,7 +920,11 @@ def section_maps(ctx: ReportContext) -> Section:
                 "is outlined in black. The table gives the region's LQ and rank for each cluster."
             ),
         )
-    return Section("maps", "Maps", ctx.render("section_maps", chart=chart, inside=_subregional_overview(ctx)))
+    return Section(
+        "maps",
+        "Maps",
+        ctx.render("section_maps", chart=chart, inside=_subregional_overview(ctx), hotspots=_hotspot_overview(ctx)),
+    )
 
 
 def _area_level(data: ReportData) -> str:
@@ -1397,6 +1423,256 @@ def part_subregional(ctx: ReportContext, cluster_id: str) -> Markup | None:
     return ctx.render("part_subregional", chart=ctx.chart(chart), top=top.head(3).to_dict("records"))
 
 
+#: Order of the hotspot maps in a profile, and how each level is named.
+_LEVEL_ORDER = {"itl2": 0, "itl3": 1, "lad": 2}
+_LEVEL_NAMES = {"itl2": "ITL2", "itl3": "ITL3", "lad": "local authority"}
+#: Number format of each hotspot measure (shares are fractions, shown as percentages).
+_HOTSPOT_FORMATS = {"lq": ".2f", "share": ".2%", "employment": ",.0f", "gva": ",.1f", "gva_per_job": ",.0f"}
+_LISA_WORDS = {
+    "HH": "high among high neighbours (HH)",
+    "HL": "high among low neighbours (HL, an outlier)",
+    "LH": "low among high neighbours (LH, an outlier)",
+    "LL": "low among low neighbours (LL)",
+}
+
+
+def _hotspot_maps(table: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
+    """The (level, measure, rows) of each hotspot map in *table*, ITL2 first."""
+    groups = [(str(level), str(measure), rows) for (level, measure), rows in table.groupby(["level", "measure"])]
+    return sorted(groups, key=lambda g: (_LEVEL_ORDER.get(g[0], 9), g[1]))
+
+
+def _hotspot_settings(data: ReportData, rows: pd.DataFrame) -> tuple[Any, Any]:
+    """Permutations and false-discovery rate of a hotspot map: from its table, else from run.json."""
+    entry = (data.metadata.get("analyses") or {}).get("hotspots") or {}
+    parameters = entry.get("parameters") if isinstance(entry, Mapping) else None
+    parameters = parameters if isinstance(parameters, Mapping) else {}
+    first = rows.iloc[0]
+    permutations = first["permutations"] if "permutations" in rows.columns else parameters.get("permutations")
+    alpha = first["alpha"] if "alpha" in rows.columns else parameters.get("alpha", 0.05)
+    return permutations, alpha
+
+
+def _in_region(rows: pd.DataFrame, region_code: str) -> pd.Series:
+    if "in_region" in rows.columns:
+        return rows["in_region"].astype(str).str.lower().isin(["true", "1"])
+    return rows["area_code"].astype(str) == region_code
+
+
+def _hotspot_block(ctx: ReportContext, cluster_id: str, level: str, measure: str, rows: pd.DataFrame) -> dict[str, Any]:
+    """One hotspot map of a cluster: the LISA map and what the page says about it."""
+    data = ctx.data
+    name = str(data.cluster_row(cluster_id).get("cluster", cluster_id))
+    rows = rows.assign(
+        _value=pd.to_numeric(rows["value"], errors="coerce"),
+        _class=rows["lisa_class"].astype(str),
+        _inside=_in_region(rows, data.region_code),
+        _code=rows["area_code"].astype(str),
+    )
+    key = ctx.geojson(level)
+    level_name = _LEVEL_NAMES.get(level, level.upper())
+    label = str(rows["measure_label"].iloc[0]) if "measure_label" in rows.columns else measure.replace("_", " ")
+    fmt = _HOTSPOT_FORMATS.get(measure, ".3g")
+    year = num(rows["year"].iloc[0], ".0f") if "year" in rows.columns else data.year
+    permutations, alpha = _hotspot_settings(data, rows)
+    # The focus region is outlined on its own level's shapes: itself on the ITL2 map, around its areas on finer maps.
+    focus_key = key if data.region_code in set(rows["_code"]) else ctx.geojson("itl2")
+    focus = data.region_code if not data.is_us and ctx.centroid(focus_key, data.region_code) is not None else None
+    names = [
+        _area_label(c, n) + (" ◆" if inside and focus_key != key else "")
+        for c, n, inside in zip(rows["_code"], rows["area_name"], rows["_inside"], strict=True)
+    ]
+    significant = (rows["_class"] != "not significant") | (rows["hotspot"].astype(str) != "not significant")
+    mask = (significant | rows["_inside"]).tolist() if len(rows) > 60 else None
+    p_fdr = pd.to_numeric(rows["local_moran_p_fdr"], errors="coerce") if "local_moran_p_fdr" in rows else None
+    gi_z = pd.to_numeric(rows["gi_star_z"], errors="coerce") if "gi_star_z" in rows else None
+    columns: list[tuple[str, Sequence[str]]] = []
+    if p_fdr is not None:
+        columns.append(("Local Moran p, FDR-adjusted", [num(v, ".3f") for v in p_fdr]))
+    if gi_z is not None:
+        columns.append(("Gi* z-score", [num(v, "+.2f") for v in gi_z]))
+    if "hotspot" in rows.columns:
+        columns.append(("Gi* result", [str(v) for v in rows["hotspot"]]))
+    safe = _safe_id(cluster_id)
+    left_out = int(len(rows) - sum(mask)) if mask is not None else 0
+    insets = _hotspot_insets(ctx, key, rows, focus_key if focus else None)
+    chart = charts.lisa_map(
+        f"hotspots-{level}-{measure}-{safe}",
+        key,
+        list(rows["_code"]),
+        names,
+        list(rows["_class"]),
+        [float(v) for v in rows["_value"]],
+        title=f"{name}: hotspots of its {label} across the GB {level_name} areas, {year}",
+        caption=(
+            f"Each {level_name} area of Great Britain by its local Moran (LISA) class at a false-discovery rate of "
+            f"{_alpha_text(alpha)}: HH (vermillion) a high {label} among high neighbours, LL (dark blue) low among "
+            "low, HL (orange) and LH (sky blue) outliers, light grey not significant. Significant areas have a dark "
+            f"border and their class written on them; {data.region_name} is outlined in black"
+            + (" and its own areas are marked ◆ in the table" if focus_key != key else "")
+            + ". The legend counts the areas of each class."
+            + (" Dotted boxes mark the areas enlarged beside the map." if insets else "")
+            + " Northern Ireland is not part of the analysis."
+        ),
+        value_label=label,
+        fmt=fmt,
+        label_points=[
+            ctx.centroid(key, c) if k != "not significant" else None
+            for c, k in zip(rows["_code"], rows["_class"], strict=True)
+        ],
+        focus=focus,
+        focus_name=data.region_name,
+        focus_key=focus_key,
+        focus_point=_label_point(ctx, focus_key, data.region_code, east=focus_key != key) if focus else None,
+        insets=insets,
+        bounds=_bounds(ctx, key, list(rows["_code"]), east=0.2),
+        table_columns=columns,
+        table_mask=mask,
+        table_note=(
+            f"The {left_out} other areas are not significant on either test; hotspots.csv and the workbook have "
+            "every area."
+        ),
+        letter_size=10 if len(rows) <= 60 else 8,
+    )
+    hh = rows[rows["_class"] == "HH"].sort_values("_value", ascending=False)
+    hl = rows[rows["_class"] == "HL"].sort_values("_value", ascending=False)
+    inside = rows[rows["_inside"]]
+    own = rows[rows["_code"] == data.region_code]
+    first = rows.iloc[0]
+    moran_p = float(first["moran_p"]) if _finite(first["moran_p"]) else float("nan")
+    return {
+        "chart": ctx.chart(chart),
+        "label": label,
+        "level": level_name,
+        "areas": len(rows),
+        "year": year,
+        "moran_i": first["moran_i"],
+        "moran_p": moran_p,
+        "clustered": _finite(moran_p) and _finite(alpha) and moran_p < float(alpha),
+        "permutations": permutations,
+        "alpha": _alpha_text(alpha),
+        "hh": [_area_label(c, n) for c, n in zip(hh["_code"], hh["area_name"], strict=True)],
+        "hl": [_area_label(c, n) for c, n in zip(hl["_code"], hl["area_name"], strict=True)],
+        "own_class": _LISA_WORDS.get(str(own["_class"].iloc[0]), "not significant") if len(own) else None,
+        "own_hotspot": str(own["hotspot"].iloc[0]) if len(own) and "hotspot" in own.columns else None,
+        "inside": [
+            {"name": _area_label(c, n), "class": k}
+            for c, n, k in zip(inside["_code"], inside["area_name"], inside["_class"], strict=True)
+            if k != "not significant"
+        ]
+        if len(own) == 0
+        else [],
+        "inside_count": len(inside) if len(own) == 0 else 0,
+    }
+
+
+def _label_point(ctx: ReportContext, key: str, code: str, *, east: bool = False) -> tuple[float, float] | None:
+    """Where an area's name goes: its centroid, or its east edge (so the name does not cover smaller areas inside)."""
+    centre = ctx.centroid(key, code)
+    if centre is None or not east:
+        return centre
+    feature = next((f for f in ctx.shared[key]["features"] if f["properties"].get("code") == code), None)
+    if feature is None:
+        return centre
+    lons = [point[0] for polygon in feature["geometry"]["coordinates"] for point in polygon[0]]
+    return (max(lons), centre[1])
+
+
+def _hotspot_insets(ctx: ReportContext, key: str, rows: pd.DataFrame, focus_key: str | None) -> list[charts.Inset]:
+    """The insets of a hotspot map: on a map finer than the focus region's level, the region's own areas; and
+    London's areas when any is significant (they are too small to letter at GB scale)."""
+    data = ctx.data
+    insets: list[charts.Inset] = []
+    finer = focus_key is not None and focus_key != key
+    if finer and focus_key is not None:
+        own = list(rows.loc[rows["_inside"], "_code"])
+        insets.append(
+            charts.Inset(f"{data.region_name}, enlarged", own, _bounds(ctx, focus_key, [data.region_code]), focus=True)
+        )
+    london = [c for c in rows["_code"] if c.startswith("TLI")]
+    lettered = rows["_code"].isin(london) & (rows["_class"] != "not significant")
+    focus_in_london = focus_key is not None and data.region_code.startswith("TLI")
+    if lettered.any() and not (finer and data.region_code.startswith("TLI")):
+        insets.append(charts.Inset("London, enlarged", london, _bounds(ctx, key, london), focus=focus_in_london))
+    return insets
+
+
+def _bounds(
+    ctx: ReportContext, key: str, codes: Sequence[str], *, east: float = 0.0
+) -> tuple[float, float, float, float] | None:
+    """West, east, south and north of some areas of a registered boundary set, with a margin of 4% (and *east*
+    more of the width on the east, where the focus region's name is written)."""
+    wanted = set(codes)
+    points = [
+        point
+        for feature in ctx.shared[key]["features"]
+        if feature["properties"].get("code") in wanted
+        for polygon in feature["geometry"]["coordinates"]
+        for point in polygon[0]
+    ]
+    if not points:
+        return None
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    pad_x, pad_y = (max(lons) - min(lons)) * 0.04, (max(lats) - min(lats)) * 0.04
+    width = max(lons) - min(lons)
+    return (min(lons) - pad_x, max(lons) + pad_x + width * east, min(lats) - pad_y, max(lats) + pad_y)
+
+
+def _alpha_text(alpha: Any) -> str:
+    return f"{float(alpha) * 100:g}%" if _finite(alpha) else "5%"
+
+
+def part_hotspots(ctx: ReportContext, cluster_id: str) -> Markup | None:
+    """Where the cluster concentrates across Great Britain: a LISA map and Moran's I per hotspot map of the run."""
+    data = ctx.data
+    if data.is_us:
+        return None
+    table = data.table("hotspots", RUN_TABLES["hotspots"].columns)
+    if table is None:
+        return None
+    rows = table[table["cluster_id"] == cluster_id]
+    if rows.empty:
+        return None
+    blocks = [_hotspot_block(ctx, cluster_id, level, measure, group) for level, measure, group in _hotspot_maps(rows)]
+    return ctx.render("part_hotspots", blocks=blocks)
+
+
+def _hotspot_overview(ctx: ReportContext) -> dict[str, Any] | None:
+    """Per cluster, for each hotspot map: global Moran's I and p, the HH areas and those in the focus region."""
+    data = ctx.data
+    table = data.table("hotspots", RUN_TABLES["hotspots"].columns)
+    if table is None or data.is_us:
+        return None
+    maps = _hotspot_maps(table)
+    labels = [
+        f"{str(rows['measure_label'].iloc[0]) if 'measure_label' in rows else measure}, "
+        f"{_LEVEL_NAMES.get(level, level)} areas"
+        for level, measure, rows in maps
+    ]
+    out = []
+    for cluster_id, name in zip(data.clusters["cluster_id"], data.clusters["cluster"], strict=True):
+        cells: list[dict[str, Any] | None] = []
+        for _, _, rows in maps:
+            group = rows[rows["cluster_id"] == cluster_id]
+            if group.empty:
+                cells.append(None)
+                continue
+            classes = group["lisa_class"].astype(str)
+            inside = _in_region(group, data.region_code)
+            cells.append(
+                {
+                    "moran_i": group["moran_i"].iloc[0],
+                    "moran_p": group["moran_p"].iloc[0],
+                    "hh": int((classes == "HH").sum()),
+                    "region_hh": int(((classes == "HH") & inside).sum()),
+                    "region_areas": int(inside.sum()),
+                }
+            )
+        if any(cells):
+            out.append({"cluster_id": str(cluster_id), "cluster": name, "cells": cells})
+    return {"maps": labels, "rows": out} if out else None
+
+
 def _cluster_industries(definitions: pd.DataFrame, cluster_id: str, codes: pd.Series) -> pd.Series:
     """Which industry codes belong to a cluster: the definition's codes and prefixes (``5911`` → ``59111``)."""
     match = definitions[definitions["cluster_id"] == cluster_id]
@@ -1516,6 +1792,12 @@ CLUSTER_PARTS: list[Builder] = [
         "Where it sits inside the region",
         part_subregional,
         "not yet computed (the sub-regional breakdown is not part of this run)",
+    ),
+    Builder(
+        "hotspots",
+        "Hotspots across Great Britain",
+        part_hotspots,
+        "not yet computed (the hotspot analysis, of GB areas only, is not part of this run)",
     ),
     Builder(
         "opportunity",

@@ -110,6 +110,30 @@ COLUMN_LABELS: dict[str, tuple[str, str | None]] = {
     "growth_scenario_low": ("Growth, low scenario (% a year)", "0.00%"),
     "growth_scenario_high": ("Growth, high scenario (% a year)", "0.00%"),
     "share_of_region": ("Share of the region (%)", _PCT),
+    "level": ("Area level", None),
+    "measure": ("Measure", None),
+    "measure_label": ("Measure: what the value is", None),
+    "in_region": ("In the focus region (true/false)", None),
+    "standardised_value": ("Standardised value (z-score)", "0.00"),
+    "spatial_lag": ("Spatial lag: neighbours' mean standardised value (z-score)", "0.00"),
+    "neighbours": ("Neighbours (count)", "0"),
+    "attached_to": ("Island linked to (area code)", None),
+    "local_moran_i": ("Local Moran's I", _DEC3),
+    "local_moran_p": ("Local Moran's I pseudo p-value", _DEC3),
+    "local_moran_p_fdr": ("Local Moran's I p-value, FDR-adjusted (Benjamini-Hochberg)", _DEC3),
+    "local_moran_significant": ("Local Moran significant after FDR correction (true/false)", None),
+    "lisa_class": ("LISA class (HH, HL, LH, LL or not significant)", None),
+    "gi_star_z": ("Getis-Ord Gi* (z-score)", "0.00"),
+    "gi_star_p": ("Getis-Ord Gi* pseudo p-value", _DEC3),
+    "gi_star_p_fdr": ("Getis-Ord Gi* p-value, FDR-adjusted (Benjamini-Hochberg)", _DEC3),
+    "gi_star_significant": ("Getis-Ord Gi* significant after FDR correction (true/false)", None),
+    "hotspot": ("Getis-Ord hot or cold spot", None),
+    "moran_i": ("Global Moran's I of the map", _DEC3),
+    "moran_expected": ("Global Moran's I expected without spatial autocorrelation", _DEC3),
+    "moran_z": ("Global Moran's I z-score (permutations)", "0.00"),
+    "moran_p": ("Global Moran's I pseudo p-value", _DEC3),
+    "permutations": ("Random permutations (count)", "0"),
+    "alpha": ("False-discovery rate (fraction)", "0.00"),
 }
 
 #: Units by column-name ending, for columns later stages add (``additional_gva_low_gbp_m`` → £ million).
@@ -172,6 +196,7 @@ _EXTRA_SHEETS = {
     "opportunities": "Opportunities",
     "cluster_opportunities": "Cluster opportunities",
     "subregions": "Inside the region",
+    "hotspots": "Hotspots",
 }
 _HEADER_FILL = PatternFill("solid", fgColor="DCE6F0")
 _BOLD = Font(bold=True)

@@ -70,6 +70,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import DataValidationError
+from ._workbook import Sheet, clean_code, clean_text, find_header_row, long_frame, open_workbook, published_grid
 
 __all__ = [
     "BEA_TOTAL_COLUMN_CODES",
@@ -104,29 +105,7 @@ BEA_TOTAL_ROW_CODES = {
 
 _TOTAL_CODES = {"T001", "T004", "T007", "T005", "T006", "T008", "_T"}
 _NOT_SHOWN = "..."
-_HEADER_SEARCH_ROWS = 15
-
-
-def _clean(value: Any) -> str:
-    if value is None:
-        return ""
-    return " ".join(str(value).replace("\xa0", " ").split())
-
-
-def _code(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).replace("\xa0", " ").strip()
-
-
-def _cell_ref(row: int, col: int) -> str:
-    letters = ""
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row}"
+_LAYOUT_HINT = "the layout is not the BEA one this reader expects; see clusterplan.sources.bea_io"
 
 
 def _is_selection_subtotal(name: str) -> bool:
@@ -135,59 +114,11 @@ def _is_selection_subtotal(name: str) -> bool:
     return lower.endswith(" selected") and (lower.startswith("sum of ") or lower.endswith(" not selected"))
 
 
-class _Grid:
-    """One worksheet as a 1-based grid of values."""
-
-    def __init__(self, name: str, rows: list[tuple[Any, ...]], label: str) -> None:
-        self.name, self.rows, self.label = name, rows, label
-        self.n_rows = len(rows)
-        self.n_cols = max((len(r) for r in rows), default=0)
-
-    def get(self, row: int, col: int) -> Any:
-        if row < 1 or row > self.n_rows:
-            return None
-        values = self.rows[row - 1]
-        return values[col - 1] if 1 <= col <= len(values) else None
-
-    def error(self, problem: str, row: int | None = None, col: int | None = None, **kw: Any) -> DataValidationError:
-        where = f"sheet {self.name!r}"
-        if row is not None:
-            where += f" cell {_cell_ref(row, col)}" if col is not None else f" row {row}"
-        return DataValidationError(f"{where}: {problem}", file=self.label, **kw)
-
-
-def _open_workbook(path: str | Path, label: str) -> Any:
-    try:
-        import openpyxl
-    except ImportError:  # pragma: no cover - installed with the build-data / test extras
-        raise DataValidationError(
-            "reading .xlsx needs openpyxl", file=label, hint="pip install 'clusterplan[build-data]'"
-        ) from None
-    try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise DataValidationError("file not found", file=label) from None
-    except Exception as exc:  # openpyxl raises several types for a file that is not an xlsx workbook
-        raise DataValidationError(
-            f"not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})", file=label
-        ) from None
-
-
-def _find_row(grid: _Grid, text: str) -> int:
-    for row in range(1, min(grid.n_rows, _HEADER_SEARCH_ROWS) + 1):
-        if _clean(grid.get(row, 1)).lower() == text.lower():
-            return row
-    raise grid.error(
-        f"no header row with {text!r} in column A within rows 1-{_HEADER_SEARCH_ROWS}",
-        hint="the layout is not the BEA one this reader expects; see clusterplan.sources.bea_io",
-    )
-
-
-def _read_grid(grid: _Grid, table: str, year: int, *, code_row: int, name_row: int, first: int) -> pd.DataFrame:
+def _read_grid(grid: Sheet, table: str, year: int, *, code_row: int, name_row: int, first: int) -> pd.DataFrame:
     """Long form of one BEA matrix sheet."""
     columns: list[tuple[int, str, str]] = []
     for col in range(3, grid.n_cols + 1):
-        code, name = _code(grid.get(code_row, col)), _clean(grid.get(name_row, col))
+        code, name = clean_code(grid.get(code_row, col)), clean_text(grid.get(name_row, col))
         if not code:
             if not name or _is_selection_subtotal(name):
                 continue
@@ -205,7 +136,7 @@ def _read_grid(grid: _Grid, table: str, year: int, *, code_row: int, name_row: i
     records: list[tuple[str, str, str, str, float]] = []
     seen_rows: set[str] = set()
     for row in range(first, grid.n_rows + 1):
-        code, name = _code(grid.get(row, 1)), _clean(grid.get(row, 2))
+        code, name = clean_code(grid.get(row, 1)), clean_text(grid.get(row, 2))
         if not code and not name:
             break
         if not name:
@@ -234,10 +165,7 @@ def _read_grid(grid: _Grid, table: str, year: int, *, code_row: int, name_row: i
             raise grid.error(f"expected a number or '...', found {value!r}", row, col, code=code)
     if not records:
         raise grid.error("no data rows below the header", first, 1)
-    out = pd.DataFrame.from_records(records, columns=["row_code", "row_name", "col_code", "col_name", "value"])
-    out.insert(0, "year", year)
-    out.insert(0, "table", table)
-    return out
+    return long_frame(records, table, year)
 
 
 def _release(workbook: Any) -> str:
@@ -246,7 +174,7 @@ def _release(workbook: Any) -> str:
         return ""
     for row in workbook["ReadMe"].iter_rows(values_only=True):
         for value in row:
-            match = re.search(r"released on ([A-Z][a-z]+ \d{1,2}, \d{4})", _clean(value))
+            match = re.search(r"released on ([A-Z][a-z]+ \d{1,2}, \d{4})", clean_text(value))
             if match:
                 return match.group(1)
     return ""
@@ -254,7 +182,7 @@ def _release(workbook: Any) -> str:
 
 def _read_year_sheets(path: str | Path, label: str | None, table: str, header: str) -> pd.DataFrame:
     label = label or str(path)
-    workbook = _open_workbook(path, label)
+    workbook = open_workbook(path, label)
     try:
         years = [name for name in workbook.sheetnames if re.fullmatch(r"\d{4}", name.strip())]
         if not years:
@@ -265,8 +193,8 @@ def _read_year_sheets(path: str | Path, label: str | None, table: str, header: s
             )
         parts = []
         for name in years:
-            grid = _Grid(name, list(workbook[name].iter_rows(values_only=True)), label)
-            row = _find_row(grid, header)
+            grid = Sheet.from_workbook(workbook, name, label)
+            row = find_header_row(grid, 1, header, hint=_LAYOUT_HINT)
             if header == "IOCode":
                 parts.append(_read_grid(grid, table, int(name), code_row=row - 1, name_row=row, first=row + 1))
             else:
@@ -372,11 +300,7 @@ def bea_matrix(df: pd.DataFrame, year: int, table: str | None = None) -> pd.Data
             f"no {table or 'BEA'} table for {year}; years available: {sorted(set(df['year'].astype(int)))}",
             column="year",
         )
-    row_codes = pd.Index(sub["row_code"].astype(object))
-    col_codes = pd.Index(sub["col_code"].astype(object))
-    rows, cols = row_codes.unique(), col_codes.unique()
-    grid = np.full((len(rows), len(cols)), np.nan)
-    grid[rows.get_indexer(row_codes), cols.get_indexer(col_codes)] = sub["value"].to_numpy(dtype=float)
+    grid, rows, cols = published_grid(sub)
     return pd.DataFrame(grid, index=pd.Index(list(rows), dtype=object), columns=pd.Index(list(cols), dtype=object))
 
 

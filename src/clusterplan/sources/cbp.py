@@ -40,8 +40,8 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import DataValidationError, ParameterError
-from .._schema import FLAG_MISSING, FLAG_ZERO_MAY_BE_SUPPRESSED, validate_facts
-from ._csv import read_text_csv
+from .._schema import FACT_COLUMNS, FLAG_MISSING, FLAG_ZERO_MAY_BE_SUPPRESSED, validate_facts
+from ._csv import first_true, read_text_csv
 
 __all__ = [
     "ALL_INDUSTRIES",
@@ -73,6 +73,8 @@ WITHHELD_NOISE_FLAGS = frozenset({"D", "S"})
 _NOT_AVAILABLE = "N"
 
 _CBSA_COLUMNS = ["cbsa_code", "naics_code", "naics_level", "EMP", "ESTAB"]
+# Canonical fact columns, then the row in the file and the NAICS level.
+_COLUMNS = [*FACT_COLUMNS, "_row", "industry_level"]
 
 # County file: (value column, its noise-flag column, measure, unit).
 _COUNTY_MEASURES = [
@@ -153,17 +155,13 @@ def naics_classification(year: int) -> str:
     raise ParameterError(f"CBP for {year} is classified by SIC, not NAICS; year must be 1998 or later")
 
 
-def _first(mask: np.ndarray | pd.Series) -> int:
-    return int(np.flatnonzero(np.asarray(mask))[0])
-
-
 def _counts(raw: pd.DataFrame, column: str, label: str, codes: pd.Series) -> pd.Series:
     """Parse a count column: numbers (``"7729.0"``) or ``N`` (not available -> NaN); no negatives."""
     text = raw[column].str.strip()
     values = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
     bad = (values.isna() & (text != _NOT_AVAILABLE)).to_numpy()
     if bad.any():
-        i = _first(bad)
+        i = first_true(bad)
         raise DataValidationError(
             f"{column} {raw[column].iloc[i]!r} is not a number",
             file=label,
@@ -174,7 +172,7 @@ def _counts(raw: pd.DataFrame, column: str, label: str, codes: pd.Series) -> pd.
         )
     negative = (values < 0).to_numpy()
     if negative.any():
-        i = _first(negative)
+        i = first_true(negative)
         raise DataValidationError(
             f"negative count {values.iloc[i]:g}",
             file=label,
@@ -189,8 +187,8 @@ def _counts(raw: pd.DataFrame, column: str, label: str, codes: pd.Series) -> pd.
 def _duplicates(keys: pd.DataFrame, label: str, what: str) -> None:
     dup = keys.duplicated(keep="first").to_numpy()
     if dup.any():
-        i = _first(dup)
-        first = _first((keys == keys.iloc[i]).all(axis=1).to_numpy())
+        i = first_true(dup)
+        first = first_true((keys == keys.iloc[i]).all(axis=1).to_numpy())
         key = ", ".join(f"{c}={keys[c].iloc[i]}" for c in keys.columns)
         raise DataValidationError(
             f"duplicate {what} ({key}), first seen in row {first + 1}",
@@ -198,6 +196,69 @@ def _duplicates(keys: pd.DataFrame, label: str, what: str) -> None:
             row=i + 1,
             hint=f"each {what} once",
         )
+
+
+def _read_table(
+    path: str | Path | io.StringIO,
+    file_label: str | None,
+    needed: list[str],
+    *,
+    layout: str,
+    expected: str,
+    lower: bool = False,
+) -> tuple[pd.DataFrame, str]:
+    """The file as text, headers stripped (and lower-cased with *lower*), and its label for messages."""
+    label = file_label or ("<buffer>" if isinstance(path, io.StringIO) else str(path))
+    raw = read_text_csv(path, label)
+    raw.columns = [c.strip().lower() if lower else c.strip() for c in raw.columns]
+    missing = [c for c in needed if c not in raw.columns]
+    if missing:
+        raise DataValidationError(
+            f"missing CBP {layout} column(s) {', '.join(missing)}; found {', '.join(raw.columns)}",
+            file=label,
+            hint=f"expected {expected}",
+        )
+    if len(raw) == 0:
+        raise DataValidationError("no data rows", file=label)
+    return raw, label
+
+
+def _check_codes(
+    codes: pd.Series, pattern: str, raw: pd.DataFrame, column: str, label: str, what: str, hint: str | None = None
+) -> None:
+    """Every (cleaned) code of *column* must match *pattern*; the error quotes the cell as published."""
+    bad = ~codes.str.fullmatch(pattern).to_numpy()
+    if bad.any():
+        i = first_true(bad)
+        raise DataValidationError(
+            f"{column} {raw[column].iloc[i]!r} is not {what}", file=label, row=i + 1, column=column, hint=hint
+        )
+
+
+def _fact_keys(
+    dataset: str, area: pd.Series, naics: pd.Series, classification: str, year: int, levels: pd.Series
+) -> dict[str, object]:
+    """The fact columns every measure of one file shares, with ``_row`` (1-based data row) and ``industry_level``."""
+    return {
+        "dataset": dataset,
+        "area_code": area.to_numpy(),
+        "industry_code": naics.to_numpy(),
+        "classification": classification,
+        "year": year,
+        "_row": np.arange(1, len(area) + 1),
+        "industry_level": levels.to_numpy(),
+    }
+
+
+def _measure_facts(
+    keys: dict[str, object], measure: str, breakdown: str, values: pd.Series, unit: str, flags: np.ndarray
+) -> pd.DataFrame:
+    """Facts of one measure; *keys* holds the columns every measure shares (area, industry, ``_row`` ...)."""
+    value = values.to_numpy(dtype=float)
+    frame = pd.DataFrame(
+        {**keys, "measure": measure, "breakdown": breakdown, "value": value, "unit": unit, "flag": flags}
+    )
+    return frame[_COLUMNS]
 
 
 def read_cbp_cbsa_csv(
@@ -256,48 +317,28 @@ def read_cbp_cbsa_csv(
     >>> facts.loc[facts["flag"].notna(), ["industry_code", "measure", "flag"]].values.tolist()
     [['114', 'employment', 'zero_may_be_suppressed']]
     """
-    label = file_label or ("<buffer>" if isinstance(path, io.StringIO) else str(path))
-    raw = read_text_csv(path, label)
-    raw.columns = [c.strip() for c in raw.columns]
-    missing = [c for c in _CBSA_COLUMNS if c not in raw.columns]
-    if missing:
-        raise DataValidationError(
-            f"missing CBP CBSA column(s) {', '.join(missing)}; found {', '.join(raw.columns)}",
-            file=label,
-            hint="expected cbsa_code, naics_code, naics_level, EMP, ESTAB",
-        )
-    if len(raw) == 0:
-        raise DataValidationError("no data rows", file=label)
+    raw, label = _read_table(path, file_label, _CBSA_COLUMNS, layout="CBSA", expected=", ".join(_CBSA_COLUMNS))
     cbsa = raw["cbsa_code"].str.strip()
     # Spreadsheets drop leading zeros; CBSA codes are 5 digits.
     cbsa = cbsa.where(~cbsa.str.fullmatch(r"\d{1,4}"), cbsa.str.zfill(5))
-    bad = ~cbsa.str.fullmatch(r"\d{5}").to_numpy()
-    if bad.any():
-        i = _first(bad)
-        raise DataValidationError(
-            f"cbsa_code {raw['cbsa_code'].iloc[i]!r} is not a 5-digit CBSA code",
-            file=label,
-            row=i + 1,
-            column="cbsa_code",
-        )
+    _check_codes(cbsa, r"\d{5}", raw, "cbsa_code", label, "a 5-digit CBSA code")
     naics = raw["naics_code"].str.strip()
-    bad = ~naics.str.fullmatch(_NAICS_PATTERN).to_numpy()
-    if bad.any():
-        i = _first(bad)
-        raise DataValidationError(
-            f"naics_code {raw['naics_code'].iloc[i]!r} is not a NAICS code",
-            file=label,
-            row=i + 1,
-            column="naics_code",
-            hint="expected 00 (all industries), 2 to 6 digits, or 31-33, 44-45, 48-49",
-        )
+    _check_codes(
+        naics,
+        _NAICS_PATTERN,
+        raw,
+        "naics_code",
+        label,
+        "a NAICS code",
+        hint="expected 00 (all industries), 2 to 6 digits, or 31-33, 44-45, 48-49",
+    )
     levels = naics.map(naics_level)
     stated = pd.to_numeric(raw["naics_level"].str.strip(), errors="coerce")
     # The file's level is the code's length, so the combined sectors say 5 and "00" says 2.
     consistent = (stated == levels) | (stated == naics.str.len())
     bad = ~consistent.to_numpy()
     if bad.any():
-        i = _first(bad)
+        i = first_true(bad)
         raise DataValidationError(
             f"naics_level {raw['naics_level'].iloc[i]!r} does not match naics_code {naics.iloc[i]!r}",
             file=label,
@@ -308,35 +349,16 @@ def read_cbp_cbsa_csv(
     employment = _counts(raw, "EMP", label, naics)
     establishments = _counts(raw, "ESTAB", label, naics)
     n = len(raw)
-    rows = np.arange(1, n + 1)
     employment_flag = np.full(n, None, dtype=object)
     employment_flag[((employment == 0) & (establishments > 0)).to_numpy()] = FLAG_ZERO_MAY_BE_SUPPRESSED
     employment_flag[employment.isna().to_numpy()] = FLAG_MISSING
     establishment_flag = np.full(n, None, dtype=object)
     establishment_flag[establishments.isna().to_numpy()] = FLAG_MISSING
-    parts = []
-    for measure, unit, values, flags in (
-        ("employment", "persons", employment, employment_flag),
-        ("establishments", "count", establishments, establishment_flag),
-    ):
-        parts.append(
-            pd.DataFrame(
-                {
-                    "dataset": dataset,
-                    "area_code": cbsa.to_numpy(),
-                    "industry_code": naics.to_numpy(),
-                    "classification": classification or naics_classification(year),
-                    "year": year,
-                    "measure": measure,
-                    "breakdown": "all",
-                    "value": values.to_numpy(dtype=float),
-                    "unit": unit,
-                    "flag": flags,
-                    "_row": rows,
-                    "industry_level": levels.to_numpy(),
-                }
-            )
-        )
+    keys = _fact_keys(dataset, cbsa, naics, classification or naics_classification(year), year, levels)
+    parts = [
+        _measure_facts(keys, "employment", "all", employment, "persons", employment_flag),
+        _measure_facts(keys, "establishments", "all", establishments, "count", establishment_flag),
+    ]
     # Interleave the two measures so that facts stay in file order.
     facts = pd.concat(parts).sort_values(["_row", "measure"], kind="stable").reset_index(drop=True)
     validate_facts(facts, file=label)
@@ -413,46 +435,44 @@ def read_cbp_county_file(
     >>> facts.loc[facts["flag"].notna(), "measure"].tolist()
     ['annual_payroll', 'employment', 'first_quarter_payroll']
     """
-    label = file_label or ("<buffer>" if isinstance(path, io.StringIO) else str(path))
-    raw = read_text_csv(path, label)
-    raw.columns = [c.strip().lower() for c in raw.columns]
-    needed = ["fipstate", "fipscty", "naics", "emp", "qp1", "ap", "est"]
-    missing = [c for c in needed if c not in raw.columns]
-    if missing:
-        raise DataValidationError(
-            f"missing CBP county column(s) {', '.join(missing)}; found {', '.join(raw.columns)}",
-            file=label,
-            hint="expected Census's county file layout (cbpYYco.txt): fipstate, fipscty, naics, emp_nf, emp, ...",
-        )
-    if len(raw) == 0:
-        raise DataValidationError("no data rows", file=label)
+    raw, label = _read_table(
+        path,
+        file_label,
+        ["fipstate", "fipscty", "naics", "emp", "qp1", "ap", "est"],
+        layout="county",
+        expected="Census's county file layout (cbpYYco.txt): fipstate, fipscty, naics, emp_nf, emp, ...",
+        lower=True,
+    )
     state = raw["fipstate"].str.strip()
     county = raw["fipscty"].str.strip()
     bad = ~(state.str.fullmatch(r"\d{1,2}") & county.str.fullmatch(r"\d{1,3}")).to_numpy()
     if bad.any():
-        i = _first(bad)
+        i = first_true(bad)
         column = "fipstate" if not state.iloc[i].isdigit() else "fipscty"
         raise DataValidationError(
             f"{column} {raw[column].iloc[i]!r} is not a FIPS code", file=label, row=i + 1, column=column
         )
     area = state.str.zfill(2) + county.str.zfill(3)
     naics = _county_naics(raw["naics"])
-    bad = ~naics.str.fullmatch(_NAICS_PATTERN).to_numpy()
-    if bad.any():
-        i = _first(bad)
-        raise DataValidationError(
-            f"naics {raw['naics'].iloc[i]!r} is not a padded NAICS code",
-            file=label,
-            row=i + 1,
-            column="naics",
-            hint="CBP pads NAICS codes to 6 characters with '-' and '/', e.g. '31----', '3111//'",
-        )
+    _check_codes(
+        naics,
+        _NAICS_PATTERN,
+        raw,
+        "naics",
+        label,
+        "a padded NAICS code",
+        hint="CBP pads NAICS codes to 6 characters with '-' and '/', e.g. '31----', '3111//'",
+    )
     _duplicates(pd.DataFrame({"county": area, "naics": naics}), label, "county and NAICS code")
     n = len(raw)
-    rows = np.arange(1, n + 1)
-    levels = naics.map(naics_level).to_numpy()
-    classification = classification or naics_classification(year)
-    dataset = dataset or f"us_cbp_{year}_county"
+    keys = _fact_keys(
+        dataset or f"us_cbp_{year}_county",
+        area,
+        naics,
+        classification or naics_classification(year),
+        year,
+        naics.map(naics_level),
+    )
     columns: list[tuple[str, str | None, str, str, str]] = [
         (value, flag, measure, unit, "all") for value, flag, measure, unit in _COUNTY_MEASURES
     ]
@@ -469,24 +489,7 @@ def read_cbp_county_file(
         if measure == "employment" and "empflag" in raw.columns:
             flags[(raw["empflag"].str.strip() != "").to_numpy()] = FLAG_ZERO_MAY_BE_SUPPRESSED
         flags[values.isna().to_numpy()] = FLAG_MISSING
-        parts.append(
-            pd.DataFrame(
-                {
-                    "dataset": dataset,
-                    "area_code": area.to_numpy(),
-                    "industry_code": naics.to_numpy(),
-                    "classification": classification,
-                    "year": year,
-                    "measure": measure,
-                    "breakdown": breakdown,
-                    "value": values.to_numpy(dtype=float),
-                    "unit": unit,
-                    "flag": flags,
-                    "_row": rows,
-                    "industry_level": levels,
-                }
-            )
-        )
+        parts.append(_measure_facts(keys, measure, breakdown, values, unit, flags))
     facts = pd.concat(parts).sort_values(["_row", "measure", "breakdown"], kind="stable").reset_index(drop=True)
     validate_facts(facts, file=label)
     return facts

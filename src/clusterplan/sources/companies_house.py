@@ -42,6 +42,7 @@ Government Licence v3.0.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import DataValidationError
+from ._csv import check_unique, first_true, read_text_csv
 from .postcodes import normalise_postcodes
 
 __all__ = [
@@ -142,8 +144,16 @@ def parse_sic_text(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return codes, bad
 
 
-def _first(mask: np.ndarray) -> int:
-    return int(np.flatnonzero(mask)[0])
+def _check_columns(columns: Iterable[str], label: str) -> None:
+    """Raise when a column this module reads is not among *columns* (the stripped header)."""
+    present = set(columns)
+    missing = [c for c in _SOURCE if c not in present]
+    if missing:
+        raise DataValidationError(
+            f"missing column(s) {', '.join(missing)}",
+            file=label,
+            hint="expected Companies House Basic Company Data (CompanyName, CompanyNumber, RegAddress.PostCode, ...)",
+        )
 
 
 def read_basic_company_data(path: str | Path, *, file_label: str | None = None) -> pd.DataFrame:
@@ -185,26 +195,9 @@ def read_basic_company_data(path: str | Path, *, file_label: str | None = None) 
     '2011-06-29'
     """
     label = file_label or str(path)
-    try:
-        raw = pd.read_csv(
-            path,
-            dtype=str,
-            keep_default_na=False,
-            encoding="utf-8-sig",
-            usecols=lambda c: c.strip() in _SOURCE,
-        )
-    except FileNotFoundError:
-        raise DataValidationError("file not found", file=label) from None
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataValidationError(f"not a readable CSV ({exc.__class__.__name__})", file=label) from None
+    raw = read_text_csv(path, label, usecols=lambda c: c.strip() in _SOURCE, error_detail=False)
     raw.columns = [c.strip() for c in raw.columns]
-    missing = [c for c in _SOURCE if c not in raw.columns]
-    if missing:
-        raise DataValidationError(
-            f"missing column(s) {', '.join(missing)}",
-            file=label,
-            hint="expected Companies House Basic Company Data (CompanyName, CompanyNumber, RegAddress.PostCode, ...)",
-        )
+    _check_columns(raw.columns, label)
     if raw.empty:
         raise DataValidationError("no data rows", file=label)
     frame = raw[list(_SOURCE)].rename(columns=_SOURCE)
@@ -213,7 +206,7 @@ def read_basic_company_data(path: str | Path, *, file_label: str | None = None) 
     number = frame["company_number"]
     bad = ~number.str.fullmatch(_COMPANY_NUMBER).to_numpy()
     if bad.any():
-        i = _first(bad)
+        i = first_true(bad)
         raise DataValidationError(
             f"company number {number.iloc[i]!r} is not 8 letters or digits",
             file=label,
@@ -221,24 +214,19 @@ def read_basic_company_data(path: str | Path, *, file_label: str | None = None) 
             column="CompanyNumber",
             hint="Companies House numbers are 8 characters with leading zeros kept, e.g. 07687209 or SC123456",
         )
-    duplicated = number.duplicated().to_numpy()
-    if duplicated.any():
-        i = _first(duplicated)
-        first = _first((number == number.iloc[i]).to_numpy())
-        raise DataValidationError(
-            f"company number listed twice (first in row {first + 1})",
-            file=label,
-            row=i + 1,
-            column="CompanyNumber",
-            code=number.iloc[i],
-            hint="each company appears once in Basic Company Data; do not concatenate overlapping extracts",
-        )
+    check_unique(
+        number,
+        label,
+        column="CompanyNumber",
+        problem="company number listed twice (first in row {first})",
+        hint="each company appears once in Basic Company Data; do not concatenate overlapping extracts",
+    )
     for source, column in (("IncorporationDate", "incorporation_date"), ("DissolutionDate", "dissolution_date")):
         text = frame[column].str.strip()
         parsed = pd.to_datetime(text, format=_DATE, errors="coerce")
         bad = (parsed.isna() & (text != "")).to_numpy()
         if bad.any():
-            i = _first(bad)
+            i = first_true(bad)
             raise DataValidationError(
                 f"date {text.iloc[i]!r} is not DD/MM/YYYY",
                 file=label,
@@ -249,7 +237,7 @@ def read_basic_company_data(path: str | Path, *, file_label: str | None = None) 
         frame[column] = parsed
     backwards = (frame["dissolution_date"] < frame["incorporation_date"]).to_numpy()
     if backwards.any():
-        i = _first(backwards)
+        i = first_true(backwards)
         raise DataValidationError(
             "dissolved before it was incorporated",
             file=label,
@@ -261,7 +249,7 @@ def read_basic_company_data(path: str | Path, *, file_label: str | None = None) 
         column = _SOURCE[source]
         codes, bad = parse_sic_text(frame[column])
         if bad.any():
-            i = _first(bad)
+            i = first_true(bad)
             raise DataValidationError(
                 f"SIC text {frame[column].iloc[i]!r} is not 'NNNNN - description' or 'None Supplied'",
                 file=label,
@@ -328,14 +316,8 @@ def load_basic_company_data_duckdb(con: Any, path: str | Path | list[str | Path]
     source = f"read_csv({listing}, header=true, all_varchar=true, filename=true, quote='\"', escape='\"')"
     described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
     actual = {str(r[0]).strip(): str(r[0]) for r in described}
-    missing = [c for c in _SOURCE if c not in actual]
     label = paths[0] if len(paths) == 1 else f"{paths[0]} (and {len(paths) - 1} more)"
-    if missing:
-        raise DataValidationError(
-            f"missing column(s) {', '.join(missing)}",
-            file=label,
-            hint="expected Companies House Basic Company Data (CompanyName, CompanyNumber, RegAddress.PostCode, ...)",
-        )
+    _check_columns(actual, label)
 
     def col(name: str) -> str:
         return '"' + actual[name].replace('"', '""') + '"'

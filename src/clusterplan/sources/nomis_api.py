@@ -508,6 +508,50 @@ def _to_facts(rows: pd.DataFrame, url: str, *, dataset: str, measure: str, unit:
     return facts
 
 
+def _http_options(
+    client: httpx.Client | None,
+    uid: str | None,
+    page_size: int | None,
+    timeout: float,
+    retries: int,
+    backoff: float,
+    progress: Progress | None,
+) -> dict[str, object]:
+    """The paging and HTTP keyword arguments of :func:`fetch_rows`, to pass on as they came."""
+    return {
+        "client": client,
+        "uid": uid,
+        "page_size": page_size,
+        "timeout": timeout,
+        "retries": retries,
+        "backoff": backoff,
+        "progress": progress,
+    }
+
+
+def _industry_rows(
+    nomis_id: str,
+    geography: str | Iterable[str],
+    industries: tuple[list[str] | None, set[str] | None],
+    years: int | str | Iterable[int | str],
+    http: dict[str, object],
+    **dimensions: str | int | Iterable[str | int],
+) -> tuple[pd.DataFrame, str]:
+    """Published values (``measures=20100``) of the *industries* (:func:`_industry_query`), the total named."""
+    ids, keep = industries
+    rows, url = fetch_rows(
+        nomis_id,
+        geography=geography,
+        date=years,
+        industry=ids,
+        select=_SELECT[nomis_id],
+        **dimensions,  # type: ignore[arg-type]  # mypy cannot tell these from the HTTP options
+        measures=20100,
+        **http,  # type: ignore[arg-type]
+    )
+    return _total_rows_named(_keep_industries(rows, ids, keep, url)), url
+
+
 def _bres_rows(
     geography: str | Iterable[str],
     industries: str | Iterable[str | int] | None,
@@ -520,19 +564,16 @@ def _bres_rows(
             f"employment_status {employment_status} is not one of {sorted(EMPLOYMENT_STATUS)}",
             hint="1 employees, 2 full-time employees, 3 part-time employees, 4 employment",
         )
-    ids, keep = _industry_query(industries)
-    rows, url = fetch_rows(
+    rows, url = _industry_rows(
         BRES,
-        geography=geography,
-        date=years,
-        industry=ids,
-        select=_SELECT[BRES],
+        geography,
+        _industry_query(industries),
+        years,
+        http,
         employment_status=employment_status,
         measure=1,  # counts only: without it NOMIS adds a percentage row per cell
-        measures=20100,
-        **http,  # type: ignore[arg-type]
     )
-    return _total_rows_named(_keep_industries(rows, ids, keep, url)), url, EMPLOYMENT_STATUS[employment_status]
+    return rows, url, EMPLOYMENT_STATUS[employment_status]
 
 
 def fetch_bres(
@@ -595,19 +636,8 @@ def fetch_bres(
     DataValidationError
         The answer is not a NOMIS data CSV, is empty, or fails validation.
     """
-    rows, url, measure = _bres_rows(
-        geography,
-        industries,
-        years,
-        employment_status,
-        client=client,
-        uid=uid,
-        page_size=page_size,
-        timeout=timeout,
-        retries=retries,
-        backoff=backoff,
-        progress=progress,
-    )
+    http = _http_options(client, uid, page_size, timeout, retries, backoff, progress)
+    rows, url, measure = _bres_rows(geography, industries, years, employment_status, **http)
     return _to_facts(rows, url, dataset=dataset, measure=measure, unit="persons")
 
 
@@ -638,19 +668,16 @@ def _count_rows(
     if unit_of_count not in kinds:
         raise ParameterError(f"unit {unit_of_count!r} is not 'enterprises' or 'local_units'")
     nomis_id = kinds[unit_of_count]
-    ids, keep = _industry_query(industries)
-    rows, url = fetch_rows(
+    rows, url = _industry_rows(
         nomis_id,
-        geography=geography,
-        date=years,
-        industry=ids,
-        select=_SELECT[nomis_id],
+        geography,
+        _industry_query(industries),  # checked before the size bands
+        years,
+        http,
         employment_sizeband=_size_band_items(size_bands),
         legal_status=0,  # all legal forms; several at once would duplicate every key
-        measures=20100,
-        **http,  # type: ignore[arg-type]
     )
-    return _total_rows_named(_keep_industries(rows, ids, keep, url)), url, nomis_id, _COUNT_MEASURES[nomis_id]
+    return rows, url, nomis_id, _COUNT_MEASURES[nomis_id]
 
 
 def fetch_business_counts(
@@ -692,20 +719,8 @@ def fetch_business_counts(
     pandas.DataFrame
         Canonical facts (unit ``count``), legal status: all.
     """
-    rows, url, _, measure = _count_rows(
-        unit,
-        geography,
-        industries,
-        years,
-        size_bands,
-        client=client,
-        uid=uid,
-        page_size=page_size,
-        timeout=timeout,
-        retries=retries,
-        backoff=backoff,
-        progress=progress,
-    )
+    http = _http_options(client, uid, page_size, timeout, retries, backoff, progress)
+    rows, url, _, measure = _count_rows(unit, geography, industries, years, size_bands, **http)
     return _to_facts(rows, url, dataset=dataset or f"nomis_{measure}", measure=measure, unit="count")
 
 
@@ -758,15 +773,7 @@ def fetch_to_csv(
     :func:`read_nomis_csv` before the file is written, so a bad answer never
     leaves a file behind.
     """
-    http: dict[str, object] = {
-        "client": client,
-        "uid": uid,
-        "page_size": page_size,
-        "timeout": timeout,
-        "retries": retries,
-        "backoff": backoff,
-        "progress": progress,
-    }
+    http = _http_options(client, uid, page_size, timeout, retries, backoff, progress)
     if kind == "bres":
         rows, url, measure = _bres_rows(geography, industries, years, employment_status, **http)
         nomis_id, unit = BRES, "persons"

@@ -45,7 +45,7 @@ Licence v3.0.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +168,26 @@ def _area(label: Any, where: str, row: int, column: str) -> tuple[str, str]:
     return _COUNTRY_CODES.get(code, code), match.group("name")
 
 
+def _industry_rows(
+    rows: list[list[Any]], start: int, where: str, code_pattern: str, what: str
+) -> Iterator[tuple[int, str, str]]:
+    """(0-based row, SIC code, name) of the ``'code : name'`` rows from *start* down to the notes.
+
+    Blank and ``Total`` rows are skipped; a label whose code does not match *code_pattern* is an error.
+    """
+    for r in range(start, len(rows)):
+        first = rows[r][0] if rows[r] else ""
+        if _is_note(first):
+            return
+        text = str(first).strip()
+        if text == "" or text.lower() == "total":
+            continue
+        match = _CODE_LABEL.match(text)
+        if not match or not re.fullmatch(code_pattern, match.group("code")):
+            raise DataValidationError(f"{text[:60]!r} is not a {what}", file=where, row=r + 1, column="A")
+        yield r, match.group("code"), match.group("name")
+
+
 def _frame(records: list[tuple], *, dataset: str, measure: str, classification: str, year: int) -> pd.DataFrame:
     out = pd.DataFrame(
         records, columns=["area_code", "industry_code", "breakdown", "value", "_row", "area_name", "industry_name"]
@@ -242,19 +262,7 @@ def _region_sic_classes(book: Any, table: str, label: str, dataset: str) -> pd.D
         if str(text).strip()
     }
     records = []
-    for r in range(head + 1, len(rows)):
-        first = rows[r][0] if rows[r] else ""
-        if _is_note(first):
-            break
-        text = str(first).strip()
-        if text == "" or text.lower() == "total":
-            continue
-        match = _CODE_LABEL.match(text)
-        if not match or len(match.group("code")) != 4:
-            raise DataValidationError(
-                f"{text[:60]!r} is not a 'dddd : name' SIC class", file=where, row=r + 1, column="A"
-            )
-        code, name = match.group("code"), match.group("name")
+    for r, code, name in _industry_rows(rows, head + 1, where, r"\d{4}", "'dddd : name' SIC class"):
         for c, (area, area_name) in areas.items():
             value = _cell_value(rows[r][c] if c < len(rows[r]) else "", where, r + 1, _column_name(c), code)
             records.append((area, code, "all", value, r + 1, area_name, name))
@@ -295,19 +303,7 @@ def _region_divisions_by_size(book: Any, table: str, label: str, dataset: str) -
             )
         columns[c] = (area[0], area[1], _size_band(band))
     records = []
-    for r in range(band_row + 1, len(rows)):
-        first = rows[r][0] if rows[r] else ""
-        if _is_note(first):
-            break
-        text = str(first).strip()
-        if text == "" or text.lower() == "total":
-            continue
-        match = _CODE_LABEL.match(text)
-        if not match or not re.fullmatch(r"\d{2}", match.group("code")):
-            raise DataValidationError(
-                f"{text[:60]!r} is not a 'dd : name' SIC division", file=where, row=r + 1, column="A"
-            )
-        code, name = match.group("code"), match.group("name")
+    for r, code, name in _industry_rows(rows, band_row + 1, where, r"\d{2}", "'dd : name' SIC division"):
         for c, (area_code, area_name, band) in columns.items():
             value = _cell_value(rows[r][c] if c < len(rows[r]) else "", where, r + 1, _column_name(c), code)
             records.append((area_code, code, band, value, r + 1, area_name, name))

@@ -32,13 +32,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .._data import data_dir, dataset_entry
 from .._exceptions import DataValidationError, ParameterError, UnknownCodeError, WarehouseError
 from ._codes import nuts2016_to_itl2021
-from ._csv import read_text_csv
+from ._csv import check_unique, first_true, read_text_csv
 
 __all__ = [
     "AREA_LEVELS",
@@ -129,24 +128,14 @@ def _require(frame: pd.DataFrame, columns: list[str], label: str, what: str) -> 
         )
 
 
-def _first(mask: np.ndarray | pd.Series) -> int:
-    """0-based position of the first True."""
-    return int(np.flatnonzero(np.asarray(mask))[0])
-
-
 def _check_unique(values: pd.Series, label: str, column: str, what: str) -> None:
-    dup = values.duplicated(keep="first").to_numpy()
-    if dup.any():
-        i = _first(dup)
-        first = _first((values == values.iloc[i]).to_numpy())
-        raise DataValidationError(
-            f"duplicate {what} (first seen in row {first + 1})",
-            file=label,
-            row=i + 1,
-            column=column,
-            code=str(values.iloc[i]),
-            hint=f"each {what} may appear once",
-        )
+    check_unique(
+        values,
+        label,
+        column=column,
+        problem=f"duplicate {what} (first seen in row {{first}})",
+        hint=f"each {what} may appear once",
+    )
 
 
 def read_lad_itl_lookup(path: str | Path, *, file_label: str | None = None) -> pd.DataFrame:
@@ -196,7 +185,7 @@ def read_lad_itl_lookup(path: str | Path, *, file_label: str | None = None) -> p
     for column, pattern in (("lad_code", _LAD_CODE), ("itl3_code", _ITL3_CODE)):
         bad = ~frame[column].str.fullmatch(pattern.pattern).to_numpy()
         if bad.any():
-            i = _first(bad)
+            i = first_true(bad)
             raise DataValidationError(
                 f"{frame[column].iloc[i]!r} is not a {'GSS LAD' if column == 'lad_code' else 'ITL3 2021'} code",
                 file=label,
@@ -206,7 +195,7 @@ def read_lad_itl_lookup(path: str | Path, *, file_label: str | None = None) -> p
     for column, width in (("itl2_code", 4), ("itl1_code", 3)):
         bad = (frame[column] != frame["itl3_code"].str.slice(0, width)).to_numpy()
         if bad.any():
-            i = _first(bad)
+            i = first_true(bad)
             raise DataValidationError(
                 f"{frame[column].iloc[i]!r} is not the first {width} characters of ITL3 {frame['itl3_code'].iloc[i]!r}",
                 file=label,
@@ -253,7 +242,7 @@ def read_mysociety_authorities(path: str | Path, *, file_label: str | None = Non
     flags = frame["current"]
     bad = ~flags.isin(["True", "False"]).to_numpy()
     if bad.any():
-        i = _first(bad)
+        i = first_true(bad)
         raise DataValidationError(
             f"current-authority {flags.iloc[i]!r} is not True or False",
             file=label,
@@ -264,13 +253,13 @@ def read_mysociety_authorities(path: str | Path, *, file_label: str | None = Non
     bad = (frame["authority_code"] == "").to_numpy()
     if bad.any():
         raise DataValidationError(
-            "empty authority code", file=label, row=_first(bad) + 1, column="local-authority-code"
+            "empty authority code", file=label, row=first_true(bad) + 1, column="local-authority-code"
         )
     _check_unique(frame["authority_code"], label, "local-authority-code", "authority code")
     current = frame[frame["current"] & (frame["gss_code"] != "")]
     dup = current["gss_code"].duplicated().to_numpy()
     if dup.any():
-        i = _first(dup)
+        i = first_true(dup)
         code = current["gss_code"].iloc[i]
         raise DataValidationError(
             "duplicate GSS code among current authorities",
@@ -284,7 +273,7 @@ def read_mysociety_authorities(path: str | Path, *, file_label: str | None = Non
     for column, source in (("combined_authority", "combined-authority"), ("county_authority_code", "county-la")):
         bad = ((frame[column] != "") & ~frame[column].isin(known)).to_numpy()
         if bad.any():
-            i = _first(bad)
+            i = first_true(bad)
             raise DataValidationError(
                 f"{source} {frame[column].iloc[i]!r} is not an authority in the file",
                 file=label,
@@ -293,6 +282,27 @@ def read_mysociety_authorities(path: str | Path, *, file_label: str | None = Non
                 hint="the register must list every combined authority and county it refers to",
             )
     return frame.reset_index(drop=True)
+
+
+def _distinct_areas(frame: pd.DataFrame, label: str, code_column: str) -> pd.DataFrame:
+    """Distinct (code, name) rows of a table that repeats each area; *code_column* is the code's column in the file.
+
+    Raises for an empty code or a code published with two names.
+    """
+    code_col, name_col = frame.columns
+    bad = (frame[code_col] == "").to_numpy()
+    if bad.any():
+        raise DataValidationError("empty area code", file=label, row=first_true(bad) + 1, column=code_column)
+    distinct = frame.drop_duplicates()
+    clash = distinct[code_col].duplicated().to_numpy()
+    if clash.any():
+        i = first_true(clash)
+        code = distinct[code_col].iloc[i]
+        names = distinct.loc[distinct[code_col] == code, name_col].tolist()
+        raise DataValidationError(
+            f"area published with two names {names}", file=label, row=int(distinct.index[i]) + 1, code=code
+        )
+    return distinct.reset_index(drop=True)
 
 
 def read_itl_names(path: str | Path, *, file_label: str | None = None) -> pd.DataFrame:
@@ -324,19 +334,7 @@ def read_itl_names(path: str | Path, *, file_label: str | None = None) -> pd.Dat
             hint="expected an ONS regional GVA by industry table",
         )
     frame = pd.DataFrame({"itl_code": raw[code_col].str.strip(), "itl_name": raw[name_col].str.strip()})
-    bad = (frame["itl_code"] == "").to_numpy()
-    if bad.any():
-        raise DataValidationError("empty area code", file=label, row=_first(bad) + 1, column=code_col)
-    distinct = frame.drop_duplicates()
-    clash = distinct["itl_code"].duplicated().to_numpy()
-    if clash.any():
-        i = _first(clash)
-        code = distinct["itl_code"].iloc[i]
-        names = distinct.loc[distinct["itl_code"] == code, "itl_name"].tolist()
-        raise DataValidationError(
-            f"area published with two names {names}", file=label, row=int(distinct.index[i]) + 1, code=code
-        )
-    return distinct.reset_index(drop=True)
+    return _distinct_areas(frame, label, code_col)
 
 
 def read_nomis_area_names(path: str | Path, *, file_label: str | None = None) -> pd.DataFrame:
@@ -354,36 +352,15 @@ def read_nomis_area_names(path: str | Path, *, file_label: str | None = None) ->
         Missing columns, an empty code, or a code published with two names.
     """
     label = file_label or str(path)
-    try:
-        raw = pd.read_csv(
-            path,
-            dtype=str,
-            keep_default_na=False,
-            encoding="utf-8-sig",
-            usecols=lambda c: c.strip().upper() in ("GEOGRAPHY_CODE", "GEOGRAPHY_NAME"),
-        )
-    except FileNotFoundError:
-        raise DataValidationError("file not found", file=label) from None
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataValidationError(f"not a readable CSV ({exc.__class__.__name__})", file=label) from None
+    raw = read_text_csv(
+        path, label, usecols=lambda c: c.strip().upper() in ("GEOGRAPHY_CODE", "GEOGRAPHY_NAME"), error_detail=False
+    )
     raw.columns = [c.strip().upper() for c in raw.columns]
     _require(raw, ["GEOGRAPHY_CODE", "GEOGRAPHY_NAME"], label, "a NOMIS CSV with GEOGRAPHY_CODE and GEOGRAPHY_NAME")
     frame = pd.DataFrame(
         {"nuts2016_code": raw["GEOGRAPHY_CODE"].str.strip(), "nuts2016_name": raw["GEOGRAPHY_NAME"].str.strip()}
     )
-    bad = (frame["nuts2016_code"] == "").to_numpy()
-    if bad.any():
-        raise DataValidationError("empty area code", file=label, row=_first(bad) + 1, column="GEOGRAPHY_CODE")
-    distinct = frame.drop_duplicates()
-    clash = distinct["nuts2016_code"].duplicated().to_numpy()
-    if clash.any():
-        i = _first(clash)
-        code = distinct["nuts2016_code"].iloc[i]
-        names = distinct.loc[distinct["nuts2016_code"] == code, "nuts2016_name"].tolist()
-        raise DataValidationError(
-            f"area published with two names {names}", file=label, row=int(distinct.index[i]) + 1, code=code
-        )
-    return distinct.reset_index(drop=True)
+    return _distinct_areas(frame, label, "GEOGRAPHY_CODE")
 
 
 # -- derivations -------------------------------------------------------------------------------------------

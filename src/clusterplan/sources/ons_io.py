@@ -87,6 +87,8 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import DataValidationError
+from ._csv import check_unique
+from ._workbook import Sheet, clean_code, clean_text, find_header_row, long_frame, open_workbook, published_grid
 
 __all__ = [
     "IOAT_FINAL_DEMAND_SUBTOTALS",
@@ -178,27 +180,11 @@ _SUT_UNCODED_ROWS: dict[str, dict[str, str]] = {
 }
 
 _SUT_SHEET = re.compile(r"^Table (?P<kind>1 - Supply|2 - Int Con|2 - Final Demand) (?P<year>\d{4})$")
+_LAYOUT_HINT = "the layout is not the ONS one this reader expects; see clusterplan.sources.ons_io"
 _SUT_KIND = {"1 - Supply": "supply", "2 - Int Con": "intermediate_consumption", "2 - Final Demand": "final_demand"}
-_HEADER_SEARCH_ROWS = 15
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _clean(value: Any) -> str:
-    """Published text with whitespace (incl. non-breaking spaces, line breaks) collapsed."""
-    if value is None:
-        return ""
-    return " ".join(str(value).replace("\xa0", " ").split())
-
-
-def _code(value: Any) -> str:
-    """A published code, exactly, less surrounding whitespace (inner spaces are part of some codes)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).replace("\xa0", " ").strip()
 
 
 def _drop_footnote(name: str) -> str:
@@ -206,86 +192,14 @@ def _drop_footnote(name: str) -> str:
     return re.sub(r"(?<=[A-Za-z])\d+$", "", name)
 
 
-def _cell_ref(row: int, col: int) -> str:
-    """Excel reference of a 1-based (row, column), e.g. (4, 3) -> ``'C4'``."""
-    letters = ""
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row}"
-
-
-def _error(
-    problem: str, label: str, sheet: str, row: int | None = None, col: int | None = None, **kw: Any
-) -> DataValidationError:
-    where = f"sheet {sheet!r}" + (f" cell {_cell_ref(row, col)}" if row is not None and col is not None else "")
-    if row is not None and col is None:
-        where += f" row {row}"
-    return DataValidationError(f"{where}: {problem}", file=label, **kw)
-
-
-class _Sheet:
-    """A worksheet's values as a 1-based grid (read once; openpyxl read-only mode streams rows)."""
-
-    def __init__(self, name: str, rows: list[tuple[Any, ...]], label: str) -> None:
-        self.name = name
-        self.rows = rows
-        self.label = label
-        self.n_rows = len(rows)
-        self.n_cols = max((len(r) for r in rows), default=0)
-
-    def get(self, row: int, col: int) -> Any:
-        if row < 1 or row > self.n_rows:
-            return None
-        values = self.rows[row - 1]
-        return values[col - 1] if 1 <= col <= len(values) else None
-
-    def text(self, row: int, col: int) -> str:
-        return _clean(self.get(row, col))
-
-    def error(self, problem: str, row: int | None = None, col: int | None = None, **kw: Any) -> DataValidationError:
-        return _error(problem, self.label, self.name, row, col, **kw)
-
-    def number(self, row: int, col: int, *, blank: float | None = None) -> float:
-        """The number at (row, col); an empty cell gives *blank* (an error when *blank* is None)."""
-        value = self.get(row, col)
-        if isinstance(value, bool):
-            raise self.error(f"expected a number, found {value!r}", row, col)
-        if isinstance(value, int | float):
-            return float(value)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if blank is None:
-                raise self.error("empty cell where a number is expected", row, col)
-            return blank
-        raise self.error(f"expected a number, found {value!r}", row, col, hint="the table must hold numbers only")
-
-
-def _open_workbook(path: str | Path, label: str) -> Any:
-    try:
-        import openpyxl
-    except ImportError:  # pragma: no cover - openpyxl is installed with the build-data / test extras
-        raise DataValidationError(
-            "reading .xlsx needs openpyxl", file=label, hint="pip install 'clusterplan[build-data]'"
-        ) from None
-    try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise DataValidationError("file not found", file=label) from None
-    except Exception as exc:  # openpyxl raises several types for a file that is not an xlsx workbook
-        raise DataValidationError(
-            f"not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})", file=label
-        ) from None
-
-
-def _sheet(workbook: Any, name: str, label: str, *, required: bool = True) -> _Sheet | None:
+def _sheet(workbook: Any, name: str, label: str, *, required: bool = True) -> Sheet | None:
     if name not in workbook.sheetnames:
         if not required:
             return None
         raise DataValidationError(
             f"sheet {name!r} not found; the workbook has {', '.join(map(repr, workbook.sheetnames))}", file=label
         )
-    rows = list(workbook[name].iter_rows(values_only=True))
-    return _Sheet(name, rows, label)
+    return Sheet.from_workbook(workbook, name, label)
 
 
 def _index(codes: Iterable[str]) -> pd.Index:
@@ -322,11 +236,7 @@ def _long(table: str, year: int, frame: pd.DataFrame, row_names: pd.Series, col_
 
 def _wide(long: pd.DataFrame) -> pd.DataFrame:
     """Published grid from a long table: rows and columns in order of first appearance."""
-    row_codes = pd.Index(long["row_code"].astype(object))
-    col_codes = pd.Index(long["col_code"].astype(object))
-    rows, cols = row_codes.unique(), col_codes.unique()
-    grid = np.full((len(rows), len(cols)), np.nan)
-    grid[rows.get_indexer(row_codes), cols.get_indexer(col_codes)] = long["value"].to_numpy(dtype=float)
+    grid, rows, cols = published_grid(long)
     return _frame(grid, list(rows), list(cols))
 
 
@@ -397,23 +307,13 @@ class IOATables:
         return self.final_demand[parts].sum(axis=1).rename("final_demand")
 
 
-def _find_row(sheet: _Sheet, col: int, text: str) -> int:
-    for row in range(1, min(sheet.n_rows, _HEADER_SEARCH_ROWS) + 1):
-        if sheet.text(row, col).lower() == text.lower():
-            return row
-    raise sheet.error(
-        f"no header row with {text!r} in column {_cell_ref(1, col)[:-1]} within rows 1-{_HEADER_SEARCH_ROWS}",
-        hint="the layout is not the ONS one this reader expects; see clusterplan.sources.ons_io",
-    )
-
-
-def _ioat_header(sheet: _Sheet, *, total_required: bool = True) -> tuple[int, list[str], list[str], int]:
+def _ioat_header(sheet: Sheet, *, total_required: bool = True) -> tuple[int, list[str], list[str], int]:
     """Header row, column codes, column names and the column (1-based) of ``_T`` (or one past the last code)."""
-    header = _find_row(sheet, 2, "SIC")
+    header = find_header_row(sheet, 2, "SIC", hint=_LAYOUT_HINT)
     codes: list[str] = []
     col = 3
-    while col <= sheet.n_cols and _code(sheet.get(header, col)):
-        codes.append(_code(sheet.get(header, col)))
+    while col <= sheet.n_cols and clean_code(sheet.get(header, col)):
+        codes.append(clean_code(sheet.get(header, col)))
         col += 1
     if "_T" not in codes and total_required:
         raise sheet.error(
@@ -423,13 +323,13 @@ def _ioat_header(sheet: _Sheet, *, total_required: bool = True) -> tuple[int, li
     return header, codes, names, 3 + (codes.index("_T") if "_T" in codes else len(codes))
 
 
-def _read_industry_block(sheet: _Sheet, first_row: int, industries: list[str]) -> np.ndarray:
+def _read_industry_block(sheet: Sheet, first_row: int, industries: list[str]) -> np.ndarray:
     """The industries x industries block starting at *first_row*, checking the row codes."""
     n = len(industries)
     block = np.empty((n, n))
     for i, code in enumerate(industries):
         row = first_row + i
-        found = _code(sheet.get(row, 1))
+        found = clean_code(sheet.get(row, 1))
         if found != code:
             raise sheet.error(
                 f"expected industry code {code!r} (the order of the column headers), found {found!r}",
@@ -475,7 +375,7 @@ def read_ioat(path: str | Path, *, file_label: str | None = None) -> IOATables:
     ioat_from_long : the same tables from the package dataset ``ioat2019``, without the workbook.
     """
     label = file_label or str(path)
-    workbook = _open_workbook(path, label)
+    workbook = open_workbook(path, label)
     try:
         iot = _sheet(workbook, "IOT", label)
         assert iot is not None
@@ -495,9 +395,9 @@ def read_ioat(path: str | Path, *, file_label: str | None = None) -> IOATables:
     final_uses = codes[n + 1 : tu_col - 3]
     column_names = dict(zip(codes[: tu_col - 2], names[: tu_col - 2], strict=True))
     first = header + 3
-    if _code(iot.get(first, 1)) != industries[0]:
+    if clean_code(iot.get(first, 1)) != industries[0]:
         raise iot.error(
-            f"expected the first data row to start with {industries[0]!r}, found {_code(iot.get(first, 1))!r}",
+            f"expected the first data row to start with {industries[0]!r}, found {clean_code(iot.get(first, 1))!r}",
             first,
             1,
             hint="data rows start two rows below the names row",
@@ -509,15 +409,15 @@ def read_ioat(path: str | Path, *, file_label: str | None = None) -> IOATables:
 
     # Primary-input rows: from the '_T' row down to the first row without a name.
     row = first + n
-    if _code(iot.get(row, 1)) != "_T":
+    if clean_code(iot.get(row, 1)) != "_T":
         raise iot.error(
-            f"expected the '_T' total row after the last industry, found {_code(iot.get(row, 1))!r}", row, 1
+            f"expected the '_T' total row after the last industry, found {clean_code(iot.get(row, 1))!r}", row, 1
         )
     primary_codes: list[str] = []
     primary_values: list[list[float]] = []
     while row <= iot.n_rows and iot.text(row, 2):
         name = iot.text(row, 2)
-        code = _code(iot.get(row, 1)) or _IOAT_UNCODED_ROWS.get(name.lower(), "")
+        code = clean_code(iot.get(row, 1)) or _IOAT_UNCODED_ROWS.get(name.lower(), "")
         if not code:
             raise iot.error(f"row {name!r} has no code and is not a known primary input", row, 1)
         primary_codes.append(code)
@@ -645,14 +545,14 @@ def ioat_from_long(df: pd.DataFrame, *, release: str = "") -> IOATables:
 # --------------------------------------------------------------------------- supply-use tables
 
 
-def _sut_rows(sheet: _Sheet, table: str, first: int) -> list[tuple[int, str, str]]:
+def _sut_rows(sheet: Sheet, table: str, first: int) -> list[tuple[int, str, str]]:
     """(sheet row, code, name) of the data rows: products, then the coded total / primary-input rows."""
     uncoded = _SUT_UNCODED_ROWS[table]
     out: list[tuple[int, str, str]] = []
     blank_run = 0
     row = first
     while row <= sheet.n_rows and blank_run < 3:
-        code = _code(sheet.get(row, 1))
+        code = clean_code(sheet.get(row, 1))
         name = sheet.text(row, 2)
         row += 1
         if not code and not name:
@@ -678,7 +578,7 @@ def _sut_rows(sheet: _Sheet, table: str, first: int) -> list[tuple[int, str, str
     return out
 
 
-def _sut_columns(sheet: _Sheet, table: str, header: int) -> list[tuple[int, str, str]]:
+def _sut_columns(sheet: Sheet, table: str, header: int) -> list[tuple[int, str, str]]:
     """(sheet column, code, name) of the value columns of one SUT sheet."""
     codes = SUT_COLUMN_CODES[table]
     out: list[tuple[int, str, str]] = []
@@ -686,7 +586,7 @@ def _sut_columns(sheet: _Sheet, table: str, header: int) -> list[tuple[int, str,
     for col in range(3, sheet.n_cols + 1):
         name = sheet.text(header, col)
         if table == "intermediate_consumption":
-            code = _code(sheet.get(header - 1, col))
+            code = clean_code(sheet.get(header - 1, col))
             if code:
                 out.append((col, code, name))
             elif name:
@@ -721,8 +621,8 @@ def _sut_columns(sheet: _Sheet, table: str, header: int) -> list[tuple[int, str,
     return out
 
 
-def _read_sut_sheet(sheet: _Sheet, table: str, year: int) -> pd.DataFrame:
-    header = _find_row(sheet, 2, "Product")
+def _read_sut_sheet(sheet: Sheet, table: str, year: int) -> pd.DataFrame:
+    header = find_header_row(sheet, 2, "Product", hint=_LAYOUT_HINT)
     columns = _sut_columns(sheet, table, header)
     rows = _sut_rows(sheet, table, header + 1)
     records: list[tuple[str, str, str, str, float]] = []
@@ -731,10 +631,7 @@ def _read_sut_sheet(sheet: _Sheet, table: str, year: int) -> pd.DataFrame:
             value = sheet.number(row, col, blank=np.nan)
             if not np.isnan(value):
                 records.append((code, name, col_code, col_name, value))
-    out = pd.DataFrame.from_records(records, columns=["row_code", "row_name", "col_code", "col_name", "value"])
-    out.insert(0, "year", year)
-    out.insert(0, "table", table)
-    return out
+    return long_frame(records, table, year)
 
 
 def read_supply_use(path: str | Path, *, file_label: str | None = None) -> pd.DataFrame:
@@ -763,7 +660,7 @@ def read_supply_use(path: str | Path, *, file_label: str | None = None) -> pd.Da
         cell named).
     """
     label = file_label or str(path)
-    workbook = _open_workbook(path, label)
+    workbook = open_workbook(path, label)
     try:
         names: list[tuple[re.Match[str], str]] = []
         for name in workbook.sheetnames:
@@ -895,16 +792,11 @@ def read_bres_ioat_lookup(path: str | Path, *, file_label: str | None = None) ->
         {
             "sic_code": raw["bres_industry"].str.strip(),
             "sic_level": [_sic_level(c.strip()) for c in raw["bres_industry"]],
-            "ioat_code": raw["iaot_industry_code"].map(_code),
-            "ioat_name": raw["desc"].map(_clean),
+            "ioat_code": raw["iaot_industry_code"].map(clean_code),
+            "ioat_name": raw["desc"].map(clean_text),
         }
     )
-    dup = out["sic_code"].duplicated().to_numpy()
-    if dup.any():
-        i = int(np.flatnonzero(dup)[0])
-        raise DataValidationError(
-            "SIC code listed twice", file=label, row=i + 1, column="bres_industry", code=out["sic_code"].iloc[i]
-        )
+    check_unique(out["sic_code"], label, column="bres_industry", problem="SIC code listed twice")
     return out
 
 
@@ -919,13 +811,8 @@ def read_ioat_industries(path: str | Path, *, file_label: str | None = None) -> 
     """
     label = file_label or str(path)
     raw = _read_csv(path, label, ["code", "desc"])
-    out = pd.DataFrame({"ioat_code": raw["code"].map(_code), "ioat_name": raw["desc"].map(_clean)})
-    dup = out["ioat_code"].duplicated().to_numpy()
-    if dup.any():
-        i = int(np.flatnonzero(dup)[0])
-        raise DataValidationError(
-            "industry code listed twice", file=label, row=i + 1, column="code", code=out["ioat_code"].iloc[i]
-        )
+    out = pd.DataFrame({"ioat_code": raw["code"].map(clean_code), "ioat_name": raw["desc"].map(clean_text)})
+    check_unique(out["ioat_code"], label, column="code", problem="industry code listed twice")
     return out
 
 

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import DataValidationError
+from ._csv import check_unique, first_true, read_text_csv
 
 __all__ = [
     "NO_LOCATION_LATITUDE",
@@ -144,12 +145,7 @@ def read_onspd(path: str | Path, *, file_label: str | None = None) -> pd.DataFra
     ('M1 1AD', 'E08000003', 53.483784)
     """
     label = file_label or str(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataValidationError("file not found", file=label) from None
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataValidationError(f"not a readable CSV ({exc.__class__.__name__})", file=label) from None
+    raw = read_text_csv(path, label, error_detail=False)
     raw.columns = [c.strip().lower() for c in raw.columns]
     code_column = "pcds" if "pcds" in raw.columns else "pcd" if "pcd" in raw.columns else None
     lad_column = next((c for c in _LAD_COLUMNS if c in raw.columns), None)
@@ -170,7 +166,7 @@ def read_onspd(path: str | Path, *, file_label: str | None = None) -> pd.DataFra
     postcode = normalise_postcodes(raw[code_column])
     bad = (postcode == "").to_numpy()
     if bad.any():
-        i = int(np.flatnonzero(bad)[0])
+        i = first_true(bad)
         raise DataValidationError(
             f"{raw[code_column].iloc[i]!r} is not a UK postcode", file=label, row=i + 1, column=code_column
         )
@@ -179,14 +175,14 @@ def read_onspd(path: str | Path, *, file_label: str | None = None) -> pd.DataFra
     for name, values in (("lat", lat), ("long", long)):
         bad = values.isna().to_numpy()
         if bad.any():
-            i = int(np.flatnonzero(bad)[0])
+            i = first_true(bad)
             raise DataValidationError(
                 f"{name} {raw[name].iloc[i]!r} is not a number", file=label, row=i + 1, column=name
             )
     no_location = (lat.round(6) == NO_LOCATION_LATITUDE).to_numpy()
     outside = ~no_location & ~(lat.between(49.0, 61.5) & long.between(-9.0, 2.5)).to_numpy()
     if outside.any():
-        i = int(np.flatnonzero(outside)[0])
+        i = first_true(outside)
         raise DataValidationError(
             f"centroid ({lat.iloc[i]}, {long.iloc[i]}) is outside the British Isles",
             file=label,
@@ -198,21 +194,11 @@ def read_onspd(path: str | Path, *, file_label: str | None = None) -> pd.DataFra
     lad = raw[lad_column].str.strip()
     bad = ~(lad.str.match(_GSS.pattern) | (lad == "")).to_numpy()
     if bad.any():
-        i = int(np.flatnonzero(bad)[0])
+        i = first_true(bad)
         raise DataValidationError(
             f"{lad.iloc[i]!r} is not a GSS local authority code", file=label, row=i + 1, column=lad_column
         )
-    duplicated = postcode.duplicated().to_numpy()
-    if duplicated.any():
-        i = int(np.flatnonzero(duplicated)[0])
-        first = int(np.flatnonzero((postcode == postcode.iloc[i]).to_numpy())[0])
-        raise DataValidationError(
-            f"postcode listed twice (first in row {first + 1})",
-            file=label,
-            row=i + 1,
-            column=code_column,
-            code=postcode.iloc[i],
-        )
+    check_unique(postcode, label, column=code_column, problem="postcode listed twice (first in row {first})")
     out = pd.DataFrame(
         {
             "postcode": postcode,

@@ -4,8 +4,8 @@ Routes are read-only ``GET``\\ s on :data:`router`; each takes its parameters
 from the query string (FastAPI checks types and bounds, the service checks
 codes against the warehouse's catalogue) and answers JSON rendered once and
 cached. A new resource is one more function here: declare its parameters with
-``Query``/``Path`` constraints, turn them into a normalised key with the
-service, and return ``await _answer(request, key, compute)``.
+``Query``/``Path`` constraints, turn them into checked, normalised values with
+the service, and return ``await _answer(request, DashboardService.<resource>, *values)``.
 
 Errors are ``{"error": "one line"}`` with status 400 (a value that is not
 allowed: unknown code, year or taxonomy, with the valid choices), 404 (an
@@ -15,7 +15,7 @@ parameter) or 503 (the warehouse is unavailable).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
@@ -229,14 +229,16 @@ def _service(request: Request) -> DashboardService:
     return service
 
 
-async def _answer(request: Request, key: tuple[Any, ...], compute: Callable[[], bytes]) -> Response:
-    """The cached JSON for *key* (gzip-compressed once if the client accepts it), computed in a worker thread
-    when missing so the event loop keeps answering cached requests."""
+async def _answer(request: Request, resource: Callable[..., bytes], *args: Hashable) -> Response:
+    """The JSON of ``resource(service, *args)``, a :class:`DashboardService` method, cached under its name and
+    arguments (gzip-compressed once if the client accepts it); computed in a worker thread when missing so the
+    event loop keeps answering cached requests."""
     service = _service(request)
+    key = (resource.__name__, *args)
     gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
     found = service.answer_now(key, gzip_ok)
     if found is None:
-        found = await run_in_threadpool(service.answer, key, compute, gzip_ok)
+        found = await run_in_threadpool(service.answer, key, lambda: resource(service, *args), gzip_ok)
     body, compressed = found
     headers = {"content-encoding": "gzip", "vary": "Accept-Encoding"} if compressed else {"vary": "Accept-Encoding"}
     return Response(body, media_type="application/json", headers=headers)
@@ -296,6 +298,10 @@ TaxonomyParam = Annotated[
         description="Built-in taxonomy (see /api/taxonomies); default: the dataset's own.",
     ),
 ]
+ClusterParam = Annotated[
+    str | None,
+    Query(min_length=1, max_length=80, pattern=_IDENTIFIER, description="One cluster id (default: all)."),
+]
 DenominatorParam = Annotated[
     Literal["all", "traded"],
     Query(description="Totals over all industries, or over traded industries only (as the US Cluster Mapping does)."),
@@ -317,8 +323,7 @@ async def regions(
         Literal["uk", "us"] | None, Query(description="Only GB ITL2 areas (uk) or US CBSAs (us).")
     ] = None,
 ) -> Response:
-    service = _service(request)
-    return await _answer(request, ("regions", geography), lambda: service.regions(geography))
+    return await _answer(request, DashboardService.regions, geography)
 
 
 @router.get(
@@ -339,13 +344,12 @@ async def region(
         area = service.catalogue.resolve_area(code)
     except UnknownCodeError as exc:
         raise _not_found(exc) from None
-    return await _answer(request, ("region", area.code), lambda: service.region(area.code))
+    return await _answer(request, DashboardService.region, area.code)
 
 
 @router.get("/taxonomies", summary="Built-in cluster definitions", tags=["taxonomies"], response_model=TaxonomiesOut)
 async def taxonomies(request: Request) -> Response:
-    service = _service(request)
-    return await _answer(request, ("taxonomies",), service.taxonomies)
+    return await _answer(request, DashboardService.taxonomies)
 
 
 @router.get(
@@ -362,13 +366,12 @@ async def taxonomy(
     service = _service(request)
     if name not in service.catalogue.taxonomies:
         raise _not_found(UnknownCodeError("taxonomy", name, sorted(service.catalogue.taxonomies)))
-    return await _answer(request, ("taxonomy", name), lambda: service.taxonomy(name))
+    return await _answer(request, DashboardService.taxonomy, name)
 
 
 @router.get("/datasets", summary="Every dataset in the warehouse", tags=["data"], response_model=DatasetsOut)
 async def datasets(request: Request) -> Response:
-    service = _service(request)
-    return await _answer(request, ("datasets",), service.datasets)
+    return await _answer(request, DashboardService.datasets)
 
 
 @router.get(
@@ -384,9 +387,8 @@ async def dataset(
         str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$", examples=["bres_itl2_sic5"])
     ],
 ) -> Response:
-    service = _service(request)
     try:
-        return await _answer(request, ("dataset", name), lambda: service.dataset(name))
+        return await _answer(request, DashboardService.dataset, name)
     except UnknownCodeError as exc:
         raise _not_found(exc) from None
 
@@ -404,10 +406,9 @@ async def boundaries(
     request: Request,
     level: Annotated[str, Path(min_length=1, max_length=20, pattern=r"^[a-z0-9_]+$", examples=["itl2"])],
 ) -> Response:
-    service = _service(request)
     if level not in BOUNDARY_LEVELS:
         raise _not_found(UnknownCodeError("boundary level", level, list(BOUNDARY_LEVELS)))
-    response = await _answer(request, ("boundaries", level), lambda: service.boundaries(level))
+    response = await _answer(request, DashboardService.boundaries, level)
     response.headers["content-type"] = "application/geo+json"
     return response
 
@@ -444,8 +445,7 @@ ProfileParams = Annotated[ProfileQuery, Depends(profile_parameters)]
     response_model=ProfileOut,
 )
 async def profile(request: Request, query: ProfileParams) -> Response:
-    service = _service(request)
-    return await _answer(request, ("profile", query), lambda: service.profile(query))
+    return await _answer(request, DashboardService.profile, query)
 
 
 @router.get(
@@ -457,13 +457,9 @@ async def profile(request: Request, query: ProfileParams) -> Response:
 async def profile_regions(
     request: Request,
     query: ProfileParams,
-    cluster: Annotated[
-        str | None,
-        Query(min_length=1, max_length=80, pattern=_IDENTIFIER, description="One cluster id (default: all)."),
-    ] = None,
+    cluster: ClusterParam = None,
 ) -> Response:
-    service = _service(request)
-    return await _answer(request, ("profile_regions", query, cluster), lambda: service.profile_regions(query, cluster))
+    return await _answer(request, DashboardService.profile_regions, query, cluster)
 
 
 @router.get(
@@ -472,8 +468,7 @@ async def profile_regions(
     tags=["scenarios"],
 )
 async def scenario_parameters(request: Request) -> Response:
-    service = _service(request)
-    return await _answer(request, ("scenario_parameters",), service.scenario_parameters)
+    return await _answer(request, DashboardService.scenario_parameters)
 
 
 @router.get(
@@ -515,8 +510,7 @@ async def scenarios(
         ),
     ] = None,
 ) -> Response:
-    service = _service(request)
-    scenario = service.scenario_query(
+    scenario = _service(request).scenario_query(
         query,
         target_year=target_year,
         comparator_rule=comparator_rule,
@@ -525,7 +519,7 @@ async def scenarios(
         baseline=baseline,
         weights=weights,
     )
-    return await _answer(request, ("scenarios", scenario), lambda: service.scenarios(scenario))
+    return await _answer(request, DashboardService.scenarios, scenario)
 
 
 @router.get(
@@ -545,9 +539,10 @@ async def supply_chains(
     year: Annotated[int | None, Query(ge=1990, le=2100, description="BRES employment year (default 2019).")] = None,
     top: Annotated[int, Query(ge=1, le=20, description="Suppliers and customers listed per cluster.")] = 5,
 ) -> Response:
-    service = _service(request)
-    query = service.supply_chain_query(region=region, taxonomy=taxonomy, method=method, delta=delta, year=year, top=top)
-    return await _answer(request, ("supply_chains", query), lambda: service.supply_chains(query))
+    query = _service(request).supply_chain_query(
+        region=region, taxonomy=taxonomy, method=method, delta=delta, year=year, top=top
+    )
+    return await _answer(request, DashboardService.supply_chains, query)
 
 
 @router.get(
@@ -565,14 +560,12 @@ async def subregional(
         Literal["gva", "employment"],
         Query(description="gva (ONS ITL3 GVA, every GB area) or employment (local data you imported)."),
     ] = "gva",
-    cluster: Annotated[
-        str | None,
-        Query(min_length=1, max_length=80, pattern=_IDENTIFIER, description="One cluster id (default: all)."),
-    ] = None,
+    cluster: ClusterParam = None,
 ) -> Response:
-    service = _service(request)
-    key = service.subregional_query(region=region, taxonomy=taxonomy, year=year, measure=measure, cluster=cluster)
-    return await _answer(request, key, lambda: service.subregional(key))
+    key = _service(request).subregional_query(
+        region=region, taxonomy=taxonomy, year=year, measure=measure, cluster=cluster
+    )
+    return await _answer(request, DashboardService.subregional, key)
 
 
 @router.get(
@@ -594,11 +587,10 @@ async def hotspots(
     year: YearParam = None,
     permutations: Annotated[int, Query(ge=99, le=999, description="Permutations of the significance tests.")] = 999,
 ) -> Response:
-    service = _service(request)
-    key = service.hotspots_query(
+    key = _service(request).hotspots_query(
         cluster=cluster, taxonomy=taxonomy, measure=measure, level=level, year=year, permutations=permutations
     )
-    return await _answer(request, key, lambda: service.hotspots(key))
+    return await _answer(request, DashboardService.hotspots, key)
 
 
 @router.get(
@@ -624,8 +616,7 @@ async def measures(
     benchmark: BenchmarkParam = "national",
     peers: PeersParam = None,
 ) -> Response:
-    service = _service(request)
-    query = service.measures_query(
+    query = _service(request).measures_query(
         region=region, level=level, year=year, base_year=base_year, benchmark=benchmark, peers=_split(peers)
     )
-    return await _answer(request, ("measures", query), lambda: service.measures(query))
+    return await _answer(request, DashboardService.measures, query)

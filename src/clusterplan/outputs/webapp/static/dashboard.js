@@ -14,6 +14,27 @@
     { upTo: Infinity, colour: "#e66101", label: "2 or more" },
   ];
   const US_TABLE_ROWS = 25;
+  // LISA classes of the hotspot map: Okabe-Ito colours (as clusterplan.geography.hotspots.LISA_COLOURS), the
+  // letters' ink and halo, and hatching (high values "/", low values "\"), so the map reads without colour.
+  const LISA_CLASSES = [
+    { key: "HH", colour: "#D55E00", ink: "#ffffff", halo: "#000000", hatch: 45, label: "HH high among high" },
+    { key: "HL", colour: "#E69F00", ink: "#000000", halo: "#ffffff", hatch: 45, label: "HL high among low" },
+    { key: "LH", colour: "#56B4E9", ink: "#000000", halo: "#ffffff", hatch: -45, label: "LH low among high" },
+    { key: "LL", colour: "#0072B2", ink: "#ffffff", halo: "#000000", hatch: -45, label: "LL low among low" },
+    { key: "not significant", colour: "#E6E6E6", ink: null, halo: null, hatch: null, label: "not significant" },
+  ];
+  const LISA_WORDS = {
+    HH: "high among high neighbours (HH)",
+    HL: "high among low neighbours (HL, an outlier)",
+    LH: "low among high neighbours (LH, an outlier)",
+    LL: "low among low neighbours (LL)",
+    "not significant": "not significant",
+  };
+  const HOTSPOT_MEASURES = {
+    lq: { label: "location quotient", format: (v) => fmt(v, 2) },
+    share: { label: "share of the area's employment", format: (v) => pct(v, 2) },
+    employment: { label: "employment", format: (v) => fmt(v) },
+  };
 
   const $ = (id) => document.getElementById(id);
   const state = {
@@ -30,6 +51,7 @@
     high: null,
     low: null,
     weights: null,
+    hotspot_measure: null,
   };
   const cache = {
     regions: [],
@@ -42,9 +64,11 @@
     scenarioView: null,
     supplyChains: {},
     subregional: {},
+    hotspots: {},
   };
   let generation = 0; // answers to superseded requests are dropped
   let scenarioGeneration = 0;
+  let hotspotGeneration = 0;
   const STATISTIC_LABELS = {
     leader: "the fastest-growing comparator",
     top_quartile: "the top quarter of comparators",
@@ -150,6 +174,7 @@
     "high",
     "low",
     "weights",
+    "hotspot_measure",
   ];
 
   function readHash(reset = false) {
@@ -276,6 +301,7 @@
       await loadMap(mine);
       if (mine !== generation) return;
       loadSubregional(profile);
+      loadHotspots(profile);
       loadSupplyChain(profile);
       loadScenarios(profile);
       watchScenarioPanel();
@@ -452,6 +478,7 @@
     renderCluster(cache.profile);
     renderSubregional();
     renderSupplyChain();
+    loadHotspots(cache.profile);
     writeHash();
     const mine = ++generation;
     try {
@@ -471,10 +498,8 @@
     return isNumber(lq) ? LQ_CLASSES.find((c) => lq < c.upTo).label : "no data";
   }
 
-  function drawMap(geojson, rows, focusCode, clusterName) {
-    const container = $("map");
-    const byCode = new Map(rows.map((r) => [r.area_code, r]));
-    // Equirectangular projection scaled by cos(latitude) at the middle of Great Britain: fine at this size.
+  // Equirectangular projection scaled by cos(latitude) at the middle of Great Britain: fine at this size.
+  function geoFrame(geojson, width) {
     const k = Math.cos((54.5 * Math.PI) / 180);
     const project = ([lon, lat]) => [lon * k, -lat];
     let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
@@ -493,9 +518,12 @@
         }
       }
     }
-    const width = 400;
     const scale = width / (maxX - minX);
     const height = Math.round((maxY - minY) * scale);
+    const xy = (point) => {
+      const [x, y] = project(point);
+      return [(x - minX) * scale, (y - minY) * scale];
+    };
     const pathOf = (geometry) =>
       polygonsOf(geometry)
         .map((polygon) =>
@@ -505,8 +533,8 @@
                 "M" +
                 ring
                   .map((point) => {
-                    const [x, y] = project(point);
-                    return `${((x - minX) * scale).toFixed(1)},${((y - minY) * scale).toFixed(1)}`;
+                    const [x, y] = xy(point);
+                    return `${x.toFixed(1)},${y.toFixed(1)}`;
                   })
                   .join("L") +
                 "Z"
@@ -514,6 +542,35 @@
             .join("")
         )
         .join("");
+    // Where a label goes: the centroid of the area's largest polygon (its outer ring), on the screen.
+    const labelPoint = (geometry) => {
+      let best = null;
+      let bestArea = 0;
+      for (const polygon of polygonsOf(geometry)) {
+        const ring = polygon[0].map(xy);
+        let area = 0;
+        let cx = 0;
+        let cy = 0;
+        for (let i = 0; i < ring.length - 1; i += 1) {
+          const cross = ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1];
+          area += cross;
+          cx += (ring[i][0] + ring[i + 1][0]) * cross;
+          cy += (ring[i][1] + ring[i + 1][1]) * cross;
+        }
+        if (area && Math.abs(area) > bestArea) {
+          bestArea = Math.abs(area);
+          best = [cx / (3 * area), cy / (3 * area)];
+        }
+      }
+      return best;
+    };
+    return { width, height, pathOf, labelPoint };
+  }
+
+  function drawMap(geojson, rows, focusCode, clusterName) {
+    const container = $("map");
+    const byCode = new Map(rows.map((r) => [r.area_code, r]));
+    const { width, height, pathOf } = geoFrame(geojson, 400);
 
     const root = svg("svg", {
       viewBox: `-4 -4 ${width + 8} ${height + 8}`,
@@ -867,6 +924,187 @@
     );
   }
 
+  // -- hotspots: local Moran (LISA) classes of the cluster across GB ITL2 areas ---------------------------------
+  async function loadHotspots(profile) {
+    const section = $("hotspots");
+    if (!profile || profile.region.geography !== "uk") {
+      section.hidden = true;
+      return;
+    }
+    section.hidden = false;
+    const measure = HOTSPOT_MEASURES[state.hotspot_measure] ? state.hotspot_measure : "lq";
+    $("hotspot-measure").value = measure;
+    const params = {
+      cluster: state.cluster,
+      taxonomy: profile.taxonomy.name,
+      measure,
+      level: "itl2",
+      year: profile.parameters.year,
+      permutations: 999,
+    };
+    const key = JSON.stringify(params);
+    const mine = ++hotspotGeneration;
+    if (!cache.hotspots[key]) {
+      $("hotspot-summary").textContent = "Computing the hotspots (999 permutations)…";
+      $("hotspot-figure").classList.add("stale");
+    }
+    try {
+      if (!cache.hotspots[key]) cache.hotspots[key] = await api("/api/hotspots", params);
+      if (!cache.boundaries) cache.boundaries = await api("/api/boundaries/itl2");
+      if (mine !== hotspotGeneration) return;
+      renderHotspots(cache.hotspots[key], profile, measure);
+    } catch (error) {
+      if (mine !== hotspotGeneration) return;
+      $("hotspot-map").replaceChildren();
+      $("hotspot-legend").replaceChildren();
+      $("hotspot-caption").textContent = "";
+      $("hotspot-table").tBodies[0].replaceChildren();
+      $("hotspot-summary").textContent = `The hotspots are not available: ${error.message}`;
+      section.removeAttribute("data-cluster");
+    } finally {
+      if (mine === hotspotGeneration) $("hotspot-figure").classList.remove("stale");
+    }
+  }
+
+  function hatchPattern(id, colour, angle, lines) {
+    const pattern = svg("pattern", { id, width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: `rotate(${angle})` });
+    pattern.append(svg("rect", { width: 6, height: 6, fill: colour }), svg("rect", { width: 1.4, height: 6, fill: lines }));
+    return pattern;
+  }
+
+  function lisaFill(key) {
+    const found = LISA_CLASSES.find((c) => c.key === key);
+    return found && found.hatch !== null ? `url(#hs-${key})` : found ? found.colour : "url(#hs-no-data)";
+  }
+
+  function renderHotspots(answer, profile, measure) {
+    const section = $("hotspots");
+    const p = answer.parameters;
+    const rows = answer.rows;
+    const byCode = new Map(rows.map((r) => [r.area_code, r]));
+    const focusCode = profile.region.code;
+    const spec = HOTSPOT_MEASURES[measure];
+    const clusterName = p.cluster_name || state.cluster;
+    const counts = Object.fromEntries(LISA_CLASSES.map((c) => [c.key, rows.filter((r) => r.lisa_class === c.key).length]));
+    const geojson = cache.boundaries;
+    const { width, height, pathOf, labelPoint } = geoFrame(geojson, 400);
+    const root = svg("svg", {
+      viewBox: `-4 -4 ${width + 8} ${height + 8}`,
+      role: "img",
+      "aria-label":
+        `Hotspot map of the ${spec.label} of ${clusterName} across the GB ITL2 areas: ` +
+        LISA_CLASSES.map((c) => `${counts[c.key]} ${c.key}`).join(", ") +
+        ". The table after the map lists every area.",
+    });
+    const defs = svg("defs");
+    for (const c of LISA_CLASSES) {
+      if (c.hatch !== null) defs.append(hatchPattern(`hs-${c.key}`, c.colour, c.hatch, c.ink === "#ffffff" ? "rgba(255,255,255,.5)" : "rgba(0,0,0,.3)"));
+    }
+    defs.append(hatchPattern("hs-no-data", "#ffffff", 45, "#d9d9d9"));
+    root.append(defs);
+    const letters = [];
+    let focusPath = null;
+    const features = geojson.features.slice().sort((a, b) => String(a.properties.name).localeCompare(String(b.properties.name)));
+    for (const feature of features) {
+      const code = feature.properties.code;
+      const row = byCode.get(code);
+      const lisa = row ? row.lisa_class : "no data";
+      const path = svg("path", {
+        d: pathOf(feature.geometry),
+        fill: row ? lisaFill(lisa) : "url(#hs-no-data)",
+        class: "area" + (code === focusCode ? " focus-area" : ""),
+        "data-code": code,
+        "data-class": lisa,
+      });
+      const title = svg("title");
+      title.textContent = row
+        ? `${feature.properties.name} (${code}): ${spec.format(row.value)}; ${LISA_WORDS[lisa] || lisa}` +
+          (row.hotspot && row.hotspot !== "not significant" ? `; Gi* ${row.hotspot}` : "")
+        : `${feature.properties.name} (${code}): no data`;
+      path.append(title);
+      if (code === focusCode) focusPath = path;
+      else root.append(path);
+      const found = LISA_CLASSES.find((c) => c.key === lisa);
+      const point = found && found.ink ? labelPoint(feature.geometry) : null;
+      if (point) {
+        const text = svg("text", { x: point[0].toFixed(1), y: point[1].toFixed(1), class: "lisa-letter", fill: found.ink, stroke: found.halo, "data-code": code });
+        text.textContent = lisa;
+        letters.push(text);
+      }
+    }
+    if (focusPath) root.append(focusPath); // drawn last so its outline is not covered
+    root.append(...letters);
+    $("hotspot-map").replaceChildren(root);
+
+    const alpha = isNumber(p.alpha) ? p.alpha : 0.05;
+    const g = answer.global;
+    const hh = rows.filter((r) => r.lisa_class === "HH").sort((a, b) => b.value - a.value).map((r) => r.area_name);
+    const focus = byCode.get(focusCode);
+    const clustered = isNumber(g.moran_p) && g.moran_p < alpha;
+    $("hotspot-summary").replaceChildren(
+      el("strong", { text: `${clusterName}, ${spec.label}, ${p.year}: ` }),
+      `global Moran's I ${fmt(g.moran_i, 3)}, pseudo p ${fmt(g.moran_p, 3)} (${fmt(p.permutations)} permutations): ` +
+        (clustered
+          ? "areas with similar values sit next to each other more than chance would give. "
+          : "no significant spatial clustering (the values are arranged much as chance would give). ") +
+        (hh.length
+          ? `Significant high-high (HH) areas after false-discovery-rate correction at ${alpha * 100}%: ${hh.join(", ")}. `
+          : `No area is a significant high-high (HH) area after false-discovery-rate correction at ${alpha * 100}%. `) +
+        (focus
+          ? `${profile.region.name} is ${LISA_WORDS[focus.lisa_class] || focus.lisa_class}` +
+            (focus.hotspot && focus.hotspot !== "not significant" ? `, and a Getis-Ord ${focus.hotspot}.` : ".")
+          : "")
+    );
+    const swatch = (fill) => {
+      const box = svg("svg", { viewBox: "0 0 18 14", "aria-hidden": "true" });
+      box.append(svg("rect", { width: 18, height: 14, fill }));
+      return box;
+    };
+    const missing = geojson.features.filter((f) => !byCode.has(f.properties.code)).length;
+    $("hotspot-legend").replaceChildren(
+      el("span", { className: "legend-title", text: "LISA class (areas):" }),
+      ...LISA_CLASSES.map((c) => el("span", { "data-class": c.key }, swatch(lisaFill(c.key)), `${c.label} (${counts[c.key]})`)),
+      el("span", { "data-class": "no data" }, swatch("url(#hs-no-data)"), `no data (${missing})`),
+      el("span", {}, el("span", { className: "swatch focus-swatch" }), "selected region")
+    );
+    $("hotspot-caption").textContent =
+      `Each GB ITL2 area by the local Moran (LISA) class of its ${spec.label} of ${clusterName} (BRES ${p.year}` +
+      (measure === "lq" ? "; against Great Britain whatever the benchmark above" : "") +
+      `), at a false-discovery rate of ${alpha * 100}%. Significant areas carry their letters and hatching ` +
+      `(/ high values, \\ low values); ${profile.region.name} is outlined in black. ` +
+      (missing ? "Hatched grey areas have no data (Northern Ireland is not in BRES)." : "");
+
+    const table = $("hotspot-table");
+    $("hotspot-table-caption").textContent = `Hotspots of ${clusterName} (${spec.label}) by GB ITL2 area, ${p.year}`;
+    table.tHead.replaceChildren(
+      el(
+        "tr",
+        {},
+        ...["Area", spec.label[0].toUpperCase() + spec.label.slice(1), "LISA class", "Local Moran p (FDR)", "Gi* z-score", "Gi* result"].map(
+          (h) => el("th", { scope: "col", text: h })
+        )
+      )
+    );
+    const order = Object.fromEntries(LISA_CLASSES.map((c, i) => [c.key, i]));
+    const sorted = rows.slice().sort((a, b) => (order[a.lisa_class] ?? 9) - (order[b.lisa_class] ?? 9) || (b.value ?? -Infinity) - (a.value ?? -Infinity));
+    table.tBodies[0].replaceChildren(
+      ...sorted.map((r) =>
+        el(
+          "tr",
+          { className: r.area_code === focusCode ? "focus-row selected" : "", "data-area": r.area_code },
+          el("th", { scope: "row", text: `${r.area_name} (${r.area_code})` }),
+          el("td", { text: spec.format(r.value) }),
+          el("td", { text: r.lisa_class }),
+          el("td", { text: fmt(r.local_moran_p_fdr, 3) }),
+          el("td", { text: isNumber(r.gi_star_z) ? (r.gi_star_z >= 0 ? "+" : "−") + Math.abs(r.gi_star_z).toFixed(2) : "–" }),
+          el("td", { text: r.hotspot })
+        )
+      )
+    );
+    section.setAttribute("data-cluster", state.cluster);
+    section.setAttribute("data-measure", measure);
+  }
+
   // -- supply chains (regional input-output model) --------------------------------------------------------------
   async function loadSupplyChain(profile) {
     const box = $("supply-chain");
@@ -1197,6 +1435,11 @@
       loadProfile();
     });
     $("map-cluster").addEventListener("change", () => selectCluster($("map-cluster").value));
+    $("hotspot-measure").addEventListener("change", () => {
+      state.hotspot_measure = $("hotspot-measure").value;
+      writeHash();
+      loadHotspots(cache.profile);
+    });
     for (const key of ["target_year", "comparator_rule", "high", "low"]) {
       $(key).addEventListener("change", () => {
         state[key] = $(key).value;

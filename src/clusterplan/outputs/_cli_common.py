@@ -1,0 +1,87 @@
+"""What the ``clusterplan`` commands share: the ``--warehouse`` and ``--quiet`` options, progress lines on stderr,
+opening the warehouse, comma-separated lists and writing a table as CSV or Parquet.
+
+The warehouse (DuckDB) and pandas are imported only when a command runs, so that ``clusterplan --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..warehouse import Warehouse
+
+__all__ = [
+    "WAREHOUSE_HELP",
+    "comma_separated",
+    "open_warehouse",
+    "progress_printer",
+    "quiet_option",
+    "warehouse_option",
+    "write_csv_or_parquet",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Help of ``--warehouse`` where a command names no other default.
+WAREHOUSE_HELP = (
+    "DuckDB warehouse file (default: $CLUSTERPLAN_WAREHOUSE or ~/.local/share/clusterplan/warehouse.duckdb)."
+)
+
+
+def warehouse_option(help: str = WAREHOUSE_HELP) -> Callable[[F], F]:
+    """``--warehouse FILE``, passed to the command as ``warehouse_path`` (None: the default warehouse)."""
+    return click.option("--warehouse", "warehouse_path", type=click.Path(dir_okay=False), default=None, help=help)
+
+
+def quiet_option(help: str = "No progress lines.") -> Callable[[F], F]:
+    """``--quiet``: a flag that silences the progress lines."""
+    return click.option("--quiet", is_flag=True, help=help)
+
+
+def progress_printer(quiet: bool = False) -> Callable[[str], None]:
+    """A function printing progress lines on stderr, each with the seconds since this call (nothing when quiet)."""
+    start = time.perf_counter()
+
+    def progress(message: str) -> None:
+        if not quiet:
+            click.echo(f"[{time.perf_counter() - start:5.1f}s] {message}", err=True)
+
+    return progress
+
+
+def open_warehouse(path: str | None, progress: Callable[[str], None], read_only: bool = False) -> Warehouse:
+    """The warehouse at *path* (None: the default), reporting its loading through *progress*."""
+    from ..warehouse import Warehouse
+
+    return Warehouse(path, progress=progress, read_only=read_only)
+
+
+def comma_separated(values: str) -> list[str]:
+    """``"TLD3, TLE4,"`` -> ``["TLD3", "TLE4"]``: the items of a comma-separated option, stripped, blanks dropped.
+
+    Examples
+    --------
+    >>> comma_separated("TLD3, TLE4,")
+    ['TLD3', 'TLE4']
+    """
+    return [v.strip() for v in values.split(",") if v.strip()]
+
+
+def write_csv_or_parquet(table: pd.DataFrame, out: str | Path) -> Path:
+    """Write *table* to *out* (Parquet when it ends in ``.parquet``, else CSV with 6 significant digits), creating
+    its folder; returns the path."""
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".parquet":
+        table.to_parquet(path, index=False)
+    else:
+        table.to_csv(path, index=False, float_format="%.6g")
+    return path
