@@ -67,6 +67,7 @@ analytical methods. *Review of Regional Studies* 37(1), 5-27.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -208,6 +209,74 @@ def _to_metres(geometry: Any) -> Any:
     return shapely.transform(geometry, lambda xy: np.column_stack(to_bng.transform(xy[:, 0], xy[:, 1])))
 
 
+@functools.cache
+def _shared_boundaries(level: str) -> dict[str, Any]:
+    """One parsed copy of each level's shapes for all hotspot calls (read, never modified), so that their
+    contiguity is computed once per run rather than once per cluster."""
+    return load_boundaries(level)
+
+
+#: Neighbour structures already computed, by shapes object and request. Queen contiguity on the ITL3
+#: shapes takes about 0.1 s a call and a run maps every cluster on the same areas. The W itself is rebuilt
+#: per call (cheap) because esda changes its transform in place.
+_NEIGHBOURS: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[dict[str, list[str]], list[Any], list[str]]]] = {}
+
+
+def _neighbour_structure(
+    boundaries: dict[str, Any], codes: list[str], islands: str, names: dict[str, str]
+) -> tuple[dict[str, list[str]], list[tuple[str, str, str, str, str, float]], list[str]]:
+    key = (id(boundaries), tuple(codes), islands, tuple(sorted(names.items())))
+    cached = _NEIGHBOURS.get(key)
+    # The cache keeps the shapes object alive, so its id cannot be reused by another object.
+    if cached is not None and cached[0] is boundaries:
+        known_neighbours, known_rows, known_kept = cached[1]
+        return {c: list(n) for c, n in known_neighbours.items()}, list(known_rows), list(known_kept)
+    import libpysal
+
+    shapes = _shapes(boundaries, codes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # libpysal warns about islands; they are handled below
+        queen = libpysal.weights.Queen.from_iterable([shapes[c] for c in codes], ids=codes)
+    neighbours: dict[str, list[str]] = {c: list(queen.neighbors[c]) for c in codes}
+    labels = dict(zip(codes, queen.component_labels, strict=True))
+    sizes = pd.Series(labels).value_counts()
+    main = sizes.index[0]
+    mainland = [c for c in codes if labels[c] == main]
+    rows: list[tuple[str, str, str, str, str, float]] = []
+    others = [label for label in sizes.index if label != main]
+    if islands == "attach" and others:
+        metric = {c: _to_metres(shapes[c]) for c in codes}
+        outside = [c for c in codes if labels[c] != main]
+        distance = {(m, t): metric[m].distance(metric[t]) for m in outside for t in codes if labels[t] != labels[m]}
+        connected = set(mainland)
+        pending = {label: [c for c in codes if labels[c] == label] for label in others}
+        # Kruskal-style: link the unconnected group nearest to the connected set, merge it, repeat.
+        while pending:
+            gap, label, member, target = min(
+                (distance[(m, t)], label, m, t)
+                for label, members in pending.items()
+                for m in members
+                for t in connected
+                if (m, t) in distance
+            )
+            neighbours[member].append(target)
+            neighbours[target].append(member)
+            for m in pending.pop(label):
+                rows.append((m, names.get(m, ""), "attached", target if m == member else "", member, gap / 1000.0))
+            connected.update(c for c in codes if labels[c] == label)
+        kept = codes
+    else:
+        for label in others:
+            for m in (c for c in codes if labels[c] == label):
+                rows.append((m, names.get(m, ""), "dropped", "", "", math.nan))
+        kept = mainland
+        neighbours = {c: [n for n in neighbours[c] if n in set(kept)] for c in kept}
+    if len(_NEIGHBOURS) >= 32:  # callers passing fresh shapes each time must not grow the cache forever
+        _NEIGHBOURS.clear()
+    _NEIGHBOURS[key] = (boundaries, ({c: list(n) for c, n in neighbours.items()}, list(rows), list(kept)))
+    return neighbours, rows, kept
+
+
 def contiguity_weights(
     boundaries: dict[str, Any], codes: list[str], *, islands: str = "attach", names: dict[str, str] | None = None
 ) -> ContiguityWeights:
@@ -254,45 +323,7 @@ def contiguity_weights(
     import libpysal
 
     codes = [str(c) for c in codes]
-    shapes = _shapes(boundaries, codes)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # libpysal warns about islands; they are handled below
-        queen = libpysal.weights.Queen.from_iterable([shapes[c] for c in codes], ids=codes)
-    neighbours: dict[str, list[str]] = {c: list(queen.neighbors[c]) for c in codes}
-    labels = dict(zip(codes, queen.component_labels, strict=True))
-    sizes = pd.Series(labels).value_counts()
-    main = sizes.index[0]
-    mainland = [c for c in codes if labels[c] == main]
-    rows: list[tuple[str, str, str, str, str, float]] = []
-    names = names or {}
-    others = [label for label in sizes.index if label != main]
-    if islands == "attach" and others:
-        metric = {c: _to_metres(shapes[c]) for c in codes}
-        outside = [c for c in codes if labels[c] != main]
-        distance = {(m, t): metric[m].distance(metric[t]) for m in outside for t in codes if labels[t] != labels[m]}
-        connected = set(mainland)
-        pending = {label: [c for c in codes if labels[c] == label] for label in others}
-        # Kruskal-style: link the unconnected group nearest to the connected set, merge it, repeat.
-        while pending:
-            gap, label, member, target = min(
-                (distance[(m, t)], label, m, t)
-                for label, members in pending.items()
-                for m in members
-                for t in connected
-                if (m, t) in distance
-            )
-            neighbours[member].append(target)
-            neighbours[target].append(member)
-            for m in pending.pop(label):
-                rows.append((m, names.get(m, ""), "attached", target if m == member else "", member, gap / 1000.0))
-            connected.update(c for c in codes if labels[c] == label)
-        kept = codes
-    else:
-        for label in others:
-            for m in (c for c in codes if labels[c] == label):
-                rows.append((m, names.get(m, ""), "dropped", "", "", math.nan))
-        kept = mainland
-        neighbours = {c: [n for n in neighbours[c] if n in set(kept)] for c in kept}
+    neighbours, rows, kept = _neighbour_structure(boundaries, codes, islands, names or {})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         w = libpysal.weights.W({c: sorted(neighbours[c]) for c in kept}, id_order=kept, silence_warnings=True)
@@ -777,7 +808,7 @@ def hotspots(
     missing = sorted(c for c in areas["area_code"] if c not in values.index and _gb_codes(pd.Index([c]))[0])
     result = spatial_autocorrelation(
         values,
-        load_boundaries(level),
+        _shared_boundaries(level),
         permutations=permutations,
         seed=seed,
         alpha=alpha,
