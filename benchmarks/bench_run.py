@@ -1,4 +1,5 @@
-"""Benchmark: wall time and peak memory of the default ``clusterplan run``.
+"""Benchmark: wall time and peak memory of the default ``clusterplan run`` (profile, scenarios, supply chain,
+opportunities, ITL3 breakdown, hotspots, report.html and workbook.xlsx).
 
 Usage::
 

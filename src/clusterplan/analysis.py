@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import __version__
 from ._exceptions import ParameterError, UnknownCodeError
-from .measures.employment import cluster_employment, industry_facts, memtable
+from .measures.employment import area_totals, cluster_employment, industry_facts, memtable
 from .measures.growth import compound_annual_growth_rate
 from .measures.location_quotient import location_quotient_interval_panel
 from .measures.panel import measure_panel
@@ -262,9 +262,7 @@ def _parents(warehouse: AnyWarehouse) -> dict[str, str]:
 
 def _latest_totals(units: ir.Table, totals_from: ir.Table | None, year: int) -> pd.Series:
     source = totals_from if totals_from is not None else units
-    source = source.filter(source.year == year)
-    frame = source.group_by("area_code").aggregate(total=source.value.sum()).to_pandas()
-    return frame.set_index("area_code")["total"]
+    return area_totals(source.filter(source.year == year)).to_pandas().set_index("area_code")["total"]
 
 
 def profile_region(

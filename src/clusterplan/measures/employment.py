@@ -15,8 +15,8 @@ from .._schema import FLAG_MISSING, FLAG_ZERO_MAY_BE_SUPPRESSED
 __all__ = ["area_totals", "cluster_employment", "industry_facts"]
 
 
-def _count_flag(rows: ir.Table, flag: str) -> ir.IntegerScalar:
-    # flag is NULL on ordinary cells; NULL == x is NULL, so fill before counting.
+def count_flag(rows: ir.Table, flag: str) -> ir.IntegerScalar:
+    """Number of rows carrying *flag* (``flag`` is NULL on ordinary cells, and NULL == x is NULL)."""
     return (rows.flag == flag).fill_null(False).cast("int64").sum()
 
 
@@ -29,7 +29,7 @@ def area_totals(rows: ir.Table) -> ir.Table:
     """Total over all industries per area and year (``total``); NULL cells are ignored and counted."""
     return rows.group_by(["area_code", "year"]).aggregate(
         total=rows.value.sum(),
-        total_missing_cells=_count_flag(rows, FLAG_MISSING),
+        total_missing_cells=count_flag(rows, FLAG_MISSING),
     )
 
 
@@ -55,8 +55,8 @@ def cluster_employment(rows: ir.Table, mapping: ir.Table) -> ir.Table:
     return joined.group_by(["area_code", "year", "cluster_id"]).aggregate(
         value=joined.value.sum(),
         cells=joined.count(),
-        suppressed_cells=_count_flag(joined, FLAG_ZERO_MAY_BE_SUPPRESSED),
-        missing_cells=_count_flag(joined, FLAG_MISSING),
+        suppressed_cells=count_flag(joined, FLAG_ZERO_MAY_BE_SUPPRESSED),
+        missing_cells=count_flag(joined, FLAG_MISSING),
     )
 
 

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 import ibis.expr.types as ir
 
-from .employment import area_totals, cluster_employment
+from .._schema import FLAG_MISSING, FLAG_ZERO_MAY_BE_SUPPRESSED
+from .employment import area_totals, cluster_employment, count_flag
 
 __all__ = ["PANEL_COLUMNS", "measure_panel"]
 
@@ -83,8 +84,8 @@ def measure_panel(
         grouped = units.group_by(["area_code", "year", "unit_code"]).aggregate(
             employment=units.value.sum(),
             cells=units.count(),
-            suppressed_cells=(units.flag == "zero_may_be_suppressed").fill_null(False).cast("int64").sum(),
-            missing_cells=(units.flag == "missing").fill_null(False).cast("int64").sum(),
+            suppressed_cells=count_flag(units, FLAG_ZERO_MAY_BE_SUPPRESSED),
+            missing_cells=count_flag(units, FLAG_MISSING),
         )
     else:
         clusters = cluster_employment(rows, mapping)
