@@ -134,3 +134,24 @@ def test_profile_carries_the_competitiveness_measures(warehouse: Warehouse) -> N
     # Rank change is base-year rank minus profile-year rank.
     assert (table.lq_rank_base_year - table.lq_rank == table.lq_rank_change).all()
     assert (table.gva_per_job_gbp > 10_000).all() and table.relative_productivity.notna().all()
+
+
+def test_run_passes_scenario_options_to_the_scenarios(tmp_path: Path, warehouse_path: Path) -> None:
+    copy = tmp_path / "w.duckdb"
+    copy.write_bytes(warehouse_path.read_bytes())
+    out = tmp_path / "o"
+    result = run_cli(
+        "run",
+        "--quiet",
+        "--analyses",
+        "scenarios",
+        "--target-year",
+        "2035",
+        "--out",
+        str(out),
+        "--warehouse",
+        str(copy),
+    )
+    assert result.returncode == 0, result.stderr
+    scenarios = pd.read_csv(out / "scenarios.csv")
+    assert set(scenarios["target_year"]) == {2035}

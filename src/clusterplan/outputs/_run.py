@@ -71,10 +71,12 @@ def _is_us(profile: ClusterProfile) -> bool:
     return dataset in DATASET_PROFILES and DATASET_PROFILES[dataset].geography == "us"
 
 
-def _scenarios(warehouse: AnyWarehouse, profile: ClusterProfile, say: Callable[[str], None]) -> RunAnalyses:
+def _scenarios(
+    warehouse: AnyWarehouse, profile: ClusterProfile, say: Callable[[str], None], options: Mapping[str, Any]
+) -> RunAnalyses:
     from ..scenarios import scenario_outputs
 
-    out = scenario_outputs(warehouse, profile, _SCENARIO_CONFIG.get("config"), progress=say)
+    out = scenario_outputs(warehouse, profile, options.get("scenario_config"), progress=say)
     tables = {
         "scenarios": out.scenarios,
         "priorities": out.priorities,
@@ -85,7 +87,9 @@ def _scenarios(warehouse: AnyWarehouse, profile: ClusterProfile, say: Callable[[
     return RunAnalyses(tables, {"status": "computed", **out.provenance})
 
 
-def _supply_chain(warehouse: AnyWarehouse, profile: ClusterProfile, say: Callable[[str], None]) -> RunAnalyses:
+def _supply_chain(
+    warehouse: AnyWarehouse, profile: ClusterProfile, say: Callable[[str], None], options: Mapping[str, Any]
+) -> RunAnalyses:
     if _is_us(profile):
         raise ParameterError("the regional input-output model is built for GB regions only")
     from ..inputoutput.clusters import cluster_linkages
@@ -97,7 +101,9 @@ def _supply_chain(warehouse: AnyWarehouse, profile: ClusterProfile, say: Callabl
     return RunAnalyses(tables, {"status": "computed", "parameters": links.parameters})
 
 
-def _opportunities(warehouse: AnyWarehouse, profile: ClusterProfile, say: Callable[[str], None]) -> RunAnalyses:
+def _opportunities(
+    warehouse: AnyWarehouse, profile: ClusterProfile, say: Callable[[str], None], options: Mapping[str, Any]
+) -> RunAnalyses:
     from ..relatedness.opportunities import region_opportunities
 
     result = region_opportunities(
@@ -109,7 +115,9 @@ def _opportunities(warehouse: AnyWarehouse, profile: ClusterProfile, say: Callab
     return RunAnalyses(tables, {"status": "computed", "parameters": result.parameters})
 
 
-def _subregions(warehouse: AnyWarehouse, profile: ClusterProfile, say: Callable[[str], None]) -> RunAnalyses:
+def _subregions(
+    warehouse: AnyWarehouse, profile: ClusterProfile, say: Callable[[str], None], options: Mapping[str, Any]
+) -> RunAnalyses:
     if _is_us(profile):
         raise ParameterError("the sub-regional breakdown is for GB regions (ITL3 areas) only")
     from ..geography.subregional import subregional_breakdown
@@ -188,7 +196,9 @@ def _hotspot_rows(result: Any, cluster_id: str, level: str, measure: str, inside
     return table[HOTSPOT_TABLE_COLUMNS]
 
 
-def _hotspots(warehouse: AnyWarehouse, profile: ClusterProfile, say: Callable[[str], None]) -> RunAnalyses:
+def _hotspots(
+    warehouse: AnyWarehouse, profile: ClusterProfile, say: Callable[[str], None], options: Mapping[str, Any]
+) -> RunAnalyses:
     if _is_us(profile):
         raise ParameterError("hotspots are mapped across GB areas (ITL2 and ITL3) only")
     from ..geography.hotspots import hotspots
@@ -264,17 +274,13 @@ def _hotspots(warehouse: AnyWarehouse, profile: ClusterProfile, say: Callable[[s
 
 
 #: The further analyses of a run by name, in the order they run; add one with a line here.
-ANALYSES: dict[str, Callable[[AnyWarehouse, ClusterProfile, Callable[[str], None]], RunAnalyses]] = {
+ANALYSES: dict[str, Callable[[AnyWarehouse, ClusterProfile, Callable[[str], None], Mapping[str, Any]], RunAnalyses]] = {
     "scenarios": _scenarios,
     "supply_chain": _supply_chain,
     "opportunities": _opportunities,
     "subregions": _subregions,
     "hotspots": _hotspots,
 }
-
-
-#: The scenario configuration of the run in progress (set by :func:`run_analyses`).
-_SCENARIO_CONFIG: dict[str, Any] = {}
 
 
 def run_analyses(
@@ -314,11 +320,11 @@ def run_analyses(
     if unknown:
         raise ParameterError(f"unknown analysis {unknown[0]!r}; choose from {', '.join(ANALYSES)}")
     result = RunAnalyses()
-    _SCENARIO_CONFIG["config"] = scenario_config
+    options = {"scenario_config": scenario_config}
     for name in names:
         say(f"computing {name.replace('_', ' ')}")
         try:
-            done = ANALYSES[name](warehouse, profile, say)
+            done = ANALYSES[name](warehouse, profile, say, options)
         except (ImportError, ClusterplanError) as exc:
             result.provenance[name] = {"status": f"not computed: {exc}"}
             say(f"{name.replace('_', ' ')} not computed: {exc}")
