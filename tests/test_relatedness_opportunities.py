@@ -183,3 +183,28 @@ def test_find_related_clusters_gb(warehouse: Warehouse) -> None:
         find_related_clusters(warehouse, "us_cmp_traded_2014", dataset="bres_itl2_sic5")
     with pytest.raises(UnknownCodeError, match="unknown employment dataset for related clusters 'bres_itl2_sic2'"):
         find_related_clusters(warehouse, "wmca_plan_for_growth", dataset="bres_itl2_sic2")
+
+
+def test_find_related_clusters_us_uses_locational_correlation(warehouse: Warehouse) -> None:
+    table = find_related_clusters(warehouse, "us_cmp_traded_2014", dataset="us_cbp_2019_cbsa")
+    clusters = len(set(table["cluster_a"]) | set(table["cluster_b"]))
+    # 49 of the 51 traded clusters have industries among CBP 2019's published 6-digit codes.
+    assert table.attrs["colocation_measure"] == "locational_correlation" and clusters == 49
+    assert len(table) == clusters * (clusters - 1) // 2
+    cut = table.attrs["colocation_cutoff"]
+    flagged = table[table["colocation_significant"]]
+    # The flags follow the locational correlation (top tenth of the 1,176 pairs), not the conditional probability.
+    assert len(flagged) == pytest.approx(0.1 * len(table), abs=2) and (flagged["colocation_correlation"] >= cut).all()
+    pair = table[
+        (table[["cluster_a_name", "cluster_b_name"]].apply(frozenset, axis=1)).map(
+            lambda names: any("Automotive" in n for n in names) and any("Metalworking" in n for n in names)
+        )
+    ]
+    assert len(pair) == 1 and bool(pair["related"].iloc[0])  # automotive and metalworking go together
+    hidalgo = find_related_clusters(
+        warehouse, "us_cmp_traded_2014", dataset="us_cbp_2019_cbsa", measure="minimum_conditional_probability"
+    )
+    assert hidalgo.attrs["colocation_measure"] == "minimum_conditional_probability"
+    assert set(hidalgo["colocation_correlation"].round(9)) == set(table["colocation_correlation"].round(9))
+    with pytest.raises(UnknownCodeError, match="co-location measure"):
+        related_clusters(table.pivot(index="cluster_a", columns="cluster_b", values="colocation"), measure="rank")

@@ -285,6 +285,15 @@ def opportunities_command(
     show_default=True,
     help="A pair is significant when at or above this percentile of all pairs.",
 )
+@click.option(
+    "--colocation",
+    "measure",
+    default=None,
+    help=(
+        "Co-location measure that flags related pairs: locational_correlation (correlation of cluster LQs across "
+        "areas; default for the US Cluster Mapping taxonomies) or minimum_conditional_probability (default otherwise)."
+    ),
+)
 @click.option("--out", "out_file", default=None, help="CSV file to write (required).")
 @quiet_option()
 @warehouse_option()
@@ -292,12 +301,13 @@ def related_clusters_command(
     source: str | None,
     taxonomy: str | None,
     percentile: float,
+    measure: str | None,
     out_file: str | None,
     quiet: bool,
     warehouse_path: str | None,
 ) -> None:
     """Related clusters: co-location and input-output relatedness of every pair of clusters of a taxonomy."""
-    from ..relatedness.opportunities import find_related_clusters
+    from ..relatedness.opportunities import COLOCATION_MEASURES, find_related_clusters
 
     spec = _parse_source(source, None)
     tax = _need(taxonomy, "--taxonomy", "NAME (a built-in taxonomy or a YAML/CSV file)")
@@ -308,23 +318,30 @@ def related_clusters_command(
         raise ParameterError(f"--out {out_file} is a folder; give a file name ending in .csv")
     if not 0 <= percentile <= 100:
         raise ParameterError(f"--percentile must be between 0 and 100, not {percentile:g}")
+    if measure is not None and measure not in COLOCATION_MEASURES:
+        raise UnknownCodeError("co-location measure (--colocation)", measure, list(COLOCATION_MEASURES))
     say = progress_printer(quiet)
     say("opening the warehouse")
     with open_warehouse(warehouse_path, say) as warehouse:
         say(f"relating the clusters of {tax} in {spec.dataset} {spec.year}")
-        table = find_related_clusters(warehouse, tax, dataset=spec.dataset, year=spec.year, percentile=percentile)
+        table = find_related_clusters(
+            warehouse, tax, dataset=spec.dataset, year=spec.year, percentile=percentile, measure=measure
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False, float_format="%.6g")
     related = table[table["related"]]
+    chosen = table.attrs["colocation_measure"]
+    column = COLOCATION_MEASURES[chosen]
+    label = chosen.replace("_", " ")
     click.echo(
         f"{table.attrs['taxonomy']}: {len(table)} pairs of clusters, {len(related)} related "
-        f"(top {100 - percentile:g}% on co-location >= {table.attrs['colocation_cutoff']:.3f} or input-output "
-        f"link >= {table.attrs['io_link_cutoff']:.3f}; IO from {table.attrs['io_table']})"
+        f"(top {100 - percentile:g}% on co-location by {label} >= {table.attrs['colocation_cutoff']:.3f} or "
+        f"input-output link >= {table.attrs['io_link_cutoff']:.3f}; IO from {table.attrs['io_table']})"
     )
     for row in related.head(10).to_dict("records"):
         click.echo(
             f"  {str(row['cluster_a_name'])[:38]:38s} ~ {str(row['cluster_b_name'])[:38]:38s} "
-            f"co-location {row['colocation']:.3f}  io {row['io_link']:.3f}"
+            f"{label} {row[column]:.3f}  io {row['io_link']:.3f}"
         )
     click.echo(f"wrote {out}")
 

@@ -1,11 +1,12 @@
 """Relatedness, economic complexity and growth opportunities.
 
-=================  =====================================================================================
-``colocation``     RCA, presence, co-occurrence and co-location proximity (Hidalgo; EconGeo; LQ correlation)
-``input_output``   industry relatedness from input-output links (Delgado, Porter and Stern, 2016)
-``complexity``     relatedness density, ECI/PCI, complexity outlook and outlook gain
-``opportunities``  feasibility against attractiveness, quadrants, nascent clusters, related clusters
-=================  =====================================================================================
+==========================  =========================================================================================
+``colocation``              RCA, presence, co-occurrence and co-location proximity (Hidalgo; EconGeo; LQ correlation)
+``locational_correlation``  locational correlation of employment, industries and clusters (DPS 2016)
+``input_output``            industry relatedness from input-output links (Delgado, Porter and Stern, 2016)
+``complexity``              relatedness density, ECI/PCI, complexity outlook and outlook gain
+``opportunities``           feasibility against attractiveness, quadrants, nascent clusters, related clusters
+==========================  =========================================================================================
 
 The one-call entry point is :func:`clusterplan.relatedness.complexity.complexity` (the function, re-exported as
 ``clusterplan.complexity``); ``clusterplan.relatedness.complexity`` itself stays the module so that
@@ -43,7 +44,15 @@ from .input_output import (
     naics_bea_industries,
     sic_io_industries,
 )
+from .locational_correlation import (
+    LOCATIONAL_TRANSFORMS,
+    between_cluster_relatedness,
+    cluster_locational_correlation,
+    employment_location_quotients,
+    locational_correlation,
+)
 from .opportunities import (
+    COLOCATION_MEASURES,
     DEFAULT_ATTRACTIVENESS_WEIGHTS,
     QUADRANTS,
     RELATED_CLUSTER_COLUMNS,
@@ -62,9 +71,11 @@ from .opportunities import (
 
 __all__ = [
     "BEA_SUMMARY_NAICS",
+    "COLOCATION_MEASURES",
     "CO_OCCURRENCE_NORMALISATIONS",
     "DEFAULT_ATTRACTIVENESS_WEIGHTS",
     "IO_BASES",
+    "LOCATIONAL_TRANSFORMS",
     "PROXIMITY_METHODS",
     "QUADRANTS",
     "RELATED_CLUSTER_COLUMNS",
@@ -72,19 +83,23 @@ __all__ = [
     "Opportunities",
     "activity_matrix",
     "attractiveness_index",
+    "between_cluster_relatedness",
     "cluster_colocation",
     "cluster_io_links",
+    "cluster_locational_correlation",
     "cluster_opportunities",
     "co_occurrence",
     "complexity_outlook",
     "complexity_outlook_gain",
     "economic_complexity",
+    "employment_location_quotients",
     "find_related_clusters",
     "industry_io_relatedness",
     "industry_opportunities",
     "industry_proximity",
     "io_link_table",
     "io_relatedness",
+    "locational_correlation",
     "lq_correlation",
     "map_io_relatedness",
     "method_of_reflections",

@@ -14,10 +14,12 @@ Both are turned into percentiles across the region's industries and split at the
 (RCA < 1) in the top-right quadrant, ranked by the mean of the two percentiles.
 
 Related clusters (:func:`related_clusters`): co-location of clusters (minimum conditional probability on
-cluster-level RCA, and the correlation of cluster location quotients across areas) and input-output links between
-clusters (:func:`~clusterplan.relatedness.input_output.io_relatedness` on the cluster-to-cluster flows of the
-national input-output table, :func:`clusterplan.inputoutput.clusters.cluster_flows`), each with a percentile rule
-for which pairs count as related.
+cluster-level RCA, and Delgado, Porter and Stern's locational correlation of employment, the correlation of cluster
+location quotients across areas) and input-output links between clusters
+(:func:`~clusterplan.relatedness.input_output.io_relatedness` on the cluster-to-cluster flows of the national
+input-output table, :func:`clusterplan.inputoutput.clusters.cluster_flows`), each with a percentile rule for which
+pairs count as related. The US Cluster Mapping taxonomies are related on the locational correlation by default (the
+portal's statistic), other taxonomies on the minimum conditional probability.
 
 =================================  ================================================================================
 :func:`attractiveness_index`        weighted mean percentile of attractiveness components
@@ -43,15 +45,17 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import ParameterError, UnknownCodeError
-from .colocation import _lq_correlation_array, _minimum_conditional_probability_array, activity_matrix
+from .colocation import _minimum_conditional_probability_array, activity_matrix
 from .complexity import ComplexityResult, complexity
 from .input_output import io_relatedness, naics_bea_industries, sic_io_industries
+from .locational_correlation import cluster_locational_correlation
 
 if TYPE_CHECKING:
     from ..taxonomy import Taxonomy
     from ..warehouse import SparkWarehouse, Warehouse
 
 __all__ = [
+    "COLOCATION_MEASURES",
     "DEFAULT_ATTRACTIVENESS_WEIGHTS",
     "QUADRANTS",
     "RELATED_CLUSTER_COLUMNS",
@@ -92,6 +96,12 @@ RELATED_CLUSTER_COLUMNS = [
     "io_link_significant",
     "related",
 ]
+
+#: Co-location measures of :func:`related_clusters`, and the column of each.
+COLOCATION_MEASURES: dict[str, str] = {
+    "minimum_conditional_probability": "colocation",
+    "locational_correlation": "colocation_correlation",
+}
 
 _MEDIAN = 50.0
 _BEA_YEAR = 2015
@@ -402,7 +412,9 @@ def cluster_colocation(
     dict
         ``"minimum_conditional_probability"``: cluster x cluster :math:`\varphi_{AB} = C_{AB} / \max(k_A, k_B)`
         on :math:`M_{rA} = [LQ_{rA} \ge 1]` (Hidalgo et al., 2007, with clusters as the activities);
-        ``"lq_correlation"``: correlation of the clusters' location quotients across areas. Zero diagonals.
+        ``"lq_correlation"``: correlation of the clusters' location quotients across areas, Delgado, Porter and
+        Stern's locational correlation of employment
+        (:func:`~clusterplan.relatedness.locational_correlation.cluster_locational_correlation`). Zero diagonals.
 
     Notes
     -----
@@ -427,11 +439,10 @@ def cluster_colocation(
         lq = (by_cluster / area_total) / (cluster_total / x.sum())
     lq[~np.isfinite(lq)] = 0.0
     phi = _minimum_conditional_probability_array((lq >= threshold).astype(float))
-    correlation = _lq_correlation_array(lq)
     labels = pd.Index(clusters, name="cluster_id")
     return {
         "minimum_conditional_probability": pd.DataFrame(phi, index=labels, columns=labels.copy()),
-        "lq_correlation": pd.DataFrame(correlation, index=labels, columns=labels.copy()),
+        "lq_correlation": cluster_locational_correlation(activity, mapping),
     }
 
 
@@ -499,6 +510,7 @@ def related_clusters(
     colocation_correlation: pd.DataFrame | None = None,
     names: Mapping[str, str] | None = None,
     percentile: float = 90.0,
+    measure: str = "minimum_conditional_probability",
 ) -> pd.DataFrame:
     """Every unordered pair of clusters with its co-location and input-output relatedness, and which are related.
 
@@ -509,19 +521,24 @@ def related_clusters(
     io_link
         Cluster x cluster input-output relatedness (:func:`cluster_io_links`), or None.
     colocation_correlation
-        Optional second co-location measure (LQ correlation), reported but not used for the flags.
+        Second co-location measure: the locational correlation of employment
+        (:func:`~clusterplan.relatedness.locational_correlation.cluster_locational_correlation`).
     names
         Cluster names by id.
     percentile
         Significance rule: a pair is significant on a measure when its value is above zero and at or above this
         percentile of the measure over all pairs of distinct clusters (90: the top tenth of pairs).
+    measure
+        Which co-location measure flags pairs (one of :data:`COLOCATION_MEASURES`):
+        ``minimum_conditional_probability`` (the ``colocation`` column) or ``locational_correlation`` (the
+        ``colocation_correlation`` column, Delgado, Porter and Stern's statistic); the other is reported.
 
     Returns
     -------
     pandas.DataFrame
         :data:`RELATED_CLUSTER_COLUMNS`: one row per pair (``cluster_a`` before ``cluster_b`` in the matrix
-        order), ``related`` when significant on either measure; sorted related first, then by ``colocation``.
-        ``attrs`` holds the cut-off values.
+        order), ``related`` when significant on either the chosen co-location measure or the input-output link;
+        sorted related first, then by the chosen co-location measure. ``attrs`` holds the measure and cut-offs.
 
     Examples
     --------
@@ -532,6 +549,10 @@ def related_clusters(
     """
     if not 0 <= percentile <= 100:
         raise ParameterError(f"percentile must be between 0 and 100, not {percentile!r}")
+    if measure not in COLOCATION_MEASURES:
+        raise UnknownCodeError("co-location measure", str(measure), list(COLOCATION_MEASURES))
+    if measure == "locational_correlation" and colocation_correlation is None:
+        raise ParameterError("measure='locational_correlation' needs the colocation_correlation matrix")
     labels = colocation.index.to_numpy()
     a, b = np.triu_indices(len(labels), k=1)
 
@@ -552,15 +573,17 @@ def related_clusters(
     named = dict(names or {})
     table.insert(2, "cluster_a_name", table["cluster_a"].map(lambda c: named.get(c, c)))
     table.insert(3, "cluster_b_name", table["cluster_b"].map(lambda c: named.get(c, c)))
-    table["colocation_significant"], colocation_cut = _significant(table["colocation"], percentile)
+    flagged = COLOCATION_MEASURES[measure]
+    table["colocation_significant"], colocation_cut = _significant(table[flagged], percentile)
     if io_link is not None:
         table["io_link_significant"], io_cut = _significant(table["io_link"], percentile)
     else:
         table["io_link_significant"], io_cut = False, np.nan
     table["related"] = table["colocation_significant"] | table["io_link_significant"]
     table = table.sort_values(
-        ["related", "colocation", "cluster_a", "cluster_b"], ascending=[False, False, True, True], ignore_index=True
+        ["related", flagged, "cluster_a", "cluster_b"], ascending=[False, False, True, True], ignore_index=True
     )
+    table.attrs["colocation_measure"] = measure
     table.attrs["percentile"] = percentile
     table.attrs["colocation_cutoff"] = colocation_cut
     table.attrs["io_link_cutoff"] = io_cut
@@ -744,6 +767,7 @@ def find_related_clusters(
     year: int | None = None,
     percentile: float = 90.0,
     basis: str = "total",
+    measure: str | None = None,
 ) -> pd.DataFrame:
     """Related clusters of a taxonomy from one employment dataset and the matching national IO table.
 
@@ -760,6 +784,11 @@ def find_related_clusters(
         Employment year (default the latest).
     percentile, basis
         As for :func:`related_clusters` and :func:`cluster_io_links`.
+    measure
+        Co-location measure that flags related pairs (:data:`COLOCATION_MEASURES`). Default: the locational
+        correlation of employment for the US Cluster Mapping taxonomies (``us_cmp_*``), the statistic the
+        Cluster Mapping portal's definitions rest on (Delgado, Porter and Stern 2016), so the pairs line up with
+        the portal's; the minimum conditional probability otherwise.
 
     Returns
     -------
@@ -801,12 +830,16 @@ def find_related_clusters(
     single = parts[parts.map(len) == 1].map(lambda t: t[0])
     links = cluster_io_links(model.Z, model.output, mapping, national, single, basis=basis)
     names = {str(k): str(v) for k, v in zip(mapping["cluster_id"], mapping["cluster_name"], strict=True)}
+    chosen = measure or (
+        "locational_correlation" if tax.name.startswith("us_cmp") else "minimum_conditional_probability"
+    )
     table = related_clusters(
         colocation["minimum_conditional_probability"],
         links,
         colocation_correlation=colocation["lq_correlation"],
         names=names,
         percentile=percentile,
+        measure=chosen,
     )
     table.attrs.update(
         {
