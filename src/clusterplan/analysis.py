@@ -205,6 +205,24 @@ def choose_benchmark(
     raise UnknownCodeError("benchmark", benchmark, choices)
 
 
+def benchmark_short_label(benchmark: str, profile: DatasetProfile) -> str:
+    """A short name of the benchmark for column headers: ``GB``, ``US``, ``peers`` or the larger area's code.
+
+    Examples
+    --------
+    >>> benchmark_short_label("national", DATASET_PROFILES["bres_itl2_sic5"])
+    'GB'
+    >>> benchmark_short_label("tlg", DATASET_PROFILES["bres_itl2_sic5"])
+    'TLG'
+    """
+    key = benchmark.strip()
+    if key.lower() in ("national", "gb", "k03000001", "us", "all"):
+        return "GB" if profile.geography == "uk" else "US"
+    if key.lower() == "peers":
+        return "peers"
+    return key.upper()
+
+
 def _is_within(area: str, container: str, parents: dict[str, str]) -> bool:
     seen = set()
     while area in parents and area not in seen:
@@ -324,9 +342,21 @@ def profile_region(
             hint="its classification must match the dataset's (SIC 2007 for GB, NAICS for the US)",
         )
     denominator = None
+    codes_in_taxonomy = mapping.groupby("cluster_id")["industry_code"].nunique()
     if denominator_codes is not None:
         denominator = memtable(pd.DataFrame({"industry_code": sorted(set(denominator_codes))}))
-    totals_from = _total_rows(rows, profile) if denominator is None else None
+        # A share of traded jobs counts the cluster's traded codes only: its other codes are not in the
+        # denominator, and counting them would let the clusters' shares add up to more than 100%.
+        mapping = mapping[mapping["industry_code"].isin(set(denominator_codes))]
+        if mapping.empty:
+            raise ParameterError(
+                f"no industry code of taxonomy {tax.name!r} is among the {len(set(denominator_codes))} "
+                "codes of the denominator",
+                hint="use --denominator all, or a taxonomy with traded industries",
+            )
+    totals_from = _total_rows(rows, profile)
+    if denominator is not None:
+        totals_from = units.semi_join(denominator, units.industry_code == denominator.industry_code)
     say("aggregating employment in the warehouse")
     latest_totals = _latest_totals(units, totals_from, year)
     benchmark_areas, benchmark_label = choose_benchmark(
@@ -434,7 +464,9 @@ def profile_region(
     if profile.geography == "uk":
         say("estimating productivity")
         out = out.join(_productivity(warehouse, mapping, region_code, year))
-    out["industry_codes"] = mapping.groupby("cluster_id")["industry_code"].nunique().reindex(out.index)
+    out["industry_codes"] = mapping.groupby("cluster_id")["industry_code"].nunique().reindex(out.index).fillna(0)
+    if denominator_codes is not None:
+        out["industry_codes_in_taxonomy"] = codes_in_taxonomy.reindex(out.index).fillna(0)
     out["suppressed_cells"] = focus["suppressed_cells"]
     out["missing_cells"] = focus["missing_cells"]
     out["confidence"] = [c.confidence for c in tax.clusters]
@@ -479,7 +511,11 @@ def profile_region(
         "benchmark": benchmark,
         "benchmark_label": benchmark_label,
         "benchmark_areas": benchmark_areas,
+        "benchmark_short": benchmark_short_label(benchmark, profile),
         "denominator": "all industries" if denominator_codes is None else f"{len(set(denominator_codes))} codes",
+        "cluster_codes": "all codes of each cluster"
+        if denominator_codes is None
+        else "each cluster's codes among the denominator's (traded) codes only",
         "taxonomy": tax.name,
         "dataset": dataset,
         "measure": "employment",

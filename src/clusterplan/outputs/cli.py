@@ -65,23 +65,24 @@ def cli() -> None:
     """Find the industry clusters where a region has comparative advantage, from public data."""
 
 
-def _format_table(frame: Any) -> str:
-    headers = ["cluster", "employment", "share", "LQ", "LQ rank", "growth/yr", "GB growth/yr"]
+def _format_table(frame: Any, benchmark: str = "GB") -> str:
+    """The run's cluster table as aligned text; *benchmark* names the benchmark in the last column's header."""
+    headers = ["cluster", "employment", "share", "LQ", "LQ rank", "growth/yr", f"{benchmark} growth/yr"]
     rows = []
     for r in frame.itertuples():
 
-        def fmt(v: float, spec: str) -> str:
-            return "–" if v != v else format(v, spec)
+        def fmt(v: float, spec: str, suffix: str = "") -> str:
+            return "–" if v != v else format(v, spec) + suffix
 
         rows.append(
             [
                 str(r.cluster)[:48],
                 fmt(r.employment, ",.0f"),
-                fmt(r.employment_share * 100, ".1f") + "%",
+                fmt(r.employment_share * 100, ".1f", "%"),
                 fmt(r.lq, ".2f"),
                 f"{fmt(r.lq_rank, '.0f')}/{fmt(r.n_regions, '.0f')}",
-                fmt(r.growth_cagr * 100, "+.2f") + "%",
-                fmt(r.benchmark_growth_cagr * 100, "+.2f") + "%",
+                fmt(r.growth_cagr * 100, "+.2f", "%"),
+                fmt(r.benchmark_growth_cagr * 100, "+.2f", "%"),
             ]
         )
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
@@ -214,14 +215,20 @@ def run(
         f"{profile.region_name} ({profile.region_code}) against {profile.parameters['benchmark_label']}, "
         f"{t['year']} ({growth}), taxonomy {profile.taxonomy.name}"
     )
-    click.echo(_format_table(profile.clusters))
+    click.echo(_format_table(profile.clusters, profile.parameters["benchmark_short"]))
+    if denominator == "traded":
+        click.echo(
+            "employment, shares and LQs count traded jobs only: each cluster's traded codes, "
+            f"over the region's jobs in all {len(set(denominator_codes or ()))} traded industries"
+        )
     click.echo(
         f"clusters hold {t['clusters_employment_without_double_counting']:,.0f} "
-        f"of {t['region_total_employment']:,.0f} jobs "
+        f"of {t['region_total_employment']:,.0f} {'traded ' if denominator == 'traded' else ''}jobs "
         f"({t['clusters_share_of_region']:.1%}) in the region"
     )
+    width = max(map(len, paths), default=0)
     for name, path in paths.items():
-        click.echo(f"{name:>9}: {path}")
+        click.echo(f"{name:>{width}}: {path}")
 
 
 @cli.command()

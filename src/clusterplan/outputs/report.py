@@ -302,6 +302,52 @@ class ReportData:
         return str(self.parameters.get("benchmark_label") or "the benchmark")
 
     @property
+    def traded_only(self) -> bool:
+        """True when shares count traded jobs only (``--denominator traded``)."""
+        return str(self.parameters.get("denominator", "all industries")) != "all industries"
+
+    @property
+    def clusters_employment_summed(self) -> float:
+        """The clusters' jobs added up cluster by cluster (a job in a shared industry counts in each)."""
+        if "employment" not in self.clusters.columns:
+            return float("nan")
+        return float(pd.to_numeric(self.clusters["employment"], errors="coerce").sum())
+
+    @property
+    def count_once_factor(self) -> float:
+        """Jobs counted once over jobs summed cluster by cluster: scales a sum over clusters so that a job in
+        an industry shared by two clusters counts once (1.0 without shared industries)."""
+        once = self.totals.get("clusters_employment_without_double_counting", float("nan"))
+        summed = self.clusters_employment_summed
+        if not _finite(once) or not _finite(summed) or not summed:
+            return 1.0
+        return float(once) / summed
+
+    @property
+    def employment_note(self) -> str:
+        """How cluster jobs are counted, in one paragraph: the one definition every total of the run uses."""
+        t = self.totals
+        shared = int(t.get("overlapping_codes") or 0)
+        once = t.get("clusters_employment_without_double_counting", float("nan"))
+        text = "A cluster's employment is the sum over its industry codes in each area and year."
+        if self.traded_only:
+            text += (
+                f" This run counts traded jobs only ({self.parameters.get('denominator')}): each cluster's "
+                "employment, share and LQ count its traded codes only, over the region's traded jobs (a code that "
+                "is not traded is in neither), so each share is a part of the region's traded jobs."
+            )
+        if shared and _finite(once):
+            text += (
+                f" Clusters share {shared} industry code{'s' if shared != 1 else ''}: the clusters hold "
+                f"{float(once):,.0f} jobs with each job counted once ({self.clusters_employment_summed:,.0f} "
+                "added up cluster by cluster). Totals over clusters in this report count each job once; sums of "
+                "scenario jobs and GVA over clusters are scaled by the same ratio."
+            )
+        else:
+            text += " No industry is in two clusters here, so the clusters' jobs add up."
+        return text
+
+    @property
     def geography(self) -> str:
         dataset = str(self.parameters.get("dataset", ""))
         if dataset in DATASET_PROFILES:
@@ -601,7 +647,8 @@ def summary_share(ctx: ReportContext) -> Markup | None:
         return None
     gva = None
     if ctx.data.has("gva_gbp_million"):
-        gva = float(pd.to_numeric(ctx.data.clusters["gva_gbp_million"], errors="coerce").sum())
+        summed = float(pd.to_numeric(ctx.data.clusters["gva_gbp_million"], errors="coerce").sum())
+        gva = summed * ctx.data.count_once_factor
     return ctx.render("summary_share", totals=totals, gva=gva)
 
 
@@ -610,8 +657,10 @@ def summary_differential_growth(ctx: ReportContext) -> Markup | None:
     scenarios = ctx.data.table("scenarios", RUN_TABLES["scenarios"].columns)
     if scenarios is None:
         return None
+    # One definition of cluster jobs: sums over clusters count a job in a shared industry once.
+    factor = ctx.data.count_once_factor
     sums = {
-        c: float(pd.to_numeric(scenarios[c], errors="coerce").sum())
+        c: float(pd.to_numeric(scenarios[c], errors="coerce").sum()) * factor
         for c in scenarios.columns
         if c.startswith(("additional_", "indirect_", "induced_", "baseline_jobs", "jump_off_jobs"))
         and not c.startswith("additional_jobs_p")  # percentiles do not add up across clusters

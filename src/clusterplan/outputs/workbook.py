@@ -315,7 +315,7 @@ def _sources(data: ReportData) -> list[list[Any]]:
 
 
 def _notes(data: ReportData) -> list[list[str]]:
-    totals, p = data.totals, data.parameters
+    p = data.parameters
     growth = f", growth {data.base_year}-{data.year}" if data.base_year else " (one year of data: no growth)"
     lines = [
         [
@@ -326,9 +326,7 @@ def _notes(data: ReportData) -> list[list[str]]:
         ["Cluster definitions", f"{(data.metadata.get('taxonomy') or {}).get('title')} ({p.get('taxonomy')})"],
         [
             "Employment",
-            "A cluster's employment is the sum over its industry codes in each area and year. Clusters may share "
-            f"codes ({totals.get('overlapping_codes', 0)} shared here); the clusters' share of the region counts "
-            "each job once.",
+            data.employment_note,
         ],
         [
             "Location quotient",

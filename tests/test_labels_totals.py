@@ -1,0 +1,123 @@
+"""What a reader sees is labelled for what it is, and every total agrees with every other."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from _util import FIXTURES, run_cli
+from clusterplan import Warehouse, profile_region
+from clusterplan.analysis import ClusterProfile, traded_industry_codes
+from clusterplan.outputs.cli import _format_table
+from clusterplan.outputs.report import ReportContext, render_report, report_data, summary_differential_growth
+
+
+@pytest.fixture(scope="module")
+def gb(warehouse: Warehouse) -> ClusterProfile:
+    return profile_region(warehouse, region="TLG3")
+
+
+@pytest.fixture(scope="module")
+def traded(warehouse: Warehouse) -> ClusterProfile:
+    codes = traded_industry_codes(warehouse, "bres_itl2_sic5")
+    return profile_region(warehouse, region="TLG3", denominator_codes=codes)
+
+
+def _header(profile: ClusterProfile) -> list[str]:
+    first = _format_table(profile.clusters, profile.parameters["benchmark_short"]).splitlines()[0]
+    return re.split(r"\s{2,}", first.strip())
+
+
+@pytest.mark.parametrize(
+    ("region", "benchmark", "label"),
+    [("TLG3", "national", "GB"), ("TLG3", "TLG", "TLG"), ("TLG3", "peers", "peers"), ("12060", "national", "US")],
+)
+def test_cli_growth_column_names_the_benchmark(warehouse: Warehouse, region: str, benchmark: str, label: str) -> None:
+    profile = profile_region(warehouse, region=region, benchmark=benchmark)
+    header = _header(profile)
+    assert header[-1] == f"{label} growth/yr"
+    assert "GB growth/yr" not in header or label == "GB"
+
+
+def test_cli_run_table_and_output_listing(tmp_path: Path, fresh_warehouse: Path) -> None:
+    result = run_cli(
+        "run", "--benchmark", "TLG", "--analyses", "none", "--quiet", "--out", str(tmp_path / "out"),
+        "--warehouse", str(fresh_warehouse),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("West Midlands (TLG3) against West Midlands (TLG)")
+    assert lines[1].rstrip().endswith("TLG growth/yr")
+    # Undefined values print as a dash, never as "–%".
+    assert "–%" not in result.stdout
+    # The output listing: one line per file, the colons aligned in one column.
+    listing = [line for line in lines if re.match(r"^\s*[a-z_]+: /", line)]
+    assert {line.split(":")[0].strip() for line in listing} >= {"clusters", "definitions", "report", "run"}
+    assert len({line.index(":") for line in listing}) == 1
+
+
+def test_traded_denominator_counts_traded_codes_only(gb: ClusterProfile, traded: ClusterProfile) -> None:
+    shares = traded.clusters["employment_share"]
+    # Before: every code of a cluster over traded jobs only, so the shares added up to 145%.
+    assert shares.sum() <= traded.totals["clusters_share_of_region"] + 1e-9 + _shared_share(traded)
+    assert shares.sum() < 1
+    assert traded.totals["clusters_share_of_region"] < 1
+    # Each share is the cluster's traded jobs over the region's traded jobs, and no cluster has more jobs than
+    # with all its codes.
+    total = traded.totals["region_total_employment"]
+    assert total < gb.totals["region_total_employment"]
+    assert (shares - traded.clusters["employment"] / total).abs().max() < 1e-12
+    traded_jobs = traded.clusters.set_index("cluster_id")["employment"]
+    all_jobs = gb.clusters.set_index("cluster_id")["employment"].reindex(traded_jobs.index)
+    assert (traded_jobs <= all_jobs).all()
+    assert (traded_jobs < all_jobs).any()
+    assert (traded.clusters["industry_codes"] <= traded.clusters["industry_codes_in_taxonomy"]).all()
+    professional = traded.clusters.set_index("cluster_id").loc["professional_financial_services"]
+    assert professional["employment_share"] < 0.5  # 73.9% before
+
+
+def _shared_share(profile: ClusterProfile) -> float:
+    summed = profile.clusters["employment"].sum()
+    return (summed - profile.totals["clusters_employment_without_double_counting"]) / profile.totals[
+        "region_total_employment"
+    ]
+
+
+def test_report_says_what_a_traded_share_is(traded: ClusterProfile) -> None:
+    html = render_report(traded)
+    text = re.sub(r"<[^>]+>", " ", html)
+    assert "traded jobs only" in text
+    assert f"{traded.totals['region_total_employment']:,.0f} traded jobs" in re.sub(r"\s+", " ", text)
+
+
+def _further() -> dict[str, pd.DataFrame]:
+    return {p.stem: pd.read_csv(p) for p in (FIXTURES / "report").glob("*.csv")}
+
+
+def test_executive_summary_counts_cluster_jobs_once_throughout(gb: ClusterProfile) -> None:
+    html = render_report(gb, tables=_further())
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    once = gb.totals["clusters_employment_without_double_counting"]
+    summed = gb.clusters["employment"].sum()
+    assert gb.totals["overlapping_codes"] >= 1 and summed > once  # the WMCA clusters share a code
+    employ = re.search(r"clusters employ ([\d,]+) people", text)
+    start = re.search(r"baseline forecast of ([\d,]+) cluster jobs \(from ([\d,]+) in 2021\)", text)
+    assert employ and start, text[:3000]
+    assert int(employ.group(1).replace(",", "")) == round(once)
+    # The scenarios start from the same count of cluster jobs as the paragraph before them (was 232,770).
+    assert int(start.group(2).replace(",", "")) == round(once)
+    scenarios = _further()["scenarios"]
+    assert int(start.group(1).replace(",", "")) == round(scenarios["baseline_jobs"].sum() * once / summed)
+    assert f"{summed:,.0f} added up cluster by cluster" in text
+
+
+def test_summary_sums_scale_to_jobs_counted_once(gb: ClusterProfile) -> None:
+    data = report_data(gb, tables=_further())
+    ctx = ReportContext(data)
+    body = str(summary_differential_growth(ctx))
+    factor = gb.totals["clusters_employment_without_double_counting"] / gb.clusters["employment"].sum()
+    high = _further()["scenarios"]["additional_jobs_high"].sum() * factor
+    assert f"{high:,.0f} more jobs" in body
