@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 def _run_once(warehouse: Path, out: Path) -> dict[str, float]:
     start = time.perf_counter()
     child = subprocess.Popen(
-        [sys.executable, "-c", "from clusterplan.outputs.cli import main; main()", "run", "--quiet", "--out", str(out)],
+        [sys.executable, "-c", "from clusterplan.cli import main; main()", "run", "--quiet", "--out", str(out)],
         env={**os.environ, "CLUSTERPLAN_WAREHOUSE": str(warehouse)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

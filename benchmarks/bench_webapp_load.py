@@ -37,8 +37,8 @@ from typing import Any
 
 import httpx
 
-from clusterplan.outputs.webapp._process import LOOPBACK, ServerProcess
 from clusterplan.warehouse import Warehouse
+from clusterplan.web._process import LOOPBACK, ServerProcess
 
 HERE = Path(__file__).resolve().parent
 

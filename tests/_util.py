@@ -38,7 +38,7 @@ def shared_data_dir() -> Path | None:
 def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run the real ``clusterplan`` entry point in a subprocess."""
     return subprocess.run(
-        [sys.executable, "-c", "from clusterplan.outputs.cli import main; main()", *args],
+        [sys.executable, "-c", "from clusterplan.cli import main; main()", *args],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},

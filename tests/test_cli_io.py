@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from _util import run_cli
+from clusterplan.cli import main
 from clusterplan.inputoutput.national import multipliers_table, national_model
 from clusterplan.inputoutput.regional import regional_model
-from clusterplan.outputs.cli import main
 
 REQUIRED = [
     "industry_code",

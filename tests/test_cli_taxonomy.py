@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from _util import FIXTURES, run_cli
-from clusterplan.outputs.cli import main
+from clusterplan.cli import main
 
 
 def run_main(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

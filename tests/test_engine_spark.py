@@ -19,9 +19,9 @@ import pytest
 from _util import FIXTURES
 from clusterplan import ParameterError, UnknownCodeError
 from clusterplan._data import data_dir
-from clusterplan.analysis import profile_region
 from clusterplan.measures.employment import industry_facts, memtable
 from clusterplan.measures.panel import measure_panel
+from clusterplan.pipeline.profile import profile_region
 from clusterplan.sources.formats import read_user_file
 from clusterplan.taxonomy import load_taxonomy
 from clusterplan.testing import assert_panel_equal

@@ -173,7 +173,7 @@ def test_linkages_conserve_flows(tmp_path: Path):
 
 
 def test_cluster_location_quotients_match_profile_region(warehouse):
-    from clusterplan.analysis import profile_region
+    from clusterplan.pipeline.profile import profile_region
 
     ours = cluster_location_quotients("wmca_plan_for_growth", "TLG3", year=2019)
     profile = profile_region(warehouse, region="TLG3", taxonomy="wmca_plan_for_growth", year=2019)

@@ -9,7 +9,7 @@ import pytest
 
 from _util import run_cli
 from clusterplan import Warehouse, load_taxonomy, profile_region
-from clusterplan.analysis import industry_measures
+from clusterplan.pipeline.profile import industry_measures
 
 CBP = "us/cbp/cbp2019_cbsa_naics2to6_emp_estab.csv"
 
@@ -67,7 +67,7 @@ def test_peer_benchmark_and_parent_area_benchmark(warehouse: Warehouse) -> None:
 
 
 def test_traded_denominator_us(warehouse: Warehouse) -> None:
-    from clusterplan.analysis import traded_industry_codes
+    from clusterplan.pipeline.profile import traded_industry_codes
 
     codes = traded_industry_codes(warehouse, "us_cbp_2019_cbsa")
     assert len(codes) == 787

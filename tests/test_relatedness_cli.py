@@ -11,7 +11,7 @@ import pytest
 
 from _util import run_cli
 from clusterplan import industry_measures
-from clusterplan.outputs.cli import main
+from clusterplan.cli import main
 from clusterplan.relatedness.complexity import complexity
 from clusterplan.warehouse import Warehouse
 

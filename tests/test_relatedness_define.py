@@ -13,7 +13,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from _util import FIXTURES, run_cli
 from clusterplan import ParameterError, UnknownCodeError
-from clusterplan.outputs.cli import main
+from clusterplan.cli import main
 from clusterplan.relatedness.define import (
     CANDIDATE_COLUMNS,
     SCORE_COLUMNS,

@@ -11,15 +11,15 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from clusterplan.outputs import _charts as charts
 
 from _util import FIXTURES, run_cli
 from clusterplan import DataValidationError, ParameterError, Warehouse, profile_region
 from clusterplan._data import dataset_entry
-from clusterplan.analysis import ClusterProfile
 from clusterplan.geography.hotspots import LISA_COLOURS
-from clusterplan.outputs import _charts as charts
-from clusterplan.outputs._run import HOTSPOT_TABLE_COLUMNS, run_analyses, write_run_outputs
-from clusterplan.outputs.report import (
+from clusterplan.pipeline.profile import ClusterProfile
+from clusterplan.pipeline.run import HOTSPOT_TABLE_COLUMNS, run_analyses, write_run_outputs
+from clusterplan.report._html import (
     CLUSTER_PARTS,
     RUN_TABLES,
     SECTIONS,

@@ -20,7 +20,7 @@ import pytest
 
 from _util import ARTIFACTS, FIXTURES
 from clusterplan import Warehouse, profile_region
-from clusterplan.outputs.report import render_report
+from clusterplan.report._html import render_report
 
 pytestmark = pytest.mark.browser
 

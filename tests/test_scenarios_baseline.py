@@ -11,7 +11,7 @@ import pytest
 
 from _util import FIXTURES
 from clusterplan import DataValidationError, ParameterError, UnknownCodeError
-from clusterplan.analysis import profile_region
+from clusterplan.pipeline.profile import profile_region
 from clusterplan.scenarios.baseline import (
     METHODS,
     ForecastMethod,

@@ -12,7 +12,7 @@ import pytest
 
 from _util import FIXTURES
 from clusterplan import ParameterError
-from clusterplan.analysis import ClusterProfile, profile_region
+from clusterplan.pipeline.profile import ClusterProfile, profile_region
 from clusterplan.scenarios import ScenarioOutputs, scenario_outputs
 from clusterplan.scenarios.baseline import cluster_employment_panel
 from clusterplan.scenarios.config import load_scenario_config

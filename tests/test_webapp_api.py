@@ -29,8 +29,8 @@ httpx = pytest.importorskip("httpx")
 anyio_from_thread = pytest.importorskip("anyio.from_thread")
 
 from clusterplan import WarehouseError, __version__, profile_region  # noqa: E402
-from clusterplan.outputs.webapp import create_app  # noqa: E402
-from clusterplan.outputs.webapp.app import CONTENT_SECURITY_POLICY, STATIC_DIR, plotly_js_path  # noqa: E402
+from clusterplan.web import create_app  # noqa: E402
+from clusterplan.web.app import CONTENT_SECURITY_POLICY, STATIC_DIR, plotly_js_path  # noqa: E402
 
 TLG3_EV_EMPLOYMENT = 50 + 15_000 + 700 + 11_000
 TLG3_TOTAL_2021 = 1_304_965

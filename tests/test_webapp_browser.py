@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
-from clusterplan.outputs.webapp._process import ServerProcess  # noqa: E402
+from clusterplan.web._process import ServerProcess  # noqa: E402
 
 TIMEOUT_MS = 90_000
 

@@ -17,9 +17,9 @@ pytest.importorskip("uvicorn")
 import httpx
 from click.testing import CliRunner
 
-from clusterplan.outputs.cli import cli
-from clusterplan.outputs.cli_serve import _ensure_warehouse, _is_loopback
-from clusterplan.outputs.webapp._process import ServerProcess
+from clusterplan.cli import cli
+from clusterplan.cli.serve import _ensure_warehouse, _is_loopback
+from clusterplan.web._process import ServerProcess
 
 TLG3_EV_LQ = (26_750 / 1_304_965) / (142_490 / 31_366_000)
 

@@ -13,9 +13,9 @@ import pytest
 from _util import FIXTURES
 from clusterplan import Warehouse, profile_region
 from clusterplan._data import dataset_entry
-from clusterplan.analysis import ClusterProfile
-from clusterplan.outputs._run import write_run_outputs
-from clusterplan.outputs.workbook import column_label
+from clusterplan.pipeline.profile import ClusterProfile
+from clusterplan.pipeline.run import write_run_outputs
+from clusterplan.report.workbook import column_label
 
 
 def further_tables() -> dict[str, pd.DataFrame]:

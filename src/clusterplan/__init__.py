@@ -21,7 +21,6 @@ from ._exceptions import (
     UnknownCodeError,
     WarehouseError,
 )
-from .analysis import ClusterProfile, industry_measures, profile_region
 from .measures import (
     absolute_change,
     cluster_mapping_strength,
@@ -34,6 +33,7 @@ from .measures import (
     measure_ranks,
     shift_share,
 )
+from .pipeline.profile import ClusterProfile, industry_measures, profile_region
 from .relatedness.complexity import complexity
 from .taxonomy import Cluster, Taxonomy, classify_traded_local, list_taxonomies, load_taxonomy, mapping_coverage
 from .warehouse import ImportReport, SparkWarehouse, Warehouse, default_warehouse_path, open_engine

@@ -533,7 +533,7 @@ def taxonomy_weights(taxonomy: Any = None, region: str | None = None, *, year: i
 def cluster_location_quotients(taxonomy: Any, region: str, *, year: int = 2019) -> pd.Series:
     """Employment location quotient of each cluster in *region* against Great Britain (BRES, 5-digit SIC).
 
-    The same quotient as :func:`clusterplan.analysis.profile_region` with the
+    The same quotient as :func:`clusterplan.pipeline.profile.profile_region` with the
     national benchmark: cluster employment over all employment in the region,
     divided by the same share in Great Britain.
     """
@@ -635,7 +635,7 @@ def region_supply_chain_gaps(
         A SIC 2007 taxonomy (default ``wmca_plan_for_growth``).
     strong_clusters
         Cluster ids to treat as strong; default those with a location quotient
-        of at least 1: from :func:`clusterplan.analysis.profile_region` on
+        of at least 1: from :func:`clusterplan.pipeline.profile.profile_region` on
         *warehouse* (year *year*) when one is given, else from
         :func:`cluster_location_quotients` (the same quotient from package data).
     threshold
@@ -653,7 +653,7 @@ def region_supply_chain_gaps(
     model = regional_model(region, method=method, delta=delta, year=year)
     if strong_clusters is None:
         if warehouse is not None:
-            from ..analysis import profile_region
+            from ..pipeline.profile import profile_region
 
             profile = profile_region(warehouse, region=model.region_code, taxonomy=tax, year=year)
             lq = profile.clusters.set_index("cluster_id")["lq"]

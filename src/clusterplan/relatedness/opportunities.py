@@ -681,8 +681,8 @@ def region_opportunities(
     ParameterError
         A taxonomy of the other classification.
     """
-    from ..analysis import DATASET_PROFILES, dataset_for_region, industry_measures, resolve_region
     from ..measures.employment import industry_facts
+    from ..pipeline.profile import DATASET_PROFILES, dataset_for_region, industry_measures, resolve_region
 
     dataset = dataset_for_region(warehouse, region)
     profile = DATASET_PROFILES[dataset]
@@ -795,7 +795,7 @@ def find_related_clusters(
     pandas.DataFrame
         :func:`related_clusters` of the taxonomy's clusters (``attrs`` also names the inputs).
     """
-    from ..analysis import DATASET_PROFILES, industry_measures
+    from ..pipeline.profile import DATASET_PROFILES, industry_measures
 
     if dataset not in ("bres_itl2_sic5", "us_cbp_2019_cbsa"):
         raise UnknownCodeError(

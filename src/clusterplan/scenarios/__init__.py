@@ -9,7 +9,7 @@
 ``config``        the TOML parameters (``clusterplan/data/scenario_defaults.toml``)
 ================  ==========================================================================================
 
-:func:`scenario_outputs` runs all of it for one region's :class:`~clusterplan.analysis.ClusterProfile`
+:func:`scenario_outputs` runs all of it for one region's :class:`~clusterplan.pipeline.profile.ClusterProfile`
 and returns the tables ``clusterplan run`` writes (``scenarios.csv``, ``priorities.csv``) with the
 provenance of every number.
 """
@@ -45,7 +45,7 @@ from .priorities import CRITERIA, cluster_pay, priority_chart_svg, priority_scor
 from .uncertainty import resample_scenarios, summarise_draws
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
-    from ..analysis import ClusterProfile
+    from ..pipeline.profile import ClusterProfile
     from ..taxonomy import Taxonomy
     from ..warehouse import SparkWarehouse, Warehouse
 
@@ -299,7 +299,7 @@ def scenario_outputs(
     warehouse
         The warehouse the profile was computed from.
     profile
-        :func:`clusterplan.analysis.profile_region` of the region (its
+        :func:`clusterplan.pipeline.profile.profile_region` of the region (its
         taxonomy, benchmark, dataset and year are used; its year is the
         jump-off year).
     config
@@ -576,7 +576,7 @@ def _backtest_methods(config: ScenarioConfig) -> list[ForecastMethod]:
 
 
 def _area_names(warehouse: Warehouse | SparkWarehouse) -> dict[str, str]:
-    from ..analysis import _area_names as names
+    from ..pipeline.profile import _area_names as names
 
     return names(warehouse)
 

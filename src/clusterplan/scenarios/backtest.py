@@ -383,7 +383,7 @@ def run_backtest(
         if source not in ("bres", "gva"):
             raise UnknownCodeError("backtest source", source, ["bres", "gva"])
     if dataset is None:
-        from ..analysis import dataset_for_region
+        from ..pipeline.profile import dataset_for_region
 
         dataset = dataset_for_region(warehouse, region) if region is not None else "bres_itl2_sic5"
     methods = _methods_from(config)
@@ -391,7 +391,7 @@ def run_backtest(
     areas = None
     region_code = None
     if region is not None:
-        from ..analysis import _area_names, resolve_region
+        from ..pipeline.profile import _area_names, resolve_region
 
         employment = cluster_employment_panel(warehouse, taxonomy, dataset=dataset)
         region_code = resolve_region(region, sorted(employment["area_code"].unique()), _area_names(warehouse))

@@ -486,7 +486,7 @@ def cluster_employment_panel(
         Cluster definitions (name, file or :class:`~clusterplan.taxonomy.Taxonomy`);
         default the dataset's default taxonomy.
     dataset
-        An employment dataset of :data:`clusterplan.analysis.DATASET_PROFILES`
+        An employment dataset of :data:`clusterplan.pipeline.profile.DATASET_PROFILES`
         with at least two years (BRES ITL2; the embedded CBP has one year).
 
     Returns
@@ -500,9 +500,9 @@ def cluster_employment_panel(
     ParameterError
         The dataset has a single year (no time series to forecast from).
     """
-    from ..analysis import DATASET_PROFILES
     from ..measures.employment import industry_facts, memtable
     from ..measures.panel import measure_panel
+    from ..pipeline.profile import DATASET_PROFILES
 
     if dataset not in DATASET_PROFILES:
         raise UnknownCodeError("employment dataset", dataset, sorted(DATASET_PROFILES))

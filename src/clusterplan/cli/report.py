@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .._exceptions import ParameterError
-from ._cli_common import comma_separated, open_warehouse, progress_printer, quiet_option, warehouse_option
+from ._common import comma_separated, open_warehouse, progress_printer, quiet_option, warehouse_option
 
 __all__ = ["report_command"]
 
@@ -66,8 +66,8 @@ def report_command(
     From an existing run folder (--run DIR), or by profiling a region afresh
     (--region CODE) with the further analyses of a full run.
     """
-    from .report import read_run_folder, render_report, report_data
-    from .workbook import write_workbook
+    from ..report._html import read_run_folder, render_report, report_data
+    from ..report.workbook import write_workbook
 
     if (run_dir is None) == (region is None):
         raise ParameterError("give either --run DIR (re-render a run) or --region CODE (profile a region)")
@@ -79,8 +79,8 @@ def report_command(
     else:
         from datetime import UTC, datetime
 
-        from ..analysis import profile_region
-        from ._run import ANALYSES, run_analyses
+        from ..pipeline.profile import profile_region
+        from ..pipeline.run import ANALYSES, run_analyses
 
         names = _analysis_names(analyses, list(ANALYSES))
         say("opening the warehouse")

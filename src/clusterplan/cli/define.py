@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from .._exceptions import ParameterError, UnknownCodeError
-from ._cli_common import progress_printer, quiet_option
+from ._common import progress_printer, quiet_option
 
 __all__ = ["define_clusters_command", "parse_weights", "parse_years"]
 

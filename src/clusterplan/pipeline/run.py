@@ -23,9 +23,9 @@ from typing import Any
 import pandas as pd
 
 from .._exceptions import ClusterplanError, ParameterError
-from ..analysis import DATASET_PROFILES, AnyWarehouse, ClusterProfile
-from .report import CORE_TABLES, RUN_TABLES, SIGNIFICANT_DIGITS, ReportData, render_report, report_data
-from .workbook import write_workbook
+from ..report._html import CORE_TABLES, RUN_TABLES, SIGNIFICANT_DIGITS, ReportData, render_report, report_data
+from ..report.workbook import write_workbook
+from .profile import DATASET_PROFILES, AnyWarehouse, ClusterProfile
 
 __all__ = [
     "ANALYSES",
@@ -376,7 +376,7 @@ def write_run_outputs(
     out
         The run folder (created if needed).
     tables
-        Further tables by name (see :data:`clusterplan.outputs.report.RUN_TABLES`): each is written as
+        Further tables by name (see :data:`clusterplan.report._html.RUN_TABLES`): each is written as
         CSV, put in the workbook, and feeds its report sections.
     analyses
         The result of :func:`run_analyses`: its tables are added to *tables* and what each analysis did
@@ -386,7 +386,7 @@ def write_run_outputs(
 
     Examples
     --------
-    In ``clusterplan run``, after :func:`~clusterplan.analysis.profile_region`::
+    In ``clusterplan run``, after :func:`~clusterplan.pipeline.profile.profile_region`::
 
         analyses = run_analyses(warehouse, profile, progress=progress)
         paths = write_run_outputs(profile, Path(out_dir), analyses=analyses)

@@ -30,8 +30,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ..analysis import ClusterProfile
-from .report import CORE_TABLES, RUN_TABLES, ReportData, report_data
+from ..pipeline.profile import ClusterProfile
+from ._html import CORE_TABLES, RUN_TABLES, ReportData, report_data
 
 __all__ = ["COLUMN_LABELS", "SHEETS", "column_label", "write_workbook"]
 
@@ -374,7 +374,7 @@ def write_workbook(
     Parameters
     ----------
     data
-        A :class:`~clusterplan.outputs.report.ReportData` or a cluster profile.
+        A :class:`~clusterplan.report._html.ReportData` or a cluster profile.
     path
         The file to write.
     metadata, tables

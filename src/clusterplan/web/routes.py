@@ -23,7 +23,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from ..._exceptions import UnknownCodeError
+from .._exceptions import UnknownCodeError
 from ._service import BOUNDARY_LEVELS, DashboardService, ProfileQuery
 
 __all__ = ["API_PREFIX", "router"]

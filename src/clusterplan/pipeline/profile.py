@@ -15,19 +15,19 @@ from typing import Any
 import ibis.expr.types as ir
 import pandas as pd
 
-from . import __version__
-from ._exceptions import ParameterError, UnknownCodeError
-from .measures.employment import area_totals, cluster_employment, industry_facts, memtable
-from .measures.growth import compound_annual_growth_rate
-from .measures.location_quotient import location_quotient_interval_panel
-from .measures.panel import measure_panel
-from .measures.productivity import cluster_productivity
-from .measures.ranks import measure_ranks, rank_change
-from .measures.shift_share import shift_share
-from .measures.strength import cluster_mapping_strength, cluster_observatory_stars
-from .sources._codes import nuts2016_to_itl2021
-from .taxonomy import Taxonomy, load_taxonomy
-from .warehouse import SparkWarehouse, Warehouse
+from .. import __version__
+from .._exceptions import ParameterError, UnknownCodeError
+from ..measures.employment import area_totals, cluster_employment, industry_facts, memtable
+from ..measures.growth import compound_annual_growth_rate
+from ..measures.location_quotient import location_quotient_interval_panel
+from ..measures.panel import measure_panel
+from ..measures.productivity import cluster_productivity
+from ..measures.ranks import measure_ranks, rank_change
+from ..measures.shift_share import shift_share
+from ..measures.strength import cluster_mapping_strength, cluster_observatory_stars
+from ..sources._codes import nuts2016_to_itl2021
+from ..taxonomy import Taxonomy, load_taxonomy
+from ..warehouse import SparkWarehouse, Warehouse
 
 #: Either engine: the embedded DuckDB warehouse or a Spark session over the same data.
 AnyWarehouse = Warehouse | SparkWarehouse
@@ -645,7 +645,7 @@ def traded_industry_codes(warehouse: AnyWarehouse, dataset: str) -> list[str]:
     if DATASET_PROFILES[dataset].geography == "us":
         frame = warehouse.raw.execute("SELECT DISTINCT naics_code FROM cmp_traded_clusters").df()
         return sorted(frame["naics_code"].astype(str))
-    from .taxonomy import classify_traded_local
+    from ..taxonomy import classify_traded_local
 
     rows = _unit_rows(
         warehouse,

@@ -1,7 +1,7 @@
 """The clusterplan web app: a JSON API and a dashboard over the embedded warehouse, read-only.
 
 :func:`create_app` builds the FastAPI application that ``clusterplan serve``
-runs: the API of :mod:`clusterplan.outputs.webapp.api` under ``/api``, its
+runs: the API of :mod:`clusterplan.web.routes` under ``/api``, its
 OpenAPI schema at ``/openapi.json`` and a local documentation page at
 ``/docs`` (nothing is fetched from other sites), and the dashboard at ``/``
 (plain HTML, CSS and JavaScript from ``static/``, plus plotly.js from the
@@ -31,11 +31,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
-from ... import __version__
-from ..._exceptions import ClusterplanError, InputError, TaxonomyError, WarehouseError
-from ...warehouse import default_warehouse_path
+from .. import __version__
+from .._exceptions import ClusterplanError, InputError, TaxonomyError, WarehouseError
+from ..warehouse import default_warehouse_path
 from ._service import DashboardService, json_bytes
-from .api import API_PREFIX, router
+from .routes import API_PREFIX, router
 
 __all__ = ["CONTENT_SECURITY_POLICY", "DEFAULT_ALLOWED_HOSTS", "create_app", "plotly_js_path"]
 
@@ -271,7 +271,7 @@ def create_app(
     -------
     fastapi.FastAPI
         The application; ``app.state.service`` is its
-        :class:`~clusterplan.outputs.webapp._service.DashboardService`.
+        :class:`~clusterplan.web._service.DashboardService`.
 
     Raises
     ------
@@ -280,7 +280,7 @@ def create_app(
 
     Examples
     --------
-    >>> from clusterplan.outputs.webapp import create_app
+    >>> from clusterplan.web import create_app
     >>> app = create_app("warehouse.duckdb")  # doctest: +SKIP
     >>> import uvicorn; uvicorn.run(app, host="127.0.0.1", port=8000)  # doctest: +SKIP
     """

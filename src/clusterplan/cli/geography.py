@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from .._exceptions import ParameterError
-from ._cli_common import open_warehouse, progress_printer, quiet_option, warehouse_option
+from ._common import open_warehouse, progress_printer, quiet_option, warehouse_option
 
 __all__ = ["hotspots_command"]
 

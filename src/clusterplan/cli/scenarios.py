@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import click
 
-from ._cli_common import open_warehouse, progress_printer, quiet_option, warehouse_option, write_csv_or_parquet
+from ._common import open_warehouse, progress_printer, quiet_option, warehouse_option, write_csv_or_parquet
 
 __all__ = ["backtest_command"]
 

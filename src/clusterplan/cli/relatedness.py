@@ -25,7 +25,7 @@ import click
 import numpy as np
 
 from .._exceptions import ParameterError, UnknownCodeError
-from ._cli_common import open_warehouse, progress_printer, quiet_option, warehouse_option
+from ._common import open_warehouse, progress_printer, quiet_option, warehouse_option
 
 __all__ = [
     "RELATEDNESS_COMMANDS",
@@ -112,7 +112,7 @@ def complexity_command(
     warehouse_path: str | None,
 ) -> None:
     """Economic complexity (ECI, PCI) and relatedness density of every area and industry."""
-    from ..analysis import industry_measures
+    from ..pipeline.profile import industry_measures
     from ..relatedness.complexity import complexity, method_of_reflections
 
     spec = _parse_source(source, level)
@@ -346,5 +346,5 @@ def related_clusters_command(
     click.echo(f"wrote {out}")
 
 
-#: The three commands, registered on the ``clusterplan`` group by :mod:`clusterplan.outputs.cli`.
+#: The three commands, registered on the ``clusterplan`` group by :mod:`clusterplan.cli.app`.
 RELATEDNESS_COMMANDS = (complexity_command, opportunities_command, related_clusters_command)

@@ -2,7 +2,7 @@
 
 ==============  ====================================================================================
 ``app``         :func:`create_app`: middleware (security headers, host and method checks), pages, docs
-``api``         the ``/api`` routes, one per resource, and their parameter constraints
+``routes``      the ``/api`` routes, one per resource, and their parameter constraints
 ``_service``    read-only warehouse connection pool, catalogue of valid choices, LRU caches
 ``_process``    ``clusterplan serve`` in a child process on a free loopback port (tests, benchmarks)
 ``static/``     the dashboard (plain HTML, CSS, JavaScript) and the local API documentation page

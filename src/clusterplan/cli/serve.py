@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from .._exceptions import ClusterplanError
-from ._cli_common import warehouse_option
+from ._common import warehouse_option
 
 __all__ = ["serve"]
 
@@ -85,8 +85,8 @@ def serve(
     try:
         import uvicorn
 
-        from .webapp import create_app
-        from .webapp.app import DEFAULT_ALLOWED_HOSTS
+        from ..web import create_app
+        from ..web.app import DEFAULT_ALLOWED_HOSTS
     except ImportError as exc:
         raise ClusterplanError(
             f"clusterplan serve needs the web packages ({exc.name} is missing)",

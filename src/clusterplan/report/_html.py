@@ -4,7 +4,7 @@ The report is built from a :class:`ReportData` — the tables of one run (the
 focus region's cluster table, every area x cluster, the trend, the cluster
 definitions, and any further tables a run produced, such as scenarios or
 supply chains) plus its ``run.json`` metadata — so it renders the same from a
-:class:`~clusterplan.analysis.ClusterProfile` in memory and from a run folder
+:class:`~clusterplan.pipeline.profile.ClusterProfile` in memory and from a run folder
 on disk (``clusterplan report --run DIR``).
 
 Every part of the page comes from a small *builder* function that returns
@@ -23,7 +23,7 @@ parts. Tables produced by later stages of the analysis are looked up with
 names and columns the builders here read.
 
 For example, a section fed by an ``agglomerations`` table that a run adds (see
-``clusterplan.outputs._run.ANALYSES``)::
+``clusterplan.pipeline.run.ANALYSES``)::
 
     def section_agglomerations(ctx: ReportContext) -> Section | None:
         table = ctx.data.table("agglomerations", ("cluster_id", "agglomeration", "firms"))
@@ -60,7 +60,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from .._exceptions import DataValidationError, ParameterError
-from ..analysis import DATASET_PROFILES, ClusterProfile
+from ..pipeline.profile import DATASET_PROFILES, ClusterProfile
 from . import _charts as charts
 from ._charts import Chart
 
@@ -1867,7 +1867,7 @@ CLUSTER_PARTS: list[Builder] = [
 
 
 def _template_text(name: str) -> str:
-    return (files("clusterplan") / "outputs" / "templates" / name).read_text(encoding="utf-8")
+    return (files("clusterplan") / "report" / "templates" / name).read_text(encoding="utf-8")
 
 
 @cache

@@ -16,7 +16,7 @@ import click
 
 from .. import __version__
 from .._exceptions import ClusterplanError, InputError, TaxonomyError
-from ._cli_common import (
+from ._common import (
     comma_separated,
     open_warehouse,
     progress_printer,
@@ -24,14 +24,14 @@ from ._cli_common import (
     warehouse_option,
     write_csv_or_parquet,
 )
-from .cli_define import define_clusters_command
-from .cli_geography import hotspots_command
-from .cli_io import io_group
-from .cli_relatedness import RELATEDNESS_COMMANDS
-from .cli_report import report_command
-from .cli_scenarios import backtest_command
-from .cli_serve import serve
-from .cli_taxonomy import taxonomy_group
+from .define import define_clusters_command
+from .geography import hotspots_command
+from .inputoutput import io_group
+from .relatedness import RELATEDNESS_COMMANDS
+from .report import report_command
+from .scenarios import backtest_command
+from .serve import serve
+from .taxonomy import taxonomy_group
 
 __all__ = ["cli", "main"]
 
@@ -176,9 +176,9 @@ def run(
 ) -> None:
     """Profile a region's clusters: clusters.csv, scenarios.csv, priorities.csv and the other tables,
     report.html, workbook.xlsx and run.json."""
-    from ..analysis import dataset_for_region, profile_region, traded_industry_codes
+    from ..pipeline.profile import dataset_for_region, profile_region, traded_industry_codes
+    from ..pipeline.run import run_analyses, write_run_outputs
     from ..scenarios.config import load_scenario_config, parse_scenario, parse_weights
-    from ._run import run_analyses, write_run_outputs
 
     progress = progress_printer(quiet)
     overrides: dict[str, Any] = {}
@@ -258,7 +258,7 @@ def measures(
 ) -> None:
     """Employment, share, LQ, growth and ranks of every industry at LEVEL."""
     from .._exceptions import ParameterError
-    from ..analysis import industry_measures
+    from ..pipeline.profile import industry_measures
 
     if (region is None) == (not all_regions):
         raise ParameterError("give either --region CODE or --all-regions")

@@ -19,7 +19,7 @@ from types import TracebackType
 
 import httpx
 
-from ..._exceptions import ClusterplanError
+from .._exceptions import ClusterplanError
 
 __all__ = ["ServerProcess", "free_port"]
 
@@ -73,7 +73,7 @@ class ServerProcess:
         return [
             sys.executable,
             "-c",
-            "from clusterplan.outputs.cli import main; main()",
+            "from clusterplan.cli import main; main()",
             "serve",
             "--host",
             LOOPBACK,

@@ -29,12 +29,19 @@ from typing import Any, Generic, TypeVar, cast
 import numpy as np
 import pandas as pd
 
-from ... import __version__
-from ..._exceptions import ParameterError, UnknownCodeError, WarehouseError
-from ...analysis import DATASET_PROFILES, LEVELS, ClusterProfile, industry_measures, profile_region, resolve_region
-from ...analysis import traded_industry_codes as _traded_industry_codes
-from ...taxonomy import list_taxonomies, load_taxonomy
-from ...warehouse import Warehouse
+from .. import __version__
+from .._exceptions import ParameterError, UnknownCodeError, WarehouseError
+from ..pipeline.profile import (
+    DATASET_PROFILES,
+    LEVELS,
+    ClusterProfile,
+    industry_measures,
+    profile_region,
+    resolve_region,
+)
+from ..pipeline.profile import traded_industry_codes as _traded_industry_codes
+from ..taxonomy import list_taxonomies, load_taxonomy
+from ..warehouse import Warehouse
 
 __all__ = [
     "BOUNDARY_LEVELS",
@@ -822,7 +829,7 @@ class DashboardService:
         return json_bytes(info)
 
     def boundaries(self, level: str) -> bytes:
-        from ...sources.ons_geography import load_boundaries
+        from ..sources.ons_geography import load_boundaries
 
         return json_bytes(load_boundaries(level))
 
@@ -941,7 +948,7 @@ class DashboardService:
         baseline: str | None = None,
         weights: str | None = None,
     ) -> ScenarioQuery:
-        from ...scenarios import load_scenario_config, parse_weights
+        from ..scenarios import load_scenario_config, parse_weights
 
         dataset = self.catalogue.dataset(profile.dataset)
         if len(dataset.years) < 2:
@@ -957,8 +964,8 @@ class DashboardService:
         return query
 
     def scenario_parameters(self) -> bytes:
-        from ...scenarios import CRITERIA, METHODS, load_scenario_config
-        from ...scenarios.priorities import CRITERION_DESCRIPTIONS
+        from ..scenarios import CRITERIA, METHODS, load_scenario_config
+        from ..scenarios.priorities import CRITERION_DESCRIPTIONS
 
         defaults = load_scenario_config()
         return json_bytes(
@@ -984,7 +991,7 @@ class DashboardService:
         )
 
     def scenarios(self, query: ScenarioQuery) -> bytes:
-        from ...scenarios import load_scenario_config, scenario_outputs
+        from ..scenarios import load_scenario_config, scenario_outputs
 
         result = self._profile(query.profile)
         if result.profile is None:
@@ -1035,7 +1042,7 @@ class DashboardService:
         )
 
     def supply_chains(self, query: SupplyChainQuery) -> bytes:
-        from ...inputoutput import cluster_linkages
+        from ..inputoutput import cluster_linkages
 
         links = cluster_linkages(
             query.taxonomy,
@@ -1086,7 +1093,7 @@ class DashboardService:
         return ("subregional", area.code, name, year, measure, chosen)
 
     def subregional(self, key: tuple[Any, ...]) -> bytes:
-        from ...geography import subregional_breakdown
+        from ..geography import subregional_breakdown
 
         _, region, taxonomy, year, measure, cluster = key
         with self.pool.borrow() as warehouse:
@@ -1117,7 +1124,7 @@ class DashboardService:
         return ("hotspots", self._cluster_of(name, cluster), name, measure, level, year, permutations)
 
     def hotspots(self, key: tuple[Any, ...]) -> bytes:
-        from ...geography import hotspots
+        from ..geography import hotspots
 
         _, cluster, taxonomy, measure, level, year, permutations = key
         with self.pool.borrow() as warehouse:

@@ -1,0 +1,20 @@
+"""The pipeline: the only layer that takes a warehouse and runs the maths packages over its panels.
+
+``profile`` profiles a region's clusters against a benchmark (:func:`profile_region`)
+and measures every industry (:func:`industry_measures`); ``run`` holds the
+registry of further analyses of a run (scenarios, supply chains, opportunities,
+sub-regions, hotspots) and :func:`run_analyses`.
+"""
+
+from .profile import AnyWarehouse, ClusterProfile, industry_measures, profile_region
+from .run import ANALYSES, RunAnalyses, run_analyses
+
+__all__ = [
+    "ANALYSES",
+    "AnyWarehouse",
+    "ClusterProfile",
+    "RunAnalyses",
+    "industry_measures",
+    "profile_region",
+    "run_analyses",
+]

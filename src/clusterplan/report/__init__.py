@@ -1,0 +1,31 @@
+"""Everything a run hands to a reader: the run folder, ``report.html``, its charts and ``workbook.xlsx``.
+
+``_html`` builds the self-contained interactive report from a :class:`ReportData`
+(the tables of one run, in memory or read back from its folder); ``_charts``
+draws its SVG charts and maps; ``workbook`` writes the Excel workbook;
+``templates/`` holds the page's HTML, CSS and JavaScript.
+"""
+
+from ._html import (
+    CORE_TABLES,
+    RUN_TABLES,
+    SIGNIFICANT_DIGITS,
+    ReportData,
+    TableSpec,
+    read_run_folder,
+    render_report,
+    report_data,
+)
+from .workbook import write_workbook
+
+__all__ = [
+    "CORE_TABLES",
+    "RUN_TABLES",
+    "SIGNIFICANT_DIGITS",
+    "ReportData",
+    "TableSpec",
+    "read_run_folder",
+    "render_report",
+    "report_data",
+    "write_workbook",
+]
