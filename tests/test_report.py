@@ -18,7 +18,8 @@ from clusterplan import DataValidationError, ParameterError, Warehouse, profile_
 from clusterplan._data import dataset_entry
 from clusterplan.geography.hotspots import LISA_COLOURS
 from clusterplan.pipeline.profile import ClusterProfile
-from clusterplan.pipeline.run import HOTSPOT_TABLE_COLUMNS, run_analyses, write_run_outputs
+from clusterplan.pipeline.run import HOTSPOT_TABLE_COLUMNS, run_analyses
+from clusterplan.report import write_run_outputs
 from clusterplan.report._html import (
     CLUSTER_PARTS,
     RUN_TABLES,

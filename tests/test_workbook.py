@@ -14,7 +14,7 @@ from _util import FIXTURES
 from clusterplan import Warehouse, profile_region
 from clusterplan._data import dataset_entry
 from clusterplan.pipeline.profile import ClusterProfile
-from clusterplan.pipeline.run import write_run_outputs
+from clusterplan.report import write_run_outputs
 from clusterplan.report.workbook import column_label
 
 

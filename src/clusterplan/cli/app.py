@@ -176,8 +176,8 @@ def run(
 ) -> None:
     """Profile a region's clusters: clusters.csv, scenarios.csv, priorities.csv and the other tables,
     report.html, workbook.xlsx and run.json."""
-    from ..pipeline.profile import dataset_for_region, profile_region, traded_industry_codes
-    from ..pipeline.run import run_analyses, write_run_outputs
+    from ..pipeline.run import run_region
+    from ..report import write_run_outputs
     from ..scenarios.config import load_scenario_config, parse_scenario, parse_weights
 
     progress = progress_printer(quiet)
@@ -192,21 +192,19 @@ def run(
     only = None if analyses == "all" else [] if analyses == "none" else comma_separated(analyses)
     progress("opening the warehouse")
     with _open_engine(engine, warehouse_path, master, progress) as warehouse:
-        denominator_codes = None
-        if denominator == "traded":
-            denominator_codes = traded_industry_codes(warehouse, dataset_for_region(warehouse, region))
-        profile = profile_region(
+        profile, further = run_region(
             warehouse,
-            region=region,
+            region,
             taxonomy=taxonomy,
             year=year,
             base_year=base_year,
             benchmark=benchmark,
             peers=comma_separated(peers) if peers else None,
-            denominator_codes=denominator_codes,
+            denominator=denominator,
+            only=only,
+            scenario_config=scenario_config,
             progress=progress,
         )
-        further = run_analyses(warehouse, profile, only=only, progress=progress, scenario_config=scenario_config)
     progress("writing outputs")
     paths = write_run_outputs(profile, Path(out_dir), analyses=further)
     t = profile.totals

@@ -66,8 +66,8 @@ def report_command(
     From an existing run folder (--run DIR), or by profiling a region afresh
     (--region CODE) with the further analyses of a full run.
     """
-    from ..report._html import read_run_folder, render_report, report_data
-    from ..report.workbook import write_workbook
+    from ..pipeline.run import ANALYSES, run_region
+    from ..report import read_run_folder, render_report, run_report_data, write_workbook
 
     if (run_dir is None) == (region is None):
         raise ParameterError("give either --run DIR (re-render a run) or --region CODE (profile a region)")
@@ -77,28 +77,20 @@ def report_command(
         data = read_run_folder(run_dir)
         out = Path(out_dir) if out_dir else Path(run_dir)
     else:
-        from datetime import UTC, datetime
-
-        from ..pipeline.profile import profile_region
-        from ..pipeline.run import ANALYSES, run_analyses
-
         names = _analysis_names(analyses, list(ANALYSES))
         say("opening the warehouse")
         with open_warehouse(warehouse_path, say) as warehouse:
-            profile = profile_region(
+            profile, extra = run_region(
                 warehouse,
-                region=str(region),
+                str(region),
                 taxonomy=taxonomy,
                 year=year,
                 base_year=base_year,
                 benchmark=benchmark,
+                only=names,
                 progress=say,
             )
-            extra = run_analyses(warehouse, profile, only=names, progress=say)
-        metadata = profile.run_metadata()
-        metadata["created_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        metadata["analyses"] = extra.provenance
-        data = report_data(profile, metadata, extra.tables)
+        data = run_report_data(profile, extra)
         out = Path(out_dir or "clusterplan-report")
     out.mkdir(parents=True, exist_ok=True)
     written = []

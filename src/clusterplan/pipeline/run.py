@@ -1,4 +1,4 @@
-"""Write the outputs of a run: the CSV tables, run.json, report.html and workbook.xlsx.
+"""The further analyses of a run, by name, and :func:`run_analyses`.
 
 :func:`run_analyses` computes the further analyses a run can carry (growth
 scenarios and priorities, supply chains, opportunities, the sub-regional
@@ -6,26 +6,27 @@ breakdown, spatial hotspots) with the modules that make them; each one that
 cannot be done for the region (a single year of data, a US region for a
 GB-only model, a module not installed) is recorded with the reason instead of
 stopping the run.
-:func:`write_run_outputs` writes everything; the report and the workbook pick
-up whichever tables are there.
+:func:`clusterplan.report.write_run_outputs` writes everything; the report and
+the workbook pick up whichever tables are there.
 """
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .._exceptions import ClusterplanError, ParameterError
-from ..report._html import CORE_TABLES, RUN_TABLES, SIGNIFICANT_DIGITS, ReportData, render_report, report_data
-from ..report.workbook import write_workbook
-from .profile import DATASET_PROFILES, AnyWarehouse, ClusterProfile
+from .profile import (
+    DATASET_PROFILES,
+    AnyWarehouse,
+    ClusterProfile,
+    dataset_for_region,
+    profile_region,
+    traded_industry_codes,
+)
 
 __all__ = [
     "ANALYSES",
@@ -34,25 +35,8 @@ __all__ = [
     "HOTSPOT_TABLE_COLUMNS",
     "RunAnalyses",
     "run_analyses",
-    "write_run_outputs",
-    "write_tables",
+    "run_region",
 ]
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
-        return _clean(value.item())
-    if isinstance(value, pd.DataFrame | pd.Series):
-        return _clean(value.to_dict())
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
 
 
 # -- further analyses ------------------------------------------------------------------------------------
@@ -334,79 +318,49 @@ def run_analyses(
     return result
 
 
-# -- writing ---------------------------------------------------------------------------------------------
-
-
-def _table_file(name: str) -> str:
-    spec = CORE_TABLES.get(name) or RUN_TABLES.get(name)
-    return spec.file if spec else f"{name}.csv"
-
-
-def write_tables(data: ReportData, out: Path) -> dict[str, Path]:
-    """Write every table of a run as CSV, to 16 significant digits (as the workbook and the report hold them)."""
-    paths = {}
-    frames: dict[str, pd.DataFrame] = {
-        "clusters": data.clusters,
-        "regions": data.regions,
-        "trend": data.trend,
-        "definitions": data.definitions,
-        **data.tables,
-    }
-    for name, frame in frames.items():
-        path = out / _table_file(name)
-        frame.to_csv(path, index=False, float_format=f"%.{SIGNIFICANT_DIGITS}g")
-        paths[name] = path
-    return paths
-
-
-def write_run_outputs(
-    profile: ClusterProfile,
-    out: Path,
+def run_region(
+    warehouse: AnyWarehouse,
+    region: str,
     *,
-    tables: Mapping[str, pd.DataFrame] | None = None,
-    analyses: RunAnalyses | None = None,
-    workbook: bool = True,
-) -> dict[str, Path]:
-    """Write every output file of a run into *out*; return their paths by name.
+    taxonomy: str | None = None,
+    year: int | None = None,
+    base_year: int | None = None,
+    benchmark: str = "national",
+    peers: list[str] | None = None,
+    denominator: str = "all",
+    only: Iterable[str] | None = None,
+    scenario_config: Any = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[ClusterProfile, RunAnalyses]:
+    """Profile a region and run the further analyses of :data:`ANALYSES`: what ``clusterplan run`` computes.
 
     Parameters
     ----------
-    profile
-        The cluster profile of the run.
-    out
-        The run folder (created if needed).
-    tables
-        Further tables by name (see :data:`clusterplan.report._html.RUN_TABLES`): each is written as
-        CSV, put in the workbook, and feeds its report sections.
-    analyses
-        The result of :func:`run_analyses`: its tables are added to *tables* and what each analysis did
-        goes into ``run.json`` (``analyses``).
-    workbook
-        Also write ``workbook.xlsx``.
+    warehouse, region, taxonomy, year, base_year, benchmark, peers
+        As :func:`~clusterplan.pipeline.profile.profile_region`.
+    denominator
+        ``all`` (every industry) or ``traded`` (shares and quotients out of traded industries only).
+    only, scenario_config, progress
+        As :func:`run_analyses`.
 
-    Examples
-    --------
-    In ``clusterplan run``, after :func:`~clusterplan.pipeline.profile.profile_region`::
-
-        analyses = run_analyses(warehouse, profile, progress=progress)
-        paths = write_run_outputs(profile, Path(out_dir), analyses=analyses)
+    Returns
+    -------
+    tuple of ClusterProfile and RunAnalyses
+        The region's cluster profile and the further analyses of it.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    metadata = profile.run_metadata()
-    metadata["created_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    every = dict(tables or {})
-    if analyses is not None:
-        every.update(analyses.tables)
-        metadata["analyses"] = analyses.provenance
-    data = report_data(profile, _clean(metadata), every)
-    paths = write_tables(data, out)
-    paths["report"] = out / "report.html"
-    if workbook:
-        paths["workbook"] = out / "workbook.xlsx"
-    paths["run"] = out / "run.json"
-    data.metadata["outputs"] = {k: p.name for k, p in paths.items()}
-    paths["run"].write_text(json.dumps(_clean(data.metadata), indent=2) + "\n")
-    paths["report"].write_text(render_report(data), encoding="utf-8")
-    if workbook:
-        write_workbook(data, paths["workbook"])
-    return paths
+    denominator_codes = None
+    if denominator == "traded":
+        denominator_codes = traded_industry_codes(warehouse, dataset_for_region(warehouse, region))
+    profile = profile_region(
+        warehouse,
+        region=region,
+        taxonomy=taxonomy,
+        year=year,
+        base_year=base_year,
+        benchmark=benchmark,
+        peers=peers,
+        denominator_codes=denominator_codes,
+        progress=progress,
+    )
+    further = run_analyses(warehouse, profile, only=only, progress=progress, scenario_config=scenario_config)
+    return profile, further

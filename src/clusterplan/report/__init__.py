@@ -1,11 +1,13 @@
 """Everything a run hands to a reader: the run folder, ``report.html``, its charts and ``workbook.xlsx``.
 
-``_html`` builds the self-contained interactive report from a :class:`ReportData`
-(the tables of one run, in memory or read back from its folder); ``_charts``
-draws its SVG charts and maps; ``workbook`` writes the Excel workbook;
-``templates/`` holds the page's HTML, CSS and JavaScript.
+``_folder`` writes a run folder (:func:`write_run_outputs`); ``_html`` builds the
+self-contained interactive report from a :class:`ReportData` (the tables of one
+run, in memory or read back from its folder); ``_charts`` draws its SVG charts
+and maps; ``workbook`` writes the Excel workbook; ``templates/`` holds the
+page's HTML, CSS and JavaScript.
 """
 
+from ._folder import run_report_data, write_run_outputs, write_tables
 from ._html import (
     CORE_TABLES,
     RUN_TABLES,
@@ -27,5 +29,8 @@ __all__ = [
     "read_run_folder",
     "render_report",
     "report_data",
+    "run_report_data",
+    "write_run_outputs",
+    "write_tables",
     "write_workbook",
 ]

@@ -1,0 +1,120 @@
+"""The run folder: every table of a run as CSV, ``run.json``, ``report.html`` and ``workbook.xlsx``.
+
+:func:`write_run_outputs` writes them; :func:`clusterplan.report.read_run_folder`
+reads them back, so a report renders the same from memory and from disk.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..pipeline import ClusterProfile, RunAnalyses
+from ._html import CORE_TABLES, RUN_TABLES, SIGNIFICANT_DIGITS, ReportData, render_report, report_data
+from .workbook import write_workbook
+
+__all__ = ["run_report_data", "write_run_outputs", "write_tables"]
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        return _clean(value.item())
+    if isinstance(value, pd.DataFrame | pd.Series):
+        return _clean(value.to_dict())
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _table_file(name: str) -> str:
+    spec = CORE_TABLES.get(name) or RUN_TABLES.get(name)
+    return spec.file if spec else f"{name}.csv"
+
+
+def run_report_data(
+    profile: ClusterProfile, analyses: RunAnalyses | None = None, tables: Mapping[str, pd.DataFrame] | None = None
+) -> ReportData:
+    """The :class:`ReportData` of a run: the profile's tables, further *tables*, the analyses, ``run.json``."""
+    metadata = profile.run_metadata()
+    metadata["created_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    every = dict(tables or {})
+    if analyses is not None:
+        every.update(analyses.tables)
+        metadata["analyses"] = analyses.provenance
+    return report_data(profile, _clean(metadata), every)
+
+
+def write_tables(data: ReportData, out: Path) -> dict[str, Path]:
+    """Write every table of a run as CSV, to 16 significant digits (as the workbook and the report hold them)."""
+    paths = {}
+    frames: dict[str, pd.DataFrame] = {
+        "clusters": data.clusters,
+        "regions": data.regions,
+        "trend": data.trend,
+        "definitions": data.definitions,
+        **data.tables,
+    }
+    for name, frame in frames.items():
+        path = out / _table_file(name)
+        frame.to_csv(path, index=False, float_format=f"%.{SIGNIFICANT_DIGITS}g")
+        paths[name] = path
+    return paths
+
+
+def write_run_outputs(
+    profile: ClusterProfile,
+    out: Path,
+    *,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    analyses: RunAnalyses | None = None,
+    workbook: bool = True,
+) -> dict[str, Path]:
+    """Write every output file of a run into *out*; return their paths by name.
+
+    Parameters
+    ----------
+    profile
+        The cluster profile of the run.
+    out
+        The run folder (created if needed).
+    tables
+        Further tables by name (see :data:`clusterplan.report._html.RUN_TABLES`): each is written as
+        CSV, put in the workbook, and feeds its report sections.
+    analyses
+        The result of :func:`run_analyses`: its tables are added to *tables* and what each analysis did
+        goes into ``run.json`` (``analyses``).
+    workbook
+        Also write ``workbook.xlsx``.
+
+    Examples
+    --------
+    In ``clusterplan run``, after :func:`~clusterplan.pipeline.profile.profile_region`::
+
+        analyses = run_analyses(warehouse, profile, progress=progress)
+        paths = write_run_outputs(profile, Path(out_dir), analyses=analyses)
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    data = run_report_data(profile, analyses, tables)
+    paths = write_tables(data, out)
+    paths["report"] = out / "report.html"
+    if workbook:
+        paths["workbook"] = out / "workbook.xlsx"
+    paths["run"] = out / "run.json"
+    data.metadata["outputs"] = {k: p.name for k, p in paths.items()}
+    paths["run"].write_text(json.dumps(_clean(data.metadata), indent=2) + "\n")
+    paths["report"].write_text(render_report(data), encoding="utf-8")
+    if workbook:
+        write_workbook(data, paths["workbook"])
+    return paths
