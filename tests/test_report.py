@@ -11,7 +11,6 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from clusterplan.outputs import _charts as charts
 
 from _util import FIXTURES, run_cli
 from clusterplan import DataValidationError, ParameterError, Warehouse, profile_region
@@ -19,6 +18,7 @@ from clusterplan._data import dataset_entry
 from clusterplan.geography.hotspots import LISA_COLOURS
 from clusterplan.pipeline.profile import ClusterProfile
 from clusterplan.pipeline.run import HOTSPOT_TABLE_COLUMNS, run_analyses
+from clusterplan.report import _charts as charts
 from clusterplan.report import write_run_outputs
 from clusterplan.report._html import (
     CLUSTER_PARTS,
