@@ -10,9 +10,9 @@ import pytest
 
 from _util import FIXTURES, run_cli
 from clusterplan import Warehouse, profile_region
-from clusterplan.analysis import ClusterProfile, traded_industry_codes
-from clusterplan.outputs.cli import _format_table
-from clusterplan.outputs.report import ReportContext, render_report, report_data, summary_differential_growth
+from clusterplan.cli.app import _format_table
+from clusterplan.pipeline.profile import ClusterProfile, traded_industry_codes
+from clusterplan.report._html import ReportContext, render_report, report_data, summary_differential_growth
 
 
 @pytest.fixture(scope="module")

@@ -215,9 +215,10 @@ def run(
     )
     click.echo(_format_table(profile.clusters, profile.parameters["benchmark_short"]))
     if denominator == "traded":
+        codes = profile.parameters["denominator"].removesuffix(" codes")
         click.echo(
             "employment, shares and LQs count traded jobs only: each cluster's traded codes, "
-            f"over the region's jobs in all {len(set(denominator_codes or ()))} traded industries"
+            f"over the region's jobs in all {codes} traded industries"
         )
     click.echo(
         f"clusters hold {t['clusters_employment_without_double_counting']:,.0f} "
