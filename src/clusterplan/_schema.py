@@ -8,7 +8,8 @@ A *fact* is one value of one measure for one area, industry and year::
 ``breakdown`` carries an extra published dimension (e.g. an IDBR employment
 size band) and is ``"all"`` otherwise. ``flag`` marks values that are not what
 they seem: ``"zero_may_be_suppressed"`` for a published 0 that NOMIS may have
-suppressed or rounded to zero, ``"missing"`` for an empty published cell.
+suppressed or rounded to zero, ``"missing"`` for an empty published cell,
+``"imputed"`` for a withheld cell rebuilt from its parent's total.
 Parsers may add a ``_row`` column (1-based data row of the source file) so that
 validation errors can say where the problem is; it is dropped before loading.
 """
@@ -28,6 +29,7 @@ __all__ = [
     "FACT_COLUMNS",
     "FACT_KEY",
     "FACT_SCHEMA",
+    "FLAG_IMPUTED",
     "FLAG_MISSING",
     "FLAG_ZERO_MAY_BE_SUPPRESSED",
     "INDUSTRY_COLUMNS",
@@ -38,6 +40,8 @@ __all__ = [
 
 FLAG_ZERO_MAY_BE_SUPPRESSED = "zero_may_be_suppressed"
 FLAG_MISSING = "missing"
+#: A value the publisher withheld, rebuilt from its parent (e.g. CBP cells with fewer than 3 establishments).
+FLAG_IMPUTED = "imputed"
 
 FACT_SCHEMA = pa.schema(
     [

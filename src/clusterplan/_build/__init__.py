@@ -25,6 +25,7 @@ BUILDERS = [
     "gva",
     "ons_io",
     "us",
+    "us_withheld",
     "bea_io",
 ]
 

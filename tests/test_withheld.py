@@ -1,0 +1,176 @@
+"""CBP cells withheld for fewer than 3 establishments, rebuilt within their parents (real CBP 2019 by CBSA)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from clusterplan._data import data_dir
+from clusterplan._exceptions import ParameterError
+from clusterplan.measures.withheld import (
+    WITHHELD_MAX_ESTABLISHMENTS,
+    reconstruct_withheld_cells,
+    withheld_employment_bounds,
+    withheld_lq_interval,
+)
+from clusterplan.sources.cbp import naics_parent
+
+# The package files are rounded: employment to 0.01, establishments to 0.001 per cell.
+EMPLOYMENT_ROUNDING, ESTABLISHMENT_ROUNDING = 0.005, 0.0005
+
+
+def _wide(path: str) -> pd.DataFrame:
+    facts = pd.read_parquet(data_dir() / path)
+    wide = facts.pivot_table(
+        index=["area_code", "industry_code"], columns="measure", values="value", aggfunc="first"
+    ).reset_index()
+    wide.columns.name = None
+    return wide
+
+
+@pytest.fixture(scope="module")
+def published() -> pd.DataFrame:
+    return _wide("us_cbp_2019_cbsa.parquet")
+
+
+@pytest.fixture(scope="module")
+def imputed() -> pd.DataFrame:
+    return _wide("us_cbp_2019_cbsa_imputed.parquet")
+
+
+@pytest.fixture(scope="module")
+def withheld() -> pd.DataFrame:
+    return pd.read_parquet(data_dir() / "us_cbp_2019_cbsa_withheld.parquet")
+
+
+@pytest.fixture(scope="module")
+def complete(published: pd.DataFrame, imputed: pd.DataFrame) -> pd.DataFrame:
+    both = pd.concat([published.assign(imputed=False), imputed.assign(imputed=True)], ignore_index=True)
+    parents = {c: naics_parent(c) for c in both["industry_code"].unique()}
+    parents = {c: ("00" if p is None and c != "00" else p) for c, p in parents.items()}
+    return both.assign(parent_code=both["industry_code"].map(parents))
+
+
+def test_published_cells_are_unchanged_and_never_imputed(published: pd.DataFrame, imputed: pd.DataFrame) -> None:
+    overlap = published.merge(imputed, on=["area_code", "industry_code"])
+    assert overlap.empty
+    facts = pd.read_parquet(data_dir() / "us_cbp_2019_cbsa_imputed.parquet")
+    assert set(facts["flag"]) == {"imputed"} and set(facts["measure"]) == {"employment", "establishments"}
+    # Detroit publishes every 6-digit cell of motor vehicle parts: nothing is rebuilt there.
+    detroit = imputed[(imputed["area_code"] == "19820") & imputed["industry_code"].str.startswith("3363")]
+    assert detroit.empty
+
+
+def test_no_negative_cell(imputed: pd.DataFrame) -> None:
+    assert (imputed["employment"] >= 0).all() and (imputed["establishments"] >= 0).all()
+    assert imputed[["employment", "establishments"]].notna().all().all()
+
+
+def test_children_add_up_to_parents_in_every_cbsa(complete: pd.DataFrame, withheld: pd.DataFrame) -> None:
+    """Employment and establishments: every parent equals its children, at every level, in all 933 CBSAs."""
+    children = complete[complete["industry_code"] != "00"]
+    sums = children.groupby(["area_code", "parent_code"]).agg(
+        employment=("employment", "sum"), establishments=("establishments", "sum"), n=("employment", "size")
+    )
+    parents = complete.set_index(["area_code", "industry_code"])[["employment", "establishments"]]
+    parents.index.names = ["area_code", "parent_code"]
+    joined = sums.join(parents.add_suffix("_parent"), how="inner")
+    # Parents that hide jobs no NAICS code in the data can take are listed, with how much.
+    unplaced = withheld[withheld["children"] == 0].set_index(["area_code", "industry_code"])
+    unplaced.index.names = ["area_code", "parent_code"]
+    gap = joined["employment_parent"] - joined["employment"]
+    tolerance = EMPLOYMENT_ROUNDING * joined["n"] + 1e-6
+    off = joined[(gap.abs() > tolerance) & ~joined.index.isin(unplaced.index)]
+    assert off.empty, off.head()
+    listed = gap.reindex(unplaced.index)
+    np.testing.assert_allclose(listed, unplaced["hidden_employment"], atol=0.05)
+    assert unplaced["hidden_employment"].sum() < 1_000  # 6 parents in 5 CBSAs, e.g. fertiliser 32531
+    gap_est = joined["establishments_parent"] - joined["establishments"]
+    off_est = joined[(gap_est.abs() > ESTABLISHMENT_ROUNDING * joined["n"] + 1e-6) & ~joined.index.isin(unplaced.index)]
+    assert off_est.empty, off_est.head()
+    assert len(joined) > 190_000 and complete["area_code"].nunique() == 933
+
+
+def test_establishment_counts_respected(imputed: pd.DataFrame, withheld: pd.DataFrame) -> None:
+    """A withheld cell holds at most 2 establishments, except under parents flagged over_cap."""
+    assert imputed["establishments"].max() > 1.5
+    over = imputed[imputed["establishments"] > WITHHELD_MAX_ESTABLISHMENTS + ESTABLISHMENT_ROUNDING]
+    capped = withheld[withheld["over_cap"]]
+    assert len(capped) < 20
+    for row in over.itertuples():
+        assert any(
+            row.industry_code.startswith(p) for p in capped.loc[capped["area_code"] == row.area_code, "industry_code"]
+        )
+
+
+def test_national_motor_vehicle_parts_recovered(published: pd.DataFrame, imputed: pd.DataFrame) -> None:
+    """NAICS 3363 summed over CBSAs: 518,168 published at 4 digits, only 340,407 at 6 digits."""
+    pub = published.set_index("industry_code")
+    six = published["industry_code"].str.fullmatch(r"3363\d\d")
+    assert pub.loc[pub.index == "3363", "employment"].sum() == 518_168
+    assert published.loc[six, "employment"].sum() == 340_407
+    rebuilt_six = (
+        published.loc[six, "employment"].sum()
+        + imputed.loc[imputed["industry_code"].str.fullmatch(r"3363\d\d"), "employment"].sum()
+    )
+    rebuilt_four = 518_168 + imputed.loc[imputed["industry_code"] == "3363", "employment"].sum()
+    assert rebuilt_six == pytest.approx(rebuilt_four, rel=1e-4)
+    # The 4-digit sum itself missed CBSAs with one or two parts plants: about 46,000 jobs in 622 CBSAs.
+    assert 1.0 < rebuilt_six / 518_168 < 1.10
+    # And the whole economy: rebuilt 6-digit cells add up to the published all-industries totals.
+    total = pub.loc[pub.index == "00", "employment"].sum()
+    six_all = published["industry_code"].str.len() == 6
+    rebuilt = (
+        published.loc[six_all, "employment"].sum()
+        + imputed.loc[imputed["industry_code"].str.len() == 6, "employment"].sum()
+    )
+    assert rebuilt == pytest.approx(total, rel=2e-4)  # the rest is NAICS 99 (unclassified, no 6-digit codes)
+
+
+def test_worked_example_and_bounds() -> None:
+    """Hand-computed: 336 hides 30 jobs and 4 establishments in 3362 and 3363 (published elsewhere)."""
+    cells = pd.DataFrame(
+        {
+            "area_code": ["A"] * 4 + ["B"] * 6,
+            "industry_code": ["00", "31-33", "336", "3361"] * 2 + ["3362", "3363"],
+            "employment": [100, 100, 100, 70, 900, 900, 900, 100, 200, 600],
+            "establishments": [10, 10, 10, 6, 40, 40, 40, 5, 5, 30],
+        }
+    )
+    result = reconstruct_withheld_cells(cells)
+    rows = result.imputed.set_index("industry_code")
+    # Establishments 4 x (5, 30)/35 = (0.57, 3.43): 3363 capped at 2, the rest (2) to 3362.
+    assert rows.loc["3362", "establishments"] == pytest.approx(2.0)
+    assert rows.loc["3363", "establishments"] == pytest.approx(2.0)
+    # Jobs in proportion to establishments x national size: 3362 40/establishment, 3363 20.
+    assert rows.loc["3362", "employment"] == pytest.approx(30 * 80 / 120)
+    assert rows.loc["3363", "employment"] == pytest.approx(30 * 40 / 120)
+    group = result.groups.set_index("industry_code").loc["336"]
+    assert (group["hidden_employment"], group["hidden_establishments"], group["children"]) == (30, 4, 2)
+    mapping = pd.DataFrame({"cluster_id": ["parts", "parts"], "industry_code": ["3361", "3363"]})
+    published = cells.rename(columns={"employment": "value"})
+    bounds = withheld_employment_bounds(
+        published[published["industry_code"].isin(["3361", "3363"])],
+        result.imputed,
+        result.groups.assign(imputed_cells6=lambda g: g["children"]),
+        mapping,
+    )
+    a = bounds.set_index("area_code").loc["A"]
+    # 3363 may hold none or all of the 30 hidden jobs (3362 is outside the cluster).
+    assert (a["employment_low"], a["employment_high"], a["imputed_cells"]) == (70, 100, 1)
+
+
+def test_children_larger_than_parent_is_an_error() -> None:
+    cells = pd.DataFrame(
+        {"area_code": "A", "industry_code": ["00", "31-33"], "employment": [10, 20], "establishments": [3, 3]}
+    )
+    with pytest.raises(ParameterError, match="add up to more"):
+        reconstruct_withheld_cells(cells)
+
+
+def test_lq_interval_contains_point_and_is_exact_at_ends() -> None:
+    low, high = withheld_lq_interval((580, 620), (10_000, 10_000), (1_580, 1_700), (1e6, 1e6))
+    # Lowest: region at 580 while the rest of the nation holds its most (1,700 - 620 = 1,080).
+    assert float(low) == pytest.approx(580 / 10_000 / ((580 + 1_080) / 1e6))
+    assert float(high) == pytest.approx(620 / 10_000 / ((620 + 1_000) / 1e6))
