@@ -540,9 +540,8 @@ def test_read_run_folder_says_what_is_missing(gb: ClusterProfile, tmp_path: Path
 
 
 def test_run_analyses_records_why_an_analysis_was_not_done(warehouse: Warehouse, us: ClusterProfile) -> None:
-    result = run_analyses(warehouse, us, only=["supply_chain", "subregions", "hotspots"])
+    result = run_analyses(warehouse, us, only=["subregions", "hotspots"])
     assert result.tables == {}
-    assert result.provenance["supply_chain"]["status"].startswith("not computed: ")
     assert "is for GB regions (ITL3 areas) only" in result.provenance["subregions"]["status"]
     assert result.provenance["hotspots"]["status"] == (
         "not computed: hotspots are mapped across GB areas (ITL2 and ITL3) only"
@@ -616,3 +615,18 @@ def test_cli_report_bad_arguments_one_line_exit_2(args: list[str], message: str,
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("error: ") and message in result.stderr
+
+
+def test_us_run_has_supply_chains_in_dollars(warehouse: Warehouse, us: ClusterProfile) -> None:
+    result = run_analyses(warehouse, us, only=["supply_chain"])
+    assert result.provenance["supply_chain"]["status"] == "computed"
+    parameters = result.provenance["supply_chain"]["parameters"]
+    assert parameters["region"] == "12060" and parameters["unit"] == "$ million" and parameters["method"] == "flq"
+    assert parameters["employment_dataset"] == "us_cbp_2019_cbsa"
+    partners, flows = result.tables["supply_chain"], result.tables["cluster_linkages"]
+    assert "flow_usd_m" in partners.columns and "flow_gbp_m" not in partners.columns
+    assert "flow_usd_m" in flows.columns and (partners["share"].between(0, 1)).all()
+    sourcing = result.tables["input_sourcing"].set_index("cluster_id")["share_in_region"].dropna()
+    assert sourcing.between(0, 1).all() and len(sourcing) >= 30
+    html = render_report(us, tables=result.tables)
+    assert "Flow ($ million)" in html and "from the rest of the US" in html and "Flow (£ million)" not in html

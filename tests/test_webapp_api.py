@@ -309,6 +309,17 @@ def test_supply_chains_of_a_region(client: Client) -> None:
     assert 0 < sourcing["ev_batteries"] < 1
 
 
+def test_supply_chains_of_a_us_metro(client: Client) -> None:
+    body = ok(client, "/api/supply-chains?region=19820&top=3")
+    assert body["parameters"]["region"] == "19820" and body["parameters"]["unit"] == "$ million"
+    suppliers = [
+        r for r in body["suppliers_and_customers"] if r["cluster_id"] == "automotive" and r["relation"] == "supplier"
+    ]
+    assert len(suppliers) == 3 and all("flow_usd_m" in r for r in suppliers)
+    sourcing = {r["cluster_id"]: r["share_in_region"] for r in body["input_sourcing"]}
+    assert 0 < sourcing["automotive"] < 1
+
+
 def test_subregional_breakdown_of_a_cluster(client: Client, app: Any) -> None:
     from clusterplan.geography import subregional_breakdown
 

@@ -6,8 +6,9 @@ tables on top of it: ``regional`` (SLQ/CILQ/FLQ/AFLQ regionalisation), ``cluster
 (cluster-to-cluster supply chains and gaps), ``impact`` (direct, indirect and induced
 effects of a change), ``national`` (the national model, Type I/II effects and
 multipliers), ``linkages`` (Rasmussen–Hirschman and Ghosh linkages, key
-sectors), ``supply_use`` (tables for 1997–2020 from the supply-use tables) and
-``bea`` (the US model from the BEA summary tables).
+sectors), ``supply_use`` (tables for 1997–2020 from the supply-use tables),
+``bea`` (the US model from the BEA summary tables) and ``us_regional`` (the BEA
+model regionalised for US metros with County Business Patterns).
 """
 
 from .clusters import cluster_linkages, region_supply_chain_gaps
@@ -27,7 +28,8 @@ from .iomath import (
 )
 from .linkages import classify_linkages, linkages_table, model_linkages, power_of_dispersion
 from .national import NationalModel, closed_leontief_inverse, multipliers_table, national_model
-from .regional import RegionalModel, delta_sensitivity, regional_coefficients, regional_model
+from .regional import RegionalModel, delta_sensitivity, regional_coefficients, regional_model, regionalise
+from .us_regional import us_regional_model
 
 __all__ = [
     "ImpactResult",
@@ -53,8 +55,10 @@ __all__ = [
     "region_supply_chain_gaps",
     "regional_coefficients",
     "regional_model",
+    "regionalise",
     "spectral_radius",
     "technical_coefficients",
     "total_effects",
     "type_i_multipliers",
+    "us_regional_model",
 ]

@@ -58,6 +58,7 @@ Extensions*, 2nd ed., chapter 5.
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cache
 
 import numpy as np
@@ -71,10 +72,12 @@ from .supply_use import characteristic_market_shares, industry_technology_flows,
 
 __all__ = [
     "BEA_NONPRODUCED_COMMODITIES",
+    "bea_domestic_model",
     "bea_model",
     "bea_total_requirements",
     "bea_use_table",
     "commodity_by_commodity_total_requirements",
+    "domestic_shares",
     "industry_by_commodity_total_requirements",
     "industry_by_industry_total_requirements",
     "market_shares",
@@ -328,5 +331,96 @@ def bea_model(year: int) -> NationalModel:
             "no employment: jobs by BEA industry are not in the package data",
             "Type II: personal consumption (F010) includes imports and exceeds compensation of employees, so "
             "the default closure (income = compensation) overstates induced effects; pass household_income",
+        ),
+    )
+
+
+def domestic_shares(model: NationalModel, *, exports: str = "F040", imports: str = "F050") -> pd.Series:
+    r"""Share of each industry's product used in the US that is made in the US, from the use table's trade columns.
+
+    Parameters
+    ----------
+    model
+        A BEA model (:func:`bea_model`), whose final demand holds exports (*exports*, positive) and imports
+        (*imports*, negative: BEA subtracts them so that the row adds up to domestic output).
+    exports, imports
+        The two final-use columns.
+
+    Returns
+    -------
+    pandas.Series
+        :math:`d_i \in [0, 1]` by industry (1 where the product has no domestic use).
+
+    Notes
+    -----
+    With domestic output of the product :math:`q_i` (its row total in the use table: intermediate and final uses,
+    imports subtracted), exports :math:`E_i` and imports :math:`M_i`, the product's domestic use is
+    :math:`q_i + M_i - E_i`, and under the proportional-import assumption (every user of a product buys the same
+    mix of imported and domestic supply; Miller and Blair 2009, section 2.6; BEA's import matrices rest on it too)
+
+    .. math::
+
+        d_i = \frac{q_i - E_i}{q_i + M_i - E_i}
+
+    Examples
+    --------
+    >>> model = bea_model(2015)
+    >>> d = domestic_shares(model)
+    >>> bool(d["334"] < 0.5 < 0.95 < d["5411"])  # computers and electronics are mostly imported, legal services not
+    True
+    """
+    x = (model.Z.sum(axis=1) + model.final_demand.sum(axis=1)).to_numpy(dtype=float)
+    exported = model.final_demand[exports].to_numpy(dtype=float)
+    # A few service rows (wholesale, water transport) carry a positive entry in the imports column: no imports.
+    imported = np.clip(-model.final_demand[imports].to_numpy(dtype=float), 0.0, None)
+    use = x + imported - exported
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(use > 0, (x - exported) / use, 1.0)
+    return pd.Series(np.clip(share, 0.0, 1.0), index=model.industries, name="domestic_share")
+
+
+def bea_domestic_model(year: int) -> NationalModel:
+    r"""The US model of :func:`bea_model` with imported intermediate inputs taken out (domestic requirements).
+
+    The BEA use table's commodity rows include imports, so :func:`bea_model` gives total requirements. Regional
+    models need domestic ones, as the ONS domestic-use IOAT gives for the UK: what a region does not buy locally
+    then comes from the rest of the US (the location quotients) or from abroad (this import split). Each flow of
+    product *i*, to industries and to domestic final users, is multiplied by :func:`domestic_shares`
+    :math:`d_i`; the imported part of each industry's inputs, :math:`\sum_i (1 - d_i) z_{ij}`, becomes its
+    ``P7`` row (imports), household consumption is of domestic products only, and the imports column is set to
+    0 (where it is negative, i.e. holds imports). Output is unchanged and each row still adds up to the same
+    total (domestic uses scaled by :math:`d_i` sum to :math:`q_i - E_i`).
+
+    Examples
+    --------
+    >>> total, domestic = bea_model(2015), bea_domestic_model(2015)
+    >>> bool((domestic.Z.abs() <= total.Z.abs()).all().all())
+    True
+    >>> round(float(total.L.sum().mean()), 2), round(float(domestic.L.sum().mean()), 2)  # mean output multiplier
+    (1.85, 1.69)
+    """
+    model = bea_model(year)
+    d = domestic_shares(model)
+    Z = model.Z.mul(d, axis=0)
+    imported = (model.Z.sub(Z)).sum(axis=0)
+    final = model.final_demand.copy()
+    domestic_uses = [c for c in final.columns if c not in ("F040", "F050")]
+    final[domestic_uses] = final[domestic_uses].mul(d, axis=0)
+    final["F050"] = final["F050"].clip(lower=0.0)  # imports taken out; the few positive entries stay
+    primary = model.primary_inputs.copy()
+    primary.loc["P7"] = imported.reindex(primary.columns).to_numpy(dtype=float)
+    return dataclasses.replace(
+        model,
+        Z=Z,
+        final_demand=final,
+        household_consumption=(model.household_consumption * d).rename("household_consumption"),
+        primary_inputs=primary,
+        notes=(
+            f"BEA summary use table {year}, before redefinitions, producers' prices; industry technology with each "
+            "commodity made only by the industry of the same code (no make table in the package data)",
+            "domestic requirements: each product's flows scaled by its domestic share of US use (proportional "
+            "imports, from the exports and imports columns); the imported part of inputs is the P7 row",
+            "scrap (Used) and noncomparable imports (Other) act as leakages",
+            *[n for n in model.notes if n.startswith(("no employment", "Type II"))],
         ),
     )

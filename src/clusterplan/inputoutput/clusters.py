@@ -477,11 +477,25 @@ class ClusterLinkages:
     parameters: dict[str, Any] = field(default_factory=dict)
 
     def table(self) -> pd.DataFrame:
-        """The flows in long form (:func:`linkage_table`) with cluster names."""
-        return linkage_table(self.flows, self.cluster_names)
+        """The flows in long form (:func:`linkage_table`) with cluster names (``flow_usd_m`` for the US)."""
+        table = linkage_table(self.flows, self.cluster_names)
+        return _in_dollars(table) if self.parameters.get("unit") == "$ million" else table
 
 
 # --------------------------------------------------------------------------- facades over the package data
+
+
+def _taxonomy(taxonomy: Any) -> Any:
+    """A SIC 2007 taxonomy (UK model) or a NAICS one (US model)."""
+    from ..taxonomy import Taxonomy, load_taxonomy
+
+    tax = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy or DEFAULT_TAXONOMY)
+    return tax if tax.classification.startswith("naics") else _sic_taxonomy(tax)
+
+
+def _in_dollars(frame: pd.DataFrame) -> pd.DataFrame:
+    """US tables: money columns are $ million (``*_usd_m``), not £ million."""
+    return frame.rename(columns={c: c[: -len("_gbp_m")] + "_usd_m" for c in frame.columns if c.endswith("_gbp_m")})
 
 
 def _sic_taxonomy(taxonomy: Any) -> Any:
@@ -568,12 +582,16 @@ def cluster_linkages(
     Parameters
     ----------
     taxonomy
-        A SIC 2007 taxonomy: built-in name, file or
-        :class:`~clusterplan.taxonomy.Taxonomy` (default ``wmca_plan_for_growth``).
+        A SIC 2007 taxonomy (the UK model) or a NAICS one (the US model):
+        built-in name, file or :class:`~clusterplan.taxonomy.Taxonomy`
+        (default ``wmca_plan_for_growth``).
     region
-        A GB ITL2 area (then flows are those bought inside the region, from
-        :func:`~clusterplan.inputoutput.regional.regional_model`), or None for
-        the national (UK) table.
+        A GB ITL2 area, or a US CBSA for a NAICS taxonomy (then flows are
+        those bought inside the region, from
+        :func:`~clusterplan.inputoutput.regional.regional_model` or
+        :func:`~clusterplan.inputoutput.us_regional.us_regional_model`), or
+        None for the national table. US flows are in $ million (columns
+        ``*_usd_m``), UK ones in £ million (``*_gbp_m``).
     method, delta, year
         Regionalisation (see :func:`~clusterplan.inputoutput.regional.regional_model`).
     top
@@ -587,9 +605,16 @@ def cluster_linkages(
     >>> bool(links.input_sourcing["share_in_region"].between(0, 1).all())
     True
     """
-    tax = _sic_taxonomy(taxonomy)
-    model = _model(region, method, delta, year)
-    weights = taxonomy_weights(tax, region, year=year)
+    tax = _taxonomy(taxonomy)
+    us = tax.classification.startswith("naics")
+    if us:
+        from .us_regional import us_national_view, us_regional_model, us_taxonomy_weights
+
+        model = us_national_view() if region is None else us_regional_model(region, method=method, delta=delta)
+        weights = us_taxonomy_weights(tax, None if region is None else model.region_code)
+    else:
+        model = _model(region, method, delta, year)
+        weights = taxonomy_weights(tax, region, year=year)
     Z = model.Z
     names = {c.id: c.name for c in tax.clusters}
     sourcing = None
@@ -603,6 +628,9 @@ def cluster_linkages(
         for code, name in zip(partner_clusters["partner_code"], partner_clusters["partner_name"], strict=True)
     ]
     parameters = {"taxonomy": tax.name, **model.parameters()}
+    if us:
+        partners, partner_clusters = _in_dollars(partners), _in_dollars(partner_clusters)
+        sourcing = None if sourcing is None else _in_dollars(sourcing)
     return ClusterLinkages(
         weights=weights,
         flows=cluster_flows(Z, weights),

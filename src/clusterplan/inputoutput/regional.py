@@ -120,6 +120,7 @@ __all__ = [
     "regional_coefficients",
     "regional_employment",
     "regional_model",
+    "regionalise",
     "regions",
     "simple_location_quotients",
 ]
@@ -621,6 +622,12 @@ class RegionalModel:
     scaling_factor: float
     household_consumption_coefficients: pd.Series
     national: Any = field(repr=False)
+    employment_dataset: str = EMPLOYMENT_DATASET
+
+    @property
+    def unit(self) -> str:
+        """Money unit of output and flows: the national model's (``£ million`` for the UK, ``$ million`` US)."""
+        return str(self.national.unit)
 
     @property
     def industries(self) -> pd.Index:
@@ -724,7 +731,8 @@ class RegionalModel:
             "delta": self.delta if self.method in ("flq", "aflq") else None,
             "scaling_factor": self.scaling_factor,
             "year": self.year,
-            "employment_dataset": EMPLOYMENT_DATASET,
+            "employment_dataset": self.employment_dataset,
+            "unit": self.unit,
         }
 
 
@@ -799,29 +807,73 @@ def regional_model(
     >>> bool((model.A <= model.national_coefficients).all().all())
     True
     """
+    code = _resolve_region(region, int(year))
+    employment_by_area = _employment_by_industry(int(year))
+    return regionalise(
+        _national(),
+        pd.Series(employment_by_area.loc[code], dtype=float),
+        pd.Series(employment_by_area.sum(axis=0), dtype=float),
+        method=method,
+        delta=delta,
+        region_code=code,
+        region_name=_area_names().get(code, code),
+        year=int(year),
+    )
+
+
+def regionalise(
+    national_model: Any,
+    regional: pd.Series,
+    national: pd.Series,
+    *,
+    method: str = DEFAULT_METHOD,
+    delta: float = DEFAULT_DELTA,
+    region_code: str = "",
+    region_name: str = "",
+    year: int = DEFAULT_YEAR,
+    employment_dataset: str = EMPLOYMENT_DATASET,
+) -> RegionalModel:
+    """A :class:`RegionalModel` from a national model and employment by its industries (the pure core).
+
+    Parameters
+    ----------
+    national_model
+        A :class:`~clusterplan.inputoutput.national.NationalModel` with domestic coefficients (ONS IOAT; BEA
+        after :func:`~clusterplan.inputoutput.bea.bea_domestic_model`).
+    regional, national
+        Employment of the region and of the nation by the model's industries (0 where there is none).
+    method, delta
+        As for :func:`regional_model`.
+    region_code, region_name, year, employment_dataset
+        Labels for the result and its provenance.
+
+    Examples
+    --------
+    >>> from clusterplan.inputoutput.national import national_model
+    >>> nation = national_model()
+    >>> jobs = pd.Series(nation.employment.to_numpy(), index=nation.industries)
+    >>> model = regionalise(nation, jobs * 0.05, jobs, region_code="R", region_name="Five per cent of the UK")
+    >>> bool((model.A <= nation.A).all().all()), round(model.scaling_factor, 3)
+    (True, 0.451)
+    """
     key = _check_method(method)
     d = _check_delta(delta)
-    code = _resolve_region(region, int(year))
-    national_model = _national()
-    employment_by_area = _employment_by_industry(int(year))
-    regional = pd.Series(employment_by_area.loc[code], dtype=float)
-    national = pd.Series(employment_by_area.sum(axis=0), dtype=float)
     A = national_model.A
     R = regional_coefficients(A, regional, national, key, d)
     scaling = flq_scaling_factor(float(regional.sum()), float(national.sum()), d) if key in ("flq", "aflq") else 1.0
     households = household_location_quotients(regional, national, key, d).clip(upper=1.0)
     share = (regional / national).where(national > 0)
-    # Industries without employment (L68A) follow the region's share of all employment.
+    # Industries without employment (L68A; US industries CBP does not cover) follow the region's share of all jobs.
     share = share.fillna(float(regional.sum() / national.sum()))
     return RegionalModel(
-        region_code=code,
-        region_name=_area_names().get(code, code),
+        region_code=region_code,
+        region_name=region_name or region_code,
         method=key,
         delta=d,
         year=int(year),
         A=R,
         national_coefficients=A,
-        x=(national_model.output * share).rename("output"),
+        x=(national_model.output * share.reindex(national_model.output.index)).rename("output"),
         employment=regional.rename("employment"),
         national_employment=national.rename("employment"),
         location_quotients=simple_location_quotients(regional, national),
@@ -830,6 +882,7 @@ def regional_model(
             "household_consumption_coefficient"
         ),
         national=national_model,
+        employment_dataset=employment_dataset,
     )
 
 

@@ -4,7 +4,7 @@
 scenarios and priorities, supply chains, opportunities, the sub-regional
 breakdown, spatial hotspots) with the modules that make them; each one that
 cannot be done for the region (a single year of data, a US region for a
-GB-only model, a module not installed) is recorded with the reason instead of
+GB-only analysis, a module not installed) is recorded with the reason instead of
 stopping the run.
 :func:`clusterplan.report.write_run_outputs` writes everything; the report and
 the workbook pick up whichever tables are there.
@@ -74,8 +74,8 @@ def _scenarios(
 def _supply_chain(
     warehouse: AnyWarehouse, profile: ClusterProfile, say: Callable[[str], None], options: Mapping[str, Any]
 ) -> RunAnalyses:
-    if _is_us(profile):
-        raise ParameterError("the regional input-output model is built for GB regions only")
+    # GB regions use the ONS IOAT regionalised with BRES, US metros the BEA tables regionalised with CBP
+    # (cluster_linkages picks the model from the taxonomy's classification).
     from ..inputoutput.clusters import cluster_linkages
 
     links = cluster_linkages(profile.taxonomy, region=profile.region_code)

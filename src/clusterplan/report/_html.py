@@ -194,7 +194,7 @@ RUN_TABLES: dict[str, TableSpec] = {
             ("cluster_id", "relation", "partner_name", "share"),
             "clusterplan.inputoutput.clusters.cluster_linkages().partners: relation is 'supplier' or "
             "'customer'; share is the industry's share of the cluster's intermediate purchases or sales; "
-            "flow_gbp_m the flow (£ million).",
+            "flow_gbp_m the flow (£ million; flow_usd_m, $ million, for US metros).",
         ),
         TableSpec(
             "input_sourcing",
@@ -208,9 +208,9 @@ RUN_TABLES: dict[str, TableSpec] = {
             "cluster_linkages",
             "cluster_linkages.csv",
             "Supply-chain flows between clusters",
-            ("supplier_cluster", "buyer_cluster", "flow_gbp_m"),
+            ("supplier_cluster", "buyer_cluster"),
             "clusterplan.inputoutput.clusters.cluster_linkages().table(): intermediate flows between the "
-            "clusters (and other industries) in the region, £ million.",
+            "clusters (and other industries) in the region, £ million (flow_gbp_m; GB) or $ million (flow_usd_m; US).",
         ),
         TableSpec(
             "io_multipliers",
@@ -1403,24 +1403,25 @@ def part_supply_chain(ctx: ReportContext, cluster_id: str) -> Markup | None:
             title=f"{name}: {label}",
             caption=(
                 f"Share of the cluster's intermediate {'purchases from' if relation == 'supplier' else 'sales to'} "
-                "each industry (%), from the input-output model"
-                + (f" of {data.region_name}" if not data.is_us else "")
-                + "."
+                f"each industry (%), from the input-output model of {data.region_name}"
+                + (" (BEA summary industries, regionalised with County Business Patterns)." if data.is_us else ".")
             ),
             value_label="share (%)",
             fmt=".1f",
             table_columns=["Industry", "Share (%)"],
         )
-        if "flow_gbp_m" in part.columns and chart.table is not None:
-            chart.table.columns.append("Flow (£ million)")
-            for table_row, value in zip(chart.table.rows, part["flow_gbp_m"], strict=True):
-                table_row.append(num(value, ",.1f"))
+        for column, heading in (("flow_gbp_m", "Flow (£ million)"), ("flow_usd_m", "Flow ($ million)")):
+            if column in part.columns and chart.table is not None:
+                chart.table.columns.append(heading)
+                for table_row, value in zip(chart.table.rows, part[column], strict=True):
+                    table_row.append(num(value, ",.1f"))
         blocks.append(ctx.chart(chart))
     sourcing = data.table("input_sourcing", RUN_TABLES["input_sourcing"].columns)
     share = None
     if sourcing is not None:
         share = _by_cluster(sourcing, "share_in_region", [cluster_id])[0]
-    return ctx.render("part_supply_chain", charts=blocks, share=share) if blocks else None
+    nation = ("the US", "the rest of the US") if data.is_us else ("UK", "the rest of the UK")
+    return ctx.render("part_supply_chain", charts=blocks, share=share, nation=nation) if blocks else None
 
 
 def part_subregional(ctx: ReportContext, cluster_id: str) -> Markup | None:

@@ -139,6 +139,7 @@ COLUMN_LABELS: dict[str, tuple[str, str | None]] = {
 #: Units by column-name ending, for columns later stages add (``additional_gva_low_gbp_m`` → £ million).
 _SUFFIX_UNITS = [
     ("_gbp_m", "£ million", "#,##0.0"),
+    ("_usd_m", "$ million", "#,##0.0"),
     ("_gbp_million", "£ million", "#,##0.0"),
     ("_gbp", "£", _MONEY),
     ("_usd", "$", _MONEY),
@@ -171,7 +172,7 @@ def _column_format(name: str) -> tuple[str, str | None]:
             if suffix == "_cagr":
                 stem = name[: -len(suffix)]
                 return f"{_words(stem)}{'' if stem.endswith('growth') else ' growth'} ({unit})", fmt
-            stem = name[: -len(suffix)] if suffix in ("_gbp_m", "_gbp_million", "_gbp", "_usd") else name
+            stem = name[: -len(suffix)] if suffix in ("_gbp_m", "_usd_m", "_gbp_million", "_gbp", "_usd") else name
             return f"{_words(stem)} ({unit})", fmt
     return _words(name), None
 

@@ -1024,11 +1024,7 @@ class DashboardService:
     ) -> SupplyChainQuery:
         area = self.catalogue.resolve_area(region)
         dataset = self.catalogue.dataset(area.dataset)
-        if dataset.geography != "uk":
-            raise ParameterError(
-                f"the input-output model is the UK's (ONS IOAT 2019): region {area.code} is not a GB ITL2 area; "
-                "choose a GB region"
-            )
+        # GB ITL2 areas: the ONS IOAT regionalised with BRES; US CBSAs: the BEA tables regionalised with CBP.
         chosen_year = IO_DEFAULT_YEAR if year is None else year
         if chosen_year not in dataset.years:
             raise UnknownCodeError("year", str(year), [str(y) for y in dataset.years])

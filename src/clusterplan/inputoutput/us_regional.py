@@ -1,0 +1,279 @@
+"""Regional input-output models of US metropolitan and micropolitan areas: the BEA model regionalised with CBP.
+
+The same location-quotient methods as for Great Britain (:mod:`clusterplan.inputoutput.regional`: SLQ, CILQ, FLQ,
+AFLQ, Flegg's :math:`\\delta` = 0.3 by default) applied to the US national model:
+
+* **national table**: the BEA summary use table 2015 (71 industries, the latest in the package data) with imported
+  inputs taken out (:func:`~clusterplan.inputoutput.bea.bea_domestic_model`), so that what a metro does not buy
+  locally comes from the rest of the US or, in the national proportions, from abroad;
+* **employment**: County Business Patterns 2019 for the 933 CBSAs (``us_cbp_2019_cbsa``), NAICS codes summed into
+  the BEA industries by :data:`~clusterplan.relatedness.input_output.BEA_SUMMARY_NAICS` (each industry from the
+  published cells of exactly its NAICS prefixes, so no job counts twice); national employment is the sum over the
+  CBSAs, as Great Britain's is the sum over its ITL2 areas.
+
+Caveats, beyond those of the GB model:
+
+* CBP covers private non-farm employers: farms (``111CA``), rail (``482``), the postal service (``GFE``), the
+  government industries and owner-occupied housing (``HS``) have no jobs in it. They get a location quotient of 1
+  (the region is taken to supply them in the national proportion) and regional output in proportion to all of
+  the region's jobs, as owner-occupiers' imputed rent does in the UK model.
+* CBP withholds cells with fewer than three establishments; withheld cells count as 0 here, which understates the
+  employment of small areas in concentrated industries.
+* Employment coefficients (jobs per $1m of output) divide CBP 2019 jobs in the CBSAs by 2015 output: they omit the
+  jobs outside metro and micro areas (about 6% of CBP employment) and mix two years, so employment effects are
+  indicative; output and value-added multipliers are not affected.
+* Outside the CBSAs (rural counties) there is no model.
+
+References
+----------
+Flegg, A. T. and Webber, C. D. (1997). On the appropriate use of location quotients in generating regional
+input-output tables: reply. *Regional Studies* 31(8), 795-805.
+Horowitz, K. J. and Planting, M. A. (2009). *Concepts and Methods of the U.S. Input-Output Accounts*. BEA.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._exceptions import UnknownCodeError
+from .regional import DEFAULT_DELTA, DEFAULT_METHOD, RegionalModel, regionalise
+
+__all__ = [
+    "BEA_YEAR",
+    "EMPLOYMENT_DATASET",
+    "EMPLOYMENT_YEAR",
+    "bea_industry_employment",
+    "resolve_cbsa",
+    "us_national_view",
+    "us_regional_employment",
+    "us_regional_model",
+    "us_regions",
+    "us_taxonomy_weights",
+]
+
+#: The BEA summary use table regionalised (the latest year in the package data).
+BEA_YEAR = 2015
+#: Employment dataset and year used to regionalise.
+EMPLOYMENT_DATASET = "us_cbp_2019_cbsa"
+EMPLOYMENT_YEAR = 2019
+
+
+def bea_industry_employment(employment: pd.DataFrame, industries: Sequence[str]) -> pd.DataFrame:
+    """Employment by BEA summary industry from employment by NAICS code (any mix of levels 2 to 6).
+
+    Parameters
+    ----------
+    employment
+        Areas x NAICS codes (e.g. County Business Patterns, every published level).
+    industries
+        The BEA industries of the model, in order: the columns of the result.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Areas x *industries*: each industry sums the cells of exactly the NAICS prefixes
+        :data:`~clusterplan.relatedness.input_output.BEA_SUMMARY_NAICS` gives it (``3361MV`` = 3361 + 3362 +
+        3363), so a job is never counted at two levels; 0 for an industry without NAICS codes or cells.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"3361": [10.0], "3363": [5.0], "33631": [4.0], "5411": [7.0]}, index=["19820"])
+    >>> bea_industry_employment(e, ["3361MV", "5411", "GSLG"]).to_numpy().tolist()
+    [[15.0, 7.0, 0.0]]
+    """
+    from ..relatedness.input_output import BEA_SUMMARY_NAICS
+
+    columns = [str(c) for c in employment.columns]
+    values = employment.to_numpy(dtype=float)
+    position = {c: i for i, c in enumerate(columns)}
+    out = np.zeros((len(employment.index), len(industries)))
+    for k, industry in enumerate(industries):
+        cells = [position[p] for p in BEA_SUMMARY_NAICS.get(str(industry), ()) if p in position]
+        if cells:
+            out[:, k] = values[:, cells].sum(axis=1)
+    frame = pd.DataFrame(out, index=employment.index.copy(), columns=pd.Index(list(industries), dtype=object))
+    frame.index.name = "area_code"
+    frame.columns.name = "industry_code"
+    return frame
+
+
+@cache
+def _cbp_wide() -> pd.DataFrame:
+    """CBP employment of every CBSA by NAICS code, every published level (areas x codes)."""
+    from .._data import dataset_path
+
+    facts = pd.read_parquet(
+        dataset_path(EMPLOYMENT_DATASET), columns=["area_code", "industry_code", "year", "measure", "value"]
+    )
+    rows = facts[((facts["measure"] == "employment") & (facts["year"] == EMPLOYMENT_YEAR)).to_numpy()]
+    wide = rows.pivot_table(index="area_code", columns="industry_code", values="value", aggfunc="sum").fillna(0.0)
+    wide.index = wide.index.astype(str)
+    wide.columns = wide.columns.astype(str)
+    return wide
+
+
+@cache
+def _us_national() -> Any:
+    """The domestic BEA model with CBP jobs (sum over the CBSAs) as its employment, built once."""
+    from .bea import bea_domestic_model
+
+    model = bea_domestic_model(BEA_YEAR)
+    jobs = us_regional_employment().sum(axis=0).reindex(model.industries).fillna(0.0)
+    return dataclasses.replace(
+        model,
+        employment=pd.Series(jobs.to_numpy(dtype=float), index=model.industries, name="employment"),
+        notes=(
+            *[n for n in model.notes if not n.startswith("no employment")],
+            f"employment: CBP {EMPLOYMENT_YEAR} jobs summed over the CBSAs (private non-farm employers; none for "
+            "farms, rail, postal service, government and housing); jobs per $1m mix 2019 jobs with 2015 output",
+        ),
+    )
+
+
+@cache
+def _employment_by_industry() -> pd.DataFrame:
+    from .bea import bea_model
+
+    return bea_industry_employment(_cbp_wide(), list(bea_model(BEA_YEAR).industries))
+
+
+def us_regional_employment() -> pd.DataFrame:
+    """CBP 2019 employment of every CBSA by BEA summary industry (areas x the 71 industries)."""
+    return _employment_by_industry().copy()
+
+
+@cache
+def _area_names() -> dict[str, str]:
+    from .._data import dataset_path
+
+    areas = pd.read_parquet(dataset_path("areas_us_cbsa"))
+    named = areas.dropna(subset=["area_name"])
+    return dict(zip(named["area_code"].astype(str), named["area_name"].astype(str), strict=True))
+
+
+def us_regions() -> pd.DataFrame:
+    """The CBSAs a US regional model can be built for: ``area_code``, ``area_name`` (empty where not shipped)."""
+    codes = sorted(_cbp_wide().index)
+    names = _area_names()
+    return pd.DataFrame({"area_code": codes, "area_name": [names.get(c, "") for c in codes]})
+
+
+def resolve_cbsa(region: str) -> str:
+    """The CBSA code of *region*: a 5-digit code in the data, or a CBSA title (exact, any case).
+
+    Raises
+    ------
+    UnknownCodeError
+        Neither; the message lists close codes.
+    """
+    text = str(region).strip()
+    codes = set(_cbp_wide().index)
+    if text in codes:
+        return text
+    by_name = {name.lower(): code for code, name in _area_names().items() if code in codes}
+    if text.lower() in by_name:
+        return by_name[text.lower()]
+    raise UnknownCodeError(
+        "US metropolitan or micropolitan area (CBSA)",
+        text,
+        sorted(codes),
+        hint="give the 5-digit CBSA code, e.g. 19820 for Detroit-Warren-Dearborn, MI",
+    )
+
+
+def us_regional_model(region: str, *, method: str = DEFAULT_METHOD, delta: float = DEFAULT_DELTA) -> RegionalModel:
+    """The regional input-output model of a US CBSA (see the module docstring).
+
+    Parameters
+    ----------
+    region
+        CBSA code (``19820``) or title.
+    method, delta
+        ``slq``, ``cilq``, ``flq`` (default) or ``aflq``; Flegg's :math:`\\delta` (default 0.3).
+
+    Examples
+    --------
+    >>> detroit = us_regional_model("19820")
+    >>> detroit.unit, len(detroit.industries), round(detroit.scaling_factor, 3)
+    ('$ million', 71, 0.316)
+    >>> bool((detroit.A.abs() <= detroit.national_coefficients.abs()).all().all())  # BEA has a few negative flows
+    True
+    """
+    code = resolve_cbsa(region)
+    employment = _employment_by_industry()
+    return regionalise(
+        _us_national(),
+        pd.Series(employment.loc[code], dtype=float),
+        pd.Series(employment.sum(axis=0), dtype=float),
+        method=method,
+        delta=delta,
+        region_code=code,
+        region_name=_area_names().get(code, code),
+        year=EMPLOYMENT_YEAR,
+        employment_dataset=EMPLOYMENT_DATASET,
+    )
+
+
+def us_national_view() -> RegionalModel:
+    """The national (domestic BEA) model in the shape of a :class:`~clusterplan.inputoutput.regional.RegionalModel`.
+
+    Every quotient is 1, so ``A`` is the national domestic coefficient matrix and the multipliers are national.
+    """
+    model = _us_national()
+    national = pd.Series(_employment_by_industry().sum(axis=0), dtype=float)
+    return RegionalModel(
+        region_code="US",
+        region_name="United States",
+        method="national",
+        delta=float("nan"),
+        year=EMPLOYMENT_YEAR,
+        A=model.A,
+        national_coefficients=model.A,
+        x=model.output.rename("output"),
+        employment=national.rename("employment"),
+        national_employment=national.rename("employment"),
+        location_quotients=pd.Series(1.0, index=model.industries, name="slq"),
+        scaling_factor=1.0,
+        household_consumption_coefficients=(
+            model.household_consumption / float(model.primary_inputs.loc["D1"].sum())
+        ).rename("household_consumption_coefficient"),
+        national=model,
+        employment_dataset=EMPLOYMENT_DATASET,
+    )
+
+
+def us_taxonomy_weights(taxonomy: Any, region: str | None = None) -> pd.DataFrame:
+    """Weights of the 71 BEA industries in a NAICS taxonomy's clusters (:func:`~clusterplan.inputoutput.clusters.
+    cluster_industry_weights`), from CBP 2019 6-digit employment of *region* (the US where it has none).
+
+    Examples
+    --------
+    >>> w = us_taxonomy_weights("us_cmp_traded_2014", "19820")
+    >>> round(float(w.loc["3361MV", "automotive"]), 2) > 0.5  # most Detroit motor-vehicle jobs are automotive
+    True
+    """
+    from ..relatedness.input_output import naics_bea_industries
+    from ..taxonomy import Taxonomy, load_taxonomy
+    from .bea import bea_model
+    from .clusters import cluster_industry_weights
+
+    tax = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
+    wide = _cbp_wide()
+    six = [c for c in wide.columns if len(c) == 6]
+    national = wide[six].sum(axis=0)
+    parts = naics_bea_industries(six)
+    industry_of = parts[parts.map(len) == 1].map(lambda t: t[0])
+    employment = national if region is None else pd.Series(wide.loc[resolve_cbsa(region), six])
+    return cluster_industry_weights(
+        tax.mapping(six, strict=False),
+        employment,
+        industry_of,
+        list(bea_model(BEA_YEAR).industries),
+        fallback_employment=None if region is None else national,
+    )
