@@ -22,12 +22,14 @@ from clusterplan import ParameterError
 from clusterplan._data import data_dir
 from clusterplan.geography.hotspots import (
     HOTSPOT_COLUMNS,
+    QUADRANTS,
     HotspotResult,
     benjamini_hochberg,
     contiguity_weights,
     hotspot_map_svg,
     hotspot_values,
     hotspots,
+    hotspots_by_cluster,
     spatial_autocorrelation,
 )
 from clusterplan.sources.ons_geography import load_areas, load_boundaries
@@ -357,3 +359,51 @@ def test_cli_errors_are_one_line(tmp_path: Path, cli_warehouse: Path) -> None:
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "GVA by industry is published down to ITL3" in done.stderr
+
+
+# -- all clusters at once --------------------------------------------------------------------------------------------
+def test_all_clusters_at_once_give_each_cluster_its_own_result(warehouse: Warehouse) -> None:
+    """One read and one set of permutation draws for every cluster: each map is exactly the one-cluster map."""
+    clusters = ["professional_financial_services", "ev_batteries", "aerospace", "logistics"]
+    for level, measure in (("itl3", "share"), ("itl2", "lq")):
+        together = hotspots_by_cluster(
+            warehouse, measure=measure, clusters=clusters, level=level, year=2021, permutations=199, seed=3
+        )
+        assert list(together) == clusters
+        for cluster in clusters:
+            alone = hotspots(
+                warehouse, measure=measure, cluster=cluster, level=level, year=2021, permutations=199, seed=3
+            )
+            result = together[cluster]
+            assert isinstance(result, HotspotResult)
+            pd.testing.assert_frame_equal(result.table, alone.table, check_exact=True)
+            assert (result.moran_i, result.moran_p, result.moran_z) == (alone.moran_i, alone.moran_p, alone.moran_z)
+            assert result.parameters == alone.parameters and result.excluded == alone.excluded
+
+
+def test_statistics_are_esdas_on_the_same_draws() -> None:
+    """The vectorised statistics reproduce esda's Moran, Moran_Local and G_Local(star) with the same seed."""
+    fc = load_boundaries("itl3")
+    codes = _gb("itl3")
+    rng = np.random.default_rng(11)
+    values = pd.Series(rng.gamma(2.0, size=len(codes)), index=codes).sort_index()
+    values.iloc[::5] = 0.0  # ties in the draws, as areas without a cluster give
+    ours = spatial_autocorrelation(values, fc, permutations=199, seed=42)
+    w = contiguity_weights(fc, list(values.index)).w
+    y = values.reindex(w.id_order).to_numpy()
+    state = np.random.get_state()
+    np.random.seed(42)
+    moran = esda.Moran(y, w, transformation="r", permutations=199)
+    np.random.set_state(state)
+    with pytest.warns(DeprecationWarning):
+        local = esda.Moran_Local(y, w, transformation="r", permutations=199, seed=42, n_jobs=1)
+    with pytest.warns(DeprecationWarning):
+        gi = esda.G_Local(y, w, transform="B", permutations=199, star=True, seed=42, n_jobs=1)
+    table = ours.table.set_index("area_code").loc[w.id_order]
+    assert (ours.moran_i, ours.moran_p) == (pytest.approx(moran.I, rel=1e-12), moran.p_sim)
+    assert ours.moran_z == pytest.approx(moran.z_sim, rel=1e-9)
+    assert np.array_equal(table["local_moran_p"].to_numpy(), local.p_sim)
+    assert np.allclose(table["local_moran_i"].to_numpy(), local.Is, rtol=1e-12)
+    assert np.array_equal(table["gi_star_p"].to_numpy(), gi.p_sim)
+    assert np.allclose(table["gi_star_z"].to_numpy(), gi.Zs, rtol=1e-12)
+    assert [QUADRANTS[int(q)] for q in local.q] == table["quadrant"].tolist()

@@ -33,6 +33,7 @@ from .hotspots import (
     hotspot_map_svg,
     hotspot_values,
     hotspots,
+    hotspots_by_cluster,
     spatial_autocorrelation,
 )
 from .subregional import (
@@ -66,6 +67,7 @@ __all__ = [
     "hotspot_map_svg",
     "hotspot_values",
     "hotspots",
+    "hotspots_by_cluster",
     "k_density",
     "locate_firms",
     "resolve_cluster",

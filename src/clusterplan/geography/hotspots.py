@@ -3,8 +3,10 @@ r"""Spatial hotspots of a cluster measure across Great Britain: Moran's I, LISA 
 A location quotient says that an area is specialised; it does not say whether
 the specialisation is part of a geographic concentration that spans several
 areas (a hotspot) or an isolated value that could be noise. This module asks
-that question with the standard exploratory spatial data analysis tools, from
-PySAL (``libpysal`` for the weights, ``esda`` for the statistics):
+that question with the standard exploratory spatial data analysis tools of
+PySAL (``libpysal`` weights, ``esda`` statistics), computed here for many
+clusters at once with the same draws and arithmetic as esda, so each result is
+what esda gives (a test checks it):
 
 * **global Moran's I** — do similar values sit next to each other across GB?
 * **local Moran's I (LISA)** — for each area, is it part of a cluster of high
@@ -21,10 +23,10 @@ Areas
     districts when the user has loaded LAD employment. Northern Ireland is
     left out (BRES covers GB, and it shares no border with GB).
 Weights
-    Queen contiguity (areas sharing a boundary point are neighbours) built by
-    :class:`libpysal.weights.Queen` from the packaged boundary shapes with
-    shapely, without geopandas; row-standardised for Moran's I and LISA,
-    binary with the area itself included for Gi\*.
+    Queen contiguity (areas sharing a boundary point are neighbours, as
+    :class:`libpysal.weights.Queen` finds them) from the vertices of the
+    packaged boundary shapes; row-standardised for Moran's I and LISA, binary
+    with the area itself included for Gi\*.
 Islands
     Areas without a land neighbour (at ITL3 the Isle of Wight, Anglesey,
     Orkney, Shetland and Na h-Eileanan Siar; at LAD level also the Isles of
@@ -43,7 +45,11 @@ Islands
 Inference
     Conditional permutation inference with ``permutations`` (default 999)
     random permutations and a fixed ``seed`` (default 12345), so results are
-    reproducible. Pseudo p-values are esda's folded ones: the share of
+    reproducible. The draws depend only on the areas, the seed and the
+    number of permutations, so one set serves every cluster of a map (as
+    esda's conditional randomisation shares one set across areas): mapping
+    all clusters costs little more than mapping one (:func:`hotspots_by_cluster`).
+    Pseudo p-values are esda's folded ones: the share of
     permutations at least as extreme as the observed statistic in its own
     direction, :math:`(\min(m, P - m) + 1) / (P + 1)`. With one test per
     area, false discoveries are controlled by the Benjamini-Hochberg rule at
@@ -70,6 +76,7 @@ from __future__ import annotations
 import functools
 import math
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from html import escape
@@ -78,9 +85,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._exceptions import ParameterError
+from .._exceptions import ClusterplanError, ParameterError
 from ..sources.ons_geography import GREAT_BRITAIN, load_areas, load_boundaries
-from .subregional import cluster_employment, cluster_gva, resolve_cluster, resolve_taxonomy
+from .subregional import (
+    GVA_LEVELS,
+    _cluster_gva,
+    _gva_inputs,
+    _mapping,
+    cluster_employment,
+    resolve_cluster,
+    resolve_taxonomy,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - imported for annotations only
     import libpysal
@@ -102,6 +117,7 @@ __all__ = [
     "hotspot_map_svg",
     "hotspot_values",
     "hotspots",
+    "hotspots_by_cluster",
     "spatial_autocorrelation",
 ]
 
@@ -164,8 +180,9 @@ class ContiguityWeights:
 
     Attributes
     ----------
-    w
-        The :class:`libpysal.weights.W` over the areas kept (ids are area codes).
+    neighbours
+        The neighbours of each area kept, in the order of the areas given
+        (island links included).
     islands
         One row per area that had no path to the largest connected group:
         ``area_code, area_name, action`` (``attached`` or ``dropped``),
@@ -177,14 +194,28 @@ class ContiguityWeights:
         ``"attach"`` or ``"drop"``.
     """
 
-    w: libpysal.weights.W
+    neighbours: dict[str, list[str]]
     islands: pd.DataFrame
     rule: str
+    _w: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def w(self) -> libpysal.weights.W:
+        """The same weights as a :class:`libpysal.weights.W` (ids are area codes), built when first asked for."""
+        if self._w is None:
+            import libpysal
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self._w = libpysal.weights.W(
+                    {c: sorted(n) for c, n in self.neighbours.items()},
+                    id_order=list(self.neighbours),
+                    silence_warnings=True,
+                )
+        return self._w
 
 
-def _shapes(boundaries: dict[str, Any], codes: list[str]) -> dict[str, Any]:
-    from shapely.geometry import shape
-
+def _features(boundaries: dict[str, Any], codes: list[str]) -> dict[str, Any]:
     by_code = {str(f["properties"]["code"]): f for f in boundaries["features"]}
     missing = [c for c in codes if c not in by_code]
     if missing:
@@ -192,7 +223,48 @@ def _shapes(boundaries: dict[str, Any], codes: list[str]) -> dict[str, Any]:
             f"{len(missing)} areas have no boundary shape (first {missing[0]!r})",
             hint="values and boundaries must be for the same areas and level",
         )
-    return {c: shape(by_code[c]["geometry"]) for c in codes}
+    return {c: by_code[c] for c in codes}
+
+
+def _shapes(boundaries: dict[str, Any], codes: list[str]) -> dict[str, Any]:
+    from shapely.geometry import shape
+
+    return {c: shape(f["geometry"]) for c, f in _features(boundaries, codes).items()}
+
+
+def _queen_neighbours(boundaries: dict[str, Any], codes: list[str]) -> dict[str, list[str]]:
+    """Areas sharing at least one boundary vertex, as :class:`libpysal.weights.Queen` finds them (exact
+    coordinates), from the GeoJSON rings directly: no shapes are built."""
+    features = _features(boundaries, codes)
+    points, owners = [], []
+    for k, code in enumerate(codes):
+        for ring in _rings(features[code]["geometry"]):
+            xy = np.asarray(ring, dtype=float)[:, :2]
+            points.append(xy)
+            owners.append(np.full(len(xy), k))
+    if not points:
+        return {c: [] for c in codes}
+    # + 0.0 makes -0.0 and 0.0 (a vertex on the Greenwich meridian) the same point, as tuple equality does.
+    frame = pd.DataFrame(np.vstack(points) + 0.0, columns=["x", "y"])
+    frame["area"] = np.concatenate(owners)
+    frame = frame.drop_duplicates()
+    pairs = frame.merge(frame, on=["x", "y"])
+    pairs = pairs.loc[pairs["area_x"] != pairs["area_y"], ["area_x", "area_y"]].drop_duplicates()
+    neighbours: dict[str, list[str]] = {c: [] for c in codes}
+    for a, b in zip(pairs["area_x"].to_numpy(), pairs["area_y"].to_numpy(), strict=True):
+        neighbours[codes[a]].append(codes[b])
+    return {c: sorted(n) for c, n in neighbours.items()}
+
+
+def _component_labels(neighbours: dict[str, list[str]], codes: list[str]) -> np.ndarray:
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    position = {c: i for i, c in enumerate(codes)}
+    rows = [position[c] for c in codes for _ in neighbours[c]]
+    cols = [position[n] for c in codes for n in neighbours[c]]
+    graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(codes), len(codes)))
+    return np.asarray(connected_components(graph, directed=False)[1])
 
 
 @cache
@@ -216,9 +288,8 @@ def _shared_boundaries(level: str) -> dict[str, Any]:
     return load_boundaries(level)
 
 
-#: Neighbour structures already computed, by shapes object and request. Queen contiguity on the ITL3
-#: shapes takes about 0.1 s a call and a run maps every cluster on the same areas. The W itself is rebuilt
-#: per call (cheap) because esda changes its transform in place.
+#: Neighbour structures already computed, by shapes object and request: a run maps every cluster on the
+#: same areas, and the web app maps them again and again.
 _NEIGHBOURS: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[dict[str, list[str]], list[Any], list[str]]]] = {}
 
 
@@ -231,20 +302,15 @@ def _neighbour_structure(
     if cached is not None and cached[0] is boundaries:
         known_neighbours, known_rows, known_kept = cached[1]
         return {c: list(n) for c, n in known_neighbours.items()}, list(known_rows), list(known_kept)
-    import libpysal
-
-    shapes = _shapes(boundaries, codes)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # libpysal warns about islands; they are handled below
-        queen = libpysal.weights.Queen.from_iterable([shapes[c] for c in codes], ids=codes)
-    neighbours: dict[str, list[str]] = {c: list(queen.neighbors[c]) for c in codes}
-    labels = dict(zip(codes, queen.component_labels, strict=True))
+    neighbours = _queen_neighbours(boundaries, codes)
+    labels = dict(zip(codes, _component_labels(neighbours, codes).tolist(), strict=True))
     sizes = pd.Series(labels).value_counts()
     main = sizes.index[0]
     mainland = [c for c in codes if labels[c] == main]
     rows: list[tuple[str, str, str, str, str, float]] = []
     others = [label for label in sizes.index if label != main]
     if islands == "attach" and others:
+        shapes = _shapes(boundaries, codes)
         metric = {c: _to_metres(shapes[c]) for c in codes}
         outside = [c for c in codes if labels[c] != main]
         distance = {(m, t): metric[m].distance(metric[t]) for m in outside for t in codes if labels[t] != labels[m]}
@@ -320,15 +386,10 @@ def contiguity_weights(
     """
     if islands not in ISLAND_RULES:
         raise ParameterError(f"islands must be one of {', '.join(ISLAND_RULES)}, not {islands!r}")
-    import libpysal
-
     codes = [str(c) for c in codes]
     neighbours, rows, kept = _neighbour_structure(boundaries, codes, islands, names or {})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        w = libpysal.weights.W({c: sorted(neighbours[c]) for c in kept}, id_order=kept, silence_warnings=True)
     table = pd.DataFrame(rows, columns=["area_code", "area_name", "action", "attached_to", "linked_by", "distance_km"])
-    return ContiguityWeights(w=w, islands=table, rule=islands)
+    return ContiguityWeights(neighbours={c: sorted(neighbours[c]) for c in kept}, islands=table, rule=islands)
 
 
 # -- statistics ------------------------------------------------------------------------------------------------------
@@ -466,16 +527,151 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _seeded_moran(y: np.ndarray, w: Any, permutations: int, seed: int) -> Any:
-    import esda
+def _check_inference(permutations: int, alpha: float) -> None:
+    if permutations < 99:
+        raise ParameterError(f"permutations must be at least 99, not {permutations}")
+    if not 0 < alpha < 1:
+        raise ParameterError(f"alpha must be between 0 and 1, not {alpha}")
 
-    # esda.Moran draws from numpy's global generator and takes no seed: seed it, then restore it.
-    state = np.random.get_state()
-    np.random.seed(seed)
-    try:
-        return esda.Moran(y, w, transformation="r", permutations=permutations)
-    finally:
-        np.random.set_state(state)
+
+def _fdr_threshold(p_values: np.ndarray, alpha: float) -> float:
+    """The Benjamini-Hochberg cut-off as :func:`esda.fdr` gives it: the largest :math:`k\\alpha/n` with the
+    k-th smallest p-value below it, or :math:`\\alpha/n` (Bonferroni) when there is none."""
+    n = len(p_values)
+    ranked = np.sort(p_values)
+    bounds = np.arange(1, n + 1) * alpha / n
+    below = np.nonzero(ranked < bounds)[0]
+    return float(bounds[below[-1]]) if len(below) else alpha / n
+
+
+@functools.lru_cache(maxsize=8)
+def _permutation_draws(n: int, permutations: int, seed: int) -> np.ndarray:
+    """Orderings of the n areas for global Moran's I: the draws of esda's ``Moran`` after ``np.random.seed``."""
+    generator = np.random.RandomState(seed)
+    draws = np.stack([generator.permutation(n) for _ in range(permutations)])
+    draws.flags.writeable = False
+    return draws
+
+
+@functools.lru_cache(maxsize=8)
+def _conditional_draws(size: int, n: int, permutations: int, seed: int) -> np.ndarray:
+    """Neighbour sets for conditional randomisation, as esda's ``crand`` draws them: *size* of the n - 1
+    other areas without replacement, one row per permutation, the same rows for every area."""
+    generator = np.random.RandomState(seed)
+    draws = np.stack([generator.choice(n - 1, size=size, replace=False) for _ in range(permutations)])
+    draws.flags.writeable = False
+    return draws
+
+
+def _folded_p(simulated: np.ndarray, observed: np.ndarray) -> np.ndarray:
+    """Pseudo p-values :math:`(\\min(m, P - m) + 1) / (P + 1)` of *observed* (k,) against *simulated* (P, k)."""
+    permutations = simulated.shape[0]
+    larger = (simulated >= observed).sum(axis=0)
+    larger = np.where(permutations - larger < larger, permutations - larger, larger)
+    return np.asarray((larger + 1.0) / (permutations + 1.0))
+
+
+@dataclass
+class _Statistics:
+    """The statistics of several value columns over the same weights (arrays with one column per value set)."""
+
+    moran_i: np.ndarray
+    moran_expected: float
+    moran_z: np.ndarray
+    moran_p: np.ndarray
+    z: np.ndarray
+    lag: np.ndarray
+    local_i: np.ndarray
+    quadrant: np.ndarray
+    local_p: np.ndarray
+    gi_z: np.ndarray
+    gi_p: np.ndarray
+
+
+def _statistics(y: np.ndarray, neighbours: dict[str, list[str]], permutations: int, seed: int) -> _Statistics:
+    """Global Moran's I, LISA and Gi* of every column of *y* (areas x value sets) at once.
+
+    The permutation draws are made once and shared by every column and by both local statistics, exactly as
+    esda draws them for one column with the same seed, and each column's arithmetic is esda's, so each
+    column gets what ``esda.Moran``, ``esda.Moran_Local`` and ``esda.G_Local(star=True)`` give for it.
+    """
+    from scipy.sparse import csr_matrix, identity
+
+    codes = list(neighbours)
+    n, columns = y.shape
+    position = {c: i for i, c in enumerate(codes)}
+    rows = np.array([position[c] for c in codes for _ in neighbours[c]], dtype=np.int64)
+    cols = np.array([position[m] for c in codes for m in neighbours[c]], dtype=np.int64)
+    cardinality = np.array([len(neighbours[c]) for c in codes])
+    row_standardised = csr_matrix(((1.0 / cardinality)[rows], (rows, cols)), shape=(n, n))
+    star = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n)) + identity(n, format="csr")
+    weight = np.asarray(star.sum(axis=1)).ravel()
+    s0 = row_standardised.sum()
+    orderings = _permutation_draws(n, permutations, seed)
+    out = {name: np.empty(columns) for name in ("moran_i", "moran_z", "moran_p", "den", "total")}
+    z_all, lag_all, local_all, gi_all, gi_z_all = (np.empty((n, columns)) for _ in range(5))
+    for k in range(columns):
+        values = np.ascontiguousarray(y[:, k])
+        # Global Moran's I on deviations from the mean, against P random orderings of the areas.
+        centred = values - values.mean()
+        squares = (centred * centred).sum()
+        moran_i = n / s0 * (centred * (row_standardised @ centred)).sum() / squares
+        shuffled = centred[orderings]
+        simulated = n / s0 * (shuffled * np.ascontiguousarray((row_standardised @ shuffled.T).T)).sum(axis=1)
+        simulated = simulated / squares
+        out["moran_i"][k] = moran_i
+        out["moran_p"][k] = _folded_p(simulated[:, None], np.array([moran_i]))[0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["moran_z"][k] = (moran_i - simulated.sum() / permutations) / simulated.std()
+        # LISA on standardised values.
+        z = values - values.mean()
+        with np.errstate(all="ignore"):
+            z /= values.std()
+        lag = row_standardised @ z
+        den = (z * z).sum()
+        z_all[:, k], lag_all[:, k], out["den"][k] = z, lag, den
+        local_all[:, k] = (n - 1) * z * lag / den
+        # Gi* on the values, binary weights with the area itself, and esda's analytical z-score.
+        total = values.sum()
+        out["total"][k] = total
+        gi_all[:, k] = (star @ values) / total
+        mean, mean_of_squares = total / n, (values**2).sum() / n
+        expected_variance = weight * (n - weight) / (n - 1) * (1 / n**2) * ((mean_of_squares - mean**2) / mean**2)
+        gi_z_all[:, k] = (gi_all[:, k] - weight / n) / np.sqrt(expected_variance)
+    positive, lag_positive = z_all > 0, lag_all > 0
+    quadrant = np.select([positive & lag_positive, ~positive & lag_positive, ~positive & ~lag_positive], [1, 2, 3], 4)
+
+    # Conditional randomisation: area i keeps its value, its neighbours' are drawn from the other n - 1.
+    draws = _conditional_draws(int(cardinality.max()), n, permutations, seed)
+    scaling = (n - 1) / out["den"]
+    local_p = np.empty((n, columns))
+    gi_p = np.empty((n, columns), dtype=np.float32)  # esda keeps Gi*'s pseudo p-values in single precision
+    z_rows, y_rows = np.ascontiguousarray(z_all.T), np.ascontiguousarray(y.T)
+    lisa, stars = np.empty((permutations, columns)), np.empty((permutations, columns))
+    for i in range(n):
+        picked = draws[:, : cardinality[i]]
+        picked = picked + (picked >= i)  # positions among the other areas -> positions among all areas
+        lisa_weights, star_weights = np.full(cardinality[i], 1.0 / cardinality[i]), np.ones(cardinality[i])
+        # One (permutations x neighbours) product per column, as esda computes it: a tie between a draw and
+        # the observed value then falls the same way.
+        for k in range(columns):
+            lisa[:, k] = z_all[i, k] * (z_rows[k][picked] @ lisa_weights) * scaling[k]
+            stars[:, k] = (y_rows[k][picked] @ star_weights + y[i, k]) / out["total"][k]
+        local_p[i] = _folded_p(lisa, local_all[i])
+        gi_p[i] = _folded_p(stars, gi_all[i])
+    return _Statistics(
+        moran_i=out["moran_i"],
+        moran_expected=-1.0 / (n - 1),
+        moran_z=out["moran_z"],
+        moran_p=out["moran_p"],
+        z=z_all,
+        lag=lag_all,
+        local_i=local_all,
+        quadrant=quadrant,
+        local_p=local_p,
+        gi_z=gi_z_all,
+        gi_p=gi_p,
+    )
 
 
 def spatial_autocorrelation(
@@ -551,92 +747,128 @@ def spatial_autocorrelation(
     >>> round(result.moran_i, 3), result.moran_p
     (0.768, 0.01)
     """
-    import esda
-
-    if permutations < 99:
-        raise ParameterError(f"permutations must be at least 99, not {permutations}")
-    if not 0 < alpha < 1:
-        raise ParameterError(f"alpha must be between 0 and 1, not {alpha}")
+    _check_inference(permutations, alpha)
     series = pd.Series(values, dtype=float)
     series.index = series.index.astype(str)
-    known = series[np.isfinite(series.to_numpy())]
-    if len(known) < 10:
-        raise ParameterError(f"only {len(known)} areas have a value; spatial statistics need at least 10")
-    codes = list(known.index)
-    weights = contiguity_weights(boundaries, codes, islands=islands, names=names)
-    w = weights.w
-    kept = list(w.id_order)
-    y = known.reindex(kept).to_numpy(dtype=float)
-    if float(np.std(y)) == 0.0:
-        raise ParameterError("the values do not vary across areas; there is no spatial pattern to test")
-    moran = _seeded_moran(y, w, permutations, seed)
-    with warnings.catch_warnings():
-        # esda announces a future change of its default alternative; the folded (directed) p-values used here
-        # are documented above.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        local = esda.Moran_Local(y, w, transformation="r", permutations=permutations, seed=seed, n_jobs=1)
-        gi = esda.G_Local(y, w, transform="B", permutations=permutations, star=True, seed=seed, n_jobs=1)
-    threshold_local = esda.fdr(local.p_sim, alpha)
-    threshold_gi = esda.fdr(gi.p_sim, alpha)
-    w.transform = "r"
-    z = (y - y.mean()) / y.std()
-    table = pd.DataFrame(
-        {
-            "area_code": kept,
-            "value": y,
-            "standardised_value": z,
-            "spatial_lag": np.asarray(w.sparse @ z).ravel(),
-            "neighbours": [len(w.neighbors[c]) for c in kept],
-            "local_moran_i": local.Is,
-            "quadrant": [QUADRANTS[int(q)] for q in local.q],
-            "local_moran_p": local.p_sim,
-            "local_moran_p_fdr": benjamini_hochberg(local.p_sim),
-            "local_moran_significant": local.p_sim < threshold_local,
-            "gi_star_z": gi.Zs,
-            "gi_star_p": gi.p_sim,
-            "gi_star_p_fdr": benjamini_hochberg(gi.p_sim),
-            "gi_star_significant": gi.p_sim < threshold_gi,
-        }
-    )
-    table["lisa_class"] = np.where(table["local_moran_significant"], table["quadrant"], "not significant")
-    table["hotspot"] = np.where(
-        table["gi_star_significant"], np.where(table["gi_star_z"] > 0, "hot spot", "cold spot"), "not significant"
-    )
-    links = weights.islands[weights.islands["action"] == "attached"].set_index("area_code")["attached_to"]
-    link_of = {str(k): str(v) for k, v in links.items()}
-    table["attached_to"] = [link_of.get(str(c), "") for c in table["area_code"]]
-    dropped = [c for c in codes if c not in set(kept)]
-    if dropped:
-        extra = pd.DataFrame({"area_code": dropped, "value": known.reindex(dropped).to_numpy()})
-        extra["lisa_class"] = "not tested"
-        extra["hotspot"] = "not tested"
-        extra["attached_to"] = ""
-        table = pd.concat([table, extra], ignore_index=True)
-    table["area_name"] = [(names or {}).get(str(c), "") for c in table["area_code"]]
-    table = table[HOTSPOT_COLUMNS].sort_values("area_code").reset_index(drop=True)
-    params = dict(parameters or {})
-    params.update(
-        permutations=int(permutations),
-        seed=int(seed),
-        alpha=float(alpha),
+    result = _autocorrelations(
+        series.to_frame("values"),
+        boundaries,
+        permutations=permutations,
+        seed=seed,
+        alpha=alpha,
         islands=islands,
-        weights="queen contiguity (libpysal), row-standardised for Moran's I and LISA, binary with self for Gi*",
-        fdr="Benjamini-Hochberg",
-        areas_tested=len(kept),
-        local_moran_p_threshold=float(threshold_local),
-        gi_star_p_threshold=float(threshold_gi),
-    )
-    excluded = sorted(set(series.index) - set(known.index))
-    return HotspotResult(
-        table=table,
-        moran_i=float(moran.I),
-        moran_expected=float(moran.EI),
-        moran_z=float(moran.z_sim),
-        moran_p=float(moran.p_sim),
-        parameters=params,
-        islands=weights.islands,
-        excluded=excluded,
-    )
+        names=names,
+        parameters={"values": dict(parameters or {})},
+    )["values"]
+    if isinstance(result, ClusterplanError):
+        raise result
+    return result
+
+
+def _autocorrelations(
+    values: pd.DataFrame,
+    boundaries: dict[str, Any],
+    *,
+    permutations: int,
+    seed: int,
+    alpha: float,
+    islands: str,
+    names: dict[str, str] | None,
+    parameters: Mapping[str, Mapping[str, Any]],
+) -> dict[str, HotspotResult | ClusterplanError]:
+    """:func:`spatial_autocorrelation` of every column of *values* (indexed by area code), with one set of
+    permutation draws for all of them; a column that cannot be tested gets the error that says why."""
+    results: dict[str, HotspotResult | ClusterplanError] = {}
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for column in values.columns:
+        series = values[column]
+        known = series[np.isfinite(series.to_numpy())]
+        if len(known) < 10:
+            results[column] = ParameterError(
+                f"only {len(known)} areas have a value; spatial statistics need at least 10"
+            )
+            continue
+        groups.setdefault(tuple(known.index), []).append(column)
+    for codes_key, columns in groups.items():
+        codes = list(codes_key)
+        try:
+            weights = contiguity_weights(boundaries, codes, islands=islands, names=names)
+        except ClusterplanError as exc:
+            results.update(dict.fromkeys(columns, exc))
+            continue
+        kept = list(weights.neighbours)
+        matrix = values.loc[kept, columns].to_numpy(dtype=float)
+        flat = matrix.std(axis=0) == 0.0
+        for column in np.asarray(columns)[flat]:
+            results[column] = ParameterError("the values do not vary across areas; there is no spatial pattern to test")
+        columns = [c for c, f in zip(columns, flat, strict=True) if not f]
+        if not columns:
+            continue
+        matrix = matrix[:, ~flat]
+        stats = _statistics(matrix, weights.neighbours, permutations, seed)
+        links = weights.islands[weights.islands["action"] == "attached"].set_index("area_code")["attached_to"]
+        link_of = {str(k): str(v) for k, v in links.items()}
+        dropped = [c for c in codes if c not in set(kept)]
+        for k, column in enumerate(columns):
+            local_p, gi_p = stats.local_p[:, k], stats.gi_p[:, k]
+            threshold_local, threshold_gi = _fdr_threshold(local_p, alpha), _fdr_threshold(gi_p, alpha)
+            table = pd.DataFrame(
+                {
+                    "area_code": kept,
+                    "value": matrix[:, k],
+                    "standardised_value": stats.z[:, k],
+                    "spatial_lag": stats.lag[:, k],
+                    "neighbours": [len(weights.neighbours[c]) for c in kept],
+                    "local_moran_i": stats.local_i[:, k],
+                    "quadrant": [QUADRANTS[int(q)] for q in stats.quadrant[:, k]],
+                    "local_moran_p": local_p,
+                    "local_moran_p_fdr": benjamini_hochberg(local_p),
+                    "local_moran_significant": local_p < threshold_local,
+                    "gi_star_z": stats.gi_z[:, k],
+                    "gi_star_p": gi_p,
+                    "gi_star_p_fdr": benjamini_hochberg(gi_p),
+                    "gi_star_significant": gi_p < threshold_gi,
+                }
+            )
+            table["lisa_class"] = np.where(table["local_moran_significant"], table["quadrant"], "not significant")
+            table["hotspot"] = np.where(
+                table["gi_star_significant"],
+                np.where(table["gi_star_z"] > 0, "hot spot", "cold spot"),
+                "not significant",
+            )
+            table["attached_to"] = [link_of.get(str(c), "") for c in table["area_code"]]
+            if dropped:
+                extra = pd.DataFrame({"area_code": dropped, "value": values.loc[dropped, column].to_numpy()})
+                extra["lisa_class"] = "not tested"
+                extra["hotspot"] = "not tested"
+                extra["attached_to"] = ""
+                table = pd.concat([table, extra], ignore_index=True)
+            table["area_name"] = [(names or {}).get(str(c), "") for c in table["area_code"]]
+            table = table[HOTSPOT_COLUMNS].sort_values("area_code").reset_index(drop=True)
+            params = dict(parameters.get(column, {}))
+            params.update(
+                permutations=int(permutations),
+                seed=int(seed),
+                alpha=float(alpha),
+                islands=islands,
+                weights="queen contiguity, row-standardised for Moran's I and LISA, binary with self for Gi*",
+                fdr="Benjamini-Hochberg",
+                areas_tested=len(kept),
+                local_moran_p_threshold=float(threshold_local),
+                gi_star_p_threshold=float(threshold_gi),
+            )
+            series = values[column]
+            results[column] = HotspotResult(
+                table=table,
+                moran_i=float(stats.moran_i[k]),
+                moran_expected=float(stats.moran_expected),
+                moran_z=float(stats.moran_z[k]),
+                moran_p=float(stats.moran_p[k]),
+                parameters=params,
+                islands=weights.islands,
+                excluded=sorted(set(series.index) - set(codes)),
+            )
+    return {column: results[column] for column in values.columns}
 
 
 # -- measures from the warehouse -------------------------------------------------------------------------------------
@@ -676,13 +908,40 @@ def hotspot_values(
         ``measure_label``, ``basis``, ``cluster_name``, ``year`` and the
         datasets used.
     """
+    values, info, errors = _cluster_values(
+        warehouse,
+        measure=measure,
+        clusters=[cluster],
+        taxonomy=taxonomy,
+        level=level,
+        year=year,
+        employment_dataset=employment_dataset,
+    )
+    column = values.columns[0]
+    if column in errors:
+        raise errors[column]
+    return values[column].rename(None), info[column]
+
+
+def _cluster_values(
+    warehouse: Warehouse | SparkWarehouse,
+    *,
+    measure: str,
+    clusters: Sequence[str] | None,
+    taxonomy: str | Taxonomy,
+    level: str,
+    year: int | None,
+    employment_dataset: str | None,
+) -> tuple[pd.DataFrame, dict[str, dict[str, Any]], dict[str, ParameterError]]:
+    """:func:`hotspot_values` of several clusters (all when None) from one read of the warehouse: a frame of
+    GB areas x cluster ids (NaN where an area has no value), each cluster's description, and the error of
+    each cluster that has no values."""
     if measure not in HOTSPOT_MEASURES:
         raise ParameterError(f"measure must be one of {', '.join(HOTSPOT_MEASURES)}, not {measure!r}")
     if level not in HOTSPOT_LEVELS:
         raise ParameterError(f"level must be one of {', '.join(HOTSPOT_LEVELS)}, not {level!r}")
     tax = resolve_taxonomy(taxonomy)
-    cluster_id = resolve_cluster(tax, cluster)
-    cluster_name = tax.cluster(cluster_id).name
+    ids = [resolve_cluster(tax, c) for c in clusters] if clusters is not None else [c.id for c in tax.clusters]
     gva_based = measure in ("gva", "gva_per_job") or (level == "itl3" and measure in ("share", "lq"))
     employment_based = measure in ("employment", "gva_per_job") or (level != "itl3" and measure in ("share", "lq"))
     if level == "lad" and gva_based:
@@ -690,11 +949,19 @@ def hotspot_values(
             "GVA by industry is published down to ITL3 areas, not local authority districts",
             hint="use --level itl3 for GVA-based measures, or measure employment, share or lq at LAD level",
         )
-    info: dict[str, Any] = {"cluster": cluster_id, "cluster_name": cluster_name, "taxonomy": tax.name}
+    common: dict[str, Any] = {"taxonomy": tax.name}
     gva = employment = None
     if gva_based:
-        gva = cluster_gva(warehouse, taxonomy=tax, level=level, year=year, clusters=[cluster_id])
-        info.update(gva_dataset=gva.attrs["gva_dataset"], mix_year=int(gva["mix_year"].iloc[0]))
+        if level not in GVA_LEVELS:
+            raise ParameterError(f"level must be one of {', '.join(GVA_LEVELS)} for GVA, not {level!r}")
+        # The warehouse is read once; each cluster's GVA is then estimated on its own, exactly as
+        # cluster_gva(clusters=[cluster]) does (pandas adds a group up differently, in the last bit, when other
+        # groups are present, and a last-bit change can flip a permutation tie).
+        inputs = _gva_inputs(warehouse, level, year)
+        parts = [_cluster_gva(tax, _mapping(tax, [c]), inputs) for c in ids]
+        gva = pd.concat(parts, ignore_index=True)
+        gva.attrs.update(parts[0].attrs)
+        common.update(gva_dataset=gva.attrs["gva_dataset"], mix_year=int(gva["mix_year"].iloc[0]))
         year = int(gva["year"].iloc[0])
     if employment_based:
         employment = cluster_employment(
@@ -703,31 +970,36 @@ def hotspot_values(
             level=level,
             year=year,
             employment_dataset=employment_dataset,
-            clusters=[cluster_id],
+            clusters=ids,
         )
-        info.update(employment_dataset=employment.attrs["employment_dataset"])
+        common.update(employment_dataset=employment.attrs["employment_dataset"])
         year = int(employment["year"].iloc[0])
-    info["year"] = year
+    common["year"] = year
+
+    def wide(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+        return frame.pivot(index="area_code", columns="cluster_id", values=column).reindex(columns=ids)
+
     if measure == "gva_per_job":
         assert gva is not None and employment is not None
-        jobs = employment.set_index("area_code")["employment"]
-        money = gva.set_index("area_code")["gva_gbp_million"]
+        jobs, money = wide(employment, "employment"), wide(gva, "gva_gbp_million")
         values = money * 1e6 / jobs.reindex(money.index).where(lambda s: s > 0)
+        errors: dict[str, ParameterError] = {}
         basis = "estimated cluster GVA over cluster employment"
     elif gva_based:
         assert gva is not None
-        frame = gva.set_index("area_code")
-        values = _measure(frame["gva_gbp_million"], frame["area_gva_gbp_million"], measure)
+        values, errors = _measure(wide(gva, "gva_gbp_million"), wide(gva, "area_gva_gbp_million"), measure)
         basis = "GVA: ONS regional GVA (current prices) apportioned to the cluster by the ITL2 employment mix"
     else:
         assert employment is not None
-        frame = employment.set_index("area_code")
-        values = _measure(frame["employment"], frame["area_employment"], measure)
-        basis = f"employment: {info['employment_dataset']}"
+        values, errors = _measure(wide(employment, "employment"), wide(employment, "area_employment"), measure)
+        basis = f"employment: {common['employment_dataset']}"
     values = values.drop(GREAT_BRITAIN, errors="ignore").astype(float)
-    values = values[_gb_codes(values.index)]
-    info.update(measure=measure, measure_label=_MEASURE_LABELS[measure], basis=basis, level=level)
-    return values.sort_index(), info
+    values = values[_gb_codes(values.index)].sort_index()
+    values.index = values.index.astype(str)
+    values.columns.name = None
+    common.update(measure=measure, measure_label=_MEASURE_LABELS[measure], basis=basis, level=level)
+    info = {c: {"cluster": c, "cluster_name": tax.cluster(c).name, **common} for c in ids}
+    return values, info, errors
 
 
 def _gb_codes(index: pd.Index) -> np.ndarray:
@@ -735,19 +1007,22 @@ def _gb_codes(index: pd.Index) -> np.ndarray:
     return (~text.str.startswith("TLN") & ~text.str.startswith("N")).to_numpy()
 
 
-def _measure(value: pd.Series, total: pd.Series, measure: str) -> pd.Series:
+def _measure(value: pd.DataFrame, total: pd.DataFrame, measure: str) -> tuple[pd.DataFrame, dict[str, ParameterError]]:
     if measure in ("gva", "employment"):
-        return value
+        return value, {}
     share = value / total.where(total > 0)
     if measure == "share":
-        return share
-    benchmark = float(share.get(GREAT_BRITAIN, np.nan))
-    if not np.isfinite(benchmark) or benchmark == 0:
-        raise ParameterError(
+        return share, {}
+    benchmark = share.loc[GREAT_BRITAIN] if GREAT_BRITAIN in share.index else pd.Series(np.nan, index=share.columns)
+    missing = ~np.isfinite(benchmark.to_numpy()) | (benchmark.to_numpy() == 0)
+    errors = {
+        str(c): ParameterError(
             "no Great Britain benchmark for the location quotient in this year",
             hint="the benchmark is the embedded BRES (2015-2021); choose a year it covers or measure share",
         )
-    return share / benchmark
+        for c in share.columns[missing]
+    }
+    return share / benchmark.where(~missing), errors
 
 
 def hotspots(
@@ -794,10 +1069,78 @@ def hotspots(
     >>> result.moran_i > 0.1, result.moran_p < 0.05
     (True, True)
     """
-    values, info = hotspot_values(
+    tax = resolve_taxonomy(taxonomy)
+    cluster_id = resolve_cluster(tax, cluster)
+    result = hotspots_by_cluster(
         warehouse,
         measure=measure,
-        cluster=cluster,
+        clusters=[cluster_id],
+        taxonomy=tax,
+        level=level,
+        year=year,
+        permutations=permutations,
+        seed=seed,
+        alpha=alpha,
+        islands=islands,
+        employment_dataset=employment_dataset,
+    )[cluster_id]
+    if isinstance(result, ClusterplanError):
+        raise result
+    return result
+
+
+def hotspots_by_cluster(
+    warehouse: Warehouse | SparkWarehouse,
+    *,
+    measure: str,
+    clusters: Sequence[str] | None = None,
+    taxonomy: str | Taxonomy = "wmca_plan_for_growth",
+    level: str = "itl3",
+    year: int | None = None,
+    permutations: int = 999,
+    seed: int = 12345,
+    alpha: float = 0.05,
+    islands: str = "attach",
+    employment_dataset: str | None = None,
+) -> dict[str, HotspotResult | ClusterplanError]:
+    """:func:`hotspots` of many clusters at once: one read of the warehouse, one set of permutation draws.
+
+    Each cluster's result is the one :func:`hotspots` gives for it alone (the draws depend only on the
+    areas, the seed and the number of permutations), at a fraction of the cost of mapping the clusters one
+    by one.
+
+    Parameters
+    ----------
+    clusters
+        Cluster ids or names of *taxonomy* (default all).
+    warehouse, measure, taxonomy, level, year, permutations, seed, alpha, islands, employment_dataset
+        See :func:`hotspots`.
+
+    Returns
+    -------
+    dict
+        By cluster id, in the order of *clusters*: its :class:`HotspotResult`, or the error that says why it
+        cannot be mapped (e.g. a cluster without GVA anywhere), so that one cluster does not stop the others.
+
+    Raises
+    ------
+    ParameterError
+        A bad measure, level, number of permutations, alpha or island rule.
+
+    Examples
+    --------
+    >>> from clusterplan.warehouse import Warehouse
+    >>> with Warehouse(":memory:") as wh:
+    ...     maps = hotspots_by_cluster(wh, measure="lq", clusters=["ev_batteries", "aerospace"], level="itl2",
+    ...                                year=2021, permutations=99)
+    >>> sorted(maps), round(maps["ev_batteries"].moran_i, 3)
+    (['aerospace', 'ev_batteries'], 0.346)
+    """
+    _check_inference(permutations, alpha)
+    values, info, errors = _cluster_values(
+        warehouse,
+        measure=measure,
+        clusters=clusters,
         taxonomy=taxonomy,
         level=level,
         year=year,
@@ -806,8 +1149,8 @@ def hotspots(
     areas = load_areas(level)
     names = dict(zip(areas["area_code"], areas["area_name"], strict=True))
     missing = sorted(c for c in areas["area_code"] if c not in values.index and _gb_codes(pd.Index([c]))[0])
-    result = spatial_autocorrelation(
-        values,
+    mapped = _autocorrelations(
+        values[[c for c in values.columns if c not in errors]],
         _shared_boundaries(level),
         permutations=permutations,
         seed=seed,
@@ -816,8 +1159,13 @@ def hotspots(
         names=names,
         parameters=info,
     )
-    result.excluded = sorted(set(result.excluded) | set(missing))
-    return result
+    results: dict[str, HotspotResult | ClusterplanError] = {}
+    for cluster_id in values.columns:
+        result = errors.get(cluster_id) or mapped[cluster_id]
+        if isinstance(result, HotspotResult):
+            result.excluded = sorted(set(result.excluded) | set(missing))
+        results[cluster_id] = result
+    return results
 
 
 # -- static map -------------------------------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ Office for National Statistics. *Business Register and Employment Survey*
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -276,7 +277,24 @@ def cluster_gva(
     if level not in GVA_LEVELS:
         raise ParameterError(f"level must be one of {', '.join(GVA_LEVELS)} for GVA, not {level!r}")
     tax = resolve_taxonomy(taxonomy)
-    mapping = _mapping(tax, clusters)
+    return _cluster_gva(tax, _mapping(tax, clusters), _gva_inputs(warehouse, level, year))
+
+
+@dataclass(frozen=True)
+class _GvaInputs:
+    """What :func:`cluster_gva` needs whatever the clusters: read and shaped once, then estimate many."""
+
+    dataset: str
+    year: int
+    mix_year: int
+    wide: pd.DataFrame  # GVA by GB area x GVA row
+    finest: Any  # SIC code -> finest GVA row
+    bres: pd.DataFrame  # the employment mix: subclass employment by ITL2 area
+    row_jobs: pd.Series  # employment of every GVA row in every ITL2 area
+    long: pd.DataFrame  # GVA by area and row, with the area's ITL2 area (the mix area)
+
+
+def _gva_inputs(warehouse: AnyWarehouse, level: str, year: int | None) -> _GvaInputs:
     dataset = _GVA_DATASET.format(level=level)
     gva_years = _years(warehouse, dataset)
     bres_years = _years(warehouse, _BRES_SUBCLASS)
@@ -293,7 +311,6 @@ def cluster_gva(
     gva = gva[gva["area_code"].isin(set(areas)) & _is_gb(gva["area_code"])]
     wide = gva.pivot_table(index="area_code", columns="industry_code", values="value", aggfunc="sum")
     row_codes = sorted(wide.columns)
-    finest = sic_to_gva_rows(row_codes)
     contains = gva_row_divisions(row_codes)
 
     # Employment of every subclass in every ITL2 area (the mix), and of every GVA row.
@@ -305,6 +322,15 @@ def cluster_gva(
         .groupby(["area_code", "gva_industry_code"])["value"]
         .sum()
     )
+    stacked = pd.Series(wide.rename_axis(columns="gva_industry_code").stack())
+    long = stacked.rename("row_gva").reset_index()
+    long["mix_area"] = long["area_code"].str.slice(0, 4)
+    return _GvaInputs(dataset, year, mix_year, wide, sic_to_gva_rows(row_codes), bres, row_jobs, long)
+
+
+def _cluster_gva(tax: Taxonomy, mapping: pd.DataFrame, inputs: _GvaInputs) -> pd.DataFrame:
+    dataset, year, mix_year = inputs.dataset, inputs.year, inputs.mix_year
+    wide, finest, bres, row_jobs = inputs.wide, inputs.finest, inputs.bres, inputs.row_jobs
     rows = map_sic_codes(mapping["industry_code"], finest)
     coded = mapping.assign(gva_industry_code=rows["gva_industry_code"].to_numpy())
     in_cluster = (
@@ -313,10 +339,7 @@ def cluster_gva(
     share = (in_cluster / row_jobs.reindex(in_cluster.droplevel("cluster_id").index).to_numpy()).fillna(0.0)
     share = share.rename("weight").reset_index().rename(columns={"area_code": "mix_area"})
 
-    stacked = pd.Series(wide.rename_axis(columns="gva_industry_code").stack())
-    long = stacked.rename("row_gva").reset_index()
-    long["mix_area"] = long["area_code"].str.slice(0, 4)
-    joined = long.merge(share, on=["mix_area", "gva_industry_code"])
+    joined = inputs.long.merge(share, on=["mix_area", "gva_industry_code"])
     joined["gva"] = joined["row_gva"] * joined["weight"]
     estimate = joined.groupby(["area_code", "cluster_id"])["gva"].sum()
 

@@ -185,7 +185,7 @@ def _hotspots(
 ) -> RunAnalyses:
     if _is_us(profile):
         raise ParameterError("hotspots are mapped across GB areas (ITL2 and ITL3) only")
-    from ..geography.hotspots import hotspots
+    from ..geography.hotspots import hotspots_by_cluster
     from ..sources.ons_geography import load_areas
 
     region, year = profile.region_code, int(profile.totals["year"])
@@ -198,23 +198,27 @@ def _hotspots(
         inside = set(areas.loc[(areas["area_code"] == region) | (areas["parent_code"] == region), "area_code"])
         say(f"mapping hotspots of {measure} across GB {level.upper()} areas ({len(profile.clusters)} clusters)")
         first: Any = None
-        for cluster_id in profile.clusters["cluster_id"]:
-            try:
-                result = hotspots(
-                    warehouse,
-                    measure=measure,
-                    cluster=str(cluster_id),
-                    taxonomy=profile.taxonomy,
-                    level=level,
-                    year=year,
-                    **HOTSPOT_SETTINGS,
-                )
-            except ClusterplanError as exc:  # e.g. a cluster with no GVA anywhere: the other maps still stand
-                skipped.append({"cluster_id": str(cluster_id), "level": level, "measure": measure, "reason": str(exc)})
+        # All clusters of a map at once: one read of the warehouse and one set of permutation draws.
+        clusters = [str(c) for c in profile.clusters["cluster_id"]]
+        try:
+            results: dict[str, Any] = hotspots_by_cluster(
+                warehouse,
+                measure=measure,
+                clusters=clusters,
+                taxonomy=profile.taxonomy,
+                level=level,
+                year=year,
+                **HOTSPOT_SETTINGS,
+            )
+        except ClusterplanError as exc:  # e.g. a year the GVA table lacks: the other map still stands
+            results = dict.fromkeys(clusters, exc)
+        for cluster_id, result in results.items():
+            if isinstance(result, ClusterplanError):  # e.g. a cluster with no GVA anywhere: the others still stand
+                skipped.append({"cluster_id": cluster_id, "level": level, "measure": measure, "reason": str(result)})
                 continue
             if first is None:
                 first = result
-            frames.append(_hotspot_rows(result, str(cluster_id), level, measure, inside))
+            frames.append(_hotspot_rows(result, cluster_id, level, measure, inside))
         if first is not None:
             p = first.parameters
             maps.append(
