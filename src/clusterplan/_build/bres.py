@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..datasets import BRES_DIVISION, BRES_SUBCLASS
 from ..sources.nomis import read_nomis_csv
 from ._common import OGL, BuiltDataset, raw_entry, write_facts
 
 _FILES = {
-    "bres_itl2_sic5": (
+    BRES_SUBCLASS: (
         "uk/bres_itl2/bres_employment_itl2_nuts2016_sic5_2015_2021.csv",
         "BRES employment by ITL2 area and SIC 2007 subclass (5-digit), 2015-2021",
         "employment",
     ),
-    "bres_itl2_sic2": (
+    BRES_DIVISION: (
         "uk/bres_itl2/bres_employment_itl2_nuts2016_sic2_2015_2021.csv",
         "BRES employment by ITL2 area and SIC 2007 division (2-digit), 2015-2021",
         "employment",

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from .._schema import AREA_COLUMNS, INDUSTRY_COLUMNS
+from ..datasets import CBP_METROS
 from ..sources.cbp import naics_level, naics_parent, read_cbp_cbsa_csv
 from ..sources.cluster_mapping import read_clusters_2007, read_sub_clusters_2007, read_traded_clusters
 from ._common import CMP_ATTRIBUTION, US_PUBLIC_DOMAIN, BuiltDataset, raw_entry, write_facts, write_table
@@ -58,7 +59,7 @@ def naics_industries(codes: pd.Series | list[str], classification: str = "naics2
 
 
 def build(raw: Path, out: Path) -> list[BuiltDataset]:
-    facts = read_cbp_cbsa_csv(raw / CBP_CBSA, dataset="us_cbp_2019_cbsa", year=2019)
+    facts = read_cbp_cbsa_csv(raw / CBP_CBSA, dataset=CBP_METROS, year=2019)
     suppressed = int((facts["flag"] == "zero_may_be_suppressed").sum())
     # Provenance shared by the three datasets built from the CBP file, and by the Cluster Mapping ones.
     cbp: dict[str, Any] = {
@@ -72,7 +73,7 @@ def build(raw: Path, out: Path) -> list[BuiltDataset]:
         write_facts(
             facts,
             out,
-            "us_cbp_2019_cbsa",
+            CBP_METROS,
             title="County Business Patterns 2019: employment and establishments by CBSA and NAICS 2017 (2-6 digits)",
             vintage="CBP 2019 (NAICS 2017)",
             **cbp,

@@ -25,6 +25,7 @@ import click
 import numpy as np
 
 from .._exceptions import ParameterError, UnknownCodeError
+from ..datasets import DATASET_PROFILES, INDUSTRY_LEVELS, levels_of
 from ._common import open_warehouse, progress_printer, quiet_option, warehouse_option
 
 __all__ = [
@@ -37,10 +38,12 @@ __all__ = [
 
 #: ``--source`` families: prefix -> (geography, default level, levels -> employment dataset).
 SOURCE_DATASETS: dict[str, tuple[str, str, dict[str, str]]] = {
-    "us-cbp": ("us", "naics6", {f"naics{n}": "us_cbp_2019_cbsa" for n in range(6, 1, -1)}),
-    "gb-bres": ("uk", "sic5", {"sic5": "bres_itl2_sic5", "sic2": "bres_itl2_sic2"}),
+    family: (geography, INDUSTRY_LEVELS[geography][0], levels_of(geography))
+    for family, geography in (("us-cbp", "us"), ("gb-bres", "uk"))
 }
-_SOURCE_YEARS = {"us-cbp": (2019,), "gb-bres": tuple(range(2015, 2022))}
+_SOURCE_YEARS = {
+    family: DATASET_PROFILES[levels[default]].years for family, (_, default, levels) in SOURCE_DATASETS.items()
+}
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import ParameterError, UnknownCodeError
+from ..datasets import BRES_SUBCLASS
 from ..measures.productivity import (
     IMPUTED_RENT,
     _code_length,
@@ -144,7 +145,6 @@ SUBREGIONAL_COLUMNS = [
     "complete",
 ]
 
-_BRES_SUBCLASS = "bres_itl2_sic5"
 _GVA_DATASET = "gva_{level}_current_prices"
 _UNITS = {"gva": "gbp_million", "employment": "jobs"}
 _IMPORT_HINT = (
@@ -297,7 +297,7 @@ class _GvaInputs:
 def _gva_inputs(warehouse: AnyWarehouse, level: str, year: int | None) -> _GvaInputs:
     dataset = _GVA_DATASET.format(level=level)
     gva_years = _years(warehouse, dataset)
-    bres_years = _years(warehouse, _BRES_SUBCLASS)
+    bres_years = _years(warehouse, BRES_SUBCLASS)
     if year is None:
         common = sorted(set(gva_years) & set(bres_years))
         year = common[-1] if common else gva_years[-1]
@@ -314,7 +314,7 @@ def _gva_inputs(warehouse: AnyWarehouse, level: str, year: int | None) -> _GvaIn
     contains = gva_row_divisions(row_codes)
 
     # Employment of every subclass in every ITL2 area (the mix), and of every GVA row.
-    bres = _facts(warehouse, _BRES_SUBCLASS, mix_year)
+    bres = _facts(warehouse, BRES_SUBCLASS, mix_year)
     bres = bres[bres["industry_code"].str.fullmatch(r"\d{5}")]
     bres = bres.assign(sic2_code=bres["industry_code"].str.slice(0, 2))
     row_jobs = (
@@ -357,7 +357,7 @@ def _cluster_gva(tax: Taxonomy, mapping: pd.DataFrame, inputs: _GvaInputs) -> pd
     out["year"] = year
     out["mix_year"] = mix_year
     out["gva_rows"] = out["cluster_id"].map(used)
-    out.attrs.update(gva_dataset=dataset, mix_dataset=_BRES_SUBCLASS, mix_year=mix_year, taxonomy=tax.name)
+    out.attrs.update(gva_dataset=dataset, mix_dataset=BRES_SUBCLASS, mix_year=mix_year, taxonomy=tax.name)
     return out[CLUSTER_GVA_COLUMNS]
 
 
@@ -438,7 +438,7 @@ def cluster_employment(
     if employment_dataset is not None:
         dataset = employment_dataset
     elif level == "itl2":
-        dataset = _BRES_SUBCLASS
+        dataset = BRES_SUBCLASS
     else:
         try:
             dataset = _default_employment_dataset(warehouse, "itl3", "subclass")
@@ -486,19 +486,19 @@ def cluster_employment(
     out = pd.concat([out, benchmark], ignore_index=True)
     out["cluster_name"] = out["cluster_id"].map(names)
     out["year"] = year
-    out.attrs.update(employment_dataset=dataset, benchmark_dataset=_BRES_SUBCLASS, taxonomy=tax.name)
+    out.attrs.update(employment_dataset=dataset, benchmark_dataset=BRES_SUBCLASS, taxonomy=tax.name)
     return out[CLUSTER_EMPLOYMENT_COLUMNS]
 
 
 def _great_britain(
     warehouse: AnyWarehouse, mapping: pd.DataFrame, year: int, dataset: str, areas: pd.DataFrame
 ) -> pd.DataFrame:
-    if dataset == _BRES_SUBCLASS:
+    if dataset == BRES_SUBCLASS:
         gb = areas[_is_gb(areas["area_code"])].groupby("cluster_id", sort=False)[["employment", "area_employment"]]
         return gb.sum(min_count=1).reset_index().assign(area_code=GREAT_BRITAIN, complete=True)
-    if year not in _employment_years(warehouse, _BRES_SUBCLASS):
+    if year not in _employment_years(warehouse, BRES_SUBCLASS):
         return pd.DataFrame(columns=["area_code", "cluster_id", "employment", "area_employment", "complete"])
-    national = _great_britain_employment(warehouse, _BRES_SUBCLASS, code_length=5, years=[year])
+    national = _great_britain_employment(warehouse, BRES_SUBCLASS, code_length=5, years=[year])
     national = national[national["code"].str.fullmatch(r"\d{5}")]
     sums = mapping.merge(national, left_on="industry_code", right_on="code").groupby("cluster_id")["employment"].sum()
     order = list(dict.fromkeys(mapping["cluster_id"]))

@@ -95,6 +95,7 @@ import pandas as pd
 
 from .._data import dataset_path
 from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
+from ..datasets import BRES_SUBCLASS
 from ..sources.ons_io import IOAT_FINAL_DEMAND_SUBTOTALS, IOATables, ioat_from_long, sic_to_ioat
 from .iomath import (
     close_to_households,
@@ -127,7 +128,7 @@ __all__ = [
 NATIONAL_SOURCES = ("ons", "sut", "bea")
 
 #: The package dataset of BRES employment by ITL2 area and SIC subclass used for jobs per £1m.
-EMPLOYMENT_DATASET = "bres_itl2_sic5"
+EMPLOYMENT_DATASET = BRES_SUBCLASS
 
 #: Rows of :attr:`NationalModel.primary_inputs` (ESA 2010 codes as the ONS prints them) and their names.
 PRIMARY_INPUTS: dict[str, str] = {

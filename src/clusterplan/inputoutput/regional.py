@@ -102,6 +102,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import ParameterError, UnknownCodeError
+from ..datasets import BRES_SUBCLASS
 from . import iomath
 
 __all__ = [
@@ -133,7 +134,7 @@ DEFAULT_DELTA = 0.3
 #: The year of the IOAT (2019): employment of the same year regionalises it.
 DEFAULT_YEAR = 2019
 #: Employment dataset used to regionalise (5-digit SIC, every GB ITL2 area).
-EMPLOYMENT_DATASET = "bres_itl2_sic5"
+EMPLOYMENT_DATASET = BRES_SUBCLASS
 
 
 # --------------------------------------------------------------------------- pure functions

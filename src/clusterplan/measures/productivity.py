@@ -64,6 +64,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import ParameterError, UnknownCodeError
+from ..datasets import BRES_DIVISION, BRES_SUBCLASS
 from .employment import memtable
 
 if TYPE_CHECKING:  # pragma: no cover - imported for annotations only
@@ -150,7 +151,7 @@ CLUSTER_PRODUCTIVITY_COLUMNS = [
 
 _LEVELS = ("itl1", "itl2", "itl3")
 _PRICES = {"current": "current_prices", "chained_volume": "chained_volume"}
-_EMBEDDED_EMPLOYMENT = {"division": "bres_itl2_sic2", "subclass": "bres_itl2_sic5"}
+_EMBEDDED_EMPLOYMENT = {"division": BRES_DIVISION, "subclass": BRES_SUBCLASS}
 _SIC = "sic2007"
 _GVA_CLASSIFICATION = "ons_gva_sic07"
 # Finer geographies whose employment can be summed to each ITL level (coarsest first).

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .. import __version__
 from .._exceptions import ParameterError, UnknownCodeError
+from ..datasets import CBP_METROS, DATASET_PROFILES, DEFAULT_DATASET, LEVELS, DatasetProfile
 from ..measures.employment import area_totals, cluster_employment, industry_facts, memtable
 from ..measures.growth import compound_annual_growth_rate
 from ..measures.location_quotient import location_quotient_interval_panel
@@ -32,74 +33,11 @@ from ..warehouse import SparkWarehouse, Warehouse
 #: Either engine: the embedded DuckDB warehouse or a Spark session over the same data.
 AnyWarehouse = Warehouse | SparkWarehouse
 
-__all__ = ["DEFAULT_DATASET", "DEFAULT_REGION", "DEFAULT_TAXONOMY", "ClusterProfile", "profile_region"]
+__all__ = ["DEFAULT_REGION", "ClusterProfile", "profile_region"]
 
 DEFAULT_REGION = "TLG3"  # West Midlands (the WMCA's seven boroughs), NUTS 2016 code UKG3
-DEFAULT_DATASET = "bres_itl2_sic5"
-DEFAULT_TAXONOMY = "wmca_plan_for_growth"
 BENCHMARK_ALL = "national"
 DEFAULT_PEERS = 8
-
-
-@dataclass(frozen=True)
-class DatasetProfile:
-    """How to read one employment dataset: which codes are units, where the area total comes from."""
-
-    dataset: str
-    geography: str
-    benchmark_name: str
-    default_taxonomy: str
-    #: Classification and level (in the industries dimension) of the codes clusters are built from.
-    classification: str
-    unit_level: str
-    #: Industry code of the published all-industries total, or None to sum the units.
-    total_code: str | None
-    #: True when the source leaves out industries an area does not have (they are zero, not unknown).
-    absent_is_zero: bool = False
-    #: How published cells were rounded (see ``published_value_bounds``); None when they are exact.
-    rounding: str | None = None
-
-
-DATASET_PROFILES = {
-    "bres_itl2_sic5": DatasetProfile(
-        "bres_itl2_sic5",
-        "uk",
-        "Great Britain",
-        DEFAULT_TAXONOMY,
-        "sic2007",
-        "subclass",
-        None,
-        rounding="nomis_bres_public",
-    ),
-    "bres_itl2_sic2": DatasetProfile(
-        "bres_itl2_sic2",
-        "uk",
-        "Great Britain",
-        DEFAULT_TAXONOMY,
-        "sic2007",
-        "division",
-        None,
-        rounding="nomis_bres_public",
-    ),
-    # CBP's "00" row is the published total; 6-digit rows miss suppressed detail, so they are not summed.
-    "us_cbp_2019_cbsa": DatasetProfile(
-        "us_cbp_2019_cbsa",
-        "us",
-        "all US metropolitan and micropolitan areas",
-        "us_cmp_traded_2014",
-        "naics2017",
-        "naics6",
-        "00",
-        absent_is_zero=True,
-    ),
-}
-
-#: ``--level`` choices of ``clusterplan measures``: (dataset, industry level in the industries dimension).
-LEVELS = {
-    "sic5": ("bres_itl2_sic5", "subclass"),
-    "sic2": ("bres_itl2_sic2", "division"),
-    **{f"naics{n}": ("us_cbp_2019_cbsa", f"naics{n}") for n in range(2, 7)},
-}
 
 
 @dataclass
@@ -149,7 +87,7 @@ def dataset_for_region(warehouse: AnyWarehouse, region: str) -> str:
     """The default employment dataset for a region code: BRES for GB areas, CBP for US CBSAs."""
     code = region.strip()
     if code.isdigit() and len(code) == 5:
-        return "us_cbp_2019_cbsa"
+        return CBP_METROS
     return DEFAULT_DATASET
 
 

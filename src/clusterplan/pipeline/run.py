@@ -19,8 +19,8 @@ from typing import Any
 import pandas as pd
 
 from .._exceptions import ClusterplanError, ParameterError
+from ..datasets import DATASET_PROFILES
 from .profile import (
-    DATASET_PROFILES,
     AnyWarehouse,
     ClusterProfile,
     dataset_for_region,

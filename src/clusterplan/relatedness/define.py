@@ -108,6 +108,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
+from ..datasets import BRES_SUBCLASS, CBP_METROS, US_DEFAULT_TAXONOMY
 from ..taxonomy import Cluster, Taxonomy, classify_traded_local, employment_matrix
 from .colocation import lq_correlation, revealed_comparative_advantage
 from .input_output import industry_io_relatedness
@@ -226,16 +227,16 @@ class DataSource:
 SOURCES: dict[str, DataSource] = {
     "us-cbp-2019": DataSource(
         "us-cbp-2019",
-        "us_cbp_2019_cbsa",
+        CBP_METROS,
         "naics2017",
         ("naics6",),
         (2019,),
         "US County Business Patterns 2019, 933 metropolitan and micropolitan areas, NAICS 6-digit",
-        "us_cmp_traded_2014",
+        US_DEFAULT_TAXONOMY,
     ),
     "gb-bres-2021": DataSource(
         "gb-bres-2021",
-        "bres_itl2_sic5",
+        BRES_SUBCLASS,
         "sic2007",
         ("sic4", "sic3", "sic5"),
         (2019, 2020, 2021),

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import ParameterError, UnknownCodeError
+from ..datasets import BRES_SUBCLASS, CBP_METROS, DATASET_PROFILES, INDUSTRY_LEVELS
 from .colocation import _minimum_conditional_probability_array, activity_matrix
 from .complexity import ComplexityResult, complexity
 from .input_output import io_relatedness, naics_bea_industries, sic_io_industries
@@ -594,12 +595,6 @@ def related_clusters(
 # From the warehouse
 # ---------------------------------------------------------------------------------------------------------------------
 
-#: Industry levels by geography: (default, all accepted), with the classification of their codes.
-_LEVELS = {
-    "uk": ("sic5", ("sic5", "sic2"), "sic2007"),
-    "us": ("naics6", ("naics6", "naics5", "naics4", "naics3", "naics2"), "naics2017"),
-}
-
 
 @dataclass
 class Opportunities:
@@ -682,11 +677,11 @@ def region_opportunities(
         A taxonomy of the other classification.
     """
     from ..measures.employment import industry_facts
-    from ..pipeline.profile import DATASET_PROFILES, dataset_for_region, industry_measures, resolve_region
+    from ..pipeline.profile import dataset_for_region, industry_measures, resolve_region
 
     dataset = dataset_for_region(warehouse, region)
     profile = DATASET_PROFILES[dataset]
-    default_level, levels, classification = _LEVELS[profile.geography]
+    default_level, levels, classification = INDUSTRY_LEVELS[profile.geography]
     chosen_level = level or default_level
     if chosen_level not in levels:
         raise UnknownCodeError(f"industry level for {profile.benchmark_name}", chosen_level, list(levels))
@@ -763,7 +758,7 @@ def find_related_clusters(
     warehouse: Warehouse | SparkWarehouse,
     taxonomy: str | Taxonomy,
     *,
-    dataset: str = "bres_itl2_sic5",
+    dataset: str = BRES_SUBCLASS,
     year: int | None = None,
     percentile: float = 90.0,
     basis: str = "total",
@@ -795,14 +790,12 @@ def find_related_clusters(
     pandas.DataFrame
         :func:`related_clusters` of the taxonomy's clusters (``attrs`` also names the inputs).
     """
-    from ..pipeline.profile import DATASET_PROFILES, industry_measures
+    from ..pipeline.profile import industry_measures
 
-    if dataset not in ("bres_itl2_sic5", "us_cbp_2019_cbsa"):
-        raise UnknownCodeError(
-            "employment dataset for related clusters", dataset, ["bres_itl2_sic5", "us_cbp_2019_cbsa"]
-        )
+    if dataset not in (BRES_SUBCLASS, CBP_METROS):
+        raise UnknownCodeError("employment dataset for related clusters", dataset, [BRES_SUBCLASS, CBP_METROS])
     profile = DATASET_PROFILES[dataset]
-    default_level, _, classification = _LEVELS[profile.geography]
+    default_level, _, classification = INDUSTRY_LEVELS[profile.geography]
     tax = _taxonomy_for(taxonomy, classification, profile.default_taxonomy)
     measures = industry_measures(warehouse, level=default_level, year=year)
     activity = activity_matrix(measures[["area_code", "industry_code", "employment"]])

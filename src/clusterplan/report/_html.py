@@ -60,7 +60,8 @@ import pandas as pd
 from markupsafe import Markup
 
 from .._exceptions import DataValidationError, ParameterError
-from ..pipeline.profile import DATASET_PROFILES, ClusterProfile
+from ..datasets import DATASET_PROFILES
+from ..pipeline.profile import ClusterProfile
 from . import _charts as charts
 from ._charts import Chart
 

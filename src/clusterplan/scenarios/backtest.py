@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import ParameterError, UnknownCodeError
+from ..datasets import BRES_SUBCLASS
 from .baseline import (
     COVID_YEARS,
     NAIVE_METHODS,
@@ -385,7 +386,7 @@ def run_backtest(
     if dataset is None:
         from ..pipeline.profile import dataset_for_region
 
-        dataset = dataset_for_region(warehouse, region) if region is not None else "bres_itl2_sic5"
+        dataset = dataset_for_region(warehouse, region) if region is not None else BRES_SUBCLASS
     methods = _methods_from(config)
     covid = config.baseline.covid_years
     areas = None

@@ -69,6 +69,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
+from ..datasets import BRES_SUBCLASS, dataset_profile
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from ..taxonomy import Taxonomy
@@ -474,7 +475,7 @@ def cluster_employment_panel(
     warehouse: Warehouse | SparkWarehouse,
     taxonomy: str | Taxonomy | None = None,
     *,
-    dataset: str = "bres_itl2_sic5",
+    dataset: str = BRES_SUBCLASS,
 ) -> pd.DataFrame:
     """Employment of every cluster in every area and year, with each area's all-industry total.
 
@@ -486,7 +487,7 @@ def cluster_employment_panel(
         Cluster definitions (name, file or :class:`~clusterplan.taxonomy.Taxonomy`);
         default the dataset's default taxonomy.
     dataset
-        An employment dataset of :data:`clusterplan.pipeline.profile.DATASET_PROFILES`
+        An employment dataset of :data:`clusterplan.datasets.DATASET_PROFILES`
         with at least two years (BRES ITL2; the embedded CBP has one year).
 
     Returns
@@ -502,11 +503,8 @@ def cluster_employment_panel(
     """
     from ..measures.employment import industry_facts, memtable
     from ..measures.panel import measure_panel
-    from ..pipeline.profile import DATASET_PROFILES
 
-    if dataset not in DATASET_PROFILES:
-        raise UnknownCodeError("employment dataset", dataset, sorted(DATASET_PROFILES))
-    profile = DATASET_PROFILES[dataset]
+    profile = dataset_profile(dataset)
     _require_series(warehouse, dataset)
     tax = _taxonomy(taxonomy, profile.default_taxonomy)
     codes = _subclass_codes(warehouse, dataset, profile.classification, profile.unit_level)
@@ -598,14 +596,14 @@ def cluster_gva_panel(
         "AND area_code NOT LIKE 'TLN%'",
         [dataset],
     ).df()
-    bres_years = _require_series(warehouse, "bres_itl2_sic5")
+    bres_years = _require_series(warehouse, BRES_SUBCLASS)
     year = bres_years[-1] if weight_year is None else int(weight_year)
     if year not in bres_years:
         raise UnknownCodeError("weight year", str(year), [str(y) for y in bres_years])
     jobs = warehouse.raw.execute(
-        "SELECT area_code, industry_code, value FROM facts WHERE dataset = 'bres_itl2_sic5' "
+        "SELECT area_code, industry_code, value FROM facts WHERE dataset = ? "
         "AND measure = 'employment' AND year = ? AND length(industry_code) = 5",
-        [year],
+        [BRES_SUBCLASS, year],
     ).df()
     rows = sic_to_gva_rows(sorted(gva["industry_code"].unique()))
     code_rows = map_sic_codes(sorted(jobs["industry_code"].unique()), rows).set_index("sic_code")["gva_industry_code"]

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import ParameterError, UnknownCodeError
+from ..datasets import BRES_SUBCLASS
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from ..warehouse import SparkWarehouse, Warehouse
@@ -308,9 +309,9 @@ def cluster_pay(
         "SELECT col_code AS ioat_code, value FROM ioat2019 WHERE \"table\" = 'primary_inputs' AND row_code = 'D1'"
     ).df()
     jobs = warehouse.raw.execute(
-        "SELECT industry_code, sum(value) AS jobs FROM facts WHERE dataset = 'bres_itl2_sic5' "
+        "SELECT industry_code, sum(value) AS jobs FROM facts WHERE dataset = ? "
         "AND measure = 'employment' AND year = ? AND length(industry_code) = 5 GROUP BY 1",
-        [year],
+        [BRES_SUBCLASS, year],
     ).df()
     if jobs.empty:
         raise ParameterError(f"no BRES employment in {year} to turn compensation into pay per job")

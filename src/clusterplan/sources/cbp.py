@@ -41,6 +41,7 @@ import pandas as pd
 
 from .._exceptions import DataValidationError, ParameterError
 from .._schema import FACT_COLUMNS, FLAG_MISSING, FLAG_ZERO_MAY_BE_SUPPRESSED, validate_facts
+from ..datasets import CBP_METROS
 from ._csv import first_true, read_text_csv
 
 __all__ = [
@@ -264,7 +265,7 @@ def _measure_facts(
 def read_cbp_cbsa_csv(
     path: str | Path | io.StringIO,
     *,
-    dataset: str = "us_cbp_2019_cbsa",
+    dataset: str = CBP_METROS,
     year: int = 2019,
     classification: str | None = None,
     file_label: str | None = None,

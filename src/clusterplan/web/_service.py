@@ -31,9 +31,8 @@ import pandas as pd
 
 from .. import __version__
 from .._exceptions import ParameterError, UnknownCodeError, WarehouseError
+from ..datasets import DATASET_PROFILES, LEVELS
 from ..pipeline.profile import (
-    DATASET_PROFILES,
-    LEVELS,
     ClusterProfile,
     industry_measures,
     profile_region,
