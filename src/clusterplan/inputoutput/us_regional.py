@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import UnknownCodeError
+from ..datasets import CBP_METROS
 from .regional import DEFAULT_DELTA, DEFAULT_METHOD, RegionalModel, regionalise
 
 __all__ = [
@@ -60,7 +61,7 @@ __all__ = [
 #: The BEA summary use table regionalised (the latest year in the package data).
 BEA_YEAR = 2015
 #: Employment dataset and year used to regionalise.
-EMPLOYMENT_DATASET = "us_cbp_2019_cbsa"
+EMPLOYMENT_DATASET = CBP_METROS
 EMPLOYMENT_YEAR = 2019
 
 
