@@ -1421,7 +1421,7 @@ def part_supply_chain(ctx: ReportContext, cluster_id: str) -> Markup | None:
     share = None
     if sourcing is not None:
         share = _by_cluster(sourcing, "share_in_region", [cluster_id])[0]
-    nation = ("the US", "the rest of the US") if data.is_us else ("UK", "the rest of the UK")
+    nation = ("US", "the rest of the US") if data.is_us else ("UK", "the rest of the UK")
     return ctx.render("part_supply_chain", charts=blocks, share=share, nation=nation) if blocks else None
 
 
