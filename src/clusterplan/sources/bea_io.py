@@ -78,6 +78,8 @@ __all__ = [
     "LONG_COLUMNS",
     "BEAUseTable",
     "bea_matrix",
+    "naics_prefixes",
+    "read_naics_concordance",
     "read_total_requirements_summary",
     "read_use_detail",
     "read_use_summary",
@@ -253,6 +255,92 @@ def read_total_requirements_summary(path: str | Path, *, file_label: str | None 
         to final users.
     """
     return _read_year_sheets(path, file_label, "total_requirements", "IOCode")
+
+
+def naics_prefixes(text: object) -> list[str]:
+    """The NAICS codes of one cell of BEA's "Related 2007 NAICS Codes" column.
+
+    Items are separated by commas; ``start-end`` is a range whose end replaces the last digits of the start
+    (``332111-2`` is 332111 and 332112, ``442-4`` is 442 to 444); numbers stored as numbers are read as text.
+
+    Examples
+    --------
+    >>> naics_prefixes("11113-6, 11119")
+    ['11113', '11114', '11115', '11116', '11119']
+    >>> naics_prefixes(1112), naics_prefixes("442-4, 451")
+    (['1112'], ['442', '443', '444', '451'])
+    """
+    if text is None:
+        return []
+    out: list[str] = []
+    for item in (part.strip() for part in clean_text(text).replace("*", "").split(",")):
+        if not item:
+            continue
+        match = re.fullmatch(r"(\d+)(?:-(\d+))?", item)
+        if match is None:
+            raise DataValidationError(f"NAICS code item {item!r} is neither a code nor a range like 332111-2")
+        start, end = match.groups()
+        if end is None:
+            out.append(start)
+            continue
+        stem, first = start[: -len(end)], int(start[-len(end) :])
+        if int(end) < first:
+            raise DataValidationError(f"NAICS range {item!r} ends before it starts")
+        out += [f"{stem}{n:0{len(end)}d}" for n in range(first, int(end) + 1)]
+    return out
+
+
+def read_naics_concordance(path: str | Path, *, file_label: str | None = None) -> pd.DataFrame:
+    """Read the "NAICS codes" sheet of a BEA use-table workbook: each detail industry and its 2007 NAICS codes.
+
+    Parameters
+    ----------
+    path
+        ``IOUse_Before_Redefinitions_PRO_2007_Detail.xlsx`` (or a summary workbook, which has the same sheet).
+    file_label
+        Name used in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``bea_code, bea_name, naics_code``: one row per detail industry and NAICS code (2 to 6 digits) it covers,
+        in published order; industries without NAICS codes (government, owner-occupied housing) have none.
+
+    Raises
+    ------
+    DataValidationError
+        No "NAICS codes" sheet, no "Related 2007 NAICS Codes" header, or a code item that cannot be read.
+    """
+    label = file_label or str(path)
+    workbook = open_workbook(path, label)
+    try:
+        if "NAICS codes" not in workbook.sheetnames:
+            raise DataValidationError("no 'NAICS codes' sheet", file=label, hint=_LAYOUT_HINT)
+        rows = list(workbook["NAICS codes"].iter_rows(values_only=True))
+    finally:
+        workbook.close()
+    header = next(
+        (i for i, row in enumerate(rows) if any(clean_text(v).startswith("Related 2007 NAICS") for v in row)), None
+    )
+    if header is None:
+        raise DataValidationError("no 'Related 2007 NAICS Codes' header in the NAICS codes sheet", file=label)
+    column = next(j for j, v in enumerate(rows[header]) if clean_text(v).startswith("Related 2007 NAICS"))
+    records = []
+    for number, row in enumerate(rows[header + 1 :], start=header + 2):
+        # Detail industries sit in the third column (the first two hold sectors and summary industries).
+        if len(row) <= column or row[2] is None or row[column] is None:
+            continue
+        code, name = clean_code(row[2]), clean_text(row[3])
+        if not re.fullmatch(r"\d[0-9A-Z]{5}", code):
+            continue
+        try:
+            prefixes = naics_prefixes(row[column])
+        except DataValidationError as error:
+            raise DataValidationError(str(error), file=label, row=number, code=code) from None
+        records += [(code, name, prefix) for prefix in prefixes]
+    if not records:
+        raise DataValidationError("no detail industries with NAICS codes in the NAICS codes sheet", file=label)
+    return pd.DataFrame(records, columns=["bea_code", "bea_name", "naics_code"])
 
 
 # --------------------------------------------------------------------------- loaders
