@@ -28,8 +28,13 @@ from clusterplan.testing import assert_panel_equal
 from clusterplan.warehouse import SparkWarehouse, Warehouse, export_facts_parquet, open_engine
 
 spark = pytest.mark.spark
-# pyspark 4.0's toPandas passes copy= to astype, which pandas 3 deprecates; not clusterplan's code.
-pytestmark = pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning:pyspark")
+# pyspark 4.0's toPandas passes copy= to astype, which pandas 3 deprecates; and py4j's gateway leaves its client
+# sockets to the garbage collector. Neither is clusterplan's code, so these two are allowed in this module only.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning:pyspark"),
+    pytest.mark.filterwarnings("ignore:unclosed <socket.socket:ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
 
 PANEL_KEYS = ["area_code", "unit_code", "year"]
 # West Midlands, Tees Valley and Durham, Inner London - West, Eastern Scotland: four real BRES ITL2 areas.

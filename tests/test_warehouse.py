@@ -268,6 +268,7 @@ def test_cli_fetch_nomis_from_a_real_local_server_then_import(tmp_path: Path, fr
         )  # fmt: skip
     finally:
         server.shutdown()
+        server.server_close()
     assert result.returncode == 0, result.stderr
     assert len(seen) == 2 and "NM_189_1.data.csv" in seen[0]
     assert "wrote 4 rows from NOMIS NM_189_1" in result.stdout

@@ -21,6 +21,7 @@ from ._exceptions import (
     UnknownCodeError,
     WarehouseError,
 )
+from ._warnings import ignore_third_party_deprecations
 from .measures import (
     absolute_change,
     cluster_mapping_strength,
@@ -37,6 +38,8 @@ from .pipeline.profile import ClusterProfile, industry_measures, profile_region
 from .relatedness.complexity import complexity
 from .taxonomy import Cluster, Taxonomy, classify_traded_local, list_taxonomies, load_taxonomy, mapping_coverage
 from .warehouse import ImportReport, SparkWarehouse, Warehouse, default_warehouse_path, open_engine
+
+ignore_third_party_deprecations()
 
 __all__ = [
     "Cluster",

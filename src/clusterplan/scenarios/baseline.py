@@ -286,7 +286,10 @@ def _factors(
     t = np.asarray(fit, dtype=float)
     if method.name == "log_linear":
         centred = t - t.mean()
-        slope = np.nansum((logs - np.nanmean(logs, axis=2, keepdims=True)) * centred, axis=2) / np.sum(centred**2)
+        # A series with no positive year has no mean log (it falls back above); nanmean would warn for it.
+        counts = np.sum(~np.isnan(logs), axis=2, keepdims=True)
+        mean_log = np.nansum(logs, axis=2, keepdims=True) / np.maximum(counts, 1)
+        slope = np.nansum((logs - mean_log) * centred, axis=2) / np.sum(centred**2)
         path = np.exp(slope[:, :, None] * steps[None, None, :])
     else:  # damped_trend
         rates = np.diff(logs, axis=2) / np.diff(t)[None, None, :]
