@@ -278,7 +278,11 @@ def test_scenarios_equal_clusterplan_scenarios_for_the_chosen_settings(client: C
         assert got[row.cluster_id]["additional_jobs_high"] == pytest.approx(row.additional_jobs_high, rel=1e-9)
     ranks = {r["cluster_id"]: r["rank"] for r in body["priorities"]}
     assert ranks == dict(zip(expected.priorities["cluster_id"], expected.priorities["rank"], strict=True))
-    assert [r["variant"] for r in body["region_summary"]] == ["baseline", "scenario_low", "scenario_high"]
+    variants = ["baseline", "scenario_low", "scenario_central", "scenario_high"]
+    assert [r["variant"] for r in body["region_summary"]] == variants
+    # The dashboard gets the same warnings as the run (a high case over 5% of jobs or GVA, few comparators ...).
+    assert [w["kind"] for w in body["warnings"]] == [w["kind"] for w in expected.warnings]
+    assert [r["scenario"] for r in body["region_range"]] == ["low", "central", "high"]
 
 
 def test_scenario_parameters_list_defaults_and_choices(client: Client) -> None:

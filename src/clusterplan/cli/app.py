@@ -29,7 +29,7 @@ from .geography import hotspots_command
 from .inputoutput import io_group
 from .relatedness import RELATEDNESS_COMMANDS
 from .report import report_command
-from .scenarios import backtest_command
+from .scenarios import backtest_command, scenario_headline
 from .serve import serve
 from .taxonomy import taxonomy_group
 
@@ -225,6 +225,8 @@ def run(
         f"of {t['region_total_employment']:,.0f} {'traded ' if denominator == 'traded' else ''}jobs "
         f"({t['clusters_share_of_region']:.1%}) in the region"
     )
+    for line in scenario_headline(further.provenance.get("scenarios", {})):
+        click.echo(line)
     width = max(map(len, paths), default=0)
     for name, path in paths.items():
         click.echo(f"{name:>{width}}: {path}")

@@ -11,11 +11,44 @@ embedded US CBP).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import click
 
 from ._common import open_warehouse, progress_printer, quiet_option, warehouse_option, write_csv_or_parquet
 
-__all__ = ["backtest_command"]
+__all__ = ["backtest_command", "scenario_headline"]
+
+
+def scenario_headline(provenance: Mapping[str, Any]) -> list[str]:
+    """Lines the run prints about its scenarios: direct and indirect low-central-high, hit rates, warnings."""
+    scenario = provenance.get("scenario") or {}
+    if scenario.get("method") != "similar":
+        return []
+    totals = scenario["region_totals"]
+    target = provenance.get("target_year")
+    region_jobs = float(scenario["region_jobs"])
+    rates = scenario.get("hit_rates", {})
+    lines = [
+        f"scenarios to {target}, additional jobs above the baseline (low / central / high; shared codes counted once):",
+        "  direct:   "
+        + " / ".join(f"{totals[v]['direct_jobs']:,.0f}" for v in ("low", "central", "high"))
+        + f" ({totals['high']['direct_jobs'] / region_jobs:.1%} of the region's jobs in the high case)",
+        "  indirect: " + " / ".join(f"{totals[v]['indirect_jobs']:,.0f}" for v in ("low", "central", "high")),
+        "  direct GVA: "
+        + " / ".join(f"£{totals[v]['direct_gva_gbp_m']:,.0f}m" for v in ("low", "central", "high"))
+        + f" ({scenario.get('price_basis', '')})",
+        "  percentiles of similar comparators: "
+        + ", ".join(
+            f"{v} p{scenario['percentiles'][v]:g} (reached by {rates.get(v, {}).get('pooled', float('nan')):.0%} "
+            "in the backtest)"
+            for v in ("low", "central", "high")
+        ),
+    ]
+    for warning in provenance.get("warnings", []):
+        lines.append(f"warning: {warning['message']}")
+    return lines
 
 
 @click.command("backtest")
@@ -40,6 +73,13 @@ __all__ = ["backtest_command"]
 )
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None, help="Scenario config (TOML).")
 @click.option(
+    "--scenarios",
+    "scenarios",
+    is_flag=True,
+    help="Backtest the growth scenarios instead: the share of GB region-clusters and region-divisions that reached "
+    "each percentile of their similar comparators' differential growth (the hit rates), and the percentiles chosen.",
+)
+@click.option(
     "--out", "out_file", type=click.Path(dir_okay=False), default=None, help="Write the error table (CSV/Parquet)."
 )
 @warehouse_option("DuckDB warehouse file (default: $CLUSTERPLAN_WAREHOUSE or the user data folder).")
@@ -50,16 +90,21 @@ def backtest_command(
     source: str,
     dataset: str | None,
     config_file: str | None,
+    scenarios: bool,
     out_file: str | None,
     warehouse_path: str | None,
     quiet: bool,
 ) -> None:
-    """Backtest the baseline methods (MAPE and bias by horizon) and show the default method."""
+    """Backtest the baseline methods (MAPE and bias by horizon) and show the default method; with --scenarios,
+    backtest the scenarios' percentiles (hit rates)."""
     from ..scenarios.backtest import format_backtest, run_backtest
     from ..scenarios.config import load_scenario_config
 
     progress = progress_printer(quiet)
     config = load_scenario_config(config_file)
+    if scenarios:
+        _scenario_backtest(taxonomy, dataset, config, out_file, warehouse_path, progress)
+        return
     sources = None if source == "both" else [source]
     progress("opening the warehouse")
     with open_warehouse(warehouse_path, progress) as warehouse:
@@ -75,3 +120,28 @@ def backtest_command(
         table = result.errors.assign(default=result.errors["method"] == result.default_method.label)
         path = write_csv_or_parquet(table, out_file)
         click.echo(f"wrote {len(table):,} rows to {path}")
+
+
+def _scenario_backtest(
+    taxonomy: str | None,
+    dataset: str | None,
+    config: Any,
+    out_file: str | None,
+    warehouse_path: str | None,
+    progress: Any,
+) -> None:
+    from ..scenarios._similar_run import calibration_settings
+    from ..scenarios.calibration import format_calibration, scenario_calibration
+    from ..taxonomy import load_taxonomy
+
+    chosen = load_taxonomy(taxonomy or "wmca_plan_for_growth")
+    progress("opening the warehouse")
+    with open_warehouse(warehouse_path, progress) as warehouse:
+        progress("backtesting the percentiles of similar comparators over every GB region")
+        result, _ = scenario_calibration(
+            warehouse, chosen, dataset=dataset or "bres_itl2_sic5", settings=calibration_settings(config)
+        )
+    click.echo(f"scenario backtest, taxonomy {chosen.name} and SIC 2007 divisions, all GB ITL2 areas")
+    click.echo(format_calibration(result))
+    path = write_csv_or_parquet(result.hit_rates, out_file or "scenario_backtest.csv")
+    click.echo(f"wrote {len(result.hit_rates):,} rows to {path}")

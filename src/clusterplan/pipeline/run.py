@@ -67,7 +67,12 @@ def _scenarios(
         "region_summary": out.region_summary,
         "region_growth": out.region_growth,
         "scenario_uncertainty": out.uncertainty,
+        "comparators": out.comparators.rename(columns={"unit_code": "cluster_id"}),
     }
+    if not out.region_range.empty:
+        tables["scenario_region_range"] = out.region_range
+    if out.calibration is not None:
+        tables["scenario_backtest"] = out.calibration.hit_rates
     return RunAnalyses(tables, {"status": "computed", **out.provenance})
 
 

@@ -189,6 +189,31 @@ RUN_TABLES: dict[str, TableSpec] = {
             "growth over the resampling draws.",
         ),
         TableSpec(
+            "comparators",
+            "comparators.csv",
+            "Comparator regions of each cluster",
+            ("cluster_id", "area_code"),
+            "clusterplan.scenarios.scenario_outputs().comparators: every region's cluster over the reference "
+            "window, its growth and whether it is a comparator, with the reason (similar method: size band, "
+            "LQ, one-off jumps).",
+        ),
+        TableSpec(
+            "scenario_region_range",
+            "scenario_region_range.csv",
+            "The region's scenario totals over the joint draws",
+            ("scenario", "direct_jobs_p50"),
+            "clusterplan.scenarios.scenario_outputs().region_range: percentiles of the region's direct, indirect "
+            "and total additional jobs and GVA over draws of every cluster together.",
+        ),
+        TableSpec(
+            "scenario_backtest",
+            "scenario_backtest.csv",
+            "Backtest of the scenarios' percentiles",
+            ("universe", "percentile", "hit_rate"),
+            "clusterplan.scenarios.calibration: share of GB region-clusters and region-divisions that reached "
+            "each percentile of their similar comparators' differential growth in the following years.",
+        ),
+        TableSpec(
             "supply_chain",
             "supply_chain.csv",
             "Main suppliers and customers of each cluster",

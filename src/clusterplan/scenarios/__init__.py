@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import DataValidationError, ParameterError
+from ._similar_run import VARIANTS, SimilarResult, jump_rule, pre_covid_windows, scenario_warnings, similar_scenarios
 from .backtest import BacktestResult, format_backtest, run_backtest
 from .baseline import (
     METHODS,
@@ -34,6 +35,7 @@ from .baseline import (
     project,
     read_baseline_csv,
 )
+from .calibration import ScenarioCalibration, format_calibration, scenario_calibration
 from .config import ScenarioConfig, load_scenario_config, parse_scenario, parse_weights
 from .differential import (
     comparator_growth,
@@ -42,7 +44,7 @@ from .differential import (
     scenario_growth_rates,
 )
 from .priorities import CRITERIA, cluster_pay, priority_chart_svg, priority_scores, weight_sensitivity
-from .uncertainty import resample_scenarios, summarise_draws
+from .uncertainty import joint_draws, resample_scenarios, summarise_draws
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from ..pipeline.profile import ClusterProfile
@@ -53,18 +55,23 @@ __all__ = [
     "CRITERIA",
     "METHODS",
     "SCENARIO_COLUMNS",
+    "SIMILAR_SCENARIO_COLUMNS",
     "BacktestResult",
     "ForecastMethod",
+    "ScenarioCalibration",
     "ScenarioConfig",
     "ScenarioOutputs",
     "cluster_employment_panel",
     "cluster_gva_panel",
     "format_backtest",
+    "format_calibration",
     "load_scenario_config",
     "parse_scenario",
     "parse_weights",
     "priority_chart_svg",
+    "region_scenario_table",
     "run_backtest",
+    "scenario_calibration",
     "scenario_outputs",
 ]
 
@@ -112,6 +119,75 @@ SCENARIO_COLUMNS = [
     "additional_jobs_p95",
 ]
 
+#: Columns of :attr:`ScenarioOutputs.scenarios` with the ``similar`` method (the default): the columns every
+#: scenarios.csv has, then the similar comparators, the backtested percentiles of their differential growth, the
+#: caps, the central case, the leader as a sensitivity, the price basis and the share counted in region totals.
+SIMILAR_SCENARIO_COLUMNS = [
+    "cluster_id",
+    "cluster",
+    "region",
+    "jump_off_year",
+    "target_year",
+    "jump_off_jobs",
+    "baseline_method",
+    "baseline_jobs",
+    "baseline_growth_cagr",
+    "baseline_gva_gbp_m",
+    "comparator_rule",
+    "reference_window",
+    "comparators",
+    "size_band",
+    "leading_region",
+    "leading_region_name",
+    "leader_differential_growth",
+    "own_differential_growth",
+    "own_jump",
+    "percentile_low",
+    "percentile_central",
+    "percentile_high",
+    "differential_growth_low",
+    "differential_growth_central",
+    "differential_growth_high",
+    "differential_growth_high_uncapped",
+    "cap",
+    "capped",
+    "high_statistic",
+    "growth_high",
+    "low_statistic",
+    "growth_low",
+    "scenario_jobs_low",
+    "scenario_jobs_central",
+    "scenario_jobs_high",
+    "additional_jobs_low",
+    "additional_jobs_central",
+    "additional_jobs_high",
+    "floored_low",
+    "floored_central",
+    "floored_high",
+    "additional_jobs_leader_sensitivity",
+    "gva_per_job_gbp",
+    "price_basis",
+    "additional_gva_low_gbp_m",
+    "additional_gva_central_gbp_m",
+    "additional_gva_high_gbp_m",
+    "indirect_jobs_low",
+    "indirect_jobs_central",
+    "indirect_jobs_high",
+    "indirect_gva_low_gbp_m",
+    "indirect_gva_central_gbp_m",
+    "indirect_gva_high_gbp_m",
+    "induced_jobs_low",
+    "induced_jobs_central",
+    "induced_jobs_high",
+    "induced_gva_low_gbp_m",
+    "induced_gva_central_gbp_m",
+    "induced_gva_high_gbp_m",
+    "count_once_factor",
+    "additional_jobs_p5",
+    "additional_jobs_p50",
+    "additional_jobs_p95",
+]
+
 
 @dataclass
 class ScenarioOutputs:
@@ -149,6 +225,15 @@ class ScenarioOutputs:
         The backtest that chose the baseline method (None if a method was set).
     draws
         Every resampling draw.
+    warnings
+        Why the scenario needs a second look (``similar`` method): a high
+        total above 5% of the region's jobs or GVA, one cluster over half of
+        it, a cluster with fewer than 5 comparators.
+    region_range
+        Percentiles of the region's totals (direct, indirect, GVA) over the
+        joint draws, per scenario (``similar`` method).
+    calibration
+        The backtest that chose the percentiles (``similar`` method).
     """
 
     scenarios: pd.DataFrame
@@ -161,6 +246,9 @@ class ScenarioOutputs:
     sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
     backtest: BacktestResult | None = None
     draws: pd.DataFrame = field(default_factory=pd.DataFrame)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    region_range: pd.DataFrame = field(default_factory=pd.DataFrame)
+    calibration: ScenarioCalibration | None = None
 
     def chart_svg(self, title: str = "Cluster priorities: growth potential against regional strength") -> str:
         """The plan's chart (:func:`~clusterplan.scenarios.priorities.priority_chart_svg`)."""
@@ -377,35 +465,57 @@ def scenario_outputs(
         frame["baseline_jobs"] = frame["cluster_id"].map(projected["forecast"]).astype(float)
     frame["baseline_growth_cagr"] = (frame["baseline_jobs"] / frame["jump_off_jobs"]) ** (1.0 / horizon) - 1.0
 
-    say("finding comparator regions and their growth")
     s = config.scenario
-    rule_arguments: dict[str, Any] = {
-        "rule": s.comparator_rule,
-        "lq_threshold": s.lq_threshold,
-        "min_stars": s.min_stars,
-        "min_employment": s.min_employment,
-        "exclude_areas": s.exclude_areas,
-        "benchmark_areas": benchmark_areas,
-    }
-    comparators = comparator_growth(panel, focus_region=region, window=window, **rule_arguments)
-    rates = scenario_growth_rates(comparators, high=s.high, low=s.low, units=cluster_ids).set_index("unit_code")
     area_names = _area_names(warehouse)
-    frame["comparator_rule"] = s.comparator_rule
-    frame["reference_window"] = f"{window[0]}-{window[1]}"
-    frame["comparators"] = frame["cluster_id"].map(rates["comparators"]).astype(int)
-    frame["leading_region"] = frame["cluster_id"].map(rates["leading_region"])
-    frame["leading_region_name"] = frame["leading_region"].map(area_names)
-    frame["leader_growth_cagr"] = frame["cluster_id"].map(rates["leader_growth_cagr"])
-    frame["high_statistic"] = s.high
-    frame["growth_high"] = frame["cluster_id"].map(rates["growth_high"])
-    frame["low_statistic"] = s.low
-    frame["growth_low"] = frame["cluster_id"].map(rates["growth_low"])
     productivity = profile.clusters.set_index("cluster_id")
-    if "gva_per_job_gbp" in productivity.columns:
-        frame["gva_per_job_gbp"] = frame["cluster_id"].map(productivity["gva_per_job_gbp"]).astype(float)
+    fallback_gva = productivity["gva_per_job_gbp"].astype(float) if "gva_per_job_gbp" in productivity else None
+    similar = None
+    comparators: pd.DataFrame
+    rule_arguments: dict[str, Any] = {}
+    if s.method == "similar":
+        say("finding similar comparator regions, one-off jumps and the backtested percentiles")
+        similar = similar_scenarios(
+            warehouse,
+            taxonomy,
+            dataset=dataset,
+            region=region,
+            config=config,
+            frame=frame,
+            horizon=horizon,
+            jump_off=jump_off,
+            fallback_gva_per_job=fallback_gva,
+        )
+        frame = similar.frame
+        frame["leading_region_name"] = frame["leading_region"].map(area_names)
+        comparators = similar.comparators
+        variants: tuple[str, ...] = VARIANTS
     else:
-        frame["gva_per_job_gbp"] = np.nan
-    frame = differential_growth(frame, horizon=horizon, floor_at_baseline=s.floor_at_baseline)
+        say("finding comparator regions and their growth")
+        rule_arguments = {
+            "rule": s.comparator_rule,
+            "lq_threshold": s.lq_threshold,
+            "min_stars": s.min_stars,
+            "min_employment": s.min_employment,
+            "exclude_areas": s.exclude_areas,
+            "benchmark_areas": benchmark_areas,
+        }
+        comparators = comparator_growth(panel, focus_region=region, window=window, **rule_arguments)
+        rates = scenario_growth_rates(comparators, high=s.high, low=s.low, units=cluster_ids).set_index("unit_code")
+        frame["comparator_rule"] = s.comparator_rule
+        frame["reference_window"] = f"{window[0]}-{window[1]}"
+        frame["comparators"] = frame["cluster_id"].map(rates["comparators"]).astype(int)
+        frame["leading_region"] = frame["cluster_id"].map(rates["leading_region"])
+        frame["leading_region_name"] = frame["leading_region"].map(area_names)
+        frame["leader_growth_cagr"] = frame["cluster_id"].map(rates["leader_growth_cagr"])
+        frame["high_statistic"] = s.high
+        frame["growth_high"] = frame["cluster_id"].map(rates["growth_high"])
+        frame["low_statistic"] = s.low
+        frame["growth_low"] = frame["cluster_id"].map(rates["growth_low"])
+        frame["gva_per_job_gbp"] = (
+            frame["cluster_id"].map(fallback_gva).astype(float) if fallback_gva is not None else np.nan
+        )
+        frame = differential_growth(frame, horizon=horizon, floor_at_baseline=s.floor_at_baseline)
+        variants = ("low", "high")
     if baseline_file is not None and baseline_file["gva_gbp_m"].notna().any():
         frame["baseline_gva_gbp_m"] = frame["cluster_id"].map(baseline_file["gva_gbp_m"]).astype(float)
 
@@ -416,7 +526,7 @@ def scenario_outputs(
     per_job = effects.set_index("cluster_id") if effects is not None else pd.DataFrame()
     for kind in ("indirect", "induced"):
         wanted = config.effects.indirect if kind == "indirect" else config.effects.induced
-        for variant in ("low", "high"):
+        for variant in variants:
             jobs = frame[f"additional_jobs_{variant}"]
             if wanted and effects is not None:
                 frame[f"{kind}_jobs_{variant}"] = jobs * frame["cluster_id"].map(per_job[f"{kind}_jobs_per_job"])
@@ -446,18 +556,19 @@ def scenario_outputs(
         }
     )
     include_effects = config.region.include_indirect and effects is not None
+    once = frame["count_once_factor"] if "count_once_factor" in frame else pd.Series(1.0, index=frame.index)
 
     def combined(variant: str) -> float:
-        value = float(frame[f"additional_jobs_{variant}"].sum(skipna=True))
+        value = float((frame[f"additional_jobs_{variant}"] * once).sum(skipna=True))
         if include_effects:
             for kind in ("indirect", "induced"):
-                value += float(frame[f"{kind}_jobs_{variant}"].sum(skipna=True))
+                value += float((frame[f"{kind}_jobs_{variant}"] * once).sum(skipna=True))
         return value
 
     region_summary, region_growth = region_growth_comparison(
         region_totals,
         focus_region=region,
-        additional_jobs={"scenario_low": combined("low"), "scenario_high": combined("high")},
+        additional_jobs={f"scenario_{v}": combined(v) for v in variants},
         horizon=horizon,
         jump_off_year=jump_off,
         london_prefix=config.region.london_prefix,
@@ -466,30 +577,73 @@ def scenario_outputs(
     region_summary["fastest_outside_london_name"] = region_summary["fastest_outside_london"].map(area_names)
     region_growth.insert(1, "area_name", region_growth["area_code"].map(area_names))
 
-    say(f"resampling reference windows and comparator sets ({config.uncertainty.draws} draws)")
     u = config.uncertainty
     indexed = frame.set_index("cluster_id")
-    draws = resample_scenarios(
-        panel,
-        focus_region=region,
-        jump_off_jobs=indexed["jump_off_jobs"],
-        baseline_jobs=indexed["baseline_jobs"],
-        horizon=horizon,
-        gva_per_job_gbp=indexed["gva_per_job_gbp"],
-        draws=u.draws,
-        seed=u.seed,
-        high=s.high,
-        low=s.low,
-        floor_at_baseline=s.floor_at_baseline,
-        min_window_years=u.min_window_years,
-        exclude_window_endpoints=u.exclude_window_endpoints,
-        **rule_arguments,
-    )
-    uncertainty = summarise_draws(draws, u.percentiles).rename(columns={"unit_code": "cluster_id"})
+    region_draws = pd.DataFrame()
+    if similar is not None:
+        say(f"joint draws of every cluster's comparators and window ({u.draws} draws)")
+        windows = pre_covid_windows(list(similar.cube.years), tuple(covid), u.min_window_years)
+        m = s.similar
+        draws, region_draws = joint_draws(
+            similar.cube,
+            region,
+            windows=windows,
+            percentiles=similar.percentiles,
+            caps=similar.calibration.caps,
+            baseline_jobs=indexed["baseline_jobs"],
+            horizon=horizon,
+            gva_per_job_gbp=indexed["gva_per_job_gbp"],
+            indirect_per_job=per_job["indirect_jobs_per_job"] if include_effects else None,
+            count_once=similar.count_once,
+            draws=u.draws,
+            seed=u.seed,
+            lq_threshold=s.lq_threshold,
+            min_employment=m.min_employment,
+            band_steps=m.size_band_steps,
+            min_comparators=m.min_comparators,
+            exclude_areas=s.exclude_areas,
+            jump_rule=jump_rule(config),
+        )
+        uncertainty = summarise_draws(draws, u.percentiles, rate="differential_growth")
+        central = draws[(draws["scenario"] == "central") & draws["differential_growth"].notna()]
+        pooled = central.groupby("unit_code")["additional_jobs"]
+    else:
+        say(f"resampling reference windows and comparator sets ({u.draws} draws)")
+        draws = resample_scenarios(
+            panel,
+            focus_region=region,
+            jump_off_jobs=indexed["jump_off_jobs"],
+            baseline_jobs=indexed["baseline_jobs"],
+            horizon=horizon,
+            gva_per_job_gbp=indexed["gva_per_job_gbp"],
+            draws=u.draws,
+            seed=u.seed,
+            high=s.high,
+            low=s.low,
+            floor_at_baseline=s.floor_at_baseline,
+            min_window_years=u.min_window_years,
+            exclude_window_endpoints=u.exclude_window_endpoints,
+            **rule_arguments,
+        )
+        uncertainty = summarise_draws(draws, u.percentiles)
+        pooled = draws[draws["growth_cagr"].notna()].groupby("unit_code")["additional_jobs"]
+    uncertainty = uncertainty.rename(columns={"unit_code": "cluster_id"})
     uncertainty.insert(1, "cluster", uncertainty["cluster_id"].map(names))
-    pooled = draws[draws["growth_cagr"].notna()].groupby("unit_code")["additional_jobs"]
     for q in (5, 50, 95):
         frame[f"additional_jobs_p{q}"] = frame["cluster_id"].map(pooled.quantile(q / 100))
+    region_range = _region_range(region_draws, u.percentiles) if not region_draws.empty else pd.DataFrame()
+
+    warnings: list[dict[str, Any]] = []
+    if similar is not None:
+        warnings = scenario_warnings(
+            frame,
+            region_jobs=similar.region_jobs,
+            region_gva_gbp_m=similar.region_gva_gbp_m,
+            config=config,
+            include_indirect=include_effects,
+        )
+        for w in warnings:
+            say(f"warning: {w['message']}")
 
     say("scoring cluster priorities")
     criteria, criteria_notes = _criteria(warehouse, profile, frame, per_job, dataset, jump_off)
@@ -513,8 +667,9 @@ def scenario_outputs(
     )
     priorities = scored.merge(sensitivity.drop(columns="rank"), on="cluster_id", how="left")
 
-    columns = [c for c in SCENARIO_COLUMNS if not c.startswith("induced") or config.effects.induced]
-    scenarios = frame[columns].copy()
+    listed = SIMILAR_SCENARIO_COLUMNS if similar is not None else SCENARIO_COLUMNS
+    kept_columns = [c for c in listed if (not c.startswith("induced") or config.effects.induced) and c in frame]
+    scenarios = frame[kept_columns].copy()
     provenance = _provenance(
         config=config,
         profile=profile,
@@ -530,6 +685,9 @@ def scenario_outputs(
         horizon=horizon,
         include_effects=include_effects,
         baseline_file=config.baseline.file if baseline_file is not None else None,
+        similar=similar,
+        warnings=warnings,
+        region_range=region_range,
     )
     comparators = comparators.assign(area_name=comparators["area_code"].map(area_names))
     return ScenarioOutputs(
@@ -543,7 +701,166 @@ def scenario_outputs(
         sensitivity=sensitivity,
         backtest=backtest,
         draws=draws,
+        warnings=warnings,
+        region_range=region_range,
+        calibration=similar.calibration if similar is not None else None,
     )
+
+
+def region_scenario_table(
+    warehouse: Warehouse | SparkWarehouse,
+    taxonomy: str | Taxonomy | None = None,
+    config: ScenarioConfig | None = None,
+    *,
+    dataset: str = "bres_itl2_sic5",
+    effects: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """The ``similar`` scenarios of every region at once: totals, shares, the largest cluster and the rank.
+
+    Each region's clusters get the scenario of :func:`scenario_outputs` (its
+    baseline method, similar comparators, backtested percentiles, caps,
+    indirect effects from the region's input-output model, shared codes
+    counted once); the region is then ranked by growth with its own high case
+    against every other region on its baseline. For plausibility checks: what
+    share of each region's jobs the scenarios add, and how many regions each
+    would claim to lead.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per region: ``area_code, region_jobs, region_gva_gbp_m``,
+        ``direct_jobs_<v>``, ``indirect_jobs_<v>``, ``direct_gva_gbp_m_<v>``
+        for low, central and high, ``high_share_of_jobs`` (direct and
+        indirect), ``high_share_of_gva``, ``largest_cluster``,
+        ``largest_cluster_share`` (of the high direct total),
+        ``fewest_comparators``, ``capped_clusters``, ``warnings``,
+        ``rank_high`` and ``rank_high_outside_london``.
+    """
+    from ..taxonomy import Taxonomy, load_taxonomy
+
+    config = config or load_scenario_config()
+    say = progress or (lambda _m: None)
+    tax = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy or "wmca_plan_for_growth")
+    panel = cluster_employment_panel(warehouse, tax, dataset=dataset)
+    years = sorted(int(y) for y in panel["year"].unique())
+    jump_off = years[-1]
+    horizon = int(config.target_year) - jump_off
+    if config.baseline.method == "auto":
+        say("backtesting the baseline methods")
+        backtest: BacktestResult | None = run_backtest(warehouse, tax, config=config, dataset=dataset)
+        assert backtest is not None
+        method = backtest.default_method
+    else:
+        backtest = None
+        method = _method(config, config.baseline.method if config.baseline.method != "file" else "no_change")
+    projected = project(
+        panel, method, target_years=[config.target_year], origin=jump_off, covid_years=config.baseline.covid_years
+    )
+    totals = panel.groupby(["area_code", "year"])["area_total"].first().reset_index()
+    totals_panel = totals.rename(columns={"area_total": "value"}).assign(unit_code="all_industries")
+    totals_method, _ = _region_totals_method(config, method, backtest)
+    region_projection = project(
+        totals_panel,
+        totals_method,
+        target_years=[config.target_year],
+        origin=jump_off,
+        covid_years=config.baseline.covid_years,
+    )
+    region_totals = pd.DataFrame(
+        {
+            "area_code": region_projection["area_code"],
+            "jobs_jump_off": region_projection["jump_off"],
+            "jobs_baseline": region_projection["forecast"],
+        }
+    )
+    names = {c.id: c.name for c in tax.clusters}
+    rows = []
+    for area in sorted(panel["area_code"].unique()):
+        say(f"scenarios of {area}")
+        own = projected[projected["area_code"] == area].set_index("unit_code")
+        frame = pd.DataFrame({"cluster_id": [c.id for c in tax.clusters]})
+        frame["cluster"] = frame["cluster_id"].map(names)
+        frame["jump_off_jobs"] = frame["cluster_id"].map(own["jump_off"]).astype(float)
+        frame["baseline_jobs"] = frame["cluster_id"].map(own["forecast"]).astype(float)
+        result = similar_scenarios(
+            warehouse,
+            tax,
+            dataset=dataset,
+            region=area,
+            config=config,
+            frame=frame,
+            horizon=horizon,
+            jump_off=jump_off,
+            fallback_gva_per_job=None,
+        )
+        out = result.frame
+        per_job = pd.DataFrame()
+        if effects:
+            found, _ = _supply_chain_effects(area, tax, list(out["cluster_id"]), False)
+            if found is not None:
+                per_job = found.set_index("cluster_id")
+        for v in VARIANTS:
+            ratio = out["cluster_id"].map(per_job["indirect_jobs_per_job"]) if not per_job.empty else np.nan
+            gva_ratio = out["cluster_id"].map(per_job["indirect_gva_gbp_m_per_job"]) if not per_job.empty else np.nan
+            out[f"indirect_jobs_{v}"] = out[f"additional_jobs_{v}"] * ratio
+            out[f"indirect_gva_{v}_gbp_m"] = out[f"additional_jobs_{v}"] * gva_ratio
+        once = out["count_once_factor"]
+        row: dict[str, Any] = {
+            "area_code": area,
+            "region_jobs": result.region_jobs,
+            "region_gva_gbp_m": result.region_gva_gbp_m,
+        }
+        for v in VARIANTS:
+            row[f"direct_jobs_{v}"] = float((out[f"additional_jobs_{v}"] * once).sum())
+            row[f"indirect_jobs_{v}"] = float((out[f"indirect_jobs_{v}"].fillna(0.0) * once).sum())
+            row[f"direct_gva_gbp_m_{v}"] = float((out[f"additional_gva_{v}_gbp_m"].fillna(0.0) * once).sum())
+        high_total = row["direct_jobs_high"] + row["indirect_jobs_high"]
+        row["high_share_of_jobs"] = high_total / result.region_jobs
+        gva_high = row["direct_gva_gbp_m_high"] + float((out["indirect_gva_high_gbp_m"].fillna(0.0) * once).sum())
+        row["high_share_of_gva"] = gva_high / result.region_gva_gbp_m if result.region_gva_gbp_m else np.nan
+        direct = out["additional_jobs_high"] * once
+        top = int(np.argmax(direct.to_numpy())) if direct.sum() > 0 else 0
+        row["largest_cluster"] = str(out["cluster"].iloc[top])
+        row["largest_cluster_share"] = float(direct.iloc[top] / direct.sum()) if direct.sum() > 0 else np.nan
+        row["fewest_comparators"] = int(out["comparators"].min())
+        row["capped_clusters"] = int(out["capped"].sum())
+        row["warnings"] = len(
+            scenario_warnings(
+                out,
+                region_jobs=result.region_jobs,
+                region_gva_gbp_m=result.region_gva_gbp_m,
+                config=config,
+                include_indirect=effects,
+            )
+        )
+        summary, _ = region_growth_comparison(
+            region_totals,
+            focus_region=area,
+            additional_jobs={"scenario_high": high_total},
+            horizon=horizon,
+            jump_off_year=jump_off,
+            london_prefix=config.region.london_prefix,
+        )
+        high = summary.set_index("variant").loc["scenario_high"]
+        row["rank_high"] = int(high.to_dict()["rank"])
+        row["rank_high_outside_london"] = high["rank_outside_london"]
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    table.attrs.update(taxonomy=tax.name, baseline_method=method.label, target_year=int(config.target_year))
+    return table
+
+
+def _region_range(region_draws: pd.DataFrame, percentiles: tuple[float, ...]) -> pd.DataFrame:
+    """Percentiles of the region's totals over the joint draws, per scenario."""
+    rows = []
+    for scenario, part in region_draws.groupby("scenario", sort=False):
+        row: dict[str, Any] = {"scenario": scenario, "draws": len(part)}
+        for measure in ("direct_jobs", "indirect_jobs", "total_jobs", "direct_gva_gbp_m"):
+            for q in percentiles:
+                row[f"{measure}_p{q:g}"] = float(np.percentile(part[measure].to_numpy(dtype=float), q))
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _region_totals_method(
@@ -604,14 +921,19 @@ def _criteria(
     else:
         notes["cluster_strength"] = "not available: the profile has no strong-cluster or star verdicts"
     out["scale"] = ids.map(clusters["employment_share"]).astype(float) * 100
-    midpoint = (frame["additional_jobs_low"] + frame["additional_jobs_high"]) / 2
+    if "additional_jobs_central" in frame:
+        midpoint = frame["additional_jobs_central"]
+        potential_note = "additional jobs of the central scenario as % of baseline jobs at the target year"
+    else:
+        midpoint = (frame["additional_jobs_low"] + frame["additional_jobs_high"]) / 2
+        potential_note = "midpoint of additional jobs (low, high) as % of baseline jobs at the target year"
     out["growth_potential"] = (midpoint / frame["baseline_jobs"] * 100).to_numpy()
     out["productivity"] = (
         ids.map(clusters["gva_per_job_gbp"]).astype(float) if "gva_per_job_gbp" in clusters else np.nan
     )
     notes["comparative_advantage"] = f"location quotient of employment, {profile.parameters.get('benchmark_label')}"
     notes["scale"] = "cluster share of the region's employment, %"
-    notes["growth_potential"] = "midpoint of additional jobs (low, high) as % of baseline jobs at the target year"
+    notes["growth_potential"] = potential_note
     notes["productivity"] = "GVA per job, ONS regional GVA apportioned by BRES employment (measures.productivity)"
     try:
         codes = [str(c) for c in _region_jobs_by_code(warehouse, dataset, profile.region_code, year).index]
@@ -649,11 +971,17 @@ def _provenance(
     horizon: int,
     include_effects: bool,
     baseline_file: str | None,
+    similar: SimilarResult | None = None,
+    warnings: list[dict[str, Any]] | None = None,
+    region_range: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     s = config.scenario
     per_cluster: dict[str, Any] = {}
-    eligible = comparators[comparators["eligible"]]
+    eligible = comparators[comparators["eligible"]] if similar is None else comparators.iloc[:0]
     for row in frame.itertuples():
+        if similar is not None:
+            per_cluster[str(row.cluster_id)] = _similar_cluster_provenance(row, comparators)
+            continue
         rows = eligible[eligible["unit_code"] == row.cluster_id].sort_values("growth_cagr", ascending=False)
         per_cluster[str(row.cluster_id)] = {
             "jump_off_jobs": row.jump_off_jobs,
@@ -683,7 +1011,7 @@ def _provenance(
     not_available = {k: v for k, v in criteria_notes.items() if v.startswith("not available")}
     if str(effects.get("status", "")).startswith("not available"):
         not_available["indirect_and_induced_effects"] = effects["status"]
-    provenance = {
+    provenance: dict[str, Any] = {
         "jump_off_year": int(frame["jump_off_year"].iloc[0]),
         "target_year": int(frame["target_year"].iloc[0]),
         "horizon_years": horizon,
@@ -724,6 +1052,7 @@ def _provenance(
             f"cluster GVA per job in {frame['jump_off_year'].iloc[0]}, current prices, held constant)",
         },
         "effects": effects,
+        "warnings": list(warnings or []),
         "region_level": {
             "scenario_jobs": "sum over clusters of additional direct jobs"
             + (" plus indirect (and induced) jobs" if include_effects else "")
@@ -757,8 +1086,137 @@ def _provenance(
         "clusters": per_cluster,
         "parameters": config.to_dict(),
     }
+    if similar is not None:
+        provenance["scenario"] = _similar_provenance(config, similar, frame, horizon, include_effects, region_range)
+        provenance["region_level"]["scenario_jobs"] = (
+            "sum over clusters of additional direct jobs"
+            + (" plus indirect jobs" if include_effects else "")
+            + ", each cluster's multiplied by its count_once_factor so that industry codes shared by two clusters "
+            "are counted once"
+        )
+        provenance["uncertainty"] = {
+            "method": "joint draws: each draw picks one pre-Covid reference window for all clusters and bootstraps "
+            "every cluster's similar comparators in it; region totals are summed within each draw (shared codes "
+            "once), so their percentiles are the region's, not sums of cluster percentiles",
+            "draws": int(config.uncertainty.draws),
+            "seed": int(config.uncertainty.seed),
+            "windows": draws.attrs.get("windows"),
+            "percentiles": list(config.uncertainty.percentiles),
+            "region_totals": region_range.to_dict(orient="records") if region_range is not None else [],
+        }
     result: dict[str, Any] = _plain(provenance)
     return result
+
+
+def _similar_cluster_provenance(row: Any, comparators: pd.DataFrame) -> dict[str, Any]:
+    rows = comparators[comparators["cluster_id"] == row.cluster_id]
+    kept = rows[rows["kept"]].sort_values("differential_growth", ascending=False)
+    excluded = rows[(rows["role"] != "region") & ~rows["kept"] & rows["lq_start"].ge(1.0)]
+    return {
+        "jump_off_jobs": row.jump_off_jobs,
+        "baseline": {"method": row.baseline_method, "jobs": row.baseline_jobs, "growth_cagr": row.baseline_growth_cagr},
+        "size_band": row.size_band,
+        "comparators": [
+            {
+                "area_code": c.area_code,
+                "lq_start": c.lq_start,
+                "start_employment": c.start_employment,
+                "differential_growth": c.differential_growth,
+            }
+            for c in kept.itertuples()
+        ],
+        "excluded_specialised_regions": [{"area_code": c.area_code, "reason": c.reason} for c in excluded.itertuples()],
+        "own_jump": row.own_jump or None,
+        "differential_growth": {
+            "low": row.differential_growth_low,
+            "central": row.differential_growth_central,
+            "high": row.differential_growth_high,
+            "high_uncapped": row.differential_growth_high_uncapped,
+        },
+        "cap": row.cap,
+        "capped": bool(row.capped),
+        "leading_region_sensitivity": {
+            "area_code": row.leading_region,
+            "differential_growth": row.leader_differential_growth,
+            "additional_jobs": row.additional_jobs_leader_sensitivity,
+        },
+        "additional_jobs": {v: getattr(row, f"additional_jobs_{v}") for v in VARIANTS},
+        "gva_per_job_gbp": row.gva_per_job_gbp,
+        "count_once_factor": row.count_once_factor,
+    }
+
+
+def _similar_provenance(
+    config: ScenarioConfig,
+    similar: SimilarResult,
+    frame: pd.DataFrame,
+    horizon: int,
+    include_effects: bool,
+    region_range: pd.DataFrame | None,
+) -> dict[str, Any]:
+    s = config.scenario
+    m = s.similar
+    cal = similar.calibration
+    once = frame["count_once_factor"]
+    totals = {}
+    for v in VARIANTS:
+        direct = float((frame[f"additional_jobs_{v}"] * once).sum())
+        indirect = float((frame[f"indirect_jobs_{v}"].fillna(0.0) * once).sum())
+        gva = float((frame[f"additional_gva_{v}_gbp_m"].fillna(0.0) * once).sum())
+        totals[v] = {
+            "direct_jobs": direct,
+            "indirect_jobs": indirect,
+            "direct_gva_gbp_m": gva,
+            "direct_share_of_region_jobs": direct / similar.region_jobs,
+            "direct_and_indirect_share_of_region_jobs": (direct + (indirect if include_effects else 0.0))
+            / similar.region_jobs,
+        }
+    return {
+        "method": "similar",
+        "description": "each cluster grows, relative to the same cluster in Great Britain, at a percentile of the "
+        "differential growth of similar comparator regions, on top of the baseline",
+        "differential_growth": f"Theil-Sen slope of the log of the comparator's share of the GB cluster over "
+        f"{m.reference_window[0]}-{m.reference_window[1]} (pre-Covid years only), d = exp(slope) - 1",
+        "comparator_rule": f"LQ >= {s.lq_threshold:g} and >= {m.min_employment:,.0f} jobs in "
+        f"{m.reference_window[0]}, no one-off jump, start-year jobs within 1/f-f times the region's, f widened "
+        f"through {list(m.size_band_steps)} (0 = any size) until >= {m.min_comparators} comparators",
+        "jumps": dict(vars(config.scenario.jumps)),
+        "jumps_found": similar.jumps.to_dict(orient="records"),
+        "percentiles": dict(similar.percentiles),
+        "percentiles_chosen_by": similar.percentiles_from,
+        "backtest": cal.provenance(),
+        "hit_rates": {
+            v: cal.hit_rates[
+                (cal.hit_rates["test"] == "pre_covid")
+                & (cal.hit_rates["fold"] == "all")
+                & (cal.hit_rates["percentile"] == similar.percentiles[v])
+            ]
+            .set_index("universe")["hit_rate"]
+            .to_dict()
+            for v in VARIANTS
+        },
+        "caps": cal.caps.to_dict(orient="records"),
+        "cap_rule": f"d capped at the {m.cap_percentile:g}th percentile of the differential growth of every GB "
+        "series (taxonomy clusters and SIC divisions) of the same size band",
+        "formula": "additional_jobs = baseline_jobs x ((1 + d)^horizon - 1), 0 if negative; the baseline carries "
+        "the national trend, so only growth above it is additional",
+        "horizon_years": horizon,
+        "gva_conversion": "additional_gva_gbp_m = additional_jobs x gva_per_job_gbp / 1e6",
+        "price_basis": similar.price_basis,
+        "leader_sensitivity": "additional_jobs_leader_sensitivity: the single fastest similar comparator, uncapped "
+        "(the previous method's high case on this basis); a sensitivity, not a scenario",
+        "region_totals": totals,
+        "region_jobs": similar.region_jobs,
+        "region_gva_gbp_m": similar.region_gva_gbp_m,
+        "region_totals_joint_draws": region_range.to_dict(orient="records") if region_range is not None else [],
+        "parameters": {
+            "reference_window": list(m.reference_window),
+            "min_employment": m.min_employment,
+            "size_band_steps": list(m.size_band_steps),
+            "min_comparators": m.min_comparators,
+            "exclude_areas": list(s.exclude_areas),
+        },
+    }
 
 
 def _plain(value: Any) -> Any:

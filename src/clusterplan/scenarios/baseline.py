@@ -85,6 +85,7 @@ __all__ = [
     "cluster_gva_panel",
     "fitting_years",
     "growth_factors",
+    "industry_employment_panel",
     "project",
     "read_baseline_csv",
 ]
@@ -472,6 +473,32 @@ def _require_series(warehouse: Warehouse | SparkWarehouse, dataset: str) -> list
             "use that dataset, or use a GB region (BRES 2015-2021)",
         )
     return years
+
+
+def industry_employment_panel(warehouse: Warehouse | SparkWarehouse, dataset: str = "bres_itl2_sic5") -> pd.DataFrame:
+    """Employment of every industry code at the dataset's finest level, in every area and year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``area_code, industry_code, year, value`` (jobs); a code not reported
+        in an area and year is absent (BRES: no one employed).
+
+    Raises
+    ------
+    ParameterError
+        The dataset has a single year.
+    """
+    profile = dataset_profile(dataset)
+    _require_series(warehouse, dataset)
+    frame = warehouse.raw.execute(
+        "SELECT f.area_code, f.industry_code, f.year, f.value FROM facts f JOIN industries i "
+        "ON f.industry_code = i.industry_code AND i.classification = ? AND i.industry_level = ? "
+        "WHERE f.dataset = ? AND f.measure = 'employment'",
+        [profile.classification, profile.unit_level, dataset],
+    ).df()
+    frame.attrs.update(dataset=dataset)
+    return frame
 
 
 def cluster_employment_panel(

@@ -34,12 +34,15 @@ __all__ = [
     "BacktestSettings",
     "BaselineSettings",
     "EffectsSettings",
+    "JumpSettings",
     "PrioritySettings",
     "RegionSettings",
     "ScenarioConfig",
     "ScenarioSettings",
     "SensitivitySettings",
+    "SimilarSettings",
     "UncertaintySettings",
+    "WarningSettings",
     "load_scenario_config",
     "parse_scenario",
     "parse_weights",
@@ -93,9 +96,48 @@ class BacktestSettings:
 
 
 @dataclass(frozen=True)
+class SimilarSettings:
+    """``[scenario.similar]``: similar-size comparators, the backtest that picks percentiles, and the caps."""
+
+    reference_window: tuple[int, int] = (2015, 2019)
+    min_employment: float = 1000.0
+    size_band_steps: tuple[float, ...] = (3.0, 5.0, 10.0, 0.0)
+    min_comparators: int = 5
+    percentiles: tuple[float, ...] = ()
+    target_hit_rates: tuple[float, float, float] = (0.40, 0.33, 0.25)
+    cap_percentile: float = 90.0
+    cap_band_edges: tuple[float, ...] = (2500.0, 10000.0, 50000.0)
+    backtest_fit_years: int = 3
+    backtest_min_test_years: int = 1
+
+
+@dataclass(frozen=True)
+class JumpSettings:
+    """``[scenario.jumps]``: what counts as a one-off BRES jump (:class:`~clusterplan.scenarios.jumps.JumpRule`)."""
+
+    level_share: float = 0.2
+    change_share: float = 0.5
+    code_level_share: float = 1.0
+    code_cluster_share: float = 0.1
+
+
+@dataclass(frozen=True)
+class WarningSettings:
+    """``[scenario.warnings]``: when a scenario needs a second look."""
+
+    share_of_region: float = 0.05
+    cluster_share_of_total: float = 0.5
+    min_comparators: int = 5
+
+
+@dataclass(frozen=True)
 class ScenarioSettings:
     """``[scenario]``: comparators, their reference window and the growth statistics followed."""
 
+    method: str = "similar"
+    similar: SimilarSettings = field(default_factory=SimilarSettings)
+    jumps: JumpSettings = field(default_factory=JumpSettings)
+    warnings: WarningSettings = field(default_factory=WarningSettings)
     comparator_rule: str = "lq"
     lq_threshold: float = 1.0
     min_stars: int = 1
@@ -314,7 +356,61 @@ def _build(tree: dict[str, Any], label: str) -> ScenarioConfig:
     window = _list(label, "scenario.reference_window", s["reference_window"], int)
     if len(window) != 2 or window[0] >= window[1]:
         raise ParameterError(f"{label}: scenario.reference_window must be [start, end] with start < end, not {window}")
+    m, j, wn = s["similar"], s["jumps"], s["warnings"]
+    similar_window = _list(label, "scenario.similar.reference_window", m["reference_window"], int)
+    if len(similar_window) != 2 or similar_window[0] >= similar_window[1]:
+        raise ParameterError(
+            f"{label}: scenario.similar.reference_window must be [start, end] with start < end, not {similar_window}"
+        )
+    steps = [_number(label, "scenario.similar.size_band_steps item", v, 0.0) for v in m["size_band_steps"]]
+    finite = [v for v in steps if v != 0]
+    if not steps or any(v <= 1 for v in finite) or finite != sorted(finite) or 0 in steps[:-1]:
+        raise ParameterError(
+            f"{label}: scenario.similar.size_band_steps must be increasing factors above 1, optionally ending in 0 "
+            f"(any size), not {steps}"
+        )
+    fixed = [_number(label, "scenario.similar.percentiles item", v, 0.0, 100.0) for v in m["percentiles"]]
+    if fixed and (len(fixed) != 3 or fixed != sorted(fixed)):
+        raise ParameterError(
+            f"{label}: scenario.similar.percentiles must be empty (chosen by backtest) or [low, central, high] in "
+            f"increasing order, not {fixed}"
+        )
+    targets = [_number(label, "scenario.similar.target_hit_rates item", v, 0.0, 1.0) for v in m["target_hit_rates"]]
+    if len(targets) != 3 or targets != sorted(targets, reverse=True):
+        raise ParameterError(
+            f"{label}: scenario.similar.target_hit_rates must be [low, central, high], decreasing, not {targets}"
+        )
+    similar = SimilarSettings(
+        reference_window=(similar_window[0], similar_window[1]),
+        min_employment=_number(label, "scenario.similar.min_employment", m["min_employment"], 0.0),
+        size_band_steps=tuple(steps),
+        min_comparators=_integer(label, "scenario.similar.min_comparators", m["min_comparators"], 1),
+        percentiles=tuple(fixed),
+        target_hit_rates=(targets[0], targets[1], targets[2]),
+        cap_percentile=_number(label, "scenario.similar.cap_percentile", m["cap_percentile"], 0.0, 100.0),
+        cap_band_edges=tuple(
+            _number(label, "scenario.similar.cap_band_edges item", v, 0.0) for v in m["cap_band_edges"]
+        ),
+        backtest_fit_years=_integer(label, "scenario.similar.backtest_fit_years", m["backtest_fit_years"], 2),
+        backtest_min_test_years=_integer(
+            label, "scenario.similar.backtest_min_test_years", m["backtest_min_test_years"], 1
+        ),
+    )
+    jumps = JumpSettings(
+        **{k: _number(label, f"scenario.jumps.{k}", j[k], 1e-9) for k in JumpSettings.__dataclass_fields__}
+    )
+    warnings = WarningSettings(
+        share_of_region=_number(label, "scenario.warnings.share_of_region", wn["share_of_region"], 0.0, 1.0),
+        cluster_share_of_total=_number(
+            label, "scenario.warnings.cluster_share_of_total", wn["cluster_share_of_total"], 0.0, 1.0
+        ),
+        min_comparators=_integer(label, "scenario.warnings.min_comparators", wn["min_comparators"], 0),
+    )
     scenario = ScenarioSettings(
+        method=_choice(label, "scenario.method", s["method"], ("similar", "leader")),
+        similar=similar,
+        jumps=jumps,
+        warnings=warnings,
         comparator_rule=_choice(label, "scenario.comparator_rule", s["comparator_rule"], _RULES),
         lq_threshold=_number(label, "scenario.lq_threshold", s["lq_threshold"], 0.0),
         min_stars=_integer(label, "scenario.min_stars", s["min_stars"], 0),
@@ -415,6 +511,7 @@ def parse_weights(text: str) -> dict[str, float]:
 
 #: Short names accepted by :func:`parse_scenario` and the config key each sets.
 _SCENARIO_KEYS = {
+    "method": "scenario.method",
     "high": "scenario.high",
     "low": "scenario.low",
     "rule": "scenario.comparator_rule",
@@ -430,7 +527,9 @@ _SCENARIO_KEYS = {
 def parse_scenario(text: str) -> dict[str, Any]:
     """Scenario choices written ``name=value,...`` (the ``--scenario`` option) as dotted config overrides.
 
-    Names: ``high``, ``low`` (``leader``, ``top_quartile``, ``median``,
+    Names: ``method`` (``similar``, the default, or ``leader``, the
+    previous method: compound growth of comparators, the fastest for the high
+    case), ``high``, ``low`` (of the ``leader`` method: ``leader``, ``top_quartile``, ``median``,
     ``mean``), ``rule`` (``lq``, ``strong``, ``stars``), ``window``
     (``2015-2019``), ``min_employment``, ``lq_threshold``, ``min_stars``,
     ``floor`` (``true``/``false``) and ``baseline`` (a method name or

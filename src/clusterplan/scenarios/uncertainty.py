@@ -29,14 +29,19 @@ Chapman and Hall.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .._exceptions import ParameterError
 from .differential import comparator_growth, comparator_statistic
+from .jumps import JumpRule
 
-__all__ = ["reference_windows", "resample_scenarios", "summarise_draws"]
+if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from .similar import SeriesCube
+
+__all__ = ["joint_draws", "reference_windows", "resample_scenarios", "summarise_draws"]
 
 
 def reference_windows(
@@ -189,7 +194,9 @@ def resample_scenarios(
     return out.reset_index(drop=True)
 
 
-def summarise_draws(draws: pd.DataFrame, percentiles: Sequence[float] = (5, 25, 50, 75, 95)) -> pd.DataFrame:
+def summarise_draws(
+    draws: pd.DataFrame, percentiles: Sequence[float] = (5, 25, 50, 75, 95), rate: str = "growth_cagr"
+) -> pd.DataFrame:
     """Percentiles of the additional jobs, GVA and growth rate over the draws, per cluster and scenario.
 
     Returns
@@ -197,7 +204,7 @@ def summarise_draws(draws: pd.DataFrame, percentiles: Sequence[float] = (5, 25, 
     pandas.DataFrame
         ``unit_code, scenario, draws, draws_with_comparators``, then
         ``additional_jobs_p<q>``, ``additional_gva_gbp_m_p<q>`` and
-        ``growth_cagr_p<q>`` for each percentile *q* (over the draws with
+        ``<rate>_p<q>`` for each percentile *q* (over the draws with
         comparators), and ``additional_jobs_mean``.
 
     Examples
@@ -210,7 +217,7 @@ def summarise_draws(draws: pd.DataFrame, percentiles: Sequence[float] = (5, 25, 
     """
     rows = []
     for (unit, scenario), part in draws.groupby(["unit_code", "scenario"], sort=False):
-        valid = part[part["growth_cagr"].notna()]
+        valid = part[part[rate].notna()]
         row: dict[str, object] = {
             "unit_code": unit,
             "scenario": scenario,
@@ -218,7 +225,7 @@ def summarise_draws(draws: pd.DataFrame, percentiles: Sequence[float] = (5, 25, 
             "draws_with_comparators": len(valid),
             "additional_jobs_mean": float(valid["additional_jobs"].mean()) if len(valid) else np.nan,
         }
-        for measure in ("additional_jobs", "additional_gva_gbp_m", "growth_cagr"):
+        for measure in ("additional_jobs", "additional_gva_gbp_m", rate):
             values = valid[measure].to_numpy(dtype=float)
             for q in percentiles:
                 row[f"{measure}_p{q:g}"] = (
@@ -226,3 +233,142 @@ def summarise_draws(draws: pd.DataFrame, percentiles: Sequence[float] = (5, 25, 
                 )
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def joint_draws(
+    cube: SeriesCube,
+    focus_region: str,
+    *,
+    windows: Sequence[tuple[int, int]],
+    percentiles: dict[str, float],
+    caps: pd.DataFrame,
+    baseline_jobs: pd.Series,
+    horizon: int,
+    gva_per_job_gbp: pd.Series | None = None,
+    indirect_per_job: pd.Series | None = None,
+    count_once: pd.Series | None = None,
+    draws: int = 1000,
+    seed: int = 20300101,
+    lq_threshold: float = 1.0,
+    min_employment: float = 1000.0,
+    band_steps: Sequence[float] = (3.0, 5.0, 10.0, 0.0),
+    min_comparators: int = 5,
+    exclude_areas: Sequence[str] = (),
+    jump_rule: JumpRule | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    r"""Draws of every cluster's scenarios together, and the region totals they add up to.
+
+    Each draw picks one reference window (uniformly, from *windows*: pre-Covid
+    years only) for all clusters, bootstraps each cluster's similar
+    comparators in that window, and takes the scenarios' percentiles of the
+    resampled differential growth (capped). Additional jobs are
+    :math:`B_T ((1 + d)^h - 1)`, floored at 0. Region totals add the clusters
+    *within* each draw, counting industry codes shared by two clusters once
+    (*count_once*), so their percentiles are those of the region's total, not
+    sums of cluster percentiles.
+
+    Returns
+    -------
+    (clusters, region)
+        *clusters*: ``draw, window_start, window_end, unit_code, scenario,
+        comparators, differential_growth, additional_jobs,
+        additional_gva_gbp_m``. *region*: ``draw, scenario, direct_jobs,
+        indirect_jobs, total_jobs, direct_gva_gbp_m`` per draw.
+    """
+    from .similar import band_of, caps_for, comparator_masks, share_trends
+
+    if draws < 1:
+        raise ParameterError(f"draws must be at least 1, not {draws}")
+    if not windows:
+        raise ParameterError("joint draws need at least one reference window")
+    rule = jump_rule or JumpRule()
+    units = list(cube.units)
+    base = baseline_jobs.reindex(units).to_numpy(dtype=float)
+    per_job = (
+        gva_per_job_gbp.reindex(units).to_numpy(dtype=float) / 1e6
+        if gva_per_job_gbp is not None
+        else np.full(len(units), np.nan)
+    )
+    indirect = (
+        indirect_per_job.reindex(units).fillna(0.0).to_numpy(dtype=float)
+        if indirect_per_job is not None
+        else np.zeros(len(units))
+    )
+    once = (
+        count_once.reindex(units).fillna(1.0).to_numpy(dtype=float) if count_once is not None else np.ones(len(units))
+    )
+    names = list(percentiles)
+    qs = np.asarray([percentiles[n] for n in names], dtype=float)
+    rng = np.random.default_rng(seed)
+    choice = rng.integers(0, len(windows), size=draws)
+    r = cube.areas.index(focus_region)
+    excluded = np.isin(np.asarray(cube.areas), list(exclude_areas))[:, None]
+    jobs = np.full((len(names), draws, len(units)), np.nan)
+    rates = np.full((len(names), draws, len(units)), np.nan)
+    counts = np.zeros((draws, len(units)), dtype=int)
+    from .jumps import jump_mask
+
+    for w, (start, end) in enumerate(windows):
+        ids = np.flatnonzero(choice == w)
+        if ids.size == 0:
+            continue
+        values, totals, codes, years = cube.window(start, end)
+        trends = share_trends(values, totals, years)
+        jumped, _, _ = jump_mask(values, codes, cube.pairs, rule)
+        eligible = (
+            (trends["lq"] >= lq_threshold)
+            & (trends["start"] >= min_employment)
+            & ~jumped
+            & np.isfinite(trends["d"])
+            & ~excluded
+        )
+        mask, _ = comparator_masks(trends["start"], eligible, [r], band_of(band_steps), min_comparators)
+        cap = caps_for(trends["start"][r], caps)
+        for u in range(len(units)):
+            found = trends["d"][mask[0, :, u], u]
+            counts[ids, u] = found.size
+            if found.size == 0:
+                continue
+            sample = found[rng.integers(0, found.size, size=(ids.size, found.size))]
+            stats = np.percentile(sample, qs, axis=1)  # [scenario, draw]
+            d = np.minimum(stats, cap[u])
+            rates[:, ids, u] = d
+            jobs[:, ids, u] = np.maximum(0.0, base[u] * (np.power(1.0 + d, horizon) - 1.0))
+    pieces = []
+    region_rows = []
+    window_of = np.asarray(windows)[choice]
+    for k, name in enumerate(names):
+        for u, unit in enumerate(units):
+            pieces.append(
+                pd.DataFrame(
+                    {
+                        "draw": np.arange(draws),
+                        "window_start": window_of[:, 0],
+                        "window_end": window_of[:, 1],
+                        "unit_code": unit,
+                        "scenario": name,
+                        "comparators": counts[:, u],
+                        "differential_growth": rates[k, :, u],
+                        "additional_jobs": jobs[k, :, u],
+                        "additional_gva_gbp_m": jobs[k, :, u] * per_job[u],
+                    }
+                )
+            )
+        direct = np.nansum(jobs[k] * once[None, :], axis=1)
+        spill = np.nansum(jobs[k] * once[None, :] * indirect[None, :], axis=1)
+        gva = np.nansum(jobs[k] * once[None, :] * np.nan_to_num(per_job)[None, :], axis=1)
+        region_rows.append(
+            pd.DataFrame(
+                {
+                    "draw": np.arange(draws),
+                    "scenario": name,
+                    "direct_jobs": direct,
+                    "indirect_jobs": spill,
+                    "total_jobs": direct + spill,
+                    "direct_gva_gbp_m": gva,
+                }
+            )
+        )
+    clusters = pd.concat(pieces, ignore_index=True)
+    clusters.attrs.update(windows=[list(w) for w in windows], draws=draws, seed=seed)
+    return clusters, pd.concat(region_rows, ignore_index=True)

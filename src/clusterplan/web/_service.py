@@ -596,6 +596,7 @@ class ScenarioQuery:
 
     profile: ProfileQuery
     target_year: int | None
+    method: str | None
     comparator_rule: str | None
     high: str | None
     low: str | None
@@ -606,6 +607,7 @@ class ScenarioQuery:
         """Dotted overrides of :func:`clusterplan.scenarios.load_scenario_config`."""
         chosen = {
             "target_year": self.target_year,
+            "scenario.method": self.method,
             "scenario.comparator_rule": self.comparator_rule,
             "scenario.high": self.high,
             "scenario.low": self.low,
@@ -941,6 +943,7 @@ class DashboardService:
         profile: ProfileQuery,
         *,
         target_year: int | None = None,
+        method: str | None = None,
         comparator_rule: str | None = None,
         high: str | None = None,
         low: str | None = None,
@@ -958,7 +961,7 @@ class DashboardService:
         if target_year is not None and target_year <= profile.year:
             raise ParameterError(f"target_year {target_year} must be after the profile year {profile.year}")
         parsed = tuple(sorted(parse_weights(weights).items())) if weights else ()
-        query = ScenarioQuery(profile, target_year, comparator_rule, high, low, baseline, parsed)
+        query = ScenarioQuery(profile, target_year, method, comparator_rule, high, low, baseline, parsed)
         load_scenario_config(overrides=query.overrides())  # checks every value and the weights (not all zero)
         return query
 
@@ -971,6 +974,7 @@ class DashboardService:
             {
                 "defaults": {
                     "target_year": defaults.target_year,
+                    "method": defaults.scenario.method,
                     "comparator_rule": defaults.scenario.comparator_rule,
                     "high": defaults.scenario.high,
                     "low": defaults.scenario.low,
@@ -979,6 +983,7 @@ class DashboardService:
                     "reference_window": list(defaults.scenario.reference_window),
                 },
                 "choices": {
+                    "method": ["similar", "leader"],
                     "comparator_rule": list(SCENARIO_RULES),
                     "high": list(SCENARIO_STATISTICS),
                     "low": list(SCENARIO_STATISTICS),
@@ -1006,6 +1011,8 @@ class DashboardService:
                 "priorities": records(outputs.priorities),
                 "region_summary": records(outputs.region_summary),
                 "uncertainty": records(outputs.uncertainty),
+                "warnings": outputs.warnings,
+                "region_range": records(outputs.region_range),
                 "provenance": outputs.provenance,
             }
         )

@@ -169,6 +169,12 @@ class ScenariosOut(BaseModel):
     priorities: list[dict[str, Any]] = Field(description="Per cluster: criteria, weighted score and rank.")
     region_summary: list[dict[str, Any]] = Field(description="The region's growth and rank: baseline, low, high.")
     uncertainty: list[dict[str, Any]]
+    warnings: list[dict[str, Any]] = Field(
+        default_factory=list, description="Why the scenario needs a second look (share of the region, few comparators)."
+    )
+    region_range: list[dict[str, Any]] = Field(
+        default_factory=list, description="Percentiles of the region's totals over joint draws of every cluster."
+    )
     provenance: dict[str, Any]
 
 
@@ -484,6 +490,13 @@ async def scenarios(
         int | None,
         Query(ge=1990, le=2100, description="Year the baseline and scenarios are projected to (default 2030)."),
     ] = None,
+    method: Annotated[
+        Literal["similar", "leader"] | None,
+        Query(
+            description="Scenario method: similar (default; backtested percentiles of similar comparators' growth "
+            "above the national trend) or leader (the previous method; comparator_rule, high and low apply to it)."
+        ),
+    ] = None,
     comparator_rule: Annotated[
         Literal["lq", "strong", "stars"] | None,
         Query(description="Which other regions are comparators: LQ >= 1, strong cluster, or >= 1 star."),
@@ -513,6 +526,7 @@ async def scenarios(
     scenario = _service(request).scenario_query(
         query,
         target_year=target_year,
+        method=method,
         comparator_rule=comparator_rule,
         high=high,
         low=low,
