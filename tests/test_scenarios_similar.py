@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from _util import run_cli
-from clusterplan.analysis import ClusterProfile, profile_region
+from clusterplan.pipeline.profile import ClusterProfile, profile_region
 from clusterplan.scenarios import (
     SIMILAR_SCENARIO_COLUMNS,
     ScenarioOutputs,
