@@ -405,13 +405,20 @@ def benjamini_hochberg(p_values: Any) -> np.ndarray:
     >>> benjamini_hochberg([0.01, 0.04, 0.03, 0.5]).round(3).tolist()
     [0.04, 0.053, 0.053, 0.5]
     """
-    from scipy.stats import false_discovery_control
-
     values = np.asarray(p_values, dtype=float)
     out = np.full(values.shape, np.nan)
     finite = np.isfinite(values)
-    if finite.any():
-        out[finite] = false_discovery_control(values[finite], method="bh")
+    p = values[finite]
+    if p.size <= 1:
+        out[finite] = p
+        return out
+    # Scale the k-th smallest by m / k, then take the running minimum from the largest down (R's p.adjust).
+    order = np.argsort(p)
+    ranked = p[order] * (p.size / np.arange(1, p.size + 1, dtype=float))
+    np.minimum.accumulate(ranked[::-1], out=ranked[::-1])
+    adjusted = np.empty_like(ranked)
+    adjusted[order] = ranked
+    out[finite] = np.clip(adjusted, 0.0, 1.0)
     return out
 
 

@@ -29,6 +29,7 @@ from ..measures.strength import cluster_mapping_strength, cluster_observatory_st
 from ..sources._codes import nuts2016_to_itl2021
 from ..taxonomy import Taxonomy, load_taxonomy
 from ..warehouse import SparkWarehouse, Warehouse
+from ._cache import memoised
 
 #: Either engine: the embedded DuckDB warehouse or a Spark session over the same data.
 AnyWarehouse = Warehouse | SparkWarehouse
@@ -509,6 +510,23 @@ def industry_measures(
     """
     if level not in LEVELS:
         raise UnknownCodeError("level", level, list(LEVELS))
+    # The same national table feeds the opportunities, the scenarios' feasibility and the web app: once per
+    # data version.
+    key = ("industry_measures", level, region, year, base_year, benchmark, tuple(peers) if peers else None)
+    return memoised(
+        warehouse, key, lambda: _industry_measures(warehouse, level, region, year, base_year, benchmark, peers)
+    )
+
+
+def _industry_measures(
+    warehouse: AnyWarehouse,
+    level: str,
+    region: str | None,
+    year: int | None,
+    base_year: int | None,
+    benchmark: str,
+    peers: Sequence[str] | None,
+) -> pd.DataFrame:
     dataset, industry_level = LEVELS[level]
     scope = _scope(warehouse, dataset, region, year, base_year)
     profile = scope.profile

@@ -236,14 +236,22 @@ def _write_frame(book: Workbook, title: str, frame: pd.DataFrame, key: str, dict
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.append(header)
     columns = [frame[c].tolist() for c in frame.columns]
+    # One formatted cell per column, refilled row after row: a write-only sheet writes each row out as it is
+    # appended, and looking the number format up once per column rather than once per cell halves the time.
+    formatted: list[WriteOnlyCell | None] = []
+    for _, fmt in formats:
+        template = None
+        if fmt:
+            template = WriteOnlyCell(sheet)
+            template.number_format = fmt
+        formatted.append(template)
     for r in range(len(frame)):
         row = []
-        for c, (_, fmt) in enumerate(formats):
+        for c, template in enumerate(formatted):
             value = _value(columns[c][r])
-            if fmt and isinstance(value, int | float) and not isinstance(value, bool):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = fmt
-                row.append(cell)
+            if template is not None and isinstance(value, int | float) and not isinstance(value, bool):
+                template.value = value
+                row.append(template)
             else:
                 row.append(value)
         sheet.append(row)

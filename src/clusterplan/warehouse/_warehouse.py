@@ -432,6 +432,16 @@ class Warehouse:
     def _unknown(self, query: str) -> list[str]:
         return sorted(str(v) for v in self.raw.execute(query).df().iloc[:, 0].tolist())
 
+    def data_version(self) -> str:
+        """A short digest of what the warehouse holds (every dataset's name, rows, sha256 and load time): it
+        changes whenever data is imported, replaced or reloaded, by this process or another, and one query
+        computes it. Results cached per dataset are keyed on it."""
+        found = self.raw.execute(
+            "SELECT md5(coalesce(string_agg(concat_ws('/', dataset, rows, sha256, loaded_at), '|' "
+            "ORDER BY dataset), '')) FROM datasets"
+        ).fetchall()
+        return str(found[0][0])
+
     def fingerprint(self) -> dict[str, int]:
         """Row counts of every warehouse table: a cheap way to check that nothing changed."""
         names = self.raw.execute("SELECT table_name FROM information_schema.tables ORDER BY table_name").df()
