@@ -111,7 +111,7 @@ def test_linkages_gaps_and_sensitivity(tmp_path: Path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["multipliers", "--region", "TLZ9"], "error: unknown GB ITL2 region 'TLZ9'; valid choices: TLC1 (Tees Valley"),
+        (["multipliers", "--region", "TLZ9"], "error: unknown region 'TLZ9'; did you mean Southern Scotland (TLM9)"),
         (["multipliers", "--region", "TLG3", "--method", "glq"], "valid choices: slq, cilq, flq, aflq"),
         (["multipliers", "--region", "TLG3", "--delta", "-0.2"], "error: delta must be in [0, 1), got -0.2"),
         (["multipliers", "--type", "3"], "error: --type must be 1 (direct and indirect) or 2"),
@@ -147,7 +147,9 @@ def test_bad_input_is_one_line_and_exit_2(
 def test_bad_input_in_a_subprocess(tmp_path: Path):
     result = run_cli("io", "multipliers", "--region", "Atlantis", "--out", str(tmp_path / "x.csv"))
     assert result.returncode == 2
-    assert result.stderr.splitlines()[-1].startswith("error: unknown GB ITL2 region 'Atlantis'; valid choices: TLC1")
+    assert result.stderr.splitlines()[-1].startswith(
+        "error: unknown region 'Atlantis'; valid choices: Tees Valley and Durham (TLC1)"
+    )
     assert "Traceback" not in result.stderr
 
 

@@ -302,7 +302,7 @@ def test_cluster_impact_errors():
         cluster_impact(1.0, region="TLG3")
     with pytest.raises(UnknownCodeError, match="unknown IOAT industry 'Z99'"):
         cluster_impact(1.0, industry="Z99")
-    with pytest.raises(UnknownCodeError, match="unknown GB ITL2 region"):
+    with pytest.raises(UnknownCodeError, match="unknown region 'nowhere'"):
         cluster_impact(1.0, region="nowhere", industry="C29")
     view = national_view()
     assert view.region_name == "United Kingdom"

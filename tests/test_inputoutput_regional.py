@@ -292,8 +292,12 @@ def test_bad_input_gets_clear_errors(three):
 
 def test_unknown_regions_list_the_choices():
     assert len(regions()) == 40
-    with pytest.raises(UnknownCodeError, match=r"unknown GB ITL2 region 'TLZ9'; valid choices: TLC1 \(Tees Valley"):
+    with pytest.raises(UnknownCodeError, match=r"unknown region 'TLZ9'; did you mean Southern Scotland \(TLM9\)"):
         regional_model("TLZ9")
+    with pytest.raises(
+        UnknownCodeError, match=r"unknown region 'Atlantis'; valid choices: Tees Valley and Durham \(TLC1"
+    ):
+        regional_model("Atlantis")
     with pytest.raises(UnknownCodeError, match="BRES covers Great Britain only"):
         regional_model("UKN0")
     assert regional_model("west midlands").region_code == "TLG3"

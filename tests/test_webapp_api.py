@@ -356,7 +356,7 @@ def test_hotspots_of_a_cluster(client: Client) -> None:
 @pytest.mark.parametrize(
     ("url", "status", "fragments"),
     [
-        ("/api/profile?region=XX9", 400, ["unknown region 'XX9'", "TLG3 (West Midlands)"]),
+        ("/api/profile?region=XX9", 400, ["unknown region 'XX9'", "West Midlands (TLG3)"]),
         ("/api/profile?region=99999", 400, ["unknown region '99999'", "12060"]),
         ("/api/profile?year=2014", 400, ["unknown year '2014'", "2015, 2016"]),
         ("/api/profile?year=abc", 422, ["query parameter 'year'", "valid integer", "'abc'"]),

@@ -528,12 +528,12 @@ def taxonomy_weights(taxonomy: Any = None, region: str | None = None, *, year: i
     Employment is BRES (5-digit SIC, *year*) of *region* where it has any in an
     industry, else Great Britain's; Great Britain's when *region* is None.
     """
-    from .regional import _national, _resolve_region, _sic_employment, _sic_to_ioat
+    from .regional import _national, _region_row, _resolve_region, _sic_employment, _sic_to_ioat
 
     tax = _sic_taxonomy(taxonomy)
     sic = _sic_employment(int(year))
     national = sic.sum(axis=0)
-    employment = national if region is None else pd.Series(sic.loc[_resolve_region(region, int(year))])
+    employment = national if region is None else _region_row(sic, _resolve_region(region, int(year)))
     industries = list(_national().industries)
     return cluster_industry_weights(
         tax.mapping(),
@@ -552,13 +552,12 @@ def cluster_location_quotients(taxonomy: Any, region: str, *, year: int = 2019) 
     divided by the same share in Great Britain.
     """
     from ..measures.location_quotient import location_quotient
-    from .regional import _resolve_region, _sic_employment
+    from .regional import _region_row, _resolve_region, _sic_employment
 
     tax = _sic_taxonomy(taxonomy)
     sic = _sic_employment(int(year))
-    code = _resolve_region(region, int(year))
     mapping = tax.mapping()
-    regional, national = sic.loc[code], sic.sum(axis=0)
+    regional, national = _region_row(sic, _resolve_region(region, int(year))), sic.sum(axis=0)
     values = {}
     for cluster_id in tax.cluster_ids:
         codes = [c for c in mapping.loc[mapping["cluster_id"] == cluster_id, "industry_code"] if c in sic.columns]

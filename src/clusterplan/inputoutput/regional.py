@@ -103,6 +103,7 @@ import pandas as pd
 
 from .._exceptions import ParameterError, UnknownCodeError
 from ..datasets import BRES_SUBCLASS
+from ..regions import Gazetteer, Region
 from . import iomath
 
 __all__ = [
@@ -539,25 +540,21 @@ def regions(year: int = DEFAULT_YEAR) -> pd.DataFrame:
     return pd.DataFrame({"area_code": codes, "area_name": [names.get(c, "") for c in codes]})
 
 
-def _resolve_region(region: str, year: int = DEFAULT_YEAR) -> str:
-    """ITL 2021 code of *region* (an ITL2 code, its NUTS 2016 twin or its name); lists the choices if unknown."""
-    from ..sources._codes import nuts2016_to_itl2021
-
-    available = list(regions(year)["area_code"])
+def _resolve_region(region: str, year: int = DEFAULT_YEAR) -> Region:
+    """The GB region *region* stands for (one ITL2 area or several, see :mod:`clusterplan.regions`)."""
     text = str(region).strip()
-    code = nuts2016_to_itl2021(text.upper())
-    if code in available:
-        return code
-    names = _area_names()
-    by_name = {names.get(a, "").lower(): a for a in available}
-    if text.lower() in by_name:
-        return by_name[text.lower()]
-    hint = None
-    if code == "TLN0":
-        hint = "BRES covers Great Britain only, so Northern Ireland has no regional model"
-    raise UnknownCodeError(
-        "GB ITL2 region", text, [f"{a} ({names[a]})" if names.get(a) else a for a in available], hint=hint
-    )
+    gazetteer = Gazetteer(regions(year)["area_code"])
+    try:
+        return gazetteer.resolve(text)
+    except UnknownCodeError as error:
+        if text.upper() in ("TLN0", "UKN0", "TLN", "UKN", "NORTHERN IRELAND"):
+            error.hint = "BRES covers Great Britain only, so Northern Ireland has no regional model"
+        raise
+
+
+def _region_row(frame: pd.DataFrame, region: Region) -> pd.Series:
+    """One region's row of an areas x industries frame (the sum of its member areas' rows)."""
+    return pd.Series(frame.loc[list(region.members)].sum(axis=0), dtype=float)
 
 
 @cache
@@ -808,16 +805,16 @@ def regional_model(
     >>> bool((model.A <= model.national_coefficients).all().all())
     True
     """
-    code = _resolve_region(region, int(year))
+    resolved = _resolve_region(region, int(year))
     employment_by_area = _employment_by_industry(int(year))
     return regionalise(
         _national(),
-        pd.Series(employment_by_area.loc[code], dtype=float),
+        _region_row(employment_by_area, resolved),
         pd.Series(employment_by_area.sum(axis=0), dtype=float),
         method=method,
         delta=delta,
-        region_code=code,
-        region_name=_area_names().get(code, code),
+        region_code=resolved.code,
+        region_name=resolved.name,
         year=int(year),
     )
 

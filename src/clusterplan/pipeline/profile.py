@@ -16,7 +16,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from .. import __version__
-from .._exceptions import ParameterError, UnknownCodeError
+from .._exceptions import InputError, ParameterError, UnknownCodeError
 from ..datasets import CBP_METROS, DATASET_PROFILES, DEFAULT_DATASET, LEVELS, DatasetProfile
 from ..measures.employment import area_totals, cluster_employment, industry_facts, memtable
 from ..measures.growth import compound_annual_growth_rate
@@ -26,7 +26,7 @@ from ..measures.productivity import cluster_productivity
 from ..measures.ranks import measure_ranks, rank_change
 from ..measures.shift_share import shift_share
 from ..measures.strength import cluster_mapping_strength, cluster_observatory_stars
-from ..sources._codes import nuts2016_to_itl2021
+from ..regions import Gazetteer, Region, benchmark_keyword, choose_benchmark
 from ..taxonomy import Taxonomy, load_taxonomy
 from ..warehouse import SparkWarehouse, Warehouse
 from ._cache import memoised
@@ -38,7 +38,6 @@ __all__ = ["DEFAULT_REGION", "ClusterProfile", "profile_region"]
 
 DEFAULT_REGION = "TLG3"  # West Midlands (the WMCA's seven boroughs), NUTS 2016 code UKG3
 BENCHMARK_ALL = "national"
-DEFAULT_PEERS = 8
 
 
 @dataclass
@@ -54,13 +53,15 @@ class ClusterProfile:
     totals: dict[str, Any]
     taxonomy: Taxonomy
     inputs: list[dict[str, Any]] = field(default_factory=list)
+    #: The region as resolved: input, member areas, how it was mapped (``Region.describe``).
+    region_detail: dict[str, Any] = field(default_factory=dict)
 
     def run_metadata(self) -> dict[str, Any]:
         """What ``run.json`` records: version, parameters, inputs with sha256, headline totals."""
         return {
             "clusterplan_version": __version__,
             "parameters": self.parameters,
-            "region": {"code": self.region_code, "name": self.region_name},
+            "region": {"code": self.region_code, "name": self.region_name, **self.region_detail},
             "taxonomy": {"name": self.taxonomy.name, "title": self.taxonomy.title, "source": self.taxonomy.source},
             "inputs": self.inputs,
             "totals": self.totals,
@@ -68,28 +69,64 @@ class ClusterProfile:
 
 
 def _area_names(warehouse: AnyWarehouse) -> dict[str, str]:
-    frame = warehouse.raw.execute("SELECT area_code, any_value(area_name) AS name FROM areas GROUP BY 1").df()
-    return {code: name for code, name in zip(frame["area_code"], frame["name"], strict=True) if isinstance(name, str)}
+    places = _places(warehouse).dropna(subset=["area_name"])
+    return dict(zip(places["area_code"].astype(str), places["area_name"].astype(str), strict=True))
 
 
-def resolve_region(code: str, available: list[str], names: dict[str, str]) -> str:
-    """Accept an ITL 2021 code (TLG3), its NUTS 2016 twin (UKG3), a CBSA code or an area name."""
-    candidate = nuts2016_to_itl2021(code.strip().upper())
-    if candidate in available:
-        return candidate
-    by_name = {str(names.get(a, "")).lower(): a for a in available if names.get(a)}
-    if code.strip().lower() in by_name:
-        return by_name[code.strip().lower()]
-    choices = [f"{a} ({names[a]})" if names.get(a) else a for a in sorted(available)]
-    raise UnknownCodeError("region", code, choices)
+def _places(warehouse: AnyWarehouse) -> pd.DataFrame:
+    """The warehouse's area dimension (every area any dataset or user import knows)."""
+    areas = warehouse.table("areas")
+    frame = areas.select("area_code", "area_name", "area_level", "parent_code", "geography").to_pandas()
+    return frame.drop_duplicates("area_code", keep="first")
 
 
-def dataset_for_region(warehouse: AnyWarehouse, region: str) -> str:
-    """The default employment dataset for a region code: BRES for GB areas, CBP for US CBSAs."""
-    code = region.strip()
-    if code.isdigit() and len(code) == 5:
-        return CBP_METROS
-    return DEFAULT_DATASET
+def _dataset_areas(warehouse: AnyWarehouse, dataset: str) -> list[str]:
+    rows = industry_facts(warehouse.facts, dataset=dataset)
+    return sorted(rows.select("area_code").distinct().to_pandas()["area_code"])
+
+
+def region_places(warehouse: AnyWarehouse, dataset: str | None = None) -> Gazetteer:
+    """The region resolver over one dataset's areas (every employment dataset's when *dataset* is None)."""
+    datasets = [dataset] if dataset is not None else [d for d in DATASET_PROFILES if _has_dataset(warehouse, d)]
+    available = [a for d in datasets for a in _dataset_areas(warehouse, d)]
+    return Gazetteer(available, _places(warehouse))
+
+
+def _has_dataset(warehouse: AnyWarehouse, dataset: str) -> bool:
+    try:
+        warehouse.dataset_info(dataset)
+    except UnknownCodeError:
+        return False
+    return True
+
+
+def resolve_region(warehouse: AnyWarehouse, region: str, dataset: str | None = None) -> Region:
+    """The region *region* stands for among the areas of *dataset* (default: the dataset the region belongs to)."""
+    return region_places(warehouse, dataset).resolve(region)
+
+
+def resolve_single_region(warehouse: AnyWarehouse, region: str, dataset: str, what: str) -> Region:
+    """As :func:`resolve_region`, for analyses of one dataset area (a composite region is refused, clearly)."""
+    resolved = resolve_region(warehouse, region, dataset)
+    if resolved.composite:
+        raise ParameterError(
+            f"{what} works on one area; {resolved.label} is {len(resolved.members)} areas",
+            hint="give one of " + ", ".join(resolved.members),
+        )
+    return resolved
+
+
+def dataset_for_region(warehouse: AnyWarehouse, region: str | Region) -> str:
+    """The default employment dataset for a region: BRES for GB areas, CBP for US CBSAs."""
+    if isinstance(region, str):
+        code = region.strip()
+        if code.isdigit() and len(code) == 5:
+            return CBP_METROS
+        try:
+            region = resolve_region(warehouse, code)
+        except InputError:
+            return DEFAULT_DATASET  # the profile then reports the error against the GB areas
+    return CBP_METROS if region.geography == "us" else DEFAULT_DATASET
 
 
 def _unit_rows(warehouse: AnyWarehouse, rows: ir.Table, classification: str, level: str) -> ir.Table:
@@ -107,43 +144,6 @@ def _total_rows(rows: ir.Table, profile: DatasetProfile) -> ir.Table | None:
     return rows.filter(rows.industry_code == profile.total_code)
 
 
-def choose_benchmark(
-    benchmark: str,
-    *,
-    region_code: str,
-    available: list[str],
-    area_totals: pd.Series,
-    parents: dict[str, str],
-    peers: Sequence[str] | None,
-    names: dict[str, str],
-    profile: DatasetProfile,
-) -> tuple[list[str] | None, str]:
-    """Resolve a benchmark choice to the benchmark areas (None = all) and a label.
-
-    ``national`` (also ``GB``/``US``): all areas of the dataset. ``peers``: the
-    given *peers* plus the region, or by default the region and the
-    :data:`DEFAULT_PEERS` areas closest to it in total employment. An area code
-    of a larger area (e.g. ITL1 ``TLG``) : the dataset's areas inside it.
-    """
-    key = benchmark.strip()
-    if key.lower() in ("national", "gb", "k03000001", "us", "all"):
-        return None, profile.benchmark_name
-    if key.lower() == "peers":
-        if peers:
-            chosen = [resolve_region(p, available, names) for p in peers]
-        else:
-            distance = (area_totals - area_totals[region_code]).abs().drop(region_code).sort_values()
-            chosen = list(distance.index[:DEFAULT_PEERS])
-        group = sorted({region_code, *chosen})
-        return group, "peer group: " + ", ".join(group)
-    inside = [a for a in available if _is_within(a, key.upper(), parents)]
-    if len(inside) >= 2:
-        label = names.get(key.upper(), key.upper())
-        return inside, f"{label} ({key.upper()})"
-    choices = ["national", "peers", *sorted({parents[a] for a in available if a in parents})]
-    raise UnknownCodeError("benchmark", benchmark, choices)
-
-
 def benchmark_short_label(benchmark: str, profile: DatasetProfile) -> str:
     """A short name of the benchmark for column headers: ``GB``, ``US``, ``peers`` or the larger area's code.
 
@@ -154,22 +154,10 @@ def benchmark_short_label(benchmark: str, profile: DatasetProfile) -> str:
     >>> benchmark_short_label("tlg", DATASET_PROFILES["bres_itl2_sic5"])
     'TLG'
     """
-    key = benchmark.strip()
-    if key.lower() in ("national", "gb", "k03000001", "us", "all"):
+    key = benchmark_keyword(benchmark)
+    if key == "national":
         return "GB" if profile.geography == "uk" else "US"
-    if key.lower() == "peers":
-        return "peers"
-    return key.upper()
-
-
-def _is_within(area: str, container: str, parents: dict[str, str]) -> bool:
-    seen = set()
-    while area in parents and area not in seen:
-        seen.add(area)
-        area = parents[area]
-        if area == container:
-            return True
-    return False
+    return key
 
 
 @dataclass
@@ -185,7 +173,12 @@ class _Scope:
     base_year: int | None
     names: dict[str, str]
     available: list[str]
-    region_code: str | None
+    region: Region | None
+    gazetteer: Gazetteer
+
+    @property
+    def region_code(self) -> str | None:
+        return None if self.region is None else self.region.code
 
 
 def _scope(
@@ -196,6 +189,13 @@ def _scope(
     profile = DATASET_PROFILES[dataset]
     info = warehouse.dataset_info(dataset)
     rows = industry_facts(warehouse.facts, dataset=dataset)
+    gazetteer = region_places(warehouse, dataset)
+    resolved = gazetteer.resolve(region) if region is not None else None
+    available = gazetteer.available
+    if resolved is not None and resolved.composite:
+        # A region of several areas is one area: its members' rows carry its code and are summed with it.
+        rows = merge_areas(rows, resolved)
+        available = sorted({*(a for a in available if a not in resolved.members), resolved.code})
     years = sorted(int(y) for y in rows.select("year").distinct().to_pandas()["year"])
     if not years:
         raise ParameterError(f"dataset {dataset!r} has no employment facts")
@@ -206,15 +206,27 @@ def _scope(
             raise UnknownCodeError(label, str(value), [str(y) for y in years])
     if base_year is not None and base_year >= year:
         raise ParameterError(f"base year {base_year} must be before year {year}")
-    names = _area_names(warehouse)
-    available = sorted(rows.select("area_code").distinct().to_pandas()["area_code"])
-    region_code = resolve_region(region, available, names) if region is not None else None
-    return _Scope(dataset, profile, info, rows, years, year, base_year, names, available, region_code)
+    names = gazetteer.names()
+    if resolved is not None:
+        names[resolved.code] = resolved.name
+    return _Scope(dataset, profile, info, rows, years, year, base_year, names, available, resolved, gazetteer)
 
 
-def _parents(warehouse: AnyWarehouse) -> dict[str, str]:
-    pairs = warehouse.raw.execute("SELECT area_code, any_value(parent_code) FROM areas GROUP BY 1").fetchall()
-    return {str(k): str(v) for k, v in pairs if v}
+def merge_areas(rows: ir.Table, region: Region) -> ir.Table:
+    """Fact rows with the member areas of a composite *region* relabelled as the region."""
+    if not region.composite:
+        return rows
+    return rows.mutate(area_code=rows.area_code.isin(list(region.members)).ifelse(region.code, rows.area_code))
+
+
+def _parents(scope: _Scope) -> dict[str, str]:
+    parents = scope.gazetteer.parents()
+    region = scope.region
+    if region is not None and region.composite:
+        shared = {parents.get(m) for m in region.members}
+        if len(shared) == 1 and None not in shared:
+            parents[region.code] = str(shared.pop())
+    return parents
 
 
 def _latest_totals(units: ir.Table, totals_from: ir.Table | None, year: int) -> pd.Series:
@@ -266,9 +278,10 @@ def profile_region(
     scope = _scope(warehouse, dataset or dataset_for_region(warehouse, region), region, year, base_year)
     dataset, profile, info, rows = scope.dataset, scope.profile, scope.info, scope.rows
     year, base_year, names, available = scope.year, scope.base_year, scope.names, scope.available
-    if scope.region_code is None:
+    if scope.region is None:
         raise ParameterError("a region is required")
-    region_code: str = scope.region_code
+    resolved: Region = scope.region
+    region_code: str = resolved.code
     tax = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy or profile.default_taxonomy)
 
     say(f"mapping {len(tax.clusters)} clusters of {tax.name} to industry codes")
@@ -300,13 +313,14 @@ def profile_region(
     latest_totals = _latest_totals(units, totals_from, year)
     benchmark_areas, benchmark_label = choose_benchmark(
         benchmark,
-        region_code=region_code,
+        region=region_code,
         available=available,
         area_totals=latest_totals,
-        parents=_parents(warehouse),
+        parents=_parents(scope),
         peers=peers,
         names=names,
-        profile=profile,
+        benchmark_name=profile.benchmark_name,
+        gazetteer=scope.gazetteer,
     )
     panel = measure_panel(
         units,
@@ -347,7 +361,14 @@ def profile_region(
     regions["in_benchmark"] = True if benchmark_areas is None else regions["area_code"].isin(benchmark_areas)
     say("ranking areas and applying the strong-cluster rules")
     regions = _add_ranks_and_strength(
-        warehouse, regions, dataset=dataset, year=year, units=units, mapping=mapping, has_growth=base_year is not None
+        warehouse,
+        regions,
+        dataset=dataset,
+        year=year,
+        units=units,
+        mapping=mapping,
+        has_growth=base_year is not None,
+        region=resolved,
     )
     say("bounding LQs for rounding and suppression, decomposing growth")
     extras = [
@@ -402,7 +423,7 @@ def profile_region(
             out[column] = focus[column]
     if profile.geography == "uk":
         say("estimating productivity")
-        out = out.join(_productivity(warehouse, mapping, region_code, year))
+        out = out.join(_productivity(warehouse, mapping, resolved, year))
     out["industry_codes"] = mapping.groupby("cluster_id")["industry_code"].nunique().reindex(out.index).fillna(0)
     if denominator_codes is not None:
         out["industry_codes_in_taxonomy"] = codes_in_taxonomy.reindex(out.index).fillna(0)
@@ -447,6 +468,8 @@ def profile_region(
     parameters = {
         "region": region_code,
         "region_input": region,
+        "region_members": list(resolved.members),
+        "region_mapping": list(resolved.mapping),
         "benchmark": benchmark,
         "benchmark_label": benchmark_label,
         "benchmark_areas": benchmark_areas,
@@ -465,7 +488,8 @@ def profile_region(
     return ClusterProfile(
         parameters=parameters,
         region_code=region_code,
-        region_name=names.get(region_code, region_code),
+        region_name=resolved.name,
+        region_detail=resolved.describe(),
         clusters=out,
         regions=regions,
         trend=trend,
@@ -537,13 +561,14 @@ def _industry_measures(
     if scope.region_code is not None or benchmark.lower() != "peers":
         benchmark_areas, benchmark_label = choose_benchmark(
             benchmark,
-            region_code=scope.region_code or "",
+            region=scope.region_code or "",
             available=scope.available,
             area_totals=latest_totals,
-            parents=_parents(warehouse),
+            parents=_parents(scope),
             peers=peers,
             names=scope.names,
-            profile=profile,
+            benchmark_name=profile.benchmark_name,
+            gazetteer=scope.gazetteer,
         )
     panel = measure_panel(
         units, None, benchmark_areas=benchmark_areas, total_rows=totals_from, complete=profile.absent_is_zero
@@ -559,7 +584,7 @@ def _industry_measures(
         latest["growth_cagr"] = compound_annual_growth_rate(
             latest["employment_base_year"], latest["employment"], scope.year - scope.base_year
         )
-    establishments = _establishments(warehouse, dataset, scope.year)
+    establishments = _establishments(warehouse, dataset, scope.year, scope.region)
     if establishments is not None:
         latest = latest.merge(establishments, on=["area_code", "industry_code"], how="left")
     comparable = latest if benchmark_areas is None else latest[latest["area_code"].isin(benchmark_areas)]
@@ -580,11 +605,14 @@ def _industry_measures(
     return latest[first + rest].sort_values(["area_code", "industry_code"]).reset_index(drop=True)
 
 
-def _establishments(warehouse: AnyWarehouse, dataset: str, year: int) -> pd.DataFrame | None:
+def _establishments(warehouse: AnyWarehouse, dataset: str, year: int, region: Region | None) -> pd.DataFrame | None:
     """Establishment counts of the same dataset and year (CBP publishes them; BRES does not)."""
     facts = warehouse.facts
     rows = facts.filter((facts.dataset == dataset) & (facts.measure == "establishments") & (facts.year == year))
-    frame = rows.select("area_code", "industry_code", establishments=rows.value).to_pandas()
+    if region is not None:
+        rows = merge_areas(rows, region)
+    rows = rows.group_by(["area_code", "industry_code"]).aggregate(establishments=rows.value.sum())
+    frame = rows.to_pandas()
     return None if frame.empty else frame
 
 
@@ -643,11 +671,12 @@ def _add_ranks_and_strength(
     units: ir.Table,
     mapping: pd.DataFrame,
     has_growth: bool,
+    region: Region | None = None,
 ) -> pd.DataFrame:
     """Ranks and percentiles among the benchmark's areas, the US Cluster Mapping strong-cluster rule and
     the European Cluster Observatory stars, for every area and cluster of the profile year."""
     frame = regions.rename(columns={"cluster_id": "unit_code", "value": "employment"})
-    establishments = _cluster_establishments(warehouse, dataset, year, mapping)
+    establishments = _cluster_establishments(warehouse, dataset, year, mapping, region)
     if establishments is not None:
         frame = frame.merge(establishments, on=["area_code", "unit_code"], how="left")
         frame["establishments"] = frame["establishments"].fillna(0)
@@ -679,10 +708,12 @@ def _add_ranks_and_strength(
 
 
 def _cluster_establishments(
-    warehouse: AnyWarehouse, dataset: str, year: int, mapping: pd.DataFrame
+    warehouse: AnyWarehouse, dataset: str, year: int, mapping: pd.DataFrame, region: Region | None
 ) -> pd.DataFrame | None:
     facts = warehouse.facts
     rows = facts.filter((facts.dataset == dataset) & (facts.measure == "establishments") & (facts.year == year))
+    if region is not None:
+        rows = merge_areas(rows, region)
     if rows.count().to_pyarrow().as_py() == 0:
         return None
     summed = cluster_employment(rows, memtable(mapping[["cluster_id", "industry_code"]])).to_pandas()
@@ -737,7 +768,22 @@ def _lq_rank_change(
     return change.set_index(["area_code", "cluster_id"])[["lq_rank_base_year", "lq_rank_change"]]
 
 
-def _productivity(warehouse: AnyWarehouse, mapping: pd.DataFrame, region_code: str, year: int) -> pd.DataFrame:
-    """GVA per job of each cluster (ONS regional GVA apportioned by employment) and relative to GB."""
-    estimate = cluster_productivity(warehouse, mapping, region=region_code, year=year)
-    return estimate.set_index("cluster_id")[["gva_gbp_million", "gva_per_job_gbp", "relative_productivity"]]
+def _productivity(warehouse: AnyWarehouse, mapping: pd.DataFrame, region: Region, year: int) -> pd.DataFrame:
+    """GVA per job of each cluster (ONS regional GVA apportioned by employment) and relative to GB.
+
+    A region of several areas sums its members' GVA and jobs (GVA per job is their ratio, not an average).
+    """
+    columns = ["gva_gbp_million", "gva_per_job_gbp", "relative_productivity"]
+    parts = [
+        cluster_productivity(warehouse, mapping, region=member, year=year).set_index("cluster_id")[columns]
+        for member in region.members
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    gva = pd.concat([p["gva_gbp_million"] for p in parts], axis=1).sum(axis=1)
+    jobs = pd.concat([p["gva_gbp_million"] * 1e6 / p["gva_per_job_gbp"] for p in parts], axis=1).sum(axis=1)
+    gb_per_job = pd.concat([p["gva_per_job_gbp"] / p["relative_productivity"] for p in parts], axis=1).mean(axis=1)
+    per_job = (gva * 1e6 / jobs).where(jobs > 0)
+    return pd.DataFrame(
+        {"gva_gbp_million": gva, "gva_per_job_gbp": per_job, "relative_productivity": per_job / gb_per_job}
+    )

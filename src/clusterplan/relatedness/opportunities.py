@@ -677,7 +677,7 @@ def region_opportunities(
         A taxonomy of the other classification.
     """
     from ..measures.employment import industry_facts
-    from ..pipeline.profile import dataset_for_region, industry_measures, resolve_region
+    from ..pipeline.profile import dataset_for_region, industry_measures, resolve_single_region
 
     dataset = dataset_for_region(warehouse, region)
     profile = DATASET_PROFILES[dataset]
@@ -694,8 +694,8 @@ def region_opportunities(
     earlier = [y for y in available if y < analysis_year]
     growth_base = (earlier[0] if earlier else None) if base_year is None else int(base_year)
     measures = industry_measures(warehouse, level=chosen_level, year=analysis_year, base_year=growth_base)
-    names = dict(zip(measures["area_code"], measures["area_name"], strict=False))
-    region_code = resolve_region(region, sorted(names), names)
+    resolved = resolve_single_region(warehouse, region, dataset, "the opportunities analysis")
+    region_code = resolved.code
     table = measures[["area_code", "industry_code", "employment"]]
     result = complexity(table)
     activity = activity_matrix(table).loc[result.rca.index, result.rca.columns]
@@ -746,7 +746,7 @@ def region_opportunities(
     }
     return Opportunities(
         region_code=region_code,
-        region_name=str(names.get(region_code, "")),
+        region_name=resolved.name,
         industries=industries,
         clusters=clusters,
         nascent=nascent,

@@ -392,10 +392,9 @@ def run_backtest(
     areas = None
     region_code = None
     if region is not None:
-        from ..pipeline.profile import _area_names, resolve_region
+        from ..pipeline.profile import resolve_single_region
 
-        employment = cluster_employment_panel(warehouse, taxonomy, dataset=dataset)
-        region_code = resolve_region(region, sorted(employment["area_code"].unique()), _area_names(warehouse))
+        region_code = resolve_single_region(warehouse, region, dataset, "the backtest").code
         areas = [region_code]
     errors = []
     forecasts = []

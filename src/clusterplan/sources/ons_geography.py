@@ -25,7 +25,6 @@ and simplification live in the builder (:mod:`clusterplan._build.geography`).
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from functools import cache
@@ -36,6 +35,7 @@ import pandas as pd
 
 from .._data import data_dir, dataset_entry
 from .._exceptions import DataValidationError, ParameterError, UnknownCodeError, WarehouseError
+from ..regions import AREA_LEVELS, GREAT_BRITAIN, UNITED_KINGDOM, resolve_area_code
 from ._codes import nuts2016_to_itl2021
 from ._csv import check_unique, first_true, read_text_csv
 
@@ -62,21 +62,11 @@ __all__ = [
     "resolve_area_code",
 ]
 
-#: GSS code of the United Kingdom.
-UNITED_KINGDOM = "K02000001"
-#: GSS code of Great Britain (England, Wales and Scotland), the BRES universe.
-GREAT_BRITAIN = "K03000001"
 #: GSS codes of the four countries of the UK.
 COUNTRIES = {"E92000001": "England", "W92000004": "Wales", "S92000003": "Scotland", "N92000002": "Northern Ireland"}
 
-#: Levels of ``areas_uk``, coarsest first.
-AREA_LEVELS = ("country_group", "country", "itl1", "itl2", "itl3", "combined_authority", "lad")
 #: Levels :func:`load_boundaries` knows.
 BOUNDARY_LEVELS = ("itl1", "itl2", "itl3", "lad")
-
-# Codes that are not GSS or ITL codes but occur in published tables: the ONS GVA tables
-# label the United Kingdom "UK" and England "TLB".
-_ALIASES = {"UK": UNITED_KINGDOM, "GB": GREAT_BRITAIN, "TLB": "E92000001"}
 
 # NOMIS labels NUTS 2016 area UKL1 by its short name; the NUTS 2016 (and ITL 2021) name is the long one.
 _KNOWN_NAME_VARIANTS = {"west wales": "west wales and the valleys"}
@@ -622,19 +612,6 @@ def load_lad_combined_authority() -> pd.DataFrame:
     return _table("lad_combined_authority").copy()
 
 
-@cache
-def _name_index() -> dict[str, list[str]]:
-    index: dict[str, list[str]] = {}
-    for code, name in zip(_table("areas_uk")["area_code"], _table("areas_uk")["area_name"], strict=True):
-        index.setdefault(" ".join(str(name).casefold().split()), []).append(code)
-    return index
-
-
-def _members(code: str, level: str) -> frozenset[str]:
-    """LAD codes of an area, for comparing the territories of areas that share a name."""
-    return frozenset(_lads_of(code, level))
-
-
 def _lads_of(code: str, level: str) -> list[str]:
     lookup = _table("lad_itl_lookup")
     if level in ("itl1", "itl2", "itl3"):
@@ -649,93 +626,6 @@ def _lads_of(code: str, level: str) -> list[str]:
     if code == GREAT_BRITAIN:
         return sorted(c for c in lookup["lad_code"] if c[0] != "N")
     return sorted(lookup["lad_code"])
-
-
-def resolve_area_code(code: str, *, level: str | None = None) -> str:
-    """The canonical code of a UK area given its code, NUTS 2016 code or name.
-
-    Accepts an area code (``TLG3``, ``E08000025``, ``K03000001``; any case), a
-    NUTS 2016 code (``UKG3`` → ``TLG3``), the labels ``UK``, ``GB`` and ``TLB``
-    (England in the ONS GVA tables), or an exact area name (any case).
-
-    Parameters
-    ----------
-    code
-        What the user typed.
-    level
-        Restrict the answer to one level (:data:`AREA_LEVELS`), e.g. to pick
-        the ITL2 area "West Midlands" rather than the ITL1 region.
-
-    Returns
-    -------
-    str
-        The canonical code.
-
-    Raises
-    ------
-    UnknownCodeError
-        No area has that code or name (the message lists valid codes, closest
-        first), or the name belongs to areas covering different territories.
-
-    Notes
-    -----
-    A name can belong to several areas. ITL areas are preferred over LADs
-    and combined authorities of the same name (the ITL3 area "Birmingham" is
-    the LAD Birmingham), and among ITL areas that cover the same districts the
-    coarsest is returned ("Northern Ireland" → ``TLN``). Names of different
-    territories — "West Midlands" is both the ITL1 region ``TLG`` and the ITL2
-    area ``TLG3`` (the seven metropolitan boroughs) — are an error: pass a
-    code or *level*.
-
-    Examples
-    --------
-    >>> resolve_area_code("UKG3")
-    'TLG3'
-    >>> resolve_area_code("west midlands", level="itl2")
-    'TLG3'
-    >>> resolve_area_code("Birmingham")
-    'TLG31'
-    """
-    if level is not None and level not in AREA_LEVELS:
-        raise ParameterError(f"unknown area level {level!r}; choose from {', '.join(AREA_LEVELS)}")
-    areas = _table("areas_uk")
-    levels = dict(zip(areas["area_code"], areas["area_level"], strict=True))
-    text = str(code).strip()
-    upper = _ALIASES.get(text.upper(), text.upper())
-    candidates: list[str] = []
-    if upper in levels:
-        candidates = [upper]
-    elif nuts2016_to_itl2021(upper) in levels:
-        candidates = [nuts2016_to_itl2021(upper)]
-    if not candidates:
-        candidates = list(_name_index().get(" ".join(text.casefold().split()), []))
-    if level is not None:
-        candidates = [c for c in candidates if levels[c] == level]
-    if len(candidates) > 1:
-        itl = [c for c in candidates if levels[c].startswith("itl")]
-        candidates = itl or candidates
-    if len(candidates) > 1 and len({_members(c, levels[c]) for c in candidates}) == 1:
-        candidates = [min(candidates, key=lambda c: AREA_LEVELS.index(levels[c]))]
-    if len(candidates) == 1:
-        return candidates[0]
-    if candidates:
-        shown = [f"{c} ({levels[c]})" for c in candidates]
-        raise UnknownCodeError(
-            "area",
-            text,
-            shown,
-            hint="the name belongs to areas covering different territories: pass one of these codes or level=",
-        )
-    pool = areas if level is None else areas[areas["area_level"] == level]
-    codes = pool["area_code"].tolist()
-    # Reversed so that, of areas sharing a name, the coarsest (listed first) is suggested.
-    names = dict(zip(pool["area_name"].str.casefold()[::-1], pool["area_code"][::-1], strict=True))
-    close = difflib.get_close_matches(upper, codes, n=5, cutoff=0.6)
-    close += [names[n] for n in difflib.get_close_matches(text.casefold(), list(names), n=5, cutoff=0.6)]
-    close = list(dict.fromkeys(close))
-    ordered = close + [c for c in codes if c not in close]
-    hint = f"did you mean {', '.join(close)}?" if close else "use an ITL 2021 code (TLG3), a GSS code or an area name"
-    raise UnknownCodeError("area" if level is None else f"{level} area", text, ordered, hint=hint)
 
 
 def lads_in(area_code: str, *, level: str | None = None) -> list[str]:

@@ -32,13 +32,9 @@ import pandas as pd
 from .. import __version__
 from .._exceptions import ParameterError, UnknownCodeError, WarehouseError
 from ..datasets import DATASET_PROFILES, LEVELS
-from ..pipeline.profile import (
-    ClusterProfile,
-    industry_measures,
-    profile_region,
-    resolve_region,
-)
+from ..pipeline.profile import ClusterProfile, industry_measures, profile_region
 from ..pipeline.profile import traded_industry_codes as _traded_industry_codes
+from ..regions import Gazetteer, Region, benchmark_keyword
 from ..taxonomy import list_taxonomies, load_taxonomy
 from ..warehouse import Warehouse
 
@@ -309,6 +305,9 @@ class Area:
     level: str
     parent_code: str | None
     total_employment: float | None
+    #: Dataset areas making up the region (empty for a plain area) and how the input was mapped.
+    members: tuple[str, ...] = ()
+    mapping: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -334,6 +333,8 @@ class Catalogue:
     data_version: str | None
     level_years: dict[str, tuple[int, ...]]
     benchmark_areas: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    #: The region resolver over each dataset's areas, and over all of them (key None).
+    gazetteers: dict[str | None, Gazetteer] = field(default_factory=dict)
 
     @classmethod
     def read(cls, warehouse: Warehouse) -> Catalogue:
@@ -353,6 +354,12 @@ class Catalogue:
         levels = {
             str(code): str(level)
             for code, level in raw.execute("SELECT area_code, any_value(area_level) FROM areas GROUP BY 1").fetchall()
+        }
+        geographies = {
+            str(code): str(geography)
+            for code, geography in raw.execute(
+                "SELECT area_code, any_value(geography) FROM areas GROUP BY 1"
+            ).fetchall()
         }
         present = {str(row[0]) for row in raw.execute("SELECT dataset FROM datasets").fetchall()}
         datasets: dict[str, EmploymentDataset] = {}
@@ -422,6 +429,17 @@ class Catalogue:
         meta = raw.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchall()
         catalogue = cls(datasets, areas, names, parents, taxonomies, str(meta[0][0]) if meta else None, level_years)
         catalogue.benchmark_areas = {name: catalogue._containers(name) for name in datasets}
+        places = pd.DataFrame(
+            {
+                "area_code": list(levels),
+                "area_name": [names.get(c) for c in levels],
+                "area_level": list(levels.values()),
+                "parent_code": [parents.get(c) for c in levels],
+                "geography": [geographies.get(c, "") for c in levels],
+            }
+        )
+        catalogue.gazetteers = {name: Gazetteer(list(areas[name]), places) for name in datasets}
+        catalogue.gazetteers[None] = Gazetteer([c for name in datasets for c in areas[name]], places)
         return catalogue
 
     def _containers(self, dataset: str) -> dict[str, list[str]]:
@@ -439,21 +457,29 @@ class Catalogue:
 
     # -- checks -------------------------------------------------------------------------------------------------
     def resolve_area(self, region: str) -> Area:
-        """The area a region code, NUTS 2016 code or name stands for; UnknownCodeError listing the choices."""
-        text = region.strip()
-        order = sorted(self.datasets, key=lambda d: (self.datasets[d].geography != _guess_geography(text), d))
-        error: UnknownCodeError | None = None
-        for dataset in order:
-            available = list(self.areas[dataset])
-            try:
-                code = resolve_region(text, available, self.names)
-            except UnknownCodeError as exc:
-                error = error or exc
-                continue
-            return self.areas[dataset][code]
-        if error is None:
+        """The area a region code, name, alias or group stands for; UnknownCodeError with "did you mean"."""
+        if not self.datasets:
             raise WarehouseError("the warehouse holds no employment datasets")
-        raise error
+        resolved = self.gazetteers[None].resolve(region)
+        dataset = next(d for d in self.datasets if resolved.members[0] in self.areas[d])
+        return self.area_of(resolved, dataset)
+
+    def area_of(self, region: Region, dataset: str) -> Area:
+        """A resolved region as an :class:`Area` of *dataset* (a composite region sums its members' totals)."""
+        if not region.composite:
+            return self.areas[dataset][region.code]
+        totals = [self.areas[dataset][m].total_employment for m in region.members]
+        return Area(
+            code=region.code,
+            name=region.name,
+            dataset=dataset,
+            geography=self.datasets[dataset].geography,
+            level="composite",
+            parent_code=None,
+            total_employment=None if None in totals else float(sum(t for t in totals if t is not None)),
+            members=region.members,
+            mapping=region.mapping,
+        )
 
     def dataset(self, name: str) -> EmploymentDataset:
         return self.datasets[name]
@@ -519,13 +545,9 @@ class Catalogue:
         return choices
 
     def benchmark(self, benchmark: str, area: Area) -> str:
-        key = benchmark.strip()
-        if key.lower() in ("national", "gb", "us", "all", "k03000001"):
-            return "national"
-        if key.lower() == "peers":
-            return "peers"
-        if key.upper() in self.benchmark_areas[area.dataset]:
-            return key.upper()
+        key = benchmark_keyword(benchmark)
+        if key in ("national", "peers") or key in self.benchmark_areas[area.dataset]:
+            return key
         raise UnknownCodeError("benchmark", benchmark, [str(c["value"]) for c in self.benchmark_choices(area)])
 
     def peers(self, peers: Sequence[str] | None, benchmark: str, area: Area) -> tuple[str, ...] | None:
@@ -533,13 +555,8 @@ class Catalogue:
             return None
         if benchmark != "peers":
             raise ParameterError("peers apply only with benchmark=peers")
-        available = list(self.areas[area.dataset])
-        resolved = sorted({resolve_region(p, available, self.names) for p in peers})
+        resolved = sorted({r.code for r in self.gazetteers[area.dataset].resolve_many(list(peers))})
         return tuple(resolved)
-
-
-def _guess_geography(region: str) -> str:
-    return "us" if region.isdigit() and len(region) == 5 else "uk"
 
 
 def _latest_totals(warehouse: Warehouse, dataset: str, year: int) -> dict[str, float]:
@@ -1162,6 +1179,8 @@ def _area_json(area: Area) -> dict[str, Any]:
         "level": area.level,
         "parent_code": area.parent_code,
         "total_employment": area.total_employment,
+        "members": list(area.members) or [area.code],
+        "mapping": list(area.mapping),
     }
 
 
