@@ -62,8 +62,11 @@ def test_industry_opportunities_for_one_country(result: ComplexityResult) -> Non
     assert np.allclose(table["density"], result.density_matrix.loc["pol", table.index])
     assert table["feasibility"].max() == 100.0 and table["density"].idxmax() == table["feasibility"].idxmax()
     assert np.allclose(table["attractiveness"], table["pci"].rank(pct=True) * 100)  # PCI is the only component
-    rule = (table["rca"] < 1) & (table["feasibility"] >= 50) & (table["attractiveness"] >= 50)
-    assert table["nascent_candidate"].equals(rule)
+    top_right = (table["feasibility"] >= 50) & (table["attractiveness"] >= 50)
+    # Nascent: present but below specialisation; absent (RCA 0, no exports) is listed apart.
+    assert table["nascent_candidate"].equals(top_right & (table["rca"] < 1) & (table["rca"] > 0))
+    assert table["absent_candidate"].equals(top_right & (table["rca"] == 0))
+    assert set(table["stage"]) <= {"specialised", "nascent", "absent"}
     assert (table.loc[table["present"], "outlook_gain"] == 0).all()
     ranked = nascent_candidates(table.reset_index(), top=3)
     assert ranked["rank"].tolist() == [1, 2, 3] and ranked["rca"].lt(1).all()
@@ -90,7 +93,15 @@ def test_cluster_opportunities_hand_computed(result: ComplexityResult, trade: pd
     lq = (pol[METALS].sum() / pol.sum()) / (world[METALS].sum() / world.sum())
     assert table.loc["metals", "rca"] == pytest.approx(lq)
     assert table.loc["metals", "employment"] == pytest.approx(pol[METALS].sum())
-    assert table.loc["food", "cluster_name"] == "Food" and set(table["feasibility"]) == {50.0, 100.0}
+    assert table.loc["food", "cluster_name"] == "Food"
+    # A cluster is placed among the industries (not among the two clusters, which would tie at 50 and 100):
+    # its density's mid-rank percentile among the region's industries.
+    densities = result.density_matrix.loc["pol"].to_numpy()
+    for cluster in ("food", "metals"):
+        d = table.loc[cluster, "density"]
+        below, equal = (densities < d).sum(), (densities == d).sum()
+        assert table.loc[cluster, "feasibility"] == pytest.approx((below + (equal + 1) / 2) / len(densities) * 100)
+    assert table["feasibility"].nunique() == 2
 
 
 def test_cluster_colocation_hand_computed() -> None:
@@ -169,7 +180,7 @@ def test_region_opportunities_west_midlands(warehouse: Warehouse, west_midlands)
     row = gva[(gva["area_code"] == "K03000001") & (gva["gva_industry_code"] == "29")]
     assert industries.loc["29100", "gva_per_job"] == pytest.approx(float(row["gva_per_job_gbp"].iloc[0]))
     nascent = result.nascent
-    assert set(nascent["kind"]) <= {"cluster", "industry"} and nascent["rca"].lt(1).all()
+    assert set(nascent["kind"]) <= {"cluster", "industry", "absent industry"} and nascent["rca"].lt(1).all()
     assert (nascent.groupby("kind")["rank"].min() == 1).all()
 
 
@@ -208,3 +219,29 @@ def test_find_related_clusters_us_uses_locational_correlation(warehouse: Warehou
     assert set(hidalgo["colocation_correlation"].round(9)) == set(table["colocation_correlation"].round(9))
     with pytest.raises(UnknownCodeError, match="co-location measure"):
         related_clusters(table.pivot(index="cluster_a", columns="cluster_b", values="colocation"), measure="rank")
+
+
+def test_west_midlands_opportunities_pass_a_sceptical_economist(warehouse: Warehouse) -> None:
+    """Before: coke ovens (0 jobs here, a few hundred in GB) topped the nascent list, compulsory social security
+    was on it, and five clusters tied at attractiveness 50."""
+    result = region_opportunities(warehouse, "TLG3")
+    nascent = result.nascent
+    industries = result.industries.set_index("industry_code")
+    growing = nascent[nascent["kind"] == "industry"]
+    assert len(growing) >= 10
+    # Nascent industries are here already, below specialisation; absent ones are listed apart, with no jobs.
+    assert (growing["employment"] > 0).all() and growing["rca"].between(0, 1, inclusive="neither").all()
+    absent = nascent[nascent["kind"] == "absent industry"]
+    assert (absent["employment"] == 0).all() and (absent["stage"] == "absent").all()
+    assert "19100" not in set(nascent["industry_code"].dropna())  # coke ovens
+    # Candidates are big enough nationally for their complexity and growth to mean something.
+    assert (nascent.loc[nascent["kind"] != "cluster", "national_employment"] >= 1000).all()
+    # Non-market activities are not opportunities, unless asked for.
+    assert not industries.index.str.match(r"^(84|97|98|99)").any()
+    with_them = region_opportunities(warehouse, "TLG3", include_non_market=True).industries
+    assert with_them["industry_code"].str.startswith("843").any()  # 84300 compulsory social security
+    assert "left out" in result.parameters["non_market"] and "percentile" in result.parameters["attractiveness_method"]
+    # No two clusters tie on the score that orders them, and the order is best first.
+    clusters = result.clusters
+    assert clusters["attractiveness"].nunique() == len(clusters)
+    assert clusters["opportunity_score"].is_monotonic_decreasing

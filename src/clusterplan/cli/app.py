@@ -151,6 +151,12 @@ def _format_table(frame: Any, benchmark: str = "GB") -> str:
     show_default=True,
     help="Further analyses: all, none, or a list of scenarios, supply_chain, opportunities, subregions, hotspots.",
 )
+@click.option(
+    "--include-non-market",
+    is_flag=True,
+    help="Keep public administration, households as employers and other non-market activities among the "
+    "growth opportunities (left out by default).",
+)
 @quiet_option()
 @_engine_option
 @_master_option
@@ -169,6 +175,7 @@ def run(
     weights: str | None,
     config_path: str | None,
     analyses: str,
+    include_non_market: bool,
     quiet: bool,
     engine: str,
     master: str,
@@ -203,6 +210,7 @@ def run(
             denominator=denominator,
             only=only,
             scenario_config=scenario_config,
+            include_non_market=include_non_market,
             progress=progress,
         )
     progress("writing outputs")

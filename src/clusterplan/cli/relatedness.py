@@ -209,6 +209,11 @@ def _parse_weights(text: str | None) -> dict[str, float] | None:
 @click.option("--base-year", type=int, default=None, help="Start year of national growth (GB; default earliest).")
 @click.option("--weights", default=None, help="Attractiveness weights, e.g. pci=1,gva_per_job=1,national_growth=1.")
 @click.option("--top", type=int, default=25, show_default=True, help="Nascent candidates of each kind.")
+@click.option(
+    "--include-non-market",
+    is_flag=True,
+    help="Keep public administration, households as employers and other non-market activities (left out by default).",
+)
 @click.option("--out", "out_dir", default=None, help="Folder for industries.csv, clusters.csv, nascent.csv (required).")
 @quiet_option()
 @warehouse_option()
@@ -220,6 +225,7 @@ def opportunities_command(
     base_year: int | None,
     weights: str | None,
     top: int,
+    include_non_market: bool,
     out_dir: str | None,
     quiet: bool,
     warehouse_path: str | None,
@@ -245,6 +251,7 @@ def opportunities_command(
             base_year=base_year,
             weights=chosen_weights,
             top=top,
+            include_non_market=include_non_market,
         )
     say("writing outputs")
     result.industries.to_csv(out / "industries.csv", index=False, float_format="%.6g")
@@ -260,10 +267,21 @@ def opportunities_command(
         f"{result.region_name} ({result.region_code}), {params['dataset']} {params['year']} at {params['level']}, "
         f"taxonomy {params['taxonomy']}"
     )
-    for kind, label in (("cluster", "cluster_name"), ("industry", "industry_name")):
+    click.echo(f"attractiveness: {params['attractiveness_method']}")
+    click.echo(f"non-market activities: {params['non_market']}")
+    headings = {
+        "cluster": "top nascent cluster candidates (present, RCA below 1):",
+        "industry": "top nascent industry candidates (present, RCA below 1):",
+        "absent industry": "top new activities (no jobs in the region yet):",
+    }
+    for kind, label in (
+        ("cluster", "cluster_name"),
+        ("industry", "industry_name"),
+        ("absent industry", "industry_name"),
+    ):
         rows = result.nascent[result.nascent["kind"] == kind].head(5)
         if len(rows):
-            click.echo(f"top nascent {kind} candidates:")
+            click.echo(headings[kind])
             for row in rows.to_dict("records"):
                 name = row.get(label) if isinstance(row.get(label), str) else row.get("industry_code", "")
                 click.echo(

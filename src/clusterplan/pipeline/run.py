@@ -96,7 +96,11 @@ def _opportunities(
     from ..relatedness.opportunities import region_opportunities
 
     result = region_opportunities(
-        warehouse, profile.region_code, taxonomy=profile.taxonomy, year=profile.totals["year"]
+        warehouse,
+        profile.region_code,
+        taxonomy=profile.taxonomy,
+        year=profile.totals["year"],
+        include_non_market=bool(options.get("include_non_market", False)),
     )
     tables = {"opportunities": result.industries}
     if result.clusters is not None:
@@ -283,6 +287,7 @@ def run_analyses(
     only: Iterable[str] | None = None,
     progress: Callable[[str], None] | None = None,
     scenario_config: Any = None,
+    include_non_market: bool = False,
 ) -> RunAnalyses:
     """Run the further analyses of :data:`ANALYSES` for a cluster profile.
 
@@ -299,6 +304,9 @@ def run_analyses(
         packaged defaults).
     progress
         Called with one-line progress messages.
+    include_non_market
+        Keep non-market activities (public administration, households as employers ...) among the
+        growth opportunities; by default they are left out.
 
     Returns
     -------
@@ -313,7 +321,7 @@ def run_analyses(
     if unknown:
         raise ParameterError(f"unknown analysis {unknown[0]!r}; choose from {', '.join(ANALYSES)}")
     result = RunAnalyses()
-    options = {"scenario_config": scenario_config}
+    options = {"scenario_config": scenario_config, "include_non_market": include_non_market}
     for name in names:
         say(f"computing {name.replace('_', ' ')}")
         try:
@@ -339,6 +347,7 @@ def run_region(
     denominator: str = "all",
     only: Iterable[str] | None = None,
     scenario_config: Any = None,
+    include_non_market: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[ClusterProfile, RunAnalyses]:
     """Profile a region and run the further analyses of :data:`ANALYSES`: what ``clusterplan run`` computes.
@@ -349,7 +358,7 @@ def run_region(
         As :func:`~clusterplan.pipeline.profile.profile_region`.
     denominator
         ``all`` (every industry) or ``traded`` (shares and quotients out of traded industries only).
-    only, scenario_config, progress
+    only, scenario_config, include_non_market, progress
         As :func:`run_analyses`.
 
     Returns
@@ -371,5 +380,12 @@ def run_region(
         denominator_codes=denominator_codes,
         progress=progress,
     )
-    further = run_analyses(warehouse, profile, only=only, progress=progress, scenario_config=scenario_config)
+    further = run_analyses(
+        warehouse,
+        profile,
+        only=only,
+        progress=progress,
+        scenario_config=scenario_config,
+        include_non_market=include_non_market,
+    )
     return profile, further

@@ -9,9 +9,14 @@ Metroverse and Atlas growth-opportunity views:
   it (Great Britain) and its national employment growth where there are two years (BRES), see
   :func:`attractiveness_index`.
 
-Both are turned into percentiles across the region's industries and split at the median (50) into four quadrants
-(:data:`QUADRANTS`). Nascent-cluster candidates are industries (and clusters) with little presence today
-(RCA < 1) in the top-right quadrant, ranked by the mean of the two percentiles.
+Both are turned into percentiles across the region's industries (a cluster's values too are placed among the
+industries', so clusters rarely tie) and split at the median (50) into four quadrants (:data:`QUADRANTS`). Each
+industry's *stage* in the region is ``specialised`` (RCA >= 1), ``nascent`` (present, RCA below 1) or ``absent``
+(no jobs). Nascent candidates are nascent industries and clusters in the top-right quadrant; absent ones are listed
+apart, as new activities. Non-market activities (public administration, households as employers, extraterritorial
+bodies: :data:`NON_MARKET_PREFIXES`) are left out unless asked for, and so are industries too small nationally for
+their complexity and growth to mean much (:data:`MIN_NATIONAL_EMPLOYMENT`). Ties are broken by attractiveness, then
+feasibility, then code.
 
 Related clusters (:func:`related_clusters`): co-location of clusters (minimum conditional probability on
 cluster-level RCA, and Delgado, Porter and Stern's locational correlation of employment, the correlation of cluster
@@ -56,8 +61,11 @@ if TYPE_CHECKING:
     from ..warehouse import SparkWarehouse, Warehouse
 
 __all__ = [
+    "ATTRACTIVENESS_METHOD",
     "COLOCATION_MEASURES",
     "DEFAULT_ATTRACTIVENESS_WEIGHTS",
+    "MIN_NATIONAL_EMPLOYMENT",
+    "NON_MARKET_PREFIXES",
     "QUADRANTS",
     "RELATED_CLUSTER_COLUMNS",
     "Opportunities",
@@ -71,6 +79,7 @@ __all__ = [
     "quadrant",
     "region_opportunities",
     "related_clusters",
+    "stage",
 ]
 
 #: Quadrant names by (feasibility above the median?, attractiveness above the median?).
@@ -83,6 +92,29 @@ QUADRANTS: dict[tuple[bool, bool], str] = {
 
 #: Default weights of the attractiveness components; a component missing from the data is left out.
 DEFAULT_ATTRACTIVENESS_WEIGHTS: dict[str, float] = {"pci": 1.0, "gva_per_job": 1.0, "national_growth": 1.0}
+
+#: How attractiveness is scored, in words (for reports and ``opportunities.json``).
+ATTRACTIVENESS_METHOD = (
+    "the weighted mean of the industry's percentile ranks, among the region's industries, on each component: "
+    "product complexity (PCI), national GVA per job (Great Britain) and national employment growth per year "
+    "(equal weights by default); 0 = least attractive, 100 = most. A cluster is placed among the industries on "
+    "its national-employment-weighted mean of each component."
+)
+
+#: Industry code prefixes of non-market activities: SIC 2007 divisions 84 (public administration and defence;
+#: compulsory social security), 97-98 (households as employers and own-use producers), 99 (extraterritorial
+#: organisations); NAICS 92 (public administration) and 814 (private households). No region "grows into" them.
+NON_MARKET_PREFIXES: dict[str, tuple[str, ...]] = {
+    "sic2007": ("84", "97", "98", "99"),
+    "naics2017": ("92", "814"),
+}
+
+#: Industries with fewer jobs than this across all areas are not candidates: their complexity and growth rest on a
+#: handful of workplaces (e.g. GB coke ovens, a few hundred jobs in one or two areas).
+MIN_NATIONAL_EMPLOYMENT = 1000.0
+
+#: An industry's stage in a region, by its RCA and jobs.
+STAGES = ("specialised", "nascent", "absent")
 
 #: Columns of :func:`related_clusters`.
 RELATED_CLUSTER_COLUMNS = [
@@ -118,7 +150,39 @@ def _percentile(values: pd.Series) -> pd.Series:
     return values.rank(pct=True, method="average") * 100.0
 
 
-def attractiveness_index(components: pd.DataFrame, weights: Mapping[str, float] | None = None) -> pd.Series:
+def _percentile_among(values: pd.Series, reference: pd.Series) -> pd.Series:
+    """Mid-rank percentile (0-100] of each value among *reference* values (ties share the average rank)."""
+    ref = np.sort(reference.dropna().to_numpy(dtype=float))
+    if not len(ref):
+        return pd.Series(np.nan, index=values.index)
+    v = values.to_numpy(dtype=float)
+    below = np.searchsorted(ref, v, side="left")
+    equal = np.searchsorted(ref, v, side="right") - below
+    pct = (below + (equal + 1) / 2.0) / len(ref) * 100.0
+    return pd.Series(np.where(np.isfinite(v), np.minimum(pct, 100.0), np.nan), index=values.index)
+
+
+def stage(rca: pd.Series) -> pd.Series:
+    """An industry's stage in a region: ``specialised`` (RCA >= 1), ``nascent`` (0 < RCA < 1) or ``absent``
+    (RCA 0: no jobs in the region).
+
+    Examples
+    --------
+    >>> stage(pd.Series([1.4, 0.3, 0.0])).tolist()
+    ['specialised', 'nascent', 'absent']
+    """
+    values = rca.to_numpy(dtype=float)
+    out = np.where(values >= 1.0, "specialised", np.where(values > 0, "nascent", "absent"))
+    labels: list[str | None] = [None if np.isnan(v) else str(o) for v, o in zip(values, out, strict=True)]
+    return pd.Series(labels, index=rca.index, name="stage")
+
+
+def attractiveness_index(
+    components: pd.DataFrame,
+    weights: Mapping[str, float] | None = None,
+    *,
+    reference: pd.DataFrame | None = None,
+) -> pd.Series:
     r"""Composite attractiveness: the weighted mean of each component's percentile rank (0-100).
 
     Parameters
@@ -129,6 +193,8 @@ def attractiveness_index(components: pd.DataFrame, weights: Mapping[str, float] 
     weights
         Weight of each component (default :data:`DEFAULT_ATTRACTIVENESS_WEIGHTS`); components not in *components*
         or entirely missing are left out, and a row missing a component is scored on the others.
+    reference
+        Rows to rank against (default *components* itself): clusters are placed among the industries.
 
     Returns
     -------
@@ -160,7 +226,12 @@ def attractiveness_index(components: pd.DataFrame, weights: Mapping[str, float] 
     used = [c for c in chosen if c in components.columns and components[c].notna().any() and chosen[c] > 0]
     if not used:
         return pd.Series(np.nan, index=components.index, name="attractiveness")
-    ranks = pd.DataFrame({c: _percentile(components[c].astype(float)) for c in used})
+    if reference is None:
+        ranks = pd.DataFrame({c: _percentile(components[c].astype(float)) for c in used})
+    else:
+        ranks = pd.DataFrame(
+            {c: _percentile_among(components[c].astype(float), reference[c].astype(float)) for c in used}
+        )
     w = np.array([chosen[c] for c in used])
     known = ranks.notna().to_numpy()
     weighted = np.nansum(ranks.to_numpy() * w, axis=1)
@@ -188,16 +259,34 @@ def quadrant(feasibility: pd.Series, attractiveness: pd.Series, *, split: float 
     return pd.Series(labels, index=both.index, name="quadrant", dtype=object)
 
 
-def _finish(table: pd.DataFrame, weights: Mapping[str, float] | None) -> pd.DataFrame:
-    """Add percentiles, attractiveness, quadrant, score and candidate flag to a table with density etc."""
-    table["feasibility"] = _percentile(table["density"])
-    table["attractiveness"] = attractiveness_index(table, weights)
+def _finish(
+    table: pd.DataFrame, weights: Mapping[str, float] | None, reference: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Add percentiles, attractiveness, quadrant, score, stage and candidate flags to a table with density etc.
+
+    With *reference* (the industries' table), feasibility and attractiveness place each row among its rows."""
+    if reference is None:
+        table["feasibility"] = _percentile(table["density"])
+    else:
+        table["feasibility"] = _percentile_among(table["density"], reference["density"])
+    table["attractiveness"] = attractiveness_index(table, weights, reference=reference)
     table["quadrant"] = quadrant(table["feasibility"], table["attractiveness"])
     table["opportunity_score"] = (table["feasibility"] + table["attractiveness"]) / 2.0
-    table["nascent_candidate"] = (
-        (table["rca"] < 1.0) & (table["feasibility"] >= _MEDIAN) & (table["attractiveness"] >= _MEDIAN)
-    )
+    table["stage"] = stage(table["rca"])
+    top_right = (table["feasibility"] >= _MEDIAN) & (table["attractiveness"] >= _MEDIAN)
+    eligible = table.get("eligible", True)
+    table["nascent_candidate"] = top_right & (table["stage"] == "nascent") & eligible
+    table["absent_candidate"] = top_right & (table["stage"] == "absent") & eligible
     return table
+
+
+#: Sort order of opportunity tables: best score first; ties by attractiveness, then feasibility, then the key.
+def _best_first(table: pd.DataFrame, key: str) -> pd.DataFrame:
+    return table.sort_values(
+        ["opportunity_score", "attractiveness", "feasibility", key],
+        ascending=[False, False, False, True],
+        ignore_index=True,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -211,6 +300,7 @@ def industry_opportunities(
     *,
     components: pd.DataFrame | None = None,
     weights: Mapping[str, float] | None = None,
+    industries: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Every industry of one region placed by feasibility and attractiveness.
 
@@ -225,6 +315,9 @@ def industry_opportunities(
         ``national_growth`` columns; PCI and outlook gain come from *result*.
     weights
         Component weights for :func:`attractiveness_index` (default :data:`DEFAULT_ATTRACTIVENESS_WEIGHTS`).
+    industries
+        Rank only these industries (e.g. market activities); default all. Density and PCI still come from
+        every industry of *result*.
 
     Returns
     -------
@@ -251,11 +344,13 @@ def industry_opportunities(
             "outlook_gain": result.outlook_gain_matrix.loc[region].to_numpy(),
         }
     )
+    if industries is not None:
+        table = table[table["industry_code"].isin(set(industries))].reset_index(drop=True)
     if components is not None:
         extra = components.drop(columns=[c for c in table.columns if c in components.columns], errors="ignore")
         table = table.join(extra, on="industry_code")
     table = _finish(table, weights)
-    return table.sort_values(["opportunity_score", "industry_code"], ascending=[False, True], ignore_index=True)
+    return _best_first(table, "industry_code")
 
 
 def _mapping_matrix(mapping: pd.DataFrame, codes: pd.Index) -> tuple[np.ndarray, list[str]]:
@@ -278,6 +373,7 @@ def cluster_opportunities(
     *,
     components: pd.DataFrame | None = None,
     weights: Mapping[str, float] | None = None,
+    reference: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     r"""Every cluster of a taxonomy placed by feasibility and attractiveness for one region.
 
@@ -297,6 +393,8 @@ def cluster_opportunities(
         which gives each cluster's ``national_growth``.
     weights
         Component weights for :func:`attractiveness_index`.
+    reference
+        The industries the clusters are placed among (default :func:`industry_opportunities` of *region*).
 
     Returns
     -------
@@ -353,16 +451,21 @@ def cluster_opportunities(
     )
     table.insert(1, "cluster_name", [names.get(c, c) for c in clusters])
     table = table[table["industry_codes"] > 0].reset_index(drop=True)
-    table = _finish(table, weights)
-    return table.sort_values(["opportunity_score", "cluster_id"], ascending=[False, True], ignore_index=True)
+    if reference is None:
+        reference = industry_opportunities(result, region, components=components, weights=weights)
+    table = _finish(table, weights, reference=reference)
+    return _best_first(table, "cluster_id")
 
 
-def nascent_candidates(table: pd.DataFrame, *, top: int | None = 25, key: str = "industry_code") -> pd.DataFrame:
+def nascent_candidates(
+    table: pd.DataFrame, *, top: int | None = 25, key: str = "industry_code", flag: str = "nascent_candidate"
+) -> pd.DataFrame:
     """The nascent-cluster candidates of an opportunities table, ranked.
 
-    Candidates have little presence today (RCA below 1) but are at or above the region's median on both
-    feasibility and attractiveness (the "natural next steps" not yet taken); they are ranked by
-    ``opportunity_score``, the mean of the two percentiles (ties by *key*).
+    Candidates are present but not specialised today (jobs, RCA below 1) and at or above the region's median on
+    both feasibility and attractiveness (the "natural next steps" not yet taken); they are ranked by
+    ``opportunity_score``, the mean of the two percentiles (ties by attractiveness, feasibility, then *key*).
+    ``flag="absent_candidate"`` ranks the absent ones instead.
 
     Parameters
     ----------
@@ -371,7 +474,9 @@ def nascent_candidates(table: pd.DataFrame, *, top: int | None = 25, key: str = 
     top
         Keep this many (None: all).
     key
-        Tie-break column (``industry_code`` or ``cluster_id``).
+        Last tie-break column (``industry_code`` or ``cluster_id``).
+    flag
+        ``nascent_candidate`` (default) or ``absent_candidate``.
 
     Examples
     --------
@@ -381,8 +486,9 @@ def nascent_candidates(table: pd.DataFrame, *, top: int | None = 25, key: str = 
     >>> nascent_candidates(t)[["rank", "industry_code"]].values.tolist()
     [[1, 'a'], [2, 'c']]
     """
-    chosen = table[table["nascent_candidate"].fillna(False).astype(bool)]
-    chosen = chosen.sort_values(["opportunity_score", key], ascending=[False, True], ignore_index=True)
+    chosen = table[table[flag].fillna(False).astype(bool)]
+    tie_breaks = [c for c in ("opportunity_score", "attractiveness", "feasibility") if c in chosen.columns]
+    chosen = chosen.sort_values([*tie_breaks, key], ascending=[False] * len(tie_breaks) + [True], ignore_index=True)
     if top is not None:
         chosen = chosen.head(int(top))
     chosen.insert(0, "rank", np.arange(1, len(chosen) + 1))
@@ -641,6 +747,8 @@ def region_opportunities(
     base_year: int | None = None,
     weights: Mapping[str, float] | None = None,
     top: int | None = 25,
+    include_non_market: bool = False,
+    min_national_employment: float = MIN_NATIONAL_EMPLOYMENT,
 ) -> Opportunities:
     """Growth opportunities of a GB ITL2 area or a US metro: industries, clusters and nascent candidates.
 
@@ -661,12 +769,17 @@ def region_opportunities(
         Attractiveness component weights (default :data:`DEFAULT_ATTRACTIVENESS_WEIGHTS`).
     top
         Number of nascent candidates of each kind.
+    include_non_market
+        Keep non-market activities (:data:`NON_MARKET_PREFIXES`); by default they are left out of every table.
+    min_national_employment
+        Industries with fewer jobs across all areas are kept in the tables but are never candidates.
 
     Returns
     -------
     Opportunities
-        ``industries`` (:func:`industry_opportunities` plus ``industry_name`` and ``employment``), ``clusters``
-        (:func:`cluster_opportunities`), ``nascent`` (clusters then industries, column ``kind``) and the
+        ``industries`` (:func:`industry_opportunities` plus ``industry_name``, ``employment``,
+        ``national_employment``, ``stage`` and ``eligible``), ``clusters`` (:func:`cluster_opportunities`),
+        ``nascent`` (column ``kind``: nascent clusters, nascent industries, then absent industries) and the
         parameters used.
 
     Raises
@@ -713,20 +826,35 @@ def region_opportunities(
         components.attrs["years"] = years
     if classification == "sic2007":
         components["gva_per_job"] = _gb_gva_per_job(warehouse, codes, analysis_year)
-    industries = industry_opportunities(result, region_code, components=components, weights=weights)
+    components["employment"] = activity.loc[region_code].to_numpy(dtype=float)
+    components["national_employment"] = national.to_numpy(dtype=float)
+    non_market = pd.Index(codes).str.startswith(NON_MARKET_PREFIXES.get(classification, ()))
+    components["eligible"] = components["national_employment"] >= float(min_national_employment)
+    if not include_non_market:
+        # Non-market activities are neither ranked nor a reference for the clusters' percentiles.
+        components = components[~non_market]
+    industries = industry_opportunities(
+        result, region_code, components=components, weights=weights, industries=list(components.index)
+    )
     industry_names = measures.drop_duplicates("industry_code").set_index("industry_code")["industry_name"]
     industries.insert(1, "industry_name", industries["industry_code"].map(industry_names))
-    regional_employment = pd.Series(activity.loc[region_code].to_numpy(dtype=float), index=activity.columns)
-    industries.insert(2, "employment", industries["industry_code"].map(regional_employment))
-    industries = industries.drop(columns=["employment_base"], errors="ignore")
+    first = ["industry_code", "industry_name", "employment", "stage", "rca", "national_employment"]
+    industries = industries[first + [c for c in industries.columns if c not in first and c != "employment_base"]]
 
     mapping = tax.mapping(codes, strict=False) if chosen_level in ("sic5", "naics6") else None
     clusters = None
     nascent_parts = []
     if mapping is not None and len(mapping):
-        clusters = cluster_opportunities(result, activity, region_code, mapping, components=components, weights=weights)
+        clusters = cluster_opportunities(
+            result, activity, region_code, mapping, components=components, weights=weights, reference=industries
+        )
         nascent_parts.append(nascent_candidates(clusters, top=top, key="cluster_id").assign(kind="cluster"))
     nascent_parts.append(nascent_candidates(industries, top=top, key="industry_code").assign(kind="industry"))
+    nascent_parts.append(
+        nascent_candidates(industries, top=top, key="industry_code", flag="absent_candidate").assign(
+            kind="absent industry"
+        )
+    )
     nascent = pd.concat(nascent_parts, ignore_index=True)
     first_columns = ["kind", "rank", "cluster_id", "cluster_name", "industry_code", "industry_name"]
     nascent = nascent[
@@ -742,6 +870,13 @@ def region_opportunities(
         "taxonomy": tax.name,
         "weights": dict(DEFAULT_ATTRACTIVENESS_WEIGHTS if weights is None else weights),
         "presence_rule": "RCA >= 1 against all areas of the dataset",
+        "stages": "specialised: RCA >= 1; nascent: jobs in the region but RCA below 1; absent: no jobs",
+        "attractiveness_method": ATTRACTIVENESS_METHOD,
+        "non_market": "included"
+        if include_non_market
+        else "left out: industries whose codes start " + ", ".join(NON_MARKET_PREFIXES.get(classification, ())),
+        "min_national_employment": float(min_national_employment),
+        "ties": "by opportunity score, then attractiveness, then feasibility, then code",
         "quadrant_split": "median (percentile 50) of the region's industries / clusters",
     }
     return Opportunities(

@@ -62,6 +62,7 @@ from markupsafe import Markup
 from .._exceptions import DataValidationError, ParameterError
 from ..datasets import DATASET_PROFILES
 from ..pipeline.profile import ClusterProfile
+from ..relatedness.opportunities import ATTRACTIVENESS_METHOD
 from . import _charts as charts
 from ._charts import Chart
 
@@ -1132,6 +1133,7 @@ def section_opportunities(ctx: ReportContext) -> Section | None:
             )
         )
     candidates: list[dict[str, Any]] = []
+    absent: list[dict[str, Any]] = []
     if industries is not None:
         parts.append(
             ctx.chart(
@@ -1145,18 +1147,28 @@ def section_opportunities(ctx: ReportContext) -> Section | None:
                 )
             )
         )
-        if "nascent_candidate" in industries.columns:
-            flagged = industries[industries["nascent_candidate"].astype(str).str.lower().isin(["true", "1"])]
-            order = "opportunity_score" if "opportunity_score" in flagged.columns else "attractiveness"
-            candidates = [
-                {str(k): v for k, v in r.items()}
-                for r in flagged.sort_values(order, ascending=False).head(15).to_dict("records")
-            ]
+        candidates = _candidates(industries, "nascent_candidate")
+        absent = _candidates(industries, "absent_candidate")
     return Section(
         "opportunities",
         "Growth opportunities",
-        ctx.render("section_opportunities", charts=parts, candidates=candidates),
+        ctx.render(
+            "section_opportunities",
+            charts=parts,
+            candidates=candidates,
+            absent=absent,
+            method=ATTRACTIVENESS_METHOD,
+            analysis=(data.metadata.get("analyses") or {}).get("opportunities", {}).get("parameters") or {},
+        ),
     )
+
+
+def _candidates(industries: pd.DataFrame, flag: str, top: int = 15) -> list[dict[str, Any]]:
+    """The flagged industries, best first (the opportunities table is already ordered, ties broken)."""
+    if flag not in industries.columns:
+        return []
+    flagged = industries[industries[flag].astype(str).str.lower().isin(["true", "1"])]
+    return [{str(k): v for k, v in r.items()} for r in flagged.head(top).to_dict("records")]
 
 
 def _industry_labels(table: pd.DataFrame) -> list[str]:
