@@ -33,6 +33,7 @@ __all__ = [
     "FLAG_MISSING",
     "FLAG_ZERO_MAY_BE_SUPPRESSED",
     "INDUSTRY_COLUMNS",
+    "MAX_COUNT",
     "Provenance",
     "to_fact_table",
     "validate_facts",
@@ -65,6 +66,12 @@ INDUSTRY_COLUMNS = ["industry_code", "classification", "industry_name", "industr
 
 #: Years a fact may have; anything outside is a typo or a mis-parsed column.
 MIN_YEAR, MAX_YEAR = 1990, 2100
+
+#: Largest count (jobs, employees, businesses) one cell may hold: more than all jobs in the United States (about
+#: 150 million in 2019) or Great Britain (31 million in 2021), so a larger cell is a unit or parsing mistake.
+MAX_COUNT = 200_000_000
+#: Units whose values are counts, checked against :data:`MAX_COUNT`.
+COUNT_UNITS = ("persons", "count")
 
 
 @dataclass
@@ -101,8 +108,9 @@ def validate_facts(
     """Check a parsed fact table; raise :class:`DataValidationError` at the first problem.
 
     Checks: required columns, non-empty codes, integral years in range,
-    numeric values, no negative counts (unless *allow_negative*, for money
-    measures that can be negative), and no duplicate keys.
+    numeric and finite values, counts no larger than :data:`MAX_COUNT`, no
+    negative counts (unless *allow_negative*, for money measures that can be
+    negative), and no duplicate keys.
     """
     missing = [c for c in FACT_COLUMNS if c not in df.columns]
     if missing:
@@ -139,6 +147,30 @@ def validate_facts(
     if bad.any():
         raw = df["value"].iloc[int(np.flatnonzero(bad)[0])]
         raise DataValidationError(f"value {raw!r} is not a number", file=file, row=_where(df, bad), column="value")
+    bad = (values.notna() & ~np.isfinite(values.astype(float))).to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DataValidationError(
+            f"value {values.iloc[i]} is not a finite number",
+            file=file,
+            row=_where(df, bad),
+            column="value",
+            code=str(df["industry_code"].iloc[i]),
+            hint="infinite and not-a-number values cannot be counted; leave the cell empty if it is missing",
+        )
+    counts = df["unit"].astype(str).isin(COUNT_UNITS).to_numpy()
+    bad = counts & (values > MAX_COUNT).to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DataValidationError(
+            f"count {values.iloc[i]:.6g} is implausible: more than {MAX_COUNT:,} in one cell",
+            file=file,
+            row=_where(df, bad),
+            column="value",
+            code=str(df["industry_code"].iloc[i]),
+            hint="no area has that many jobs or businesses (the United States had about 150 million jobs in 2019); "
+            "check the units and the value column",
+        )
     if not allow_negative:
         bad = (values < 0).to_numpy()
         if bad.any():

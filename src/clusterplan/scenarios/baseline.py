@@ -69,6 +69,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
+from .._schema import MAX_COUNT
 from ..datasets import BRES_SUBCLASS, dataset_profile
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -753,6 +754,15 @@ def read_baseline_csv(path: str | Path, clusters: Sequence[tuple[str, str]] | No
                 raise DataValidationError("not a number", file=label, row=i, column=column, code=text) from None
             if not np.isfinite(number) or number < 0:
                 raise DataValidationError("must be a finite number >= 0", file=label, row=i, column=column, code=text)
+            if column == "jobs" and number > MAX_COUNT:
+                raise DataValidationError(
+                    f"more than {MAX_COUNT:,} jobs in one cluster is implausible",
+                    file=label,
+                    row=i,
+                    column=column,
+                    code=text,
+                    hint="no country in the data has that many jobs; check the units",
+                )
             values[column] = number
         records.append((cluster_id, int(year_text), values["jobs"], values["gva_gbp_m"], i))
     frame = pd.DataFrame(records, columns=["cluster_id", "year", "jobs", "gva_gbp_m", "_row"])

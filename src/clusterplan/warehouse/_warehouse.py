@@ -388,6 +388,7 @@ class Warehouse:
                             code=str(facts[column].iloc[first]),
                             hint="check the codes and --format, or pass --allow-unknown-codes to load them as given",
                         )
+                self._check_against_country_totals(facts, rows, file)
                 self.raw.execute(f"INSERT INTO facts SELECT {', '.join(FACT_COLUMNS)} FROM _incoming")
             finally:
                 self.raw.unregister("_incoming")
@@ -428,6 +429,56 @@ class Warehouse:
 
         result: ImportReport = self._transaction(work)
         return result
+
+    def country_totals(self) -> dict[str, tuple[float, int]]:
+        """All jobs in each country (``uk``, ``us``) in the shipped employment data: (total, year), largest year."""
+        from ..datasets import DATASET_PROFILES
+
+        totals: dict[str, tuple[float, int]] = {}
+        for profile in DATASET_PROFILES.values():
+            where = "dataset = ? AND measure = 'employment'"
+            params: list[Any] = [profile.dataset]
+            if profile.total_code is not None:
+                where += " AND industry_code = ?"
+                params.append(profile.total_code)
+            found = self.raw.execute(
+                f"SELECT year, sum(value) FROM facts WHERE {where} GROUP BY year ORDER BY 2 DESC LIMIT 1", params
+            ).fetchall()
+            if found and found[0][1] is not None and found[0][1] > totals.get(profile.geography, (0.0, 0))[0]:
+                totals[profile.geography] = (float(found[0][1]), int(found[0][0]))
+        return totals
+
+    def _check_against_country_totals(self, facts: pd.DataFrame, rows: pd.Series, file: str) -> None:
+        """Refuse a count larger than all jobs in its area's country (e.g. 1e9 jobs in one local authority)."""
+        totals = self.country_totals()
+        if not totals:
+            return
+        bounds = ", ".join(f"('{geography}', {total!r})" for geography, (total, _) in totals.items())
+        found = self.raw.execute(
+            "WITH bound(geography, total) AS (VALUES " + bounds + "), "
+            "place AS (SELECT area_code, any_value(geography) AS geography FROM areas GROUP BY area_code) "
+            "SELECT i.area_code, i.industry_code, i.year, i.value, p.geography FROM _incoming i "
+            "JOIN place p USING (area_code) JOIN bound b USING (geography) "
+            "WHERE i.unit IN ('persons', 'count') AND i.value > b.total LIMIT 1"
+        ).fetchall()
+        if not found:
+            return
+        area, industry, year, value, geography = found[0]
+        total, total_year = totals[geography]
+        match = (
+            (facts["area_code"] == area) & (facts["industry_code"] == industry) & (pd.to_numeric(facts["year"]) == year)
+        ).to_numpy()
+        first = int(match.nonzero()[0][0]) if match.any() else 0
+        country = "Great Britain" if geography == "uk" else "the United States" if geography == "us" else geography
+        raise DataValidationError(
+            f"count {value:,.0f} for area {area} is larger than all jobs in {country} "
+            f"({total:,.0f} in {total_year}, the shipped data's largest year)",
+            file=file,
+            row=int(rows.iloc[first]),
+            column="value",
+            code=str(industry),
+            hint="a cell cannot exceed its country's total; check the units and the value column",
+        )
 
     def _unknown(self, query: str) -> list[str]:
         return sorted(str(v) for v in self.raw.execute(query).df().iloc[:, 0].tolist())
