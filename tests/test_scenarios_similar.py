@@ -332,3 +332,28 @@ def test_backtest_scenarios_cli(tmp_path: Path, warehouse_path: Path) -> None:
     assert {"universe", "test", "fold", "percentile", "region_units", "hits", "hit_rate"} <= set(table.columns)
     pooled = table[(table.universe == "pooled") & (table.test == "pre_covid") & (table.fold == "all")]
     assert len(pooled) == 20 and pooled["region_units"].nunique() == 1
+
+
+def test_run_writes_the_scenarios_report_and_run_json(tmp_path: Path, warehouse_path: Path) -> None:
+    copy = tmp_path / "w.duckdb"
+    copy.write_bytes(warehouse_path.read_bytes())
+    out = tmp_path / "o"
+    result = run_cli("run", "--quiet", "--analyses", "scenarios", "--out", str(out), "--warehouse", str(copy))
+    assert result.returncode == 0, result.stderr
+    # The CLI prints direct and indirect apart, the hit rates and the warnings.
+    assert "  direct:   " in result.stdout and "  indirect: " in result.stdout
+    assert "reached by" in result.stdout and "warning: " in result.stdout
+    scenarios = pd.read_csv(out / "scenarios.csv")
+    kept = ["cluster", "target_year", "baseline_jobs", "additional_jobs_low", "additional_jobs_high"]
+    kept += ["additional_gva_low_gbp_m", "additional_gva_high_gbp_m", "indirect_jobs_low", "indirect_jobs_high"]
+    added = ["differential_growth_low", "differential_growth_high", "comparators", "size_band", "capped"]
+    assert set(kept + ["leading_region", *added, "price_basis"]) <= set(scenarios.columns)
+    comparators = pd.read_csv(out / "comparators.csv")
+    assert {"cluster_id", "area_code", "differential_growth", "kept", "reason"} <= set(comparators.columns)
+    run = json.loads((out / "run.json").read_text())
+    scenario = run["analyses"]["scenarios"]["scenario"]
+    assert scenario["method"] == "similar" and set(scenario["hit_rates"]) == {"low", "central", "high"}
+    assert run["analyses"]["scenarios"]["warnings"]
+    html = (out / "report.html").read_text()
+    assert "Check before publishing" in html and "Reached in the backtest" in html
+    assert "Comparators kept (" in html and "left out: one-off jump" in html

@@ -693,7 +693,66 @@ def summary_differential_growth(ctx: ReportContext) -> Markup | None:
         and not c.startswith("additional_jobs_p")  # percentiles do not add up across clusters
     }
     years = sorted({int(y) for y in pd.to_numeric(scenarios["target_year"], errors="coerce").dropna()})
+    if "additional_jobs_central" in scenarios:
+        return _summary_similar(ctx, scenarios, years)
     return ctx.render("summary_differential", sums=sums, years=years)
+
+
+def _scenario_provenance(data: ReportData) -> dict[str, Any]:
+    """What the run's scenarios recorded in run.json (empty when the run has none)."""
+    entry = (data.metadata.get("analyses") or {}).get("scenarios") or {}
+    return dict(entry) if isinstance(entry, Mapping) else {}
+
+
+def _summary_similar(ctx: ReportContext, scenarios: pd.DataFrame, years: list[int]) -> Markup:
+    """The headline of the similar-comparator scenarios: direct and indirect apart, low-central-high, hit rates."""
+    data = ctx.data
+    once = (
+        pd.to_numeric(scenarios["count_once_factor"], errors="coerce").fillna(1.0)
+        if "count_once_factor" in scenarios
+        else pd.Series(1.0, index=scenarios.index)
+    )
+    sums: dict[str, float] = {}
+    for v in ("low", "central", "high"):
+        for key in (f"additional_jobs_{v}", f"indirect_jobs_{v}", f"additional_gva_{v}_gbp_m"):
+            if key in scenarios:
+                sums[key] = float((pd.to_numeric(scenarios[key], errors="coerce").fillna(0.0) * once).sum())
+    sums["baseline_jobs"] = float((pd.to_numeric(scenarios["baseline_jobs"], errors="coerce") * once).sum())
+    provenance = _scenario_provenance(data)
+    scenario = provenance.get("scenario") or {}
+    region_jobs = scenario.get("region_jobs") or data.totals.get("region_total_employment")
+    rates = scenario.get("hit_rates") or {}
+    hit = {v: (rates.get(v) or {}).get("pooled") for v in ("low", "central", "high")}
+    percentiles = scenario.get("percentiles") or {
+        v: float(scenarios[f"percentile_{v}"].iloc[0]) for v in ("low", "central", "high")
+    }
+    if not any(_finite(h) for h in hit.values()):
+        backtest = data.table("scenario_backtest", RUN_TABLES["scenario_backtest"].columns)
+        if backtest is not None:
+            pooled = backtest[
+                (backtest["universe"] == "pooled") & (backtest["test"] == "pre_covid") & (backtest["fold"] == "all")
+            ].set_index("percentile")["hit_rate"]
+            hit = {v: pooled.get(float(percentiles[v])) for v in hit}
+    spread = data.table("scenario_region_range", RUN_TABLES["scenario_region_range"].columns)
+    ranges = spread.set_index("scenario").to_dict("index") if spread is not None else {}
+    warnings = provenance.get("warnings") or []
+    basis = str(scenarios["price_basis"].iloc[0]) if "price_basis" in scenarios else ""
+    return ctx.render(
+        "summary_similar",
+        sums=sums,
+        years=years,
+        region_jobs=float(region_jobs) if region_jobs is not None and _finite(region_jobs) else float("nan"),
+        hit=hit,
+        percentiles=percentiles,
+        ranges=ranges,
+        warnings=warnings,
+        basis=basis,
+        capped=[
+            str(c)
+            for c, flag in zip(scenarios["cluster"], scenarios.get("capped", [False] * len(scenarios)), strict=True)
+            if str(flag).lower() in ("true", "1")
+        ],
+    )
 
 
 def summary_fastest_outside_london(ctx: ReportContext) -> Markup | None:
@@ -892,25 +951,32 @@ def _growth_potential(data: ReportData) -> tuple[list[float], str, str, str] | N
     priorities = data.table("priorities", (*RUN_TABLES["priorities"].columns, "growth_potential"))
     scenarios = data.table("scenarios", RUN_TABLES["scenarios"].columns)
     year = num(pd.to_numeric(scenarios["target_year"], errors="coerce").max(), ".0f") if scenarios is not None else ""
+    central = scenarios is not None and "additional_jobs_central" in scenarios
     if priorities is not None:
         return (
             _by_cluster(priorities, "growth_potential", ids),
             f"differential growth to {year}, % of baseline jobs".replace(" to ,", ","),
             ".0f",
-            "the additional jobs of the scenario (midpoint of low and high) as a share of the baseline",
+            "the additional jobs of the "
+            + ("central scenario" if central else "scenario (midpoint of low and high)")
+            + " as a share of the baseline",
         )
     if scenarios is not None:
+        middle = (
+            scenarios["additional_jobs_central"]
+            if central
+            else (scenarios["additional_jobs_low"] + scenarios["additional_jobs_high"]) / 2
+        )
         frame = scenarios.assign(
-            potential=(scenarios["additional_jobs_low"] + scenarios["additional_jobs_high"])
-            / 2
-            / scenarios["baseline_jobs"].where(scenarios["baseline_jobs"] > 0)
-            * 100
+            potential=middle / scenarios["baseline_jobs"].where(scenarios["baseline_jobs"] > 0) * 100
         )
         return (
             _by_cluster(frame, "potential", ids),
             f"differential growth to {year}, % of baseline jobs",
             ".0f",
-            "the additional jobs of the scenario (midpoint of low and high) as a share of the baseline",
+            "the additional jobs of the "
+            + ("central scenario" if central else "scenario (midpoint of low and high)")
+            + " as a share of the baseline",
         )
     if not data.has("growth_cagr"):
         return None
@@ -1822,6 +1888,8 @@ def part_scenario(ctx: ReportContext, cluster_id: str) -> Markup | None:
         return None
     r = rows.iloc[0].to_dict()
     name = data.cluster_row(cluster_id).get("cluster", cluster_id)
+    if "additional_jobs_central" in r:
+        return _part_scenario_similar(ctx, cluster_id, name, r)
     labels, low, high, mid = [], [], [], []
     for key, label in (
         ("additional_jobs", "Direct: low to high scenario"),
@@ -1856,6 +1924,49 @@ def part_scenario(ctx: ReportContext, cluster_id: str) -> Markup | None:
         point_label="median of the resampled scenarios",
     )
     return ctx.render("part_scenario", r=r, chart=ctx.chart(chart))
+
+
+def _part_scenario_similar(ctx: ReportContext, cluster_id: str, name: str, r: Mapping[Any, Any]) -> Markup:
+    """A cluster's scenarios (similar method): low-central-high, its comparators kept and left out, and why."""
+    labels, low, high, mid = [], [], [], []
+    for key, label in (("additional_jobs", "Direct"), ("indirect_jobs", "Indirect (supply chain)")):
+        if _finite(r.get(f"{key}_low")) and _finite(r.get(f"{key}_high")):
+            labels.append(label + ": low to high, central marked")
+            low.append(float(r[f"{key}_low"]))
+            high.append(float(r[f"{key}_high"]))
+            mid.append(float(r.get(f"{key}_central", float("nan"))))
+    if _finite(r.get("additional_jobs_p5")) and _finite(r.get("additional_jobs_p95")):
+        labels.append("Direct, central case: 5% to 95% of joint draws")
+        low.append(float(r["additional_jobs_p5"]))
+        high.append(float(r["additional_jobs_p95"]))
+        mid.append(float(r.get("additional_jobs_p50", float("nan"))))
+    year = num(r.get("target_year"), ".0f")
+    chart = charts.dumbbell_chart(
+        f"scenario-{_safe_id(cluster_id)}",
+        labels,
+        low,
+        high,
+        title=f"{name}: extra jobs above the baseline by {year}",
+        caption=f"Jobs above the baseline forecast of {num(r.get('baseline_jobs'))} jobs in {year}: each bar runs "
+        "from the low to the high case; the diamond is the central case (or the median of the draws).",
+        value_label="extra jobs",
+        point=mid,
+        point_label="central case",
+    )
+    table = ctx.data.table("comparators", RUN_TABLES["comparators"].columns)
+    kept: list[dict[Any, Any]] = []
+    left_out: list[dict[Any, Any]] = []
+    own: dict[Any, Any] | None = None
+    if table is not None and "kept" in table:
+        part = table[table["cluster_id"] == cluster_id].copy()
+        part["kept"] = part["kept"].astype(str).str.lower().isin(["true", "1"])
+        part["lq_start"] = pd.to_numeric(part["lq_start"], errors="coerce")
+        kept = part[part["kept"]].sort_values("differential_growth", ascending=False).to_dict("records")
+        # Specialised regions that were not kept (size band, jump, size): the others are simply not specialised.
+        left_out = part[~part["kept"] & (part["role"] != "region") & (part["lq_start"] >= 1)].to_dict("records")
+        mine = part[part["role"] == "region"]
+        own = mine.iloc[0].to_dict() if len(mine) else None
+    return ctx.render("part_scenario_similar", r=r, chart=ctx.chart(chart), kept=kept, left_out=left_out, own=own)
 
 
 #: The parts of each cluster's profile, in order; a builder returns None when its input is not in the run.

@@ -6,8 +6,8 @@ Each cluster of the region is scored on the criteria of :data:`CRITERIA`:
 ``comparative_advantage``  location quotient against the benchmark
 ``cluster_strength``       US Cluster Mapping strong cluster (1) plus Cluster Observatory stars (0-3)
 ``scale``                  share of the region's employment
-``growth_potential``       additional jobs of the scenario (midpoint of low and high) as % of the
-                           baseline jobs at the target year
+``growth_potential``       additional jobs of the central scenario (leader method: midpoint of
+                           low and high) as % of the baseline jobs at the target year
 ``productivity``           GVA per job (ONS regional GVA apportioned to the cluster)
 ``pay``                    compensation per job: the IO table's compensation of employees per
                            BRES job of each industry (national rates), weighted by the region's
@@ -78,7 +78,8 @@ CRITERION_DESCRIPTIONS = {
     "comparative_advantage": "location quotient of employment against the benchmark",
     "cluster_strength": "US Cluster Mapping strong cluster (1) plus European Cluster Observatory stars (0-3)",
     "scale": "share of the region's employment (%)",
-    "growth_potential": "additional jobs of the scenario (midpoint of low and high), % of baseline jobs",
+    "growth_potential": "additional jobs of the central scenario (previous method: midpoint of low and high), % of "
+    "baseline jobs",
     "productivity": "GVA per job (£)",
     "pay": "compensation of employees per job (£; national rates of the cluster's industries, IOAT 2019)",
     "supply_chain": "Type I employment multiplier in the regional input-output model",

@@ -47,6 +47,7 @@
     cluster: null,
     sort: { key: "lq", descending: true },
     target_year: null,
+    method: null,
     comparator_rule: null,
     high: null,
     low: null,
@@ -170,6 +171,7 @@
     "denominator",
     "cluster",
     "target_year",
+    "method",
     "comparator_rule",
     "high",
     "low",
@@ -1164,6 +1166,12 @@
     const statistics = (choices) => choices.map((v) => ({ value: v, label: STATISTIC_LABELS[v] || v }));
     state.high = fillSelect($("high"), statistics(parameters.choices.high), state.high || d.high);
     state.low = fillSelect($("low"), statistics(parameters.choices.low), state.low || d.low);
+    state.method = fillSelect(
+      $("method"),
+      Array.from($("method").options).map((o) => ({ value: o.value, label: o.textContent })),
+      state.method || d.method || "similar"
+    );
+    legacyControls();
     state.comparator_rule = fillSelect(
       $("comparator_rule"),
       Array.from($("comparator_rule").options).map((o) => ({ value: o.value, label: o.textContent })),
@@ -1194,6 +1202,12 @@
         el("div", { className: "field" }, el("label", { for: id, text: humanise(criterion.name) }), input, el("span", { id: `${id}-help`, className: "help", text: criterion.description }))
       );
     }
+  }
+
+  function legacyControls() {
+    // Comparator rule and high/low statistics belong to the previous (leader) method only.
+    const legacy = $("method").value === "leader";
+    for (const key of ["comparator_rule", "high", "low"]) $(key).disabled = !legacy;
   }
 
   function parseWeights(text) {
@@ -1232,6 +1246,7 @@
     return {
       ...profileParams(),
       target_year: chosen("target_year", d.target_year),
+      method: chosen("method", d.method || "similar"),
       comparator_rule: chosen("comparator_rule", d.comparator_rule),
       high: chosen("high", d.high),
       low: chosen("low", d.low),
@@ -1293,9 +1308,18 @@
       cache.scenarioView = view;
       renderScenarios(answer);
       const c = answer.scenario_parameters;
-      $("scenario-status").textContent =
-        `Scenarios to ${c.target_year} from ${answer.parameters.year}: comparators by ${c.scenario.comparator_rule}, ` +
-        `high = ${STATISTIC_LABELS[c.scenario.high]}, low = ${STATISTIC_LABELS[c.scenario.low]}.`;
+      const similar = answer.provenance && answer.provenance.scenario && answer.provenance.scenario.method === "similar";
+      if (similar) {
+        const s = answer.provenance.scenario;
+        const part = (v) => `${v} p${fmt(s.percentiles[v])} (reached by ${pct((s.hit_rates[v] || {}).pooled, 0)})`;
+        $("scenario-status").textContent =
+          `Scenarios to ${c.target_year} from ${answer.parameters.year}: similar comparators' growth above the national ` +
+          `trend, ${["low", "central", "high"].map(part).join(", ")} of GB region-clusters in the backtest; ${s.price_basis}.`;
+      } else {
+        $("scenario-status").textContent =
+          `Scenarios to ${c.target_year} from ${answer.parameters.year} (previous method): comparators by ${c.scenario.comparator_rule}, ` +
+          `high = ${STATISTIC_LABELS[c.scenario.high]}, low = ${STATISTIC_LABELS[c.scenario.low]}.`;
+      }
     } catch (error) {
       if (mine !== scenarioGeneration) return;
       $("scenario-status").textContent = `Scenarios could not be computed: ${error.message}`;
@@ -1312,11 +1336,20 @@
     const target = answer.scenario_parameters.target_year;
     const rankText = (r) => (r ? `${signedPct(r.growth_cagr, 2)} a year, rank ${fmt(r.rank)} of ${fmt(r.regions)}` : "–");
     const b = byVariant.baseline;
+    const variant = (name, label) =>
+      byVariant[name] ? [[label, rankText(byVariant[name]) + ` (+${fmt(byVariant[name].additional_jobs)} jobs)`]] : [];
     const items = [
       [`Region's jobs growth to ${target}: baseline`, rankText(b)],
-      ["Low scenario", rankText(byVariant.scenario_low) + (byVariant.scenario_low ? ` (+${fmt(byVariant.scenario_low.additional_jobs)} jobs)` : "")],
-      ["High scenario", rankText(byVariant.scenario_high) + (byVariant.scenario_high ? ` (+${fmt(byVariant.scenario_high.additional_jobs)} jobs)` : "")],
+      ...variant("scenario_low", "Low scenario"),
+      ...variant("scenario_central", "Central scenario"),
+      ...variant("scenario_high", "High scenario"),
     ];
+    const totals = answer.provenance && answer.provenance.scenario && answer.provenance.scenario.region_totals;
+    if (totals) {
+      const three = (key) => ["low", "central", "high"].map((v) => fmt(totals[v][key])).join(" / ");
+      items.push(["Direct jobs, low / central / high", `${three("direct_jobs")} (${pct(totals.high.direct_share_of_region_jobs, 1)} of the region's jobs, high)`]);
+      items.push(["Indirect jobs, low / central / high", three("indirect_jobs")]);
+    }
     if (b && b.fastest_outside_london_name) {
       items.push([
         "Fastest-growing region outside London (baseline)",
@@ -1324,6 +1357,13 @@
       ]);
     }
     $("scenario-headline").replaceChildren(...items.map(([label, value]) => el("div", {}, el("dt", { text: label }), el("dd", { text: value }))));
+    const warnings = answer.warnings || [];
+    const box = $("scenario-warnings");
+    box.hidden = warnings.length === 0;
+    box.replaceChildren(
+      el("strong", { text: "Check before publishing:" }),
+      el("ul", {}, ...warnings.map((w) => el("li", { text: w.message })))
+    );
 
     const scenarios = Object.fromEntries(answer.scenarios.map((r) => [r.cluster_id, r]));
     const priorities = answer.priorities.slice().sort((a, b) => a.rank - b.rank);
@@ -1333,7 +1373,7 @@
       el(
         "tr",
         {},
-        ...["Priority", "Cluster", `Jobs ${jumpOff}`, `Baseline ${target}`, "Additional jobs, low–high", "Leading comparator", "Score"].map((h) =>
+        ...["Priority", "Cluster", `Jobs ${jumpOff}`, `Baseline ${target}`, "Additional jobs, low–(central)–high", "Comparators", "Leading comparator", "Score"].map((h) =>
           el("th", { scope: "col", text: h })
         )
       )
@@ -1350,10 +1390,22 @@
           el("th", { scope: "row", text: priority.cluster }),
           el("td", { "data-key": "jump_off_jobs", text: fmt(row.jump_off_jobs) }),
           el("td", { "data-key": "baseline_jobs", text: fmt(row.baseline_jobs) }),
-          el("td", { "data-key": "additional_jobs", text: `${fmt(row.additional_jobs_low)}–${fmt(row.additional_jobs_high)}` }),
+          el("td", {
+            "data-key": "additional_jobs",
+            text:
+              row.additional_jobs_central !== undefined
+                ? `${fmt(row.additional_jobs_low)}–(${fmt(row.additional_jobs_central)})–${fmt(row.additional_jobs_high)}`
+                : `${fmt(row.additional_jobs_low)}–${fmt(row.additional_jobs_high)}`,
+          }),
+          el("td", {
+            "data-key": "comparators",
+            text: `${fmt(row.comparators)}${row.size_band ? `, ${row.size_band}` : ""}${row.capped ? "; capped" : ""}`,
+          }),
           el("td", {
             "data-key": "leader",
-            text: row.leading_region ? `${row.leading_region_name || row.leading_region} (${signedPct(row.leader_growth_cagr)} a year)` : "none",
+            text: row.leading_region
+              ? `${row.leading_region_name || row.leading_region} (${signedPct(row.leader_differential_growth ?? row.leader_growth_cagr)} a year${row.leader_differential_growth !== undefined ? " above GB; a sensitivity" : ""})`
+              : "none",
           }),
           el("td", { "data-key": "score", text: fmt(priority.score, 2) })
         )
@@ -1361,7 +1413,7 @@
     }
     const ordered = priorities.map((p) => scenarios[p.cluster_id]).filter(Boolean).reverse();
     $("scenario-caption").textContent =
-      `Additional jobs by ${target} above the baseline, low to high scenario, for each cluster (best priority at the top); ` +
+      `Additional jobs by ${target} above the baseline, low to high scenario (the diamond is the central case), for each cluster (best priority at the top); ` +
       "the same numbers are in the table above.";
     if (!window.Plotly) {
       chartNote("scenario-chart", "Charts need plotly.js on the server (pip install plotly); the numbers are in the table.");
@@ -1383,6 +1435,19 @@
           hovertemplate: "%{y}: %{customdata[0]:,.0f} to %{customdata[1]:,.0f} additional jobs<extra></extra>",
           name: "low to high",
         },
+        ...(ordered.some((r) => r.additional_jobs_central !== undefined)
+          ? [
+              {
+                type: "scatter",
+                mode: "markers",
+                y: ordered.map((r) => r.cluster),
+                x: ordered.map((r) => r.additional_jobs_central),
+                marker: { symbol: "diamond", size: 11, color: "#E69F00", line: { color: "#00324f", width: 1 } },
+                hovertemplate: "%{y}: central %{x:,.0f} additional jobs<extra></extra>",
+                name: "central",
+              },
+            ]
+          : []),
       ],
       {
         title: { text: `Additional jobs by ${target}: low to high scenario`, font: { size: 15 } },
@@ -1440,9 +1505,10 @@
       writeHash();
       loadHotspots(cache.profile);
     });
-    for (const key of ["target_year", "comparator_rule", "high", "low"]) {
+    for (const key of ["target_year", "method", "comparator_rule", "high", "low"]) {
       $(key).addEventListener("change", () => {
         state[key] = $(key).value;
+        if (key === "method") legacyControls();
         writeHash();
         loadScenarios(cache.profile);
       });
