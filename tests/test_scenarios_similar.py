@@ -347,7 +347,7 @@ def test_run_writes_the_scenarios_report_and_run_json(tmp_path: Path, warehouse_
     kept = ["cluster", "target_year", "baseline_jobs", "additional_jobs_low", "additional_jobs_high"]
     kept += ["additional_gva_low_gbp_m", "additional_gva_high_gbp_m", "indirect_jobs_low", "indirect_jobs_high"]
     added = ["differential_growth_low", "differential_growth_high", "comparators", "size_band", "capped"]
-    assert set(kept + ["leading_region", *added, "price_basis"]) <= set(scenarios.columns)
+    assert set([*kept, "leading_region", *added, "price_basis"]) <= set(scenarios.columns)
     comparators = pd.read_csv(out / "comparators.csv")
     assert {"cluster_id", "area_code", "differential_growth", "kept", "reason"} <= set(comparators.columns)
     run = json.loads((out / "run.json").read_text())
