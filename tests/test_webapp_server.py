@@ -124,3 +124,23 @@ def test_serve_creates_a_missing_warehouse_before_opening_it_read_only(tmp_path:
     modified = target.stat().st_mtime_ns
     _ensure_warehouse(target)  # current data: not written again
     assert target.stat().st_mtime_ns == modified
+
+
+def test_worker_processes_answer_as_the_server_itself_and_carry_errors(warehouse_path: Path) -> None:
+    """Profiles computed in a worker process are the ones computed in the server; a clusterplan error raised
+    there reaches the route as the same error, with its details (so it still maps to its HTTP status)."""
+    from clusterplan import UnknownCodeError
+    from clusterplan.web._service import DashboardService
+
+    local = DashboardService(warehouse_path)
+    pooled = DashboardService(warehouse_path, workers=1)
+    try:
+        pooled.start_workers()
+        query = local.profile_query(region="TLG3")
+        assert pooled.compute("profile", (query,)) == local.compute("profile", (query,))
+        with pytest.raises(UnknownCodeError, match="unknown cluster of wmca_plan_for_growth 'pharma'") as caught:
+            pooled.compute("profile_regions", (query, "pharma"))
+        assert caught.value.code == "pharma" and "ev_batteries" in caught.value.choices
+    finally:
+        pooled.close()
+        local.close()

@@ -10,6 +10,7 @@ to 127.0.0.1 by default and answers only to loopback host names; another
 from __future__ import annotations
 
 import ipaddress
+import os
 from pathlib import Path
 
 import click
@@ -72,6 +73,12 @@ def _is_loopback(host: str) -> bool:
     default=None,
     help="Read-only warehouse connections, i.e. profiles computed at once (default: twice the CPUs, at most 4).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 16),
+    default=None,
+    help="Worker processes computing profiles, scenarios and maps (default: one per CPU; 0: in the server).",
+)
 @click.option("--access-log", is_flag=True, help="Log every request on stdout.")
 def serve(
     host: str,
@@ -79,6 +86,7 @@ def serve(
     warehouse_path: str | None,
     allow_hosts: tuple[str, ...],
     connections: int | None,
+    workers: int | None,
     access_log: bool,
 ) -> None:
     """Serve the dashboard (/) and the read-only JSON API (/api, docs at /docs) until Ctrl-C."""
@@ -104,7 +112,12 @@ def serve(
             f"warning: --host {host} makes the dashboard reachable from other machines; it has no authentication",
             err=True,
         )
-    app = create_app(path, pool_size=connections, allowed_hosts=hosts)
+    app = create_app(
+        path,
+        pool_size=connections,
+        allowed_hosts=hosts,
+        workers=workers if workers is not None else (os.cpu_count() or 1),
+    )
     shown = f"[{host}]" if ":" in host else host
     click.echo(
         f"serving the clusterplan dashboard at http://{shown}:{port}/ (API docs at /docs); Ctrl-C stops", err=True

@@ -16,11 +16,13 @@ import dataclasses
 import gzip
 import json
 import math
+import multiprocessing
 import queue
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from .._exceptions import ParameterError, UnknownCodeError, WarehouseError
+from .._exceptions import ClusterplanError, ParameterError, UnknownCodeError, WarehouseError
 from ..datasets import DATASET_PROFILES, LEVELS
 from ..pipeline.profile import ClusterProfile, industry_measures, profile_region
 from ..pipeline.profile import traded_industry_codes as _traded_industry_codes
@@ -657,6 +659,53 @@ class _ProfileResult:
     profile: ClusterProfile | None = None
 
 
+#: Answers that are CPU-bound pandas and NumPy work: with worker processes, they are computed there, so that the
+#: server uses every core and a slow answer never holds the event loop or the interpreter lock of the others.
+COMPUTED_IN_WORKERS = frozenset(
+    {"profile", "profile_regions", "measures", "scenarios", "supply_chains", "subregional", "hotspots"}
+)
+
+#: The worker process's own service (its connections and profile cache), made by :func:`_start_worker`.
+_WORKER: DashboardService | None = None
+
+
+def _start_worker(path: str, profile_cache_size: int, profile_cache_bytes: int) -> None:
+    global _WORKER
+    _WORKER = DashboardService(
+        path, pool_size=1, profile_cache_size=profile_cache_size, profile_cache_bytes=profile_cache_bytes
+    )
+
+
+def _worker_ready() -> bool:
+    return _WORKER is not None
+
+
+def _worker_answer(resource: str, args: tuple[Any, ...]) -> tuple[bool, Any]:
+    """``(True, bytes)``, or ``(False, (class, attributes, text))`` for a clusterplan error: the errors' own
+    constructors take more than their message, so they cross the process boundary as their parts."""
+    assert _WORKER is not None
+    try:
+        return True, getattr(DashboardService, resource)(_WORKER, *args)
+    except ClusterplanError as exc:
+        return False, (type(exc), dict(exc.__dict__), str(exc))
+
+
+def _rebuilt_error(parts: tuple[type[ClusterplanError], dict[str, Any], str]) -> ClusterplanError:
+    kind, attributes, text = parts
+    error = kind.__new__(kind)
+    Exception.__init__(error, text)
+    error.__dict__.update(attributes)
+    return error
+
+
+def _profile_weight(result: _ProfileResult) -> int:
+    """Bytes a cached profile holds (its JSON and its tables), so the cache is bounded by memory, not count."""
+    frames = [result.regions]
+    if result.profile is not None:
+        frames += [result.profile.clusters, result.profile.regions, result.profile.trend]
+    return len(result.body) + sum(int(f.memory_usage(index=True).sum()) for f in frames)
+
+
 class DashboardService:
     """The web app's data access: catalogue, pool and caches over one read-only warehouse.
 
@@ -666,10 +715,14 @@ class DashboardService:
         A warehouse file that already holds the embedded data (``clusterplan
         serve`` makes sure of that before starting).
     pool_size
-        Read-only connections (parallel computations).
-    profile_cache_size, response_cache_bytes
-        Bounds of the profile cache (entries) and of the rendered-response
-        cache (bytes of JSON).
+        Read-only connections (parallel computations in this process).
+    profile_cache_size, profile_cache_bytes
+        Bounds of the profile cache: entries (enough for every region and taxonomy) and bytes held.
+    response_cache_bytes
+        Bound of the rendered-response cache (bytes of JSON).
+    workers
+        Worker processes for the answers of :data:`COMPUTED_IN_WORKERS` (0: computed in this process's
+        threads). Each opens the warehouse read-only and keeps its own profile cache.
     """
 
     def __init__(
@@ -677,8 +730,10 @@ class DashboardService:
         warehouse_path: str | Path,
         *,
         pool_size: int = 2,
-        profile_cache_size: int = 32,
+        profile_cache_size: int = 1024,
+        profile_cache_bytes: int = 256 * 2**20,
         response_cache_bytes: int = 64 * 2**20,
+        workers: int = 0,
     ) -> None:
         self.pool = WarehousePool(warehouse_path, pool_size)
         try:
@@ -687,13 +742,45 @@ class DashboardService:
         except BaseException:
             self.pool.close()
             raise
-        self.profiles: LruCache[ProfileQuery, _ProfileResult] = LruCache(profile_cache_size)
+        self.profiles: LruCache[ProfileQuery, _ProfileResult] = LruCache(
+            profile_cache_size, max_weight=profile_cache_bytes, weigh=_profile_weight
+        )
         self.responses: LruCache[tuple[Any, ...], bytes] = LruCache(4096, max_weight=response_cache_bytes, weigh=len)
         self._traded: dict[str, list[str]] = {}
         self._traded_lock = threading.Lock()
+        self.workers: ProcessPoolExecutor | None = None
+        self.worker_count = workers
+        if workers > 0:
+            # spawn, not fork: a forked child would share this process's open DuckDB connections.
+            self.workers = ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(str(warehouse_path), profile_cache_size, profile_cache_bytes),
+            )
 
     def close(self) -> None:
+        if self.workers is not None:
+            self.workers.shutdown(wait=True, cancel_futures=True)
+            self.workers = None
         self.pool.close()
+
+    def start_workers(self) -> None:
+        """Start every worker process now (each opens the warehouse and reads the catalogue once)."""
+        if self.workers is not None:
+            for future in [self.workers.submit(_worker_ready) for _ in range(self.worker_count)]:
+                future.result()
+
+    def compute(self, resource: str, args: tuple[Any, ...]) -> bytes:
+        """The JSON of ``DashboardService.<resource>(*args)``: in a worker process when it is CPU-bound work and
+        there are workers, else here."""
+        if self.workers is None or resource not in COMPUTED_IN_WORKERS:
+            body: bytes = getattr(DashboardService, resource)(self, *args)
+            return body
+        done, value = self.workers.submit(_worker_answer, resource, args).result()
+        if not done:
+            raise _rebuilt_error(value)
+        return cast(bytes, value)
 
     # -- checking parameters (cheap: no queries) ---------------------------------------------------------------
     def profile_query(

@@ -246,8 +246,9 @@ def create_app(
     *,
     pool_size: int | None = None,
     allowed_hosts: Sequence[str] | None = None,
-    profile_cache_size: int = 32,
+    profile_cache_size: int = 1024,
     response_cache_bytes: int = 64 * 2**20,
+    workers: int = 0,
 ) -> FastAPI:
     """The dashboard and JSON API over a warehouse opened read-only.
 
@@ -266,6 +267,10 @@ def create_app(
     profile_cache_size, response_cache_bytes
         Bounds of the caches of computed profiles (entries) and of rendered
         JSON answers (bytes).
+    workers
+        Worker processes for the CPU-bound answers (profiles, scenarios,
+        measures, supply chains, maps); 0 computes them in this process's
+        threads. ``clusterplan serve`` starts one per CPU.
 
     Returns
     -------
@@ -292,11 +297,16 @@ def create_app(
         )
     size = pool_size if pool_size is not None else min(4, 2 * (os.cpu_count() or 1))
     service = DashboardService(
-        path, pool_size=size, profile_cache_size=profile_cache_size, response_cache_bytes=response_cache_bytes
+        path,
+        pool_size=size,
+        profile_cache_size=profile_cache_size,
+        response_cache_bytes=response_cache_bytes,
+        workers=workers,
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        service.start_workers()  # before the first request, so that none waits for a worker to start
         yield
         service.close()
 

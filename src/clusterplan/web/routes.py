@@ -237,14 +237,14 @@ def _service(request: Request) -> DashboardService:
 
 async def _answer(request: Request, resource: Callable[..., bytes], *args: Hashable) -> Response:
     """The JSON of ``resource(service, *args)``, a :class:`DashboardService` method, cached under its name and
-    arguments (gzip-compressed once if the client accepts it); computed in a worker thread when missing so the
-    event loop keeps answering cached requests."""
+    arguments (gzip-compressed once if the client accepts it); computed off the event loop when missing (in a
+    worker process when the service has them) so the event loop keeps answering cached requests."""
     service = _service(request)
     key = (resource.__name__, *args)
     gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
     found = service.answer_now(key, gzip_ok)
     if found is None:
-        found = await run_in_threadpool(service.answer, key, lambda: resource(service, *args), gzip_ok)
+        found = await run_in_threadpool(service.answer, key, lambda: service.compute(resource.__name__, args), gzip_ok)
     body, compressed = found
     headers = {"content-encoding": "gzip", "vary": "Accept-Encoding"} if compressed else {"vary": "Accept-Encoding"}
     return Response(body, media_type="application/json", headers=headers)
