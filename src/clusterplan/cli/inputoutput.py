@@ -99,7 +99,14 @@ def io_group() -> None:
 @_delta_option
 @click.option("--type", "type_", type=int, default=1, show_default=True, help="1: direct + indirect; 2: + induced.")
 @_year_option
-@click.option("--out", "out_file", type=click.Path(dir_okay=False), required=True, help="CSV (or .parquet) to write.")
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False),
+    default="multipliers.csv",
+    show_default=True,
+    help="CSV (or .parquet) to write.",
+)
 def io_multipliers(region: str | None, method: str, delta: float, type_: int, year: int, out_file: str) -> None:
     """Output, GVA, compensation and employment multipliers of every IOAT industry."""
     kind = _type(type_)
@@ -210,7 +217,14 @@ def io_impact(
 @_delta_option
 @_year_option
 @click.option("--top", type=int, default=5, show_default=True, help="Suppliers and customers per cluster.")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False), required=True, help="CSV (or .parquet) to write.")
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False),
+    default="supply_chains.csv",
+    show_default=True,
+    help="CSV (or .parquet) to write.",
+)
 @click.option(
     "--partners-out",
     type=click.Path(dir_okay=False),
@@ -299,7 +313,14 @@ def io_gaps(
 @_method_option
 @click.option("--type", "type_", type=int, default=1, show_default=True, help="1: direct + indirect; 2: + induced.")
 @_year_option
-@click.option("--out", "out_file", type=click.Path(dir_okay=False), required=True, help="CSV (or .parquet) to write.")
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False),
+    default="delta_sensitivity.csv",
+    show_default=True,
+    help="CSV (or .parquet) to write.",
+)
 def io_sensitivity(region: str, deltas: str, method: str, type_: int, year: int, out_file: str) -> None:
     """Regional multipliers for several values of Flegg's delta (long format)."""
     from ..inputoutput.regional import delta_sensitivity
