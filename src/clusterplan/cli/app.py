@@ -7,10 +7,11 @@ every write is one transaction, leaves the warehouse as it was.
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -425,21 +426,55 @@ for _command in RELATEDNESS_COMMANDS:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI, turning clusterplan errors into one line and an exit code."""
+    """Entry point: run the CLI, turning clusterplan errors into one line and an exit code.
+
+    Ctrl-C at any point exits 130 with one line. The first one interrupts (DuckDB turns it into a "query
+    interrupted" error mid-query, which is reported as the interrupt it is); later ones are ignored so that the
+    rollback and the closing of the warehouse finish without a traceback.
+    """
+    interrupted = False
+
+    def on_interrupt(_signum: int, _frame: object) -> None:
+        nonlocal interrupted
+        if interrupted:
+            return
+        interrupted = True
+        raise KeyboardInterrupt
+
+    loaded = sys.modules.get("clusterplan.warehouse._warehouse")
+    imports_before = getattr(loaded, "IMPORTS_COMMITTED", 0) if loaded is not None else 0
+    previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
         cli.main(args=argv, prog_name="clusterplan", standalone_mode=False)
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo("interrupted; the warehouse is unchanged", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        if interrupted or isinstance(exc, click.exceptions.Abort | KeyboardInterrupt):
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            warehouse = sys.modules.get("clusterplan.warehouse._warehouse")
+            if warehouse is not None and getattr(warehouse, "IMPORTS_COMMITTED", 0) > imports_before:
+                click.echo("interrupted after the import was committed; the new dataset is complete", err=True)
+            else:
+                click.echo("interrupted; the warehouse is unchanged", err=True)
+            sys.exit(130)
+        _exit_with_message(exc)
+    finally:
+        if signal.getsignal(signal.SIGINT) is on_interrupt:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _exit_with_message(exc: BaseException) -> NoReturn:
+    """One line on stderr and the exit code for an error clusterplan expects; anything else propagates."""
+    if isinstance(exc, click.ClickException):
         exc.show()
         sys.exit(exc.exit_code)
-    except (InputError, TaxonomyError) as exc:
+    if isinstance(exc, InputError | TaxonomyError):
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    except ClusterplanError as exc:
+    if isinstance(exc, ClusterplanError):
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except OSError as exc:
+    if isinstance(exc, OSError):
         click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
         sys.exit(1)
+    raise exc

@@ -15,6 +15,7 @@ leaves the warehouse exactly as it was.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable
@@ -36,6 +37,9 @@ from .._schema import AREA_COLUMNS, FACT_COLUMNS, INDUSTRY_COLUMNS, Provenance, 
 __all__ = ["ImportReport", "Warehouse", "default_warehouse_path"]
 
 Progress = Callable[[str], None]
+
+#: Imports committed by this process: the CLI tells an interrupt before the commit ("unchanged") from one after.
+IMPORTS_COMMITTED = 0
 
 _DATASET_COLUMNS = {
     "dataset": "VARCHAR",
@@ -141,6 +145,8 @@ class Warehouse:
                 f"cannot open warehouse {database}: {exc}".splitlines()[0],
                 hint="is another clusterplan process writing to it? set CLUSTERPLAN_WAREHOUSE to use another file",
             ) from None
+        # No progress bar on stderr: the CLI prints its own progress lines, and a server has no terminal.
+        self.raw.execute("SET enable_progress_bar = false")
         self.con = ibis.duckdb.from_connection(self.raw)
         if not read_only:
             self.ensure_embedded()
@@ -182,9 +188,14 @@ class Warehouse:
         self.raw.execute("BEGIN TRANSACTION")
         try:
             result = work()
-        except BaseException:
+        except BaseException as exc:
             # BaseException: a Ctrl-C during an import must also leave the warehouse as it was.
-            self.raw.execute("ROLLBACK")
+            # An interrupted query may have aborted the transaction already: then nothing was committed either.
+            with contextlib.suppress(duckdb.Error):
+                self.raw.execute("ROLLBACK")
+            if isinstance(exc, duckdb.InterruptException) or str(exc) == "Query interrupted":
+                # DuckDB reports a Ctrl-C that stopped a query as an error; it is the user's interrupt.
+                raise KeyboardInterrupt from None
             raise
         self.raw.execute("COMMIT")
         return result
@@ -350,6 +361,7 @@ class Warehouse:
         rows = pd.Series(facts["_row"].to_numpy() if "_row" in facts.columns else range(1, len(facts) + 1))
 
         def work() -> ImportReport:
+            self._progress(f"writing {table.num_rows:,} rows to the warehouse (one transaction)")
             origins = self.raw.execute("SELECT origin FROM datasets WHERE dataset = ?", [name]).fetchall()
             existing = origins[0] if origins else None
             if existing is not None:
@@ -428,6 +440,8 @@ class Warehouse:
             return report
 
         result: ImportReport = self._transaction(work)
+        global IMPORTS_COMMITTED
+        IMPORTS_COMMITTED += 1
         return result
 
     def country_totals(self) -> dict[str, tuple[float, int]]:

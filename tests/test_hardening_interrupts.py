@@ -1,0 +1,104 @@
+"""Interrupts and crashes leave the warehouse as it was: Ctrl-C (SIGINT) in the parse and write phases of a real
+``clusterplan data import`` subprocess exits 130 with one line; ``kill -9`` at random points never leaves half a
+dataset.
+
+Before: Ctrl-C during the write phase exited 1 with a ``TransactionException ... please ROLLBACK`` (or "Query
+interrupted") traceback.
+
+The file imported is real: BRES 2015-2021 employment of the 40 GB ITL2 areas by SIC 2007 subclass, written from
+the warehouse in NOMIS's download layout (204,120 rows).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from clusterplan.warehouse import Warehouse
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def bres_file(tmp_path_factory: pytest.TempPathFactory, warehouse_path: Path) -> Path:
+    path = tmp_path_factory.mktemp("interrupts") / "bres_itl2.csv"
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        con.execute(
+            "COPY (SELECT year AS DATE, a.area_name AS GEOGRAPHY_NAME, f.area_code AS GEOGRAPHY_CODE, "
+            "f.industry_code || ' : ' || f.industry_code AS INDUSTRY_NAME, f.industry_code AS INDUSTRY_CODE, "
+            "value AS COUNT FROM facts f JOIN (SELECT area_code, any_value(area_name) AS area_name FROM areas "
+            "GROUP BY 1) a USING (area_code) WHERE dataset = 'bres_itl2_sic5' ORDER BY year, area_code, "
+            f"industry_code) TO '{path}' (HEADER, DELIMITER ',')"
+        )
+    return path
+
+
+def start_import(path: Path, warehouse: Path, *, capture: bool = True) -> subprocess.Popen[str]:
+    output = subprocess.PIPE if capture else subprocess.DEVNULL
+    return subprocess.Popen(
+        [sys.executable, "-c", "from clusterplan.cli import main; main()", "data", "import", str(path),
+         "--format", "nomis", "--dataset", "bres_again", "--warehouse", str(warehouse)],
+        stderr=output,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+
+
+def fingerprint(warehouse: Path) -> dict[str, int]:
+    with Warehouse(warehouse, read_only=True) as wh:
+        return wh.fingerprint()
+
+
+@pytest.mark.parametrize("phase", ["reading", "writing"])
+def test_ctrl_c_exits_130_with_one_line_and_the_warehouse_unchanged(
+    bres_file: Path, fresh_warehouse: Path, phase: str
+) -> None:
+    before = fingerprint(fresh_warehouse)
+    with start_import(bres_file, fresh_warehouse) as process:
+        assert process.stderr is not None
+        seen = []
+        for line in process.stderr:
+            seen.append(line)
+            if phase in line:
+                process.send_signal(signal.SIGINT)
+                break
+        rest = process.stderr.read()
+        process.wait(timeout=120)
+    assert any(phase in line for line in seen), "".join(seen)
+    assert process.returncode == 130, rest
+    lines = [line for line in rest.splitlines() if line.strip() and not line.startswith("[")]
+    assert lines == ["interrupted; the warehouse is unchanged"], rest
+    assert fingerprint(fresh_warehouse) == before
+
+
+def test_kill_at_random_points_never_leaves_half_a_dataset(bres_file: Path, fresh_warehouse: Path) -> None:
+    before = fingerprint(fresh_warehouse)
+    rng = random.Random(15)
+    outcomes = []
+    for _ in range(5):
+        with start_import(bres_file, fresh_warehouse, capture=False) as process:
+            try:
+                process.wait(timeout=rng.uniform(0.5, 12.0))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=60)
+        now = fingerprint(fresh_warehouse)
+        complete = {**before, "facts": before["facts"] + 204_120, "datasets": before["datasets"] + 1}
+        # All or nothing: a kill after the commit (while closing) leaves the whole dataset, never part of it.
+        assert now in (before, complete), f"import ended by exit {process.returncode} left part of a dataset"
+        assert process.returncode != 0 or now == complete
+        if now == complete:
+            with Warehouse(fresh_warehouse) as wh:
+                wh.raw.execute("DELETE FROM facts WHERE dataset = 'bres_again'")
+                wh.raw.execute("DELETE FROM datasets WHERE dataset = 'bres_again'")
+        outcomes.append("complete" if now == complete else "unchanged")
+        assert fingerprint(fresh_warehouse) == before
+    assert "unchanged" in outcomes, outcomes
