@@ -352,15 +352,41 @@ def test_cli_us_prints_the_adjusted_rand_index(tmp_path: Path, capsys: pytest.Ca
     assert len(load_taxonomy(out).clusters) == 50
 
 
+def test_cli_us_defaults_follow_the_benchmark(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    out = tmp_path / "us.yaml"
+    code, stdout, err = _cli(capsys, "--source", "us-cbp-2019", "--out", str(out), "--quiet")
+    assert code == 0, err
+    assert f"{US_TRADED} traded industries (naics6, 2019) -> 51 clusters" in stdout
+    assert f"adjusted Rand index against us_cmp_traded_2014: {US_ARI_DEFAULT:.3f}" in stdout
+    taxonomy = load_taxonomy(out)
+    assert len(taxonomy.clusters) == 51 and "withheld cells reconstructed" in taxonomy.source
+    assert "BEA detail use table 2007" in taxonomy.source
+
+
+def test_us_before_published_cells_and_summary_io_links():
+    import dataclasses
+
+    source = dataclasses.replace(SOURCES["us-cbp-2019"], detail_io=False)
+    before = industry_similarity(source, cells="published")
+    assert len(before.codes) == 699 and before.cells == "published"
+    result = define_clusters(before, method="kmeans", clusters=50, seed=0, seeds=1)
+    comparison = compare_with_taxonomy(result.labels, "us_cmp_traded_2014", seed=0)
+    # Withheld cells as 0 and 71 summary industries: the agreement the issue started from.
+    assert comparison.adjusted_rand_index == pytest.approx(US_ARI_BEFORE, abs=5e-4)
+    assert comparison.adjusted_rand_index < US_ARI - 0.1
+
+
 def test_sources_are_described():
     assert set(SOURCES) == {"us-cbp-2019", "gb-bres-2021"}
     assert SOURCES["gb-bres-2021"].default_level == "sic4" and SOURCES["us-cbp-2019"].default_level == "naics6"
 
 
 # Golden values (fixed seeds), recorded from the package data.
-US_TRADED = 699
-US_COMMON = 549
-US_ARI = 0.2655
-US_ARI_SEEDS = 0.251
+US_TRADED = 656  # traded NAICS 6-digit industries with withheld CBP cells reconstructed (699 on published cells)
+US_COMMON = 534
+US_ARI = 0.379
+US_ARI_SEEDS = 0.380
+US_ARI_DEFAULT = 0.391  # define-clusters defaults: 51 clusters, reconstructed cells, BEA detail IO links
+US_ARI_BEFORE = 0.2655  # published cells and BEA summary IO links, as before
 GB_CLUSTERS = 18
 GB_INDUSTRIES = 305

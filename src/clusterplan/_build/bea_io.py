@@ -1,4 +1,5 @@
-"""Build the BEA input-output datasets: summary use 1997-2015, detail use 2007, summary total requirements."""
+"""Build the BEA input-output datasets: summary use 1997-2015, detail use 2007 and its NAICS concordance, summary
+total requirements."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..sources.bea_io import read_total_requirements_summary, read_use_detail, read_use_summary
+from ..sources.bea_io import (
+    read_naics_concordance,
+    read_total_requirements_summary,
+    read_use_detail,
+    read_use_summary,
+)
 from ._common import US_PUBLIC_DOMAIN, BuiltDataset, raw_entry, write_table
 
 USE_SUMMARY = "us/bea_io/IOUse_Before_Redefinitions_PRO_1997-2015_Summary.xlsx"
@@ -38,6 +44,7 @@ def build(raw: Path, out: Path) -> list[BuiltDataset]:
     use = read_use_summary(raw / USE_SUMMARY, file_label=USE_SUMMARY)
     detail = read_use_detail(raw / USE_DETAIL, file_label=USE_DETAIL)
     requirements = read_total_requirements_summary(raw / TOTAL_REQUIREMENTS, file_label=TOTAL_REQUIREMENTS)
+    concordance = read_naics_concordance(raw / USE_DETAIL, file_label=USE_DETAIL)
     readme = raw_entry(raw, README)
     use_years = sorted(set(use["year"].astype(int)))
     tr_years = sorted(set(requirements["year"].astype(int)))
@@ -84,6 +91,27 @@ def build(raw: Path, out: Path) -> list[BuiltDataset]:
                 "Same structure as bea_use_summary at detail level (final-use codes F01000 ...). Four commodity "
                 "rows were removed upstream; the published totals still add up to the remaining rows within "
                 "rounding (at most 26 million dollars)."
+            ),
+        ),
+        write_table(
+            concordance,
+            out,
+            "bea_detail_naics_2007",
+            title="BEA detail industries (2007 benchmark, 389) and the 2007 NAICS codes each covers",
+            source=f"BEA Industry Economic Accounts, 2007 detail use table workbook, sheet 'NAICS codes'; {_COPIED}",
+            publisher=_PUBLISHER,
+            vintage=f"2007 benchmark I-O accounts released {detail.attrs.get('release') or 'November 2014'}",
+            licence=US_PUBLIC_DOMAIN,
+            raw_files=[raw_entry(raw, USE_DETAIL), readme],
+            transforms=[
+                "detail industries (third column of the sheet) with their 'Related 2007 NAICS Codes' cell",
+                "code lists split at commas and ranges expanded (332111-2 -> 332111, 332112; 442-4 -> 442, 443, 444)",
+                "industries without NAICS codes (government, owner-occupied housing, noncomparable imports) left out",
+            ],
+            description=(
+                "bea_code, bea_name, naics_code: one row per detail industry and NAICS code (2 to 6 digits). A NAICS "
+                "code belongs to the industry of its longest listed prefix; construction (23) is split by type of "
+                "structure, not by NAICS, so all its detail industries list 23."
             ),
         ),
         write_table(

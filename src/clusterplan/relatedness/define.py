@@ -20,17 +20,21 @@ Similarity
 ----------
 Two measures of relatedness are available here, of the three Delgado, Porter and Stern use:
 
-* **co-location** (:func:`clusterplan.relatedness.colocation.lq_correlation`): the correlation across regions of
-  two industries' location quotients. The LQs are taken as :math:`\log(1 + LQ)`: location quotients are strongly
-  right-skewed, so a single region with an LQ of 20 would otherwise decide a correlation; on BRES the log version
-  is also the more stable one between years (the correlation between the similarities measured on 2015-2017 and on
-  2019-2021 is 0.84 against 0.82 for raw LQs, at SIC 4-digit);
+* **co-location** (:func:`clusterplan.relatedness.locational_correlation.locational_correlation`, DPS's locational
+  correlation of employment :math:`LC^{Emp}_{ij}`): the correlation across areas of two industries' location
+  quotients, taken as :math:`\log(1 + LQ)`: location quotients are strongly right-skewed, so a single area with an
+  LQ of 20 would otherwise decide a correlation; on BRES the log version is also the more stable one between years
+  (the correlation between the similarities measured on 2015-2017 and on 2019-2021 is 0.84 against 0.82 for raw
+  LQs, at SIC 4-digit). For the US the cells County Business Patterns withholds (fewer than three establishments)
+  are reconstructed first (``cells="reconstructed"``, :mod:`clusterplan.measures.withheld`): counted as 0 they make
+  most 6-digit correlations noise (see the results below);
 * **input-output links** (:func:`clusterplan.relatedness.input_output.industry_io_relatedness`): the largest of
-  the four directional input and output shares between the two industries (DPS's :math:`IO_{ij}`), from the BEA
-  summary use table 2015 (71 industries) for the US and the ONS input-output analytical tables 2019 (105
-  industries) for Great Britain, mapped down to NAICS and SIC codes. The tables are much coarser than the codes:
-  all codes of one IO industry share its links, which is why the input-output scores and the co-location scores
-  of a cluster set differ;
+  the four directional input and output shares between the two industries (DPS's :math:`IO_{ij}`). For the US, as
+  in the paper, from the detailed benchmark table: the BEA 2007 detail use table (389 industries), NAICS codes
+  placed by BEA's own concordance (:func:`~clusterplan.relatedness.input_output.naics_bea_detail_industries`);
+  for Great Britain the ONS input-output analytical tables 2019 (105 industries), mapped down to SIC codes. The
+  tables are coarser than the codes: all codes of one IO industry share its links, which is why the
+  input-output scores and the co-location scores of a cluster set differ;
 * **labour occupations** (DPS's :math:`Occ_{ij}`, the similarity of two industries' occupational mix) cannot be
   computed: no industry x occupation matrix is among the data clusterplan ships. The combined similarity and the
   validation scores therefore rest on the two other kinds of link.
@@ -75,13 +79,26 @@ industries by hand).
 
 Results on the package data
 ---------------------------
-US County Business Patterns 2019, 699 traded NAICS 6-digit industries: the best of 63 candidates is complete
-linkage with 50 clusters (validation score 0.766). Over the 549 industries also in the US Cluster Mapping
-definitions (``us_cmp_traded_2014``) its adjusted Rand index is 0.266 (random assignments with the same cluster
-sizes: 0.000); scored on the same matrices and industries, the Cluster Mapping clusters get 0.639 and these 0.715.
-The agreement depends on the weights: 0.10 with co-location alone, 0.55 with input-output links alone, because the
-coarse BEA industries follow 3-digit NAICS, as many Cluster Mapping clusters do. Great Britain (BRES 2019-2021,
-305 traded SIC classes): see the built-in taxonomy ``gb_data_driven_sic`` and
+US County Business Patterns 2019, traded NAICS 6-digit industries, compared with the US Cluster Mapping definitions
+(``us_cmp_traded_2014``) by the adjusted Rand index over the industries in both (random assignments with the same
+cluster sizes: 0.000). ``define-clusters --source us-cbp-2019`` asks for 51 clusters, the size of the benchmark set
+DPS chose, and scores the hierarchical, k-means and community candidates of that size:
+
+============================================  ==========  ========  ===============================
+similarity                                    industries  clusters  ARI
+============================================  ==========  ========  ===============================
+published cells, BEA summary IO (before)      699         50        0.266 (grid; k-means 50: 0.266)
+published cells, BEA detail IO                699         69        0.180 (grid)
+reconstructed cells, BEA summary IO           656         24 / 51   0.389 (grid) / 0.363
+reconstructed cells, BEA detail IO (default)  656         25 / 51   0.346 (grid) / **0.391**
+============================================  ==========  ========  ===============================
+
+Reconstructing the withheld cells matters most: co-location alone (51 clusters, hierarchical) goes from an ARI of
+0.09 to 0.38. Raw rather than logged quotients give 0.33 (grid) with reconstructed cells; correlating across
+combined statistical areas (closer to the paper's Economic Areas) instead of CBSAs changes little (0.38). The
+traded set is smaller with reconstructed cells (656 industries, 534 of them in the Cluster Mapping definitions)
+because industries that looked concentrated only because their small cells were withheld now look local. Great
+Britain (BRES 2019-2021, 305 traded SIC classes): see the built-in taxonomy ``gb_data_driven_sic`` and
 ``scripts/build_data_driven_taxonomy.py``.
 
 References
@@ -110,14 +127,15 @@ import pandas as pd
 from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
 from ..datasets import BRES_SUBCLASS, CBP_METROS, US_DEFAULT_TAXONOMY
 from ..taxonomy import Cluster, Taxonomy, classify_traded_local, employment_matrix
-from .colocation import lq_correlation, revealed_comparative_advantage
 from .input_output import industry_io_relatedness
+from .locational_correlation import locational_correlation
 
 if TYPE_CHECKING:
     from ..warehouse import Warehouse
 
 __all__ = [
     "CANDIDATE_COLUMNS",
+    "CELLS",
     "DEFAULT_WEIGHTS",
     "MAX_CLUSTER_SHARE",
     "METHODS",
@@ -200,6 +218,15 @@ class DataSource:
         Description for messages and taxonomy sources.
     reference_taxonomy
         Built-in taxonomy to compare with (None if there is none).
+    reconstructed_dataset
+        Package dataset of the cells *dataset* withholds, rebuilt (County Business Patterns: cells with fewer than
+        three establishments, :mod:`clusterplan.measures.withheld`); added to the published cells unless
+        ``cells="published"``.
+    detail_io
+        Input-output links from the detailed table (the US 2007 benchmark use table, 389 industries) rather than
+        the summary one.
+    default_clusters
+        Number of clusters ``define-clusters`` asks for when none is given (None: choose from a grid).
     """
 
     key: str
@@ -209,6 +236,9 @@ class DataSource:
     years: tuple[int, ...]
     label: str
     reference_taxonomy: str | None = None
+    reconstructed_dataset: str | None = None
+    detail_io: bool = False
+    default_clusters: int | None = None
 
     @property
     def default_level(self) -> str:
@@ -233,6 +263,9 @@ SOURCES: dict[str, DataSource] = {
         (2019,),
         "US County Business Patterns 2019, 933 metropolitan and micropolitan areas, NAICS 6-digit",
         US_DEFAULT_TAXONOMY,
+        reconstructed_dataset=f"{CBP_METROS}_imputed",
+        detail_io=True,
+        default_clusters=51,
     ),
     "gb-bres-2021": DataSource(
         "gb-bres-2021",
@@ -262,21 +295,33 @@ def _level_digits(spec: DataSource, level: str | None) -> tuple[str, int]:
     return chosen, int(re.sub(r"\D", "", chosen))
 
 
-def _read_facts(spec: DataSource, data: Warehouse | pd.DataFrame | None) -> pd.DataFrame | Warehouse:
+#: Which cells of a source with withheld cells :func:`industry_similarity` uses.
+CELLS = ("reconstructed", "published")
+
+
+def _read_facts(spec: DataSource, data: Warehouse | pd.DataFrame | None, cells: str) -> pd.DataFrame | Warehouse:
     if data is not None:
         return data
     from .._data import dataset_path
 
-    return pd.read_parquet(
-        dataset_path(spec.dataset), columns=["dataset", "area_code", "industry_code", "year", "measure", "value"]
-    )
+    columns = ["dataset", "area_code", "industry_code", "year", "measure", "value"]
+    facts = pd.read_parquet(dataset_path(spec.dataset), columns=columns)
+    if cells == "reconstructed" and spec.reconstructed_dataset is not None:
+        # The rebuilt cells are the ones the published file lacks: together they are every cell.
+        rebuilt = pd.read_parquet(dataset_path(spec.reconstructed_dataset), columns=columns)
+        facts = pd.concat([facts, rebuilt.assign(dataset=spec.dataset)], ignore_index=True)
+    return facts
 
 
 def _employment(
-    spec: DataSource, digits: int, years: Sequence[int], data: Warehouse | pd.DataFrame | None
+    spec: DataSource,
+    digits: int,
+    years: Sequence[int],
+    data: Warehouse | pd.DataFrame | None,
+    cells: str = "published",
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Mean employment over *years* (areas x codes at *digits*), and the areas' all-industries totals."""
-    facts = _read_facts(spec, data)
+    facts = _read_facts(spec, data, cells)
     dataset: str | None = spec.dataset
     if isinstance(facts, pd.DataFrame) and not ("dataset" in facts.columns and (facts["dataset"] == dataset).any()):
         dataset = None  # a user's facts table: all of its rows
@@ -316,8 +361,8 @@ class IndustrySimilarity:
     industries
         One row per industry: ``industry_code``, ``industry_name``, ``employment`` (mean over the years, all
         areas), ``traded_statistic`` (locational Gini).
-    source, level, years, classification
-        What the similarity was built from.
+    source, level, years, classification, cells
+        What the similarity was built from (``cells``: ``reconstructed`` when withheld cells were rebuilt).
     """
 
     combined: pd.DataFrame
@@ -328,6 +373,7 @@ class IndustrySimilarity:
     level: str = ""
     years: tuple[int, ...] = ()
     classification: str = ""
+    cells: str = "published"
 
     @property
     def codes(self) -> list[str]:
@@ -440,9 +486,7 @@ def _parse_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
 
 def _colocation_similarity(employment: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
     """Correlation across areas of log(1 + LQ), LQs against all industries, for *codes* (private helper)."""
-    rca = revealed_comparative_advantage(employment)
-    selected = rca[list(codes)]
-    return lq_correlation(pd.DataFrame(np.log1p(selected.to_numpy()), index=selected.index, columns=selected.columns))
+    return locational_correlation(employment, transform="log_lq", industries=list(codes))
 
 
 def industry_similarity(
@@ -454,6 +498,7 @@ def industry_similarity(
     traded_only: bool = True,
     traded_threshold: float | None = None,
     data: Warehouse | pd.DataFrame | None = None,
+    cells: str = "reconstructed",
 ) -> IndustrySimilarity:
     """Industry x industry similarity of a dataset's traded industries, from co-location and input-output links.
 
@@ -476,6 +521,10 @@ def industry_similarity(
         Read the source's dataset from this warehouse, or use this table of canonical facts (columns
         ``area_code, industry_code, year, measure, value``, e.g. from ``clusterplan.sources``), instead of the
         package data.
+    cells
+        ``reconstructed`` (default): for a source that withholds cells (County Business Patterns), add the rebuilt
+        cells (:attr:`DataSource.reconstructed_dataset`) to the published ones; ``published``: the published cells
+        only, withheld ones counting as 0. Only the package data are reconstructed (not *data*).
 
     Returns
     -------
@@ -500,7 +549,9 @@ def industry_similarity(
     if not years:
         raise ParameterError("give at least one year")
     chosen_weights = _parse_weights(weights)
-    employment, area_totals = _employment(spec, digits, years, data)
+    if cells not in CELLS:
+        raise UnknownCodeError("cells", str(cells), list(CELLS))
+    employment, area_totals = _employment(spec, digits, years, data, cells)
     employment = employment.loc[:, employment.sum(axis=0) > 0]
     classes = classify_traded_local(employment, area_totals=area_totals, threshold=traded_threshold)
     keep = classes[classes["traded"]] if traded_only else classes
@@ -510,7 +561,7 @@ def industry_similarity(
             f"only {len(codes)} industries to cluster", file=spec.dataset, hint="use a finer level or more years"
         )
     colocation = _colocation_similarity(employment, codes)
-    io = industry_io_relatedness(codes, spec.classification).reindex(index=codes, columns=codes)
+    io = industry_io_relatedness(codes, spec.classification, detail=spec.detail_io).reindex(index=codes, columns=codes)
     components = {"colocation": colocation, "io": io}
     combined = combine_similarities(components, chosen_weights)
     info = keep.set_index("industry_code").reindex(codes)
@@ -522,8 +573,9 @@ def industry_similarity(
             "traded_statistic": info["statistic"].to_numpy(dtype=float),
         }
     )
+    used = cells if spec.reconstructed_dataset is not None and data is None else "published"
     return IndustrySimilarity(
-        combined, components, chosen_weights, industries, spec.key, level_name, tuple(years), spec.classification
+        combined, components, chosen_weights, industries, spec.key, level_name, tuple(years), spec.classification, used
     )
 
 
@@ -545,12 +597,24 @@ def _industry_names(classification: str) -> dict[str, str]:
     return names
 
 
+@lru_cache(maxsize=1)
+def _naics_concordance_names() -> dict[str, str]:
+    from .._data import dataset_path
+
+    table = pd.read_parquet(dataset_path("bea_detail_naics_2007"), columns=["naics_code", "bea_name"])
+    first = table.drop_duplicates("naics_code")
+    return dict(zip(first["naics_code"].astype(str), first["bea_name"].astype(str), strict=True))
+
+
 def _names_for(classification: str, codes: Sequence[str]) -> list[str]:
     """A name for each code: SIC names as published; NAICS codes get the name of their BEA detail industry."""
     names = _industry_names(classification)
     if classification == "sic2007":
         return [names.get(c, "") for c in codes]
     prefixes = {re.sub(r"[A-Z].*$", "", b).rstrip("0"): n for b, n in names.items() if re.match(r"^\d", b)}
+    # BEA's own concordance first (exact NAICS lists); construction (23) is split by structure, so it has no name.
+    concordance = _naics_concordance_names()
+    prefixes.update({p: n for p, n in concordance.items() if p != "23"})
     out = []
     for code in codes:
         match = next((code[:n] for n in range(len(code), 1, -1) if code[:n] in prefixes), None)
@@ -962,8 +1026,8 @@ def define_clusters(
     ``industry_fit``. The candidates are computed one after the other with fixed seeds and no shared state, so
     the result is the same on every run, and several runs can go in parallel processes.
 
-    Timing on the 2-core development machine, US CBP 2019 (699 traded NAICS 6-digit industries, 63 candidates):
-    about 4 s in all (similarity and grid) when the machine was otherwise idle; 10-27 s while other jobs kept it
+    Timing on the 2-core development machine, US CBP 2019 (699 traded NAICS 6-digit industries on published
+    cells, 63 candidates): about 4 s in all (similarity and grid) when the machine was otherwise idle; 10-27 s while other jobs kept it
     busy (load average 4-7). Most of the time goes to the eigenvectors of the
     spectral embedding and to k-means. Great Britain (305 SIC classes): under 5 s.
     """
@@ -1280,8 +1344,10 @@ def clusters_to_taxonomy(
         source=(
             f"clusterplan define-clusters on {sim.source} ({', '.join(map(str, sim.years))}), {sim.level}, traded "
             f"industries; similarity {sim.weights['colocation']:g} x co-location (correlation of log(1 + LQ) "
-            f"across areas) + {sim.weights['io']:g} x input-output links, as percentiles; algorithm of Delgado, "
-            "Porter and Stern (2016) without occupation links."
+            f"across areas{', withheld cells reconstructed' if sim.cells == 'reconstructed' else ''}) + "
+            f"{sim.weights['io']:g} x input-output links"
+            f"{' (BEA detail use table 2007)' if _source(sim.source).detail_io else ''}, as percentiles; algorithm "
+            "of Delgado, Porter and Stern (2016) without occupation links."
         ),
         description=(
             f"{len(clusters)} clusters of {len(labels)} traded industries, chosen among {len(definition.candidates)} "

@@ -4,15 +4,16 @@ Two industries are related through the supply chain when a large share of one's 
 large share of one's output goes to the other. From the inter-industry flows :math:`Z` (rows sell to columns) of
 the national input-output model (:mod:`clusterplan.inputoutput.national`):
 
-================================  ==================================================================================
-:func:`io_relatedness`            industry x industry :math:`IO_{ij}`, the largest of the four directional shares
-:func:`io_link_table`             the four shares and :math:`IO_{ij}` of every pair, as a long table
-:func:`map_io_relatedness`        carry an IO-industry matrix down to SIC or NAICS codes (each code inherits its
-                                  industry's links)
-:func:`sic_io_industries`         SIC 2007 code -> IOAT industries (UK input-output analytical tables, 105)
-:func:`naics_bea_industries`      NAICS code -> BEA summary industries (US use tables, 71)
-:func:`industry_io_relatedness`   SIC or NAICS codes -> their IO relatedness from the package data, in one call
-================================  ==================================================================================
+===================================  =================================================================================
+:func:`io_relatedness`               industry x industry :math:`IO_{ij}`, the largest of the four directional shares
+:func:`io_link_table`                the four shares and :math:`IO_{ij}` of every pair, as a long table
+:func:`map_io_relatedness`           carry an IO-industry matrix down to SIC or NAICS codes (each code inherits its
+                                     industry's links)
+:func:`sic_io_industries`            SIC 2007 code -> IOAT industries (UK input-output analytical tables, 105)
+:func:`naics_bea_industries`         NAICS code -> BEA summary industries (US use tables, 71)
+:func:`naics_bea_detail_industries`  NAICS code -> BEA detail industries (2007 benchmark use table, 389)
+:func:`industry_io_relatedness`      SIC or NAICS codes -> their IO relatedness from the package data, in one call
+===================================  =================================================================================
 
 Great Britain uses the ONS input-output analytical tables 2019 (domestic use, 105 industries); the US the BEA
 summary use table (before redefinitions, 71 industries; 2015 by default, the latest in the package data), with
@@ -23,7 +24,7 @@ share its links with every other industry, and with each other the industry's ow
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 
 import numpy as np
@@ -40,6 +41,7 @@ __all__ = [
     "io_link_table",
     "io_relatedness",
     "map_io_relatedness",
+    "naics_bea_detail_industries",
     "naics_bea_industries",
     "sic_io_industries",
 ]
@@ -377,6 +379,58 @@ def naics_bea_industries(codes: Sequence[str]) -> pd.Series:
     return _prefix_industries(codes, prefixes)
 
 
+@cache
+def _detail_concordance() -> dict[str, tuple[str, ...]]:
+    table = pd.read_parquet(dataset_path("bea_detail_naics_2007"))
+    out: dict[str, list[str]] = {}
+    for industry, prefix in zip(table["bea_code"].astype(str), table["naics_code"].astype(str), strict=True):
+        out.setdefault(prefix, []).append(industry)
+    return {prefix: tuple(dict.fromkeys(industries)) for prefix, industries in out.items()}
+
+
+def naics_bea_detail_industries(
+    codes: Sequence[str], concordance: Mapping[str, Sequence[str]] | None = None
+) -> pd.Series:
+    """The BEA detail industries (2007 benchmark, 389) of NAICS codes, from BEA's own concordance.
+
+    A code takes the industries of its longest prefix in the concordance (package dataset
+    ``bea_detail_naics_2007``). A code the 2007 list does not reach (NAICS 2012 and 2017 codes such as 333241 or
+    517311) takes every detail industry whose listed codes share its longest common prefix (333241: the
+    industries under 3332), so it inherits the strongest links of its neighbourhood.
+
+    Parameters
+    ----------
+    codes
+        NAICS codes (2 to 6 digits).
+    concordance
+        NAICS prefix -> detail industries (default: the package dataset).
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by code: a tuple of detail industry codes (empty when none).
+
+    Examples
+    --------
+    >>> naics_bea_detail_industries(["336411", "111150", "333241", "921110"]).tolist()
+    [('336411',), ('1111B0',), ('333220', '333295', '33329A'), ()]
+    """
+    table = dict(_detail_concordance() if concordance is None else concordance)
+    result: dict[str, tuple[str, ...]] = {}
+    for raw in codes:
+        code = str(raw).strip()
+        found = next((table[code[:n]] for n in range(len(code), 1, -1) if code[:n] in table), None)
+        if found is None:
+            found = ()
+            for n in range(len(code), 1, -1):
+                near = sorted({i for prefix, inds in table.items() if prefix.startswith(code[:n]) for i in inds})
+                if near:
+                    found = tuple(near)
+                    break
+        result[code] = tuple(found)
+    return pd.Series(result, dtype=object)
+
+
 def _prefix_industries(codes: Sequence[str], prefixes: dict[str, str]) -> pd.Series:
     result: dict[str, tuple[str, ...]] = {}
     for raw in codes:
@@ -406,12 +460,25 @@ def _us_relatedness(year: int, basis: str) -> pd.DataFrame:
     return io_relatedness(model.Z, model.output, basis=basis)
 
 
+@cache
+def _us_detail_relatedness(basis: str) -> pd.DataFrame:
+    from ..sources.bea_io import use_table_from_long
+
+    table = use_table_from_long(pd.read_parquet(dataset_path("bea_use_detail_2007")), 2007)
+    use = table.intermediate_use.fillna(0.0)
+    # Each commodity is taken to be made by the industry of the same code, as for the summary table.
+    industries = [c for c in use.columns if c in set(use.index)]
+    flows = use.loc[industries, industries]
+    return io_relatedness(flows, table.industry_output.reindex(industries), basis=basis)
+
+
 def industry_io_relatedness(
     codes: Sequence[str],
     classification: str,
     *,
     basis: str = "total",
     year: int | None = None,
+    detail: bool = False,
 ) -> pd.DataFrame:
     """Input-output relatedness between SIC 2007 or NAICS codes, from the package's national IO tables.
 
@@ -426,6 +493,10 @@ def industry_io_relatedness(
         Share denominators, as for :func:`io_relatedness`.
     year
         BEA use-table year (1997-2015; default 2015). Not used for SIC (the IOAT is for 2019 only).
+    detail
+        NAICS only: use the BEA detail use table of 2007 (389 industries, the benchmark-year table, through
+        :func:`naics_bea_detail_industries`) instead of the summary table: the level at which Delgado, Porter and
+        Stern (2016) measure input-output links between 6-digit industries.
 
     Returns
     -------
@@ -444,6 +515,17 @@ def industry_io_relatedness(
         if year not in (None, 2019):
             raise ParameterError(f"the UK input-output tables in the package data are for 2019 only, not {year}")
         return map_io_relatedness(_gb_relatedness(basis), sic_io_industries(codes))
+    if classification in ("naics2017", "naics") and detail:
+        if year not in (None, 2007):
+            raise ParameterError(f"the BEA detail use table in the package data is for 2007 only, not {year}")
+        matrix = _us_detail_relatedness(basis)
+        # The shipped table lacks a few commodity rows (e.g. 331314, deleted upstream): codes of those industries
+        # fall back to their neighbours, as codes the 2007 list does not reach.
+        known = set(matrix.index)
+        usable = {
+            p: kept for p, inds in _detail_concordance().items() if (kept := tuple(i for i in inds if i in known))
+        }
+        return map_io_relatedness(matrix, naics_bea_detail_industries(codes, usable))
     if classification in ("naics2017", "naics"):
         chosen = _US_YEAR if year is None else int(year)
         if not 1997 <= chosen <= _US_YEAR:
