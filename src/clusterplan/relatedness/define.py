@@ -1027,9 +1027,9 @@ def define_clusters(
     the result is the same on every run, and several runs can go in parallel processes.
 
     Timing on the 2-core development machine, US CBP 2019 (699 traded NAICS 6-digit industries on published
-    cells, 63 candidates): about 4 s in all (similarity and grid) when the machine was otherwise idle; 10-27 s while other jobs kept it
-    busy (load average 4-7). Most of the time goes to the eigenvectors of the
-    spectral embedding and to k-means. Great Britain (305 SIC classes): under 5 s.
+    cells, 63 candidates): about 4 s in all (similarity and grid) when the machine was otherwise idle; 10-27 s
+    while other jobs kept it busy (load average 4-7). Most of the time goes to the eigenvectors of the spectral
+    embedding and to k-means. Great Britain (305 SIC classes): under 5 s.
     """
     say = progress or (lambda message: None)
     if method not in (*METHODS, "best"):
