@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only
 
 #: The scenarios of the similar method, lowest first.
 VARIANTS = ("low", "central", "high")
-#: Cluster GVA panels (chained volume) by data, taxonomy and weight year: one per taxonomy serves every region.
+#: Cluster GVA series (chained volume) by data, taxonomy, weight year and region.
 _GVA_CACHE: OrderedDict[str, pd.DataFrame] = OrderedDict()
 #: How GVA per job is priced when the chained-volume series are available.
 PRICE_BASIS_CVM = "chained volume measures, 2019 money; GVA per job averaged over {start}-{end}"
@@ -120,11 +120,14 @@ def _gva_per_job(
                 str(warehouse.dataset_info("bres_itl2_sic5").get("sha256")),
                 taxonomy_digest(taxonomy),
                 int(window[1]),
+                region,
             ]
         )
         if key not in _GVA_CACHE:
-            _GVA_CACHE[key] = cluster_gva_panel(warehouse, taxonomy, prices="chained_volume", weight_year=window[1])
-            while len(_GVA_CACHE) > 4:
+            _GVA_CACHE[key] = cluster_gva_panel(
+                warehouse, taxonomy, prices="chained_volume", weight_year=window[1], areas=[region]
+            )
+            while len(_GVA_CACHE) > 64:
                 _GVA_CACHE.popitem(last=False)
         gva = _GVA_CACHE[key]
     except (ParameterError, DataValidationError, UnknownCodeError) as exc:

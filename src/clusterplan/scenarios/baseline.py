@@ -86,6 +86,7 @@ __all__ = [
     "cluster_gva_panel",
     "fitting_years",
     "growth_factors",
+    "industry_employment_arrays",
     "industry_employment_panel",
     "project",
     "read_baseline_csv",
@@ -490,6 +491,13 @@ def industry_employment_panel(warehouse: Warehouse | SparkWarehouse, dataset: st
     ParameterError
         The dataset has a single year.
     """
+    frame = pd.DataFrame(industry_employment_arrays(warehouse, dataset))
+    frame.attrs.update(dataset=dataset)
+    return frame
+
+
+def industry_employment_arrays(warehouse: Warehouse | SparkWarehouse, dataset: str) -> dict[str, np.ndarray]:
+    """:func:`industry_employment_panel` as NumPy arrays by column (no DataFrame: the backtest's fast path)."""
     profile = dataset_profile(dataset)
     _require_series(warehouse, dataset)
     frame = warehouse.raw.execute(
@@ -498,8 +506,7 @@ def industry_employment_panel(warehouse: Warehouse | SparkWarehouse, dataset: st
         "WHERE f.dataset = ? AND f.measure = 'employment'",
         [profile.classification, profile.unit_level, dataset],
     ).df()
-    frame.attrs.update(dataset=dataset)
-    return frame
+    return {str(k): frame[k].to_numpy() for k in frame.columns}
 
 
 def cluster_employment_panel(
@@ -578,6 +585,7 @@ def cluster_gva_panel(
     *,
     prices: str = "chained_volume",
     weight_year: int | None = None,
+    areas: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     r"""GVA of every cluster in every GB ITL2 area, 1998 onwards, apportioned from ONS industry rows.
 
@@ -590,6 +598,9 @@ def cluster_gva_panel(
     weight_year
         BRES year whose employment apportions each GVA row to clusters
         (default the latest).
+    areas
+        Only these ITL2 areas (default all); one region's series cost a
+        fraction of the forty.
 
     Returns
     -------
@@ -622,10 +633,12 @@ def cluster_gva_panel(
     tax = _taxonomy(taxonomy, "wmca_plan_for_growth")
     if tax.classification != "sic2007":
         raise ParameterError(f"the GVA series need a SIC 2007 taxonomy; {tax.name!r} is {tax.classification}")
+    chosen = [str(a) for a in areas] if areas is not None else None
+    only = f" AND area_code IN ({', '.join('?' for _ in chosen)})" if chosen else ""
     gva = warehouse.raw.execute(
         "SELECT area_code, industry_code, year, value FROM facts WHERE dataset = ? AND breakdown = 'all' "
-        "AND area_code NOT LIKE 'TLN%'",
-        [dataset],
+        "AND area_code NOT LIKE 'TLN%'" + only,
+        [dataset, *(chosen or [])],
     ).df()
     bres_years = _require_series(warehouse, BRES_SUBCLASS)
     year = bres_years[-1] if weight_year is None else int(weight_year)
@@ -633,14 +646,23 @@ def cluster_gva_panel(
         raise UnknownCodeError("weight year", str(year), [str(y) for y in bres_years])
     jobs = warehouse.raw.execute(
         "SELECT area_code, industry_code, value FROM facts WHERE dataset = ? "
-        "AND measure = 'employment' AND year = ? AND length(industry_code) = 5",
-        [BRES_SUBCLASS, year],
+        "AND measure = 'employment' AND year = ? AND length(industry_code) = 5" + only,
+        [BRES_SUBCLASS, year, *(chosen or [])],
     ).df()
+    # Every code of the data (not only the chosen areas') validates the taxonomy and maps codes to GVA rows.
+    all_codes = [
+        str(c)
+        for (c,) in warehouse.raw.execute(
+            "SELECT DISTINCT industry_code FROM facts WHERE dataset = ? AND measure = 'employment' AND year = ? "
+            "AND length(industry_code) = 5 ORDER BY 1",
+            [BRES_SUBCLASS, year],
+        ).fetchall()
+    ]
     rows = sic_to_gva_rows(sorted(gva["industry_code"].unique()))
-    code_rows = map_sic_codes(sorted(jobs["industry_code"].unique()), rows).set_index("sic_code")["gva_industry_code"]
+    code_rows = map_sic_codes(all_codes, rows).set_index("sic_code")["gva_industry_code"]
     jobs["gva_row"] = jobs["industry_code"].map(code_rows)
     row_jobs = jobs.groupby(["area_code", "gva_row"])["value"].sum()
-    mapping = tax.mapping(sorted(jobs["industry_code"].unique()))
+    mapping = tax.mapping(all_codes)
     cluster_jobs = jobs.merge(mapping[["cluster_id", "industry_code"]], on="industry_code")
     shares = cluster_jobs.groupby(["area_code", "cluster_id", "gva_row"])["value"].sum().reset_index()
     denominators = row_jobs.reindex(pd.MultiIndex.from_arrays([shares["area_code"], shares["gva_row"]])).to_numpy()

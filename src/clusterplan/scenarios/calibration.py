@@ -368,15 +368,15 @@ def scenario_calibration(
     The cache key is the dataset's sha256 (from the warehouse manifest), the
     taxonomy's cluster definitions and *settings*.
     """
-    from .baseline import industry_employment_panel
+    from .baseline import industry_employment_arrays
 
     info = warehouse.dataset_info(dataset)
     key = json.dumps([dataset, str(info.get("sha256")), taxonomy_digest(taxonomy), repr(settings)])
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
-    codes = industry_employment_panel(warehouse, dataset)
-    labels = sorted(str(c) for c in codes["industry_code"].unique())
+    codes = industry_employment_arrays(warehouse, dataset)
+    labels = sorted({str(c) for c in codes["industry_code"]})
     mapping = taxonomy.mapping(labels)
     divisions = series_cube(codes, division_mapping(labels))
     members = mapping[["cluster_id", "industry_code"]].rename(columns={"cluster_id": "unit_code"})

@@ -39,7 +39,7 @@ forecasting origin).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,7 +133,9 @@ class SeriesCube:
 
 
 def series_cube(
-    codes: pd.DataFrame | SeriesCube, mapping: pd.DataFrame, units: Sequence[str] | None = None
+    codes: pd.DataFrame | Mapping[str, np.ndarray] | SeriesCube,
+    mapping: pd.DataFrame,
+    units: Sequence[str] | None = None,
 ) -> SeriesCube:
     """A :class:`SeriesCube` from employment by industry code and the codes of each unit.
 
@@ -142,7 +144,8 @@ def series_cube(
     codes
         ``area_code, industry_code, year, value``: every industry code at the
         finest level (a code absent in an area and year employs no one); the
-        area totals are their sums. Or a cube whose code array is reused.
+        area totals are their sums (a frame, or its columns as arrays). Or a
+        cube whose code array is reused.
     mapping
         ``unit_code, industry_code``; a code may belong to several units.
     units
@@ -154,8 +157,10 @@ def series_cube(
         a, area_labels = pd.factorize(codes["area_code"], sort=True)
         c, labels = pd.factorize(codes["industry_code"], sort=True)
         y, year_labels = pd.factorize(codes["year"], sort=True)
-        x = np.zeros((len(area_labels), len(labels), len(year_labels)))
-        np.add.at(x, (a, c, y), np.nan_to_num(codes["value"].to_numpy(dtype=float)))
+        shape = (len(area_labels), len(labels), len(year_labels))
+        flat = np.ravel_multi_index((a, c, y), shape)
+        weights = np.nan_to_num(np.asarray(codes["value"], dtype=float))
+        x = np.bincount(flat, weights=weights, minlength=int(np.prod(shape))).reshape(shape)
         areas = tuple(str(v) for v in area_labels)
         code_labels = tuple(str(v) for v in labels)
         years = tuple(int(v) for v in year_labels)
@@ -171,7 +176,7 @@ def series_cube(
     unit_of = np.asarray([p[1] for p in pairs], dtype=int)
     member = np.zeros((len(code_labels), len(order)))
     member[code_of, unit_of] = 1.0
-    values = np.einsum("aiy,iu->auy", x, member)
+    values = np.tensordot(x, member, axes=([1], [0])).transpose(0, 2, 1)  # [area, unit, year]
     return SeriesCube(
         areas=areas,
         units=tuple(order),
