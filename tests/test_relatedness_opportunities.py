@@ -212,6 +212,9 @@ def test_find_related_clusters_us_uses_locational_correlation(warehouse: Warehou
         )
     ]
     assert len(pair) == 1 and bool(pair["related"].iloc[0])  # automotive and metalworking go together
+    assert table.attrs["io_table"] == "BEA detail use table 2007 (389 industries)"
+    links = table.set_index(["cluster_a_name", "cluster_b_name"])["io_link"]
+    assert links.idxmax() == ("Forestry", "Wood Products") and links.max() > 0.5  # logs go to sawmills
     hidalgo = find_related_clusters(
         warehouse, "us_cmp_traded_2014", dataset="us_cbp_2019_cbsa", measure="minimum_conditional_probability"
     )

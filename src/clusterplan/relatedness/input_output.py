@@ -37,6 +37,7 @@ __all__ = [
     "BEA_SUMMARY_NAICS",
     "IO_BASES",
     "IO_CLASSIFICATIONS",
+    "bea_detail_flows",
     "industry_io_relatedness",
     "io_link_table",
     "io_relatedness",
@@ -460,16 +461,46 @@ def _us_relatedness(year: int, basis: str) -> pd.DataFrame:
     return io_relatedness(model.Z, model.output, basis=basis)
 
 
+def bea_detail_flows() -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """Industry x industry flows, output and NAICS placement of the BEA 2007 detail use table (package data).
+
+    Each commodity is taken to be made by the industry of the same code, as for the summary table; industries
+    without a commodity row in the shipped table (four rows were deleted upstream) are left out.
+
+    Returns
+    -------
+    tuple
+        Flows :math:`Z` ($ million, suppliers in rows), industry output :math:`x`, and BEA's NAICS concordance
+        restricted to these industries (NAICS prefix -> tuple of industries), the *concordance* argument of
+        :func:`naics_bea_detail_industries`.
+
+    Examples
+    --------
+    >>> Z, x, concordance = bea_detail_flows()
+    >>> Z.shape[0] == Z.shape[1] == len(x) > 380, concordance["336111"]
+    (True, ('336111',))
+    """
+    flows, output, usable = _bea_detail_flows()
+    return flows.copy(), output.copy(), pd.Series(usable, dtype=object)
+
+
 @cache
-def _us_detail_relatedness(basis: str) -> pd.DataFrame:
+def _bea_detail_flows() -> tuple[pd.DataFrame, pd.Series, dict[str, tuple[str, ...]]]:
     from ..sources.bea_io import use_table_from_long
 
     table = use_table_from_long(pd.read_parquet(dataset_path("bea_use_detail_2007")), 2007)
     use = table.intermediate_use.fillna(0.0)
-    # Each commodity is taken to be made by the industry of the same code, as for the summary table.
     industries = [c for c in use.columns if c in set(use.index)]
-    flows = use.loc[industries, industries]
-    return io_relatedness(flows, table.industry_output.reindex(industries), basis=basis)
+    known = set(industries)
+    # Codes of an industry the shipped table lacks fall back to their neighbours, as codes the 2007 list misses.
+    usable = {p: kept for p, inds in _detail_concordance().items() if (kept := tuple(i for i in inds if i in known))}
+    return use.loc[industries, industries], table.industry_output.reindex(industries), usable
+
+
+@cache
+def _us_detail_relatedness(basis: str) -> pd.DataFrame:
+    flows, output, _ = _bea_detail_flows()
+    return io_relatedness(flows, output, basis=basis)
 
 
 def industry_io_relatedness(
@@ -518,14 +549,8 @@ def industry_io_relatedness(
     if classification in ("naics2017", "naics") and detail:
         if year not in (None, 2007):
             raise ParameterError(f"the BEA detail use table in the package data is for 2007 only, not {year}")
-        matrix = _us_detail_relatedness(basis)
-        # The shipped table lacks a few commodity rows (e.g. 331314, deleted upstream): codes of those industries
-        # fall back to their neighbours, as codes the 2007 list does not reach.
-        known = set(matrix.index)
-        usable = {
-            p: kept for p, inds in _detail_concordance().items() if (kept := tuple(i for i in inds if i in known))
-        }
-        return map_io_relatedness(matrix, naics_bea_detail_industries(codes, usable))
+        usable = _bea_detail_flows()[2]
+        return map_io_relatedness(_us_detail_relatedness(basis), naics_bea_detail_industries(codes, usable))
     if classification in ("naics2017", "naics"):
         chosen = _US_YEAR if year is None else int(year)
         if not 1997 <= chosen <= _US_YEAR:

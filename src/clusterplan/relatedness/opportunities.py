@@ -53,7 +53,7 @@ from .._exceptions import ParameterError, UnknownCodeError
 from ..datasets import BRES_SUBCLASS, CBP_METROS, DATASET_PROFILES, INDUSTRY_LEVELS
 from .colocation import _minimum_conditional_probability_array, activity_matrix
 from .complexity import ComplexityResult, complexity
-from .input_output import io_relatedness, naics_bea_industries, sic_io_industries
+from .input_output import bea_detail_flows, io_relatedness, naics_bea_detail_industries, sic_io_industries
 from .locational_correlation import cluster_locational_correlation
 
 if TYPE_CHECKING:
@@ -137,7 +137,6 @@ COLOCATION_MEASURES: dict[str, str] = {
 }
 
 _MEDIAN = 50.0
-_BEA_YEAR = 2015
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -909,7 +908,7 @@ def find_related_clusters(
         A taxonomy (name, file or object) of the dataset's classification.
     dataset
         ``bres_itl2_sic5`` (GB ITL2 areas, SIC subclasses; IO links from the ONS IOAT 2019) or
-        ``us_cbp_2019_cbsa`` (US CBSAs, NAICS 6-digit; IO links from the BEA summary use table 2015).
+        ``us_cbp_2019_cbsa`` (US CBSAs, NAICS 6-digit; IO links from the BEA detail use table 2007).
     year
         Employment year (default the latest).
     percentile, basis
@@ -947,16 +946,16 @@ def find_related_clusters(
         from ..inputoutput.national import national_model
 
         model = national_model(source="ons", employment=None)
+        flows, output = model.Z, model.output
         parts = sic_io_industries(codes)
         io_table = "ONS input-output analytical tables 2019 (105 industries)"
     else:
-        from ..inputoutput.bea import bea_model
-
-        model = bea_model(_BEA_YEAR)
-        parts = naics_bea_industries(codes)
-        io_table = f"BEA summary use table {_BEA_YEAR} (71 industries)"
+        # As Delgado, Porter and Stern: the detailed benchmark table, NAICS codes placed by BEA's concordance.
+        flows, output, concordance = bea_detail_flows()
+        parts = naics_bea_detail_industries(codes, {str(k): v for k, v in concordance.items()})
+        io_table = "BEA detail use table 2007 (389 industries)"
     single = parts[parts.map(len) == 1].map(lambda t: t[0])
-    links = cluster_io_links(model.Z, model.output, mapping, national, single, basis=basis)
+    links = cluster_io_links(flows, output, mapping, national, single, basis=basis)
     names = {str(k): str(v) for k, v in zip(mapping["cluster_id"], mapping["cluster_name"], strict=True)}
     chosen = measure or (
         "locational_correlation" if tax.name.startswith("us_cmp") else "minimum_conditional_probability"
