@@ -6,6 +6,7 @@ file made Hartlepool a significant hotspot with 1e+20 jobs.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,19 @@ def test_user_baseline_refuses_absurd_jobs(tmp_path: Path, jobs: str, problem: s
     path.write_text(f"cluster,year,jobs\nlogistics,2030,1000\nlogistics,2031,{jobs}\n")
     with pytest.raises(DataValidationError, match=f"row 2, column 'jobs'.*{problem}"):
         read_baseline_csv(path)
+
+
+def test_an_import_over_the_size_limit_is_refused_in_under_a_second(tmp_path: Path) -> None:
+    path = tmp_path / "huge.csv"
+    with path.open("w") as handle:  # sparse: 2.1 GB on paper, nothing on disk
+        handle.write(NOMIS_HEADER)
+        handle.truncate(2_100_000_000)
+    start = time.perf_counter()
+    with pytest.raises(DataValidationError, match=r"2,100,000,000 bytes is larger than the 2,000,000,000-byte limit"):
+        read_user_file(path, "nomis")
+    assert time.perf_counter() - start < 1.0
+
+
+def test_an_import_path_that_is_a_directory_says_so(tmp_path: Path) -> None:
+    with pytest.raises(DataValidationError, match="is a directory, not a file"):
+        read_user_file(tmp_path, "nomis")

@@ -223,6 +223,8 @@ def run(
         f"{t['year']} ({growth}), taxonomy {profile.taxonomy.name}"
     )
     click.echo(_format_table(profile.clusters, profile.parameters["benchmark_short"]))
+    for note in profile.taxonomy.advisories():
+        click.echo(f"warning: {note}", err=True)
     if denominator == "traded":
         codes = profile.parameters["denominator"].removesuffix(" codes")
         click.echo(

@@ -114,4 +114,8 @@ def taxonomy_list() -> None:
 @click.argument("name")
 def taxonomy_show(name: str) -> None:
     """Clusters of NAME (a built-in name or a YAML/CSV file) with codes, notes, confidence and overlaps."""
-    click.echo(format_taxonomy(load_taxonomy(name)))
+    taxonomy = load_taxonomy(name)
+    click.echo(format_taxonomy(taxonomy))
+    for note in taxonomy.advisories():
+        if "same name" in note:  # overlaps are listed above already
+            click.echo(f"warning: {note}", err=True)

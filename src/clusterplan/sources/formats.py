@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._exceptions import DataValidationError, ParameterError
+from .._paths import MAX_IMPORT_BYTES, describe_path, path_problem
 from .._schema import Provenance
 from .long_csv import read_long_csv
 from .nomis import read_nomis_csv
@@ -91,8 +92,10 @@ def read_user_file(
     if fmt not in FORMATS:
         raise ParameterError(f"unknown format {fmt!r}; valid formats: {', '.join(FORMATS)}")
     path = Path(path)
-    if not path.is_file():
-        raise DataValidationError("file not found", file=str(path))
+    problem = path_problem(path, max_bytes=MAX_IMPORT_BYTES, limit_name="imported files")
+    if problem is not None:
+        hint = "split the extract by year and import each part" if "limit" in problem else None
+        raise DataValidationError(problem, file=describe_path(path), hint=hint)
     spec = FORMATS[fmt]
     name = dataset or "user_" + "".join(ch if ch.isalnum() else "_" for ch in path.stem.lower())
     facts = spec.read(path, name, measure)

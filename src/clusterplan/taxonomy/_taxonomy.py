@@ -47,6 +47,7 @@ Example
 
 from __future__ import annotations
 
+import os
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
@@ -60,6 +61,7 @@ import pandas as pd
 import yaml
 
 from .._exceptions import ClusterplanError, TaxonomyError, UnknownCodeError
+from .._paths import MAX_TAXONOMY_BYTES, describe_path, path_problem
 
 __all__ = [
     "CLASSIFICATIONS",
@@ -358,6 +360,47 @@ class Taxonomy:
         shared = shared.assign(_order=shared["cluster_id"].map(order)).sort_values(["industry_code", "_order"])
         return shared[OVERLAP_COLUMNS].reset_index(drop=True)
 
+    def advisories(self, industry_codes: Iterable[str] | None = None) -> list[str]:
+        """What a user should know before reading results of this taxonomy: clusters that share industry codes
+        (which, how many, how the double counting is handled) and clusters with the same display name.
+
+        Codes are expanded against *industry_codes* (see :meth:`mapping`; codes that match nothing are skipped);
+        without them a NAICS taxonomy is compared as written.
+
+        Examples
+        --------
+        >>> load_taxonomy("wmca_plan_for_growth").advisories()  # doctest: +ELLIPSIS
+        ["clusters 'professional_financial_services' and 'low_carbon_utilities' share 1 industry code (...): ..."]
+        """
+        if industry_codes is None and self.classification != "sic2007" and not self.is_expanded:
+            industry_codes = sorted({code for cluster in self.clusters for code in cluster.codes})
+        mapping = self.mapping(industry_codes, strict=False)
+        notes = []
+        members = mapping.groupby("industry_code", sort=True)["cluster_id"].apply(tuple)
+        pairs: dict[tuple[str, str], list[str]] = {}
+        for code, clusters in members.items():
+            for i, first in enumerate(clusters):
+                for second in clusters[i + 1 :]:
+                    pairs.setdefault((first, second), []).append(str(code))
+        for (first, second), codes in pairs.items():
+            shown = ", ".join(codes[:5]) + (f" and {len(codes) - 5} more" if len(codes) > 5 else "")
+            notes.append(
+                f"clusters {first!r} and {second!r} share {len(codes)} industry code{'s' if len(codes) > 1 else ''} "
+                f"({shown}): each cluster's figures count those jobs in full, so adding the two double-counts them; "
+                "the total of all clusters counts each job once"
+            )
+        seen: dict[str, str] = {}
+        for cluster in self.clusters:
+            key = " ".join(cluster.name.lower().split())
+            if key in seen:
+                notes.append(
+                    f"clusters {seen[key]!r} and {cluster.id!r} have the same name {_shown(cluster.name)}: "
+                    "tables and charts cannot tell them apart; give each its own name"
+                )
+            else:
+                seen[key] = cluster.id
+        return notes
+
     def to_frame(self) -> pd.DataFrame:
         """The definition as written, one row per (cluster, code): the CSV layout :func:`load_taxonomy` reads."""
         rows = [
@@ -415,12 +458,20 @@ def _fail(label: str, where: str, problem: str, hint: str | None = None) -> Taxo
     return TaxonomyError(f"{label}: {where}: {problem}" if where else f"{label}: {problem}", hint=hint)
 
 
-def _type_name(value: object) -> str:
+def _shown(value: object, limit: int = 40) -> str:
+    """A cell as quoted in a message: at most *limit* characters of it, so a wrong file is never echoed whole."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _type_name(value: object, *, whole_file: bool = False) -> str:
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"{value!r}"
+    if whole_file:  # a file that is one scalar (say, a symlink to a system file) is never echoed, not even in part
+        return "text"
+    return _shown(value)
 
 
 def _text(value: object, label: str, where: str, *, required: bool = False) -> str:
@@ -436,7 +487,7 @@ def _text(value: object, label: str, where: str, *, required: bool = False) -> s
 def _classification(value: object, label: str, where: str) -> str:
     text = re.sub(r"[\s_-]", "", _text(value, label, where, required=True).lower())
     if text not in _SCHEMES:
-        raise _fail(label, where, f"unknown classification {value!r}", f"use one of {', '.join(CLASSIFICATIONS)}")
+        raise _fail(label, where, f"unknown classification {_shown(value)}", f"use one of {', '.join(CLASSIFICATIONS)}")
     return text
 
 
@@ -446,7 +497,7 @@ def _identifier(value: object, label: str, where: str) -> str:
         raise _fail(
             label,
             where,
-            f"{text!r} is not a valid id",
+            f"{_shown(text)} is not a valid id",
             "use lower-case letters, digits and underscores (snake_case), e.g. 'health_tech'",
         )
     return text
@@ -457,7 +508,7 @@ def _confidence(value: object, label: str, where: str) -> str | None:
     if not text:
         return None
     if text not in CONFIDENCE_LEVELS:
-        raise _fail(label, where, f"confidence {value!r} is not one of {', '.join(CONFIDENCE_LEVELS)}")
+        raise _fail(label, where, f"confidence {_shown(value)} is not one of {', '.join(CONFIDENCE_LEVELS)}")
     return text
 
 
@@ -470,7 +521,7 @@ def _code(value: object, scheme: _Scheme, label: str, where: str) -> str:
     parts = match.groups() if match else (text,)
     pattern = scheme.code_pattern
     if not all(pattern.match(p) for p in parts) or (match and (len(parts[0]) != len(parts[1]) or parts[0] > parts[1])):
-        raise _fail(label, where, f"{value!r} is not a {scheme.label} code", scheme.hint)
+        raise _fail(label, where, f"{_shown(value)} is not a {scheme.label} code", scheme.hint)
     return text
 
 
@@ -521,7 +572,12 @@ def _parse_yaml(text: str, label: str, default_name: str) -> Taxonomy:
         hint = "give each key once" if "duplicate key" in problem else "check indentation, colons and quotes"
         raise _fail(label, "", f"not valid YAML{where}: {problem}", hint) from None
     if not isinstance(data, dict):
-        raise _fail(label, "", f"expected a mapping with keys {', '.join(_TOP_KEYS)}, got {_type_name(data)}", None)
+        raise _fail(
+            label,
+            "",
+            f"expected a mapping with keys {', '.join(_TOP_KEYS)}, got {_type_name(data, whole_file=True)}",
+            None,
+        )
     _check_keys(data, _TOP_KEYS, ("classification", "clusters"), label, "")
     name = _identifier(data["name"], label, "name") if data.get("name") is not None else default_name
     classification = _classification(data["classification"], label, "classification")
@@ -736,12 +792,14 @@ def load_taxonomy(
         taxonomy = _parse_yaml(resource.read_text(encoding="utf-8"), f"{text}.yaml", text)
     else:
         path = Path(text)
-        if not path.is_file():
-            if looks_like_path:
-                raise TaxonomyError(f"{text}: file not found", hint="give the path of a .yaml or .csv file")
+        if not looks_like_path and not os.path.lexists(text):
             raise UnknownCodeError(
                 "taxonomy", text, _builtin_names(), hint="or give the path of a .yaml or .csv taxonomy file"
             )
+        problem = path_problem(path, max_bytes=MAX_TAXONOMY_BYTES, limit_name="taxonomy files")
+        text = describe_path(path)
+        if problem is not None:
+            raise TaxonomyError(f"{text}: {problem}", hint="give the path of a .yaml or .csv file")
         suffix = path.suffix.lower()
         if suffix in (".yaml", ".yml"):
             try:

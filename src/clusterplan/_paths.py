@@ -1,0 +1,53 @@
+"""What a user-given input path is, said plainly, and the size limits of input files.
+
+Every reader checks its file here before parsing, so that a directory is called a directory, a symlink is named
+with its target, and a file too large to be what it claims is refused at once (from its size on disk, before any
+byte is read) instead of filling the memory.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["MAX_IMPORT_BYTES", "MAX_TAXONOMY_BYTES", "describe_path", "path_problem"]
+
+#: Largest cluster definition file: 1 MB, 18 times the largest built-in (US Cluster Mapping 2007, 55 kB).
+MAX_TAXONOMY_BYTES = 1_000_000
+#: Largest file ``clusterplan data import`` reads: 2 GB, about 25 million NOMIS rows (every GB local authority
+#: by SIC subclass for 70 years); larger extracts should be split by year.
+MAX_IMPORT_BYTES = 2_000_000_000
+
+
+def describe_path(path: str | Path) -> str:
+    """The path as given, plus what it points to when it is a symlink.
+
+    >>> describe_path("no/such/file.yaml")
+    'no/such/file.yaml'
+    """
+    text = str(path)
+    if os.path.islink(text):
+        return f"{text} (a symlink to {os.path.realpath(text)})"
+    return text
+
+
+def path_problem(path: str | Path, *, max_bytes: int, limit_name: str) -> str | None:
+    """Why *path* cannot be read as an input file, or None when it can (an existing regular file of at most
+    *max_bytes*, after following symlinks); *limit_name* names the limit in the message.
+
+    >>> path_problem("no/such/file.csv", max_bytes=10, limit_name="taxonomy files")
+    'file not found'
+    """
+    text = str(path)
+    if os.path.islink(text) and not os.path.exists(text):
+        return "the symlink's target does not exist"
+    if not os.path.exists(text):
+        return "file not found"
+    if os.path.isdir(text):
+        return "is a directory, not a file"
+    if not os.path.isfile(text):
+        return "is not a regular file (a device, pipe or socket)"
+    size = os.path.getsize(text)
+    if size > max_bytes:
+        return f"{size:,} bytes is larger than the {max_bytes:,}-byte limit for {limit_name}"
+    return None
