@@ -21,7 +21,8 @@ def cbp(shared_data: Path) -> pd.DataFrame:
 
 def test_us_cluster_lq_hand_computed_from_raw_rows(warehouse: Warehouse, cbp: pd.DataFrame) -> None:
     taxonomy = load_taxonomy("us_cmp_traded_2014")
-    profile = profile_region(warehouse, region="12060")  # Atlanta-Sandy Springs-Alpharetta
+    # Published cells only: the LQ is the raw rows' (withheld cells count as zero).
+    profile = profile_region(warehouse, region="12060", cells="published")  # Atlanta-Sandy Springs-Alpharetta
     row = profile.clusters.set_index("cluster").loc["Distribution and Electronic Commerce"]
     mapping = taxonomy.mapping(cbp.naics_code[cbp.naics_code.str.len() == 6].unique().tolist(), strict=False)
     cluster_codes = set(mapping.loc[mapping.cluster_id == row["cluster_id"], "industry_code"])
@@ -37,7 +38,7 @@ def test_us_cluster_lq_hand_computed_from_raw_rows(warehouse: Warehouse, cbp: pd
 
 
 def test_industry_measures_naics6_match_raw(warehouse: Warehouse, cbp: pd.DataFrame) -> None:
-    table = industry_measures(warehouse, level="naics6", region="12060")
+    table = industry_measures(warehouse, level="naics6", region="12060", cells="published")
     raw = cbp[(cbp.cbsa_code == "12060") & (cbp.naics_code == "541511")].iloc[0]
     row = table.set_index("industry_code").loc["541511"]
     assert row["employment"] == raw["EMP"] and row["establishments"] == raw["ESTAB"]

@@ -6,14 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from clusterplan import Warehouse, load_taxonomy
 from clusterplan._data import data_dir
-from clusterplan._exceptions import ParameterError
+from clusterplan._exceptions import ParameterError, UnknownCodeError
 from clusterplan.measures.withheld import (
     WITHHELD_MAX_ESTABLISHMENTS,
     reconstruct_withheld_cells,
     withheld_employment_bounds,
     withheld_lq_interval,
 )
+from clusterplan.pipeline.profile import ClusterProfile, industry_measures, profile_region
 from clusterplan.sources.cbp import naics_parent
 
 # The package files are rounded: employment to 0.01, establishments to 0.001 per cell.
@@ -174,3 +176,77 @@ def test_lq_interval_contains_point_and_is_exact_at_ends() -> None:
     # Lowest: region at 580 while the rest of the nation holds its most (1,700 - 620 = 1,080).
     assert float(low) == pytest.approx(580 / 10_000 / ((580 + 1_080) / 1e6))
     assert float(high) == pytest.approx(620 / 10_000 / ((620 + 1_000) / 1e6))
+
+
+# -- runs on the rebuilt cells ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def detroit(warehouse: Warehouse) -> dict[str, ClusterProfile]:
+    return {cells: profile_region(warehouse, region="19820", cells=cells) for cells in ("published", "reconstructed")}
+
+
+def test_detroit_automotive_before_and_after(
+    detroit: dict[str, ClusterProfile], published: pd.DataFrame, imputed: pd.DataFrame
+) -> None:
+    before = detroit["published"].clusters.set_index("cluster_id").loc["automotive"]
+    after = detroit["reconstructed"].clusters.set_index("cluster_id").loc["automotive"]
+    # Published cells: the issue's figures, and no interval.
+    assert before["benchmark_employment"] == 304_579 and before["lq"] == pytest.approx(17.0814, abs=1e-4)
+    assert before["lq_low"] == before["lq_high"] == before["lq"]
+    # Rebuilt: Detroit publishes all its automotive cells, the nation's assembly plants mostly sit in CBSAs
+    # with one or two of them, so the national denominator doubles and the LQ halves.
+    codes = set(
+        load_taxonomy("us_cmp_traded_2014")
+        .mapping(sorted(set(published["industry_code"])), strict=False)
+        .query("cluster_id == 'automotive'")["industry_code"]
+    )
+    national = published.loc[published["industry_code"].isin(codes), "employment"].sum()
+    national += imputed.loc[imputed["industry_code"].isin(codes), "employment"].sum()
+    assert after["employment"] == before["employment"] == 77_178 and after["imputed_cells"] == 0
+    assert after["benchmark_employment"] == pytest.approx(national, abs=len(codes) * 933 * 0.005)
+    total = published.set_index(["area_code", "industry_code"])["employment"]
+    detroit_total = total[("19820", "00")]
+    us_total = total.xs("00", level="industry_code").sum()
+    assert after["lq"] == pytest.approx((77_178 / detroit_total) / (after["benchmark_employment"] / us_total))
+    assert 8.0 < after["lq"] < 8.5
+    assert after["lq_low"] < after["lq"] < after["lq_high"]
+    # The interval: nothing else hidden anywhere is automotive (high) or every hidden job that could be is (low).
+    assert after["lq_high"] < before["lq"] and after["lq_low"] > 3
+
+
+def test_rebuilt_cells_widen_intervals_and_are_counted(detroit: dict[str, ClusterProfile]) -> None:
+    table = detroit["reconstructed"].clusters.set_index("cluster_id").dropna(subset=["lq"])
+    assert len(table) == 49  # jewelry and tobacco: no code of theirs in CBP 2019 at 6 digits
+    assert (table["lq_low"] <= table["lq"] + 1e-9).all() and (table["lq"] <= table["lq_high"] + 1e-9).all()
+    assert (table["employment_low"] <= table["employment"] + 0.01).all()
+    assert (table["employment"] <= table["employment_high"] + 0.01).all()
+    withheld_here = table[table["imputed_cells"] > 0]
+    assert len(withheld_here) > 5 and (withheld_here["employment_high"] > withheld_here["employment_low"]).sum() > 5
+    # Where a published parent's hidden jobs can only go to this cluster's codes, they count for certain.
+    assert (table.loc["upstream_metal_manufacturing", ["employment_low", "employment_high"]] == 4_465).all()
+
+
+def test_run_json_records_the_cells_choice(detroit: dict[str, ClusterProfile]) -> None:
+    meta = detroit["reconstructed"].run_metadata()
+    assert meta["parameters"]["cells"] == "reconstructed"
+    datasets = [i["dataset"] for i in meta["inputs"]]
+    assert datasets == ["us_cbp_2019_cbsa", "us_cbp_2019_cbsa_imputed", "us_cbp_2019_cbsa_withheld"]
+    assert all(len(i["sha256"]) == 64 for i in meta["inputs"])
+    assert detroit["published"].run_metadata()["parameters"]["cells"] == "published"
+
+
+def test_industry_measures_on_rebuilt_cells(warehouse: Warehouse, imputed: pd.DataFrame) -> None:
+    """A 6-digit industry CBP withholds in a CBSA gets its rebuilt employment and establishments."""
+    table = industry_measures(warehouse, level="naics6", region="41860")  # San Francisco-Oakland-Berkeley
+    row = table.set_index("industry_code").loc["336111"]  # Tesla's Fremont plant, withheld (1-2 establishments)
+    rebuilt = imputed.set_index(["area_code", "industry_code"]).loc[("41860", "336111")]
+    assert row["employment"] == pytest.approx(rebuilt["employment"]) and row["employment"] > 10_000
+    assert row["establishments"] == pytest.approx(rebuilt["establishments"]) and row["establishments"] <= 2
+    published_only = industry_measures(warehouse, level="naics6", region="41860", cells="published")
+    assert published_only.set_index("industry_code").loc["336111", "employment"] == 0
+
+
+def test_cells_choice_is_checked(warehouse: Warehouse) -> None:
+    with pytest.raises(UnknownCodeError):
+        profile_region(warehouse, region="19820", cells="guessed")

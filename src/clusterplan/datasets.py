@@ -61,6 +61,10 @@ class DatasetProfile:
     rounding: str | None = None
     #: Years the packaged dataset covers.
     years: tuple[int, ...] = ()
+    #: Facts dataset of the withheld cells rebuilt within their parents, and the table of what each published
+    #: cell hides (``clusterplan.measures.withheld``); None when the source withholds nothing.
+    imputed_dataset: str | None = None
+    withheld_table: str | None = None
 
 
 DATASET_PROFILES = {
@@ -97,6 +101,8 @@ DATASET_PROFILES = {
         "00",
         absent_is_zero=True,
         years=(2019,),
+        imputed_dataset="us_cbp_2019_cbsa_imputed",
+        withheld_table="us_cbp_2019_cbsa_withheld",
     ),
 }
 

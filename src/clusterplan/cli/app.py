@@ -97,6 +97,17 @@ def _format_table(frame: Any, benchmark: str = "GB") -> str:
     return "\n".join(lines)
 
 
+_cells_option = click.option(
+    "--cells",
+    type=click.Choice(["reconstructed", "published"]),
+    default="reconstructed",
+    show_default=True,
+    help="US County Business Patterns: add the cells CBP withholds (fewer than 3 establishments), rebuilt within "
+    "their parents' totals, with LQ ranges over every split of the hidden jobs; or use published cells only "
+    "(withheld cells count as zero).",
+)
+
+
 @cli.command()
 @click.option(
     "--region",
@@ -120,6 +131,7 @@ def _format_table(frame: Any, benchmark: str = "GB") -> str:
     show_default=True,
     help="Totals over all industries, or traded industries only (as the US Cluster Mapping Project does).",
 )
+@_cells_option
 @click.option(
     "--taxonomy",
     default=None,
@@ -167,6 +179,7 @@ def run(
     benchmark: str,
     peers: str | None,
     denominator: str,
+    cells: str,
     taxonomy: str | None,
     year: int | None,
     base_year: int | None,
@@ -209,6 +222,7 @@ def run(
             benchmark=benchmark,
             peers=comma_separated(peers) if peers else None,
             denominator=denominator,
+            cells=cells,
             only=only,
             scenario_config=scenario_config,
             include_non_market=include_non_market,
@@ -252,6 +266,7 @@ def run(
 @click.option("--benchmark", default="national", show_default=True, help="national, peers, or a larger area's code.")
 @click.option("--peers", default=None, help="Comma-separated peer areas for --benchmark peers.")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), required=True, help="CSV or .parquet file.")
+@_cells_option
 @_engine_option
 @_master_option
 @warehouse_option()
@@ -264,6 +279,7 @@ def measures(
     benchmark: str,
     peers: str | None,
     out_file: str,
+    cells: str,
     engine: str,
     master: str,
     warehouse_path: str | None,
@@ -285,6 +301,7 @@ def measures(
             base_year=base_year,
             benchmark=benchmark,
             peers=comma_separated(peers) if peers else None,
+            cells=cells,
         )
     path = write_csv_or_parquet(table, out_file)
     click.echo(f"wrote {len(table):,} rows ({table['area_code'].nunique()} areas) to {path}")

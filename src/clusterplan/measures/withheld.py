@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .._exceptions import ParameterError
@@ -427,14 +428,19 @@ def withheld_lq_interval(
     regional_total: tuple[np.ndarray, np.ndarray],
     benchmark: tuple[np.ndarray, np.ndarray],
     benchmark_total: tuple[np.ndarray, np.ndarray],
+    *,
+    region_in_benchmark: npt.ArrayLike = True,
 ) -> tuple[np.ndarray, np.ndarray]:
-    r"""Bounds of the LQ when a region's cluster employment lies in a range and the region is in the benchmark.
+    r"""Bounds of the LQ when a region's cluster employment lies in a range.
 
     Parameters
     ----------
     regional, regional_total, benchmark, benchmark_total
         ``(low, high)`` of :math:`e_{ir}`, :math:`e_r`, :math:`E_i`, :math:`E`; the benchmark bounds are
         sums of the areas' bounds (areas vary independently).
+    region_in_benchmark
+        True where the region is one of the benchmark's areas (the nation); False for a peer group
+        without it, where :math:`E_i` does not move with :math:`e_{ir}`.
 
     Returns
     -------
@@ -445,7 +451,8 @@ def withheld_lq_interval(
     -----
     Write :math:`E_i = e_{ir} + z` with *z* the cluster in the other areas, :math:`z \in [E_{i,low} -
     e_{ir,low},\, E_{i,high} - e_{ir,high}]`. :math:`LQ = e_{ir} E / (e_r (e_{ir} + z))` rises with
-    :math:`e_{ir}` and *E* and falls with *z* and :math:`e_r`, so
+    :math:`e_{ir}` and *E* and falls with *z* and :math:`e_r` (outside the benchmark, :math:`E_i` itself
+    plays the part of :math:`e_{ir} + z`), so
 
     .. math::
 
@@ -468,10 +475,13 @@ def withheld_lq_interval(
     rl, rh = (np.asarray(v, dtype=float) for v in regional_total)
     il, ih = (np.asarray(v, dtype=float) for v in benchmark)
     tl, th = (np.asarray(v, dtype=float) for v in benchmark_total)
+    inside = np.asarray(region_in_benchmark, dtype=bool)
     zl, zh = np.maximum(il - xl, 0), np.maximum(ih - xh, 0)
+    cluster_high = np.where(inside, xl + zh, ih)
+    cluster_low = np.where(inside, xh + zl, il)
     with np.errstate(divide="ignore", invalid="ignore"):
-        low = xl * tl / (rh * (xl + zh))
-        high = xh * th / (rl * (xh + zl))
+        low = xl * tl / (rh * cluster_high)
+        high = xh * th / (rl * cluster_low)
     low = np.where(np.isfinite(low), low, np.nan)
     high = np.where(np.isfinite(high) | (xh > 0), high, np.nan)
     return low, high

@@ -12,11 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from .. import __version__
 from .._exceptions import InputError, ParameterError, UnknownCodeError
+from .._schema import FLAG_IMPUTED
 from ..datasets import CBP_METROS, DATASET_PROFILES, DEFAULT_DATASET, LEVELS, DatasetProfile
 from ..measures.employment import area_totals, cluster_employment, industry_facts, memtable
 from ..measures.growth import compound_annual_growth_rate
@@ -26,6 +29,7 @@ from ..measures.productivity import cluster_productivity
 from ..measures.ranks import measure_ranks, rank_change
 from ..measures.shift_share import shift_share
 from ..measures.strength import cluster_mapping_strength, cluster_observatory_stars
+from ..measures.withheld import withheld_employment_bounds, withheld_lq_interval
 from ..regions import Gazetteer, Region, benchmark_keyword, choose_benchmark
 from ..taxonomy import Taxonomy, load_taxonomy
 from ..warehouse import SparkWarehouse, Warehouse
@@ -34,10 +38,20 @@ from ._cache import memoised
 #: Either engine: the embedded DuckDB warehouse or a Spark session over the same data.
 AnyWarehouse = Warehouse | SparkWarehouse
 
-__all__ = ["DEFAULT_REGION", "ClusterProfile", "profile_region"]
+__all__ = ["CELL_CHOICES", "DEFAULT_CELLS", "DEFAULT_REGION", "ClusterProfile", "profile_region"]
 
 DEFAULT_REGION = "TLG3"  # West Midlands (the WMCA's seven boroughs), NUTS 2016 code UKG3
 BENCHMARK_ALL = "national"
+
+#: Which cells of a source that withholds small cells (CBP) a run uses: the published ones plus the withheld
+#: ones rebuilt within their parents (default), or the published ones only (withheld cells count as zero).
+CELL_CHOICES = {
+    "reconstructed": "published cells plus the cells CBP withholds (fewer than 3 establishments), rebuilt within "
+    "their parents' totals; LQ ranges cover every split of the hidden jobs",
+    "published": "published cells only: withheld cells count as zero, so national totals of detailed industries "
+    "are too small",
+}
+DEFAULT_CELLS = "reconstructed"
 
 
 @dataclass
@@ -175,20 +189,46 @@ class _Scope:
     available: list[str]
     region: Region | None
     gazetteer: Gazetteer
+    #: The facts datasets the rows come from: the published one, then the rebuilt withheld cells if used.
+    datasets: list[str]
 
     @property
     def region_code(self) -> str | None:
         return None if self.region is None else self.region.code
 
 
+def cell_datasets(profile: DatasetProfile, cells: str) -> list[str]:
+    """The facts datasets of *profile* that a run with ``cells`` (see :data:`CELL_CHOICES`) reads."""
+    if cells not in CELL_CHOICES:
+        raise UnknownCodeError("cells", cells, list(CELL_CHOICES))
+    if cells == "published" or profile.imputed_dataset is None:
+        return [profile.dataset]
+    return [profile.dataset, profile.imputed_dataset]
+
+
+def dataset_rows(warehouse: AnyWarehouse, datasets: Sequence[str], measure: str = "employment") -> ir.Table:
+    """Facts of one measure from the first dataset and the datasets that complete it, under the first's name."""
+    rows = industry_facts(warehouse.facts, dataset=datasets[0], measure=measure)
+    for extra in datasets[1:]:
+        more = industry_facts(warehouse.facts, dataset=extra, measure=measure)
+        rows = rows.union(more.mutate(dataset=ibis.literal(datasets[0])).select(*rows.columns))
+    return rows
+
+
 def _scope(
-    warehouse: AnyWarehouse, dataset: str, region: str | None, year: int | None, base_year: int | None
+    warehouse: AnyWarehouse,
+    dataset: str,
+    region: str | None,
+    year: int | None,
+    base_year: int | None,
+    cells: str = DEFAULT_CELLS,
 ) -> _Scope:
     if dataset not in DATASET_PROFILES:
         raise UnknownCodeError("employment dataset", dataset, sorted(DATASET_PROFILES))
     profile = DATASET_PROFILES[dataset]
     info = warehouse.dataset_info(dataset)
-    rows = industry_facts(warehouse.facts, dataset=dataset)
+    datasets = cell_datasets(profile, cells)
+    rows = dataset_rows(warehouse, datasets)
     gazetteer = region_places(warehouse, dataset)
     resolved = gazetteer.resolve(region) if region is not None else None
     available = gazetteer.available
@@ -209,7 +249,7 @@ def _scope(
     names = gazetteer.names()
     if resolved is not None:
         names[resolved.code] = resolved.name
-    return _Scope(dataset, profile, info, rows, years, year, base_year, names, available, resolved, gazetteer)
+    return _Scope(dataset, profile, info, rows, years, year, base_year, names, available, resolved, gazetteer, datasets)
 
 
 def merge_areas(rows: ir.Table, region: Region) -> ir.Table:
@@ -245,6 +285,7 @@ def profile_region(
     benchmark: str = BENCHMARK_ALL,
     peers: Sequence[str] | None = None,
     denominator_codes: Sequence[str] | None = None,
+    cells: str = DEFAULT_CELLS,
     progress: Any = None,
 ) -> ClusterProfile:
     """Profile every cluster of *taxonomy* in *region* against a benchmark.
@@ -273,9 +314,17 @@ def profile_region(
     denominator_codes
         Industry codes whose employment makes up the totals (e.g. traded
         industries only, as the US Cluster Mapping Project does); default all.
+    cells
+        ``reconstructed`` (default): for County Business Patterns, the published
+        cells plus the withheld ones rebuilt within their parents
+        (:func:`~clusterplan.measures.withheld.reconstruct_withheld_cells`), with
+        ``lq_low``/``lq_high`` covering every split of the hidden jobs and
+        ``imputed_cells`` counting rebuilt cells; ``published``: published cells
+        only (withheld cells count as zero). BRES has no withheld cells: both
+        give the same result.
     """
     say = progress or (lambda _m: None)
-    scope = _scope(warehouse, dataset or dataset_for_region(warehouse, region), region, year, base_year)
+    scope = _scope(warehouse, dataset or dataset_for_region(warehouse, region), region, year, base_year, cells)
     dataset, profile, info, rows = scope.dataset, scope.profile, scope.info, scope.rows
     year, base_year, names, available = scope.year, scope.base_year, scope.names, scope.available
     if scope.region is None:
@@ -363,7 +412,7 @@ def profile_region(
     regions = _add_ranks_and_strength(
         warehouse,
         regions,
-        dataset=dataset,
+        datasets=scope.datasets,
         year=year,
         units=units,
         mapping=mapping,
@@ -371,17 +420,31 @@ def profile_region(
         region=resolved,
     )
     say("bounding LQs for rounding and suppression, decomposing growth")
-    extras = [
-        _lq_bounds(
-            units,
-            mapping,
-            profile,
-            year=year,
-            benchmark_areas=benchmark_areas,
-            denominator_codes=denominator_codes,
-            lq=regions.set_index(["area_code", "cluster_id"])["lq"],
-        )
-    ]
+    if len(scope.datasets) > 1 and profile.withheld_table is not None:
+        extras = [
+            _withheld_bounds(
+                warehouse,
+                units,
+                mapping,
+                regions,
+                profile.withheld_table,
+                year=year,
+                denominator_codes=denominator_codes,
+                region=resolved,
+            )
+        ]
+    else:
+        extras = [
+            _lq_bounds(
+                units,
+                mapping,
+                profile,
+                year=year,
+                benchmark_areas=benchmark_areas,
+                denominator_codes=denominator_codes,
+                lq=regions.set_index(["area_code", "cluster_id"])["lq"],
+            )
+        ]
     if base_year is not None:
         extras.append(_growth_decomposition(measure_frame, base_year, year, benchmark_areas))
         extras.append(_lq_rank_change(measure_frame, base_year, year, benchmark_areas))
@@ -429,6 +492,8 @@ def profile_region(
         out["industry_codes_in_taxonomy"] = codes_in_taxonomy.reindex(out.index).fillna(0)
     out["suppressed_cells"] = focus["suppressed_cells"]
     out["missing_cells"] = focus["missing_cells"]
+    if "imputed_cells" in focus.columns:
+        out["imputed_cells"] = focus["imputed_cells"]
     out["confidence"] = [c.confidence for c in tax.clusters]
     out = out.reset_index()
     out.insert(0, "cluster", out.pop("cluster"))
@@ -465,6 +530,12 @@ def profile_region(
             "origin": info["origin"],
         }
     ]
+    completing = [*scope.datasets[1:], *([profile.withheld_table] if len(scope.datasets) > 1 else [])]
+    for name in completing:
+        if name is not None:
+            more = warehouse.dataset_info(name)
+            inputs.append({"dataset": name, **{k: more[k] for k in inputs[0] if k != "dataset"}})
+    used_cells = cells if profile.imputed_dataset is not None else "published"
     parameters = {
         "region": region_code,
         "region_input": region,
@@ -480,6 +551,8 @@ def profile_region(
         else "each cluster's codes among the denominator's (traded) codes only",
         "taxonomy": tax.name,
         "dataset": dataset,
+        "cells": used_cells,
+        "cells_description": CELL_CHOICES[used_cells],
         "measure": "employment",
         "engine": getattr(warehouse, "engine", "duckdb"),
         "year": year,
@@ -516,6 +589,7 @@ def industry_measures(
     base_year: int | None = None,
     benchmark: str = BENCHMARK_ALL,
     peers: Sequence[str] | None = None,
+    cells: str = DEFAULT_CELLS,
 ) -> pd.DataFrame:
     """Employment, share, location quotient, growth and ranks of every industry at *level*.
 
@@ -529,16 +603,18 @@ def industry_measures(
     level
         ``sic5`` or ``sic2`` (BRES, GB ITL2 areas), ``naics2`` ... ``naics6``
         (CBP 2019, US CBSAs).
-    region, year, base_year, benchmark, peers
+    region, year, base_year, benchmark, peers, cells
         As for :func:`profile_region`.
     """
     if level not in LEVELS:
         raise UnknownCodeError("level", level, list(LEVELS))
     # The same national table feeds the opportunities, the scenarios' feasibility and the web app: once per
     # data version.
-    key = ("industry_measures", level, region, year, base_year, benchmark, tuple(peers) if peers else None)
+    key = ("industry_measures", level, region, year, base_year, benchmark, tuple(peers) if peers else None, cells)
     return memoised(
-        warehouse, key, lambda: _industry_measures(warehouse, level, region, year, base_year, benchmark, peers)
+        warehouse,
+        key,
+        lambda: _industry_measures(warehouse, level, region, year, base_year, benchmark, peers, cells),
     )
 
 
@@ -550,9 +626,10 @@ def _industry_measures(
     base_year: int | None,
     benchmark: str,
     peers: Sequence[str] | None,
+    cells: str = DEFAULT_CELLS,
 ) -> pd.DataFrame:
     dataset, industry_level = LEVELS[level]
-    scope = _scope(warehouse, dataset, region, year, base_year)
+    scope = _scope(warehouse, dataset, region, year, base_year, cells)
     profile = scope.profile
     units = _unit_rows(warehouse, scope.rows, profile.classification, industry_level)
     totals_from = _total_rows(scope.rows, profile)
@@ -584,7 +661,7 @@ def _industry_measures(
         latest["growth_cagr"] = compound_annual_growth_rate(
             latest["employment_base_year"], latest["employment"], scope.year - scope.base_year
         )
-    establishments = _establishments(warehouse, dataset, scope.year, scope.region)
+    establishments = _establishments(warehouse, scope.datasets, scope.year, scope.region)
     if establishments is not None:
         latest = latest.merge(establishments, on=["area_code", "industry_code"], how="left")
     comparable = latest if benchmark_areas is None else latest[latest["area_code"].isin(benchmark_areas)]
@@ -605,10 +682,12 @@ def _industry_measures(
     return latest[first + rest].sort_values(["area_code", "industry_code"]).reset_index(drop=True)
 
 
-def _establishments(warehouse: AnyWarehouse, dataset: str, year: int, region: Region | None) -> pd.DataFrame | None:
-    """Establishment counts of the same dataset and year (CBP publishes them; BRES does not)."""
-    facts = warehouse.facts
-    rows = facts.filter((facts.dataset == dataset) & (facts.measure == "establishments") & (facts.year == year))
+def _establishments(
+    warehouse: AnyWarehouse, datasets: Sequence[str], year: int, region: Region | None
+) -> pd.DataFrame | None:
+    """Establishment counts of the same datasets and year (CBP publishes them; BRES does not)."""
+    rows = dataset_rows(warehouse, datasets, measure="establishments")
+    rows = rows.filter(rows.year == year)
     if region is not None:
         rows = merge_areas(rows, region)
     rows = rows.group_by(["area_code", "industry_code"]).aggregate(establishments=rows.value.sum())
@@ -653,6 +732,8 @@ _ALL_AREA_COLUMNS = (
     "establishments",
     "lq_low",
     "lq_high",
+    "employment_low",
+    "employment_high",
     "shift_share_change",
     "shift_share_national_share",
     "shift_share_industry_mix",
@@ -666,7 +747,7 @@ def _add_ranks_and_strength(
     warehouse: AnyWarehouse,
     regions: pd.DataFrame,
     *,
-    dataset: str,
+    datasets: Sequence[str],
     year: int,
     units: ir.Table,
     mapping: pd.DataFrame,
@@ -676,7 +757,7 @@ def _add_ranks_and_strength(
     """Ranks and percentiles among the benchmark's areas, the US Cluster Mapping strong-cluster rule and
     the European Cluster Observatory stars, for every area and cluster of the profile year."""
     frame = regions.rename(columns={"cluster_id": "unit_code", "value": "employment"})
-    establishments = _cluster_establishments(warehouse, dataset, year, mapping, region)
+    establishments = _cluster_establishments(warehouse, datasets, year, mapping, region)
     if establishments is not None:
         frame = frame.merge(establishments, on=["area_code", "unit_code"], how="left")
         frame["establishments"] = frame["establishments"].fillna(0)
@@ -708,10 +789,10 @@ def _add_ranks_and_strength(
 
 
 def _cluster_establishments(
-    warehouse: AnyWarehouse, dataset: str, year: int, mapping: pd.DataFrame, region: Region | None
+    warehouse: AnyWarehouse, datasets: Sequence[str], year: int, mapping: pd.DataFrame, region: Region | None
 ) -> pd.DataFrame | None:
-    facts = warehouse.facts
-    rows = facts.filter((facts.dataset == dataset) & (facts.measure == "establishments") & (facts.year == year))
+    rows = dataset_rows(warehouse, datasets, measure="establishments")
+    rows = rows.filter(rows.year == year)
     if region is not None:
         rows = merge_areas(rows, region)
     if rows.count().to_pyarrow().as_py() == 0:
@@ -746,6 +827,63 @@ def _lq_bounds(
     )
     bounds = bounds[bounds["year"] == year].rename(columns={"unit_code": "cluster_id"})
     return bounds.set_index(["area_code", "cluster_id"])[["lq_low", "lq_high"]]
+
+
+def _withheld_bounds(
+    warehouse: AnyWarehouse,
+    units: ir.Table,
+    mapping: pd.DataFrame,
+    regions: pd.DataFrame,
+    withheld_table: str,
+    *,
+    year: int,
+    denominator_codes: Sequence[str] | None,
+    region: Region | None = None,
+) -> pd.DataFrame:
+    """``lq_low``/``lq_high``, ``employment_low``/``employment_high`` and ``imputed_cells`` when withheld cells
+    were rebuilt: the range covers every way the jobs each published cell hides could be split among its
+    unpublished descendants (:func:`~clusterplan.measures.withheld.withheld_employment_bounds`)."""
+    codes = sorted(set(mapping["industry_code"]) | set(denominator_codes or []))
+    rows = units.filter((units.year == year) & units.industry_code.isin(codes))
+    cells = rows.select("area_code", "industry_code", "value", "flag").to_pandas()
+    rebuilt = (cells["flag"] == FLAG_IMPUTED).to_numpy()
+    groups = warehouse.table(withheld_table).to_pandas()
+    if region is not None and region.composite:
+        # The members' hidden jobs pool: a group is whole in a cluster only if it is whole in every member.
+        groups["area_code"] = groups["area_code"].where(~groups["area_code"].isin(region.members), region.code)
+        groups = groups.groupby(["area_code", "industry_code"], as_index=False)[
+            ["hidden_employment", "imputed_cells6"]
+        ].sum()
+    published, imputed = cells[~rebuilt], cells[rebuilt]
+    bounds = withheld_employment_bounds(published, imputed, groups, mapping[["cluster_id", "industry_code"]])
+    frame = regions[["area_code", "cluster_id", "total", "in_benchmark"]].merge(
+        bounds, on=["area_code", "cluster_id"], how="left"
+    )
+    frame = frame.fillna({"employment_low": 0.0, "employment_high": 0.0, "imputed_cells": 0})
+    if denominator_codes is None:
+        frame["total_low"] = frame["total_high"] = frame["total"]
+    else:
+        everything = pd.DataFrame({"cluster_id": "__total__", "industry_code": sorted(set(denominator_codes))})
+        totals = withheld_employment_bounds(published, imputed, groups, everything).set_index("area_code")
+        frame["total_low"] = frame["area_code"].map(totals["employment_low"]).fillna(0.0)
+        frame["total_high"] = frame["area_code"].map(totals["employment_high"]).fillna(0.0)
+    inside = frame[frame["in_benchmark"]]
+    benchmark = inside.groupby("cluster_id")[["employment_low", "employment_high"]].sum()
+    benchmark_totals = inside.drop_duplicates("area_code")[["total_low", "total_high"]].sum()
+    low, high = withheld_lq_interval(
+        (frame["employment_low"].to_numpy(), frame["employment_high"].to_numpy()),
+        (frame["total_low"].to_numpy(), frame["total_high"].to_numpy()),
+        (
+            frame["cluster_id"].map(benchmark["employment_low"]).to_numpy(),
+            frame["cluster_id"].map(benchmark["employment_high"]).to_numpy(),
+        ),
+        (np.full(len(frame), benchmark_totals["total_low"]), np.full(len(frame), benchmark_totals["total_high"])),
+        region_in_benchmark=frame["in_benchmark"].to_numpy(dtype=bool),
+    )
+    frame["lq_low"], frame["lq_high"] = low, high
+    frame["imputed_cells"] = frame["imputed_cells"].astype("int64")
+    columns = ["lq_low", "lq_high", "employment_low", "employment_high", "imputed_cells"]
+    return frame.set_index(["area_code", "cluster_id"])[columns]
 
 
 def _growth_decomposition(

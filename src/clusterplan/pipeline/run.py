@@ -345,6 +345,7 @@ def run_region(
     benchmark: str = "national",
     peers: list[str] | None = None,
     denominator: str = "all",
+    cells: str = "reconstructed",
     only: Iterable[str] | None = None,
     scenario_config: Any = None,
     include_non_market: bool = False,
@@ -358,6 +359,8 @@ def run_region(
         As :func:`~clusterplan.pipeline.profile.profile_region`.
     denominator
         ``all`` (every industry) or ``traded`` (shares and quotients out of traded industries only).
+    cells
+        ``reconstructed`` or ``published`` County Business Patterns cells (see ``profile_region``).
     only, scenario_config, include_non_market, progress
         As :func:`run_analyses`.
 
@@ -378,6 +381,7 @@ def run_region(
         benchmark=benchmark,
         peers=peers,
         denominator_codes=denominator_codes,
+        cells=cells,
         progress=progress,
     )
     further = run_analyses(

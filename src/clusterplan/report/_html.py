@@ -864,7 +864,7 @@ def _lq_bar(ctx: ReportContext) -> Chart:
     ranked = data.clusters.sort_values("lq", ascending=False, na_position="last")
     labels = [str(c) for c in ranked["cluster"]]
     lq = [float(v) for v in pd.to_numeric(ranked["lq"], errors="coerce")]
-    has_bounds = "lq_low" in ranked and "lq_high" in ranked and data.geography == "uk"
+    has_bounds = "lq_low" in ranked and "lq_high" in ranked and bool((ranked["lq_high"] > ranked["lq_low"]).any())
     return charts.bar_chart(
         "ranking-lq",
         labels,

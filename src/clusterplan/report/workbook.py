@@ -48,8 +48,10 @@ COLUMN_LABELS: dict[str, tuple[str, str | None]] = {
     "employment_share": ("Share of the region's employment (%)", _PCT),
     "share": ("Share of the area's employment (%)", _PCT),
     "lq": ("Location quotient (ratio)", _DEC3),
-    "lq_low": ("Location quotient, lowest under rounding and suppression (ratio)", _DEC3),
-    "lq_high": ("Location quotient, highest under rounding and suppression (ratio)", _DEC3),
+    "lq_low": ("Location quotient, lowest under rounding, suppression or withheld cells (ratio)", _DEC3),
+    "lq_high": ("Location quotient, highest under rounding, suppression or withheld cells (ratio)", _DEC3),
+    "employment_low": ("Employment, lowest the withheld cells allow (jobs)", _INT),
+    "employment_high": ("Employment, highest the withheld cells allow (jobs)", _INT),
     "growth_cagr": ("Employment growth (% a year, compound)", "0.00%"),
     "benchmark_growth_cagr": ("Benchmark employment growth (% a year, compound)", "0.00%"),
     "employment_base_year": ("Employment in the base year (jobs)", _INT),
@@ -83,6 +85,7 @@ COLUMN_LABELS: dict[str, tuple[str, str | None]] = {
     "industry_codes": ("Industry codes (count)", "0"),
     "suppressed_cells": ("Cells published as 0, possibly suppressed (count)", "0"),
     "missing_cells": ("Empty cells (count)", "0"),
+    "imputed_cells": ("Withheld cells rebuilt from their parents' totals (count)", "0"),
     "cells": ("Data cells (count)", "0"),
     "confidence": ("Definition confidence", None),
     "description": ("Description", None),
@@ -341,7 +344,9 @@ def _notes(data: ReportData) -> list[list[str]]:
             "Location quotient",
             "LQ = (e_ir / e_r) / (E_i / E): the cluster's share of the area's jobs over its share of the "
             "benchmark's (the sum of the benchmark's areas). Above 1 the area is specialised in the cluster. "
-            "lq_low/lq_high: the LQ's range over every true count the rounded and suppressed published cells allow.",
+            "lq_low/lq_high: the LQ's range over every true count the rounded and suppressed published cells allow "
+            "(US: over every split of the jobs County Business Patterns withholds in cells of fewer than 3 "
+            "establishments).",
         ],
         [
             "Growth and shift-share",

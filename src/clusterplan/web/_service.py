@@ -595,6 +595,7 @@ class ProfileQuery:
     benchmark: str
     peers: tuple[str, ...] | None
     denominator: str
+    cells: str = "reconstructed"
 
 
 @dataclass(frozen=True)
@@ -793,6 +794,7 @@ class DashboardService:
         benchmark: str = "national",
         peers: Sequence[str] | None = None,
         denominator: str = "all",
+        cells: str = "reconstructed",
     ) -> ProfileQuery:
         area = self.catalogue.resolve_area(region)
         dataset = self.catalogue.dataset(area.dataset)
@@ -807,6 +809,7 @@ class DashboardService:
             benchmark=chosen_benchmark,
             peers=self.catalogue.peers(peers, chosen_benchmark, area),
             denominator=denominator,
+            cells=cells,
         )
 
     def measures_query(
@@ -961,6 +964,7 @@ class DashboardService:
                 benchmark=query.benchmark,
                 peers=list(query.peers) if query.peers else None,
                 denominator_codes=denominator,
+                cells=query.cells,
             )
         dataset = self.catalogue.dataset(query.dataset)
         parameters = dict(profile.parameters)

@@ -308,6 +308,13 @@ ClusterParam = Annotated[
     str | None,
     Query(min_length=1, max_length=80, pattern=_IDENTIFIER, description="One cluster id (default: all)."),
 ]
+CellsParam = Annotated[
+    Literal["reconstructed", "published"],
+    Query(
+        description="US County Business Patterns: published cells plus the withheld ones rebuilt within their "
+        "parents (reconstructed), or published cells only."
+    ),
+]
 DenominatorParam = Annotated[
     Literal["all", "traded"],
     Query(description="Totals over all industries, or over traded industries only (as the US Cluster Mapping does)."),
@@ -428,6 +435,7 @@ async def profile_parameters(
     benchmark: BenchmarkParam = "national",
     peers: PeersParam = None,
     denominator: DenominatorParam = "all",
+    cells: CellsParam = "reconstructed",
 ) -> ProfileQuery:
     """The parameters every profile-based resource shares, checked and normalised."""
     return _service(request).profile_query(
@@ -438,6 +446,7 @@ async def profile_parameters(
         benchmark=benchmark,
         peers=_split(peers),
         denominator=denominator,
+        cells=cells,
     )
 
 
