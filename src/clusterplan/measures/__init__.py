@@ -10,6 +10,7 @@
 ``strength``           US Cluster Mapping strong clusters, Cluster Observatory stars
 ``ranks``              ranks and percentiles across areas, and their change
 ``productivity``       GVA per job from ONS regional GVA and BRES
+``withheld``           CBP cells withheld for fewer than 3 establishments, rebuilt and bounded
 =====================  ===========================================================
 """
 
@@ -33,6 +34,7 @@ from .specialisation import (
     locational_gini,
 )
 from .strength import cluster_mapping_strength, cluster_observatory_stars
+from .withheld import reconstruct_withheld_cells, withheld_employment_bounds, withheld_lq_interval
 
 __all__ = [
     "absolute_change",
@@ -56,6 +58,9 @@ __all__ = [
     "measure_ranks",
     "published_value_bounds",
     "rank_change",
+    "reconstruct_withheld_cells",
     "shift_share",
     "sic_to_gva_rows",
+    "withheld_employment_bounds",
+    "withheld_lq_interval",
 ]
