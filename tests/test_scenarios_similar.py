@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from _util import run_cli
+from clusterplan import ParameterError
 from clusterplan.pipeline.profile import ClusterProfile, profile_region
 from clusterplan.scenarios import (
     SIMILAR_SCENARIO_COLUMNS,
@@ -25,6 +26,7 @@ from clusterplan.scenarios._similar_run import calibration_settings, count_once_
 from clusterplan.scenarios.baseline import cluster_employment_panel, industry_employment_panel
 from clusterplan.scenarios.jumps import detect_jumps
 from clusterplan.scenarios.similar import (
+    additional_jobs,
     masked_percentiles,
     region_comparators,
     series_cube,
@@ -98,11 +100,13 @@ def test_theil_sen_by_hand(warehouse: Warehouse) -> None:
 
 
 def test_additional_jobs_formula_worked_example() -> None:
-    from clusterplan.scenarios._similar_run import VARIANTS
-
-    # 5,500 baseline jobs in 2030, 1% a year above the national trend for 9 years: 5,500 x (1.01^9 - 1) = 515.3.
-    assert VARIANTS == ("low", "central", "high")
-    assert pytest.approx(515.27, abs=0.01) == 5500 * (1.01**9 - 1)
+    # 5,500 baseline jobs in 2030, 1% a year above the national trend for 9 years: 5,500 x (1.01^9 - 1) = 515.27;
+    # 2% a year on a baseline of 11,000 over 4 years: 11,000 x 0.08243216 = 906.75; losing ground adds nothing.
+    got = additional_jobs(np.array([5500.0, 11000.0, 5500.0]), np.array([0.01, 0.02, -0.01]), 9)
+    assert got[0] == pytest.approx(515.27, abs=0.01) and got[2] == 0.0
+    assert float(additional_jobs(11000.0, 0.02, 4)) == pytest.approx(906.75, abs=0.01)
+    with pytest.raises(ParameterError, match="horizon 0"):
+        additional_jobs(1.0, 0.01, 0)
 
 
 def small_cube(fast: float = 0.10) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -1878,6 +1878,47 @@ def part_opportunity(ctx: ReportContext, cluster_id: str) -> Markup | None:
     return ctx.render("part_opportunity", chart=ctx.chart(chart), c=cluster_row)
 
 
+def _scenario_chart(
+    cluster_id: str,
+    name: str,
+    r: Mapping[Any, Any],
+    rows: Sequence[tuple[str, str]],
+    *,
+    draws_label: str,
+    central: bool,
+) -> Chart:
+    """The low-high bars of a cluster's scenarios (with the central case, or the draws' median, as a diamond)."""
+    labels, low, high, mid = [], [], [], []
+    for key, label in rows:
+        if _finite(r.get(f"{key}_low")) and _finite(r.get(f"{key}_high")):
+            labels.append(label)
+            low.append(float(r[f"{key}_low"]))
+            high.append(float(r[f"{key}_high"]))
+            mid.append(float(r.get(f"{key}_central", float("nan"))) if central else float("nan"))
+    if _finite(r.get("additional_jobs_p5")) and _finite(r.get("additional_jobs_p95")):
+        labels.append(draws_label)
+        low.append(float(r["additional_jobs_p5"]))
+        high.append(float(r["additional_jobs_p95"]))
+        mid.append(float(r.get("additional_jobs_p50", float("nan"))))
+    year = num(r.get("target_year"), ".0f")
+    marked = any(_finite(m) for m in mid)
+    what = "the central case (or the median of the draws)" if central else "the median of the resampled scenarios"
+    return charts.dumbbell_chart(
+        f"scenario-{_safe_id(cluster_id)}",
+        labels,
+        low,
+        high,
+        title=f"{name}: extra jobs above the baseline by {year}",
+        caption=(
+            f"Differential growth: jobs above the baseline forecast of {num(r.get('baseline_jobs'))} jobs in {year}. "
+            "Each bar runs from the low to the high value" + (f"; the diamond is {what}" if marked else "") + "."
+        ),
+        value_label="extra jobs",
+        point=mid if marked else None,
+        point_label="central case" if central else "median of the resampled scenarios",
+    )
+
+
 def part_scenario(ctx: ReportContext, cluster_id: str) -> Markup | None:
     data = ctx.data
     table = data.table("scenarios", RUN_TABLES["scenarios"].columns)
@@ -1890,68 +1931,30 @@ def part_scenario(ctx: ReportContext, cluster_id: str) -> Markup | None:
     name = data.cluster_row(cluster_id).get("cluster", cluster_id)
     if "additional_jobs_central" in r:
         return _part_scenario_similar(ctx, cluster_id, name, r)
-    labels, low, high, mid = [], [], [], []
-    for key, label in (
-        ("additional_jobs", "Direct: low to high scenario"),
-        ("indirect_jobs", "Indirect (supply chain)"),
-        ("induced_jobs", "Induced (household spending)"),
-    ):
-        if _finite(r.get(f"{key}_low")) and _finite(r.get(f"{key}_high")):
-            labels.append(label)
-            low.append(float(r[f"{key}_low"]))
-            high.append(float(r[f"{key}_high"]))
-            mid.append(float("nan"))
-    if _finite(r.get("additional_jobs_p5")) and _finite(r.get("additional_jobs_p95")):
-        labels.append("Direct: resampled 5% to 95%")
-        low.append(float(r["additional_jobs_p5"]))
-        high.append(float(r["additional_jobs_p95"]))
-        mid.append(float(r.get("additional_jobs_p50", float("nan"))))
-    year = num(r.get("target_year"), ".0f")
-    chart = charts.dumbbell_chart(
-        f"scenario-{_safe_id(cluster_id)}",
-        labels,
-        low,
-        high,
-        title=f"{name}: extra jobs above the baseline by {year}",
-        caption=(
-            f"Differential growth: jobs above the baseline forecast of {num(r.get('baseline_jobs'))} jobs in {year}. "
-            "Each bar runs from the low to the high value"
-            + ("; the diamond is the median of the resampled scenarios" if any(_finite(m) for m in mid) else "")
-            + "."
+    chart = _scenario_chart(
+        cluster_id,
+        name,
+        r,
+        (
+            ("additional_jobs", "Direct: low to high scenario"),
+            ("indirect_jobs", "Indirect (supply chain)"),
+            ("induced_jobs", "Induced (household spending)"),
         ),
-        value_label="extra jobs",
-        point=mid if any(_finite(m) for m in mid) else None,
-        point_label="median of the resampled scenarios",
+        draws_label="Direct: resampled 5% to 95%",
+        central=False,
     )
     return ctx.render("part_scenario", r=r, chart=ctx.chart(chart))
 
 
 def _part_scenario_similar(ctx: ReportContext, cluster_id: str, name: str, r: Mapping[Any, Any]) -> Markup:
     """A cluster's scenarios (similar method): low-central-high, its comparators kept and left out, and why."""
-    labels, low, high, mid = [], [], [], []
-    for key, label in (("additional_jobs", "Direct"), ("indirect_jobs", "Indirect (supply chain)")):
-        if _finite(r.get(f"{key}_low")) and _finite(r.get(f"{key}_high")):
-            labels.append(label + ": low to high, central marked")
-            low.append(float(r[f"{key}_low"]))
-            high.append(float(r[f"{key}_high"]))
-            mid.append(float(r.get(f"{key}_central", float("nan"))))
-    if _finite(r.get("additional_jobs_p5")) and _finite(r.get("additional_jobs_p95")):
-        labels.append("Direct, central case: 5% to 95% of joint draws")
-        low.append(float(r["additional_jobs_p5"]))
-        high.append(float(r["additional_jobs_p95"]))
-        mid.append(float(r.get("additional_jobs_p50", float("nan"))))
-    year = num(r.get("target_year"), ".0f")
-    chart = charts.dumbbell_chart(
-        f"scenario-{_safe_id(cluster_id)}",
-        labels,
-        low,
-        high,
-        title=f"{name}: extra jobs above the baseline by {year}",
-        caption=f"Jobs above the baseline forecast of {num(r.get('baseline_jobs'))} jobs in {year}: each bar runs "
-        "from the low to the high case; the diamond is the central case (or the median of the draws).",
-        value_label="extra jobs",
-        point=mid,
-        point_label="central case",
+    chart = _scenario_chart(
+        cluster_id,
+        name,
+        r,
+        (("additional_jobs", "Direct: low to high, central marked"), ("indirect_jobs", "Indirect (supply chain)")),
+        draws_label="Direct, central case: 5% to 95% of joint draws",
+        central=True,
     )
     table = ctx.data.table("comparators", RUN_TABLES["comparators"].columns)
     kept: list[dict[Any, Any]] = []

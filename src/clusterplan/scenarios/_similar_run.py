@@ -19,7 +19,7 @@ import pandas as pd
 from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
 from .calibration import CalibrationSettings, ScenarioCalibration, scenario_calibration, taxonomy_digest
 from .jumps import JumpRule
-from .similar import SeriesCube, region_comparators
+from .similar import SeriesCube, additional_jobs, region_comparators
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from ..taxonomy import Taxonomy
@@ -203,17 +203,16 @@ def similar_scenarios(
     base = out["baseline_jobs"].to_numpy(dtype=float)
     for name in VARIANTS:
         d = ids.map(rates[f"d_{name}"]).to_numpy(dtype=float)
-        raw = base * (np.power(1.0 + d, horizon) - 1.0)
         out[f"percentile_{name}"] = percentiles[name]
         out[f"differential_growth_{name}"] = d
-        out[f"additional_jobs_{name}"] = np.where(raw < 0, 0.0, raw)
-        out[f"floored_{name}"] = raw < 0
+        out[f"additional_jobs_{name}"] = additional_jobs(base, d, horizon)
+        out[f"floored_{name}"] = d < 0
         out[f"scenario_jobs_{name}"] = base + out[f"additional_jobs_{name}"].to_numpy()
     out["differential_growth_high_uncapped"] = ids.map(rates["d_high_uncapped"]).astype(float)
     out["cap"] = ids.map(rates["cap"]).astype(float)
     out["capped"] = ids.map(rates["capped"]).astype(bool)
     leader = ids.map(rates["d_leader_uncapped"]).to_numpy(dtype=float)
-    out["additional_jobs_leader_sensitivity"] = np.maximum(0.0, base * (np.power(1.0 + leader, horizon) - 1.0))
+    out["additional_jobs_leader_sensitivity"] = additional_jobs(base, leader, horizon)
     e0 = out["jump_off_jobs"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         for name in ("low", "high"):

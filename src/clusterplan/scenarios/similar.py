@@ -51,6 +51,7 @@ from .._exceptions import ParameterError
 __all__ = [
     "SIMILAR_COMPARATOR_COLUMNS",
     "SeriesCube",
+    "additional_jobs",
     "band_of",
     "caps_for",
     "comparator_masks",
@@ -230,6 +231,30 @@ def share_trends(values: np.ndarray, totals: np.ndarray, years: Sequence[int]) -
         lq = start_share / national_share[None, :]
     slope = theil_sen_slope(share, list(years))
     return {"start": v[:, :, 0], "lq": lq, "slope": slope, "d": np.expm1(slope)}
+
+
+def additional_jobs(baseline_jobs: np.ndarray | float, d: np.ndarray | float, horizon: int) -> np.ndarray:
+    r"""Jobs above the baseline when a cluster grows *d* a year faster than the national trend: never below 0.
+
+    Notes
+    -----
+    :math:`\Delta e = \max(0,\ B_T ((1 + d)^h - 1))` with :math:`B_T` the
+    baseline jobs at the target year and :math:`h` the years from the
+    jump-off. The baseline carries the national (and the region's own)
+    trend, so only growth above it is counted, whatever the baseline method.
+
+    Examples
+    --------
+    5,500 baseline jobs in 2030, 1% a year above the national trend from 2021,
+    and a cluster losing ground (no additional jobs):
+
+    >>> additional_jobs(np.array([5500.0, 5500.0]), np.array([0.01, -0.02]), 9).round(2).tolist()
+    [515.27, 0.0]
+    """
+    if horizon < 1:
+        raise ParameterError(f"the target year must be after the jump-off year (horizon {horizon})")
+    raw = np.asarray(baseline_jobs, dtype=float) * (np.power(1.0 + np.asarray(d, dtype=float), horizon) - 1.0)
+    return np.where(raw < 0, 0.0, raw)
 
 
 def band_of(steps: Sequence[float]) -> list[float]:

@@ -275,7 +275,7 @@ def joint_draws(
         additional_gva_gbp_m``. *region*: ``draw, scenario, direct_jobs,
         indirect_jobs, total_jobs, direct_gva_gbp_m`` per draw.
     """
-    from .similar import band_of, caps_for, comparator_masks, share_trends
+    from .similar import additional_jobs, band_of, caps_for, comparator_masks, share_trends
 
     if draws < 1:
         raise ParameterError(f"draws must be at least 1, not {draws}")
@@ -333,7 +333,7 @@ def joint_draws(
             stats = np.percentile(sample, qs, axis=1)  # [scenario, draw]
             d = np.minimum(stats, cap[u])
             rates[:, ids, u] = d
-            jobs[:, ids, u] = np.maximum(0.0, base[u] * (np.power(1.0 + d, horizon) - 1.0))
+            jobs[:, ids, u] = additional_jobs(base[u], d, horizon)
     pieces = []
     region_rows = []
     window_of = np.asarray(windows)[choice]
