@@ -118,6 +118,7 @@ __all__ = [
     "input_sourcing",
     "location_quotient_matrix",
     "multipliers_from_inverse",
+    "nation_as_region",
     "national_view",
     "regional_coefficients",
     "regional_employment",
@@ -898,23 +899,30 @@ def national_view(year: int = DEFAULT_YEAR) -> RegionalModel:
     Great Britain's BRES of *year*. Lets the cluster and impact tools treat the
     nation and a region alike; its multipliers are the national model's.
     """
-    model = _national()
     national = pd.Series(_employment_by_industry(int(year)).sum(axis=0), dtype=float)
+    return nation_as_region(_national(), national, code="K02000001", name="United Kingdom", year=int(year))
+
+
+def nation_as_region(
+    model: Any, employment: pd.Series, *, code: str, name: str, year: int, employment_dataset: str = EMPLOYMENT_DATASET
+) -> RegionalModel:
+    """A national model in the shape of a :class:`RegionalModel`: every quotient 1, national output and mix."""
     return RegionalModel(
-        region_code="K02000001",
-        region_name="United Kingdom",
+        region_code=code,
+        region_name=name,
         method="national",
         delta=float("nan"),
         year=int(year),
         A=model.A,
         national_coefficients=model.A,
         x=model.output.rename("output"),
-        employment=national.rename("employment"),
-        national_employment=national.rename("employment"),
+        employment=employment.rename("employment"),
+        national_employment=employment.rename("employment"),
         location_quotients=pd.Series(1.0, index=model.industries, name="slq"),
         scaling_factor=1.0,
         household_consumption_coefficients=_household_coefficients(model),
         national=model,
+        employment_dataset=employment_dataset,
     )
 
 

@@ -43,7 +43,7 @@ import pandas as pd
 
 from .._exceptions import UnknownCodeError
 from ..datasets import CBP_METROS
-from .regional import DEFAULT_DELTA, DEFAULT_METHOD, RegionalModel, regionalise
+from .regional import DEFAULT_DELTA, DEFAULT_METHOD, RegionalModel, nation_as_region, regionalise
 
 __all__ = [
     "BEA_YEAR",
@@ -226,25 +226,13 @@ def us_national_view() -> RegionalModel:
 
     Every quotient is 1, so ``A`` is the national domestic coefficient matrix and the multipliers are national.
     """
-    model = _us_national()
     national = pd.Series(_employment_by_industry().sum(axis=0), dtype=float)
-    return RegionalModel(
-        region_code="US",
-        region_name="United States",
-        method="national",
-        delta=float("nan"),
+    return nation_as_region(
+        _us_national(),
+        national,
+        code="US",
+        name="United States",
         year=EMPLOYMENT_YEAR,
-        A=model.A,
-        national_coefficients=model.A,
-        x=model.output.rename("output"),
-        employment=national.rename("employment"),
-        national_employment=national.rename("employment"),
-        location_quotients=pd.Series(1.0, index=model.industries, name="slq"),
-        scaling_factor=1.0,
-        household_consumption_coefficients=(
-            model.household_consumption / float(model.primary_inputs.loc["D1"].sum())
-        ).rename("household_consumption_coefficient"),
-        national=model,
         employment_dataset=EMPLOYMENT_DATASET,
     )
 
