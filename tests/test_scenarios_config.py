@@ -97,3 +97,32 @@ def test_scenario_option_becomes_overrides() -> None:
         parse_scenario("window=2015")
     with pytest.raises(ParameterError, match=r"scenario\.low must be one of"):
         load_scenario_config(overrides=parse_scenario("low=best"))
+
+
+def test_similar_method_settings_and_the_previous_method() -> None:
+    config = load_scenario_config()
+    assert config.scenario.method == "similar"
+    similar = config.scenario.similar
+    assert similar.reference_window == (2015, 2019) and similar.size_band_steps == (3.0, 5.0, 10.0, 0.0)
+    assert similar.percentiles == () and similar.target_hit_rates == (0.40, 0.33, 0.25)
+    assert config.scenario.warnings.share_of_region == 0.05 and config.scenario.jumps.level_share == 0.2
+    assert parse_scenario("method=leader") == {"scenario.method": "leader"}
+    previous = load_scenario_config(overrides=parse_scenario("method=leader"))
+    assert previous.scenario.method == "leader" and previous.scenario.high == "leader"
+    fixed = load_scenario_config(overrides={"scenario.similar.percentiles": [60, 70, 80]})
+    assert fixed.scenario.similar.percentiles == (60.0, 70.0, 80.0)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"scenario.method": "fastest"}, "scenario.method must be one of similar, leader"),
+        ({"scenario.similar.percentiles": [80, 70, 90]}, "must be empty .chosen by backtest. or .low, central, high."),
+        ({"scenario.similar.size_band_steps": [3, 0, 10]}, "increasing factors above 1"),
+        ({"scenario.similar.target_hit_rates": [0.2, 0.3, 0.4]}, "decreasing"),
+        ({"scenario.similar.reference_window": [2019, 2015]}, "start < end"),
+    ],
+)
+def test_bad_similar_settings(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(ParameterError, match=message):
+        load_scenario_config(overrides=overrides)
