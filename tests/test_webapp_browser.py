@@ -283,7 +283,18 @@ def test_changing_the_scenario_recomputes_it(page: Page, server: ServerProcess) 
         "&year=2021&base_year=2015&benchmark=national&denominator=all&target_year=2035"
     )
     ev = next(r for r in expected.json()["scenarios"] if r["cluster_id"] == "ev_batteries")
-    assert after == f"{ev['additional_jobs_low']:,.0f}–{ev['additional_jobs_high']:,.0f}"
+    low, central, high = (f"{ev[f'additional_jobs_{v}']:,.0f}" for v in ("low", "central", "high"))
+    assert after == f"{low}–({central})–{high}"
+    # The warnings of the run (a high case over 5% of the region's jobs, few comparators) are on the page too.
+    warnings = page.page.inner_text("#scenario-warnings")
+    assert "Check before publishing" in warnings and "comparator(s)" in warnings
+    # The previous method is one choice away, and its own controls come alive with it.
+    assert page.page.is_disabled("#high")
+    page.page.select_option("#method", "leader")
+    wait_for_scenarios(page, "Scenarios to 2035 from 2021 (previous method)")
+    assert page.page.is_enabled("#high") and "method=leader" in page.page.url
+    page.page.select_option("#method", "similar")
+    wait_for_scenarios(page, "Scenarios to 2035 from 2021: similar")
     assert "target_year=2035" in page.page.url
     # Suppliers and customers of the selected cluster from the regional input-output model, and its ITL3 areas.
     assert page.page.locator("#supply-chain ol li").count() >= 2
