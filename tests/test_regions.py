@@ -6,8 +6,10 @@ import pandas as pd
 import pytest
 
 from clusterplan import UnknownCodeError, Warehouse, profile_region
+from clusterplan._data import dataset_path
 from clusterplan._exceptions import ParameterError
-from clusterplan.regions import Gazetteer, load_region_groups, package_places, resolve_area_code
+from clusterplan.regions import Gazetteer, cbsa_types, load_region_groups, package_places, resolve_area_code
+from clusterplan.sources.cbsa import cbsa_table, read_cbsa_delineation
 
 GB_ITL2 = package_places().query("area_level == 'itl2' and area_code != 'TLN0'")["area_code"].tolist()
 
@@ -133,3 +135,69 @@ def test_wmca_profile_is_the_west_midlands_profile(warehouse: Warehouse) -> None
     wmca = profile_region(warehouse, region="WMCA")
     assert wmca.region_code == "TLG3" and wmca.run_metadata()["region"]["mapping"][0].startswith("WMCA = ")
     pd.testing.assert_frame_equal(wmca.clusters, profile_region(warehouse, region="TLG3").clusters)
+
+
+# -- US metros ------------------------------------------------------------------------------------------------
+
+US_CBSA = package_places().query("area_level == 'cbsa'")["area_code"].tolist()
+
+
+@pytest.fixture(scope="module")
+def us() -> Gazetteer:
+    return Gazetteer(US_CBSA)
+
+
+def test_every_cbsa_in_the_cbp_data_has_a_name_and_a_type() -> None:
+    cbp = pd.read_parquet(dataset_path("us_cbp_2019_cbsa"), columns=["area_code"])["area_code"].unique()
+    names = package_places().set_index("area_code")["area_name"]
+    assert len(cbp) == 933
+    assert names.reindex(cbp).notna().all() and (names.reindex(cbp).str.len() > 3).all()
+    types = cbsa_types()
+    assert pd.Series([types[c] for c in cbp]).value_counts().to_dict() == {"micropolitan": 550, "metropolitan": 383}
+    assert names["19820"] == "Detroit-Warren-Dearborn, MI" and names["220"] == "Detroit-Warren-Ann Arbor, MI"
+
+
+@pytest.mark.parametrize(
+    "text", ["19820", "Detroit-Warren-Dearborn, MI", "detroit-warren-dearborn mi", "Detroit", "Detroit, MI"]
+)
+def test_us_code_full_title_and_unique_part(us: Gazetteer, text: str) -> None:
+    region = us.resolve(text)
+    assert (region.code, region.name, region.geography) == ("19820", "Detroit-Warren-Dearborn, MI", "us")
+
+
+def test_us_ambiguous_part_and_typo(us: Gazetteer) -> None:
+    with pytest.raises(UnknownCodeError) as info:
+        us.resolve("Portland")
+    assert info.value.choices == [
+        "Portland-South Portland, ME (38860)",
+        "Portland-Vancouver-Hillsboro, OR-WA (38900)",
+    ]
+    with pytest.raises(UnknownCodeError, match=r"did you mean Detroit-Warren-Dearborn, MI \(19820\)"):
+        us.resolve("Detriot")
+
+
+def test_a_csa_is_its_cbsas_analysed_as_one(us: Gazetteer) -> None:
+    region = us.resolve("Detroit-Warren-Ann Arbor, MI")
+    assert region.code == "220" and "19820" in region.members and "11460" in region.members  # Ann Arbor
+    assert region.composite and region.mapping[0].startswith("Detroit-Warren-Ann Arbor, MI (220) = ")
+
+
+def test_metro_benchmark_and_metro_peers(warehouse: Warehouse) -> None:
+    metros = profile_region(warehouse, region="Detroit", benchmark="metro")
+    assert metros.parameters["benchmark_label"] == "all metropolitan areas"
+    assert len(metros.parameters["benchmark_areas"]) == 383
+    auto = metros.clusters.set_index("cluster_id").loc["automotive"]
+    everyone = profile_region(warehouse, region="Detroit").clusters.set_index("cluster_id").loc["automotive"]
+    # Metros hold most US jobs: the metro benchmark share is close to the national one, the LQ a little lower.
+    assert auto["employment"] == everyone["employment"] and 0.8 * everyone["lq"] < auto["lq"] < everyone["lq"]
+    peers = profile_region(warehouse, region="Kalamazoo", benchmark="peers").parameters["benchmark_areas"]
+    assert len(peers) == 9 and all(cbsa_types()[p] == "metropolitan" for p in peers)
+
+
+def test_delineation_reader_on_the_published_file(shared_data) -> None:  # type: ignore[no-untyped-def]
+    counties = read_cbsa_delineation(shared_data / "us/cbsa/list1_2018_04.xls")
+    assert len(counties) == 1900 and counties["cbsa_code"].nunique() == 946
+    detroit = counties[counties["cbsa_code"] == "19820"]
+    assert detroit["county_fips"].tolist() == ["26087", "26093", "26099", "26125", "26147", "26163"]
+    table = cbsa_table(counties).set_index("cbsa_code")
+    assert table.loc["35620", ["principal_state", "states", "counties"]].tolist() == ["NY", "NY-NJ-PA", 25]

@@ -206,7 +206,7 @@ def test_us_report_ranks_the_cbsa_without_a_map(browser: Any, warehouse: Warehou
         chart = page.locator("#lq-apparel")
         chart.scroll_into_view_if_needed()
         assert chart.locator(".scatterlayer .point").count() > 150
-        assert chart.locator(".annotation-text", has_text="CBSA 12060").count() == 1
+        assert chart.locator(".annotation-text", has_text="Atlanta-Sandy Springs-Roswell, GA").count() == 1
         page.locator("#lq-apparel-figure").screenshot(path=ARTIFACTS / "report_us_rank.png")
     finally:
         page.close()

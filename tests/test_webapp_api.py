@@ -113,8 +113,9 @@ def test_regions_are_the_40_gb_itl2_areas_and_933_cbsas(client: Client) -> None:
     assert west_midlands["name"] == "West Midlands"
     assert west_midlands["total_employment"] == TLG3_TOTAL_2021
     assert west_midlands["parent_code"] == "TLG"
-    tampa = next(r for r in us if r["code"] == "12060")
-    assert tampa["label"] == "CBSA 12060" and tampa["total_employment"] == CBSA_12060_TOTAL
+    atlanta = next(r for r in us if r["code"] == "12060")
+    assert atlanta["label"] == "Atlanta-Sandy Springs-Roswell, GA (12060)"
+    assert atlanta["total_employment"] == CBSA_12060_TOTAL
     assert [r["code"] for r in ok(client, "/api/regions?geography=us")["regions"]] == [r["code"] for r in us]
 
 
@@ -137,7 +138,11 @@ def test_us_region_detail_has_one_year_and_us_taxonomies(client: Client) -> None
     assert body["dataset"]["years"] == [2019]
     assert {"us_cmp_2007", "us_cmp_traded_2014"} <= set(body["taxonomies"])
     assert "wmca_plan_for_growth" not in body["taxonomies"]
-    assert [b["value"] for b in body["benchmarks"]] == ["national", "peers"]
+    values = [b["value"] for b in body["benchmarks"]]
+    assert values[:4] == ["national", "peers", "metro", "micro"]
+    # Combined statistical areas holding two or more CBSAs are benchmarks too, e.g. Atlanta's.
+    atlanta_csa = next(b for b in body["benchmarks"] if b["value"] == "122")
+    assert atlanta_csa["contains_region"] is True and atlanta_csa["label"].startswith("Atlanta--Athens-Clarke County")
 
 
 def test_taxonomies_and_one_taxonomy(client: Client) -> None:
@@ -205,7 +210,7 @@ def test_traded_denominator_raises_the_lq_of_a_traded_cluster(client: Client) ->
 
 def test_us_profile_matches_the_cbp_rows(client: Client) -> None:
     profile = ok(client, "/api/profile?region=12060")
-    assert profile["region"]["name"] == "CBSA 12060"
+    assert profile["region"]["name"] == "Atlanta-Sandy Springs-Roswell, GA"
     assert profile["taxonomy"]["name"] == "us_cmp_traded_2014"
     assert profile["parameters"]["base_year"] is None
     assert len(profile["clusters"]) == 51

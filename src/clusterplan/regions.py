@@ -28,12 +28,14 @@ from ._exceptions import ParameterError, UnknownCodeError
 __all__ = [
     "AREA_LEVELS",
     "BENCHMARK_NATIONAL",
+    "CBSA_TYPES",
     "DEFAULT_PEERS",
     "GREAT_BRITAIN",
     "UNITED_KINGDOM",
     "Gazetteer",
     "Region",
     "benchmark_keyword",
+    "cbsa_types",
     "choose_benchmark",
     "load_region_groups",
     "nuts2016_to_itl2021",
@@ -97,6 +99,17 @@ def package_places() -> pd.DataFrame:
     frames.append(_read("areas_us_cbsa"))
     out = pd.concat([f[_PLACE_COLUMNS] for f in frames], ignore_index=True)
     return out.drop_duplicates("area_code", keep="first").reset_index(drop=True)
+
+
+@cache
+def cbsa_types() -> dict[str, str]:
+    """CBSA code -> ``metropolitan`` or ``micropolitan`` (April 2018 delineation).
+
+    >>> cbsa_types()["19820"]
+    'metropolitan'
+    """
+    table = _read("cbsa_delineation")
+    return dict(zip(table["cbsa_code"].astype(str), table["cbsa_type"].astype(str), strict=True))
 
 
 @cache
@@ -499,28 +512,56 @@ class Gazetteer:
         )
 
     # -- suggestions --------------------------------------------------------------------------------------------
-    def _pool(self) -> dict[str, str]:
-        """Normalised name -> code of everything a user could mean: dataset areas, then others, then groups."""
+    def _pool(self, wider_only: bool = True) -> dict[str, str]:
+        """Normalised name -> code of what a user could mean: dataset areas, then larger areas (or all others)."""
         pool: dict[str, str] = {}
         for code in self.available:
             if code in self._name:
                 pool.setdefault(_norm(self._name[code]), code)
+        geographies = {self._geo.get(c) for c in self.available}
         for name, codes in self._by_name.items():
-            wider = [c for c in codes if self._level.get(c) in _CONTAINER_LEVELS]
-            if wider:
-                pool.setdefault(name, wider[0])
+            known = [c for c in codes if self._geo.get(c) in geographies]
+            wider = [c for c in known if self._level.get(c) in _CONTAINER_LEVELS]
+            chosen = wider or ([] if wider_only else self._coarsest_distinct(known))
+            if chosen:
+                pool.setdefault(name, chosen[0])
         return pool
+
+    def _segments(self) -> dict[str, list[str]]:
+        """Each place name within a dataset area's name (split at ``-`` and ``,``) -> the areas that have it."""
+        out: dict[str, list[str]] = {}
+        for code in self.available:
+            for part in re.split(r"[-,/]", self._name.get(code, "")):
+                key = _norm(part)
+                if len(key) > 3:
+                    out.setdefault(key, []).append(code)
+        return out
 
     def _close(self, raw: str) -> list[str]:
         key = _norm(raw)
         upper = raw.strip().upper()
         codes = difflib.get_close_matches(upper, self.available, n=5, cutoff=0.6)
         pool = self._pool()
-        close = [pool[n] for n in difflib.get_close_matches(key, list(pool), n=5, cutoff=0.6)]
-        groups = [self.groups[n]["name"] for n in difflib.get_close_matches(key, list(self.groups), n=3, cutoff=0.7)]
+        close = [pool[n] for n in difflib.get_close_matches(key, list(pool), n=5, cutoff=0.7)]
+        # Names of smaller areas only when they are very close ("Birmingam" -> Birmingham, not "nowhere" -> Rother).
+        everything = self._pool(wider_only=False)
+        close += [everything[n] for n in difflib.get_close_matches(key, list(everything), n=3, cutoff=0.85)]
+        named = list(self.groups) if any(self._geo.get(c) == "uk" for c in self.available) else []
+        groups = [self.groups[n]["name"] for n in difflib.get_close_matches(key, named, n=3, cutoff=0.7)]
+        # Parts of names too ("Detriot" -> the "Detroit" of Detroit-Warren-Dearborn, MI).
+        segments = self._segments()
+        parts = [c for n in difflib.get_close_matches(key, list(segments), n=3, cutoff=0.75) for c in segments[n]]
         # Names that start with what was typed ("Detroi" -> Detroit-Warren-Dearborn, MI).
         starts = [c for c in self.available if key and _norm(self._name.get(c, "")).startswith(key)][:5]
-        return list(dict.fromkeys(close + starts + codes + groups))
+        named_first = list(dict.fromkeys(close + parts[:5]))
+
+        def likeness(code: str) -> float:
+            name = _norm(self._name.get(code, ""))
+            pieces = [name, *(_norm(p) for p in re.split(r"[-,/]", self._name.get(code, "")))]
+            return max(difflib.SequenceMatcher(None, key, p).ratio() for p in pieces)
+
+        named_first.sort(key=likeness, reverse=True)
+        return list(dict.fromkeys(named_first + starts + codes + groups))
 
     def _did_you_mean(self, raw: str) -> str:
         close = self._close(raw)
@@ -610,8 +651,10 @@ def choose_benchmark(
             chosen = [r.code for r in resolver.resolve_many(list(peers))]
         else:
             pool = area_totals.drop(region_code)
-            if area_types and area_types.get(region_code):
-                pool = pool[[area_types.get(a) == area_types[region_code] for a in pool.index]]
+            kind = (area_types or {}).get(region_code)
+            if kind:
+                # A metropolitan area's peers are metropolitan areas (and micropolitan ones micropolitan).
+                pool = pool[[(area_types or {}).get(a) == kind for a in pool.index]]
             distance = (pool - area_totals[region_code]).abs().sort_values()
             chosen = list(distance.index[:DEFAULT_PEERS])
         group = sorted({region_code, *chosen})

@@ -30,7 +30,7 @@ from ..measures.ranks import measure_ranks, rank_change
 from ..measures.shift_share import shift_share
 from ..measures.strength import cluster_mapping_strength, cluster_observatory_stars
 from ..measures.withheld import withheld_employment_bounds, withheld_lq_interval
-from ..regions import Gazetteer, Region, benchmark_keyword, choose_benchmark
+from ..regions import Gazetteer, Region, benchmark_keyword, cbsa_types, choose_benchmark
 from ..taxonomy import Taxonomy, load_taxonomy
 from ..warehouse import SparkWarehouse, Warehouse
 from ._cache import memoised
@@ -370,6 +370,7 @@ def profile_region(
         names=names,
         benchmark_name=profile.benchmark_name,
         gazetteer=scope.gazetteer,
+        area_types=cbsa_types() if profile.geography == "us" else None,
     )
     panel = measure_panel(
         units,
@@ -646,6 +647,7 @@ def _industry_measures(
             names=scope.names,
             benchmark_name=profile.benchmark_name,
             gazetteer=scope.gazetteer,
+            area_types=cbsa_types() if profile.geography == "us" else None,
         )
     panel = measure_panel(
         units, None, benchmark_areas=benchmark_areas, total_rows=totals_from, complete=profile.absent_is_zero

@@ -317,7 +317,7 @@ class ReportData:
         name = (self.metadata.get("region") or {}).get("name")
         if name and str(name) != self.region_code:
             return str(name)
-        # The embedded CBSA table has codes but no names.
+        # Run folders written before CBSAs had names.
         return f"CBSA {self.region_code}" if self.is_us else self.region_code
 
     @property

@@ -36,7 +36,7 @@ from .._exceptions import ClusterplanError, ParameterError, UnknownCodeError, Wa
 from ..datasets import DATASET_PROFILES, LEVELS
 from ..pipeline.profile import ClusterProfile, industry_measures, profile_region
 from ..pipeline.profile import traded_industry_codes as _traded_industry_codes
-from ..regions import Gazetteer, Region, benchmark_keyword
+from ..regions import CBSA_TYPES, Gazetteer, Region, benchmark_keyword
 from ..taxonomy import list_taxonomies, load_taxonomy
 from ..warehouse import Warehouse
 
@@ -534,6 +534,11 @@ class Catalogue:
             {"value": "national", "label": dataset.benchmark_name, "contains_region": True},
             {"value": "peers", "label": "peer group (default: the 8 areas closest in total employment)"},
         ]
+        if dataset.geography == "us":
+            choices += [
+                {"value": key, "label": f"all {kind} areas", "contains_region": True}
+                for key, kind in CBSA_TYPES.items()
+            ]
         for code, members in self.benchmark_areas[area.dataset].items():
             name = self.names.get(code)
             choices.append(
@@ -549,6 +554,8 @@ class Catalogue:
     def benchmark(self, benchmark: str, area: Area) -> str:
         key = benchmark_keyword(benchmark)
         if key in ("national", "peers") or key in self.benchmark_areas[area.dataset]:
+            return key
+        if key in CBSA_TYPES and self.datasets[area.dataset].geography == "us":
             return key
         raise UnknownCodeError("benchmark", benchmark, [str(c["value"]) for c in self.benchmark_choices(area)])
 
@@ -972,7 +979,9 @@ class DashboardService:
         header = {
             "region": {
                 "code": profile.region_code,
-                "name": self.catalogue.names.get(profile.region_code) or f"CBSA {profile.region_code}",
+                "name": profile.region_name,
+                "members": list(profile.region_detail.get("members", [profile.region_code])),
+                "mapping": list(profile.region_detail.get("mapping", [])),
                 "dataset": query.dataset,
                 "geography": dataset.geography,
             },

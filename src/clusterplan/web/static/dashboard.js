@@ -86,7 +86,7 @@
   const compact = (v) =>
     isNumber(v) ? (v >= 1e6 ? (v / 1e6).toFixed(1) + "m" : v >= 1e3 ? Math.round(v / 1e3) + "k" : String(Math.round(v))) : "–";
 
-  // "West Midlands (TLG3)"; US CBSAs have no names in the data, so their label is already "CBSA 12060".
+  // "West Midlands (TLG3)", "Detroit-Warren-Dearborn, MI (19820)"; a name that already holds its code is kept as is.
   const regionLabel = (region) => (region.name && !region.name.includes(region.code) ? `${region.name} (${region.code})` : region.name || region.code);
 
   function el(tag, attributes, ...children) {
