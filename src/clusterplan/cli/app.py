@@ -231,7 +231,7 @@ def run(
     progress("writing outputs")
     paths = write_run_outputs(profile, Path(out_dir), analyses=further)
     t = profile.totals
-    growth = f"growth from {t['base_year']}" if t["base_year"] is not None else "one year of data, no growth"
+    growth = profile.parameters["growth_note"]
     click.echo(
         f"{profile.region_name} ({profile.region_code}) against {profile.parameters['benchmark_label']}, "
         f"{t['year']} ({growth}), taxonomy {profile.taxonomy.name}"

@@ -240,7 +240,13 @@ def _scope(
     if not years:
         raise ParameterError(f"dataset {dataset!r} has no employment facts")
     year = years[-1] if year is None else int(year)
-    base_year = (years[0] if base_year is None else int(base_year)) if len(years) > 1 else None
+    if base_year is None:
+        # The earliest year (or a one-year dataset) has no earlier year to grow from: growth measures stay empty.
+        base_year = years[0] if years[0] < year else None
+    elif len(years) > 1:
+        base_year = int(base_year)
+    else:
+        base_year = None
     for label, value in (("year", year), ("base year", base_year)):
         if value is not None and value not in years:
             raise UnknownCodeError(label, str(value), [str(y) for y in years])
@@ -558,6 +564,7 @@ def profile_region(
         "engine": getattr(warehouse, "engine", "duckdb"),
         "year": year,
         "base_year": base_year,
+        "growth_note": _growth_note(year, base_year, scope.years),
     }
     return ClusterProfile(
         parameters=parameters,
@@ -571,6 +578,15 @@ def profile_region(
         taxonomy=tax,
         inputs=inputs,
     )
+
+
+def _growth_note(year: int, base_year: int | None, years: list[int]) -> str:
+    """Why growth measures are empty, or over which period they run."""
+    if base_year is not None:
+        return f"growth from {base_year} to {year}"
+    if len(years) == 1:
+        return f"one year of data ({year}): no growth measures"
+    return f"{year} is the earliest year in the data: no growth measures (they need an earlier year)"
 
 
 def _unmapped(tax: Taxonomy, codes: list[str]) -> int:

@@ -518,6 +518,8 @@ class Catalogue:
                     f"base_year {base_year} not allowed: {dataset.name} has one year ({years[0]}), so no growth period"
                 )
             return chosen, None
+        if base_year is None and chosen == years[0]:
+            return chosen, None  # the earliest year: no earlier year to grow from, so growth measures stay empty
         base = years[0] if base_year is None else base_year
         if base not in years:
             raise UnknownCodeError("base year", str(base_year), choices)
