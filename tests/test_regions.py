@@ -188,8 +188,17 @@ def test_metro_benchmark_and_metro_peers(warehouse: Warehouse) -> None:
     assert len(metros.parameters["benchmark_areas"]) == 383
     auto = metros.clusters.set_index("cluster_id").loc["automotive"]
     everyone = profile_region(warehouse, region="Detroit").clusters.set_index("cluster_id").loc["automotive"]
-    # Metros hold most US jobs: the metro benchmark share is close to the national one, the LQ a little lower.
-    assert auto["employment"] == everyone["employment"] and 0.8 * everyone["lq"] < auto["lq"] < everyone["lq"]
+    # The benchmark is the metros' own jobs: fewer than all areas', and the LQ is against their share.
+    assert auto["employment"] == everyone["employment"]
+    assert auto["benchmark_employment"] < everyone["benchmark_employment"]
+    totals = metros.totals
+    assert (
+        totals["benchmark_total_employment"]
+        < profile_region(warehouse, region="19820").totals["benchmark_total_employment"]
+    )
+    share = auto["employment"] / totals["region_total_employment"]
+    metro_share = auto["benchmark_employment"] / totals["benchmark_total_employment"]
+    assert auto["lq"] == pytest.approx(share / metro_share)
     peers = profile_region(warehouse, region="Kalamazoo", benchmark="peers").parameters["benchmark_areas"]
     assert len(peers) == 9 and all(cbsa_types()[p] == "metropolitan" for p in peers)
 
