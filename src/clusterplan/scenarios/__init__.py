@@ -1108,6 +1108,19 @@ def _provenance(
     return result
 
 
+def _relevant_jumps(similar: SimilarResult) -> pd.DataFrame:
+    """One-off jumps of the region's own series and of the specialised regions they kept out of the comparators."""
+    table = similar.comparators
+    own = table["role"] == "region"
+    kept_out = ~table["kept"] & table["reason"].str.startswith("one-off jump")
+    keys = set(zip(table.loc[own | kept_out, "area_code"], table.loc[own | kept_out, "cluster_id"], strict=True))
+    jumps = similar.jumps
+    if jumps.empty:
+        return jumps
+    wanted = [k in keys for k in zip(jumps["area_code"], jumps["unit_code"], strict=True)]
+    return jumps[wanted]
+
+
 def _similar_cluster_provenance(row: Any, comparators: pd.DataFrame) -> dict[str, Any]:
     rows = comparators[comparators["cluster_id"] == row.cluster_id]
     kept = rows[rows["kept"]].sort_values("differential_growth", ascending=False)
@@ -1181,7 +1194,9 @@ def _similar_provenance(
         f"{m.reference_window[0]}, no one-off jump, start-year jobs within 1/f-f times the region's, f widened "
         f"through {list(m.size_band_steps)} (0 = any size) until >= {m.min_comparators} comparators",
         "jumps": dict(vars(config.scenario.jumps)),
-        "jumps_found": similar.jumps.to_dict(orient="records"),
+        # The jumps that matter here: the region's own, and those that left a specialised region out.
+        "jumps_found": _relevant_jumps(similar).to_dict(orient="records"),
+        "jumps_found_in_all_regions": len(similar.jumps),
         "percentiles": dict(similar.percentiles),
         "percentiles_chosen_by": similar.percentiles_from,
         "backtest": cal.provenance(),
