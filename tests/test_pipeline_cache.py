@@ -7,8 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from _util import FIXTURES
-from clusterplan import Warehouse
-from clusterplan.pipeline import _cache
+from clusterplan import Warehouse, _cache
 from clusterplan.pipeline.profile import _industry_measures, industry_measures
 from clusterplan.sources.formats import read_user_file
 

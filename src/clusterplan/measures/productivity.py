@@ -63,6 +63,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from .._cache import memoised
 from .._exceptions import ParameterError, UnknownCodeError
 from ..datasets import BRES_DIVISION, BRES_SUBCLASS
 from .employment import memtable
@@ -500,7 +501,15 @@ def _employment_by_code(
 def _great_britain_employment(
     warehouse: Warehouse | SparkWarehouse, dataset: str, *, code_length: int | None, years: Sequence[int] | None = None
 ) -> pd.DataFrame:
-    """Great Britain's employment, the sum of every GB ITL2 area of an embedded BRES dataset."""
+    """Great Britain's employment, the sum of every GB ITL2 area of an embedded BRES dataset (computed once per
+    data version: every profile's productivity benchmark asks for it)."""
+    key = ("great_britain_employment", dataset, code_length, tuple(years) if years is not None else None)
+    return memoised(warehouse, key, lambda: _gb_employment(warehouse, dataset, code_length, years))
+
+
+def _gb_employment(
+    warehouse: Warehouse | SparkWarehouse, dataset: str, code_length: int | None, years: Sequence[int] | None
+) -> pd.DataFrame:
     areas = _areas(warehouse)
     gb_areas = sorted(
         areas.loc[(areas["area_level"] == "itl2") & ~areas["area_code"].str.startswith("TLN"), "area_code"]
@@ -614,6 +623,39 @@ def _industry_names(warehouse: Warehouse | SparkWarehouse) -> dict[str, str]:
 def _productivity_by_row(
     warehouse: Warehouse | SparkWarehouse,
     *,
+    level: str,
+    year: int | Sequence[int] | None,
+    prices: str,
+    mapping: pd.DataFrame | None,
+    employment_dataset: str,
+    exclude_imputed_rent: bool,
+    benchmark_dataset: str | None,
+) -> pd.DataFrame:
+    if mapping is not None:
+        return _compute_productivity_by_row(
+            warehouse, level, year, prices, mapping, employment_dataset, exclude_imputed_rent, benchmark_dataset
+        )
+    # Without a cluster mapping the table is the same for every region: once per data version.
+    key = (
+        "productivity_by_row",
+        level,
+        year if year is None or isinstance(year, int) else tuple(year),
+        prices,
+        employment_dataset,
+        exclude_imputed_rent,
+        benchmark_dataset,
+    )
+    return memoised(
+        warehouse,
+        key,
+        lambda: _compute_productivity_by_row(
+            warehouse, level, year, prices, None, employment_dataset, exclude_imputed_rent, benchmark_dataset
+        ),
+    )
+
+
+def _compute_productivity_by_row(
+    warehouse: Warehouse | SparkWarehouse,
     level: str,
     year: int | Sequence[int] | None,
     prices: str,

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from .._cache import memoised
 from .._exceptions import InputError, ParameterError, UnknownCodeError
 from .._schema import FLAG_IMPUTED
 from ..datasets import CBP_METROS, DATASET_PROFILES, DEFAULT_DATASET, LEVELS, DatasetProfile
@@ -33,7 +34,6 @@ from ..measures.withheld import withheld_employment_bounds, withheld_lq_interval
 from ..regions import Gazetteer, Region, benchmark_keyword, cbsa_types, choose_benchmark
 from ..taxonomy import Taxonomy, load_taxonomy
 from ..warehouse import SparkWarehouse, Warehouse
-from ._cache import memoised
 
 #: Either engine: the embedded DuckDB warehouse or a Spark session over the same data.
 AnyWarehouse = Warehouse | SparkWarehouse

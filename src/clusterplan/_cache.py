@@ -1,4 +1,4 @@
-"""Results that depend only on the data in the warehouse, computed once per data version.
+"""Results that depend only on the data in the warehouse, computed once per data version (any layer may use it).
 
 A run asks for the same national tables several times (the measures of every industry in every area feed both
 the opportunities and the scenarios' feasibility), and the web app asks for them on every request. They are kept
