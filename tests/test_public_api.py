@@ -77,6 +77,6 @@ def test_assert_panel_equal_finds_the_difference() -> None:
 def test_measures_package_exports_every_measure() -> None:
     import clusterplan.measures as measures
 
-    assert len(measures.__all__) == 26
+    assert len(measures.__all__) == 27
     for name in measures.__all__:
         assert callable(getattr(measures, name)), name

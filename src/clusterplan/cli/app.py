@@ -133,6 +133,15 @@ _cells_option = click.option(
 )
 @_cells_option
 @click.option(
+    "--convention",
+    type=click.Choice(["clusterplan", "cluster-mapping"]),
+    default="clusterplan",
+    show_default=True,
+    help="cluster-mapping (US): also the US Cluster Mapping portal's measures, in cmp_* columns of clusters.csv "
+    "(LQ on traded employment, its ranks, percentile ranks with 1 = top, strong clusters); implies --denominator "
+    "traded.",
+)
+@click.option(
     "--taxonomy",
     default=None,
     help="Cluster definitions: a built-in name or a YAML/CSV file (default: wmca_plan_for_growth for GB, "
@@ -180,6 +189,7 @@ def run(
     peers: str | None,
     denominator: str,
     cells: str,
+    convention: str,
     taxonomy: str | None,
     year: int | None,
     base_year: int | None,
@@ -223,6 +233,7 @@ def run(
             peers=comma_separated(peers) if peers else None,
             denominator=denominator,
             cells=cells,
+            convention=convention.replace("-", "_"),
             only=only,
             scenario_config=scenario_config,
             include_non_market=include_non_market,
@@ -239,6 +250,17 @@ def run(
     click.echo(_format_table(profile.clusters, profile.parameters["benchmark_short"]))
     for note in profile.taxonomy.advisories():
         click.echo(f"warning: {note}", err=True)
+    if convention == "cluster-mapping":
+        denominator = "traded"
+        click.echo(
+            "US Cluster Mapping portal measures in clusters.csv (cmp_*): "
+            + profile.parameters["convention_description"]
+        )
+    if profile.parameters.get("cells") == "reconstructed" and "imputed_cells" in profile.clusters:
+        click.echo(
+            "withheld CBP cells rebuilt within their parents (--cells published to leave them out); "
+            "lq_low-lq_high in clusters.csv cover every split of the hidden jobs"
+        )
     if denominator == "traded":
         codes = profile.parameters["denominator"].removesuffix(" codes")
         click.echo(

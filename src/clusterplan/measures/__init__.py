@@ -8,12 +8,14 @@
 ``shift_share``        classic, Esteban-Marquillas and dynamic shift-share
 ``specialisation``     Hoover, Krugman, locational Gini, Herfindahl
 ``strength``           US Cluster Mapping strong clusters, Cluster Observatory stars
+``cluster_mapping``    the US Cluster Mapping portal's measures (traded LQ, ranks, strong)
 ``ranks``              ranks and percentiles across areas, and their change
 ``productivity``       GVA per job from ONS regional GVA and BRES
 ``withheld``           CBP cells withheld for fewer than 3 establishments, rebuilt and bounded
 =====================  ===========================================================
 """
 
+from .cluster_mapping import cluster_mapping_portal
 from .growth import absolute_change, compound_annual_growth_rate
 from .location_quotient import (
     location_quotient,
@@ -38,6 +40,7 @@ from .withheld import reconstruct_withheld_cells, withheld_employment_bounds, wi
 
 __all__ = [
     "absolute_change",
+    "cluster_mapping_portal",
     "cluster_mapping_strength",
     "cluster_observatory_stars",
     "cluster_productivity",

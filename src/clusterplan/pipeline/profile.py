@@ -22,6 +22,7 @@ from .._cache import memoised
 from .._exceptions import InputError, ParameterError, UnknownCodeError
 from .._schema import FLAG_IMPUTED
 from ..datasets import CBP_METROS, DATASET_PROFILES, DEFAULT_DATASET, LEVELS, DatasetProfile
+from ..measures.cluster_mapping import PORTAL_COLUMNS, cluster_mapping_portal
 from ..measures.employment import area_totals, cluster_employment, industry_facts, memtable
 from ..measures.growth import compound_annual_growth_rate
 from ..measures.location_quotient import location_quotient_interval_panel
@@ -52,6 +53,18 @@ CELL_CHOICES = {
     "are too small",
 }
 DEFAULT_CELLS = "reconstructed"
+#: Rebuilt cells are expected values, so almost every area holds a sliver of every cluster. The presence tests
+#: of the strong-cluster rules (which compare an area with the areas *that have the cluster*) count an area
+#: only when it holds at least half an establishment of the cluster: one more likely than not.
+REBUILT_PRESENCE_ESTABLISHMENTS = 0.5
+
+#: How the cluster table is measured: clusterplan's defaults, or also the US Cluster Mapping portal's measures
+#: (traded-employment LQ, the portal's ranks, percentiles and strong-cluster flags in ``cmp_*`` columns).
+CONVENTIONS = {
+    "clusterplan": "clusterplan's measures",
+    "cluster_mapping": "US Cluster Mapping portal: LQ on traded employment against all metro and micro areas, "
+    "the portal's ranks, percentile ranks (1 = top) and strong-cluster flags (cmp_* columns)",
+}
 
 
 @dataclass
@@ -292,6 +305,7 @@ def profile_region(
     peers: Sequence[str] | None = None,
     denominator_codes: Sequence[str] | None = None,
     cells: str = DEFAULT_CELLS,
+    convention: str = "clusterplan",
     progress: Any = None,
 ) -> ClusterProfile:
     """Profile every cluster of *taxonomy* in *region* against a benchmark.
@@ -328,6 +342,13 @@ def profile_region(
         ``imputed_cells`` counting rebuilt cells; ``published``: published cells
         only (withheld cells count as zero). BRES has no withheld cells: both
         give the same result.
+    convention
+        ``clusterplan`` (default) or ``cluster_mapping``: also compute the US
+        Cluster Mapping portal's measures
+        (:func:`~clusterplan.measures.cluster_mapping_portal`, ``cmp_*``
+        columns) on traded employment; the denominator becomes the traded
+        industries unless *denominator_codes* is given. Needs establishment
+        counts (County Business Patterns).
     """
     say = progress or (lambda _m: None)
     scope = _scope(warehouse, dataset or dataset_for_region(warehouse, region), region, year, base_year, cells)
@@ -343,6 +364,17 @@ def profile_region(
     units = _unit_rows(warehouse, rows, profile.classification, profile.unit_level)
     codes = units.select("industry_code").distinct().to_pandas()["industry_code"].tolist()
     mapping = tax.mapping(codes, strict=profile.geography == "uk")
+    if convention not in CONVENTIONS:
+        raise UnknownCodeError("convention", convention, list(CONVENTIONS))
+    if convention == "cluster_mapping":
+        if profile.geography != "us":
+            raise ParameterError(
+                "the US Cluster Mapping portal's measures need establishment counts, which only County Business "
+                "Patterns (US metro areas) has",
+                hint="drop --convention cluster-mapping for GB regions",
+            )
+        if denominator_codes is None:
+            denominator_codes = traded_industry_codes(warehouse, dataset)
     if mapping.empty:
         raise ParameterError(
             f"taxonomy {tax.name!r} maps no industry codes of dataset {dataset!r}",
@@ -424,6 +456,7 @@ def profile_region(
         units=units,
         mapping=mapping,
         has_growth=base_year is not None,
+        min_establishments=REBUILT_PRESENCE_ESTABLISHMENTS if len(scope.datasets) > 1 else 0.0,
         region=resolved,
     )
     say("bounding LQs for rounding and suppression, decomposing growth")
@@ -457,6 +490,12 @@ def profile_region(
         extras.append(_lq_rank_change(measure_frame, base_year, year, benchmark_areas))
     for extra in extras:
         regions = regions.merge(extra.reset_index(), on=["area_code", "cluster_id"], how="left")
+    if convention == "cluster_mapping":
+        portal = cluster_mapping_portal(
+            regions.rename(columns={"cluster_id": "unit_code", "value": "employment", "total": "traded_total"}),
+            min_establishments=REBUILT_PRESENCE_ESTABLISHMENTS if len(scope.datasets) > 1 else 0.0,
+        )
+        regions = regions.join(portal[list(PORTAL_COLUMNS)])
     regions["area_name"] = regions["area_code"].map(names).fillna("")
     cluster_names = {c.id: c.name for c in tax.clusters}
     regions["cluster"] = regions["cluster_id"].map(cluster_names)
@@ -501,6 +540,9 @@ def profile_region(
     out["missing_cells"] = focus["missing_cells"]
     if "imputed_cells" in focus.columns:
         out["imputed_cells"] = focus["imputed_cells"]
+    for column in PORTAL_COLUMNS:
+        if column in focus.columns:
+            out[column] = focus[column]
     out["confidence"] = [c.confidence for c in tax.clusters]
     out = out.reset_index()
     out.insert(0, "cluster", out.pop("cluster"))
@@ -559,6 +601,9 @@ def profile_region(
         "taxonomy": tax.name,
         "dataset": dataset,
         "cells": used_cells,
+        "convention": convention,
+        "convention_description": CONVENTIONS[convention],
+        **({"convention_columns": PORTAL_COLUMNS} if convention == "cluster_mapping" else {}),
         "cells_description": CELL_CHOICES[used_cells],
         "measure": "employment",
         "engine": getattr(warehouse, "engine", "duckdb"),
@@ -771,6 +816,7 @@ def _add_ranks_and_strength(
     mapping: pd.DataFrame,
     has_growth: bool,
     region: Region | None = None,
+    min_establishments: float = 0.0,
 ) -> pd.DataFrame:
     """Ranks and percentiles among the benchmark's areas, the US Cluster Mapping strong-cluster rule and
     the European Cluster Observatory stars, for every area and cluster of the profile year."""
@@ -796,8 +842,12 @@ def _add_ranks_and_strength(
     strength_columns = ["area_code", "unit_code", "employment", "lq", "share"] + (
         ["establishments"] if establishments is not None else []
     )
-    strong = cluster_mapping_strength(comparable[strength_columns], "strong")
-    stars = cluster_observatory_stars(comparable[strength_columns])
+    rules = comparable[strength_columns]
+    if establishments is not None and min_establishments > 0:
+        # An area with less than min_establishments of the cluster (expected, rebuilt) does not have it.
+        rules = rules.assign(employment=rules["employment"].where(rules["establishments"] >= min_establishments, 0.0))
+    strong = cluster_mapping_strength(rules, "strong")
+    stars = cluster_observatory_stars(rules)
     verdicts = strong[["area_code", "unit_code", "strong", "strong_reason"]].merge(
         stars[["area_code", "unit_code", "stars", "stars_reason"]], on=["area_code", "unit_code"]
     )

@@ -346,6 +346,7 @@ def run_region(
     peers: list[str] | None = None,
     denominator: str = "all",
     cells: str = "reconstructed",
+    convention: str = "clusterplan",
     only: Iterable[str] | None = None,
     scenario_config: Any = None,
     include_non_market: bool = False,
@@ -361,6 +362,8 @@ def run_region(
         ``all`` (every industry) or ``traded`` (shares and quotients out of traded industries only).
     cells
         ``reconstructed`` or ``published`` County Business Patterns cells (see ``profile_region``).
+    convention
+        ``clusterplan`` or ``cluster_mapping`` (the US Cluster Mapping portal's measures, traded denominator).
     only, scenario_config, include_non_market, progress
         As :func:`run_analyses`.
 
@@ -382,6 +385,7 @@ def run_region(
         peers=peers,
         denominator_codes=denominator_codes,
         cells=cells,
+        convention=convention,
         progress=progress,
     )
     further = run_analyses(
