@@ -39,8 +39,13 @@ def test_run_json_records_version_parameters_and_input_sha256(default_run: tuple
     run = json.loads((out / "run.json").read_text())
     assert run["clusterplan_version"]
     assert run["parameters"]["region"] == "TLG3" and run["parameters"]["year"] == 2021
-    (bres,) = run["inputs"]
+    bres = run["inputs"][0]  # the employment facts first; then every other dataset the run read
     assert bres["dataset"] == "bres_itl2_sic5"
+    assert all(
+        dataset_entry(i["dataset"])["sha256"] == i["sha256"]
+        for i in run["inputs"][1:]
+        if "taxonomy:" not in i["dataset"]
+    )
     assert bres["sha256"] == dataset_entry("bres_itl2_sic5")["sha256"]
     assert bres["raw_files"][0]["path"].endswith("bres_employment_itl2_nuts2016_sic5_2015_2021.csv")
 

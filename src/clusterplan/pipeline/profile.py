@@ -95,6 +95,67 @@ class ClusterProfile:
         }
 
 
+#: The datasets a profile reads besides the employment facts: areas and their names, code lookups, industry
+#: names and (GB) the GVA behind productivity.
+PROFILE_DATASETS: dict[str, tuple[str, ...]] = {
+    "uk": ("areas_uk", "nuts2016_itl2021_crosswalk", "industries_sic2007", "gva_itl2_current_prices"),
+    "us": ("areas_us_cbsa", "industries_naics2017"),
+}
+
+
+def _input_record(dataset: str, info: dict[str, Any]) -> dict[str, Any]:
+    """One input of a run as ``run.json`` lists it: what it is, its vintage, licence and sha256."""
+    return {
+        "dataset": dataset,
+        "kind": info.get("kind"),
+        "title": info.get("title"),
+        "source": info.get("source"),
+        "publisher": info.get("publisher"),
+        "vintage": info.get("vintage"),
+        "licence": info.get("licence"),
+        "sha256": info.get("sha256"),
+        "raw_files": info.get("raw_files") or [],
+        "transforms": info.get("transforms") or [],
+        "origin": info.get("origin"),
+    }
+
+
+def dataset_records(warehouse: AnyWarehouse, names: Sequence[str]) -> list[dict[str, Any]]:
+    """The input records of the datasets *names* that the warehouse holds (those it lacks are not inputs)."""
+    records = []
+    for name in names:
+        try:
+            info = warehouse.dataset_info(name)
+        except UnknownCodeError:
+            continue
+        records.append(_input_record(name, info))
+    return records
+
+
+def taxonomy_record(tax: Taxonomy) -> dict[str, Any]:
+    """The cluster definitions as an input: their source, and the sha256 of the definitions as loaded (every
+    cluster's codes), so two runs with the same sha256 used the same clusters whatever file they came from."""
+    import hashlib
+
+    from ..taxonomy import list_taxonomies
+
+    built_in = tax.file == f"{tax.name}.yaml" and tax.name in {t.name for t in list_taxonomies()}
+    canonical = tax.to_frame().to_csv(index=False).encode("utf-8")
+    return {
+        "dataset": f"taxonomy:{tax.name}",
+        "kind": "taxonomy",
+        "title": tax.title,
+        "source": tax.source,
+        "publisher": "clusterplan (built-in definitions)" if built_in else "your file",
+        "vintage": f"clusterplan {__version__}" if built_in else "as loaded",
+        "licence": "Apache-2.0 (the code lists); the source's own terms for its definitions" if built_in else "yours",
+        "sha256": hashlib.sha256(canonical).hexdigest(),
+        "raw_files": [],
+        "transforms": [f"{len(tax.clusters)} clusters of {tax.classification} codes from {tax.file or tax.name}"],
+        "origin": "embedded" if built_in else "user",
+    }
+
+
 def _area_names(warehouse: AnyWarehouse) -> dict[str, str]:
     places = _places(warehouse).dropna(subset=["area_name"])
     return dict(zip(places["area_code"].astype(str), places["area_name"].astype(str), strict=True))
@@ -565,26 +626,12 @@ def profile_region(
         "overlapping_codes": int(mapping["industry_code"].duplicated().sum()),
         "unmapped_taxonomy_codes": _unmapped(tax, codes) if profile.geography == "us" else 0,
     }
-    inputs = [
-        {
-            "dataset": dataset,
-            "title": info["title"],
-            "source": info["source"],
-            "publisher": info["publisher"],
-            "vintage": info["vintage"],
-            "licence": info["licence"],
-            "sha256": info["sha256"],
-            "raw_files": info["raw_files"],
-            "transforms": info["transforms"],
-            "origin": info["origin"],
-        }
-    ]
+    inputs = [_input_record(dataset, info)]
     completing = [*scope.datasets[1:], *([profile.withheld_table] if len(scope.datasets) > 1 else [])]
-    for name in completing:
-        if name is not None:
-            more = warehouse.dataset_info(name)
-            inputs.append({"dataset": name, **{k: more[k] for k in inputs[0] if k != "dataset"}})
+    inputs += dataset_records(warehouse, [name for name in completing if name is not None])
     used_cells = cells if profile.imputed_dataset is not None else "published"
+    inputs += dataset_records(warehouse, PROFILE_DATASETS[profile.geography])
+    inputs.append(taxonomy_record(tax))
     parameters = {
         "region": region_code,
         "region_input": region,

@@ -24,6 +24,7 @@ from .profile import (
     AnyWarehouse,
     ClusterProfile,
     dataset_for_region,
+    dataset_records,
     profile_region,
     traded_industry_codes,
 )
@@ -48,6 +49,21 @@ class RunAnalyses:
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
+    #: The datasets the analyses read beyond the profile's, as input records (with vintage, licence, sha256).
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+
+
+#: The datasets each analysis reads beyond the profile's own, by geography.
+ANALYSIS_DATASETS: dict[str, dict[str, tuple[str, ...]]] = {
+    "scenarios": {"uk": ("gva_itl2_chained_volume", "gva_itl2_current_prices", "ioat2019", "bres_ioat_lookup")},
+    "supply_chain": {
+        "uk": ("ioat2019", "bres_ioat_lookup", "industries_ioat2019"),
+        "us": ("bea_use_summary", "bea_total_requirements_summary"),
+    },
+    "opportunities": {"uk": ("gva_itl2_current_prices",)},
+    "subregions": {"uk": ("gva_itl3_current_prices", "lad_itl_lookup")},
+    "hotspots": {"uk": ("boundaries_itl2", "boundaries_itl3", "gva_itl3_current_prices")},
+}
 
 
 def _is_us(profile: ClusterProfile) -> bool:
@@ -332,6 +348,8 @@ def run_analyses(
             continue
         result.tables.update(done.tables)
         result.provenance[name] = done.provenance
+        geography = "us" if _is_us(profile) else "uk"
+        result.inputs += dataset_records(warehouse, ANALYSIS_DATASETS.get(name, {}).get(geography, ()))
     return result
 
 

@@ -53,6 +53,12 @@ def run_report_data(
     if analyses is not None:
         every.update(analyses.tables)
         metadata["analyses"] = analyses.provenance
+        # Every dataset the run read, once each: the profile's, then the analyses'.
+        known = {i.get("dataset") for i in metadata.get("inputs", [])}
+        for record in analyses.inputs:
+            if record.get("dataset") not in known:
+                metadata["inputs"].append(record)
+                known.add(record.get("dataset"))
     return report_data(profile, _clean(metadata), every)
 
 
