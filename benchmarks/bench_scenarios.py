@@ -85,6 +85,9 @@ def main() -> None:
                     "regions_over_5_percent": int((share > 0.05).sum()),
                     "regions_over_10_percent": int((share > 0.10).sum()),
                     "regions_ranking_first_under_own_high_case": int((table["rank_high"] == 1).sum()),
+                    "first_when_every_region_is_on_its_high_case": table.loc[
+                        table["rank_all_high"] == 1, "area_code"
+                    ].tolist(),
                     "low_at_least_zero": bool((table["direct_jobs_low"] >= 0).all()),
                     "low_at_most_high": bool((table["direct_jobs_low"] <= table["direct_jobs_high"]).all()),
                     "regions": table.round(4).to_dict(orient="records"),

@@ -313,8 +313,10 @@ def _check_every_region(warehouse: Warehouse, taxonomy: str) -> pd.DataFrame:
 @pytest.mark.slow
 def test_every_region_default_taxonomy(warehouse: Warehouse) -> None:
     table = _check_every_region(warehouse, "wmca_plan_for_growth")
-    # Regions that would rank first in GB with their own high case (the others on their baselines): 4 of 40.
+    # Regions that would rank first in GB with their own high case (the others on their baselines): 4 of 40;
+    # with every region on its own high case, Inner London West (professional and financial services) leads.
     assert int((table["rank_high"] == 1).sum()) == 4
+    assert table.loc[table["rank_all_high"] == 1, "area_code"].tolist() == ["TLI3"]
 
 
 @pytest.mark.slow

@@ -735,7 +735,9 @@ def region_scenario_table(
         indirect), ``high_share_of_gva``, ``largest_cluster``,
         ``largest_cluster_share`` (of the high direct total),
         ``fewest_comparators``, ``capped_clusters``, ``warnings``,
-        ``rank_high`` and ``rank_high_outside_london``.
+        ``rank_high`` and ``rank_high_outside_london`` (the region on its high
+        case, the others on their baselines) and ``rank_all_high`` (every
+        region on its own high case).
     """
     from ..taxonomy import Taxonomy, load_taxonomy
 
@@ -847,6 +849,12 @@ def region_scenario_table(
         row["rank_high_outside_london"] = high["rank_outside_london"]
         rows.append(row)
     table = pd.DataFrame(rows)
+    # Every region on its own high case at once: the rank a region keeps when the others get the same treatment.
+    totals_by_area = region_totals.set_index("area_code").reindex(table["area_code"])
+    extra = (table["direct_jobs_high"] + table["indirect_jobs_high"]).to_numpy(dtype=float)
+    high_all = totals_by_area["jobs_baseline"].to_numpy(dtype=float) + extra
+    growth = np.power(high_all / totals_by_area["jobs_jump_off"].to_numpy(dtype=float), 1.0 / horizon) - 1.0
+    table["rank_all_high"] = pd.Series(growth).rank(ascending=False, method="min").astype(int).to_numpy()
     table.attrs.update(taxonomy=tax.name, baseline_method=method.label, target_year=int(config.target_year))
     return table
 
