@@ -50,11 +50,17 @@ def test_us_regional_multipliers_are_plausible() -> None:
         table = model.multipliers(1).set_index("industry_code")["output_multiplier"]
         assert (table <= national + 1e-9).all(), code  # capped quotients: no regional multiplier above national
         means[code] = float(table.mean())
-    assert jobs["35620"] > jobs["19820"] > 100 * jobs["10100"]
-    # National 1.69; New York 1.28, Detroit 1.20, Aberdeen 1.04: bigger metros keep more of the supply chain.
+    assert jobs["35620"] > jobs["19820"] > 90 * jobs["10100"]
+    # National 1.69; New York 1.28, Detroit 1.20, Aberdeen 1.06: bigger metros keep more of the supply chain.
     assert float(national.mean()) == pytest.approx(1.694, abs=0.01)
     assert float(national.mean()) > means["35620"] > means["19820"] > means["10100"] > 1.0
-    assert means["35620"] == pytest.approx(1.277, abs=0.01) and means["10100"] == pytest.approx(1.038, abs=0.01)
+    assert means["35620"] == pytest.approx(1.277, abs=0.01) and means["10100"] == pytest.approx(1.057, abs=0.01)
+    # Withheld CBP cells counted as 0 instead of rebuilt: Aberdeen loses 1,200 of its 19,100 jobs and some of its
+    # local supply (1.04).
+    published = us_regional_model("10100", cells="published").multipliers(1)["output_multiplier"].mean()
+    assert published == pytest.approx(1.038, abs=0.01) and us_regional_employment("published").loc["10100"].sum() < (
+        jobs["10100"] - 1000
+    )
 
 
 def test_us_cluster_linkages_in_dollars() -> None:

@@ -622,7 +622,7 @@ def test_us_run_has_supply_chains_in_dollars(warehouse: Warehouse, us: ClusterPr
     assert result.provenance["supply_chain"]["status"] == "computed"
     parameters = result.provenance["supply_chain"]["parameters"]
     assert parameters["region"] == "12060" and parameters["unit"] == "$ million" and parameters["method"] == "flq"
-    assert parameters["employment_dataset"] == "us_cbp_2019_cbsa"
+    assert parameters["employment_dataset"] == "us_cbp_2019_cbsa+us_cbp_2019_cbsa_imputed"  # rebuilt cells, as the run
     partners, flows = result.tables["supply_chain"], result.tables["cluster_linkages"]
     assert "flow_usd_m" in partners.columns and "flow_gbp_m" not in partners.columns
     assert "flow_usd_m" in flows.columns and (partners["share"].between(0, 1)).all()

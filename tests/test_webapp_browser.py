@@ -260,7 +260,13 @@ def test_us_cbsa_shows_a_ranked_table_instead_of_a_map(page: Page, server: Serve
     assert page.page.input_value("#taxonomy") == "us_cmp_traded_2014"
     page.page.select_option("#map-cluster", "apparel")
     page.page.wait_for_selector("#us-lq-table tr.focus-row")
-    assert "4.17" in page.page.locator("#us-lq-table tr.focus-row").inner_text()  # 1,944 apparel jobs, LQ 4.17
+    # 1,944 apparel jobs: LQ 3.37 against national totals with withheld cells rebuilt (4.17 on published cells).
+    assert "3.37" in page.page.locator("#us-lq-table tr.focus-row").inner_text()
+    # Supply chains from the BEA tables regionalised for the metro with County Business Patterns, in dollars.
+    page.page.wait_for_selector("#supply-chain ol li")
+    chain = page.page.inner_text("#supply-chain")
+    assert "$ million a year" in chain and "County Business Patterns" in chain and "£" not in chain
+    page.page.locator("#supply-chain").scroll_into_view_if_needed()
     page.screenshot("dashboard_us")
     assert page.problems == []
 

@@ -575,6 +575,7 @@ def cluster_linkages(
     delta: float = 0.3,
     year: int = 2019,
     top: int = 5,
+    cells: str = "reconstructed",
 ) -> ClusterLinkages:
     """The input-output model aggregated to a taxonomy's clusters, nationally or for one region.
 
@@ -595,6 +596,9 @@ def cluster_linkages(
         Regionalisation (see :func:`~clusterplan.inputoutput.regional.regional_model`).
     top
         Suppliers and customers listed per cluster.
+    cells
+        US only: CBP cells ``reconstructed`` (default) or ``published`` (see
+        :func:`~clusterplan.inputoutput.us_regional.us_regional_model`).
 
     Examples
     --------
@@ -609,8 +613,12 @@ def cluster_linkages(
     if us:
         from .us_regional import us_national_view, us_regional_model, us_taxonomy_weights
 
-        model = us_national_view() if region is None else us_regional_model(region, method=method, delta=delta)
-        weights = us_taxonomy_weights(tax, None if region is None else model.region_code)
+        model = (
+            us_national_view(cells)
+            if region is None
+            else us_regional_model(region, method=method, delta=delta, cells=cells)
+        )
+        weights = us_taxonomy_weights(tax, None if region is None else model.region_code, cells=cells)
     else:
         model = _model(region, method, delta, year)
         weights = taxonomy_weights(tax, region, year=year)

@@ -17,8 +17,9 @@ Caveats, beyond those of the GB model:
   government industries and owner-occupied housing (``HS``) have no jobs in it. They get a location quotient of 1
   (the region is taken to supply them in the national proportion) and regional output in proportion to all of
   the region's jobs, as owner-occupiers' imputed rent does in the UK model.
-* CBP withholds cells with fewer than three establishments; withheld cells count as 0 here, which understates the
-  employment of small areas in concentrated industries.
+* CBP withholds cells with fewer than three establishments; by default they are rebuilt within their parents
+  (:mod:`clusterplan.measures.withheld`, as US runs do); with ``cells="published"`` they count as 0, which
+  understates the employment of small areas in concentrated industries.
 * Employment coefficients (jobs per $1m of output) divide CBP 2019 jobs in the CBSAs by 2015 output: they omit the
   jobs outside metro and micro areas (about 6% of CBP employment) and mix two years, so employment effects are
   indicative; output and value-added multipliers are not affected.
@@ -47,6 +48,7 @@ from .regional import DEFAULT_DELTA, DEFAULT_METHOD, RegionalModel, nation_as_re
 
 __all__ = [
     "BEA_YEAR",
+    "CELLS",
     "EMPLOYMENT_DATASET",
     "EMPLOYMENT_YEAR",
     "bea_industry_employment",
@@ -104,14 +106,24 @@ def bea_industry_employment(employment: pd.DataFrame, industries: Sequence[str])
     return frame
 
 
+#: Which CBP cells regionalise: ``reconstructed`` (published plus the withheld cells rebuilt, the default of US
+#: runs) or ``published`` (withheld cells count as 0).
+CELLS = ("reconstructed", "published")
+
+
+def _datasets(cells: str) -> list[str]:
+    if cells not in CELLS:
+        raise UnknownCodeError("cells", str(cells), list(CELLS))
+    return [EMPLOYMENT_DATASET] + ([f"{EMPLOYMENT_DATASET}_imputed"] if cells == "reconstructed" else [])
+
+
 @cache
-def _cbp_wide() -> pd.DataFrame:
-    """CBP employment of every CBSA by NAICS code, every published level (areas x codes)."""
+def _cbp_wide(cells: str = "reconstructed") -> pd.DataFrame:
+    """CBP employment of every CBSA by NAICS code, every level (areas x codes), withheld cells as *cells* says."""
     from .._data import dataset_path
 
-    facts = pd.read_parquet(
-        dataset_path(EMPLOYMENT_DATASET), columns=["area_code", "industry_code", "year", "measure", "value"]
-    )
+    columns = ["area_code", "industry_code", "year", "measure", "value"]
+    facts = pd.concat([pd.read_parquet(dataset_path(d), columns=columns) for d in _datasets(cells)])
     rows = facts[((facts["measure"] == "employment") & (facts["year"] == EMPLOYMENT_YEAR)).to_numpy()]
     wide = rows.pivot_table(index="area_code", columns="industry_code", values="value", aggfunc="sum").fillna(0.0)
     wide.index = wide.index.astype(str)
@@ -120,12 +132,12 @@ def _cbp_wide() -> pd.DataFrame:
 
 
 @cache
-def _us_national() -> Any:
+def _us_national(cells: str = "reconstructed") -> Any:
     """The domestic BEA model with CBP jobs (sum over the CBSAs) as its employment, built once."""
     from .bea import bea_domestic_model
 
     model = bea_domestic_model(BEA_YEAR)
-    jobs = us_regional_employment().sum(axis=0).reindex(model.industries).fillna(0.0)
+    jobs = us_regional_employment(cells).sum(axis=0).reindex(model.industries).fillna(0.0)
     return dataclasses.replace(
         model,
         employment=pd.Series(jobs.to_numpy(dtype=float), index=model.industries, name="employment"),
@@ -138,15 +150,16 @@ def _us_national() -> Any:
 
 
 @cache
-def _employment_by_industry() -> pd.DataFrame:
+def _employment_by_industry(cells: str = "reconstructed") -> pd.DataFrame:
     from .bea import bea_model
 
-    return bea_industry_employment(_cbp_wide(), list(bea_model(BEA_YEAR).industries))
+    return bea_industry_employment(_cbp_wide(cells), list(bea_model(BEA_YEAR).industries))
 
 
-def us_regional_employment() -> pd.DataFrame:
-    """CBP 2019 employment of every CBSA by BEA summary industry (areas x the 71 industries)."""
-    return _employment_by_industry().copy()
+def us_regional_employment(cells: str = "reconstructed") -> pd.DataFrame:
+    """CBP 2019 employment of every CBSA by BEA summary industry (areas x the 71 industries); *cells* as for
+    :func:`us_regional_model`."""
+    return _employment_by_industry(cells).copy()
 
 
 @cache
@@ -188,7 +201,9 @@ def resolve_cbsa(region: str) -> str:
     )
 
 
-def us_regional_model(region: str, *, method: str = DEFAULT_METHOD, delta: float = DEFAULT_DELTA) -> RegionalModel:
+def us_regional_model(
+    region: str, *, method: str = DEFAULT_METHOD, delta: float = DEFAULT_DELTA, cells: str = "reconstructed"
+) -> RegionalModel:
     """The regional input-output model of a US CBSA (see the module docstring).
 
     Parameters
@@ -197,19 +212,22 @@ def us_regional_model(region: str, *, method: str = DEFAULT_METHOD, delta: float
         CBSA code (``19820``) or title.
     method, delta
         ``slq``, ``cilq``, ``flq`` (default) or ``aflq``; Flegg's :math:`\\delta` (default 0.3).
+    cells
+        ``reconstructed`` (default, as US runs): CBP's published cells plus the withheld ones rebuilt within their
+        parents (:mod:`clusterplan.measures.withheld`); ``published``: withheld cells count as 0.
 
     Examples
     --------
     >>> detroit = us_regional_model("19820")
     >>> detroit.unit, len(detroit.industries), round(detroit.scaling_factor, 3)
-    ('$ million', 71, 0.316)
+    ('$ million', 71, 0.315)
     >>> bool((detroit.A.abs() <= detroit.national_coefficients.abs()).all().all())  # BEA has a few negative flows
     True
     """
     code = resolve_cbsa(region)
-    employment = _employment_by_industry()
+    employment = _employment_by_industry(cells)
     return regionalise(
-        _us_national(),
+        _us_national(cells),
         pd.Series(employment.loc[code], dtype=float),
         pd.Series(employment.sum(axis=0), dtype=float),
         method=method,
@@ -217,27 +235,27 @@ def us_regional_model(region: str, *, method: str = DEFAULT_METHOD, delta: float
         region_code=code,
         region_name=_area_names().get(code, code),
         year=EMPLOYMENT_YEAR,
-        employment_dataset=EMPLOYMENT_DATASET,
+        employment_dataset="+".join(_datasets(cells)),
     )
 
 
-def us_national_view() -> RegionalModel:
+def us_national_view(cells: str = "reconstructed") -> RegionalModel:
     """The national (domestic BEA) model in the shape of a :class:`~clusterplan.inputoutput.regional.RegionalModel`.
 
     Every quotient is 1, so ``A`` is the national domestic coefficient matrix and the multipliers are national.
     """
-    national = pd.Series(_employment_by_industry().sum(axis=0), dtype=float)
+    national = pd.Series(_employment_by_industry(cells).sum(axis=0), dtype=float)
     return nation_as_region(
-        _us_national(),
+        _us_national(cells),
         national,
         code="US",
         name="United States",
         year=EMPLOYMENT_YEAR,
-        employment_dataset=EMPLOYMENT_DATASET,
+        employment_dataset="+".join(_datasets(cells)),
     )
 
 
-def us_taxonomy_weights(taxonomy: Any, region: str | None = None) -> pd.DataFrame:
+def us_taxonomy_weights(taxonomy: Any, region: str | None = None, *, cells: str = "reconstructed") -> pd.DataFrame:
     """Weights of the 71 BEA industries in a NAICS taxonomy's clusters (:func:`~clusterplan.inputoutput.clusters.
     cluster_industry_weights`), from CBP 2019 6-digit employment of *region* (the US where it has none).
 
@@ -253,7 +271,7 @@ def us_taxonomy_weights(taxonomy: Any, region: str | None = None) -> pd.DataFram
     from .clusters import cluster_industry_weights
 
     tax = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
-    wide = _cbp_wide()
+    wide = _cbp_wide(cells)
     six = [c for c in wide.columns if len(c) == 6]
     national = wide[six].sum(axis=0)
     parts = naics_bea_industries(six)

@@ -99,7 +99,9 @@ def _supply_chain(
     # (cluster_linkages picks the model from the taxonomy's classification).
     from ..inputoutput.clusters import cluster_linkages
 
-    links = cluster_linkages(profile.taxonomy, region=profile.region_code)
+    links = cluster_linkages(
+        profile.taxonomy, region=profile.region_code, cells=str(profile.parameters.get("cells", "reconstructed"))
+    )
     tables = {"supply_chain": links.partners, "cluster_linkages": links.table()}
     if links.input_sourcing is not None:
         tables["input_sourcing"] = links.input_sourcing.reset_index()

@@ -1110,10 +1110,6 @@
   // -- supply chains (regional input-output model) --------------------------------------------------------------
   async function loadSupplyChain(profile) {
     const box = $("supply-chain");
-    if (profile.region.geography !== "uk") {
-      box.replaceChildren(el("p", { className: "help", text: "Supply chains use the UK input-output tables, so they are shown for GB regions only." }));
-      return;
-    }
     const key = `${profile.region.code}|${profile.taxonomy.name}`;
     if (!cache.supplyChains[key]) box.replaceChildren(el("p", { className: "help", text: "Loading the supply chains…" }));
     try {
@@ -1130,7 +1126,10 @@
   function renderSupplyChain() {
     const box = $("supply-chain");
     const data = cache.supplyChains[cache.supplyChains.current];
-    if (!data || !cache.profile || cache.profile.region.geography !== "uk") return;
+    if (!data || !cache.profile) return;
+    // GB regions: the UK IOAT regionalised with BRES (£); US metros: the BEA tables regionalised with CBP ($).
+    const us = data.parameters.unit === "$ million";
+    const money = us ? "$" : "£";
     const rows = data.suppliers_and_customers.filter((r) => r.cluster_id === state.cluster);
     const list = (relation) =>
       el(
@@ -1139,18 +1138,22 @@
         ...rows
           .filter((r) => r.relation === relation)
           .sort((a, b) => a.rank - b.rank)
-          .map((r) => el("li", { text: `${r.partner_name} (${r.partner_code}): £${fmt(r.flow_gbp_m, 1)}m, ${pct(r.share)}` }))
+          .map((r) => el("li", { text: `${r.partner_name} (${r.partner_code}): ${money}${fmt(us ? r.flow_usd_m : r.flow_gbp_m, 1)}m, ${pct(r.share)}` }))
       );
     const sourcing = data.input_sourcing.find((r) => r.cluster_id === state.cluster);
     const p = data.parameters;
     box.replaceChildren(
-      el("div", {}, el("h3", { text: `Main suppliers in the region (£ million a year, ${p.year})` }), list("supplier")),
+      el("div", {}, el("h3", { text: `Main suppliers in the region (${money} million a year${us ? "" : `, ${p.year}`})` }), list("supplier")),
       el("div", {}, el("h3", { text: "Main customers in the region" }), list("customer")),
       el(
         "p",
         { className: "help" },
-        sourcing ? `${pct(sourcing.share_in_region)} of the cluster's inputs from UK industries are bought in the region. ` : "",
-        `Regional input-output model: UK IOAT 2019 regionalised with ${String(p.method).toUpperCase()} (δ = ${p.delta}).`
+        sourcing && sourcing.share_in_region != null
+          ? `${pct(sourcing.share_in_region)} of the cluster's inputs from ${us ? "US" : "UK"} industries are bought in the region. `
+          : "",
+        us
+          ? `Regional input-output model: BEA summary use table 2015 (domestic requirements) regionalised with ${String(p.method).toUpperCase()} (δ = ${p.delta}) and County Business Patterns ${p.year}.`
+          : `Regional input-output model: UK IOAT 2019 regionalised with ${String(p.method).toUpperCase()} (δ = ${p.delta}).`
       )
     );
   }
