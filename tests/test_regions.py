@@ -8,8 +8,10 @@ import pytest
 from clusterplan import UnknownCodeError, Warehouse, profile_region
 from clusterplan._data import dataset_path
 from clusterplan._exceptions import ParameterError
+from clusterplan.geography.hotspots import hotspot_map_svg, hotspots
 from clusterplan.regions import Gazetteer, cbsa_types, load_region_groups, package_places, resolve_area_code
 from clusterplan.sources.cbsa import cbsa_table, read_cbsa_delineation
+from clusterplan.sources.ons_geography import load_boundaries
 
 GB_ITL2 = package_places().query("area_level == 'itl2' and area_code != 'TLN0'")["area_code"].tolist()
 
@@ -210,3 +212,29 @@ def test_delineation_reader_on_the_published_file(shared_data) -> None:  # type:
     assert detroit["county_fips"].tolist() == ["26087", "26093", "26099", "26125", "26147", "26163"]
     table = cbsa_table(counties).set_index("cbsa_code")
     assert table.loc["35620", ["principal_state", "states", "counties"]].tolist() == ["NY", "NY-NJ-PA", 25]
+
+
+def test_us_hotspots_of_cbsa_location_quotients(warehouse: Warehouse) -> None:
+    result = hotspots(warehouse, measure="lq", cluster="automotive", level="cbsa", taxonomy="us_cmp_traded_2014",
+                      permutations=99)  # fmt: skip
+    table = result.table.set_index("area_code")
+    # Contiguous United States: the 8 CBSAs of Alaska and Hawaii are left out (and said so).
+    assert len(table) == 925 and len(result.excluded) == 8 and "46520" in result.excluded  # Urban Honolulu
+    # The mapped LQ is the profile's LQ against all CBSAs.
+    detroit = profile_region(warehouse, region="19820").clusters.set_index("cluster_id").loc["automotive", "lq"]
+    assert table.loc["19820", "value"] == pytest.approx(detroit)
+    assert table.loc["19820", "area_name"] == "Detroit-Warren-Dearborn, MI"
+    # Each CBSA has at least its 6 nearest CBSAs as neighbours; the automotive belt is spatially clustered.
+    assert table["neighbours"].min() >= 6 and result.moran_i > 0.05 and result.moran_p < 0.05
+    assert "nearest CBSAs" in result.parameters["weights"]
+    svg = hotspot_map_svg(result)
+    assert svg.count("<path") > 2 * 900 and "County Business Patterns" in svg and "Crown" not in svg
+
+
+def test_cbsa_boundaries_cover_every_cbsa() -> None:
+    shapes = load_boundaries("cbsa")
+    codes = {f["properties"]["code"] for f in shapes["features"]}
+    assert len(codes) == 946 and set(US_CBSA) <= codes
+    detroit = next(f for f in shapes["features"] if f["id"] == "19820")
+    assert detroit["properties"]["name"] == "Detroit-Warren-Dearborn, MI"
+    assert detroit["geometry"]["type"] in ("Polygon", "MultiPolygon")

@@ -3,6 +3,7 @@
 Example::
 
     clusterplan hotspots --measure share --cluster professional_financial_services --level itl3 --out pfs.geojson
+    clusterplan hotspots --measure lq --cluster automotive --level cbsa --out automotive_us.geojson
 
 writes ``pfs.geojson`` (one feature per area with the local statistics; global
 Moran's I in the collection's ``clusterplan`` member) and ``pfs.svg`` (a
@@ -32,8 +33,18 @@ __all__ = ["hotspots_command"]
     help="The cluster measure to map (at ITL3, lq/share/gva are GVA-based; at ITL2 and LAD, employment-based).",
 )
 @click.option("--cluster", required=True, help="Cluster id or name in the taxonomy.")
-@click.option("--taxonomy", default="wmca_plan_for_growth", show_default=True, help="Built-in name or file.")
-@click.option("--level", type=click.Choice(["itl3", "itl2", "lad"]), default="itl3", show_default=True, help="Areas.")
+@click.option(
+    "--taxonomy",
+    default=None,
+    help="Built-in name or file. Default: wmca_plan_for_growth for GB levels, us_cmp_traded_2014 for CBSAs.",
+)
+@click.option(
+    "--level",
+    type=click.Choice(["itl3", "itl2", "lad", "cbsa"]),
+    default="itl3",
+    show_default=True,
+    help="Areas: GB ITL3, ITL2 or local authority districts, or US metropolitan and micropolitan areas (CBSA).",
+)
 @click.option("--year", type=int, default=None, help="Default: the latest year the sources share.")
 @click.option("--permutations", type=int, default=999, show_default=True, help="Permutations for pseudo p-values.")
 @click.option("--seed", type=int, default=12345, show_default=True, help="Seed of the permutations.")
@@ -59,7 +70,7 @@ __all__ = ["hotspots_command"]
 def hotspots_command(
     measure: str,
     cluster: str,
-    taxonomy: str,
+    taxonomy: str | None,
     level: str,
     year: int | None,
     permutations: int,
@@ -72,7 +83,7 @@ def hotspots_command(
     warehouse_path: str | None,
     quiet: bool,
 ) -> None:
-    """Global Moran's I, LISA and Getis-Ord Gi* of a cluster measure across GB areas."""
+    """Global Moran's I, LISA and Getis-Ord Gi* of a cluster measure across GB areas or US CBSAs."""
     from ..geography.hotspots import hotspot_map_svg, hotspots
 
     progress = progress_printer(quiet)
@@ -85,7 +96,7 @@ def hotspots_command(
             warehouse,
             measure=measure,
             cluster=cluster,
-            taxonomy=taxonomy,
+            taxonomy=taxonomy or ("us_cmp_traded_2014" if level == "cbsa" else "wmca_plan_for_growth"),
             level=level,
             year=year,
             permutations=permutations,

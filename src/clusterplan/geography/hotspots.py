@@ -82,11 +82,17 @@ from functools import cache
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+import ibis
 import numpy as np
 import pandas as pd
 
-from .._exceptions import ClusterplanError, ParameterError
+from .._exceptions import ClusterplanError, ParameterError, UnknownCodeError
+from ..datasets import CBP_METROS, DATASET_PROFILES
+from ..measures.employment import cluster_employment as sum_to_clusters
+from ..measures.employment import industry_facts, memtable
+from ..regions import package_places
 from ..sources.ons_geography import GREAT_BRITAIN, load_areas, load_boundaries
+from ..taxonomy import load_taxonomy
 from .subregional import (
     GVA_LEVELS,
     _cluster_gva,
@@ -124,7 +130,11 @@ __all__ = [
 #: Measures :func:`hotspots` maps.
 HOTSPOT_MEASURES = ("lq", "employment", "share", "gva", "gva_per_job")
 #: Area levels :func:`hotspots` knows.
-HOTSPOT_LEVELS = ("itl3", "itl2", "lad")
+HOTSPOT_LEVELS = ("itl3", "itl2", "lad", "cbsa")
+#: Neighbours of a US CBSA: the nearest CBSAs by centroid (CBSAs do not tile the country, so most touch none).
+US_NEIGHBOURS = 6
+#: State FIPS codes off the contiguous United States (Alaska, Hawaii, Puerto Rico): left off US maps and tests.
+_NON_CONTIGUOUS = ("02", "15", "72")
 #: How areas without land neighbours are handled.
 ISLAND_RULES = ("attach", "drop")
 #: LISA quadrants (esda's ``q`` 1-4).
@@ -170,6 +180,10 @@ _MEASURE_LABELS = {
 _ATTRIBUTION = (
     "Contains National Statistics data © Crown copyright and database right; contains OS data © Crown "
     "copyright and database right. Open Government Licence v3.0."
+)
+_US_ATTRIBUTION = (
+    "US Census Bureau: County Business Patterns 2019 and cartographic boundaries (us-atlas); OMB CBSA "
+    "delineation of April 2018. Public domain. Alaska, Hawaii and Puerto Rico not shown."
 )
 
 
@@ -267,6 +281,53 @@ def _component_labels(neighbours: dict[str, list[str]], codes: list[str]) -> np.
     return np.asarray(connected_components(graph, directed=False)[1])
 
 
+def _taxonomy_for(taxonomy: str | Taxonomy, level: str) -> Taxonomy:
+    """The taxonomy: SIC 2007 for GB levels (checked there), NAICS for US CBSAs (checked with the data)."""
+    if level == "cbsa":
+        return load_taxonomy(taxonomy) if isinstance(taxonomy, str) else taxonomy
+    return resolve_taxonomy(taxonomy)
+
+
+def _is_cbsa(code: str) -> bool:
+    return len(code) == 5 and code.isdigit()
+
+
+def _nearest_neighbours(boundaries: dict[str, Any], codes: list[str], k: int) -> dict[str, list[str]]:
+    """Each area's *k* nearest areas by centroid (US Albers, metres), made symmetric (a neighbour of a
+    neighbour's list is a neighbour), as for areas that do not tile the map."""
+    from scipy.spatial import cKDTree
+
+    shapes = _shapes(boundaries, codes)
+    to_albers = _to_albers()
+    points = np.array([shapes[c].representative_point().coords[0] for c in codes])
+    x, y = to_albers.transform(points[:, 0], points[:, 1])
+    xy = np.column_stack([x, y])
+    _, index = cKDTree(xy).query(xy, k=min(k + 1, len(codes)))
+    neighbours: dict[str, set[str]] = {c: set() for c in codes}
+    for i, row in enumerate(index):
+        for j in row[1:]:
+            neighbours[codes[i]].add(codes[int(j)])
+            neighbours[codes[int(j)]].add(codes[i])
+    return {c: sorted(n) for c, n in neighbours.items()}
+
+
+@cache
+def _to_albers() -> Any:
+    from pyproj import Transformer
+
+    return Transformer.from_crs("EPSG:4326", "EPSG:5070", always_xy=True)  # NAD83 / Conus Albers
+
+
+@cache
+def _contiguous_cbsas() -> frozenset[str]:
+    """CBSAs of the contiguous United States (none of their counties in Alaska, Hawaii or Puerto Rico)."""
+    from .._data import dataset_path
+
+    counties = pd.read_parquet(dataset_path("cbsa_counties"), columns=["cbsa_code", "county_fips"])
+    outside = set(counties.loc[counties["county_fips"].str[:2].isin(_NON_CONTIGUOUS), "cbsa_code"])
+    return frozenset(set(counties["cbsa_code"]) - outside)
+
+
 @cache
 def _to_bng() -> Any:
     from pyproj import Transformer
@@ -302,6 +363,10 @@ def _neighbour_structure(
     if cached is not None and cached[0] is boundaries:
         known_neighbours, known_rows, known_kept = cached[1]
         return {c: list(n) for c, n in known_neighbours.items()}, list(known_rows), list(known_kept)
+    if codes and all(_is_cbsa(c) for c in codes):
+        neighbours = _nearest_neighbours(boundaries, codes, US_NEIGHBOURS)
+        _NEIGHBOURS[key] = (boundaries, ({c: list(n) for c, n in neighbours.items()}, [], list(codes)))
+        return neighbours, [], list(codes)
     neighbours = _queen_neighbours(boundaries, codes)
     labels = dict(zip(codes, _component_labels(neighbours, codes).tolist(), strict=True))
     sizes = pd.Series(labels).value_counts()
@@ -858,7 +923,12 @@ def _autocorrelations(
                 seed=int(seed),
                 alpha=float(alpha),
                 islands=islands,
-                weights="queen contiguity, row-standardised for Moran's I and LISA, binary with self for Gi*",
+                weights=(
+                    f"{US_NEIGHBOURS} nearest CBSAs by centroid (made symmetric)"
+                    if all(_is_cbsa(c) for c in kept)
+                    else "queen contiguity"
+                )
+                + ", row-standardised for Moran's I and LISA, binary with self for Gi*",
                 fdr="Benjamini-Hochberg",
                 areas_tested=len(kept),
                 local_moran_p_threshold=float(threshold_local),
@@ -947,8 +1017,10 @@ def _cluster_values(
         raise ParameterError(f"measure must be one of {', '.join(HOTSPOT_MEASURES)}, not {measure!r}")
     if level not in HOTSPOT_LEVELS:
         raise ParameterError(f"level must be one of {', '.join(HOTSPOT_LEVELS)}, not {level!r}")
-    tax = resolve_taxonomy(taxonomy)
+    tax = _taxonomy_for(taxonomy, level)
     ids = [resolve_cluster(tax, c) for c in clusters] if clusters is not None else [c.id for c in tax.clusters]
+    if level == "cbsa":
+        return _cbsa_values(warehouse, measure=measure, tax=tax, ids=ids, year=year, dataset=employment_dataset)
     gva_based = measure in ("gva", "gva_per_job") or (level == "itl3" and measure in ("share", "lq"))
     employment_based = measure in ("employment", "gva_per_job") or (level != "itl3" and measure in ("share", "lq"))
     if level == "lad" and gva_based:
@@ -1007,6 +1079,75 @@ def _cluster_values(
     common.update(measure=measure, measure_label=_MEASURE_LABELS[measure], basis=basis, level=level)
     info = {c: {"cluster": c, "cluster_name": tax.cluster(c).name, **common} for c in ids}
     return values, info, errors
+
+
+def _cbsa_values(
+    warehouse: Warehouse | SparkWarehouse,
+    *,
+    measure: str,
+    tax: Taxonomy,
+    ids: list[str],
+    year: int | None,
+    dataset: str | None,
+) -> tuple[pd.DataFrame, dict[str, dict[str, Any]], dict[str, ParameterError]]:
+    """:func:`_cluster_values` for US CBSAs: County Business Patterns employment, its share of the CBSA's
+    jobs, or its location quotient against all CBSAs; the contiguous United States only."""
+    if measure not in ("employment", "share", "lq"):
+        raise ParameterError(
+            f"US CBSAs have employment only (County Business Patterns), not {measure!r}",
+            hint="measure employment, share or lq",
+        )
+    if not tax.classification.startswith("naics"):
+        raise ParameterError(
+            f"taxonomy {tax.name!r} classifies {tax.classification} industries; US CBSAs use NAICS",
+            hint="use --taxonomy us_cmp_traded_2014 (or another NAICS taxonomy)",
+        )
+    name = dataset or CBP_METROS
+    rows = industry_facts(warehouse.facts, dataset=name)
+    imputed = DATASET_PROFILES[name].imputed_dataset if name in DATASET_PROFILES else None
+    if imputed is not None:
+        # The cells CBP withholds, rebuilt within their parents: the same cells a profile reads by default.
+        more = industry_facts(warehouse.facts, dataset=imputed)
+        rows = rows.union(more.mutate(dataset=ibis.literal(name)).select(*rows.columns))
+    years = sorted(int(y) for y in rows.select("year").distinct().to_pandas()["year"])
+    if not years:
+        raise ParameterError(f"dataset {name!r} has no employment facts")
+    chosen = years[-1] if year is None else int(year)
+    if chosen not in years:
+        raise UnknownCodeError("year", str(year), [str(y) for y in years])
+    rows = rows.filter(rows.year == chosen)
+    dims = warehouse.table("industries")
+    naics6 = dims.filter(dims.industry_level == "naics6").select("industry_code").distinct()
+    units = rows.semi_join(naics6, rows.industry_code == naics6.industry_code)
+    codes = units.select("industry_code").distinct().to_pandas()["industry_code"].tolist()
+    mapping = tax.mapping(codes, strict=False)
+    mapping = mapping[mapping["cluster_id"].isin(ids)]
+    summed = sum_to_clusters(units, memtable(mapping[["cluster_id", "industry_code"]])).to_pandas()
+    totals = rows.filter(rows.industry_code == "00").select("area_code", "value").to_pandas()
+    total = totals.set_index("area_code")["value"].astype(float)
+    value = summed.pivot(index="area_code", columns="cluster_id", values="value").reindex(index=total.index)
+    value = value.reindex(columns=ids).fillna(0.0).astype(float)  # CBP leaves out industries an area lacks
+    if measure == "employment":
+        values = value
+    else:
+        share = value.div(total.where(total > 0), axis=0)
+        values = share if measure == "share" else share / (value.sum() / total.sum())
+    values = values[[c in _contiguous_cbsas() for c in values.index]].sort_index()
+    values.index = values.index.astype(str)
+    values.columns.name = None
+    common: dict[str, Any] = {
+        "taxonomy": tax.name,
+        "employment_dataset": name,
+        "year": chosen,
+        "measure": measure,
+        "measure_label": _MEASURE_LABELS[measure],
+        "basis": f"employment: {name} (County Business Patterns"
+        + (", withheld cells rebuilt" if imputed is not None else "")
+        + "); LQ against all CBSAs",
+        "level": "cbsa",
+    }
+    info = {c: {"cluster": c, "cluster_name": tax.cluster(c).name, **common} for c in ids}
+    return values, info, {}
 
 
 def _gb_codes(index: pd.Index) -> np.ndarray:
@@ -1076,7 +1217,7 @@ def hotspots(
     >>> result.moran_i > 0.1, result.moran_p < 0.05
     (True, True)
     """
-    tax = resolve_taxonomy(taxonomy)
+    tax = _taxonomy_for(taxonomy, level)
     cluster_id = resolve_cluster(tax, cluster)
     result = hotspots_by_cluster(
         warehouse,
@@ -1153,9 +1294,14 @@ def hotspots_by_cluster(
         year=year,
         employment_dataset=employment_dataset,
     )
-    areas = load_areas(level)
-    names = dict(zip(areas["area_code"], areas["area_name"], strict=True))
-    missing = sorted(c for c in areas["area_code"] if c not in values.index and _gb_codes(pd.Index([c]))[0])
+    if level == "cbsa":
+        areas = package_places().query("area_level == 'cbsa'")
+        names = dict(zip(areas["area_code"], areas["area_name"], strict=True))
+        missing = sorted(c for c in names if c not in values.index)  # off the contiguous US
+    else:
+        areas = load_areas(level)
+        names = dict(zip(areas["area_code"], areas["area_name"], strict=True))
+        missing = sorted(c for c in areas["area_code"] if c not in values.index and _gb_codes(pd.Index([c]))[0])
     mapped = _autocorrelations(
         values[[c for c in values.columns if c not in errors]],
         _shared_boundaries(level),
@@ -1193,7 +1339,7 @@ def hotspot_map_svg(
     """A static two-panel SVG map: the measure's values (quantiles) and the LISA classes.
 
     Pure Python from the GeoJSON shapes (projected to the British National
-    Grid). Colour-blind-safe palettes (ColorBrewer YlGnBu for values,
+    Grid; US CBSAs to the Conus Albers projection). Colour-blind-safe palettes (ColorBrewer YlGnBu for values,
     Okabe-Ito for LISA classes); significant areas carry their class as a
     text label, so the map does not rely on colour alone; dashed lines show
     the island links; a legend gives the counts, and the footer the global
@@ -1211,11 +1357,12 @@ def hotspot_map_svg(
     level = str(result.parameters.get("level", "itl3"))
     shapes = boundaries if boundaries is not None else load_boundaries(level)
     table = result.table.set_index("area_code")
-    to_bng = _to_bng()
+    # GB on the British National Grid; US CBSAs (contiguous states) on the Conus Albers projection.
+    to_bng = _to_albers() if level == "cbsa" else _to_bng()
     projected: dict[str, list[np.ndarray]] = {}
     for feature in shapes["features"]:
         code = str(feature["properties"]["code"])
-        if code.startswith(("TLN", "N")):
+        if code.startswith(("TLN", "N")) or (level == "cbsa" and code not in _contiguous_cbsas()):
             continue
         rings = []
         for ring in _rings(feature["geometry"]):
@@ -1225,7 +1372,7 @@ def hotspot_map_svg(
         projected[code] = rings
     every = np.vstack([r for rings in projected.values() for r in rings])
     (x0, y0), (x1, y1) = every.min(axis=0), every.max(axis=0)
-    panel_w, panel_h, top, gap = 500.0, 640.0, 60.0, 20.0
+    panel_w, panel_h, top, gap = (640.0, 420.0, 60.0, 20.0) if level == "cbsa" else (500.0, 640.0, 60.0, 20.0)
     scale = min((panel_w - 130) / (x1 - x0), panel_h / (y1 - y0))
     width, height = int(2 * panel_w + gap + 40), int(top + panel_h + 150)
     # London's areas are too small to read at GB scale: an inset repeats them, enlarged, off the east coast.
@@ -1255,6 +1402,11 @@ def hotspot_map_svg(
     values = table["value"].astype(float)
     finite = values[np.isfinite(values.to_numpy())]
     edges = np.unique(np.quantile(finite.to_numpy(), np.linspace(0, 1, len(_SEQUENTIAL) + 1)))
+    positive = finite[finite > 0].to_numpy()
+    if len(edges) < 4 and len(positive) > len(_SEQUENTIAL):
+        # Mostly zeros (an industry many areas lack): zero is one class, quantiles of the rest the others.
+        upper = np.quantile(positive, np.linspace(0, 1, len(_SEQUENTIAL)))
+        edges = np.unique(np.concatenate([[float(finite.min())], [np.nextafter(0.0, 1.0)], upper[1:]]))
     palette = _SEQUENTIAL[-(len(edges) - 1) :] if len(edges) > 1 else _SEQUENTIAL[:1]
 
     def value_colour(v: float) -> str:
@@ -1337,7 +1489,9 @@ def hotspot_map_svg(
         low, high = edges[i], edges[i + 1]
         y = legend_y + i * 16
         out.append(f'<rect x="20" y="{y}" width="14" height="12" fill="{colour}" stroke="#555" stroke-width="0.3"/>')
-        out.append(f'<text x="40" y="{y + 10}">{low:.3g} – {high:.3g}</text>')
+        tiny = np.nextafter(0.0, 1.0)
+        text = "0" if high <= tiny else (f"above 0 – {high:.3g}" if low == tiny else f"{low:.3g} – {high:.3g}")
+        out.append(f'<text x="40" y="{y + 10}">{text}</text>')
     counts = result.table["lisa_class"].value_counts()
     names = {
         "HH": "HH high among high",
@@ -1355,9 +1509,15 @@ def hotspot_map_svg(
     footer_y = height - 22
     out.append(
         f'<text x="20" y="{footer_y}">Global Moran\'s I {result.moran_i:.3f}, pseudo p {result.moran_p:.3f} '
-        f"({p.get('permutations')} permutations, seed {p.get('seed')}); islands {p.get('islands')}, "
-        "dashed lines = island links.</text>"
+        f"({p.get('permutations')} permutations, seed {p.get('seed')}); "
+        + (
+            escape(f"neighbours: {p.get('weights')}.")
+            if level == "cbsa"
+            else f"islands {p.get('islands')}, dashed lines = island links."
+        )
+        + "</text>"
     )
-    out.append(f'<text x="20" y="{footer_y + 14}" font-size="9">{escape(_ATTRIBUTION)}</text>')
+    attribution = _US_ATTRIBUTION if level == "cbsa" else _ATTRIBUTION
+    out.append(f'<text x="20" y="{footer_y + 14}" font-size="9">{escape(attribution)}</text>')
     out.append("</svg>")
     return "\n".join(out)

@@ -66,7 +66,7 @@ __all__ = [
 COUNTRIES = {"E92000001": "England", "W92000004": "Wales", "S92000003": "Scotland", "N92000002": "Northern Ireland"}
 
 #: Levels :func:`load_boundaries` knows.
-BOUNDARY_LEVELS = ("itl1", "itl2", "itl3", "lad")
+BOUNDARY_LEVELS = ("itl1", "itl2", "itl3", "lad", "cbsa")
 
 # NOMIS labels NUTS 2016 area UKL1 by its short name; the NUTS 2016 (and ITL 2021) name is the long one.
 _KNOWN_NAME_VARIANTS = {"west wales": "west wales and the valleys"}
@@ -652,7 +652,8 @@ def load_boundaries(level: str) -> dict[str, Any]:
     Parameters
     ----------
     level
-        ``"itl1"``, ``"itl2"``, ``"itl3"`` or ``"lad"``.
+        ``"itl1"``, ``"itl2"``, ``"itl3"``, ``"lad"``, or ``"cbsa"`` (US metropolitan and
+        micropolitan areas: counties dissolved by the April 2018 delineation).
 
     Returns
     -------

@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 #: Boundary levels the API serves (the packaged GeoJSON of :func:`clusterplan.sources.ons_geography.load_boundaries`).
-BOUNDARY_LEVELS = ("itl1", "itl2", "itl3", "lad")
+BOUNDARY_LEVELS = ("itl1", "itl2", "itl3", "lad", "cbsa")
 
 #: The columns of ``ClusterProfile.regions`` that the map and the area tables use.
 REGION_COLUMNS = (
