@@ -121,3 +121,48 @@ def test_summary_sums_scale_to_jobs_counted_once(gb: ClusterProfile) -> None:
     factor = gb.totals["clusters_employment_without_double_counting"] / gb.clusters["employment"].sum()
     high = _further()["scenarios"]["additional_jobs_high"].sum() * factor
     assert f"{high:,.0f} more jobs" in body
+
+
+#: Headings the issue found raw in the workbook, and what a reader should see instead.
+@pytest.mark.parametrize(
+    ("column", "words"),
+    [
+        ("rca", "Revealed comparative advantage"),
+        ("pci", "Product complexity index"),
+        ("growth_cagr_p5", "Employment growth, 5th percentile of the draws (% a year"),
+        ("rank_outside_london", "Growth rank among regions outside London (1 = fastest)"),
+        ("additional_jobs_p95", "95th percentile of the draws (jobs)"),
+        ("scale_normalised", "rescaled across the clusters (0 = lowest, 1 = highest)"),
+    ],
+)
+def test_workbook_headings_are_words_with_units(column: str, words: str) -> None:
+    from clusterplan.report.workbook import column_label
+
+    assert words in column_label(column)
+
+
+def test_every_numeric_column_of_a_run_has_a_unit_and_a_number_format(gb: ClusterProfile) -> None:
+    from clusterplan.report.workbook import _column_format
+
+    frames = [gb.clusters, gb.regions, *_further().values()]
+    unlabelled = set()
+    for frame in frames:
+        for column in frame.columns:
+            values = frame[column]
+            if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values) or values.isna().all():
+                continue
+            label, number_format = _column_format(column)
+            if column.endswith(("_code", "_id")):
+                continue
+            if number_format is None or ("(" not in label and not column.endswith("year")):
+                unlabelled.add(f"{column} -> {label!r}")
+    assert not unlabelled, "\n".join(sorted(unlabelled))
+
+
+def test_notes_sheet_describes_tables_in_plain_words() -> None:
+    from clusterplan.report._html import CORE_TABLES, RUN_TABLES
+
+    for spec in [*CORE_TABLES.values(), *RUN_TABLES.values()]:
+        # Before: "clusterplan.scenarios.scenario_outputs().region_growth." and the like.
+        assert not re.search(r"clusterplan\.\w+|\(\)", spec.description), spec.name
+        assert len(spec.description.split()) >= 5, spec.name

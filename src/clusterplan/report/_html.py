@@ -133,9 +133,9 @@ CORE_TABLES: dict[str, TableSpec] = {
     )
 }
 
-#: Tables later stages of the analysis add to a run; each feeds a builder when present. The columns
-#: are those of the functions that make them (named in each description); any other table is still
-#: written to the run folder and the workbook.
+#: Tables later stages of the analysis add to a run; each feeds a builder when present. Descriptions are in plain
+#: words (the workbook's Notes sheet shows them); any other table is still written to the run folder and the
+#: workbook.
 RUN_TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
@@ -144,8 +144,8 @@ RUN_TABLES: dict[str, TableSpec] = {
             "scenarios.csv",
             "Growth scenarios by cluster",
             ("cluster_id", "target_year", "baseline_jobs", "additional_jobs_low", "additional_jobs_high"),
-            "clusterplan.scenarios.scenario_outputs().scenarios: baseline forecast, comparators and leading "
-            "region, and the above-forecast (differential) growth range of each cluster to the target year, "
+            "For each cluster: the baseline forecast, the comparator regions and the leading one, and the "
+            "above-forecast (differential) growth range of each cluster to the target year, "
             "direct, indirect and induced, with the resampled 5-95% range.",
         ),
         TableSpec(
@@ -162,7 +162,7 @@ RUN_TABLES: dict[str, TableSpec] = {
                 "extra_growth_needed_pp",
                 "extra_jobs_needed",
             ),
-            "clusterplan.scenarios.scenario_outputs().region_summary: one row per variant (baseline, low and "
+            "One row per variant (baseline, low and "
             "high scenario): growth, rank among regions, and what would make the region the fastest-growing "
             "outside London.",
         ),
@@ -171,14 +171,15 @@ RUN_TABLES: dict[str, TableSpec] = {
             "region_growth.csv",
             "Every region's growth, baseline and scenario ranks",
             ("area_code", "baseline_growth_cagr"),
-            "clusterplan.scenarios.scenario_outputs().region_growth.",
+            "Every GB region's employment growth to the target year under the baseline and each scenario, and its "
+            "rank.",
         ),
         TableSpec(
             "priorities",
             "priorities.csv",
             "Cluster priorities",
             ("cluster_id", "score", "rank"),
-            "clusterplan.scenarios.scenario_outputs().priorities: each criterion raw and rescaled, the weighted "
+            "Each cluster's criteria, raw and rescaled to 0-1, the weighted "
             "score and rank, and the rank's stability when the weights vary.",
         ),
         TableSpec(
@@ -186,15 +187,14 @@ RUN_TABLES: dict[str, TableSpec] = {
             "scenario_uncertainty.csv",
             "Scenario uncertainty",
             ("cluster_id",),
-            "clusterplan.scenarios.scenario_outputs().uncertainty: percentiles of additional jobs, GVA and "
-            "growth over the resampling draws.",
+            "Percentiles of each cluster's additional jobs, GVA and growth over the resampling draws.",
         ),
         TableSpec(
             "comparators",
             "comparators.csv",
             "Comparator regions of each cluster",
             ("cluster_id", "area_code"),
-            "clusterplan.scenarios.scenario_outputs().comparators: every region's cluster over the reference "
+            "Every region's cluster over the reference "
             "window, its growth and whether it is a comparator, with the reason (similar method: size band, "
             "LQ, one-off jumps).",
         ),
@@ -203,7 +203,7 @@ RUN_TABLES: dict[str, TableSpec] = {
             "scenario_region_range.csv",
             "The region's scenario totals over the joint draws",
             ("scenario", "direct_jobs_p50"),
-            "clusterplan.scenarios.scenario_outputs().region_range: percentiles of the region's direct, indirect "
+            "Percentiles of the region's direct, indirect "
             "and total additional jobs and GVA over draws of every cluster together.",
         ),
         TableSpec(
@@ -211,7 +211,7 @@ RUN_TABLES: dict[str, TableSpec] = {
             "scenario_backtest.csv",
             "Backtest of the scenarios' percentiles",
             ("universe", "percentile", "hit_rate"),
-            "clusterplan.scenarios.calibration: share of GB region-clusters and region-divisions that reached "
+            "The share of GB region-clusters and region-divisions that reached "
             "each percentile of their similar comparators' differential growth in the following years.",
         ),
         TableSpec(
@@ -219,8 +219,8 @@ RUN_TABLES: dict[str, TableSpec] = {
             "supply_chain.csv",
             "Main suppliers and customers of each cluster",
             ("cluster_id", "relation", "partner_name", "share"),
-            "clusterplan.inputoutput.clusters.cluster_linkages().partners: relation is 'supplier' or "
-            "'customer'; share is the industry's share of the cluster's intermediate purchases or sales; "
+            "Each cluster's main supplying and buying industries: relation is 'supplier' or 'customer'; share is "
+            "the industry's share of the cluster's intermediate purchases or sales; "
             "flow_gbp_m the flow (£ million; flow_usd_m, $ million, for US metros).",
         ),
         TableSpec(
@@ -228,15 +228,14 @@ RUN_TABLES: dict[str, TableSpec] = {
             "input_sourcing.csv",
             "Inputs bought inside the region",
             ("cluster_id", "share_in_region"),
-            "clusterplan.inputoutput.clusters.cluster_linkages().input_sourcing: each cluster's domestic "
-            "intermediate inputs and the share bought inside the region.",
+            "Each cluster's domestic intermediate inputs and the share bought inside the region.",
         ),
         TableSpec(
             "cluster_linkages",
             "cluster_linkages.csv",
             "Supply-chain flows between clusters",
             ("supplier_cluster", "buyer_cluster"),
-            "clusterplan.inputoutput.clusters.cluster_linkages().table(): intermediate flows between the "
+            "Intermediate flows between the "
             "clusters (and other industries) in the region, £ million (flow_gbp_m; GB) or $ million (flow_usd_m; US).",
         ),
         TableSpec(
@@ -244,30 +243,30 @@ RUN_TABLES: dict[str, TableSpec] = {
             "io_multipliers.csv",
             "Input-output multipliers",
             ("industry_code", "industry_name", "output_multiplier"),
-            "`clusterplan io multipliers`: Type I (or II) output, GVA and employment multipliers by IOAT industry.",
+            "Type I (or II) output, GVA and employment multipliers by IOAT industry.",
         ),
         TableSpec(
             "opportunities",
             "opportunities.csv",
             "Growth opportunities by industry",
             ("industry_code", "industry_name", "feasibility", "attractiveness"),
-            "clusterplan.relatedness.opportunities.region_opportunities().industries: every industry placed by "
-            "feasibility (relatedness density percentile) and attractiveness (percentile), with quadrant and "
-            "nascent-candidate flag.",
+            "Every industry placed by feasibility (how much of its related activity the region has, as a "
+            "percentile) and attractiveness (percentile of complexity, GVA per job and national growth), with its "
+            "stage in the region (specialised, nascent or absent), quadrant and candidate flags.",
         ),
         TableSpec(
             "cluster_opportunities",
             "cluster_opportunities.csv",
             "Growth opportunities by cluster",
             ("cluster_id", "feasibility", "attractiveness"),
-            "clusterplan.relatedness.opportunities.region_opportunities().clusters.",
+            "Each cluster placed by feasibility and attractiveness among the region's industries.",
         ),
         TableSpec(
             "subregions",
             "subregions.csv",
             "Clusters inside the region",
             ("cluster_id", "area_code", "area_name", "value"),
-            "clusterplan.geography.subregional.subregional_breakdown(): each cluster's GVA (or jobs) in the "
+            "Each cluster's GVA (or jobs) in the "
             "ITL3 areas of the region, shares, and location quotients against the region (lq_region) and "
             "Great Britain (lq_gb).",
         ),
@@ -276,7 +275,7 @@ RUN_TABLES: dict[str, TableSpec] = {
             "hotspots.csv",
             "Hotspots of each cluster across Great Britain",
             ("cluster_id", "level", "measure", "area_code", "area_name", "value", "lisa_class", "moran_i", "moran_p"),
-            "clusterplan.geography.hotspots.hotspots() for every cluster and map of the run (the LQ across GB ITL2 "
+            "Every cluster mapped across Great Britain (the LQ across GB ITL2 "
             "areas, the share of GVA across GB ITL3 areas): each area's value, local Moran's I, quadrant and LISA "
             "class after false-discovery-rate correction, Getis-Ord Gi* z and hot or cold spot, whether it is in the "
             "focus region, and the map's global Moran's I with its pseudo p-value.",

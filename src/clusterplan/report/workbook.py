@@ -94,7 +94,7 @@ COLUMN_LABELS: dict[str, tuple[str, str | None]] = {
     "target_year": ("Target year", "0"),
     "baseline_jobs": ("Baseline jobs in the target year (jobs)", _INT),
     "leading_region": ("Leading region", None),
-    "score": ("Priority score", _DEC3),
+    "score": ("Priority score: weighted mean of the rescaled criteria (0-1)", _DEC3),
     "rank": ("Rank (1 = first)", "0"),
     "direction": ("Direction (supplier or customer)", None),
     "partner": ("Supplier or customer", None),
@@ -137,7 +137,76 @@ COLUMN_LABELS: dict[str, tuple[str, str | None]] = {
     "moran_p": ("Global Moran's I pseudo p-value", _DEC3),
     "permutations": ("Random permutations (count)", "0"),
     "alpha": ("False-discovery rate (fraction)", "0.00"),
+    # Growth opportunities
+    "rca": ("Revealed comparative advantage, LQ against all areas (ratio)", _DEC3),
+    "pci": ("Product complexity index (standard deviations)", "0.00"),
+    "density": ("Relatedness density (0-1)", _DEC3),
+    "outlook_gain": ("Complexity outlook gain (index)", _DEC3),
+    "gva_per_job": ("GVA per job, Great Britain (£)", _MONEY),
+    "national_growth": ("National employment growth (% a year, compound)", "0.00%"),
+    "national_employment": ("Employment in all areas (jobs)", _INT),
+    "opportunity_score": ("Opportunity score: mean of feasibility and attractiveness (0-100)", "0.0"),
+    "stage": ("Stage in the region (specialised, nascent or absent)", None),
+    "quadrant": ("Quadrant", None),
+    "present": ("Specialised here, RCA of 1 or more (true/false)", None),
+    "eligible": ("Large enough nationally to be a candidate (true/false)", None),
+    "nascent_candidate": ("Nascent candidate: here, not yet specialised, feasible and attractive (true/false)", None),
+    "absent_candidate": ("New activity: no jobs here, feasible and attractive (true/false)", None),
+    # Priorities
+    "comparative_advantage": ("Comparative advantage: location quotient (ratio)", "0.00"),
+    "cluster_strength": ("Cluster strength: strong cluster (1) plus stars (0-3) (points, 0-4)", "0"),
+    "scale": ("Scale: share of the region's employment (%)", "0.0"),
+    "growth_potential": ("Growth potential: additional jobs, central scenario (% of baseline jobs)", "0.0"),
+    "productivity": ("Productivity: GVA per job (£)", _MONEY),
+    "pay": ("Pay: compensation per job (£ a year)", _MONEY),
+    "supply_chain": ("Supply chain: Type I employment multiplier (ratio)", "0.00"),
+    "missing_criteria": ("Criteria without data", None),
+    "rank_kept_share": ("Weight draws in which the cluster keeps its rank (%)", _PCT),
+    "top_n_share": ("Weight draws in which the cluster stays in the top group (%)", _PCT),
+    "rank_best": ("Best rank over the weight draws (1 = first)", "0"),
+    "rank_worst": ("Worst rank over the weight draws (1 = first)", "0"),
+    "rank_median": ("Median rank over the weight draws (1 = first)", "0"),
+    # Regions and scenarios
+    "rank_outside_london": ("Growth rank among regions outside London (1 = fastest)", "0"),
+    "regions_outside_london": ("Regions outside London (count)", "0"),
+    "fastest_outside_london": ("Fastest-growing region outside London (code)", None),
+    "fastest_outside_london_name": ("Fastest-growing region outside London", None),
+    "extra_growth_needed_pp": ("Extra growth needed to be the fastest (percentage points a year)", "0.00"),
+    "extra_jobs_needed": ("Extra jobs needed to be the fastest (jobs)", _INT),
+    "above_national_average": ("Growing faster than the nation (true/false)", None),
+    "outside_london": ("Outside London (true/false)", None),
+    "hit_rate": ("Hit rate: region-units that reached the percentile (%)", _PCT),
+    "hits": ("Region-units that reached it (count)", _INT),
+    "region_units": ("Region-units tested (count)", _INT),
+    "size_ratio": ("Size against the region's cluster (ratio)", "0.00"),
+    "cap": ("Cap on differential growth (% a year)", "0.00%"),
+    "count_once_factor": ("Jobs counted once over jobs summed by cluster (ratio)", _DEC3),
+    "share_of_buyer_inputs": ("Share of the buyer's inputs (%)", _PCT),
+    "share_of_supplier_sales": ("Share of the supplier's sales (%)", _PCT),
+    "share_of_area": ("Share of the area's total (%)", _PCT),
+    "lq_region": ("Location quotient against the region (ratio)", _DEC3),
+    "lq_gb": ("Location quotient against Great Britain (ratio)", _DEC3),
+    "lq_start": ("Location quotient at the window's start (ratio)", _DEC3),
+    "draws": ("Draws (count)", _INT),
+    "draws_with_comparators": ("Draws with comparators (count)", _INT),
+    "percentile": ("Percentile of the comparators (0-100)", "0"),
+    "percentile_low": ("Percentile of the comparators, low scenario (0-100)", "0"),
+    "percentile_central": ("Percentile of the comparators, central scenario (0-100)", "0"),
+    "percentile_high": ("Percentile of the comparators, high scenario (0-100)", "0"),
+    "regions": ("Regions (count)", "0"),
+    "comparators": ("Comparators (count)", "0"),
+    "base_value": ("Employment in the base year (jobs)", _INT),
+    "total": ("Area employment, all industries or the denominator's (jobs)", _INT),
+    "value": ("Value (in the unit its measure or unit column names)", "#,##0.00"),
+    "area_total": ("Area total (in the unit column's unit)", "#,##0.0"),
+    "region_value": ("Cluster in the region (in the unit column's unit)", "#,##0.0"),
+    "region_total": ("Region total (in the unit column's unit)", "#,##0.0"),
+    "gb_value": ("Cluster in Great Britain (in the unit column's unit)", "#,##0.0"),
+    "gb_total": ("Great Britain total (in the unit column's unit)", "#,##0.0"),
 }
+
+#: Percentile suffixes of resampled columns: ``additional_jobs_p5`` is the 5th percentile of additional jobs.
+_PERCENTILE = re.compile(r"^(?P<stem>.+)_p(?P<n>\d{1,2})$")
 
 #: Units by column-name ending, for columns later stages add (``additional_gva_low_gbp_m`` → £ million).
 _SUFFIX_UNITS = [
@@ -158,7 +227,18 @@ _SUFFIX_UNITS = [
 ]
 
 
-_ACRONYMS = {"gva": "GVA", "lq": "LQ", "gb": "GB", "io": "IO", "cagr": "growth", "pp": "percentage points"}
+_ACRONYMS = {
+    "gva": "GVA",
+    "lq": "LQ",
+    "gb": "GB",
+    "io": "IO",
+    "cagr": "growth",
+    "pp": "percentage points",
+    "london": "London",
+    "rca": "RCA",
+    "pci": "PCI",
+    "eci": "ECI",
+}
 
 
 def _words(name: str) -> str:
@@ -167,9 +247,23 @@ def _words(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
 def _column_format(name: str) -> tuple[str, str | None]:
     if name in COLUMN_LABELS:
         return COLUMN_LABELS[name]
+    percentile = _PERCENTILE.match(name)
+    if percentile:
+        label, fmt = _column_format(percentile["stem"])
+        head, sep, unit = label.rpartition(" (")
+        where = f", {_ordinal(int(percentile['n']))} percentile of the draws"
+        return (f"{head}{where} ({unit}" if sep else f"{label}{where}"), fmt
+    if name.endswith("_normalised"):
+        stem = _column_format(name.removesuffix("_normalised"))[0].split(" (")[0]
+        return f"{stem}, rescaled across the clusters (0 = lowest, 1 = highest)", _DEC3
+    tokens = name.split("_")
     for suffix, unit, fmt in _SUFFIX_UNITS:
         if name.endswith(suffix) and len(name) > len(suffix):
             if suffix == "_cagr":
@@ -177,6 +271,17 @@ def _column_format(name: str) -> tuple[str, str | None]:
                 return f"{_words(stem)}{'' if stem.endswith('growth') else ' growth'} ({unit})", fmt
             stem = name[: -len(suffix)] if suffix in ("_gbp_m", "_usd_m", "_gbp_million", "_gbp", "_usd") else name
             return f"{_words(stem)} ({unit})", fmt
+    # Columns later stages add, by what their name says they hold.
+    if "jobs" in tokens:
+        return f"{_words(name)} (jobs)", _INT
+    if "growth" in tokens:
+        return f"{_words(name)} (% a year)", "0.00%"
+    if tokens[0] == "rank":
+        return f"{_words(name)} (1 = first)", "0"
+    if tokens[-1] in ("year", "start", "end") and tokens[0] in ("window", "jump", "base", "target"):
+        return _words(name), "0"
+    if tokens[-1] == "employment":
+        return f"{_words(name)} (jobs)", _INT
     return _words(name), None
 
 
