@@ -237,37 +237,51 @@ def cluster_mapping_strength(
     lq_fail = "<" if spec.lq_inclusive else "<="
     lq_label = _ordinal(spec.lq_quantile)
     size_label = _ordinal(spec.size_quantile)
+    # Plain lists: one row at a time, Series.iloc costs more than the whole test.
+    present_v = present.tolist()
+    lq_v = lq.tolist()
+    lq_threshold_v = lq_threshold.tolist()
+    lq_test_v = lq_test.tolist()
+    minimum_test_v = minimum_test.tolist()
+    employment_v = employment.tolist()
+    employment_threshold_v = employment_threshold.tolist()
+    employment_test_v = employment_test.tolist()
+    establishments_applied_v = establishments_applied.tolist()
+    establishments_known_v = establishments_known.tolist()
+    establishments_v = establishments.tolist()
+    establishments_threshold_v = establishments_threshold.tolist()
+    establishments_pass_v = establishments_pass.tolist()
     reasons = []
     for i in range(len(out)):
-        if not present.iloc[i]:
+        if not present_v[i]:
             reasons.append(f"not {name}: no employment in the cluster")
             continue
         passed, failed = [], []
-        value, threshold = lq.iloc[i], lq_threshold.iloc[i]
+        value, threshold = lq_v[i], lq_threshold_v[i]
         if np.isnan(value):
             failed.append("LQ undefined")
-        elif lq_test.iloc[i]:
+        elif lq_test_v[i]:
             passed.append(f"LQ {value:.3g} {lq_word} {lq_label} {threshold:.3g}")
         else:
             failed.append(f"LQ {value:.3g} {lq_fail} {lq_label} {threshold:.3g}")
         if spec.lq_minimum is not None and not np.isnan(value):
-            (passed if minimum_test.iloc[i] else failed).append(
-                f"LQ {'>=' if minimum_test.iloc[i] else '<'} {spec.lq_minimum:g}"
+            (passed if minimum_test_v[i] else failed).append(
+                f"LQ {'>=' if minimum_test_v[i] else '<'} {spec.lq_minimum:g}"
             )
-        emp, emp_threshold = employment.iloc[i], employment_threshold.iloc[i]
-        (passed if employment_test.iloc[i] else failed).append(
-            f"employment {emp:,.0f} {'>' if employment_test.iloc[i] else '<='} {size_label} {emp_threshold:,.4g}"
+        emp, emp_threshold = employment_v[i], employment_threshold_v[i]
+        (passed if employment_test_v[i] else failed).append(
+            f"employment {emp:,.0f} {'>' if employment_test_v[i] else '<='} {size_label} {emp_threshold:,.4g}"
         )
         note = ""
-        if not establishments_applied.iloc[i]:
+        if not establishments_applied_v[i]:
             note = "; establishments not applied (no establishment counts)"
-        elif not establishments_known.iloc[i]:
+        elif not establishments_known_v[i]:
             failed.append("establishments unknown")
         else:
-            est, est_threshold = establishments.iloc[i], establishments_threshold.iloc[i]
-            (passed if establishments_pass.iloc[i] else failed).append(
-                f"establishments {est:,.0f} {'>' if establishments_pass.iloc[i] else '<='} "
-                f"{size_label} {est_threshold:,.4g}"
+            est, est_threshold = establishments_v[i], establishments_threshold_v[i]
+            (passed if establishments_pass_v[i] else failed).append(
+                f"establishments {est:,.0f} {'>' if establishments_pass_v[i] else '<='} "
+                + f"{size_label} {est_threshold:,.4g}"
             )
         if failed:
             reasons.append(f"not {name}: " + "; ".join(failed) + note)
@@ -391,20 +405,29 @@ def cluster_observatory_stars(
     out["size_regions"] = size_n.to_numpy(dtype="int64")
     out["focus_regions"] = share_n.to_numpy(dtype="int64")
     pct = f"{top_share * 100:g}%"
+    star_counts = out["stars"].tolist()
+    present_v = present.tolist()
+    size_star_v = size_star.tolist()
+    size_rank_v = size_rank.tolist()
+    size_n_v = size_n.tolist()
+    specialisation_star_v = specialisation_star.tolist()
+    lq_v = lq.tolist()
+    focus_star_v = focus_star.tolist()
+    share_rank_v = share_rank.tolist()
+    share_n_v = share_n.tolist()
     reasons = []
     for i in range(len(out)):
-        if not present.iloc[i]:
+        if not present_v[i]:
             reasons.append("0 stars: no employment in the cluster")
             continue
         parts = [
-            f"size {'*' if size_star.iloc[i] else '-'} (employment rank {size_rank.iloc[i]:.0f} of "
-            f"{size_n.iloc[i]:.0f}, top {pct} = rank <= {top_share * size_n.iloc[i]:.4g})",
-            f"specialisation {'*' if specialisation_star.iloc[i] else '-'} "
-            + ("(LQ undefined)" if np.isnan(lq.iloc[i]) else f"(LQ {lq.iloc[i]:.3g} vs {specialisation_minimum:g})"),
-            f"focus {'*' if focus_star.iloc[i] else '-'} (share rank {share_rank.iloc[i]:.0f} of "
-            f"{share_n.iloc[i]:.0f})",
+            f"size {'*' if size_star_v[i] else '-'} (employment rank {size_rank_v[i]:.0f} of "
+            f"{size_n_v[i]:.0f}, top {pct} = rank <= {top_share * size_n_v[i]:.4g})",
+            f"specialisation {'*' if specialisation_star_v[i] else '-'} "
+            + ("(LQ undefined)" if np.isnan(lq_v[i]) else f"(LQ {lq_v[i]:.3g} vs {specialisation_minimum:g})"),
+            f"focus {'*' if focus_star_v[i] else '-'} (share rank {share_rank_v[i]:.0f} of {share_n_v[i]:.0f})",
         ]
-        stars = int(out["stars"].iloc[i])
+        stars = int(star_counts[i])
         reasons.append(f"{stars} star{'s' if stars != 1 else ''}: " + "; ".join(parts))
     out["stars_reason"] = reasons
     return out
