@@ -215,12 +215,18 @@ def test_sections_say_what_is_not_yet_computed_without_further_tables(gb: Cluste
     assert plan["y"] == pytest.approx(expected.tolist())
 
 
-def test_us_report_has_no_map_and_ranks_the_cbsa_instead(us: ClusterProfile, us_html: str) -> None:
-    assert "Industry clusters of CBSA 12060" in us_html
-    assert "no shapes of metropolitan and micropolitan areas (CBSAs), so US regions cannot be mapped" in us_html
+def test_us_report_maps_the_strongest_clusters_and_ranks_the_cbsa(us: ClusterProfile, us_html: str) -> None:
+    assert "Industry clusters of Atlanta-Sandy Springs-Roswell, GA" in us_html
+    assert "cannot be mapped" not in us_html
     assert "Not applicable: the question is asked of GB regions." in us_html
     found = specs(us_html)
-    assert not [k for k in found if k.startswith("lq-map-") or k == "maps-overview"]
+    # Maps of the 12 clusters with the highest LQ, over the CBSAs of the contiguous states.
+    spec = found["maps-overview"]
+    strongest = us.clusters.sort_values("lq", ascending=False)["cluster"].head(12).tolist()
+    titles = " ".join(str(a.get("text", "")) for a in spec["layout"].get("annotations", []))
+    assert all(name.split()[0] in titles for name in strongest)
+    assert len([t for t in spec["data"] if t.get("type") == "choropleth"]) >= 12
+    assert not [k for k in found if k.startswith("lq-map-")]
     # Each cluster's LQ against all 933 CBSAs, the labels sent once for every chart.
     rank = found["lq-apparel"]["data"]
     assert rank[0]["text"] == charts.SHARED_PREFIX + "us-area-labels"

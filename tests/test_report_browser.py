@@ -192,7 +192,7 @@ def test_report_prints_to_pdf_with_static_charts(gb_page: Loaded) -> None:
         assert (ARTIFACTS / "report_gb_pdf-01.png").exists() or (ARTIFACTS / "report_gb_pdf-001.png").exists()
 
 
-def test_us_report_ranks_the_cbsa_without_a_map(browser: Any, warehouse: Warehouse, tmp_path: Path) -> None:
+def test_us_report_maps_cbsas_and_ranks_the_cbsa(browser: Any, warehouse: Warehouse, tmp_path: Path) -> None:
     path = tmp_path / "report.html"
     path.write_text(render_report(profile_region(warehouse, region="12060")), encoding="utf-8")
     loaded = _open(browser, path)
@@ -201,8 +201,11 @@ def test_us_report_ranks_the_cbsa_without_a_map(browser: Any, warehouse: Warehou
         assert loaded.errors == [] and loaded.requests == [path.as_uri()]
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=ARTIFACTS / "report_us_top.png")
-        assert page.locator(".choroplethlocation").count() == 0
-        assert page.get_by_text("so US regions cannot be mapped").count() == 1
+        maps = page.locator("#maps-overview-figure")
+        maps.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        assert page.locator("#maps-overview .choroplethlocation").count() > 12 * 900  # 12 maps of the CBSAs
+        maps.screenshot(path=ARTIFACTS / "report_us_maps.png")
         chart = page.locator("#lq-apparel")
         chart.scroll_into_view_if_needed()
         assert chart.locator(".scatterlayer .point").count() > 150

@@ -247,12 +247,15 @@ def test_hotspot_map_shows_the_lisa_classes_of_the_selected_cluster(page: Page, 
     assert page.problems == []
 
 
-def test_us_cbsa_shows_a_ranked_table_instead_of_a_map(page: Page, server: ServerProcess) -> None:
+def test_us_cbsa_shows_a_map_and_a_ranked_table(page: Page, server: ServerProcess) -> None:
     open_dashboard(page, server)
     page.page.select_option("#region", "12060")
-    page.wait_for_status("Showing CBSA 12060: 51 clusters, 2019")
+    page.wait_for_status("Showing Atlanta-Sandy Springs-Roswell, GA (12060): 51 clusters, 2019")
     page.page.wait_for_selector("#us-lq-table")
-    assert page.page.locator("#map svg").count() == 0
+    # CBSA shapes of the contiguous states, the selected metro outlined.
+    assert page.page.locator("#map svg path.area").count() == 926  # 925 in CBP 2019, one without data
+    assert page.page.locator('#map svg path.focus-area[data-code="12060"]').count() == 1
+    assert "US metropolitan and micropolitan area" in page.page.inner_text("#map-caption")
     assert page.page.is_hidden("#hotspots")  # hotspots are mapped across GB areas only
     rows = page.page.locator("#us-lq-table tbody tr")
     assert 25 <= rows.count() <= 26
@@ -262,6 +265,8 @@ def test_us_cbsa_shows_a_ranked_table_instead_of_a_map(page: Page, server: Serve
     page.page.wait_for_selector("#us-lq-table tr.focus-row")
     # 1,944 apparel jobs: LQ 3.37 against national totals with withheld cells rebuilt (4.17 on published cells).
     assert "3.37" in page.page.locator("#us-lq-table tr.focus-row").inner_text()
+    page.page.locator("#map").scroll_into_view_if_needed()
+    page.screenshot("dashboard_us_map")
     # Supply chains from the BEA tables regionalised for the metro with County Business Patterns, in dollars.
     page.page.wait_for_selector("#supply-chain ol li")
     chain = page.page.inner_text("#supply-chain")

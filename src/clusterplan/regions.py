@@ -37,6 +37,7 @@ __all__ = [
     "benchmark_keyword",
     "cbsa_types",
     "choose_benchmark",
+    "contiguous_cbsas",
     "load_region_groups",
     "nuts2016_to_itl2021",
     "package_places",
@@ -110,6 +111,20 @@ def cbsa_types() -> dict[str, str]:
     """
     table = _read("cbsa_delineation")
     return dict(zip(table["cbsa_code"].astype(str), table["cbsa_type"].astype(str), strict=True))
+
+
+@cache
+def contiguous_cbsas() -> frozenset[str]:
+    """CBSAs of the contiguous United States: none of their counties in Alaska, Hawaii or Puerto Rico.
+
+    US maps show these (the others would shrink the mainland to a corner of the map).
+
+    >>> "19820" in contiguous_cbsas(), "46520" in contiguous_cbsas()  # Detroit, Urban Honolulu
+    (True, False)
+    """
+    counties = _read("cbsa_counties")
+    outside = set(counties.loc[counties["county_fips"].str[:2].isin(("02", "15", "72")), "cbsa_code"])
+    return frozenset(set(counties["cbsa_code"].astype(str)) - outside)
 
 
 @cache

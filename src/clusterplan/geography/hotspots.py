@@ -90,7 +90,7 @@ from .._exceptions import ClusterplanError, ParameterError, UnknownCodeError
 from ..datasets import CBP_METROS, DATASET_PROFILES
 from ..measures.employment import cluster_employment as sum_to_clusters
 from ..measures.employment import industry_facts, memtable
-from ..regions import package_places
+from ..regions import contiguous_cbsas, package_places
 from ..sources.ons_geography import GREAT_BRITAIN, load_areas, load_boundaries
 from ..taxonomy import load_taxonomy
 from .subregional import (
@@ -133,8 +133,7 @@ HOTSPOT_MEASURES = ("lq", "employment", "share", "gva", "gva_per_job")
 HOTSPOT_LEVELS = ("itl3", "itl2", "lad", "cbsa")
 #: Neighbours of a US CBSA: the nearest CBSAs by centroid (CBSAs do not tile the country, so most touch none).
 US_NEIGHBOURS = 6
-#: State FIPS codes off the contiguous United States (Alaska, Hawaii, Puerto Rico): left off US maps and tests.
-_NON_CONTIGUOUS = ("02", "15", "72")
+
 #: How areas without land neighbours are handled.
 ISLAND_RULES = ("attach", "drop")
 #: LISA quadrants (esda's ``q`` 1-4).
@@ -316,16 +315,6 @@ def _to_albers() -> Any:
     from pyproj import Transformer
 
     return Transformer.from_crs("EPSG:4326", "EPSG:5070", always_xy=True)  # NAD83 / Conus Albers
-
-
-@cache
-def _contiguous_cbsas() -> frozenset[str]:
-    """CBSAs of the contiguous United States (none of their counties in Alaska, Hawaii or Puerto Rico)."""
-    from .._data import dataset_path
-
-    counties = pd.read_parquet(dataset_path("cbsa_counties"), columns=["cbsa_code", "county_fips"])
-    outside = set(counties.loc[counties["county_fips"].str[:2].isin(_NON_CONTIGUOUS), "cbsa_code"])
-    return frozenset(set(counties["cbsa_code"]) - outside)
 
 
 @cache
@@ -1132,7 +1121,7 @@ def _cbsa_values(
     else:
         share = value.div(total.where(total > 0), axis=0)
         values = share if measure == "share" else share / (value.sum() / total.sum())
-    values = values[[c in _contiguous_cbsas() for c in values.index]].sort_index()
+    values = values[[c in contiguous_cbsas() for c in values.index]].sort_index()
     values.index = values.index.astype(str)
     values.columns.name = None
     common: dict[str, Any] = {
@@ -1362,7 +1351,7 @@ def hotspot_map_svg(
     projected: dict[str, list[np.ndarray]] = {}
     for feature in shapes["features"]:
         code = str(feature["properties"]["code"])
-        if code.startswith(("TLN", "N")) or (level == "cbsa" and code not in _contiguous_cbsas()):
+        if code.startswith(("TLN", "N")) or (level == "cbsa" and code not in contiguous_cbsas()):
             continue
         rings = []
         for ring in _rings(feature["geometry"]):

@@ -62,6 +62,7 @@ from markupsafe import Markup
 from .._exceptions import DataValidationError, ParameterError
 from ..datasets import DATASET_PROFILES
 from ..pipeline.profile import ClusterProfile
+from ..regions import contiguous_cbsas
 from ..relatedness.opportunities import ATTRACTIVENESS_METHOD
 from . import _charts as charts
 from ._charts import Chart
@@ -1037,30 +1038,44 @@ def _lq_values(data: ReportData, cluster_id: str) -> pd.DataFrame:
     return rows[["area_code", "area_name", "lq"]].assign(lq=lambda f: pd.to_numeric(f["lq"], errors="coerce"))
 
 
+#: US reports map the region's strongest clusters only: 51 maps of some 900 CBSAs would make the report heavy.
+US_MAPPED_CLUSTERS = 12
+
+
 def section_maps(ctx: ReportContext) -> Section:
     data = ctx.data
-    chart = None
-    if not data.is_us:
+    if data.is_us:
+        # CBSA shapes (counties dissolved by the OMB delineation) of the contiguous states.
+        key = ctx.geojson("cbsa", sorted(contiguous_cbsas()), tolerance=0.02)
+        ranked = data.clusters.assign(_lq=pd.to_numeric(data.clusters["lq"], errors="coerce"))
+        chosen = ranked.sort_values("_lq", ascending=False).head(US_MAPPED_CLUSTERS)
+    else:
         key = ctx.geojson("itl2")
-        panels = []
-        for cluster_id, name in zip(data.clusters["cluster_id"], data.clusters["cluster"], strict=True):
-            values = _lq_values(data, cluster_id)
-            panels.append((str(name), list(values["area_code"]), [float(v) for v in values["lq"]]))
-        names = dict(zip(data.regions["area_code"], data.regions["area_name"].fillna(""), strict=True))
-        chart = charts.small_multiple_maps(
-            "maps-overview",
-            key,
-            panels,
-            {k: _area_label(k, v) for k, v in names.items()},
-            focus=data.region_code,
-            focus_name=data.region_name,
-            title=f"Location quotient of each cluster in every {_area_level(data)} area",
-            caption=(
-                f"One map per cluster on the same scale: dark blue areas have a small share of the cluster "
-                f"(LQ ≤ 0.25), yellow areas a large one (LQ ≥ 4); LQ = 1 is the middle grey. {data.region_name} "
-                "is outlined in black. The table gives the region's LQ and rank for each cluster."
-            ),
-        )
+        chosen = data.clusters
+    panels = []
+    for cluster_id, name in zip(chosen["cluster_id"], chosen["cluster"], strict=True):
+        values = _lq_values(data, cluster_id)
+        panels.append((str(name), list(values["area_code"]), [float(v) for v in values["lq"]]))
+    names = dict(zip(data.regions["area_code"], data.regions["area_name"].fillna(""), strict=True))
+    chart = charts.small_multiple_maps(
+        "maps-overview",
+        key,
+        panels,
+        {k: _area_label(k, v) for k, v in names.items()},
+        focus=data.region_code,
+        focus_name=data.region_name,
+        title=(
+            f"Location quotient of the region's {len(panels)} most specialised clusters in every "
+            f"{_area_level(data)} area (contiguous states)"
+            if data.is_us
+            else f"Location quotient of each cluster in every {_area_level(data)} area"
+        ),
+        caption=(
+            f"One map per cluster on the same scale: dark blue areas have a small share of the cluster "
+            f"(LQ ≤ 0.25), yellow areas a large one (LQ ≥ 4); LQ = 1 is the middle grey. {data.region_name} "
+            "is outlined in black. The table gives the region's LQ and rank for each cluster."
+        ),
+    )
     return Section(
         "maps",
         "Maps",

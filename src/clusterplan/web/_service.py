@@ -36,7 +36,7 @@ from .._exceptions import ClusterplanError, ParameterError, UnknownCodeError, Wa
 from ..datasets import DATASET_PROFILES, LEVELS
 from ..pipeline.profile import ClusterProfile, industry_measures, profile_region
 from ..pipeline.profile import traded_industry_codes as _traded_industry_codes
-from ..regions import CBSA_TYPES, Gazetteer, Region, benchmark_keyword
+from ..regions import CBSA_TYPES, Gazetteer, Region, benchmark_keyword, contiguous_cbsas
 from ..taxonomy import list_taxonomies, load_taxonomy
 from ..warehouse import Warehouse
 
@@ -948,7 +948,12 @@ class DashboardService:
     def boundaries(self, level: str) -> bytes:
         from ..sources.ons_geography import load_boundaries
 
-        return json_bytes(load_boundaries(level))
+        shapes = load_boundaries(level)
+        if level == "cbsa":
+            # The contiguous United States: Alaska, Hawaii and Puerto Rico would shrink the map to a corner.
+            keep = contiguous_cbsas()
+            shapes = {**shapes, "features": [f for f in shapes["features"] if f["properties"]["code"] in keep]}
+        return json_bytes(shapes)
 
     def _traded_codes(self, dataset: str) -> list[str]:
         with self._traded_lock:

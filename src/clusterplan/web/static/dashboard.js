@@ -59,6 +59,7 @@
     taxonomies: {},
     taxonomyDetail: {},
     boundaries: null,
+    usBoundaries: null,
     regionDetail: null,
     profile: null,
     scenarioParameters: null,
@@ -336,9 +337,13 @@
     if (geography === "uk") {
       if (!cache.boundaries) cache.boundaries = await api("/api/boundaries/itl2");
       if (mine !== generation) return;
-      drawMap(cache.boundaries, rows, answer.region.code, answer.cluster.name);
+      drawMap(cache.boundaries, rows, answer.region.code, answer.cluster.name, "uk");
     } else {
-      drawAreaList(rows, answer.region.code, answer.cluster.name);
+      // US metros: CBSA shapes of the contiguous states (counties dissolved by the OMB delineation).
+      if (!cache.usBoundaries) cache.usBoundaries = await api("/api/boundaries/cbsa");
+      if (mine !== generation) return;
+      drawMap(cache.usBoundaries, rows, answer.region.code, answer.cluster.name, "us");
+      appendAreaRanking(rows, answer.region.code, answer.cluster.name);
     }
     renderAreaTable(rows, answer.region.code, geography);
   }
@@ -501,8 +506,8 @@
   }
 
   // Equirectangular projection scaled by cos(latitude) at the middle of Great Britain: fine at this size.
-  function geoFrame(geojson, width) {
-    const k = Math.cos((54.5 * Math.PI) / 180);
+  function geoFrame(geojson, width, latitude = 54.5) {
+    const k = Math.cos((latitude * Math.PI) / 180); // equirectangular, true to scale at this latitude
     const project = ([lon, lat]) => [lon * k, -lat];
     let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
     const polygonsOf = (geometry) =>
@@ -569,15 +574,16 @@
     return { width, height, pathOf, labelPoint };
   }
 
-  function drawMap(geojson, rows, focusCode, clusterName) {
+  function drawMap(geojson, rows, focusCode, clusterName, geography = "uk") {
+    const areas = geography === "us" ? "US metropolitan and micropolitan area (CBSA)" : "GB ITL2 area";
     const container = $("map");
     const byCode = new Map(rows.map((r) => [r.area_code, r]));
-    const { width, height, pathOf } = geoFrame(geojson, 400);
+    const { width, height, pathOf } = geography === "us" ? geoFrame(geojson, 640, 38) : geoFrame(geojson, 400);
 
     const root = svg("svg", {
       viewBox: `-4 -4 ${width + 8} ${height + 8}`,
       role: "group",
-      "aria-label": `Map of the location quotient of ${clusterName} in each GB ITL2 area; select an area to profile it`,
+      "aria-label": `Map of the location quotient of ${clusterName} in each ${areas}; select an area to profile it`,
     });
     const defs = svg("defs");
     const pattern = svg("pattern", { id: "no-data", width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" });
@@ -622,8 +628,10 @@
     if (focusPath) root.append(focusPath); // drawn last so its outline is not covered
     container.replaceChildren(root);
     $("map-caption").textContent =
-      `${clusterName}: location quotient in each GB ITL2 area; the selected region is outlined in black. ` +
-      "Hatched areas have no data (Northern Ireland is not in BRES).";
+      `${clusterName}: location quotient in each ${areas}; the selected region is outlined in black. ` +
+      (geography === "us"
+        ? "Contiguous states only; white space is outside any CBSA."
+        : "Hatched areas have no data (Northern Ireland is not in BRES).");
     const legend = $("legend");
     legend.replaceChildren(
       el("span", { className: "legend-title", text: "LQ:" }),
@@ -634,7 +642,8 @@
     legend.hidden = false;
   }
 
-  function drawAreaList(rows, focusCode, clusterName) {
+  // Under the US map: the CBSAs with the highest LQ and the selected one (small metros are hard to see on a map).
+  function appendAreaRanking(rows, focusCode, clusterName) {
     const ranked = sortRows(rows, "lq", true);
     const top = ranked.slice(0, US_TABLE_ROWS);
     const focus = ranked.find((r) => r.area_code === focusCode);
@@ -661,10 +670,7 @@
       body.append(tr);
     }
     table.append(body);
-    $("map").replaceChildren(el("div", { className: "table-wrap" }, table));
-    $("map-caption").textContent = "No CBSA boundaries are embedded, so US areas are ranked in a table instead of a map.";
-    $("legend").replaceChildren();
-    $("legend").hidden = true;
+    $("map").append(el("div", { className: "table-wrap" }, table));
   }
 
   function renderAreaTable(rows, focusCode, geography) {
