@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
+from _util import run_cli
 from clusterplan import UnknownCodeError, Warehouse, profile_region
 from clusterplan._data import dataset_path
 from clusterplan._exceptions import ParameterError
@@ -238,3 +241,18 @@ def test_cbsa_boundaries_cover_every_cbsa() -> None:
     detroit = next(f for f in shapes["features"] if f["id"] == "19820")
     assert detroit["properties"]["name"] == "Detroit-Warren-Dearborn, MI"
     assert detroit["geometry"]["type"] in ("Polygon", "MultiPolygon")
+
+
+def test_run_with_a_users_region_group_shows_the_mapping(tmp_path, warehouse_path) -> None:  # type: ignore[no-untyped-def]
+    groups = tmp_path / "groups.yaml"
+    groups.write_text("groups:\n  Northern Arc: [TLD3, TLE4]\n")
+    copy = tmp_path / "w.duckdb"
+    copy.write_bytes(warehouse_path.read_bytes())
+    result = run_cli("run", "--quiet", "--region", "Northern Arc", "--region-groups", str(groups), "--analyses",
+                     "none", "--out", str(tmp_path / "o"), "--warehouse", str(copy))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Northern Arc (TLD3+TLE4) against Great Britain, 2021")
+    assert lines[1].startswith("region: Northern Arc = 2 areas analysed as one: Greater Manchester (TLD3)")
+    run = json.loads((tmp_path / "o" / "run.json").read_text())
+    assert run["region"]["members"] == ["TLD3", "TLE4"] and run["region"]["input"] == "Northern Arc"

@@ -12,6 +12,7 @@ candidates.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ __all__ = [
     "CBSA_TYPES",
     "DEFAULT_PEERS",
     "GREAT_BRITAIN",
+    "REGION_GROUPS_VARIABLE",
     "UNITED_KINGDOM",
     "Gazetteer",
     "Region",
@@ -41,6 +43,7 @@ __all__ = [
     "load_region_groups",
     "nuts2016_to_itl2021",
     "package_places",
+    "region_groups",
     "resolve_area_code",
     "resolve_region",
 ]
@@ -64,6 +67,8 @@ _CODE_ALIASES = {"UK": UNITED_KINGDOM, "GB": GREAT_BRITAIN, "TLB": "E92000001"}
 _NUTS = re.compile(r"^UK[C-N][0-9A-Z]{0,3}$")
 _PLACE_COLUMNS = ["area_code", "area_name", "area_level", "parent_code", "geography", "alt_code"]
 _REGION_GROUPS_FILE = "region_groups.yaml"
+#: Environment variable naming a YAML file of the user's own named regions (``clusterplan run --region-groups``).
+REGION_GROUPS_VARIABLE = "CLUSTERPLAN_REGION_GROUPS"
 # Levels of areas that can be made of dataset areas (suggested in "did you mean"; districts are not).
 _CONTAINER_LEVELS = ("country_group", "country", "itl1", "combined_authority", "csa")
 
@@ -148,6 +153,15 @@ def _uk_territories() -> dict[str, frozenset[str]]:
     for lad, authority in zip(members["lad_code"], members["combined_authority_code"], strict=True):
         out.setdefault(authority, set()).add(lad)
     return {k: frozenset(v) for k, v in out.items()}
+
+
+def region_groups() -> dict[str, dict[str, Any]]:
+    """The package's named regions, plus the user's file named by ``CLUSTERPLAN_REGION_GROUPS`` (theirs win)."""
+    groups = load_region_groups()
+    extra = os.environ.get(REGION_GROUPS_VARIABLE)
+    if extra:
+        groups.update(load_region_groups(extra))
+    return groups
 
 
 def load_region_groups(path: str | Path | None = None) -> dict[str, dict[str, Any]]:
@@ -304,7 +318,7 @@ class Gazetteer:
                 self._parent[code] = parent
             self._geo[code] = str(getattr(row, "geography", "") or "")
         self._available = set(self.available)
-        self.groups = dict(load_region_groups() if groups is None else groups)
+        self.groups = dict(region_groups() if groups is None else groups)
         by_name: dict[str, list[str]] = {}
         for code, name in self._name.items():
             by_name.setdefault(_norm(name), []).append(code)

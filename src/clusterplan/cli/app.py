@@ -7,6 +7,7 @@ every write is one transaction, leaves the warehouse as it was.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -113,7 +114,14 @@ _cells_option = click.option(
     "--region",
     default="TLG3",
     show_default=True,
-    help="A GB ITL2 area (TLG3, its NUTS 2016 code UKG3, or its name) or a US CBSA code (e.g. 12060).",
+    help="A GB ITL2 area (TLG3, UKG3, West Midlands, WMCA), several analysed as one (TLF,TLG; Midlands), or a US "
+    "metro (19820, 'Detroit-Warren-Dearborn, MI', Detroit).",
+)
+@click.option(
+    "--region-groups",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="YAML file of your own named regions: 'groups: {Black Country: [TLG3]}' or 'aliases: {...}'.",
 )
 @click.option(
     "--benchmark",
@@ -185,6 +193,7 @@ _cells_option = click.option(
 @warehouse_option()
 def run(
     region: str,
+    region_groups: str | None,
     benchmark: str,
     peers: str | None,
     denominator: str,
@@ -212,6 +221,11 @@ def run(
     from ..scenarios.config import load_scenario_config, parse_scenario, parse_weights
 
     progress = progress_printer(quiet)
+    if region_groups:
+        from ..regions import REGION_GROUPS_VARIABLE, load_region_groups
+
+        load_region_groups(region_groups)  # a bad file fails here, with its own message
+        os.environ[REGION_GROUPS_VARIABLE] = str(Path(region_groups).resolve())
     overrides: dict[str, Any] = {}
     if target_year is not None:
         overrides["target_year"] = target_year
@@ -247,6 +261,8 @@ def run(
         f"{profile.region_name} ({profile.region_code}) against {profile.parameters['benchmark_label']}, "
         f"{t['year']} ({growth}), taxonomy {profile.taxonomy.name}"
     )
+    for line in profile.region_detail.get("mapping", []):
+        click.echo(f"region: {line}")
     click.echo(_format_table(profile.clusters, profile.parameters["benchmark_short"]))
     for note in profile.taxonomy.advisories():
         click.echo(f"warning: {note}", err=True)
