@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from .._formula import neutralise_frame
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -83,5 +85,5 @@ def write_csv_or_parquet(table: pd.DataFrame, out: str | Path) -> Path:
     if path.suffix == ".parquet":
         table.to_parquet(path, index=False)
     else:
-        table.to_csv(path, index=False, float_format="%.6g")
+        neutralise_frame(table).to_csv(path, index=False, float_format="%.6g")
     return path

@@ -390,6 +390,11 @@ def data_show(dataset: str, rows: int, warehouse_path: str | None) -> None:
     is_flag=True,
     help="Load area/industry codes the warehouse does not know (they are counted).",
 )
+@click.option(
+    "--allow-formula-codes",
+    is_flag=True,
+    help="Load codes starting with = + - @ or a tab, which spreadsheets run as formulas (outputs neutralise them).",
+)
 @warehouse_option()
 def data_import(
     file: str,
@@ -398,6 +403,7 @@ def data_import(
     measure: str,
     replace: bool,
     allow_unknown_codes: bool,
+    allow_formula_codes: bool,
     warehouse_path: str | None,
 ) -> None:
     """Validate FILE and load it as a new dataset, all or nothing."""
@@ -408,7 +414,12 @@ def data_import(
     facts, provenance = read_user_file(file, fmt, dataset=dataset, measure=measure)
     with open_warehouse(warehouse_path, progress) as warehouse:
         report = warehouse.import_facts(
-            facts, provenance, file=file, replace=replace, allow_unknown_codes=allow_unknown_codes
+            facts,
+            provenance,
+            file=file,
+            replace=replace,
+            allow_unknown_codes=allow_unknown_codes,
+            allow_formula_codes=allow_formula_codes,
         )
     click.echo(report.summary())
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from .._exceptions import ParameterError, UnknownCodeError
+from .._formula import neutralise_frame
 from ._common import progress_printer, quiet_option
 
 __all__ = ["define_clusters_command", "parse_weights", "parse_years"]
@@ -176,7 +177,7 @@ def define_clusters_command(
     if candidates_file:
         path = Path(candidates_file)
         path.parent.mkdir(parents=True, exist_ok=True)
-        result.candidates.to_csv(path, index=False, float_format="%.6g")
+        neutralise_frame(result.candidates).to_csv(path, index=False, float_format="%.6g")
     chosen = result.chosen
     seed_text = f", seed {chosen['seed']}" if chosen["seed"] is not None and chosen["seed"] == chosen["seed"] else ""
     _echo(

@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 
 from .._exceptions import ParameterError
+from .._formula import neutralise_frame
 from ._common import open_warehouse, progress_printer, quiet_option, warehouse_option
 
 __all__ = ["hotspots_command"]
@@ -107,7 +108,7 @@ def hotspots_command(
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.suffix.lower() == ".csv":
-        result.table.to_csv(target, index=False)
+        neutralise_frame(result.table).to_csv(target, index=False)
         sidecar = target.with_suffix(".json")
         meta = result.to_geojson()["clusterplan"]
         sidecar.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -31,6 +31,7 @@ import click
 import pandas as pd
 
 from .._exceptions import ParameterError
+from .._formula import neutralise_frame
 
 __all__ = ["io_group"]
 
@@ -47,7 +48,7 @@ def _write(table: pd.DataFrame, out: str) -> Path:
     if path.suffix.lower() == ".parquet":
         table.to_parquet(path, index=False)
     else:
-        table.to_csv(path, index=False, float_format=_FLOAT_FORMAT)
+        neutralise_frame(table).to_csv(path, index=False, float_format=_FLOAT_FORMAT)
     return path
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._formula import neutralise_frame
 from ..pipeline import ClusterProfile, RunAnalyses
 from ._html import CORE_TABLES, RUN_TABLES, SIGNIFICANT_DIGITS, ReportData, render_report, report_data
 from .workbook import write_workbook
@@ -74,7 +75,7 @@ def write_tables(data: ReportData, out: Path) -> dict[str, Path]:
     }
     for name, frame in frames.items():
         path = out / _table_file(name)
-        frame.to_csv(path, index=False, float_format=f"%.{SIGNIFICANT_DIGITS}g")
+        neutralise_frame(frame).to_csv(path, index=False, float_format=f"%.{SIGNIFICANT_DIGITS}g")
         paths[name] = path
     return paths
 

@@ -30,6 +30,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from .._formula import neutralise
 from ..pipeline.profile import ClusterProfile
 from ._html import CORE_TABLES, RUN_TABLES, ReportData, report_data
 
@@ -324,7 +325,7 @@ def _value(value: Any) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, str):
-        return _ILLEGAL.sub("", value)
+        return neutralise(_ILLEGAL.sub("", value))  # "=..." would otherwise be stored as a live formula
     return str(value)
 
 

@@ -31,6 +31,7 @@ import contextlib
 import functools
 import json
 import shutil
+import socket
 import tempfile
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -104,6 +105,36 @@ def _require_pyspark() -> None:
 
 def _is_local(master: str) -> bool:
     return master == "local" or master.startswith("local[")
+
+
+#: Seconds to wait for a standalone Spark master to accept a connection before giving up.
+MASTER_CONNECT_SECONDS = 5.0
+
+
+def check_master_reachable(master: str, timeout: float = MASTER_CONNECT_SECONDS) -> None:
+    """Refuse a ``spark://host:port[,host:port]`` master none of whose hosts accepts a TCP connection.
+
+    Spark's own client retries an unreachable master for a minute or more with no word to the user; this check
+    answers within *timeout* seconds per host. Other masters (``local``, ``yarn``, ``k8s://``) are not checked.
+
+    >>> check_master_reachable("local[2]")
+    """
+    if not master.startswith("spark://"):
+        return
+    reasons = []
+    for address in master.removeprefix("spark://").split(","):
+        host, _, port = address.strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise WarehouseError(f"Spark master {master!r} is not spark://host:port", hint="e.g. spark://node1:7077")
+        try:
+            with socket.create_connection((host, int(port)), timeout=timeout):
+                return
+        except OSError as exc:
+            reasons.append(f"{host}:{port} ({exc.strerror or type(exc).__name__})")
+    raise WarehouseError(
+        f"cannot reach the Spark master: {', '.join(reasons)}",
+        hint="start the master, or check --master (e.g. spark://node1:7077); --engine duckdb needs no cluster",
+    )
 
 
 def _spark_ddl(schema: pa.Schema) -> str | None:
@@ -272,6 +303,11 @@ class SparkWarehouse:
                 "spark.sql.warehouse.dir": (scratch / "spark-warehouse").as_uri(),
                 **(config or {}),
             }
+            try:
+                check_master_reachable(master)
+            except WarehouseError:
+                self._remove_scratch()
+                raise
             self._progress(f"starting Spark ({master}) ...")
             builder = SparkSession.builder.master(master).appName(app_name)
             for key, value in settings.items():
@@ -545,6 +581,7 @@ def open_engine(
     if engine != "spark":
         raise ParameterError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     _require_pyspark()
+    check_master_reachable(master)  # before any export: an unreachable cluster is said at once
     say = progress or (lambda _message: None)
     temporary: Path | None = None
     if imported is None and str(path) != ":memory:":

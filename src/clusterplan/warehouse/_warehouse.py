@@ -32,6 +32,7 @@ import pyarrow as pa
 from .. import __version__
 from .._data import data_dir, data_fingerprint, embedded_datasets
 from .._exceptions import DataValidationError, UnknownCodeError, WarehouseError
+from .._formula import is_formula_text
 from .._schema import AREA_COLUMNS, FACT_COLUMNS, INDUSTRY_COLUMNS, Provenance, to_fact_table
 
 __all__ = ["ImportReport", "Warehouse", "default_warehouse_path"]
@@ -97,6 +98,25 @@ class ImportReport:
                 "unknown industry codes loaded as given"
             )
         return "; ".join(parts)
+
+
+def _refuse_formula_text(facts: pd.DataFrame, file: str) -> None:
+    """Raise for the first text cell a spreadsheet would evaluate as a formula."""
+    for column in ("area_code", "industry_code", "breakdown", "measure", "unit", "classification", "flag"):
+        if column not in facts.columns:
+            continue
+        bad = facts[column].map(is_formula_text).astype(bool).to_numpy()
+        if bad.any():
+            i = int(bad.nonzero()[0][0])
+            row = int(facts["_row"].iloc[i]) if "_row" in facts.columns else i + 1
+            raise DataValidationError(
+                f"the cell starts with {str(facts[column].iloc[i])[0]!r}, so a spreadsheet would run it as a formula",
+                file=file,
+                row=row,
+                column=column,
+                hint="codes never start with = + - @ or a tab; pass --allow-formula-codes to load such text anyway "
+                "(outputs neutralise it with a leading apostrophe)",
+            )
 
 
 def _sql_list(paths: list[Path]) -> str:
@@ -335,16 +355,21 @@ class Warehouse:
         file: str,
         replace: bool = False,
         allow_unknown_codes: bool = False,
+        allow_formula_codes: bool = False,
     ) -> ImportReport:
         """Load parsed, validated facts as a new dataset, atomically.
 
         Unknown area or industry codes are an error naming the first row and
         the count (``allow_unknown_codes`` loads them and reports the count).
-        An existing dataset of the same name is an error unless *replace*.
+        An existing dataset of the same name is an error unless *replace*. A code or label a spreadsheet would
+        run as a formula (``=HYPERLINK(...)``, see :mod:`clusterplan._formula`) is refused unless
+        *allow_formula_codes*; outputs neutralise such text either way.
         """
         if self.read_only:
             raise WarehouseError("warehouse opened read-only")
         name = provenance.dataset
+        if not allow_formula_codes:
+            _refuse_formula_text(facts, file)
         this_year = datetime.now(UTC).year
         future = pd.to_numeric(facts["year"]) > this_year
         if future.any():
