@@ -28,15 +28,8 @@ def _ensure_warehouse(path: Path) -> None:
 
     if path.is_file():
         with Warehouse(path, read_only=True) as warehouse:
-            has_meta = warehouse.raw.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-            ).fetchall()[0][0]
-            found = (
-                warehouse.raw.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchall()
-                if has_meta
-                else []
-            )
-        if found and found[0][0] == data_fingerprint():
+            found = warehouse.embedded_data_version()
+        if found is not None and found == data_fingerprint():
             return
     click.echo(f"loading the embedded data into {path}", err=True)
     Warehouse(path).close()

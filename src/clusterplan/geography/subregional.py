@@ -207,8 +207,7 @@ def _facts(warehouse: AnyWarehouse, dataset: str, year: int | None = None) -> pd
 
 
 def _years(warehouse: AnyWarehouse, dataset: str) -> list[int]:
-    found = warehouse.raw.execute("SELECT DISTINCT year FROM facts WHERE dataset = ?", [dataset]).fetchall()
-    return sorted(int(y) for (y,) in found)
+    return warehouse.fact_years(dataset)
 
 
 def _is_gb(codes: pd.Series) -> np.ndarray:

@@ -350,40 +350,32 @@ def _employment_rows(warehouse: Warehouse | SparkWarehouse, dataset: str) -> ir.
 
 
 # Small look-ups (code lengths, years, areas present) go straight to DuckDB; the aggregations are Ibis expressions.
-_EMPLOYMENT_WHERE = "dataset = ? AND measure = 'employment' AND breakdown = 'all' AND classification = 'sic2007'"
+#: The employment facts productivity reads: all-breakdown SIC 2007 employment.
+_EMPLOYMENT: dict[str, Any] = {"measure": "employment", "breakdown": "all", "classification": _SIC}
 
 
 def _code_length(warehouse: Warehouse | SparkWarehouse, dataset: str) -> int:
     """Digits of the SIC codes to use: the coarsest level the dataset holds (sums of finer codes add rounding)."""
-    lengths = warehouse.raw.execute(
-        f"SELECT DISTINCT length(industry_code) AS n FROM facts WHERE {_EMPLOYMENT_WHERE} "
-        "AND regexp_full_match(industry_code, '[0-9]{2,5}')",
-        [dataset],
-    ).fetchall()
+    lengths = warehouse.numeric_code_lengths(dataset, **_EMPLOYMENT)
     if not lengths:
         raise ParameterError(
             f"dataset {dataset!r} has no SIC 2007 employment by division or subclass",
             hint="employment facts need measure 'employment', classification 'sic2007' and 2- to 5-digit codes",
         )
-    return min(int(n) for (n,) in lengths)
+    return min(lengths)
 
 
 def _employment_years(warehouse: Warehouse | SparkWarehouse, dataset: str) -> list[int]:
-    found = warehouse.raw.execute(f"SELECT DISTINCT year FROM facts WHERE {_EMPLOYMENT_WHERE}", [dataset]).fetchall()
-    return [int(y) for (y,) in found]
+    return warehouse.fact_years(dataset, **_EMPLOYMENT)
 
 
 def _employment_areas(warehouse: Warehouse | SparkWarehouse, dataset: str) -> list[str]:
-    found = warehouse.raw.execute(
-        f"SELECT DISTINCT area_code FROM facts WHERE {_EMPLOYMENT_WHERE}", [dataset]
-    ).fetchall()
-    return [str(a) for (a,) in found]
+    return warehouse.fact_areas(dataset, **_EMPLOYMENT)
 
 
 def _areas(warehouse: Warehouse | SparkWarehouse) -> pd.DataFrame:
-    return warehouse.raw.execute(
-        "SELECT area_code, any_value(area_level) AS area_level FROM areas GROUP BY area_code"
-    ).df()
+    levels = warehouse.area_levels()
+    return pd.DataFrame({"area_code": list(levels), "area_level": list(levels.values())})
 
 
 def _area_map(warehouse: Warehouse | SparkWarehouse, source_codes: Iterable[str], level: str) -> pd.DataFrame:
@@ -394,9 +386,7 @@ def _area_map(warehouse: Warehouse | SparkWarehouse, source_codes: Iterable[str]
     ITL1, LADs for ITL3, via the LAD → ITL lookup); ``members`` is how many
     constituents it has, so that incomplete sums can be dropped.
     """
-    lookup = warehouse.raw.execute(
-        "SELECT lad_code AS lad, itl3_code AS itl3, itl2_code AS itl2, itl1_code AS itl1 FROM lad_itl_lookup"
-    ).df()
+    lookup = warehouse.lad_itl_lookup()
     areas = _areas(warehouse)
     levels = dict(zip(areas["area_code"], areas["area_level"], strict=True))
     present = pd.DataFrame({"source_area": sorted(set(source_codes))})
@@ -550,10 +540,7 @@ def _common_years(
     warehouse: Warehouse | SparkWarehouse, gva_dataset: str, employment_dataset: str, wanted: int | Sequence[int] | None
 ) -> list[int]:
     warehouse.dataset_info(gva_dataset)  # an unknown dataset is an UnknownCodeError listing the known ones
-    gva_years = [
-        int(y)
-        for (y,) in warehouse.raw.execute("SELECT DISTINCT year FROM facts WHERE dataset = ?", [gva_dataset]).fetchall()
-    ]
+    gva_years = warehouse.fact_years(gva_dataset)
     employment_years = _employment_years(warehouse, employment_dataset)
     if not employment_years:
         raise ParameterError(
@@ -613,11 +600,7 @@ def _row_employment(employment: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataF
 
 
 def _industry_names(warehouse: Warehouse | SparkWarehouse) -> dict[str, str]:
-    frame = warehouse.raw.execute(
-        "SELECT industry_code, any_value(industry_name) AS name FROM industries WHERE classification = ? GROUP BY 1",
-        [_GVA_CLASSIFICATION],
-    ).df()
-    return {str(c): str(n).strip() for c, n in zip(frame["industry_code"], frame["name"], strict=True)}
+    return {code: str(name).strip() for code, name in warehouse.industry_names(_GVA_CLASSIFICATION).items()}
 
 
 def _productivity_by_row(
@@ -961,14 +944,7 @@ def cluster_productivity(
     years = _common_years(warehouse, gva_dataset, dataset, year)
     year = years[-1]
     length = _code_length(warehouse, dataset)
-    codes = [
-        str(c)
-        for (c,) in warehouse.raw.execute(
-            f"SELECT DISTINCT industry_code FROM facts WHERE {_EMPLOYMENT_WHERE} AND length(industry_code) = ? "
-            "ORDER BY 1",
-            [dataset, length],
-        ).fetchall()
-    ]
+    codes = warehouse.fact_industry_codes(dataset, code_length=length, **_EMPLOYMENT)
     mapping = _cluster_mapping(taxonomy_mapping, codes, dataset)
     by_row = _productivity_by_row(
         warehouse,

@@ -777,11 +777,8 @@ def _industry_measures(
     comparable = latest if benchmark_areas is None else latest[latest["area_code"].isin(benchmark_areas)]
     latest["lq_rank"] = comparable.groupby("industry_code")["lq"].rank(ascending=False, method="min")
     latest["lq_percentile"] = comparable.groupby("industry_code")["lq"].rank(pct=True, method="max") * 100
-    names = warehouse.raw.execute(
-        "SELECT industry_code, any_value(industry_name) AS industry_name FROM industries WHERE classification = ? "
-        "GROUP BY 1",
-        [profile.classification],
-    ).df()
+    industry_names = warehouse.industry_names(profile.classification)
+    names = pd.DataFrame({"industry_code": list(industry_names), "industry_name": list(industry_names.values())})
     latest = latest.merge(names, on="industry_code", how="left")
     latest.insert(1, "area_name", latest["area_code"].map(scope.names).fillna(""))
     if scope.region_code is not None:
@@ -816,8 +813,7 @@ def traded_industry_codes(warehouse: AnyWarehouse, dataset: str) -> list[str]:
     if dataset not in DATASET_PROFILES:
         raise UnknownCodeError("employment dataset", dataset, sorted(DATASET_PROFILES))
     if DATASET_PROFILES[dataset].geography == "us":
-        frame = warehouse.raw.execute("SELECT DISTINCT naics_code FROM cmp_traded_clusters").df()
-        return sorted(frame["naics_code"].astype(str))
+        return warehouse.traded_naics_codes()
     from ..taxonomy import classify_traded_local
 
     rows = _unit_rows(

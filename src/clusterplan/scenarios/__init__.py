@@ -351,11 +351,7 @@ def _feasibility(
 
 
 def _region_jobs_by_code(warehouse: Warehouse | SparkWarehouse, dataset: str, region: str, year: int) -> pd.Series:
-    frame = warehouse.raw.execute(
-        "SELECT industry_code, value FROM facts WHERE dataset = ? AND measure = 'employment' AND area_code = ? "
-        "AND year = ?",
-        [dataset, region, year],
-    ).df()
+    frame = warehouse.facts_frame(dataset, ("industry_code", "value"), measure="employment", area=region, year=year)
     return frame.set_index("industry_code")["value"].astype(float)
 
 
@@ -901,9 +897,7 @@ def _backtest_methods(config: ScenarioConfig) -> list[ForecastMethod]:
 
 
 def _area_names(warehouse: Warehouse | SparkWarehouse) -> dict[str, str]:
-    from ..pipeline.profile import _area_names as names
-
-    return names(warehouse)
+    return warehouse.area_names()
 
 
 def _criteria(

@@ -450,22 +450,11 @@ def _taxonomy(taxonomy: str | Taxonomy | None, default: str) -> Taxonomy:
 
 
 def _subclass_codes(warehouse: Warehouse | SparkWarehouse, dataset: str, classification: str, level: str) -> list[str]:
-    rows = warehouse.raw.execute(
-        "SELECT DISTINCT f.industry_code FROM facts f JOIN industries i ON f.industry_code = i.industry_code "
-        "AND i.classification = ? AND i.industry_level = ? WHERE f.dataset = ? AND f.measure = 'employment' "
-        "ORDER BY 1",
-        [classification, level, dataset],
-    ).fetchall()
-    return [str(c) for (c,) in rows]
+    return warehouse.fact_industry_codes(dataset, measure="employment", level=(classification, level))
 
 
 def _require_series(warehouse: Warehouse | SparkWarehouse, dataset: str) -> list[int]:
-    years = [
-        int(y)
-        for (y,) in warehouse.raw.execute(
-            "SELECT DISTINCT year FROM facts WHERE dataset = ? AND measure = 'employment' ORDER BY 1", [dataset]
-        ).fetchall()
-    ]
+    years = warehouse.fact_years(dataset, measure="employment")
     if len(years) < 2:
         shown = ", ".join(map(str, years)) or "none"
         raise ParameterError(
@@ -500,12 +489,7 @@ def industry_employment_arrays(warehouse: Warehouse | SparkWarehouse, dataset: s
     """:func:`industry_employment_panel` as NumPy arrays by column (no DataFrame: the backtest's fast path)."""
     profile = dataset_profile(dataset)
     _require_series(warehouse, dataset)
-    frame = warehouse.raw.execute(
-        "SELECT f.area_code, f.industry_code, f.year, f.value FROM facts f JOIN industries i "
-        "ON f.industry_code = i.industry_code AND i.classification = ? AND i.industry_level = ? "
-        "WHERE f.dataset = ? AND f.measure = 'employment'",
-        [profile.classification, profile.unit_level, dataset],
-    ).df()
+    frame = warehouse.facts_frame(dataset, measure="employment", level=(profile.classification, profile.unit_level))
     return {str(k): frame[k].to_numpy() for k in frame.columns}
 
 
@@ -634,30 +618,22 @@ def cluster_gva_panel(
     if tax.classification != "sic2007":
         raise ParameterError(f"the GVA series need a SIC 2007 taxonomy; {tax.name!r} is {tax.classification}")
     chosen = [str(a) for a in areas] if areas is not None else None
-    only = f" AND area_code IN ({', '.join('?' for _ in chosen)})" if chosen else ""
-    gva = warehouse.raw.execute(
-        "SELECT area_code, industry_code, year, value FROM facts WHERE dataset = ? AND breakdown = 'all' "
-        "AND area_code NOT LIKE 'TLN%'" + only,
-        [dataset, *(chosen or [])],
-    ).df()
+    gva = warehouse.facts_frame(dataset, breakdown="all", areas=chosen)
+    gva = gva[~gva["area_code"].str.startswith("TLN")]
     bres_years = _require_series(warehouse, BRES_SUBCLASS)
     year = bres_years[-1] if weight_year is None else int(weight_year)
     if year not in bres_years:
         raise UnknownCodeError("weight year", str(year), [str(y) for y in bres_years])
-    jobs = warehouse.raw.execute(
-        "SELECT area_code, industry_code, value FROM facts WHERE dataset = ? "
-        "AND measure = 'employment' AND year = ? AND length(industry_code) = 5" + only,
-        [BRES_SUBCLASS, year, *(chosen or [])],
-    ).df()
+    jobs = warehouse.facts_frame(
+        BRES_SUBCLASS,
+        ("area_code", "industry_code", "value"),
+        measure="employment",
+        year=year,
+        code_length=5,
+        areas=chosen,
+    )
     # Every code of the data (not only the chosen areas') validates the taxonomy and maps codes to GVA rows.
-    all_codes = [
-        str(c)
-        for (c,) in warehouse.raw.execute(
-            "SELECT DISTINCT industry_code FROM facts WHERE dataset = ? AND measure = 'employment' AND year = ? "
-            "AND length(industry_code) = 5 ORDER BY 1",
-            [BRES_SUBCLASS, year],
-        ).fetchall()
-    ]
+    all_codes = warehouse.fact_industry_codes(BRES_SUBCLASS, measure="employment", year=year, code_length=5)
     rows = sic_to_gva_rows(sorted(gva["industry_code"].unique()))
     code_rows = map_sic_codes(all_codes, rows).set_index("sic_code")["gva_industry_code"]
     jobs["gva_row"] = jobs["industry_code"].map(code_rows)

@@ -305,15 +305,12 @@ def cluster_pay(
     """
     from ..sources.ons_io import sic_to_ioat
 
-    lookup = warehouse.raw.execute("SELECT sic_code, ioat_code FROM bres_ioat_lookup").df()
-    comp = warehouse.raw.execute(
-        "SELECT col_code AS ioat_code, value FROM ioat2019 WHERE \"table\" = 'primary_inputs' AND row_code = 'D1'"
-    ).df()
-    jobs = warehouse.raw.execute(
-        "SELECT industry_code, sum(value) AS jobs FROM facts WHERE dataset = ? "
-        "AND measure = 'employment' AND year = ? AND length(industry_code) = 5 GROUP BY 1",
-        [BRES_SUBCLASS, year],
-    ).df()
+    lookup = warehouse.bres_ioat_lookup()
+    comp = warehouse.ioat_primary_input("D1")
+    facts = warehouse.facts_frame(
+        BRES_SUBCLASS, ("industry_code", "value"), measure="employment", year=year, code_length=5
+    )
+    jobs = facts.groupby("industry_code")["value"].sum().rename("jobs").reset_index()
     if jobs.empty:
         raise ParameterError(f"no BRES employment in {year} to turn compensation into pay per job")
     jobs["ioat_code"] = sic_to_ioat(jobs["industry_code"], lookup).to_numpy()

@@ -235,18 +235,13 @@ def _facts_from_warehouse(
     info = warehouse.dataset_info(dataset)  # UnknownCodeError for an unknown dataset
     if info["kind"] != "facts":
         raise ParameterError(f"dataset {dataset!r} is a {info['kind']} table, not facts")
-    rows = warehouse.raw.execute(
-        "SELECT area_code, industry_code, year, value, classification FROM facts "
-        "WHERE dataset = ? AND measure = ? AND coalesce(breakdown, 'all') = 'all'",
-        [dataset, measure],
-    ).df()
+    rows = warehouse.facts_frame(
+        dataset, ("area_code", "industry_code", "year", "value", "classification"), measure=measure, breakdown="all"
+    )
     classes = sorted(set(rows["classification"].dropna()))
     classification = classes[0] if len(classes) == 1 else None
     if total_code == _TOTAL_AUTO:
-        published = warehouse.raw.execute(
-            "SELECT DISTINCT industry_code FROM industries WHERE industry_level = 'total' AND classification = ?",
-            [classification],
-        ).df()["industry_code"]
+        published = warehouse.published_total_codes(classification)
         totals = sorted(set(published) & set(rows["industry_code"]))
     else:
         totals = [total_code] if total_code is not None else []

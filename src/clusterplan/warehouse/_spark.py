@@ -46,6 +46,7 @@ import pyarrow.parquet as pq
 from .._data import data_dir, embedded_datasets
 from .._exceptions import ParameterError, UnknownCodeError, WarehouseError
 from .._schema import AREA_COLUMNS, FACT_COLUMNS, FACT_SCHEMA, INDUSTRY_COLUMNS
+from ._queries import NamedQueries
 from ._warehouse import _DATASET_COLUMNS, Warehouse, default_warehouse_path
 
 if TYPE_CHECKING:
@@ -223,7 +224,7 @@ def to_spark_sql(query: str) -> str:
     return tree.transform(full_match).sql(dialect="spark")
 
 
-class SparkWarehouse:
+class SparkWarehouse(NamedQueries):
     """The embedded data on an Apache Spark session, queried through Ibis (read-only).
 
     Parameters
@@ -415,6 +416,12 @@ class SparkWarehouse:
         self._view("datasets", self.session.createDataFrame(datasets))
 
     # -- reading -------------------------------------------------------------------------------------------
+    def _frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        return self.raw.execute(sql, list(params)).df()
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.raw.execute(sql, list(params)).fetchall()
+
     def table(self, name: str) -> ir.Table:
         """An Ibis table expression over a registered view (``facts``, ``areas``, a table dataset, ...)."""
         if name not in self._views:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +34,7 @@ from .._data import data_dir, data_fingerprint, embedded_datasets
 from .._exceptions import DataValidationError, UnknownCodeError, WarehouseError
 from .._formula import is_formula_text
 from .._schema import AREA_COLUMNS, FACT_COLUMNS, INDUSTRY_COLUMNS, Provenance, to_fact_table
+from ._queries import NamedQueries
 
 __all__ = ["ImportReport", "Warehouse", "default_warehouse_path"]
 
@@ -123,7 +124,7 @@ def _sql_list(paths: list[Path]) -> str:
     return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
 
 
-class Warehouse:
+class Warehouse(NamedQueries):
     """An embedded DuckDB warehouse of canonical facts, dimensions and provenance.
 
     Parameters
@@ -180,6 +181,17 @@ class Warehouse:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        return self.raw.execute(sql, list(params)).df()
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and the next Ibis query fails.
+        return self.raw.execute(sql, list(params)).fetchall()
+
+    def embedded_data_version(self) -> str | None:
+        """Fingerprint of the embedded package data this warehouse holds (None before it is loaded)."""
+        return self._meta("data_version")
 
     def _meta(self, key: str) -> str | None:
         # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and the next Ibis query fails.

@@ -340,40 +340,16 @@ class Catalogue:
 
     @classmethod
     def read(cls, warehouse: Warehouse) -> Catalogue:
-        raw = warehouse.raw
-        names = {
-            str(code): str(name)
-            for code, name in raw.execute(
-                "SELECT area_code, any_value(area_name) FROM areas WHERE area_name IS NOT NULL GROUP BY 1"
-            ).fetchall()
-        }
-        parents = {
-            str(code): str(parent)
-            for code, parent in raw.execute(
-                "SELECT area_code, any_value(parent_code) FROM areas WHERE parent_code IS NOT NULL GROUP BY 1"
-            ).fetchall()
-        }
-        levels = {
-            str(code): str(level)
-            for code, level in raw.execute("SELECT area_code, any_value(area_level) FROM areas GROUP BY 1").fetchall()
-        }
-        geographies = {
-            str(code): str(geography)
-            for code, geography in raw.execute(
-                "SELECT area_code, any_value(geography) FROM areas GROUP BY 1"
-            ).fetchall()
-        }
-        present = {str(row[0]) for row in raw.execute("SELECT dataset FROM datasets").fetchall()}
+        names = warehouse.area_names()
+        parents = warehouse.area_parents()
+        levels = warehouse.area_levels()
+        present = set(warehouse.list_datasets()["dataset"].astype(str))
+        geographies = warehouse.area_geographies()
         datasets: dict[str, EmploymentDataset] = {}
         areas: dict[str, dict[str, Area]] = {}
         level_years: dict[str, tuple[int, ...]] = {}
         for name, profile in DATASET_PROFILES.items():
-            years = tuple(
-                int(row[0])
-                for row in raw.execute(
-                    "SELECT DISTINCT year FROM facts WHERE dataset = ? AND measure = 'employment' ORDER BY 1", [name]
-                ).fetchall()
-            )
+            years = tuple(warehouse.fact_years(name, measure="employment"))
             if name not in present or not years:
                 continue
             for level, (dataset_name, _) in LEVELS.items():
@@ -382,7 +358,7 @@ class Catalogue:
             # The first dataset of each geography is the one profile_region picks for its regions.
             if any(d.geography == profile.geography for d in datasets.values()):
                 continue
-            title = str(raw.execute("SELECT title FROM datasets WHERE dataset = ?", [name]).fetchall()[0][0])
+            title = str(warehouse.dataset_info(name)["title"])
             totals = _latest_totals(warehouse, name, years[-1])
             datasets[name] = EmploymentDataset(
                 name=name,
@@ -428,8 +404,7 @@ class Catalogue:
                 "datasets": compatible,
                 "geographies": sorted({datasets[d].geography for d in compatible}),
             }
-        meta = raw.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchall()
-        catalogue = cls(datasets, areas, names, parents, taxonomies, str(meta[0][0]) if meta else None, level_years)
+        catalogue = cls(datasets, areas, names, parents, taxonomies, warehouse.embedded_data_version(), level_years)
         catalogue.benchmark_areas = {name: catalogue._containers(name) for name in datasets}
         places = pd.DataFrame(
             {
@@ -574,19 +549,8 @@ def _latest_totals(warehouse: Warehouse, dataset: str, year: int) -> dict[str, f
     """Each area's total employment in *year*, as profile_region computes it (published total or sum of units)."""
     profile = DATASET_PROFILES[dataset]
     if profile.total_code is not None:
-        rows = warehouse.raw.execute(
-            "SELECT area_code, sum(value) FROM facts WHERE dataset = ? AND measure = 'employment' AND "
-            "breakdown = 'all' AND year = ? AND industry_code = ? GROUP BY 1",
-            [dataset, year, profile.total_code],
-        ).fetchall()
-    else:
-        rows = warehouse.raw.execute(
-            "SELECT area_code, sum(value) FROM facts WHERE dataset = ? AND measure = 'employment' AND "
-            "breakdown = 'all' AND year = ? AND industry_code IN (SELECT industry_code FROM industries "
-            "WHERE classification = ? AND industry_level = ?) GROUP BY 1",
-            [dataset, year, profile.classification, profile.unit_level],
-        ).fetchall()
-    return {str(code): float(total) for code, total in rows if total is not None}
+        return warehouse.area_employment_totals(dataset, year, total_code=profile.total_code)
+    return warehouse.area_employment_totals(dataset, year, unit_level=(profile.classification, profile.unit_level))
 
 
 # -- queries -----------------------------------------------------------------------------------------------------
