@@ -8,8 +8,6 @@ start with an underscore is private and may change.
 4.0
 """
 
-__version__ = "0.1.0"
-
 from ._exceptions import (
     ClusterplanError,
     DataValidationError,
@@ -21,6 +19,7 @@ from ._exceptions import (
     UnknownCodeError,
     WarehouseError,
 )
+from ._version import __version__
 from ._warnings import ignore_third_party_deprecations
 from .measures import (
     absolute_change,

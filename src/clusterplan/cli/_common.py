@@ -59,11 +59,14 @@ def progress_printer(quiet: bool = False) -> Callable[[str], None]:
     return progress
 
 
-def open_warehouse(path: str | None, progress: Callable[[str], None], read_only: bool = False) -> Warehouse:
-    """The warehouse at *path* (None: the default), reporting its loading through *progress*."""
+def open_warehouse(path: str | None, progress: Callable[[str], None], write: bool = False) -> Warehouse:
+    """The warehouse at *path* (None: the default), read-only unless *write* (readers never block each other),
+    reporting its loading through *progress*."""
     from ..warehouse import Warehouse
 
-    return Warehouse(path, progress=progress, read_only=read_only)
+    if write:
+        return Warehouse(path, progress=progress)
+    return Warehouse.for_reading(path, progress=progress)
 
 
 def comma_separated(values: str) -> list[str]:

@@ -16,8 +16,8 @@ from typing import Any, NoReturn
 
 import click
 
-from .. import __version__
 from .._exceptions import ClusterplanError, InputError, TaxonomyError
+from .._version import __version__
 from ._common import (
     comma_separated,
     open_warehouse,
@@ -58,7 +58,7 @@ def _open_engine(engine: str, path: str | None, master: str, progress: Callable[
 
     if engine == "spark":
         progress(f"starting Spark ({master})")
-    return open_engine(engine, path=path, master=master, progress=progress)
+    return open_engine(engine, path=path, read_only=True, master=master, progress=progress)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -412,7 +412,7 @@ def data_import(
     progress = progress_printer()
     progress(f"reading {file} as {fmt}")
     facts, provenance = read_user_file(file, fmt, dataset=dataset, measure=measure)
-    with open_warehouse(warehouse_path, progress) as warehouse:
+    with open_warehouse(warehouse_path, progress, write=True) as warehouse:
         report = warehouse.import_facts(
             facts,
             provenance,
@@ -477,7 +477,7 @@ def data_fetch_nomis(
 
         facts, provenance = read_user_file(fetched.path, "nomis", dataset=dataset, measure=fetched.measure)
         provenance.source = fetched.url
-        with open_warehouse(warehouse_path, progress) as warehouse:
+        with open_warehouse(warehouse_path, progress, write=True) as warehouse:
             report = warehouse.import_facts(facts, provenance, file=str(fetched.path))
         click.echo(report.summary())
 

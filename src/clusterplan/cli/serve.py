@@ -23,16 +23,9 @@ __all__ = ["serve"]
 
 def _ensure_warehouse(path: Path) -> None:
     """Create the warehouse, or reload stale embedded data, before the server opens it read-only."""
-    from .._data import data_fingerprint
     from ..warehouse import Warehouse
 
-    if path.is_file():
-        with Warehouse(path, read_only=True) as warehouse:
-            found = warehouse.embedded_data_version()
-        if found is not None and found == data_fingerprint():
-            return
-    click.echo(f"loading the embedded data into {path}", err=True)
-    Warehouse(path).close()
+    Warehouse.for_reading(path, progress=lambda message: click.echo(message, err=True)).close()
 
 
 def _is_loopback(host: str) -> bool:

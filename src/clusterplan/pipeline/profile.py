@@ -17,10 +17,10 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from .. import __version__
 from .._cache import memoised
 from .._exceptions import InputError, ParameterError, UnknownCodeError
 from .._schema import FLAG_IMPUTED
+from .._version import __version__
 from ..datasets import CBP_METROS, DATASET_PROFILES, DEFAULT_DATASET, LEVELS, DatasetProfile
 from ..measures.cluster_mapping import PORTAL_COLUMNS, cluster_mapping_portal
 from ..measures.employment import area_totals, cluster_employment, industry_facts, memtable

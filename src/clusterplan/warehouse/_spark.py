@@ -584,7 +584,9 @@ def open_engine(
     >>> wh.close()
     """
     if engine == "duckdb":
-        return Warehouse(path, read_only=read_only, progress=progress)
+        if read_only:
+            return Warehouse.for_reading(path, progress=progress)
+        return Warehouse(path, progress=progress)
     if engine != "spark":
         raise ParameterError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     _require_pyspark()

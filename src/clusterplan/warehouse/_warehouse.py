@@ -18,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,11 +31,11 @@ import ibis
 import pandas as pd
 import pyarrow as pa
 
-from .. import __version__
 from .._data import data_dir, data_fingerprint, embedded_datasets
 from .._exceptions import DataValidationError, UnknownCodeError, WarehouseError
 from .._formula import is_formula_text
 from .._schema import AREA_COLUMNS, FACT_COLUMNS, INDUSTRY_COLUMNS, Provenance, to_fact_table
+from .._version import __version__
 from ._queries import NamedQueries
 
 __all__ = ["ImportReport", "Warehouse", "default_warehouse_path"]
@@ -60,6 +62,65 @@ _DATASET_COLUMNS = {
     "description": "VARCHAR",
     "loaded_at": "VARCHAR",
 }
+
+
+#: Seconds a command waits for another process to let go of the warehouse (``$CLUSTERPLAN_LOCK_WAIT``).
+DEFAULT_LOCK_WAIT = 30.0
+
+
+def _lock_wait() -> float:
+    text = os.environ.get("CLUSTERPLAN_LOCK_WAIT")
+    try:
+        return max(0.0, float(text)) if text else DEFAULT_LOCK_WAIT
+    except ValueError:
+        raise WarehouseError(f"CLUSTERPLAN_LOCK_WAIT must be a number of seconds, not {text!r}") from None
+
+
+def _lock_holder(message: str) -> str:
+    """Which process holds the lock, from DuckDB's message ("... held in /usr/bin/python3 (PID 123) ...")."""
+    found = re.search(r"\(PID (\d+)\)", message)
+    if found is None:
+        return "another process"
+    pid = int(found.group(1))
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        command = ""
+    if len(command) > 160:
+        command = command[:157] + "..."
+    return f"process {pid}" + (f" ({command})" if command else "")
+
+
+def _connect(database: str, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """Connect, retrying for up to *wait* seconds while another process holds a conflicting lock.
+
+    DuckDB lets any number of processes read a file at once, or one process write it: a reader waits for a
+    writer (an import, the first build), a writer for every reader and writer.
+    """
+    deadline = time.monotonic() + wait
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(database, read_only=read_only)
+        except duckdb.Error as exc:
+            message = str(exc)
+            if "lock" not in message.lower():
+                raise WarehouseError(f"cannot open warehouse {database}: {message}".splitlines()[0]) from None
+            if time.monotonic() >= deadline:
+                holder = _lock_holder(message)
+                if read_only:
+                    # Readers share the file, so the holder is writing to it.
+                    raise WarehouseError(
+                        f"warehouse {database} is being written by {holder}; waited {wait:.0f}s",
+                        hint="try again when it has finished (or raise $CLUSTERPLAN_LOCK_WAIT)",
+                    ) from None
+                raise WarehouseError(
+                    f"warehouse {database} is in use by {holder}; waited {wait:.0f}s to write to it",
+                    hint="writing (data import, loading the embedded data) needs the warehouse to itself: "
+                    "stop that process or wait for it to finish (or raise $CLUSTERPLAN_LOCK_WAIT)",
+                ) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
 
 def default_warehouse_path() -> Path:
@@ -134,9 +195,14 @@ class Warehouse(NamedQueries):
         gives a throwaway in-memory warehouse.
     read_only
         Open without writing (e.g. for a web server); the embedded data must
-        already be loaded.
+        already be loaded. Any number of processes can read at once; see
+        :meth:`for_reading`, which also loads the embedded data when needed.
     progress
         Callback receiving progress messages.
+    wait
+        Seconds to wait for another process to let go of the file (default
+        ``$CLUSTERPLAN_LOCK_WAIT`` or 30); then a :class:`WarehouseError`
+        names the process that holds it.
 
     Examples
     --------
@@ -147,7 +213,12 @@ class Warehouse(NamedQueries):
     """
 
     def __init__(
-        self, path: str | Path | None = None, *, read_only: bool = False, progress: Progress | None = None
+        self,
+        path: str | Path | None = None,
+        *,
+        read_only: bool = False,
+        progress: Progress | None = None,
+        wait: float | None = None,
     ) -> None:
         self.path = Path(path) if path is not None and str(path) != ":memory:" else path or default_warehouse_path()
         self.read_only = read_only
@@ -159,18 +230,32 @@ class Warehouse(NamedQueries):
                 raise WarehouseError(
                     f"warehouse {database} does not exist", hint="run `clusterplan data list` once to create it"
                 )
-        try:
-            self.raw = duckdb.connect(database, read_only=read_only)
-        except duckdb.Error as exc:
-            raise WarehouseError(
-                f"cannot open warehouse {database}: {exc}".splitlines()[0],
-                hint="is another clusterplan process writing to it? set CLUSTERPLAN_WAREHOUSE to use another file",
-            ) from None
+        self.raw = _connect(database, read_only=read_only, wait=_lock_wait() if wait is None else wait)
         # No progress bar on stderr: the CLI prints its own progress lines, and a server has no terminal.
         self.raw.execute("SET enable_progress_bar = false")
         self.con = ibis.duckdb.from_connection(self.raw)
         if not read_only:
             self.ensure_embedded()
+
+    @classmethod
+    def for_reading(
+        cls, path: str | Path | None = None, *, progress: Progress | None = None, wait: float | None = None
+    ) -> Warehouse:
+        """Open the warehouse read-only, so that readers never block each other.
+
+        A missing file, or one holding another version of the embedded data, is
+        first built or refreshed with a short write (which waits for readers).
+        """
+        target = Path(path) if path is not None and str(path) != ":memory:" else path or default_warehouse_path()
+        if str(target) == ":memory:":
+            return cls(target, progress=progress, wait=wait)
+        if Path(target).exists():
+            reader = cls(target, read_only=True, progress=progress, wait=wait)
+            if reader.embedded_data_version() == data_fingerprint():
+                return reader
+            reader.close()
+        cls(target, progress=progress, wait=wait).close()
+        return cls(target, read_only=True, progress=progress, wait=wait)
 
     # -- lifecycle -----------------------------------------------------------------------------------------
     def close(self) -> None:

@@ -31,8 +31,8 @@ from typing import Any, Generic, TypeVar, cast
 import numpy as np
 import pandas as pd
 
-from .. import __version__
 from .._exceptions import ClusterplanError, ParameterError, UnknownCodeError, WarehouseError
+from .._version import __version__
 from ..datasets import DATASET_PROFILES, LEVELS
 from ..pipeline.profile import ClusterProfile, industry_measures, profile_region
 from ..pipeline.profile import traded_industry_codes as _traded_industry_codes

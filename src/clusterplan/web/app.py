@@ -31,8 +31,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
-from .. import __version__
 from .._exceptions import ClusterplanError, InputError, TaxonomyError, WarehouseError
+from .._version import __version__
 from ..warehouse import default_warehouse_path
 from ._service import DashboardService, json_bytes
 from .routes import API_PREFIX, router
