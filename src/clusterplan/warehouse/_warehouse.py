@@ -86,6 +86,7 @@ def _lock_holder(message: str) -> str:
         command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
     except OSError:
         command = ""
+    command = " ".join(command.split())  # one line, even for `python -c` with a multi-line program
     if len(command) > 160:
         command = command[:157] + "..."
     return f"process {pid}" + (f" ({command})" if command else "")
