@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -206,11 +207,12 @@ def test_cli_data_list_and_show(warehouse_path: Path, tmp_path: Path) -> None:
 def test_locked_warehouse_is_a_clear_error(fresh_warehouse: Path) -> None:
     holder = duckdb.connect(str(fresh_warehouse))
     try:
-        result = run_cli("data", "list", "--warehouse", str(fresh_warehouse))
+        result = run_cli("data", "list", "--warehouse", str(fresh_warehouse), env={"CLUSTERPLAN_LOCK_WAIT": "0.5"})
     finally:
         holder.close()
-    # DuckDB allows one writing process: the second gets one line, not a traceback.
-    assert result.returncode == 1 and "cannot open warehouse" in result.stderr and "Traceback" not in result.stderr
+    # DuckDB allows one writing process: a reader waits, then gets one line naming the writer, not a traceback.
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"is being written by process {os.getpid()}" in result.stderr
 
 
 def test_read_only_missing_file(tmp_path: Path) -> None:
