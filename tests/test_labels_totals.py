@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from pathlib import Path
 
@@ -166,3 +167,22 @@ def test_notes_sheet_describes_tables_in_plain_words() -> None:
         # Before: "clusterplan.scenarios.scenario_outputs().region_growth." and the like.
         assert not re.search(r"clusterplan\.\w+|\(\)", spec.description), spec.name
         assert len(spec.description.split()) >= 5, spec.name
+
+
+def test_priorities_table_has_units_and_consistent_decimals(gb: ClusterProfile) -> None:
+    html = render_report(gb, tables=_further())
+    section = html[html.index('id="priorities"') :]
+    table = section[section.index('<table class="scorecard">') : section.index("</table>")]
+    headers = [html_lib.unescape(re.sub(r"<[^>]+>", "", h)) for h in re.findall(r'<th scope="col">(.*?)</th>', table)]
+    rows = [re.findall(r"<td>(.*?)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", table)[1:]]
+    assert headers and rows
+    for i, header in enumerate(headers):
+        values = [row[i] for row in rows if row[i] not in ("–", "")]
+        if header in ("Cluster",) or not values or not re.fullmatch(r"[+-]?[\d,]+(\.\d+)?%?", values[0]):
+            continue
+        # Before: "Scale", "Growth potential", "Pay" with no unit, and 2.05 beside 0.299 in one column.
+        assert "(" in header, header
+        decimals = {len(v.rstrip("%").split(".")[1]) if "." in v else 0 for v in values}
+        assert len(decimals) == 1, (header, values)
+    assert "Pay per job (£ a year)" in headers and "Scale (% of the region's jobs)" in headers
+    assert headers[-1] == "Rank range over weight draws"

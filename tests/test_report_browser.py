@@ -152,12 +152,13 @@ def test_ranking_table_sorts_on_click(gb_page: Loaded, gb_report: tuple[Path, pd
 
     assert first_column() == clusters.sort_values("lq", ascending=False)["cluster"].tolist()
     jobs = table.locator("thead th", has_text="Jobs 2021")
-    jobs.locator("button").click()
-    assert jobs.get_attribute("aria-sort") == "ascending"
-    assert first_column() == clusters.sort_values("employment")["cluster"].tolist()
+    # A first click sorts numbers largest first, as the dashboard does; a second click reverses.
     jobs.locator("button").click()
     assert jobs.get_attribute("aria-sort") == "descending"
     assert first_column() == clusters.sort_values("employment", ascending=False)["cluster"].tolist()
+    jobs.locator("button").click()
+    assert jobs.get_attribute("aria-sort") == "ascending"
+    assert first_column() == clusters.sort_values("employment")["cluster"].tolist()
     assert table.locator("thead th", has_text="LQ").first.get_attribute("aria-sort") == "none"
     name = table.locator("thead th", has_text="Cluster").first
     name.locator("button").click()
@@ -213,3 +214,38 @@ def test_us_report_maps_cbsas_and_ranks_the_cbsa(browser: Any, warehouse: Wareho
         page.locator("#lq-apparel-figure").screenshot(path=ARTIFACTS / "report_us_rank.png")
     finally:
         page.close()
+
+
+def test_screenshots_at_1400px_priorities_maps_and_tables(browser: Any, gb_report: tuple[Path, pd.DataFrame]) -> None:
+    """What a reader sees at 1400 px: the priorities scorecard fits with its last column clear of the edge, the GB
+    maps are large enough to read, chart labels are whole. Screenshots go to test-artifacts/ to look at."""
+    loaded = Loaded(browser.new_page(viewport={"width": 1400, "height": 1000}))
+    page = loaded.page
+    page.goto(gb_report[0].as_uri())
+    page.evaluate("window.clusterplanReport.drawAll()")
+    page.wait_for_function("document.documentElement.dataset.chartsReady !== undefined", timeout=120_000)
+    scorecard = page.locator("#priorities table.scorecard")
+    scorecard.scroll_into_view_if_needed()
+    scorecard.screenshot(path=ARTIFACTS / "report_1400_priorities.png")
+    # The whole scorecard fits the page (no column squeezed or cut at the edge), and the last heading is readable.
+    fits = page.eval_on_selector("#priorities .table-scroll", "e => e.scrollWidth <= e.clientWidth + 1")
+    assert fits
+    box = page.locator("#priorities table.scorecard thead th").last.bounding_box()
+    assert box is not None and box["width"] >= 70 and box["x"] + box["width"] <= 1400
+    maps = page.locator("#maps")
+    maps.scroll_into_view_if_needed()
+    maps.screenshot(path=ARTIFACTS / "report_1400_maps.png")
+    # Each map of Great Britain (a geo subplot of the overview) is at least 180 px wide (before: about 100).
+    widths = page.eval_on_selector_all(
+        "#maps-overview g.geo .bglayer rect, #maps-overview g.geo rect.bg",
+        "els => els.map(e => e.getBoundingClientRect().width)",
+    )
+    if not widths:
+        widths = page.eval_on_selector_all(
+            "#maps-overview g.geo", "els => els.map(e => e.getBoundingClientRect().width)"
+        )
+    assert len(widths) >= 8 and min(widths) >= 180, widths
+    ranking = page.locator("#ranking-table")
+    ranking.scroll_into_view_if_needed()
+    ranking.screenshot(path=ARTIFACTS / "report_1400_ranking.png")
+    page.close()

@@ -955,6 +955,7 @@ def small_multiple_maps(
     caption: str,
     columns: int = 4,
     table_by_area: bool = False,
+    panel_height: int = 230,
 ) -> Chart:
     """One small LQ map per cluster on a shared log scale, the focus area outlined in each.
 
@@ -962,7 +963,6 @@ def small_multiple_maps(
     *table_by_area* (no focus: the areas inside a region) every area's LQ.
     """
     rows_n = max(1, math.ceil(len(panels) / columns))
-    panel_height = 230
     height = rows_n * (panel_height + 30) + 40
     traces: list[dict[str, Any]] = []
     layout = _layout(None, height=height, margin={"l": 0, "r": 0, "t": 10, "b": 0})

@@ -1075,6 +1075,9 @@ def section_maps(ctx: ReportContext) -> Section:
             f"(LQ ≤ 0.25), yellow areas a large one (LQ ≥ 4); LQ = 1 is the middle grey. {data.region_name} "
             "is outlined in black. The table gives the region's LQ and rank for each cluster."
         ),
+        # Great Britain is tall: three maps a row, each tall enough that an ITL2 area can be made out.
+        columns=4 if data.is_us else 3,
+        panel_height=230 if data.is_us else 380,
     )
     return Section(
         "maps",
@@ -1155,30 +1158,85 @@ def _boundary_level(codes: pd.Series) -> str | None:
 
 
 def section_priorities(ctx: ReportContext) -> Section | None:
-    from .workbook import column_label
+    from .workbook import _column_format, column_label
 
     table = ctx.data.table("priorities", RUN_TABLES["priorities"].columns)
     if table is None:
         return None
     ordered = table.sort_values("rank")
-    shown = [
-        c for c in ordered.columns if not c.endswith("_normalised") and c not in ("cluster_id", "missing_criteria")
+    # The criteria, the score and its stability; the rank percentiles stay in the workbook and priorities.csv.
+    hidden = {"cluster_id", "employment", "missing_criteria", "top_n_share", "rank_median", "rank_p5", "rank_p95"}
+    shown = [c for c in ordered.columns if not c.endswith("_normalised") and c not in hidden]
+    if {"rank_best", "rank_worst"} <= set(shown):
+        ordered = ordered.assign(
+            rank_range=[f"{b:.0f}–{w:.0f}" for b, w in zip(ordered["rank_best"], ordered["rank_worst"], strict=True)]
+        )
+        shown = [c for c in shown if c not in ("rank_best", "rank_worst")] + ["rank_range"]
+    columns = [_SCORECARD_LABELS.get(c) or column_label(c) for c in shown]
+    formats = [_column_format(c)[1] for c in shown]
+    rows = [
+        [_formatted(v, f) for v, f in zip(record, formats, strict=True)]
+        for record in ordered[shown].itertuples(index=False)
     ]
-    columns = [column_label(c) for c in shown]
-    rows = [[_cell(v) for v in record] for record in ordered[shown].itertuples(index=False)]
     return Section(
         "priorities",
         "Priorities",
         ctx.render(
             "section_table",
             intro=(
-                "The scorecard of this run, best first: each criterion's value, the weighted score (0-1) and rank, "
-                "and how often the cluster keeps its rank when the weights are varied at random."
+                "The scorecard of this run, best first: each criterion's value in its unit (in the column heading), "
+                "the weighted score (0-1) and rank, and how often the cluster keeps its rank when the weights are "
+                "varied at random."
             ),
             columns=columns,
             rows=rows,
+            table_class="scorecard",
         ),
     )
+
+
+#: Short headings of the report's scorecard, each with its unit (the workbook spells them out in full).
+_SCORECARD_LABELS = {
+    "employment": "Jobs",
+    "comparative_advantage": "Comparative advantage (LQ)",
+    "cluster_strength": "Strength (points, 0–4)",
+    "scale": "Scale (% of the region's jobs)",
+    "growth_potential": "Growth potential (% above baseline jobs)",
+    "productivity": "GVA per job (£)",
+    "pay": "Pay per job (£ a year)",
+    "supply_chain": "Supply chain (Type I jobs multiplier)",
+    "feasibility": "Feasibility (density, 0–1)",
+    "score": "Score (0–1)",
+    "rank": "Rank",
+    "rank_kept_share": "Keeps its rank (% of weight draws)",
+    "rank_range": "Rank range over weight draws",
+}
+
+
+#: Python format of each Excel number format the workbook uses: the report shows a column as the workbook does.
+_EXCEL_TO_PYTHON = {
+    "0": ",.0f",
+    "#,##0": ",.0f",
+    "0.0": ",.1f",
+    "#,##0.0": ",.1f",
+    "0.00": ",.2f",
+    "#,##0.00": ",.2f",
+    "0.000": ".3f",
+    "+0;-0;0": "+.0f",
+}
+
+
+def _formatted(value: Any, excel_format: str | None) -> str:
+    """One cell in its column's format: the same decimals all the way down, percentages as percentages."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or excel_format is None:
+        return _cell(value)
+    if not _finite(value):
+        return "–"
+    if excel_format.endswith("%"):
+        decimals = len(excel_format.split(".")[1]) - 1 if "." in excel_format else 0
+        return num(float(value) * 100, f".{decimals}f") + "%"
+    spec = _EXCEL_TO_PYTHON.get(excel_format)
+    return num(value, spec) if spec else _cell(value)
 
 
 def _cell(value: Any) -> str:

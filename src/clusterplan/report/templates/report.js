@@ -107,10 +107,12 @@
       var button = th.querySelector("button");
       if (!button) { return; }
       button.addEventListener("click", function () {
-        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        // As the dashboard does: a first click sorts numbers largest first and text A to Z; a second reverses.
+        var text = th.getAttribute("data-type") === "text";
+        var current = th.getAttribute("aria-sort");
+        var ascending = current === "none" || !current ? text : current === "descending";
         heads.forEach(function (h) { h.setAttribute("aria-sort", "none"); });
         th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-        var text = th.getAttribute("data-type") === "text";
         var body = table.tBodies[0];
         var rows = Array.prototype.slice.call(body.rows);
         function key(row) {
