@@ -1207,7 +1207,7 @@ _SCORECARD_LABELS = {
     "supply_chain": "Supply chain (Type I jobs multiplier)",
     "feasibility": "Feasibility (density, 0–1)",
     "score": "Score (0–1)",
-    "rank": "Rank",
+    "rank": "Rank (1 = first)",
     "rank_kept_share": "Keeps its rank (% of weight draws)",
     "rank_range": "Rank range over weight draws",
 }
