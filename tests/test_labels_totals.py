@@ -186,3 +186,15 @@ def test_priorities_table_has_units_and_consistent_decimals(gb: ClusterProfile) 
         assert len(decimals) == 1, (header, values)
     assert "Pay per job (£ a year)" in headers and "Scale (% of the region's jobs)" in headers
     assert headers[-1] == "Rank range over weight draws"
+
+
+def test_chart_labels_wrap_instead_of_being_cut() -> None:
+    from clusterplan.report._charts import scatter_chart
+
+    names = ["Professional and financial services", "Electric light vehicles and batteries", "Aerospace"]
+    chart = scatter_chart(
+        "t", names, [1.0, 2.0, 3.0], [3.0, 2.0, 1.0], title="t", caption="c", x_label="x", y_label="y"
+    )
+    texts = {a["text"].replace("<br>", " ") for a in chart.layout["annotations"]}
+    assert set(names) <= texts  # before: "Professional and financial servi"
+    assert all(len(line) <= 24 for a in chart.layout["annotations"] for line in a["text"].split("<br>"))

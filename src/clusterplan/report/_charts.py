@@ -776,7 +776,15 @@ def scatter_chart(
     order = sorted(range(len(labels)), key=lambda i: -score[i])
     labelled = [i for i in order if label_mask[i]] if label_mask is not None else order[:label_top]
     annotations = [
-        {"x": x[i], "y": y[i], "text": labels[i][:32], "showarrow": False, "yshift": 11, "font": {"size": 10}}
+        # Long names wrap onto a second line rather than being cut ("Professional and financial servi").
+        {
+            "x": x[i],
+            "y": y[i],
+            "text": "<br>".join(_wrap(labels[i], 24)),
+            "showarrow": False,
+            "yshift": 14,
+            "font": {"size": 10},
+        }
         for i in labelled[:MAX_LABELS]
         if _ok(x[i], y[i])
     ]
