@@ -1,0 +1,51 @@
+"""The import contracts of pyproject.toml hold, and they would catch an import against the flow of data."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from _util import ROOT
+
+pytest.importorskip("importlinter", reason="needs the test extra (import-linter)")
+
+LINT = "from importlinter.cli import lint_imports_command; lint_imports_command()"
+
+
+def _lint(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", LINT, "--no-cache"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root / "src")},
+        timeout=600,
+    )
+
+
+def test_contracts_hold() -> None:
+    result = _lint(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: 2 kept, 0 broken." in result.stdout
+
+
+def test_an_import_against_the_layers_breaks_them(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    shutil.copytree(
+        ROOT / "src" / "clusterplan", tmp_path / "src" / "clusterplan", ignore=shutil.ignore_patterns("data")
+    )
+    growth = tmp_path / "src" / "clusterplan" / "measures" / "growth.py"
+    # A measure reaching up into the pipeline, and a maths package taking the warehouse.
+    growth.write_text(growth.read_text() + "\nfrom ..pipeline import profile  # noqa: E402,F401\n")
+    shares = tmp_path / "src" / "clusterplan" / "geography" / "__init__.py"
+    shares.write_text(shares.read_text() + "\nfrom ..warehouse import Warehouse  # noqa: E402,F401\n")
+    result = _lint(tmp_path)
+    assert result.returncode != 0
+    assert "Data flows one way BROKEN" in result.stdout
+    assert "clusterplan.measures.growth -> clusterplan.pipeline" in result.stdout
+    assert "Only the pipeline takes a warehouse BROKEN" in result.stdout
