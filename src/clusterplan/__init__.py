@@ -3,6 +3,13 @@
 The public API is what this module exports; everything in modules whose names
 start with an underscore is private and may change.
 
+Data flows one way: ``sources`` parse published files, ``warehouse`` holds them
+(the only place with SQL), ``taxonomy`` defines clusters, ``measures``,
+``relatedness``, ``inputoutput``, ``geography`` and ``scenarios`` do the maths on
+frames, ``pipeline`` runs them over a warehouse, and ``report``, ``cli`` and
+``web`` present the results; ``datasets`` and ``regions`` are the registries all
+of them share.
+
 >>> import clusterplan
 >>> float(clusterplan.location_quotient(2_000, 50_000, 100_000, 10_000_000))
 4.0
