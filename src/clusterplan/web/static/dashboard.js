@@ -178,21 +178,66 @@
     "low",
     "weights",
     "hotspot_measure",
+    "sort",
   ];
+
+  // What the address asked for that could not be shown; said in a visible box until the next address.
+  const addressProblems = [];
+  // Values the address gave, checked once the controls that offer them are filled.
+  let asked = {};
 
   function readHash(reset = false) {
     // reset: a new address replaces the whole view, so what it does not say goes back to the defaults.
     const params = new URLSearchParams(window.location.hash.slice(1));
+    addressProblems.length = 0;
+    asked = {};
     for (const key of HASH_KEYS) {
-      if (params.has(key)) state[key] = params.get(key);
-      else if (reset) state[key] = key === "benchmark" ? "national" : key === "denominator" ? "all" : null;
+      if (params.has(key)) {
+        asked[key] = params.get(key);
+        if (key === "sort") state.sort = parseSort(params.get(key));
+        else state[key] = params.get(key);
+      } else if (reset) {
+        if (key === "sort") state.sort = { key: "lq", descending: true };
+        else state[key] = key === "benchmark" ? "national" : key === "denominator" ? "all" : null;
+      }
     }
+    const unknown = Array.from(params.keys()).filter((key) => !HASH_KEYS.includes(key));
+    if (unknown.length) {
+      addressProblems.push(`The address has settings the dashboard does not know (${unknown.join(", ")}); they were ignored.`);
+    }
+  }
+
+  function parseSort(text) {
+    const [key, order] = String(text || "").split(".");
+    if (!/^[a-z_]+$/.test(key || "") || !["asc", "desc"].includes(order)) {
+      addressProblems.push(`The address asks to sort by "${text}", which is not column.asc or column.desc; sorted by location quotient instead.`);
+      return { key: "lq", descending: true };
+    }
+    return { key, descending: order === "desc" };
   }
 
   function writeHash() {
     const params = new URLSearchParams();
-    for (const key of HASH_KEYS) if (state[key] !== null && state[key] !== "") params.set(key, state[key]);
+    for (const key of HASH_KEYS) {
+      if (key === "sort") params.set("sort", `${state.sort.key}.${state.sort.descending ? "desc" : "asc"}`);
+      else if (state[key] !== null && state[key] !== "") params.set(key, state[key]);
+    }
     history.replaceState(null, "", "#" + params.toString());
+  }
+
+  // A value the address gave for a control that does not offer it: say so, naming what is shown instead.
+  function checkAsked(key, label, select) {
+    if (!(key in asked) || asked[key] === "" || String(asked[key]) === String(state[key])) return;
+    const option = select && Array.from(select.options).find((o) => o.value === String(state[key]));
+    const shown = option ? option.textContent : state[key] || "none";
+    addressProblems.push(`The address asks for ${label} "${asked[key]}", which is not available here; showing ${shown} instead.`);
+    delete asked[key];
+  }
+
+  function showAddressProblems() {
+    const box = $("address-problem");
+    box.textContent = addressProblems.join(" ");
+    box.hidden = addressProblems.length === 0;
   }
 
   // -- controls ---------------------------------------------------------------------------------------------
@@ -210,9 +255,16 @@
     ];
   }
 
-  async function onRegionChosen() {
+  async function onRegionChosen(fromAddress = false) {
     const detail = await api(`/api/regions/${encodeURIComponent(state.region)}`);
+    const previous = cache.regionDetail;
     cache.regionDetail = detail;
+    // Another dataset (GB <-> US) has other years: show its latest, not the year the last region happened to
+    // show (2019 for a US metro), unless the address asked for a year.
+    if (!fromAddress && previous && previous.dataset.name !== detail.dataset.name) {
+      state.year = null;
+      state.base_year = null;
+    }
     const taxonomies = detail.taxonomies.map((name) => ({
       value: name,
       label: cache.taxonomies[name] ? `${cache.taxonomies[name].title}` : name,
@@ -295,6 +347,16 @@
       if (mine !== generation) return;
       const ids = profile.clusters.map((c) => c.cluster_id);
       if (!ids.includes(state.cluster)) state.cluster = topCluster(profile.clusters);
+      if ("cluster" in asked) {
+        if (asked.cluster !== state.cluster) {
+          const shown = profile.clusters.find((c) => c.cluster_id === state.cluster);
+          addressProblems.push(
+            `The address asks for cluster "${asked.cluster}", which ${profile.taxonomy.title} does not have; showing ${shown ? shown.cluster : state.cluster} instead.`
+          );
+        }
+        delete asked.cluster;
+        showAddressProblems();
+      }
       renderSummary(profile);
       renderRanking(profile);
       renderClusterChoices(profile);
@@ -440,6 +502,7 @@
       button.addEventListener("click", () => {
         if (state.sort.key === column.key) state.sort.descending = !state.sort.descending;
         else state.sort = { key: column.key, descending: column.type !== "text" };
+        writeHash();
         renderRanking(cache.profile);
         table.querySelector(`button[data-key="${column.key}"]`).focus();
       });
@@ -1479,9 +1542,49 @@
       await onRegionChosen();
     } catch (error) {
       showError(error.message);
+      setStatus("The last change could not be shown; the message above says why.");
       return;
     }
     await loadProfile();
+  }
+
+  // The controls set from the address, each checked against what it offers; then the profile.
+  async function applyAddress() {
+    // An unknown region falls back to the default one, the West Midlands, and the message says so.
+    const known = cache.regions.some((r) => r.code === state.region);
+    state.region = fillSelect($("region"), regionOptions(), known ? state.region : "TLG3");
+    checkAsked("region", "region", $("region"));
+    state.denominator = fillSelect(
+      $("denominator"),
+      Array.from($("denominator").options).map((o) => ({ value: o.value, label: o.textContent })),
+      state.denominator
+    );
+    checkAsked("denominator", "denominator", $("denominator"));
+    await onRegionChosen(true);
+    for (const [key, label] of [
+      ["taxonomy", "cluster definitions"],
+      ["year", "year"],
+      ["base_year", "growth start year"],
+      ["benchmark", "benchmark"],
+    ]) {
+      checkAsked(key, label, $(key));
+    }
+    for (const [key, label] of [
+      ["method", "scenario method"],
+      ["comparator_rule", "comparator rule"],
+      ["high", "high scenario"],
+      ["low", "low scenario"],
+    ]) {
+      checkAsked(key, label, $(key));
+    }
+    if ("hotspot_measure" in asked) {
+      const offered = Array.from($("hotspot-measure").options).map((o) => o.value);
+      if (!offered.includes(asked.hotspot_measure)) {
+        addressProblems.push(`The address asks for hotspot measure "${asked.hotspot_measure}", which is not available here; showing ${$("hotspot-measure").options[0].textContent} instead.`);
+        state.hotspot_measure = null;
+      }
+    }
+    showAddressProblems();
   }
 
   function bindControls() {
@@ -1538,13 +1641,7 @@
       setupScenarioControls(scenarioParameters);
       cache.regions = regions.regions;
       for (const t of taxonomies.taxonomies) cache.taxonomies[t.name] = t;
-      state.region = fillSelect($("region"), regionOptions(), state.region || "TLG3");
-      state.denominator = fillSelect(
-        $("denominator"),
-        Array.from($("denominator").options).map((o) => ({ value: o.value, label: o.textContent })),
-        state.denominator
-      );
-      await onRegionChosen();
+      await applyAddress();
     } catch (error) {
       showError(error.message);
       setStatus("The dashboard could not start.");
@@ -1556,10 +1653,15 @@
   // A link or an edited address (not our own replaceState) changes the hash: show what it asks for.
   window.addEventListener("hashchange", async () => {
     readHash(true);
-    $("region").value = state.region || "TLG3";
-    $("denominator").value = state.denominator;
     setupScenarioControls(cache.scenarioParameters);
-    await regionChanged();
+    try {
+      await applyAddress();
+    } catch (error) {
+      showError(error.message);
+      setStatus("The address could not be shown; the message above says why.");
+      return;
+    }
+    await loadProfile();
   });
 
   document.addEventListener("DOMContentLoaded", start);
