@@ -658,7 +658,6 @@ def region_supply_chain_gaps(
     year: int = 2019,
     threshold: float = 0.5,
     strong_clusters: Sequence[str] | None = None,
-    warehouse: Any = None,
 ) -> pd.DataFrame:
     """Supply-chain gaps of a region's strong clusters (:func:`supply_chain_gaps`) from the package data.
 
@@ -670,9 +669,8 @@ def region_supply_chain_gaps(
         A SIC 2007 taxonomy (default ``wmca_plan_for_growth``).
     strong_clusters
         Cluster ids to treat as strong; default those with a location quotient
-        of at least 1: from :func:`clusterplan.pipeline.profile.profile_region` on
-        *warehouse* (year *year*) when one is given, else from
-        :func:`cluster_location_quotients` (the same quotient from package data).
+        of at least 1 from :func:`cluster_location_quotients` (package data; from
+        a warehouse: :func:`clusterplan.pipeline.supply_chain_gaps`).
     threshold
         Regional purchase coefficient below which an input is a gap (default 0.5).
 
@@ -687,13 +685,7 @@ def region_supply_chain_gaps(
     tax = _sic_taxonomy(taxonomy)
     model = regional_model(region, method=method, delta=delta, year=year)
     if strong_clusters is None:
-        if warehouse is not None:
-            from ..pipeline.profile import profile_region
-
-            profile = profile_region(warehouse, region=model.region_code, taxonomy=tax, year=year)
-            lq = profile.clusters.set_index("cluster_id")["lq"]
-        else:
-            lq = cluster_location_quotients(tax, model.region_code, year=year)
+        lq = cluster_location_quotients(tax, model.region_code, year=year)
         strong_clusters = [c for c in tax.cluster_ids if float(lq.get(c, np.nan)) >= 1.0]
     weights = taxonomy_weights(tax, model.region_code, year=year)
     gaps = supply_chain_gaps(

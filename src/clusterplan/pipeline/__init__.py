@@ -7,7 +7,7 @@ sub-regions, hotspots) and :func:`run_analyses`.
 """
 
 from .profile import AnyWarehouse, ClusterProfile, industry_measures, profile_region
-from .run import ANALYSES, RunAnalyses, run_analyses
+from .run import ANALYSES, RunAnalyses, run_analyses, supply_chain_gaps
 
 __all__ = [
     "ANALYSES",
@@ -17,4 +17,5 @@ __all__ = [
     "industry_measures",
     "profile_region",
     "run_analyses",
+    "supply_chain_gaps",
 ]

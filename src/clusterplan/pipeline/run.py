@@ -12,6 +12,7 @@ the workbook pick up whichever tables are there.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,8 @@ from typing import Any
 import pandas as pd
 
 from .._exceptions import ClusterplanError, ParameterError
-from ..datasets import DATASET_PROFILES
+from ..datasets import DATASET_PROFILES, DEFAULT_TAXONOMY
+from ..inputoutput.clusters import region_supply_chain_gaps
 from .profile import (
     AnyWarehouse,
     ClusterProfile,
@@ -37,6 +39,7 @@ __all__ = [
     "RunAnalyses",
     "run_analyses",
     "run_region",
+    "supply_chain_gaps",
 ]
 
 
@@ -353,6 +356,18 @@ def run_analyses(
         geography = "us" if _is_us(profile) else "uk"
         result.inputs += dataset_records(warehouse, ANALYSIS_DATASETS.get(name, {}).get(geography, ()))
     return result
+
+
+def supply_chain_gaps(
+    warehouse: AnyWarehouse, region: str, taxonomy: str | None = None, *, year: int = 2019, **options: Any
+) -> pd.DataFrame:
+    """Supply-chain gaps of a region's strong clusters, the clusters with a location quotient of at least 1 in
+    :func:`~clusterplan.pipeline.profile.profile_region` on *warehouse* in *year*; *options* as
+    :func:`clusterplan.inputoutput.clusters.region_supply_chain_gaps`."""
+    profile = profile_region(warehouse, region=region, taxonomy=taxonomy or DEFAULT_TAXONOMY, year=year)
+    lq = profile.clusters.set_index("cluster_id")["lq"]
+    strong = [c for c in profile.taxonomy.cluster_ids if float(lq.get(c, math.nan)) >= 1.0]
+    return region_supply_chain_gaps(profile.region_code, profile.taxonomy, year=year, strong_clusters=strong, **options)
 
 
 def run_region(
