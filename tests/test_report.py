@@ -547,11 +547,13 @@ def test_read_run_folder_says_what_is_missing(gb: ClusterProfile, tmp_path: Path
 
 def test_run_analyses_records_why_an_analysis_was_not_done(warehouse: Warehouse, us: ClusterProfile) -> None:
     result = run_analyses(warehouse, us, only=["subregions", "hotspots"])
-    assert result.tables == {}
+    assert list(result.tables) == ["hotspots"]
     assert "is for GB regions (ITL3 areas) only" in result.provenance["subregions"]["status"]
-    assert result.provenance["hotspots"]["status"] == (
-        "not computed: hotspots are mapped across GB areas (ITL2 and ITL3) only"
-    )
+    # US hotspots: the LQ across the CBSAs of the contiguous states, for the region's 12 most specialised clusters.
+    hot = result.tables["hotspots"]
+    assert set(hot["level"]) == {"cbsa"} and hot["cluster_id"].nunique() == 12 and hot["area_code"].nunique() == 925
+    assert hot.loc[hot["in_region"], "area_code"].unique().tolist() == [us.region_code]
+    assert "nearest CBSAs" in result.provenance["hotspots"]["method"]
     with pytest.raises(ParameterError, match="unknown analysis 'forecast'; choose from scenarios"):
         run_analyses(warehouse, us, only=["forecast"])
 

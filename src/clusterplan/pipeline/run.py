@@ -65,7 +65,10 @@ ANALYSIS_DATASETS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "opportunities": {"uk": ("gva_itl2_current_prices",)},
     "subregions": {"uk": ("gva_itl3_current_prices", "lad_itl_lookup")},
-    "hotspots": {"uk": ("boundaries_itl2", "boundaries_itl3", "gva_itl3_current_prices")},
+    "hotspots": {
+        "uk": ("boundaries_itl2", "boundaries_itl3", "gva_itl3_current_prices"),
+        "us": ("boundaries_cbsa", "cbsa_counties"),
+    },
 }
 
 
@@ -144,6 +147,10 @@ def _subregions(
 #: level (see :func:`clusterplan.geography.hotspots.hotspots`): the location quotient against Great Britain from
 #: the embedded BRES at ITL2, and the cluster's share of each area's GVA (ONS GVA tables) at ITL3.
 HOTSPOT_MAPS: tuple[tuple[str, str], ...] = (("itl2", "lq"), ("itl3", "share"))
+#: US runs map the location quotient across the CBSAs of the contiguous states, for the region's most specialised
+#: clusters.
+US_HOTSPOT_MAPS: tuple[tuple[str, str], ...] = (("cbsa", "lq"),)
+US_HOTSPOT_CLUSTERS = 12
 #: Inference settings of the run's hotspots (the defaults of ``clusterplan hotspots`` and ``/api/hotspots``).
 HOTSPOT_SETTINGS: dict[str, Any] = {"permutations": 999, "seed": 12345, "alpha": 0.05, "islands": "attach"}
 #: Columns of the run's ``hotspots`` table: which map, the area, its statistics, then the map's global Moran's I.
@@ -188,7 +195,11 @@ def _measure_label(parameters: Mapping[str, Any], measure: str) -> str:
     if measure == "share":
         return "share of the area's GVA" if parameters.get("gva_dataset") else "share of the area's employment"
     if measure == "lq":
-        return "location quotient against Great Britain"
+        return (
+            "location quotient against all CBSAs"
+            if parameters.get("level") == "cbsa"
+            else ("location quotient against Great Britain")
+        )
     return str(parameters.get("measure_label", measure))
 
 
@@ -213,23 +224,32 @@ def _hotspot_rows(result: Any, cluster_id: str, level: str, measure: str, inside
 def _hotspots(
     warehouse: AnyWarehouse, profile: ClusterProfile, say: Callable[[str], None], options: Mapping[str, Any]
 ) -> RunAnalyses:
-    if _is_us(profile):
-        raise ParameterError("hotspots are mapped across GB areas (ITL2 and ITL3) only")
     from ..geography.hotspots import hotspots_by_cluster
     from ..sources.ons_geography import load_areas
 
+    us = _is_us(profile)
     region, year = profile.region_code, int(profile.totals["year"])
     frames: list[pd.DataFrame] = []
     maps: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
-    for level, measure in HOTSPOT_MAPS:
-        areas = load_areas(level)
-        # The focus region's own areas: the region itself at its level, its children one level down.
-        inside = set(areas.loc[(areas["area_code"] == region) | (areas["parent_code"] == region), "area_code"])
-        say(f"mapping hotspots of {measure} across GB {level.upper()} areas ({len(profile.clusters)} clusters)")
+    members = set(profile.region_detail.get("members") or [region])
+    clusters = [str(c) for c in profile.clusters["cluster_id"]]
+    if us:
+        # The region's most specialised clusters, as on the report's US maps (each map has some 900 CBSAs).
+        ranked = profile.clusters.assign(_lq=pd.to_numeric(profile.clusters["lq"], errors="coerce"))
+        clusters = [str(c) for c in ranked.sort_values("_lq", ascending=False)["cluster_id"].head(US_HOTSPOT_CLUSTERS)]
+    for level, measure in US_HOTSPOT_MAPS if us else HOTSPOT_MAPS:
+        if us:
+            inside = members
+        else:
+            areas = load_areas(level)
+            # The focus region's own areas: the region itself at its level, its children one level down.
+            wanted = members | {region}
+            inside = set(areas.loc[areas["area_code"].isin(wanted) | areas["parent_code"].isin(wanted), "area_code"])
+        where = "US CBSAs" if us else f"GB {level.upper()} areas"
+        say(f"mapping hotspots of {measure} across {where} ({len(clusters)} clusters)")
         first: Any = None
         # All clusters of a map at once: one read of the warehouse and one set of permutation draws.
-        clusters = [str(c) for c in profile.clusters["cluster_id"]]
         try:
             results: dict[str, Any] = hotspots_by_cluster(
                 warehouse,
@@ -272,16 +292,24 @@ def _hotspots(
     provenance = {
         "status": "computed",
         "method": (
-            "global Moran's I, local Moran's I (LISA) and Getis-Ord Gi* across GB areas (PySAL libpysal and esda): "
-            "queen contiguity, conditional permutation inference, Benjamini-Hochberg false-discovery-rate correction"
+            "global Moran's I, local Moran's I (LISA) and Getis-Ord Gi* across "
+            + (
+                f"US CBSAs of the contiguous states, the region's {len(clusters)} most specialised clusters "
+                f"(PySAL esda statistics): the {maps[0]['weights'] if maps else 'nearest CBSAs'}"
+                if us
+                else "GB areas (PySAL libpysal and esda): queen contiguity"
+            )
+            + ", conditional permutation inference, Benjamini-Hochberg false-discovery-rate correction"
         ),
         "parameters": {
             **HOTSPOT_SETTINGS,
-            "maps": ", ".join(f"{measure} at {level.upper()}" for level, measure in HOTSPOT_MAPS),
+            "maps": ", ".join(f"{m} at {lv.upper()}" for lv, m in (US_HOTSPOT_MAPS if us else HOTSPOT_MAPS)),
             "year": year,
         },
         "islands_rule": (
-            "attach: each group of areas without a land neighbour is linked to the nearest connected area "
+            "none needed: every CBSA has its nearest CBSAs as neighbours"
+            if us
+            else "attach: each group of areas without a land neighbour is linked to the nearest connected area "
             "(shortest distance between the shapes), so every area is tested"
         ),
         "maps": maps,
