@@ -123,10 +123,11 @@ def build_requests(count: int, seed: int) -> list[tuple[str, str, dict[str, Any]
 
 GB_TAXONOMIES = ["wmca_plan_for_growth", "uk_industrial_strategy_is8", "gb_data_driven_sic"]
 US_TAXONOMIES = ["us_cmp_traded_2014", "us_cmp_2007"]
+#: The 40 GB ITL2 areas.
 ALL_GB_REGIONS = [
-    "TLC3", "TLC4", "TLD1", "TLD4", "TLD6", "TLE1", "TLE2", "TLF3", "TLH2", "TLH3",
-    "TLI5", "TLI6", "TLI7", "TLJ2", "TLJ4", "TLK2", "TLK3", "TLK4", "TLL2", "TLL3",
-    "TLL4", "TLL5", "TLM0", "TLM1", "TLM9", *GB_REGIONS,
+    "TLC1", "TLC2", "TLD1", "TLD3", "TLD4", "TLD6", "TLD7", "TLE1", "TLE2", "TLE3", "TLE4", "TLF1", "TLF2", "TLF3",
+    "TLG1", "TLG2", "TLG3", "TLH1", "TLH2", "TLH3", "TLI3", "TLI4", "TLI5", "TLI6", "TLI7", "TLJ1", "TLJ2", "TLJ3",
+    "TLJ4", "TLK1", "TLK2", "TLK3", "TLK4", "TLL1", "TLL2", "TLM5", "TLM6", "TLM7", "TLM8", "TLM9",
 ]  # fmt: skip
 #: Scenario choices a user tries: comparator rule, the high and low statistics, the target year.
 SCENARIO_VARIANTS: list[dict[str, Any]] = [
