@@ -198,3 +198,8 @@ def test_chart_labels_wrap_instead_of_being_cut() -> None:
     texts = {a["text"].replace("<br>", " ") for a in chart.layout["annotations"]}
     assert set(names) <= texts  # before: "Professional and financial servi"
     assert all(len(line) <= 24 for a in chart.layout["annotations"] for line in a["text"].split("<br>"))
+
+
+def test_report_ranking_names_the_benchmark_in_its_growth_column(warehouse: Warehouse) -> None:
+    html = render_report(profile_region(warehouse, region="TLG3", benchmark="TLG"))
+    assert "Growth a year, TLG" in html and "Growth a year, benchmark" not in html

@@ -925,7 +925,12 @@ def _ranking_columns(data: ReportData) -> list[_Column]:
     if data.has("growth_cagr"):
         cols += [
             _Column("growth_cagr", "Growth a year, region", "pct2"),
-            _Column("benchmark_growth_cagr", "Growth a year, benchmark", "pct2"),
+            # Named for what it is: "GB", "US", "peers" or the larger area's code (TLG), not just "benchmark".
+            _Column(
+                "benchmark_growth_cagr",
+                f"Growth a year, {data.parameters.get('benchmark_short') or 'benchmark'}",
+                "pct2",
+            ),
         ]
     if data.has("shift_share_competitive"):
         cols.append(_Column("shift_share_competitive", "Competitive effect (jobs)", "signed"))

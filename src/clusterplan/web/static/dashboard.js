@@ -449,7 +449,8 @@
     columns.push({ key: "lq_rank", label: "LQ rank", render: (c) => `${fmt(c.lq_rank)} of ${fmt(c.n_regions)}` });
     if (hasGrowth) {
       columns.push({ key: "growth_cagr", label: "Growth a year", render: (c) => signedPct(c.growth_cagr) });
-      columns.push({ key: "benchmark_growth_cagr", label: "Benchmark growth", render: (c) => signedPct(c.benchmark_growth_cagr) });
+      const benchmark = (profile.parameters && profile.parameters.benchmark_short) || "benchmark";
+      columns.push({ key: "benchmark_growth_cagr", label: `${benchmark} growth a year`, render: (c) => signedPct(c.benchmark_growth_cagr) });
     }
     columns.push({
       key: "stars",
