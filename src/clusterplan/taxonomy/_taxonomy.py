@@ -529,7 +529,10 @@ def _yaml_loader() -> type[yaml.SafeLoader]:
     """A safe loader that keeps every plain scalar as text (so ``01000`` stays ``'01000'``) and rejects
     duplicate keys (PyYAML would silently keep the last)."""
 
-    class Loader(yaml.SafeLoader):
+    # libyaml's parser when PyYAML has it (about 10 times faster on a large file), with the same safe constructors.
+    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[valid-type,misc]
         pass
 
     dropped = {
