@@ -130,7 +130,8 @@ def test_unknown_region_and_wrong_taxonomy(
         main(["opportunities", "--region", "ZZZ9", "--level", "sic2", "--out", str(tmp_path / "o"),
               "--warehouse", str(fresh_warehouse), "--quiet"])  # fmt: skip
     assert exit_info.value.code == 2
-    assert "unknown region 'ZZZ9'; valid choices: TL" in capsys.readouterr().err.strip().splitlines()[-1]
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "unknown region 'ZZZ9'; valid choices: Tees Valley and Durham (TLC1)" in last
     with pytest.raises(SystemExit) as exit_info:
         main(["related-clusters", "--source", "gb-bres-2021", "--taxonomy", "us_cmp_traded_2014",
               "--out", str(tmp_path / "r.csv"), "--warehouse", str(fresh_warehouse), "--quiet"])  # fmt: skip

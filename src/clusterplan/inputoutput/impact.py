@@ -413,7 +413,8 @@ def cluster_impact(
     if key not in UNITS:
         raise UnknownCodeError("unit", str(unit), list(UNITS))
     size = model.employment if key == "jobs" else model.x
-    parameters: dict[str, Any] = {"change": change, "unit": key, **model.parameters()}
+    # The change's unit wins over the model's currency unit, which shares the key.
+    parameters: dict[str, Any] = {**model.parameters(), "change": change, "unit": key}
     if cluster is not None and tax is not None:
         cluster_id, cluster_name = _find_cluster(tax, cluster)
         weights = taxonomy_weights(tax, None if region is None else model.region_code, year=year)[cluster_id]

@@ -18,6 +18,9 @@ from .employment import area_totals, cluster_employment, count_flag
 
 __all__ = ["PANEL_COLUMNS", "measure_panel"]
 
+#: Decimal places kept in employment sums (a millionth of a job).
+_SUM_DIGITS = 6
+
 PANEL_COLUMNS = [
     "area_code",
     "unit_code",
@@ -115,6 +118,10 @@ def measure_panel(
             suppressed_cells=grouped.suppressed_cells.fill_null(0),
             missing_cells=grouped.missing_cells.fill_null(0),
         )
+    # Rebuilt CBP cells hold fractions of a job, and a parallel sum's last bits depend on the order in which
+    # the engine adds them; rounding far below a job makes equal sums equal, so ranks and ties repeat exactly.
+    grouped = grouped.mutate(employment=grouped.employment.round(_SUM_DIGITS))
+    totals = totals.mutate(area_total=totals.area_total.round(_SUM_DIGITS))
     in_benchmark_units = grouped
     in_benchmark_totals = totals
     if benchmark_areas is not None:
@@ -122,9 +129,11 @@ def measure_panel(
         in_benchmark_units = grouped.filter(grouped.area_code.isin(codes))
         in_benchmark_totals = totals.filter(totals.area_code.isin(codes))
     bench_units = in_benchmark_units.group_by(["unit_code", "year"]).aggregate(
-        benchmark_employment=in_benchmark_units.employment.sum()
+        benchmark_employment=in_benchmark_units.employment.sum().round(_SUM_DIGITS)
     )
-    bench_totals = in_benchmark_totals.group_by("year").aggregate(benchmark_total=in_benchmark_totals.area_total.sum())
+    bench_totals = in_benchmark_totals.group_by("year").aggregate(
+        benchmark_total=in_benchmark_totals.area_total.sum().round(_SUM_DIGITS)
+    )
     # Left joins keep every area-unit-year even when the benchmark lacks the unit; select after each join
     # so that the right-hand key columns do not pile up.
     panel = grouped.left_join(totals, ["area_code", "year"]).select(*grouped.columns, "area_total")
