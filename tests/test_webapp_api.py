@@ -423,6 +423,78 @@ def test_errors_say_what_was_wrong_and_the_choices(client: Client, url: str, sta
         assert fragment in body["error"]
 
 
+@pytest.mark.parametrize(
+    ("url", "name", "limit"),
+    [
+        ("/api/profile?region=" + "A" * 101, "region", 100),
+        ("/api/regions/" + "A" * 101, "code", 100),
+        ("/api/profile?taxonomy=" + "a" * 65, "taxonomy", 64),
+        ("/api/taxonomies/" + "a" * 65, "name", 64),
+        ("/api/profile/regions?cluster=" + "a" * 81, "cluster", 80),
+        ("/api/hotspots?cluster=" + "a" * 81, "cluster", 80),
+        ("/api/profile?benchmark=" + "A" * 21, "benchmark", 20),
+        ("/api/measures?region=TLG3&level=" + "a" * 11, "level", 10),
+        ("/api/profile?benchmark=peers&peers=" + ",".join(["TLD3"] * 201), "peers", 1000),
+        ("/api/scenarios?weights=" + ",".join(["pay=0.1"] * 51), "weights", 400),
+        # Oversized and with forbidden characters: the length is what is reported.
+        ("/api/profile?region=" + "%2F" * 1000, "region", 100),
+    ],
+)
+def test_oversized_parameters_are_refused_naming_the_parameter_and_its_limit(
+    client: Client, url: str, name: str, limit: int
+) -> None:
+    response = client.get(url)
+    assert response.status_code == 422, response.text
+    message = response.json()["error"]
+    assert f"parameter {name!r}" in message
+    assert f"at most {limit} are allowed: shorten it" in message
+    assert "AAAA" not in message and "aaaa" not in message  # the value is not echoed back
+
+
+def test_too_many_peers_are_refused_before_any_work(client: Client, app: Any) -> None:
+    peers = ",".join(f"TL{c}{d}" for c in "CDEFGHIJKM" for d in range(1, 12))  # 110 codes, 659 characters
+    response = client.get(f"/api/profile?benchmark=peers&peers={peers}")
+    assert response.status_code == 422, response.text
+    assert response.json()["error"].startswith("query parameter 'peers' lists 110 areas; at most 100 are allowed")
+    schema = ok(client, "/openapi.json")
+    parameters = {p["name"]: p for p in schema["paths"]["/api/profile"]["get"]["parameters"]}
+    assert "at most 100 areas and 1000 characters" in parameters["peers"]["description"]
+
+
+def test_oversized_query_string_is_refused_before_routing(client: Client) -> None:
+    response = client.get("/api/profile?region=TLG3&" + "x" * 5000)
+    assert response.status_code == 414
+    assert response.headers["cache-control"] == "no-store"
+    assert response.json() == {
+        "error": "query string is 5012 bytes; at most 4096 are allowed: send fewer or shorter parameters "
+        "(limits are in /openapi.json)"
+    }
+    # 60 kB (near what HTTP clients send at most) is refused by the same check: nothing is parsed.
+    big = client.get("/api/profile?peers=" + "A" * 60_000)
+    assert big.status_code == 414
+    assert "query string is 60006 bytes" in big.json()["error"]
+
+
+def test_openapi_documents_every_size_limit(client: Client) -> None:
+    schema = ok(client, "/openapi.json")
+
+    def max_length(path: str, name: str) -> int:
+        parameter = next(p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == name)
+        options = parameter["schema"].get("anyOf", [parameter["schema"]])
+        return int(next(s["maxLength"] for s in options if s.get("type") == "string"))
+
+    assert max_length("/api/profile", "region") == 100
+    assert max_length("/api/profile", "taxonomy") == 64
+    assert max_length("/api/profile", "peers") == 1000
+    assert max_length("/api/profile", "benchmark") == 20
+    assert max_length("/api/profile/regions", "cluster") == 80
+    assert max_length("/api/hotspots", "cluster") == 80
+    assert max_length("/api/measures", "level") == 10
+    assert max_length("/api/scenarios", "weights") == 400
+    assert max_length("/api/regions/{code}", "code") == 100
+    assert "414" in schema["paths"]["/api/profile"]["get"]["responses"]
+
+
 def test_only_get_is_allowed(client: Client) -> None:
     for method in ("POST", "PUT", "DELETE", "PATCH", "HEAD"):
         response = client.request(method, "/api/profile")

@@ -35,7 +35,7 @@ from .._exceptions import ClusterplanError, InputError, TaxonomyError, Warehouse
 from .._version import __version__
 from ..warehouse import default_warehouse_path
 from ._service import DashboardService, json_bytes
-from .routes import API_PREFIX, router
+from .routes import API_PREFIX, MAX_QUERY_BYTES, router
 
 __all__ = ["CONTENT_SECURITY_POLICY", "DEFAULT_ALLOWED_HOSTS", "create_app", "plotly_js_path"]
 
@@ -117,6 +117,16 @@ class SecurityMiddleware:
             )
             return
         path: str = scope.get("path", "")
+        query_bytes = len(scope.get("query_string", b""))
+        if query_bytes > MAX_QUERY_BYTES:
+            # Refused before routing and parsing: no parameter can need this much.
+            await _send_error(
+                send,
+                414,
+                f"query string is {query_bytes} bytes; at most {MAX_QUERY_BYTES} are allowed: "
+                "send fewer or shorter parameters (limits are in /openapi.json)",
+            )
+            return
         started = False
 
         async def send_with_headers(message: Message) -> None:
@@ -180,8 +190,12 @@ def _validation_message(exc: RequestValidationError) -> str:
         message = str(error.get("msg", "invalid value"))
         if error.get("type") == "string_pattern_mismatch":
             message = "has characters that are not allowed (letters, digits, spaces and , . ' & ( ) - only)"
+        elif error.get("type") == "string_too_long":
+            limit = (error.get("ctx") or {}).get("max_length")
+            length = len(str(error.get("input", "")))
+            message = f"is {length} characters; at most {limit} are allowed: shorten it (limits are in /openapi.json)"
         given = error.get("input")
-        if isinstance(given, str | int | float) and len(str(given)) <= 60:
+        if isinstance(given, str | int | float) and len(str(given)) <= 60 and error.get("type") != "string_too_long":
             message += f" (got {given!r})"
         parts.append(f"{where}: {message}")
     return "; ".join(parts) or "invalid request"
@@ -318,7 +332,8 @@ def create_app(
             "Profiles of GB ITL2 areas (BRES) and US CBSAs (County Business Patterns): location quotients, growth, "
             "ranks and shift-share of each cluster of a taxonomy, with the provenance of every input. Errors are "
             '`{"error": "..."}` with status 400 (value not allowed, with the valid choices), 404 (unknown resource), '
-            "422 (wrong type or unknown parameter) or 503 (warehouse unavailable)."
+            "414 (query string over 4096 bytes), 422 (wrong type, unknown parameter, or over its size limit: each "
+            "text parameter's maxLength, at most 100 peers) or 503 (warehouse unavailable)."
         ),
         docs_url=None,
         redoc_url=None,

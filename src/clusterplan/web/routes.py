@@ -9,8 +9,9 @@ the service, and return ``await _answer(request, DashboardService.<resource>, *v
 
 Errors are ``{"error": "one line"}`` with status 400 (a value that is not
 allowed: unknown code, year or taxonomy, with the valid choices), 404 (an
-unknown resource in the path), 422 (wrong type, out of bounds, unknown query
-parameter) or 503 (the warehouse is unavailable).
+unknown resource in the path), 414 (a query string over :data:`MAX_QUERY_BYTES`),
+422 (wrong type, out of bounds, over its size limit, unknown query parameter)
+or 503 (the warehouse is unavailable).
 """
 
 from __future__ import annotations
@@ -26,9 +27,21 @@ from starlette.concurrency import run_in_threadpool
 from .._exceptions import UnknownCodeError
 from ._service import BOUNDARY_LEVELS, DashboardService, ProfileQuery
 
-__all__ = ["API_PREFIX", "router"]
+__all__ = ["API_PREFIX", "MAX_PEERS", "MAX_QUERY_BYTES", "router"]
 
 API_PREFIX = "/api"
+
+#: Size limits, checked before any work (the OpenAPI schema carries each one as ``maxLength``): longer values
+#: are refused with a 422 that names the parameter and its limit; a query string over MAX_QUERY_BYTES with a 414.
+MAX_REGION_CHARS = 100  # the longest GB ITL2 name is 45 characters, a CBSA code 5
+MAX_NAME_CHARS = 64  # taxonomy names
+MAX_CLUSTER_CHARS = 80  # cluster ids
+MAX_BENCHMARK_CHARS = 20
+MAX_LEVEL_CHARS = 10
+MAX_PEERS_CHARS = 1000
+MAX_PEERS = 100  # areas in one peers list
+MAX_WEIGHTS_CHARS = 400  # about ten criterion=weight pairs
+MAX_QUERY_BYTES = 4096
 
 #: Codes and names in query strings: letters, digits, spaces and the punctuation of area names; never a path.
 _CODE = r"^[A-Za-z0-9][A-Za-z0-9 ,.'&()\-]*$"
@@ -196,7 +209,11 @@ class TableOut(BaseModel):
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "A value that is not allowed (the message lists the valid choices)."},
-    422: {"model": ErrorOut, "description": "Wrong type, out of bounds, or an unknown query parameter."},
+    414: {"model": ErrorOut, "description": f"Query string over {MAX_QUERY_BYTES} bytes."},
+    422: {
+        "model": ErrorOut,
+        "description": "Wrong type, out of bounds, over its size limit, or an unknown query parameter.",
+    },
 }
 
 
@@ -250,10 +267,18 @@ async def _answer(request: Request, resource: Callable[..., bytes], *args: Hasha
     return Response(body, media_type="application/json", headers=headers)
 
 
-def _split(values: str | None) -> list[str] | None:
+def _peers(values: str | None) -> list[str] | None:
+    """The areas of a comma-separated peers list, at most :data:`MAX_PEERS` of them."""
     if values is None:
         return None
-    return [v.strip() for v in values.split(",") if v.strip()]
+    peers = [v.strip() for v in values.split(",") if v.strip()]
+    if len(peers) > MAX_PEERS:
+        raise HTTPException(
+            422,
+            f"query parameter 'peers' lists {len(peers)} areas; at most {MAX_PEERS} are allowed: "
+            "name fewer peers, or use benchmark=national or a larger area's code",
+        )
+    return peers
 
 
 def _not_found(exc: UnknownCodeError) -> HTTPException:
@@ -264,9 +289,10 @@ RegionParam = Annotated[
     str,
     Query(
         min_length=1,
-        max_length=100,
+        max_length=MAX_REGION_CHARS,
         pattern=_CODE,
-        description="GB ITL2 area (TLG3, its NUTS 2016 code UKG3, or its name) or US CBSA code (12060).",
+        description="GB ITL2 area (TLG3, its NUTS 2016 code UKG3, or its name) or US CBSA code (12060); "
+        f"at most {MAX_REGION_CHARS} characters.",
         examples=["TLG3"],
     ),
 ]
@@ -281,17 +307,19 @@ BenchmarkParam = Annotated[
     str,
     Query(
         min_length=1,
-        max_length=20,
+        max_length=MAX_BENCHMARK_CHARS,
         pattern=r"^[A-Za-z0-9]+$",
-        description="national, peers, or the code of a larger area (ITL1 TLG) whose areas form the benchmark.",
+        description="national, peers, or the code of a larger area (ITL1 TLG) whose areas form the benchmark; "
+        f"at most {MAX_BENCHMARK_CHARS} characters.",
     ),
 ]
 PeersParam = Annotated[
     str | None,
     Query(
-        max_length=1000,
+        max_length=MAX_PEERS_CHARS,
         pattern=r"^[A-Za-z0-9 ,.'&()\-]+$",
-        description="Comma-separated peer areas for benchmark=peers (default: the 8 closest in total employment).",
+        description="Comma-separated peer areas for benchmark=peers (default: the 8 closest in total employment); "
+        f"at most {MAX_PEERS} areas and {MAX_PEERS_CHARS} characters.",
         examples=["TLD3,TLE4,TLF1"],
     ),
 ]
@@ -299,14 +327,20 @@ TaxonomyParam = Annotated[
     str | None,
     Query(
         min_length=1,
-        max_length=64,
+        max_length=MAX_NAME_CHARS,
         pattern=_IDENTIFIER,
-        description="Built-in taxonomy (see /api/taxonomies); default: the dataset's own.",
+        description=f"Built-in taxonomy (see /api/taxonomies); default: the dataset's own; at most {MAX_NAME_CHARS} "
+        "characters.",
     ),
 ]
 ClusterParam = Annotated[
     str | None,
-    Query(min_length=1, max_length=80, pattern=_IDENTIFIER, description="One cluster id (default: all)."),
+    Query(
+        min_length=1,
+        max_length=MAX_CLUSTER_CHARS,
+        pattern=_IDENTIFIER,
+        description=f"One cluster id (default: all); at most {MAX_CLUSTER_CHARS} characters.",
+    ),
 ]
 CellsParam = Annotated[
     Literal["reconstructed", "published"],
@@ -349,7 +383,14 @@ async def regions(
 async def region(
     request: Request,
     code: Annotated[
-        str, Path(min_length=1, max_length=100, pattern=_CODE, description="Region code or name.", examples=["TLG3"])
+        str,
+        Path(
+            min_length=1,
+            max_length=MAX_REGION_CHARS,
+            pattern=_CODE,
+            description=f"Region code or name; at most {MAX_REGION_CHARS} characters.",
+            examples=["TLG3"],
+        ),
     ],
 ) -> Response:
     service = _service(request)
@@ -374,7 +415,9 @@ async def taxonomies(request: Request) -> Response:
 )
 async def taxonomy(
     request: Request,
-    name: Annotated[str, Path(min_length=1, max_length=64, pattern=_IDENTIFIER, examples=["wmca_plan_for_growth"])],
+    name: Annotated[
+        str, Path(min_length=1, max_length=MAX_NAME_CHARS, pattern=_IDENTIFIER, examples=["wmca_plan_for_growth"])
+    ],
 ) -> Response:
     service = _service(request)
     if name not in service.catalogue.taxonomies:
@@ -444,7 +487,7 @@ async def profile_parameters(
         year=year,
         base_year=base_year,
         benchmark=benchmark,
-        peers=_split(peers),
+        peers=_peers(peers),
         denominator=denominator,
         cells=cells,
     )
@@ -525,9 +568,10 @@ async def scenarios(
     weights: Annotated[
         str | None,
         Query(
-            max_length=400,
+            max_length=MAX_WEIGHTS_CHARS,
             pattern=r"^[a-z_]+=[0-9]+(\.[0-9]+)?(,[a-z_]+=[0-9]+(\.[0-9]+)?)*$",
-            description="Priority weights criterion=weight,...; others keep their default (/api/scenarios/parameters).",
+            description="Priority weights criterion=weight,...; others keep their default (/api/scenarios/parameters); "
+            f"at most {MAX_WEIGHTS_CHARS} characters.",
             examples=["growth_potential=0.4,pay=0.1"],
         ),
     ] = None,
@@ -600,7 +644,13 @@ async def subregional(
 async def hotspots(
     request: Request,
     cluster: Annotated[
-        str, Query(min_length=1, max_length=80, pattern=_IDENTIFIER, description="Cluster id of the taxonomy.")
+        str,
+        Query(
+            min_length=1,
+            max_length=MAX_CLUSTER_CHARS,
+            pattern=_IDENTIFIER,
+            description=f"Cluster id of the taxonomy; at most {MAX_CLUSTER_CHARS} characters.",
+        ),
     ],
     taxonomy: TaxonomyParam = None,
     measure: Annotated[
@@ -629,7 +679,7 @@ async def measures(
         str | None,
         Query(
             min_length=1,
-            max_length=10,
+            max_length=MAX_LEVEL_CHARS,
             pattern=_IDENTIFIER,
             description="sic5 or sic2 (GB), naics2 ... naics6 (US); default the finest level of the region's data.",
         ),
@@ -640,6 +690,6 @@ async def measures(
     peers: PeersParam = None,
 ) -> Response:
     query = _service(request).measures_query(
-        region=region, level=level, year=year, base_year=base_year, benchmark=benchmark, peers=_split(peers)
+        region=region, level=level, year=year, base_year=base_year, benchmark=benchmark, peers=_peers(peers)
     )
     return await _answer(request, DashboardService.measures, query)
