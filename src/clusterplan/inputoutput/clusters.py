@@ -514,37 +514,43 @@ def _sic_taxonomy(taxonomy: Any) -> Any:
 DEFAULT_TAXONOMY = "wmca_plan_for_growth"
 
 
-def _model(region: str | None, method: str, delta: float, year: int) -> Any:
+def _model(region: str | None, method: str, delta: float, year: int, sic_employment: pd.DataFrame | None) -> Any:
     from .regional import national_view, regional_model
 
     if region is None:
-        return national_view(year)
-    return regional_model(region, method=method, delta=delta, year=year)
+        return national_view(year, sic_employment=sic_employment)
+    return regional_model(region, method=method, delta=delta, year=year, sic_employment=sic_employment)
 
 
-def taxonomy_weights(taxonomy: Any = None, region: str | None = None, *, year: int = 2019) -> pd.DataFrame:
+def taxonomy_weights(
+    taxonomy: Any = None, region: str | None = None, *, year: int = 2019, sic_employment: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Weights of the 105 IOAT industries in a SIC taxonomy's clusters (:func:`cluster_industry_weights`).
 
     Employment is BRES (5-digit SIC, *year*) of *region* where it has any in an
     industry, else Great Britain's; Great Britain's when *region* is None.
+    *sic_employment* (areas x SIC codes, as the pipeline reads it from the
+    warehouse) replaces the package data's BRES.
     """
-    from .regional import _national, _region_row, _resolve_region, _sic_employment, _sic_to_ioat
+    from .regional import _national, _region_row, _resolve_region, _sic_table, _sic_to_ioat
 
     tax = _sic_taxonomy(taxonomy)
-    sic = _sic_employment(int(year))
+    sic = _sic_table(int(year), sic_employment)
     national = sic.sum(axis=0)
-    employment = national if region is None else _region_row(sic, _resolve_region(region, int(year)))
+    employment = national if region is None else _region_row(sic, _resolve_region(region, int(year), sic_employment))
     industries = list(_national().industries)
     return cluster_industry_weights(
         tax.mapping(),
         employment,
-        _sic_to_ioat(),
+        _sic_to_ioat(sic_employment),
         industries,
         fallback_employment=None if region is None else national,
     )
 
 
-def cluster_location_quotients(taxonomy: Any, region: str, *, year: int = 2019) -> pd.Series:
+def cluster_location_quotients(
+    taxonomy: Any, region: str, *, year: int = 2019, sic_employment: pd.DataFrame | None = None
+) -> pd.Series:
     """Employment location quotient of each cluster in *region* against Great Britain (BRES, 5-digit SIC).
 
     The same quotient as :func:`clusterplan.pipeline.profile.profile_region` with the
@@ -552,12 +558,12 @@ def cluster_location_quotients(taxonomy: Any, region: str, *, year: int = 2019) 
     divided by the same share in Great Britain.
     """
     from ..measures.location_quotient import location_quotient
-    from .regional import _region_row, _resolve_region, _sic_employment
+    from .regional import _region_row, _resolve_region, _sic_table
 
     tax = _sic_taxonomy(taxonomy)
-    sic = _sic_employment(int(year))
+    sic = _sic_table(int(year), sic_employment)
     mapping = tax.mapping()
-    regional, national = _region_row(sic, _resolve_region(region, int(year))), sic.sum(axis=0)
+    regional, national = _region_row(sic, _resolve_region(region, int(year), sic_employment)), sic.sum(axis=0)
     values = {}
     for cluster_id in tax.cluster_ids:
         codes = [c for c in mapping.loc[mapping["cluster_id"] == cluster_id, "industry_code"] if c in sic.columns]
@@ -576,6 +582,7 @@ def cluster_linkages(
     year: int = 2019,
     top: int = 5,
     cells: str = "reconstructed",
+    sic_employment: pd.DataFrame | None = None,
 ) -> ClusterLinkages:
     """The input-output model aggregated to a taxonomy's clusters, nationally or for one region.
 
@@ -599,6 +606,9 @@ def cluster_linkages(
     cells
         US only: CBP cells ``reconstructed`` (default) or ``published`` (see
         :func:`~clusterplan.inputoutput.us_regional.us_regional_model`).
+    sic_employment
+        UK only: employment of the GB areas by 5-digit SIC code in *year*, as the pipeline reads it from the
+        warehouse (:func:`clusterplan.pipeline.regional_sic_employment`); default the package data's BRES.
 
     Examples
     --------
@@ -620,8 +630,8 @@ def cluster_linkages(
         )
         weights = us_taxonomy_weights(tax, None if region is None else model.region_code, cells=cells)
     else:
-        model = _model(region, method, delta, year)
-        weights = taxonomy_weights(tax, region, year=year)
+        model = _model(region, method, delta, year, sic_employment)
+        weights = taxonomy_weights(tax, region, year=year, sic_employment=sic_employment)
     Z = model.Z
     names = {c.id: c.name for c in tax.clusters}
     sourcing = None
@@ -658,6 +668,7 @@ def region_supply_chain_gaps(
     year: int = 2019,
     threshold: float = 0.5,
     strong_clusters: Sequence[str] | None = None,
+    sic_employment: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Supply-chain gaps of a region's strong clusters (:func:`supply_chain_gaps`) from the package data.
 
@@ -673,6 +684,9 @@ def region_supply_chain_gaps(
         a warehouse: :func:`clusterplan.pipeline.supply_chain_gaps`).
     threshold
         Regional purchase coefficient below which an input is a gap (default 0.5).
+    sic_employment
+        Employment of the GB areas by 5-digit SIC code in *year*, as the pipeline reads it from the warehouse;
+        default the package data's BRES.
 
     Returns
     -------
@@ -683,11 +697,11 @@ def region_supply_chain_gaps(
     from .regional import regional_model
 
     tax = _sic_taxonomy(taxonomy)
-    model = regional_model(region, method=method, delta=delta, year=year)
+    model = regional_model(region, method=method, delta=delta, year=year, sic_employment=sic_employment)
     if strong_clusters is None:
-        lq = cluster_location_quotients(tax, model.region_code, year=year)
+        lq = cluster_location_quotients(tax, model.region_code, year=year, sic_employment=sic_employment)
         strong_clusters = [c for c in tax.cluster_ids if float(lq.get(c, np.nan)) >= 1.0]
-    weights = taxonomy_weights(tax, model.region_code, year=year)
+    weights = taxonomy_weights(tax, model.region_code, year=year, sic_employment=sic_employment)
     gaps = supply_chain_gaps(
         model.national_coefficients,
         model.A,

@@ -116,6 +116,7 @@ __all__ = [
     "flq_scaling_factor",
     "household_location_quotients",
     "input_sourcing",
+    "ioat_employment",
     "location_quotient_matrix",
     "multipliers_from_inverse",
     "nation_as_region",
@@ -125,6 +126,7 @@ __all__ = [
     "regional_model",
     "regionalise",
     "regions",
+    "sic_employment_table",
     "simple_location_quotients",
 ]
 
@@ -464,9 +466,30 @@ def input_sourcing(
 # --------------------------------------------------------------------------- package data
 
 
+def sic_employment_table(facts: pd.DataFrame) -> pd.DataFrame:
+    """Employment of areas by 5-digit SIC code (areas x codes) from long rows ``area_code, industry_code, value``.
+
+    The shape every regional facade takes as *sic_employment*; rows of the same
+    area and code are summed, absent cells are 0.
+
+    Examples
+    --------
+    >>> facts = pd.DataFrame({"area_code": ["A", "A", "B"], "industry_code": ["29100", "62012", "29100"],
+    ...                       "value": [10.0, 5.0, 2.0]})
+    >>> sic_employment_table(facts).to_numpy().tolist()
+    [[10.0, 5.0], [2.0, 0.0]]
+    """
+    table = facts.pivot_table(index="area_code", columns="industry_code", values="value", aggfunc="sum").fillna(0.0)
+    table.index = table.index.astype(str)
+    table.columns = table.columns.astype(str)
+    table.index.name = "area_code"
+    table.columns.name = "industry_code"
+    return table
+
+
 @cache
 def _sic_employment(year: int) -> pd.DataFrame:
-    """BRES employment of every GB ITL2 area by 5-digit SIC code in *year* (areas x codes)."""
+    """BRES employment of every GB ITL2 area by 5-digit SIC code in *year* from the package data (areas x codes)."""
     from .._data import dataset_path
 
     facts = pd.read_parquet(
@@ -476,11 +499,12 @@ def _sic_employment(year: int) -> pd.DataFrame:
     years = sorted(int(y) for y in facts["year"].unique())
     if int(year) not in years:
         raise UnknownCodeError("employment year", str(year), [str(y) for y in years])
-    rows = facts[(facts["year"] == int(year)).to_numpy()]
-    table = rows.pivot_table(index="area_code", columns="industry_code", values="value", aggfunc="sum").fillna(0.0)
-    table.index = table.index.astype(str)
-    table.columns = table.columns.astype(str)
-    return table
+    return sic_employment_table(facts[(facts["year"] == int(year)).to_numpy()])
+
+
+def _sic_table(year: int, sic_employment: pd.DataFrame | None) -> pd.DataFrame:
+    """*sic_employment* when given (read by the pipeline through the warehouse), else the package data's."""
+    return _sic_employment(int(year)) if sic_employment is None else sic_employment
 
 
 @cache
@@ -491,29 +515,48 @@ def _lookup() -> pd.DataFrame:
 
 
 @cache
-def _sic_to_ioat() -> pd.Series:
-    """IOAT industry of every BRES 5-digit SIC code (longest prefix in ``bres_ioat_lookup``), unmapped dropped."""
+def _sic_to_ioat_of(codes: tuple[str, ...]) -> pd.Series:
     from ..sources.ons_io import sic_to_ioat
 
-    codes = pd.Series(list(_sic_employment(DEFAULT_YEAR).columns), dtype=object)
-    mapped = sic_to_ioat(codes, _lookup())
-    return pd.Series(mapped.to_numpy(), index=codes.to_numpy(), dtype=object).dropna()
+    series = pd.Series(list(codes), dtype=object)
+    mapped = sic_to_ioat(series, _lookup())
+    return pd.Series(mapped.to_numpy(), index=series.to_numpy(), dtype=object).dropna()
 
 
-@cache
-def _employment_by_industry(year: int) -> pd.DataFrame:
+def _sic_to_ioat(sic_employment: pd.DataFrame | None = None) -> pd.Series:
+    """IOAT industry of every 5-digit SIC code of the employment table (longest prefix in ``bres_ioat_lookup``),
+    unmapped dropped."""
+    return _sic_to_ioat_of(tuple(str(c) for c in _sic_table(DEFAULT_YEAR, sic_employment).columns))
+
+
+def ioat_employment(sic_employment: pd.DataFrame) -> pd.DataFrame:
+    """Employment of areas by IOAT industry (areas x the 105 industries) from employment by 5-digit SIC code."""
     from .national import employment_by_ioat_industry
 
-    sic = _sic_employment(int(year))
     industries = list(_national().industries)
-    rows = {area: employment_by_ioat_industry(sic.loc[area], _lookup(), industries).jobs for area in sic.index}
+    lookup = _lookup()
+    rows = {
+        area: employment_by_ioat_industry(sic_employment.loc[area], lookup, industries).jobs
+        for area in sic_employment.index
+    }
     table = pd.DataFrame(rows).T
     table.index.name = "area_code"
     table.columns.name = "industry_code"
     return table
 
 
-def regional_employment(year: int = DEFAULT_YEAR) -> pd.DataFrame:
+@cache
+def _cached_employment_by_industry(year: int) -> pd.DataFrame:
+    return ioat_employment(_sic_employment(int(year)))
+
+
+def _employment_by_industry(year: int, sic_employment: pd.DataFrame | None = None) -> pd.DataFrame:
+    if sic_employment is None:
+        return _cached_employment_by_industry(int(year))
+    return ioat_employment(sic_employment)
+
+
+def regional_employment(year: int = DEFAULT_YEAR, *, sic_employment: pd.DataFrame | None = None) -> pd.DataFrame:
     """BRES employment of every GB ITL2 area by IOAT industry (areas x the 105 industries).
 
     5-digit SIC codes are mapped to IOAT industries as the national model maps
@@ -521,9 +564,10 @@ def regional_employment(year: int = DEFAULT_YEAR) -> pd.DataFrame:
     longest prefix in ``bres_ioat_lookup``); SIC 98 and 99 (households' own
     use, extraterritorial bodies) map to no industry, and ``L68A`` has no
     jobs. Great Britain's employment is the column sum (``.sum()``), which for
-    2019 is the national model's employment.
+    2019 is the national model's employment. *sic_employment* (areas x SIC
+    codes, :func:`sic_employment_table`) replaces the package data's BRES.
     """
-    return _employment_by_industry(int(year)).copy()
+    return _employment_by_industry(int(year), sic_employment).copy()
 
 
 @cache
@@ -534,17 +578,17 @@ def _area_names() -> dict[str, str]:
     return dict(zip(areas["area_code"].astype(str), areas["area_name"].astype(str), strict=True))
 
 
-def regions(year: int = DEFAULT_YEAR) -> pd.DataFrame:
+def regions(year: int = DEFAULT_YEAR, *, sic_employment: pd.DataFrame | None = None) -> pd.DataFrame:
     """The GB ITL2 areas a regional model can be built for: ``area_code``, ``area_name``."""
-    codes = sorted(_sic_employment(int(year)).index)
+    codes = sorted(_sic_table(int(year), sic_employment).index)
     names = _area_names()
     return pd.DataFrame({"area_code": codes, "area_name": [names.get(c, "") for c in codes]})
 
 
-def _resolve_region(region: str, year: int = DEFAULT_YEAR) -> Region:
+def _resolve_region(region: str, year: int = DEFAULT_YEAR, sic_employment: pd.DataFrame | None = None) -> Region:
     """The GB region *region* stands for (one ITL2 area or several, see :mod:`clusterplan.regions`)."""
     text = str(region).strip()
-    gazetteer = Gazetteer(regions(year)["area_code"])
+    gazetteer = Gazetteer(regions(year, sic_employment=sic_employment)["area_code"])
     try:
         return gazetteer.resolve(text)
     except UnknownCodeError as error:
@@ -776,8 +820,9 @@ def regional_model(
     method: str = DEFAULT_METHOD,
     delta: float = DEFAULT_DELTA,
     year: int = DEFAULT_YEAR,
+    sic_employment: pd.DataFrame | None = None,
 ) -> RegionalModel:
-    """The regional input-output model of a GB ITL2 area, from the package data.
+    """The regional input-output model of a GB ITL2 area.
 
     Parameters
     ----------
@@ -790,6 +835,10 @@ def regional_model(
         Flegg's :math:`\\delta` for ``flq``/``aflq`` (default 0.3), in [0, 1).
     year
         BRES employment year (default 2019, the year of the IOAT).
+    sic_employment
+        Employment of the areas by 5-digit SIC code in *year* (:func:`sic_employment_table`), as the
+        pipeline reads it from the warehouse (:func:`clusterplan.pipeline.regional_sic_employment`); default
+        the package data's BRES.
 
     Raises
     ------
@@ -806,8 +855,8 @@ def regional_model(
     >>> bool((model.A <= model.national_coefficients).all().all())
     True
     """
-    resolved = _resolve_region(region, int(year))
-    employment_by_area = _employment_by_industry(int(year))
+    resolved = _resolve_region(region, int(year), sic_employment)
+    employment_by_area = _employment_by_industry(int(year), sic_employment)
     return regionalise(
         _national(),
         _region_row(employment_by_area, resolved),
@@ -891,7 +940,7 @@ def _household_coefficients(model: Any) -> pd.Series:
     return (model.household_consumption / income).rename("household_consumption_coefficient")
 
 
-def national_view(year: int = DEFAULT_YEAR) -> RegionalModel:
+def national_view(year: int = DEFAULT_YEAR, *, sic_employment: pd.DataFrame | None = None) -> RegionalModel:
     """The national (UK IOAT) model in the shape of a :class:`RegionalModel` (nothing regionalised).
 
     Every quotient is 1, so ``A`` is the national domestic coefficient matrix,
@@ -899,7 +948,7 @@ def national_view(year: int = DEFAULT_YEAR) -> RegionalModel:
     Great Britain's BRES of *year*. Lets the cluster and impact tools treat the
     nation and a region alike; its multipliers are the national model's.
     """
-    national = pd.Series(_employment_by_industry(int(year)).sum(axis=0), dtype=float)
+    national = pd.Series(_employment_by_industry(int(year), sic_employment).sum(axis=0), dtype=float)
     return nation_as_region(_national(), national, code="K02000001", name="United Kingdom", year=int(year))
 
 
@@ -933,6 +982,7 @@ def delta_sensitivity(
     method: str = DEFAULT_METHOD,
     type: int = 1,
     year: int = DEFAULT_YEAR,
+    sic_employment: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Regional multipliers for each value of Flegg's :math:`\\delta`: how much the choice matters.
 
@@ -957,7 +1007,7 @@ def delta_sensitivity(
         raise ParameterError("give at least one delta")
     frames = []
     for d in deltas:
-        model = regional_model(region, method=key, delta=d, year=year)
+        model = regional_model(region, method=key, delta=d, year=year, sic_employment=sic_employment)
         table = model.multipliers(type)
         table.insert(0, "scaling_factor", model.scaling_factor)
         table.insert(0, "delta", float(d))

@@ -7,7 +7,7 @@ sub-regions, hotspots) and :func:`run_analyses`.
 """
 
 from .profile import AnyWarehouse, ClusterProfile, industry_measures, profile_region
-from .run import ANALYSES, RunAnalyses, run_analyses, supply_chain_gaps
+from .run import ANALYSES, RunAnalyses, regional_sic_employment, run_analyses, supply_chain_gaps
 
 __all__ = [
     "ANALYSES",
@@ -16,6 +16,7 @@ __all__ = [
     "RunAnalyses",
     "industry_measures",
     "profile_region",
+    "regional_sic_employment",
     "run_analyses",
     "supply_chain_gaps",
 ]

@@ -19,9 +19,11 @@ from typing import Any
 
 import pandas as pd
 
-from .._exceptions import ClusterplanError, ParameterError
-from ..datasets import DATASET_PROFILES, DEFAULT_TAXONOMY
+from .._exceptions import ClusterplanError, ParameterError, UnknownCodeError
+from ..datasets import BRES_SUBCLASS, DATASET_PROFILES, DEFAULT_TAXONOMY
 from ..inputoutput.clusters import region_supply_chain_gaps
+from ..inputoutput.regional import DEFAULT_YEAR as IO_EMPLOYMENT_YEAR
+from ..inputoutput.regional import sic_employment_table
 from .profile import (
     AnyWarehouse,
     ClusterProfile,
@@ -37,6 +39,7 @@ __all__ = [
     "HOTSPOT_SETTINGS",
     "HOTSPOT_TABLE_COLUMNS",
     "RunAnalyses",
+    "regional_sic_employment",
     "run_analyses",
     "run_region",
     "supply_chain_gaps",
@@ -105,8 +108,12 @@ def _supply_chain(
     # (cluster_linkages picks the model from the taxonomy's classification).
     from ..inputoutput.clusters import cluster_linkages
 
+    us = _is_us(profile)
     links = cluster_linkages(
-        profile.taxonomy, region=profile.region_code, cells=str(profile.parameters.get("cells", "reconstructed"))
+        profile.taxonomy,
+        region=profile.region_code,
+        cells=str(profile.parameters.get("cells", "reconstructed")),
+        sic_employment=None if us else regional_sic_employment(warehouse),
     )
     tables = {"supply_chain": links.partners, "cluster_linkages": links.table()}
     if links.input_sourcing is not None:
@@ -386,6 +393,28 @@ def run_analyses(
     return result
 
 
+def regional_sic_employment(
+    warehouse: AnyWarehouse, year: int = IO_EMPLOYMENT_YEAR, dataset: str = BRES_SUBCLASS
+) -> pd.DataFrame:
+    """Employment of the GB ITL2 areas by 5-digit SIC code in *year*, read through the warehouse.
+
+    The input of the regional input-output model
+    (:func:`clusterplan.inputoutput.regional.regional_model` and the cluster
+    tools' *sic_employment*), so that model sees what the warehouse holds on
+    either engine, data imported by the user included, not the files shipped
+    with the package.
+
+    Raises
+    ------
+    UnknownCodeError
+        *year* is not a year of *dataset* (the message lists those that are).
+    """
+    years = warehouse.fact_years(dataset, measure="employment")
+    if int(year) not in years:
+        raise UnknownCodeError("employment year", str(year), [str(y) for y in years])
+    return sic_employment_table(warehouse.employment_by_area_and_code(dataset, int(year)))
+
+
 def supply_chain_gaps(
     warehouse: AnyWarehouse, region: str, taxonomy: str | None = None, *, year: int = 2019, **options: Any
 ) -> pd.DataFrame:
@@ -395,7 +424,14 @@ def supply_chain_gaps(
     profile = profile_region(warehouse, region=region, taxonomy=taxonomy or DEFAULT_TAXONOMY, year=year)
     lq = profile.clusters.set_index("cluster_id")["lq"]
     strong = [c for c in profile.taxonomy.cluster_ids if float(lq.get(c, math.nan)) >= 1.0]
-    return region_supply_chain_gaps(profile.region_code, profile.taxonomy, year=year, strong_clusters=strong, **options)
+    return region_supply_chain_gaps(
+        profile.region_code,
+        profile.taxonomy,
+        year=year,
+        strong_clusters=strong,
+        sic_employment=regional_sic_employment(warehouse, year),
+        **options,
+    )
 
 
 def run_region(

@@ -24,6 +24,11 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import DataValidationError, ParameterError
+from ..datasets import BRES_SUBCLASS
+from ..inputoutput.clusters import taxonomy_weights
+from ..inputoutput.impact import direct_change, impact_effects
+from ..inputoutput.regional import DEFAULT_YEAR as IO_YEAR
+from ..inputoutput.regional import regional_model, sic_employment_table
 from ._similar_run import VARIANTS, SimilarResult, jump_rule, pre_covid_windows, scenario_warnings, similar_scenarios
 from .backtest import BacktestResult, format_backtest, run_backtest
 from .baseline import (
@@ -265,19 +270,22 @@ def _method(config: ScenarioConfig, name: str) -> ForecastMethod:
     )
 
 
+def _io_employment(warehouse: Warehouse | SparkWarehouse) -> pd.DataFrame:
+    """Employment of the GB areas by 5-digit SIC code in the IO year, read through the warehouse (so the
+    regional input-output model sees imported data and either engine)."""
+    return sic_employment_table(warehouse.employment_by_area_and_code(BRES_SUBCLASS, IO_YEAR))
+
+
 def _supply_chain_effects(
-    region: str, taxonomy: Taxonomy, cluster_ids: list[str], induced: bool
+    region: str, taxonomy: Taxonomy, cluster_ids: list[str], induced: bool, sic_employment: pd.DataFrame
 ) -> tuple[pd.DataFrame | None, dict[str, Any]]:
-    """Indirect (and induced) jobs and GVA per additional direct job of each cluster, from the regional IO model."""
+    """Indirect (and induced) jobs and GVA per additional direct job of each cluster, from the regional IO model
+    with *sic_employment* (areas x 5-digit SIC codes, :func:`_io_employment`)."""
+    if sic_employment.empty:
+        return None, {"status": f"not available: the warehouse holds no {BRES_SUBCLASS} employment in {IO_YEAR}"}
     try:
-        from ..inputoutput.clusters import taxonomy_weights
-        from ..inputoutput.impact import direct_change, impact_effects
-        from ..inputoutput.regional import regional_model
-    except ImportError as exc:
-        return None, {"status": f"not available: the regional input-output modules cannot be imported ({exc})"}
-    try:
-        model = regional_model(region)
-        weights = taxonomy_weights(taxonomy, model.region_code, year=model.year)
+        model = regional_model(region, year=IO_YEAR, sic_employment=sic_employment)
+        weights = taxonomy_weights(taxonomy, model.region_code, year=model.year, sic_employment=sic_employment)
     except (ParameterError, DataValidationError, KeyError, ValueError) as exc:
         return None, {"status": f"not available: the regional input-output model could not be built ({exc})"}
     closed = model.closed() if induced else None
@@ -518,7 +526,9 @@ def scenario_outputs(
     say("adding supply-chain effects from the regional input-output model")
     effects, effects_provenance = (None, {"status": "not requested (effects.indirect = false)"})
     if config.effects.indirect or config.effects.induced:
-        effects, effects_provenance = _supply_chain_effects(region, taxonomy, cluster_ids, config.effects.induced)
+        effects, effects_provenance = _supply_chain_effects(
+            region, taxonomy, cluster_ids, config.effects.induced, _io_employment(warehouse)
+        )
     per_job = effects.set_index("cluster_id") if effects is not None else pd.DataFrame()
     for kind in ("indirect", "induced"):
         wanted = config.effects.indirect if kind == "indirect" else config.effects.induced
@@ -774,6 +784,7 @@ def region_scenario_table(
     )
     names = {c.id: c.name for c in tax.clusters}
     rows = []
+    io_employment: pd.DataFrame | None = None  # read once, when the first region needs it
     for area in sorted(panel["area_code"].unique()):
         say(f"scenarios of {area}")
         own = projected[projected["area_code"] == area].set_index("unit_code")
@@ -795,7 +806,9 @@ def region_scenario_table(
         out = result.frame
         per_job = pd.DataFrame()
         if effects:
-            found, _ = _supply_chain_effects(area, tax, list(out["cluster_id"]), False)
+            if io_employment is None:
+                io_employment = _io_employment(warehouse)
+            found, _ = _supply_chain_effects(area, tax, list(out["cluster_id"]), False, io_employment)
             if found is not None:
                 per_job = found.set_index("cluster_id")
         for v in VARIANTS:

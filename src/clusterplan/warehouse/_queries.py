@@ -223,6 +223,14 @@ class NamedQueries:
         rows = self._rows(f"SELECT area_code, sum(value) FROM facts WHERE {where} GROUP BY 1", params)
         return {str(code): float(total) for code, total in rows if total is not None}
 
+    def employment_by_area_and_code(self, dataset: str, year: int) -> pd.DataFrame:
+        """Employment of every area by industry code in *year* (all breakdowns' ``all`` rows summed per cell):
+        columns ``area_code, industry_code, value``, the input of a regional input-output model."""
+        where, params = _facts_where(dataset, measure="employment", breakdown="all", year=year)
+        return self._frame(
+            f"SELECT area_code, industry_code, sum(value) AS value FROM facts WHERE {where} GROUP BY 1, 2", params
+        )
+
     # -- input-output tables -------------------------------------------------------------------------------
     def bres_ioat_lookup(self) -> pd.DataFrame:
         """SIC 2007 subclass → IOAT industry: columns ``sic_code, ioat_code``."""

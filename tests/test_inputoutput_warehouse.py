@@ -1,0 +1,57 @@
+"""The regional input-output model reads its employment through the warehouse (the pipeline passes it in)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from clusterplan import Warehouse
+from clusterplan._data import dataset_path
+from clusterplan._exceptions import UnknownCodeError
+from clusterplan._schema import Provenance
+from clusterplan.inputoutput.clusters import cluster_linkages
+from clusterplan.inputoutput.regional import _sic_employment, regional_model
+from clusterplan.pipeline import regional_sic_employment
+
+
+def test_the_warehouse_gives_the_package_data_numbers(warehouse: Warehouse) -> None:
+    sic = regional_sic_employment(warehouse)
+    pd.testing.assert_frame_equal(sic, _sic_employment(2019), check_names=False)
+    through_warehouse = regional_model("TLG3", sic_employment=sic)
+    from_files = regional_model("TLG3")
+    pd.testing.assert_series_equal(through_warehouse.employment, from_files.employment)
+    pd.testing.assert_frame_equal(through_warehouse.multipliers(1), from_files.multipliers(1))
+
+
+def test_an_unknown_year_is_named_with_the_years_there_are(warehouse: Warehouse) -> None:
+    with pytest.raises(UnknownCodeError, match="2014"):
+        regional_sic_employment(warehouse, 2014)
+
+
+def test_imported_employment_reaches_the_regional_model(fresh_warehouse: Path) -> None:
+    # A copy of BRES 2019 with the West Midlands' motor-vehicle jobs (SIC 29100) doubled, imported as a user dataset.
+    facts = pd.read_parquet(dataset_path("bres_itl2_sic5"))
+    facts = facts[(facts["year"] == 2019).to_numpy()].drop(columns=["dataset"]).reset_index(drop=True)
+    cars = ((facts["area_code"] == "TLG3") & (facts["industry_code"] == "29100")).to_numpy()
+    published = float(facts.loc[cars, "value"].sum())
+    assert published > 10_000  # Jaguar Land Rover and its neighbours
+    facts.loc[cars, "value"] *= 2
+    provenance = Provenance("bres_doubled_cars", "BRES 2019, West Midlands cars doubled", "test", "ONS", "2019", "OGL")
+    with Warehouse(fresh_warehouse) as wh:
+        wh.import_facts(facts, provenance, file="bres_doubled_cars.parquet")
+        sic = regional_sic_employment(wh, 2019, "bres_doubled_cars")
+    assert float(sic.loc["TLG3", "29100"]) == 2 * published
+    before, after = regional_model("TLG3"), regional_model("TLG3", sic_employment=sic)
+    # Motor vehicles are IOAT C29: the region's jobs and location quotient there rise, other industries' stay.
+    assert after.employment["C29"] == pytest.approx(before.employment["C29"] + published)
+    assert after.location_quotients["C29"] > before.location_quotients["C29"]
+    assert after.employment.drop("C29").equals(before.employment.drop("C29"))
+    # Other regions' models see the larger national employment in C29, so their quotient there falls.
+    elsewhere = regional_model("TLK1", sic_employment=sic).location_quotients["C29"]
+    assert elsewhere < regional_model("TLK1").location_quotients["C29"]
+    # The cluster tools take the same frame: flows between the region's clusters change with it.
+    links_before = cluster_linkages("wmca_plan_for_growth", region="TLG3")
+    links_after = cluster_linkages("wmca_plan_for_growth", region="TLG3", sic_employment=sic)
+    assert not links_after.flows.equals(links_before.flows)
