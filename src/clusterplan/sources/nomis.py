@@ -148,18 +148,20 @@ def read_nomis_csv(
     facts = pd.DataFrame(
         {
             "dataset": dataset,
-            "area_code": areas.to_numpy(),
-            "industry_code": _industry_code(raw["INDUSTRY_CODE"]).to_numpy(),
+            # Text columns stay pandas strings (Arrow-backed, compact); .to_numpy() would make a Python
+            # object per cell and multiply the memory of a large import.
+            "area_code": areas.reset_index(drop=True),
+            "industry_code": _industry_code(raw["INDUSTRY_CODE"]).reset_index(drop=True),
             "classification": classification,
             "year": year_text.astype(int).to_numpy(),
             "measure": measure,
-            "breakdown": breakdown.to_numpy(),
+            "breakdown": breakdown.reset_index(drop=True),
             "value": values.to_numpy(dtype=float),
             "unit": unit,
             "flag": flags.to_numpy(),
             "_row": np.arange(1, n + 1),
-            "area_name": area_names.to_numpy(),
-            "industry_name": industry_names.to_numpy(),
+            "area_name": area_names.reset_index(drop=True),
+            "industry_name": industry_names.reset_index(drop=True),
         }
     )
     bad_code = ~facts["industry_code"].str.fullmatch(r"[0-9A-Z]{1,6}").to_numpy()
