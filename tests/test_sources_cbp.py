@@ -314,9 +314,10 @@ def test_built_traded_share_of_cbsa_employment():
 
 def test_built_dimensions():
     areas = _built("areas_us_cbsa")
-    assert len(areas) == 933 and areas["area_code"].str.fullmatch(r"\d{5}").all()
-    assert set(areas["area_level"]) == {"cbsa"} and set(areas["geography"]) == {"us"}
-    assert areas["area_name"].isna().all()
+    # The 933 CBSAs of CBP 2019, each named from the April 2018 delineation, and the 172 CSAs that group them.
+    assert areas["area_level"].value_counts().to_dict() == {"cbsa": 933, "csa": 172}
+    assert areas["area_code"].str.fullmatch(r"\d{3,5}").all() and set(areas["geography"]) == {"us"}
+    assert areas["area_name"].notna().all()
     industries = _built("industries_naics2017").set_index("industry_code")
     assert industries.loc["311", "parent_code"] == "31-33"
     assert industries.loc["4411", "parent_code"] == "441"

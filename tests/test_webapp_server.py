@@ -77,7 +77,7 @@ def test_dashboard_docs_and_schema_over_http(http: httpx.Client) -> None:
 def test_errors_over_http(http: httpx.Client) -> None:
     bad = http.get("/api/profile", params={"region": "Atlantis"})
     assert bad.status_code == 400
-    assert bad.json()["error"].startswith("unknown region 'Atlantis'; valid choices: Tees Valley and Durham (TLC1)")
+    assert bad.json()["error"].startswith("unknown region 'Atlantis'; did you mean Atlanta-Sandy Springs-Roswell, GA")
     assert http.post("/api/profile").status_code == 405
     foreign = http.get("/api/health", headers={"host": "rebind.example"})
     assert foreign.status_code == 400
