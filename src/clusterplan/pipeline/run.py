@@ -21,6 +21,7 @@ import pandas as pd
 
 from .._exceptions import ClusterplanError, ParameterError, UnknownCodeError
 from ..datasets import BRES_SUBCLASS, DATASET_PROFILES, DEFAULT_TAXONOMY
+from ..geography.hotspots import HOTSPOT_COLUMNS
 from ..inputoutput.clusters import region_supply_chain_gaps
 from ..inputoutput.regional import DEFAULT_YEAR as IO_EMPLOYMENT_YEAR
 from ..inputoutput.regional import sic_employment_table
@@ -162,37 +163,11 @@ US_HOTSPOT_CLUSTERS = 12
 HOTSPOT_SETTINGS: dict[str, Any] = {"permutations": 999, "seed": 12345, "alpha": 0.05, "islands": "attach"}
 #: Columns of the run's ``hotspots`` table: which map, the area, its statistics, then the map's global Moran's I.
 HOTSPOT_TABLE_COLUMNS = [
-    "cluster_id",
-    "cluster_name",
-    "level",
-    "measure",
-    "measure_label",
-    "year",
-    "area_code",
-    "area_name",
+    *("cluster_id", "cluster_name", "level", "measure", "measure_label", "year"),
+    *HOTSPOT_COLUMNS[:2],  # the area's code and name
     "in_region",
-    "value",
-    "standardised_value",
-    "spatial_lag",
-    "neighbours",
-    "attached_to",
-    "local_moran_i",
-    "quadrant",
-    "local_moran_p",
-    "local_moran_p_fdr",
-    "local_moran_significant",
-    "lisa_class",
-    "gi_star_z",
-    "gi_star_p",
-    "gi_star_p_fdr",
-    "gi_star_significant",
-    "hotspot",
-    "moran_i",
-    "moran_expected",
-    "moran_z",
-    "moran_p",
-    "permutations",
-    "alpha",
+    *HOTSPOT_COLUMNS[2:],
+    *("moran_i", "moran_expected", "moran_z", "moran_p", "permutations", "alpha"),
 ]
 
 
