@@ -1,0 +1,23 @@
+"""The default GB run, a US run and the dashboard API give the numbers they gave before the interfaces moved.
+
+The reference fingerprints (tests/fixtures/golden_numbers.json, see tests/_golden.py) were computed on main at
+fbc27db, before the CLI and web app were moved onto the pipeline's application functions; every CSV of both run
+folders and every JSON answer must match them column by column (numbers to a relative 1e-9).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from _golden import GOLDEN, differences, fingerprints
+
+
+@pytest.mark.slow
+def test_runs_and_api_give_the_reference_numbers(tmp_path: Path, warehouse_path: Path) -> None:
+    expected = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    found = fingerprints(warehouse_path, tmp_path)
+    changed = differences(expected, found)
+    assert not changed, f"{len(changed)} differences, first: " + "; ".join(changed[:10])
