@@ -104,13 +104,15 @@ def validate_facts(
     min_year: int = MIN_YEAR,
     max_year: int = MAX_YEAR,
     allow_negative: bool = False,
+    check_duplicates: bool = True,
 ) -> None:
     """Check a parsed fact table; raise :class:`DataValidationError` at the first problem.
 
     Checks: required columns, non-empty codes, integral years in range,
     numeric and finite values, counts no larger than :data:`MAX_COUNT`, no
     negative counts (unless *allow_negative*, for money measures that can be
-    negative), and no duplicate keys.
+    negative), and no duplicate keys (unless not *check_duplicates*: a streaming
+    import checks each batch here and the keys of the whole file in the warehouse).
     """
     missing = [c for c in FACT_COLUMNS if c not in df.columns]
     if missing:
@@ -183,6 +185,8 @@ def validate_facts(
                 code=str(df["industry_code"].iloc[i]),
                 hint="counts of jobs or businesses cannot be negative",
             )
+    if not check_duplicates:
+        return
     dup = df.duplicated(subset=FACT_KEY, keep="first").to_numpy()
     if dup.any():
         i = int(np.flatnonzero(dup)[0])

@@ -407,16 +407,14 @@ def data_import(
     warehouse_path: str | None,
 ) -> None:
     """Validate FILE and load it as a new dataset, all or nothing."""
-    from ..sources.formats import read_user_file
+    from ..sources.formats import open_user_file
 
     progress = progress_printer()
     progress(f"reading {file} as {fmt}")
-    facts, provenance = read_user_file(file, fmt, dataset=dataset, measure=measure)
+    source = open_user_file(file, fmt, dataset=dataset, measure=measure)
     with open_warehouse(warehouse_path, progress, write=True) as warehouse:
-        report = warehouse.import_facts(
-            facts,
-            provenance,
-            file=file,
+        report = warehouse.import_csv(
+            source,
             replace=replace,
             allow_unknown_codes=allow_unknown_codes,
             allow_formula_codes=allow_formula_codes,
@@ -473,12 +471,12 @@ def data_fetch_nomis(
     )
     click.echo(f"wrote {fetched.rows:,} rows from NOMIS {fetched.dataset_id} to {fetched.path}")
     if do_import:
-        from ..sources.formats import read_user_file
+        from ..sources.formats import open_user_file
 
-        facts, provenance = read_user_file(fetched.path, "nomis", dataset=dataset, measure=fetched.measure)
-        provenance.source = fetched.url
+        source = open_user_file(fetched.path, "nomis", dataset=dataset, measure=fetched.measure)
+        source.provenance.source = fetched.url
         with open_warehouse(warehouse_path, progress, write=True) as warehouse:
-            report = warehouse.import_facts(facts, provenance, file=str(fetched.path))
+            report = warehouse.import_csv(source)
         click.echo(report.summary())
 
 

@@ -48,6 +48,8 @@ __all__ = [
     "ALL_INDUSTRIES",
     "COMBINED_SECTORS",
     "WITHHELD_NOISE_FLAGS",
+    "cbp_cbsa_facts",
+    "cbp_county_facts",
     "naics_classification",
     "naics_level",
     "naics_parent",
@@ -103,6 +105,8 @@ _SIZE_CLASSES = {
 }
 
 _NAICS_PATTERN = r"00|\d{2,6}|31-33|44-45|48-49"
+_COUNTY_NEEDED = ["fipstate", "fipscty", "naics", "emp", "qp1", "ap", "est"]
+_COUNTY_LAYOUT = "Census's county file layout (cbpYYco.txt): fipstate, fipscty, naics, emp_nf, emp, ..."
 
 
 def naics_level(code: str) -> int:
@@ -210,7 +214,13 @@ def _read_table(
 ) -> tuple[pd.DataFrame, str]:
     """The file as text, headers stripped (and lower-cased with *lower*), and its label for messages."""
     label = file_label or ("<buffer>" if isinstance(path, io.StringIO) else str(path))
-    raw = read_text_csv(path, label)
+    return _check_table(read_text_csv(path, label), label, needed, layout=layout, expected=expected, lower=lower), label
+
+
+def _check_table(
+    raw: pd.DataFrame, label: str, needed: list[str], *, layout: str, expected: str, lower: bool = False
+) -> pd.DataFrame:
+    """*raw* with its headers stripped (and lower-cased with *lower*), once it has the *needed* columns and rows."""
     raw.columns = [c.strip().lower() if lower else c.strip() for c in raw.columns]
     missing = [c for c in needed if c not in raw.columns]
     if missing:
@@ -221,7 +231,7 @@ def _read_table(
         )
     if len(raw) == 0:
         raise DataValidationError("no data rows", file=label)
-    return raw, label
+    return raw
 
 
 def _check_codes(
@@ -319,6 +329,24 @@ def read_cbp_cbsa_csv(
     [['114', 'employment', 'zero_may_be_suppressed']]
     """
     raw, label = _read_table(path, file_label, _CBSA_COLUMNS, layout="CBSA", expected=", ".join(_CBSA_COLUMNS))
+    return cbp_cbsa_facts(raw, dataset=dataset, year=year, classification=classification, label=label)
+
+
+def cbp_cbsa_facts(
+    raw: pd.DataFrame,
+    *,
+    dataset: str = CBP_METROS,
+    year: int = 2019,
+    classification: str | None = None,
+    label: str,
+    check_duplicates: bool = True,
+) -> pd.DataFrame:
+    """Validated facts from the CBSA extract read as text: the whole file, or a batch of its rows when
+    *check_duplicates* is False (the warehouse then checks the keys of the whole file).
+
+    :func:`read_cbp_cbsa_csv` describes the parameters; rows count from the first row of *raw*.
+    """
+    raw = _check_table(raw, label, _CBSA_COLUMNS, layout="CBSA", expected=", ".join(_CBSA_COLUMNS))
     cbsa = raw["cbsa_code"].str.strip()
     # Spreadsheets drop leading zeros; CBSA codes are 5 digits.
     cbsa = cbsa.where(~cbsa.str.fullmatch(r"\d{1,4}"), cbsa.str.zfill(5))
@@ -346,7 +374,8 @@ def read_cbp_cbsa_csv(
             row=i + 1,
             column="naics_level",
         )
-    _duplicates(pd.DataFrame({"cbsa_code": cbsa, "naics_code": naics}), label, "CBSA and NAICS code")
+    if check_duplicates:
+        _duplicates(pd.DataFrame({"cbsa_code": cbsa, "naics_code": naics}), label, "CBSA and NAICS code")
     employment = _counts(raw, "EMP", label, naics)
     establishments = _counts(raw, "ESTAB", label, naics)
     n = len(raw)
@@ -362,7 +391,7 @@ def read_cbp_cbsa_csv(
     ]
     # Interleave the two measures so that facts stay in file order.
     facts = pd.concat(parts).sort_values(["_row", "measure"], kind="stable").reset_index(drop=True)
-    validate_facts(facts, file=label)
+    validate_facts(facts, file=label, check_duplicates=check_duplicates)
     return facts
 
 
@@ -436,14 +465,28 @@ def read_cbp_county_file(
     >>> facts.loc[facts["flag"].notna(), "measure"].tolist()
     ['annual_payroll', 'employment', 'first_quarter_payroll']
     """
-    raw, label = _read_table(
-        path,
-        file_label,
-        ["fipstate", "fipscty", "naics", "emp", "qp1", "ap", "est"],
-        layout="county",
-        expected="Census's county file layout (cbpYYco.txt): fipstate, fipscty, naics, emp_nf, emp, ...",
-        lower=True,
+    raw, label = _read_table(path, file_label, _COUNTY_NEEDED, layout="county", expected=_COUNTY_LAYOUT, lower=True)
+    return cbp_county_facts(
+        raw, year=year, dataset=dataset, classification=classification, size_classes=size_classes, label=label
     )
+
+
+def cbp_county_facts(
+    raw: pd.DataFrame,
+    *,
+    year: int,
+    dataset: str | None = None,
+    classification: str | None = None,
+    size_classes: bool = False,
+    label: str,
+    check_duplicates: bool = True,
+) -> pd.DataFrame:
+    """Validated facts from a CBP county file read as text: the whole file, or a batch of its rows when
+    *check_duplicates* is False (the warehouse then checks the keys of the whole file).
+
+    :func:`read_cbp_county_file` describes the parameters; rows count from the first row of *raw*.
+    """
+    raw = _check_table(raw, label, _COUNTY_NEEDED, layout="county", expected=_COUNTY_LAYOUT, lower=True)
     state = raw["fipstate"].str.strip()
     county = raw["fipscty"].str.strip()
     bad = ~(state.str.fullmatch(r"\d{1,2}") & county.str.fullmatch(r"\d{1,3}")).to_numpy()
@@ -464,7 +507,8 @@ def read_cbp_county_file(
         "a padded NAICS code",
         hint="CBP pads NAICS codes to 6 characters with '-' and '/', e.g. '31----', '3111//'",
     )
-    _duplicates(pd.DataFrame({"county": area, "naics": naics}), label, "county and NAICS code")
+    if check_duplicates:
+        _duplicates(pd.DataFrame({"county": area, "naics": naics}), label, "county and NAICS code")
     n = len(raw)
     keys = _fact_keys(
         dataset or f"us_cbp_{year}_county",
@@ -492,5 +536,5 @@ def read_cbp_county_file(
         flags[values.isna().to_numpy()] = FLAG_MISSING
         parts.append(_measure_facts(keys, measure, breakdown, values, unit, flags))
     facts = pd.concat(parts).sort_values(["_row", "measure", "breakdown"], kind="stable").reset_index(drop=True)
-    validate_facts(facts, file=label)
+    validate_facts(facts, file=label, check_duplicates=check_duplicates)
     return facts

@@ -17,7 +17,7 @@ from .._schema import FLAG_MISSING, validate_facts
 from ._codes import nuts2016_to_itl2021
 from ._csv import read_text_csv
 
-__all__ = ["LONG_REQUIRED", "read_long_csv"]
+__all__ = ["LONG_REQUIRED", "long_facts", "read_long_csv"]
 
 LONG_REQUIRED = ["area_code", "industry_code", "year", "measure", "value"]
 _DEFAULTS = {"classification": "sic2007", "unit": "persons", "breakdown": "all", "flag": None}
@@ -26,7 +26,17 @@ _DEFAULTS = {"classification": "sic2007", "unit": "persons", "breakdown": "all",
 def read_long_csv(path: str | Path, *, dataset: str, allow_negative: bool = False) -> pd.DataFrame:
     """Parse a generic long CSV into canonical facts (with ``_row``)."""
     label = str(path)
-    raw = read_text_csv(path, label)
+    return long_facts(read_text_csv(path, label), dataset=dataset, label=label, allow_negative=allow_negative)
+
+
+def long_facts(
+    raw: pd.DataFrame, *, dataset: str, label: str, allow_negative: bool = False, check_duplicates: bool = True
+) -> pd.DataFrame:
+    """Validated canonical facts from a long CSV read as text (the whole file, or a batch of its rows when
+    *check_duplicates* is False and the warehouse checks the keys of the whole file).
+
+    Rows in errors and in ``_row`` count from the first row of *raw*.
+    """
     raw.columns = [c.strip().lower() for c in raw.columns]
     missing = [c for c in LONG_REQUIRED if c not in raw.columns]
     if missing:
@@ -54,6 +64,6 @@ def read_long_csv(path: str | Path, *, dataset: str, allow_negative: bool = Fals
     facts["year"] = years.where(years.notna(), facts["year"])
     facts["dataset"] = dataset
     facts["_row"] = np.arange(1, len(facts) + 1)
-    validate_facts(facts, file=label, allow_negative=allow_negative)
+    validate_facts(facts, file=label, allow_negative=allow_negative, check_duplicates=check_duplicates)
     facts["year"] = pd.to_numeric(facts["year"]).astype(int)
     return facts

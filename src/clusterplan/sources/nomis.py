@@ -31,7 +31,7 @@ from .._schema import FACT_COLUMNS, FLAG_MISSING, FLAG_ZERO_MAY_BE_SUPPRESSED, v
 from ._codes import nuts2016_to_itl2021
 from ._csv import read_text_csv
 
-__all__ = ["GREAT_BRITAIN", "NOMIS_MEASURES", "read_nomis_csv"]
+__all__ = ["GREAT_BRITAIN", "NOMIS_MEASURES", "parse_nomis_text", "read_nomis_csv"]
 
 #: GSS code NOMIS uses for Great Britain.
 GREAT_BRITAIN = "K03000001"
@@ -94,7 +94,34 @@ def read_nomis_csv(
         Missing columns, unparseable values, negative counts, duplicate keys.
     """
     label = file_label or str(path)
-    raw = read_text_csv(path, label)
+    facts = parse_nomis_text(
+        read_text_csv(path, label),
+        dataset=dataset,
+        measure=measure,
+        unit=unit,
+        classification=classification,
+        area_code=area_code,
+        label=label,
+    )
+    validate_facts(facts, file=label)
+    return facts
+
+
+def parse_nomis_text(
+    raw: pd.DataFrame,
+    *,
+    dataset: str,
+    measure: str = "employment",
+    unit: str = "persons",
+    classification: str = "sic2007",
+    area_code: str | None = None,
+    label: str,
+) -> pd.DataFrame:
+    """Canonical facts from a NOMIS CSV read as text (the whole file or a batch of its rows), not yet validated.
+
+    Rows in errors and in ``_row`` count from the first row of *raw*; :func:`read_nomis_csv` describes the
+    parameters. A streaming import calls this on each batch and adds the batch's offset.
+    """
     raw.columns = [c.strip().upper() for c in raw.columns]
     value_column = next((c for c in _VALUE_COLUMNS if c in raw.columns), None)
     needed = ["DATE", "INDUSTRY_CODE"]
@@ -173,7 +200,6 @@ def read_nomis_csv(
             row=i + 1,
             column="INDUSTRY_CODE",
         )
-    validate_facts(facts, file=label)
     return facts
 
 

@@ -20,25 +20,39 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import ibis
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .._data import data_dir, data_fingerprint, embedded_datasets
 from .._exceptions import DataValidationError, UnknownCodeError, WarehouseError
-from .._formula import is_formula_text
-from .._schema import AREA_COLUMNS, FACT_COLUMNS, INDUSTRY_COLUMNS, Provenance, to_fact_table
+from .._formula import FORMULA_STARTS
+from .._schema import (
+    AREA_COLUMNS,
+    FACT_COLUMNS,
+    FACT_KEY,
+    FACT_SCHEMA,
+    FLAG_MISSING,
+    FLAG_ZERO_MAY_BE_SUPPRESSED,
+    INDUSTRY_COLUMNS,
+    Provenance,
+    to_fact_table,
+)
 from .._version import __version__
 from ._queries import NamedQueries
 
-__all__ = ["ImportReport", "Warehouse", "default_warehouse_path"]
+if TYPE_CHECKING:
+    from ..sources.formats import CsvImport
+
+__all__ = ["IMPORT_BATCH_ROWS", "ImportReport", "Warehouse", "default_warehouse_path"]
 
 Progress = Callable[[str], None]
 
@@ -163,23 +177,58 @@ class ImportReport:
         return "; ".join(parts)
 
 
-def _refuse_formula_text(facts: pd.DataFrame, file: str) -> None:
-    """Raise for the first text cell a spreadsheet would evaluate as a formula."""
-    for column in ("area_code", "industry_code", "breakdown", "measure", "unit", "classification", "flag"):
-        if column not in facts.columns:
-            continue
-        bad = facts[column].map(is_formula_text).astype(bool).to_numpy()
-        if bad.any():
-            i = int(bad.nonzero()[0][0])
-            row = int(facts["_row"].iloc[i]) if "_row" in facts.columns else i + 1
-            raise DataValidationError(
-                f"the cell starts with {str(facts[column].iloc[i])[0]!r}, so a spreadsheet would run it as a formula",
-                file=file,
-                row=row,
-                column=column,
-                hint="codes never start with = + - @ or a tab; pass --allow-formula-codes to load such text anyway "
-                "(outputs neutralise it with a leading apostrophe)",
-            )
+#: Rows DuckDB's CSV reader hands over at a time in :meth:`Warehouse.import_csv`: a batch of NOMIS rows is about
+#: 20 MB as parsed facts, so the peak memory of an import does not grow with the file.
+IMPORT_BATCH_ROWS = 50000
+
+#: DuckDB's memory ceiling during an import (``SET memory_limit``); beyond it, DuckDB spills to disk.
+IMPORT_MEMORY_LIMIT = os.environ.get("CLUSTERPLAN_IMPORT_MEMORY", "128MB")
+
+_SQL_TYPES = {"string": "VARCHAR", "int32": "INTEGER", "double": "DOUBLE"}
+
+
+def _sql_text(text: str) -> str:
+    """A SQL string literal (for a path or a column name DuckDB's table functions take as constants)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Column names made unique as pandas does (``A``, ``A.1``), so a repeated header cannot break the read."""
+    seen: dict[str, int] = {}
+    unique = []
+    for name in names:
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        unique.append(name if count == 0 else f"{name}.{count}")
+    return unique
+
+
+def _with_offset(parse: Callable[[pd.DataFrame], pd.DataFrame], raw: pd.DataFrame, offset: int) -> pd.DataFrame:
+    """Parse one batch; an error's row, counted in the batch, is moved to the row in the file."""
+    try:
+        return parse(raw)
+    except DataValidationError as exc:
+        if exc.row is None or offset == 0:
+            raise
+        raise DataValidationError(
+            exc.problem, file=exc.file, row=exc.row + offset, column=exc.column, code=exc.code, hint=exc.hint
+        ) from None
+
+
+def _unreadable_csv(exc: BaseException, label: str) -> DataValidationError:
+    """One line for a file DuckDB's CSV reader cannot read: the line and the reason, never the line's content."""
+    message = str(exc)
+    line = re.search(r"CSV Error on Line: (\d+)", message)
+    reasons = [
+        text.strip()
+        for text in message.splitlines()[1:]
+        if text.strip() and not text.startswith(("Original Line", "Possible", "*", "  "))
+    ]
+    reason = reasons[0] if reasons else "DuckDB's CSV reader stopped"
+    if line is None:
+        return DataValidationError(f"not a readable CSV ({reason})", file=label)
+    # DuckDB counts the header as line 1; rows count data rows.
+    return DataValidationError(f"not a readable CSV ({reason})", file=label, row=int(line.group(1)) - 1)
 
 
 def _sql_list(paths: list[Path]) -> str:
@@ -461,30 +510,110 @@ class Warehouse(NamedQueries):
         the count (``allow_unknown_codes`` loads them and reports the count).
         An existing dataset of the same name is an error unless *replace*. A code or label a spreadsheet would
         run as a formula (``=HYPERLINK(...)``, see :mod:`clusterplan._formula`) is refused unless
-        *allow_formula_codes*; outputs neutralise such text either way.
+        *allow_formula_codes*; outputs neutralise such text either way. :meth:`import_csv` does the same for a
+        file read in batches.
         """
+        rows = facts["_row"].to_numpy() if "_row" in facts.columns else range(1, len(facts) + 1)
+
+        def stage() -> None:
+            self._stage(facts.assign(_row=rows), provenance.dataset)
+
+        return self._import(
+            stage, provenance, file=file, replace=replace, allow_unknown_codes=allow_unknown_codes,
+            allow_formula_codes=allow_formula_codes,
+        )  # fmt: skip
+
+    def import_csv(
+        self,
+        source: CsvImport,
+        *,
+        replace: bool = False,
+        allow_unknown_codes: bool = False,
+        allow_formula_codes: bool = False,
+        batch_rows: int = IMPORT_BATCH_ROWS,
+    ) -> ImportReport:
+        """Stream a described CSV file (:func:`clusterplan.sources.formats.open_user_file`) into a new dataset,
+        atomically, with the checks of :meth:`import_facts`.
+
+        DuckDB's CSV reader reads every column as text in batches of about *batch_rows* rows; the format's parser
+        turns each batch into validated facts, which are staged in a temporary table. Checks that need the whole
+        file (duplicate keys, unknown codes, counts above the country's total, formula text, future years) then
+        run as SQL over the staged rows and name the first offending row and column. Memory stays a small
+        multiple of a batch instead of growing with the file.
+        """
+        names = _unique(source.columns)
+
+        def stage() -> None:
+            self._progress(f"reading {source.label} in batches of {batch_rows:,} rows")
+            offset = 0
+            for raw in self._csv_batches(source.path, source.label, names, batch_rows):
+                facts = _with_offset(source.parse, raw, offset)
+                facts["_row"] = facts["_row"].to_numpy() + offset
+                self._stage(facts, source.provenance.dataset)
+                offset += len(raw)
+            if offset == 0:
+                # Header only: the parser names missing columns, or says there are no rows.
+                source.parse(pd.DataFrame({name: pd.Series([], dtype=str) for name in names}))
+                raise DataValidationError("no data rows", file=source.label)
+
+        return self._import(
+            stage, source.provenance, file=source.label, replace=replace, allow_unknown_codes=allow_unknown_codes,
+            allow_formula_codes=allow_formula_codes,
+        )  # fmt: skip
+
+    def _csv_batches(self, path: Path, label: str, names: list[str], batch_rows: int) -> Iterator[pd.DataFrame]:
+        """The rows of a comma-separated file after its header, as frames of text (``""`` for an empty cell).
+
+        A separate cursor reads, so that the transaction's connection can stage each batch while the read goes on.
+        """
+        columns = "{" + ", ".join(f"{_sql_text(name)}: 'VARCHAR'" for name in names) + "}"
+        reader = self.raw.cursor()
+        try:
+            relation = reader.sql(
+                f"SELECT * FROM read_csv({_sql_text(str(path))}, header = true, auto_detect = false, "
+                f"columns = {columns}, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+                "null_padding = false, buffer_size = 4194304)"
+            )
+            batches = relation.to_arrow_reader(batch_rows)
+            while True:
+                try:
+                    batch = batches.read_next_batch()
+                except StopIteration:
+                    return
+                except (duckdb.Error, pa.ArrowException) as exc:
+                    raise _unreadable_csv(exc, label) from None
+                text = pa.table([pc.fill_null(column, "") for column in batch.columns], names=names)
+                yield text.to_pandas()
+        except duckdb.Error as exc:
+            if isinstance(exc, duckdb.InterruptException):
+                raise
+            raise _unreadable_csv(exc, label) from None
+        finally:
+            reader.close()
+
+    def _stage(self, facts: pd.DataFrame, dataset: str) -> None:
+        """Append facts (with ``_row``) to the import's staging table as rows of *dataset*."""
+        batch = to_fact_table(facts.assign(dataset=dataset)).append_column(
+            "_row", pa.array(facts["_row"].to_numpy(), pa.int64())
+        )
+        # A relation over the Arrow batch, not a view registered on the connection, which kept every batch alive.
+        self.raw.from_arrow(batch).insert_into("_incoming")
+
+    def _import(
+        self,
+        stage: Callable[[], None],
+        provenance: Provenance,
+        *,
+        file: str,
+        replace: bool,
+        allow_unknown_codes: bool,
+        allow_formula_codes: bool,
+    ) -> ImportReport:
         if self.read_only:
             raise WarehouseError("warehouse opened read-only")
         name = provenance.dataset
-        if not allow_formula_codes:
-            _refuse_formula_text(facts, file)
-        this_year = datetime.now(UTC).year
-        future = pd.to_numeric(facts["year"]) > this_year
-        if future.any():
-            first = int(future.to_numpy().nonzero()[0][0])
-            row = int(facts["_row"].iloc[first]) if "_row" in facts.columns else first + 1
-            raise DataValidationError(
-                f"year {int(facts['year'].iloc[first])} is in the future (after {this_year})",
-                file=file,
-                row=row,
-                column="year",
-                hint="published data cannot be dated later than today; check the year column",
-            )
-        table = to_fact_table(facts.assign(dataset=name))
-        rows = pd.Series(facts["_row"].to_numpy() if "_row" in facts.columns else range(1, len(facts) + 1))
 
         def work() -> ImportReport:
-            self._progress(f"writing {table.num_rows:,} rows to the warehouse (one transaction)")
             origins = self.raw.execute("SELECT origin FROM datasets WHERE dataset = ?", [name]).fetchall()
             existing = origins[0] if origins else None
             if existing is not None:
@@ -500,44 +629,35 @@ class Warehouse(NamedQueries):
                     )
                 for target in ("facts", "datasets"):
                     self.raw.execute(f"DELETE FROM {target} WHERE dataset = ?", [name])
-            self.raw.register("_incoming", pa.Table.from_batches(table.to_batches(), table.schema))
+            columns = ", ".join(f"{field.name} {_SQL_TYPES[str(field.type)]}" for field in FACT_SCHEMA)
+            self.raw.execute(f"CREATE OR REPLACE TEMP TABLE _incoming ({columns}, _row BIGINT)")
             try:
-                unknown_areas = self._unknown(
-                    "SELECT DISTINCT i.area_code FROM _incoming i ANTI JOIN areas a ON i.area_code = a.area_code"
-                )
-                unknown_industries = self._unknown(
-                    "SELECT DISTINCT i.industry_code FROM _incoming i ANTI JOIN industries d "
-                    "ON i.industry_code = d.industry_code AND i.classification = d.classification"
-                )
-                for kind, column, unknown in (
-                    ("area", "area_code", unknown_areas),
-                    ("industry", "industry_code", unknown_industries),
-                ):
-                    if unknown and not allow_unknown_codes:
-                        first = facts[column].isin(unknown).to_numpy().nonzero()[0][0]
-                        raise DataValidationError(
-                            f"unknown {kind} code ({len(unknown)} distinct unknown {kind} codes in the file)",
-                            file=file,
-                            row=int(rows.iloc[first]),
-                            column=column,
-                            code=str(facts[column].iloc[first]),
-                            hint="check the codes and --format, or pass --allow-unknown-codes to load them as given",
-                        )
-                self._check_against_country_totals(facts, rows, file)
+                stage()
+                if not allow_formula_codes:
+                    self._refuse_formula_text(file)
+                self._refuse_future_years(file)
+                self._refuse_duplicate_keys(file)
+                unknown_areas, unknown_industries = self._check_codes(file, allow_unknown_codes)
+                self._check_against_country_totals(file)
+                stats = self._rows(
+                    "SELECT count(*), min(year), max(year), count(DISTINCT area_code), count(DISTINCT industry_code), "
+                    f"count(*) FILTER (flag = '{FLAG_ZERO_MAY_BE_SUPPRESSED}'), "
+                    f"count(*) FILTER (flag = '{FLAG_MISSING}') FROM _incoming"
+                )[0]
+                self._progress(f"writing {stats[0]:,} rows to the warehouse (one transaction)")
                 self.raw.execute(f"INSERT INTO facts SELECT {', '.join(FACT_COLUMNS)} FROM _incoming")
             finally:
-                self.raw.unregister("_incoming")
-            years = (int(table["year"].to_numpy().min()), int(table["year"].to_numpy().max()))
-            flags = facts["flag"]
+                with contextlib.suppress(duckdb.Error):
+                    self.raw.execute("DROP TABLE IF EXISTS _incoming")
             report = ImportReport(
                 dataset=name,
                 file=file,
-                rows=table.num_rows,
-                years=years,
-                areas=int(facts["area_code"].nunique()),
-                industries=int(facts["industry_code"].nunique()),
-                suppressed_zeros=int((flags == "zero_may_be_suppressed").sum()),
-                missing_values=int((flags == "missing").sum()),
+                rows=int(stats[0]),
+                years=(int(stats[1]), int(stats[2])),
+                areas=int(stats[3]),
+                industries=int(stats[4]),
+                suppressed_zeros=int(stats[5]),
+                missing_values=int(stats[6]),
                 unknown_area_codes=unknown_areas,
                 unknown_industry_codes=unknown_industries,
             )
@@ -551,7 +671,7 @@ class Warehouse(NamedQueries):
                     "publisher": provenance.publisher,
                     "vintage": provenance.vintage,
                     "licence": provenance.licence,
-                    "rows": table.num_rows,
+                    "rows": report.rows,
                     "sha256": provenance.files[0] if provenance.files else "",
                     "file": file,
                     "raw_files": json.dumps(provenance.files),
@@ -562,10 +682,105 @@ class Warehouse(NamedQueries):
             )
             return report
 
-        result: ImportReport = self._transaction(work)
+        limit = self._rows("SELECT current_setting('memory_limit')")[0][0]
+        # DuckDB keeps what it reads as long as it may: a ceiling makes it spill the staged rows and the duplicate
+        # check to its temporary folder instead of holding several times the file.
+        self.raw.execute(f"SET memory_limit = '{IMPORT_MEMORY_LIMIT}'")
+        try:
+            result: ImportReport = self._transaction(work)
+        finally:
+            self.raw.execute(f"SET memory_limit = {_sql_text(limit)}")
         global IMPORTS_COMMITTED
         IMPORTS_COMMITTED += 1
         return result
+
+    def _first_staged(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        """The first staged row (smallest ``_row``) a query over ``_incoming`` finds, or None."""
+        found = self._rows(sql + " ORDER BY _row LIMIT 1", params)
+        return found[0] if found else None
+
+    def _refuse_formula_text(self, file: str) -> None:
+        """Raise for the first text cell a spreadsheet would evaluate as a formula."""
+        columns = ("area_code", "industry_code", "breakdown", "measure", "unit", "classification", "flag")
+        starts = ", ".join(_sql_text(start) for start in FORMULA_STARTS)
+        union = " UNION ALL ".join(
+            f"SELECT _row, '{column}' AS col, left({column}, 1) AS start FROM _incoming "
+            f"WHERE left({column}, 1) IN ({starts})"
+            for column in columns
+        )
+        found = self._first_staged(f"SELECT * FROM ({union})")
+        if found is None:
+            return
+        row, column, start = found
+        raise DataValidationError(
+            f"the cell starts with {start!r}, so a spreadsheet would run it as a formula",
+            file=file,
+            row=int(row),
+            column=column,
+            hint="codes never start with = + - @ or a tab; pass --allow-formula-codes to load such text anyway "
+            "(outputs neutralise it with a leading apostrophe)",
+        )
+
+    def _refuse_future_years(self, file: str) -> None:
+        this_year = datetime.now(UTC).year
+        found = self._first_staged("SELECT _row, year FROM _incoming WHERE year > ?", [this_year])
+        if found is not None:
+            raise DataValidationError(
+                f"year {found[1]} is in the future (after {this_year})",
+                file=file,
+                row=int(found[0]),
+                column="year",
+                hint="published data cannot be dated later than today; check the year column",
+            )
+
+    def _refuse_duplicate_keys(self, file: str) -> None:
+        key = ", ".join(FACT_KEY)
+        found = self._first_staged(
+            "SELECT _row, area_code, industry_code, year, measure, first_row FROM (SELECT *, "
+            f"min(_row) OVER (PARTITION BY {key}) AS first_row FROM _incoming) WHERE _row > first_row"
+        )
+        if found is not None:
+            row, area, industry, year, measure, first = found
+            raise DataValidationError(
+                f"duplicate key (area_code={area}, industry_code={industry}, year={year}, measure={measure}), "
+                f"first seen in row {first}",
+                file=file,
+                row=int(row),
+                hint="each area, industry, year and measure once",
+            )
+
+    def _check_codes(self, file: str, allow_unknown_codes: bool) -> tuple[list[str], list[str]]:
+        """Distinct unknown area and industry codes; an error at the first row of one unless allowed."""
+        unknown_areas = self._unknown(
+            "SELECT DISTINCT i.area_code FROM _incoming i ANTI JOIN areas a ON i.area_code = a.area_code"
+        )
+        unknown_industries = self._unknown(
+            "SELECT DISTINCT i.industry_code FROM _incoming i ANTI JOIN industries d "
+            "ON i.industry_code = d.industry_code AND i.classification = d.classification"
+        )
+        if not allow_unknown_codes:
+            for kind, column, unknown, join in (
+                ("area", "area_code", unknown_areas, "ANTI JOIN areas a ON i.area_code = a.area_code"),
+                (
+                    "industry",
+                    "industry_code",
+                    unknown_industries,
+                    "ANTI JOIN industries d ON i.industry_code = d.industry_code "
+                    "AND i.classification = d.classification",
+                ),
+            ):
+                if unknown:
+                    found = self._first_staged(f"SELECT i._row, i.{column} FROM _incoming i {join}")
+                    assert found is not None
+                    raise DataValidationError(
+                        f"unknown {kind} code ({len(unknown)} distinct unknown {kind} codes in the file)",
+                        file=file,
+                        row=int(found[0]),
+                        column=column,
+                        code=str(found[1]),
+                        hint="check the codes and --format, or pass --allow-unknown-codes to load them as given",
+                    )
+        return unknown_areas, unknown_industries
 
     def country_totals(self) -> dict[str, tuple[float, int]]:
         """All jobs in each country (``uk``, ``us``) in the shipped employment data: (total, year), largest year."""
@@ -585,33 +800,29 @@ class Warehouse(NamedQueries):
                 totals[profile.geography] = (float(found[0][1]), int(found[0][0]))
         return totals
 
-    def _check_against_country_totals(self, facts: pd.DataFrame, rows: pd.Series, file: str) -> None:
+    def _check_against_country_totals(self, file: str) -> None:
         """Refuse a count larger than all jobs in its area's country (e.g. 1e9 jobs in one local authority)."""
         totals = self.country_totals()
         if not totals:
             return
         bounds = ", ".join(f"('{geography}', {total!r})" for geography, (total, _) in totals.items())
-        found = self.raw.execute(
+        found = self._first_staged(
             "WITH bound(geography, total) AS (VALUES " + bounds + "), "
             "place AS (SELECT area_code, any_value(geography) AS geography FROM areas GROUP BY area_code) "
-            "SELECT i.area_code, i.industry_code, i.year, i.value, p.geography FROM _incoming i "
+            "SELECT i._row, i.area_code, i.industry_code, i.value, p.geography FROM _incoming i "
             "JOIN place p USING (area_code) JOIN bound b USING (geography) "
-            "WHERE i.unit IN ('persons', 'count') AND i.value > b.total LIMIT 1"
-        ).fetchall()
-        if not found:
+            "WHERE i.unit IN ('persons', 'count') AND i.value > b.total"
+        )
+        if found is None:
             return
-        area, industry, year, value, geography = found[0]
+        row, area, industry, value, geography = found
         total, total_year = totals[geography]
-        match = (
-            (facts["area_code"] == area) & (facts["industry_code"] == industry) & (pd.to_numeric(facts["year"]) == year)
-        ).to_numpy()
-        first = int(match.nonzero()[0][0]) if match.any() else 0
         country = "Great Britain" if geography == "uk" else "the United States" if geography == "us" else geography
         raise DataValidationError(
             f"count {value:,.0f} for area {area} is larger than all jobs in {country} "
             f"({total:,.0f} in {total_year}, the shipped data's largest year)",
             file=file,
-            row=int(rows.iloc[first]),
+            row=int(row),
             column="value",
             code=str(industry),
             hint="a cell cannot exceed its country's total; check the units and the value column",
