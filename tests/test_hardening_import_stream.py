@@ -108,7 +108,9 @@ def test_a_bad_value_deep_in_the_file_names_its_row(
         assert wh.fingerprint() == fingerprint
 
 
-def test_a_duplicate_across_batches_is_found_in_sql(bres_lines: list[str], tmp_path: Path, fresh_warehouse: Path) -> None:
+def test_a_duplicate_across_batches_is_found_in_sql(
+    bres_lines: list[str], tmp_path: Path, fresh_warehouse: Path
+) -> None:
     lines = [*bres_lines, bres_lines[1]]  # the first data row again, at the end
     source = open_user_file(write(tmp_path / "bres.csv", lines), "nomis", dataset="dup")
     with Warehouse(fresh_warehouse) as wh, pytest.raises(DataValidationError) as caught:
