@@ -249,3 +249,38 @@ def test_screenshots_at_1400px_priorities_maps_and_tables(browser: Any, gb_repor
     ranking.scroll_into_view_if_needed()
     ranking.screenshot(path=ARTIFACTS / "report_1400_ranking.png")
     page.close()
+
+
+def test_us_report_draws_hotspot_maps_of_the_metro(browser: Any, warehouse: Warehouse, tmp_path: Path) -> None:
+    """A US run's report maps LISA classes across the CBSAs for its most specialised clusters, with the focus
+    metro's neighbourhood enlarged and lettered; Detroit's automotive cluster has HH neighbours in Michigan."""
+    from clusterplan.pipeline import run_analyses
+
+    profile = profile_region(warehouse, region="Detroit")
+    further = run_analyses(warehouse, profile, only=["hotspots"])
+    path = tmp_path / "report.html"
+    path.write_text(render_report(profile, tables=further.tables), encoding="utf-8")
+    loaded = _open(browser, path)
+    page = loaded.page
+    try:
+        assert loaded.errors == []
+        figure = page.locator("#hotspots-cbsa-lq-automotive-figure")
+        figure.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        chart = page.locator("#hotspots-cbsa-lq-automotive")
+        assert chart.locator(".choroplethlocation").count() > 900  # every CBSA of the contiguous states, and more
+        legend = [t.strip() for t in chart.locator(".legendtext").all_text_contents()]
+        hh = next(t for t in legend if t.startswith("HH high among high"))
+        table = further.tables["hotspots"]
+        automotive = table[(table["cluster_id"] == "automotive")]
+        assert hh == f"HH high among high ({int((automotive['lisa_class'] == 'HH').sum())})"
+        assert chart.locator(
+            ".gtitle, .annotation-text", has_text="Detroit-Warren-Dearborn, MI and neighbours"
+        ).count()
+        assert chart.locator("text", has_text="HH").count() >= 5  # lettered in the enlarged neighbourhood
+        figure.screenshot(path=ARTIFACTS / "report_us_hotspots.png")
+        overview = page.locator("#hotspots-overview")
+        assert overview.locator("tbody tr").count() == 12
+        assert "Hotspots across US metropolitan and micropolitan areas" in page.locator("#maps").inner_text()
+    finally:
+        page.close()

@@ -94,7 +94,8 @@ def test_number_formats_show_fractions_as_percentages(book: Any) -> None:
     assert 0 < share.value < 1 and share.number_format == "0.0%"
     jobs = sheet.cell(row=2, column=header.index("Employment (jobs)") + 1)
     assert jobs.number_format == "#,##0"
-    assert sheet.freeze_panes == "B2" and sheet.auto_filter.ref == "A1:AF9"
+    # The profile's 32 columns, then the region's code and name.
+    assert sheet.freeze_panes == "B2" and sheet.auto_filter.ref == "A1:AH9"
 
 
 def test_all_areas_and_scenario_sheets_hold_the_run_tables(run: tuple[Path, ClusterProfile], book: Any) -> None:

@@ -264,7 +264,7 @@ def run(
     for line in profile.region_detail.get("mapping", []):
         click.echo(f"region: {line}")
     click.echo(_format_table(profile.clusters, profile.parameters["benchmark_short"]))
-    for note in profile.taxonomy.advisories():
+    for note in [*profile.taxonomy.advisories(), *profile.warnings]:
         click.echo(f"warning: {note}", err=True)
     if convention == "cluster-mapping":
         denominator = "traded"

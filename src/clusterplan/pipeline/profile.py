@@ -39,7 +39,15 @@ from ..warehouse import SparkWarehouse, Warehouse
 #: Either engine: the embedded DuckDB warehouse or a Spark session over the same data.
 AnyWarehouse = Warehouse | SparkWarehouse
 
-__all__ = ["CELL_CHOICES", "DEFAULT_CELLS", "DEFAULT_REGION", "ClusterProfile", "profile_region"]
+__all__ = [
+    "CELL_CHOICES",
+    "DEFAULT_CELLS",
+    "DEFAULT_REGION",
+    "UNCLASSIFIED_COLUMNS",
+    "ClusterProfile",
+    "profile_region",
+    "unclassified_industries",
+]
 
 DEFAULT_REGION = "TLG3"  # West Midlands (the WMCA's seven boroughs), NUTS 2016 code UKG3
 BENCHMARK_ALL = "national"
@@ -67,6 +75,14 @@ CONVENTIONS = {
 }
 
 
+#: The Cluster Mapping definitions shipped with the package: a NAICS code none of them (nor the run's taxonomy)
+#: names is a code of a later NAICS revision with no cluster, not a local industry left out on purpose.
+CLUSTER_MAPPING_TAXONOMIES = ("us_cmp_2007", "us_cmp_traded_2014")
+
+#: Columns of :func:`unclassified_industries`.
+UNCLASSIFIED_COLUMNS = ["industry_code", "employment", "national_employment", "siblings_in"]
+
+
 @dataclass
 class ClusterProfile:
     """Result of :func:`profile_region`: tidy tables plus parameters and provenance."""
@@ -82,6 +98,11 @@ class ClusterProfile:
     inputs: list[dict[str, Any]] = field(default_factory=list)
     #: The region as resolved: input, member areas, how it was mapped (``Region.describe``).
     region_detail: dict[str, Any] = field(default_factory=dict)
+    #: What the user should check before using the numbers (e.g. US jobs in no cluster); printed by the CLI.
+    warnings: list[str] = field(default_factory=list)
+    #: US industries in no cluster because no Cluster Mapping definition names their NAICS 2017 code
+    #: (:func:`unclassified_industries`); empty for GB.
+    unclassified: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNCLASSIFIED_COLUMNS))
 
     def run_metadata(self) -> dict[str, Any]:
         """What ``run.json`` records: version, parameters, inputs with sha256, headline totals."""
@@ -92,6 +113,7 @@ class ClusterProfile:
             "taxonomy": {"name": self.taxonomy.name, "title": self.taxonomy.title, "source": self.taxonomy.source},
             "inputs": self.inputs,
             "totals": self.totals,
+            "warnings": self.warnings,
         }
 
 
@@ -612,6 +634,7 @@ def profile_region(
     trend = panel[panel["area_code"] == region_code][["cluster_id", "year", "value", "lq", "benchmark_value"]]
     trend = trend.rename(columns={"value": "employment", "benchmark_value": "benchmark_employment"})
     trend = trend.sort_values(["cluster_id", "year"]).reset_index(drop=True)
+    trend.insert(1, "cluster", trend["cluster_id"].map(cluster_names))
 
     region_total = float(latest_totals[region_code])
     union_row = union[(union.area_code == region_code) & (union.year == year)]
@@ -626,6 +649,31 @@ def profile_region(
         "overlapping_codes": int(mapping["industry_code"].duplicated().sum()),
         "unmapped_taxonomy_codes": _unmapped(tax, codes) if profile.geography == "us" else 0,
     }
+    warnings: list[str] = []
+    unclassified = pd.DataFrame(columns=UNCLASSIFIED_COLUMNS)
+    if profile.geography == "us":
+        unclassified = unclassified_industries(units, tax, codes, region_code, year)
+        near = unclassified[(unclassified["siblings_in"] != "") & (unclassified["employment"] > 0)]
+        loose_jobs = float(unclassified["employment"].sum())
+        loose_count = int((unclassified["employment"] > 0).sum())
+        beside_jobs = float(near["employment"].sum())
+        totals_out["unclassified_employment"] = loose_jobs
+        totals_out["unclassified_employment_beside_clusters"] = beside_jobs
+        totals_out["unclassified_national_employment"] = float(unclassified["national_employment"].sum())
+        totals_out["unclassified_industries"] = loose_count
+        if loose_jobs > 0:
+            beside = "; ".join(
+                f"{r.industry_code} {r.employment:,.0f} (group in {r.siblings_in})" for r in near.head(5).itertuples()
+            )
+            warnings.append(
+                f"{loose_jobs:,.0f} jobs in {resolved.name} are in {loose_count} NAICS 2017 codes no Cluster "
+                "Mapping definition names, so they are in no cluster"
+                + (
+                    f"; {beside_jobs:,.0f} of them in codes whose 4-digit group is in a cluster: {beside}"
+                    if beside
+                    else ""
+                )
+            )
     inputs = [_input_record(dataset, info)]
     completing = [*scope.datasets[1:], *([profile.withheld_table] if len(scope.datasets) > 1 else [])]
     inputs += dataset_records(warehouse, [name for name in completing if name is not None])
@@ -669,6 +717,8 @@ def profile_region(
         totals=totals_out,
         taxonomy=tax,
         inputs=inputs,
+        warnings=warnings,
+        unclassified=unclassified,
     )
 
 
@@ -687,6 +737,55 @@ def _unmapped(tax: Taxonomy, codes: list[str]) -> int:
     expanded = tax.mapping(codes, strict=False)["industry_code"]
     named = {c for cluster in tax.clusters for c in cluster.codes}
     return len({c for c in named if c not in present and not any(e.startswith(c) for e in expanded)})
+
+
+def unclassified_industries(
+    units: ir.Table, tax: Taxonomy, codes: Sequence[str], region_code: str, year: int
+) -> pd.DataFrame:
+    """US industries in no cluster because no Cluster Mapping definition names their NAICS code.
+
+    The definitions are NAICS 2007 (traded and local clusters) and NAICS 2012 (the 51 traded clusters); County
+    Business Patterns 2019 is NAICS 2017. A code of the 2012 or 2017 revision that replaced defined codes (NAICS
+    2017 merged 336391 and 336399 into 336390, for example) is in neither, so its jobs fall out of every cluster.
+    The package holds no NAICS concordance, so these jobs are counted and shown, not allocated.
+
+    Parameters
+    ----------
+    units
+        Employment facts at the taxonomy's level (6-digit NAICS), the region's member areas already merged.
+    tax
+        The run's taxonomy; its codes count as classified too.
+    codes
+        The industry codes of the data at that level.
+    region_code, year
+        The region and year counted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`UNCLASSIFIED_COLUMNS`: each such code with the region's and the nation's (all areas')
+        employment, and the clusters of the run's taxonomy that hold other codes of its 4-digit NAICS group
+        (a hint where it would belong, not an allocation); largest in the region first.
+    """
+    named = set(tax.mapping(codes, strict=False)["industry_code"])
+    for name in CLUSTER_MAPPING_TAXONOMIES:
+        named |= set(load_taxonomy(name).mapping(codes, strict=False)["industry_code"])
+    loose = sorted(set(codes) - named)
+    if not loose:
+        return pd.DataFrame(columns=UNCLASSIFIED_COLUMNS)
+    wanted = memtable(pd.DataFrame({"industry_code": loose}))
+    rows = units.filter(units.year == year).semi_join(wanted, "industry_code")
+    national = rows.group_by("industry_code").aggregate(national_employment=rows.value.sum()).to_pandas()
+    own = rows.filter(rows.area_code == region_code)
+    region = own.group_by("industry_code").aggregate(employment=own.value.sum()).to_pandas()
+    out = national.merge(region, on="industry_code", how="left").fillna({"employment": 0.0})
+    mapping = tax.mapping(codes, strict=False)
+    groups = mapping.assign(group=mapping["industry_code"].str[:4]).groupby("group")["cluster_name"]
+    siblings = groups.agg(lambda names: ", ".join(dict.fromkeys(names)))
+    out["siblings_in"] = out["industry_code"].str[:4].map(siblings).fillna("")
+    out = out[out["national_employment"] > 0]
+    out = out.sort_values(["employment", "national_employment"], ascending=False, kind="stable")
+    return out[UNCLASSIFIED_COLUMNS].reset_index(drop=True)
 
 
 def industry_measures(

@@ -141,6 +141,15 @@ RUN_TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
         TableSpec(
+            "unclassified_industries",
+            "unclassified_industries.csv",
+            "US industries in no cluster",
+            ("industry_code", "employment", "national_employment", "siblings_in"),
+            "NAICS 2017 industries of the region that no Cluster Mapping definition names (NAICS 2007 and 2012 "
+            "definitions, no concordance in the package): the region's and all CBSAs' jobs in each, and the "
+            "clusters that hold other industries of its 4-digit group.",
+        ),
+        TableSpec(
             "scenarios",
             "scenarios.csv",
             "Growth scenarios by cluster",
@@ -443,7 +452,8 @@ def _regions(profile: ClusterProfile) -> pd.DataFrame:
 def _trend(profile: ClusterProfile) -> pd.DataFrame:
     names = dict(zip(profile.clusters["cluster_id"], profile.clusters["cluster"], strict=True))
     trend = profile.trend.copy()
-    trend.insert(1, "cluster", trend["cluster_id"].map(names))
+    if "cluster" not in trend.columns:  # a profile made before trends carried the cluster's name
+        trend.insert(1, "cluster", trend["cluster_id"].map(names))
     return trend
 
 
@@ -462,6 +472,38 @@ def _significant(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: Area code columns of the run's tables and the name column each gets when a table lacks it.
+AREA_NAME_COLUMNS = {
+    "region": "region_name",
+    "region_code": "region_name",
+    "area_code": "area_name",
+    "leading_region": "leading_region_name",
+    "attached_to": "attached_to_name",
+}
+
+
+def with_names(frame: pd.DataFrame, areas: Mapping[str, str], clusters: Mapping[str, str]) -> pd.DataFrame:
+    """*frame* with a name column right after each area code column of :data:`AREA_NAME_COLUMNS` and after
+    ``cluster_id`` where it lacks one, so no table of a run shows a code without its name."""
+    out = frame
+    wanted = [*AREA_NAME_COLUMNS.items(), ("cluster_id", "cluster")]
+    for code, name in wanted:
+        if code not in out.columns or name in out.columns or (code == "cluster_id" and "cluster_name" in out.columns):
+            continue
+        lookup = clusters if code == "cluster_id" else areas
+        named = [lookup.get(c, "") if isinstance(c, str) else "" for c in out[code]]
+        out = out.copy()
+        out.insert(list(out.columns).index(code) + 1, name, named)
+    return out
+
+
+def _with_region(frame: pd.DataFrame, profile: ClusterProfile) -> pd.DataFrame:
+    """A table of the focus region alone, saying which region (code and name, last) as every run table does."""
+    if "region_code" in frame.columns:
+        return frame
+    return frame.assign(region_code=profile.region_code, region_name=profile.region_name)
+
+
 def report_data(
     profile: ClusterProfile,
     metadata: Mapping[str, Any] | None = None,
@@ -469,20 +511,38 @@ def report_data(
 ) -> ReportData:
     """The :class:`ReportData` of a cluster profile (``run.json`` metadata default: the profile's own)."""
     meta = dict(metadata) if metadata is not None else profile.run_metadata()
+    names = dict(zip(profile.regions["area_code"].astype(str), profile.regions["area_name"], strict=True))
+    for table in (tables or {}).values():  # finer areas (ITL3 of hotspot maps, sub-regions) name themselves
+        if table is not None and {"area_code", "area_name"} <= set(table.columns):
+            names.update(zip(table["area_code"].astype(str), table["area_name"].fillna("").astype(str), strict=True))
+    names[profile.region_code] = profile.region_name
+    clusters = {c.id: c.name for c in profile.taxonomy.clusters}
+    every = dict(tables or {})
+    if len(profile.unclassified) and "unclassified_industries" not in every:
+        every["unclassified_industries"] = profile.unclassified
     return ReportData(
         metadata=meta,
-        clusters=_significant(profile.clusters),
+        clusters=_significant(_with_region(profile.clusters, profile)),
         regions=_significant(_regions(profile)),
-        trend=_significant(_trend(profile)),
+        trend=_significant(_with_region(_trend(profile), profile)),
         definitions=_definitions(profile),
-        tables={k: _significant(v) for k, v in (tables or {}).items() if v is not None},
+        tables={k: _significant(with_names(v, names, clusters)) for k, v in every.items() if v is not None},
     )
 
 
 def _read_csv(path: Path, spec: TableSpec | None) -> pd.DataFrame:
     try:
         frame = pd.read_csv(
-            path, dtype={"area_code": str, "cluster_id": str, "industry_code": str, "codes": str, "partner": str}
+            path,
+            dtype={
+                "area_code": str,
+                "region_code": str,
+                "region": str,
+                "cluster_id": str,
+                "industry_code": str,
+                "codes": str,
+                "partner": str,
+            },
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataValidationError(f"cannot read table: {exc}".splitlines()[0], file=str(path)) from None
@@ -561,6 +621,8 @@ class Builder:
     title: str
     build: Callable[..., Any]
     missing: str = ""
+    #: The title for a US region, when it differs.
+    us_title: str = ""
 
 
 class ReportContext:
@@ -676,7 +738,19 @@ def summary_share(ctx: ReportContext) -> Markup | None:
     if ctx.data.has("gva_gbp_million"):
         summed = float(pd.to_numeric(ctx.data.clusters["gva_gbp_million"], errors="coerce").sum())
         gva = summed * ctx.data.count_once_factor
-    return ctx.render("summary_share", totals=totals, gva=gva)
+    loose = ctx.data.table("unclassified_industries", RUN_TABLES["unclassified_industries"].columns)
+    unclassified = None
+    if loose is not None and ctx.data.is_us:
+        loose = loose.assign(employment=pd.to_numeric(loose["employment"], errors="coerce"))
+        loose = loose[loose["employment"] > 0]
+        beside = loose[loose["siblings_in"].fillna("").astype(str) != ""]
+        unclassified = {
+            "jobs": float(loose["employment"].sum()),
+            "industries": len(loose),
+            "beside_jobs": float(beside["employment"].sum()),
+            "beside": beside.head(8).to_dict("records"),
+        }
+    return ctx.render("summary_share", totals=totals, gva=gva, unclassified=unclassified)
 
 
 def summary_differential_growth(ctx: ReportContext) -> Markup | None:
@@ -1051,7 +1125,7 @@ def section_maps(ctx: ReportContext) -> Section:
     data = ctx.data
     if data.is_us:
         # CBSA shapes (counties dissolved by the OMB delineation) of the contiguous states.
-        key = ctx.geojson("cbsa", sorted(contiguous_cbsas()), tolerance=0.02)
+        key = _us_geojson(ctx)
         ranked = data.clusters.assign(_lq=pd.to_numeric(data.clusters["lq"], errors="coerce"))
         chosen = ranked.sort_values("_lq", ascending=False).head(US_MAPPED_CLUSTERS)
     else:
@@ -1367,7 +1441,8 @@ def section_profiles(ctx: ReportContext) -> Section:
                     missing.setdefault(part.name, f"{part.title}: {part.missing}")
                 continue
             produced.add(part.name)
-            parts.append({"name": part.name, "title": part.title, "body": body})
+            title = part.us_title if data.is_us and part.us_title else part.title
+            parts.append({"name": part.name, "title": title, "body": body})
         definition = (
             definitions.loc[cluster_id].to_dict() if definitions is not None and cluster_id in definitions.index else {}
         )
@@ -1457,7 +1532,7 @@ def part_lq_regions(ctx: ReportContext, cluster_id: str) -> Markup | None:
             title=f"{name}: location quotient in every {_area_level(data)} area",
             caption=(
                 f"Every area's LQ, highest first (log scale); {data.region_name} is the blue diamond, labelled. "
-                "A map is not possible: the package has county and state boundaries but no CBSA shapes."
+                "The Maps section maps the LQ of the region's most specialised clusters."
             ),
             value_label="location quotient",
             names=key,
@@ -1656,7 +1731,9 @@ def part_subregional(ctx: ReportContext, cluster_id: str) -> Markup | None:
 
 #: Order of the hotspot maps in a profile, and how each level is named.
 _LEVEL_ORDER = {"itl2": 0, "itl3": 1, "lad": 2}
-_LEVEL_NAMES = {"itl2": "ITL2", "itl3": "ITL3", "lad": "local authority"}
+_LEVEL_NAMES = {"itl2": "ITL2", "itl3": "ITL3", "lad": "local authority", "cbsa": "CBSA"}
+#: How many HH (and HL) areas a US hotspot summary names, strongest first.
+_US_HOTSPOTS_NAMED = 10
 #: Number format of each hotspot measure (shares are fractions, shown as percentages).
 _HOTSPOT_FORMATS = {"lq": ".2f", "share": ".2%", "employment": ",.0f", "gva": ",.1f", "gva_per_job": ",.0f"}
 _LISA_WORDS = {
@@ -1700,21 +1777,21 @@ def _hotspot_block(ctx: ReportContext, cluster_id: str, level: str, measure: str
         _inside=_in_region(rows, data.region_code),
         _code=rows["area_code"].astype(str),
     )
-    key = ctx.geojson(level)
     level_name = _LEVEL_NAMES.get(level, level.upper())
     label = str(rows["measure_label"].iloc[0]) if "measure_label" in rows.columns else measure.replace("_", " ")
     fmt = _HOTSPOT_FORMATS.get(measure, ".3g")
     year = num(rows["year"].iloc[0], ".0f") if "year" in rows.columns else data.year
     permutations, alpha = _hotspot_settings(data, rows)
-    # The focus region is outlined on its own level's shapes: itself on the ITL2 map, around its areas on finer maps.
-    focus_key = key if data.region_code in set(rows["_code"]) else ctx.geojson("itl2")
-    focus = data.region_code if not data.is_us and ctx.centroid(focus_key, data.region_code) is not None else None
-    names = [
-        _area_label(c, n) + (" ◆" if inside and focus_key != key else "")
-        for c, n, inside in zip(rows["_code"], rows["area_name"], rows["_inside"], strict=True)
-    ]
-    significant = (rows["_class"] != "not significant") | (rows["hotspot"].astype(str) != "not significant")
-    mask = (significant | rows["_inside"]).tolist() if len(rows) > 60 else None
+    columns = _hotspot_columns(rows)
+    if data.is_us:
+        chart = _us_lisa_map(ctx, name, level, measure, rows, label, fmt, year, alpha, columns)
+    else:
+        chart = _gb_lisa_map(ctx, name, level, measure, rows, label, fmt, year, alpha, columns)
+    return _hotspot_summary(ctx, chart, rows, label, level_name, year, permutations, alpha)
+
+
+def _hotspot_columns(rows: pd.DataFrame) -> list[tuple[str, Sequence[str]]]:
+    """The further columns of a hotspot map's table: FDR-adjusted local Moran p, Gi* z-score and result."""
     p_fdr = pd.to_numeric(rows["local_moran_p_fdr"], errors="coerce") if "local_moran_p_fdr" in rows else None
     gi_z = pd.to_numeric(rows["gi_star_z"], errors="coerce") if "gi_star_z" in rows else None
     columns: list[tuple[str, Sequence[str]]] = []
@@ -1724,7 +1801,40 @@ def _hotspot_block(ctx: ReportContext, cluster_id: str, level: str, measure: str
         columns.append(("Gi* z-score", [num(v, "+.2f") for v in gi_z]))
     if "hotspot" in rows.columns:
         columns.append(("Gi* result", [str(v) for v in rows["hotspot"]]))
-    safe = _safe_id(cluster_id)
+    return columns
+
+
+def _significant_or_inside(rows: pd.DataFrame) -> list[bool] | None:
+    """Which areas a long hotspot table lists: the significant ones (either test) and the focus region's."""
+    significant = (rows["_class"] != "not significant") | (rows["hotspot"].astype(str) != "not significant")
+    return (significant | rows["_inside"]).tolist() if len(rows) > 60 else None
+
+
+def _gb_lisa_map(
+    ctx: ReportContext,
+    name: str,
+    level: str,
+    measure: str,
+    rows: pd.DataFrame,
+    label: str,
+    fmt: str,
+    year: str,
+    alpha: Any,
+    columns: list[tuple[str, Sequence[str]]],
+) -> charts.Chart:
+    """The LISA map of a cluster across GB areas (ITL2, ITL3 or local authorities)."""
+    data = ctx.data
+    key = ctx.geojson(level)
+    level_name = _LEVEL_NAMES.get(level, level.upper())
+    # The focus region is outlined on its own level's shapes: itself on the ITL2 map, around its areas on finer maps.
+    focus_key = key if data.region_code in set(rows["_code"]) else ctx.geojson("itl2")
+    focus = data.region_code if not data.is_us and ctx.centroid(focus_key, data.region_code) is not None else None
+    names = [
+        _area_label(c, n) + (" ◆" if inside and focus_key != key else "")
+        for c, n, inside in zip(rows["_code"], rows["area_name"], rows["_inside"], strict=True)
+    ]
+    mask = _significant_or_inside(rows)
+    safe = _safe_id(str(rows["cluster_id"].iloc[0]))
     left_out = int(len(rows) - sum(mask)) if mask is not None else 0
     insets = _hotspot_insets(ctx, key, rows, focus_key if focus else None)
     chart = charts.lisa_map(
@@ -1765,25 +1875,153 @@ def _hotspot_block(ctx: ReportContext, cluster_id: str, level: str, measure: str
         ),
         letter_size=10 if len(rows) <= 60 else 8,
     )
+    return chart
+
+
+def _us_lisa_map(
+    ctx: ReportContext,
+    name: str,
+    level: str,
+    measure: str,
+    rows: pd.DataFrame,
+    label: str,
+    fmt: str,
+    year: str,
+    alpha: Any,
+    columns: list[tuple[str, Sequence[str]]],
+) -> charts.Chart:
+    """The LISA map of a cluster across the CBSAs of the contiguous states, with the focus region's
+    neighbourhood enlarged and lettered beside it (at national scale a metro is a few pixels)."""
+    data = ctx.data
+    key = _us_geojson(ctx)
+    codes = list(rows["_code"])
+    inside = set(rows.loc[rows["_inside"], "_code"])
+    focus = data.region_code if ctx.centroid(key, data.region_code) is not None else None
+    around = _bounds(ctx, key, sorted(inside) or codes)
+    insets: list[charts.Inset] = []
+    near: set[str] = set()
+    if around is not None:
+        west, east, south, north = around
+        # The focus region and some 250 km around it: its neighbours and the nearest hotspots.
+        middle_x, middle_y = (west + east) / 2, (south + north) / 2
+        half_x, half_y = max((east - west) / 2, 0.5) + 3.0, max((north - south) / 2, 0.4) + 2.2
+        box = (middle_x - half_x, middle_x + half_x, middle_y - half_y, middle_y + half_y)
+        for code in codes:
+            centre = ctx.centroid(key, code)
+            if centre is not None and box[0] <= centre[0] <= box[1] and box[2] <= centre[1] <= box[3]:
+                near.add(code)
+        insets.append(charts.Inset(f"{data.region_name} and neighbours", sorted(near), box, focus=True))
+    mask = _significant_or_inside(rows)
+    left_out = int(len(rows) - sum(mask)) if mask is not None else 0
+    weights = _hotspot_weights(data, level)
+    return charts.lisa_map(
+        f"hotspots-{level}-{measure}-{_safe_id(str(rows['cluster_id'].iloc[0]))}",
+        key,
+        codes,
+        [
+            _area_label(c, n) + (" ◆" if c in inside else "")
+            for c, n in zip(rows["_code"], rows["area_name"], strict=True)
+        ],
+        list(rows["_class"]),
+        [float(v) for v in rows["_value"]],
+        title=f"{name}: hotspots of its {label} across US metropolitan and micropolitan areas, {year}",
+        caption=(
+            f"Each CBSA of the contiguous states by its local Moran (LISA) class at a false-discovery rate of "
+            f"{_alpha_text(alpha)}"
+            + (f" (neighbours: the {weights})" if weights else "")
+            + f": HH (vermillion) a high {label} among high neighbours, LL (dark blue) low among low, HL (orange) "
+            "and LH (sky blue) outliers, light grey not significant; significant areas have a dark border. "
+            f"{data.region_name} is outlined in black"
+            + (" and marked ◆ in the table" if inside else "")
+            + "; the box beside the map enlarges it and its neighbours (dotted on the map), with the class written "
+            "on each significant area. The legend counts the areas of each class. White space lies outside any "
+            "metropolitan or micropolitan area; Alaska, Hawaii and Puerto Rico are not part of the analysis."
+        ),
+        value_label=label,
+        fmt=fmt,
+        label_points=[
+            ctx.centroid(key, c) if k != "not significant" and c in near else None
+            for c, k in zip(rows["_code"], rows["_class"], strict=True)
+        ],
+        focus=focus,
+        focus_name=data.region_name,
+        focus_point=None,  # named by the inset's title: a long CBSA title beside it would run off the map
+        insets=insets,
+        bounds=_west_margin(_bounds(ctx, key, codes), 0.3),
+        table_columns=columns,
+        table_mask=mask,
+        table_note=(
+            f"The {left_out} other areas are not significant on either test; hotspots.csv and the workbook have "
+            "every area."
+        ),
+        letter_size=9,
+        height=420,
+    )
+
+
+def _west_margin(
+    bounds: tuple[float, float, float, float] | None, share: float
+) -> tuple[float, float, float, float] | None:
+    """*bounds* widened to the west by *share* of their width: room for the legend over the Pacific."""
+    if bounds is None:
+        return None
+    west, east, south, north = bounds
+    return (west - (east - west) * share, east, south, north)
+
+
+def _us_geojson(ctx: ReportContext) -> str:
+    """The CBSA shapes of the contiguous states (counties dissolved by the OMB delineation), once per report."""
+    return ctx.geojson("cbsa", sorted(contiguous_cbsas()), tolerance=0.02)
+
+
+def _hotspot_weights(data: ReportData, level: str) -> str:
+    """How a hotspot map's neighbours were chosen, as run.json records it (empty when it does not)."""
+    entry = (data.metadata.get("analyses") or {}).get("hotspots") or {}
+    maps = entry.get("maps") if isinstance(entry, Mapping) else None
+    for spec in maps if isinstance(maps, list) else []:
+        if isinstance(spec, Mapping) and spec.get("level") == level and spec.get("weights"):
+            return str(spec["weights"])
+    return ""
+
+
+def _hotspot_summary(
+    ctx: ReportContext,
+    chart: charts.Chart,
+    rows: pd.DataFrame,
+    label: str,
+    level_name: str,
+    year: str,
+    permutations: Any,
+    alpha: Any,
+) -> dict[str, Any]:
+    """What the page says about one hotspot map: Moran's I, the HH and HL areas, the focus region's class."""
+    data = ctx.data
     hh = rows[rows["_class"] == "HH"].sort_values("_value", ascending=False)
     hl = rows[rows["_class"] == "HL"].sort_values("_value", ascending=False)
     inside = rows[rows["_inside"]]
     own = rows[rows["_code"] == data.region_code]
     first = rows.iloc[0]
     moran_p = float(first["moran_p"]) if _finite(first["moran_p"]) else float("nan")
+    # Hundreds of US areas: name the strongest HH and HL areas, count the rest (the map's table lists them all).
+    shown = _US_HOTSPOTS_NAMED if data.is_us else len(rows)
     return {
         "chart": ctx.chart(chart),
         "label": label,
         "level": level_name,
+        "where": "US metropolitan and micropolitan areas (CBSAs) of the contiguous states"
+        if data.is_us
+        else f"GB {level_name} areas",
         "areas": len(rows),
+        "hh_more": max(len(hh) - shown, 0),
+        "hl_more": max(len(hl) - shown, 0),
         "year": year,
         "moran_i": first["moran_i"],
         "moran_p": moran_p,
         "clustered": _finite(moran_p) and _finite(alpha) and moran_p < float(alpha),
         "permutations": permutations,
         "alpha": _alpha_text(alpha),
-        "hh": [_area_label(c, n) for c, n in zip(hh["_code"], hh["area_name"], strict=True)],
-        "hl": [_area_label(c, n) for c, n in zip(hl["_code"], hl["area_name"], strict=True)],
+        "hh": [_area_label(c, n) for c, n in zip(hh["_code"], hh["area_name"], strict=True)][:shown],
+        "hl": [_area_label(c, n) for c, n in zip(hl["_code"], hl["area_name"], strict=True)][:shown],
         "own_class": _LISA_WORDS.get(str(own["_class"].iloc[0]), "not significant") if len(own) else None,
         "own_hotspot": str(own["hotspot"].iloc[0]) if len(own) and "hotspot" in own.columns else None,
         "inside": [
@@ -1854,10 +2092,9 @@ def _alpha_text(alpha: Any) -> str:
 
 
 def part_hotspots(ctx: ReportContext, cluster_id: str) -> Markup | None:
-    """Where the cluster concentrates across Great Britain: a LISA map and Moran's I per hotspot map of the run."""
+    """Where the cluster concentrates across Great Britain (or the US CBSAs): a LISA map and Moran's I per hotspot
+    map of the run."""
     data = ctx.data
-    if data.is_us:
-        return None
     table = data.table("hotspots", RUN_TABLES["hotspots"].columns)
     if table is None:
         return None
@@ -1872,7 +2109,7 @@ def _hotspot_overview(ctx: ReportContext) -> dict[str, Any] | None:
     """Per cluster, for each hotspot map: global Moran's I and p, the HH areas and those in the focus region."""
     data = ctx.data
     table = data.table("hotspots", RUN_TABLES["hotspots"].columns)
-    if table is None or data.is_us:
+    if table is None:
         return None
     maps = _hotspot_maps(table)
     labels = [
@@ -2076,7 +2313,8 @@ CLUSTER_PARTS: list[Builder] = [
         "hotspots",
         "Hotspots across Great Britain",
         part_hotspots,
-        "not yet computed (the hotspot analysis, of GB areas only, is not part of this run)",
+        "not yet computed (the hotspot analysis is not part of this run)",
+        us_title="Hotspots across US metropolitan and micropolitan areas",
     ),
     Builder(
         "opportunity",

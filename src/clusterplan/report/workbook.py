@@ -122,6 +122,10 @@ COLUMN_LABELS: dict[str, tuple[str, str | None]] = {
     "spatial_lag": ("Spatial lag: neighbours' mean standardised value (z-score)", "0.00"),
     "neighbours": ("Neighbours (count)", "0"),
     "attached_to": ("Island linked to (area code)", None),
+    "attached_to_name": ("Island linked to (area name)", None),
+    "region_code": ("Region code", None),
+    "region_name": ("Region name", None),
+    "siblings_in": ("Clusters holding other industries of its 4-digit NAICS group", None),
     "local_moran_i": ("Local Moran's I", _DEC3),
     "local_moran_p": ("Local Moran's I pseudo p-value", _DEC3),
     "local_moran_p_fdr": ("Local Moran's I p-value, FDR-adjusted (Benjamini-Hochberg)", _DEC3),
@@ -307,6 +311,7 @@ _EXTRA_SHEETS = {
     "cluster_opportunities": "Cluster opportunities",
     "subregions": "Inside the region",
     "hotspots": "Hotspots",
+    "unclassified_industries": "Industries in no cluster",
 }
 _HEADER_FILL = PatternFill("solid", fgColor="DCE6F0")
 _BOLD = Font(bold=True)
