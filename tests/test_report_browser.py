@@ -274,9 +274,7 @@ def test_us_report_draws_hotspot_maps_of_the_metro(browser: Any, warehouse: Ware
         table = further.tables["hotspots"]
         automotive = table[(table["cluster_id"] == "automotive")]
         assert hh == f"HH high among high ({int((automotive['lisa_class'] == 'HH').sum())})"
-        assert chart.locator(
-            ".gtitle, .annotation-text", has_text="Detroit-Warren-Dearborn, MI and neighbours"
-        ).count()
+        assert chart.locator(".gtitle, .annotation-text", has_text="Detroit-Warren-Dearborn, MI and neighbours").count()
         assert chart.locator("text", has_text="HH").count() >= 5  # lettered in the enlarged neighbourhood
         figure.screenshot(path=ARTIFACTS / "report_us_hotspots.png")
         overview = page.locator("#hotspots-overview")
