@@ -256,7 +256,7 @@ def test_us_cbsa_shows_a_map_and_a_ranked_table(page: Page, server: ServerProces
     assert page.page.locator("#map svg path.area").count() == 926  # 925 in CBP 2019, one without data
     assert page.page.locator('#map svg path.focus-area[data-code="12060"]').count() == 1
     assert "US metropolitan and micropolitan area" in page.page.inner_text("#map-caption")
-    assert page.page.is_hidden("#hotspots")  # hotspots are mapped across GB areas only
+    assert page.page.is_visible("#hotspots")  # across the CBSAs (test_us_metro_hotspots_and_portal_convention)
     rows = page.page.locator("#us-lq-table tbody tr")
     assert 25 <= rows.count() <= 26
     assert page.page.is_disabled("#base_year")
@@ -273,6 +273,72 @@ def test_us_cbsa_shows_a_map_and_a_ranked_table(page: Page, server: ServerProces
     assert "$ million a year" in chain and "County Business Patterns" in chain and "£" not in chain
     page.page.locator("#supply-chain").scroll_into_view_if_needed()
     page.screenshot("dashboard_us")
+    assert page.problems == []
+
+
+def test_us_metro_hotspots_and_portal_convention(page: Page, server: ServerProcess) -> None:
+    """Detroit: the automotive cluster's LISA map across the CBSAs, then the US Cluster Mapping portal's convention
+    and published cells, each a labelled control kept in the address. Automotive LQ of Detroit: 8.22 (withheld
+    cells rebuilt), 7.46 on the portal's traded-employment denominator, 13.96 with published cells only."""
+    open_dashboard(page, server, "#region=19820&cluster=automotive")
+    assert page.page.is_visible("#convention") and page.page.is_visible("#cells")
+    hotspots = page.page.locator('#hotspots[data-cluster="automotive"][data-measure="lq"]')
+    hotspots.locator("#hotspot-map svg path.area").first.wait_for()
+    assert page.page.inner_text("#hotspots-title") == "Hotspots across US metropolitan and micropolitan areas"
+    answer = page.page.request.get(
+        f"{server.url}/api/hotspots?cluster=automotive&taxonomy=us_cmp_traded_2014&measure=lq&level=cbsa"
+        "&year=2019&permutations=999"
+    ).json()
+    classes = {row["area_code"]: row["lisa_class"] for row in answer["rows"]}
+    assert len(classes) == 925
+    drawn = page.page.eval_on_selector_all(
+        "#hotspot-map path.area", "els => els.map(e => [e.dataset.code, e.dataset.class])"
+    )
+    assert {code: lisa for code, lisa in drawn if code in classes} == classes
+    assert drawn[-1] == ["19820", classes["19820"]]  # Detroit outlined, drawn last
+    assert page.page.locator("#hotspot-map path.focus-area").get_attribute("data-code") == "19820"
+    counts = {lisa: list(classes.values()).count(lisa) for lisa in ("HH", "LL", "not significant")}
+    legend = page.page.inner_text("#hotspot-legend")
+    assert f"HH high among high ({counts['HH']})" in legend and f"LL low among low ({counts['LL']})" in legend
+    summary = page.page.inner_text("#hotspot-summary")
+    moran = answer["global"]
+    assert summary.startswith("Automotive, location quotient against all CBSAs, 2019:")
+    assert f"global Moran's I {moran['moran_i']:.3f}, pseudo p {moran['moran_p']:.3f}" in summary
+    assert "County Business Patterns 2019" in page.page.inner_text("#hotspot-caption")
+    page.page.locator("#hotspots").screenshot(path=str(ARTIFACTS / "dashboard_us_hotspots.png"))
+    assert page.cell("automotive", "lq") == "8.22"
+    # The portal's convention: traded-employment LQ, the portal's rank and strong flag, said in the summary.
+    page.page.select_option("#convention", "cluster-mapping")
+    page.page.wait_for_function(
+        "() => document.querySelector('#ranking-table button[data-key=\"cmp_lq_rank\"]') !== null"
+    )
+    assert page.cell("automotive", "lq") == "7.46"
+    assert "Measured as\nUS Cluster Mapping portal (traded jobs)" in page.page.inner_text("#headline")
+    assert page.page.is_disabled("#denominator") and page.page.input_value("#denominator") == "traded"
+    assert "convention=cluster-mapping" in page.page.url
+    page.page.select_option("#cells", "published")
+    page.page.wait_for_function(
+        '() => document.querySelector(\'#ranking-table tr[data-cluster="automotive"] td[data-key="lq"]\')'
+        ".textContent.trim() === '13.96'"
+    )
+    assert "cells=published" in page.page.url
+    page.wait_for_status("Showing Detroit-Warren-Dearborn, MI")
+    page.page.evaluate("window.scrollTo(0, 0)")
+    page.page.screenshot(path=str(ARTIFACTS / "dashboard_us_portal.png"))  # the controls, summary and ranking
+    page.page.wait_for_load_state("networkidle")  # the maps and panels of this view, before leaving it
+    # The address restores both; a GB region hides them and its address does not carry them.
+    page.page.goto("about:blank")  # a fresh load from the address alone
+    page.page.goto(f"{server.url}/#region=19820&cluster=automotive&convention=cluster-mapping&cells=published")
+    page.wait_for_status("Showing Detroit-Warren-Dearborn, MI")
+    page.page.wait_for_function(
+        '() => document.querySelector(\'#ranking-table tr[data-cluster="automotive"] td[data-key="lq"]\')'
+        ".textContent.trim() === '13.96'"
+    )
+    assert page.page.input_value("#convention") == "cluster-mapping" and page.page.input_value("#cells") == "published"
+    page.page.select_option("#region", "TLG3")
+    page.wait_for_status("Showing West Midlands (TLG3)")
+    assert page.page.is_hidden("#convention") and page.page.is_hidden("#cells")
+    assert "convention=" not in page.page.url and "cells=" not in page.page.url
     assert page.problems == []
 
 

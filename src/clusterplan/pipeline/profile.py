@@ -798,6 +798,7 @@ def industry_measures(
     benchmark: str = BENCHMARK_ALL,
     peers: Sequence[str] | None = None,
     cells: str = DEFAULT_CELLS,
+    convention: str = "clusterplan",
 ) -> pd.DataFrame:
     """Employment, share, location quotient, growth and ranks of every industry at *level*.
 
@@ -813,16 +814,37 @@ def industry_measures(
         (CBP 2019, US CBSAs).
     region, year, base_year, benchmark, peers, cells
         As for :func:`profile_region`.
+    convention
+        ``clusterplan`` (default): shares and LQs out of all industries; ``cluster_mapping``: as the US Cluster
+        Mapping portal, the traded industries only (NAICS 6-digit codes of its 51 traded clusters), with
+        shares and LQs out of traded employment.
     """
     if level not in LEVELS:
         raise UnknownCodeError("level", level, list(LEVELS))
+    if convention not in CONVENTIONS:
+        raise UnknownCodeError("convention", convention, list(CONVENTIONS))
+    if convention == "cluster_mapping" and level != "naics6":
+        raise ParameterError(
+            f"the US Cluster Mapping portal's measures are of 6-digit NAICS industries, not level {level!r}",
+            hint="use level naics6 with the cluster_mapping convention",
+        )
     # The same national table feeds the opportunities, the scenarios' feasibility and the web app: once per
     # data version.
-    key = ("industry_measures", level, region, year, base_year, benchmark, tuple(peers) if peers else None, cells)
+    key = (
+        "industry_measures",
+        level,
+        region,
+        year,
+        base_year,
+        benchmark,
+        tuple(peers) if peers else None,
+        cells,
+        *(() if convention == "clusterplan" else (convention,)),
+    )
     return memoised(
         warehouse,
         key,
-        lambda: _industry_measures(warehouse, level, region, year, base_year, benchmark, peers, cells),
+        lambda: _industry_measures(warehouse, level, region, year, base_year, benchmark, peers, cells, convention),
     )
 
 
@@ -835,12 +857,23 @@ def _industry_measures(
     benchmark: str,
     peers: Sequence[str] | None,
     cells: str = DEFAULT_CELLS,
+    convention: str = "clusterplan",
 ) -> pd.DataFrame:
     dataset, industry_level = LEVELS[level]
     scope = _scope(warehouse, dataset, region, year, base_year, cells)
     profile = scope.profile
     units = _unit_rows(warehouse, scope.rows, profile.classification, industry_level)
     totals_from = _total_rows(scope.rows, profile)
+    if convention == "cluster_mapping":
+        if profile.geography != "us":
+            raise ParameterError(
+                "the US Cluster Mapping portal's measures are for US metro areas (County Business Patterns)",
+                hint="drop the cluster_mapping convention for GB regions",
+            )
+        # The portal's industries are the traded ones, and their shares are of traded employment.
+        traded = memtable(pd.DataFrame({"industry_code": sorted(set(traded_industry_codes(warehouse, dataset)))}))
+        units = units.semi_join(traded, units.industry_code == traded.industry_code)
+        totals_from = units
     latest_totals = _latest_totals(units, totals_from, scope.year)
     benchmark_areas, benchmark_label = (None, profile.benchmark_name)
     if scope.region_code is not None or benchmark.lower() != "peers":

@@ -569,6 +569,8 @@ class ProfileQuery:
     peers: tuple[str, ...] | None
     denominator: str
     cells: str = "reconstructed"
+    #: ``clusterplan`` or ``cluster_mapping`` (also the US Cluster Mapping portal's measures, traded denominator).
+    convention: str = "clusterplan"
 
 
 @dataclass(frozen=True)
@@ -581,6 +583,8 @@ class MeasuresQuery:
     base_year: int | None
     benchmark: str
     peers: tuple[str, ...] | None
+    cells: str = "reconstructed"
+    convention: str = "clusterplan"
 
 
 @dataclass(frozen=True)
@@ -768,9 +772,11 @@ class DashboardService:
         peers: Sequence[str] | None = None,
         denominator: str = "all",
         cells: str = "reconstructed",
+        convention: str = "clusterplan",
     ) -> ProfileQuery:
         area = self.catalogue.resolve_area(region)
         dataset = self.catalogue.dataset(area.dataset)
+        _check_convention(convention, dataset)
         chosen_year, chosen_base = self.catalogue.period(dataset, year, base_year)
         chosen_benchmark = self.catalogue.benchmark(benchmark, area)
         return ProfileQuery(
@@ -781,8 +787,10 @@ class DashboardService:
             base_year=chosen_base,
             benchmark=chosen_benchmark,
             peers=self.catalogue.peers(peers, chosen_benchmark, area),
-            denominator=denominator,
+            # The portal's measures are out of traded employment (as `clusterplan run --convention` implies).
+            denominator="traded" if convention == "cluster_mapping" else denominator,
             cells=cells,
+            convention=convention,
         )
 
     def measures_query(
@@ -794,9 +802,12 @@ class DashboardService:
         base_year: int | None = None,
         benchmark: str = "national",
         peers: Sequence[str] | None = None,
+        cells: str = "reconstructed",
+        convention: str = "clusterplan",
     ) -> MeasuresQuery:
         area = self.catalogue.resolve_area(region)
         dataset = self.catalogue.dataset(area.dataset)
+        _check_convention(convention, dataset)
         if level is None:
             level = dataset.levels[0]
         if level not in LEVELS:
@@ -817,6 +828,8 @@ class DashboardService:
             base_year=chosen_base,
             benchmark=chosen_benchmark,
             peers=self.catalogue.peers(peers, chosen_benchmark, area),
+            cells=cells,
+            convention=convention,
         )
 
     # -- answers (cached) ---------------------------------------------------------------------------------------
@@ -943,6 +956,7 @@ class DashboardService:
                 peers=list(query.peers) if query.peers else None,
                 denominator_codes=denominator,
                 cells=query.cells,
+                convention=query.convention,
             )
         dataset = self.catalogue.dataset(query.dataset)
         parameters = dict(profile.parameters)
@@ -1005,6 +1019,8 @@ class DashboardService:
                 base_year=query.base_year,
                 benchmark=query.benchmark,
                 peers=list(query.peers) if query.peers else None,
+                cells=query.cells,
+                convention=query.convention,
             )
         benchmark_label = str(table["benchmark"].iloc[0]) if len(table) else None
         table = table.drop(columns=["benchmark"])
@@ -1019,6 +1035,9 @@ class DashboardService:
                     "benchmark": query.benchmark,
                     "benchmark_label": benchmark_label,
                     "peers": list(query.peers) if query.peers else None,
+                    "cells": query.cells,
+                    "convention": query.convention,
+                    "convention_description": INDUSTRY_CONVENTIONS[query.convention],
                 },
                 "columns": list(table.columns),
                 "rows": records(table),
@@ -1157,10 +1176,13 @@ class DashboardService:
 
     # -- geography (clusterplan.geography) ---------------------------------------------------------------------
     def _gb_dataset(self, what: str) -> EmploymentDataset:
+        return self._dataset_of("uk", what, "the GB employment data (BRES)")
+
+    def _dataset_of(self, geography: str, what: str, data: str) -> EmploymentDataset:
         for dataset in self.catalogue.datasets.values():
-            if dataset.geography == "uk":
+            if dataset.geography == geography:
                 return dataset
-        raise WarehouseError(f"{what} needs the GB employment data (BRES), which the warehouse does not hold")
+        raise WarehouseError(f"{what} needs {data}, which the warehouse does not hold")
 
     def _gb_area(self, region: str, what: str) -> Area:
         area = self.catalogue.resolve_area(region)
@@ -1210,7 +1232,11 @@ class DashboardService:
         year: int | None,
         permutations: int,
     ) -> tuple[Any, ...]:
-        name = self.catalogue.taxonomy_for(taxonomy, self._gb_dataset("the hotspot analysis"))
+        if level == "cbsa":
+            dataset = self._dataset_of("us", "the hotspot analysis of US metros", "County Business Patterns")
+        else:
+            dataset = self._gb_dataset("the hotspot analysis")
+        name = self.catalogue.taxonomy_for(taxonomy, dataset)
         return ("hotspots", self._cluster_of(name, cluster), name, measure, level, year, permutations)
 
     def hotspots(self, key: tuple[Any, ...]) -> bytes:
@@ -1237,6 +1263,22 @@ class DashboardService:
                 "columns": list(result.table.columns),
                 "rows": records(result.table),
             }
+        )
+
+
+#: How an industry-measures table is measured under each convention.
+INDUSTRY_CONVENTIONS = {
+    "clusterplan": "every industry, shares and LQs out of all industries",
+    "cluster_mapping": "US Cluster Mapping portal: traded industries only, shares and LQs out of traded employment",
+}
+
+
+def _check_convention(convention: str, dataset: EmploymentDataset) -> None:
+    """The portal's convention needs County Business Patterns (establishment counts, traded clusters)."""
+    if convention == "cluster_mapping" and dataset.geography != "us":
+        raise ParameterError(
+            "the US Cluster Mapping portal's convention applies to US metro areas (County Business Patterns) only; "
+            "use convention=clusterplan for GB regions"
         )
 
 

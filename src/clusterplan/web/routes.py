@@ -349,6 +349,14 @@ CellsParam = Annotated[
         "parents (reconstructed), or published cells only."
     ),
 ]
+ConventionParam = Annotated[
+    Literal["clusterplan", "cluster-mapping"],
+    Query(
+        description="US metros: clusterplan's measures, or also the US Cluster Mapping portal's (cluster-mapping: "
+        "LQ on traded employment, the portal's ranks and strong clusters in cmp_* columns; traded industries only "
+        "on /api/measures, which needs level naics6)."
+    ),
+]
 DenominatorParam = Annotated[
     Literal["all", "traded"],
     Query(description="Totals over all industries, or over traded industries only (as the US Cluster Mapping does)."),
@@ -479,6 +487,7 @@ async def profile_parameters(
     peers: PeersParam = None,
     denominator: DenominatorParam = "all",
     cells: CellsParam = "reconstructed",
+    convention: ConventionParam = "clusterplan",
 ) -> ProfileQuery:
     """The parameters every profile-based resource shares, checked and normalised."""
     return _service(request).profile_query(
@@ -490,6 +499,7 @@ async def profile_parameters(
         peers=_peers(peers),
         denominator=denominator,
         cells=cells,
+        convention=convention.replace("-", "_"),
     )
 
 
@@ -637,7 +647,7 @@ async def subregional(
 
 @router.get(
     "/hotspots",
-    summary="Spatial hotspots of a cluster across GB areas: Moran's I, LISA and Getis-Ord Gi*",
+    summary="Spatial hotspots of a cluster across GB areas or US CBSAs: Moran's I, LISA and Getis-Ord Gi*",
     tags=["geography"],
     response_model=TableOut,
 )
@@ -656,7 +666,10 @@ async def hotspots(
     measure: Annotated[
         Literal["lq", "employment", "share", "gva", "gva_per_job"], Query(description="What is mapped.")
     ] = "lq",
-    level: Annotated[Literal["itl3", "itl2", "lad"], Query(description="Areas compared.")] = "itl3",
+    level: Annotated[
+        Literal["itl3", "itl2", "lad", "cbsa"],
+        Query(description="Areas compared: GB ITL3, ITL2 or local authorities, or the US CBSAs (contiguous states)."),
+    ] = "itl3",
     year: YearParam = None,
     permutations: Annotated[int, Query(ge=99, le=999, description="Permutations of the significance tests.")] = 999,
 ) -> Response:
@@ -688,8 +701,17 @@ async def measures(
     base_year: BaseYearParam = None,
     benchmark: BenchmarkParam = "national",
     peers: PeersParam = None,
+    cells: CellsParam = "reconstructed",
+    convention: ConventionParam = "clusterplan",
 ) -> Response:
     query = _service(request).measures_query(
-        region=region, level=level, year=year, base_year=base_year, benchmark=benchmark, peers=_peers(peers)
+        region=region,
+        level=level,
+        year=year,
+        base_year=base_year,
+        benchmark=benchmark,
+        peers=_peers(peers),
+        cells=cells,
+        convention=convention.replace("-", "_"),
     )
     return await _answer(request, DashboardService.measures, query)

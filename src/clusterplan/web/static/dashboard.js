@@ -44,6 +44,8 @@
     base_year: null,
     benchmark: "national",
     denominator: "all",
+    convention: "clusterplan",
+    cells: "reconstructed",
     cluster: null,
     sort: { key: "lq", descending: true },
     target_year: null,
@@ -170,6 +172,8 @@
     "base_year",
     "benchmark",
     "denominator",
+    "convention",
+    "cells",
     "cluster",
     "target_year",
     "method",
@@ -180,6 +184,11 @@
     "hotspot_measure",
     "sort",
   ];
+
+  // Defaults of the settings that have one (a new address that does not say goes back to them); the US-only ones
+  // are left out of the address when at their default, so GB addresses stay as they were.
+  const HASH_DEFAULTS = { benchmark: "national", denominator: "all", convention: "clusterplan", cells: "reconstructed" };
+  const HASH_OMITTED = { convention: "clusterplan", cells: "reconstructed" };
 
   // What the address asked for that could not be shown; said in a visible box until the next address.
   const addressProblems = [];
@@ -198,7 +207,7 @@
         else state[key] = params.get(key);
       } else if (reset) {
         if (key === "sort") state.sort = { key: "lq", descending: true };
-        else state[key] = key === "benchmark" ? "national" : key === "denominator" ? "all" : null;
+        else state[key] = key in HASH_DEFAULTS ? HASH_DEFAULTS[key] : null;
       }
     }
     const unknown = Array.from(params.keys()).filter((key) => !HASH_KEYS.includes(key));
@@ -220,7 +229,7 @@
     const params = new URLSearchParams();
     for (const key of HASH_KEYS) {
       if (key === "sort") params.set("sort", `${state.sort.key}.${state.sort.descending ? "desc" : "asc"}`);
-      else if (state[key] !== null && state[key] !== "") params.set(key, state[key]);
+      else if (state[key] !== null && state[key] !== "" && state[key] !== HASH_OMITTED[key]) params.set(key, state[key]);
     }
     history.replaceState(null, "", "#" + params.toString());
   }
@@ -249,7 +258,7 @@
     return [
       { group: "Great Britain: ITL2 areas", options: gb.map((r) => ({ value: r.code, label: r.label })) },
       {
-        group: "United States: CBSAs, largest first (the data has codes, not names)",
+        group: "United States: metropolitan and micropolitan areas (CBSAs), largest first",
         options: us.map((r) => ({ value: r.code, label: `${r.label} (${compact(r.total_employment)} jobs)` })),
       },
     ];
@@ -299,6 +308,7 @@
       })),
       state.benchmark
     );
+    refreshUsControls();
   }
 
   function refreshBaseYears() {
@@ -319,8 +329,12 @@
     );
   }
 
+  function isUs() {
+    return Boolean(cache.regionDetail && cache.regionDetail.dataset.geography === "us");
+  }
+
   function profileParams() {
-    return {
+    const params = {
       region: state.region,
       taxonomy: state.taxonomy,
       year: state.year,
@@ -328,6 +342,37 @@
       benchmark: state.benchmark,
       denominator: state.denominator,
     };
+    // US metros only: County Business Patterns cells and the Cluster Mapping portal's convention (traded totals).
+    if (isUs()) {
+      if (state.convention === "cluster-mapping") {
+        params.convention = state.convention;
+        params.denominator = "traded";
+      }
+      if (state.cells === "published") params.cells = state.cells;
+    }
+    return params;
+  }
+
+  // The US-only controls: shown for a US metro, back at their defaults (and hidden) for a GB region.
+  function refreshUsControls() {
+    const us = isUs();
+    $("convention-field").hidden = !us;
+    $("cells-field").hidden = !us;
+    if (!us) {
+      state.convention = "clusterplan";
+      state.cells = "reconstructed";
+    }
+    state.convention = fillSelect($("convention"), optionsOf($("convention")), state.convention);
+    state.cells = fillSelect($("cells"), optionsOf($("cells")), state.cells);
+    // The portal's measures are out of traded employment: the totals control says so and waits.
+    const portal = us && state.convention === "cluster-mapping";
+    $("denominator").disabled = portal;
+    if (portal) $("denominator").value = "traded";
+    else $("denominator").value = state.denominator;
+  }
+
+  function optionsOf(select) {
+    return Array.from(select.options).map((o) => ({ value: o.value, label: o.textContent }));
   }
 
   // -- loading --------------------------------------------------------------------------------------------------
@@ -417,13 +462,20 @@
     $("summary-title").textContent = `${regionLabel(profile.region)}, ${t.year}`;
     const strong = profile.clusters.filter((c) => c.strong_cluster === true).length;
     const items = [
-      ["Employment, all industries", fmt(t.region_total_employment)],
+      [p.denominator_choice === "traded" ? "Employment, traded industries" : "Employment, all industries", fmt(t.region_total_employment)],
       ["In the clusters (each job counted once)", fmt(t.clusters_employment_without_double_counting)],
       ["Clusters' share of the region", pct(t.clusters_share_of_region)],
       ["Clusters with LQ above 1", `${profile.clusters.filter((c) => isNumber(c.lq) && c.lq > 1).length} of ${profile.clusters.length}`],
       ["Strong clusters (US Cluster Mapping rule)", `${strong} of ${profile.clusters.length}`],
       ["Benchmark", p.benchmark_label],
     ];
+    if (profile.region.geography === "us") {
+      items.push([
+        "Measured as",
+        p.convention === "cluster_mapping" ? "US Cluster Mapping portal (traded jobs)" : "clusterplan (all jobs)",
+      ]);
+      items.push(["County Business Patterns cells", p.cells === "published" ? "published only" : "withheld rebuilt"]);
+    }
     $("headline").replaceChildren(...items.map(([label, value]) => el("div", {}, el("dt", { text: label }), el("dd", { text: value }))));
   }
 
@@ -451,6 +503,20 @@
       columns.push({ key: "growth_cagr", label: "Growth a year", render: (c) => signedPct(c.growth_cagr) });
       const benchmark = (profile.parameters && profile.parameters.benchmark_short) || "benchmark";
       columns.push({ key: "benchmark_growth_cagr", label: `${benchmark} growth a year`, render: (c) => signedPct(c.benchmark_growth_cagr) });
+    }
+    if (clusters.some((c) => isNumber(c.cmp_lq_rank))) {
+      columns.push({
+        key: "cmp_lq_rank",
+        label: "Portal LQ rank",
+        title: "US Cluster Mapping portal: rank of the traded-employment LQ among areas of the same type (1 = highest)",
+        render: (c) => fmt(c.cmp_lq_rank),
+      });
+      columns.push({
+        key: "cmp_strong",
+        label: "Portal strong",
+        title: "US Cluster Mapping portal's strong-cluster flag",
+        render: (c) => el("span", { className: c.cmp_strong ? "tag tag-yes" : "tag tag-no", text: c.cmp_strong ? "yes" : "no" }),
+      });
     }
     columns.push({
       key: "stars",
@@ -996,21 +1062,25 @@
     );
   }
 
-  // -- hotspots: local Moran (LISA) classes of the cluster across GB ITL2 areas ---------------------------------
+  // -- hotspots: local Moran (LISA) classes of the cluster across GB ITL2 areas or US CBSAs ---------------------
   async function loadHotspots(profile) {
     const section = $("hotspots");
-    if (!profile || profile.region.geography !== "uk") {
+    if (!profile) {
       section.hidden = true;
       return;
     }
     section.hidden = false;
+    const us = profile.region.geography === "us";
+    $("hotspots-title").textContent = us ? "Hotspots across US metropolitan and micropolitan areas" : "Hotspots across Great Britain";
+    $("hotspots-areas").textContent = us ? "US metropolitan or micropolitan area (CBSA)" : "GB ITL2 area";
+    $("hotspot-measure").options[0].textContent = us ? "location quotient against all CBSAs" : "location quotient against Great Britain";
     const measure = HOTSPOT_MEASURES[state.hotspot_measure] ? state.hotspot_measure : "lq";
     $("hotspot-measure").value = measure;
     const params = {
       cluster: state.cluster,
       taxonomy: profile.taxonomy.name,
       measure,
-      level: "itl2",
+      level: us ? "cbsa" : "itl2",
       year: profile.parameters.year,
       permutations: 999,
     };
@@ -1022,7 +1092,8 @@
     }
     try {
       if (!cache.hotspots[key]) cache.hotspots[key] = await api("/api/hotspots", params);
-      if (!cache.boundaries) cache.boundaries = await api("/api/boundaries/itl2");
+      if (us && !cache.usBoundaries) cache.usBoundaries = await api("/api/boundaries/cbsa");
+      if (!us && !cache.boundaries) cache.boundaries = await api("/api/boundaries/itl2");
       if (mine !== hotspotGeneration) return;
       renderHotspots(cache.hotspots[key], profile, measure);
     } catch (error) {
@@ -1055,16 +1126,21 @@
     const rows = answer.rows;
     const byCode = new Map(rows.map((r) => [r.area_code, r]));
     const focusCode = profile.region.code;
+    const us = profile.region.geography === "us";
+    // A US region of several metros (a combined statistical area) is outlined by its member CBSAs.
+    const focusCodes = new Set(us ? profile.region.members : [focusCode]);
+    const areas = us ? "US metropolitan and micropolitan areas (CBSAs)" : "GB ITL2 areas";
     const spec = HOTSPOT_MEASURES[measure];
+    const label = us && measure === "lq" ? "location quotient against all CBSAs" : spec.label;
     const clusterName = p.cluster_name || state.cluster;
     const counts = Object.fromEntries(LISA_CLASSES.map((c) => [c.key, rows.filter((r) => r.lisa_class === c.key).length]));
-    const geojson = cache.boundaries;
-    const { width, height, pathOf, labelPoint } = geoFrame(geojson, 400);
+    const geojson = us ? cache.usBoundaries : cache.boundaries;
+    const { width, height, pathOf, labelPoint } = us ? geoFrame(geojson, 640, 38) : geoFrame(geojson, 400);
     const root = svg("svg", {
       viewBox: `-4 -4 ${width + 8} ${height + 8}`,
       role: "img",
       "aria-label":
-        `Hotspot map of the ${spec.label} of ${clusterName} across the GB ITL2 areas: ` +
+        `Hotspot map of the ${label} of ${clusterName} across the ${areas}: ` +
         LISA_CLASSES.map((c) => `${counts[c.key]} ${c.key}`).join(", ") +
         ". The table after the map lists every area.",
     });
@@ -1075,7 +1151,7 @@
     defs.append(hatchPattern("hs-no-data", "#ffffff", 45, "#d9d9d9"));
     root.append(defs);
     const letters = [];
-    let focusPath = null;
+    const focusPaths = [];
     const features = geojson.features.slice().sort((a, b) => String(a.properties.name).localeCompare(String(b.properties.name)));
     for (const feature of features) {
       const code = feature.properties.code;
@@ -1084,7 +1160,7 @@
       const path = svg("path", {
         d: pathOf(feature.geometry),
         fill: row ? lisaFill(lisa) : "url(#hs-no-data)",
-        class: "area" + (code === focusCode ? " focus-area" : ""),
+        class: "area" + (focusCodes.has(code) ? " focus-area" : ""),
         "data-code": code,
         "data-class": lisa,
       });
@@ -1094,27 +1170,30 @@
           (row.hotspot && row.hotspot !== "not significant" ? `; Gi* ${row.hotspot}` : "")
         : `${feature.properties.name} (${code}): no data`;
       path.append(title);
-      if (code === focusCode) focusPath = path;
+      if (focusCodes.has(code)) focusPaths.push(path);
       else root.append(path);
       const found = LISA_CLASSES.find((c) => c.key === lisa);
-      const point = found && found.ink ? labelPoint(feature.geometry) : null;
+      // Some 900 CBSAs: letters would cover the map, so the US map reads by colour, hatching and the table.
+      const point = found && found.ink && !us ? labelPoint(feature.geometry) : null;
       if (point) {
         const text = svg("text", { x: point[0].toFixed(1), y: point[1].toFixed(1), class: "lisa-letter", fill: found.ink, stroke: found.halo, "data-code": code });
         text.textContent = lisa;
         letters.push(text);
       }
     }
-    if (focusPath) root.append(focusPath); // drawn last so its outline is not covered
+    root.append(...focusPaths); // drawn last so their outline is not covered
     root.append(...letters);
     $("hotspot-map").replaceChildren(root);
 
     const alpha = isNumber(p.alpha) ? p.alpha : 0.05;
     const g = answer.global;
-    const hh = rows.filter((r) => r.lisa_class === "HH").sort((a, b) => b.value - a.value).map((r) => r.area_name);
+    const hhAll = rows.filter((r) => r.lisa_class === "HH").sort((a, b) => b.value - a.value).map((r) => r.area_name);
+    // Many US areas: the ten strongest named, the rest counted (the table lists them all).
+    const hh = us && hhAll.length > 10 ? [...hhAll.slice(0, 10), `and ${hhAll.length - 10} more (see the table)`] : hhAll;
     const focus = byCode.get(focusCode);
     const clustered = isNumber(g.moran_p) && g.moran_p < alpha;
     $("hotspot-summary").replaceChildren(
-      el("strong", { text: `${clusterName}, ${spec.label}, ${p.year}: ` }),
+      el("strong", { text: `${clusterName}, ${label}, ${p.year}: ` }),
       `global Moran's I ${fmt(g.moran_i, 3)}, pseudo p ${fmt(g.moran_p, 3)} (${fmt(p.permutations)} permutations): ` +
         (clustered
           ? "areas with similar values sit next to each other more than chance would give. "
@@ -1139,20 +1218,25 @@
       el("span", { "data-class": "no data" }, swatch("url(#hs-no-data)"), `no data (${missing})`),
       el("span", {}, el("span", { className: "swatch focus-swatch" }), "selected region")
     );
-    $("hotspot-caption").textContent =
-      `Each GB ITL2 area by the local Moran (LISA) class of its ${spec.label} of ${clusterName} (BRES ${p.year}` +
-      (measure === "lq" ? "; against Great Britain whatever the benchmark above" : "") +
-      `), at a false-discovery rate of ${alpha * 100}%. Significant areas carry their letters and hatching ` +
-      `(/ high values, \\ low values); ${profile.region.name} is outlined in black. ` +
-      (missing ? "Hatched grey areas have no data (Northern Ireland is not in BRES)." : "");
+    $("hotspot-caption").textContent = us
+      ? `Each CBSA of the contiguous states by the local Moran (LISA) class of its ${label} of ${clusterName} ` +
+        `(County Business Patterns ${p.year}, withheld cells rebuilt; neighbours: the ${p.weights || "nearest CBSAs"}), ` +
+        `at a false-discovery rate of ${alpha * 100}%. Significant areas are hatched (/ high values, \\ low values) ` +
+        `and have a dark border; ${profile.region.name} is outlined in black. White space is outside any CBSA` +
+        (missing ? `; hatched grey CBSAs (${missing}) have no County Business Patterns data.` : ".")
+      : `Each GB ITL2 area by the local Moran (LISA) class of its ${spec.label} of ${clusterName} (BRES ${p.year}` +
+        (measure === "lq" ? "; against Great Britain whatever the benchmark above" : "") +
+        `), at a false-discovery rate of ${alpha * 100}%. Significant areas carry their letters and hatching ` +
+        `(/ high values, \\ low values); ${profile.region.name} is outlined in black. ` +
+        (missing ? "Hatched grey areas have no data (Northern Ireland is not in BRES)." : "");
 
     const table = $("hotspot-table");
-    $("hotspot-table-caption").textContent = `Hotspots of ${clusterName} (${spec.label}) by GB ITL2 area, ${p.year}`;
+    $("hotspot-table-caption").textContent = `Hotspots of ${clusterName} (${label}) by ${us ? "CBSA" : "GB ITL2 area"}, ${p.year}`;
     table.tHead.replaceChildren(
       el(
         "tr",
         {},
-        ...["Area", spec.label[0].toUpperCase() + spec.label.slice(1), "LISA class", "Local Moran p (FDR)", "Gi* z-score", "Gi* result"].map(
+        ...["Area", label[0].toUpperCase() + label.slice(1), "LISA class", "Local Moran p (FDR)", "Gi* z-score", "Gi* result"].map(
           (h) => el("th", { scope: "col", text: h })
         )
       )
@@ -1163,7 +1247,7 @@
       ...sorted.map((r) =>
         el(
           "tr",
-          { className: r.area_code === focusCode ? "focus-row selected" : "", "data-area": r.area_code },
+          { className: focusCodes.has(r.area_code) ? "focus-row selected" : "", "data-area": r.area_code },
           el("th", { scope: "row", text: `${r.area_name} (${r.area_code})` }),
           el("td", { text: spec.format(r.value) }),
           el("td", { text: r.lisa_class }),
@@ -1562,6 +1646,8 @@
     );
     checkAsked("denominator", "denominator", $("denominator"));
     await onRegionChosen(true);
+    checkAsked("convention", "convention", $("convention"));
+    checkAsked("cells", "County Business Patterns cells", $("cells"));
     for (const [key, label] of [
       ["taxonomy", "cluster definitions"],
       ["year", "year"],
@@ -1612,6 +1698,13 @@
       state.denominator = $("denominator").value;
       loadProfile();
     });
+    for (const key of ["convention", "cells"]) {
+      $(key).addEventListener("change", () => {
+        state[key] = $(key).value;
+        refreshUsControls();
+        loadProfile();
+      });
+    }
     $("map-cluster").addEventListener("change", () => selectCluster($("map-cluster").value));
     $("hotspot-measure").addEventListener("change", () => {
       state.hotspot_measure = $("hotspot-measure").value;
