@@ -44,6 +44,7 @@ import pandas as pd
 
 from .._exceptions import UnknownCodeError
 from ..datasets import CBP_METROS
+from ..regions import Region
 from .regional import DEFAULT_DELTA, DEFAULT_METHOD, RegionalModel, nation_as_region, regionalise
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "EMPLOYMENT_YEAR",
     "bea_industry_employment",
     "resolve_cbsa",
+    "resolve_us_region",
     "us_national_view",
     "us_regional_employment",
     "us_regional_model",
@@ -178,6 +180,37 @@ def us_regions() -> pd.DataFrame:
     return pd.DataFrame({"area_code": codes, "area_name": [names.get(c, "") for c in codes]})
 
 
+def resolve_us_region(region: str) -> Region:
+    """The US region *region* stands for: one CBSA, or several analysed as one (a combined statistical area such
+    as ``Detroit-Warren-Ann Arbor, MI`` or its code ``220``, or a list of CBSA codes), resolved as every command
+    resolves regions (:class:`~clusterplan.regions.Gazetteer`: codes, titles, unique parts of titles).
+
+    Raises
+    ------
+    UnknownCodeError
+        *region* names no CBSA of the data (the message suggests close names).
+
+    Examples
+    --------
+    >>> csa = resolve_us_region("Detroit-Warren-Ann Arbor, MI")
+    >>> csa.code, csa.members
+    ('220', ('10300', '11460', '19820', '22420', '33780'))
+    """
+    from ..regions import Gazetteer, package_places
+
+    kind = "US metropolitan or micropolitan area (CBSA) or combined statistical area"
+    hint = "give a CBSA or combined statistical area, e.g. 19820 or Detroit-Warren-Ann Arbor, MI"
+    places = package_places()
+    codes = sorted(_cbp_wide().index)
+    try:
+        found = Gazetteer(codes, places[places["geography"] == "us"]).resolve(str(region).strip())
+    except UnknownCodeError as error:  # the same error, said of US areas; the resolver's candidates kept
+        raise UnknownCodeError(kind, str(region).strip(), error.choices, hint=error.hint or hint) from None
+    if not set(found.members) <= set(codes):
+        raise UnknownCodeError(kind, str(region).strip(), codes, hint=hint)
+    return found
+
+
 def resolve_cbsa(region: str) -> str:
     """The CBSA code of *region*: a 5-digit code in the data, or a CBSA title (exact, any case).
 
@@ -209,7 +242,9 @@ def us_regional_model(
     Parameters
     ----------
     region
-        CBSA code (``19820``) or title.
+        CBSA code (``19820``) or title, or several CBSAs analysed as one (a combined statistical area, ``220``
+        or ``Detroit-Warren-Ann Arbor, MI``; see :func:`resolve_us_region`): their jobs are summed, so the
+        region buys inside itself what any of its metros supplies.
     method, delta
         ``slq``, ``cilq``, ``flq`` (default) or ``aflq``; Flegg's :math:`\\delta` (default 0.3).
     cells
@@ -224,16 +259,16 @@ def us_regional_model(
     >>> bool((detroit.A.abs() <= detroit.national_coefficients.abs()).all().all())  # BEA has a few negative flows
     True
     """
-    code = resolve_cbsa(region)
+    place = resolve_us_region(region)
     employment = _employment_by_industry(cells)
     return regionalise(
         _us_national(cells),
-        pd.Series(employment.loc[code], dtype=float),
+        pd.Series(employment.loc[list(place.members)].sum(axis=0), dtype=float),
         pd.Series(employment.sum(axis=0), dtype=float),
         method=method,
         delta=delta,
-        region_code=code,
-        region_name=_area_names().get(code, code),
+        region_code=place.code,
+        region_name=place.name,
         year=EMPLOYMENT_YEAR,
         employment_dataset="+".join(_datasets(cells)),
     )
@@ -276,7 +311,8 @@ def us_taxonomy_weights(taxonomy: Any, region: str | None = None, *, cells: str 
     national = wide[six].sum(axis=0)
     parts = naics_bea_industries(six)
     industry_of = parts[parts.map(len) == 1].map(lambda t: t[0])
-    employment = national if region is None else pd.Series(wide.loc[resolve_cbsa(region), six])
+    members = [] if region is None else list(resolve_us_region(region).members)
+    employment = national if region is None else pd.Series(wide.loc[members, six].sum(axis=0))
     return cluster_industry_weights(
         tax.mapping(six, strict=False),
         employment,
