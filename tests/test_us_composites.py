@@ -21,7 +21,16 @@ from clusterplan.report import write_run_outputs
 DETROIT_CSA = ("10300", "11460", "19820", "22420", "33780")
 
 
-@pytest.mark.parametrize("name", ["220", "Detroit-Warren-Ann Arbor, MI", "detroit-warren-ann arbor, mi"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "220",
+        "Detroit-Warren-Ann Arbor, MI",
+        "detroit-warren-ann arbor, mi",
+        "Detroit-Warren-Ann Arbor, MI CSA",
+        "CSA 220",
+    ],
+)
 def test_a_csa_resolves_to_its_cbsas(name: str) -> None:
     region = resolve_us_region(name)
     assert (region.code, region.name, region.members) == ("220", "Detroit-Warren-Ann Arbor, MI", DETROIT_CSA)

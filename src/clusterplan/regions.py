@@ -469,7 +469,7 @@ class Gazetteer:
             if code in self._level:
                 return self._area(code, raw)
         # Names: the dataset's own areas first (the ITL2 "West Midlands", not the ITL1 region).
-        named = self._by_name.get(key, [])
+        named = self._by_name.get(key, []) or self._csa_named(key)
         own = [c for c in named if c in self._available]
         if len(own) == 1:
             return Region(own[0], self.name(own[0]), (own[0],), self._geo.get(own[0], ""), raw)
@@ -506,6 +506,15 @@ class Gazetteer:
         unknown = UnknownCodeError("region", raw, hint=self._did_you_mean(raw))
         unknown.choices = self._suggestions(raw)
         raise unknown
+
+    def _csa_named(self, key: str) -> list[str]:
+        """A combined statistical area asked for with its kind: ``Detroit-Warren-Ann Arbor, MI CSA``, ``CSA 220``."""
+        words = key.split()
+        if len(words) < 2 or "csa" not in (words[0], words[-1]):
+            return []
+        rest = " ".join(words[1:] if words[0] == "csa" else words[:-1])
+        found = [c for c in self._by_name.get(rest, []) if self._level.get(c) == "csa"]
+        return found or ([rest] if self._level.get(rest) == "csa" else [])
 
     def _coarsest_distinct(self, codes: list[str]) -> list[str]:
         """Of areas sharing a name, one per territory (the coarsest), preferring ITL areas."""
