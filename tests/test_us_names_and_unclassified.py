@@ -107,3 +107,13 @@ def test_gb_run_tables_name_their_clusters_and_areas(warehouse: Any, tmp_path: P
     assert (wight["attached_to"], wight["attached_to_name"]) == ("TLJ36", "Central Hampshire")
     clusters = pd.read_csv(paths["clusters"])
     assert set(clusters["region_name"]) == {"West Midlands"}
+
+
+def test_opportunities_say_what_attractiveness_scores_for_a_us_metro(warehouse: Any) -> None:
+    from clusterplan.relatedness.opportunities import ATTRACTIVENESS_METHOD, region_opportunities
+
+    us = region_opportunities(warehouse, "19820").parameters["attractiveness_method"]
+    # CBP 2019: no GVA, one year; product complexity is all there is to score.
+    assert "on product complexity (PCI) (the data give no GVA per job and no employment growth" in us
+    assert "Great Britain" not in us
+    assert region_opportunities(warehouse, "TLG3").parameters["attractiveness_method"] == ATTRACTIVENESS_METHOD

@@ -101,6 +101,34 @@ ATTRACTIVENESS_METHOD = (
     "its national-employment-weighted mean of each component."
 )
 
+#: The attractiveness components in words, for :func:`_attractiveness_method`.
+_COMPONENT_WORDS = {
+    "pci": "product complexity (PCI)",
+    "gva_per_job": "national GVA per job (Great Britain)",
+    "national_growth": "national employment growth per year",
+}
+
+
+def _attractiveness_method(components: pd.DataFrame, weights: Mapping[str, float] | None) -> str:
+    """:data:`ATTRACTIVENESS_METHOD`, or what was scored when the data lack components (US CBP 2019 has no GVA
+    and one year, so no growth: product complexity alone)."""
+    chosen = DEFAULT_ATTRACTIVENESS_WEIGHTS if weights is None else weights
+    # Product complexity comes from the employment itself, so every dataset has it.
+    present = {"pci"} | {c for c in components.columns if components[c].notna().any()}
+    used = [c for c in chosen if c in present and chosen[c] > 0]
+    if set(used) == set(_COMPONENT_WORDS) or not used:
+        return ATTRACTIVENESS_METHOD
+    missing = {"gva_per_job": "GVA per job", "national_growth": "employment growth (one year of data)"}
+    left_out = [missing[c] for c in chosen if c not in used and c in missing]
+    return (
+        "the weighted mean of the industry's percentile ranks, among the region's industries, on "
+        + " and ".join(_COMPONENT_WORDS.get(c, c) for c in used)
+        + (f" (the data give no {' and no '.join(left_out)})" if left_out else "")
+        + "; 0 = least attractive, 100 = most. A cluster is placed among the industries on its "
+        "national-employment-weighted mean of each component."
+    )
+
+
 #: Industry code prefixes of non-market activities: SIC 2007 divisions 84 (public administration and defence;
 #: compulsory social security), 97-98 (households as employers and own-use producers), 99 (extraterritorial
 #: organisations); NAICS 92 (public administration) and 814 (private households). No region "grows into" them.
@@ -870,7 +898,7 @@ def region_opportunities(
         "weights": dict(DEFAULT_ATTRACTIVENESS_WEIGHTS if weights is None else weights),
         "presence_rule": "RCA >= 1 against all areas of the dataset",
         "stages": "specialised: RCA >= 1; nascent: jobs in the region but RCA below 1; absent: no jobs",
-        "attractiveness_method": ATTRACTIVENESS_METHOD,
+        "attractiveness_method": _attractiveness_method(components, weights),
         "non_market": "included"
         if include_non_market
         else "left out: industries whose codes start " + ", ".join(NON_MARKET_PREFIXES.get(classification, ())),

@@ -283,7 +283,7 @@ RUN_TABLES: dict[str, TableSpec] = {
         TableSpec(
             "hotspots",
             "hotspots.csv",
-            "Hotspots of each cluster across Great Britain",
+            "Hotspots of each cluster across the areas of its country",
             ("cluster_id", "level", "measure", "area_code", "area_name", "value", "lisa_class", "moran_i", "moran_p"),
             "Every cluster mapped across Great Britain (the LQ across GB ITL2 "
             "areas, the share of GVA across GB ITL3 areas): each area's value, local Moran's I, quadrant and LISA "
