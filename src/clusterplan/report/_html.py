@@ -1931,10 +1931,13 @@ def _us_lisa_map(
             + (f" (neighbours: the {weights})" if weights else "")
             + f": HH (vermillion) a high {label} among high neighbours, LL (dark blue) low among low, HL (orange) "
             "and LH (sky blue) outliers, light grey not significant; significant areas have a dark border. "
-            f"{data.region_name} is outlined in black"
-            + (" and marked ◆ in the table" if inside else "")
-            + "; the box beside the map enlarges it and its neighbours (dotted on the map), with the class written "
-            "on each significant area. The legend counts the areas of each class. White space lies outside any "
+            + (
+                f"{data.region_name} is outlined in black" + (" and marked ◆ in the table" if inside else "")
+                if focus
+                else f"The {len(inside)} CBSAs of {data.region_name} are marked ◆ in the table"
+            )
+            + "; the box beside the map enlarges the region and its neighbours (dotted on the map), with the class "
+            "written on each significant area. The legend counts the areas of each class. White space lies outside any "
             "metropolitan or micropolitan area; Alaska, Hawaii and Puerto Rico are not part of the analysis."
         ),
         value_label=label,
