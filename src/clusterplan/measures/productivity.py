@@ -962,7 +962,13 @@ def cluster_productivity(
             f"{level} area with GVA and employment data", region_code, available, hint=f"dataset {dataset!r}"
         )
 
-    regional = _employment_by_code(warehouse, dataset, level, code_length=None, areas=[region_code], years=[year])
+    # Every area's employment in one query, once per data version: each profile then takes its area's rows.
+    every_area = memoised(
+        warehouse,
+        ("employment_by_code", dataset, level, year),
+        lambda: _employment_by_code(warehouse, dataset, level, code_length=None, years=[year]),
+    )
+    regional = every_area[every_area["area_code"] == region_code].reset_index(drop=True)
     if regional.empty or (regional["sources"] < regional["members"]).any():
         raise ParameterError(
             f"dataset {dataset!r} lacks employment for some of the areas that make up {region_code} in {year}",

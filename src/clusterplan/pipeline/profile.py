@@ -8,6 +8,8 @@ panel, and records the provenance of every input.
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -157,6 +159,12 @@ def dataset_records(warehouse: AnyWarehouse, names: Sequence[str]) -> list[dict[
 def taxonomy_record(tax: Taxonomy) -> dict[str, Any]:
     """The cluster definitions as an input: their source, and the sha256 of the definitions as loaded (every
     cluster's codes), so two runs with the same sha256 used the same clusters whatever file they came from."""
+    return copy.deepcopy(_taxonomy_record(tax))
+
+
+@functools.lru_cache(maxsize=64)
+def _taxonomy_record(tax: Taxonomy) -> dict[str, Any]:
+    # Hashing the definitions and listing the built-in taxonomies reads files: once per taxonomy.
     import hashlib
 
     from ..taxonomy import list_taxonomies
@@ -196,10 +204,17 @@ def _dataset_areas(warehouse: AnyWarehouse, dataset: str) -> list[str]:
 
 
 def region_places(warehouse: AnyWarehouse, dataset: str | None = None) -> Gazetteer:
-    """The region resolver over one dataset's areas (every employment dataset's when *dataset* is None)."""
-    datasets = [dataset] if dataset is not None else [d for d in DATASET_PROFILES if _has_dataset(warehouse, d)]
-    available = [a for d in datasets for a in _dataset_areas(warehouse, d)]
-    return Gazetteer(available, _places(warehouse))
+    """The region resolver over one dataset's areas (every employment dataset's when *dataset* is None).
+
+    Built once per data version and shared, not copied: nothing changes a resolver once it is built.
+    """
+
+    def build() -> Gazetteer:
+        datasets = [dataset] if dataset is not None else [d for d in DATASET_PROFILES if _has_dataset(warehouse, d)]
+        available = [a for d in datasets for a in _dataset_areas(warehouse, d)]
+        return Gazetteer(available, _places(warehouse))
+
+    return memoised(warehouse, ("region_places", dataset), build, copy=False)
 
 
 def _has_dataset(warehouse: AnyWarehouse, dataset: str) -> bool:
@@ -332,7 +347,12 @@ def _scope(
         # A region of several areas is one area: its members' rows carry its code and are summed with it.
         rows = merge_areas(rows, resolved)
         available = sorted({*(a for a in available if a not in resolved.members), resolved.code})
-    years = sorted(int(y) for y in rows.select("year").distinct().to_pandas()["year"])
+    all_rows = rows
+    years = memoised(
+        warehouse,
+        ("fact_years", tuple(datasets)),
+        lambda: sorted(int(y) for y in all_rows.select("year").distinct().to_pandas()["year"]),
+    )
     if not years:
         raise ParameterError(f"dataset {dataset!r} has no employment facts")
     year = years[-1] if year is None else int(year)
@@ -445,7 +465,11 @@ def profile_region(
 
     say(f"mapping {len(tax.clusters)} clusters of {tax.name} to industry codes")
     units = _unit_rows(warehouse, rows, profile.classification, profile.unit_level)
-    codes = units.select("industry_code").distinct().to_pandas()["industry_code"].tolist()
+    codes = memoised(
+        warehouse,
+        ("unit_codes", tuple(scope.datasets), profile.classification, profile.unit_level),
+        lambda: units.select("industry_code").distinct().to_pandas()["industry_code"].tolist(),
+    )
     mapping = tax.mapping(codes, strict=profile.geography == "uk")
     if convention not in CONVENTIONS:
         raise UnknownCodeError("convention", convention, list(CONVENTIONS))
@@ -480,7 +504,22 @@ def profile_region(
     if denominator is not None:
         totals_from = units.semi_join(denominator, units.industry_code == denominator.industry_code)
     say("aggregating employment in the warehouse")
-    latest_totals = _latest_totals(units, totals_from, year)
+    # Every area's tables are the same whichever area is the focus (only a region of several areas changes the
+    # rows), so they are computed once per data version, taxonomy, period, benchmark and denominator.
+    merged = tuple(resolved.members) if resolved.composite else None
+    denominator_key = tuple(sorted(set(denominator_codes))) if denominator_codes is not None else None
+    latest_totals = memoised(
+        warehouse,
+        (
+            "profile_latest_totals",
+            tuple(scope.datasets),
+            region_code if merged else None,
+            merged,
+            year,
+            denominator_key,
+        ),
+        lambda: _latest_totals(units, totals_from, year),
+    )
     benchmark_areas, benchmark_label = choose_benchmark(
         benchmark,
         region=region_code,
@@ -493,95 +532,45 @@ def profile_region(
         gazetteer=scope.gazetteer,
         area_types=cbsa_types() if profile.geography == "us" else None,
     )
-    panel = measure_panel(
-        units,
-        memtable(mapping[["cluster_id", "industry_code"]]),
-        benchmark_areas=benchmark_areas,
-        denominator_industries=denominator,
-        total_rows=totals_from,
-        complete=profile.absent_is_zero,
-    ).to_pandas()
-    measure_frame = panel.copy()
-    panel = panel.rename(
-        columns={
-            "unit_code": "cluster_id",
-            "employment": "value",
-            "area_total": "total",
-            "benchmark_employment": "benchmark_value",
-        }
+    key = (
+        "profile_areas",
+        tuple(scope.datasets),
+        region_code if merged else None,
+        merged,
+        tax,
+        year,
+        base_year,
+        tuple(benchmark_areas) if benchmark_areas is not None else None,
+        denominator_key,
+        convention,
     )
-    bench = panel[["cluster_id", "year", "benchmark_value", "benchmark_total"]].drop_duplicates()
-    bench_total = bench[["year", "benchmark_total"]].drop_duplicates().rename(columns={"benchmark_total": "total"})
-    union_codes = memtable(mapping[["industry_code"]].drop_duplicates().assign(cluster_id="__all_clusters__"))
-    union = cluster_employment(units, union_codes).to_pandas()
-
-    say("computing shares, location quotients and growth")
-
-    def at(frame: pd.DataFrame, y: int) -> pd.DataFrame:
-        return frame[frame["year"] == y].set_index(["area_code", "cluster_id"])
-
-    latest = at(panel, year)
-    regions = latest[["value", "share", "lq", "total", "suppressed_cells", "missing_cells", "cells"]].copy()
-    if base_year is not None:
-        regions["base_value"] = at(panel, base_year)["value"].reindex(regions.index)
-        regions["growth_cagr"] = compound_annual_growth_rate(regions["base_value"], regions["value"], year - base_year)
-    else:
-        regions["base_value"] = float("nan")
-        regions["growth_cagr"] = float("nan")
-    regions = regions.reset_index()
-    regions["in_benchmark"] = True if benchmark_areas is None else regions["area_code"].isin(benchmark_areas)
-    say("ranking areas and applying the strong-cluster rules")
-    regions = _add_ranks_and_strength(
+    tables = memoised(
         warehouse,
-        regions,
-        datasets=scope.datasets,
-        year=year,
-        units=units,
-        mapping=mapping,
-        has_growth=base_year is not None,
-        min_establishments=REBUILT_PRESENCE_ESTABLISHMENTS if len(scope.datasets) > 1 else 0.0,
-        region=resolved,
+        key,
+        lambda: _area_tables(
+            warehouse,
+            scope,
+            tax,
+            units=units,
+            mapping=mapping,
+            benchmark_areas=benchmark_areas,
+            denominator=denominator,
+            denominator_codes=denominator_codes,
+            totals_from=totals_from,
+            convention=convention,
+            say=say,
+        ),
     )
-    say("bounding LQs for rounding and suppression, decomposing growth")
-    if len(scope.datasets) > 1 and profile.withheld_table is not None:
-        extras = [
-            _withheld_bounds(
-                warehouse,
-                units,
-                mapping,
-                regions,
-                profile.withheld_table,
-                year=year,
-                denominator_codes=denominator_codes,
-                region=resolved,
-            )
-        ]
-    else:
-        extras = [
-            _lq_bounds(
-                units,
-                mapping,
-                profile,
-                year=year,
-                benchmark_areas=benchmark_areas,
-                denominator_codes=denominator_codes,
-                lq=regions.set_index(["area_code", "cluster_id"])["lq"],
-            )
-        ]
-    if base_year is not None:
-        extras.append(_growth_decomposition(measure_frame, base_year, year, benchmark_areas))
-        extras.append(_lq_rank_change(measure_frame, base_year, year, benchmark_areas))
-    for extra in extras:
-        regions = regions.merge(extra.reset_index(), on=["area_code", "cluster_id"], how="left")
-    if convention == "cluster_mapping":
-        portal = cluster_mapping_portal(
-            regions.rename(columns={"cluster_id": "unit_code", "value": "employment", "total": "traded_total"}),
-            min_establishments=REBUILT_PRESENCE_ESTABLISHMENTS if len(scope.datasets) > 1 else 0.0,
-        )
-        regions = regions.join(portal[list(PORTAL_COLUMNS)])
-    regions["area_name"] = regions["area_code"].map(names).fillna("")
+    panel, bench, bench_total, union, regions = (
+        tables.panel,
+        tables.bench,
+        tables.bench_total,
+        tables.union,
+        tables.regions,
+    )
     cluster_names = {c.id: c.name for c in tax.clusters}
-    regions["cluster"] = regions["cluster_id"].map(cluster_names)
+    focus_name = names.get(region_code)
+    regions.loc[regions["area_code"] == region_code, "area_name"] = "" if pd.isna(focus_name) else focus_name
 
     bench_latest = bench[bench["year"] == year].set_index("cluster_id")
     focus = regions[regions["area_code"] == region_code].set_index("cluster_id")
@@ -720,6 +709,134 @@ def profile_region(
         warnings=warnings,
         unclassified=unclassified,
     )
+
+
+@dataclass
+class _AreaTables:
+    """The tables of every area that a profile slices its region from (see :func:`_area_tables`)."""
+
+    #: Area x cluster x year panel: value, share, lq, total, benchmark_value, benchmark_total, cells.
+    panel: pd.DataFrame
+    #: Benchmark employment per cluster and year, and the benchmark's total per year.
+    bench: pd.DataFrame
+    bench_total: pd.DataFrame
+    #: Employment in any cluster (codes counted once) per area and year.
+    union: pd.DataFrame
+    #: Every area and cluster in the profile year: measures, ranks, strength, bounds, growth decomposition.
+    regions: pd.DataFrame
+
+
+def _area_tables(
+    warehouse: AnyWarehouse,
+    scope: _Scope,
+    tax: Taxonomy,
+    *,
+    units: ir.Table,
+    mapping: pd.DataFrame,
+    benchmark_areas: list[str] | None,
+    denominator: ir.Table | None,
+    denominator_codes: Sequence[str] | None,
+    totals_from: ir.Table | None,
+    convention: str,
+    say: Any,
+) -> _AreaTables:
+    """Measures of every area and cluster of *tax*: what :func:`profile_region` computes for all areas at once
+    and slices its region from."""
+    profile, year, base_year, names = scope.profile, scope.year, scope.base_year, scope.names
+    resolved = scope.region
+    assert resolved is not None
+    panel = measure_panel(
+        units,
+        memtable(mapping[["cluster_id", "industry_code"]]),
+        benchmark_areas=benchmark_areas,
+        denominator_industries=denominator,
+        total_rows=totals_from,
+        complete=profile.absent_is_zero,
+    ).to_pandas()
+    measure_frame = panel.copy()
+    panel = panel.rename(
+        columns={
+            "unit_code": "cluster_id",
+            "employment": "value",
+            "area_total": "total",
+            "benchmark_employment": "benchmark_value",
+        }
+    )
+    bench = panel[["cluster_id", "year", "benchmark_value", "benchmark_total"]].drop_duplicates()
+    bench_total = bench[["year", "benchmark_total"]].drop_duplicates().rename(columns={"benchmark_total": "total"})
+    union_codes = memtable(mapping[["industry_code"]].drop_duplicates().assign(cluster_id="__all_clusters__"))
+    union = cluster_employment(units, union_codes).to_pandas()
+
+    say("computing shares, location quotients and growth")
+
+    def at(frame: pd.DataFrame, y: int) -> pd.DataFrame:
+        return frame[frame["year"] == y].set_index(["area_code", "cluster_id"])
+
+    latest = at(panel, year)
+    regions = latest[["value", "share", "lq", "total", "suppressed_cells", "missing_cells", "cells"]].copy()
+    if base_year is not None:
+        regions["base_value"] = at(panel, base_year)["value"].reindex(regions.index)
+        regions["growth_cagr"] = compound_annual_growth_rate(regions["base_value"], regions["value"], year - base_year)
+    else:
+        regions["base_value"] = float("nan")
+        regions["growth_cagr"] = float("nan")
+    regions = regions.reset_index()
+    regions["in_benchmark"] = True if benchmark_areas is None else regions["area_code"].isin(benchmark_areas)
+    say("ranking areas and applying the strong-cluster rules")
+    regions = _add_ranks_and_strength(
+        warehouse,
+        regions,
+        datasets=scope.datasets,
+        year=year,
+        units=units,
+        mapping=mapping,
+        has_growth=base_year is not None,
+        min_establishments=REBUILT_PRESENCE_ESTABLISHMENTS if len(scope.datasets) > 1 else 0.0,
+        region=resolved,
+    )
+    say("bounding LQs for rounding and suppression, decomposing growth")
+    if len(scope.datasets) > 1 and profile.withheld_table is not None:
+        extras = [
+            _withheld_bounds(
+                warehouse,
+                units,
+                mapping,
+                regions,
+                profile.withheld_table,
+                year=year,
+                denominator_codes=denominator_codes,
+                region=resolved,
+            )
+        ]
+    else:
+        extras = [
+            _lq_bounds(
+                units,
+                mapping,
+                profile,
+                year=year,
+                benchmark_areas=benchmark_areas,
+                denominator_codes=denominator_codes,
+                lq=regions.set_index(["area_code", "cluster_id"])["lq"],
+            )
+        ]
+    if base_year is not None:
+        extras.append(_growth_decomposition(measure_frame, base_year, year, benchmark_areas))
+        extras.append(_lq_rank_change(measure_frame, base_year, year, benchmark_areas))
+    for extra in extras:
+        regions = regions.merge(extra.reset_index(), on=["area_code", "cluster_id"], how="left")
+    if convention == "cluster_mapping":
+        portal = cluster_mapping_portal(
+            regions.rename(columns={"cluster_id": "unit_code", "value": "employment", "total": "traded_total"}),
+            min_establishments=REBUILT_PRESENCE_ESTABLISHMENTS if len(scope.datasets) > 1 else 0.0,
+        )
+        regions = regions.join(portal[list(PORTAL_COLUMNS)])
+    # The focus area's own name is set by profile_region (it may be spelled as the user's input resolved it).
+    regions["area_name"] = regions["area_code"].map(names if resolved.composite else scope.gazetteer.names())
+    regions["area_name"] = regions["area_name"].fillna("")
+    cluster_names = {c.id: c.name for c in tax.clusters}
+    regions["cluster"] = regions["cluster_id"].map(cluster_names)
+    return _AreaTables(panel=panel, bench=bench, bench_total=bench_total, union=union, regions=regions)
 
 
 def _growth_note(year: int, base_year: int | None, years: list[int]) -> str:
@@ -1155,10 +1272,16 @@ def _productivity(warehouse: AnyWarehouse, mapping: pd.DataFrame, region: Region
     A region of several areas sums its members' GVA and jobs (GVA per job is their ratio, not an average).
     """
     columns = ["gva_gbp_million", "gva_per_job_gbp", "relative_productivity"]
-    parts = [
-        cluster_productivity(warehouse, mapping, region=member, year=year).set_index("cluster_id")[columns]
-        for member in region.members
-    ]
+    definition = (tuple(mapping.columns), tuple(mapping.itertuples(index=False, name=None)))
+
+    def member_productivity(member: str) -> pd.DataFrame:
+        return memoised(
+            warehouse,
+            ("cluster_productivity", definition, member, year),
+            lambda: cluster_productivity(warehouse, mapping, region=member, year=year),
+        )
+
+    parts = [member_productivity(member).set_index("cluster_id")[columns] for member in region.members]
     if len(parts) == 1:
         return parts[0]
     gva = pd.concat([p["gva_gbp_million"] for p in parts], axis=1).sum(axis=1)

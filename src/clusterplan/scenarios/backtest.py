@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._cache import memoised
 from .._exceptions import ParameterError, UnknownCodeError
 from ..datasets import BRES_SUBCLASS
 from .baseline import (
@@ -377,6 +378,31 @@ def run_backtest(
     from .config import load_scenario_config
 
     config = config or load_scenario_config()
+    b = config.baseline
+    # The same for every region, scenario choice and request on this data: computed once per data version.
+    key = (
+        "run_backtest",
+        taxonomy,
+        region,
+        tuple(sources) if sources is not None else None,
+        dataset,
+        config.backtest,
+        (b.covid_years, b.shift_share_damping, b.trend_smoothing, b.trend_damping),
+    )
+    return memoised(
+        warehouse, key, lambda: _run_backtest(warehouse, taxonomy, region, sources, dataset, config, progress)
+    )
+
+
+def _run_backtest(
+    warehouse: Warehouse | SparkWarehouse,
+    taxonomy: str | Taxonomy | None,
+    region: str | None,
+    sources: Sequence[str] | None,
+    dataset: str | None,
+    config: ScenarioConfig,
+    progress: Callable[[str], None] | None,
+) -> BacktestResult:
     say = progress or (lambda _m: None)
     settings = config.backtest
     chosen_sources = list(sources or settings.sources)

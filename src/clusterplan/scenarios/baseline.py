@@ -68,6 +68,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._cache import memoised
 from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
 from .._schema import MAX_COUNT
 from ..datasets import BRES_SUBCLASS, dataset_profile
@@ -523,6 +524,17 @@ def cluster_employment_panel(
     ParameterError
         The dataset has a single year (no time series to forecast from).
     """
+    # Every region's scenarios and backtest read the same panel: once per data version.
+    return memoised(
+        warehouse,
+        ("cluster_employment_panel", taxonomy, dataset),
+        lambda: _employment_panel(warehouse, taxonomy, dataset),
+    )
+
+
+def _employment_panel(
+    warehouse: Warehouse | SparkWarehouse, taxonomy: str | Taxonomy | None, dataset: str
+) -> pd.DataFrame:
     from ..measures.employment import industry_facts, memtable
     from ..measures.panel import measure_panel
 
