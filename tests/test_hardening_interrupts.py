@@ -1,6 +1,10 @@
 """Interrupts and crashes leave the warehouse as it was: Ctrl-C (SIGINT) in the parse and write phases of a real
 ``clusterplan data import`` subprocess exits 130 with one line; ``kill -9`` at random points never leaves half a
-dataset.
+dataset. The other commands a user interrupts (``run`` while analysing and while writing its folder, ``measures``,
+``report``, ``hotspots``) exit 130 with one line and leave no half-written output; ``serve`` stops cleanly.
+
+Before: Ctrl-C while ``run`` wrote its folder left run.json and the CSV tables without report.html and
+workbook.xlsx, a folder that looked complete.
 
 Before: Ctrl-C during the write phase exited 1 with a ``TransactionException ... please ROLLBACK`` (or "Query
 interrupted") traceback.
@@ -14,8 +18,10 @@ from __future__ import annotations
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -102,3 +108,102 @@ def test_kill_at_random_points_never_leaves_half_a_dataset(bres_file: Path, fres
         outcomes.append("complete" if now == complete else "unchanged")
         assert fingerprint(fresh_warehouse) == before
     assert "unchanged" in outcomes, outcomes
+
+
+CLI = [sys.executable, "-c", "from clusterplan.cli import main; main()"]
+
+
+def interrupt(args: list[str], trigger: str, *, delay: float = 0.0) -> tuple[int, list[str], str]:
+    """Run a clusterplan command, Ctrl-C it *delay* seconds after a stderr line containing *trigger*; return the
+    exit code, the lines seen before, and the rest of stderr."""
+    with subprocess.Popen(
+        [*CLI, *args], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    ) as process:  # fmt: skip
+        assert process.stderr is not None
+        seen = []
+        for line in process.stderr:
+            seen.append(line)
+            if trigger in line:
+                time.sleep(delay)
+                process.send_signal(signal.SIGINT)
+                break
+        rest = process.stderr.read()
+        process.wait(timeout=120)
+    assert any(trigger in line for line in seen), "".join(seen) + rest
+    return process.returncode, seen, rest
+
+
+def one_line(rest: str) -> list[str]:
+    """What stderr said after the interrupt, progress lines aside."""
+    return [line for line in rest.splitlines() if line.strip() and not line.startswith("[")]
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".partial" in p.name)
+
+
+def test_ctrl_c_while_run_analyses_writes_nothing(tmp_path: Path, warehouse_path: Path) -> None:
+    out = tmp_path / "run"
+    code, _, rest = interrupt(
+        ["run", "--region", "TLG3", "--out", str(out), "--warehouse", str(warehouse_path)], "computing scenarios"
+    )
+    assert code == 130, rest
+    assert one_line(rest) == ["interrupted; the warehouse is unchanged"], rest
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_ctrl_c_while_run_writes_its_folder_leaves_the_previous_run(tmp_path: Path, warehouse_path: Path) -> None:
+    out = tmp_path / "run"
+    args = ["run", "--region", "TLG3", "--out", str(out), "--warehouse", str(warehouse_path), "--analyses", "none"]
+    done = subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert {"run.json", "report.html", "workbook.xlsx", "clusters.csv"} <= set(before)
+    # Writing takes about a second (report, workbook); the interrupt lands inside it.
+    code, _, rest = interrupt(args, "writing outputs", delay=0.3)
+    assert code == 130, rest
+    assert one_line(rest) == ["interrupted; the warehouse is unchanged"], rest
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # the old run, whole
+    assert leftovers(tmp_path) == []
+
+
+def test_ctrl_c_during_measures_leaves_no_file(tmp_path: Path, warehouse_path: Path) -> None:
+    out = tmp_path / "measures.csv"
+    code, _, rest = interrupt(
+        ["measures", "--all-regions", "--out", str(out), "--warehouse", str(warehouse_path)], "computing sic5"
+    )
+    assert code == 130, rest
+    assert one_line(rest) == ["interrupted; the warehouse is unchanged"], rest
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_during_report_leaves_no_report(tmp_path: Path, warehouse_path: Path) -> None:
+    out = tmp_path / "report"
+    code, _, rest = interrupt(
+        ["report", "--region", "TLG3", "--out", str(out), "--warehouse", str(warehouse_path)], "computing scenarios"
+    )
+    assert code == 130, rest
+    assert one_line(rest) == ["interrupted; the warehouse is unchanged"], rest
+    assert not (out / "report.html").exists() and not (out / "workbook.xlsx").exists()
+
+
+def test_ctrl_c_during_hotspots_leaves_no_map(tmp_path: Path, warehouse_path: Path) -> None:
+    out = tmp_path / "hotspots.csv"
+    args = ["hotspots", "--measure", "lq", "--cluster", "aerospace", "--level", "itl3", "--permutations", "99999"]
+    code, _, rest = interrupt([*args, "--out", str(out), "--warehouse", str(warehouse_path)], "permutations", delay=1.0)
+    assert code == 130, rest
+    assert one_line(rest) == ["interrupted; the warehouse is unchanged"], rest
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_stops_serve_cleanly(warehouse_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    args = ["serve", "--port", str(port), "--workers", "0", "--warehouse", str(warehouse_path)]
+    code, _, rest = interrupt(args, "serving the clusterplan dashboard", delay=1.0)
+    assert code == 0, rest  # stopping the server is what Ctrl-C is for: a clean exit
+    assert "Traceback" not in rest and one_line(rest) == [], rest
+    with socket.socket() as again:  # the port is free: the server really stopped
+        again.bind(("127.0.0.1", port))

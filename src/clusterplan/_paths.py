@@ -7,10 +7,14 @@ byte is read) instead of filling the memory.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["MAX_IMPORT_BYTES", "MAX_TAXONOMY_BYTES", "describe_path", "path_problem"]
+__all__ = ["MAX_IMPORT_BYTES", "MAX_TAXONOMY_BYTES", "describe_path", "path_problem", "replacing", "replacing_folder"]
 
 #: Largest cluster definition file: 1 MB, 18 times the largest built-in (US Cluster Mapping 2007, 55 kB).
 MAX_TAXONOMY_BYTES = 1_000_000
@@ -51,3 +55,51 @@ def path_problem(path: str | Path, *, max_bytes: int, limit_name: str) -> str | 
     if size > max_bytes:
         return f"{size:,} bytes is larger than the {max_bytes:,}-byte limit for {limit_name}"
     return None
+
+
+@contextlib.contextmanager
+def replacing(path: str | Path) -> Iterator[Path]:
+    """A temporary file next to *path* to write to; it becomes *path* only when the block ends without an error or
+    an interrupt, so an output is either the old file or the whole new one, never half of one.
+
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "table.csv"
+    >>> with replacing(target) as part:
+    ...     _ = part.write_text("a,b\\n")
+    >>> target.read_text(), [p.name for p in target.parent.iterdir()]
+    ('a,b\\n', ['table.csv'])
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Same folder (so the rename is atomic), same suffix (writers that go by it, such as Excel's, still work).
+    handle, name = tempfile.mkstemp(prefix=f".{target.stem}.partial-", suffix=target.suffix, dir=target.parent)
+    os.close(handle)
+    part = Path(name)
+    try:
+        yield part
+        os.replace(part, target)
+    finally:
+        part.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def replacing_folder(folder: str | Path, *, last: str) -> Iterator[Path]:
+    """A temporary folder next to *folder* to write a set of outputs into; when the block ends without an error or
+    an interrupt, each file is moved into *folder* (other files there are kept), the file named *last* last.
+
+    *last* marks a complete set (``run.json`` of a run folder): it is removed from *folder* before the first file
+    is moved in, so an interrupted write leaves either the old complete set or a folder without it, never a mix
+    that looks complete. Nothing is moved if the block fails.
+    """
+    target = Path(folder)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    try:
+        yield staging
+        target.mkdir(exist_ok=True)
+        (target / last).unlink(missing_ok=True)
+        names = sorted(p.name for p in staging.iterdir() if p.name != last)
+        for name in [*names, last] if (staging / last).exists() else names:
+            os.replace(staging / name, target / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from .._formula import neutralise_frame
+from .._paths import replacing
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -84,9 +85,9 @@ def write_csv_or_parquet(table: pd.DataFrame, out: str | Path) -> Path:
     """Write *table* to *out* (Parquet when it ends in ``.parquet``, else CSV with 6 significant digits), creating
     its folder; returns the path."""
     path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".parquet":
-        table.to_parquet(path, index=False)
-    else:
-        neutralise_frame(table).to_csv(path, index=False, float_format="%.6g")
+    with replacing(path) as part:  # an interrupt leaves the old file, not half a new one
+        if path.suffix == ".parquet":
+            table.to_parquet(part, index=False)
+        else:
+            neutralise_frame(table).to_csv(part, index=False, float_format="%.6g")
     return path

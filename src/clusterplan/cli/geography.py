@@ -21,6 +21,7 @@ import click
 
 from .._exceptions import ParameterError
 from .._formula import neutralise_frame
+from .._paths import replacing
 from ._common import open_warehouse, progress_printer, quiet_option, warehouse_option
 
 __all__ = ["hotspots_command"]
@@ -106,18 +107,22 @@ def hotspots_command(
             islands=islands,
             employment_dataset=employment_dataset,
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
+    # Each file through a temporary one: an interrupt leaves the old file, not half a new one.
     if target.suffix.lower() == ".csv":
-        neutralise_frame(result.table).to_csv(target, index=False)
+        with replacing(target) as part:
+            neutralise_frame(result.table).to_csv(part, index=False)
         sidecar = target.with_suffix(".json")
         meta = result.to_geojson()["clusterplan"]
-        sidecar.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        with replacing(sidecar) as part:
+            part.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         progress(f"wrote {target} and {sidecar}")
     else:
-        target.write_text(json.dumps(result.to_geojson(), ensure_ascii=False) + "\n", encoding="utf-8")
+        with replacing(target) as part:
+            part.write_text(json.dumps(result.to_geojson(), ensure_ascii=False) + "\n", encoding="utf-8")
         progress(f"wrote {target}")
     if not no_map:
         svg = target.with_suffix(".svg")
-        svg.write_text(hotspot_map_svg(result), encoding="utf-8")
+        with replacing(svg) as part:
+            part.write_text(hotspot_map_svg(result), encoding="utf-8")
         progress(f"wrote {svg}")
     click.echo(result.summary())

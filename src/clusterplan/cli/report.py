@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from .._exceptions import ParameterError
+from .._paths import replacing
 from ._common import comma_separated, open_warehouse, progress_printer, quiet_option, warehouse_option
 
 __all__ = ["report_command"]
@@ -97,11 +98,14 @@ def report_command(
     if what in ("all", "report"):
         say("rendering report.html")
         path = out / "report.html"
-        path.write_text(render_report(data), encoding="utf-8")
+        with replacing(path) as part:  # an interrupt leaves the old file, not half a new one
+            part.write_text(render_report(data), encoding="utf-8")
         written.append(path)
     if what in ("all", "workbook"):
         say("writing workbook.xlsx")
-        written.append(write_workbook(data, out / "workbook.xlsx"))
+        with replacing(out / "workbook.xlsx") as part:
+            write_workbook(data, part)
+        written.append(out / "workbook.xlsx")
     click.echo(
         f"{data.region_name} ({data.region_code}), {len(data.clusters)} clusters, {len(data.tables)} further tables"
     )

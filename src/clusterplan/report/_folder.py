@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from .._formula import neutralise_frame
+from .._paths import replacing_folder
 from ..pipeline import ClusterProfile, RunAnalyses
 from ._html import CORE_TABLES, RUN_TABLES, SIGNIFICANT_DIGITS, ReportData, render_report, report_data
 from .workbook import write_workbook
@@ -112,16 +113,18 @@ def write_run_outputs(
         analyses = run_analyses(warehouse, profile, progress=progress)
         paths = write_run_outputs(profile, Path(out_dir), analyses=analyses)
     """
-    out.mkdir(parents=True, exist_ok=True)
     data = run_report_data(profile, analyses, tables)
-    paths = write_tables(data, out)
-    paths["report"] = out / "report.html"
-    if workbook:
-        paths["workbook"] = out / "workbook.xlsx"
-    paths["run"] = out / "run.json"
-    data.metadata["outputs"] = {k: p.name for k, p in paths.items()}
-    paths["run"].write_text(json.dumps(_clean(data.metadata), indent=2) + "\n")
-    paths["report"].write_text(render_report(data), encoding="utf-8")
-    if workbook:
-        write_workbook(data, paths["workbook"])
-    return paths
+    # Written to a temporary folder and moved in at the end, run.json last: an interrupted run leaves the folder
+    # as it was, or (if stopped while moving) without run.json, so it never looks like a complete run.
+    with replacing_folder(out, last="run.json") as staging:
+        paths = write_tables(data, staging)
+        paths["report"] = staging / "report.html"
+        if workbook:
+            paths["workbook"] = staging / "workbook.xlsx"
+        paths["run"] = staging / "run.json"
+        data.metadata["outputs"] = {k: p.name for k, p in paths.items()}
+        paths["report"].write_text(render_report(data), encoding="utf-8")
+        if workbook:
+            write_workbook(data, paths["workbook"])
+        paths["run"].write_text(json.dumps(_clean(data.metadata), indent=2) + "\n")
+    return {name: out / path.name for name, path in paths.items()}
