@@ -95,9 +95,9 @@ def test_the_sort_order_is_in_the_address_and_restored_from_it(page: Page, serve
     page.page.click('#ranking-table button[data-key="employment"]')
     assert "sort=employment.desc" in page.page.url
     page.page.goto(f"{server.url}/#region=TLG3&sort=employment.asc")
+    # The status already says "Showing West Midlands" before the new address is shown: wait for the table instead.
+    page.page.wait_for_selector('#ranking-table th[aria-sort="ascending"] [data-key="employment"]', timeout=TIMEOUT_MS)
     page.wait_for_status("Showing West Midlands")
-    header = page.page.locator("#ranking-table thead th", has=page.page.locator('[data-key="employment"]'))
-    assert header.get_attribute("aria-sort") == "ascending"
     assert page.page.locator("#ranking-table tbody tr").first.get_attribute("data-cluster") == "creative_content_gaming"
     assert page.page.is_hidden("#address-problem")
     assert page.problems == []
@@ -114,3 +114,50 @@ def test_scenario_controls_are_hidden_for_a_us_metro(page: Page, server: ServerP
     assert page.page.is_hidden("#scenario-controls")
     page.screenshot("dashboard_us_scenarios_hidden")
     assert page.problems == []
+
+
+def test_unknown_taxonomy_benchmark_target_year_and_weights_in_the_address_are_each_said(
+    page: Page, server: ServerProcess
+) -> None:
+    page.page.goto(f"{server.url}/#region=TLG3&taxonomy=nonsense&benchmark=ZZZ&target_year=1999&weights=pay=7,colour=1")
+    page.wait_for_status("Showing West Midlands (TLG3): 8 clusters, 2021")
+    page.page.wait_for_function(
+        "() => document.getElementById('address-problem').textContent.includes('scenario target year')"
+    )
+    message = page.page.inner_text("#address-problem")
+    assert 'cluster definitions "nonsense", which is not available here; showing' in message
+    assert 'benchmark "ZZZ", which is not available here; showing' in message
+    assert 'scenario target year "1999", which is not available here; showing 2030 instead' in message
+    assert 'pay must be a number from 0 to 1, not "7"' in message and 'there is no criterion "colour"' in message
+    page.screenshot("dashboard_invalid_address")
+    # The address now says what is shown: the defaults in place of what could not be used.
+    shown = page.page.evaluate("() => new URLSearchParams(window.location.hash.slice(1)).toString()")
+    assert "taxonomy=wmca_plan_for_growth" in shown and "benchmark=national" in shown
+    assert "target_year=2030" in shown and "weights" not in shown
+    assert page.problems == []
+
+
+def test_target_year_and_weights_are_in_the_address_and_restored_from_it(
+    browser: Any, page: Page, server: ServerProcess
+) -> None:
+    open_dashboard(page, server)
+    page.page.locator("#scenario-panel").scroll_into_view_if_needed()
+    page.page.wait_for_selector("#target_year option[value='2035']", state="attached", timeout=TIMEOUT_MS)
+    page.page.select_option("#target_year", "2035")
+    page.page.fill("#weight-pay", "0.4")
+    page.page.dispatch_event("#weight-pay", "change")
+    page.page.wait_for_function("() => window.location.hash.includes('weights=pay%3D0.4')", timeout=TIMEOUT_MS)
+    address = page.page.evaluate("() => window.location.hash")
+    assert "target_year=2035" in address
+    # The same address in a new page restores both controls, with nothing to complain about.
+    fresh = Page(browser, server.url)
+    try:
+        fresh.page.goto(f"{server.url}/{address}")
+        fresh.wait_for_status("Showing West Midlands (TLG3): 8 clusters, 2021")
+        fresh.page.wait_for_selector("#target_year option[value='2035']", state="attached", timeout=TIMEOUT_MS)
+        assert fresh.page.input_value("#target_year") == "2035"
+        assert fresh.page.input_value("#weight-pay") == "0.4"
+        assert fresh.page.is_hidden("#address-problem")
+        assert fresh.problems == []
+    finally:
+        fresh.close()

@@ -402,6 +402,13 @@
         delete asked.cluster;
         showAddressProblems();
       }
+      if ("target_year" in asked) {
+        // Checked with the profile (whose year the target must follow), not when the scenarios are first shown.
+        fillTargetYears(Number(profile.parameters.year));
+        checkAsked("target_year", "scenario target year", $("target_year"));
+        delete asked.target_year;
+        showAddressProblems();
+      }
       renderSummary(profile);
       renderRanking(profile);
       renderClusterChoices(profile);
@@ -1367,13 +1374,42 @@
     for (const key of ["comparator_rule", "high", "low"]) $(key).disabled = !legacy;
   }
 
+  // A weight is a number from 0 to 1 (as the inputs allow); anything else in the address is left out.
+  function weightProblem(name, value) {
+    const criteria = cache.scenarioParameters ? cache.scenarioParameters.choices.criteria.map((c) => c.name) : [];
+    if (!criteria.includes(name)) return `there is no criterion "${name}"`;
+    const number = Number(value);
+    if (value === undefined || String(value).trim() === "" || !Number.isFinite(number) || number < 0 || number > 1) {
+      return `${name} must be a number from 0 to 1, not "${value === undefined ? "" : value}"`;
+    }
+    return null;
+  }
+
   function parseWeights(text) {
     const out = {};
     for (const part of String(text || "").split(",")) {
       const [name, value] = part.split("=");
-      if (name && value !== undefined && Number.isFinite(Number(value))) out[name.trim()] = Number(value);
+      if (name && weightProblem(name.trim(), value) === null) out[name.trim()] = Number(value);
     }
     return out;
+  }
+
+  // Weights the address gave that cannot be used: said, and the address rewritten to the weights applied.
+  function checkWeights() {
+    if (!("weights" in asked)) return;
+    const problems = String(asked.weights || "")
+      .split(",")
+      .filter((part) => part.trim() !== "")
+      .map((part) => {
+        const [name, value] = part.split("=");
+        return weightProblem((name || "").trim(), value);
+      })
+      .filter((problem) => problem !== null);
+    if (problems.length) {
+      addressProblems.push(`The address gives priority weights that cannot be used (${problems.join("; ")}); the default weights are used for those.`);
+    }
+    delete asked.weights;
+    state.weights = weightsText();
   }
 
   function weightsText() {
@@ -1393,7 +1429,9 @@
     const last = Math.max(2040, d);
     const years = [];
     for (let y = profileYear + 1; y <= last; y += 1) years.push({ value: y, label: String(y) });
-    const wanted = state.target_year && Number(state.target_year) > profileYear ? state.target_year : d > profileYear ? d : profileYear + 1;
+    // A year the list does not offer (before the profile's year, after the last, not a year) gives the default.
+    const offered = years.map((y) => String(y.value));
+    const wanted = offered.includes(String(state.target_year)) ? state.target_year : d > profileYear ? d : profileYear + 1;
     state.target_year = fillSelect($("target_year"), years, wanted);
   }
 
@@ -1664,6 +1702,7 @@
     ]) {
       checkAsked(key, label, $(key));
     }
+    checkWeights();
     if ("hotspot_measure" in asked) {
       const offered = Array.from($("hotspot-measure").options).map((o) => o.value);
       if (!offered.includes(asked.hotspot_measure)) {
