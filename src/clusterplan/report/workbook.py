@@ -18,21 +18,16 @@ Example
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
-from .._formula import neutralise
 from ..pipeline.profile import ClusterProfile
 from ._html import CORE_TABLES, RUN_TABLES, ReportData, report_data
+from ._xlsx import Style, XlsxBook
 
 __all__ = ["COLUMN_LABELS", "SHEETS", "column_label", "write_workbook"]
 
@@ -313,83 +308,37 @@ _EXTRA_SHEETS = {
     "hotspots": "Hotspots",
     "unclassified_industries": "Industries in no cluster",
 }
-_HEADER_FILL = PatternFill("solid", fgColor="DCE6F0")
-_BOLD = Font(bold=True)
-# Characters openpyxl refuses (XML 1.0 control characters).
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_HEADER = Style(bold=True, fill="DCE6F0", wrap="bottom")
+_ROWS_HEADER = Style(bold=True, fill="DCE6F0")
+_WRAPPED = Style(wrap="top")
 
 
-def _value(value: Any) -> Any:
-    """A cell value: numpy scalars unwrapped, NaN/NA empty, text without XML control characters."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        value = value.item()
-    if isinstance(value, bool | int):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, str):
-        return neutralise(_ILLEGAL.sub("", value))  # "=..." would otherwise be stored as a live formula
-    return str(value)
-
-
-def _write_frame(book: Workbook, title: str, frame: pd.DataFrame, key: str, dictionary: list[list[str]]) -> None:
-    sheet = book.create_sheet(title)
+def _write_frame(book: XlsxBook, title: str, frame: pd.DataFrame, key: str, dictionary: list[list[str]]) -> None:
     formats = [_column_format(str(c)) for c in frame.columns]
-    header = []
+    header = book.style(_HEADER)
     for (label, _), name in zip(formats, frame.columns, strict=True):
-        cell = WriteOnlyCell(sheet, value=label)
-        cell.font, cell.fill = _BOLD, _HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="bottom")
-        header.append(cell)
         dictionary.append([title, label, str(name), key])
-    sheet.freeze_panes = "B2"
-    for i, (label, _) in enumerate(formats, start=1):
-        width = 14 if len(label) > 20 else max(10, len(label) + 2)
-        sheet.column_dimensions[get_column_letter(i)].width = width
-    sheet.append(header)
-    columns = [frame[c].tolist() for c in frame.columns]
-    # One formatted cell per column, refilled row after row: a write-only sheet writes each row out as it is
-    # appended, and looking the number format up once per column rather than once per cell halves the time.
-    formatted: list[WriteOnlyCell | None] = []
-    for _, fmt in formats:
-        template = None
-        if fmt:
-            template = WriteOnlyCell(sheet)
-            template.number_format = fmt
-        formatted.append(template)
-    for r in range(len(frame)):
-        row = []
-        for c, template in enumerate(formatted):
-            value = _value(columns[c][r])
-            if template is not None and isinstance(value, int | float) and not isinstance(value, bool):
-                template.value = value
-                row.append(template)
-            else:
-                row.append(value)
-        sheet.append(row)
-    if len(frame):
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
+    book.add_sheet(
+        title,
+        [[label for label, _ in formats]],
+        styles=[[header] * len(formats)],
+        # Numbers take their column's format; text and empty cells none (the cells of the CSV, column by column).
+        columns=[frame.iloc[:, i].tolist() for i in range(frame.shape[1])],
+        column_styles=[book.style(Style(number_format=fmt)) if fmt else 0 for _, fmt in formats],
+        widths=[14 if len(label) > 20 else max(10, len(label) + 2) for label, _ in formats],
+        freeze="B2",
+        autofilter=True,
+    )
 
 
-def _write_rows(book: Workbook, title: str, header: list[str], rows: list[list[Any]], widths: list[int]) -> None:
-    sheet = book.create_sheet(title)
-    for i, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = width
-    cells = []
-    for label in header:
-        cell = WriteOnlyCell(sheet, value=label)
-        cell.font, cell.fill = _BOLD, _HEADER_FILL
-        cells.append(cell)
-    sheet.append(cells)
-    for row in rows:
-        out = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=_value(value))
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-            out.append(cell)
-        sheet.append(out)
+def _write_rows(book: XlsxBook, title: str, header: list[str], rows: list[list[Any]], widths: list[int]) -> None:
+    heading, wrapped = book.style(_ROWS_HEADER), book.style(_WRAPPED)
+    book.add_sheet(
+        title,
+        [header, *rows],
+        styles=[[heading] * len(header), *([wrapped] * len(row) for row in rows)],
+        widths=widths,
+    )
 
 
 def _text(value: Any) -> str:
@@ -520,7 +469,7 @@ def write_workbook(
     if isinstance(data, ClusterProfile):
         data = report_data(data, metadata, tables)
     path = Path(path)
-    book = Workbook(write_only=True)
+    book = XlsxBook()
     dictionary: list[list[str]] = []
     for key, title in SHEETS.items():
         _write_frame(book, title, getattr(data, key), CORE_TABLES[key].file, dictionary)
@@ -558,6 +507,4 @@ def write_workbook(
     notes: list[list[Any]] = [[k, v] for k, v in _notes(data)]
     notes += [[], ["Sheet", "Column heading", "CSV column", "CSV file"], *dictionary]
     _write_rows(book, "Notes", ["Topic", "Note"], notes, [24, 90, 26, 18])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
-    return path
+    return book.save(path)
