@@ -307,6 +307,13 @@ def test_us_metro_hotspots_and_portal_convention(page: Page, server: ServerProce
     assert "County Business Patterns 2019" in page.page.inner_text("#hotspot-caption")
     page.page.locator("#hotspots").screenshot(path=str(ARTIFACTS / "dashboard_us_hotspots.png"))
     assert page.cell("automotive", "lq") == "8.22"
+    # Jobs in NAICS 2017 codes the Cluster Mapping definitions lack (e.g. 336390): counted, not allocated.
+    profile = page.page.request.get(f"{server.url}/api/profile?region=19820").json()["totals"]
+    headline = page.page.inner_text("#headline")
+    assert (
+        f"{profile['unclassified_employment']:,.0f} ({profile['unclassified_employment_beside_clusters']:,.0f}"
+        in headline
+    )
     # The portal's convention: traded-employment LQ, the portal's rank and strong flag, said in the summary.
     page.page.select_option("#convention", "cluster-mapping")
     page.page.wait_for_function(

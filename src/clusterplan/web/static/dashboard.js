@@ -482,6 +482,13 @@
         p.convention === "cluster_mapping" ? "US Cluster Mapping portal (traded jobs)" : "clusterplan (all jobs)",
       ]);
       items.push(["County Business Patterns cells", p.cells === "published" ? "published only" : "withheld rebuilt"]);
+      // NAICS 2017 codes no Cluster Mapping definition names (no concordance in the data): counted, not allocated.
+      if (isNumber(t.unclassified_employment) && t.unclassified_employment > 0) {
+        items.push([
+          "Jobs in NAICS 2017 codes no cluster definition names",
+          `${fmt(t.unclassified_employment)} (${fmt(t.unclassified_employment_beside_clusters)} beside a cluster's industries)`,
+        ]);
+      }
     }
     $("headline").replaceChildren(...items.map(([label, value]) => el("div", {}, el("dt", { text: label }), el("dd", { text: value }))));
   }
