@@ -266,6 +266,9 @@ def main() -> None:
         help="dashboard: one session's mix (few regions, repeats); cold: many users, 100+ distinct "
         "region/taxonomy/scenario choices, then the same requests again (all cached)",
     )
+    parser.add_argument(
+        "--workers", type=int, default=None, help="the server's --workers (default: the server's own default)"
+    )
     parser.add_argument("--output", type=Path, default=None)
     args = parser.parse_args()
     if not 1 <= args.requests <= 100_000 or not 1 <= args.concurrency <= 200:
@@ -277,7 +280,8 @@ def main() -> None:
         warehouse = Path(tmp) / "warehouse.duckdb"
         print("creating the warehouse", file=sys.stderr)
         Warehouse(warehouse).close()
-        with ServerProcess(warehouse) as server:
+        extra = ("--workers", str(args.workers)) if args.workers is not None else ()
+        with ServerProcess(warehouse, extra_args=extra) as server:
             print(f"server at {server.url}; {args.requests} requests, {args.concurrency} at a time", file=sys.stderr)
             try:
                 latencies, errors, elapsed = asyncio.run(
@@ -314,6 +318,7 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d"),
         "requests": len(every),
         "concurrency": args.concurrency,
+        "server_workers": args.workers if args.workers is not None else "default (one per CPU)",
         "seed": args.seed,
         "distinct_profiles": distinct_profiles,
         "distinct_scenarios": distinct_scenarios,

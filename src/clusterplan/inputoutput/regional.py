@@ -92,7 +92,10 @@ in industry 1:
 
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -550,10 +553,31 @@ def _cached_employment_by_industry(year: int) -> pd.DataFrame:
     return ioat_employment(_sic_employment(int(year)))
 
 
+#: ioat_employment of the last few employment tables given, by their content: every region's model maps the same
+#: table (the web app's scenarios build one model per region).
+_IOAT_EMPLOYMENT: OrderedDict[tuple[Any, ...], pd.DataFrame] = OrderedDict()
+_IOAT_EMPLOYMENT_LOCK = threading.Lock()
+
+
+def _content_key(frame: pd.DataFrame) -> tuple[Any, ...]:
+    """A key that changes whenever the table's labels or values change."""
+    values = np.ascontiguousarray(frame.to_numpy(dtype=float))
+    return (tuple(frame.index), tuple(frame.columns), hashlib.sha256(values.tobytes()).hexdigest())
+
+
 def _employment_by_industry(year: int, sic_employment: pd.DataFrame | None = None) -> pd.DataFrame:
     if sic_employment is None:
         return _cached_employment_by_industry(int(year))
-    return ioat_employment(sic_employment)
+    key = _content_key(sic_employment)
+    with _IOAT_EMPLOYMENT_LOCK:
+        found = _IOAT_EMPLOYMENT.get(key)
+    if found is None:
+        found = ioat_employment(sic_employment)
+        with _IOAT_EMPLOYMENT_LOCK:
+            _IOAT_EMPLOYMENT[key] = found
+            while len(_IOAT_EMPLOYMENT) > 4:
+                _IOAT_EMPLOYMENT.popitem(last=False)
+    return found.copy()
 
 
 def regional_employment(year: int = DEFAULT_YEAR, *, sic_employment: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._cache import memoised
 from .._exceptions import DataValidationError, ParameterError
 from ..datasets import BRES_SUBCLASS
 from ..inputoutput.clusters import taxonomy_weights
@@ -273,7 +274,23 @@ def _method(config: ScenarioConfig, name: str) -> ForecastMethod:
 def _io_employment(warehouse: Warehouse | SparkWarehouse) -> pd.DataFrame:
     """Employment of the GB areas by 5-digit SIC code in the IO year, read through the warehouse (so the
     regional input-output model sees imported data and either engine)."""
-    return sic_employment_table(warehouse.employment_by_area_and_code(BRES_SUBCLASS, IO_YEAR))
+    return memoised(
+        warehouse,
+        ("io_employment", BRES_SUBCLASS, IO_YEAR),
+        lambda: sic_employment_table(warehouse.employment_by_area_and_code(BRES_SUBCLASS, IO_YEAR)),
+    )
+
+
+def _region_supply_chain_effects(
+    warehouse: Warehouse | SparkWarehouse, region: str, taxonomy: Taxonomy, cluster_ids: list[str], induced: bool
+) -> tuple[pd.DataFrame | None, dict[str, Any]]:
+    """:func:`_supply_chain_effects` with the warehouse's IO employment, once per region, taxonomy and data
+    version (every scenario choice of a region shares them)."""
+    return memoised(
+        warehouse,
+        ("supply_chain_effects", region, taxonomy, tuple(cluster_ids), induced),
+        lambda: _supply_chain_effects(region, taxonomy, cluster_ids, induced, _io_employment(warehouse)),
+    )
 
 
 def _supply_chain_effects(
@@ -526,8 +543,8 @@ def scenario_outputs(
     say("adding supply-chain effects from the regional input-output model")
     effects, effects_provenance = (None, {"status": "not requested (effects.indirect = false)"})
     if config.effects.indirect or config.effects.induced:
-        effects, effects_provenance = _supply_chain_effects(
-            region, taxonomy, cluster_ids, config.effects.induced, _io_employment(warehouse)
+        effects, effects_provenance = _region_supply_chain_effects(
+            warehouse, region, taxonomy, cluster_ids, config.effects.induced
         )
     per_job = effects.set_index("cluster_id") if effects is not None else pd.DataFrame()
     for kind in ("indirect", "induced"):
@@ -655,7 +672,11 @@ def scenario_outputs(
     criteria, criteria_notes = _criteria(warehouse, profile, frame, per_job, dataset, jump_off)
     weights = config.priorities.weights
     if weights.get("feasibility", 0.0) > 0:
-        feasibility, feasibility_note = _feasibility(warehouse, region, taxonomy, jump_off)
+        feasibility, feasibility_note = memoised(
+            warehouse,
+            ("scenario_feasibility", region, taxonomy, jump_off),
+            lambda: _feasibility(warehouse, region, taxonomy, jump_off),
+        )
         if feasibility is not None:
             criteria["feasibility"] = criteria["cluster_id"].map(feasibility)
         criteria_notes["feasibility"] = feasibility_note

@@ -676,6 +676,20 @@ def _rebuilt_error(parts: tuple[type[ClusterplanError], dict[str, Any], str]) ->
     return error
 
 
+def _stored(body: bytes) -> tuple[bytes, bool]:
+    """What the response cache keeps of an answer: gzip-compressed (once) when that gains, else as it is."""
+    if len(body) < _GZIP_MINIMUM:
+        return body, False
+    return gzip.compress(body, 6, mtime=0), True
+
+
+def _as_sent(stored: bytes, compressed: bool, gzip_ok: bool) -> tuple[bytes, bool]:
+    """A cached answer as the client accepts it: compressed, or decompressed for a client without gzip."""
+    if compressed and not gzip_ok:
+        return gzip.decompress(stored), False
+    return stored, compressed
+
+
 def _profile_weight(result: _ProfileResult) -> int:
     """Bytes a cached profile holds (its JSON and its tables), so the cache is bounded by memory, not count."""
     frames = [result.regions]
@@ -697,7 +711,7 @@ class DashboardService:
     profile_cache_size, profile_cache_bytes
         Bounds of the profile cache: entries (enough for every region and taxonomy) and bytes held.
     response_cache_bytes
-        Bound of the rendered-response cache (bytes of JSON).
+        Bound of the rendered-response cache (bytes kept: answers over 1 kB are kept gzip-compressed).
     workers
         Worker processes for the answers of :data:`COMPUTED_IN_WORKERS` (0: computed in this process's
         threads). Each opens the warehouse read-only and keeps its own profile cache.
@@ -723,7 +737,11 @@ class DashboardService:
         self.profiles: LruCache[ProfileQuery, _ProfileResult] = LruCache(
             profile_cache_size, max_weight=profile_cache_bytes, weigh=_profile_weight
         )
-        self.responses: LruCache[tuple[Any, ...], bytes] = LruCache(4096, max_weight=response_cache_bytes, weigh=len)
+        # Answers are kept compressed (a US map table is 23 MB of JSON, 1-2 MB gzipped), so every region and
+        # taxonomy fits; the rare client that does not accept gzip gets them decompressed.
+        self.responses: LruCache[tuple[Any, ...], tuple[bytes, bool]] = LruCache(
+            4096, max_weight=response_cache_bytes, weigh=lambda found: len(found[0])
+        )
         self._traded: dict[str, list[str]] = {}
         self._traded_lock = threading.Lock()
         self.workers: ProcessPoolExecutor | None = None
@@ -834,20 +852,14 @@ class DashboardService:
 
     # -- answers (cached) ---------------------------------------------------------------------------------------
     def answer(self, key: tuple[Any, ...], compute: Callable[[], bytes], gzip_ok: bool) -> tuple[bytes, bool]:
-        """A rendered answer from the cache (computed once when missing), gzip-compressed once when the client
+        """A rendered answer from the cache (computed once when missing), gzip-compressed when the client
         accepts it and it is large enough to gain; returns the bytes and whether they are compressed."""
-        body = self.responses.get_or_compute(key, compute)
-        if not gzip_ok or len(body) < _GZIP_MINIMUM:
-            return body, False
-        return self.responses.get_or_compute(("gzip", key), lambda: gzip.compress(body, 6, mtime=0)), True
+        return _as_sent(*self.responses.get_or_compute(key, lambda: _stored(compute())), gzip_ok)
 
     def answer_now(self, key: tuple[Any, ...], gzip_ok: bool) -> tuple[bytes, bool] | None:
-        """The cached answer, or None when it still has to be computed (or compressed)."""
-        body = self.responses.get(key)
-        if body is None or not gzip_ok or len(body) < _GZIP_MINIMUM:
-            return None if body is None else (body, False)
-        compressed = self.responses.get(("gzip", key))
-        return None if compressed is None else (compressed, True)
+        """The cached answer, or None when it still has to be computed."""
+        found = self.responses.get(key)
+        return None if found is None else _as_sent(*found, gzip_ok)
 
     def health(self) -> bytes:
         return json_bytes(

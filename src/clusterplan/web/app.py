@@ -284,7 +284,7 @@ def create_app(
     workers
         Worker processes for the CPU-bound answers (profiles, scenarios,
         measures, supply chains, maps); 0 computes them in this process's
-        threads. ``clusterplan serve`` starts one per CPU.
+        threads, sharing one cache (``clusterplan serve``'s default).
 
     Returns
     -------
