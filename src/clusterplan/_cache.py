@@ -48,12 +48,35 @@ def _store(warehouse: Any, version: str) -> OrderedDict[Hashable, Any]:
     return known[1]
 
 
+def _copy_on_write() -> bool:
+    import pandas as pd
+
+    return int(pd.__version__.split(".")[0]) >= 3 or pd.get_option("mode.copy_on_write") is True
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of *value* that a caller may change without changing the cached one.
+
+    pandas frames and series are copied shallowly under copy-on-write (always on from pandas 3): a change to
+    the copy copies the changed column then, so a 900,000-row national table is not duplicated on every hand-out.
+    """
+    kind = type(value)
+    if kind is dict:
+        return {k: _fresh(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return kind(_fresh(v) for v in value)
+    if kind.__module__.startswith("pandas") and kind.__name__ in ("DataFrame", "Series") and _copy_on_write():
+        return value.copy(deep=False)
+    return _copy.deepcopy(value)
+
+
 def memoised(warehouse: Any, key: Hashable, compute: Callable[[], T], *, copy: bool = True) -> T:
     """``compute()``, or what it returned for *key* on this warehouse file's current data.
 
-    Warehouses without a data version (e.g. Spark) are not cached. Callers get a deep copy, so changing a
-    returned frame cannot change what the next caller gets; ``copy=False`` hands out the cached object itself,
-    for values nobody changes (a resolver, a tuple of numbers), where copying would cost as much as computing.
+    Warehouses without a data version (e.g. Spark) are not cached. Callers get a copy (see :func:`_fresh`),
+    so changing a returned frame cannot change what the next caller gets; ``copy=False`` hands out the cached
+    object itself, for values nobody changes (a resolver, a tuple of numbers), where copying would cost as much
+    as computing.
     """
     version_of = getattr(warehouse, "data_version", None)
     if version_of is None:
@@ -64,20 +87,20 @@ def memoised(warehouse: Any, key: Hashable, compute: Callable[[], T], *, copy: b
         if key in store:
             store.move_to_end(key)
             found = store[key]
-            return _copy.deepcopy(found) if copy else found
+            return _fresh(found) if copy else found
         running = _COMPUTING.setdefault((id(store), key), threading.Lock())
     with running:
         with _LOCK:
             if key in store:  # computed by the caller we waited for
                 found = store[key]
-                return _copy.deepcopy(found) if copy else found
+                return _fresh(found) if copy else found
         try:
             value = compute()
         finally:
             with _LOCK:
                 _COMPUTING.pop((id(store), key), None)
         with _LOCK:
-            store[key] = _copy.deepcopy(value) if copy else value
+            store[key] = _fresh(value) if copy else value
             while len(store) > CACHE_SIZE:
                 store.popitem(last=False)
     return value
