@@ -280,6 +280,10 @@ def test_us_metro_hotspots_and_portal_convention(page: Page, server: ServerProce
     """Detroit: the automotive cluster's LISA map across the CBSAs, then the US Cluster Mapping portal's convention
     and published cells, each a labelled control kept in the address. Automotive LQ of Detroit: 8.22 (withheld
     cells rebuilt), 7.46 on the portal's traded-employment denominator, 13.96 with published cells only."""
+    pending: set[Any] = set()  # requests in flight, so the page is left only when its answers are in
+    page.page.on("request", lambda request: pending.add(request))
+    page.page.on("requestfinished", lambda request: pending.discard(request))
+    page.page.on("requestfailed", lambda request: pending.discard(request))
     open_dashboard(page, server, "#region=19820&cluster=automotive")
     assert page.page.is_visible("#convention") and page.page.is_visible("#cells")
     hotspots = page.page.locator('#hotspots[data-cluster="automotive"][data-measure="lq"]')
@@ -332,7 +336,12 @@ def test_us_metro_hotspots_and_portal_convention(page: Page, server: ServerProce
     page.wait_for_status("Showing Detroit-Warren-Dearborn, MI")
     page.page.evaluate("window.scrollTo(0, 0)")
     page.page.screenshot(path=str(ARTIFACTS / "dashboard_us_portal.png"))  # the controls, summary and ranking
-    page.page.wait_for_load_state("networkidle")  # the maps and panels of this view, before leaving it
+    # Superseded answers (the portal view before the cells changed) are still computed: wait for them all.
+    for _ in range(TIMEOUT_MS // 100):
+        if not pending:
+            break
+        page.page.wait_for_timeout(100)
+    assert not pending, [r.url for r in pending]
     # The address restores both; a GB region hides them and its address does not carry them.
     page.page.goto("about:blank")  # a fresh load from the address alone
     page.page.goto(f"{server.url}/#region=19820&cluster=automotive&convention=cluster-mapping&cells=published")
