@@ -34,7 +34,8 @@ from starlette.middleware.gzip import GZipMiddleware
 from .._exceptions import ClusterplanError, InputError, TaxonomyError, WarehouseError
 from .._version import __version__
 from ..warehouse import default_warehouse_path
-from ._service import DashboardService, json_bytes
+from ._json import json_bytes
+from ._service import DashboardService
 from .routes import API_PREFIX, MAX_QUERY_BYTES, router
 
 __all__ = ["CONTENT_SECURITY_POLICY", "DEFAULT_ALLOWED_HOSTS", "create_app", "plotly_js_path"]

@@ -2,10 +2,12 @@
 
 Routes are read-only ``GET``\\ s on :data:`router`; each takes its parameters
 from the query string (FastAPI checks types and bounds, the service checks
-codes against the warehouse's catalogue) and answers JSON rendered once and
+codes against the warehouse's catalogue) and answers its ``response_model``
+(:mod:`clusterplan.web.models`), serialised once through that model and
 cached. A new resource is one more function here: declare its parameters with
-``Query``/``Path`` constraints, turn them into checked, normalised values with
-the service, and return ``await _answer(request, DashboardService.<resource>, *values)``.
+``Query``/``Path`` constraints and its ``response_model``, turn the parameters
+into checked, normalised values with the service, and return
+``await _answer(request, DashboardService.<resource>, *values)``.
 
 Errors are ``{"error": "one line"}`` with status 400 (a value that is not
 allowed: unknown code, year or taxonomy, with the valid choices), 404 (an
@@ -21,11 +23,30 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from .._exceptions import UnknownCodeError
-from ._service import BOUNDARY_LEVELS, DashboardService, ProfileQuery
+from ._queries import ProfileQuery
+from ._service import BOUNDARY_LEVELS, RESPONSE_MODELS, DashboardService, render
+from .models import (
+    BoundariesOut,
+    DatasetOut,
+    DatasetsOut,
+    ErrorOut,
+    HealthOut,
+    HotspotsOut,
+    MeasuresOut,
+    ProfileOut,
+    ProfileRegionsOut,
+    RegionDetailOut,
+    RegionsOut,
+    ScenarioParametersOut,
+    ScenariosOut,
+    SubregionalOut,
+    SupplyChainsOut,
+    TaxonomiesOut,
+    TaxonomyDetailOut,
+)
 
 __all__ = ["API_PREFIX", "MAX_PEERS", "MAX_QUERY_BYTES", "router"]
 
@@ -46,165 +67,6 @@ MAX_QUERY_BYTES = 4096
 #: Codes and names in query strings: letters, digits, spaces and the punctuation of area names; never a path.
 _CODE = r"^[A-Za-z0-9][A-Za-z0-9 ,.'&()\-]*$"
 _IDENTIFIER = r"^[a-z0-9_]+$"
-
-
-# -- documentation models (responses are rendered directly; these describe them in the OpenAPI schema) --------
-
-
-class ErrorOut(BaseModel):
-    """What every 4xx and 5xx answer carries."""
-
-    error: str = Field(description="One line: what was wrong and, where there is a list, the valid choices.")
-
-
-class RegionOut(BaseModel):
-    code: str = Field(description="ITL 2021 code (TLG3) or CBSA code (12060).")
-    name: str | None = Field(description="Area name (US CBSAs have no names in the embedded data).")
-    label: str
-    dataset: str = Field(description="Employment dataset the region is profiled from.")
-    geography: Literal["uk", "us"]
-    level: str = Field(description="itl2 or cbsa.")
-    parent_code: str | None
-    total_employment: float | None = Field(description="Employment in all industries, latest year (count).")
-
-
-class RegionsOut(BaseModel):
-    regions: list[RegionOut]
-
-
-class ChoiceOut(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    value: str
-    label: str
-
-
-class DatasetSummaryOut(BaseModel):
-    name: str
-    title: str
-    geography: str
-    classification: str
-    years: list[int]
-    benchmark_name: str
-
-
-class RegionDetailOut(BaseModel):
-    code: str
-    name: str | None
-    label: str
-    geography: Literal["uk", "us"]
-    level: str
-    parent_code: str | None
-    total_employment: float | None
-    dataset: DatasetSummaryOut = Field(description="The employment dataset and its years.")
-    taxonomies: list[str] = Field(description="Built-in taxonomies that fit the dataset's classification.")
-    default_taxonomy: str
-    benchmarks: list[ChoiceOut] = Field(description="Values the benchmark parameter accepts.")
-    levels: list[str] = Field(description="Values the measures endpoint's level parameter accepts.")
-
-
-class TaxonomyOut(BaseModel):
-    name: str
-    title: str
-    classification: str
-    clusters: int
-    source: str
-    datasets: list[str] = Field(description="Employment datasets the taxonomy applies to.")
-    geographies: list[str]
-
-
-class TaxonomiesOut(BaseModel):
-    taxonomies: list[TaxonomyOut]
-
-
-class ClusterDefinitionOut(BaseModel):
-    id: str
-    name: str
-    description: str
-    codes: list[str] = Field(description="Industry codes or code prefixes as written in the definition.")
-    note: str
-    confidence: str | None
-
-
-class TaxonomyDetailOut(TaxonomyOut):
-    description: str
-    cluster_list: list[ClusterDefinitionOut]
-
-
-class DatasetOut(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    dataset: str
-    kind: str
-    origin: str
-    vintage: str | None
-    rows: int | None
-    licence: str | None
-    title: str | None
-
-
-class DatasetsOut(BaseModel):
-    datasets: list[DatasetOut]
-
-
-class ClusterRowOut(BaseModel):
-    """One cluster of the focus region (more columns than listed: see ``ClusterProfile.clusters``)."""
-
-    model_config = ConfigDict(extra="allow")
-    cluster_id: str
-    cluster: str
-    employment: float | None = Field(description="Employment in the profile year (count).")
-    employment_share: float | None = Field(description="Share of the region's employment (ratio).")
-    lq: float | None = Field(description="Location quotient against the benchmark.")
-    lq_low: float | None = Field(None, description="Lowest LQ the rounded and suppressed cells allow.")
-    lq_high: float | None = Field(None, description="Highest LQ the rounded and suppressed cells allow.")
-    growth_cagr: float | None = Field(description="Compound annual growth from base_year to year (ratio per year).")
-    benchmark_growth_cagr: float | None
-    lq_rank: float | None = Field(description="Rank of the LQ among the benchmark's areas (1 = highest).")
-    n_regions: int | None
-
-
-class ProfileOut(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    region: dict[str, Any]
-    taxonomy: dict[str, Any]
-    parameters: dict[str, Any] = Field(description="The parameters used, as run.json records them.")
-    totals: dict[str, Any]
-    clusters: list[ClusterRowOut]
-    trend: list[dict[str, Any]] = Field(description="Employment and LQ of each cluster in each year.")
-    inputs: list[dict[str, Any]] = Field(description="Provenance of the data: source, vintage, licence, sha256.")
-
-
-class ScenariosOut(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    region: dict[str, Any]
-    parameters: dict[str, Any] = Field(description="The profile's parameters (its year is the jump-off year).")
-    scenario_parameters: dict[str, Any] = Field(description="Every scenario setting used (defaults and choices).")
-    scenarios: list[dict[str, Any]] = Field(description="Per cluster: baseline, comparators, low and high scenario.")
-    priorities: list[dict[str, Any]] = Field(description="Per cluster: criteria, weighted score and rank.")
-    region_summary: list[dict[str, Any]] = Field(description="The region's growth and rank: baseline, low, high.")
-    uncertainty: list[dict[str, Any]]
-    warnings: list[dict[str, Any]] = Field(
-        default_factory=list, description="Why the scenario needs a second look (share of the region, few comparators)."
-    )
-    region_range: list[dict[str, Any]] = Field(
-        default_factory=list, description="Percentiles of the region's totals over joint draws of every cluster."
-    )
-    provenance: dict[str, Any]
-
-
-class SupplyChainsOut(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    region: dict[str, Any]
-    parameters: dict[str, Any]
-    suppliers_and_customers: list[dict[str, Any]] = Field(description="Main supplying and buying industries.")
-    partner_clusters: list[dict[str, Any]]
-    input_sourcing: list[dict[str, Any]] = Field(description="Share of each cluster's inputs bought in the region.")
-    flows: list[dict[str, Any]] = Field(description="Cluster-to-cluster intermediate flows, £ million.")
-
-
-class TableOut(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    columns: list[str]
-    rows: list[dict[str, Any]]
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -252,16 +114,26 @@ def _service(request: Request) -> DashboardService:
     return service
 
 
-async def _answer(request: Request, resource: Callable[..., bytes], *args: Hashable) -> Response:
-    """The JSON of ``resource(service, *args)``, a :class:`DashboardService` method, cached under its name and
-    arguments (gzip-compressed once if the client accepts it); computed off the event loop when missing (in a
-    worker process when the service has them) so the event loop keeps answering cached requests."""
+def _response_model(request: Request, resource: str) -> Any:
+    """The ``response_model`` of the route answering *request*: the answer is serialised through it."""
+    route = request.scope.get("route")
+    model = getattr(route, "response_model", None)
+    return model if model is not None else RESPONSE_MODELS[resource]
+
+
+async def _answer(request: Request, resource: Callable[..., Any], *args: Hashable) -> Response:
+    """The JSON of ``resource(service, *args)``, a :class:`DashboardService` method returning the route's response
+    model, serialised through that model and cached under the resource's name and arguments (gzip-compressed
+    once if the client accepts it); computed off the event loop when missing (in a worker process when the
+    service has them) so the event loop keeps answering cached requests."""
     service = _service(request)
-    key = (resource.__name__, *args)
+    name = resource.__name__
+    key = (name, *args)
     gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
     found = service.answer_now(key, gzip_ok)
     if found is None:
-        found = await run_in_threadpool(service.answer, key, lambda: service.compute(resource.__name__, args), gzip_ok)
+        model = _response_model(request, name)
+        found = await run_in_threadpool(service.answer, key, lambda: service.compute(name, args, model), gzip_ok)
     body, compressed = found
     headers = {"content-encoding": "gzip", "vary": "Accept-Encoding"} if compressed else {"vary": "Accept-Encoding"}
     return Response(body, media_type="application/json", headers=headers)
@@ -366,9 +238,10 @@ DenominatorParam = Annotated[
 # -- routes ---------------------------------------------------------------------------------------------------
 
 
-@router.get("/health", summary="Liveness and data version", tags=["meta"])
+@router.get("/health", summary="Liveness and data version", tags=["meta"], response_model=HealthOut)
 async def health(request: Request) -> Response:
-    return Response(_service(request).health(), media_type="application/json")
+    # Never cached: it says whether the server answers now.
+    return Response(render(HealthOut, _service(request).health()), media_type="application/json")
 
 
 @router.get("/regions", summary="Every region that can be profiled", tags=["regions"], response_model=RegionsOut)
@@ -461,6 +334,7 @@ async def dataset(
     "/boundaries/{level}",
     summary="Area shapes as GeoJSON (WGS84), for maps",
     tags=["regions"],
+    response_model=BoundariesOut,
     responses={
         200: {"content": {"application/geo+json": {}}, "description": "A GeoJSON FeatureCollection."},
         404: {"model": ErrorOut, "description": "Unknown level."},
@@ -520,7 +394,7 @@ async def profile(request: Request, query: ProfileParams) -> Response:
     "/profile/regions",
     summary="Every area's measures for the clusters of a profile (for maps and area tables)",
     tags=["profiles"],
-    response_model=TableOut,
+    response_model=ProfileRegionsOut,
 )
 async def profile_regions(
     request: Request,
@@ -534,6 +408,7 @@ async def profile_regions(
     "/scenarios/parameters",
     summary="Scenario parameters: their defaults and the values each accepts",
     tags=["scenarios"],
+    response_model=ScenarioParametersOut,
 )
 async def scenario_parameters(request: Request) -> Response:
     return await _answer(request, DashboardService.scenario_parameters)
@@ -626,7 +501,7 @@ async def supply_chains(
     "/subregional",
     summary="Where each cluster sits inside a GB region: its ITL3 areas' value, shares and LQs",
     tags=["geography"],
-    response_model=TableOut,
+    response_model=SubregionalOut,
 )
 async def subregional(
     request: Request,
@@ -639,17 +514,17 @@ async def subregional(
     ] = "gva",
     cluster: ClusterParam = None,
 ) -> Response:
-    key = _service(request).subregional_query(
+    query = _service(request).subregional_query(
         region=region, taxonomy=taxonomy, year=year, measure=measure, cluster=cluster
     )
-    return await _answer(request, DashboardService.subregional, key)
+    return await _answer(request, DashboardService.subregional, query)
 
 
 @router.get(
     "/hotspots",
     summary="Spatial hotspots of a cluster across GB areas or US CBSAs: Moran's I, LISA and Getis-Ord Gi*",
     tags=["geography"],
-    response_model=TableOut,
+    response_model=HotspotsOut,
 )
 async def hotspots(
     request: Request,
@@ -673,17 +548,17 @@ async def hotspots(
     year: YearParam = None,
     permutations: Annotated[int, Query(ge=99, le=999, description="Permutations of the significance tests.")] = 999,
 ) -> Response:
-    key = _service(request).hotspots_query(
+    query = _service(request).hotspots_query(
         cluster=cluster, taxonomy=taxonomy, measure=measure, level=level, year=year, permutations=permutations
     )
-    return await _answer(request, DashboardService.hotspots, key)
+    return await _answer(request, DashboardService.hotspots, query)
 
 
 @router.get(
     "/measures",
     summary="Employment, share, LQ, growth and ranks of every industry of one region",
     tags=["profiles"],
-    response_model=TableOut,
+    response_model=MeasuresOut,
 )
 async def measures(
     request: Request,
