@@ -48,7 +48,7 @@ from clusterplan.relatedness.complexity import complexity, method_of_reflections
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_PEER = Path("/tmp/peer-venv/bin/python")
-GOAL_RATIO = 20.0
+GOAL_RATIO = 50.0  # issue 14
 
 PEER_SCRIPT = r"""
 import json, statistics, sys, time, warnings
