@@ -7,6 +7,7 @@ layout (204,120 rows, written from the warehouse), the NOMIS and CBP fixtures, a
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -160,3 +161,24 @@ def test_a_header_only_file_says_there_are_no_rows(tmp_path: Path, fresh_warehou
     missing = write(tmp_path / "other.csv", ["DATE,INDUSTRY_CODE", "2021,29100"])
     with Warehouse(fresh_warehouse) as wh, pytest.raises(DataValidationError, match="missing NOMIS column"):
         wh.import_csv(open_user_file(missing, "nomis"))
+
+
+def test_running_out_of_import_memory_is_one_line_and_changes_nothing(
+    bres_lines: list[str], tmp_path: Path, fresh_warehouse: Path
+) -> None:
+    path = write(tmp_path / "bres.csv", bres_lines)
+    with Warehouse(fresh_warehouse, read_only=True) as wh:
+        before = wh.fingerprint()
+    result = subprocess.run(
+        [sys.executable, "-c", "from clusterplan.cli import main; main()", "data", "import", str(path),
+         "--format", "nomis", "--warehouse", str(fresh_warehouse)],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "CLUSTERPLAN_IMPORT_MEMORY": "8MB"},
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("[")]
+    assert errors == [
+        "error: the import needed more than the 8MB DuckDB may use while importing; set $CLUSTERPLAN_IMPORT_MEMORY "
+        "higher (e.g. 1GB), or split the file by year"
+    ], result.stderr
+    with Warehouse(fresh_warehouse, read_only=True) as wh:
+        assert wh.fingerprint() == before

@@ -63,7 +63,9 @@ def fingerprint(warehouse: Path) -> dict[str, int]:
         return wh.fingerprint()
 
 
-@pytest.mark.parametrize("phase", ["reading", "writing"])
+# "in batches of": DuckDB is reading and the parser parsing (inside the import's transaction); "writing": the
+# checked rows go into the facts table.
+@pytest.mark.parametrize("phase", ["in batches of", "writing"], ids=["parse", "write"])
 def test_ctrl_c_exits_130_with_one_line_and_the_warehouse_unchanged(
     bres_file: Path, fresh_warehouse: Path, phase: str
 ) -> None:

@@ -217,6 +217,10 @@ def _with_offset(parse: Callable[[pd.DataFrame], pd.DataFrame], raw: pd.DataFram
         ) from None
 
 
+#: DuckDB errors that say nothing about the file being read: a Ctrl-C, or the import's memory ceiling.
+_NOT_THE_FILE = (duckdb.InterruptException, duckdb.OutOfMemoryException)
+
+
 def _unreadable_csv(exc: BaseException, label: str) -> DataValidationError:
     """One line for a file DuckDB's CSV reader cannot read: the line and the reason, never the line's content."""
     message = str(exc)
@@ -583,11 +587,13 @@ class Warehouse(NamedQueries):
                 except StopIteration:
                     return
                 except (duckdb.Error, pa.ArrowException) as exc:
+                    if isinstance(exc, _NOT_THE_FILE):
+                        raise
                     raise _unreadable_csv(exc, label) from None
                 text = pa.table([pc.fill_null(column, "") for column in batch.columns], names=names)
                 yield text.to_pandas()
         except duckdb.Error as exc:
-            if isinstance(exc, duckdb.InterruptException):
+            if isinstance(exc, _NOT_THE_FILE):
                 raise
             raise _unreadable_csv(exc, label) from None
         finally:
@@ -690,6 +696,11 @@ class Warehouse(NamedQueries):
         self.raw.execute(f"SET memory_limit = '{IMPORT_MEMORY_LIMIT}'")
         try:
             result: ImportReport = self._transaction(work)
+        except duckdb.OutOfMemoryException:
+            raise WarehouseError(
+                f"the import needed more than the {IMPORT_MEMORY_LIMIT} DuckDB may use while importing",
+                hint="set $CLUSTERPLAN_IMPORT_MEMORY higher (e.g. 1GB), or split the file by year",
+            ) from None
         finally:
             self.raw.execute(f"SET memory_limit = {_sql_text(limit)}")
         global IMPORTS_COMMITTED
@@ -737,9 +748,15 @@ class Warehouse(NamedQueries):
 
     def _refuse_duplicate_keys(self, file: str) -> None:
         key = ", ".join(FACT_KEY)
+        # A grouping (which DuckDB spills to disk) finds whether any key repeats; only the repeated keys' rows then
+        # go through the window that finds the first repeat in file order (a window over every row did not fit).
+        repeated = f"SELECT {key} FROM _incoming GROUP BY {key} HAVING count(*) > 1"
+        if not self._rows(f"SELECT count(*) FROM ({repeated} LIMIT 1)")[0][0]:
+            return
         found = self._first_staged(
             "SELECT _row, area_code, industry_code, year, measure, first_row FROM (SELECT *, "
-            f"min(_row) OVER (PARTITION BY {key}) AS first_row FROM _incoming) WHERE _row > first_row"
+            f"min(_row) OVER (PARTITION BY {key}) AS first_row FROM _incoming SEMI JOIN ({repeated}) "
+            f"USING ({key})) WHERE _row > first_row"
         )
         if found is not None:
             row, area, industry, year, measure, first = found
