@@ -589,6 +589,9 @@ class Warehouse(NamedQueries):
                 except (duckdb.Error, pa.ArrowException) as exc:
                     if isinstance(exc, _NOT_THE_FILE):
                         raise
+                    if "Out of Memory Error" in str(exc):
+                        # Through the Arrow stream, DuckDB's memory ceiling arrives as an Arrow error.
+                        raise duckdb.OutOfMemoryException(str(exc).splitlines()[0]) from None
                     raise _unreadable_csv(exc, label) from None
                 text = pa.table([pc.fill_null(column, "") for column in batch.columns], names=names)
                 yield text.to_pandas()
