@@ -221,6 +221,18 @@ def _with_offset(parse: Callable[[pd.DataFrame], pd.DataFrame], raw: pd.DataFram
 _NOT_THE_FILE = (duckdb.InterruptException, duckdb.OutOfMemoryException)
 
 
+def _reading_error(exc: BaseException, label: str) -> BaseException:
+    """What to raise for an error of DuckDB's CSV reader: the interrupt or the memory ceiling as they are (through the
+    Arrow stream they arrive as Arrow errors, some of them OSErrors), anything else as an unreadable file."""
+    if isinstance(exc, _NOT_THE_FILE):
+        return exc
+    if "Out of Memory Error" in str(exc):
+        return duckdb.OutOfMemoryException(str(exc).splitlines()[0])
+    if "INTERRUPT" in str(exc).upper() and "Error" in str(exc):
+        return KeyboardInterrupt()
+    return _unreadable_csv(exc, label)
+
+
 def _unreadable_csv(exc: BaseException, label: str) -> DataValidationError:
     """One line for a file DuckDB's CSV reader cannot read: the line and the reason, never the line's content."""
     message = str(exc)
@@ -587,18 +599,11 @@ class Warehouse(NamedQueries):
                 except StopIteration:
                     return
                 except (duckdb.Error, pa.ArrowException) as exc:
-                    if isinstance(exc, _NOT_THE_FILE):
-                        raise
-                    if "Out of Memory Error" in str(exc):
-                        # Through the Arrow stream, DuckDB's memory ceiling arrives as an Arrow error.
-                        raise duckdb.OutOfMemoryException(str(exc).splitlines()[0]) from None
-                    raise _unreadable_csv(exc, label) from None
+                    raise _reading_error(exc, label) from None
                 text = pa.table([pc.fill_null(column, "") for column in batch.columns], names=names)
                 yield text.to_pandas()
-        except duckdb.Error as exc:
-            if isinstance(exc, _NOT_THE_FILE):
-                raise
-            raise _unreadable_csv(exc, label) from None
+        except (duckdb.Error, pa.ArrowException) as exc:
+            raise _reading_error(exc, label) from None
         finally:
             reader.close()
 
