@@ -235,8 +235,12 @@ def run(
         overrides["priorities.weights"] = parse_weights(weights)
     scenario_config = load_scenario_config(config_path, overrides=overrides)
     only = None if analyses == "all" else [] if analyses == "none" else comma_separated(analyses)
+    from threadpoolctl import threadpool_limits
+
     progress("opening the warehouse")
-    with _open_engine(engine, warehouse_path, master, progress) as warehouse:
+    # A run's matrices are small (at most about 1,000 x 1,000): extra BLAS threads cost more in start-up and
+    # contention than they save, the more so on a shared machine (the default GB run takes about 16% less CPU).
+    with _open_engine(engine, warehouse_path, master, progress) as warehouse, threadpool_limits(1, "blas"):
         profile, further = run_region(
             warehouse,
             region,
