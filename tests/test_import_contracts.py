@@ -31,7 +31,7 @@ def _lint(root: Path) -> subprocess.CompletedProcess[str]:
 def test_contracts_hold() -> None:
     result = _lint(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 2 kept, 0 broken." in result.stdout
+    assert "Contracts: 3 kept, 0 broken." in result.stdout
 
 
 def test_an_import_against_the_layers_breaks_them(tmp_path: Path) -> None:
@@ -44,8 +44,13 @@ def test_an_import_against_the_layers_breaks_them(tmp_path: Path) -> None:
     growth.write_text(growth.read_text() + "\nfrom ..pipeline import profile  # noqa: E402,F401\n")
     shares = tmp_path / "src" / "clusterplan" / "geography" / "__init__.py"
     shares.write_text(shares.read_text() + "\nfrom ..warehouse import Warehouse  # noqa: E402,F401\n")
+    # The command line computing a measure itself instead of asking the pipeline.
+    report = tmp_path / "src" / "clusterplan" / "cli" / "report.py"
+    report.write_text(report.read_text() + "\nfrom ..measures import location_quotient  # noqa: E402,F401\n")
     result = _lint(tmp_path)
     assert result.returncode != 0
     assert "Data flows one way BROKEN" in result.stdout
     assert "clusterplan.measures.growth -> clusterplan.pipeline" in result.stdout
     assert "Only the pipeline takes a warehouse BROKEN" in result.stdout
+    assert "The command line and the web app go through the pipeline BROKEN" in result.stdout
+    assert "clusterplan.cli.report -> clusterplan.measures" in result.stdout

@@ -19,7 +19,7 @@ from .._paths import replacing
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..warehouse import Warehouse
+    from ..pipeline.data import Warehouse
 
 __all__ = [
     "WAREHOUSE_HELP",
@@ -63,11 +63,9 @@ def progress_printer(quiet: bool = False) -> Callable[[str], None]:
 def open_warehouse(path: str | None, progress: Callable[[str], None], write: bool = False) -> Warehouse:
     """The warehouse at *path* (None: the default), read-only unless *write* (readers never block each other),
     reporting its loading through *progress*."""
-    from ..warehouse import Warehouse
+    from ..pipeline.data import open_warehouse as opened
 
-    if write:
-        return Warehouse(path, progress=progress)
-    return Warehouse.for_reading(path, progress=progress)
+    return opened(path, progress, write=write)
 
 
 def comma_separated(values: str) -> list[str]:

@@ -20,7 +20,6 @@ from .._exceptions import ClusterplanError, InputError, TaxonomyError
 from .._version import __version__
 from ._common import (
     comma_separated,
-    open_warehouse,
     progress_printer,
     quiet_option,
     warehouse_option,
@@ -54,11 +53,9 @@ _master_option = click.option(
 
 
 def _open_engine(engine: str, path: str | None, master: str, progress: Callable[[str], None]) -> Any:
-    from ..warehouse import open_engine
+    from ..pipeline.data import open_analysis_engine
 
-    if engine == "spark":
-        progress(f"starting Spark ({master})")
-    return open_engine(engine, path=path, read_only=True, master=master, progress=progress)
+    return open_analysis_engine(engine, path, master, progress)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -217,8 +214,8 @@ def run(
     """Profile a region's clusters: clusters.csv, scenarios.csv, priorities.csv and the other tables,
     report.html, workbook.xlsx and run.json."""
     from ..pipeline.run import run_region
+    from ..pipeline.scenarios import scenario_settings
     from ..report import write_run_outputs
-    from ..scenarios.config import load_scenario_config, parse_scenario, parse_weights
 
     progress = progress_printer(quiet)
     if region_groups:
@@ -226,14 +223,7 @@ def run(
 
         load_region_groups(region_groups)  # a bad file fails here, with its own message
         os.environ[REGION_GROUPS_VARIABLE] = str(Path(region_groups).resolve())
-    overrides: dict[str, Any] = {}
-    if target_year is not None:
-        overrides["target_year"] = target_year
-    if scenario_text:
-        overrides.update(parse_scenario(scenario_text))
-    if weights:
-        overrides["priorities.weights"] = parse_weights(weights)
-    scenario_config = load_scenario_config(config_path, overrides=overrides)
+    scenario_config = scenario_settings(config_path, target_year=target_year, scenario=scenario_text, weights=weights)
     only = None if analyses == "all" else [] if analyses == "none" else comma_separated(analyses)
     from threadpoolctl import threadpool_limits
 
@@ -358,8 +348,9 @@ def data() -> None:
 @warehouse_option()
 def data_list(warehouse_path: str | None) -> None:
     """Every dataset: name, kind, origin, vintage, rows and licence."""
-    with open_warehouse(warehouse_path, progress_printer()) as warehouse:
-        frame = warehouse.list_datasets()
+    from ..pipeline.data import dataset_list
+
+    frame = dataset_list(warehouse_path, progress_printer())
     with_width = frame[["dataset", "kind", "origin", "rows", "vintage", "licence"]]
     click.echo(with_width.to_string(index=False, max_colwidth=60))
 
@@ -370,9 +361,10 @@ def data_list(warehouse_path: str | None) -> None:
 @warehouse_option()
 def data_show(dataset: str, rows: int, warehouse_path: str | None) -> None:
     """Provenance and the first rows of DATASET."""
-    with open_warehouse(warehouse_path, progress_printer()) as warehouse:
-        info = warehouse.dataset_info(dataset)
-        head = warehouse.head(dataset, rows)
+    from ..pipeline.data import dataset_detail
+
+    detail = dataset_detail(warehouse_path, dataset, rows, progress_printer())
+    info, head = detail.info, detail.head
     for key in ("dataset", "title", "kind", "origin", "source", "publisher", "vintage", "licence", "rows", "sha256"):
         click.echo(f"{key:>10}: {info[key]}")
     click.echo(head.to_string(index=False, max_colwidth=50))
@@ -411,18 +403,21 @@ def data_import(
     warehouse_path: str | None,
 ) -> None:
     """Validate FILE and load it as a new dataset, all or nothing."""
-    from ..sources.formats import open_user_file
+    from ..pipeline.data import import_file
 
     progress = progress_printer()
     progress(f"reading {file} as {fmt}")
-    source = open_user_file(file, fmt, dataset=dataset, measure=measure)
-    with open_warehouse(warehouse_path, progress, write=True) as warehouse:
-        report = warehouse.import_csv(
-            source,
-            replace=replace,
-            allow_unknown_codes=allow_unknown_codes,
-            allow_formula_codes=allow_formula_codes,
-        )
+    report = import_file(
+        warehouse_path,
+        file,
+        fmt,
+        dataset=dataset,
+        measure=measure,
+        replace=replace,
+        allow_unknown_codes=allow_unknown_codes,
+        allow_formula_codes=allow_formula_codes,
+        progress=progress,
+    )
     click.echo(report.summary())
 
 
@@ -459,28 +454,25 @@ def data_fetch_nomis(
     warehouse_path: str | None,
 ) -> None:
     """Fetch local-area BRES or Business Counts from the NOMIS API into a NOMIS-layout CSV."""
-    from ..sources.nomis_api import fetch_to_csv
+    from ..pipeline.data import fetch_nomis, import_file
 
     progress = progress_printer()
     year_list: str | list[str] = "latest" if years == "latest" else comma_separated(years)
     industry_list: str | list[str] | None = None if industries == "all" else comma_separated(industries)
-    fetched = fetch_to_csv(
-        kind,
-        comma_separated(geography),
-        industry_list,
-        year_list,
-        out_file,
-        uid=uid,
-        progress=lambda done, total: progress(f"fetched {done:,} of {total:,} rows"),
+    fetched = fetch_nomis(
+        kind, comma_separated(geography), industry_list, year_list, out_file, uid=uid, progress=progress
     )
     click.echo(f"wrote {fetched.rows:,} rows from NOMIS {fetched.dataset_id} to {fetched.path}")
     if do_import:
-        from ..sources.formats import open_user_file
-
-        source = open_user_file(fetched.path, "nomis", dataset=dataset, measure=fetched.measure)
-        source.provenance.source = fetched.url
-        with open_warehouse(warehouse_path, progress, write=True) as warehouse:
-            report = warehouse.import_csv(source)
+        report = import_file(
+            warehouse_path,
+            fetched.path,
+            "nomis",
+            dataset=dataset,
+            measure=fetched.measure,
+            source=fetched.url,
+            progress=progress,
+        )
         click.echo(report.summary())
 
 

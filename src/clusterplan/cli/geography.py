@@ -86,7 +86,7 @@ def hotspots_command(
     quiet: bool,
 ) -> None:
     """Global Moran's I, LISA and Getis-Ord Gi* of a cluster measure across GB areas or US CBSAs."""
-    from ..geography.hotspots import hotspot_map_svg, hotspots
+    from ..pipeline.geography import cluster_hotspots, hotspot_map
 
     progress = progress_printer(quiet)
     target = Path(out)
@@ -94,11 +94,11 @@ def hotspots_command(
         raise ParameterError(f"--out must end in .csv or .geojson, not {target.suffix or 'no suffix'!r}")
     with open_warehouse(warehouse_path, progress) as warehouse:
         progress(f"{measure} of {cluster} by {level.upper()} area, {permutations} permutations (seed {seed})")
-        result = hotspots(
+        result = cluster_hotspots(
             warehouse,
             measure=measure,
             cluster=cluster,
-            taxonomy=taxonomy or ("us_cmp_traded_2014" if level == "cbsa" else "wmca_plan_for_growth"),
+            taxonomy=taxonomy,
             level=level,
             year=year,
             permutations=permutations,
@@ -123,6 +123,6 @@ def hotspots_command(
     if not no_map:
         svg = target.with_suffix(".svg")
         with replacing(svg) as part:
-            part.write_text(hotspot_map_svg(result), encoding="utf-8")
+            part.write_text(hotspot_map(result), encoding="utf-8")
         progress(f"wrote {svg}")
     click.echo(result.summary())

@@ -58,14 +58,6 @@ def _type(value: int) -> int:
     return value
 
 
-def _model_label(region: str | None, parameters: dict[str, Any]) -> str:
-    if region is None:
-        return "national model (ONS IOAT 2019, UK)"
-    method = str(parameters["method"]).upper()
-    delta = f", delta {parameters['delta']:g}" if parameters.get("delta") is not None else ""
-    return f"{parameters['region_name']} ({parameters['region']}), {method}{delta}"
-
-
 _region_option = click.option(
     "--region", default=None, help="GB ITL2 area: code (TLG3), NUTS 2016 code (UKG3) or name. Default: national."
 )
@@ -110,23 +102,17 @@ def io_group() -> None:
 )
 def io_multipliers(region: str | None, method: str, delta: float, type_: int, year: int, out_file: str) -> None:
     """Output, GVA, compensation and employment multipliers of every IOAT industry."""
+    from ..pipeline.inputoutput import multipliers
+
     kind = _type(type_)
     if region is None:
-        from ..inputoutput.national import multipliers_table, national_model
-
         if method.lower() != "flq" or delta != 0.3:
             _say("note: --method and --delta regionalise a model; without --region they are ignored")
-
         _say("building the national model (ONS IOAT 2019)")
-        table = multipliers_table(national_model(), 2 if kind == 2 else 1)
-        label = _model_label(None, {})
     else:
-        from ..inputoutput.regional import regional_model
-
         _say(f"building the regional model of {region}")
-        model = regional_model(region, method=method, delta=delta, year=year)
-        table = model.multipliers(kind)
-        label = _model_label(region, model.parameters())
+    found = multipliers(region, method=method, delta=delta, type=kind, year=year)
+    table, label = found.table, found.label
     path = _write(table, out_file)
     top = table.sort_values("output_multiplier", ascending=False).head(5)
     click.echo(f"Type {kind} multipliers, {label}: {len(table)} industries")
@@ -172,7 +158,7 @@ def io_impact(
     out_file: str | None,
 ) -> None:
     """Direct, indirect and induced output, GVA and jobs of a change in a cluster or industry."""
-    from ..inputoutput.impact import cluster_impact
+    from ..pipeline.inputoutput import impact
 
     if (cluster is None) == (industry is None):
         raise ParameterError("give either --cluster NAME or --industry CODE")
@@ -180,7 +166,7 @@ def io_impact(
         raise ParameterError(f"--top must be at least 1, not {top}")
     kind = _type(type_)
     _say("building the " + (f"regional model of {region}" if region else "national model"))
-    result = cluster_impact(
+    result = impact(
         change,
         region=region,
         cluster=cluster,
@@ -243,13 +229,13 @@ def io_linkages(
     partners_out: str | None,
 ) -> None:
     """Cluster-to-cluster supply-chain flows, main suppliers and customers, inputs bought in the region."""
-    from ..inputoutput.clusters import cluster_linkages
+    from ..pipeline.inputoutput import model_label, supply_chains
 
     _say("building the " + (f"regional model of {region}" if region else "national model"))
-    links = cluster_linkages(taxonomy, region=region, method=method, delta=delta, year=year, top=top)
+    links = supply_chains(taxonomy, region=region, method=method, delta=delta, year=year, top=top)
     table = links.table()
     path = _write(table, out_file)
-    label = _model_label(region, links.parameters)
+    label = model_label(region, links.parameters)
     click.echo(f"cluster supply chains of {links.parameters['taxonomy']}, {label} (flows in £ million)")
     between = table[table["supplier_cluster"] != table["buyer_cluster"]]
     between = between[
@@ -290,13 +276,13 @@ def io_gaps(
     region: str, taxonomy: str, threshold: float, method: str, delta: float, year: int, top: int, out_file: str | None
 ) -> None:
     """Inputs the region's strong clusters (LQ >= 1) need but mostly import from the rest of the UK."""
-    from ..inputoutput.clusters import region_supply_chain_gaps
+    from ..pipeline.inputoutput import model_label, supply_chain_gaps_of
 
     _say(f"building the regional model of {region}")
-    gaps = region_supply_chain_gaps(region, taxonomy, method=method, delta=delta, year=year, threshold=threshold)
+    gaps = supply_chain_gaps_of(region, taxonomy, method=method, delta=delta, year=year, threshold=threshold)
     attrs: dict[str, Any] = {str(k): v for k, v in gaps.attrs.items()}
     strong = ", ".join(attrs["strong_clusters"]) or "none"
-    click.echo(f"supply-chain gaps, {_model_label(region, attrs)}; strong clusters (LQ >= 1, {year}): {strong}")
+    click.echo(f"supply-chain gaps, {model_label(region, attrs)}; strong clusters (LQ >= 1, {year}): {strong}")
     for r in gaps.head(top).itertuples():
         click.echo(
             f"  {r.rank:>3}. {r.industry_code:<16} {str(r.industry_name)[:50]:<50} "
@@ -324,13 +310,13 @@ def io_gaps(
 )
 def io_sensitivity(region: str, deltas: str, method: str, type_: int, year: int, out_file: str) -> None:
     """Regional multipliers for several values of Flegg's delta (long format)."""
-    from ..inputoutput.regional import delta_sensitivity
+    from ..pipeline.inputoutput import multipliers_by_delta
 
     try:
         values = [float(v) for v in deltas.split(",") if v.strip()]
     except ValueError:
         raise ParameterError(f"--deltas must be numbers separated by commas, got {deltas!r}") from None
-    table = delta_sensitivity(region, values, method=method, type=_type(type_), year=year)
+    table = multipliers_by_delta(region, values, method=method, type=_type(type_), year=year)
     summary = table.groupby("delta")["output_multiplier"].agg(["mean", "min", "max"])
     click.echo(f"output multipliers of {region} by delta ({method}, Type {type_}):")
     for delta, row in summary.iterrows():

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,8 +114,7 @@ def complexity_command(
     warehouse_path: str | None,
 ) -> None:
     """Economic complexity (ECI, PCI) and relatedness density of every area and industry."""
-    from ..pipeline.profile import industry_measures
-    from ..relatedness.complexity import complexity, method_of_reflections
+    from ..pipeline.relatedness import industry_complexity
 
     spec = _parse_source(source, level)
     out = _out_dir(_need(out_dir, "--out", "DIR, the folder to write into"))
@@ -124,23 +122,9 @@ def complexity_command(
     say("opening the warehouse")
     with open_warehouse(warehouse_path, say) as warehouse:
         say(f"reading {spec.dataset} {spec.year} at {spec.level}")
-        measures = industry_measures(warehouse, level=spec.level, year=spec.year)
-    areas, industries = measures["area_code"].nunique(), measures["industry_code"].nunique()
-    say(f"computing complexity of {areas} areas x {industries} industries")
-    start = time.perf_counter()
-    result = complexity(measures[["area_code", "industry_code", "employment"]], threshold=threshold)
-    density = result.density
-    seconds = time.perf_counter() - start
-    k_c, _ = method_of_reflections(result.presence, iterations=18)
-    reflections = float(np.corrcoef(k_c.reindex(result.eci.index), result.eci)[0, 1])
-    area_names = measures.drop_duplicates("area_code").set_index("area_code")["area_name"]
-    industry_names = measures.drop_duplicates("industry_code").set_index("industry_code")["industry_name"]
-    eci = result.eci.rename_axis("area_code").reset_index()
-    eci.insert(1, "area_name", eci["area_code"].map(area_names))
-    eci["diversity"] = result.diversity.to_numpy().astype(int)
-    pci = result.pci.rename_axis("industry_code").reset_index()
-    pci.insert(1, "industry_name", pci["industry_code"].map(industry_names))
-    pci["ubiquity"] = result.ubiquity.to_numpy().astype(int)
+        result = industry_complexity(warehouse, level=spec.level, year=spec.year, threshold=threshold, progress=say)
+    eci, pci, density, seconds = result.eci, result.pci, result.density, result.seconds
+    reflections = result.reflections_correlation
     say("writing outputs")
     eci.sort_values("eci", ascending=False).to_csv(out / "eci.csv", index=False, float_format="%.6g")
     pci.sort_values("pci", ascending=False).to_csv(out / "pci.csv", index=False, float_format="%.6g")
@@ -153,9 +137,9 @@ def complexity_command(
         "year": spec.year,
         "level": spec.level,
         "presence_rule": f"RCA >= {threshold:g} (RCA against the sum of all areas)",
-        "areas": int(result.eci.size),
-        "industries": int(result.pci.size),
-        "present_cells": int(result.presence.to_numpy().sum()),
+        "areas": result.areas,
+        "industries": result.industries,
+        "present_cells": result.present_cells,
         "second_eigenvalue": result.eigenvalue,
         "eci_correlation_with_reflections_18": reflections,
         "compute_seconds": round(seconds, 4),
@@ -231,7 +215,7 @@ def opportunities_command(
     warehouse_path: str | None,
 ) -> None:
     """Growth opportunities of a region: feasibility against attractiveness, and nascent-cluster candidates."""
-    from ..relatedness.opportunities import region_opportunities
+    from ..pipeline.relatedness import opportunities
 
     region_code = _need(region, "--region", "CODE (a GB ITL2 area such as TLG3 or a US CBSA such as 12060)")
     out = _out_dir(_need(out_dir, "--out", "DIR, the folder to write into"))
@@ -242,7 +226,7 @@ def opportunities_command(
     say("opening the warehouse")
     with open_warehouse(warehouse_path, say) as warehouse:
         say("computing relatedness, complexity and attractiveness")
-        result = region_opportunities(
+        result = opportunities(
             warehouse,
             region_code,
             taxonomy=taxonomy,
@@ -328,7 +312,7 @@ def related_clusters_command(
     warehouse_path: str | None,
 ) -> None:
     """Related clusters: co-location and input-output relatedness of every pair of clusters of a taxonomy."""
-    from ..relatedness.opportunities import COLOCATION_MEASURES, find_related_clusters
+    from ..pipeline.relatedness import COLOCATION_MEASURES, related_clusters
 
     spec = _parse_source(source, None)
     tax = _need(taxonomy, "--taxonomy", "NAME (a built-in taxonomy or a YAML/CSV file)")
@@ -345,7 +329,7 @@ def related_clusters_command(
     say("opening the warehouse")
     with open_warehouse(warehouse_path, say) as warehouse:
         say(f"relating the clusters of {tax} in {spec.dataset} {spec.year}")
-        table = find_related_clusters(
+        table = related_clusters(
             warehouse, tax, dataset=spec.dataset, year=spec.year, percentile=percentile, measure=measure
         )
     out.parent.mkdir(parents=True, exist_ok=True)

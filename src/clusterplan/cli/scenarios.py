@@ -97,25 +97,24 @@ def backtest_command(
 ) -> None:
     """Backtest the baseline methods (MAPE and bias by horizon) and show the default method; with --scenarios,
     backtest the scenarios' percentiles (hit rates)."""
-    from ..scenarios.backtest import format_backtest, run_backtest
-    from ..scenarios.config import load_scenario_config
+    from ..pipeline.scenarios import baseline_backtest, describe_backtest, scenario_settings
 
     progress = progress_printer(quiet)
-    config = load_scenario_config(config_file)
+    config = scenario_settings(config_file)
     if scenarios:
         _scenario_backtest(taxonomy, dataset, config, out_file, warehouse_path, progress)
         return
     sources = None if source == "both" else [source]
     progress("opening the warehouse")
     with open_warehouse(warehouse_path, progress) as warehouse:
-        result = run_backtest(
+        result = baseline_backtest(
             warehouse, taxonomy, region=region, sources=sources, dataset=dataset, config=config, progress=progress
         )
     scope = result.parameters["region"]
     click.echo(
         f"backtest of {len(result.parameters['methods'])} methods, taxonomy {result.parameters['taxonomy']}, {scope}"
     )
-    click.echo(format_backtest(result))
+    click.echo(describe_backtest(result))
     if out_file:
         table = result.errors.assign(default=result.errors["method"] == result.default_method.label)
         path = write_csv_or_parquet(table, out_file)
@@ -130,18 +129,13 @@ def _scenario_backtest(
     warehouse_path: str | None,
     progress: Any,
 ) -> None:
-    from ..scenarios._similar_run import calibration_settings
-    from ..scenarios.calibration import format_calibration, scenario_calibration
-    from ..taxonomy import load_taxonomy
+    from ..pipeline.scenarios import describe_scenario_backtest, scenario_backtest
 
-    chosen = load_taxonomy(taxonomy or "wmca_plan_for_growth")
     progress("opening the warehouse")
     with open_warehouse(warehouse_path, progress) as warehouse:
         progress("backtesting the percentiles of similar comparators over every GB region")
-        result, _ = scenario_calibration(
-            warehouse, chosen, dataset=dataset or "bres_itl2_sic5", settings=calibration_settings(config)
-        )
-    click.echo(f"scenario backtest, taxonomy {chosen.name} and SIC 2007 divisions, all GB ITL2 areas")
-    click.echo(format_calibration(result))
+        result, name = scenario_backtest(warehouse, taxonomy, dataset=dataset, config=config)
+    click.echo(f"scenario backtest, taxonomy {name} and SIC 2007 divisions, all GB ITL2 areas")
+    click.echo(describe_scenario_backtest(result))
     path = write_csv_or_parquet(result.hit_rates, out_file or "scenario_backtest.csv")
     click.echo(f"wrote {len(result.hit_rates):,} rows to {path}")

@@ -35,9 +35,9 @@ def _one_blas_thread() -> None:
 
 def _ensure_warehouse(path: Path) -> None:
     """Create the warehouse, or reload stale embedded data, before the server opens it read-only."""
-    from ..warehouse import Warehouse
+    from ..pipeline.data import ensure_warehouse
 
-    Warehouse.for_reading(path, progress=lambda message: click.echo(message, err=True)).close()
+    ensure_warehouse(path, progress=lambda message: click.echo(message, err=True))
 
 
 def _is_loopback(host: str) -> bool:
@@ -99,9 +99,9 @@ def serve(
             f"clusterplan serve needs the web packages ({exc.name} is missing)",
             hint="pip install fastapi uvicorn plotly",
         ) from None
-    from ..warehouse import default_warehouse_path
+    from ..pipeline.data import warehouse_file
 
-    path = Path(warehouse_path) if warehouse_path else default_warehouse_path()
+    path = warehouse_file(warehouse_path)
     _ensure_warehouse(path)
     hosts = [*DEFAULT_ALLOWED_HOSTS, *allow_hosts]
     if host not in ("0.0.0.0", "::"):

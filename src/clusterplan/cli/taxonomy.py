@@ -14,7 +14,7 @@ import textwrap
 
 import click
 
-from ..taxonomy import Taxonomy, list_taxonomies, load_taxonomy, sic2007_codes
+from ..pipeline.taxonomies import Taxonomy, builtin_taxonomies, expanded_taxonomy, taxonomy_definition
 
 __all__ = ["format_taxonomy", "format_taxonomy_list", "taxonomy_group"]
 
@@ -34,7 +34,7 @@ def _wrap(text: str, indent: str) -> list[str]:
 
 def format_taxonomy_list() -> str:
     """The built-in taxonomies as an aligned table: name, classification, clusters, title."""
-    infos = list_taxonomies()
+    infos = builtin_taxonomies()
     header = ("name", "classification", "clusters", "title")
     rows = [(t.name, t.classification, str(t.clusters), t.title) for t in infos]
     widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(3)]
@@ -47,17 +47,10 @@ def format_taxonomy_list() -> str:
     return "\n".join([line(header), *(line(r) for r in rows)])
 
 
-def _expanded(taxonomy: Taxonomy) -> Taxonomy | None:
-    """SIC taxonomies expand against the 729 BRES subclasses; NAICS ones need data, so stay as written."""
-    if taxonomy.classification == "sic2007":
-        return taxonomy.validate(sic2007_codes())
-    return None
-
-
 def format_taxonomy(taxonomy: Taxonomy) -> str:
     """A taxonomy as text: header, then each cluster (codes, confidence, note), then the overlaps."""
     label = _CLASSIFICATION_LABELS.get(taxonomy.classification, taxonomy.classification)
-    expanded = _expanded(taxonomy)
+    expanded = expanded_taxonomy(taxonomy)
     lines = [f"{taxonomy.name}: {taxonomy.title}", f"classification: {taxonomy.classification} ({label})"]
     lines += _wrap(f"source: {taxonomy.source}", "") if taxonomy.source else []
     lines += _wrap(f"description: {taxonomy.description}", "") if taxonomy.description else []
@@ -114,7 +107,7 @@ def taxonomy_list() -> None:
 @click.argument("name")
 def taxonomy_show(name: str) -> None:
     """Clusters of NAME (a built-in name or a YAML/CSV file) with codes, notes, confidence and overlaps."""
-    taxonomy = load_taxonomy(name)
+    taxonomy = taxonomy_definition(name)
     click.echo(format_taxonomy(taxonomy))
     for note in taxonomy.advisories():
         if "same name" in note:  # overlaps are listed above already

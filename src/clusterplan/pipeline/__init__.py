@@ -3,7 +3,11 @@
 ``profile`` profiles a region's clusters against a benchmark (:func:`profile_region`)
 and measures every industry (:func:`industry_measures`); ``run`` holds the
 registry of further analyses of a run (scenarios, supply chains, opportunities,
-sub-regions, hotspots) and :func:`run_analyses`.
+sub-regions, hotspots) and :func:`run_analyses`. The command line and the web
+app reach everything else through one module per command group: ``data``
+(open, list, show, import, fetch), ``inputoutput``, ``relatedness``,
+``geography``, ``scenarios`` and ``taxonomies``; the web app's catalogue of
+valid choices is ``catalogue``, its read-only connections ``pool``.
 """
 
 from .profile import AnyWarehouse, ClusterProfile, industry_measures, profile_region

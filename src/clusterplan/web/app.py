@@ -33,7 +33,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from .._exceptions import ClusterplanError, InputError, TaxonomyError, WarehouseError
 from .._version import __version__
-from ..warehouse import default_warehouse_path
+from ..pipeline.data import warehouse_file
 from ._json import json_bytes
 from ._service import DashboardService
 from .routes import API_PREFIX, MAX_QUERY_BYTES, router
@@ -304,7 +304,7 @@ def create_app(
     >>> app = create_app("warehouse.duckdb")  # doctest: +SKIP
     >>> import uvicorn; uvicorn.run(app, host="127.0.0.1", port=8000)  # doctest: +SKIP
     """
-    path = Path(warehouse_path) if warehouse_path is not None else default_warehouse_path()
+    path = warehouse_file(warehouse_path)
     if not path.is_file():
         raise WarehouseError(
             f"warehouse {path} does not exist",
