@@ -98,7 +98,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
@@ -612,13 +612,19 @@ def regions(year: int = DEFAULT_YEAR, *, sic_employment: pd.DataFrame | None = N
 def _resolve_region(region: str, year: int = DEFAULT_YEAR, sic_employment: pd.DataFrame | None = None) -> Region:
     """The GB region *region* stands for (one ITL2 area or several, see :mod:`clusterplan.regions`)."""
     text = str(region).strip()
-    gazetteer = Gazetteer(regions(year, sic_employment=sic_employment)["area_code"])
+    gazetteer = _gazetteer(tuple(regions(year, sic_employment=sic_employment)["area_code"]))
     try:
         return gazetteer.resolve(text)
     except UnknownCodeError as error:
         if text.upper() in ("TLN0", "UKN0", "TLN", "UKN", "NORTHERN IRELAND"):
             error.hint = "BRES covers Great Britain only, so Northern Ireland has no regional model"
         raise
+
+
+@lru_cache(maxsize=8)
+def _gazetteer(areas: tuple[str, ...]) -> Gazetteer:
+    """The resolver over *areas*, built once: every model of the same areas resolves its region with it."""
+    return Gazetteer(areas)
 
 
 def _region_row(frame: pd.DataFrame, region: Region) -> pd.Series:

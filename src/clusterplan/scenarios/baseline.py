@@ -620,6 +620,19 @@ def cluster_gva_panel(
     long (1998-) series to test forecast methods on. Chained-volume GVA is
     not additive across rows: the sums are approximations, exact in 2019.
     """
+    # Every region's scenarios (comparators' GVA per job) and the backtest read the same panel: once per data
+    # version.
+    key = ("cluster_gva_panel", taxonomy, prices, weight_year, tuple(areas) if areas is not None else None)
+    return memoised(warehouse, key, lambda: _gva_panel(warehouse, taxonomy, prices, weight_year, areas))
+
+
+def _gva_panel(
+    warehouse: Warehouse | SparkWarehouse,
+    taxonomy: str | Taxonomy | None,
+    prices: str,
+    weight_year: int | None,
+    areas: Sequence[str] | None,
+) -> pd.DataFrame:
     from ..measures.productivity import map_sic_codes, sic_to_gva_rows
 
     if prices not in ("chained_volume", "current"):

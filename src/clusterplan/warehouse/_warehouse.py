@@ -290,6 +290,7 @@ class Warehouse(NamedQueries):
     ) -> None:
         self.path = Path(path) if path is not None and str(path) != ":memory:" else path or default_warehouse_path()
         self.read_only = read_only
+        self._read_only_version: str | None = None
         self._progress = progress or (lambda _message: None)
         database = str(self.path)
         if database != ":memory:":
@@ -861,12 +862,18 @@ class Warehouse(NamedQueries):
     def data_version(self) -> str:
         """A short digest of what the warehouse holds (every dataset's name, rows, sha256 and load time): it
         changes whenever data is imported, replaced or reloaded, by this process or another, and one query
-        computes it. Results cached per dataset are keyed on it."""
+        computes it. Results cached per dataset are keyed on it. A read-only warehouse asks once: no process can
+        write the file while it is open (DuckDB locks it), so its data cannot change."""
+        if self._read_only_version is not None:
+            return self._read_only_version
         found = self.raw.execute(
             "SELECT md5(coalesce(string_agg(concat_ws('/', dataset, rows, sha256, loaded_at), '|' "
             "ORDER BY dataset), '')) FROM datasets"
         ).fetchall()
-        return str(found[0][0])
+        version = str(found[0][0])
+        if self.read_only:
+            self._read_only_version = version
+        return version
 
     def fingerprint(self) -> dict[str, int]:
         """Row counts of every warehouse table: a cheap way to check that nothing changed."""
