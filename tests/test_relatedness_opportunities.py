@@ -8,6 +8,7 @@ import pytest
 
 from _util import FIXTURES
 from clusterplan import ParameterError, UnknownCodeError, gva_per_job, profile_region
+from clusterplan.pipeline.opportunities import find_related_clusters, region_opportunities
 from clusterplan.relatedness import (
     QUADRANTS,
     RELATED_CLUSTER_COLUMNS,
@@ -16,11 +17,9 @@ from clusterplan.relatedness import (
     cluster_colocation,
     cluster_io_links,
     cluster_opportunities,
-    find_related_clusters,
     industry_opportunities,
     nascent_candidates,
     quadrant,
-    region_opportunities,
     related_clusters,
 )
 from clusterplan.relatedness.complexity import ComplexityResult, complexity

@@ -11,16 +11,9 @@ import pytest
 
 from clusterplan._data import dataset_path
 from clusterplan._exceptions import TaxonomyError
-from clusterplan.taxonomy import (
-    COVERAGE_COLUMNS,
-    TOTAL_ROW,
-    EmploymentMatrix,
-    employment_matrix,
-    list_taxonomies,
-    load_taxonomy,
-    mapping_coverage,
-    sic2007_codes,
-)
+from clusterplan.measures.traded import COVERAGE_COLUMNS, TOTAL_ROW, EmploymentMatrix, mapping_coverage
+from clusterplan.pipeline.coverage import warehouse_employment_matrix
+from clusterplan.taxonomy import list_taxonomies, load_taxonomy, sic2007_codes
 
 
 def read_facts(name: str) -> pd.DataFrame:
@@ -48,12 +41,12 @@ def cbp_facts() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def cbp(cbp_facts) -> EmploymentMatrix:
-    return employment_matrix(cbp_facts, "us_cbp_2019_cbsa")
+    return EmploymentMatrix.from_facts(cbp_facts, "us_cbp_2019_cbsa")
 
 
 @pytest.fixture(scope="module")
 def bres() -> EmploymentMatrix:
-    return employment_matrix(read_facts("bres_itl2_sic5"), "bres_itl2_sic5")
+    return EmploymentMatrix.from_facts(read_facts("bres_itl2_sic5"), "bres_itl2_sic5")
 
 
 # --------------------------------------------------------------------------- listing
@@ -235,7 +228,7 @@ def test_2007_coverage_of_cbp_2019(cbp):
 
 def test_coverage_from_the_warehouse_matches_the_facts_table(warehouse, cbp):
     traded = load_taxonomy("us_cmp_traded_2014")
-    from_warehouse = mapping_coverage(traded, warehouse, "us_cbp_2019_cbsa")
+    from_warehouse = mapping_coverage(traded, warehouse_employment_matrix(warehouse, "us_cbp_2019_cbsa"))
     pd.testing.assert_frame_equal(from_warehouse, mapping_coverage(traded, cbp))
 
 

@@ -9,12 +9,11 @@ import pytest
 
 from clusterplan._data import dataset_path
 from clusterplan._exceptions import DataValidationError, ParameterError, UnknownCodeError
-from clusterplan.taxonomy import (
+from clusterplan.measures.traded import (
     DEFAULT_THRESHOLDS,
     TRADED_LOCAL_COLUMNS,
     EmploymentMatrix,
     classify_traded_local,
-    employment_matrix,
     locational_gini,
     share_in_specialised_areas,
 )
@@ -122,7 +121,7 @@ def test_errors(toy):
 
 @pytest.fixture(scope="module")
 def cbp() -> EmploymentMatrix:
-    return employment_matrix(read_facts("us_cbp_2019_cbsa"), "us_cbp_2019_cbsa")
+    return EmploymentMatrix.from_facts(read_facts("us_cbp_2019_cbsa"), "us_cbp_2019_cbsa")
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +200,7 @@ def bres_facts() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def bres(bres_facts) -> EmploymentMatrix:
-    return employment_matrix(bres_facts, "bres_itl2_sic5")
+    return EmploymentMatrix.from_facts(bres_facts, "bres_itl2_sic5")
 
 
 def test_bres_matrix(bres):
@@ -227,12 +226,12 @@ def test_bres_classification(bres):
 
 def test_employment_matrix_year_and_columns(bres_facts):
     facts = bres_facts
-    matrix = employment_matrix(facts, "bres_itl2_sic5", year=2015)
+    matrix = EmploymentMatrix.from_facts(facts, "bres_itl2_sic5", year=2015)
     assert matrix.year == 2015 and matrix.area_totals.sum() == pytest.approx(29_737_315.0)
     with pytest.raises(UnknownCodeError, match=r"unknown year '2030'; valid choices: 2015, 2016"):
-        employment_matrix(facts, "bres_itl2_sic5", year=2030)
+        EmploymentMatrix.from_facts(facts, "bres_itl2_sic5", year=2030)
     with pytest.raises(DataValidationError, match=r"missing column\(s\) measure"):
-        employment_matrix(facts.drop(columns="measure"))
+        EmploymentMatrix.from_facts(facts.drop(columns="measure"))
     with pytest.raises(DataValidationError, match="no 'jobs' rows"):
-        employment_matrix(facts, "bres_itl2_sic5", measure="jobs")
+        EmploymentMatrix.from_facts(facts, "bres_itl2_sic5", measure="jobs")
     assert np.isfinite(matrix.employment.to_numpy()).all()

@@ -40,9 +40,10 @@ from .measures import (
     measure_ranks,
     shift_share,
 )
+from .measures.traded import classify_traded_local, mapping_coverage
 from .pipeline.profile import ClusterProfile, industry_measures, profile_region
 from .relatedness.complexity import complexity
-from .taxonomy import Cluster, Taxonomy, classify_traded_local, list_taxonomies, load_taxonomy, mapping_coverage
+from .taxonomy import Cluster, Taxonomy, list_taxonomies, load_taxonomy
 from .warehouse import ImportReport, SparkWarehouse, Warehouse, default_warehouse_path, open_engine
 
 ignore_third_party_deprecations()

@@ -67,7 +67,7 @@ import pandas as pd
 from .._data import dataset_path
 from .._exceptions import DataValidationError, ParameterError
 from ..sources.bea_io import BEAUseTable, total_requirements_from_long, use_table_from_long
-from .national import PRIMARY_INPUTS, NationalModel
+from .model import PRIMARY_INPUTS, NationalModel
 from .supply_use import characteristic_market_shares, industry_technology_flows, input_coefficients, market_shares
 
 __all__ = [

@@ -95,7 +95,7 @@ import pandas as pd
 from .._data import dataset_path
 from .._exceptions import DataValidationError, ParameterError
 from ..sources.ons_io import supply_use_table
-from .national import PRIMARY_INPUTS, NationalModel
+from .model import PRIMARY_INPUTS, NationalModel
 
 __all__ = [
     "PRODUCT_INDUSTRY_ALIASES",

@@ -7,7 +7,7 @@ AFLQ, Flegg's :math:`\\delta` = 0.3 by default) applied to the US national model
   inputs taken out (:func:`~clusterplan.inputoutput.bea.bea_domestic_model`), so that what a metro does not buy
   locally comes from the rest of the US or, in the national proportions, from abroad;
 * **employment**: County Business Patterns 2019 for the 933 CBSAs (``us_cbp_2019_cbsa``), NAICS codes summed into
-  the BEA industries by :data:`~clusterplan.relatedness.input_output.BEA_SUMMARY_NAICS` (each industry from the
+  the BEA industries by :data:`~clusterplan.inputoutput.concordance.BEA_SUMMARY_NAICS` (each industry from the
   published cells of exactly its NAICS prefixes, so no job counts twice); national employment is the sum over the
   CBSAs, as Great Britain's is the sum over its ITL2 areas.
 
@@ -45,6 +45,7 @@ import pandas as pd
 from .._exceptions import UnknownCodeError
 from ..datasets import CBP_METROS
 from ..regions import Region
+from .concordance import BEA_SUMMARY_NAICS, naics_bea_industries
 from .regional import DEFAULT_DELTA, DEFAULT_METHOD, RegionalModel, nation_as_region, regionalise
 
 __all__ = [
@@ -83,7 +84,7 @@ def bea_industry_employment(employment: pd.DataFrame, industries: Sequence[str])
     -------
     pandas.DataFrame
         Areas x *industries*: each industry sums the cells of exactly the NAICS prefixes
-        :data:`~clusterplan.relatedness.input_output.BEA_SUMMARY_NAICS` gives it (``3361MV`` = 3361 + 3362 +
+        :data:`~clusterplan.inputoutput.concordance.BEA_SUMMARY_NAICS` gives it (``3361MV`` = 3361 + 3362 +
         3363), so a job is never counted at two levels; 0 for an industry without NAICS codes or cells.
 
     Examples
@@ -92,7 +93,6 @@ def bea_industry_employment(employment: pd.DataFrame, industries: Sequence[str])
     >>> bea_industry_employment(e, ["3361MV", "5411", "GSLG"]).to_numpy().tolist()
     [[15.0, 7.0, 0.0]]
     """
-    from ..relatedness.input_output import BEA_SUMMARY_NAICS
 
     columns = [str(c) for c in employment.columns]
     values = employment.to_numpy(dtype=float)
@@ -300,7 +300,6 @@ def us_taxonomy_weights(taxonomy: Any, region: str | None = None, *, cells: str 
     >>> round(float(w.loc["3361MV", "automotive"]), 2) > 0.5  # most Detroit motor-vehicle jobs are automotive
     True
     """
-    from ..relatedness.input_output import naics_bea_industries
     from ..taxonomy import Taxonomy, load_taxonomy
     from .bea import bea_model
     from .clusters import cluster_industry_weights

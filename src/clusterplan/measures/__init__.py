@@ -12,6 +12,7 @@
 ``ranks``              ranks and percentiles across areas, and their change
 ``productivity``       GVA per job from ONS regional GVA and BRES
 ``withheld``           CBP cells withheld for fewer than 3 establishments, rebuilt and bounded
+``traded``             traded and local industries, and how much of the data a taxonomy's clusters cover
 =====================  ===========================================================
 """
 

@@ -1057,13 +1057,13 @@ def traded_industry_codes(warehouse: AnyWarehouse, dataset: str) -> list[str]:
     For CBP: the NAICS codes of the US Cluster Mapping Project's 51 traded
     clusters (Delgado, Porter and Stern 2016). For BRES: the SIC subclasses
     classified traded by geographic concentration across GB ITL2 areas
-    (:func:`clusterplan.taxonomy.classify_traded_local`, default threshold).
+    (:func:`clusterplan.measures.traded.classify_traded_local`, default threshold).
     """
     if dataset not in DATASET_PROFILES:
         raise UnknownCodeError("employment dataset", dataset, sorted(DATASET_PROFILES))
     if DATASET_PROFILES[dataset].geography == "us":
         return warehouse.traded_naics_codes()
-    from ..taxonomy import classify_traded_local
+    from ..measures.traded import classify_traded_local
 
     rows = _unit_rows(
         warehouse,

@@ -23,8 +23,9 @@ from ..relatedness.define import (
     industry_similarity,
     taxonomy_yaml,
 )
-from ..relatedness.opportunities import COLOCATION_MEASURES, find_related_clusters, region_opportunities
+from ..relatedness.opportunities import COLOCATION_MEASURES
 from ..taxonomy import Taxonomy, load_taxonomy
+from .opportunities import find_related_clusters, region_opportunities
 from .profile import AnyWarehouse, industry_measures
 
 __all__ = [
@@ -108,7 +109,7 @@ def industry_complexity(
 
 def opportunities(warehouse: AnyWarehouse, region: str, **options: Any) -> Any:
     """Growth opportunities of a region: feasibility against attractiveness, and nascent-cluster candidates
-    (:func:`clusterplan.relatedness.opportunities.region_opportunities`; *options* as there)."""
+    (:func:`clusterplan.pipeline.opportunities.region_opportunities`; *options* as there)."""
     return region_opportunities(warehouse, region, **options)
 
 

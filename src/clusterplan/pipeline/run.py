@@ -125,7 +125,7 @@ def _supply_chain(
 def _opportunities(
     warehouse: AnyWarehouse, profile: ClusterProfile, say: Callable[[str], None], options: Mapping[str, Any]
 ) -> RunAnalyses:
-    from ..relatedness.opportunities import region_opportunities
+    from .opportunities import region_opportunities
 
     result = region_opportunities(
         warehouse,

@@ -119,19 +119,17 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
 from ..datasets import BRES_SUBCLASS, CBP_METROS, US_DEFAULT_TAXONOMY
-from ..taxonomy import Cluster, Taxonomy, classify_traded_local, employment_matrix
+from ..measures.traded import EmploymentMatrix, classify_traded_local
+from ..taxonomy import Cluster, Taxonomy
 from .input_output import industry_io_relatedness
 from .locational_correlation import locational_correlation
-
-if TYPE_CHECKING:
-    from ..warehouse import Warehouse
 
 __all__ = [
     "CANDIDATE_COLUMNS",
@@ -299,7 +297,7 @@ def _level_digits(spec: DataSource, level: str | None) -> tuple[str, int]:
 CELLS = ("reconstructed", "published")
 
 
-def _read_facts(spec: DataSource, data: Warehouse | pd.DataFrame | None, cells: str) -> pd.DataFrame | Warehouse:
+def _read_facts(spec: DataSource, data: pd.DataFrame | None, cells: str) -> pd.DataFrame:
     if data is not None:
         return data
     from .._data import dataset_path
@@ -317,18 +315,18 @@ def _employment(
     spec: DataSource,
     digits: int,
     years: Sequence[int],
-    data: Warehouse | pd.DataFrame | None,
+    data: pd.DataFrame | None,
     cells: str = "published",
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Mean employment over *years* (areas x codes at *digits*), and the areas' all-industries totals."""
     facts = _read_facts(spec, data, cells)
     dataset: str | None = spec.dataset
-    if isinstance(facts, pd.DataFrame) and not ("dataset" in facts.columns and (facts["dataset"] == dataset).any()):
+    if not ("dataset" in facts.columns and (facts["dataset"] == dataset).any()):
         dataset = None  # a user's facts table: all of its rows
     frames = []
     totals = []
     for year in years:
-        matrix = employment_matrix(facts, dataset, year=int(year))
+        matrix = EmploymentMatrix.from_facts(facts, dataset, year=int(year))
         frames.append(matrix.employment)
         totals.append(matrix.area_totals)
     employment = pd.concat(frames).groupby(level=0).sum() / len(frames)
@@ -497,7 +495,7 @@ def industry_similarity(
     weights: Mapping[str, float] | None = None,
     traded_only: bool = True,
     traded_threshold: float | None = None,
-    data: Warehouse | pd.DataFrame | None = None,
+    data: pd.DataFrame | None = None,
     cells: str = "reconstructed",
 ) -> IndustrySimilarity:
     """Industry x industry similarity of a dataset's traded industries, from co-location and input-output links.
@@ -513,14 +511,13 @@ def industry_similarity(
     weights
         Weights of ``colocation`` and ``io`` in the combined similarity (default 0.5 each).
     traded_only
-        Keep only traded industries, as DPS do (:func:`clusterplan.taxonomy.classify_traded_local`, locational
+        Keep only traded industries, as DPS do (:func:`clusterplan.measures.traded.classify_traded_local`, locational
         Gini at the chosen level against all areas).
     traded_threshold
-        Gini threshold (default that of :func:`~clusterplan.taxonomy.classify_traded_local`).
+        Gini threshold (default that of :func:`~clusterplan.measures.traded.classify_traded_local`).
     data
-        Read the source's dataset from this warehouse, or use this table of canonical facts (columns
-        ``area_code, industry_code, year, measure, value``, e.g. from ``clusterplan.sources``), instead of the
-        package data.
+        Use this table of canonical facts (columns ``area_code, industry_code, year, measure, value``, e.g. from
+        ``clusterplan.sources`` or a warehouse's ``facts_frame``), instead of the package data.
     cells
         ``reconstructed`` (default): for a source that withholds cells (County Business Patterns), add the rebuilt
         cells (:attr:`DataSource.reconstructed_dataset`) to the published ones; ``published``: the published cells

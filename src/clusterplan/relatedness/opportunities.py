@@ -35,30 +35,32 @@ portal's statistic), other taxonomies on the minimum conditional probability.
 :func:`cluster_colocation`          cluster x cluster co-location relatedness
 :func:`cluster_io_links`            cluster x cluster input-output relatedness
 :func:`related_clusters`            both, long, with significance flags
-:func:`find_related_clusters`       related clusters of a taxonomy from the warehouse (``clusterplan related-clusters``)
-:func:`region_opportunities`        all of the above for a region, from the warehouse (``clusterplan opportunities``)
+:func:`taxonomy_related_clusters`   related clusters of a taxonomy from every area's industry measures
+:func:`opportunity_tables`          all of the above for a region, from every area's industry measures
 =================================  ================================================================================
+
+The pipeline reads the measures from the warehouse and calls these
+(:mod:`clusterplan.pipeline.opportunities`: ``clusterplan opportunities`` and ``related-clusters``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._exceptions import ParameterError, UnknownCodeError
-from ..datasets import BRES_SUBCLASS, CBP_METROS, DATASET_PROFILES, INDUSTRY_LEVELS
+from ..inputoutput.clusters import OTHER_INDUSTRIES, cluster_flows, cluster_industry_weights
+from ..inputoutput.national import national_model
+from ..measures.productivity import GREAT_BRITAIN, map_sic_codes, sic_to_gva_rows
+from ..taxonomy import Taxonomy, load_taxonomy
 from .colocation import _minimum_conditional_probability_array, activity_matrix
 from .complexity import ComplexityResult, complexity
 from .input_output import bea_detail_flows, io_relatedness, naics_bea_detail_industries, sic_io_industries
 from .locational_correlation import cluster_locational_correlation
-
-if TYPE_CHECKING:
-    from ..taxonomy import Taxonomy
-    from ..warehouse import SparkWarehouse, Warehouse
 
 __all__ = [
     "ATTRACTIVENESS_METHOD",
@@ -73,13 +75,14 @@ __all__ = [
     "cluster_colocation",
     "cluster_io_links",
     "cluster_opportunities",
-    "find_related_clusters",
     "industry_opportunities",
     "nascent_candidates",
+    "opportunity_tables",
     "quadrant",
-    "region_opportunities",
     "related_clusters",
     "stage",
+    "taxonomy_for_classification",
+    "taxonomy_related_clusters",
 ]
 
 #: Quadrant names by (feasibility above the median?, attractiveness above the median?).
@@ -616,7 +619,6 @@ def cluster_io_links(
     :math:`F = W^\top Z W` and cluster output :math:`W^\top x`, and :math:`IO_{AB}` is the largest of A's input
     share from B, B's from A, A's output share to B and B's to A, as between industries.
     """
-    from ..inputoutput.clusters import OTHER_INDUSTRIES, cluster_flows, cluster_industry_weights
 
     weights = cluster_industry_weights(mapping, employment, industry_of, list(flows.index))
     aggregated = cluster_flows(flows, weights)
@@ -725,13 +727,13 @@ def related_clusters(
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# From the warehouse
+# For one region, from every area's industry measures
 # ---------------------------------------------------------------------------------------------------------------------
 
 
 @dataclass
 class Opportunities:
-    """Result of :func:`region_opportunities`: the three tables ``clusterplan opportunities`` writes."""
+    """Result of :func:`clusterplan.pipeline.opportunities.region_opportunities`: the tables it writes."""
 
     region_code: str
     region_name: str
@@ -741,9 +743,8 @@ class Opportunities:
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
-def _taxonomy_for(name: str | Taxonomy | None, classification: str, default: str) -> Taxonomy:
-    from ..taxonomy import Taxonomy, load_taxonomy
-
+def taxonomy_for_classification(name: str | Taxonomy | None, classification: str, default: str) -> Taxonomy:
+    """The taxonomy *name* (default *default*), refused clearly when its codes are not of *classification*."""
     tax = name if isinstance(name, Taxonomy) else load_taxonomy(name or default)
     family = "naics" if classification.startswith("naics") else classification
     if not tax.classification.startswith(family):
@@ -754,105 +755,72 @@ def _taxonomy_for(name: str | Taxonomy | None, classification: str, default: str
     return tax
 
 
-def _gb_gva_per_job(warehouse: Warehouse | SparkWarehouse, codes: Sequence[str], year: int) -> pd.Series:
+def _gb_gva_per_job(gva_table: pd.DataFrame, codes: Sequence[str]) -> pd.Series:
     """Great Britain GVA per job of each SIC code's finest GVA row (current prices)."""
-    from ..measures.productivity import GREAT_BRITAIN, gva_per_job, map_sic_codes, sic_to_gva_rows
-
-    table = gva_per_job(warehouse, level="itl2", year=year, benchmark=True)
-    national = table[table["area_code"] == GREAT_BRITAIN].set_index("gva_industry_code")["gva_per_job_gbp"]
-    mapping = map_sic_codes(codes, sic_to_gva_rows(table["gva_industry_code"].unique(), strict=False))
+    national = gva_table[gva_table["area_code"] == GREAT_BRITAIN].set_index("gva_industry_code")["gva_per_job_gbp"]
+    mapping = map_sic_codes(codes, sic_to_gva_rows(gva_table["gva_industry_code"].unique(), strict=False))
     return pd.Series(mapping["gva_industry_code"].map(national).to_numpy(dtype=float), index=list(codes))
 
 
-def region_opportunities(
-    warehouse: Warehouse | SparkWarehouse,
-    region: str,
+def opportunity_tables(
+    measures: pd.DataFrame,
+    region_code: str,
+    tax: Taxonomy,
     *,
-    taxonomy: str | Taxonomy | None = None,
-    level: str | None = None,
-    year: int | None = None,
-    base_year: int | None = None,
+    classification: str,
+    level: str,
+    growth_years: int | None = None,
+    gva_table: pd.DataFrame | None = None,
     weights: Mapping[str, float] | None = None,
     top: int | None = 25,
     include_non_market: bool = False,
     min_national_employment: float = MIN_NATIONAL_EMPLOYMENT,
-) -> Opportunities:
-    """Growth opportunities of a GB ITL2 area or a US metro: industries, clusters and nascent candidates.
+) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame, str]:
+    """Industries, clusters and nascent candidates of one region from every area's industry measures.
 
     Parameters
     ----------
-    warehouse
-        An open warehouse.
-    region
-        ITL 2021 code (``TLG3``), its NUTS 2016 twin (``UKG3``), a CBSA code (``12060``) or an area name.
-    taxonomy
-        Clusters to aggregate to (default: the dataset's default taxonomy, ``wmca_plan_for_growth`` for GB,
-        ``us_cmp_traded_2014`` for the US).
-    level
-        Industry level: ``sic5`` (default) or ``sic2`` for GB; ``naics6`` (default) to ``naics2`` for the US.
-    year, base_year
-        Year of the analysis (default latest) and base year of national growth (GB; default the first year).
-    weights
-        Attractiveness component weights (default :data:`DEFAULT_ATTRACTIVENESS_WEIGHTS`).
-    top
-        Number of nascent candidates of each kind.
-    include_non_market
-        Keep non-market activities (:data:`NON_MARKET_PREFIXES`); by default they are left out of every table.
-    min_national_employment
-        Industries with fewer jobs across all areas are kept in the tables but are never candidates.
+    measures
+        :func:`clusterplan.pipeline.profile.industry_measures` of every area of the dataset for one year
+        (``area_code, industry_code, industry_name, employment`` and, with a growth base year,
+        ``employment_base_year``).
+    region_code
+        The region, one of the areas.
+    tax
+        Cluster definitions of the data's classification.
+    classification, level
+        The data's classification (``sic2007``, ``naics2017``) and industry level (``sic5``, ``naics6``...).
+    growth_years
+        Years between the growth base year and the analysis year: national growth per year is an
+        attractiveness component (None: no growth).
+    gva_table
+        :func:`clusterplan.measures.productivity.gva_per_job` of the year with the Great Britain benchmark rows
+        (GB data); its GVA per job is an attractiveness component.
+    weights, top, include_non_market, min_national_employment
+        As for :func:`clusterplan.pipeline.opportunities.region_opportunities`.
 
     Returns
     -------
-    Opportunities
-        ``industries`` (:func:`industry_opportunities` plus ``industry_name``, ``employment``,
-        ``national_employment``, ``stage`` and ``eligible``), ``clusters`` (:func:`cluster_opportunities`),
-        ``nascent`` (column ``kind``: nascent clusters, nascent industries, then absent industries) and the
-        parameters used.
-
-    Raises
-    ------
-    UnknownCodeError
-        An unknown region, level or year.
-    ParameterError
-        A taxonomy of the other classification.
+    tuple
+        ``(industries, clusters, nascent, attractiveness_method)``: the tables of :class:`Opportunities` (clusters
+        None when no industry maps) and what attractiveness scored, in words (the US data give only complexity).
     """
-    from ..measures.employment import industry_facts
-    from ..pipeline.profile import dataset_for_region, industry_measures, resolve_single_region
-
-    dataset = dataset_for_region(warehouse, region)
-    profile = DATASET_PROFILES[dataset]
-    default_level, levels, classification = INDUSTRY_LEVELS[profile.geography]
-    chosen_level = level or default_level
-    if chosen_level not in levels:
-        raise UnknownCodeError(f"industry level for {profile.benchmark_name}", chosen_level, list(levels))
-    tax = _taxonomy_for(taxonomy, classification, profile.default_taxonomy)
-    facts = industry_facts(warehouse.facts, dataset=dataset)
-    available = sorted(int(y) for y in facts.select("year").distinct().to_pandas()["year"])
-    analysis_year = available[-1] if year is None else int(year)
-    if analysis_year not in available:
-        raise UnknownCodeError("year", str(year), [str(y) for y in available])
-    earlier = [y for y in available if y < analysis_year]
-    growth_base = (earlier[0] if earlier else None) if base_year is None else int(base_year)
-    measures = industry_measures(warehouse, level=chosen_level, year=analysis_year, base_year=growth_base)
-    resolved = resolve_single_region(warehouse, region, dataset, "the opportunities analysis")
-    region_code = resolved.code
     table = measures[["area_code", "industry_code", "employment"]]
     result = complexity(table)
     activity = activity_matrix(table).loc[result.rca.index, result.rca.columns]
     codes = list(result.rca.columns)
     components = pd.DataFrame(index=pd.Index(codes, name="industry_code"))
     national = activity.sum(axis=0)
-    years = None
-    if growth_base is not None and "employment_base_year" in measures.columns:
-        years = analysis_year - growth_base
+    years = growth_years
+    if years is not None and "employment_base_year" in measures.columns:
         base = measures.groupby("industry_code")["employment_base_year"].sum(min_count=1)
         components["employment_base"] = base.reindex(codes)
         with np.errstate(invalid="ignore", divide="ignore"):
             growth = (national / components["employment_base"]) ** (1.0 / years) - 1.0
         components["national_growth"] = growth.where(components["employment_base"] > 0)
         components.attrs["years"] = years
-    if classification == "sic2007":
-        components["gva_per_job"] = _gb_gva_per_job(warehouse, codes, analysis_year)
+    if gva_table is not None:
+        components["gva_per_job"] = _gb_gva_per_job(gva_table, codes)
     components["employment"] = activity.loc[region_code].to_numpy(dtype=float)
     components["national_employment"] = national.to_numpy(dtype=float)
     non_market = pd.Index(codes).str.startswith(NON_MARKET_PREFIXES.get(classification, ()))
@@ -868,7 +836,7 @@ def region_opportunities(
     first = ["industry_code", "industry_name", "employment", "stage", "rca", "national_employment"]
     industries = industries[first + [c for c in industries.columns if c not in first and c != "employment_base"]]
 
-    mapping = tax.mapping(codes, strict=False) if chosen_level in ("sic5", "naics6") else None
+    mapping = tax.mapping(codes, strict=False) if level in ("sic5", "naics6") else None
     clusters = None
     nascent_parts = []
     if mapping is not None and len(mapping):
@@ -887,79 +855,43 @@ def region_opportunities(
     nascent = nascent[
         [c for c in first_columns if c in nascent.columns] + [c for c in nascent.columns if c not in first_columns]
     ]
-    parameters = {
-        "region": region_code,
-        "region_input": region,
-        "dataset": dataset,
-        "level": chosen_level,
-        "year": analysis_year,
-        "growth_base_year": growth_base,
-        "taxonomy": tax.name,
-        "weights": dict(DEFAULT_ATTRACTIVENESS_WEIGHTS if weights is None else weights),
-        "presence_rule": "RCA >= 1 against all areas of the dataset",
-        "stages": "specialised: RCA >= 1; nascent: jobs in the region but RCA below 1; absent: no jobs",
-        "attractiveness_method": _attractiveness_method(components, weights),
-        "non_market": "included"
-        if include_non_market
-        else "left out: industries whose codes start " + ", ".join(NON_MARKET_PREFIXES.get(classification, ())),
-        "min_national_employment": float(min_national_employment),
-        "ties": "by opportunity score, then attractiveness, then feasibility, then code",
-        "quadrant_split": "median (percentile 50) of the region's industries / clusters",
-    }
-    return Opportunities(
-        region_code=region_code,
-        region_name=resolved.name,
-        industries=industries,
-        clusters=clusters,
-        nascent=nascent,
-        parameters=parameters,
-    )
+    return industries, clusters, nascent, _attractiveness_method(components, weights)
 
 
-def find_related_clusters(
-    warehouse: Warehouse | SparkWarehouse,
-    taxonomy: str | Taxonomy,
+def taxonomy_related_clusters(
+    measures: pd.DataFrame,
+    tax: Taxonomy,
     *,
-    dataset: str = BRES_SUBCLASS,
-    year: int | None = None,
+    dataset: str,
+    classification: str,
     percentile: float = 90.0,
     basis: str = "total",
     measure: str | None = None,
 ) -> pd.DataFrame:
-    """Related clusters of a taxonomy from one employment dataset and the matching national IO table.
+    """Related clusters of a taxonomy from every area's industry measures and the matching national IO table.
 
     Parameters
     ----------
-    warehouse
-        An open warehouse.
-    taxonomy
-        A taxonomy (name, file or object) of the dataset's classification.
-    dataset
-        ``bres_itl2_sic5`` (GB ITL2 areas, SIC subclasses; IO links from the ONS IOAT 2019) or
-        ``us_cbp_2019_cbsa`` (US CBSAs, NAICS 6-digit; IO links from the BEA detail use table 2007).
-    year
-        Employment year (default the latest).
-    percentile, basis
-        As for :func:`related_clusters` and :func:`cluster_io_links`.
-    measure
-        Co-location measure that flags related pairs (:data:`COLOCATION_MEASURES`). Default: the locational
-        correlation of employment for the US Cluster Mapping taxonomies (``us_cmp_*``), the statistic the
-        Cluster Mapping portal's definitions rest on (Delgado, Porter and Stern 2016), so the pairs line up with
-        the portal's; the minimum conditional probability otherwise.
+    measures
+        :func:`clusterplan.pipeline.profile.industry_measures` of every area of *dataset* for one year.
+    tax
+        A taxonomy of the data's classification.
+    dataset, classification
+        Where the measures come from: ``sic2007`` data are linked through the ONS IOAT 2019, NAICS data through
+        the BEA detail use table 2007.
+    percentile, basis, measure
+        As for :func:`clusterplan.pipeline.opportunities.find_related_clusters`.
 
     Returns
     -------
     pandas.DataFrame
         :func:`related_clusters` of the taxonomy's clusters (``attrs`` also names the inputs).
-    """
-    from ..pipeline.profile import industry_measures
 
-    if dataset not in (BRES_SUBCLASS, CBP_METROS):
-        raise UnknownCodeError("employment dataset for related clusters", dataset, [BRES_SUBCLASS, CBP_METROS])
-    profile = DATASET_PROFILES[dataset]
-    default_level, _, classification = INDUSTRY_LEVELS[profile.geography]
-    tax = _taxonomy_for(taxonomy, classification, profile.default_taxonomy)
-    measures = industry_measures(warehouse, level=default_level, year=year)
+    Raises
+    ------
+    ParameterError
+        None of the taxonomy's codes are among the data's industries.
+    """
     activity = activity_matrix(measures[["area_code", "industry_code", "employment"]])
     codes = list(activity.columns)
     mapping = tax.mapping(codes, strict=False)
@@ -971,8 +903,6 @@ def find_related_clusters(
     colocation = cluster_colocation(activity, mapping)
     national = activity.sum(axis=0)
     if classification == "sic2007":
-        from ..inputoutput.national import national_model
-
         model = national_model(source="ons", employment=None)
         flows, output = model.Z, model.output
         parts = sic_io_industries(codes)

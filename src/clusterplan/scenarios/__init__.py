@@ -358,10 +358,8 @@ def _feasibility(
     warehouse: Warehouse | SparkWarehouse, region: str, taxonomy: Taxonomy, year: int
 ) -> tuple[pd.Series | None, str]:
     """Relatedness density of the region to each cluster (clusterplan.relatedness.opportunities)."""
-    try:
-        from ..relatedness.opportunities import region_opportunities
-    except ImportError as exc:
-        return None, f"not available: clusterplan.relatedness.opportunities cannot be imported ({exc})"
+    from ..pipeline.opportunities import region_opportunities
+
     try:
         found = region_opportunities(warehouse, region, taxonomy=taxonomy, year=year)
     except (ParameterError, DataValidationError) as exc:
@@ -371,7 +369,7 @@ def _feasibility(
     density = found.clusters.set_index("cluster_id")["density"].astype(float)
     return density, (
         f"relatedness density of the region to the cluster in {year} (share of related industries present, RCA >= 1, "
-        "weighted by national employment; clusterplan.relatedness.opportunities.region_opportunities)"
+        "weighted by national employment; clusterplan.pipeline.opportunities.region_opportunities)"
     )
 
 

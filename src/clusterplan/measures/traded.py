@@ -17,8 +17,9 @@ module measures from the data themselves:
   sits in areas specialised in it (:func:`share_in_specialised_areas`).
 
 Both work on an :class:`EmploymentMatrix` (areas x industries at the data's
-finest level, plus each area's all-industries total) read from the warehouse or
-from a canonical facts table by :func:`employment_matrix`.
+finest level, plus each area's all-industries total) read from a canonical
+facts table by :meth:`EmploymentMatrix.from_facts` (the pipeline reads one from
+the warehouse: :func:`clusterplan.pipeline.coverage.warehouse_employment_matrix`).
 
 References
 ----------
@@ -32,18 +33,16 @@ Krugman, P. (1991). *Geography and Trade*. MIT Press (the locational Gini).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._exceptions import DataValidationError, ParameterError, TaxonomyError, UnknownCodeError
-from ..measures import specialisation
-from ._taxonomy import _SCHEMES, Taxonomy, _expand, _leaf_codes
-
-if TYPE_CHECKING:
-    from ..warehouse import Warehouse
+from ..taxonomy._taxonomy import _SCHEMES, Taxonomy, _expand, _leaf_codes
+from . import specialisation
 
 __all__ = [
     "COVERAGE_COLUMNS",
@@ -52,7 +51,6 @@ __all__ = [
     "TRADED_LOCAL_COLUMNS",
     "EmploymentMatrix",
     "classify_traded_local",
-    "employment_matrix",
     "locational_gini",
     "mapping_coverage",
     "share_in_specialised_areas",
@@ -110,82 +108,93 @@ class EmploymentMatrix:
     classification: str | None = None
     total_source: str = "sum of industries"
 
+    @classmethod
+    def from_facts(
+        cls,
+        facts: pd.DataFrame,
+        dataset: str | None = None,
+        *,
+        year: int | None = None,
+        measure: str = "employment",
+        total_code: str | Sequence[str] | None = _TOTAL_AUTO,
+    ) -> EmploymentMatrix:
+        """Read one dataset's employment from a table of canonical facts.
+
+        Parameters
+        ----------
+        facts
+            Canonical facts (columns ``area_code, industry_code, year, measure,
+            value``; also ``dataset``, ``breakdown`` and ``classification`` when
+            present).
+        dataset
+            Selects rows of the ``dataset`` column (and names the data in errors).
+        year
+            Year to read; default the latest year in the data.
+        measure
+            Measure to read (``employment``).
+        total_code
+            Industry code(s) of the published all-industries total. ``"auto"``:
+            ``"00"`` if present, as in County Business Patterns. None: sum the
+            finest industries (as for BRES, which publishes no total).
+
+        Returns
+        -------
+        EmploymentMatrix
+            Industries are the digit codes of the greatest length in the data:
+            the coarser levels of a hierarchy (CBP's 2- to 5-digit rows) are left out.
+
+        Raises
+        ------
+        UnknownCodeError
+            A year the data do not have.
+        DataValidationError
+            The facts table lacks a column, or the dataset has no rows for *measure*.
+
+        Examples
+        --------
+        >>> facts = pd.DataFrame({
+        ...     "area_code": ["A", "A", "A", "B", "B"], "industry_code": ["00", "11", "111111", "00", "111111"],
+        ...     "year": 2019, "measure": "employment", "value": [100.0, 30.0, 30.0, 50.0, 5.0]})
+        >>> matrix = EmploymentMatrix.from_facts(facts)
+        >>> matrix.employment.to_dict(), matrix.area_totals.tolist(), matrix.total_source
+        ({'111111': {'A': 30.0, 'B': 5.0}}, [100.0, 50.0], 'published total 00')
+        """
+        return _from_facts(facts, dataset, year=year, measure=measure, total_code=total_code)
+
 
 # --------------------------------------------------------------------------- reading the data
 
 
-def employment_matrix(
-    source: Warehouse | pd.DataFrame,
+def _from_facts(
+    facts: pd.DataFrame,
     dataset: str | None = None,
     *,
     year: int | None = None,
     measure: str = "employment",
-    total_code: str | None = _TOTAL_AUTO,
+    total_code: str | Sequence[str] | None = _TOTAL_AUTO,
 ) -> EmploymentMatrix:
-    """Read one dataset's employment into an :class:`EmploymentMatrix`.
-
-    Parameters
-    ----------
-    source
-        A :class:`~clusterplan.Warehouse`, or a table of canonical facts
-        (columns ``area_code, industry_code, year, measure, value``; also
-        ``dataset`` and ``breakdown`` when present).
-    dataset
-        Dataset name (required with a warehouse; with a facts table it selects
-        rows of the ``dataset`` column).
-    year
-        Year to read; default the latest year in the data.
-    measure
-        Measure to read (``employment``).
-    total_code
-        Industry code of the published all-industries total. ``"auto"``: the
-        code the warehouse's industry dimension calls ``total`` (for a facts
-        table: ``"00"`` if present, as in County Business Patterns). None: sum
-        the finest industries (as for BRES, which publishes no total).
-
-    Returns
-    -------
-    EmploymentMatrix
-        Industries are the digit codes of the greatest length in the data: the
-        coarser levels of a hierarchy (CBP's 2- to 5-digit rows) are left out.
-
-    Raises
-    ------
-    UnknownCodeError
-        Unknown dataset, or a year the data do not have.
-    DataValidationError
-        The facts table lacks a column, or the dataset has no rows for *measure*.
-
-    Examples
-    --------
-    >>> facts = pd.DataFrame({
-    ...     "area_code": ["A", "A", "A", "B", "B"], "industry_code": ["00", "11", "111111", "00", "111111"],
-    ...     "year": 2019, "measure": "employment", "value": [100.0, 30.0, 30.0, 50.0, 5.0]})
-    >>> matrix = employment_matrix(facts)
-    >>> matrix.employment.to_dict(), matrix.area_totals.tolist(), matrix.total_source
-    ({'111111': {'A': 30.0, 'B': 5.0}}, [100.0, 50.0], 'published total 00')
-    """
-    if isinstance(source, pd.DataFrame):
-        facts, classification, totals = _facts_from_frame(source, dataset, measure, total_code)
-    else:
-        facts, classification, totals = _facts_from_warehouse(source, dataset, measure, total_code)
+    """See :meth:`EmploymentMatrix.from_facts`."""
+    rows, classification, totals = _facts_rows(facts, dataset, measure, total_code)
     label = dataset or "the facts table"
-    if facts.empty:
+    if rows.empty:
         raise DataValidationError(f"no {measure!r} rows", file=label, hint="check the dataset and measure")
-    years = sorted(int(y) for y in facts["year"].dropna().unique())
+    years = sorted(int(y) for y in rows["year"].dropna().unique())
     chosen = years[-1] if year is None else int(year)
     if chosen not in years:
         raise UnknownCodeError("year", str(year), [str(y) for y in years], hint=f"years in {label}")
-    facts = facts[facts["year"] == chosen]
-    codes = facts["industry_code"].astype(str)
+    rows = rows[rows["year"] == chosen]
+    codes = rows["industry_code"].astype(str)
     digit = codes.str.fullmatch(r"\d+")
-    total_rows = facts[codes.isin(totals)] if totals else facts.iloc[0:0]
+    total_rows = rows[codes.isin(totals)] if totals else rows.iloc[0:0]
     detail = codes[digit & ~codes.isin(totals)]
     if detail.empty:
         raise DataValidationError(f"no industry rows in {chosen}", file=label, hint="the data hold totals only")
     finest = int(detail.str.len().max())
-    leaves = facts[digit & (codes.str.len() == finest) & ~codes.isin(totals)]
-    employment = leaves.groupby(["area_code", "industry_code"])["value"].sum().unstack(fill_value=0).astype(float)
+    leaves = rows[digit & (codes.str.len() == finest) & ~codes.isin(totals)]
+    summed = leaves.groupby(["area_code", "industry_code"])["value"].sum().reset_index()
+    panel = summed.rename(columns={"industry_code": "unit_code", "value": "employment"}).assign(year=chosen)
+    # One pivot for every area x industry matrix (clusterplan.measures.specialisation); a cell with no row is 0 here.
+    employment = specialisation.employment_matrix(panel, year=chosen).fillna(0.0)
     employment.columns = employment.columns.astype(str)
     employment.columns.name = "industry_code"
     if not total_rows.empty:
@@ -202,8 +211,8 @@ def employment_matrix(
     return EmploymentMatrix(employment, area_totals, dataset, chosen, classification, source_label)
 
 
-def _facts_from_frame(
-    frame: pd.DataFrame, dataset: str | None, measure: str, total_code: str | None
+def _facts_rows(
+    frame: pd.DataFrame, dataset: str | None, measure: str, total_code: str | Sequence[str] | None
 ) -> tuple[pd.DataFrame, str | None, list[str]]:
     label = dataset or "the facts table"
     missing = [c for c in ("area_code", "industry_code", "year", "measure", "value") if c not in frame.columns]
@@ -222,29 +231,10 @@ def _facts_from_frame(
     codes = set(rows["industry_code"].astype(str))
     if total_code == _TOTAL_AUTO:
         totals = ["00"] if "00" in codes else []
+    elif total_code is None:
+        totals = []
     else:
-        totals = [total_code] if total_code is not None else []
-    return rows[["area_code", "industry_code", "year", "value"]], classification, totals
-
-
-def _facts_from_warehouse(
-    warehouse: Warehouse, dataset: str | None, measure: str, total_code: str | None
-) -> tuple[pd.DataFrame, str | None, list[str]]:
-    if dataset is None:
-        raise ParameterError("name the dataset to read from the warehouse, e.g. 'us_cbp_2019_cbsa'")
-    info = warehouse.dataset_info(dataset)  # UnknownCodeError for an unknown dataset
-    if info["kind"] != "facts":
-        raise ParameterError(f"dataset {dataset!r} is a {info['kind']} table, not facts")
-    rows = warehouse.facts_frame(
-        dataset, ("area_code", "industry_code", "year", "value", "classification"), measure=measure, breakdown="all"
-    )
-    classes = sorted(set(rows["classification"].dropna()))
-    classification = classes[0] if len(classes) == 1 else None
-    if total_code == _TOTAL_AUTO:
-        published = warehouse.published_total_codes(classification)
-        totals = sorted(set(published) & set(rows["industry_code"]))
-    else:
-        totals = [total_code] if total_code is not None else []
+        totals = [total_code] if isinstance(total_code, str) else sorted(set(total_code) & codes)
     return rows[["area_code", "industry_code", "year", "value"]], classification, totals
 
 
@@ -294,7 +284,7 @@ def _as_matrix(data: Any, area_totals: pd.Series | None) -> EmploymentMatrix:
 
 def mapping_coverage(
     taxonomy: Taxonomy,
-    data: Warehouse | EmploymentMatrix | pd.DataFrame,
+    data: EmploymentMatrix | pd.DataFrame,
     dataset: str | None = None,
     *,
     year: int | None = None,
@@ -312,10 +302,10 @@ def mapping_coverage(
     taxonomy
         The cluster definitions.
     data
-        A warehouse (with *dataset*), an :class:`EmploymentMatrix`, or a
-        canonical facts table (see :func:`employment_matrix`).
+        An :class:`EmploymentMatrix` or a canonical facts table (see
+        :meth:`EmploymentMatrix.from_facts`).
     dataset, year, measure
-        See :func:`employment_matrix`; *year* defaults to the latest.
+        See :meth:`EmploymentMatrix.from_facts`; *year* defaults to the latest.
 
     Returns
     -------
@@ -358,9 +348,7 @@ def mapping_coverage(
     1      mines              1         0.0               0.0
     2     _total              1        60.0               0.3
     """
-    matrix = (
-        data if isinstance(data, EmploymentMatrix) else employment_matrix(data, dataset, year=year, measure=measure)
-    )
+    matrix = data if isinstance(data, EmploymentMatrix) else _from_facts(data, dataset, year=year, measure=measure)
     _check_family(taxonomy, matrix)
     scheme = _SCHEMES[taxonomy.classification]
     by_code = matrix.employment.sum(axis=0)
@@ -554,7 +542,7 @@ def classify_traded_local(
     Parameters
     ----------
     data
-        An :class:`EmploymentMatrix` (see :func:`employment_matrix`), a wide
+        An :class:`EmploymentMatrix` (see :meth:`EmploymentMatrix.from_facts`), a wide
         frame (areas x industries) or a long panel of one year (see
         :func:`locational_gini`).
     method

@@ -1,0 +1,199 @@
+"""Growth opportunities and related clusters of the warehouse's data (``clusterplan opportunities``,
+``clusterplan related-clusters``).
+
+Reads every area's industry measures (and, for Great Britain, GVA per job) from
+the warehouse and hands them to :mod:`clusterplan.relatedness.opportunities`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from .._exceptions import UnknownCodeError
+from ..datasets import BRES_SUBCLASS, CBP_METROS, DATASET_PROFILES, INDUSTRY_LEVELS
+from ..measures.employment import industry_facts
+from ..measures.productivity import gva_per_job
+from ..relatedness.opportunities import (
+    DEFAULT_ATTRACTIVENESS_WEIGHTS,
+    MIN_NATIONAL_EMPLOYMENT,
+    NON_MARKET_PREFIXES,
+    Opportunities,
+    opportunity_tables,
+    taxonomy_for_classification,
+    taxonomy_related_clusters,
+)
+from ..taxonomy import Taxonomy
+from .profile import AnyWarehouse, dataset_for_region, industry_measures, resolve_single_region
+
+__all__ = ["find_related_clusters", "region_opportunities"]
+
+
+def region_opportunities(
+    warehouse: AnyWarehouse,
+    region: str,
+    *,
+    taxonomy: str | Taxonomy | None = None,
+    level: str | None = None,
+    year: int | None = None,
+    base_year: int | None = None,
+    weights: Mapping[str, float] | None = None,
+    top: int | None = 25,
+    include_non_market: bool = False,
+    min_national_employment: float = MIN_NATIONAL_EMPLOYMENT,
+) -> Opportunities:
+    """Growth opportunities of a GB ITL2 area or a US metro: industries, clusters and nascent candidates.
+
+    Parameters
+    ----------
+    warehouse
+        An open warehouse.
+    region
+        ITL 2021 code (``TLG3``), its NUTS 2016 twin (``UKG3``), a CBSA code (``12060``) or an area name.
+    taxonomy
+        Clusters to aggregate to (default: the dataset's default taxonomy, ``wmca_plan_for_growth`` for GB,
+        ``us_cmp_traded_2014`` for the US).
+    level
+        Industry level: ``sic5`` (default) or ``sic2`` for GB; ``naics6`` (default) to ``naics2`` for the US.
+    year, base_year
+        Year of the analysis (default latest) and base year of national growth (GB; default the first year).
+    weights
+        Attractiveness component weights (default :data:`DEFAULT_ATTRACTIVENESS_WEIGHTS`).
+    top
+        Number of nascent candidates of each kind.
+    include_non_market
+        Keep non-market activities (:data:`NON_MARKET_PREFIXES`); by default they are left out of every table.
+    min_national_employment
+        Industries with fewer jobs across all areas are kept in the tables but are never candidates.
+
+    Returns
+    -------
+    Opportunities
+        ``industries`` (:func:`industry_opportunities` plus ``industry_name``, ``employment``,
+        ``national_employment``, ``stage`` and ``eligible``), ``clusters`` (:func:`cluster_opportunities`),
+        ``nascent`` (column ``kind``: nascent clusters, nascent industries, then absent industries) and the
+        parameters used.
+
+    Raises
+    ------
+    UnknownCodeError
+        An unknown region, level or year.
+    ParameterError
+        A taxonomy of the other classification.
+    """
+    dataset = dataset_for_region(warehouse, region)
+    profile = DATASET_PROFILES[dataset]
+    default_level, levels, classification = INDUSTRY_LEVELS[profile.geography]
+    chosen_level = level or default_level
+    if chosen_level not in levels:
+        raise UnknownCodeError(f"industry level for {profile.benchmark_name}", chosen_level, list(levels))
+    tax = taxonomy_for_classification(taxonomy, classification, profile.default_taxonomy)
+    facts = industry_facts(warehouse.facts, dataset=dataset)
+    available = sorted(int(y) for y in facts.select("year").distinct().to_pandas()["year"])
+    analysis_year = available[-1] if year is None else int(year)
+    if analysis_year not in available:
+        raise UnknownCodeError("year", str(year), [str(y) for y in available])
+    earlier = [y for y in available if y < analysis_year]
+    growth_base = (earlier[0] if earlier else None) if base_year is None else int(base_year)
+    measures = industry_measures(warehouse, level=chosen_level, year=analysis_year, base_year=growth_base)
+    resolved = resolve_single_region(warehouse, region, dataset, "the opportunities analysis")
+    region_code = resolved.code
+    gva_table = (
+        gva_per_job(warehouse, level="itl2", year=analysis_year, benchmark=True)
+        if classification == "sic2007"
+        else None
+    )
+    industries, clusters, nascent, attractiveness_method = opportunity_tables(
+        measures,
+        region_code,
+        tax,
+        classification=classification,
+        level=chosen_level,
+        growth_years=None if growth_base is None else analysis_year - growth_base,
+        gva_table=gva_table,
+        weights=weights,
+        top=top,
+        include_non_market=include_non_market,
+        min_national_employment=min_national_employment,
+    )
+    parameters = {
+        "region": region_code,
+        "region_input": region,
+        "dataset": dataset,
+        "level": chosen_level,
+        "year": analysis_year,
+        "growth_base_year": growth_base,
+        "taxonomy": tax.name,
+        "weights": dict(DEFAULT_ATTRACTIVENESS_WEIGHTS if weights is None else weights),
+        "presence_rule": "RCA >= 1 against all areas of the dataset",
+        "stages": "specialised: RCA >= 1; nascent: jobs in the region but RCA below 1; absent: no jobs",
+        "attractiveness_method": attractiveness_method,
+        "non_market": "included"
+        if include_non_market
+        else "left out: industries whose codes start " + ", ".join(NON_MARKET_PREFIXES.get(classification, ())),
+        "min_national_employment": float(min_national_employment),
+        "ties": "by opportunity score, then attractiveness, then feasibility, then code",
+        "quadrant_split": "median (percentile 50) of the region's industries / clusters",
+    }
+    return Opportunities(
+        region_code=region_code,
+        region_name=resolved.name,
+        industries=industries,
+        clusters=clusters,
+        nascent=nascent,
+        parameters=parameters,
+    )
+
+
+def find_related_clusters(
+    warehouse: AnyWarehouse,
+    taxonomy: str | Taxonomy,
+    *,
+    dataset: str = BRES_SUBCLASS,
+    year: int | None = None,
+    percentile: float = 90.0,
+    basis: str = "total",
+    measure: str | None = None,
+) -> pd.DataFrame:
+    """Related clusters of a taxonomy from one employment dataset and the matching national IO table.
+
+    Parameters
+    ----------
+    warehouse
+        An open warehouse.
+    taxonomy
+        A taxonomy (name, file or object) of the dataset's classification.
+    dataset
+        ``bres_itl2_sic5`` (GB ITL2 areas, SIC subclasses; IO links from the ONS IOAT 2019) or
+        ``us_cbp_2019_cbsa`` (US CBSAs, NAICS 6-digit; IO links from the BEA detail use table 2007).
+    year
+        Employment year (default the latest).
+    percentile, basis
+        As for :func:`related_clusters` and :func:`cluster_io_links`.
+    measure
+        Co-location measure that flags related pairs (:data:`COLOCATION_MEASURES`). Default: the locational
+        correlation of employment for the US Cluster Mapping taxonomies (``us_cmp_*``), the statistic the
+        Cluster Mapping portal's definitions rest on (Delgado, Porter and Stern 2016), so the pairs line up with
+        the portal's; the minimum conditional probability otherwise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`related_clusters` of the taxonomy's clusters (``attrs`` also names the inputs).
+    """
+    if dataset not in (BRES_SUBCLASS, CBP_METROS):
+        raise UnknownCodeError("employment dataset for related clusters", dataset, [BRES_SUBCLASS, CBP_METROS])
+    profile = DATASET_PROFILES[dataset]
+    default_level, _, classification = INDUSTRY_LEVELS[profile.geography]
+    tax = taxonomy_for_classification(taxonomy, classification, profile.default_taxonomy)
+    measures = industry_measures(warehouse, level=default_level, year=year)
+    return taxonomy_related_clusters(
+        measures,
+        tax,
+        dataset=dataset,
+        classification=classification,
+        percentile=percentile,
+        basis=basis,
+        measure=measure,
+    )
