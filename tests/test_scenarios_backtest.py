@@ -9,11 +9,11 @@ import pytest
 
 from _util import run_cli
 from clusterplan import ParameterError
+from clusterplan.pipeline.scenarios import run_backtest
 from clusterplan.scenarios.backtest import (
     forecast_errors,
     format_backtest,
     rolling_origin_forecasts,
-    run_backtest,
     select_method,
 )
 from clusterplan.scenarios.config import load_scenario_config

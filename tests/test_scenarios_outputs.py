@@ -13,7 +13,7 @@ import pytest
 from _util import FIXTURES
 from clusterplan import ParameterError
 from clusterplan.pipeline.profile import ClusterProfile, profile_region
-from clusterplan.scenarios import ScenarioOutputs, scenario_outputs
+from clusterplan.pipeline.scenarios import ScenarioOutputs, scenario_outputs
 from clusterplan.scenarios.baseline import cluster_employment_panel
 from clusterplan.scenarios.config import load_scenario_config
 from clusterplan.warehouse import Warehouse

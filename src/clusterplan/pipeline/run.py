@@ -84,7 +84,7 @@ def _is_us(profile: ClusterProfile) -> bool:
 def _scenarios(
     warehouse: AnyWarehouse, profile: ClusterProfile, say: Callable[[str], None], options: Mapping[str, Any]
 ) -> RunAnalyses:
-    from ..scenarios import scenario_outputs
+    from .scenarios import scenario_outputs
 
     out = scenario_outputs(warehouse, profile, options.get("scenario_config"), progress=say)
     tables = {

@@ -1,38 +1,1368 @@
-"""Scenario settings, scenarios of a profiled region and their backtests, for the command line and the web app.
+"""Growth scenarios of the warehouse's regions, their settings and backtests, for runs, the CLI and the web app.
 
-The settings come from the defaults, a TOML file and the user's overrides
-(:mod:`clusterplan.scenarios.config`); the scenarios, baseline backtests and
-percentile backtests run over the warehouse's data (:mod:`clusterplan.scenarios`).
+:func:`scenario_outputs` runs :mod:`clusterplan.scenarios` for one region's
+:class:`~clusterplan.pipeline.profile.ClusterProfile` and returns the tables
+``clusterplan run`` writes (``scenarios.csv``, ``priorities.csv``) with the
+provenance of every number; :func:`region_scenario_table` does it for every
+region at once; :func:`run_backtest` backtests the baseline methods on the
+warehouse's panels.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..scenarios import ScenarioOutputs, scenario_outputs
-from ..scenarios._similar_run import calibration_settings
-from ..scenarios.backtest import BacktestResult, format_backtest, run_backtest
-from ..scenarios.baseline import METHODS
+import numpy as np
+import pandas as pd
+
+from .._cache import memoised
+from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
+from ..datasets import BRES_SUBCLASS
+from ..inputoutput.clusters import taxonomy_weights
+from ..inputoutput.impact import direct_change, impact_effects
+from ..inputoutput.regional import DEFAULT_YEAR as IO_YEAR
+from ..inputoutput.regional import regional_model, sic_employment_table
+from ..scenarios._similar_run import (
+    VARIANTS,
+    SimilarResult,
+    calibration_settings,
+    jump_rule,
+    pre_covid_windows,
+    scenario_warnings,
+    similar_scenarios,
+)
+from ..scenarios.backtest import BacktestResult, backtest_panels, format_backtest
+from ..scenarios.baseline import (
+    METHODS,
+    NAIVE_METHODS,
+    ForecastMethod,
+    cluster_employment_panel,
+    cluster_gva_panel,
+    project,
+    read_baseline_csv,
+)
 from ..scenarios.calibration import ScenarioCalibration, format_calibration, scenario_calibration
 from ..scenarios.config import ScenarioConfig, load_scenario_config, parse_scenario, parse_weights
-from ..scenarios.priorities import CRITERIA, CRITERION_DESCRIPTIONS
-from ..taxonomy import load_taxonomy
-from .profile import AnyWarehouse, ClusterProfile
+from ..scenarios.differential import (
+    comparator_growth,
+    differential_growth,
+    region_growth_comparison,
+    scenario_growth_rates,
+)
+from ..scenarios.priorities import (
+    CRITERIA,
+    CRITERION_DESCRIPTIONS,
+    cluster_pay,
+    priority_chart_svg,
+    priority_scores,
+    weight_sensitivity,
+)
+from ..scenarios.uncertainty import joint_draws, resample_scenarios, summarise_draws
+from ..taxonomy import Taxonomy, load_taxonomy
+from .opportunities import region_opportunities
+from .profile import AnyWarehouse, ClusterProfile, dataset_for_region, resolve_single_region
 
 __all__ = [
+    "SCENARIO_COLUMNS",
     "SCENARIO_RULES",
     "SCENARIO_STATISTICS",
+    "SIMILAR_SCENARIO_COLUMNS",
+    "ScenarioOutputs",
     "baseline_backtest",
     "describe_backtest",
     "describe_scenario_backtest",
+    "region_scenario_table",
     "region_scenarios",
+    "run_backtest",
     "scenario_backtest",
     "scenario_choices",
+    "scenario_outputs",
     "scenario_settings",
     "scenario_weights",
 ]
+
+#: Columns of :attr:`ScenarioOutputs.scenarios` (induced columns only when induced effects are enabled).
+SCENARIO_COLUMNS = [
+    "cluster_id",
+    "cluster",
+    "region",
+    "jump_off_year",
+    "target_year",
+    "jump_off_jobs",
+    "baseline_method",
+    "baseline_jobs",
+    "baseline_growth_cagr",
+    "baseline_gva_gbp_m",
+    "comparator_rule",
+    "reference_window",
+    "comparators",
+    "leading_region",
+    "leading_region_name",
+    "leader_growth_cagr",
+    "high_statistic",
+    "growth_high",
+    "low_statistic",
+    "growth_low",
+    "scenario_jobs_low",
+    "scenario_jobs_high",
+    "additional_jobs_low",
+    "additional_jobs_high",
+    "floored_low",
+    "floored_high",
+    "gva_per_job_gbp",
+    "additional_gva_low_gbp_m",
+    "additional_gva_high_gbp_m",
+    "indirect_jobs_low",
+    "indirect_jobs_high",
+    "indirect_gva_low_gbp_m",
+    "indirect_gva_high_gbp_m",
+    "induced_jobs_low",
+    "induced_jobs_high",
+    "induced_gva_low_gbp_m",
+    "induced_gva_high_gbp_m",
+    "additional_jobs_p5",
+    "additional_jobs_p50",
+    "additional_jobs_p95",
+]
+
+#: Columns of :attr:`ScenarioOutputs.scenarios` with the ``similar`` method (the default): the columns every
+#: scenarios.csv has, then the similar comparators, the backtested percentiles of their differential growth, the
+#: caps, the central case, the leader as a sensitivity, the price basis and the share counted in region totals.
+SIMILAR_SCENARIO_COLUMNS = [
+    "cluster_id",
+    "cluster",
+    "region",
+    "jump_off_year",
+    "target_year",
+    "jump_off_jobs",
+    "baseline_method",
+    "baseline_jobs",
+    "baseline_growth_cagr",
+    "baseline_gva_gbp_m",
+    "comparator_rule",
+    "reference_window",
+    "comparators",
+    "size_band",
+    "leading_region",
+    "leading_region_name",
+    "leader_differential_growth",
+    "own_differential_growth",
+    "own_jump",
+    "percentile_low",
+    "percentile_central",
+    "percentile_high",
+    "differential_growth_low",
+    "differential_growth_central",
+    "differential_growth_high",
+    "differential_growth_high_uncapped",
+    "cap",
+    "capped",
+    "high_statistic",
+    "growth_high",
+    "low_statistic",
+    "growth_low",
+    "scenario_jobs_low",
+    "scenario_jobs_central",
+    "scenario_jobs_high",
+    "additional_jobs_low",
+    "additional_jobs_central",
+    "additional_jobs_high",
+    "floored_low",
+    "floored_central",
+    "floored_high",
+    "additional_jobs_leader_sensitivity",
+    "gva_per_job_gbp",
+    "price_basis",
+    "additional_gva_low_gbp_m",
+    "additional_gva_central_gbp_m",
+    "additional_gva_high_gbp_m",
+    "indirect_jobs_low",
+    "indirect_jobs_central",
+    "indirect_jobs_high",
+    "indirect_gva_low_gbp_m",
+    "indirect_gva_central_gbp_m",
+    "indirect_gva_high_gbp_m",
+    "induced_jobs_low",
+    "induced_jobs_central",
+    "induced_jobs_high",
+    "induced_gva_low_gbp_m",
+    "induced_gva_central_gbp_m",
+    "induced_gva_high_gbp_m",
+    "count_once_factor",
+    "additional_jobs_p5",
+    "additional_jobs_p50",
+    "additional_jobs_p95",
+]
+
+
+@dataclass
+class ScenarioOutputs:
+    """Everything :func:`scenario_outputs` computes for one region.
+
+    Attributes
+    ----------
+    scenarios
+        One row per cluster (:data:`SCENARIO_COLUMNS`): baseline, comparators
+        and leader, high and low scenario, additional jobs and GVA (direct),
+        indirect (and induced) effects, and the median and 5-95% range of the
+        resampled additional jobs (pooled over low and high).
+    priorities
+        One row per cluster, best first: each criterion's raw value and
+        rescaled value, ``score``, ``rank`` and the rank stability under
+        perturbed weights.
+    region_summary
+        One row per variant (``baseline``, ``scenario_low``, ``scenario_high``):
+        the region's growth, its rank among all regions, the national average,
+        the fastest region outside London and what it would take to match it.
+    uncertainty
+        Percentiles of additional jobs, GVA and growth over the resampling
+        draws, per cluster and scenario.
+    provenance
+        Method, comparators, parameters and inputs behind each number, for
+        ``run.json``.
+    region_growth
+        Every region's baseline growth and rank under each variant.
+    comparators
+        Every region's cluster in the reference window, with why it is or is
+        not a comparator.
+    sensitivity
+        Rank stability of each cluster under Dirichlet-perturbed weights.
+    backtest
+        The backtest that chose the baseline method (None if a method was set).
+    draws
+        Every resampling draw.
+    warnings
+        Why the scenario needs a second look (``similar`` method): a high
+        total above 5% of the region's jobs or GVA, one cluster over half of
+        it, a cluster with fewer than 5 comparators.
+    region_range
+        Percentiles of the region's totals (direct, indirect, GVA) over the
+        joint draws, per scenario (``similar`` method).
+    calibration
+        The backtest that chose the percentiles (``similar`` method).
+    """
+
+    scenarios: pd.DataFrame
+    priorities: pd.DataFrame
+    region_summary: pd.DataFrame
+    uncertainty: pd.DataFrame
+    provenance: dict[str, Any]
+    region_growth: pd.DataFrame = field(default_factory=pd.DataFrame)
+    comparators: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
+    backtest: BacktestResult | None = None
+    draws: pd.DataFrame = field(default_factory=pd.DataFrame)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    region_range: pd.DataFrame = field(default_factory=pd.DataFrame)
+    calibration: ScenarioCalibration | None = None
+
+    def chart_svg(self, title: str = "Cluster priorities: growth potential against regional strength") -> str:
+        """The plan's chart (:func:`~clusterplan.scenarios.priorities.priority_chart_svg`)."""
+        return priority_chart_svg(self.priorities, title=title)
+
+
+def _method(config: ScenarioConfig, name: str) -> ForecastMethod:
+    b = config.baseline
+    return ForecastMethod(
+        name,
+        shift_share_damping=b.shift_share_damping,
+        trend_smoothing=b.trend_smoothing,
+        trend_damping=b.trend_damping,
+    )
+
+
+def _io_employment(warehouse: AnyWarehouse) -> pd.DataFrame:
+    """Employment of the GB areas by 5-digit SIC code in the IO year, read through the warehouse (so the
+    regional input-output model sees imported data and either engine)."""
+    return memoised(
+        warehouse,
+        ("io_employment", BRES_SUBCLASS, IO_YEAR),
+        lambda: sic_employment_table(warehouse.employment_by_area_and_code(BRES_SUBCLASS, IO_YEAR)),
+    )
+
+
+def _region_supply_chain_effects(
+    warehouse: AnyWarehouse, region: str, taxonomy: Taxonomy, cluster_ids: list[str], induced: bool
+) -> tuple[pd.DataFrame | None, dict[str, Any]]:
+    """:func:`_supply_chain_effects` with the warehouse's IO employment, once per region, taxonomy and data
+    version (every scenario choice of a region shares them)."""
+    return memoised(
+        warehouse,
+        ("supply_chain_effects", region, taxonomy, tuple(cluster_ids), induced),
+        lambda: _supply_chain_effects(region, taxonomy, cluster_ids, induced, _io_employment(warehouse)),
+    )
+
+
+def _supply_chain_effects(
+    region: str, taxonomy: Taxonomy, cluster_ids: list[str], induced: bool, sic_employment: pd.DataFrame
+) -> tuple[pd.DataFrame | None, dict[str, Any]]:
+    """Indirect (and induced) jobs and GVA per additional direct job of each cluster, from the regional IO model
+    with *sic_employment* (areas x 5-digit SIC codes, :func:`_io_employment`)."""
+    if sic_employment.empty:
+        return None, {"status": f"not available: the warehouse holds no {BRES_SUBCLASS} employment in {IO_YEAR}"}
+    try:
+        model = regional_model(region, year=IO_YEAR, sic_employment=sic_employment)
+        weights = taxonomy_weights(taxonomy, model.region_code, year=model.year, sic_employment=sic_employment)
+    except (ParameterError, DataValidationError, KeyError, ValueError) as exc:
+        return None, {"status": f"not available: the regional input-output model could not be built ({exc})"}
+    closed = model.closed() if induced else None
+    employment = model.employment.reindex(model.industries).fillna(0.0)
+    rows = []
+    problems = {}
+    size = 1000.0  # effects are linear in the change; computed for 1,000 jobs and scaled per job
+    for cluster_id in cluster_ids:
+        if cluster_id not in weights.columns:
+            problems[cluster_id] = "no IO industry weights"
+            continue
+        shares = (weights[cluster_id].reindex(model.industries).fillna(0.0) * employment).astype(float)
+        try:
+            change = direct_change(shares, size, "jobs", model.employment_coefficients)
+            result = impact_effects(
+                model.A,
+                change,
+                gva_coefficients=model.gva_coefficients,
+                employment_coefficients=model.employment_coefficients,
+                closed=closed,
+            )
+        except ParameterError as exc:
+            problems[cluster_id] = str(exc)
+            continue
+        jobs = {str(k): float(v) for k, v in result.totals["jobs"].items()}
+        gva = {str(k): float(v) for k, v in result.totals["gva_gbp_m"].items()}
+        direct = jobs["direct"]
+        rows.append(
+            {
+                "cluster_id": cluster_id,
+                "indirect_jobs_per_job": jobs["indirect"] / direct,
+                "induced_jobs_per_job": jobs["induced"] / direct if induced else np.nan,
+                "indirect_gva_gbp_m_per_job": gva["indirect"] / direct,
+                "induced_gva_gbp_m_per_job": gva["induced"] / direct if induced else np.nan,
+                "type_i_employment_multiplier": (direct + jobs["indirect"]) / direct,
+            }
+        )
+    frame = pd.DataFrame(rows) if rows else None
+    provenance = {
+        "status": "available",
+        "model": model.parameters(),
+        "method": "each cluster's additional direct jobs spread over its IOAT industries in proportion to the "
+        "region's employment in them (clusters.taxonomy_weights), converted to output with jobs per £1m, and "
+        "run through the regional Leontief inverse (impact.impact_effects): indirect = Type I minus direct"
+        + ("; induced = Type II (households closed) minus Type I" if induced else "; induced effects not enabled"),
+        "per_job_effects": frame.set_index("cluster_id").to_dict(orient="index") if frame is not None else {},
+        "clusters_without_effects": problems,
+    }
+    return frame, provenance
+
+
+def _feasibility(warehouse: AnyWarehouse, region: str, taxonomy: Taxonomy, year: int) -> tuple[pd.Series | None, str]:
+    """Relatedness density of the region to each cluster (clusterplan.relatedness.opportunities)."""
+    try:
+        found = region_opportunities(warehouse, region, taxonomy=taxonomy, year=year)
+    except (ParameterError, DataValidationError) as exc:
+        return None, f"not available: {exc}"
+    if found.clusters is None or found.clusters.empty:
+        return None, "not available: the relatedness analysis returned no clusters for this taxonomy"
+    density = found.clusters.set_index("cluster_id")["density"].astype(float)
+    return density, (
+        f"relatedness density of the region to the cluster in {year} (share of related industries present, RCA >= 1, "
+        "weighted by national employment; clusterplan.pipeline.opportunities.region_opportunities)"
+    )
+
+
+def _region_jobs_by_code(warehouse: AnyWarehouse, dataset: str, region: str, year: int) -> pd.Series:
+    frame = warehouse.facts_frame(dataset, ("industry_code", "value"), measure="employment", area=region, year=year)
+    return frame.set_index("industry_code")["value"].astype(float)
+
+
+def _baseline_from_file(config: ScenarioConfig, taxonomy: Taxonomy, target_year: int) -> pd.DataFrame:
+    frame = read_baseline_csv(config.baseline.file, [(c.id, c.name) for c in taxonomy.clusters])
+    at_target = frame[frame["year"] == target_year].set_index("cluster_id")
+    missing = [c.id for c in taxonomy.clusters if c.id not in at_target.index]
+    if missing:
+        raise DataValidationError(
+            f"no baseline for the target year {target_year} for cluster(s) {', '.join(missing)}",
+            file=config.baseline.file,
+            column="year",
+            hint="give one row per cluster for the target year, or change target_year",
+        )
+    return at_target
+
+
+def scenario_outputs(
+    warehouse: AnyWarehouse,
+    profile: ClusterProfile,
+    config: ScenarioConfig | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> ScenarioOutputs:
+    """Baseline, above-forecast scenarios, supply-chain effects, region rank, uncertainty and priorities.
+
+    Parameters
+    ----------
+    warehouse
+        The warehouse the profile was computed from.
+    profile
+        :func:`clusterplan.pipeline.profile.profile_region` of the region (its
+        taxonomy, benchmark, dataset and year are used; its year is the
+        jump-off year).
+    config
+        Parameters (default :func:`~clusterplan.scenarios.config.load_scenario_config`).
+    progress
+        Called with one-line progress messages.
+
+    Returns
+    -------
+    ScenarioOutputs
+
+    Raises
+    ------
+    ParameterError
+        The profile's employment data have a single year (US CBP 2019): there
+        is no time series to forecast from; a target year not after the
+        jump-off year; a reference window outside the data.
+    DataValidationError
+        A user baseline file that fails validation.
+    """
+    config = config or load_scenario_config()
+    say = progress or (lambda _m: None)
+    dataset = str(profile.parameters["dataset"])
+    taxonomy = profile.taxonomy
+    region = profile.region_code
+    benchmark_areas = profile.parameters.get("benchmark_areas")
+    say("reading the employment series of every region")
+    panel = cluster_employment_panel(warehouse, taxonomy, dataset=dataset)
+    jump_off = int(profile.parameters["year"])
+    target = int(config.target_year)
+    horizon = target - jump_off
+    if horizon < 1:
+        raise ParameterError(f"target year {target} must be after the jump-off year {jump_off} (the profile year)")
+    years = sorted(panel["year"].unique().tolist())
+    window = config.scenario.reference_window
+    if window[0] not in years or window[1] not in years:
+        raise ParameterError(
+            f"reference window {window[0]}-{window[1]} is outside the employment data ({years[0]}-{years[-1]})",
+            hint="set scenario.reference_window in the config",
+        )
+    cluster_ids = [c.id for c in taxonomy.clusters]
+    names = dict(zip(profile.clusters["cluster_id"], profile.clusters["cluster"], strict=True))
+    covid = config.baseline.covid_years
+
+    backtest: BacktestResult | None = None
+    if config.baseline.method in ("auto", "file"):
+        say("backtesting the baseline methods")
+        backtest = run_backtest(warehouse, taxonomy, config=config, dataset=dataset, progress=say)
+        method = backtest.default_method
+    else:
+        method = _method(config, config.baseline.method)
+    say(f"projecting the baseline ({method.label}) to {target}")
+    projected = project(
+        panel[panel["year"] <= jump_off],
+        method,
+        target_years=[target],
+        origin=jump_off,
+        covid_years=covid,
+        benchmark_areas=benchmark_areas,
+        areas=[region],
+    ).set_index("unit_code")
+    frame = pd.DataFrame({"cluster_id": cluster_ids})
+    frame["cluster"] = frame["cluster_id"].map(names)
+    frame["region"] = region
+    frame["jump_off_year"] = jump_off
+    frame["target_year"] = target
+    frame["jump_off_jobs"] = frame["cluster_id"].map(projected["jump_off"]).astype(float)
+    baseline_file = None
+    if config.baseline.method == "file":
+        baseline_file = _baseline_from_file(config, taxonomy, target)
+        frame["baseline_method"] = f"file: {config.baseline.file}"
+        frame["baseline_jobs"] = frame["cluster_id"].map(baseline_file["jobs"]).astype(float)
+    else:
+        frame["baseline_method"] = method.label
+        frame["baseline_jobs"] = frame["cluster_id"].map(projected["forecast"]).astype(float)
+    frame["baseline_growth_cagr"] = (frame["baseline_jobs"] / frame["jump_off_jobs"]) ** (1.0 / horizon) - 1.0
+
+    s = config.scenario
+    area_names = _area_names(warehouse)
+    productivity = profile.clusters.set_index("cluster_id")
+    fallback_gva = productivity["gva_per_job_gbp"].astype(float) if "gva_per_job_gbp" in productivity else None
+    similar = None
+    comparators: pd.DataFrame
+    rule_arguments: dict[str, Any] = {}
+    if s.method == "similar":
+        say("finding similar comparator regions, one-off jumps and the backtested percentiles")
+        similar = similar_scenarios(
+            warehouse,
+            taxonomy,
+            dataset=dataset,
+            region=region,
+            config=config,
+            frame=frame,
+            horizon=horizon,
+            jump_off=jump_off,
+            fallback_gva_per_job=fallback_gva,
+        )
+        frame = similar.frame
+        frame["leading_region_name"] = frame["leading_region"].map(area_names)
+        comparators = similar.comparators
+        variants: tuple[str, ...] = VARIANTS
+    else:
+        say("finding comparator regions and their growth")
+        rule_arguments = {
+            "rule": s.comparator_rule,
+            "lq_threshold": s.lq_threshold,
+            "min_stars": s.min_stars,
+            "min_employment": s.min_employment,
+            "exclude_areas": s.exclude_areas,
+            "benchmark_areas": benchmark_areas,
+        }
+        comparators = comparator_growth(panel, focus_region=region, window=window, **rule_arguments)
+        rates = scenario_growth_rates(comparators, high=s.high, low=s.low, units=cluster_ids).set_index("unit_code")
+        frame["comparator_rule"] = s.comparator_rule
+        frame["reference_window"] = f"{window[0]}-{window[1]}"
+        frame["comparators"] = frame["cluster_id"].map(rates["comparators"]).astype(int)
+        frame["leading_region"] = frame["cluster_id"].map(rates["leading_region"])
+        frame["leading_region_name"] = frame["leading_region"].map(area_names)
+        frame["leader_growth_cagr"] = frame["cluster_id"].map(rates["leader_growth_cagr"])
+        frame["high_statistic"] = s.high
+        frame["growth_high"] = frame["cluster_id"].map(rates["growth_high"])
+        frame["low_statistic"] = s.low
+        frame["growth_low"] = frame["cluster_id"].map(rates["growth_low"])
+        frame["gva_per_job_gbp"] = (
+            frame["cluster_id"].map(fallback_gva).astype(float) if fallback_gva is not None else np.nan
+        )
+        frame = differential_growth(frame, horizon=horizon, floor_at_baseline=s.floor_at_baseline)
+        variants = ("low", "high")
+    if baseline_file is not None and baseline_file["gva_gbp_m"].notna().any():
+        frame["baseline_gva_gbp_m"] = frame["cluster_id"].map(baseline_file["gva_gbp_m"]).astype(float)
+
+    say("adding supply-chain effects from the regional input-output model")
+    effects, effects_provenance = (None, {"status": "not requested (effects.indirect = false)"})
+    if config.effects.indirect or config.effects.induced:
+        effects, effects_provenance = _region_supply_chain_effects(
+            warehouse, region, taxonomy, cluster_ids, config.effects.induced
+        )
+    per_job = effects.set_index("cluster_id") if effects is not None else pd.DataFrame()
+    for kind in ("indirect", "induced"):
+        wanted = config.effects.indirect if kind == "indirect" else config.effects.induced
+        for variant in variants:
+            jobs = frame[f"additional_jobs_{variant}"]
+            if wanted and effects is not None:
+                frame[f"{kind}_jobs_{variant}"] = jobs * frame["cluster_id"].map(per_job[f"{kind}_jobs_per_job"])
+                frame[f"{kind}_gva_{variant}_gbp_m"] = jobs * frame["cluster_id"].map(
+                    per_job[f"{kind}_gva_gbp_m_per_job"]
+                )
+            else:
+                frame[f"{kind}_jobs_{variant}"] = np.nan
+                frame[f"{kind}_gva_{variant}_gbp_m"] = np.nan
+
+    say("ranking the region's growth among all regions")
+    totals = panel.groupby(["area_code", "year"])["area_total"].first().reset_index()
+    totals_panel = totals.rename(columns={"area_total": "value"}).assign(unit_code="all_industries")
+    totals_method, totals_reason = _region_totals_method(config, method, backtest)
+    region_projection = project(
+        totals_panel[totals_panel["year"] <= jump_off],
+        totals_method,
+        target_years=[target],
+        origin=jump_off,
+        covid_years=covid,
+    )
+    region_totals = pd.DataFrame(
+        {
+            "area_code": region_projection["area_code"],
+            "jobs_jump_off": region_projection["jump_off"],
+            "jobs_baseline": region_projection["forecast"],
+        }
+    )
+    include_effects = config.region.include_indirect and effects is not None
+    once = frame["count_once_factor"] if "count_once_factor" in frame else pd.Series(1.0, index=frame.index)
+
+    def combined(variant: str) -> float:
+        value = float((frame[f"additional_jobs_{variant}"] * once).sum(skipna=True))
+        if include_effects:
+            for kind in ("indirect", "induced"):
+                value += float((frame[f"{kind}_jobs_{variant}"] * once).sum(skipna=True))
+        return value
+
+    region_summary, region_growth = region_growth_comparison(
+        region_totals,
+        focus_region=region,
+        additional_jobs={f"scenario_{v}": combined(v) for v in variants},
+        horizon=horizon,
+        jump_off_year=jump_off,
+        london_prefix=config.region.london_prefix,
+    )
+    region_summary.insert(2, "region_name", profile.region_name)
+    region_summary["fastest_outside_london_name"] = region_summary["fastest_outside_london"].map(area_names)
+    region_growth.insert(1, "area_name", region_growth["area_code"].map(area_names))
+
+    u = config.uncertainty
+    indexed = frame.set_index("cluster_id")
+    region_draws = pd.DataFrame()
+    if similar is not None:
+        say(f"joint draws of every cluster's comparators and window ({u.draws} draws)")
+        windows = pre_covid_windows(list(similar.cube.years), tuple(covid), u.min_window_years)
+        m = s.similar
+        draws, region_draws = joint_draws(
+            similar.cube,
+            region,
+            windows=windows,
+            percentiles=similar.percentiles,
+            caps=similar.calibration.caps,
+            baseline_jobs=indexed["baseline_jobs"],
+            horizon=horizon,
+            gva_per_job_gbp=indexed["gva_per_job_gbp"],
+            indirect_per_job=per_job["indirect_jobs_per_job"] if include_effects else None,
+            count_once=similar.count_once,
+            draws=u.draws,
+            seed=u.seed,
+            lq_threshold=s.lq_threshold,
+            min_employment=m.min_employment,
+            band_steps=m.size_band_steps,
+            min_comparators=m.min_comparators,
+            exclude_areas=s.exclude_areas,
+            jump_rule=jump_rule(config),
+        )
+        uncertainty = summarise_draws(draws, u.percentiles, rate="differential_growth")
+        central = draws[(draws["scenario"] == "central") & draws["differential_growth"].notna()]
+        pooled = central.groupby("unit_code")["additional_jobs"]
+    else:
+        say(f"resampling reference windows and comparator sets ({u.draws} draws)")
+        draws = resample_scenarios(
+            panel,
+            focus_region=region,
+            jump_off_jobs=indexed["jump_off_jobs"],
+            baseline_jobs=indexed["baseline_jobs"],
+            horizon=horizon,
+            gva_per_job_gbp=indexed["gva_per_job_gbp"],
+            draws=u.draws,
+            seed=u.seed,
+            high=s.high,
+            low=s.low,
+            floor_at_baseline=s.floor_at_baseline,
+            min_window_years=u.min_window_years,
+            exclude_window_endpoints=u.exclude_window_endpoints,
+            **rule_arguments,
+        )
+        uncertainty = summarise_draws(draws, u.percentiles)
+        pooled = draws[draws["growth_cagr"].notna()].groupby("unit_code")["additional_jobs"]
+    uncertainty = uncertainty.rename(columns={"unit_code": "cluster_id"})
+    uncertainty.insert(1, "cluster", uncertainty["cluster_id"].map(names))
+    for q in (5, 50, 95):
+        frame[f"additional_jobs_p{q}"] = frame["cluster_id"].map(pooled.quantile(q / 100))
+    region_range = _region_range(region_draws, u.percentiles) if not region_draws.empty else pd.DataFrame()
+
+    warnings: list[dict[str, Any]] = []
+    if similar is not None:
+        warnings = scenario_warnings(
+            frame,
+            region_jobs=similar.region_jobs,
+            region_gva_gbp_m=similar.region_gva_gbp_m,
+            config=config,
+            include_indirect=include_effects,
+        )
+        for w in warnings:
+            say(f"warning: {w['message']}")
+
+    say("scoring cluster priorities")
+    criteria, criteria_notes = _criteria(warehouse, profile, frame, per_job, dataset, jump_off)
+    weights = config.priorities.weights
+    if weights.get("feasibility", 0.0) > 0:
+        feasibility, feasibility_note = memoised(
+            warehouse,
+            ("scenario_feasibility", region, taxonomy, jump_off),
+            lambda: _feasibility(warehouse, region, taxonomy, jump_off),
+        )
+        if feasibility is not None:
+            criteria["feasibility"] = criteria["cluster_id"].map(feasibility)
+        criteria_notes["feasibility"] = feasibility_note
+    else:
+        criteria_notes["feasibility"] = "not computed: its weight is 0"
+    scored = priority_scores(criteria, weights)
+    perturb = config.priorities.sensitivity
+    sensitivity = weight_sensitivity(
+        criteria,
+        weights,
+        draws=perturb.draws,
+        concentration=perturb.concentration,
+        seed=perturb.seed,
+        top_n=perturb.top_n,
+    )
+    priorities = scored.merge(sensitivity.drop(columns="rank"), on="cluster_id", how="left")
+
+    listed = SIMILAR_SCENARIO_COLUMNS if similar is not None else SCENARIO_COLUMNS
+    kept_columns = [c for c in listed if (not c.startswith("induced") or config.effects.induced) and c in frame]
+    scenarios = frame[kept_columns].copy()
+    provenance = _provenance(
+        config=config,
+        profile=profile,
+        method=method,
+        backtest=backtest,
+        frame=frame,
+        comparators=comparators,
+        effects=effects_provenance,
+        totals_method=(totals_method, totals_reason),
+        criteria_notes=criteria_notes,
+        used_weights=scored.attrs["weights"],
+        draws=draws,
+        horizon=horizon,
+        include_effects=include_effects,
+        baseline_file=config.baseline.file if baseline_file is not None else None,
+        similar=similar,
+        warnings=warnings,
+        region_range=region_range,
+    )
+    comparators = comparators.assign(area_name=comparators["area_code"].map(area_names))
+    return ScenarioOutputs(
+        scenarios=scenarios,
+        priorities=priorities,
+        region_summary=region_summary,
+        uncertainty=uncertainty,
+        provenance=provenance,
+        region_growth=region_growth,
+        comparators=comparators,
+        sensitivity=sensitivity,
+        backtest=backtest,
+        draws=draws,
+        warnings=warnings,
+        region_range=region_range,
+        calibration=similar.calibration if similar is not None else None,
+    )
+
+
+def region_scenario_table(
+    warehouse: AnyWarehouse,
+    taxonomy: str | Taxonomy | None = None,
+    config: ScenarioConfig | None = None,
+    *,
+    dataset: str = "bres_itl2_sic5",
+    effects: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """The ``similar`` scenarios of every region at once: totals, shares, the largest cluster and the rank.
+
+    Each region's clusters get the scenario of :func:`scenario_outputs` (its
+    baseline method, similar comparators, backtested percentiles, caps,
+    indirect effects from the region's input-output model, shared codes
+    counted once); the region is then ranked by growth with its own high case
+    against every other region on its baseline. For plausibility checks: what
+    share of each region's jobs the scenarios add, and how many regions each
+    would claim to lead.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per region: ``area_code, region_jobs, region_gva_gbp_m``,
+        ``direct_jobs_<v>``, ``indirect_jobs_<v>``, ``direct_gva_gbp_m_<v>``
+        for low, central and high, ``high_share_of_jobs`` (direct and
+        indirect), ``high_share_of_gva``, ``largest_cluster``,
+        ``largest_cluster_share`` (of the high direct total),
+        ``fewest_comparators``, ``capped_clusters``, ``warnings``,
+        ``rank_high`` and ``rank_high_outside_london`` (the region on its high
+        case, the others on their baselines) and ``rank_all_high`` (every
+        region on its own high case).
+    """
+    config = config or load_scenario_config()
+    say = progress or (lambda _m: None)
+    tax = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy or "wmca_plan_for_growth")
+    panel = cluster_employment_panel(warehouse, tax, dataset=dataset)
+    years = sorted(int(y) for y in panel["year"].unique())
+    jump_off = years[-1]
+    horizon = int(config.target_year) - jump_off
+    if config.baseline.method == "auto":
+        say("backtesting the baseline methods")
+        backtest: BacktestResult | None = run_backtest(warehouse, tax, config=config, dataset=dataset)
+        assert backtest is not None
+        method = backtest.default_method
+    else:
+        backtest = None
+        method = _method(config, config.baseline.method if config.baseline.method != "file" else "no_change")
+    projected = project(
+        panel, method, target_years=[config.target_year], origin=jump_off, covid_years=config.baseline.covid_years
+    )
+    totals = panel.groupby(["area_code", "year"])["area_total"].first().reset_index()
+    totals_panel = totals.rename(columns={"area_total": "value"}).assign(unit_code="all_industries")
+    totals_method, _ = _region_totals_method(config, method, backtest)
+    region_projection = project(
+        totals_panel,
+        totals_method,
+        target_years=[config.target_year],
+        origin=jump_off,
+        covid_years=config.baseline.covid_years,
+    )
+    region_totals = pd.DataFrame(
+        {
+            "area_code": region_projection["area_code"],
+            "jobs_jump_off": region_projection["jump_off"],
+            "jobs_baseline": region_projection["forecast"],
+        }
+    )
+    names = {c.id: c.name for c in tax.clusters}
+    rows = []
+    io_employment: pd.DataFrame | None = None  # read once, when the first region needs it
+    for area in sorted(panel["area_code"].unique()):
+        say(f"scenarios of {area}")
+        own = projected[projected["area_code"] == area].set_index("unit_code")
+        frame = pd.DataFrame({"cluster_id": [c.id for c in tax.clusters]})
+        frame["cluster"] = frame["cluster_id"].map(names)
+        frame["jump_off_jobs"] = frame["cluster_id"].map(own["jump_off"]).astype(float)
+        frame["baseline_jobs"] = frame["cluster_id"].map(own["forecast"]).astype(float)
+        result = similar_scenarios(
+            warehouse,
+            tax,
+            dataset=dataset,
+            region=area,
+            config=config,
+            frame=frame,
+            horizon=horizon,
+            jump_off=jump_off,
+            fallback_gva_per_job=None,
+        )
+        out = result.frame
+        per_job = pd.DataFrame()
+        if effects:
+            if io_employment is None:
+                io_employment = _io_employment(warehouse)
+            found, _ = _supply_chain_effects(area, tax, list(out["cluster_id"]), False, io_employment)
+            if found is not None:
+                per_job = found.set_index("cluster_id")
+        for v in VARIANTS:
+            ratio = out["cluster_id"].map(per_job["indirect_jobs_per_job"]) if not per_job.empty else np.nan
+            gva_ratio = out["cluster_id"].map(per_job["indirect_gva_gbp_m_per_job"]) if not per_job.empty else np.nan
+            out[f"indirect_jobs_{v}"] = out[f"additional_jobs_{v}"] * ratio
+            out[f"indirect_gva_{v}_gbp_m"] = out[f"additional_jobs_{v}"] * gva_ratio
+        once = out["count_once_factor"]
+        row: dict[str, Any] = {
+            "area_code": area,
+            "region_jobs": result.region_jobs,
+            "region_gva_gbp_m": result.region_gva_gbp_m,
+        }
+        for v in VARIANTS:
+            row[f"direct_jobs_{v}"] = float((out[f"additional_jobs_{v}"] * once).sum())
+            row[f"indirect_jobs_{v}"] = float((out[f"indirect_jobs_{v}"].fillna(0.0) * once).sum())
+            row[f"direct_gva_gbp_m_{v}"] = float((out[f"additional_gva_{v}_gbp_m"].fillna(0.0) * once).sum())
+        high_total = row["direct_jobs_high"] + row["indirect_jobs_high"]
+        row["high_share_of_jobs"] = high_total / result.region_jobs
+        gva_high = row["direct_gva_gbp_m_high"] + float((out["indirect_gva_high_gbp_m"].fillna(0.0) * once).sum())
+        row["high_share_of_gva"] = gva_high / result.region_gva_gbp_m if result.region_gva_gbp_m else np.nan
+        direct = out["additional_jobs_high"] * once
+        top = int(np.argmax(direct.to_numpy())) if direct.sum() > 0 else 0
+        row["largest_cluster"] = str(out["cluster"].iloc[top])
+        row["largest_cluster_share"] = float(direct.iloc[top] / direct.sum()) if direct.sum() > 0 else np.nan
+        row["fewest_comparators"] = int(out["comparators"].min())
+        row["capped_clusters"] = int(out["capped"].sum())
+        row["warnings"] = len(
+            scenario_warnings(
+                out,
+                region_jobs=result.region_jobs,
+                region_gva_gbp_m=result.region_gva_gbp_m,
+                config=config,
+                include_indirect=effects,
+            )
+        )
+        summary, _ = region_growth_comparison(
+            region_totals,
+            focus_region=area,
+            additional_jobs={"scenario_high": high_total},
+            horizon=horizon,
+            jump_off_year=jump_off,
+            london_prefix=config.region.london_prefix,
+        )
+        high = summary.set_index("variant").loc["scenario_high"]
+        row["rank_high"] = int(high.to_dict()["rank"])
+        row["rank_high_outside_london"] = high["rank_outside_london"]
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    # Every region on its own high case at once: the rank a region keeps when the others get the same treatment.
+    totals_by_area = region_totals.set_index("area_code").reindex(table["area_code"])
+    extra = (table["direct_jobs_high"] + table["indirect_jobs_high"]).to_numpy(dtype=float)
+    high_all = totals_by_area["jobs_baseline"].to_numpy(dtype=float) + extra
+    growth = np.power(high_all / totals_by_area["jobs_jump_off"].to_numpy(dtype=float), 1.0 / horizon) - 1.0
+    table["rank_all_high"] = pd.Series(growth).rank(ascending=False, method="min").astype(int).to_numpy()
+    table.attrs.update(taxonomy=tax.name, baseline_method=method.label, target_year=int(config.target_year))
+    return table
+
+
+def _region_range(region_draws: pd.DataFrame, percentiles: tuple[float, ...]) -> pd.DataFrame:
+    """Percentiles of the region's totals over the joint draws, per scenario."""
+    rows = []
+    for scenario, part in region_draws.groupby("scenario", sort=False):
+        row: dict[str, Any] = {"scenario": scenario, "draws": len(part)}
+        for measure in ("direct_jobs", "indirect_jobs", "total_jobs", "direct_gva_gbp_m"):
+            for q in percentiles:
+                row[f"{measure}_p{q:g}"] = float(np.percentile(part[measure].to_numpy(dtype=float), q))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _region_totals_method(
+    config: ScenarioConfig, method: ForecastMethod, backtest: BacktestResult | None
+) -> tuple[ForecastMethod, str]:
+    """The method that projects every region's total: the baseline's, unless it is naive.
+
+    The naive methods give every region the same growth (none, or the national
+    rate), so no region could rank above another; the region comparison then
+    uses the best-backtesting method that is not naive (shift-share without a backtest).
+    """
+    if method.name not in NAIVE_METHODS:
+        return method, "the baseline method"
+    if backtest is not None:
+        for label in backtest.scores["method"]:
+            candidate = next((m for m in _backtest_methods(config) if m.label == label), None)
+            if candidate is not None and candidate.name not in NAIVE_METHODS:
+                return candidate, (
+                    f"the baseline method {method.label} is naive and gives every region the same growth, so region "
+                    "totals use the best-backtesting method that is not naive"
+                )
+    return _method(config, "shift_share"), (
+        f"the baseline method {method.label} is naive and gives every region the same growth, so region totals use "
+        "shift_share"
+    )
+
+
+def _backtest_methods(config: ScenarioConfig) -> list[ForecastMethod]:
+    return [_method(config, name) for name in config.backtest.methods]
+
+
+def _area_names(warehouse: AnyWarehouse) -> dict[str, str]:
+    return warehouse.area_names()
+
+
+def _criteria(
+    warehouse: AnyWarehouse,
+    profile: ClusterProfile,
+    frame: pd.DataFrame,
+    per_job: pd.DataFrame,
+    dataset: str,
+    year: int,
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The raw value of every criterion per cluster, and how each was measured (or why it is missing)."""
+    clusters = profile.clusters.set_index("cluster_id")
+    out = pd.DataFrame({"cluster_id": frame["cluster_id"], "cluster": frame["cluster"]})
+    ids = out["cluster_id"]
+    out["employment"] = ids.map(clusters["employment"]).astype(float)
+    out["comparative_advantage"] = ids.map(clusters["lq"]).astype(float)
+    strong = ids.map(clusters["strong_cluster"]).fillna(False).astype(bool) if "strong_cluster" in clusters else None
+    stars = ids.map(clusters["stars"]).fillna(0).astype(float) if "stars" in clusters else None
+    notes = {c: "" for c in CRITERIA}
+    if strong is not None and stars is not None:
+        out["cluster_strength"] = strong.astype(float) + stars
+        notes["cluster_strength"] = "strong cluster (US Cluster Mapping rule, 1) plus Cluster Observatory stars (0-3)"
+    else:
+        notes["cluster_strength"] = "not available: the profile has no strong-cluster or star verdicts"
+    out["scale"] = ids.map(clusters["employment_share"]).astype(float) * 100
+    if "additional_jobs_central" in frame:
+        midpoint = frame["additional_jobs_central"]
+        potential_note = "additional jobs of the central scenario as % of baseline jobs at the target year"
+    else:
+        midpoint = (frame["additional_jobs_low"] + frame["additional_jobs_high"]) / 2
+        potential_note = "midpoint of additional jobs (low, high) as % of baseline jobs at the target year"
+    out["growth_potential"] = (midpoint / frame["baseline_jobs"] * 100).to_numpy()
+    out["productivity"] = (
+        ids.map(clusters["gva_per_job_gbp"]).astype(float) if "gva_per_job_gbp" in clusters else np.nan
+    )
+    notes["comparative_advantage"] = f"location quotient of employment, {profile.parameters.get('benchmark_label')}"
+    notes["scale"] = "cluster share of the region's employment, %"
+    notes["growth_potential"] = potential_note
+    notes["productivity"] = "GVA per job, ONS regional GVA apportioned by BRES employment (measures.productivity)"
+    try:
+        codes = [str(c) for c in _region_jobs_by_code(warehouse, dataset, profile.region_code, year).index]
+        mapping = profile.taxonomy.mapping([c for c in codes if len(c) == 5])
+        jobs = _region_jobs_by_code(warehouse, dataset, profile.region_code, year)
+        pay = cluster_pay(warehouse, mapping, jobs).set_index("cluster_id")
+        out["pay"] = ids.map(pay["pay_gbp"]).astype(float)
+        notes["pay"] = (
+            "compensation of employees per job, IOAT 2019 over BRES 2019 GB jobs by IOAT industry, weighted by the "
+            f"region's {year} jobs in the cluster's industries (national rates)"
+        )
+    except (ParameterError, DataValidationError, KeyError) as exc:
+        notes["pay"] = f"not available: {exc}"
+    if not per_job.empty and "type_i_employment_multiplier" in per_job.columns:
+        out["supply_chain"] = ids.map(per_job["type_i_employment_multiplier"]).astype(float)
+        notes["supply_chain"] = "Type I employment multiplier of the cluster's industry mix, regional IO model (FLQ)"
+    else:
+        notes["supply_chain"] = "not available: no regional input-output effects (see provenance.effects)"
+    return out, notes
+
+
+def _provenance(
+    *,
+    config: ScenarioConfig,
+    profile: ClusterProfile,
+    method: ForecastMethod,
+    backtest: BacktestResult | None,
+    frame: pd.DataFrame,
+    comparators: pd.DataFrame,
+    effects: dict[str, Any],
+    totals_method: tuple[ForecastMethod, str],
+    criteria_notes: dict[str, str],
+    used_weights: dict[str, float],
+    draws: pd.DataFrame,
+    horizon: int,
+    include_effects: bool,
+    baseline_file: str | None,
+    similar: SimilarResult | None = None,
+    warnings: list[dict[str, Any]] | None = None,
+    region_range: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    s = config.scenario
+    per_cluster: dict[str, Any] = {}
+    eligible = comparators[comparators["eligible"]] if similar is None else comparators.iloc[:0]
+    for row in frame.itertuples():
+        if similar is not None:
+            per_cluster[str(row.cluster_id)] = _similar_cluster_provenance(row, comparators)
+            continue
+        rows = eligible[eligible["unit_code"] == row.cluster_id].sort_values("growth_cagr", ascending=False)
+        per_cluster[str(row.cluster_id)] = {
+            "jump_off_jobs": row.jump_off_jobs,
+            "baseline": {
+                "method": row.baseline_method,
+                "jobs": row.baseline_jobs,
+                "growth_cagr": row.baseline_growth_cagr,
+            },
+            "comparators": [
+                {
+                    "area_code": c.area_code,
+                    "lq_start": c.lq_start,
+                    "start_employment": c.start_employment,
+                    "end_employment": c.end_employment,
+                    "growth_cagr": c.growth_cagr,
+                }
+                for c in rows.itertuples()
+            ],
+            "leading_region": row.leading_region,
+            "growth_high": row.growth_high,
+            "growth_low": row.growth_low,
+            "scenario_jobs": {"low": row.scenario_jobs_low, "high": row.scenario_jobs_high},
+            "additional_jobs": {"low": row.additional_jobs_low, "high": row.additional_jobs_high},
+            "floored": {"low": bool(row.floored_low), "high": bool(row.floored_high)},
+            "gva_per_job_gbp": row.gva_per_job_gbp,
+        }
+    not_available = {k: v for k, v in criteria_notes.items() if v.startswith("not available")}
+    if str(effects.get("status", "")).startswith("not available"):
+        not_available["indirect_and_induced_effects"] = effects["status"]
+    provenance: dict[str, Any] = {
+        "jump_off_year": int(frame["jump_off_year"].iloc[0]),
+        "target_year": int(frame["target_year"].iloc[0]),
+        "horizon_years": horizon,
+        "region": profile.region_code,
+        "taxonomy": profile.taxonomy.name,
+        "employment_dataset": profile.parameters.get("dataset"),
+        "benchmark": profile.parameters.get("benchmark_label"),
+        "baseline": {
+            "method": f"user file {baseline_file}" if baseline_file else method.label,
+            "parameters": method.parameters(),
+            "chosen_by": "user file"
+            if baseline_file
+            else ("backtest (lowest error)" if config.baseline.method == "auto" else "config baseline.method"),
+            "region_totals_method": totals_method[0].label,
+            "region_totals_method_reason": totals_method[1],
+            "covid_years": list(config.baseline.covid_years),
+            "covid_handling": "Covid years left out of every growth-rate estimate; forecasts start from the "
+            "jump-off year's observed value",
+            "formula": "baseline_jobs = jump_off_jobs x growth factor of the method over the horizon",
+        },
+        "backtest": backtest.provenance() if backtest is not None else None,
+        "scenario": {
+            "comparator_rule": s.comparator_rule,
+            "rule_detail": {
+                "lq": f"LQ >= {s.lq_threshold:g} in {s.reference_window[0]}",
+                "strong": f"US Cluster Mapping strong cluster in {s.reference_window[0]}",
+                "stars": f">= {s.min_stars} Cluster Observatory star(s) in {s.reference_window[0]}",
+            }[s.comparator_rule],
+            "min_employment": s.min_employment,
+            "reference_window": list(s.reference_window),
+            "exclude_areas": list(s.exclude_areas),
+            "high": s.high,
+            "low": s.low,
+            "floor_at_baseline": s.floor_at_baseline,
+            "formula": "scenario_jobs = jump_off_jobs x (1 + growth)^horizon; additional_jobs = scenario_jobs - "
+            "baseline_jobs" + (" (0 if negative)" if s.floor_at_baseline else ""),
+            "gva_conversion": "additional_gva_gbp_m = additional_jobs x gva_per_job_gbp / 1e6 (the region's "
+            f"cluster GVA per job in {frame['jump_off_year'].iloc[0]}, current prices, held constant)",
+        },
+        "effects": effects,
+        "warnings": list(warnings or []),
+        "region_level": {
+            "scenario_jobs": "sum over clusters of additional direct jobs"
+            + (" plus indirect (and induced) jobs" if include_effects else "")
+            + "; clusters sharing industry codes are counted in each",
+            "growth": "compound annual growth of all-industry employment, jump-off to target year; other regions on "
+            f"their baselines ({totals_method[0].label}: {totals_method[1]})",
+            "london_prefix": config.region.london_prefix,
+        },
+        "uncertainty": {
+            "method": "draws pick a reference window uniformly and bootstrap the comparators qualifying in it; "
+            "additional jobs against the fixed baseline",
+            "draws": int(config.uncertainty.draws),
+            "seed": int(config.uncertainty.seed),
+            "windows": draws.attrs.get("windows"),
+            "percentiles": list(config.uncertainty.percentiles),
+        },
+        "priorities": {
+            "criteria": {k: v for k, v in criteria_notes.items() if v},
+            "weights_configured": dict(config.priorities.weights),
+            "weights_used": used_weights,
+            "normalisation": "min-max across the region's clusters; score = weighted mean over available criteria",
+            "sensitivity": {
+                "method": "weights ~ Dirichlet(concentration x weights)",
+                "draws": config.priorities.sensitivity.draws,
+                "concentration": config.priorities.sensitivity.concentration,
+                "seed": config.priorities.sensitivity.seed,
+                "top_n": config.priorities.sensitivity.top_n,
+            },
+        },
+        "not_available": not_available,
+        "clusters": per_cluster,
+        "parameters": config.to_dict(),
+    }
+    if similar is not None:
+        provenance["scenario"] = _similar_provenance(config, similar, frame, horizon, include_effects, region_range)
+        provenance["region_level"]["scenario_jobs"] = (
+            "sum over clusters of additional direct jobs"
+            + (" plus indirect jobs" if include_effects else "")
+            + ", each cluster's multiplied by its count_once_factor so that industry codes shared by two clusters "
+            "are counted once"
+        )
+        provenance["uncertainty"] = {
+            "method": "joint draws: each draw picks one pre-Covid reference window for all clusters and bootstraps "
+            "every cluster's similar comparators in it; region totals are summed within each draw (shared codes "
+            "once), so their percentiles are the region's, not sums of cluster percentiles",
+            "draws": int(config.uncertainty.draws),
+            "seed": int(config.uncertainty.seed),
+            "windows": draws.attrs.get("windows"),
+            "percentiles": list(config.uncertainty.percentiles),
+            "region_totals": region_range.to_dict(orient="records") if region_range is not None else [],
+        }
+    result: dict[str, Any] = _plain(provenance)
+    return result
+
+
+def _relevant_jumps(similar: SimilarResult) -> pd.DataFrame:
+    """One-off jumps of the region's own series and of the specialised regions they kept out of the comparators."""
+    table = similar.comparators
+    own = table["role"] == "region"
+    kept_out = ~table["kept"] & table["reason"].str.startswith("one-off jump")
+    keys = set(zip(table.loc[own | kept_out, "area_code"], table.loc[own | kept_out, "cluster_id"], strict=True))
+    jumps = similar.jumps
+    if jumps.empty:
+        return jumps
+    wanted = [k in keys for k in zip(jumps["area_code"], jumps["unit_code"], strict=True)]
+    return jumps[wanted]
+
+
+def _similar_cluster_provenance(row: Any, comparators: pd.DataFrame) -> dict[str, Any]:
+    rows = comparators[comparators["cluster_id"] == row.cluster_id]
+    kept = rows[rows["kept"]].sort_values("differential_growth", ascending=False)
+    excluded = rows[(rows["role"] != "region") & ~rows["kept"] & rows["lq_start"].ge(1.0)]
+    return {
+        "jump_off_jobs": row.jump_off_jobs,
+        "baseline": {"method": row.baseline_method, "jobs": row.baseline_jobs, "growth_cagr": row.baseline_growth_cagr},
+        "size_band": row.size_band,
+        "comparators": [
+            {
+                "area_code": c.area_code,
+                "lq_start": c.lq_start,
+                "start_employment": c.start_employment,
+                "differential_growth": c.differential_growth,
+            }
+            for c in kept.itertuples()
+        ],
+        "excluded_specialised_regions": [{"area_code": c.area_code, "reason": c.reason} for c in excluded.itertuples()],
+        "own_jump": row.own_jump or None,
+        "differential_growth": {
+            "low": row.differential_growth_low,
+            "central": row.differential_growth_central,
+            "high": row.differential_growth_high,
+            "high_uncapped": row.differential_growth_high_uncapped,
+        },
+        "cap": row.cap,
+        "capped": bool(row.capped),
+        "leading_region_sensitivity": {
+            "area_code": row.leading_region,
+            "differential_growth": row.leader_differential_growth,
+            "additional_jobs": row.additional_jobs_leader_sensitivity,
+        },
+        "additional_jobs": {v: getattr(row, f"additional_jobs_{v}") for v in VARIANTS},
+        "gva_per_job_gbp": row.gva_per_job_gbp,
+        "count_once_factor": row.count_once_factor,
+    }
+
+
+def _similar_provenance(
+    config: ScenarioConfig,
+    similar: SimilarResult,
+    frame: pd.DataFrame,
+    horizon: int,
+    include_effects: bool,
+    region_range: pd.DataFrame | None,
+) -> dict[str, Any]:
+    s = config.scenario
+    m = s.similar
+    cal = similar.calibration
+    once = frame["count_once_factor"]
+    totals = {}
+    for v in VARIANTS:
+        direct = float((frame[f"additional_jobs_{v}"] * once).sum())
+        indirect = float((frame[f"indirect_jobs_{v}"].fillna(0.0) * once).sum())
+        gva = float((frame[f"additional_gva_{v}_gbp_m"].fillna(0.0) * once).sum())
+        totals[v] = {
+            "direct_jobs": direct,
+            "indirect_jobs": indirect,
+            "direct_gva_gbp_m": gva,
+            "direct_share_of_region_jobs": direct / similar.region_jobs,
+            "direct_and_indirect_share_of_region_jobs": (direct + (indirect if include_effects else 0.0))
+            / similar.region_jobs,
+        }
+    return {
+        "method": "similar",
+        "description": "each cluster grows, relative to the same cluster in Great Britain, at a percentile of the "
+        "differential growth of similar comparator regions, on top of the baseline",
+        "differential_growth": f"Theil-Sen slope of the log of the comparator's share of the GB cluster over "
+        f"{m.reference_window[0]}-{m.reference_window[1]} (pre-Covid years only), d = exp(slope) - 1",
+        "comparator_rule": f"LQ >= {s.lq_threshold:g} and >= {m.min_employment:,.0f} jobs in "
+        f"{m.reference_window[0]}, no one-off jump, start-year jobs within 1/f-f times the region's, f widened "
+        f"through {list(m.size_band_steps)} (0 = any size) until >= {m.min_comparators} comparators",
+        "jumps": dict(vars(config.scenario.jumps)),
+        # The jumps that matter here: the region's own, and those that left a specialised region out.
+        "jumps_found": _relevant_jumps(similar).to_dict(orient="records"),
+        "jumps_found_in_all_regions": len(similar.jumps),
+        "percentiles": dict(similar.percentiles),
+        "percentiles_chosen_by": similar.percentiles_from,
+        "backtest": cal.provenance(),
+        "hit_rates": {
+            v: cal.hit_rates[
+                (cal.hit_rates["test"] == "pre_covid")
+                & (cal.hit_rates["fold"] == "all")
+                & (cal.hit_rates["percentile"] == similar.percentiles[v])
+            ]
+            .set_index("universe")["hit_rate"]
+            .to_dict()
+            for v in VARIANTS
+        },
+        "caps": cal.caps.to_dict(orient="records"),
+        "cap_rule": f"d capped at the {m.cap_percentile:g}th percentile of the differential growth of every GB "
+        "series (taxonomy clusters and SIC divisions) of the same size band",
+        "formula": "additional_jobs = baseline_jobs x ((1 + d)^horizon - 1), 0 if negative; the baseline carries "
+        "the national trend, so only growth above it is additional",
+        "horizon_years": horizon,
+        "gva_conversion": "additional_gva_gbp_m = additional_jobs x gva_per_job_gbp / 1e6",
+        "price_basis": similar.price_basis,
+        "leader_sensitivity": "additional_jobs_leader_sensitivity: the single fastest similar comparator, uncapped "
+        "(the previous method's high case on this basis); a sensitivity, not a scenario",
+        "region_totals": totals,
+        "region_jobs": similar.region_jobs,
+        "region_gva_gbp_m": similar.region_gva_gbp_m,
+        "region_totals_joint_draws": region_range.to_dict(orient="records") if region_range is not None else [],
+        "parameters": {
+            "reference_window": list(m.reference_window),
+            "min_employment": m.min_employment,
+            "size_band_steps": list(m.size_band_steps),
+            "min_comparators": m.min_comparators,
+            "exclude_areas": list(s.exclude_areas),
+        },
+    }
+
+
+def _plain(value: Any) -> Any:
+    """NumPy scalars as Python numbers (and tuples as lists), so that run.json can be written with json."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def run_backtest(
+    warehouse: AnyWarehouse,
+    taxonomy: str | Taxonomy | None = None,
+    *,
+    region: str | None = None,
+    sources: Sequence[str] | None = None,
+    dataset: str | None = None,
+    config: ScenarioConfig | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> BacktestResult:
+    """Backtest every configured method on BRES employment and the long GVA series; pick the default.
+
+    Parameters
+    ----------
+    warehouse
+        An open warehouse.
+    taxonomy
+        Cluster definitions (default ``wmca_plan_for_growth``).
+    region
+        Score only this area's series (all areas still form the benchmark);
+        default every GB ITL2 area, which gives far more forecasts to judge by.
+    sources
+        ``bres`` and/or ``gva`` (default from the config).
+    dataset
+        Employment dataset of the ``bres`` source (default from the region:
+        ``bres_itl2_sic5`` for GB, the embedded CBP 2019 for a US CBSA, which
+        has a single year and so is an error).
+    config
+        Parameters (default :func:`~clusterplan.scenarios.config.load_scenario_config`).
+
+    Returns
+    -------
+    BacktestResult
+
+    Raises
+    ------
+    ParameterError
+        The employment data have one year only (US CBP): no series to test.
+    UnknownCodeError
+        An unknown source or region.
+    """
+    config = config or load_scenario_config()
+    b = config.baseline
+    # The same for every region, scenario choice and request on this data: computed once per data version.
+    key = (
+        "run_backtest",
+        taxonomy,
+        region,
+        tuple(sources) if sources is not None else None,
+        dataset,
+        config.backtest,
+        (b.covid_years, b.shift_share_damping, b.trend_smoothing, b.trend_damping),
+    )
+    return memoised(
+        warehouse, key, lambda: _run_backtest(warehouse, taxonomy, region, sources, dataset, config, progress)
+    )
+
+
+def _run_backtest(
+    warehouse: AnyWarehouse,
+    taxonomy: str | Taxonomy | None,
+    region: str | None,
+    sources: Sequence[str] | None,
+    dataset: str | None,
+    config: ScenarioConfig,
+    progress: Callable[[str], None] | None,
+) -> BacktestResult:
+    say = progress or (lambda _m: None)
+    chosen_sources = list(sources or config.backtest.sources)
+    for source in chosen_sources:
+        if source not in ("bres", "gva"):
+            raise UnknownCodeError("backtest source", source, ["bres", "gva"])
+    if dataset is None:
+        dataset = dataset_for_region(warehouse, region) if region is not None else BRES_SUBCLASS
+    region_code = None
+    if region is not None:
+        region_code = resolve_single_region(warehouse, region, dataset, "the backtest").code
+    panels = {}
+    for source in chosen_sources:
+        say(f"backtesting {len(config.backtest.methods)} methods on the {source} series")
+        if source == "bres":
+            panels[source] = cluster_employment_panel(warehouse, taxonomy, dataset=dataset)
+        else:
+            panels[source] = cluster_gva_panel(warehouse, taxonomy, prices=config.backtest.gva_prices)
+    name = str(getattr(taxonomy, "name", taxonomy or "wmca_plan_for_growth"))
+    return backtest_panels(panels, config, taxonomy=name, region_code=region_code)
+
 
 #: Comparator rules and growth statistics of the leader method (clusterplan.scenarios.config).
 SCENARIO_RULES = ("lq", "strong", "stars")

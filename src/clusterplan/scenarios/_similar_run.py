@@ -1,6 +1,6 @@
 """The ``similar`` scenario method for one region: comparators, rates, GVA at constant prices, joint draws.
 
-Used by :func:`clusterplan.scenarios.scenario_outputs`; every formula lives in
+Used by :func:`clusterplan.pipeline.scenarios.scenario_outputs`; every formula lives in
 :mod:`~clusterplan.scenarios.similar`, :mod:`~clusterplan.scenarios.jumps`,
 :mod:`~clusterplan.scenarios.calibration` and
 :mod:`~clusterplan.scenarios.uncertainty`.

@@ -46,16 +46,14 @@ accuracy. *International Journal of Forecasting* 22(4), 679-688.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._cache import memoised
 from .._exceptions import ParameterError, UnknownCodeError
-from ..datasets import BRES_SUBCLASS
 from .baseline import (
     COVID_YEARS,
     NAIVE_METHODS,
@@ -63,25 +61,19 @@ from .baseline import (
     _benchmark_mask,
     _cube,
     _factors,
-    cluster_employment_panel,
-    cluster_gva_panel,
     fitting_years,
 )
-
-if TYPE_CHECKING:  # pragma: no cover - annotations only
-    from ..taxonomy import Taxonomy
-    from ..warehouse import SparkWarehouse, Warehouse
-    from .config import ScenarioConfig
+from .config import ScenarioConfig
 
 __all__ = [
     "ERROR_COLUMNS",
     "FORECAST_COLUMNS",
     "PERIODS",
     "BacktestResult",
+    "backtest_panels",
     "forecast_errors",
     "format_backtest",
     "rolling_origin_forecasts",
-    "run_backtest",
     "select_method",
 ]
 
@@ -288,7 +280,7 @@ def select_method(errors: pd.DataFrame, *, period: str = "pre_covid") -> pd.Data
 
 @dataclass
 class BacktestResult:
-    """What :func:`run_backtest` found.
+    """What :func:`backtest_panels` found.
 
     Attributes
     ----------
@@ -334,105 +326,41 @@ def _methods_from(config: ScenarioConfig) -> list[ForecastMethod]:
     ]
 
 
-def run_backtest(
-    warehouse: Warehouse | SparkWarehouse,
-    taxonomy: str | Taxonomy | None = None,
+def backtest_panels(
+    panels: Mapping[str, pd.DataFrame],
+    config: ScenarioConfig,
     *,
-    region: str | None = None,
-    sources: Sequence[str] | None = None,
-    dataset: str | None = None,
-    config: ScenarioConfig | None = None,
-    progress: Callable[[str], None] | None = None,
+    taxonomy: str,
+    region_code: str | None = None,
 ) -> BacktestResult:
-    """Backtest every configured method on BRES employment and the long GVA series; pick the default.
+    """Backtest every configured method on the panels of each source; pick the default.
 
     Parameters
     ----------
-    warehouse
-        An open warehouse.
-    taxonomy
-        Cluster definitions (default ``wmca_plan_for_growth``).
-    region
-        Score only this area's series (all areas still form the benchmark);
-        default every GB ITL2 area, which gives far more forecasts to judge by.
-    sources
-        ``bres`` and/or ``gva`` (default from the config).
-    dataset
-        Employment dataset of the ``bres`` source (default from the region:
-        ``bres_itl2_sic5`` for GB, the embedded CBP 2019 for a US CBSA, which
-        has a single year and so is an error).
+    panels
+        Source (``bres`` or ``gva``) -> its area x cluster x year panel
+        (:func:`~clusterplan.scenarios.baseline.cluster_employment_panel`,
+        :func:`~clusterplan.scenarios.baseline.cluster_gva_panel`), in the order scored.
     config
-        Parameters (default :func:`~clusterplan.scenarios.config.load_scenario_config`).
+        Parameters (:func:`~clusterplan.scenarios.config.load_scenario_config`).
+    taxonomy
+        Name of the taxonomy of the panels (for the parameters).
+    region_code
+        Score only this area's series (all areas still form the benchmark); default every area.
 
     Returns
     -------
     BacktestResult
-
-    Raises
-    ------
-    ParameterError
-        The employment data have one year only (US CBP): no series to test.
-    UnknownCodeError
-        An unknown source or region.
     """
-    from .config import load_scenario_config
-
-    config = config or load_scenario_config()
-    b = config.baseline
-    # The same for every region, scenario choice and request on this data: computed once per data version.
-    key = (
-        "run_backtest",
-        taxonomy,
-        region,
-        tuple(sources) if sources is not None else None,
-        dataset,
-        config.backtest,
-        (b.covid_years, b.shift_share_damping, b.trend_smoothing, b.trend_damping),
-    )
-    return memoised(
-        warehouse, key, lambda: _run_backtest(warehouse, taxonomy, region, sources, dataset, config, progress)
-    )
-
-
-def _run_backtest(
-    warehouse: Warehouse | SparkWarehouse,
-    taxonomy: str | Taxonomy | None,
-    region: str | None,
-    sources: Sequence[str] | None,
-    dataset: str | None,
-    config: ScenarioConfig,
-    progress: Callable[[str], None] | None,
-) -> BacktestResult:
-    say = progress or (lambda _m: None)
     settings = config.backtest
-    chosen_sources = list(sources or settings.sources)
-    for source in chosen_sources:
-        if source not in ("bres", "gva"):
-            raise UnknownCodeError("backtest source", source, ["bres", "gva"])
-    if dataset is None:
-        from ..pipeline.profile import dataset_for_region
-
-        dataset = dataset_for_region(warehouse, region) if region is not None else BRES_SUBCLASS
     methods = _methods_from(config)
     covid = config.baseline.covid_years
-    areas = None
-    region_code = None
-    if region is not None:
-        from ..pipeline.profile import resolve_single_region
-
-        region_code = resolve_single_region(warehouse, region, dataset, "the backtest").code
-        areas = [region_code]
+    areas = None if region_code is None else [region_code]
     errors = []
     forecasts = []
     details: dict[str, Any] = {}
-    for source in chosen_sources:
-        say(f"backtesting {len(methods)} methods on the {source} series")
-        if source == "bres":
-            panel = cluster_employment_panel(warehouse, taxonomy, dataset=dataset)
-            min_size = settings.min_employment
-        else:
-            panel = cluster_gva_panel(warehouse, taxonomy, prices=settings.gva_prices)
-            min_size = settings.min_gva_gbp_m
+    for source, panel in panels.items():
+        min_size = settings.min_employment if source == "bres" else settings.min_gva_gbp_m
         found = rolling_origin_forecasts(
             panel,
             methods,
@@ -461,7 +389,7 @@ def _run_backtest(
     best = next(m for m in methods if m.label == scores["method"].iloc[0])
     parameters = {
         "sources": details,
-        "taxonomy": str(getattr(taxonomy, "name", taxonomy or "wmca_plan_for_growth")),
+        "taxonomy": taxonomy,
         "region": region_code or "all GB ITL2 areas",
         "methods": [m.label for m in methods],
         "naive_benchmarks": list(NAIVE_METHODS),
