@@ -13,7 +13,9 @@ from clusterplan._exceptions import UnknownCodeError
 from clusterplan._schema import Provenance
 from clusterplan.inputoutput.clusters import cluster_linkages
 from clusterplan.inputoutput.regional import _sic_employment, regional_model
+from clusterplan.inputoutput.us_regional import _cbp_wide, us_regional_model
 from clusterplan.pipeline import regional_sic_employment
+from clusterplan.pipeline.run import regional_naics_employment
 
 
 def test_the_warehouse_gives_the_package_data_numbers(warehouse: Warehouse) -> None:
@@ -55,3 +57,29 @@ def test_imported_employment_reaches_the_regional_model(fresh_warehouse: Path) -
     links_before = cluster_linkages("wmca_plan_for_growth", region="TLG3")
     links_after = cluster_linkages("wmca_plan_for_growth", region="TLG3", sic_employment=sic)
     assert not links_after.flows.equals(links_before.flows)
+
+
+def test_the_us_model_reads_cbp_through_the_warehouse(warehouse: Warehouse) -> None:
+    for cells in ("reconstructed", "published"):
+        naics = regional_naics_employment(warehouse, cells)
+        pd.testing.assert_frame_equal(naics, _cbp_wide(cells), check_names=False)
+    naics = regional_naics_employment(warehouse)
+    assert naics.shape[0] == 933  # every CBSA of CBP 2019
+    through_warehouse = us_regional_model("19820", naics_employment=naics)
+    from_files = us_regional_model("19820")
+    pd.testing.assert_series_equal(through_warehouse.employment, from_files.employment)
+    pd.testing.assert_frame_equal(through_warehouse.multipliers(1), from_files.multipliers(1))
+    links = cluster_linkages("us_cmp_traded_2014", region="19820", naics_employment=naics)
+    pd.testing.assert_frame_equal(links.flows, cluster_linkages("us_cmp_traded_2014", region="19820").flows)
+
+
+def test_changed_cbp_employment_reaches_the_us_model(warehouse: Warehouse) -> None:
+    # Detroit's motor-vehicle manufacturing jobs (NAICS 3361, BEA 3361MV) doubled in the frame the pipeline passes.
+    naics = regional_naics_employment(warehouse).copy()
+    cars = float(naics.loc["19820", "3361"])
+    assert cars > 10_000
+    naics.loc["19820", "3361"] *= 2
+    before, after = us_regional_model("19820"), us_regional_model("19820", naics_employment=naics)
+    assert after.employment["3361MV"] == pytest.approx(before.employment["3361MV"] + cars)
+    assert after.location_quotients["3361MV"] > before.location_quotients["3361MV"]
+    assert after.employment.drop("3361MV").equals(before.employment.drop("3361MV"))

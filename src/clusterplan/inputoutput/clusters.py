@@ -59,6 +59,20 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import ParameterError, UnknownCodeError
+from ..measures.location_quotient import location_quotient
+from ..taxonomy import Taxonomy, load_taxonomy
+from .bea import bea_model
+from .concordance import naics_bea_industries
+from .regional import (
+    _national,
+    _region_row,
+    _resolve_region,
+    _sic_table,
+    _sic_to_ioat,
+    national_view,
+    regional_model,
+)
+from .us_regional import BEA_YEAR, us_naics_employment, us_national_view, us_regional_model
 
 __all__ = [
     "DEFAULT_TAXONOMY",
@@ -76,6 +90,7 @@ __all__ = [
     "region_supply_chain_gaps",
     "supply_chain_gaps",
     "taxonomy_weights",
+    "us_taxonomy_weights",
 ]
 
 #: Row/column of the linkage matrix for the industries (or parts of industries) in no cluster.
@@ -487,8 +502,6 @@ class ClusterLinkages:
 
 def _taxonomy(taxonomy: Any) -> Any:
     """A SIC 2007 taxonomy (UK model) or a NAICS one (US model)."""
-    from ..taxonomy import Taxonomy, load_taxonomy
-
     tax = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy or DEFAULT_TAXONOMY)
     return tax if tax.classification.startswith("naics") else _sic_taxonomy(tax)
 
@@ -499,8 +512,6 @@ def _in_dollars(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sic_taxonomy(taxonomy: Any) -> Any:
-    from ..taxonomy import Taxonomy, load_taxonomy
-
     tax = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy or DEFAULT_TAXONOMY)
     if tax.classification != "sic2007":
         raise ParameterError(
@@ -515,8 +526,6 @@ DEFAULT_TAXONOMY = "wmca_plan_for_growth"
 
 
 def _model(region: str | None, method: str, delta: float, year: int, sic_employment: pd.DataFrame | None) -> Any:
-    from .regional import national_view, regional_model
-
     if region is None:
         return national_view(year, sic_employment=sic_employment)
     return regional_model(region, method=method, delta=delta, year=year, sic_employment=sic_employment)
@@ -532,8 +541,6 @@ def taxonomy_weights(
     *sic_employment* (areas x SIC codes, as the pipeline reads it from the
     warehouse) replaces the package data's BRES.
     """
-    from .regional import _national, _region_row, _resolve_region, _sic_table, _sic_to_ioat
-
     tax = _sic_taxonomy(taxonomy)
     sic = _sic_table(int(year), sic_employment)
     national = sic.sum(axis=0)
@@ -548,6 +555,37 @@ def taxonomy_weights(
     )
 
 
+def us_taxonomy_weights(
+    taxonomy: Any,
+    region: str | None = None,
+    *,
+    cells: str = "reconstructed",
+    naics_employment: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Weights of the 71 BEA industries in a NAICS taxonomy's clusters (:func:`cluster_industry_weights`), from
+    CBP 2019 6-digit employment of *region* (the US where it has none); *cells* and *naics_employment* as for
+    :func:`~clusterplan.inputoutput.us_regional.us_regional_model`.
+
+    Examples
+    --------
+    >>> w = us_taxonomy_weights("us_cmp_traded_2014", "19820")
+    >>> round(float(w.loc["3361MV", "automotive"]), 2) > 0.5  # most Detroit motor-vehicle jobs are automotive
+    True
+    """
+    tax = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
+    national, regional = us_naics_employment(region, cells=cells, naics_employment=naics_employment)
+    six = [str(c) for c in national.index]
+    parts = naics_bea_industries(six)
+    industry_of = parts[parts.map(len) == 1].map(lambda t: t[0])
+    return cluster_industry_weights(
+        tax.mapping(six, strict=False),
+        national if regional is None else regional,
+        industry_of,
+        list(bea_model(BEA_YEAR).industries),
+        fallback_employment=None if region is None else national,
+    )
+
+
 def cluster_location_quotients(
     taxonomy: Any, region: str, *, year: int = 2019, sic_employment: pd.DataFrame | None = None
 ) -> pd.Series:
@@ -557,9 +595,6 @@ def cluster_location_quotients(
     national benchmark: cluster employment over all employment in the region,
     divided by the same share in Great Britain.
     """
-    from ..measures.location_quotient import location_quotient
-    from .regional import _region_row, _resolve_region, _sic_table
-
     tax = _sic_taxonomy(taxonomy)
     sic = _sic_table(int(year), sic_employment)
     mapping = tax.mapping()
@@ -583,6 +618,7 @@ def cluster_linkages(
     top: int = 5,
     cells: str = "reconstructed",
     sic_employment: pd.DataFrame | None = None,
+    naics_employment: pd.DataFrame | None = None,
 ) -> ClusterLinkages:
     """The input-output model aggregated to a taxonomy's clusters, nationally or for one region.
 
@@ -609,6 +645,9 @@ def cluster_linkages(
     sic_employment
         UK only: employment of the GB areas by 5-digit SIC code in *year*, as the pipeline reads it from the
         warehouse (:func:`clusterplan.pipeline.regional_sic_employment`); default the package data's BRES.
+    naics_employment
+        US only: employment of the CBSAs by NAICS code, every level, as the pipeline reads it from the warehouse
+        (:func:`clusterplan.pipeline.run.regional_naics_employment`); default the package data's CBP.
 
     Examples
     --------
@@ -621,14 +660,14 @@ def cluster_linkages(
     tax = _taxonomy(taxonomy)
     us = tax.classification.startswith("naics")
     if us:
-        from .us_regional import us_national_view, us_regional_model, us_taxonomy_weights
-
         model = (
-            us_national_view(cells)
+            us_national_view(cells, naics_employment=naics_employment)
             if region is None
-            else us_regional_model(region, method=method, delta=delta, cells=cells)
+            else us_regional_model(region, method=method, delta=delta, cells=cells, naics_employment=naics_employment)
         )
-        weights = us_taxonomy_weights(tax, None if region is None else model.region_code, cells=cells)
+        weights = us_taxonomy_weights(
+            tax, None if region is None else model.region_code, cells=cells, naics_employment=naics_employment
+        )
     else:
         model = _model(region, method, delta, year, sic_employment)
         weights = taxonomy_weights(tax, region, year=year, sic_employment=sic_employment)
@@ -694,8 +733,6 @@ def region_supply_chain_gaps(
         :func:`supply_chain_gaps` columns plus ``supplier_lq``, and the region,
         method and strong clusters in ``DataFrame.attrs``.
     """
-    from .regional import regional_model
-
     tax = _sic_taxonomy(taxonomy)
     model = regional_model(region, method=method, delta=delta, year=year, sic_employment=sic_employment)
     if strong_clusters is None:

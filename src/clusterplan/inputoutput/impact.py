@@ -63,6 +63,8 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import ParameterError, UnknownCodeError
+from .clusters import _sic_taxonomy, taxonomy_weights
+from .regional import national_view, regional_model
 
 __all__ = [
     "EFFECTS",
@@ -402,9 +404,6 @@ def cluster_impact(
     >>> round(float(multipliers.loc["C29", "output_multiplier"]), 6)
     1.077509
     """
-    from .clusters import _sic_taxonomy, taxonomy_weights
-    from .regional import national_view, regional_model
-
     if (cluster is None) == (industry is None):
         raise ParameterError("give either a cluster or an industry")
     tax = _sic_taxonomy(taxonomy) if cluster is not None else None

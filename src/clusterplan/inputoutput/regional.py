@@ -104,10 +104,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._data import dataset_path
 from .._exceptions import ParameterError, UnknownCodeError
 from ..datasets import BRES_SUBCLASS
 from ..regions import Gazetteer, Region
+from ..sources.ons_io import sic_to_ioat
 from . import iomath
+from .national import MULTIPLIER_COLUMNS, employment_by_ioat_industry, national_model
 
 __all__ = [
     "DEFAULT_DELTA",
@@ -493,8 +496,6 @@ def sic_employment_table(facts: pd.DataFrame) -> pd.DataFrame:
 @cache
 def _sic_employment(year: int) -> pd.DataFrame:
     """BRES employment of every GB ITL2 area by 5-digit SIC code in *year* from the package data (areas x codes)."""
-    from .._data import dataset_path
-
     facts = pd.read_parquet(
         dataset_path(EMPLOYMENT_DATASET), columns=["area_code", "industry_code", "year", "measure", "value"]
     )
@@ -512,15 +513,11 @@ def _sic_table(year: int, sic_employment: pd.DataFrame | None) -> pd.DataFrame:
 
 @cache
 def _lookup() -> pd.DataFrame:
-    from .._data import dataset_path
-
     return pd.read_parquet(dataset_path("bres_ioat_lookup"))
 
 
 @cache
 def _sic_to_ioat_of(codes: tuple[str, ...]) -> pd.Series:
-    from ..sources.ons_io import sic_to_ioat
-
     series = pd.Series(list(codes), dtype=object)
     mapped = sic_to_ioat(series, _lookup())
     return pd.Series(mapped.to_numpy(), index=series.to_numpy(), dtype=object).dropna()
@@ -534,8 +531,6 @@ def _sic_to_ioat(sic_employment: pd.DataFrame | None = None) -> pd.Series:
 
 def ioat_employment(sic_employment: pd.DataFrame) -> pd.DataFrame:
     """Employment of areas by IOAT industry (areas x the 105 industries) from employment by 5-digit SIC code."""
-    from .national import employment_by_ioat_industry
-
     industries = list(_national().industries)
     lookup = _lookup()
     rows = {
@@ -596,8 +591,6 @@ def regional_employment(year: int = DEFAULT_YEAR, *, sic_employment: pd.DataFram
 
 @cache
 def _area_names() -> dict[str, str]:
-    from .._data import dataset_path
-
     areas = pd.read_parquet(dataset_path("areas_uk"), columns=["area_code", "area_name"])
     return dict(zip(areas["area_code"].astype(str), areas["area_name"].astype(str), strict=True))
 
@@ -635,8 +628,6 @@ def _region_row(frame: pd.DataFrame, region: Region) -> pd.Series:
 @cache
 def _national() -> Any:
     """The national model (ONS IOAT 2019 with BRES 2019 jobs), built once."""
-    from .national import national_model
-
     return national_model()
 
 
@@ -825,8 +816,6 @@ def multipliers_from_inverse(
     (NaN where :math:`c_j = 0`); ``output_multiplier`` is :math:`\\sum_i l_{ij}`.
     Columns :data:`clusterplan.inputoutput.national.MULTIPLIER_COLUMNS`.
     """
-    from .national import MULTIPLIER_COLUMNS
-
     industries = inverse.columns
     out = pd.DataFrame(
         {

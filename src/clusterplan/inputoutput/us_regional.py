@@ -42,11 +42,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._data import dataset_path
 from .._exceptions import UnknownCodeError
 from ..datasets import CBP_METROS
-from ..regions import Region
-from .concordance import BEA_SUMMARY_NAICS, naics_bea_industries
-from .regional import DEFAULT_DELTA, DEFAULT_METHOD, RegionalModel, nation_as_region, regionalise
+from ..regions import Gazetteer, Region, package_places
+from .bea import bea_domestic_model, bea_model
+from .concordance import BEA_SUMMARY_NAICS
+from .regional import DEFAULT_DELTA, DEFAULT_METHOD, RegionalModel, nation_as_region, regionalise, sic_employment_table
 
 __all__ = [
     "BEA_YEAR",
@@ -54,13 +56,14 @@ __all__ = [
     "EMPLOYMENT_DATASET",
     "EMPLOYMENT_YEAR",
     "bea_industry_employment",
+    "employment_datasets",
     "resolve_cbsa",
     "resolve_us_region",
+    "us_naics_employment",
     "us_national_view",
     "us_regional_employment",
     "us_regional_model",
     "us_regions",
-    "us_taxonomy_weights",
 ]
 
 #: The BEA summary use table regionalised (the latest year in the package data).
@@ -113,7 +116,9 @@ def bea_industry_employment(employment: pd.DataFrame, industries: Sequence[str])
 CELLS = ("reconstructed", "published")
 
 
-def _datasets(cells: str) -> list[str]:
+def employment_datasets(cells: str = "reconstructed") -> list[str]:
+    """The CBP facts datasets whose 2019 employment regionalises: the published cells, plus the rebuilt ones
+    for *cells* ``reconstructed``."""
     if cells not in CELLS:
         raise UnknownCodeError("cells", str(cells), list(CELLS))
     return [EMPLOYMENT_DATASET] + ([f"{EMPLOYMENT_DATASET}_imputed"] if cells == "reconstructed" else [])
@@ -121,25 +126,26 @@ def _datasets(cells: str) -> list[str]:
 
 @cache
 def _cbp_wide(cells: str = "reconstructed") -> pd.DataFrame:
-    """CBP employment of every CBSA by NAICS code, every level (areas x codes), withheld cells as *cells* says."""
-    from .._data import dataset_path
-
+    """CBP employment of every CBSA by NAICS code, every level (areas x codes), withheld cells as *cells* says,
+    from the package data."""
     columns = ["area_code", "industry_code", "year", "measure", "value"]
-    facts = pd.concat([pd.read_parquet(dataset_path(d), columns=columns) for d in _datasets(cells)])
+    facts = pd.concat([pd.read_parquet(dataset_path(d), columns=columns) for d in employment_datasets(cells)])
     rows = facts[((facts["measure"] == "employment") & (facts["year"] == EMPLOYMENT_YEAR)).to_numpy()]
-    wide = rows.pivot_table(index="area_code", columns="industry_code", values="value", aggfunc="sum").fillna(0.0)
-    wide.index = wide.index.astype(str)
-    wide.columns = wide.columns.astype(str)
-    return wide
+    return sic_employment_table(rows)
 
 
-@cache
-def _us_national(cells: str = "reconstructed") -> Any:
-    """The domestic BEA model with CBP jobs (sum over the CBSAs) as its employment, built once."""
-    from .bea import bea_domestic_model
+def _naics_table(cells: str, naics_employment: pd.DataFrame | None) -> pd.DataFrame:
+    """*naics_employment* when given (read by the pipeline through the warehouse), else the package data's."""
+    if naics_employment is None:
+        return _cbp_wide(cells)
+    employment_datasets(cells)  # the same check of *cells*
+    return naics_employment
 
+
+def _national_with_jobs(jobs: pd.Series) -> Any:
+    """The domestic BEA model with *jobs* (CBP summed over the CBSAs, by BEA industry) as its employment."""
     model = bea_domestic_model(BEA_YEAR)
-    jobs = us_regional_employment(cells).sum(axis=0).reindex(model.industries).fillna(0.0)
+    jobs = jobs.reindex(model.industries).fillna(0.0)
     return dataclasses.replace(
         model,
         employment=pd.Series(jobs.to_numpy(dtype=float), index=model.industries, name="employment"),
@@ -152,38 +158,55 @@ def _us_national(cells: str = "reconstructed") -> Any:
 
 
 @cache
-def _employment_by_industry(cells: str = "reconstructed") -> pd.DataFrame:
-    from .bea import bea_model
+def _us_national(cells: str = "reconstructed") -> Any:
+    """The domestic BEA model with the package data's CBP jobs as its employment, built once."""
+    return _national_with_jobs(_employment_by_industry(cells).sum(axis=0))
 
+
+def _national_of(cells: str, naics_employment: pd.DataFrame | None) -> Any:
+    if naics_employment is None:
+        return _us_national(cells)
+    return _national_with_jobs(_employment_of(cells, naics_employment).sum(axis=0))
+
+
+@cache
+def _employment_by_industry(cells: str = "reconstructed") -> pd.DataFrame:
     return bea_industry_employment(_cbp_wide(cells), list(bea_model(BEA_YEAR).industries))
 
 
-def us_regional_employment(cells: str = "reconstructed") -> pd.DataFrame:
-    """CBP 2019 employment of every CBSA by BEA summary industry (areas x the 71 industries); *cells* as for
-    :func:`us_regional_model`."""
-    return _employment_by_industry(cells).copy()
+def _employment_of(cells: str, naics_employment: pd.DataFrame | None) -> pd.DataFrame:
+    if naics_employment is None:
+        return _employment_by_industry(cells)
+    return bea_industry_employment(_naics_table(cells, naics_employment), list(bea_model(BEA_YEAR).industries))
+
+
+def us_regional_employment(
+    cells: str = "reconstructed", *, naics_employment: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """CBP 2019 employment of every CBSA by BEA summary industry (areas x the 71 industries); *cells* and
+    *naics_employment* as for :func:`us_regional_model`."""
+    return _employment_of(cells, naics_employment).copy()
 
 
 @cache
 def _area_names() -> dict[str, str]:
-    from .._data import dataset_path
-
     areas = pd.read_parquet(dataset_path("areas_us_cbsa"))
     named = areas.dropna(subset=["area_name"])
     return dict(zip(named["area_code"].astype(str), named["area_name"].astype(str), strict=True))
 
 
-def us_regions() -> pd.DataFrame:
+def us_regions(*, naics_employment: pd.DataFrame | None = None) -> pd.DataFrame:
     """The CBSAs a US regional model can be built for: ``area_code``, ``area_name`` (empty where not shipped)."""
-    codes = sorted(_cbp_wide().index)
+    codes = sorted(_naics_table("reconstructed", naics_employment).index)
     names = _area_names()
     return pd.DataFrame({"area_code": codes, "area_name": [names.get(c, "") for c in codes]})
 
 
-def resolve_us_region(region: str) -> Region:
+def resolve_us_region(region: str, *, naics_employment: pd.DataFrame | None = None) -> Region:
     """The US region *region* stands for: one CBSA, or several analysed as one (a combined statistical area such
     as ``Detroit-Warren-Ann Arbor, MI`` or its code ``220``, or a list of CBSA codes), resolved as every command
-    resolves regions (:class:`~clusterplan.regions.Gazetteer`: codes, titles, unique parts of titles).
+    resolves regions (:class:`~clusterplan.regions.Gazetteer`: codes, titles, unique parts of titles), among the
+    CBSAs of *naics_employment* (default the package data's CBP).
 
     Raises
     ------
@@ -196,12 +219,10 @@ def resolve_us_region(region: str) -> Region:
     >>> csa.code, csa.members
     ('220', ('10300', '11460', '19820', '22420', '33780'))
     """
-    from ..regions import Gazetteer, package_places
-
     kind = "US metropolitan or micropolitan area (CBSA) or combined statistical area"
     hint = "give a CBSA or combined statistical area, e.g. 19820 or Detroit-Warren-Ann Arbor, MI"
     places = package_places()
-    codes = sorted(_cbp_wide().index)
+    codes = sorted(_naics_table("reconstructed", naics_employment).index)
     try:
         found = Gazetteer(codes, places[places["geography"] == "us"]).resolve(str(region).strip())
     except UnknownCodeError as error:  # the same error, said of US areas; the resolver's candidates kept
@@ -211,7 +232,7 @@ def resolve_us_region(region: str) -> Region:
     return found
 
 
-def resolve_cbsa(region: str) -> str:
+def resolve_cbsa(region: str, *, naics_employment: pd.DataFrame | None = None) -> str:
     """The CBSA code of *region*: a 5-digit code in the data, or a CBSA title (exact, any case).
 
     Raises
@@ -220,7 +241,7 @@ def resolve_cbsa(region: str) -> str:
         Neither; the message lists close codes.
     """
     text = str(region).strip()
-    codes = set(_cbp_wide().index)
+    codes = set(_naics_table("reconstructed", naics_employment).index)
     if text in codes:
         return text
     by_name = {name.lower(): code for code, name in _area_names().items() if code in codes}
@@ -235,7 +256,12 @@ def resolve_cbsa(region: str) -> str:
 
 
 def us_regional_model(
-    region: str, *, method: str = DEFAULT_METHOD, delta: float = DEFAULT_DELTA, cells: str = "reconstructed"
+    region: str,
+    *,
+    method: str = DEFAULT_METHOD,
+    delta: float = DEFAULT_DELTA,
+    cells: str = "reconstructed",
+    naics_employment: pd.DataFrame | None = None,
 ) -> RegionalModel:
     """The regional input-output model of a US CBSA (see the module docstring).
 
@@ -250,6 +276,9 @@ def us_regional_model(
     cells
         ``reconstructed`` (default, as US runs): CBP's published cells plus the withheld ones rebuilt within their
         parents (:mod:`clusterplan.measures.withheld`); ``published``: withheld cells count as 0.
+    naics_employment
+        Employment of the CBSAs by NAICS code (every level, areas x codes) of the :func:`employment_datasets`
+        of *cells*, as the pipeline reads it from the warehouse; default the package data's CBP.
 
     Examples
     --------
@@ -259,10 +288,10 @@ def us_regional_model(
     >>> bool((detroit.A.abs() <= detroit.national_coefficients.abs()).all().all())  # BEA has a few negative flows
     True
     """
-    place = resolve_us_region(region)
-    employment = _employment_by_industry(cells)
+    place = resolve_us_region(region, naics_employment=naics_employment)
+    employment = _employment_of(cells, naics_employment)
     return regionalise(
-        _us_national(cells),
+        _national_of(cells, naics_employment),
         pd.Series(employment.loc[list(place.members)].sum(axis=0), dtype=float),
         pd.Series(employment.sum(axis=0), dtype=float),
         method=method,
@@ -270,52 +299,41 @@ def us_regional_model(
         region_code=place.code,
         region_name=place.name,
         year=EMPLOYMENT_YEAR,
-        employment_dataset="+".join(_datasets(cells)),
+        employment_dataset="+".join(employment_datasets(cells)),
     )
 
 
-def us_national_view(cells: str = "reconstructed") -> RegionalModel:
+def us_national_view(cells: str = "reconstructed", *, naics_employment: pd.DataFrame | None = None) -> RegionalModel:
     """The national (domestic BEA) model in the shape of a :class:`~clusterplan.inputoutput.regional.RegionalModel`.
 
     Every quotient is 1, so ``A`` is the national domestic coefficient matrix and the multipliers are national.
     """
-    national = pd.Series(_employment_by_industry(cells).sum(axis=0), dtype=float)
+    national = pd.Series(_employment_of(cells, naics_employment).sum(axis=0), dtype=float)
     return nation_as_region(
-        _us_national(cells),
+        _national_of(cells, naics_employment),
         national,
         code="US",
         name="United States",
         year=EMPLOYMENT_YEAR,
-        employment_dataset="+".join(_datasets(cells)),
+        employment_dataset="+".join(employment_datasets(cells)),
     )
 
 
-def us_taxonomy_weights(taxonomy: Any, region: str | None = None, *, cells: str = "reconstructed") -> pd.DataFrame:
-    """Weights of the 71 BEA industries in a NAICS taxonomy's clusters (:func:`~clusterplan.inputoutput.clusters.
-    cluster_industry_weights`), from CBP 2019 6-digit employment of *region* (the US where it has none).
+def us_naics_employment(
+    region: str | None = None, *, cells: str = "reconstructed", naics_employment: pd.DataFrame | None = None
+) -> tuple[pd.Series, pd.Series | None]:
+    """CBP 2019 employment by 6-digit NAICS code of the US and, when *region* is given, of that region (its CBSAs
+    summed, see :func:`resolve_us_region`).
 
-    Examples
-    --------
-    >>> w = us_taxonomy_weights("us_cmp_traded_2014", "19820")
-    >>> round(float(w.loc["3361MV", "automotive"]), 2) > 0.5  # most Detroit motor-vehicle jobs are automotive
-    True
+    Returns
+    -------
+    tuple
+        ``(national, regional)``; *regional* is None without a region.
     """
-    from ..taxonomy import Taxonomy, load_taxonomy
-    from .bea import bea_model
-    from .clusters import cluster_industry_weights
-
-    tax = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
-    wide = _cbp_wide(cells)
+    wide = _naics_table(cells, naics_employment)
     six = [c for c in wide.columns if len(c) == 6]
     national = wide[six].sum(axis=0)
-    parts = naics_bea_industries(six)
-    industry_of = parts[parts.map(len) == 1].map(lambda t: t[0])
-    members = [] if region is None else list(resolve_us_region(region).members)
-    employment = national if region is None else pd.Series(wide.loc[members, six].sum(axis=0))
-    return cluster_industry_weights(
-        tax.mapping(six, strict=False),
-        employment,
-        industry_of,
-        list(bea_model(BEA_YEAR).industries),
-        fallback_employment=None if region is None else national,
-    )
+    if region is None:
+        return national, None
+    members = list(resolve_us_region(region, naics_employment=naics_employment).members)
+    return national, pd.Series(wide.loc[members, six].sum(axis=0))

@@ -25,6 +25,8 @@ from ..geography.hotspots import HOTSPOT_COLUMNS
 from ..inputoutput.clusters import region_supply_chain_gaps
 from ..inputoutput.regional import DEFAULT_YEAR as IO_EMPLOYMENT_YEAR
 from ..inputoutput.regional import sic_employment_table
+from ..inputoutput.us_regional import EMPLOYMENT_YEAR as US_IO_EMPLOYMENT_YEAR
+from ..inputoutput.us_regional import employment_datasets
 from .profile import (
     AnyWarehouse,
     ClusterProfile,
@@ -40,6 +42,7 @@ __all__ = [
     "HOTSPOT_SETTINGS",
     "HOTSPOT_TABLE_COLUMNS",
     "RunAnalyses",
+    "regional_naics_employment",
     "regional_sic_employment",
     "run_analyses",
     "run_region",
@@ -110,11 +113,13 @@ def _supply_chain(
     from ..inputoutput.clusters import cluster_linkages
 
     us = _is_us(profile)
+    cells = str(profile.parameters.get("cells", "reconstructed"))
     links = cluster_linkages(
         profile.taxonomy,
         region=profile.region_code,
-        cells=str(profile.parameters.get("cells", "reconstructed")),
+        cells=cells,
         sic_employment=None if us else regional_sic_employment(warehouse),
+        naics_employment=regional_naics_employment(warehouse, cells) if us else None,
     )
     tables = {"supply_chain": links.partners, "cluster_linkages": links.table()}
     if links.input_sourcing is not None:
@@ -388,6 +393,18 @@ def regional_sic_employment(
     if int(year) not in years:
         raise UnknownCodeError("employment year", str(year), [str(y) for y in years])
     return sic_employment_table(warehouse.employment_by_area_and_code(dataset, int(year)))
+
+
+def regional_naics_employment(warehouse: AnyWarehouse, cells: str = "reconstructed") -> pd.DataFrame:
+    """Employment of the US CBSAs by NAICS code (every level) in CBP's year, read through the warehouse.
+
+    The input of the US regional input-output model
+    (:func:`clusterplan.inputoutput.us_regional.us_regional_model` and the
+    cluster tools' *naics_employment*): the published CBP cells, plus the
+    withheld ones rebuilt within their parents for *cells* ``reconstructed``.
+    """
+    frames = [warehouse.employment_by_area_and_code(d, US_IO_EMPLOYMENT_YEAR) for d in employment_datasets(cells)]
+    return sic_employment_table(pd.concat(frames, ignore_index=True))
 
 
 def supply_chain_gaps(
