@@ -31,14 +31,23 @@ def _lint(root: Path) -> subprocess.CompletedProcess[str]:
 def test_contracts_hold() -> None:
     result = _lint(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 3 kept, 0 broken." in result.stdout
+    assert "Contracts: 4 kept, 0 broken." in result.stdout
 
 
-def test_an_import_against_the_layers_breaks_them(tmp_path: Path) -> None:
+def _copy(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     shutil.copytree(
         ROOT / "src" / "clusterplan", tmp_path / "src" / "clusterplan", ignore=shutil.ignore_patterns("data")
     )
+    return tmp_path / "src" / "clusterplan"
+
+
+def _append(module: Path, line: str) -> None:
+    module.write_text(module.read_text() + f"\n{line}  # noqa: E402,F401\n")
+
+
+def test_an_import_against_the_layers_breaks_them(tmp_path: Path) -> None:
+    _copy(tmp_path)
     growth = tmp_path / "src" / "clusterplan" / "measures" / "growth.py"
     # A measure reaching up into the pipeline, and a maths package taking the warehouse.
     growth.write_text(growth.read_text() + "\nfrom ..pipeline import profile  # noqa: E402,F401\n")
@@ -54,3 +63,23 @@ def test_an_import_against_the_layers_breaks_them(tmp_path: Path) -> None:
     assert "Only the pipeline takes a warehouse BROKEN" in result.stdout
     assert "The command line and the web app go through the pipeline BROKEN" in result.stdout
     assert "clusterplan.cli.report -> clusterplan.measures" in result.stdout
+
+
+def test_an_import_between_independent_maths_packages_breaks_them(tmp_path: Path) -> None:
+    package = _copy(tmp_path)
+    # Scenarios, relatedness and geography are independent of one another: only the pipeline combines them.
+    _append(package / "scenarios" / "jumps.py", "from ..relatedness import complexity")
+    result = _lint(tmp_path)
+    assert result.returncode != 0
+    assert "Data flows one way BROKEN" in result.stdout
+    assert "clusterplan.scenarios.jumps -> clusterplan.relatedness" in result.stdout
+
+
+def test_an_import_cycle_breaks_them(tmp_path: Path) -> None:
+    package = _copy(tmp_path)
+    # iomath is imported by national; national importing back from a module that imports iomath closes a circle.
+    _append(package / "inputoutput" / "iomath.py", "from .national import NationalModel")
+    result = _lint(tmp_path)
+    assert result.returncode != 0
+    assert "No cycles BROKEN" in result.stdout
+    assert "No cycles are allowed in clusterplan.inputoutput" in result.stdout

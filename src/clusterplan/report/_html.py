@@ -66,6 +66,7 @@ from ..regions import contiguous_cbsas
 from ..relatedness.opportunities import ATTRACTIVENESS_METHOD
 from . import _charts as charts
 from ._charts import Chart
+from ._columns import _column_format, column_label
 
 __all__ = [
     "CLUSTER_PARTS",
@@ -1237,8 +1238,6 @@ def _boundary_level(codes: pd.Series) -> str | None:
 
 
 def section_priorities(ctx: ReportContext) -> Section | None:
-    from .workbook import _column_format, column_label
-
     table = ctx.data.table("priorities", RUN_TABLES["priorities"].columns)
     if table is None:
         return None
