@@ -30,9 +30,10 @@ from clusterplan.geography.firms import (
     k_density,
     locate_firms,
 )
-from clusterplan.sources.companies_house import load_basic_company_data_duckdb, read_basic_company_data
+from clusterplan.sources.companies_house import read_basic_company_data
 from clusterplan.sources.ons_geography import load_lad_itl_lookup
-from clusterplan.sources.postcodes import load_onspd_duckdb, read_onspd
+from clusterplan.sources.postcodes import read_onspd
+from clusterplan.warehouse import load_basic_company_data_duckdb, load_onspd_duckdb
 
 COMPANIES = FIXTURES / "companies_house" / "basic_company_data_mini.csv"
 ONSPD = FIXTURES / "postcodes" / "onspd_mini.csv"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -83,3 +84,28 @@ def test_an_import_cycle_breaks_them(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "No cycles BROKEN" in result.stdout
     assert "No cycles are allowed in clusterplan.inputoutput" in result.stdout
+
+
+SQL_CALLS = ("execute", "sql")
+
+
+def _sql_calls(package: Path) -> list[str]:
+    """``.execute(...)`` and ``.sql(...)`` calls outside ``warehouse/``: SQL belongs to the warehouse."""
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package)
+        if relative.parts[0] == "warehouse":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SQL_CALLS:
+                found.append(f"{relative}:{node.lineno}")
+    return found
+
+
+def test_sql_only_in_the_warehouse(tmp_path: Path) -> None:
+    assert _sql_calls(ROOT / "src" / "clusterplan") == []
+    package = _copy(tmp_path)
+    growth = package / "measures" / "growth.py"
+    _append(growth, "def _rows(con):\n    return con.execute('SELECT 1').df()")
+    # A measure running SQL on a connection it was handed is found, at its line.
+    assert _sql_calls(package) == [f"measures/growth.py:{len(growth.read_text().splitlines())}"]

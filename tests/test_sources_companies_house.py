@@ -22,10 +22,10 @@ from clusterplan.sources.companies_house import (
     BASIC_COMPANY_DATA_HEADER,
     FIRM_COLUMNS,
     firm_sic_codes,
-    load_basic_company_data_duckdb,
     read_basic_company_data,
 )
-from clusterplan.sources.postcodes import ONSPD_COLUMNS, load_onspd_duckdb, normalise_postcode, read_onspd
+from clusterplan.sources.postcodes import ONSPD_COLUMNS, normalise_postcode, read_onspd
+from clusterplan.warehouse import load_basic_company_data_duckdb, load_onspd_duckdb
 
 COMPANIES = FIXTURES / "companies_house" / "basic_company_data_mini.csv"
 ONSPD = FIXTURES / "postcodes" / "onspd_mini.csv"

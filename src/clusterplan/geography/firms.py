@@ -676,10 +676,10 @@ def firm_panel(
     firms
         Table with the columns of
         :data:`~clusterplan.sources.companies_house.FIRM_COLUMNS` (e.g. made
-        by :func:`~clusterplan.sources.companies_house.load_basic_company_data_duckdb`,
+        by :func:`~clusterplan.warehouse.load_basic_company_data_duckdb`,
         or ``ibis.memtable`` of :func:`~clusterplan.sources.companies_house.read_basic_company_data`).
     postcodes
-        ``postcode, lad_code`` (e.g. :func:`~clusterplan.sources.postcodes.load_onspd_duckdb`);
+        ``postcode, lad_code`` (e.g. :func:`~clusterplan.warehouse.load_onspd_duckdb`);
         ONSPD's pseudo codes ``X99999999`` (Channel Islands, Isle of Man) are
         not areas and are left out.
     lookup

@@ -21,7 +21,7 @@ dates are ``DD/MM/YYYY``; the header line has stray spaces before some names
 ==============================  ===================================================
 
 Two readers: :func:`read_basic_company_data` (pandas, for a region's extract or
-a test file) and :func:`load_basic_company_data_duckdb` (DuckDB, for the
+a test file) and :func:`clusterplan.warehouse.load_basic_company_data_duckdb` (DuckDB, for the
 national file; the same validation as SQL). Both raise
 :class:`~clusterplan.DataValidationError` naming the file and data row (header
 is row 0) for a missing column, a malformed company number, a date that is not
@@ -44,7 +44,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -59,7 +58,6 @@ __all__ = [
     "FIRM_COLUMNS",
     "SIC_NONE_SUPPLIED",
     "firm_sic_codes",
-    "load_basic_company_data_duckdb",
     "parse_sic_text",
     "read_basic_company_data",
 ]
@@ -287,137 +285,3 @@ def firm_sic_codes(firms: pd.DataFrame, *, primary_only: bool = False) -> pd.Dat
     long = pd.concat(pieces, ignore_index=True)
     long = long[long["sic_code"].notna()]
     return long.sort_values(["company_number", "position"], kind="stable").reset_index(drop=True)
-
-
-def load_basic_company_data_duckdb(con: Any, path: str | Path | list[str | Path], *, table: str = "companies") -> int:
-    """Load Basic Company Data CSV file(s) into a DuckDB table, validated in SQL; return the row count.
-
-    The national file is about 5 million rows: DuckDB reads it in parallel and
-    the checks of :func:`read_basic_company_data` run as queries. The table
-    has the columns of :data:`FIRM_COLUMNS` (dates as ``DATE``), plus
-    ``source_file`` and ``source_row`` (the data row within its file).
-
-    Parameters
-    ----------
-    con
-        A DuckDB connection (``Warehouse.raw`` or ``duckdb.connect()``).
-    path
-        A CSV file, a glob (``BasicCompanyData-2024-05-01-part*.csv``) or a list.
-    table
-        Name of the table to create or replace.
-
-    Raises
-    ------
-    DataValidationError
-        As :func:`read_basic_company_data`; the table is dropped first.
-    """
-    paths = [str(p) for p in path] if isinstance(path, list) else [str(path)]
-    listing = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
-    source = f"read_csv({listing}, header=true, all_varchar=true, filename=true, quote='\"', escape='\"')"
-    described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
-    actual = {str(r[0]).strip(): str(r[0]) for r in described}
-    label = paths[0] if len(paths) == 1 else f"{paths[0]} (and {len(paths) - 1} more)"
-    _check_columns(actual, label)
-
-    def col(name: str) -> str:
-        return '"' + actual[name].replace('"', '""') + '"'
-
-    sic = [
-        f"CASE WHEN regexp_full_match(trim({col(s)}), '{_SIC_TEXT}') THEN substr(trim({col(s)}), 1, 5) END "
-        f"AS sic_code_{i}"
-        for i, s in enumerate(_SIC_COLUMNS, start=1)
-    ]
-    loaded = f"{table}__loaded"
-    staging = f"{table}__staging"
-    # A table keeps the files' row order (DuckDB preserves insertion order), so rowid gives the data row.
-    needed = ", ".join(col(name) for name in _SOURCE)  # only what is kept: the other 42 columns are not stored
-    con.execute(f'CREATE OR REPLACE TEMP TABLE "{loaded}" AS SELECT {needed}, filename FROM {source}')
-    con.execute(
-        f"""CREATE OR REPLACE TEMP VIEW "{staging}" AS
-        SELECT *, rowid - min(rowid) OVER (PARTITION BY filename) + 1 AS source_row FROM "{loaded}" """
-    )
-    try:
-        checks = [
-            (
-                f"NOT regexp_full_match(trim({col('CompanyNumber')}), '{_COMPANY_NUMBER}')",
-                "company number is not 8 letters or digits",
-                "CompanyNumber",
-            ),
-            *(
-                (
-                    f"trim({col(s)}) <> '' AND try_strptime(trim({col(s)}), '{_DATE}') IS NULL",
-                    "date is not DD/MM/YYYY",
-                    s,
-                )
-                for s in ("IncorporationDate", "DissolutionDate")
-            ),
-            *(
-                (
-                    f"trim({col(s)}) NOT IN ('', '{SIC_NONE_SUPPLIED}') "
-                    f"AND NOT regexp_full_match(trim({col(s)}), '{_SIC_TEXT}')",
-                    "SIC text is not 'NNNNN - description' or 'None Supplied'",
-                    s,
-                )
-                for s in _SIC_COLUMNS
-            ),
-        ]
-        for condition, problem, column in checks:
-            found = con.execute(
-                f'SELECT filename, source_row, {col(column)}, {col("CompanyNumber")} FROM "{staging}" '
-                f"WHERE {condition} ORDER BY filename, source_row LIMIT 1"
-            ).fetchall()
-            if found:
-                file, row, value, number = found[0]
-                raise DataValidationError(
-                    f"{problem}: {value!r}", file=str(file), row=int(row), column=column, code=str(number)
-                )
-        duplicate = con.execute(
-            f"""SELECT filename, source_row, number FROM (
-                  SELECT filename, source_row, trim({col("CompanyNumber")}) AS number,
-                         row_number() OVER (PARTITION BY trim({col("CompanyNumber")})
-                                            ORDER BY filename, source_row) AS seen
-                  FROM "{staging}") WHERE seen > 1 ORDER BY filename, source_row LIMIT 1"""
-        ).fetchall()
-        if duplicate:
-            file, row, number = duplicate[0]
-            raise DataValidationError(
-                "company number listed twice", file=str(file), row=int(row), column="CompanyNumber", code=str(number)
-            )
-        compact = f"upper(regexp_replace({col('RegAddress.PostCode')}, '\\s+', '', 'g'))"
-        con.execute(
-            f"""CREATE OR REPLACE TABLE "{table}" AS SELECT
-                trim({col("CompanyNumber")}) AS company_number,
-                trim({col("CompanyName")}) AS company_name,
-                CASE WHEN length({compact}) BETWEEN 5 AND 7
-                     THEN substr({compact}, 1, length({compact}) - 3) || ' ' || right({compact}, 3) ELSE '' END
-                     AS postcode,
-                {col("RegAddress.PostCode")} AS postcode_as_published,
-                trim({col("CompanyCategory")}) AS company_category,
-                trim({col("CompanyStatus")}) AS company_status,
-                trim({col("CountryOfOrigin")}) AS country_of_origin,
-                CAST(try_strptime(trim({col("IncorporationDate")}), '{_DATE}') AS DATE) AS incorporation_date,
-                CAST(try_strptime(trim({col("DissolutionDate")}), '{_DATE}') AS DATE) AS dissolution_date,
-                trim({col("Accounts.AccountCategory")}) AS accounts_category,
-                {", ".join(sic)},
-                filename AS source_file,
-                source_row
-            FROM "{staging}" """
-        )
-        backwards = con.execute(
-            f'SELECT source_file, source_row, company_number FROM "{table}" '
-            "WHERE dissolution_date < incorporation_date ORDER BY source_file, source_row LIMIT 1"
-        ).fetchall()
-        if backwards:
-            file, row, number = backwards[0]
-            con.execute(f'DROP TABLE "{table}"')
-            raise DataValidationError(
-                "dissolved before it was incorporated",
-                file=str(file),
-                row=int(row),
-                column="DissolutionDate",
-                code=str(number),
-            )
-    finally:
-        con.execute(f'DROP VIEW IF EXISTS "{staging}"')
-        con.execute(f'DROP TABLE IF EXISTS "{loaded}"')
-    return int(con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0])

@@ -48,7 +48,6 @@ __all__ = [
     "NO_LOCATION_LATITUDE",
     "ONSPD_COLUMNS",
     "POSTCODE_COLUMNS",
-    "load_onspd_duckdb",
     "normalise_postcode",
     "normalise_postcodes",
     "read_onspd",
@@ -212,53 +211,3 @@ def read_onspd(path: str | Path, *, file_label: str | None = None) -> pd.DataFra
         }
     )
     return out[POSTCODE_COLUMNS].reset_index(drop=True)
-
-
-def load_onspd_duckdb(con: Any, path: str | Path, *, table: str = "postcodes") -> int:
-    """Load a national ONSPD CSV into a DuckDB table ``postcode, lat, long, lad_code, terminated, has_location``.
-
-    The scale path for the 2.7 million postcodes of a full directory: DuckDB
-    reads and normalises the file; only the columns the firm panels need are
-    kept. Returns the number of postcodes.
-
-    Raises
-    ------
-    DataValidationError
-        Missing columns, or a postcode listed twice (first offending row).
-    """
-    label = str(path)
-    quoted = str(path).replace("'", "''")
-    described = con.execute(f"DESCRIBE SELECT * FROM read_csv('{quoted}', header=true, all_varchar=true)").fetchall()
-    actual = {str(r[0]).strip().lower(): str(r[0]) for r in described}
-    columns = list(actual)
-    code = "pcds" if "pcds" in columns else "pcd" if "pcd" in columns else None
-    lad = next((c for c in _LAD_COLUMNS if c in columns), None)
-    if code is None or lad is None or "lat" not in columns or "long" not in columns:
-        raise DataValidationError(
-            f"missing columns; found {', '.join(columns[:12])}",
-            file=label,
-            hint="expected the ONS Postcode Directory CSV (pcd, pcds, oslaua, lat, long, ...)",
-        )
-    doterm = f'"{actual["doterm"]}"' if "doterm" in actual else "''"
-    compact = f"upper(regexp_replace(\"{actual[code]}\", '\\s+', '', 'g'))"
-    con.execute(
-        f"""CREATE OR REPLACE TABLE "{table}" AS
-        SELECT {compact} AS _compact,
-               substr(_compact, 1, length(_compact) - 3) || ' ' || right(_compact, 3) AS postcode,
-               CASE WHEN TRY_CAST("{actual["lat"]}" AS DOUBLE) = {NO_LOCATION_LATITUDE} THEN NULL
-                    ELSE TRY_CAST("{actual["lat"]}" AS DOUBLE) END AS lat,
-               CASE WHEN TRY_CAST("{actual["lat"]}" AS DOUBLE) = {NO_LOCATION_LATITUDE} THEN NULL
-                    ELSE TRY_CAST("{actual["long"]}" AS DOUBLE) END AS long,
-               trim("{actual[lad]}") AS lad_code,
-               coalesce(trim({doterm}), '') <> '' AS terminated,
-               coalesce(TRY_CAST("{actual["lat"]}" AS DOUBLE), {NO_LOCATION_LATITUDE}) <> {NO_LOCATION_LATITUDE}
-                   AS has_location
-        FROM read_csv('{quoted}', header=true, all_varchar=true)"""
-    )
-    con.execute(f'ALTER TABLE "{table}" DROP COLUMN _compact')
-    duplicate = con.execute(
-        f'SELECT postcode, count(*) FROM "{table}" GROUP BY postcode HAVING count(*) > 1 LIMIT 1'
-    ).fetchall()
-    if duplicate:
-        raise DataValidationError("postcode listed twice", file=label, code=str(duplicate[0][0]))
-    return int(con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0])

@@ -1,5 +1,6 @@
 """The embedded warehouse (DuckDB by default, queried through Ibis; Apache Spark with the ``spark`` extra)."""
 
+from ._bulk import load_basic_company_data_duckdb, load_onspd_duckdb
 from ._spark import ENGINES, SparkWarehouse, export_facts_parquet, open_engine
 from ._warehouse import ImportReport, Warehouse, default_warehouse_path
 
@@ -10,5 +11,7 @@ __all__ = [
     "Warehouse",
     "default_warehouse_path",
     "export_facts_parquet",
+    "load_basic_company_data_duckdb",
+    "load_onspd_duckdb",
     "open_engine",
 ]
