@@ -5,6 +5,7 @@ fbc27db, before the CLI and web app were moved onto the pipeline's application f
 folders and every JSON answer must match them column by column (numbers to a relative 1e-9). They were regenerated
 when run tables gained name columns (region code and name, cluster names, island names) and US runs
 unclassified_industries.csv: with the added columns and table left out, every fingerprint equalled fbc27db's.
+The scenarios' feasibility provenance names region_opportunities where it now lives (clusterplan.pipeline).
 """
 
 from __future__ import annotations
