@@ -26,12 +26,12 @@ from clusterplan.geography.hotspots import (
     HotspotResult,
     benjamini_hochberg,
     contiguity_weights,
-    hotspot_map_svg,
     hotspot_values,
     hotspots,
     hotspots_by_cluster,
     spatial_autocorrelation,
 )
+from clusterplan.report import hotspot_map_svg
 from clusterplan.sources.ons_geography import load_areas, load_boundaries
 from clusterplan.warehouse import Warehouse
 

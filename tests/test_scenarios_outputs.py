@@ -14,6 +14,7 @@ from _util import FIXTURES
 from clusterplan import ParameterError
 from clusterplan.pipeline.profile import ClusterProfile, profile_region
 from clusterplan.pipeline.scenarios import ScenarioOutputs, scenario_outputs
+from clusterplan.report import priority_chart_svg
 from clusterplan.scenarios.baseline import cluster_employment_panel
 from clusterplan.scenarios.config import load_scenario_config
 from clusterplan.warehouse import Warehouse
@@ -131,7 +132,7 @@ def test_uncertainty_and_priorities(outputs: ScenarioOutputs) -> None:
     assert outputs.provenance["not_available"] == {}
     assert p.iloc[0]["cluster_id"] == "ev_batteries"  # LQ 4.5, strong and three stars
     assert ((p["rank_kept_share"] >= 0) & (p["rank_kept_share"] <= 1)).all()
-    assert outputs.chart_svg().count("<circle") == 8
+    assert priority_chart_svg(outputs.priorities).count("<circle") == 8
 
 
 def test_provenance_names_every_choice(outputs: ScenarioOutputs) -> None:

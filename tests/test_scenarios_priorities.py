@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 from clusterplan import ParameterError, UnknownCodeError
+from clusterplan.report import priority_chart_svg
 from clusterplan.scenarios.priorities import (
     cluster_pay,
     normalise_criteria,
-    priority_chart_svg,
     priority_scores,
     weight_sensitivity,
 )

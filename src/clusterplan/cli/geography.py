@@ -86,7 +86,8 @@ def hotspots_command(
     quiet: bool,
 ) -> None:
     """Global Moran's I, LISA and Getis-Ord Gi* of a cluster measure across GB areas or US CBSAs."""
-    from ..pipeline.geography import cluster_hotspots, hotspot_map
+    from ..pipeline.geography import cluster_hotspots
+    from ..report import hotspot_map_svg
 
     progress = progress_printer(quiet)
     target = Path(out)
@@ -123,6 +124,6 @@ def hotspots_command(
     if not no_map:
         svg = target.with_suffix(".svg")
         with replacing(svg) as part:
-            part.write_text(hotspot_map(result), encoding="utf-8")
+            part.write_text(hotspot_map_svg(result), encoding="utf-8")
         progress(f"wrote {svg}")
     click.echo(result.summary())

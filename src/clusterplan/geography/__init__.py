@@ -4,7 +4,7 @@
 ``subregional``    each cluster's GVA or employment in the ITL3 areas of a region, shares
                    and location quotients against the region and Great Britain
 ``hotspots``       global Moran's I, LISA and Getis-Ord Gi* across GB areas (PySAL), with
-                   a GeoJSON layer and a static SVG map
+                   a GeoJSON layer (the static SVG map: :mod:`clusterplan.report`)
 ``firms``          firms located by postcode, DBSCAN/HDBSCAN agglomerations, the
                    Duranton-Overman localisation test, area x SIC x year firm panels
 =================  =====================================================================
@@ -30,7 +30,6 @@ from .hotspots import (
     HotspotResult,
     benjamini_hochberg,
     contiguity_weights,
-    hotspot_map_svg,
     hotspot_values,
     hotspots,
     hotspots_by_cluster,
@@ -64,7 +63,6 @@ __all__ = [
     "firm_panel",
     "firm_panel_facts",
     "firms_in_codes",
-    "hotspot_map_svg",
     "hotspot_values",
     "hotspots",
     "hotspots_by_cluster",

@@ -10,13 +10,13 @@ from typing import Any
 
 import pandas as pd
 
-from ..geography.hotspots import HotspotResult, hotspot_map_svg, hotspots
+from ..geography.hotspots import HotspotResult, hotspots
 from ..geography.subregional import subregional_breakdown
 from ..regions import contiguous_cbsas
 from ..sources.ons_geography import load_boundaries
 from .profile import AnyWarehouse
 
-__all__ = ["DEFAULT_HOTSPOT_TAXONOMIES", "area_boundaries", "cluster_hotspots", "hotspot_map", "region_subregions"]
+__all__ = ["DEFAULT_HOTSPOT_TAXONOMIES", "area_boundaries", "cluster_hotspots", "region_subregions"]
 
 #: The taxonomy hotspots map when none is named: the US Cluster Mapping traded clusters across CBSAs, the WMCA
 #: clusters across GB areas.
@@ -87,8 +87,3 @@ def cluster_hotspots(
         islands=islands,
         employment_dataset=employment_dataset,
     )
-
-
-def hotspot_map(result: HotspotResult) -> str:
-    """The SVG map of a hotspot analysis: the measure's values and the LISA classes on the areas' shapes."""
-    return hotspot_map_svg(result)

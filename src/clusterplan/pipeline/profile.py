@@ -33,9 +33,10 @@ from ..measures.productivity import cluster_productivity
 from ..measures.ranks import measure_ranks, rank_change
 from ..measures.shift_share import shift_share
 from ..measures.strength import cluster_mapping_strength, cluster_observatory_stars
+from ..measures.traded import classify_traded_local
 from ..measures.withheld import withheld_employment_bounds, withheld_lq_interval
 from ..regions import Gazetteer, Region, benchmark_keyword, cbsa_types, choose_benchmark
-from ..taxonomy import Taxonomy, load_taxonomy
+from ..taxonomy import Taxonomy, list_taxonomies, load_taxonomy
 from ..warehouse import SparkWarehouse, Warehouse
 
 #: Either engine: the embedded DuckDB warehouse or a Spark session over the same data.
@@ -166,8 +167,6 @@ def taxonomy_record(tax: Taxonomy) -> dict[str, Any]:
 def _taxonomy_record(tax: Taxonomy) -> dict[str, Any]:
     # Hashing the definitions and listing the built-in taxonomies reads files: once per taxonomy.
     import hashlib
-
-    from ..taxonomy import list_taxonomies
 
     built_in = tax.file == f"{tax.name}.yaml" and tax.name in {t.name for t in list_taxonomies()}
     canonical = tax.to_frame().to_csv(index=False).encode("utf-8")
@@ -1063,8 +1062,6 @@ def traded_industry_codes(warehouse: AnyWarehouse, dataset: str) -> list[str]:
         raise UnknownCodeError("employment dataset", dataset, sorted(DATASET_PROFILES))
     if DATASET_PROFILES[dataset].geography == "us":
         return warehouse.traded_naics_codes()
-    from ..measures.traded import classify_traded_local
-
     rows = _unit_rows(
         warehouse,
         industry_facts(warehouse.facts, dataset=dataset),

@@ -4,8 +4,8 @@
 scenarios and priorities, supply chains, opportunities, the sub-regional
 breakdown, spatial hotspots) with the modules that make them; each one that
 cannot be done for the region (a single year of data, a US region for a
-GB-only analysis, a module not installed) is recorded with the reason instead of
-stopping the run.
+GB-only analysis) is recorded with the reason instead of stopping the run; a bug
+still stops it.
 :func:`clusterplan.report.write_run_outputs` writes everything; the report and
 the workbook pick up whichever tables are there.
 """
@@ -21,12 +21,15 @@ import pandas as pd
 
 from .._exceptions import ClusterplanError, ParameterError, UnknownCodeError
 from ..datasets import BRES_SUBCLASS, DATASET_PROFILES, DEFAULT_TAXONOMY
-from ..geography.hotspots import HOTSPOT_COLUMNS
-from ..inputoutput.clusters import region_supply_chain_gaps
+from ..geography.hotspots import HOTSPOT_COLUMNS, hotspots_by_cluster
+from ..geography.subregional import subregional_breakdown
+from ..inputoutput.clusters import cluster_linkages, region_supply_chain_gaps
 from ..inputoutput.regional import DEFAULT_YEAR as IO_EMPLOYMENT_YEAR
 from ..inputoutput.regional import sic_employment_table
 from ..inputoutput.us_regional import EMPLOYMENT_YEAR as US_IO_EMPLOYMENT_YEAR
 from ..inputoutput.us_regional import employment_datasets
+from ..sources.ons_geography import load_areas
+from .opportunities import region_opportunities
 from .profile import (
     AnyWarehouse,
     ClusterProfile,
@@ -35,6 +38,7 @@ from .profile import (
     profile_region,
     traded_industry_codes,
 )
+from .scenarios import scenario_outputs
 
 __all__ = [
     "ANALYSES",
@@ -87,8 +91,6 @@ def _is_us(profile: ClusterProfile) -> bool:
 def _scenarios(
     warehouse: AnyWarehouse, profile: ClusterProfile, say: Callable[[str], None], options: Mapping[str, Any]
 ) -> RunAnalyses:
-    from .scenarios import scenario_outputs
-
     out = scenario_outputs(warehouse, profile, options.get("scenario_config"), progress=say)
     tables = {
         "scenarios": out.scenarios,
@@ -110,8 +112,6 @@ def _supply_chain(
 ) -> RunAnalyses:
     # GB regions use the ONS IOAT regionalised with BRES, US metros the BEA tables regionalised with CBP
     # (cluster_linkages picks the model from the taxonomy's classification).
-    from ..inputoutput.clusters import cluster_linkages
-
     us = _is_us(profile)
     cells = str(profile.parameters.get("cells", "reconstructed"))
     links = cluster_linkages(
@@ -130,8 +130,6 @@ def _supply_chain(
 def _opportunities(
     warehouse: AnyWarehouse, profile: ClusterProfile, say: Callable[[str], None], options: Mapping[str, Any]
 ) -> RunAnalyses:
-    from .opportunities import region_opportunities
-
     result = region_opportunities(
         warehouse,
         profile.region_code,
@@ -150,8 +148,6 @@ def _subregions(
 ) -> RunAnalyses:
     if _is_us(profile):
         raise ParameterError("the sub-regional breakdown is for GB regions (ITL3 areas) only")
-    from ..geography.subregional import subregional_breakdown
-
     table = subregional_breakdown(warehouse, region=profile.region_code, taxonomy=profile.taxonomy)
     return RunAnalyses({"subregions": table}, {"status": "computed", "measure": "gva", "rows": len(table)})
 
@@ -211,9 +207,6 @@ def _hotspot_rows(result: Any, cluster_id: str, level: str, measure: str, inside
 def _hotspots(
     warehouse: AnyWarehouse, profile: ClusterProfile, say: Callable[[str], None], options: Mapping[str, Any]
 ) -> RunAnalyses:
-    from ..geography.hotspots import hotspots_by_cluster
-    from ..sources.ons_geography import load_areas
-
     us = _is_us(profile)
     region, year = profile.region_code, int(profile.totals["year"])
     frames: list[pd.DataFrame] = []
@@ -362,7 +355,7 @@ def run_analyses(
         say(f"computing {name.replace('_', ' ')}")
         try:
             done = ANALYSES[name](warehouse, profile, say, options)
-        except (ImportError, ClusterplanError) as exc:
+        except ClusterplanError as exc:
             result.provenance[name] = {"status": f"not computed: {exc}"}
             say(f"{name.replace('_', ' ')} not computed: {exc}")
             continue

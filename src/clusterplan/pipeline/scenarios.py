@@ -52,14 +52,7 @@ from ..scenarios.differential import (
     region_growth_comparison,
     scenario_growth_rates,
 )
-from ..scenarios.priorities import (
-    CRITERIA,
-    CRITERION_DESCRIPTIONS,
-    cluster_pay,
-    priority_chart_svg,
-    priority_scores,
-    weight_sensitivity,
-)
+from ..scenarios.priorities import CRITERIA, CRITERION_DESCRIPTIONS, cluster_pay, priority_scores, weight_sensitivity
 from ..scenarios.uncertainty import joint_draws, resample_scenarios, summarise_draws
 from ..taxonomy import Taxonomy, load_taxonomy
 from .opportunities import region_opportunities
@@ -258,10 +251,6 @@ class ScenarioOutputs:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     region_range: pd.DataFrame = field(default_factory=pd.DataFrame)
     calibration: ScenarioCalibration | None = None
-
-    def chart_svg(self, title: str = "Cluster priorities: growth potential against regional strength") -> str:
-        """The plan's chart (:func:`~clusterplan.scenarios.priorities.priority_chart_svg`)."""
-        return priority_chart_svg(self.priorities, title=title)
 
 
 def _method(config: ScenarioConfig, name: str) -> ForecastMethod:

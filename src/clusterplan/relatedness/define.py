@@ -121,6 +121,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -831,12 +832,6 @@ def _kmeans(embedding: np.ndarray, counts: Sequence[int], seeds: Sequence[int]) 
 
 
 def _community(affinity: np.ndarray, resolutions: Sequence[float], seeds: Sequence[int]) -> list[_Candidate]:
-    try:
-        import networkx as nx
-    except ImportError:
-        raise ParameterError(
-            "community detection needs the networkx package", hint="pip install networkx, or use another method"
-        ) from None
     graph = nx.from_numpy_array(np.triu(affinity))
     out = []
     for resolution in resolutions:
@@ -847,14 +842,6 @@ def _community(affinity: np.ndarray, resolutions: Sequence[float], seeds: Sequen
                 labels[list(members)] = number
             out.append(_Candidate("community", f"Louvain, resolution {resolution:g}", seed, labels))
     return out
-
-
-def _has_networkx() -> bool:
-    try:
-        import networkx  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _default_counts(n: int) -> list[int]:
@@ -1042,9 +1029,6 @@ def define_clusters(
         )
     start = time.perf_counter()
     methods: tuple[str, ...] = METHODS if method == "best" else (method,)
-    if method == "best" and not _has_networkx():
-        methods = tuple(m for m in METHODS if m != "community")
-        say("networkx is not installed: community detection left out of the grid")
     say(f"clustering {n} industries ({', '.join(methods)})")
     raw = cluster_candidates(
         similarity,

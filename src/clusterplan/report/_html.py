@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from .._exceptions import DataValidationError, ParameterError
+from .._exceptions import DataValidationError
 from ..datasets import DATASET_PROFILES
 from ..pipeline.profile import ClusterProfile
 from ..regions import contiguous_cbsas
@@ -2360,10 +2360,9 @@ def _environment() -> jinja2.Environment:
 
 @cache
 def _plotly_js() -> str:
-    try:
-        from plotly.offline import get_plotlyjs
-    except ImportError:  # pragma: no cover - plotly is a dependency
-        raise ParameterError("the report needs the plotly package for its charts", hint="pip install plotly") from None
+    # Imported when a report is rendered: plotly is large, and most commands never draw a chart.
+    from plotly.offline import get_plotlyjs
+
     script: str = get_plotlyjs()
     return script
 

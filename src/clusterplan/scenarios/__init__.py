@@ -5,7 +5,7 @@
 ``backtest``      rolling-origin MAPE and bias of every method; the default method
 ``differential``  comparator regions, the leader's and top-quartile growth, differential growth, region rank
 ``uncertainty``   resampling of reference windows and comparator sets
-``priorities``    weighted scorecard, weight sensitivity, the growth-against-strength chart
+``priorities``    weighted scorecard, weight sensitivity, pay per job (the chart: :mod:`clusterplan.report`)
 ``config``        the TOML parameters (``clusterplan/data/scenario_defaults.toml``)
 ================  ==========================================================================================
 
@@ -18,7 +18,7 @@ from .backtest import BacktestResult, backtest_panels, format_backtest
 from .baseline import METHODS, ForecastMethod, cluster_employment_panel, cluster_gva_panel
 from .calibration import ScenarioCalibration, format_calibration, scenario_calibration
 from .config import ScenarioConfig, load_scenario_config, parse_scenario, parse_weights
-from .priorities import CRITERIA, priority_chart_svg
+from .priorities import CRITERIA
 
 __all__ = [
     "CRITERIA",
@@ -35,6 +35,5 @@ __all__ = [
     "load_scenario_config",
     "parse_scenario",
     "parse_weights",
-    "priority_chart_svg",
     "scenario_calibration",
 ]

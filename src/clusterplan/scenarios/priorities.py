@@ -38,9 +38,7 @@ Methodology and User Guide*, sections 5 (normalisation), 6 (weighting) and 7
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from html import escape
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -57,7 +55,6 @@ __all__ = [
     "CRITERION_DESCRIPTIONS",
     "cluster_pay",
     "normalise_criteria",
-    "priority_chart_svg",
     "priority_scores",
     "weight_sensitivity",
 ]
@@ -336,104 +333,3 @@ def cluster_pay(
             "pay_jobs_covered": share.to_numpy(dtype=float),
         }
     )
-
-
-def priority_chart_svg(priorities: pd.DataFrame, *, title: str = "Cluster priorities") -> str:
-    """The plan's chart: growth potential (y) against regional strength (x), bubble = jobs, colour = pay.
-
-    Parameters
-    ----------
-    priorities
-        Needs ``cluster`` (label), ``comparative_advantage`` (x, location
-        quotient), ``growth_potential`` (y, %), ``employment`` (bubble area)
-        and ``pay`` (colour, light = low, dark = high; grey when missing).
-
-    Returns
-    -------
-    str
-        A self-contained SVG element.
-    """
-    width, height, pad = 860, 540, 80
-    needed = ["cluster", "comparative_advantage", "growth_potential", "employment"]
-    absent = [c for c in needed if c not in priorities.columns]
-    if absent:
-        raise ParameterError(f"the priority chart needs columns {absent}")
-    rows = priorities.dropna(subset=needed[1:])
-    header = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'font-family="sans-serif"><title>{escape(title)}</title>'
-    )
-    if rows.empty:
-        return header + '<text x="20" y="40">no data</text></svg>'
-    xs = rows["comparative_advantage"].astype(float).tolist()
-    ys = rows["growth_potential"].astype(float).tolist()
-    x0, x1 = min([*xs, 0.0]), max([*xs, 1.0]) * 1.1
-    y0 = min([*ys, 0.0])
-    y1 = max([*ys, 1e-9]) * 1.15
-    pays = rows["pay"].astype(float) if "pay" in rows.columns else pd.Series(np.nan, index=rows.index)
-    low_pay, high_pay = pays.min(), pays.max()
-    biggest = float(rows["employment"].max()) or 1.0
-
-    def px(v: float) -> float:
-        return pad + (v - x0) / (x1 - x0) * (width - 2 * pad)
-
-    def py(v: float) -> float:
-        return height - pad - (v - y0) / ((y1 - y0) or 1.0) * (height - 2 * pad)
-
-    def colour(p: float) -> str:
-        if not np.isfinite(p) or not np.isfinite(low_pay):
-            return "#999999"
-        t = 0.5 if high_pay == low_pay else (p - low_pay) / (high_pay - low_pay)
-        light, dark = (198, 219, 239), (8, 48, 107)  # ColorBrewer Blues, light to dark
-        r, g, b = (round(a + (d - a) * t) for a, d in zip(light, dark, strict=True))
-        return f"#{r:02x}{g:02x}{b:02x}"
-
-    parts = [header]
-    parts.append(f'<line x1="{pad}" x2="{width - pad}" y1="{py(0):.1f}" y2="{py(0):.1f}" stroke="#444"/>')
-    parts.append(f'<line x1="{px(x0):.1f}" x2="{px(x0):.1f}" y1="{pad}" y2="{height - pad}" stroke="#444"/>')
-    if x0 <= 1.0 <= x1:
-        parts.append(
-            f'<line x1="{px(1.0):.1f}" x2="{px(1.0):.1f}" y1="{pad}" y2="{height - pad}" stroke="#888" '
-            'stroke-dasharray="4 4"/>'
-        )
-    parts.append(
-        f'<text x="{width / 2}" y="{height - 24}" text-anchor="middle">regional strength: location quotient</text>'
-    )
-    parts.append(
-        f'<text x="20" y="{height / 2}" transform="rotate(-90 20 {height / 2})" text-anchor="middle">'
-        "growth potential: additional jobs, % of baseline</text>"
-    )
-    for tick in range(5):
-        vx = x0 + (x1 - x0) * tick / 4
-        vy = y0 + (y1 - y0) * tick / 4
-        parts.append(
-            f'<text x="{px(vx):.1f}" y="{height - pad + 18}" text-anchor="middle" font-size="11">{vx:.2f}</text>'
-        )
-        parts.append(f'<text x="{pad - 8}" y="{py(vy) + 4:.1f}" text-anchor="end" font-size="11">{vy:.0f}%</text>')
-    order = rows.assign(pay=pays).sort_values("employment", ascending=False)
-    for name, lq, growth, jobs, pay in zip(
-        order["cluster"].astype(str),
-        order["comparative_advantage"].to_numpy(dtype=float),
-        order["growth_potential"].to_numpy(dtype=float),
-        order["employment"].to_numpy(dtype=float),
-        order["pay"].to_numpy(dtype=float),
-        strict=True,
-    ):
-        r = 6 + 34 * math.sqrt(jobs / biggest)
-        pay_text = f"£{pay:,.0f}" if np.isfinite(pay) else "not available"
-        label = escape(name)
-        parts.append(
-            f'<circle cx="{px(lq):.1f}" cy="{py(growth):.1f}" r="{r:.1f}" fill="{colour(pay)}" fill-opacity="0.75" '
-            f'stroke="#333"><title>{label}: LQ {lq:.2f}, growth potential {growth:.1f}%, {jobs:,.0f} jobs, '
-            f"pay {pay_text}</title></circle>"
-        )
-        parts.append(
-            f'<text x="{px(lq):.1f}" y="{py(growth) - r - 4:.1f}" text-anchor="middle" font-size="11">{label}</text>'
-        )
-    if np.isfinite(low_pay):
-        parts.append(
-            f'<text x="{width - pad}" y="{pad - 30}" text-anchor="end" font-size="11">colour: pay per job, '
-            f"£{low_pay:,.0f} (light) to £{high_pay:,.0f} (dark); bubble area: jobs</text>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import openpyxl
 import pandas as pd
 
 from .._exceptions import DataValidationError
@@ -103,12 +104,6 @@ class Sheet:
 
 def open_workbook(path: str | Path, label: str) -> Any:
     """An openpyxl workbook in read-only mode (cached values, not formulas); close it when done."""
-    try:
-        import openpyxl
-    except ImportError:  # pragma: no cover - openpyxl is installed with the build-data / test extras
-        raise DataValidationError(
-            "reading .xlsx needs openpyxl", file=label, hint="pip install 'clusterplan[build-data]'"
-        ) from None
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
