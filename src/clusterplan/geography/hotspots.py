@@ -86,6 +86,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import ClusterplanError, ParameterError, UnknownCodeError
+from .._json import plain
 from ..datasets import CBP_METROS, DATASET_PROFILES
 from ..measures.employment import cluster_employment as sum_to_clusters
 from ..measures.employment import industry_facts, memtable
@@ -560,7 +561,7 @@ class HotspotResult:
             code = str(record["area_code"])
             if code not in by_code:
                 continue
-            properties = {k: _json_value(v) for k, v in record.items()}
+            properties = {k: plain(v) for k, v in record.items()}
             features.append(
                 {"type": "Feature", "id": code, "properties": properties, "geometry": by_code[code]["geometry"]}
             )
@@ -569,21 +570,13 @@ class HotspotResult:
             "features": features,
             "clusterplan": {
                 "kind": "hotspots",
-                "parameters": {k: _json_value(v) for k, v in self.parameters.items()},
-                "global_moran": {k: _json_value(v) for k, v in self.global_statistics().items()},
-                "islands": [{k: _json_value(v) for k, v in r.items()} for r in self.islands.to_dict("records")],
+                "parameters": {k: plain(v) for k, v in self.parameters.items()},
+                "global_moran": {k: plain(v) for k, v in self.global_statistics().items()},
+                "islands": [{k: plain(v) for k, v in r.items()} for r in self.islands.to_dict("records")],
                 "excluded": list(self.excluded),
                 "attribution": _ATTRIBUTION,
             },
         }
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _check_inference(permutations: int, alpha: float) -> None:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from .._cache import memoised
 from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
+from .._json import plain
 from ..datasets import BRES_SUBCLASS
 from ..inputoutput.clusters import taxonomy_weights
 from ..inputoutput.impact import direct_change, impact_effects
@@ -1124,7 +1125,8 @@ def _provenance(
             "percentiles": list(config.uncertainty.percentiles),
             "region_totals": region_range.to_dict(orient="records") if region_range is not None else [],
         }
-    result: dict[str, Any] = _plain(provenance)
+    # NaN stays NaN here (a missing effect is a number): run.json and the API write it as null.
+    result: dict[str, Any] = plain(provenance, finite=False)
     return result
 
 
@@ -1252,17 +1254,6 @@ def _similar_provenance(
             "exclude_areas": list(s.exclude_areas),
         },
     }
-
-
-def _plain(value: Any) -> Any:
-    """NumPy scalars as Python numbers (and tuples as lists), so that run.json can be written with json."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def run_backtest(

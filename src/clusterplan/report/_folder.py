@@ -7,37 +7,20 @@ reads them back, so a report renders the same from memory and from disk.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from .._formula import neutralise_frame
+from .._json import plain
 from .._paths import replacing_folder
 from ..pipeline import ClusterProfile, RunAnalyses
 from ._html import CORE_TABLES, RUN_TABLES, SIGNIFICANT_DIGITS, ReportData, render_report, report_data
 from .workbook import write_workbook
 
 __all__ = ["run_report_data", "write_run_outputs", "write_tables"]
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
-        return _clean(value.item())
-    if isinstance(value, pd.DataFrame | pd.Series):
-        return _clean(value.to_dict())
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
 
 
 def _table_file(name: str) -> str:
@@ -61,7 +44,7 @@ def run_report_data(
             if record.get("dataset") not in known:
                 metadata["inputs"].append(record)
                 known.add(record.get("dataset"))
-    return report_data(profile, _clean(metadata), every)
+    return report_data(profile, plain(metadata), every)
 
 
 def write_tables(data: ReportData, out: Path) -> dict[str, Path]:
@@ -126,5 +109,5 @@ def write_run_outputs(
         paths["report"].write_text(render_report(data), encoding="utf-8")
         if workbook:
             write_workbook(data, paths["workbook"])
-        paths["run"].write_text(json.dumps(_clean(data.metadata), indent=2) + "\n")
+        paths["run"].write_text(json.dumps(plain(data.metadata), indent=2) + "\n")
     return {name: out / path.name for name, path in paths.items()}

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
+from .._json import plain
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
@@ -212,14 +213,7 @@ class ScenarioConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain nested dict (lists for tuples), as recorded in ``run.json``."""
 
-        def plain(value: Any) -> Any:
-            if isinstance(value, dict):
-                return {k: plain(v) for k, v in value.items()}
-            if isinstance(value, list | tuple):
-                return [plain(v) for v in value]
-            return value
-
-        result: dict[str, Any] = plain(asdict(self))
+        result: dict[str, Any] = plain(asdict(self), finite=False)
         return result
 
 
