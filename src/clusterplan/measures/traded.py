@@ -159,56 +159,44 @@ class EmploymentMatrix:
         >>> matrix.employment.to_dict(), matrix.area_totals.tolist(), matrix.total_source
         ({'111111': {'A': 30.0, 'B': 5.0}}, [100.0, 50.0], 'published total 00')
         """
-        return _from_facts(facts, dataset, year=year, measure=measure, total_code=total_code)
+        rows, classification, totals = _facts_rows(facts, dataset, measure, total_code)
+        label = dataset or "the facts table"
+        if rows.empty:
+            raise DataValidationError(f"no {measure!r} rows", file=label, hint="check the dataset and measure")
+        years = sorted(int(y) for y in rows["year"].dropna().unique())
+        chosen = years[-1] if year is None else int(year)
+        if chosen not in years:
+            raise UnknownCodeError("year", str(year), [str(y) for y in years], hint=f"years in {label}")
+        rows = rows[rows["year"] == chosen]
+        codes = rows["industry_code"].astype(str)
+        digit = codes.str.fullmatch(r"\d+")
+        total_rows = rows[codes.isin(totals)] if totals else rows.iloc[0:0]
+        detail = codes[digit & ~codes.isin(totals)]
+        if detail.empty:
+            raise DataValidationError(f"no industry rows in {chosen}", file=label, hint="the data hold totals only")
+        finest = int(detail.str.len().max())
+        leaves = rows[digit & (codes.str.len() == finest) & ~codes.isin(totals)]
+        summed = leaves.groupby(["area_code", "industry_code"])["value"].sum().reset_index()
+        panel = summed.rename(columns={"industry_code": "unit_code", "value": "employment"}).assign(year=chosen)
+        # One pivot for every area x industry matrix (measures.specialisation); a cell with no row is 0 here.
+        employment = specialisation.employment_matrix(panel, year=chosen).fillna(0.0)
+        employment.columns = employment.columns.astype(str)
+        employment.columns.name = "industry_code"
+        if not total_rows.empty:
+            area_totals = total_rows.groupby("area_code")["value"].sum().astype(float)
+            source_label = f"published total {', '.join(sorted(set(total_rows['industry_code'])))}"
+        else:
+            area_totals = employment.sum(axis=1)
+            source_label = "sum of industries"
+        areas = sorted(set(employment.index) | set(area_totals.index))
+        employment = employment.reindex(index=areas, fill_value=0.0).sort_index(axis=1)
+        employment.index.name = "area_code"
+        area_totals = area_totals.reindex(areas).fillna(employment.sum(axis=1)).rename("area_total")
+        area_totals.index.name = "area_code"
+        return cls(employment, area_totals, dataset, chosen, classification, source_label)
 
 
 # --------------------------------------------------------------------------- reading the data
-
-
-def _from_facts(
-    facts: pd.DataFrame,
-    dataset: str | None = None,
-    *,
-    year: int | None = None,
-    measure: str = "employment",
-    total_code: str | Sequence[str] | None = _TOTAL_AUTO,
-) -> EmploymentMatrix:
-    """See :meth:`EmploymentMatrix.from_facts`."""
-    rows, classification, totals = _facts_rows(facts, dataset, measure, total_code)
-    label = dataset or "the facts table"
-    if rows.empty:
-        raise DataValidationError(f"no {measure!r} rows", file=label, hint="check the dataset and measure")
-    years = sorted(int(y) for y in rows["year"].dropna().unique())
-    chosen = years[-1] if year is None else int(year)
-    if chosen not in years:
-        raise UnknownCodeError("year", str(year), [str(y) for y in years], hint=f"years in {label}")
-    rows = rows[rows["year"] == chosen]
-    codes = rows["industry_code"].astype(str)
-    digit = codes.str.fullmatch(r"\d+")
-    total_rows = rows[codes.isin(totals)] if totals else rows.iloc[0:0]
-    detail = codes[digit & ~codes.isin(totals)]
-    if detail.empty:
-        raise DataValidationError(f"no industry rows in {chosen}", file=label, hint="the data hold totals only")
-    finest = int(detail.str.len().max())
-    leaves = rows[digit & (codes.str.len() == finest) & ~codes.isin(totals)]
-    summed = leaves.groupby(["area_code", "industry_code"])["value"].sum().reset_index()
-    panel = summed.rename(columns={"industry_code": "unit_code", "value": "employment"}).assign(year=chosen)
-    # One pivot for every area x industry matrix (clusterplan.measures.specialisation); a cell with no row is 0 here.
-    employment = specialisation.employment_matrix(panel, year=chosen).fillna(0.0)
-    employment.columns = employment.columns.astype(str)
-    employment.columns.name = "industry_code"
-    if not total_rows.empty:
-        area_totals = total_rows.groupby("area_code")["value"].sum().astype(float)
-        source_label = f"published total {', '.join(sorted(set(total_rows['industry_code'])))}"
-    else:
-        area_totals = employment.sum(axis=1)
-        source_label = "sum of industries"
-    areas = sorted(set(employment.index) | set(area_totals.index))
-    employment = employment.reindex(index=areas, fill_value=0.0).sort_index(axis=1)
-    employment.index.name = "area_code"
-    area_totals = area_totals.reindex(areas).fillna(employment.sum(axis=1)).rename("area_total")
-    area_totals.index.name = "area_code"
-    return EmploymentMatrix(employment, area_totals, dataset, chosen, classification, source_label)
 
 
 def _facts_rows(
@@ -348,7 +336,11 @@ def mapping_coverage(
     1      mines              1         0.0               0.0
     2     _total              1        60.0               0.3
     """
-    matrix = data if isinstance(data, EmploymentMatrix) else _from_facts(data, dataset, year=year, measure=measure)
+    matrix = (
+        data
+        if isinstance(data, EmploymentMatrix)
+        else EmploymentMatrix.from_facts(data, dataset, year=year, measure=measure)
+    )
     _check_family(taxonomy, matrix)
     scheme = _SCHEMES[taxonomy.classification]
     by_code = matrix.employment.sum(axis=0)
