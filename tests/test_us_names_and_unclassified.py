@@ -110,7 +110,8 @@ def test_gb_run_tables_name_their_clusters_and_areas(warehouse: Any, tmp_path: P
 
 
 def test_opportunities_say_what_attractiveness_scores_for_a_us_metro(warehouse: Any) -> None:
-    from clusterplan.relatedness.opportunities import ATTRACTIVENESS_METHOD, region_opportunities
+    from clusterplan.pipeline.opportunities import region_opportunities
+    from clusterplan.relatedness.opportunities import ATTRACTIVENESS_METHOD
 
     us = region_opportunities(warehouse, "19820").parameters["attractiveness_method"]
     # CBP 2019: no GVA, one year; product complexity is all there is to score.
