@@ -199,6 +199,29 @@ def test_ctrl_c_during_hotspots_leaves_no_map(tmp_path: Path, warehouse_path: Pa
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("library", ["numpy", "pandas", "duckdb"])
+def test_ctrl_c_while_the_command_starts_is_one_line(tmp_path: Path, warehouse_path: Path, library: str) -> None:
+    # ``-X importtime`` prints a line as each import finishes: the interrupt lands while the command's own modules
+    # are still importing the heavy libraries, the part of a second before any data is read.
+    args = ["measures", "--all-regions", "--out", str(tmp_path / "m.csv"), "--warehouse", str(warehouse_path)]
+    with subprocess.Popen(
+        [sys.executable, "-X", "importtime", *CLI[1:], *args], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+        text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    ) as process:  # fmt: skip
+        assert process.stderr is not None
+        for line in process.stderr:
+            if line.startswith("import time:") and line.rsplit("|", 1)[-1].strip() == library:
+                process.send_signal(signal.SIGINT)
+                break
+        rest = process.stderr.read()
+        process.wait(timeout=120)
+    said = [line for line in one_line(rest) if not line.startswith("import time:")]
+    assert process.returncode == 130, rest
+    assert "Traceback" not in rest
+    assert said == ["interrupted while starting; nothing was read or written"], rest
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_ctrl_c_stops_serve_cleanly(warehouse_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

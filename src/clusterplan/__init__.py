@@ -15,6 +15,8 @@ of them share.
 4.0
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._exceptions import (
     ClusterplanError,
     DataValidationError,
@@ -28,25 +30,75 @@ from ._exceptions import (
 )
 from ._version import __version__
 from ._warnings import ignore_third_party_deprecations
-from .measures import (
-    absolute_change,
-    cluster_mapping_strength,
-    cluster_observatory_stars,
-    cluster_productivity,
-    compound_annual_growth_rate,
-    gva_per_job,
-    location_quotient,
-    location_quotient_interval,
-    measure_ranks,
-    shift_share,
-)
-from .measures.traded import classify_traded_local, mapping_coverage
-from .pipeline.profile import ClusterProfile, industry_measures, profile_region
-from .relatedness.complexity import complexity
-from .taxonomy import Cluster, Taxonomy, list_taxonomies, load_taxonomy
-from .warehouse import ImportReport, SparkWarehouse, Warehouse, default_warehouse_path, open_engine
+
+if TYPE_CHECKING:
+    from .measures import (
+        absolute_change,
+        cluster_mapping_strength,
+        cluster_observatory_stars,
+        cluster_productivity,
+        compound_annual_growth_rate,
+        gva_per_job,
+        location_quotient,
+        location_quotient_interval,
+        measure_ranks,
+        shift_share,
+    )
+    from .measures.traded import classify_traded_local, mapping_coverage
+    from .pipeline.profile import ClusterProfile, industry_measures, profile_region
+    from .relatedness.complexity import complexity
+    from .taxonomy import Cluster, Taxonomy, list_taxonomies, load_taxonomy
+    from .warehouse import ImportReport, SparkWarehouse, Warehouse, default_warehouse_path, open_engine
 
 ignore_third_party_deprecations()
+
+#: Where each public name beyond the exceptions lives. They are imported on first use (PEP 562), so that
+#: ``import clusterplan`` and the command line start in milliseconds and a Ctrl-C while the heavy libraries
+#: (pandas, DuckDB, SciPy) load is the command line's to handle, not a traceback from an import statement.
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(
+        [
+            "absolute_change",
+            "cluster_mapping_strength",
+            "cluster_observatory_stars",
+            "cluster_productivity",
+            "compound_annual_growth_rate",
+            "gva_per_job",
+            "location_quotient",
+            "location_quotient_interval",
+            "measure_ranks",
+            "shift_share",
+        ],
+        ".measures",
+    ),
+    "classify_traded_local": ".measures.traded",
+    "mapping_coverage": ".measures.traded",
+    "ClusterProfile": ".pipeline.profile",
+    "industry_measures": ".pipeline.profile",
+    "profile_region": ".pipeline.profile",
+    "complexity": ".relatedness.complexity",
+    **dict.fromkeys(["Cluster", "Taxonomy", "list_taxonomies", "load_taxonomy"], ".taxonomy"),
+    **dict.fromkeys(
+        ["ImportReport", "SparkWarehouse", "Warehouse", "default_warehouse_path", "open_engine"], ".warehouse"
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its home module the first time it is asked for."""
+    home = _LAZY.get(name)
+    if home is None:
+        raise AttributeError(f"module 'clusterplan' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(home, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "Cluster",
