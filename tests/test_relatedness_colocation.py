@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clusterplan import DataValidationError, ParameterError, UnknownCodeError
+from clusterplan import DataValidationError, ParameterError, UnknownCodeError, industry_measures
 from clusterplan.relatedness import (
     PROXIMITY_METHODS,
     activity_matrix,
@@ -23,6 +23,8 @@ from clusterplan.relatedness import (
     proximity_pairs,
     revealed_comparative_advantage,
 )
+from clusterplan.relatedness.colocation import _grid_labels
+from clusterplan.warehouse import Warehouse
 
 # Four regions, three industries: A in R1-R3, B in R1-R2, C in R2-R4.
 PRESENCE = pd.DataFrame(
@@ -45,6 +47,27 @@ def test_activity_matrix_sums_duplicates_and_fills_zeros() -> None:
     x = activity_matrix(long_table())
     assert list(x.index) == ["R1", "R2", "R3"] and list(x.columns) == ["A", "B", "C"]
     assert x.loc["R2", "B"] == 30.0 and x.loc["R2", "C"] == 0.0 and x.loc["R1", "A"] == 60.0
+
+
+def test_activity_matrix_reshapes_a_sorted_complete_grid_as_the_general_path_builds_it(warehouse: Warehouse) -> None:
+    # CBP 2019, 933 CBSAs x NAICS 4-digit, as the warehouse hands it out: every pair once, sorted by area, industry.
+    table = industry_measures(warehouse, level="naics4", year=2019)[["area_code", "industry_code", "employment"]]
+    assert _grid_labels(table["area_code"], table["industry_code"]) is not None
+    shuffled = table.sample(frac=1, random_state=0)
+    assert _grid_labels(shuffled["area_code"], shuffled["industry_code"]) is None
+    pd.testing.assert_frame_equal(activity_matrix(table), activity_matrix(shuffled), check_exact=True)
+    # A missing pair, a pair twice (one code overwritten) and a missing code all take the general path.
+    twice = table.copy()
+    twice.loc[1, "industry_code"] = twice.loc[0, "industry_code"]
+    missing_code = table.copy()
+    missing_code.loc[5, "area_code"] = None
+    for other in (table.iloc[1:], twice, missing_code):
+        assert _grid_labels(other["area_code"], other["industry_code"]) is None
+    summed = activity_matrix(twice)
+    first, second = table.loc[0, "industry_code"], table.loc[1, "industry_code"]
+    area = table.loc[0, "area_code"]
+    assert summed.loc[area, first] == table.loc[0, "employment"] + table.loc[1, "employment"]
+    assert summed.loc[area, second] == 0.0
 
 
 def test_rca_hand_computed() -> None:
