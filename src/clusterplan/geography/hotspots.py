@@ -90,6 +90,7 @@ from .._json import plain
 from ..datasets import CBP_METROS, DATASET_PROFILES
 from ..measures.employment import cluster_employment as sum_to_clusters
 from ..measures.employment import industry_facts, memtable
+from ..measures.location_quotient import location_quotient
 from ..regions import contiguous_cbsas, package_places
 from ..sources.ons_geography import GREAT_BRITAIN, load_areas, load_boundaries
 from ..taxonomy import load_taxonomy
@@ -1109,9 +1110,11 @@ def _cbsa_values(
     value = value.reindex(columns=ids).fillna(0.0).astype(float)  # CBP leaves out industries an area lacks
     if measure == "employment":
         values = value
+    elif measure == "share":
+        values = value.div(total.where(total > 0), axis=0)
     else:
-        share = value.div(total.where(total > 0), axis=0)
-        values = share if measure == "share" else share / (value.sum() / total.sum())
+        lq = location_quotient(value, total.where(total > 0).to_numpy()[:, None], value.sum(), total.sum())
+        values = pd.DataFrame(lq, index=value.index, columns=value.columns)
     values = values[[c in contiguous_cbsas() for c in values.index]].sort_index()
     values.index = values.index.astype(str)
     values.columns.name = None

@@ -107,6 +107,7 @@ import pandas as pd
 from .._data import dataset_path
 from .._exceptions import ParameterError, UnknownCodeError
 from ..datasets import BRES_SUBCLASS
+from ..measures.location_quotient import location_quotient
 from ..regions import Gazetteer, Region
 from ..sources.ons_io import sic_to_ioat
 from . import iomath
@@ -222,9 +223,7 @@ def simple_location_quotients(regional_employment: pd.Series, national_employmen
     """
     industries = pd.Index(national_employment.index)
     regional, national = _aligned_employment(industries, regional_employment, national_employment)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        slq = (regional / regional.sum()) / (national / national.sum())
-    slq = np.where(national > 0, slq, 1.0)
+    slq = np.where(national > 0, location_quotient(regional, regional.sum(), national, national.sum()), 1.0)
     return pd.Series(slq, index=industries, name="slq")
 
 

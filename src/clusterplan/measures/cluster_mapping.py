@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import ParameterError
+from .location_quotient import location_quotient
 from .strength import cluster_mapping_strength
 
 __all__ = ["PORTAL_COLUMNS", "cluster_mapping_portal"]
@@ -129,12 +130,15 @@ def cluster_mapping_portal(
     with np.errstate(divide="ignore", invalid="ignore"):
         region_share = employment / traded.where(traded > 0)
         national_share = employment / national.where(national > 0)
-        lq = region_share / (national / national_traded.where(national_traded > 0))
+    lq = pd.Series(
+        location_quotient(employment, traded.where(traded > 0), national, national_traded.where(national_traded > 0)),
+        index=out.index,
+    )
     out["cmp_employment"] = employment
     out["cmp_establishments"] = out["establishments"].astype(float)
     out["cmp_region_share"] = region_share
     out["cmp_national_share"] = national_share
-    out["cmp_lq"] = lq.where(np.isfinite(lq))
+    out["cmp_lq"] = lq
     order = out["area_code"].astype(str)
     present = (
         employment.where(out["cmp_establishments"] >= min_establishments, 0.0) if min_establishments else employment

@@ -560,11 +560,15 @@ def location_quotient_interval_panel(
     panel = grouped.merge(totals, on=["area_code", "year"], how="left")
     panel = panel.merge(bench_units, on=["unit_code", "year"], how="left")
     panel = panel.merge(bench_totals, on="year", how="left")
+    area_total = panel["area_total"].where(panel["area_total"] != 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = panel["employment"] / panel["area_total"].where(panel["area_total"] != 0)
-        benchmark_share = panel["benchmark_employment"] / panel["benchmark_total"].where(panel["benchmark_total"] != 0)
-    panel["share"] = share
-    panel["lq"] = share / benchmark_share.where(benchmark_share != 0)
+        panel["share"] = panel["employment"] / area_total
+    panel["lq"] = location_quotient(
+        panel["employment"],
+        area_total,
+        panel["benchmark_employment"],
+        panel["benchmark_total"].where(panel["benchmark_total"] != 0),
+    )
     if codes is None:
         nested = np.ones(len(panel), dtype=bool)
     else:

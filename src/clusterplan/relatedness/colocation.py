@@ -33,6 +33,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
+from ..measures.location_quotient import location_quotient
 
 __all__ = [
     "CO_OCCURRENCE_NORMALISATIONS",
@@ -202,11 +203,8 @@ def _rca_array(x: np.ndarray) -> np.ndarray:
     area_total = x.sum(axis=1, keepdims=True)
     industry_total = x.sum(axis=0, keepdims=True)
     total = x.sum()
-    # Same order of operations as the ecomplexity package, so cells at exactly RCA = 1 round the same way.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rca = (x / area_total) / (industry_total / total)
-    rca[~np.isfinite(rca)] = 0.0
-    return rca
+    # The LQ's order of operations is the ecomplexity package's, so cells at exactly RCA = 1 round the same way.
+    return np.nan_to_num(location_quotient(x, area_total, industry_total, total), nan=0.0)
 
 
 def revealed_comparative_advantage(matrix: pd.DataFrame) -> pd.DataFrame:

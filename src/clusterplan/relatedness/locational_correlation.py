@@ -61,6 +61,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import ParameterError, UnknownCodeError
+from ..measures.location_quotient import location_quotient
 from .colocation import _lq_correlation_array
 
 __all__ = [
@@ -87,10 +88,7 @@ def _lq_array(x: np.ndarray, area_totals: np.ndarray | None) -> np.ndarray:
         raise ParameterError("employment must be finite and >= 0 in every area and industry")
     totals = x.sum(axis=1) if area_totals is None else area_totals
     national = x.sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lq = (x / totals[:, None]) / (national / totals.sum())[None, :]
-    lq[~np.isfinite(lq)] = 0.0
-    return lq
+    return np.nan_to_num(location_quotient(x, totals[:, None], national[None, :], totals.sum()), nan=0.0)
 
 
 def _area_totals(employment: pd.DataFrame, area_totals: pd.Series | None) -> np.ndarray | None:

@@ -55,6 +55,7 @@ import pandas as pd
 from .._exceptions import ParameterError, UnknownCodeError
 from ..inputoutput.clusters import OTHER_INDUSTRIES, cluster_flows, cluster_industry_weights
 from ..inputoutput.national import national_model
+from ..measures.location_quotient import location_quotient
 from ..measures.productivity import GREAT_BRITAIN, map_sic_codes, sic_to_gva_rows
 from ..taxonomy import Taxonomy, load_taxonomy
 from .colocation import _minimum_conditional_probability_array, activity_matrix
@@ -447,7 +448,7 @@ def cluster_opportunities(
     regional = x[result.rca.index.get_loc(region)]
     cluster_regional = regional @ indicator
     with np.errstate(invalid="ignore", divide="ignore"):
-        rca = (cluster_regional / regional.sum()) / (cluster_national / national.sum())
+        rca = location_quotient(cluster_regional, regional.sum(), cluster_national, national.sum())
 
         def weighted(values: np.ndarray) -> np.ndarray:
             known = np.isfinite(values)
@@ -572,9 +573,7 @@ def cluster_colocation(
     by_cluster = x @ indicator
     area_total = x.sum(axis=1, keepdims=True)
     cluster_total = by_cluster.sum(axis=0, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        lq = (by_cluster / area_total) / (cluster_total / x.sum())
-    lq[~np.isfinite(lq)] = 0.0
+    lq = np.nan_to_num(location_quotient(by_cluster, area_total, cluster_total, x.sum()), nan=0.0)
     phi = _minimum_conditional_probability_array((lq >= threshold).astype(float))
     labels = pd.Index(clusters, name="cluster_id")
     return {

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import ParameterError
+from ..measures.location_quotient import location_quotient
 
 __all__ = [
     "SIMILAR_COMPARATOR_COLUMNS",
@@ -226,9 +227,7 @@ def share_trends(values: np.ndarray, totals: np.ndarray, years: Sequence[int]) -
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.log(v / national)
         share[~np.isfinite(share)] = np.nan
-        start_share = v[:, :, 0] / totals[:, None, 0]
-        national_share = national[0, :, 0] / totals[:, 0].sum()
-        lq = start_share / national_share[None, :]
+    lq = location_quotient(v[:, :, 0], totals[:, None, 0], national[None, 0, :, 0], totals[:, 0].sum())
     slope = theil_sen_slope(share, list(years))
     return {"start": v[:, :, 0], "lq": lq, "slope": slope, "d": np.expm1(slope)}
 

@@ -1,41 +1,24 @@
-"""JSON of the web app: plain values of tables and mappings, and compact bytes (NaN and infinities as null)."""
+"""JSON of the web app: tables as row objects and compact bytes (NaN and infinities as null).
+
+Values are cleaned by the one cleaner, :func:`clusterplan._json.plain`.
+"""
 
 from __future__ import annotations
 
 import json
-import math
-from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["json_bytes", "plain", "records"]
+from .._json import plain
 
-
-def plain(value: Any) -> Any:
-    """Plain JSON values: NaN and infinities become null, numpy scalars Python numbers."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, Path):
-        return value.name
-    return value
+__all__ = ["json_bytes", "records"]
 
 
 def _default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Path):
-        return value.name
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+    # json.dumps asks only for what it cannot write itself: numpy scalars, frames, paths and the like.
+    return plain(value)
 
 
 def json_bytes(value: Any) -> bytes:
@@ -53,5 +36,5 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     numeric = frame.select_dtypes("number").columns
     finite = frame.copy()
     finite[numeric] = finite[numeric].where(np.isfinite(finite[numeric].astype(float)))
-    plain = finite.astype(object).where(finite.notna(), None)
-    return cast(list[dict[str, Any]], plain.to_dict("records"))
+    cells = finite.astype(object).where(finite.notna(), None)
+    return cast(list[dict[str, Any]], cells.to_dict("records"))

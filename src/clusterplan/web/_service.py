@@ -26,6 +26,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from .._exceptions import ClusterplanError, ParameterError, UnknownCodeError
+from .._json import plain
 from .._version import __version__
 from ..datasets import LEVELS
 from ..pipeline.catalogue import Area, Catalogue, EmploymentDataset
@@ -37,7 +38,7 @@ from ..pipeline.scenarios import SCENARIO_RULES, SCENARIO_STATISTICS, region_sce
 from ..pipeline.scenarios import scenario_settings as _scenario_settings
 from . import _queries
 from ._cache import LruCache
-from ._json import plain, records
+from ._json import records
 from ._queries import (
     HotspotsQuery,
     MeasuresQuery,
