@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..sources.formats import open_user_file
-from ..sources.nomis_api import FetchedFile, fetch_to_csv
 from ..warehouse import ImportReport, Warehouse, default_warehouse_path, open_engine
 from .profile import AnyWarehouse
+
+if TYPE_CHECKING:  # pragma: no cover - imported for annotations only
+    from ..sources.nomis_api import FetchedFile
 
 __all__ = [
     "DatasetDetail",
@@ -124,6 +126,9 @@ def fetch_nomis(
     progress: Progress | None = None,
 ) -> FetchedFile:
     """Download local-area BRES or Business Counts from the NOMIS API into a NOMIS-layout CSV."""
+    # Imported here: the HTTP client (httpx) costs about 0.1 s to import, and only a fetch needs it.
+    from ..sources.nomis_api import fetch_to_csv
+
     return fetch_to_csv(
         kind,
         list(geography),

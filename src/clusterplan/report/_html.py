@@ -309,6 +309,10 @@ class ReportData:
     trend: pd.DataFrame
     definitions: pd.DataFrame
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: :meth:`cluster_row`'s rows by cluster id, with the cluster table they were read from.
+    _cluster_rows: tuple[pd.DataFrame | None, dict[str, dict[str, Any]]] = field(
+        default_factory=lambda: (None, {}), init=False, repr=False, compare=False
+    )
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -413,8 +417,16 @@ class ReportData:
         return frame
 
     def cluster_row(self, cluster_id: str) -> dict[str, Any]:
-        rows = self.clusters[self.clusters["cluster_id"] == cluster_id]
-        return {str(k): v for k, v in rows.iloc[0].items()} if len(rows) else {}
+        # Every part of the report asks for its cluster's row, some several times: each row is built once per
+        # cluster table (pulling one row out of a wide mixed-type frame is slow) and handed out as a copy.
+        cached, rows = self._cluster_rows
+        if cached is not self.clusters:
+            rows = {}
+            self._cluster_rows = (self.clusters, rows)
+        if cluster_id not in rows:
+            found = self.clusters[self.clusters["cluster_id"] == cluster_id]
+            rows[cluster_id] = {str(k): v for k, v in found.iloc[0].items()} if len(found) else {}
+        return dict(rows[cluster_id])
 
     def has(self, column: str) -> bool:
         """True when the cluster table has *column* with at least one finite value."""

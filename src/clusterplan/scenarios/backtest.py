@@ -151,6 +151,7 @@ def rolling_origin_forecasts(
     keep_area = np.ones(len(cube.areas), dtype=bool) if areas is None else np.isin(cube.areas, list(areas))
     if areas is not None and not keep_area.any():
         raise UnknownCodeError("area in the backtest panel", str(next(iter(areas))), cube.areas)
+    area_codes, unit_codes = np.asarray(cube.areas), np.asarray(cube.units)
     pieces = []
     for origin in cube.years[:-1]:
         fit = fitting_years(cube.years, origin, covid_years=covid_years, fit_window=fit_window)
@@ -171,6 +172,8 @@ def rolling_origin_forecasts(
         a_idx, u_idx, h_idx = np.nonzero(scored)
         if a_idx.size == 0:
             continue
+        # Each target year's period, named once and looked up per scored series (up to ~100,000 of them).
+        periods = np.asarray([_period(int(y), covid_years) for y in targets], dtype=object)[h_idx]
         for method in chosen:
             factors, _ = _factors(cube, method, origin, steps, fit, benchmark)
             forecast = jump_off[:, :, None] * factors
@@ -184,9 +187,9 @@ def rolling_origin_forecasts(
                         "origin": origin,
                         "year": years,
                         "horizon": steps[h_idx],
-                        "period": [_period(int(y), covid_years) for y in years],
-                        "area_code": np.asarray(cube.areas)[a_idx],
-                        "unit_code": np.asarray(cube.units)[u_idx],
+                        "period": periods,
+                        "area_code": area_codes[a_idx],
+                        "unit_code": unit_codes[u_idx],
                         "jump_off": jump_off[a_idx, u_idx],
                         "actual": values,
                         "forecast": predicted,

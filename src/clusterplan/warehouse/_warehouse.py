@@ -20,11 +20,11 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
 import ibis
@@ -32,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .._cache import memoised
 from .._data import data_dir, data_fingerprint, embedded_datasets
 from .._exceptions import DataValidationError, UnknownCodeError, WarehouseError
 from .._formula import FORMULA_STARTS
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
 __all__ = ["IMPORT_BATCH_ROWS", "ImportReport", "Warehouse", "default_warehouse_path"]
 
 Progress = Callable[[str], None]
+T = TypeVar("T")
 
 #: Imports committed by this process: the CLI tells an interrupt before the commit ("unchanged") from one after.
 IMPORTS_COMMITTED = 0
@@ -339,9 +341,19 @@ class Warehouse(NamedQueries):
     def _frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         return self.raw.execute(sql, list(params)).df()
 
+    def _once(self, key: Hashable, compute: Callable[[], T], *, copy: bool = True) -> T:
+        """``compute()``, kept for the next caller when the warehouse is read-only (no process can write its file
+        while it is open, so the answer cannot change): a run asks the same small questions many times."""
+        if not self.read_only:
+            return compute()
+        return memoised(self, ("warehouse", key), compute, copy=copy)
+
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and the next Ibis query fails.
-        return self.raw.execute(sql, list(params)).fetchall()
+        # Tuples are immutable and the named queries only read the list: no copy is handed out.
+        return self._once(
+            ("rows", sql, tuple(params)), lambda: self.raw.execute(sql, list(params)).fetchall(), copy=False
+        )
 
     def embedded_data_version(self) -> str | None:
         """Fingerprint of the embedded package data this warehouse holds (None before it is loaded)."""
@@ -466,8 +478,14 @@ class Warehouse(NamedQueries):
     # -- reading -------------------------------------------------------------------------------------------
     def table(self, name: str) -> ibis.Table:
         """An Ibis table expression over a warehouse table."""
-        known = self.raw.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").df()["table_name"]
-        if name not in set(known):
+        known = self._once(
+            "table_names",
+            lambda: tuple(
+                self.raw.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").df()["table_name"]
+            ),
+            copy=False,
+        )
+        if name not in known:
             raise UnknownCodeError("warehouse table", name, list(known))
         return self.con.table(name)
 
@@ -482,6 +500,9 @@ class Warehouse(NamedQueries):
         ).df()
 
     def dataset_info(self, name: str) -> dict[str, Any]:
+        return self._once(("dataset_info", name), lambda: self._dataset_info(name))
+
+    def _dataset_info(self, name: str) -> dict[str, Any]:
         frame = self.raw.execute("SELECT * FROM datasets WHERE dataset = ?", [name]).df()
         if frame.empty:
             known = self.raw.execute("SELECT dataset FROM datasets ORDER BY dataset").df()["dataset"].tolist()
