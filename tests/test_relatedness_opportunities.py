@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from _util import FIXTURES
-from clusterplan import ParameterError, UnknownCodeError, gva_per_job, profile_region
+from clusterplan import ParameterError, UnknownCodeError, gva_per_job, industry_measures, profile_region
 from clusterplan.pipeline.opportunities import find_related_clusters, region_opportunities
+from clusterplan.pipeline.profile import industry_employment
 from clusterplan.relatedness import (
     QUADRANTS,
     RELATED_CLUSTER_COLUMNS,
@@ -154,6 +155,27 @@ def test_related_clusters_flags_and_errors() -> None:
 @pytest.fixture(scope="module")
 def west_midlands(warehouse: Warehouse):  # type: ignore[no-untyped-def]
     return region_opportunities(warehouse, "UKG3")
+
+
+def test_outlook_gain_of_one_area_is_its_row_of_the_matrix(result: ComplexityResult) -> None:
+    for origin in ("deu", "pol"):
+        row = result.outlook_gain_of(origin)
+        assert row.index.equals(result.rca.columns)
+        assert np.allclose(row.to_numpy(), result.outlook_gain_matrix.loc[origin].to_numpy(), rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize(("level", "base_year"), [("sic5", 2015), ("naics6", None)])
+def test_industry_employment_is_the_employment_of_industry_measures(
+    warehouse: Warehouse, level: str, base_year: int | None
+) -> None:
+    # What the opportunities read of every area: BRES ITL2 x SIC subclasses with a base year; every CBP CBSA x
+    # NAICS 6-digit industry, withheld cells rebuilt (896,613 cells).
+    slim = industry_employment(warehouse, level=level, base_year=base_year)
+    full = industry_measures(warehouse, level=level, base_year=base_year)
+    columns = ["area_code", "industry_code", "industry_name", "employment"]
+    columns += ["employment_base_year"] if base_year else []
+    assert list(slim.columns) == columns
+    pd.testing.assert_frame_equal(slim, full[columns].reset_index(drop=True), check_exact=True)
 
 
 def test_region_opportunities_west_midlands(warehouse: Warehouse, west_midlands) -> None:  # type: ignore[no-untyped-def]

@@ -25,7 +25,7 @@ from ..relatedness.opportunities import (
     taxonomy_related_clusters,
 )
 from ..taxonomy import Taxonomy
-from .profile import AnyWarehouse, dataset_for_region, industry_measures, resolve_single_region
+from .profile import AnyWarehouse, dataset_for_region, industry_employment, industry_measures, resolve_single_region
 
 __all__ = ["find_related_clusters", "region_opportunities"]
 
@@ -96,7 +96,8 @@ def region_opportunities(
         raise UnknownCodeError("year", str(year), [str(y) for y in available])
     earlier = [y for y in available if y < analysis_year]
     growth_base = (earlier[0] if earlier else None) if base_year is None else int(base_year)
-    measures = industry_measures(warehouse, level=chosen_level, year=analysis_year, base_year=growth_base)
+    # Only the employment of every area: the full measures of 896,613 US cells would take 650 MB.
+    measures = industry_employment(warehouse, level=chosen_level, year=analysis_year, base_year=growth_base)
     resolved = resolve_single_region(warehouse, region, dataset, "the opportunities analysis")
     region_code = resolved.code
     gva_table = (

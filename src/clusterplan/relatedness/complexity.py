@@ -515,6 +515,22 @@ class ComplexityResult:
         )
         return pd.DataFrame(gain, index=self.rca.index, columns=self.rca.columns, copy=False)
 
+    def outlook_gain_of(self, area: Any) -> pd.Series:
+        """One area's row of :attr:`outlook_gain_matrix`, without the other areas' rows (a region's
+        opportunities need only its own: one vector-matrix product instead of a matrix product)."""
+        if "outlook_gain_matrix" in self.__dict__:
+            return self.outlook_gain_matrix.loc[area]
+        # The labels are unique (an activity matrix's), so the row is one position.
+        row = int(self.rca.index.get_indexer(pd.Index([area]))[0])
+        if row < 0:
+            raise KeyError(area)
+        gain = _outlook_gain_array(
+            self.presence.to_numpy()[row : row + 1].astype(float),
+            self.proximity.to_numpy(),
+            np.nan_to_num(self.pci_before_centring.to_numpy()),
+        )
+        return pd.Series(gain[0], index=self.rca.columns, name=area)
+
     @cached_property
     def outlook_gain(self) -> pd.DataFrame:
         """Long table of :attr:`outlook_gain_matrix` (columns area, industry, ``outlook_gain``)."""

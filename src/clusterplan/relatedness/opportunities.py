@@ -372,7 +372,7 @@ def industry_opportunities(
             "present": result.presence.loc[region].to_numpy().astype(bool),
             "density": result.density_matrix.loc[region].to_numpy(),
             "pci": result.pci.reindex(industry).to_numpy(),
-            "outlook_gain": result.outlook_gain_matrix.loc[region].to_numpy(),
+            "outlook_gain": result.outlook_gain_of(region).to_numpy(),
         }
     )
     if industries is not None:
@@ -463,7 +463,7 @@ def cluster_opportunities(
                 "rca": rca,
                 "density": weighted(result.density_matrix.to_numpy()[row]),
                 "pci": weighted(result.pci.reindex(codes).to_numpy()),
-                "outlook_gain": weighted(result.outlook_gain_matrix.to_numpy()[row]),
+                "outlook_gain": weighted(result.outlook_gain_of(region).to_numpy()),
                 "industry_codes": indicator.sum(axis=0).astype(int),
             }
         )
