@@ -93,7 +93,14 @@ class Chart:
         return to_json({"data": self.data, "layout": self.layout})
 
 
+class _Clean(dict[str, Any]):
+    """A dict that already holds JSON as :func:`to_json` writes it (finite numbers, whole ones as integers):
+    :func:`to_json` takes it as it is instead of walking again every coordinate of a report's map shapes."""
+
+
 def _finite(value: Any) -> Any:
+    if type(value) is _Clean:
+        return value
     if isinstance(value, float | np.floating):
         number = float(value)
         if not math.isfinite(number):
@@ -1342,7 +1349,8 @@ def _wound_polygons(polygons: list[Any], tolerance: float) -> list[list[list[lis
             # reverse of RFC 7946 GeoJSON; the wrong winding paints the whole globe.
             if (k == 0 and area > 0) or (k > 0 and area < 0):
                 simple = simple[::-1]
-            rings.append(simple.tolist())
+            # Whole numbers as integers, as to_json writes them (the coordinates are finite).
+            rings.append([[int(v) if v.is_integer() else v for v in point] for point in simple.tolist()])
         if rings:
             kept.append(rings)
     return kept
@@ -1370,7 +1378,7 @@ def _report_geojson(level: str, codes: tuple[str, ...] | None, tolerance: float)
                 "geometry": {"type": "MultiPolygon", "coordinates": kept},
             }
         )
-    return to_json({"type": "FeatureCollection", "features": features})
+    return to_json(_Clean({"type": "FeatureCollection", "features": features}))
 
 
 def report_geojson(level: str, codes: Sequence[str] | None = None, *, tolerance: float = 0.002) -> dict[str, Any]:
@@ -1386,5 +1394,4 @@ def report_geojson(level: str, codes: Sequence[str] | None = None, *, tolerance:
         Douglas–Peucker tolerance in degrees (0.002° is about 150 m).
     """
     key = tuple(sorted(codes)) if codes is not None else None
-    result: dict[str, Any] = json.loads(_report_geojson(level, key, tolerance).replace("<\\/", "</"))
-    return result
+    return _Clean(json.loads(_report_geojson(level, key, tolerance).replace("<\\/", "</")))
