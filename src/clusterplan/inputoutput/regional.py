@@ -532,11 +532,17 @@ def ioat_employment(sic_employment: pd.DataFrame) -> pd.DataFrame:
     """Employment of areas by IOAT industry (areas x the 105 industries) from employment by 5-digit SIC code."""
     industries = list(_national().industries)
     lookup = _lookup()
-    rows = {
-        area: employment_by_ioat_industry(sic_employment.loc[area], lookup, industries).jobs
-        for area in sic_employment.index
-    }
-    table = pd.DataFrame(rows).T
+    if sic_employment.empty:
+        return pd.DataFrame(index=pd.Index([], name="area_code"), columns=pd.Index(industries, name="industry_code"))
+    # Every area has the same SIC codes: they are mapped once, by employment_by_ioat_industry on the first area
+    # (which also checks the lookup against the model's industries), and every area's jobs are summed by
+    # industry in one group-by, as that function sums one area's.
+    first = employment_by_ioat_industry(sic_employment.iloc[0], lookup, industries)
+    values = sic_employment.astype(float).fillna(0.0)
+    mapped = sic_to_ioat(pd.Series(values.columns.astype(str)), lookup).to_numpy()
+    is_matched = pd.notna(mapped)
+    jobs = values.loc[:, is_matched].T.groupby(mapped[is_matched]).sum().T
+    table = jobs.reindex(columns=list(first.jobs.index), fill_value=0.0).astype(float)
     table.index.name = "area_code"
     table.columns.name = "industry_code"
     return table
