@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,12 @@ from _util import run_cli
 from clusterplan.cli import main
 from clusterplan.inputoutput.national import multipliers_table, national_model
 from clusterplan.inputoutput.regional import regional_model
+
+
+def _io(warehouse: Path, command: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``clusterplan io COMMAND ARGS`` on *warehouse*, whose employment regionalises the models."""
+    return run_cli("io", command, *args, "--warehouse", str(warehouse))
+
 
 REQUIRED = [
     "industry_code",
@@ -23,9 +30,9 @@ REQUIRED = [
 ]
 
 
-def test_national_multipliers(tmp_path: Path):
+def test_national_multipliers(tmp_path: Path, warehouse_path: Path):
     out = tmp_path / "national.csv"
-    result = run_cli("io", "multipliers", "--out", str(out))
+    result = _io(warehouse_path, "multipliers", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "Type 1 multipliers, national model (ONS IOAT 2019, UK): 105 industries" in result.stdout
     table = pd.read_csv(out, dtype={"industry_code": str})
@@ -39,10 +46,21 @@ def test_national_multipliers(tmp_path: Path):
     )
 
 
-def test_regional_type_two_multipliers(tmp_path: Path):
+def test_regional_type_two_multipliers(tmp_path: Path, warehouse_path: Path):
     out = tmp_path / "west_midlands.csv"
-    result = run_cli(
-        "io", "multipliers", "--region", "UKG3", "--method", "AFLQ", "--delta", "0.25", "--type", "2", "--out", str(out)
+    result = _io(
+        warehouse_path,
+        "multipliers",
+        "--region",
+        "UKG3",
+        "--method",
+        "AFLQ",
+        "--delta",
+        "0.25",
+        "--type",
+        "2",
+        "--out",
+        str(out),
     )
     assert result.returncode == 0, result.stderr
     assert "Type 2 multipliers, West Midlands (TLG3), AFLQ, delta 0.25" in result.stdout
@@ -53,10 +71,10 @@ def test_regional_type_two_multipliers(tmp_path: Path):
     assert {"regional_employment", "location_quotient"} <= set(table.columns)
 
 
-def test_impact_prints_and_writes_the_breakdown(tmp_path: Path):
+def test_impact_prints_and_writes_the_breakdown(tmp_path: Path, warehouse_path: Path):
     out = tmp_path / "impact.csv"
-    result = run_cli(
-        "io", "impact", "--region", "TLG3", "--cluster", "Aerospace", "--change", "100", "--unit", "gbp_m",
+    result = _io(
+        warehouse_path, "impact", "--region", "TLG3", "--cluster", "Aerospace", "--change", "100", "--unit", "gbp_m",
         "--out", str(out),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -79,10 +97,10 @@ def test_impact_prints_and_writes_the_breakdown(tmp_path: Path):
     assert total["total_output"] == pytest.approx(total[["direct_output", "indirect_output", "induced_output"]].sum())
 
 
-def test_linkages_gaps_and_sensitivity(tmp_path: Path):
+def test_linkages_gaps_and_sensitivity(tmp_path: Path, warehouse_path: Path):
     links, partners = tmp_path / "links.csv", tmp_path / "partners.csv"
-    result = run_cli(
-        "io", "linkages", "--taxonomy", "wmca_plan_for_growth", "--region", "TLG3", "--out", str(links),
+    result = _io(
+        warehouse_path, "linkages", "--taxonomy", "wmca_plan_for_growth", "--region", "TLG3", "--out", str(links),
         "--partners-out", str(partners),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -93,7 +111,7 @@ def test_linkages_gaps_and_sensitivity(tmp_path: Path):
     assert set(pd.read_csv(partners)["relation"]) == {"supplier", "customer"}
 
     gaps = tmp_path / "gaps.csv"
-    result = run_cli("io", "gaps", "--region", "West Midlands", "--out", str(gaps))
+    result = _io(warehouse_path, "gaps", "--region", "West Midlands", "--out", str(gaps))
     assert result.returncode == 0, result.stderr
     assert "strong clusters (LQ >= 1, 2019): ev_batteries, low_carbon_utilities, future_housing, logistics" in (
         result.stdout
@@ -102,7 +120,7 @@ def test_linkages_gaps_and_sensitivity(tmp_path: Path):
     assert (table["regional_purchase_coefficient"] < 0.5).all()
 
     sweep = tmp_path / "sweep.csv"
-    result = run_cli("io", "sensitivity", "--region", "TLG3", "--deltas", "0.1,0.4", "--out", str(sweep))
+    result = _io(warehouse_path, "sensitivity", "--region", "TLG3", "--deltas", "0.1,0.4", "--out", str(sweep))
     assert result.returncode == 0, result.stderr
     means = pd.read_csv(sweep).groupby("delta")["output_multiplier"].mean()
     assert means[0.1] > means[0.4]
@@ -130,12 +148,12 @@ def test_linkages_gaps_and_sensitivity(tmp_path: Path):
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
-    tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, warehouse_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ):
     # In-process through the same entry point (the subprocess path is checked once below): much faster.
     if args[0] == "multipliers":
         args = [*args, "--out", str(tmp_path / "x.csv")]
-    code, err = _run_main(["io", *args], capsys)
+    code, err = _run_main(["io", *args, "--warehouse", str(warehouse_path)], capsys)
     assert code == 2, err
     errors = [line for line in err.splitlines() if line.startswith("error:")]
     assert len(errors) == 1
@@ -144,8 +162,8 @@ def test_bad_input_is_one_line_and_exit_2(
     assert not (tmp_path / "x.csv").exists()
 
 
-def test_bad_input_in_a_subprocess(tmp_path: Path):
-    result = run_cli("io", "multipliers", "--region", "Atlantis", "--out", str(tmp_path / "x.csv"))
+def test_bad_input_in_a_subprocess(tmp_path: Path, warehouse_path: Path):
+    result = _io(warehouse_path, "multipliers", "--region", "Atlantis", "--out", str(tmp_path / "x.csv"))
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1].startswith(
         "error: unknown region 'Atlantis'; valid choices: Tees Valley and Durham (TLC1)"

@@ -109,3 +109,101 @@ def test_sql_only_in_the_warehouse(tmp_path: Path) -> None:
     _append(growth, "def _rows(con):\n    return con.execute('SELECT 1').df()")
     # A measure running SQL on a connection it was handed is found, at its line.
     assert _sql_calls(package) == [f"measures/growth.py:{len(growth.read_text().splitlines())}"]
+
+
+#: The maths packages: frames in, frames out; only the pipeline takes a warehouse.
+MATHS = ("taxonomy", "measures", "relatedness", "inputoutput", "geography", "scenarios")
+#: Parameter names that hand a function the warehouse (or its connection) by duck typing.
+WAREHOUSE_PARAMETERS = {"warehouse", "engine", "con", "connection"}
+
+#: Functions of the maths packages that still read the warehouse themselves (issue 13, not yet moved into the
+#: pipeline). The list may only shrink: a new one fails the test, and so does one that moved and is still listed.
+STILL_READING = {
+    *(
+        f"measures/productivity.py:{name}"
+        for name in (
+            "_employment_rows",
+            "_code_length",
+            "_employment_years",
+            "_employment_areas",
+            "_areas",
+            "_area_map",
+            "_local_employment_datasets",
+            "_default_employment_dataset",
+            "_coded_rows",
+            "_employment_by_code",
+            "_great_britain_employment",
+            "_gb_employment",
+            "_gva_rows",
+            "_common_years",
+            "_industry_names",
+            "_productivity_by_row",
+            "_compute_productivity_by_row",
+            "gva_per_job",
+            "cluster_productivity",
+        )
+    ),
+    *(
+        f"geography/subregional.py:{name}"
+        for name in (
+            "_facts",
+            "_years",
+            "cluster_gva",
+            "_gva_inputs",
+            "_lad_employment",
+            "cluster_employment",
+            "_great_britain",
+            "subregional_breakdown",
+        )
+    ),
+    *(
+        f"geography/hotspots.py:{name}"
+        for name in ("hotspot_values", "_cluster_values", "_cbsa_values", "hotspots", "hotspots_by_cluster")
+    ),
+    *(f"inputoutput/national.py:{name}" for name in ("gb_employment_by_sic", "_bres_employment", "national_model")),
+    *(
+        f"scenarios/baseline.py:{name}"
+        for name in (
+            "_subclass_codes",
+            "_require_series",
+            "industry_employment_panel",
+            "industry_employment_arrays",
+            "cluster_employment_panel",
+            "_employment_panel",
+            "cluster_gva_panel",
+            "_gva_panel",
+        )
+    ),
+    "scenarios/calibration.py:scenario_calibration",
+}
+
+
+def _warehouse_takers(package: Path) -> set[str]:
+    """Every function (public or private, nested too) of the maths packages with a warehouse parameter, and every
+    maths module importing the warehouse package (even for annotations only)."""
+    found = set()
+    for path in sorted(p for name in MATHS for p in (package / name).rglob("*.py")):
+        relative = path.relative_to(package).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                arguments = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+                if WAREHOUSE_PARAMETERS & {a.arg for a in arguments}:
+                    found.add(f"{relative}:{node.name}")
+            elif isinstance(node, ast.ImportFrom) and node.level and (node.module or "").split(".")[0] == "warehouse":
+                found.add(f"{relative}:import")
+    return found
+
+
+def test_maths_packages_take_frames_not_a_warehouse(tmp_path: Path) -> None:
+    found = _warehouse_takers(ROOT / "src" / "clusterplan")
+    modules = {entry.split(":")[0] for entry in STILL_READING}
+    imports = {f"{module}:import" for module in modules}
+    assert found - STILL_READING - imports == set(), "a maths function takes a warehouse: read it in the pipeline"
+    assert STILL_READING - found == set(), "these no longer take a warehouse: remove them from STILL_READING"
+    assert {entry for entry in found if entry.endswith(":import")} <= imports
+    # A measure given the warehouse under another name, or importing it for its annotations, is caught.
+    package = _copy(tmp_path)
+    _append(package / "measures" / "growth.py", "def _jobs(con, year):\n    return con.facts")
+    _append(package / "relatedness" / "define.py", "from ..warehouse import Warehouse")
+    planted = _warehouse_takers(package) - found
+    assert planted == {"measures/growth.py:_jobs", "relatedness/define.py:import"}

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from _util import run_cli
 from clusterplan import Warehouse
 from clusterplan._data import dataset_path
 from clusterplan._exceptions import UnknownCodeError
@@ -15,6 +16,7 @@ from clusterplan.inputoutput.clusters import cluster_linkages
 from clusterplan.inputoutput.regional import _sic_employment, regional_model
 from clusterplan.inputoutput.us_regional import _cbp_wide, us_regional_model
 from clusterplan.pipeline import regional_sic_employment
+from clusterplan.pipeline.inputoutput import region_supply_chains
 from clusterplan.pipeline.run import regional_naics_employment
 
 
@@ -83,3 +85,40 @@ def test_changed_cbp_employment_reaches_the_us_model(warehouse: Warehouse) -> No
     assert after.employment["3361MV"] == pytest.approx(before.employment["3361MV"] + cars)
     assert after.location_quotients["3361MV"] > before.location_quotients["3361MV"]
     assert after.employment.drop("3361MV").equals(before.employment.drop("3361MV"))
+
+
+def test_imported_employment_reaches_the_io_commands(
+    fresh_warehouse: Path, warehouse_path: Path, tmp_path: Path
+) -> None:
+    # BRES 2019 with the West Midlands' motor-vehicle jobs (SIC 29100) doubled, imported as a user dataset: the
+    # `clusterplan io` commands regionalise with what the warehouse holds, not with the files of the package.
+    facts = pd.read_parquet(dataset_path("bres_itl2_sic5"))
+    facts = facts[(facts["year"] == 2019).to_numpy()].drop(columns=["dataset"]).reset_index(drop=True)
+    cars = ((facts["area_code"] == "TLG3") & (facts["industry_code"] == "29100")).to_numpy()
+    published = float(facts.loc[cars, "value"].sum())
+    facts.loc[cars, "value"] *= 2
+    provenance = Provenance("bres_doubled_cars", "BRES 2019, West Midlands cars doubled", "test", "ONS", "2019", "OGL")
+    with Warehouse(fresh_warehouse) as wh:
+        wh.import_facts(facts, provenance, file="bres_doubled_cars.parquet")
+
+    def multipliers(warehouse: Path, *dataset: str) -> pd.DataFrame:
+        out = tmp_path / f"multipliers{len(dataset)}.csv"
+        result = run_cli(
+            "io", "multipliers", "--region", "TLG3", "--out", str(out), "--warehouse", str(warehouse), *dataset
+        )
+        assert result.returncode == 0, result.stderr
+        return pd.read_csv(out, dtype={"industry_code": str}).set_index("industry_code")
+
+    before = multipliers(warehouse_path)
+    after = multipliers(fresh_warehouse, "--employment-dataset", "bres_doubled_cars")
+    assert after.loc["C29", "regional_employment"] == pytest.approx(
+        before.loc["C29", "regional_employment"] + published
+    )
+    assert after.loc["C29", "location_quotient"] > before.loc["C29", "location_quotient"]
+    assert not after["output_multiplier"].equals(before["output_multiplier"])
+
+
+def test_us_supply_chains_of_the_pipeline_read_cbp_through_the_warehouse(warehouse: Warehouse) -> None:
+    links = region_supply_chains(warehouse, "us_cmp_traded_2014", region="19820", geography="us")
+    assert links.parameters["region"] == "19820"
+    pd.testing.assert_frame_equal(links.flows, cluster_linkages("us_cmp_traded_2014", region="19820").flows)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from clusterplan import ParameterError, UnknownCodeError
+from clusterplan.pipeline.scenarios import _cluster_pay
 from clusterplan.report import priority_chart_svg
 from clusterplan.scenarios.priorities import (
     cluster_pay,
@@ -84,9 +85,23 @@ def test_cluster_pay_of_motor_vehicles(warehouse: Warehouse) -> None:
         "SELECT sum(value) FROM facts WHERE dataset = 'bres_itl2_sic5' AND year = 2019 AND industry_code LIKE '29%'"
     ).fetchone()[0]
     mapping = pd.DataFrame({"cluster_id": "motor", "industry_code": ["29100"]})
-    pay = cluster_pay(warehouse, mapping, pd.Series({"29100": 100.0})).iloc[0]
+    pay = _cluster_pay(warehouse, mapping, pd.Series({"29100": 100.0})).iloc[0]
     assert float(pay["pay_gbp"]) == pytest.approx(compensation * 1e6 / jobs)
     assert 30_000 < float(pay["pay_gbp"]) < 80_000 and float(pay["pay_jobs_covered"]) == 1.0
+
+
+def test_cluster_pay_is_maths_on_frames() -> None:
+    # Two SIC codes of one IOAT industry: its pay is compensation over their national jobs, weighted by the region's.
+    lookup = pd.DataFrame({"sic_code": ["29100", "29201"], "ioat_code": ["C29", "C29"]})
+    pay = cluster_pay(
+        pd.DataFrame({"cluster_id": "motor", "industry_code": ["29100", "29201", "99999"]}),
+        pd.Series({"29100": 30.0, "29201": 10.0, "99999": 40.0}),
+        national_jobs=pd.Series({"29100": 600.0, "29201": 400.0}),
+        compensation=pd.Series({"C29": 50.0}),
+        lookup=lookup,
+    ).iloc[0]
+    assert float(pay["pay_gbp"]) == pytest.approx(50.0 * 1e6 / 1000.0)
+    assert float(pay["pay_jobs_covered"]) == pytest.approx(0.5)  # 99999 is in no IOAT industry
 
 
 def test_chart_has_one_bubble_per_cluster_coloured_by_pay() -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from _util import run_cli
 from clusterplan import ParameterError
+from clusterplan.pipeline._similar_run import calibration_settings, count_once_factors, scenario_warnings
 from clusterplan.pipeline.profile import ClusterProfile, profile_region
 from clusterplan.pipeline.scenarios import (
     SIMILAR_SCENARIO_COLUMNS,
@@ -21,7 +22,6 @@ from clusterplan.pipeline.scenarios import (
     scenario_outputs,
 )
 from clusterplan.scenarios import load_scenario_config, scenario_calibration
-from clusterplan.scenarios._similar_run import calibration_settings, count_once_factors, scenario_warnings
 from clusterplan.scenarios.baseline import cluster_employment_panel, industry_employment_panel
 from clusterplan.scenarios.jumps import detect_jumps
 from clusterplan.scenarios.similar import (

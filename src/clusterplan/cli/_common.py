@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 __all__ = [
     "WAREHOUSE_HELP",
     "comma_separated",
+    "engine_option",
+    "master_option",
+    "open_engine",
     "open_warehouse",
     "progress_printer",
     "quiet_option",
@@ -58,6 +61,34 @@ def progress_printer(quiet: bool = False) -> Callable[[str], None]:
             click.echo(f"[{time.perf_counter() - start:5.1f}s] {message}", err=True)
 
     return progress
+
+
+def engine_option() -> Callable[[F], F]:
+    """``--engine duckdb|spark``: where the analyses read the warehouse."""
+    return click.option(
+        "--engine",
+        type=click.Choice(["duckdb", "spark"]),
+        default="duckdb",
+        show_default=True,
+        help="Where the measures run: the embedded DuckDB warehouse, or Apache Spark (needs clusterplan[spark]).",
+    )
+
+
+def master_option() -> Callable[[F], F]:
+    """``--master URL``: the Spark master of ``--engine spark``."""
+    return click.option(
+        "--master",
+        default="local[2]",
+        show_default=True,
+        help="Spark master URL for --engine spark (local[N], spark://host:port, ...).",
+    )
+
+
+def open_engine(engine: str, path: str | None, master: str, progress: Callable[[str], None]) -> Any:
+    """A read-only warehouse on *engine*: the DuckDB file at *path*, or Apache Spark at *master*."""
+    from ..pipeline.data import open_analysis_engine
+
+    return open_analysis_engine(engine, path, master, progress)
 
 
 def open_warehouse(path: str | None, progress: Callable[[str], None], write: bool = False) -> Warehouse:

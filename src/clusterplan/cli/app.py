@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -20,6 +19,9 @@ from .._exceptions import ClusterplanError, InputError, TaxonomyError
 from .._version import __version__
 from ._common import (
     comma_separated,
+    engine_option,
+    master_option,
+    open_engine,
     progress_printer,
     quiet_option,
     warehouse_option,
@@ -37,25 +39,9 @@ from .taxonomy import taxonomy_group
 __all__ = ["cli", "main"]
 
 
-_engine_option = click.option(
-    "--engine",
-    type=click.Choice(["duckdb", "spark"]),
-    default="duckdb",
-    show_default=True,
-    help="Where the measures run: the embedded DuckDB warehouse, or Apache Spark (needs clusterplan[spark]).",
-)
-_master_option = click.option(
-    "--master",
-    default="local[2]",
-    show_default=True,
-    help="Spark master URL for --engine spark (local[N], spark://host:port, ...).",
-)
-
-
-def _open_engine(engine: str, path: str | None, master: str, progress: Callable[[str], None]) -> Any:
-    from ..pipeline.data import open_analysis_engine
-
-    return open_analysis_engine(engine, path, master, progress)
+_engine_option = engine_option()
+_master_option = master_option()
+_open_engine = open_engine
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

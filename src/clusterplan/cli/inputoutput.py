@@ -1,6 +1,7 @@
 """``clusterplan io``: input-output multipliers, impacts, cluster linkages and supply-chain gaps.
 
-Commands (all read the package data; no warehouse needed):
+Commands (each regionalises with the employment the warehouse holds: ``--warehouse FILE``, ``--engine spark``,
+``--employment-dataset NAME`` for an import):
 
 ``clusterplan io multipliers [--region CODE] [--method flq --delta 0.3] [--type 1|2] --out FILE.csv``
     One row per IOAT industry: output multiplier, GVA / compensation /
@@ -24,18 +25,24 @@ listing the valid choices, with exit code 2.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import click
 import pandas as pd
 
 from .._exceptions import ParameterError
 from .._formula import neutralise_frame
+from ._common import engine_option, master_option, open_engine, warehouse_option
 
 __all__ = ["io_group"]
 
 _FLOAT_FORMAT = "%.10g"
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _say(message: str) -> None:
@@ -50,6 +57,40 @@ def _write(table: pd.DataFrame, out: str) -> Path:
     else:
         neutralise_frame(table).to_csv(path, index=False, float_format=_FLOAT_FORMAT)
     return path
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """Where a command reads employment: ``--warehouse``, ``--engine``, ``--master`` and ``--employment-dataset``."""
+
+    warehouse_path: str | None
+    engine: str
+    master: str
+    employment_dataset: str
+
+    def open(self) -> Any:
+        return open_engine(self.engine, self.warehouse_path, self.master, _say)
+
+
+def _reading(command: F) -> F:
+    """The options of :class:`_Reading`, handed to *command* as one ``reading`` argument."""
+
+    @functools.wraps(command)
+    def run(
+        *args: Any, warehouse_path: str | None, engine: str, master: str, employment_dataset: str, **kwargs: Any
+    ) -> Any:
+        return command(*args, reading=_Reading(warehouse_path, engine, master, employment_dataset), **kwargs)
+
+    employment = click.option(
+        "--employment-dataset",
+        default="bres_itl2_sic5",
+        show_default=True,
+        help="Employment of the GB ITL2 areas by 5-digit SIC code that regionalises the models (e.g. an import).",
+    )
+    wrapped: Any = run
+    for option in (employment, master_option(), engine_option(), warehouse_option()):
+        wrapped = option(wrapped)
+    return cast(F, wrapped)
 
 
 def _type(value: int) -> int:
@@ -87,6 +128,7 @@ def io_group() -> None:
 
 
 @io_group.command("multipliers")
+@_reading
 @_region_option
 @_method_option
 @_delta_option
@@ -100,7 +142,15 @@ def io_group() -> None:
     show_default=True,
     help="CSV (or .parquet) to write.",
 )
-def io_multipliers(region: str | None, method: str, delta: float, type_: int, year: int, out_file: str) -> None:
+def io_multipliers(
+    region: str | None,
+    method: str,
+    delta: float,
+    type_: int,
+    year: int,
+    out_file: str,
+    reading: _Reading,
+) -> None:
     """Output, GVA, compensation and employment multipliers of every IOAT industry."""
     from ..pipeline.inputoutput import multipliers
 
@@ -111,7 +161,16 @@ def io_multipliers(region: str | None, method: str, delta: float, type_: int, ye
         _say("building the national model (ONS IOAT 2019)")
     else:
         _say(f"building the regional model of {region}")
-    found = multipliers(region, method=method, delta=delta, type=kind, year=year)
+    with reading.open() as warehouse:
+        found = multipliers(
+            warehouse,
+            region,
+            method=method,
+            delta=delta,
+            type=kind,
+            year=year,
+            employment_dataset=reading.employment_dataset,
+        )
     table, label = found.table, found.label
     path = _write(table, out_file)
     top = table.sort_values("output_multiplier", ascending=False).head(5)
@@ -126,6 +185,7 @@ def io_multipliers(region: str | None, method: str, delta: float, type_: int, ye
 
 
 @io_group.command("impact")
+@_reading
 @_region_option
 @click.option("--cluster", default=None, help="Cluster id or name in --taxonomy.")
 @click.option("--industry", default=None, help="An IOAT industry code (e.g. C29) instead of a cluster.")
@@ -156,6 +216,7 @@ def io_impact(
     year: int,
     top: int,
     out_file: str | None,
+    reading: _Reading,
 ) -> None:
     """Direct, indirect and induced output, GVA and jobs of a change in a cluster or industry."""
     from ..pipeline.inputoutput import impact
@@ -166,18 +227,21 @@ def io_impact(
         raise ParameterError(f"--top must be at least 1, not {top}")
     kind = _type(type_)
     _say("building the " + (f"regional model of {region}" if region else "national model"))
-    result = impact(
-        change,
-        region=region,
-        cluster=cluster,
-        industry=industry,
-        unit=unit,
-        taxonomy=taxonomy,
-        method=method,
-        delta=delta,
-        year=year,
-        induced=kind == 2,
-    )
+    with reading.open() as warehouse:
+        result = impact(
+            warehouse,
+            change,
+            region=region,
+            cluster=cluster,
+            industry=industry,
+            unit=unit,
+            taxonomy=taxonomy,
+            method=method,
+            delta=delta,
+            year=year,
+            induced=kind == 2,
+            employment_dataset=reading.employment_dataset,
+        )
     click.echo(result.summary(top))
     if out_file:
         totals = pd.DataFrame(
@@ -198,6 +262,7 @@ def io_impact(
 
 
 @io_group.command("linkages")
+@_reading
 @_taxonomy_option
 @_region_option
 @_method_option
@@ -227,12 +292,23 @@ def io_linkages(
     top: int,
     out_file: str,
     partners_out: str | None,
+    reading: _Reading,
 ) -> None:
     """Cluster-to-cluster supply-chain flows, main suppliers and customers, inputs bought in the region."""
-    from ..pipeline.inputoutput import model_label, supply_chains
+    from ..pipeline.inputoutput import model_label, region_supply_chains
 
     _say("building the " + (f"regional model of {region}" if region else "national model"))
-    links = supply_chains(taxonomy, region=region, method=method, delta=delta, year=year, top=top)
+    with reading.open() as warehouse:
+        links = region_supply_chains(
+            warehouse,
+            taxonomy,
+            region=region,
+            method=method,
+            delta=delta,
+            year=year,
+            top=top,
+            employment_dataset=reading.employment_dataset,
+        )
     table = links.table()
     path = _write(table, out_file)
     label = model_label(region, links.parameters)
@@ -258,6 +334,7 @@ def io_linkages(
 
 
 @io_group.command("gaps")
+@_reading
 @click.option("--region", required=True, help="GB ITL2 area: code (TLG3), NUTS 2016 code (UKG3) or name.")
 @_taxonomy_option
 @click.option(
@@ -273,13 +350,31 @@ def io_linkages(
 @click.option("--top", type=int, default=10, show_default=True, help="Gaps listed on screen.")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None, help="CSV (or .parquet) to write.")
 def io_gaps(
-    region: str, taxonomy: str, threshold: float, method: str, delta: float, year: int, top: int, out_file: str | None
+    region: str,
+    taxonomy: str,
+    threshold: float,
+    method: str,
+    delta: float,
+    year: int,
+    top: int,
+    out_file: str | None,
+    reading: _Reading,
 ) -> None:
     """Inputs the region's strong clusters (LQ >= 1) need but mostly import from the rest of the UK."""
     from ..pipeline.inputoutput import model_label, supply_chain_gaps_of
 
     _say(f"building the regional model of {region}")
-    gaps = supply_chain_gaps_of(region, taxonomy, method=method, delta=delta, year=year, threshold=threshold)
+    with reading.open() as warehouse:
+        gaps = supply_chain_gaps_of(
+            warehouse,
+            region,
+            taxonomy,
+            method=method,
+            delta=delta,
+            year=year,
+            threshold=threshold,
+            employment_dataset=reading.employment_dataset,
+        )
     attrs: dict[str, Any] = {str(k): v for k, v in gaps.attrs.items()}
     strong = ", ".join(attrs["strong_clusters"]) or "none"
     click.echo(f"supply-chain gaps, {model_label(region, attrs)}; strong clusters (LQ >= 1, {year}): {strong}")
@@ -295,6 +390,7 @@ def io_gaps(
 
 
 @io_group.command("sensitivity")
+@_reading
 @click.option("--region", required=True, help="GB ITL2 area: code (TLG3), NUTS 2016 code (UKG3) or name.")
 @click.option("--deltas", default="0.1,0.15,0.2,0.25,0.3,0.35,0.4", show_default=True, help="Comma-separated deltas.")
 @_method_option
@@ -308,7 +404,15 @@ def io_gaps(
     show_default=True,
     help="CSV (or .parquet) to write.",
 )
-def io_sensitivity(region: str, deltas: str, method: str, type_: int, year: int, out_file: str) -> None:
+def io_sensitivity(
+    region: str,
+    deltas: str,
+    method: str,
+    type_: int,
+    year: int,
+    out_file: str,
+    reading: _Reading,
+) -> None:
     """Regional multipliers for several values of Flegg's delta (long format)."""
     from ..pipeline.inputoutput import multipliers_by_delta
 
@@ -316,7 +420,16 @@ def io_sensitivity(region: str, deltas: str, method: str, type_: int, year: int,
         values = [float(v) for v in deltas.split(",") if v.strip()]
     except ValueError:
         raise ParameterError(f"--deltas must be numbers separated by commas, got {deltas!r}") from None
-    table = multipliers_by_delta(region, values, method=method, type=_type(type_), year=year)
+    with reading.open() as warehouse:
+        table = multipliers_by_delta(
+            warehouse,
+            region,
+            values,
+            method=method,
+            type=_type(type_),
+            year=year,
+            employment_dataset=reading.employment_dataset,
+        )
     summary = table.groupby("delta")["output_multiplier"].agg(["mean", "min", "max"])
     click.echo(f"output multipliers of {region} by delta ({method}, Type {type_}):")
     for delta, row in summary.iterrows():

@@ -359,6 +359,7 @@ def cluster_impact(
     delta: float = 0.3,
     year: int = 2019,
     induced: bool = True,
+    sic_employment: pd.DataFrame | None = None,
 ) -> ImpactResult:
     """Impact of a change in a cluster's (or one industry's) final demand, output or jobs in a region.
 
@@ -387,6 +388,11 @@ def cluster_impact(
         Regionalisation (ignored without *region*).
     induced
         Include induced effects (the model closed to households); default True.
+    sic_employment
+        Employment of the GB areas by 5-digit SIC code that regionalises the
+        model and weights the cluster, as the pipeline reads it from the
+        warehouse (:func:`clusterplan.pipeline.regional_sic_employment`);
+        default the package data's BRES.
 
     Returns
     -------
@@ -407,7 +413,11 @@ def cluster_impact(
     if (cluster is None) == (industry is None):
         raise ParameterError("give either a cluster or an industry")
     tax = _sic_taxonomy(taxonomy) if cluster is not None else None
-    model = national_view(year) if region is None else regional_model(region, method=method, delta=delta, year=year)
+    model = (
+        national_view(year, sic_employment=sic_employment)
+        if region is None
+        else regional_model(region, method=method, delta=delta, year=year, sic_employment=sic_employment)
+    )
     key = str(unit).strip().lower()
     if key not in UNITS:
         raise UnknownCodeError("unit", str(unit), list(UNITS))
@@ -416,7 +426,8 @@ def cluster_impact(
     parameters: dict[str, Any] = {**model.parameters(), "change": change, "unit": key}
     if cluster is not None and tax is not None:
         cluster_id, cluster_name = _find_cluster(tax, cluster)
-        weights = taxonomy_weights(tax, None if region is None else model.region_code, year=year)[cluster_id]
+        where_code = None if region is None else model.region_code
+        weights = taxonomy_weights(tax, where_code, year=year, sic_employment=sic_employment)[cluster_id]
         shares = weights * size.reindex(weights.index).fillna(0.0)
         parameters.update({"taxonomy": tax.name, "cluster_id": cluster_id, "target": f"{cluster_name} (cluster)"})
         where = model.region_name

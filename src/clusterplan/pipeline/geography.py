@@ -63,27 +63,10 @@ def cluster_hotspots(
     cluster: str,
     taxonomy: str | None = None,
     level: str = "itl3",
-    year: int | None = None,
-    permutations: int = 999,
-    seed: int = 12345,
-    alpha: float = 0.05,
-    islands: str = "attach",
-    employment_dataset: str | None = None,
+    **options: Any,
 ) -> HotspotResult:
     """Moran's I, LISA and Getis-Ord Gi* of one cluster measure across the areas of *level*
-    (:func:`clusterplan.geography.hotspots.hotspots`); *taxonomy* defaults to
-    :data:`DEFAULT_HOTSPOT_TAXONOMIES` of the level."""
+    (:func:`clusterplan.geography.hotspots.hotspots`, which takes *options*: year, permutations, seed, alpha,
+    islands, employment_dataset); *taxonomy* defaults to :data:`DEFAULT_HOTSPOT_TAXONOMIES` of the level."""
     chosen = taxonomy or DEFAULT_HOTSPOT_TAXONOMIES["cbsa" if level == "cbsa" else "gb"]
-    return hotspots(
-        warehouse,
-        measure=measure,
-        cluster=cluster,
-        taxonomy=chosen,
-        level=level,
-        year=year,
-        permutations=permutations,
-        seed=seed,
-        alpha=alpha,
-        islands=islands,
-        employment_dataset=employment_dataset,
-    )
+    return hotspots(warehouse, measure=measure, cluster=cluster, taxonomy=chosen, level=level, **options)

@@ -2,9 +2,13 @@
 
 GB regions use the ONS input-output analytical tables regionalised with BRES
 employment, US metros the BEA tables regionalised with County Business
-Patterns (:mod:`clusterplan.inputoutput`). The ``clusterplan io`` commands
-regionalise with the BRES tables shipped with the package; the web app's supply
-chains read employment through the warehouse (:func:`region_supply_chains`).
+Patterns (:mod:`clusterplan.inputoutput`). Every answer regionalises with the
+employment the warehouse holds (:func:`~clusterplan.pipeline.run.regional_sic_employment`,
+:func:`~clusterplan.pipeline.run.regional_naics_employment`), on either engine and
+with the user's imports, never the files shipped with the package: a GB model
+takes its employment from *employment_dataset* (default the embedded BRES;
+an imported dataset of employment of the ITL2 areas by 5-digit SIC code), the
+national model from the warehouse's BRES.
 """
 
 from __future__ import annotations
@@ -15,12 +19,13 @@ from typing import Any
 
 import pandas as pd
 
+from ..datasets import BRES_SUBCLASS
 from ..inputoutput.clusters import ClusterLinkages, cluster_linkages, region_supply_chain_gaps
 from ..inputoutput.impact import ImpactResult, cluster_impact
 from ..inputoutput.national import multipliers_table, national_model
 from ..inputoutput.regional import delta_sensitivity, regional_model
 from .profile import AnyWarehouse
-from .run import regional_sic_employment
+from .run import regional_naics_employment, regional_sic_employment
 
 __all__ = [
     "Multipliers",
@@ -30,7 +35,6 @@ __all__ = [
     "multipliers_by_delta",
     "region_supply_chains",
     "supply_chain_gaps_of",
-    "supply_chains",
 ]
 
 
@@ -52,82 +56,102 @@ def model_label(region: str | None, parameters: dict[str, Any]) -> str:
 
 
 def multipliers(
-    region: str | None = None, *, method: str = "flq", delta: float = 0.3, type: int = 1, year: int = 2019
+    warehouse: AnyWarehouse,
+    region: str | None = None,
+    *,
+    method: str = "flq",
+    delta: float = 0.3,
+    type: int = 1,
+    year: int = 2019,
+    employment_dataset: str = BRES_SUBCLASS,
 ) -> Multipliers:
     """Type I (*type* 1) or Type II (2, with induced effects) multipliers of every IOAT industry, of the national
     model (*region* None; *method* and *delta* do not apply) or of a GB region's model."""
     if region is None:
-        return Multipliers(multipliers_table(national_model(), 2 if type == 2 else 1), model_label(None, {}))
-    model = regional_model(region, method=method, delta=delta, year=year)
+        table = multipliers_table(national_model(warehouse), 2 if type == 2 else 1)
+        return Multipliers(table, model_label(None, {}))
+    employment = regional_sic_employment(warehouse, year, employment_dataset)
+    model = regional_model(region, method=method, delta=delta, year=year, sic_employment=employment)
     return Multipliers(model.multipliers(type), model_label(region, model.parameters()))
 
 
 def impact(
+    warehouse: AnyWarehouse,
     change: float,
     *,
-    region: str | None = None,
-    cluster: str | None = None,
-    industry: str | None = None,
-    unit: str = "gbp_m",
-    taxonomy: Any = None,
-    method: str = "flq",
-    delta: float = 0.3,
     year: int = 2019,
-    induced: bool = True,
+    employment_dataset: str = BRES_SUBCLASS,
+    **options: Any,
 ) -> ImpactResult:
     """Direct, indirect and induced output, GVA and jobs of a change in a cluster or one industry
-    (:func:`clusterplan.inputoutput.impact.cluster_impact`)."""
-    return cluster_impact(
-        change,
-        region=region,
-        cluster=cluster,
-        industry=industry,
-        unit=unit,
-        taxonomy=taxonomy,
-        method=method,
-        delta=delta,
-        year=year,
-        induced=induced,
-    )
-
-
-def supply_chains(
-    taxonomy: Any, *, region: str | None = None, method: str = "flq", delta: float = 0.3, year: int = 2019, top: int = 5
-) -> ClusterLinkages:
-    """Cluster-to-cluster flows, main suppliers and customers and local sourcing of a taxonomy's clusters,
-    nationally or in a region, regionalised with the employment shipped with the package."""
-    return cluster_linkages(taxonomy, region=region, method=method, delta=delta, year=year, top=top)
+    (:func:`clusterplan.inputoutput.impact.cluster_impact`, which takes *options*: region, cluster, industry, unit,
+    taxonomy, method, delta, induced)."""
+    employment = regional_sic_employment(warehouse, year, employment_dataset)
+    return cluster_impact(change, year=year, sic_employment=employment, **options)
 
 
 def region_supply_chains(
     warehouse: AnyWarehouse,
     taxonomy: Any,
     *,
-    region: str,
-    geography: str,
+    region: str | None = None,
+    geography: str = "uk",
     method: str = "flq",
     delta: float = 0.3,
     year: int = 2019,
+    employment_dataset: str = BRES_SUBCLASS,
     top: int = 5,
 ) -> ClusterLinkages:
-    """The supply chains of a region's clusters (:func:`supply_chains`), a GB region's model regionalised with
-    the BRES employment the warehouse holds (*geography* ``uk``), a US metro's with County Business Patterns."""
-    employment = regional_sic_employment(warehouse, year) if geography == "uk" else None
+    """Cluster-to-cluster flows, main suppliers and customers and local sourcing of a taxonomy's clusters,
+    nationally (*region* None) or in a region: a GB region's model regionalised with the BRES employment the
+    warehouse holds (*geography* ``uk``), a US metro's with its County Business Patterns (``us``)."""
+    uk = geography == "uk"
     return cluster_linkages(
-        taxonomy, region=region, method=method, delta=delta, year=year, top=top, sic_employment=employment
+        taxonomy,
+        region=region,
+        method=method,
+        delta=delta,
+        year=year,
+        top=top,
+        sic_employment=regional_sic_employment(warehouse, year, employment_dataset) if uk else None,
+        naics_employment=None if uk else regional_naics_employment(warehouse),
     )
 
 
 def supply_chain_gaps_of(
-    region: str, taxonomy: Any, *, method: str = "flq", delta: float = 0.3, year: int = 2019, threshold: float = 0.5
+    warehouse: AnyWarehouse,
+    region: str,
+    taxonomy: Any,
+    *,
+    method: str = "flq",
+    delta: float = 0.3,
+    year: int = 2019,
+    employment_dataset: str = BRES_SUBCLASS,
+    threshold: float = 0.5,
 ) -> pd.DataFrame:
     """Inputs a region's strong clusters (LQ >= 1) need but mostly buy from the rest of the UK
     (:func:`clusterplan.inputoutput.clusters.region_supply_chain_gaps`)."""
-    return region_supply_chain_gaps(region, taxonomy, method=method, delta=delta, year=year, threshold=threshold)
+    return region_supply_chain_gaps(
+        region,
+        taxonomy,
+        method=method,
+        delta=delta,
+        year=year,
+        threshold=threshold,
+        sic_employment=regional_sic_employment(warehouse, year, employment_dataset),
+    )
 
 
 def multipliers_by_delta(
-    region: str, deltas: Sequence[float], *, method: str = "flq", type: int = 1, year: int = 2019
+    warehouse: AnyWarehouse,
+    region: str,
+    deltas: Sequence[float],
+    *,
+    method: str = "flq",
+    type: int = 1,
+    year: int = 2019,
+    employment_dataset: str = BRES_SUBCLASS,
 ) -> pd.DataFrame:
     """A region's multipliers for several values of Flegg's delta, in long format."""
-    return delta_sensitivity(region, list(deltas), method=method, type=type, year=year)
+    employment = regional_sic_employment(warehouse, year, employment_dataset)
+    return delta_sensitivity(region, list(deltas), method=method, type=type, year=year, sic_employment=employment)

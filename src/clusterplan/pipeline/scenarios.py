@@ -26,15 +26,6 @@ from ..inputoutput.clusters import taxonomy_weights
 from ..inputoutput.impact import direct_change, impact_effects
 from ..inputoutput.regional import DEFAULT_YEAR as IO_YEAR
 from ..inputoutput.regional import regional_model, sic_employment_table
-from ..scenarios._similar_run import (
-    VARIANTS,
-    SimilarResult,
-    calibration_settings,
-    jump_rule,
-    pre_covid_windows,
-    scenario_warnings,
-    similar_scenarios,
-)
 from ..scenarios.backtest import BacktestResult, backtest_panels, format_backtest
 from ..scenarios.baseline import (
     METHODS,
@@ -56,6 +47,15 @@ from ..scenarios.differential import (
 from ..scenarios.priorities import CRITERIA, CRITERION_DESCRIPTIONS, cluster_pay, priority_scores, weight_sensitivity
 from ..scenarios.uncertainty import joint_draws, resample_scenarios, summarise_draws
 from ..taxonomy import Taxonomy, load_taxonomy
+from ._similar_run import (
+    VARIANTS,
+    SimilarResult,
+    calibration_settings,
+    jump_rule,
+    pre_covid_windows,
+    scenario_warnings,
+    similar_scenarios,
+)
 from .opportunities import region_opportunities
 from .profile import AnyWarehouse, ClusterProfile, dataset_for_region, resolve_single_region
 
@@ -365,6 +365,24 @@ def _feasibility(warehouse: AnyWarehouse, region: str, taxonomy: Taxonomy, year:
 def _region_jobs_by_code(warehouse: AnyWarehouse, dataset: str, region: str, year: int) -> pd.Series:
     frame = warehouse.facts_frame(dataset, ("industry_code", "value"), measure="employment", area=region, year=year)
     return frame.set_index("industry_code")["value"].astype(float)
+
+
+def _cluster_pay(warehouse: AnyWarehouse, mapping: pd.DataFrame, jobs: pd.Series, year: int = IO_YEAR) -> pd.DataFrame:
+    """:func:`~clusterplan.scenarios.priorities.cluster_pay` with GB jobs (BRES) and compensation (IOAT) read from
+    the warehouse."""
+    facts = warehouse.facts_frame(
+        BRES_SUBCLASS, ("industry_code", "value"), measure="employment", year=year, code_length=5
+    )
+    if facts.empty:
+        raise ParameterError(f"no BRES employment in {year} to turn compensation into pay per job")
+    compensation = warehouse.ioat_primary_input("D1").set_index("ioat_code")["value"]
+    return cluster_pay(
+        mapping,
+        jobs,
+        national_jobs=facts.groupby("industry_code")["value"].sum(),
+        compensation=compensation,
+        lookup=warehouse.bres_ioat_lookup(),
+    )
 
 
 def _baseline_from_file(config: ScenarioConfig, taxonomy: Taxonomy, target_year: int) -> pd.DataFrame:
@@ -960,7 +978,7 @@ def _criteria(
         codes = [str(c) for c in _region_jobs_by_code(warehouse, dataset, profile.region_code, year).index]
         mapping = profile.taxonomy.mapping([c for c in codes if len(c) == 5])
         jobs = _region_jobs_by_code(warehouse, dataset, profile.region_code, year)
-        pay = cluster_pay(warehouse, mapping, jobs).set_index("cluster_id")
+        pay = _cluster_pay(warehouse, mapping, jobs).set_index("cluster_id")
         out["pay"] = ids.map(pay["pay_gbp"]).astype(float)
         notes["pay"] = (
             "compensation of employees per job, IOAT 2019 over BRES 2019 GB jobs by IOAT industry, weighted by the "

@@ -39,16 +39,11 @@ Methodology and User Guide*, sections 5 (normalisation), 6 (weighting) and 7
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .._exceptions import ParameterError, UnknownCodeError
-from ..datasets import BRES_SUBCLASS
-
-if TYPE_CHECKING:  # pragma: no cover - annotations only
-    from ..warehouse import SparkWarehouse, Warehouse
 
 __all__ = [
     "CRITERIA",
@@ -261,26 +256,30 @@ def weight_sensitivity(
 
 
 def cluster_pay(
-    warehouse: Warehouse | SparkWarehouse,
     mapping: pd.DataFrame,
     employment: pd.Series,
     *,
-    year: int = 2019,
+    national_jobs: pd.Series,
+    compensation: pd.Series,
+    lookup: pd.DataFrame,
 ) -> pd.DataFrame:
     r"""Compensation of employees per job of each cluster, from the IO table and BRES.
 
     Parameters
     ----------
-    warehouse
-        An open warehouse (tables ``ioat2019`` and ``bres_ioat_lookup``, facts
-        ``bres_itl2_sic5``).
     mapping
         ``cluster_id, industry_code`` (5-digit SIC 2007).
     employment
         The region's jobs by 5-digit SIC code: the weights of each cluster's
         industries.
-    year
-        BRES year of the national jobs (the IO table's year, 2019).
+    national_jobs
+        Great Britain's jobs by 5-digit SIC code in the IO table's year (BRES
+        2019, ``bres_itl2_sic5`` summed over its areas).
+    compensation
+        Compensation of employees (row ``D1`` of the IOAT, £ million) by IOAT
+        industry code.
+    lookup
+        The BRES SIC -> IOAT concordance (``bres_ioat_lookup``).
 
     Returns
     -------
@@ -302,17 +301,12 @@ def cluster_pay(
     """
     from ..sources.ons_io import sic_to_ioat
 
-    lookup = warehouse.bres_ioat_lookup()
-    comp = warehouse.ioat_primary_input("D1")
-    facts = warehouse.facts_frame(
-        BRES_SUBCLASS, ("industry_code", "value"), measure="employment", year=year, code_length=5
-    )
-    jobs = facts.groupby("industry_code")["value"].sum().rename("jobs").reset_index()
-    if jobs.empty:
-        raise ParameterError(f"no BRES employment in {year} to turn compensation into pay per job")
+    if national_jobs.empty:
+        raise ParameterError("no national BRES employment to turn compensation into pay per job")
+    jobs = national_jobs.rename("jobs").rename_axis("industry_code").reset_index()
     jobs["ioat_code"] = sic_to_ioat(jobs["industry_code"], lookup).to_numpy()
     per_industry = jobs.groupby("ioat_code")["jobs"].sum()
-    compensation = comp.set_index("ioat_code")["value"].astype(float)
+    compensation = compensation.astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = (compensation.reindex(per_industry.index) * 1e6 / per_industry).where(per_industry > 0)
     codes = mapping[["cluster_id", "industry_code"]].copy()

@@ -1,4 +1,5 @@
-"""The ``similar`` scenario method for one region: comparators, rates, GVA at constant prices, joint draws.
+"""The ``similar`` scenario method for one region: comparators, rates, GVA at constant prices, joint draws, read
+from the warehouse.
 
 Used by :func:`clusterplan.pipeline.scenarios.scenario_outputs`; every formula lives in
 :mod:`~clusterplan.scenarios.similar`, :mod:`~clusterplan.scenarios.jumps`,
@@ -17,14 +18,15 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
-from .calibration import CalibrationSettings, ScenarioCalibration, scenario_calibration, taxonomy_digest
-from .jumps import JumpRule
-from .similar import SeriesCube, additional_jobs, region_comparators
+from ..scenarios.baseline import cluster_gva_panel
+from ..scenarios.calibration import CalibrationSettings, ScenarioCalibration, scenario_calibration, taxonomy_digest
+from ..scenarios.jumps import JumpRule
+from ..scenarios.similar import SeriesCube, additional_jobs, region_comparators
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from ..scenarios.config import ScenarioConfig
     from ..taxonomy import Taxonomy
-    from ..warehouse import SparkWarehouse, Warehouse
-    from .config import ScenarioConfig
+    from .profile import AnyWarehouse
 
 #: The scenarios of the similar method, lowest first.
 VARIANTS = ("low", "central", "high")
@@ -103,7 +105,7 @@ def count_once_factors(cube: SeriesCube, region: str, year: int) -> pd.Series:
 
 
 def _gva_per_job(
-    warehouse: Warehouse | SparkWarehouse,
+    warehouse: AnyWarehouse,
     taxonomy: Taxonomy,
     cube: SeriesCube,
     region: str,
@@ -111,7 +113,6 @@ def _gva_per_job(
     jump_off: int,
 ) -> tuple[pd.Series | None, float, str]:
     """Cluster GVA per job in chained volume measures averaged over the window's years; the region's GVA."""
-    from .baseline import cluster_gva_panel
 
     try:
         key = json.dumps(
@@ -146,7 +147,7 @@ def _gva_per_job(
 
 
 def similar_scenarios(
-    warehouse: Warehouse | SparkWarehouse,
+    warehouse: AnyWarehouse,
     taxonomy: Taxonomy,
     *,
     dataset: str,
