@@ -17,6 +17,11 @@ answer must be a 2xx: any error, or the time limit, fails the run (exit 1).
 Only 127.0.0.1 is ever contacted. Latency percentiles (p50, p95, p99), the
 throughput and the server's peak memory go to
 ``benchmarks/results/webapp_load.json``.
+
+``--vs COMMIT`` then runs the same load on a server of that commit (its
+``src`` from ``git archive``, on a new warehouse of its own) right after, on
+the same machine, and records both side by side with their ratios: on a
+shared machine only such ratios compare.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import os
 import platform
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -253,6 +259,56 @@ def peak_memory_mb(pid: int) -> float | None:
     return None
 
 
+def measure(
+    requests: list[tuple[str, str, dict[str, Any]]], args: argparse.Namespace, source: Path | None = None
+) -> dict[str, Any]:
+    """One load on a new server (of the code in *source*/src when given, else this checkout's): the cold pass's
+    latencies by kind, the repeated pass's (cold mix), the errors, the seconds and the server's peak memory."""
+    repeated: dict[str, list[float]] = {}
+    previous = os.environ.get("PYTHONPATH")
+    if source is not None:
+        os.environ["PYTHONPATH"] = str(source / "src")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            warehouse = Path(tmp) / "warehouse.duckdb"
+            print("creating the warehouse", file=sys.stderr)
+            Warehouse(warehouse).close()
+            extra = ("--workers", str(args.workers)) if args.workers is not None else ()
+            with ServerProcess(warehouse, extra_args=extra) as server:
+                print(
+                    f"server at {server.url}; {args.requests} requests, {args.concurrency} at a time", file=sys.stderr
+                )
+                try:
+                    latencies, errors, elapsed = asyncio.run(
+                        run_load(server.url, requests, args.concurrency, args.time_limit)
+                    )
+                except TimeoutError:
+                    raise SystemExit(f"the load did not finish within {args.time_limit:.0f} s") from None
+                if args.mix == "cold":  # the same requests again: every answer is now cached
+                    repeated, repeat_errors, _ = asyncio.run(
+                        run_load(server.url, requests, args.concurrency, args.time_limit)
+                    )
+                    errors += repeat_errors
+                assert server.process is not None
+                memory = server_peak_memory_mb(server.process.pid)
+    finally:
+        if source is not None:
+            if previous is None:
+                os.environ.pop("PYTHONPATH", None)
+            else:
+                os.environ["PYTHONPATH"] = previous
+    return {"latencies": latencies, "repeated": repeated, "errors": errors, "seconds": elapsed, "memory": memory}
+
+
+def checkout(commit: str, folder: Path) -> Path:
+    """The files of *commit* of this repository in *folder* (``git archive``: no worktree or ref is made)."""
+    archive = subprocess.run(
+        ["git", "-C", str(HERE.parent), "archive", "--format=tar", commit], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
@@ -270,32 +326,25 @@ def main() -> None:
         "--workers", type=int, default=None, help="the server's --workers (default: the server's own default)"
     )
     parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument(
+        "--vs",
+        metavar="COMMIT",
+        default=None,
+        help="also run the load on COMMIT's code, right after, side by side",
+    )
     args = parser.parse_args()
     if not 1 <= args.requests <= 100_000 or not 1 <= args.concurrency <= 200:
         raise SystemExit("--requests must be 1..100000 and --concurrency 1..200")
     output = args.output or HERE / "results" / ("webapp_load.json" if args.mix == "dashboard" else "webapp_cold.json")
     requests = (build_requests if args.mix == "dashboard" else build_cold_requests)(args.requests, args.seed)
-    repeated: dict[str, list[float]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        warehouse = Path(tmp) / "warehouse.duckdb"
-        print("creating the warehouse", file=sys.stderr)
-        Warehouse(warehouse).close()
-        extra = ("--workers", str(args.workers)) if args.workers is not None else ()
-        with ServerProcess(warehouse, extra_args=extra) as server:
-            print(f"server at {server.url}; {args.requests} requests, {args.concurrency} at a time", file=sys.stderr)
-            try:
-                latencies, errors, elapsed = asyncio.run(
-                    run_load(server.url, requests, args.concurrency, args.time_limit)
-                )
-            except TimeoutError:
-                raise SystemExit(f"the load did not finish within {args.time_limit:.0f} s") from None
-            if args.mix == "cold":  # the same requests again: every answer is now cached
-                repeated, repeat_errors, _ = asyncio.run(
-                    run_load(server.url, requests, args.concurrency, args.time_limit)
-                )
-                errors += repeat_errors
-            assert server.process is not None
-            memory = server_peak_memory_mb(server.process.pid)
+    found = measure(requests, args)
+    latencies, repeated, errors, elapsed, memory = (
+        found["latencies"],
+        found["repeated"],
+        found["errors"],
+        found["seconds"],
+        found["memory"],
+    )
     every = [v for values in latencies.values() for v in values]
     distinct_profiles = len(
         {(p["region"], p.get("year"), p.get("taxonomy")) for k, _, p in requests if k.startswith("profile")}
@@ -314,11 +363,17 @@ def main() -> None:
         if cold
         else {"errors": 0},
         "mix": args.mix,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            # Other work on the machine slows both sides of a side-by-side run; this says how much there was.
+            "load_average_1min_at_end": round(os.getloadavg()[0], 2),
+        },
         "date": time.strftime("%Y-%m-%d"),
         "requests": len(every),
         "concurrency": args.concurrency,
-        "server_workers": args.workers if args.workers is not None else "default (one per CPU)",
+        "server_workers": args.workers if args.workers is not None else "default (serve's default: none)",
         "seed": args.seed,
         "distinct_profiles": distinct_profiles,
         "distinct_scenarios": distinct_scenarios,
@@ -342,11 +397,46 @@ def main() -> None:
             and result["repeated_latency_ms"]["p95"] <= 50
             and (memory or 0) <= 1024
         )
+    if args.vs is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            base = measure(requests, args, checkout(args.vs, Path(tmp)))
+        result["side_by_side"] = side_by_side(args.vs, result, base)
+        errors += base["errors"]
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: result[k] for k in ("requests", "errors", "seconds", "throughput_rps", "latency_ms")}))
+    if "side_by_side" in result:
+        print(json.dumps(result["side_by_side"]["ratios_baseline_over_this"]))
     if errors:
         raise SystemExit(f"{len(errors)} requests failed, e.g. {errors[0]}")
+
+
+def side_by_side(commit: str, result: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """The same load on *commit*, run right after this one, and the ratios base / this."""
+    every = [v for values in base["latencies"].values() for v in values]
+    baseline: dict[str, Any] = {
+        "seconds": round(base["seconds"], 2),
+        "errors": len(base["errors"]),
+        "latency_ms": summary(every),
+        "latency_ms_by_kind": {kind: summary(values) for kind, values in sorted(base["latencies"].items())},
+        "server_peak_rss_mb": base["memory"],
+    }
+    ratios = {
+        "seconds": round(baseline["seconds"] / result["seconds"], 2),
+        "p95": round(baseline["latency_ms"]["p95"] / result["latency_ms"]["p95"], 2),
+        "max": round(baseline["latency_ms"]["max"] / result["latency_ms"]["max"], 2),
+    }
+    if base["repeated"]:
+        baseline["repeated_latency_ms"] = summary([v for values in base["repeated"].values() for v in values])
+        ratios["repeated_p95"] = round(baseline["repeated_latency_ms"]["p95"] / result["repeated_latency_ms"]["p95"], 2)
+    if base["memory"] and result["server_peak_rss_mb"]:
+        ratios["server_peak_rss_mb"] = round(base["memory"] / result["server_peak_rss_mb"], 2)
+    return {
+        "note": f"the same command on commit {commit}, run right after this one on the same machine",
+        "baseline_commit": commit,
+        "baseline": baseline,
+        "ratios_baseline_over_this": ratios,
+    }
 
 
 if __name__ == "__main__":

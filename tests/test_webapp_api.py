@@ -15,6 +15,7 @@ Golden values are summed by hand from the raw published rows:
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import threading
 from collections.abc import Iterator
@@ -611,6 +612,74 @@ def test_repeated_profiles_come_from_the_cache(client: Client, app: Any) -> None
     # Equivalent spellings share one computed profile.
     client.get("/api/profile/regions?region=ukh1&year=2020&cluster=logistics")
     assert service.profiles.misses == misses
+
+
+def test_a_repeated_request_is_answered_before_routing_with_the_same_bytes_and_headers(
+    client: Client, app: Any
+) -> None:
+    service = app.state.service
+    url = "/api/profile?region=TLE3&year=2020"
+    first = client.get(url)
+    assert service.requests.get(("/api/profile", b"region=TLE3&year=2020")) is not None
+    checked: list[Any] = []
+    # The route's parameter checks must not run again.
+    service.profile_query = lambda **choices: checked.append(choices)
+    try:
+        second = client.get(url)
+    finally:
+        del service.profile_query
+    assert not checked
+    assert second.content == first.content
+    for header in ("content-type", "content-encoding", "vary", "cache-control", "content-security-policy"):
+        assert second.headers.get(header) == first.headers.get(header), header
+    # The maps' GeoJSON keeps its type; a client without gzip gets the plain bytes from the same cache.
+    shapes = client.get("/api/boundaries/itl2")
+    again = client.get("/api/boundaries/itl2")
+    assert again.headers["content-type"] == shapes.headers["content-type"] == "application/geo+json"
+    plain = client.get("/api/boundaries/itl2", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.json() == shapes.json()
+    # An error is never remembered.
+    for _ in range(2):
+        assert client.get("/api/profile?region=NOWHERE").status_code == 400
+    assert service.requests.get(("/api/profile", b"region=NOWHERE")) is None
+
+
+def test_measures_against_the_nation_are_the_regions_rows_of_the_national_table(client: Client, app: Any) -> None:
+    from clusterplan.pipeline.profile import industry_measures
+
+    body = ok(client, "/api/measures?region=TLD3&level=sic2&year=2019")
+    with app.state.service.pool.borrow() as warehouse:
+        own = industry_measures(warehouse, level="sic2", region="TLD3", year=2019).drop(columns=["benchmark"])
+    assert body["columns"] == list(own.columns)
+    assert len(body["rows"]) == len(own)
+    for row, (_, expected) in zip(body["rows"], own.iterrows(), strict=True):
+        for column, value in expected.items():
+            missing = isinstance(value, float) and not math.isfinite(value)
+            assert row[column] == (None if missing else value), column
+
+
+def test_warming_computes_the_shared_answers_and_stops_when_told(app_warehouse: Path) -> None:
+    from clusterplan.web._service import DashboardService
+
+    class AfterOne(threading.Event):
+        """Set once the first answer has been computed."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.asked = 0
+
+        def is_set(self) -> bool:
+            self.asked += 1
+            return self.asked > 1
+
+    service = DashboardService(app_warehouse, pool_size=1)
+    try:
+        assert service.warm(AfterOne()) == 1
+        assert len(service.responses) == 1 and service.profiles.misses == 1
+        ((resource, query),) = [key for key in service.responses._data]
+        assert resource == "profile" and query.taxonomy in service.catalogue.taxonomies
+    finally:
+        service.close()
 
 
 def test_concurrent_requests_on_the_connection_pool_agree_with_serial_answers(client: Client) -> None:

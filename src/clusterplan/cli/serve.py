@@ -116,6 +116,7 @@ def serve(
         pool_size=connections,
         allowed_hosts=hosts,
         workers=workers if workers is not None else 0,
+        warm=True,
     )
     shown = f"[{host}]" if ":" in host else host
     click.echo(

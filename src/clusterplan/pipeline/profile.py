@@ -145,12 +145,17 @@ def _input_record(dataset: str, info: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _dataset_info(warehouse: AnyWarehouse, name: str) -> dict[str, Any]:
+    """``warehouse.dataset_info(name)``, read once per data version (every profile asks for it several times)."""
+    return memoised(warehouse, ("dataset_info", name), lambda: warehouse.dataset_info(name))
+
+
 def dataset_records(warehouse: AnyWarehouse, names: Sequence[str]) -> list[dict[str, Any]]:
     """The input records of the datasets *names* that the warehouse holds (those it lacks are not inputs)."""
     records = []
     for name in names:
         try:
-            info = warehouse.dataset_info(name)
+            info = _dataset_info(warehouse, name)
         except UnknownCodeError:
             continue
         records.append(_input_record(name, info))
@@ -218,7 +223,7 @@ def region_places(warehouse: AnyWarehouse, dataset: str | None = None) -> Gazett
 
 def _has_dataset(warehouse: AnyWarehouse, dataset: str) -> bool:
     try:
-        warehouse.dataset_info(dataset)
+        _dataset_info(warehouse, dataset)
     except UnknownCodeError:
         return False
     return True
@@ -336,7 +341,7 @@ def _scope(
     if dataset not in DATASET_PROFILES:
         raise UnknownCodeError("employment dataset", dataset, sorted(DATASET_PROFILES))
     profile = DATASET_PROFILES[dataset]
-    info = warehouse.dataset_info(dataset)
+    info = _dataset_info(warehouse, dataset)
     datasets = cell_datasets(profile, cells)
     rows = dataset_rows(warehouse, datasets)
     gazetteer = region_places(warehouse, dataset)
@@ -849,10 +854,28 @@ def _growth_note(year: int, base_year: int | None, years: list[int]) -> str:
 
 def _unmapped(tax: Taxonomy, codes: list[str]) -> int:
     """Codes a taxonomy names that the data does not have (CBP suppresses some 6-digit industries)."""
+    return _unmapped_count(tax, tuple(codes))
+
+
+# Per taxonomy and code list, not per region: every US metro's profile asks the same.
+@functools.lru_cache(maxsize=64)
+def _unmapped_count(tax: Taxonomy, codes: tuple[str, ...]) -> int:
     present = set(codes)
-    expanded = tax.mapping(codes, strict=False)["industry_code"]
+    expanded = tax.mapping(list(codes), strict=False)["industry_code"].tolist()
+    # A named code covers data when some expanded code starts with it: i.e. it is one of their prefixes.
+    prefixes = {e[:i] for e in expanded for i in range(len(e) + 1)}
     named = {c for cluster in tax.clusters for c in cluster.codes}
-    return len({c for c in named if c not in present and not any(e.startswith(c) for e in expanded)})
+    return len({c for c in named if c not in present and c not in prefixes})
+
+
+@functools.lru_cache(maxsize=64)
+def _classified_codes(tax: Taxonomy, codes: tuple[str, ...]) -> frozenset[str]:
+    """The codes of *codes* that *tax* or a Cluster Mapping definition puts in a cluster (per taxonomy and code
+    list, not per region)."""
+    named = set(tax.mapping(list(codes), strict=False)["industry_code"])
+    for name in CLUSTER_MAPPING_TAXONOMIES:
+        named |= set(load_taxonomy(name).mapping(list(codes), strict=False)["industry_code"])
+    return frozenset(named)
 
 
 def unclassified_industries(
@@ -883,10 +906,7 @@ def unclassified_industries(
         employment, and the clusters of the run's taxonomy that hold other codes of its 4-digit NAICS group
         (a hint where it would belong, not an allocation); largest in the region first.
     """
-    named = set(tax.mapping(codes, strict=False)["industry_code"])
-    for name in CLUSTER_MAPPING_TAXONOMIES:
-        named |= set(load_taxonomy(name).mapping(codes, strict=False)["industry_code"])
-    loose = sorted(set(codes) - named)
+    loose = sorted(set(codes) - _classified_codes(tax, tuple(codes)))
     if not loose:
         return pd.DataFrame(columns=UNCLASSIFIED_COLUMNS)
     wanted = memtable(pd.DataFrame({"industry_code": loose}))

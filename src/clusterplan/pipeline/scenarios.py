@@ -975,10 +975,7 @@ def _criteria(
     notes["growth_potential"] = potential_note
     notes["productivity"] = "GVA per job, ONS regional GVA apportioned by BRES employment (measures.productivity)"
     try:
-        codes = [str(c) for c in _region_jobs_by_code(warehouse, dataset, profile.region_code, year).index]
-        mapping = profile.taxonomy.mapping([c for c in codes if len(c) == 5])
-        jobs = _region_jobs_by_code(warehouse, dataset, profile.region_code, year)
-        pay = _cluster_pay(warehouse, mapping, jobs).set_index("cluster_id")
+        pay = _region_pay(warehouse, profile, dataset, year)
         out["pay"] = ids.map(pay["pay_gbp"]).astype(float)
         notes["pay"] = (
             "compensation of employees per job, IOAT 2019 over BRES 2019 GB jobs by IOAT industry, weighted by the "
@@ -992,6 +989,18 @@ def _criteria(
     else:
         notes["supply_chain"] = "not available: no regional input-output effects (see provenance.effects)"
     return out, notes
+
+
+def _region_pay(warehouse: AnyWarehouse, profile: ClusterProfile, dataset: str, year: int) -> pd.DataFrame:
+    """Pay per job of each cluster of the region (:func:`_cluster_pay`), once per region, taxonomy, year and data
+    version: every scenario choice of a region shares it."""
+
+    def compute() -> pd.DataFrame:
+        jobs = _region_jobs_by_code(warehouse, dataset, profile.region_code, year)
+        mapping = profile.taxonomy.mapping([c for c in (str(c) for c in jobs.index) if len(c) == 5])
+        return _cluster_pay(warehouse, mapping, jobs).set_index("cluster_id")
+
+    return memoised(warehouse, ("scenario_pay", dataset, profile.region_code, profile.taxonomy, year), compute)
 
 
 def _provenance(

@@ -33,8 +33,29 @@ def json_bytes(value: Any) -> bytes:
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """A table as a list of row objects of plain Python values; missing and infinite values are None."""
-    numeric = frame.select_dtypes("number").columns
-    finite = frame.copy()
-    finite[numeric] = finite[numeric].where(np.isfinite(finite[numeric].astype(float)))
-    cells = finite.astype(object).where(finite.notna(), None)
-    return cast(list[dict[str, Any]], cells.to_dict("records"))
+    columns = [str(c) for c in frame.columns]
+    values = [_plain_column(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    if not values:
+        return [{} for _ in range(len(frame))]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _plain_column(column: pd.Series) -> list[Any]:
+    """One column as plain Python values (None for missing and infinite ones), converted as a whole: a numpy
+    column by ``tolist``, others (text, nullable numbers) element by element only where they must be."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return cast(list[Any], column.to_numpy().tolist())
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        array = column.to_numpy()
+        out = cast(list[Any], array.tolist())
+        for i in np.flatnonzero(~np.isfinite(array)).tolist():
+            out[i] = None
+        return out
+    if isinstance(dtype, pd.StringDtype):
+        # pandas-stubs do not allow na_value=None, which pandas documents and does.
+        text: Any = column
+        return cast(list[Any], text.to_numpy(dtype=object, na_value=None).tolist())
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        column = column.where(np.isfinite(column.astype(float)))
+    return cast(list[Any], column.astype(object).where(column.notna(), None).tolist())

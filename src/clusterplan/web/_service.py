@@ -13,15 +13,18 @@ cached, so a repeated request costs a dictionary look-up.
 
 from __future__ import annotations
 
+import functools
 import gzip
+import logging
 import multiprocessing
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
@@ -78,6 +81,8 @@ __all__ = [
     "render",
 ]
 
+logger = logging.getLogger("clusterplan.webapp")
+
 #: Boundary levels the API serves (:func:`clusterplan.pipeline.geography.area_boundaries`).
 BOUNDARY_LEVELS = ("itl1", "itl2", "itl3", "lad", "cbsa")
 
@@ -103,6 +108,10 @@ REGION_COLUMNS = (
 
 #: Regionalisation methods of the input-output model.
 IO_METHODS = ("slq", "cilq", "flq", "aflq")
+
+#: Industry levels whose every-area measures table is small (GB: 40 areas; US 2- and 3-digit NAICS: at most about
+#: 85,000 rows), so one table serves every region; finer US levels (up to a million rows) are computed per region.
+_SHARED_MEASURE_LEVELS = frozenset({"sic2", "sic5", "naics2", "naics3"})
 
 #: Answers smaller than this are sent uncompressed (gzip gains nothing on a few hundred bytes).
 _GZIP_MINIMUM = 1024
@@ -199,6 +208,29 @@ def _profile_weight(result: _ProfileResult) -> int:
     return 100 * cells + sum(int(f.memory_usage(index=True).sum()) for f in frames)
 
 
+_Answer = TypeVar("_Answer", bound=BaseModel)
+
+
+def _plain_columns(frame: pd.DataFrame) -> bool:
+    """Whether every column is numpy numbers or booleans, or text: then :func:`records` gives only plain
+    :data:`~clusterplan.web.models.Scalar` values, by construction."""
+    return all(
+        (isinstance(dtype, np.dtype) and dtype.kind in "iufb") or isinstance(dtype, pd.StringDtype)
+        for dtype in frame.dtypes
+    )
+
+
+def _with_rows(model: type[_Answer], payload: dict[str, Any], frame: pd.DataFrame) -> _Answer:
+    """*payload* validated as *model*, its ``rows`` the records of *frame*. The rows of a table of plain columns
+    are plain scalars by construction, so they are not validated again cell by cell (a US map table has 700,000
+    cells: 1.5 s); any other table's are."""
+    if not _plain_columns(frame):
+        return model.model_validate({**payload, "rows": records(frame)})
+    answer = model.model_validate({**payload, "rows": []})
+    answer.rows = records(frame)  # type: ignore[attr-defined]
+    return answer
+
+
 def _area_json(area: Area) -> dict[str, Any]:
     return {
         "code": area.code,
@@ -269,6 +301,10 @@ class DashboardService:
         self.responses: LruCache[tuple[Any, ...], tuple[bytes, bool]] = LruCache(
             4096, max_weight=response_cache_bytes, weigh=lambda found: len(found[0])
         )
+        # The raw request (path, query string) of every answer served, mapped to its key in `responses` and its
+        # media type, so that a repeated request is answered before routing and parameter checks (see
+        # clusterplan.web.app.RepeatedAnswers); small entries, so bounded by count.
+        self.requests: LruCache[tuple[str, bytes], tuple[tuple[Any, ...], str]] = LruCache(16384)
         self._traded: dict[str, list[str]] = {}
         self._traded_lock = threading.Lock()
         self.workers: ProcessPoolExecutor | None = None
@@ -281,6 +317,35 @@ class DashboardService:
                 initializer=_start_worker,
                 initargs=(str(warehouse_path), profile_cache_size, profile_cache_bytes),
             )
+
+    def warm(self, stop: threading.Event | None = None) -> int:
+        """Compute now the tables every region shares (each taxonomy's every-area tables, the scenarios' backtests
+        and panels), through one region's profile and scenarios of each dataset and taxonomy, so that the first
+        requests find them; stops early when *stop* is set. Returns the answers computed. (Industry measures are
+        left to their first request: each level's table takes a second or two, and most levels are never asked.)"""
+        steps: list[tuple[str, tuple[Any, ...]]] = []
+        scenario_steps: list[tuple[str, tuple[Any, ...]]] = []
+        for dataset_name, areas in self.catalogue.areas.items():
+            if not areas:
+                continue
+            dataset = self.catalogue.datasets[dataset_name]
+            region = next(iter(areas))
+            for taxonomy in self.catalogue.taxonomies_for(dataset):
+                query = self.profile_query(region=region, taxonomy=taxonomy)
+                steps.append(("profile", (query,)))
+                if len(dataset.years) > 1:
+                    scenario_steps.append(("scenarios", (self.scenario_query(query),)))
+        done = 0
+        # Scenarios last: they take longest, and need the profiles first.
+        for resource, args in steps + scenario_steps:
+            if stop is not None and stop.is_set():
+                break
+            try:
+                self.answer((resource, *args), functools.partial(self.compute, resource, args), gzip_ok=True)
+                done += 1
+            except ClusterplanError as exc:  # a dataset the answer does not apply to: its requests will say so
+                logger.debug("warming %s%r: %s", resource, args, exc)
+        return done
 
     def close(self) -> None:
         if self.workers is not None:
@@ -336,6 +401,19 @@ class DashboardService:
         """The cached answer, or None when it still has to be computed."""
         found = self.responses.get(key)
         return None if found is None else _as_sent(*found, gzip_ok)
+
+    def remember(self, path: str, query: bytes, key: tuple[Any, ...], media_type: str) -> None:
+        """Note that the request *path* ? *query* is answered by the cached answer under *key*."""
+        self.requests.get_or_compute((path, query), lambda: (key, media_type))
+
+    def answer_request(self, path: str, query: bytes, gzip_ok: bool) -> tuple[bytes, bool, str] | None:
+        """The cached answer of a request answered before with exactly this path and query string (its
+        parameters were checked then, and answers cannot change while the server runs), or None."""
+        known = self.requests.get((path, query))
+        if known is None:
+            return None
+        found = self.answer_now(known[0], gzip_ok)
+        return None if found is None else (*found, known[1])
 
     # -- resources: each returns its response model --------------------------------------------------------------
     def health(self) -> HealthOut:
@@ -480,13 +558,30 @@ class DashboardService:
                 raise UnknownCodeError(f"cluster of {query.taxonomy}", cluster, known)
             rows = rows[rows["cluster_id"] == cluster]
             cluster_info = {"id": cluster, "name": str(rows["cluster"].iloc[0])}
-        return ProfileRegionsOut.model_validate(
-            {**result.header(), "cluster": cluster_info, "columns": list(rows.columns), "rows": records(rows)}
+        return _with_rows(
+            ProfileRegionsOut, {**result.header(), "cluster": cluster_info, "columns": list(rows.columns)}, rows
         )
 
-    def measures(self, query: MeasuresQuery) -> MeasuresOut:
+    def _industry_table(self, query: MeasuresQuery) -> pd.DataFrame:
+        """The industry measures of the query's region: against the national benchmark, at a level whose national
+        table is small, the region's rows of that table (computed once for every region: the ranks are across all
+        areas either way, and the rows are the same), else the region's own computation."""
+        shared = (
+            query.level in _SHARED_MEASURE_LEVELS
+            and query.benchmark == "national"
+            and not query.peers
+            and query.convention == "clusterplan"
+            and not self.catalogue.resolve_area(query.region).members
+        )
         with self.pool.borrow() as warehouse:
-            table = industry_measures(
+            if shared:
+                every = industry_measures(
+                    warehouse, level=query.level, year=query.year, base_year=query.base_year, cells=query.cells
+                )
+                rows = every[every["area_code"] == query.region]
+                if len(rows):
+                    return rows.reset_index(drop=True)
+            return industry_measures(
                 warehouse,
                 level=query.level,
                 region=query.region,
@@ -497,9 +592,13 @@ class DashboardService:
                 cells=query.cells,
                 convention=query.convention,
             )
+
+    def measures(self, query: MeasuresQuery) -> MeasuresOut:
+        table = self._industry_table(query)
         benchmark_label = str(table["benchmark"].iloc[0]) if len(table) else None
         table = table.drop(columns=["benchmark"])
-        return MeasuresOut.model_validate(
+        return _with_rows(
+            MeasuresOut,
             {
                 "region": {"code": query.region, "name": self.catalogue.names.get(query.region)},
                 "parameters": {
@@ -515,8 +614,8 @@ class DashboardService:
                     "convention_description": INDUSTRY_CONVENTIONS[query.convention],
                 },
                 "columns": list(table.columns),
-                "rows": records(table),
-            }
+            },
+            table,
         )
 
     # -- scenarios -----------------------------------------------------------------------------------------------

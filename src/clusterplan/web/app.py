@@ -19,6 +19,8 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -36,7 +38,7 @@ from .._version import __version__
 from ..pipeline.data import warehouse_file
 from ._json import json_bytes
 from ._service import DashboardService
-from .routes import API_PREFIX, MAX_QUERY_BYTES, router
+from .routes import API_PREFIX, MAX_QUERY_BYTES, answer_headers, router
 
 __all__ = ["CONTENT_SECURITY_POLICY", "DEFAULT_ALLOWED_HOSTS", "create_app", "plotly_js_path"]
 
@@ -150,6 +152,30 @@ class SecurityMiddleware:
                 await _send_error(send, 500, "internal server error; the server log has the details")
 
 
+class RepeatedAnswers:
+    """Answers a request asked before with exactly the same path and query string from the cached bytes, before
+    routing, parameter checks and compression: its parameters were accepted then, and the read-only warehouse's
+    answers cannot change while the server runs. Anything else goes on to the app."""
+
+    def __init__(self, app: ASGIApp, service: DashboardService) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path.startswith(API_PREFIX + "/"):
+            gzip_ok = any(k == b"accept-encoding" and b"gzip" in v for k, v in scope.get("headers") or [])
+            found = self.service.answer_request(path, scope.get("query_string", b""), gzip_ok)
+            if found is not None:
+                body, compressed, media_type = found
+                headers = [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode())]
+                headers += [(k.encode(), v.encode()) for k, v in answer_headers(compressed).items()]
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
 def _cache_control(path: str, status: int) -> bytes:
     if status >= 400:
         return b"no-store"
@@ -256,6 +282,16 @@ def _install_pages(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
 
+def _warm(service: DashboardService, stop: threading.Event) -> None:
+    started = time.perf_counter()
+    try:
+        done = service.warm(stop)
+    except Exception:  # the requests that need these tables compute them, and report any error themselves
+        logger.exception("warming the shared tables failed")
+        return
+    logger.info("warmed %d answers in %.1f s", done, time.perf_counter() - started)
+
+
 def create_app(
     warehouse_path: str | Path | None = None,
     *,
@@ -264,6 +300,7 @@ def create_app(
     profile_cache_size: int = 1024,
     response_cache_bytes: int = 64 * 2**20,
     workers: int = 0,
+    warm: bool = False,
 ) -> FastAPI:
     """The dashboard and JSON API over a warehouse opened read-only.
 
@@ -286,6 +323,10 @@ def create_app(
         Worker processes for the CPU-bound answers (profiles, scenarios,
         measures, supply chains, maps); 0 computes them in this process's
         threads, sharing one cache (``clusterplan serve``'s default).
+    warm
+        On start-up, compute the tables every region shares in a background thread
+        (:meth:`~clusterplan.web._service.DashboardService.warm`; without worker processes only), so that
+        the first requests do not each wait for them; ``clusterplan serve`` does.
 
     Returns
     -------
@@ -322,7 +363,18 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         service.start_workers()  # before the first request, so that none waits for a worker to start
+        stop = threading.Event()
+        warming = threading.Thread(target=_warm, args=(service, stop), name="clusterplan-warm", daemon=True)
+        if warm and service.workers is None:  # workers keep their own tables, which this one would not fill
+            warming.start()
         yield
+        stop.set()
+        warming.join(timeout=5)
+        if warming.is_alive():
+            # Still inside one answer: leave its read-only connection to the exiting process rather than close
+            # it under a running query.
+            logger.info("stopped while warming the shared tables")
+            return
         service.close()
 
     app = FastAPI(
@@ -346,5 +398,6 @@ def create_app(
     app.include_router(router)
     _install_pages(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(RepeatedAnswers, service=service)
     app.add_middleware(SecurityMiddleware, allowed_hosts=list(allowed_hosts or DEFAULT_ALLOWED_HOSTS))
     return app

@@ -48,7 +48,7 @@ from .models import (
     TaxonomyDetailOut,
 )
 
-__all__ = ["API_PREFIX", "MAX_PEERS", "MAX_QUERY_BYTES", "router"]
+__all__ = ["API_PREFIX", "MAX_PEERS", "MAX_QUERY_BYTES", "answer_headers", "router"]
 
 API_PREFIX = "/api"
 
@@ -121,7 +121,9 @@ def _response_model(request: Request, resource: str) -> Any:
     return model if model is not None else RESPONSE_MODELS[resource]
 
 
-async def _answer(request: Request, resource: Callable[..., Any], *args: Hashable) -> Response:
+async def _answer(
+    request: Request, resource: Callable[..., Any], *args: Hashable, media_type: str = "application/json"
+) -> Response:
     """The JSON of ``resource(service, *args)``, a :class:`DashboardService` method returning the route's response
     model, serialised through that model and cached under the resource's name and arguments (gzip-compressed
     once if the client accepts it); computed off the event loop when missing (in a worker process when the
@@ -134,9 +136,14 @@ async def _answer(request: Request, resource: Callable[..., Any], *args: Hashabl
     if found is None:
         model = _response_model(request, name)
         found = await run_in_threadpool(service.answer, key, lambda: service.compute(name, args, model), gzip_ok)
+    service.remember(request.scope["path"], request.scope.get("query_string", b""), key, media_type)
     body, compressed = found
-    headers = {"content-encoding": "gzip", "vary": "Accept-Encoding"} if compressed else {"vary": "Accept-Encoding"}
-    return Response(body, media_type="application/json", headers=headers)
+    return Response(body, media_type=media_type, headers=answer_headers(compressed))
+
+
+def answer_headers(compressed: bool) -> dict[str, str]:
+    """Headers of a cached answer besides its type and length."""
+    return {"content-encoding": "gzip", "vary": "Accept-Encoding"} if compressed else {"vary": "Accept-Encoding"}
 
 
 def _peers(values: str | None) -> list[str] | None:
@@ -346,9 +353,7 @@ async def boundaries(
 ) -> Response:
     if level not in BOUNDARY_LEVELS:
         raise _not_found(UnknownCodeError("boundary level", level, list(BOUNDARY_LEVELS)))
-    response = await _answer(request, DashboardService.boundaries, level)
-    response.headers["content-type"] = "application/geo+json"
-    return response
+    return await _answer(request, DashboardService.boundaries, level, media_type="application/geo+json")
 
 
 async def profile_parameters(
