@@ -160,21 +160,6 @@ STILL_READING = {
         f"geography/hotspots.py:{name}"
         for name in ("hotspot_values", "_cluster_values", "_cbsa_values", "hotspots", "hotspots_by_cluster")
     ),
-    *(f"inputoutput/national.py:{name}" for name in ("gb_employment_by_sic", "_bres_employment", "national_model")),
-    *(
-        f"scenarios/baseline.py:{name}"
-        for name in (
-            "_subclass_codes",
-            "_require_series",
-            "industry_employment_panel",
-            "industry_employment_arrays",
-            "cluster_employment_panel",
-            "_employment_panel",
-            "cluster_gva_panel",
-            "_gva_panel",
-        )
-    ),
-    "scenarios/calibration.py:scenario_calibration",
 }
 
 

@@ -11,12 +11,11 @@ import pytest
 
 from _util import FIXTURES
 from clusterplan import DataValidationError, ParameterError, UnknownCodeError
+from clusterplan.pipeline.panels import cluster_employment_panel, cluster_gva_panel
 from clusterplan.pipeline.profile import profile_region
 from clusterplan.scenarios.baseline import (
     METHODS,
     ForecastMethod,
-    cluster_employment_panel,
-    cluster_gva_panel,
     fitting_years,
     growth_factors,
     project,

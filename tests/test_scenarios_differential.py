@@ -48,7 +48,7 @@ def test_comparators_by_lq_and_size_at_the_start_of_the_window() -> None:
 
 
 def test_strong_rule_matches_cluster_mapping_strength(warehouse: Warehouse) -> None:
-    from clusterplan.scenarios.baseline import cluster_employment_panel
+    from clusterplan.pipeline.panels import cluster_employment_panel
 
     panel = cluster_employment_panel(warehouse)
     table = comparator_growth(panel, focus_region="TLG3", window=(2015, 2019), rule="strong", min_employment=0)

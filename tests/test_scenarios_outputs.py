@@ -12,10 +12,10 @@ import pytest
 
 from _util import FIXTURES
 from clusterplan import ParameterError
+from clusterplan.pipeline.panels import cluster_employment_panel
 from clusterplan.pipeline.profile import ClusterProfile, profile_region
 from clusterplan.pipeline.scenarios import ScenarioOutputs, scenario_outputs
 from clusterplan.report import priority_chart_svg
-from clusterplan.scenarios.baseline import cluster_employment_panel
 from clusterplan.scenarios.config import load_scenario_config
 from clusterplan.warehouse import Warehouse
 

@@ -13,7 +13,13 @@ import pytest
 
 from _util import run_cli
 from clusterplan import ParameterError
-from clusterplan.pipeline._similar_run import calibration_settings, count_once_factors, scenario_warnings
+from clusterplan.pipeline._similar_run import (
+    calibration_settings,
+    count_once_factors,
+    scenario_calibration,
+    scenario_warnings,
+)
+from clusterplan.pipeline.panels import cluster_employment_panel, industry_employment_panel
 from clusterplan.pipeline.profile import ClusterProfile, profile_region
 from clusterplan.pipeline.scenarios import (
     SIMILAR_SCENARIO_COLUMNS,
@@ -21,8 +27,7 @@ from clusterplan.pipeline.scenarios import (
     region_scenario_table,
     scenario_outputs,
 )
-from clusterplan.scenarios import load_scenario_config, scenario_calibration
-from clusterplan.scenarios.baseline import cluster_employment_panel, industry_employment_panel
+from clusterplan.scenarios import load_scenario_config
 from clusterplan.scenarios.jumps import detect_jumps
 from clusterplan.scenarios.similar import (
     additional_jobs,

@@ -88,7 +88,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -107,9 +107,6 @@ from .iomath import (
 )
 from .model import PRIMARY_INPUTS, NationalModel
 from .supply_use import model_from_supply_use, supply_use_tables
-
-if TYPE_CHECKING:
-    from ..warehouse import SparkWarehouse, Warehouse
 
 __all__ = [
     "EMPLOYMENT_DATASET",
@@ -235,16 +232,15 @@ def employment_by_ioat_industry(
     return EmploymentMapping(jobs=jobs, unmatched=unmatched, total=float(values.sum()))
 
 
-def gb_employment_by_sic(
-    warehouse: Warehouse | SparkWarehouse | None = None, *, year: int = _IOAT_YEAR
-) -> tuple[pd.Series, int]:
+def gb_employment_by_sic(facts: pd.DataFrame | None = None, *, year: int = _IOAT_YEAR) -> tuple[pd.Series, int]:
     """BRES employment for Great Britain by SIC 2007 subclass: dataset ``bres_itl2_sic5`` summed over its areas.
 
     Parameters
     ----------
-    warehouse
-        Read the facts from this warehouse (which may hold a newer BRES import
-        under the same dataset name); None reads the package data file.
+    facts
+        Employment facts of the dataset (``area_code, industry_code, year,
+        value``), as the pipeline reads them from the warehouse; None reads the
+        package data file.
     year
         BRES year (2015–2021 in the package data).
 
@@ -259,19 +255,10 @@ def gb_employment_by_sic(
     ParameterError
         No employment for that year.
     """
-    if warehouse is None:
-        facts = _bres_facts()
-        rows = facts[(facts["year"] == year).to_numpy()]
-        jobs = rows.groupby(rows["industry_code"].astype(str))["value"].sum(min_count=0)
-        areas = int(rows["area_code"].nunique())
-    else:
-        table = warehouse.facts
-        rows_expr = table.filter(
-            (table.dataset == EMPLOYMENT_DATASET) & (table.year == year) & (table.measure == "employment")
-        )
-        frame = rows_expr.group_by("industry_code").aggregate(jobs=rows_expr.value.sum()).to_pandas()
-        jobs = pd.Series(frame["jobs"].to_numpy(dtype=float), index=frame["industry_code"].astype(str).to_numpy())
-        areas = int(rows_expr.select("area_code").distinct().count().to_pandas())
+    facts = _bres_facts() if facts is None else facts
+    rows = facts[(facts["year"] == year).to_numpy()]
+    jobs = rows.groupby(rows["industry_code"].astype(str))["value"].sum(min_count=0)
+    areas = int(rows["area_code"].nunique())
     if jobs.empty:
         raise ParameterError(
             f"no BRES employment ({EMPLOYMENT_DATASET}) for {year}",
@@ -297,10 +284,10 @@ def _ioat_tables() -> IOATables:
 
 
 def _bres_employment(
-    warehouse: Warehouse | SparkWarehouse | None, year: int, industries: Sequence[str]
+    facts: pd.DataFrame | None, year: int, industries: Sequence[str]
 ) -> tuple[pd.Series, pd.Series, list[str]]:
     """Jobs by industry from BRES, the unmatched remainder, and notes describing both."""
-    by_sic, areas = gb_employment_by_sic(warehouse, year=year)
+    by_sic, areas = gb_employment_by_sic(facts, year=year)
     mapped = employment_by_ioat_industry(by_sic, _lookup(), industries)
     notes = [
         f"employment: BRES {year} Great Britain ({areas} ITL2 areas), {mapped.total:,.0f} jobs by SIC subclass "
@@ -375,7 +362,7 @@ def model_from_ioat(
 
 
 def national_model(
-    warehouse: Warehouse | SparkWarehouse | None = None,
+    bres_facts: pd.DataFrame | None = None,
     *,
     year: int = _IOAT_YEAR,
     source: Literal["ons", "sut", "bea"] = "ons",
@@ -385,9 +372,11 @@ def national_model(
 
     Parameters
     ----------
-    warehouse
-        Where to read BRES employment from (None: the package data file). The
-        input-output tables themselves always come from the package data.
+    bres_facts
+        BRES employment facts (``area_code, industry_code, year, value``) as
+        the pipeline reads them from the warehouse (None: the package data
+        file). The input-output tables themselves always come from the package
+        data.
     year
         Reference year: 2019 for ``"ons"``, 1997–2020 for ``"sut"``,
         1997–2015 for ``"bea"``.
@@ -434,7 +423,7 @@ def national_model(
         notes.append("employment: supplied by the caller")
     elif employment == "bres":
         try:
-            jobs, unmatched, notes = _bres_employment(warehouse, year, industries)
+            jobs, unmatched, notes = _bres_employment(bres_facts, year, industries)
         except ParameterError as exc:
             notes.append(f"no employment: {exc.message}")
     elif employment is not None:

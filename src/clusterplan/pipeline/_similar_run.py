@@ -18,10 +18,16 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
-from ..scenarios.baseline import cluster_gva_panel
-from ..scenarios.calibration import CalibrationSettings, ScenarioCalibration, scenario_calibration, taxonomy_digest
+from ..scenarios.calibration import (
+    CalibrationSettings,
+    ScenarioCalibration,
+    calibrate,
+    division_mapping,
+    taxonomy_digest,
+)
 from ..scenarios.jumps import JumpRule
-from ..scenarios.similar import SeriesCube, additional_jobs, region_comparators
+from ..scenarios.similar import SeriesCube, additional_jobs, region_comparators, series_cube
+from .panels import cluster_gva_panel, industry_employment_arrays
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from ..scenarios.config import ScenarioConfig
@@ -34,6 +40,46 @@ VARIANTS = ("low", "central", "high")
 _GVA_CACHE: OrderedDict[str, pd.DataFrame] = OrderedDict()
 #: How GVA per job is priced when the chained-volume series are available.
 PRICE_BASIS_CVM = "chained volume measures, 2019 money; GVA per job averaged over {start}-{end}"
+
+
+#: Calibrations by dataset sha256, taxonomy and settings: the few a process uses.
+_CACHE: OrderedDict[str, tuple[ScenarioCalibration, dict[str, SeriesCube]]] = OrderedDict()
+_CACHE_SIZE = 8
+_DEFAULT_SETTINGS = CalibrationSettings()
+
+
+def scenario_calibration(
+    warehouse: AnyWarehouse,
+    taxonomy: Taxonomy,
+    *,
+    dataset: str = "bres_itl2_sic5",
+    settings: CalibrationSettings = _DEFAULT_SETTINGS,
+) -> tuple[ScenarioCalibration, dict[str, SeriesCube]]:
+    """The calibration of *taxonomy* on *dataset*, and the series cubes it used; computed once per process.
+
+    The cache key is the dataset's sha256 (from the warehouse manifest), the
+    taxonomy's cluster definitions and *settings*.
+    """
+    info = warehouse.dataset_info(dataset)
+    key = json.dumps([dataset, str(info.get("sha256")), taxonomy_digest(taxonomy), repr(settings)])
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    codes = industry_employment_arrays(warehouse, dataset)
+    labels = sorted({str(c) for c in codes["industry_code"]})
+    mapping = taxonomy.mapping(labels)
+    divisions = series_cube(codes, division_mapping(labels))
+    members = mapping[["cluster_id", "industry_code"]].rename(columns={"cluster_id": "unit_code"})
+    cubes = {"clusters": series_cube(divisions, members, [c.id for c in taxonomy.clusters]), "sic2": divisions}
+    result = calibrate(cubes, settings)
+    result.parameters.update(
+        cache_key={"dataset": dataset, "sha256": info.get("sha256"), "taxonomy": taxonomy.name},
+        cap_percentile=settings.cap_percentile,
+    )
+    _CACHE[key] = (result, cubes)
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return result, cubes
 
 
 def calibration_settings(config: ScenarioConfig) -> CalibrationSettings:

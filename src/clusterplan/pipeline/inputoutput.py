@@ -22,7 +22,7 @@ import pandas as pd
 from ..datasets import BRES_SUBCLASS
 from ..inputoutput.clusters import ClusterLinkages, cluster_linkages, region_supply_chain_gaps
 from ..inputoutput.impact import ImpactResult, cluster_impact
-from ..inputoutput.national import multipliers_table, national_model
+from ..inputoutput.national import EMPLOYMENT_DATASET, multipliers_table, national_model
 from ..inputoutput.regional import delta_sensitivity, regional_model
 from .profile import AnyWarehouse
 from .run import regional_naics_employment, regional_sic_employment
@@ -33,6 +33,7 @@ __all__ = [
     "model_label",
     "multipliers",
     "multipliers_by_delta",
+    "national_bres_facts",
     "region_supply_chains",
     "supply_chain_gaps_of",
 ]
@@ -55,6 +56,12 @@ def model_label(region: str | None, parameters: dict[str, Any]) -> str:
     return f"{parameters['region_name']} ({parameters['region']}), {method}{delta}"
 
 
+def national_bres_facts(warehouse: AnyWarehouse, year: int = 2019) -> pd.DataFrame:
+    """The BRES employment facts of *year* that give the national model its jobs
+    (:func:`clusterplan.inputoutput.national.national_model`)."""
+    return warehouse.facts_frame(EMPLOYMENT_DATASET, measure="employment", year=year)
+
+
 def multipliers(
     warehouse: AnyWarehouse,
     region: str | None = None,
@@ -68,7 +75,7 @@ def multipliers(
     """Type I (*type* 1) or Type II (2, with induced effects) multipliers of every IOAT industry, of the national
     model (*region* None; *method* and *delta* do not apply) or of a GB region's model."""
     if region is None:
-        table = multipliers_table(national_model(warehouse), 2 if type == 2 else 1)
+        table = multipliers_table(national_model(national_bres_facts(warehouse, year)), 2 if type == 2 else 1)
         return Multipliers(table, model_label(None, {}))
     employment = regional_sic_employment(warehouse, year, employment_dataset)
     model = regional_model(region, method=method, delta=delta, year=year, sic_employment=employment)

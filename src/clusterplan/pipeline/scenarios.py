@@ -31,12 +31,10 @@ from ..scenarios.baseline import (
     METHODS,
     NAIVE_METHODS,
     ForecastMethod,
-    cluster_employment_panel,
-    cluster_gva_panel,
     project,
     read_baseline_csv,
 )
-from ..scenarios.calibration import ScenarioCalibration, format_calibration, scenario_calibration
+from ..scenarios.calibration import ScenarioCalibration, format_calibration
 from ..scenarios.config import ScenarioConfig, load_scenario_config, parse_scenario, parse_weights
 from ..scenarios.differential import (
     comparator_growth,
@@ -53,10 +51,12 @@ from ._similar_run import (
     calibration_settings,
     jump_rule,
     pre_covid_windows,
+    scenario_calibration,
     scenario_warnings,
     similar_scenarios,
 )
 from .opportunities import region_opportunities
+from .panels import cluster_employment_panel, cluster_gva_panel
 from .profile import AnyWarehouse, ClusterProfile, dataset_for_region, resolve_single_region
 
 __all__ = [

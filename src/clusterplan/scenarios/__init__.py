@@ -15,8 +15,8 @@ tables ``clusterplan run`` writes, with the provenance of every number.
 """
 
 from .backtest import BacktestResult, backtest_panels, format_backtest
-from .baseline import METHODS, ForecastMethod, cluster_employment_panel, cluster_gva_panel
-from .calibration import ScenarioCalibration, format_calibration, scenario_calibration
+from .baseline import METHODS, ForecastMethod
+from .calibration import ScenarioCalibration, format_calibration
 from .config import ScenarioConfig, load_scenario_config, parse_scenario, parse_weights
 from .priorities import CRITERIA
 
@@ -28,12 +28,9 @@ __all__ = [
     "ScenarioCalibration",
     "ScenarioConfig",
     "backtest_panels",
-    "cluster_employment_panel",
-    "cluster_gva_panel",
     "format_backtest",
     "format_calibration",
     "load_scenario_config",
     "parse_scenario",
     "parse_weights",
-    "scenario_calibration",
 ]

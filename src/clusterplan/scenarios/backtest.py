@@ -17,7 +17,7 @@ to ``max_horizon``. Errors are percentages of the actual value:
     horizons 1-4.
 ``gva``
     cluster GVA (ONS regional GVA by industry apportioned to clusters, see
-    :func:`~clusterplan.scenarios.baseline.cluster_gva_panel`), 1998-2021:
+    :func:`~clusterplan.pipeline.panels.cluster_gva_panel`), 1998-2021:
     origins 2000-2020, horizons 1-8, the evidence for long horizons.
 
 **The Covid break** is handled twice. Fitting never uses the Covid years (2020,
@@ -342,8 +342,8 @@ def backtest_panels(
     ----------
     panels
         Source (``bres`` or ``gva``) -> its area x cluster x year panel
-        (:func:`~clusterplan.scenarios.baseline.cluster_employment_panel`,
-        :func:`~clusterplan.scenarios.baseline.cluster_gva_panel`), in the order scored.
+        (:func:`~clusterplan.pipeline.panels.cluster_employment_panel`,
+        :func:`~clusterplan.pipeline.panels.cluster_gva_panel`), in the order scored.
     config
         Parameters (:func:`~clusterplan.scenarios.config.load_scenario_config`).
     taxonomy

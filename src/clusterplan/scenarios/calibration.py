@@ -20,7 +20,8 @@ information only.
 
 The result depends only on the data and the settings, and is cached under a
 key made of the dataset's sha256, the taxonomy's definitions and the settings
-(:func:`scenario_calibration`): a run or a web request reuses it.
+(:func:`clusterplan.pipeline._similar_run.scenario_calibration`, which reads
+the series from the warehouse): a run or a web request reuses it.
 
 References
 ----------
@@ -32,7 +33,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -48,14 +48,12 @@ from .similar import (
     caps_for,
     comparator_masks,
     masked_percentiles,
-    series_cube,
     share_trends,
     size_band_caps,
 )
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from ..taxonomy import Taxonomy
-    from ..warehouse import SparkWarehouse, Warehouse
 
 __all__ = [
     "HIT_RATE_COLUMNS",
@@ -65,7 +63,6 @@ __all__ = [
     "division_mapping",
     "folds_of",
     "format_calibration",
-    "scenario_calibration",
     "taxonomy_digest",
 ]
 
@@ -346,47 +343,7 @@ def format_calibration(result: ScenarioCalibration) -> str:
 
 
 #: Calibrations computed in this process, newest last (a handful: one per dataset, taxonomy and settings).
-_CACHE: OrderedDict[str, tuple[ScenarioCalibration, dict[str, SeriesCube]]] = OrderedDict()
-_CACHE_SIZE = 8
-
-
 def taxonomy_digest(taxonomy: Taxonomy) -> str:
     """A short hash of the taxonomy's name and cluster definitions (part of cache keys)."""
     parts = [[c.id, list(c.codes)] for c in taxonomy.clusters]
     return hashlib.sha256(json.dumps([taxonomy.name, parts]).encode()).hexdigest()[:16]
-
-
-def scenario_calibration(
-    warehouse: Warehouse | SparkWarehouse,
-    taxonomy: Taxonomy,
-    *,
-    dataset: str = "bres_itl2_sic5",
-    settings: CalibrationSettings = CalibrationSettings(),
-) -> tuple[ScenarioCalibration, dict[str, SeriesCube]]:
-    """The calibration of *taxonomy* on *dataset*, and the series cubes it used; computed once per process.
-
-    The cache key is the dataset's sha256 (from the warehouse manifest), the
-    taxonomy's cluster definitions and *settings*.
-    """
-    from .baseline import industry_employment_arrays
-
-    info = warehouse.dataset_info(dataset)
-    key = json.dumps([dataset, str(info.get("sha256")), taxonomy_digest(taxonomy), repr(settings)])
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-        return _CACHE[key]
-    codes = industry_employment_arrays(warehouse, dataset)
-    labels = sorted({str(c) for c in codes["industry_code"]})
-    mapping = taxonomy.mapping(labels)
-    divisions = series_cube(codes, division_mapping(labels))
-    members = mapping[["cluster_id", "industry_code"]].rename(columns={"cluster_id": "unit_code"})
-    cubes = {"clusters": series_cube(divisions, members, [c.id for c in taxonomy.clusters]), "sic2": divisions}
-    result = calibrate(cubes, settings)
-    result.parameters.update(
-        cache_key={"dataset": dataset, "sha256": info.get("sha256"), "taxonomy": taxonomy.name},
-        cap_percentile=settings.cap_percentile,
-    )
-    _CACHE[key] = (result, cubes)
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return result, cubes
