@@ -36,10 +36,9 @@ def main() -> None:
 
     from threadpoolctl import threadpool_limits
 
+    from clusterplan.pipeline._similar_run import calibration_settings, scenario_calibration, similar_scenarios
     from clusterplan.pipeline.scenarios import region_scenario_table
     from clusterplan.scenarios import load_scenario_config
-    from clusterplan.scenarios._similar_run import calibration_settings, similar_scenarios
-    from clusterplan.scenarios.calibration import scenario_calibration
     from clusterplan.taxonomy import load_taxonomy
     from clusterplan.warehouse import Warehouse
 

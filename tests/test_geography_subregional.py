@@ -17,13 +17,9 @@ import pytest
 
 from clusterplan import ParameterError, UnknownCodeError
 from clusterplan._data import data_dir
-from clusterplan.geography.subregional import (
-    SUBREGIONAL_COLUMNS,
-    cluster_employment,
-    cluster_gva,
-    subregional_breakdown,
-)
-from clusterplan.measures.productivity import cluster_productivity
+from clusterplan.geography.subregional import SUBREGIONAL_COLUMNS
+from clusterplan.pipeline.productivity import cluster_productivity
+from clusterplan.pipeline.subregional import cluster_employment, cluster_gva, subregional_breakdown
 from clusterplan.sources.formats import read_user_file
 from clusterplan.taxonomy import load_taxonomy
 from clusterplan.warehouse import Warehouse

@@ -26,11 +26,9 @@ from clusterplan.geography.hotspots import (
     HotspotResult,
     benjamini_hochberg,
     contiguity_weights,
-    hotspot_values,
-    hotspots,
-    hotspots_by_cluster,
     spatial_autocorrelation,
 )
+from clusterplan.pipeline.hotspots import hotspot_values, hotspots, hotspots_by_cluster
 from clusterplan.report import hotspot_map_svg
 from clusterplan.sources.ons_geography import load_areas, load_boundaries
 from clusterplan.warehouse import Warehouse

@@ -116,52 +116,6 @@ MATHS = ("taxonomy", "measures", "relatedness", "inputoutput", "geography", "sce
 #: Parameter names that hand a function the warehouse (or its connection) by duck typing.
 WAREHOUSE_PARAMETERS = {"warehouse", "engine", "con", "connection"}
 
-#: Functions of the maths packages that still read the warehouse themselves (issue 13, not yet moved into the
-#: pipeline). The list may only shrink: a new one fails the test, and so does one that moved and is still listed.
-STILL_READING = {
-    *(
-        f"measures/productivity.py:{name}"
-        for name in (
-            "_employment_rows",
-            "_code_length",
-            "_employment_years",
-            "_employment_areas",
-            "_areas",
-            "_area_map",
-            "_local_employment_datasets",
-            "_default_employment_dataset",
-            "_coded_rows",
-            "_employment_by_code",
-            "_great_britain_employment",
-            "_gb_employment",
-            "_gva_rows",
-            "_common_years",
-            "_industry_names",
-            "_productivity_by_row",
-            "_compute_productivity_by_row",
-            "gva_per_job",
-            "cluster_productivity",
-        )
-    ),
-    *(
-        f"geography/subregional.py:{name}"
-        for name in (
-            "_facts",
-            "_years",
-            "cluster_gva",
-            "_gva_inputs",
-            "_lad_employment",
-            "cluster_employment",
-            "_great_britain",
-            "subregional_breakdown",
-        )
-    ),
-    *(
-        f"geography/hotspots.py:{name}"
-        for name in ("hotspot_values", "_cluster_values", "_cbsa_values", "hotspots", "hotspots_by_cluster")
-    ),
-}
-
 
 def _warehouse_takers(package: Path) -> set[str]:
     """Every function (public or private, nested too) of the maths packages with a warehouse parameter, and every
@@ -180,15 +134,10 @@ def _warehouse_takers(package: Path) -> set[str]:
 
 
 def test_maths_packages_take_frames_not_a_warehouse(tmp_path: Path) -> None:
-    found = _warehouse_takers(ROOT / "src" / "clusterplan")
-    modules = {entry.split(":")[0] for entry in STILL_READING}
-    imports = {f"{module}:import" for module in modules}
-    assert found - STILL_READING - imports == set(), "a maths function takes a warehouse: read it in the pipeline"
-    assert STILL_READING - found == set(), "these no longer take a warehouse: remove them from STILL_READING"
-    assert {entry for entry in found if entry.endswith(":import")} <= imports
+    assert _warehouse_takers(ROOT / "src" / "clusterplan") == set(), "read the warehouse in the pipeline"
     # A measure given the warehouse under another name, or importing it for its annotations, is caught.
     package = _copy(tmp_path)
     _append(package / "measures" / "growth.py", "def _jobs(con, year):\n    return con.facts")
     _append(package / "relatedness" / "define.py", "from ..warehouse import Warehouse")
-    planted = _warehouse_takers(package) - found
+    planted = _warehouse_takers(package)
     assert planted == {"measures/growth.py:_jobs", "relatedness/define.py:import"}

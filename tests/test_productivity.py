@@ -25,13 +25,11 @@ from clusterplan.measures.productivity import (
     GREAT_BRITAIN,
     GVA_PER_JOB_COLUMNS,
     SIC2007_DIVISIONS,
-    _area_map,
-    cluster_productivity,
-    gva_per_job,
     gva_row_divisions,
     map_sic_codes,
     sic_to_gva_rows,
 )
+from clusterplan.pipeline.productivity import _area_map, cluster_productivity, gva_per_job
 from clusterplan.sources.formats import read_user_file
 from clusterplan.warehouse import Warehouse
 

@@ -11,7 +11,7 @@ from _util import run_cli
 from clusterplan import UnknownCodeError, Warehouse, profile_region
 from clusterplan._data import dataset_path
 from clusterplan._exceptions import ParameterError
-from clusterplan.geography.hotspots import hotspots
+from clusterplan.pipeline.hotspots import hotspots
 from clusterplan.regions import Gazetteer, cbsa_types, load_region_groups, package_places, resolve_area_code
 from clusterplan.report import hotspot_map_svg
 from clusterplan.sources.cbsa import cbsa_table, read_cbsa_delineation

@@ -340,7 +340,7 @@ def test_supply_chains_of_a_us_metro(client: Client) -> None:
 
 
 def test_subregional_breakdown_of_a_cluster(client: Client, app: Any) -> None:
-    from clusterplan.geography import subregional_breakdown
+    from clusterplan.pipeline.subregional import subregional_breakdown
 
     body = ok(client, "/api/subregional?region=TLG3&cluster=ev_batteries&year=2021")
     rows = {r["area_code"]: r for r in body["rows"]}

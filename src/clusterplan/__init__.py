@@ -36,15 +36,14 @@ if TYPE_CHECKING:
         absolute_change,
         cluster_mapping_strength,
         cluster_observatory_stars,
-        cluster_productivity,
         compound_annual_growth_rate,
-        gva_per_job,
         location_quotient,
         location_quotient_interval,
         measure_ranks,
         shift_share,
     )
     from .measures.traded import classify_traded_local, mapping_coverage
+    from .pipeline.productivity import cluster_productivity, gva_per_job
     from .pipeline.profile import ClusterProfile, industry_measures, profile_region
     from .relatedness.complexity import complexity
     from .taxonomy import Cluster, Taxonomy, list_taxonomies, load_taxonomy
@@ -61,9 +60,7 @@ _LAZY: dict[str, str] = {
             "absolute_change",
             "cluster_mapping_strength",
             "cluster_observatory_stars",
-            "cluster_productivity",
             "compound_annual_growth_rate",
-            "gva_per_job",
             "location_quotient",
             "location_quotient_interval",
             "measure_ranks",
@@ -71,6 +68,8 @@ _LAZY: dict[str, str] = {
         ],
         ".measures",
     ),
+    "cluster_productivity": ".pipeline.productivity",
+    "gva_per_job": ".pipeline.productivity",
     "classify_traded_local": ".measures.traded",
     "mapping_coverage": ".measures.traded",
     "ClusterProfile": ".pipeline.profile",

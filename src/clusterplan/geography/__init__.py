@@ -30,19 +30,9 @@ from .hotspots import (
     HotspotResult,
     benjamini_hochberg,
     contiguity_weights,
-    hotspot_values,
-    hotspots,
-    hotspots_by_cluster,
     spatial_autocorrelation,
 )
-from .subregional import (
-    SUBREGIONAL_COLUMNS,
-    cluster_employment,
-    cluster_gva,
-    resolve_cluster,
-    resolve_taxonomy,
-    subregional_breakdown,
-)
+from .subregional import SUBREGIONAL_COLUMNS, resolve_cluster, resolve_taxonomy
 
 __all__ = [
     "HOTSPOT_COLUMNS",
@@ -54,8 +44,6 @@ __all__ = [
     "active_at_year_end",
     "agglomerations_geojson",
     "benjamini_hochberg",
-    "cluster_employment",
-    "cluster_gva",
     "contiguity_weights",
     "duranton_overman",
     "firm_agglomerations",
@@ -63,13 +51,9 @@ __all__ = [
     "firm_panel",
     "firm_panel_facts",
     "firms_in_codes",
-    "hotspot_values",
-    "hotspots",
-    "hotspots_by_cluster",
     "k_density",
     "locate_firms",
     "resolve_cluster",
     "resolve_taxonomy",
     "spatial_autocorrelation",
-    "subregional_breakdown",
 ]

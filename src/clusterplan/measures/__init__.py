@@ -25,7 +25,7 @@ from .location_quotient import (
     published_value_bounds,
 )
 from .panel import measure_panel
-from .productivity import cluster_productivity, gva_per_job, sic_to_gva_rows
+from .productivity import sic_to_gva_rows
 from .ranks import measure_ranks, rank_change
 from .shift_share import dynamic_shift_share, esteban_marquillas, shift_share
 from .specialisation import (
@@ -44,11 +44,9 @@ __all__ = [
     "cluster_mapping_portal",
     "cluster_mapping_strength",
     "cluster_observatory_stars",
-    "cluster_productivity",
     "compound_annual_growth_rate",
     "dynamic_shift_share",
     "esteban_marquillas",
-    "gva_per_job",
     "herfindahl",
     "hoover_localisation",
     "hoover_specialisation",

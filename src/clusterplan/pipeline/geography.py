@@ -10,11 +10,12 @@ from typing import Any
 
 import pandas as pd
 
-from ..geography.hotspots import HotspotResult, hotspots
-from ..geography.subregional import subregional_breakdown
+from ..geography.hotspots import HotspotResult
 from ..regions import contiguous_cbsas
 from ..sources.ons_geography import load_boundaries
+from .hotspots import hotspots
 from .profile import AnyWarehouse
+from .subregional import subregional_breakdown
 
 __all__ = ["DEFAULT_HOTSPOT_TAXONOMIES", "area_boundaries", "cluster_hotspots", "region_subregions"]
 
@@ -47,7 +48,7 @@ def region_subregions(
 ) -> pd.DataFrame:
     """Each cluster's value, shares and LQs in the ITL3 areas of a GB region (one cluster when *cluster* is
     given); the table's ``attrs`` carry the datasets and years used (see
-    :func:`clusterplan.geography.subregional.subregional_breakdown`)."""
+    :func:`clusterplan.pipeline.subregional.subregional_breakdown`)."""
     table = subregional_breakdown(warehouse, region=region, taxonomy=taxonomy, year=year, measure=measure)
     if cluster is not None:
         attrs = dict(table.attrs)
@@ -66,7 +67,7 @@ def cluster_hotspots(
     **options: Any,
 ) -> HotspotResult:
     """Moran's I, LISA and Getis-Ord Gi* of one cluster measure across the areas of *level*
-    (:func:`clusterplan.geography.hotspots.hotspots`, which takes *options*: year, permutations, seed, alpha,
+    (:func:`clusterplan.pipeline.hotspots.hotspots`, which takes *options*: year, permutations, seed, alpha,
     islands, employment_dataset); *taxonomy* defaults to :data:`DEFAULT_HOTSPOT_TAXONOMIES` of the level."""
     chosen = taxonomy or DEFAULT_HOTSPOT_TAXONOMIES["cbsa" if level == "cbsa" else "gb"]
     return hotspots(warehouse, measure=measure, cluster=cluster, taxonomy=chosen, level=level, **options)

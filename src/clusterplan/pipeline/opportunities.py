@@ -14,7 +14,6 @@ import pandas as pd
 from .._exceptions import UnknownCodeError
 from ..datasets import BRES_SUBCLASS, CBP_METROS, DATASET_PROFILES, INDUSTRY_LEVELS
 from ..measures.employment import industry_facts
-from ..measures.productivity import gva_per_job
 from ..relatedness.opportunities import (
     DEFAULT_ATTRACTIVENESS_WEIGHTS,
     MIN_NATIONAL_EMPLOYMENT,
@@ -25,6 +24,7 @@ from ..relatedness.opportunities import (
     taxonomy_related_clusters,
 )
 from ..taxonomy import Taxonomy
+from .productivity import gva_per_job
 from .profile import AnyWarehouse, dataset_for_region, industry_employment, industry_measures, resolve_single_region
 
 __all__ = ["find_related_clusters", "region_opportunities"]

@@ -29,7 +29,6 @@ from ..measures.employment import area_totals, cluster_employment, industry_fact
 from ..measures.growth import compound_annual_growth_rate
 from ..measures.location_quotient import location_quotient_interval_panel
 from ..measures.panel import measure_panel
-from ..measures.productivity import cluster_productivity
 from ..measures.ranks import measure_ranks, rank_change
 from ..measures.shift_share import shift_share
 from ..measures.strength import cluster_mapping_strength, cluster_observatory_stars
@@ -38,6 +37,7 @@ from ..measures.withheld import withheld_employment_bounds, withheld_lq_interval
 from ..regions import Gazetteer, Region, benchmark_keyword, cbsa_types, choose_benchmark
 from ..taxonomy import Taxonomy, list_taxonomies, load_taxonomy
 from ..warehouse import SparkWarehouse, Warehouse
+from .productivity import cluster_productivity
 
 #: Either engine: the embedded DuckDB warehouse or a Spark session over the same data.
 AnyWarehouse = Warehouse | SparkWarehouse

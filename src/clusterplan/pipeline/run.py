@@ -21,14 +21,14 @@ import pandas as pd
 
 from .._exceptions import ClusterplanError, ParameterError, UnknownCodeError
 from ..datasets import BRES_SUBCLASS, DATASET_PROFILES, DEFAULT_TAXONOMY
-from ..geography.hotspots import HOTSPOT_COLUMNS, hotspots_by_cluster
-from ..geography.subregional import subregional_breakdown
+from ..geography.hotspots import HOTSPOT_COLUMNS
 from ..inputoutput.clusters import cluster_linkages, region_supply_chain_gaps
 from ..inputoutput.regional import DEFAULT_YEAR as IO_EMPLOYMENT_YEAR
 from ..inputoutput.regional import sic_employment_table
 from ..inputoutput.us_regional import EMPLOYMENT_YEAR as US_IO_EMPLOYMENT_YEAR
 from ..inputoutput.us_regional import employment_datasets
 from ..sources.ons_geography import load_areas
+from .hotspots import hotspots_by_cluster
 from .opportunities import region_opportunities
 from .profile import (
     AnyWarehouse,
@@ -39,6 +39,7 @@ from .profile import (
     traded_industry_codes,
 )
 from .scenarios import scenario_outputs
+from .subregional import subregional_breakdown
 
 __all__ = [
     "ANALYSES",
@@ -153,7 +154,7 @@ def _subregions(
 
 
 #: The hotspot maps of a run: (area level, measure) pairs, each mapped for every cluster across the GB areas of its
-#: level (see :func:`clusterplan.geography.hotspots.hotspots`): the location quotient against Great Britain from
+#: level (see :func:`clusterplan.pipeline.hotspots.hotspots`): the location quotient against Great Britain from
 #: the embedded BRES at ITL2, and the cluster's share of each area's GVA (ONS GVA tables) at ITL3.
 HOTSPOT_MAPS: tuple[tuple[str, str], ...] = (("itl2", "lq"), ("itl3", "share"))
 #: US runs map the location quotient across the CBSAs of the contiguous states, for the region's most specialised

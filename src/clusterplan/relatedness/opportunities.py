@@ -793,7 +793,7 @@ def opportunity_tables(
         Years between the growth base year and the analysis year: national growth per year is an
         attractiveness component (None: no growth).
     gva_table
-        :func:`clusterplan.measures.productivity.gva_per_job` of the year with the Great Britain benchmark rows
+        :func:`clusterplan.pipeline.productivity.gva_per_job` of the year with the Great Britain benchmark rows
         (GB data); its GVA per job is an attractiveness component.
     weights, top, include_non_market, min_national_employment
         As for :func:`clusterplan.pipeline.opportunities.region_opportunities`.
