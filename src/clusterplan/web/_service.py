@@ -319,8 +319,8 @@ class DashboardService:
             )
 
     def warm(self, stop: threading.Event | None = None) -> int:
-        """Compute now the tables every region shares (each taxonomy's every-area tables, the scenarios' backtests
-        and panels), through one region's profile and scenarios of each dataset and taxonomy, so that the first
+        """Compute now the tables every region shares (the default taxonomy's every-area tables, the scenarios'
+        backtests and panels), through one region's profile and scenarios of each dataset, so that the first
         requests find them; stops early when *stop* is set. Returns the answers computed. (Industry measures are
         left to their first request: each level's table takes a second or two, and most levels are never asked.)"""
         steps: list[tuple[str, tuple[Any, ...]]] = []
@@ -330,11 +330,12 @@ class DashboardService:
                 continue
             dataset = self.catalogue.datasets[dataset_name]
             region = next(iter(areas))
-            for taxonomy in self.catalogue.taxonomies_for(dataset):
-                query = self.profile_query(region=region, taxonomy=taxonomy)
-                steps.append(("profile", (query,)))
-                if len(dataset.years) > 1:
-                    scenario_steps.append(("scenarios", (self.scenario_query(query),)))
+            # The dataset's own taxonomy only: the one the dashboard opens with (others are computed when first
+            # asked; warming them too took CPU from the first requests for tables most sessions never use).
+            query = self.profile_query(region=region)
+            steps.append(("profile", (query,)))
+            if len(dataset.years) > 1:
+                scenario_steps.append(("scenarios", (self.scenario_query(query),)))
         done = 0
         # Scenarios last: they take longest, and need the profiles first.
         for resource, args in steps + scenario_steps:
