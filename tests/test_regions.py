@@ -11,7 +11,7 @@ from _util import run_cli
 from clusterplan import UnknownCodeError, Warehouse, profile_region
 from clusterplan._data import dataset_path
 from clusterplan._exceptions import ParameterError
-from clusterplan.pipeline.hotspots import hotspots
+from clusterplan.pipeline.hotspots import hotspot_values, hotspots
 from clusterplan.regions import Gazetteer, cbsa_types, load_region_groups, package_places, resolve_area_code
 from clusterplan.report import hotspot_map_svg
 from clusterplan.sources.cbsa import cbsa_table, read_cbsa_delineation
@@ -233,6 +233,21 @@ def test_us_hotspots_of_cbsa_location_quotients(warehouse: Warehouse) -> None:
     assert "nearest CBSAs" in result.parameters["weights"]
     svg = hotspot_map_svg(result)
     assert svg.count("<path") > 2 * 900 and "County Business Patterns" in svg and "Crown" not in svg
+
+
+def test_us_hotspots_honour_the_published_or_reconstructed_cells(warehouse: Warehouse) -> None:
+    rebuilt, about_rebuilt = hotspot_values(warehouse, measure="employment", cluster="automotive", level="cbsa",
+                                            taxonomy="us_cmp_traded_2014")  # fmt: skip
+    published, about = hotspot_values(warehouse, measure="employment", cluster="automotive", level="cbsa",
+                                       taxonomy="us_cmp_traded_2014", cells="published")  # fmt: skip
+    assert (about_rebuilt["cells"], about["cells"]) == ("reconstructed", "published")
+    # Detroit's automotive cells are all published; across the CBSAs, more than half the cluster's jobs sit in
+    # cells CBP withholds, so a map of published cells only leaves most of the cluster out.
+    assert rebuilt["19820"] == published["19820"] == 77_178
+    assert (published <= rebuilt + 1e-6).all() and published.sum() < 0.5 * rebuilt.sum()
+    with pytest.raises(UnknownCodeError, match="cells"):
+        hotspot_values(warehouse, measure="lq", cluster="automotive", level="cbsa", taxonomy="us_cmp_traded_2014",
+                       cells="imputed")  # fmt: skip
 
 
 def test_cbsa_boundaries_cover_every_cbsa() -> None:

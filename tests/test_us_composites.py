@@ -1,7 +1,9 @@
 """US combined statistical areas (several CBSAs analysed as one) in the regional input-output model and runs.
 
 The CSA of Detroit-Warren-Ann Arbor, MI (code 220 in the April 2018 OMB delineation) is five CBSAs: Adrian
-(10300), Ann Arbor (11460), Detroit-Warren-Dearborn (19820), Flint (22420) and Monroe (33780).
+(10300), Ann Arbor (11460), Detroit-Warren-Dearborn (19820), Flint (22420) and Monroe (33780). Its opportunities
+are those of one area made of the five, as its profile is: automotive's RCA is 7.44 (82,935 jobs with the withheld
+cells rebuilt) against Detroit's 8.22 (77,178).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from clusterplan import UnknownCodeError, profile_region
 from clusterplan.inputoutput.clusters import cluster_linkages
 from clusterplan.inputoutput.us_regional import resolve_us_region, us_regional_employment, us_regional_model
 from clusterplan.pipeline import run_analyses
+from clusterplan.pipeline.opportunities import region_opportunities
+from clusterplan.pipeline.profile import industry_measures
 from clusterplan.report import write_run_outputs
 
 DETROIT_CSA = ("10300", "11460", "19820", "22420", "33780")
@@ -77,3 +81,20 @@ def test_us_csa_run_has_supply_chains(warehouse: Any, tmp_path: Path) -> None:
     paths = write_run_outputs(profile, tmp_path, analyses=further, workbook=False)
     html = paths["report"].read_text(encoding="utf-8")
     assert "Supply chain: suppliers and customers" in html
+
+
+def test_opportunities_of_a_csa_are_those_of_its_cbsas_as_one_area(warehouse: Any) -> None:
+    csa = region_opportunities(warehouse, "CSA 220")
+    assert (csa.region_code, csa.region_name) == ("220", "Detroit-Warren-Ann Arbor, MI")
+    assert csa.parameters["region_members"] == list(DETROIT_CSA)
+    # Each industry's jobs are the five CBSAs' jobs summed (rebuilt cells included, as in the profile).
+    every = industry_measures(warehouse, level="naics6")
+    summed = every[every["area_code"].isin(DETROIT_CSA)].groupby("industry_code")["employment"].sum()
+    jobs = csa.industries.set_index("industry_code")["employment"]
+    pd.testing.assert_series_equal(jobs, summed.reindex(jobs.index), check_names=False)
+    # Automotive stays the CSA's most specialised cluster, diluted by Ann Arbor's and Flint's other jobs.
+    detroit = region_opportunities(warehouse, "19820").clusters.set_index("cluster_id")
+    clusters = csa.clusters.set_index("cluster_id")
+    assert clusters["rca"].idxmax() == "automotive" and clusters.loc["automotive", "stage"] == "specialised"
+    assert 1 < clusters.loc["automotive", "rca"] < detroit.loc["automotive", "rca"]
+    assert clusters.loc["automotive", "employment"] > detroit.loc["automotive", "employment"]

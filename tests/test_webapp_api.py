@@ -105,11 +105,11 @@ def test_health_names_version_and_datasets(client: Client) -> None:
     assert body["datasets"] == ["bres_itl2_sic5", "us_cbp_2019_cbsa"]
 
 
-def test_regions_are_the_40_gb_itl2_areas_and_933_cbsas(client: Client) -> None:
+def test_regions_are_the_40_gb_itl2_areas_933_cbsas_and_171_csas(client: Client) -> None:
     regions = ok(client, "/api/regions")["regions"]
     gb = [r for r in regions if r["geography"] == "uk"]
     us = [r for r in regions if r["geography"] == "us"]
-    assert len(gb) == 40 and len(us) == 933
+    assert len(gb) == 40 and [len([r for r in us if r["level"] == level]) for level in ("cbsa", "csa")] == [933, 171]
     west_midlands = next(r for r in gb if r["code"] == "TLG3")
     assert west_midlands["name"] == "West Midlands"
     assert west_midlands["total_employment"] == TLG3_TOTAL_2021

@@ -358,6 +358,42 @@ def test_us_metro_hotspots_and_portal_convention(page: Page, server: ServerProce
     assert page.problems == []
 
 
+def test_us_csa_is_a_region_with_maps_and_supply_chains(page: Page, server: ServerProcess) -> None:
+    """Detroit-Warren-Ann Arbor, MI CSA (220) from the address: its five CBSAs are one area, outlined together on
+    the LQ map and the hotspot map, each shaded with the CSA's LQ; supply chains from the BEA model of the five."""
+    members = ["10300", "11460", "19820", "22420", "33780"]
+    open_dashboard(page, server, "#region=220&cluster=automotive")
+    page.wait_for_status("Showing Detroit-Warren-Ann Arbor, MI (220): 51 clusters, 2019")
+    assert page.page.is_hidden("#address-problem") and page.page.input_value("#region") == "220"
+    option = page.page.locator('#region option[value="220"]')
+    assert option.inner_text().startswith("Detroit-Warren-Ann Arbor, MI CSA (220) (")
+    assert option.evaluate("o => o.parentElement.label").startswith("United States: combined statistical areas")
+    profile = page.page.request.get(f"{server.url}/api/profile?region=220").json()
+    automotive = next(c for c in profile["clusters"] if c["cluster_id"] == "automotive")
+    assert page.cell("automotive", "lq") == f"{automotive['lq']:.2f}"
+    page.page.wait_for_selector('#map svg path.focus-area[data-code="19820"]')
+    focus = page.page.eval_on_selector_all(
+        "#map svg path.focus-area", "els => els.map(e => [e.dataset.code, e.dataset.lq])"
+    )
+    assert sorted(code for code, _ in focus) == members
+    assert {lq for _, lq in focus} == {f"{automotive['lq']:.4f}"}
+    flint = page.page.locator('#map svg path.focus-area[data-code="22420"] title').text_content() or ""
+    assert flint.startswith("Flint, MI (22420), part of Detroit-Warren-Ann Arbor, MI (220): LQ")
+    page.page.wait_for_selector("#us-lq-table tr.focus-row")
+    page.page.locator("#map svg").screenshot(path=str(ARTIFACTS / "dashboard_us_csa_map.png"))
+    hotspots = page.page.locator('#hotspots[data-cluster="automotive"]')
+    hotspots.locator("#hotspot-map svg path.area").first.wait_for()
+    outlined = page.page.eval_on_selector_all("#hotspot-map path.focus-area", "els => els.map(e => e.dataset.code)")
+    assert sorted(outlined) == members
+    page.page.locator("#hotspots").screenshot(path=str(ARTIFACTS / "dashboard_us_csa_hotspots.png"))
+    page.page.wait_for_selector("#supply-chain ol li")
+    chain = page.page.inner_text("#supply-chain")
+    assert "$ million a year" in chain and "County Business Patterns" in chain
+    page.page.locator("#supply-chain").scroll_into_view_if_needed()
+    page.screenshot("dashboard_us_csa")
+    assert page.problems == []
+
+
 def test_changing_the_scenario_recomputes_it(page: Page, server: ServerProcess) -> None:
     open_dashboard(page, server)
     assert page.page.inner_text("#scenario-status").startswith("The scenarios are computed when this section")

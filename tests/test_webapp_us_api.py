@@ -122,3 +122,47 @@ def test_hotspots_across_cbsas(client: Any) -> None:
     assert body["global"]["moran_i"] > 0.3  # automotive jobs sit in the Midwest and the South-East
     wrong = client("/api/hotspots?cluster=ev_batteries&level=cbsa")
     assert wrong.status_code in (400, 404) and "us_cmp_traded_2014" in wrong.json()["error"]
+
+
+def test_hotspots_across_cbsas_on_published_cells(client: Any) -> None:
+    # The map reads the cells the profile reads: published only, Detroit's automotive LQ is the profile's 17.08.
+    body = client("/api/hotspots?cluster=automotive&level=cbsa&permutations=99&cells=published").json()
+    assert body["parameters"]["cells"] == "published" and "published cells only" in body["parameters"]["basis"]
+    rows = {r["area_code"]: r for r in body["rows"]}
+    assert rows["19820"]["value"] == pytest.approx(17.0814, abs=1e-4)
+    profile = automotive(client("/api/profile?region=19820&cells=published").json())
+    assert rows["19820"]["value"] == pytest.approx(profile["lq"])
+    wrong = client("/api/hotspots?cluster=automotive&level=cbsa&cells=imputed")
+    assert wrong.status_code in (400, 422)
+
+
+DETROIT_CSA = ["10300", "11460", "19820", "22420", "33780"]
+
+
+def test_csas_are_regions_of_the_dashboard(client: Any) -> None:
+    regions = client("/api/regions?geography=us").json()["regions"]
+    csas = {r["code"]: r for r in regions if r["level"] == "csa"}
+    # The 172 CSAs of the April 2018 delineation that hold CBSAs of CBP 2019, less the one with a single CBSA
+    # in the data (which is that CBSA).
+    assert len(csas) == 171 and len(regions) - len(csas) == 933
+    detroit = csas["220"]
+    assert detroit["label"] == "Detroit-Warren-Ann Arbor, MI CSA (220)" and detroit["members"] == DETROIT_CSA
+    cbsas = {r["code"]: r for r in regions if r["level"] == "cbsa"}
+    assert detroit["total_employment"] == pytest.approx(sum(cbsas[m]["total_employment"] for m in DETROIT_CSA))
+    assert all(len(r["members"]) >= 2 and r["name"] for r in csas.values())
+    # Its own CSA is no benchmark of a CSA (it would be the only benchmark area); the other CSAs are.
+    detail = client("/api/regions/CSA%20220").json()
+    assert (detail["code"], detail["level"]) == ("220", "csa")
+    benchmarks = [b["value"] for b in detail["benchmarks"]]
+    assert "220" not in benchmarks and "176" in benchmarks and "metro" in benchmarks
+
+
+def test_profile_map_and_supply_chains_of_a_csa(client: Any) -> None:
+    profile = client("/api/profile?region=220").json()
+    assert profile["region"]["members"] == DETROIT_CSA and profile["region"]["name"] == "Detroit-Warren-Ann Arbor, MI"
+    assert automotive(profile)["employment"] == pytest.approx(82_934.6, abs=0.1)
+    rows = client("/api/profile/regions?region=220&cluster=automotive").json()["rows"]
+    codes = {r["area_code"] for r in rows}
+    assert "220" in codes and not codes & set(DETROIT_CSA)  # the five CBSAs are one area on the map
+    chains = client("/api/supply-chains?region=220&top=3").json()
+    assert chains["region"]["code"] == "220" and chains["suppliers_and_customers"]

@@ -60,6 +60,14 @@ __all__ = ["hotspots_command"]
 )
 @click.option("--employment-dataset", default=None, help="Imported local employment dataset (ITL3/LAD levels).")
 @click.option(
+    "--cells",
+    type=click.Choice(["reconstructed", "published"]),
+    default="reconstructed",
+    show_default=True,
+    help="US CBSAs: County Business Patterns' published cells plus the withheld ones rebuilt within their parents, "
+    "or published cells only (withheld cells count as zero).",
+)
+@click.option(
     "--out",
     "out",
     type=click.Path(dir_okay=False),
@@ -80,6 +88,7 @@ def hotspots_command(
     alpha: float,
     islands: str,
     employment_dataset: str | None,
+    cells: str,
     out: str,
     no_map: bool,
     warehouse_path: str | None,
@@ -107,6 +116,7 @@ def hotspots_command(
             alpha=alpha,
             islands=islands,
             employment_dataset=employment_dataset,
+            cells=cells,
         )
     # Each file through a temporary one: an interrupt leaves the old file, not half a new one.
     if target.suffix.lower() == ".csv":

@@ -62,6 +62,8 @@ class Area:
 
     @property
     def label(self) -> str:
+        if self.name and self.level == "csa":
+            return f"{self.name} CSA ({self.code})"  # as the CLI takes it; a CSA's title reads like a CBSA's
         if self.name:
             return f"{self.name} ({self.code})"
         return f"CBSA {self.code}" if self.level == "cbsa" else self.code
@@ -86,6 +88,9 @@ class Catalogue:
     benchmark_areas: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     #: The region resolver over each dataset's areas, and over all of them (key None).
     gazetteers: dict[str | None, Gazetteer] = field(default_factory=dict)
+    #: Regions of several of a dataset's areas offered alongside them, by dataset and code: the US combined
+    #: statistical areas (level ``csa``), each analysed as one area made of its CBSAs.
+    composites: dict[str, dict[str, Area]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, warehouse: Warehouse) -> Catalogue:
@@ -166,7 +171,21 @@ class Catalogue:
         )
         catalogue.gazetteers = {name: Gazetteer(list(areas[name]), places) for name in datasets}
         catalogue.gazetteers[None] = Gazetteer([c for name in datasets for c in areas[name]], places)
+        csas = [code for code, level in levels.items() if level == "csa"]
+        for name, dataset in datasets.items():
+            if dataset.geography == "us":
+                catalogue.composites[name] = catalogue._combined_areas(name, csas)
         return catalogue
+
+    def _combined_areas(self, dataset: str, codes: Sequence[str]) -> dict[str, Area]:
+        """The areas *codes* (CSAs) that are two or more of the dataset's areas, as composite :class:`Area` rows."""
+        out: dict[str, Area] = {}
+        for code in sorted(codes):
+            region = self.gazetteers[dataset].resolve(code)
+            if region.composite and region.code == code:  # a CSA with one CBSA in the data is that CBSA
+                composite = self.area_of(region, dataset)
+                out[code] = dataclasses.replace(composite, level="csa")
+        return out
 
     def _containers(self, dataset: str) -> dict[str, list[str]]:
         """Larger areas holding at least two of the dataset's areas: the area benchmarks on offer."""
@@ -194,6 +213,9 @@ class Catalogue:
         """A resolved region as an :class:`Area` of *dataset* (a composite region sums its members' totals)."""
         if not region.composite:
             return self.areas[dataset][region.code]
+        known = self.composites.get(dataset, {}).get(region.code)
+        if known is not None:
+            return dataclasses.replace(known, mapping=region.mapping)
         totals = [self.areas[dataset][m].total_employment for m in region.members]
         return Area(
             code=region.code,
@@ -297,6 +319,8 @@ class Catalogue:
                 for key, kind in CBSA_TYPES.items()
             ]
         for code, members in self.benchmark_areas[area.dataset].items():
+            if area.members and set(members) == set(area.members):
+                continue  # the region itself (a CSA): it would be its own only benchmark area
             name = self.names.get(code)
             choices.append(
                 {

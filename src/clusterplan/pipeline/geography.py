@@ -68,6 +68,7 @@ def cluster_hotspots(
 ) -> HotspotResult:
     """Moran's I, LISA and Getis-Ord Gi* of one cluster measure across the areas of *level*
     (:func:`clusterplan.pipeline.hotspots.hotspots`, which takes *options*: year, permutations, seed, alpha,
-    islands, employment_dataset); *taxonomy* defaults to :data:`DEFAULT_HOTSPOT_TAXONOMIES` of the level."""
+    islands, employment_dataset, cells: the County Business Patterns cells of US CBSAs, reconstructed or
+    published); *taxonomy* defaults to :data:`DEFAULT_HOTSPOT_TAXONOMIES` of the level."""
     chosen = taxonomy or DEFAULT_HOTSPOT_TAXONOMIES["cbsa" if level == "cbsa" else "gb"]
     return hotspots(warehouse, measure=measure, cluster=cluster, taxonomy=chosen, level=level, **options)

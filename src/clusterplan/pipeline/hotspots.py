@@ -36,7 +36,11 @@ from .subregional import _gva_inputs, cluster_employment
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from .profile import AnyWarehouse
 
-__all__ = ["hotspot_values", "hotspots", "hotspots_by_cluster"]
+__all__ = ["CBP_CELLS", "hotspot_values", "hotspots", "hotspots_by_cluster"]
+
+#: Cells of County Business Patterns a US map reads: the published ones plus the withheld ones rebuilt within their
+#: parents (the default, as in a profile), or the published ones only (withheld cells count as zero).
+CBP_CELLS = ("reconstructed", "published")
 
 
 def hotspot_values(
@@ -48,6 +52,7 @@ def hotspot_values(
     level: str = "itl3",
     year: int | None = None,
     employment_dataset: str | None = None,
+    cells: str = "reconstructed",
 ) -> tuple[pd.Series, dict[str, Any]]:
     """The value of a cluster measure in every GB area of a level, and what it is.
 
@@ -67,6 +72,12 @@ def hotspot_values(
         ``gva`` and ``gva_per_job`` from the ITL2 GVA table.
         ``lad``: ``employment``, ``share``, ``lq`` from loaded LAD employment
         (GVA is not published below ITL3).
+        ``cbsa``: ``employment``, ``share``, ``lq`` from County Business
+        Patterns across the CBSAs of the contiguous states.
+    cells
+        US CBSAs: ``reconstructed`` (published cells plus the withheld ones
+        rebuilt within their parents) or ``published`` (withheld cells count
+        as zero); see :data:`CBP_CELLS`.
 
     Returns
     -------
@@ -83,6 +94,7 @@ def hotspot_values(
         level=level,
         year=year,
         employment_dataset=employment_dataset,
+        cells=cells,
     )
     column = values.columns[0]
     if column in errors:
@@ -99,6 +111,7 @@ def _cluster_values(
     level: str,
     year: int | None,
     employment_dataset: str | None,
+    cells: str = "reconstructed",
 ) -> tuple[pd.DataFrame, dict[str, dict[str, Any]], dict[str, ParameterError]]:
     """:func:`hotspot_values` of several clusters (all when None) from one read of the warehouse: a frame of
     GB areas x cluster ids (NaN where an area has no value), each cluster's description, and the error of
@@ -110,7 +123,9 @@ def _cluster_values(
     tax = _taxonomy_for(taxonomy, level)
     ids = [resolve_cluster(tax, c) for c in clusters] if clusters is not None else [c.id for c in tax.clusters]
     if level == "cbsa":
-        return _cbsa_values(warehouse, measure=measure, tax=tax, ids=ids, year=year, dataset=employment_dataset)
+        return _cbsa_values(
+            warehouse, measure=measure, tax=tax, ids=ids, year=year, dataset=employment_dataset, cells=cells
+        )
     gva_based = measure in ("gva", "gva_per_job") or (level == "itl3" and measure in ("share", "lq"))
     employment_based = measure in ("employment", "gva_per_job") or (level != "itl3" and measure in ("share", "lq"))
     if level == "lad" and gva_based:
@@ -179,9 +194,12 @@ def _cbsa_values(
     ids: list[str],
     year: int | None,
     dataset: str | None,
+    cells: str = "reconstructed",
 ) -> tuple[pd.DataFrame, dict[str, dict[str, Any]], dict[str, ParameterError]]:
     """:func:`_cluster_values` for US CBSAs: County Business Patterns employment, its share of the CBSA's
     jobs, or its location quotient against all CBSAs; the contiguous United States only."""
+    if cells not in CBP_CELLS:
+        raise UnknownCodeError("cells", cells, list(CBP_CELLS))
     if measure not in ("employment", "share", "lq"):
         raise ParameterError(
             f"US CBSAs have employment only (County Business Patterns), not {measure!r}",
@@ -195,6 +213,8 @@ def _cbsa_values(
     name = dataset or CBP_METROS
     rows = industry_facts(warehouse.facts, dataset=name)
     imputed = DATASET_PROFILES[name].imputed_dataset if name in DATASET_PROFILES else None
+    if cells == "published":
+        imputed = None
     if imputed is not None:
         # The cells CBP withholds, rebuilt within their parents: the same cells a profile reads by default.
         more = industry_facts(warehouse.facts, dataset=imputed)
@@ -234,9 +254,10 @@ def _cbsa_values(
         "measure": measure,
         "measure_label": _MEASURE_LABELS[measure],
         "basis": f"employment: {name} (County Business Patterns"
-        + (", withheld cells rebuilt" if imputed is not None else "")
+        + (", withheld cells rebuilt" if imputed is not None else ", published cells only")
         + "); LQ against all CBSAs",
         "level": "cbsa",
+        "cells": cells,
     }
     info = {c: {"cluster": c, "cluster_name": tax.cluster(c).name, **common} for c in ids}
     return values, info, {}
@@ -255,6 +276,7 @@ def hotspots(
     alpha: float = 0.05,
     islands: str = "attach",
     employment_dataset: str | None = None,
+    cells: str = "reconstructed",
 ) -> HotspotResult:
     """Hotspots of one cluster measure across the GB areas of a level.
 
@@ -266,7 +288,7 @@ def hotspots(
     ----------
     warehouse
         An open :class:`~clusterplan.Warehouse`.
-    measure, cluster, taxonomy, level, year, employment_dataset
+    measure, cluster, taxonomy, level, year, employment_dataset, cells
         See :func:`hotspot_values`.
     permutations, seed, alpha, islands
         See :func:`spatial_autocorrelation`.
@@ -300,6 +322,7 @@ def hotspots(
         alpha=alpha,
         islands=islands,
         employment_dataset=employment_dataset,
+        cells=cells,
     )[cluster_id]
     if isinstance(result, ClusterplanError):
         raise result
@@ -319,6 +342,7 @@ def hotspots_by_cluster(
     alpha: float = 0.05,
     islands: str = "attach",
     employment_dataset: str | None = None,
+    cells: str = "reconstructed",
 ) -> dict[str, HotspotResult | ClusterplanError]:
     """:func:`hotspots` of many clusters at once: one read of the warehouse, one set of permutation draws.
 
@@ -330,7 +354,7 @@ def hotspots_by_cluster(
     ----------
     clusters
         Cluster ids or names of *taxonomy* (default all).
-    warehouse, measure, taxonomy, level, year, permutations, seed, alpha, islands, employment_dataset
+    warehouse, measure, taxonomy, level, year, permutations, seed, alpha, islands, employment_dataset, cells
         See :func:`hotspots`.
 
     Returns
@@ -362,6 +386,7 @@ def hotspots_by_cluster(
         level=level,
         year=year,
         employment_dataset=employment_dataset,
+        cells=cells,
     )
     if level == "cbsa":
         areas = package_places().query("area_level == 'cbsa'")

@@ -14,6 +14,7 @@ import pandas as pd
 from .._exceptions import UnknownCodeError
 from ..datasets import BRES_SUBCLASS, CBP_METROS, DATASET_PROFILES, INDUSTRY_LEVELS
 from ..measures.employment import industry_facts
+from ..regions import Region
 from ..relatedness.opportunities import (
     DEFAULT_ATTRACTIVENESS_WEIGHTS,
     MIN_NATIONAL_EMPLOYMENT,
@@ -25,9 +26,9 @@ from ..relatedness.opportunities import (
 )
 from ..taxonomy import Taxonomy
 from .productivity import gva_per_job
-from .profile import AnyWarehouse, dataset_for_region, industry_employment, industry_measures, resolve_single_region
+from .profile import AnyWarehouse, dataset_for_region, industry_employment, industry_measures, resolve_region
 
-__all__ = ["find_related_clusters", "region_opportunities"]
+__all__ = ["find_related_clusters", "merge_area_measures", "region_opportunities"]
 
 
 def region_opportunities(
@@ -45,12 +46,16 @@ def region_opportunities(
 ) -> Opportunities:
     """Growth opportunities of a GB ITL2 area or a US metro: industries, clusters and nascent candidates.
 
+    A region of several areas (a US combined statistical area, a group of GB areas) is analysed as one area
+    made of them (:func:`merge_area_measures`), as its profile is.
+
     Parameters
     ----------
     warehouse
         An open warehouse.
     region
-        ITL 2021 code (``TLG3``), its NUTS 2016 twin (``UKG3``), a CBSA code (``12060``) or an area name.
+        ITL 2021 code (``TLG3``), its NUTS 2016 twin (``UKG3``), a CBSA code (``12060``), a CSA
+        (``CSA 220``), an area name or a group of areas.
     taxonomy
         Clusters to aggregate to (default: the dataset's default taxonomy, ``wmca_plan_for_growth`` for GB,
         ``us_cmp_traded_2014`` for the US).
@@ -98,8 +103,10 @@ def region_opportunities(
     growth_base = (earlier[0] if earlier else None) if base_year is None else int(base_year)
     # Only the employment of every area: the full measures of 896,613 US cells would take 650 MB.
     measures = industry_employment(warehouse, level=chosen_level, year=analysis_year, base_year=growth_base)
-    resolved = resolve_single_region(warehouse, region, dataset, "the opportunities analysis")
+    resolved = resolve_region(warehouse, region, dataset)
     region_code = resolved.code
+    if resolved.composite:
+        measures = merge_area_measures(measures, resolved)
     gva_table = (
         gva_per_job(warehouse, level="itl2", year=analysis_year, benchmark=True)
         if classification == "sic2007"
@@ -127,7 +134,8 @@ def region_opportunities(
         "growth_base_year": growth_base,
         "taxonomy": tax.name,
         "weights": dict(DEFAULT_ATTRACTIVENESS_WEIGHTS if weights is None else weights),
-        "presence_rule": "RCA >= 1 against all areas of the dataset",
+        "presence_rule": "RCA >= 1 against all areas of the dataset"
+        + (f" (the region's {len(resolved.members)} areas summed into one)" if resolved.composite else ""),
         "stages": "specialised: RCA >= 1; nascent: jobs in the region but RCA below 1; absent: no jobs",
         "attractiveness_method": attractiveness_method,
         "non_market": "included"
@@ -137,6 +145,8 @@ def region_opportunities(
         "ties": "by opportunity score, then attractiveness, then feasibility, then code",
         "quadrant_split": "median (percentile 50) of the region's industries / clusters",
     }
+    if resolved.composite:
+        parameters["region_members"] = list(resolved.members)
     return Opportunities(
         region_code=region_code,
         region_name=resolved.name,
@@ -145,6 +155,27 @@ def region_opportunities(
         nascent=nascent,
         parameters=parameters,
     )
+
+
+def merge_area_measures(measures: pd.DataFrame, region: Region) -> pd.DataFrame:
+    """Every area's industry employment with the member areas of a composite *region* summed into one area.
+
+    The opportunities of a region of several areas (a US combined statistical area) are those of one area made
+    of them, as its profile analyses it: its presence (RCA), density and complexity are measured against the
+    other areas, and the members no longer count as areas of their own. Only the columns the opportunities read
+    are kept (employment, and employment in the growth base year when there is one).
+    """
+    kept = ["area_code", "industry_code", "industry_name", "employment"]
+    kept += [c for c in ("employment_base_year",) if c in measures.columns]
+    inside = measures["area_code"].isin(region.members)
+    sums = [c for c in kept if c.startswith("employment")]
+    merged = (
+        measures.loc[inside, kept]
+        .groupby(["industry_code", "industry_name"], as_index=False, dropna=False)[sums]
+        .sum(min_count=1)
+        .assign(area_code=region.code)
+    )
+    return pd.concat([measures.loc[~inside, kept], merged[kept]], ignore_index=True)
 
 
 def find_related_clusters(

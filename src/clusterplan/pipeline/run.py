@@ -239,6 +239,7 @@ def _hotspots(
                 taxonomy=profile.taxonomy,
                 level=level,
                 year=year,
+                cells=str(profile.parameters.get("cells", "reconstructed")),
                 **HOTSPOT_SETTINGS,
             )
         except ClusterplanError as exc:  # e.g. a year the GVA table lacks: the other map still stands

@@ -130,6 +130,8 @@ class HotspotsQuery:
     level: str
     year: int | None
     permutations: int
+    #: County Business Patterns cells of US CBSAs (GB levels: always ``reconstructed``, which changes nothing).
+    cells: str = "reconstructed"
 
 
 def profile_query(
@@ -274,6 +276,7 @@ def hotspots_query(
     level: str,
     year: int | None,
     permutations: int,
+    cells: str = "reconstructed",
 ) -> HotspotsQuery:
     """The parameters of one cluster's hotspots across GB areas or US CBSAs (*level* ``cbsa``)."""
     if level == "cbsa":
@@ -281,7 +284,9 @@ def hotspots_query(
     else:
         dataset = catalogue.gb_dataset("the hotspot analysis")
     name = catalogue.taxonomy_for(taxonomy, dataset)
-    return HotspotsQuery(catalogue.cluster_of(name, cluster), name, measure, level, year, permutations)
+    # GB maps have no withheld cells: one cache entry whatever the choice.
+    chosen_cells = cells if level == "cbsa" else "reconstructed"
+    return HotspotsQuery(catalogue.cluster_of(name, cluster), name, measure, level, year, permutations, chosen_cells)
 
 
 def _check_convention(convention: str, dataset: EmploymentDataset) -> None:

@@ -433,6 +433,7 @@ class DashboardService:
             if geography is not None and dataset.geography != geography:
                 continue
             rows.extend(_area_json(area) for area in areas.values())
+            rows.extend(_area_json(area) for area in self.catalogue.composites.get(dataset_name, {}).values())
         return RegionsOut.model_validate({"regions": rows})
 
     def region(self, code: str) -> RegionDetailOut:
@@ -709,6 +710,7 @@ class DashboardService:
                 level=query.level,
                 year=query.year,
                 permutations=query.permutations,
+                cells=query.cells,
             )
         return HotspotsOut.model_validate(
             {

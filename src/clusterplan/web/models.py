@@ -81,7 +81,10 @@ class RegionOut(_Out):
     label: str
     dataset: str = Field(description="Employment dataset the region is profiled from.")
     geography: Literal["uk", "us"]
-    level: str = Field(description="itl2 or cbsa (composite for several areas analysed as one).")
+    level: str = Field(
+        description="itl2, cbsa, or csa (a US combined statistical area: its CBSAs analysed as one); composite for "
+        "other groups of areas analysed as one."
+    )
     parent_code: str | None
     total_employment: float | None = Field(description="Employment in all industries, latest year (count).")
     members: list[str] = Field(description="The dataset's areas making up the region (itself for a plain area).")

@@ -552,9 +552,16 @@ async def hotspots(
     ] = "itl3",
     year: YearParam = None,
     permutations: Annotated[int, Query(ge=99, le=999, description="Permutations of the significance tests.")] = 999,
+    cells: CellsParam = "reconstructed",
 ) -> Response:
     query = _service(request).hotspots_query(
-        cluster=cluster, taxonomy=taxonomy, measure=measure, level=level, year=year, permutations=permutations
+        cluster=cluster,
+        taxonomy=taxonomy,
+        measure=measure,
+        level=level,
+        year=year,
+        permutations=permutations,
+        cells=cells,
     )
     return await _answer(request, DashboardService.hotspots, query)
 

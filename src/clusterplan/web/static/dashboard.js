@@ -252,14 +252,20 @@
   // -- controls ---------------------------------------------------------------------------------------------
   function regionOptions() {
     const gb = cache.regions.filter((r) => r.geography === "uk").sort((a, b) => a.label.localeCompare(b.label));
-    const us = cache.regions
-      .filter((r) => r.geography === "us")
-      .sort((a, b) => (b.total_employment || 0) - (a.total_employment || 0));
+    const largestFirst = (level) =>
+      cache.regions
+        .filter((r) => r.geography === "us" && r.level === level)
+        .sort((a, b) => (b.total_employment || 0) - (a.total_employment || 0));
+    const withJobs = (r) => ({ value: r.code, label: `${r.label} (${compact(r.total_employment)} jobs)` });
     return [
       { group: "Great Britain: ITL2 areas", options: gb.map((r) => ({ value: r.code, label: r.label })) },
       {
         group: "United States: metropolitan and micropolitan areas (CBSAs), largest first",
-        options: us.map((r) => ({ value: r.code, label: `${r.label} (${compact(r.total_employment)} jobs)` })),
+        options: largestFirst("cbsa").map(withJobs),
+      },
+      {
+        group: "United States: combined statistical areas (CSAs, their CBSAs analysed as one), largest first",
+        options: largestFirst("csa").map(withJobs),
       },
     ];
   }
@@ -456,7 +462,7 @@
       // US metros: CBSA shapes of the contiguous states (counties dissolved by the OMB delineation).
       if (!cache.usBoundaries) cache.usBoundaries = await api("/api/boundaries/cbsa");
       if (mine !== generation) return;
-      drawMap(cache.usBoundaries, rows, answer.region.code, answer.cluster.name, "us");
+      drawMap(cache.usBoundaries, rows, answer.region.code, answer.cluster.name, "us", answer.region.members);
       appendAreaRanking(rows, answer.region.code, answer.cluster.name);
     }
     renderAreaTable(rows, answer.region.code, geography);
@@ -718,10 +724,14 @@
     return { width, height, pathOf, labelPoint };
   }
 
-  function drawMap(geojson, rows, focusCode, clusterName, geography = "uk") {
+  function drawMap(geojson, rows, focusCode, clusterName, geography = "uk", members = []) {
     const areas = geography === "us" ? "US metropolitan and micropolitan area (CBSA)" : "GB ITL2 area";
     const container = $("map");
     const byCode = new Map(rows.map((r) => [r.area_code, r]));
+    // A region of several areas (a US combined statistical area) is one row, analysed as one area: each of its
+    // member areas' shapes shows that row's value and is outlined as the selected region.
+    const focusRow = byCode.get(focusCode);
+    const memberOf = new Set(members && members.length > 1 ? members : []);
     const { width, height, pathOf } = geography === "us" ? geoFrame(geojson, 640, 38) : geoFrame(geojson, 400);
 
     const root = svg("svg", {
@@ -734,19 +744,22 @@
     pattern.append(svg("rect", { width: 6, height: 6, fill: "#ffffff" }), svg("rect", { width: 3, height: 6, fill: "#d9d9d9" }));
     defs.append(pattern);
     root.append(defs);
-    let focusPath = null;
+    const focusPaths = [];
     const features = geojson.features.slice().sort((a, b) => String(a.properties.name).localeCompare(String(b.properties.name)));
     for (const feature of features) {
       const code = feature.properties.code;
-      const row = byCode.get(code);
+      const member = memberOf.has(code) && focusRow !== undefined;
+      const row = member ? focusRow : byCode.get(code);
       const lq = row ? row.lq : null;
+      const place = member ? `${feature.properties.name} (${code}), part of ${focusRow.area_name || focusCode} (${focusCode})` : `${feature.properties.name} (${code})`;
       const description = row
-        ? `${feature.properties.name} (${code}): LQ ${fmt(lq, 2)}, ${fmt(row.employment)} jobs, rank ${fmt(row.lq_rank)} of ${fmt(row.n_regions)}`
-        : `${feature.properties.name} (${code}): no data`;
+        ? `${place}: LQ ${fmt(lq, 2)}, ${fmt(row.employment)} jobs${member ? " in the whole region" : ""}, rank ${fmt(row.lq_rank)} of ${fmt(row.n_regions)}`
+        : `${place}: no data`;
+      const focus = code === focusCode || member;
       const path = svg("path", {
         d: pathOf(feature.geometry),
         fill: lqColour(lq),
-        class: "area" + (code === focusCode ? " focus-area" : ""),
+        class: "area" + (focus ? " focus-area" : ""),
         "data-code": code,
         "data-lq": isNumber(lq) ? lq.toFixed(4) : "",
         tabindex: row ? 0 : -1,
@@ -766,10 +779,10 @@
           }
         });
       }
-      if (code === focusCode) focusPath = path;
+      if (focus) focusPaths.push(path);
       else root.append(path);
     }
-    if (focusPath) root.append(focusPath); // drawn last so its outline is not covered
+    root.append(...focusPaths); // drawn last so their outlines are not covered
     container.replaceChildren(root);
     $("map-caption").textContent =
       `${clusterName}: location quotient in each ${areas}; the selected region is outlined in black. ` +
@@ -1098,6 +1111,8 @@
       year: profile.parameters.year,
       permutations: 999,
     };
+    // US maps read the same County Business Patterns cells as the profile (published only, or withheld rebuilt).
+    if (us) params.cells = profile.parameters.cells || "reconstructed";
     const key = JSON.stringify(params);
     const mine = ++hotspotGeneration;
     if (!cache.hotspots[key]) {
