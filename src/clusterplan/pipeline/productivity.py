@@ -264,10 +264,13 @@ def _productivity_by_row(
     exclude_imputed_rent: bool,
     benchmark_dataset: str | None,
 ) -> pd.DataFrame:
-    if mapping is not None:
+    def compute() -> pd.DataFrame:
         return _compute_productivity_by_row(
             warehouse, level, year, prices, mapping, employment_dataset, exclude_imputed_rent, benchmark_dataset
         )
+
+    if mapping is not None:
+        return compute()
     # Without a cluster mapping the table is the same for every region: once per data version.
     key = (
         "productivity_by_row",
@@ -278,13 +281,7 @@ def _productivity_by_row(
         exclude_imputed_rent,
         benchmark_dataset,
     )
-    return memoised(
-        warehouse,
-        key,
-        lambda: _compute_productivity_by_row(
-            warehouse, level, year, prices, None, employment_dataset, exclude_imputed_rent, benchmark_dataset
-        ),
-    )
+    return memoised(warehouse, key, compute)
 
 
 def _compute_productivity_by_row(
