@@ -620,11 +620,12 @@ class Warehouse(NamedQueries):
                     batch = batches.read_next_batch()
                 except StopIteration:
                     return
-                except (duckdb.Error, pa.ArrowException) as exc:
+                except (duckdb.Error, pa.ArrowException, OSError) as exc:
+                    # The memory ceiling can arrive as a plain OSError from the Arrow stream.
                     raise _reading_error(exc, label) from None
                 text = pa.table([pc.fill_null(column, "") for column in batch.columns], names=names)
                 yield text.to_pandas()
-        except (duckdb.Error, pa.ArrowException) as exc:
+        except (duckdb.Error, pa.ArrowException, OSError) as exc:
             raise _reading_error(exc, label) from None
         finally:
             reader.close()
