@@ -43,3 +43,30 @@ def test_an_import_changes_the_data_version_and_empties_the_cache(fresh_warehous
         wh.import_facts(facts, provenance, file="mini.csv")
         assert wh.data_version() != before
         assert _cache.memoised(wh, ("probe",), compute) == 2  # recomputed on the new data
+
+
+def test_one_cache_computes_a_key_once_across_threads_and_keeps_none() -> None:
+    """The web app's answers and the per-warehouse store share this LRU: a key is computed once, however many
+    threads ask at the same time, and None is a value, not a miss."""
+    import threading
+    import time
+
+    cache: _cache.LruCache[str, int | None] = _cache.LruCache(2)
+    calls: list[str] = []
+
+    def slow() -> int:
+        calls.append("slow")
+        time.sleep(0.05)
+        return 7
+
+    threads = [threading.Thread(target=cache.get_or_compute, args=("k", slow)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert calls == ["slow"] and cache.get("k") == 7
+    assert cache.get_or_compute("none", lambda: calls.append("none")) is None
+    assert cache.get_or_compute("none", lambda: calls.append("again")) is None
+    assert calls == ["slow", "none"]
+    cache.get_or_compute("third", lambda: 3)  # two entries kept: the least recently used ("k") goes
+    assert "k" not in cache and "none" in cache and "third" in cache

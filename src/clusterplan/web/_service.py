@@ -5,7 +5,7 @@ read-only warehouse connections (:class:`~clusterplan.pipeline.pool.WarehousePoo
 the catalogue of valid choices read once at start-up
 (:class:`~clusterplan.pipeline.catalogue.Catalogue`), the checked parameters of
 each resource (:mod:`clusterplan.web._queries`) and LRU caches
-(:class:`~clusterplan.web._cache.LruCache`). Each resource method returns an
+(:class:`~clusterplan._cache.LruCache`). Each resource method returns an
 instance of its response model (:mod:`clusterplan.web.models`); :func:`render`
 serialises it through the route's ``response_model`` once, and the bytes are
 cached, so a repeated request costs a dictionary look-up.
@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
+from .._cache import LruCache
 from .._exceptions import ClusterplanError, ParameterError, UnknownCodeError
 from .._json import plain
 from .._version import __version__
@@ -40,7 +41,6 @@ from ..pipeline.profile import ClusterProfile, industry_measures, profile_region
 from ..pipeline.scenarios import SCENARIO_RULES, SCENARIO_STATISTICS, region_scenarios, scenario_choices
 from ..pipeline.scenarios import scenario_settings as _scenario_settings
 from . import _queries
-from ._cache import LruCache
 from ._json import records
 from ._queries import (
     HotspotsQuery,
