@@ -1,5 +1,5 @@
-"""What the ``clusterplan`` commands share: the ``--warehouse`` and ``--quiet`` options, progress lines on stderr,
-opening the warehouse, comma-separated lists and writing a table as CSV or Parquet.
+"""What the ``clusterplan`` commands share: the ``--warehouse``, ``--quiet`` and ``--cells`` options, progress lines
+on stderr, opening the warehouse, comma-separated lists and writing a table as CSV or Parquet.
 
 The warehouse (DuckDB) and pandas are imported only when a command runs, so that ``clusterplan --help`` stays fast.
 """
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "WAREHOUSE_HELP",
+    "cells_option",
     "comma_separated",
     "engine_option",
     "master_option",
@@ -81,6 +82,25 @@ def master_option() -> Callable[[F], F]:
         default="local[2]",
         show_default=True,
         help="Spark master URL for --engine spark (local[N], spark://host:port, ...).",
+    )
+
+
+#: Help of ``--cells`` where a command names no other.
+CELLS_HELP = (
+    "US County Business Patterns: add the cells CBP withholds (fewer than 3 establishments), rebuilt within "
+    "their parents' totals, with LQ ranges over every split of the hidden jobs; or use published cells only "
+    "(withheld cells count as zero)."
+)
+
+
+def cells_option(help: str = CELLS_HELP) -> Callable[[F], F]:
+    """``--cells reconstructed|published``: the US CBP cells withheld for confidentiality rebuilt, or left at zero."""
+    return click.option(
+        "--cells",
+        type=click.Choice(["reconstructed", "published"]),
+        default="reconstructed",
+        show_default=True,
+        help=help,
     )
 
 

@@ -18,6 +18,7 @@ import click
 from .._exceptions import ClusterplanError, InputError, TaxonomyError
 from .._version import __version__
 from ._common import (
+    cells_option,
     comma_separated,
     engine_option,
     master_option,
@@ -81,15 +82,7 @@ def _format_table(frame: Any, benchmark: str = "GB") -> str:
     return "\n".join(lines)
 
 
-_cells_option = click.option(
-    "--cells",
-    type=click.Choice(["reconstructed", "published"]),
-    default="reconstructed",
-    show_default=True,
-    help="US County Business Patterns: add the cells CBP withholds (fewer than 3 establishments), rebuilt within "
-    "their parents' totals, with LQ ranges over every split of the hidden jobs; or use published cells only "
-    "(withheld cells count as zero).",
-)
+_cells_option = cells_option()
 
 
 @cli.command()

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
 from .._exceptions import ParameterError
 from .._formula import neutralise_frame
 from .._paths import replacing
-from ._common import open_warehouse, progress_printer, quiet_option, warehouse_option
+from ._common import cells_option, open_warehouse, progress_printer, quiet_option, warehouse_option
 
 __all__ = ["hotspots_command"]
 
@@ -59,13 +60,9 @@ __all__ = ["hotspots_command"]
     help="Areas without land neighbours: link to the nearest mainland area, or leave out of the tests.",
 )
 @click.option("--employment-dataset", default=None, help="Imported local employment dataset (ITL3/LAD levels).")
-@click.option(
-    "--cells",
-    type=click.Choice(["reconstructed", "published"]),
-    default="reconstructed",
-    show_default=True,
-    help="US CBSAs: County Business Patterns' published cells plus the withheld ones rebuilt within their parents, "
-    "or published cells only (withheld cells count as zero).",
+@cells_option(
+    "US CBSAs: County Business Patterns' published cells plus the withheld ones rebuilt within their parents, "
+    "or published cells only (withheld cells count as zero)."
 )
 @click.option(
     "--out",
@@ -78,21 +75,11 @@ __all__ = ["hotspots_command"]
 @warehouse_option()
 @quiet_option("No progress lines on stderr.")
 def hotspots_command(
-    measure: str,
-    cluster: str,
-    taxonomy: str | None,
-    level: str,
-    year: int | None,
-    permutations: int,
-    seed: int,
-    alpha: float,
-    islands: str,
-    employment_dataset: str | None,
-    cells: str,
     out: str,
     no_map: bool,
     warehouse_path: str | None,
     quiet: bool,
+    **options: Any,
 ) -> None:
     """Global Moran's I, LISA and Getis-Ord Gi* of a cluster measure across GB areas or US CBSAs."""
     from ..pipeline.geography import cluster_hotspots
@@ -103,21 +90,13 @@ def hotspots_command(
     if target.suffix.lower() not in (".csv", ".geojson", ".json"):
         raise ParameterError(f"--out must end in .csv or .geojson, not {target.suffix or 'no suffix'!r}")
     with open_warehouse(warehouse_path, progress) as warehouse:
-        progress(f"{measure} of {cluster} by {level.upper()} area, {permutations} permutations (seed {seed})")
-        result = cluster_hotspots(
-            warehouse,
-            measure=measure,
-            cluster=cluster,
-            taxonomy=taxonomy,
-            level=level,
-            year=year,
-            permutations=permutations,
-            seed=seed,
-            alpha=alpha,
-            islands=islands,
-            employment_dataset=employment_dataset,
-            cells=cells,
+        progress(
+            f"{options['measure']} of {options['cluster']} by {options['level'].upper()} area, "
+            f"{options['permutations']} permutations (seed {options['seed']})"
         )
+        # The other options (measure, cluster, taxonomy, level, year, permutations, seed, alpha, islands,
+        # employment_dataset, cells) go to the pipeline as they are: it checks them.
+        result = cluster_hotspots(warehouse, **options)
     # Each file through a temporary one: an interrupt leaves the old file, not half a new one.
     if target.suffix.lower() == ".csv":
         with replacing(target) as part:

@@ -120,6 +120,31 @@ _taxonomy_option = click.option(
     show_default=True,
     help="SIC 2007 cluster definitions: a built-in name or a YAML/CSV file.",
 )
+_required_region_option = click.option(
+    "--region", required=True, help="GB ITL2 area: code (TLG3), NUTS 2016 code (UKG3) or name."
+)
+
+
+def _type_option(default: int, help: str) -> Callable[[F], F]:
+    """``--type 1|2``, passed to the command as ``type_`` (checked by :func:`_type`)."""
+    return click.option("--type", "type_", type=int, default=default, show_default=True, help=help)
+
+
+def _top_option(default: int, help: str) -> Callable[[F], F]:
+    """``--top N``: how many rows a command lists."""
+    return click.option("--top", type=int, default=default, show_default=True, help=help)
+
+
+def _out_option(default: str | None = None) -> Callable[[F], F]:
+    """``--out FILE``, passed to the command as ``out_file``: the CSV (or Parquet) to write (None: none)."""
+    return click.option(
+        "--out",
+        "out_file",
+        type=click.Path(dir_okay=False),
+        default=default,
+        show_default=default is not None,
+        help="CSV (or .parquet) to write.",
+    )
 
 
 @click.group("io")
@@ -132,16 +157,9 @@ def io_group() -> None:
 @_region_option
 @_method_option
 @_delta_option
-@click.option("--type", "type_", type=int, default=1, show_default=True, help="1: direct + indirect; 2: + induced.")
+@_type_option(1, "1: direct + indirect; 2: + induced.")
 @_year_option
-@click.option(
-    "--out",
-    "out_file",
-    type=click.Path(dir_okay=False),
-    default="multipliers.csv",
-    show_default=True,
-    help="CSV (or .parquet) to write.",
-)
+@_out_option("multipliers.csv")
 def io_multipliers(
     region: str | None,
     method: str,
@@ -199,10 +217,10 @@ def io_multipliers(
 )
 @_method_option
 @_delta_option
-@click.option("--type", "type_", type=int, default=2, show_default=True, help="2: with induced effects; 1: without.")
+@_type_option(2, "2: with induced effects; 1: without.")
 @_year_option
-@click.option("--top", type=int, default=10, show_default=True, help="Industries listed on screen.")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None, help="CSV (or .parquet) to write.")
+@_top_option(10, "Industries listed on screen.")
+@_out_option()
 def io_impact(
     region: str | None,
     cluster: str | None,
@@ -268,15 +286,8 @@ def io_impact(
 @_method_option
 @_delta_option
 @_year_option
-@click.option("--top", type=int, default=5, show_default=True, help="Suppliers and customers per cluster.")
-@click.option(
-    "--out",
-    "out_file",
-    type=click.Path(dir_okay=False),
-    default="supply_chains.csv",
-    show_default=True,
-    help="CSV (or .parquet) to write.",
-)
+@_top_option(5, "Suppliers and customers per cluster.")
+@_out_option("supply_chains.csv")
 @click.option(
     "--partners-out",
     type=click.Path(dir_okay=False),
@@ -335,7 +346,7 @@ def io_linkages(
 
 @io_group.command("gaps")
 @_reading
-@click.option("--region", required=True, help="GB ITL2 area: code (TLG3), NUTS 2016 code (UKG3) or name.")
+@_required_region_option
 @_taxonomy_option
 @click.option(
     "--threshold",
@@ -347,8 +358,8 @@ def io_linkages(
 @_method_option
 @_delta_option
 @_year_option
-@click.option("--top", type=int, default=10, show_default=True, help="Gaps listed on screen.")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None, help="CSV (or .parquet) to write.")
+@_top_option(10, "Gaps listed on screen.")
+@_out_option()
 def io_gaps(
     region: str,
     taxonomy: str,
@@ -391,19 +402,12 @@ def io_gaps(
 
 @io_group.command("sensitivity")
 @_reading
-@click.option("--region", required=True, help="GB ITL2 area: code (TLG3), NUTS 2016 code (UKG3) or name.")
+@_required_region_option
 @click.option("--deltas", default="0.1,0.15,0.2,0.25,0.3,0.35,0.4", show_default=True, help="Comma-separated deltas.")
 @_method_option
-@click.option("--type", "type_", type=int, default=1, show_default=True, help="1: direct + indirect; 2: + induced.")
+@_type_option(1, "1: direct + indirect; 2: + induced.")
 @_year_option
-@click.option(
-    "--out",
-    "out_file",
-    type=click.Path(dir_okay=False),
-    default="delta_sensitivity.csv",
-    show_default=True,
-    help="CSV (or .parquet) to write.",
-)
+@_out_option("delta_sensitivity.csv")
 def io_sensitivity(
     region: str,
     deltas: str,
