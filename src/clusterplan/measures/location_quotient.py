@@ -16,6 +16,7 @@ import pandas as pd
 
 from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
 from .._schema import FLAG_MISSING, FLAG_ZERO_MAY_BE_SUPPRESSED
+from .panel import PANEL_COLUMNS
 
 __all__ = [
     "INTERVAL_PANEL_COLUMNS",
@@ -95,18 +96,7 @@ Bounds = tuple[npt.ArrayLike, npt.ArrayLike]
 
 # Columns of :func:`location_quotient_interval_panel`: the columns of ``measure_panel`` plus the bounds.
 INTERVAL_PANEL_COLUMNS = [
-    "area_code",
-    "unit_code",
-    "year",
-    "employment",
-    "area_total",
-    "benchmark_employment",
-    "benchmark_total",
-    "share",
-    "lq",
-    "cells",
-    "suppressed_cells",
-    "missing_cells",
+    *PANEL_COLUMNS,
     "employment_low",
     "employment_high",
     "area_total_low",

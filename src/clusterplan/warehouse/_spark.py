@@ -47,7 +47,7 @@ from .._data import data_dir, embedded_datasets
 from .._exceptions import ParameterError, UnknownCodeError, WarehouseError
 from .._schema import AREA_COLUMNS, FACT_COLUMNS, FACT_SCHEMA, INDUSTRY_COLUMNS
 from ._queries import NamedQueries
-from ._warehouse import _DATASET_COLUMNS, Warehouse, default_warehouse_path
+from ._warehouse import _DATASET_COLUMNS, Warehouse, _manifest_row, default_warehouse_path
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -473,27 +473,6 @@ class SparkWarehouse(NamedQueries):
 def _remove_folders(folders: list[Path]) -> None:
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _manifest_row(entry: dict[str, Any], loaded_at: str) -> dict[str, Any]:
-    """A ``datasets`` row for an embedded dataset, as the DuckDB warehouse records it."""
-    return {
-        "dataset": entry["name"],
-        "kind": entry["kind"],
-        "origin": "embedded",
-        "title": entry["title"],
-        "source": entry["source"],
-        "publisher": entry["publisher"],
-        "vintage": entry["vintage"],
-        "licence": entry["licence"],
-        "rows": int(entry["rows"]),
-        "sha256": entry["sha256"],
-        "file": entry["file"],
-        "raw_files": json.dumps(entry.get("raw_files", [])),
-        "transforms": json.dumps(entry.get("transforms", [])),
-        "description": entry.get("description", ""),
-        "loaded_at": loaded_at,
-    }
 
 
 def _sql_text(value: str) -> str:

@@ -446,25 +446,7 @@ class Warehouse(NamedQueries):
                 self.raw.execute(f"CREATE OR REPLACE TABLE \"{entry['name']}\" AS SELECT * FROM read_parquet('{path}')")
         now = datetime.now(UTC).isoformat(timespec="seconds")
         for entry in entries:
-            self._insert_dataset_row(
-                {
-                    "dataset": entry["name"],
-                    "kind": entry["kind"],
-                    "origin": "embedded",
-                    "title": entry["title"],
-                    "source": entry["source"],
-                    "publisher": entry["publisher"],
-                    "vintage": entry["vintage"],
-                    "licence": entry["licence"],
-                    "rows": entry["rows"],
-                    "sha256": entry["sha256"],
-                    "file": entry["file"],
-                    "raw_files": json.dumps(entry.get("raw_files", [])),
-                    "transforms": json.dumps(entry.get("transforms", [])),
-                    "description": entry.get("description", ""),
-                    "loaded_at": now,
-                }
-            )
+            self._insert_dataset_row(_manifest_row(entry, now))
         self.raw.execute("INSERT OR REPLACE INTO meta VALUES ('data_version', ?)", [version])
         self.raw.execute("INSERT OR REPLACE INTO meta VALUES ('package_version', ?)", [__version__])
 
@@ -904,3 +886,24 @@ class Warehouse(NamedQueries):
             name: int(self.raw.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0])
             for name in names["table_name"]
         }
+
+
+def _manifest_row(entry: dict[str, Any], loaded_at: str) -> dict[str, Any]:
+    """The ``datasets`` row of an embedded dataset (its manifest *entry*), as both warehouses record it."""
+    return {
+        "dataset": entry["name"],
+        "kind": entry["kind"],
+        "origin": "embedded",
+        "title": entry["title"],
+        "source": entry["source"],
+        "publisher": entry["publisher"],
+        "vintage": entry["vintage"],
+        "licence": entry["licence"],
+        "rows": int(entry["rows"]),
+        "sha256": entry["sha256"],
+        "file": entry["file"],
+        "raw_files": json.dumps(entry.get("raw_files", [])),
+        "transforms": json.dumps(entry.get("transforms", [])),
+        "description": entry.get("description", ""),
+        "loaded_at": loaded_at,
+    }
