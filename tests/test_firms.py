@@ -44,12 +44,12 @@ SOFTWARE = [f"SC9000{i:02d}" for i in range(20, 25)]  # 5 firms at one centroid 
 
 @pytest.fixture(scope="module")
 def located() -> pd.DataFrame:
-    firms, _ = locate_firms(read_basic_company_data(COMPANIES), read_onspd(ONSPD))
+    firms, _ = locate_firms(read_basic_company_data(COMPANIES), read_onspd(ONSPD), lookup=load_lad_itl_lookup())
     return firms
 
 
 def test_every_firm_is_kept_and_failures_are_counted() -> None:
-    firms, report = locate_firms(read_basic_company_data(COMPANIES), read_onspd(ONSPD))
+    firms, report = locate_firms(read_basic_company_data(COMPANIES), read_onspd(ONSPD), lookup=load_lad_itl_lookup())
     assert len(firms) == 37 == report.firms
     assert (report.located, report.no_postcode, report.postcode_not_in_directory) == (32, 2, 2)
     assert report.postcode_without_location == 1 and report.outside_lookup == 0

@@ -286,7 +286,7 @@ def test_lad_level_on_real_local_unit_counts() -> None:
 
 # -- outputs ---------------------------------------------------------------------------------------------------------
 def test_geojson_layer(pfs_share: HotspotResult) -> None:
-    layer = pfs_share.to_geojson()
+    layer = pfs_share.to_geojson(load_boundaries("itl3"))
     assert layer["type"] == "FeatureCollection" and len(layer["features"]) == 168
     camden = next(f for f in layer["features"] if f["id"] == "TLI31")
     assert camden["properties"]["lisa_class"] == "HH" and camden["geometry"]["type"] in ("Polygon", "MultiPolygon")

@@ -83,6 +83,7 @@ def hotspots_command(
 ) -> None:
     """Global Moran's I, LISA and Getis-Ord Gi* of a cluster measure across GB areas or US CBSAs."""
     from ..pipeline.geography import cluster_hotspots
+    from ..pipeline.hotspots import hotspot_geojson
     from ..report import hotspot_map_svg
 
     progress = progress_printer(quiet)
@@ -102,13 +103,13 @@ def hotspots_command(
         with replacing(target) as part:
             neutralise_frame(result.table).to_csv(part, index=False)
         sidecar = target.with_suffix(".json")
-        meta = result.to_geojson()["clusterplan"]
+        meta = hotspot_geojson(result)["clusterplan"]
         with replacing(sidecar) as part:
             part.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         progress(f"wrote {target} and {sidecar}")
     else:
         with replacing(target) as part:
-            part.write_text(json.dumps(result.to_geojson(), ensure_ascii=False) + "\n", encoding="utf-8")
+            part.write_text(json.dumps(hotspot_geojson(result), ensure_ascii=False) + "\n", encoding="utf-8")
         progress(f"wrote {target}")
     if not no_map:
         svg = target.with_suffix(".svg")

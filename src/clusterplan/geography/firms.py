@@ -111,7 +111,7 @@ class FirmMatchReport:
 
 
 def locate_firms(
-    firms: pd.DataFrame, postcodes: pd.DataFrame, *, lookup: pd.DataFrame | None = None
+    firms: pd.DataFrame, postcodes: pd.DataFrame, *, lookup: pd.DataFrame
 ) -> tuple[pd.DataFrame, FirmMatchReport]:
     """Join firms to postcode centroids, LADs and ITL3 areas; count the firms that cannot be placed.
 
@@ -123,8 +123,8 @@ def locate_firms(
     postcodes
         From :func:`~clusterplan.sources.postcodes.read_onspd`.
     lookup
-        LAD → ITL lookup (``lad_code, itl3_code, itl2_code``); default the
-        packaged May 2023 lookup.
+        LAD → ITL lookup (``lad_code, itl3_code, itl2_code``), e.g. the packaged
+        May 2023 one (:func:`~clusterplan.sources.ons_geography.load_lad_itl_lookup`).
 
     Returns
     -------
@@ -133,10 +133,6 @@ def locate_firms(
         itl2_code`` (missing where unknown) and ``location_status`` (one of
         :data:`LOCATION_STATUSES`); and the counts.
     """
-    if lookup is None:
-        from ..sources.ons_geography import load_lad_itl_lookup
-
-        lookup = load_lad_itl_lookup()
     centroids = postcodes[["postcode", "lat", "long", "lad_code", "has_location"]]
     out = firms.merge(centroids, on="postcode", how="left", validate="many_to_one", indicator=True)
     areas = lookup[["lad_code", "itl3_code", "itl2_code"]].drop_duplicates("lad_code")

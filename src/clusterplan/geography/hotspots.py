@@ -86,7 +86,7 @@ import pandas as pd
 
 from .._exceptions import ClusterplanError, ParameterError
 from .._json import plain
-from ..sources.ons_geography import GREAT_BRITAIN, load_boundaries
+from ..regions import GREAT_BRITAIN
 from ..taxonomy import load_taxonomy
 from .subregional import (
     resolve_taxonomy,
@@ -315,13 +315,6 @@ def _to_metres(geometry: Any) -> Any:
     return shapely.transform(geometry, lambda xy: np.column_stack(to_bng.transform(xy[:, 0], xy[:, 1])))
 
 
-@functools.cache
-def _shared_boundaries(level: str) -> dict[str, Any]:
-    """One parsed copy of each level's shapes for all hotspot calls (read, never modified), so that their
-    contiguity is computed once per run rather than once per cluster."""
-    return load_boundaries(level)
-
-
 #: Neighbour structures already computed, by shapes object and request: a run maps every cluster on the
 #: same areas, and the web app maps them again and again.
 _NEIGHBOURS: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[dict[str, list[str]], list[Any], list[str]]]] = {}
@@ -532,15 +525,15 @@ class HotspotResult:
             "moran_p": self.moran_p,
         }
 
-    def to_geojson(self, boundaries: dict[str, Any] | None = None) -> dict[str, Any]:
+    def to_geojson(self, boundaries: dict[str, Any]) -> dict[str, Any]:
         """A GeoJSON FeatureCollection: one feature per area with the table's columns as properties.
 
         Global statistics, parameters, islands and attribution go in the
-        collection's ``clusterplan`` member. *boundaries* defaults to the
-        packaged shapes of the result's level.
+        collection's ``clusterplan`` member. *boundaries* are the shapes of the
+        result's level (a FeatureCollection with ``code`` properties;
+        :func:`clusterplan.pipeline.hotspots.hotspot_geojson` passes the packaged ones).
         """
-        shapes = boundaries if boundaries is not None else load_boundaries(str(self.parameters.get("level")))
-        by_code = {str(f["properties"]["code"]): f for f in shapes["features"]}
+        by_code = {str(f["properties"]["code"]): f for f in boundaries["features"]}
         features = []
         for record in self.table.to_dict("records"):
             code = str(record["area_code"])

@@ -67,7 +67,7 @@ from ..measures.productivity import (
     IMPUTED_RENT,
     map_sic_codes,
 )
-from ..sources.ons_geography import GREAT_BRITAIN
+from ..regions import GREAT_BRITAIN
 from ..taxonomy import Taxonomy, load_taxonomy, sic2007_codes
 
 __all__ = [

@@ -4,6 +4,7 @@ spatial statistics of :mod:`clusterplan.geography.hotspots` (which explains the 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,6 @@ from ..geography.hotspots import (
     _check_inference,
     _gb_codes,
     _measure,
-    _shared_boundaries,
     _taxonomy_for,
 )
 from ..geography.subregional import GVA_LEVELS, _cluster_gva, _mapping, resolve_cluster
@@ -29,14 +29,28 @@ from ..measures.employment import cluster_employment as sum_to_clusters
 from ..measures.employment import industry_facts, memtable
 from ..measures.location_quotient import location_quotient
 from ..regions import contiguous_cbsas, package_places
-from ..sources.ons_geography import GREAT_BRITAIN, load_areas
+from ..sources.ons_geography import GREAT_BRITAIN, load_areas, load_boundaries
 from ..taxonomy import Taxonomy
 from .subregional import _gva_inputs, cluster_employment
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from .profile import AnyWarehouse
 
-__all__ = ["CBP_CELLS", "hotspot_values", "hotspots", "hotspots_by_cluster"]
+__all__ = ["CBP_CELLS", "hotspot_geojson", "hotspot_values", "hotspots", "hotspots_by_cluster"]
+
+
+@functools.cache
+def _shared_boundaries(level: str) -> dict[str, Any]:
+    """One parsed copy of each level's shapes for all hotspot calls (read, never modified), so that their
+    contiguity is computed once per run rather than once per cluster."""
+    return load_boundaries(level)
+
+
+def hotspot_geojson(result: HotspotResult) -> dict[str, Any]:
+    """:meth:`HotspotResult.to_geojson <clusterplan.geography.hotspots.HotspotResult.to_geojson>` on the
+    packaged shapes of the result's level (read afresh: the layer may be changed by its caller)."""
+    return result.to_geojson(load_boundaries(str(result.parameters.get("level"))))
+
 
 #: Cells of County Business Patterns a US map reads: the published ones plus the withheld ones rebuilt within their
 #: parents (the default, as in a profile), or the published ones only (withheld cells count as zero).
