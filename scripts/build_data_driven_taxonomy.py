@@ -29,7 +29,8 @@ SEED = 0
 
 def build() -> tuple[str, str]:
     """The YAML text and a one-line summary."""
-    from clusterplan.relatedness.define import clusters_to_taxonomy, define_clusters, industry_similarity, taxonomy_yaml
+    from clusterplan.pipeline.relatedness import industry_similarity
+    from clusterplan.relatedness.define import clusters_to_taxonomy, define_clusters, taxonomy_yaml
 
     similarity = industry_similarity(SOURCE, level=LEVEL, year=YEARS)
     result = define_clusters(similarity, method=METHOD, seed=SEED)

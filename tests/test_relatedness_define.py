@@ -14,6 +14,7 @@ from sklearn.metrics import adjusted_rand_score
 from _util import FIXTURES, run_cli
 from clusterplan import ParameterError, UnknownCodeError
 from clusterplan.cli import main
+from clusterplan.pipeline.relatedness import industry_similarity
 from clusterplan.relatedness.define import (
     CANDIDATE_COLUMNS,
     SCORE_COLUMNS,
@@ -23,7 +24,6 @@ from clusterplan.relatedness.define import (
     combine_similarities,
     compare_with_taxonomy,
     define_clusters,
-    industry_similarity,
     taxonomy_yaml,
     validation_scores,
 )

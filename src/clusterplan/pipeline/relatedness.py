@@ -6,23 +6,30 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .._data import dataset_path
+from .._exceptions import UnknownCodeError
+from ..relatedness import define
 from ..relatedness.complexity import complexity, method_of_reflections
 from ..relatedness.define import (
     CELLS,
     METHODS,
     SOURCES,
+    DataSource,
+    IndustrySimilarity,
     clusters_to_taxonomy,
     compare_with_taxonomy,
     define_clusters,
-    industry_similarity,
+    source_employment,
     taxonomy_yaml,
 )
+from ..relatedness.input_output import industry_io_relatedness
 from ..relatedness.opportunities import COLOCATION_MEASURES
 from ..taxonomy import Taxonomy, load_taxonomy
 from .opportunities import find_related_clusters, region_opportunities
@@ -38,8 +45,11 @@ __all__ = [
     "compare_clusters",
     "define_taxonomy",
     "industry_complexity",
+    "industry_names",
+    "industry_similarity",
     "opportunities",
     "related_clusters",
+    "source_facts",
     "write_taxonomy",
 ]
 
@@ -125,6 +135,120 @@ def related_clusters(
     """Co-location and input-output relatedness of every pair of clusters of a taxonomy in *dataset*, *year*."""
     return find_related_clusters(
         warehouse, taxonomy, dataset=dataset, year=year, percentile=percentile, measure=measure
+    )
+
+
+_FACT_COLUMNS = ["dataset", "area_code", "industry_code", "year", "measure", "value"]
+
+
+def source_facts(source: str | DataSource, cells: str = "reconstructed") -> pd.DataFrame:
+    """The employment facts of a :data:`~clusterplan.relatedness.define.SOURCES` source, from the package data.
+
+    ``cells="reconstructed"`` adds, for a source that withholds cells (County Business Patterns), the rebuilt
+    cells (:attr:`~clusterplan.relatedness.define.DataSource.reconstructed_dataset`): the ones the published file
+    lacks, so together they are every cell. Read from the package files rather than a warehouse: the warehouse
+    holds the published CBP cells, not the rebuilt ones.
+    """
+    spec = define._source(source)
+    facts = pd.read_parquet(dataset_path(spec.dataset), columns=_FACT_COLUMNS)
+    if cells == "reconstructed" and spec.reconstructed_dataset is not None:
+        rebuilt = pd.read_parquet(dataset_path(spec.reconstructed_dataset), columns=_FACT_COLUMNS)
+        facts = pd.concat([facts, rebuilt.assign(dataset=spec.dataset)], ignore_index=True)
+    return facts
+
+
+@lru_cache(maxsize=4)
+def _industry_names(classification: str) -> dict[str, str]:
+    names: dict[str, str] = {}
+    if classification == "sic2007":
+        for dataset in ("industries_sic2007", "industries_sic2007_classes"):
+            frame = pd.read_parquet(dataset_path(dataset), columns=["industry_code", "industry_name"])
+            names.update(zip(frame["industry_code"].astype(str), frame["industry_name"].astype(str), strict=True))
+        names.setdefault("0100", "Agriculture (DEFRA and Scottish Government data)")
+    else:
+        use = pd.read_parquet(dataset_path("bea_use_detail_2007"), columns=["col_code", "col_name"])
+        first = use.drop_duplicates("col_code")
+        names.update(zip(first["col_code"].astype(str), first["col_name"].astype(str), strict=True))
+    return names
+
+
+@lru_cache(maxsize=1)
+def _naics_concordance_names() -> dict[str, str]:
+    table = pd.read_parquet(dataset_path("bea_detail_naics_2007"), columns=["naics_code", "bea_name"])
+    first = table.drop_duplicates("naics_code")
+    return dict(zip(first["naics_code"].astype(str), first["bea_name"].astype(str), strict=True))
+
+
+def industry_names(classification: str) -> tuple[dict[str, str], dict[str, str] | None]:
+    """The package's industry names for :func:`clusterplan.relatedness.define.industry_similarity`: SIC 2007
+    codes (divisions to subclasses) for ``sic2007``; otherwise BEA detail industries by BEA code, and BEA's
+    name of each NAICS code of its 2007 concordance."""
+    if classification == "sic2007":
+        return dict(_industry_names(classification)), None
+    return dict(_industry_names(classification)), dict(_naics_concordance_names())
+
+
+def industry_similarity(
+    source: str | DataSource,
+    *,
+    level: str | None = None,
+    year: int | Sequence[int] | None = None,
+    weights: Mapping[str, float] | None = None,
+    traded_only: bool = True,
+    traded_threshold: float | None = None,
+    data: pd.DataFrame | None = None,
+    cells: str = "reconstructed",
+) -> IndustrySimilarity:
+    """Industry x industry similarity of a source's traded industries, from co-location and input-output links
+    (:func:`clusterplan.relatedness.define.industry_similarity` on the source's facts, IO links and names).
+
+    Parameters
+    ----------
+    source
+        A key of :data:`~clusterplan.relatedness.define.SOURCES` (``"us-cbp-2019"``, ``"gb-bres-2021"``) or a
+        :class:`~clusterplan.relatedness.define.DataSource`.
+    level, year
+        As for :func:`~clusterplan.relatedness.define.source_employment`.
+    weights, traded_only, traded_threshold
+        As for :func:`~clusterplan.relatedness.define.industry_similarity`.
+    data
+        Use this table of canonical facts (columns ``area_code, industry_code, year, measure, value``, e.g. from
+        ``clusterplan.sources`` or a warehouse's ``facts_frame``), instead of the package data
+        (:func:`source_facts`).
+    cells
+        ``reconstructed`` (default): for a source that withholds cells (County Business Patterns), add the rebuilt
+        cells to the published ones; ``published``: the published cells only, withheld ones counting as 0. Only
+        the package data are reconstructed (not *data*).
+
+    Returns
+    -------
+    IndustrySimilarity
+
+    Raises
+    ------
+    UnknownCodeError
+        Unknown source, level, year or cells.
+    ParameterError
+        Bad weights.
+    """
+    spec = define._source(source)
+    define._level_digits(spec, level)  # a bad level is an error before any data are read
+    define._parse_weights(weights)
+    if cells not in CELLS:
+        raise UnknownCodeError("cells", str(cells), list(CELLS))
+    used = cells if spec.reconstructed_dataset is not None and data is None else "published"
+    facts = data if data is not None else source_facts(spec, cells)
+    employment = source_employment(spec, facts, level=level, year=year, cells=used)
+    io = industry_io_relatedness(employment.codes, spec.classification, detail=spec.detail_io)
+    names, naics_names = industry_names(spec.classification)
+    return define.industry_similarity(
+        employment,
+        io=io,
+        names=names,
+        naics_names=naics_names,
+        weights=weights,
+        traded_only=traded_only,
+        traded_threshold=traded_threshold,
     )
 
 

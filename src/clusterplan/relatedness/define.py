@@ -3,9 +3,11 @@ r"""Data-driven cluster definitions: group related industries as Delgado, Porter
 The US Cluster Mapping Project's 51 traded clusters come from an algorithm that (1) measures how related every
 pair of traded industries is, (2) runs several clustering functions over a grid of parameters, (3) scores every
 candidate set of clusters by how much more related industries are inside their clusters than across them, and
-(4) keeps the best. This module does the same on the data clusterplan ships:
+(4) keeps the best. This module does the same on the data clusterplan ships (the facts, input-output links and
+industry names handed in; :func:`clusterplan.pipeline.relatedness.industry_similarity` reads them):
 
 =====================================  ================================================================
+:func:`source_employment`              a source's mean employment by area and industry at one level
 :func:`industry_similarity`            industry x industry similarity from co-location and input-output
 :func:`combine_similarities`           weighted mean of percentile-normalised similarity matrices
 :func:`validation_scores`              within- versus between-cluster relatedness of one cluster set
@@ -118,7 +120,7 @@ import textwrap
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 import networkx as nx
@@ -129,7 +131,6 @@ from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
 from ..datasets import BRES_SUBCLASS, CBP_METROS, US_DEFAULT_TAXONOMY
 from ..measures.traded import EmploymentMatrix, classify_traded_local
 from ..taxonomy import Cluster, Taxonomy
-from .input_output import industry_io_relatedness
 from .locational_correlation import locational_correlation
 
 __all__ = [
@@ -144,6 +145,7 @@ __all__ = [
     "ClusterDefinition",
     "DataSource",
     "IndustrySimilarity",
+    "SourceEmployment",
     "TaxonomyComparison",
     "cluster_candidates",
     "clusters_to_taxonomy",
@@ -151,6 +153,7 @@ __all__ = [
     "compare_with_taxonomy",
     "define_clusters",
     "industry_similarity",
+    "source_employment",
     "taxonomy_yaml",
     "validation_scores",
 ]
@@ -298,29 +301,10 @@ def _level_digits(spec: DataSource, level: str | None) -> tuple[str, int]:
 CELLS = ("reconstructed", "published")
 
 
-def _read_facts(spec: DataSource, data: pd.DataFrame | None, cells: str) -> pd.DataFrame:
-    if data is not None:
-        return data
-    from .._data import dataset_path
-
-    columns = ["dataset", "area_code", "industry_code", "year", "measure", "value"]
-    facts = pd.read_parquet(dataset_path(spec.dataset), columns=columns)
-    if cells == "reconstructed" and spec.reconstructed_dataset is not None:
-        # The rebuilt cells are the ones the published file lacks: together they are every cell.
-        rebuilt = pd.read_parquet(dataset_path(spec.reconstructed_dataset), columns=columns)
-        facts = pd.concat([facts, rebuilt.assign(dataset=spec.dataset)], ignore_index=True)
-    return facts
-
-
 def _employment(
-    spec: DataSource,
-    digits: int,
-    years: Sequence[int],
-    data: pd.DataFrame | None,
-    cells: str = "published",
+    spec: DataSource, digits: int, years: Sequence[int], facts: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Mean employment over *years* (areas x codes at *digits*), and the areas' all-industries totals."""
-    facts = _read_facts(spec, data, cells)
     dataset: str | None = spec.dataset
     if not ("dataset" in facts.columns and (facts["dataset"] == dataset).any()):
         dataset = None  # a user's facts table: all of its rows
@@ -337,6 +321,101 @@ def _employment(
         employment = employment.T.groupby(codes.str[:digits].to_numpy()).sum().T
     employment.columns = pd.Index(employment.columns.astype(str), name="industry_code")
     return employment.sort_index(axis=1), area_totals.reindex(employment.index)
+
+
+@dataclass(frozen=True)
+class SourceEmployment:
+    """Result of :func:`source_employment`: a source's mean employment by area and industry at one level.
+
+    Attributes
+    ----------
+    spec
+        The :class:`DataSource`.
+    level
+        Industry level of the columns of *employment*.
+    years
+        Years averaged.
+    employment
+        Areas x industry codes at *level*, mean over *years*, industries without employment left out.
+    area_totals
+        Each area's all-industries employment, mean over *years*.
+    cells
+        ``reconstructed`` when the facts hold the withheld cells rebuilt, else ``published``.
+    """
+
+    spec: DataSource
+    level: str
+    years: tuple[int, ...]
+    employment: pd.DataFrame
+    area_totals: pd.Series
+    cells: str = "published"
+
+    @property
+    def codes(self) -> list[str]:
+        """The industry codes of *employment* (the ones :func:`industry_similarity` may cluster)."""
+        return [str(c) for c in self.employment.columns]
+
+
+def source_employment(
+    source: str | DataSource,
+    facts: pd.DataFrame,
+    *,
+    level: str | None = None,
+    year: int | Sequence[int] | None = None,
+    cells: str = "published",
+) -> SourceEmployment:
+    """Mean employment by area and industry of a source's facts, at one industry level, over some years.
+
+    Parameters
+    ----------
+    source
+        A key of :data:`SOURCES` (``"us-cbp-2019"``, ``"gb-bres-2021"``) or a :class:`DataSource`.
+    facts
+        Canonical facts (columns ``area_code, industry_code, year, measure, value``, and ``dataset``: rows of
+        the source's :attr:`DataSource.dataset` are used when there are any, else every row), e.g. read by
+        :func:`clusterplan.pipeline.relatedness.source_facts` or from ``clusterplan.sources``.
+    level
+        Industry level: ``naics6`` for the US; ``sic4`` (default), ``sic3`` or ``sic5`` for Great Britain.
+    year
+        A year or several (their mean employment is used); default the source's :attr:`DataSource.years`.
+    cells
+        What *facts* hold for a source with withheld cells: ``reconstructed`` (the rebuilt cells added) or
+        ``published``; recorded in the result.
+
+    Returns
+    -------
+    SourceEmployment
+
+    Raises
+    ------
+    UnknownCodeError
+        Unknown source, level, year or cells.
+
+    Examples
+    --------
+    >>> facts = pd.DataFrame(
+    ...     {
+    ...         "area_code": ["A", "A", "B", "B"],
+    ...         "industry_code": ["29100", "29320", "29100", "29320"],
+    ...         "year": 2021,
+    ...         "measure": "employment",
+    ...         "value": [10.0, 30.0, 20.0, 0.0],
+    ...     }
+    ... )
+    >>> jobs = source_employment("gb-bres-2021", facts, level="sic3", year=2021)
+    >>> jobs.codes, jobs.employment["291"].tolist(), jobs.employment["293"].tolist()
+    (['291', '293'], [10.0, 20.0], [30.0, 0.0])
+    """
+    spec = _source(source)
+    level_name, digits = _level_digits(spec, level)
+    years = spec.years if year is None else ((int(year),) if isinstance(year, int | np.integer) else tuple(year))
+    if not years:
+        raise ParameterError("give at least one year")
+    if cells not in CELLS:
+        raise UnknownCodeError("cells", str(cells), list(CELLS))
+    employment, area_totals = _employment(spec, digits, years, facts)
+    employment = employment.loc[:, employment.sum(axis=0) > 0]
+    return SourceEmployment(spec, level_name, tuple(int(y) for y in years), employment, area_totals, cells)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -362,6 +441,9 @@ class IndustrySimilarity:
         areas), ``traded_statistic`` (locational Gini).
     source, level, years, classification, cells
         What the similarity was built from (``cells``: ``reconstructed`` when withheld cells were rebuilt).
+    names
+        Industry names by code the similarity was given (SIC divisions to subclasses, or BEA detail
+        industries), used to name and describe clusters.
     """
 
     combined: pd.DataFrame
@@ -373,6 +455,7 @@ class IndustrySimilarity:
     years: tuple[int, ...] = ()
     classification: str = ""
     cells: str = "published"
+    names: dict[str, str] = field(default_factory=dict)
 
     @property
     def codes(self) -> list[str]:
@@ -489,26 +572,32 @@ def _colocation_similarity(employment: pd.DataFrame, codes: Sequence[str]) -> pd
 
 
 def industry_similarity(
-    source: str | DataSource,
+    employment: SourceEmployment,
     *,
-    level: str | None = None,
-    year: int | Sequence[int] | None = None,
+    io: pd.DataFrame,
+    names: Mapping[str, str],
+    naics_names: Mapping[str, str] | None = None,
     weights: Mapping[str, float] | None = None,
     traded_only: bool = True,
     traded_threshold: float | None = None,
-    data: pd.DataFrame | None = None,
-    cells: str = "reconstructed",
 ) -> IndustrySimilarity:
     """Industry x industry similarity of a dataset's traded industries, from co-location and input-output links.
 
+    :func:`clusterplan.pipeline.relatedness.industry_similarity` reads the facts, the input-output links and
+    the names of a source and calls this.
+
     Parameters
     ----------
-    source
-        A key of :data:`SOURCES` (``"us-cbp-2019"``, ``"gb-bres-2021"``) or a :class:`DataSource`.
-    level
-        Industry level: ``naics6`` for the US; ``sic4`` (default), ``sic3`` or ``sic5`` for Great Britain.
-    year
-        A year or several (their mean employment is used); default the source's :attr:`DataSource.years`.
+    employment
+        The source's employment by area and industry (:func:`source_employment`).
+    io
+        Input-output relatedness, code x code, of at least the industries clustered (e.g.
+        :func:`clusterplan.pipeline.relatedness.industry_io_relatedness` of ``employment.codes``).
+    names
+        Industry names by code: SIC 2007 divisions to subclasses for a SIC source; BEA detail industries by BEA
+        code for a NAICS one (NAICS codes take the name of their BEA industry).
+    naics_names
+        NAICS source only: BEA's name of each NAICS code of its concordance (tried before *names*).
     weights
         Weights of ``colocation`` and ``io`` in the combined similarity (default 0.5 each).
     traded_only
@@ -516,13 +605,6 @@ def industry_similarity(
         Gini at the chosen level against all areas).
     traded_threshold
         Gini threshold (default that of :func:`~clusterplan.measures.traded.classify_traded_local`).
-    data
-        Use this table of canonical facts (columns ``area_code, industry_code, year, measure, value``, e.g. from
-        ``clusterplan.sources`` or a warehouse's ``facts_frame``), instead of the package data.
-    cells
-        ``reconstructed`` (default): for a source that withholds cells (County Business Patterns), add the rebuilt
-        cells (:attr:`DataSource.reconstructed_dataset`) to the published ones; ``published``: the published cells
-        only, withheld ones counting as 0. Only the package data are reconstructed (not *data*).
 
     Returns
     -------
@@ -530,10 +612,10 @@ def industry_similarity(
 
     Raises
     ------
-    UnknownCodeError
-        Unknown source, level or year.
     ParameterError
         Bad weights.
+    DataValidationError
+        Fewer than three industries to cluster.
 
     Notes
     -----
@@ -541,77 +623,51 @@ def industry_similarity(
     quotients are computed against all industries of the level (not only traded ones), so a region's size in
     local services does not change the LQ of its traded industries' neighbours.
     """
-    spec = _source(source)
-    level_name, digits = _level_digits(spec, level)
-    years = spec.years if year is None else ((int(year),) if isinstance(year, int | np.integer) else tuple(year))
-    if not years:
-        raise ParameterError("give at least one year")
+    spec = employment.spec
     chosen_weights = _parse_weights(weights)
-    if cells not in CELLS:
-        raise UnknownCodeError("cells", str(cells), list(CELLS))
-    employment, area_totals = _employment(spec, digits, years, data, cells)
-    employment = employment.loc[:, employment.sum(axis=0) > 0]
-    classes = classify_traded_local(employment, area_totals=area_totals, threshold=traded_threshold)
+    jobs = employment.employment
+    classes = classify_traded_local(jobs, area_totals=employment.area_totals, threshold=traded_threshold)
     keep = classes[classes["traded"]] if traded_only else classes
-    codes = [c for c in keep["industry_code"].astype(str) if employment[c].std() > 0]
+    codes = [c for c in keep["industry_code"].astype(str) if jobs[c].std() > 0]
     if len(codes) < 3:
         raise DataValidationError(
             f"only {len(codes)} industries to cluster", file=spec.dataset, hint="use a finer level or more years"
         )
-    colocation = _colocation_similarity(employment, codes)
-    io = industry_io_relatedness(codes, spec.classification, detail=spec.detail_io).reindex(index=codes, columns=codes)
+    colocation = _colocation_similarity(jobs, codes)
+    io = io.reindex(index=codes, columns=codes)
     components = {"colocation": colocation, "io": io}
     combined = combine_similarities(components, chosen_weights)
     info = keep.set_index("industry_code").reindex(codes)
     industries = pd.DataFrame(
         {
             "industry_code": codes,
-            "industry_name": _names_for(spec.classification, codes),
+            "industry_name": _names_for(spec.classification, codes, names, naics_names or {}),
             "employment": info["employment"].to_numpy(dtype=float),
             "traded_statistic": info["statistic"].to_numpy(dtype=float),
         }
     )
-    used = cells if spec.reconstructed_dataset is not None and data is None else "published"
     return IndustrySimilarity(
-        combined, components, chosen_weights, industries, spec.key, level_name, tuple(years), spec.classification, used
+        combined,
+        components,
+        chosen_weights,
+        industries,
+        spec.key,
+        employment.level,
+        employment.years,
+        spec.classification,
+        employment.cells,
+        dict(names),
     )
 
 
-@lru_cache(maxsize=4)
-def _industry_names(classification: str) -> dict[str, str]:
-    """Names of SIC 2007 codes (divisions, groups, classes, subclasses), or of BEA detail industries by code."""
-    from .._data import dataset_path
-
-    names: dict[str, str] = {}
-    if classification == "sic2007":
-        for dataset in ("industries_sic2007", "industries_sic2007_classes"):
-            frame = pd.read_parquet(dataset_path(dataset), columns=["industry_code", "industry_name"])
-            names.update(zip(frame["industry_code"].astype(str), frame["industry_name"].astype(str), strict=True))
-        names.setdefault("0100", "Agriculture (DEFRA and Scottish Government data)")
-    else:
-        use = pd.read_parquet(dataset_path("bea_use_detail_2007"), columns=["col_code", "col_name"])
-        first = use.drop_duplicates("col_code")
-        names.update(zip(first["col_code"].astype(str), first["col_name"].astype(str), strict=True))
-    return names
-
-
-@lru_cache(maxsize=1)
-def _naics_concordance_names() -> dict[str, str]:
-    from .._data import dataset_path
-
-    table = pd.read_parquet(dataset_path("bea_detail_naics_2007"), columns=["naics_code", "bea_name"])
-    first = table.drop_duplicates("naics_code")
-    return dict(zip(first["naics_code"].astype(str), first["bea_name"].astype(str), strict=True))
-
-
-def _names_for(classification: str, codes: Sequence[str]) -> list[str]:
+def _names_for(
+    classification: str, codes: Sequence[str], names: Mapping[str, str], concordance: Mapping[str, str]
+) -> list[str]:
     """A name for each code: SIC names as published; NAICS codes get the name of their BEA detail industry."""
-    names = _industry_names(classification)
     if classification == "sic2007":
         return [names.get(c, "") for c in codes]
     prefixes = {re.sub(r"[A-Z].*$", "", b).rstrip("0"): n for b, n in names.items() if re.match(r"^\d", b)}
     # BEA's own concordance first (exact NAICS lists); construction (23) is split by structure, so it has no name.
-    concordance = _naics_concordance_names()
     prefixes.update({p: n for p, n in concordance.items() if p != "23"})
     out = []
     for code in codes:
@@ -1237,7 +1293,7 @@ def _short(name: str, limit: int = 50) -> str:
 def _cluster_names(definition: ClusterDefinition) -> dict[int, tuple[str, str]]:
     """Name and description of each cluster from its industries' names and SIC divisions, by employment."""
     industries = definition.similarity.industries.set_index("industry_code")
-    names = _industry_names(definition.similarity.classification)
+    names = definition.similarity.names
     sector = "division" if definition.similarity.classification == "sic2007" else "sector"
     out: dict[int, tuple[str, str]] = {}
     for cluster, codes in definition.labels.groupby(definition.labels).groups.items():
