@@ -32,7 +32,7 @@ def _lint(root: Path) -> subprocess.CompletedProcess[str]:
 def test_contracts_hold() -> None:
     result = _lint(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 4 kept, 0 broken." in result.stdout
+    assert "Contracts: 5 kept, 0 broken." in result.stdout
 
 
 def _copy(tmp_path: Path) -> Path:
@@ -57,6 +57,9 @@ def test_an_import_against_the_layers_breaks_them(tmp_path: Path) -> None:
     # The command line computing a measure itself instead of asking the pipeline.
     report = tmp_path / "src" / "clusterplan" / "cli" / "report.py"
     report.write_text(report.read_text() + "\nfrom ..measures import location_quotient  # noqa: E402,F401\n")
+    # A maths module reading the package files, or the boundaries, itself.
+    _append(tmp_path / "src" / "clusterplan" / "measures" / "growth.py", "from .._data import dataset_path")
+    _append(tmp_path / "src" / "clusterplan" / "geography" / "firms.py", "from ..sources import ons_geography")
     result = _lint(tmp_path)
     assert result.returncode != 0
     assert "Data flows one way BROKEN" in result.stdout
@@ -64,6 +67,9 @@ def test_an_import_against_the_layers_breaks_them(tmp_path: Path) -> None:
     assert "Only the pipeline takes a warehouse BROKEN" in result.stdout
     assert "The command line and the web app go through the pipeline BROKEN" in result.stdout
     assert "clusterplan.cli.report -> clusterplan.measures" in result.stdout
+    assert "Maths packages do no I/O BROKEN" in result.stdout
+    assert "clusterplan.measures.growth -> clusterplan._data" in result.stdout
+    assert "clusterplan.geography.firms -> clusterplan.sources.ons_geography" in result.stdout
 
 
 def test_an_import_between_independent_maths_packages_breaks_them(tmp_path: Path) -> None:
@@ -141,3 +147,43 @@ def test_maths_packages_take_frames_not_a_warehouse(tmp_path: Path) -> None:
     _append(package / "relatedness" / "define.py", "from ..warehouse import Warehouse")
     planted = _warehouse_takers(package)
     assert planted == {"measures/growth.py:_jobs", "relatedness/define.py:import"}
+
+
+#: The maths packages that do no I/O: the pipeline reads the files and hands them frames (issue #13). taxonomy is
+#: the data layer (it reads its YAML); the others join when their reads have moved.
+NO_IO = ("measures", "geography")
+#: Calls that read a file (pandas readers, pathlib's, the builtin).
+READ_CALLS = {"read_parquet", "read_csv", "read_excel", "read_json", "read_table", "read_text", "read_bytes", "open"}
+
+
+def _reads(package: Path) -> list[str]:
+    """Every call of a file reader (``pd.read_parquet(...)``, ``path.read_text()``, ``open(...)``) in *package*."""
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        calls = []
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            if name in READ_CALLS:
+                calls.append((node.lineno, name))
+        found += [f"{path.relative_to(package.parent).as_posix()}:{line}:{name}" for line, name in sorted(calls)]
+    return found
+
+
+@pytest.mark.parametrize("name", NO_IO)
+def test_maths_packages_read_no_files(tmp_path: Path, name: str) -> None:
+    assert _reads(ROOT / "src" / "clusterplan" / name) == [], "read the file in the pipeline and pass the frame"
+    # A reader planted in a copy of the package is found, whichever way it is spelt.
+    package = tmp_path / name
+    shutil.copytree(ROOT / "src" / "clusterplan" / name, package)
+    init = package / "__init__.py"
+    lines = len(init.read_text().splitlines())
+    _append(init, "def _facts(path):\n    return pd.read_parquet(path)")
+    _append(init, "def _config(path):\n    with open(path) as f:\n        return f.read()")
+    _append(init, "def _names(path):\n    return path.read_text(encoding='utf-8')")
+    assert _reads(package) == [
+        f"{name}/__init__.py:{lines + 3}:read_parquet",
+        f"{name}/__init__.py:{lines + 6}:open",
+        f"{name}/__init__.py:{lines + 10}:read_text",
+    ]
