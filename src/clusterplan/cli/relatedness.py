@@ -198,6 +198,16 @@ def _parse_weights(text: str | None) -> dict[str, float] | None:
     is_flag=True,
     help="Keep public administration, households as employers and other non-market activities (left out by default).",
 )
+@click.option(
+    "--presence",
+    type=click.Choice(["lower_bound", "expected"]),
+    default="lower_bound",
+    show_default=True,
+    help="US: which employment makes an industry present (RCA >= 1) for complexity, density and outlook gain. "
+    "lower_bound: published CBP cells plus only the jobs rebuilt withheld cells must hold, so the reconstruction "
+    "creates no presence (ECI then rises with metro size, +0.94 with log employment); expected: the rebuilt cells' "
+    "expected values (ECI -0.25 with log employment, New York 870th of 933).",
+)
 @click.option("--out", "out_dir", default=None, help="Folder for industries.csv, clusters.csv, nascent.csv (required).")
 @quiet_option()
 @warehouse_option()
@@ -210,6 +220,7 @@ def opportunities_command(
     weights: str | None,
     top: int,
     include_non_market: bool,
+    presence: str,
     out_dir: str | None,
     quiet: bool,
     warehouse_path: str | None,
@@ -236,6 +247,7 @@ def opportunities_command(
             weights=chosen_weights,
             top=top,
             include_non_market=include_non_market,
+            presence=presence,
         )
     say("writing outputs")
     result.industries.to_csv(out / "industries.csv", index=False, float_format="%.6g")
@@ -253,6 +265,7 @@ def opportunities_command(
     )
     click.echo(f"attractiveness: {params['attractiveness_method']}")
     click.echo(f"non-market activities: {params['non_market']}")
+    click.echo(f"presence: {params['presence_rule']}")
     headings = {
         "cluster": "top nascent cluster candidates (present, RCA below 1):",
         "industry": "top nascent industry candidates (present, RCA below 1):",

@@ -20,6 +20,8 @@ from .._exceptions import ParameterError
 __all__ = [
     "WITHHELD_MAX_ESTABLISHMENTS",
     "Reconstruction",
+    "ancestor_at_level",
+    "naics_level",
     "reconstruct_withheld_cells",
     "withheld_employment_bounds",
     "withheld_lq_interval",
@@ -48,6 +50,31 @@ def _parent(code: str) -> str | None:
     if level == 3:
         return _COMBINED.get(code[:2], code[:2])
     return code[:-1]
+
+
+def naics_level(code: str) -> int:
+    """Digits of a NAICS code as CBP writes it: 0 for all industries (``00``), 2 for a sector (``31-33``).
+
+    Examples
+    --------
+    >>> naics_level("00"), naics_level("31-33"), naics_level("54"), naics_level("336111")
+    (0, 2, 2, 6)
+    """
+    return _level(code)
+
+
+def ancestor_at_level(code: str, digits: int) -> str | None:
+    """The code of *code*'s industry at *digits* (itself at its own level; None above it).
+
+    Examples
+    --------
+    >>> ancestor_at_level("336111", 4), ancestor_at_level("336111", 2), ancestor_at_level("3361", 5)
+    ('3361', '31-33', None)
+    """
+    current: str | None = code
+    while current is not None and _level(current) > digits:
+        current = _parent(current)
+    return current if current is not None and _level(current) == digits else None
 
 
 @dataclass(frozen=True)

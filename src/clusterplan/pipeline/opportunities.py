@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from .._exceptions import UnknownCodeError
 from ..datasets import BRES_SUBCLASS, CBP_METROS, DATASET_PROFILES, INDUSTRY_LEVELS
 from ..measures.employment import industry_facts
+from ..measures.withheld import ancestor_at_level, naics_level, withheld_employment_bounds
 from ..regions import Region
 from ..relatedness.opportunities import (
     DEFAULT_ATTRACTIVENESS_WEIGHTS,
@@ -28,7 +30,27 @@ from ..taxonomy import Taxonomy
 from .productivity import gva_per_job
 from .profile import AnyWarehouse, dataset_for_region, industry_employment, industry_measures, resolve_region
 
-__all__ = ["find_related_clusters", "merge_area_measures", "region_opportunities"]
+__all__ = [
+    "DEFAULT_PRESENCE",
+    "PRESENCE_RULES",
+    "employment_lower_bound",
+    "find_related_clusters",
+    "merge_area_measures",
+    "region_opportunities",
+]
+
+#: Which employment decides that an area has an industry (RCA >= 1) for complexity, density and outlook gain
+#: when a source's withheld cells were rebuilt (US County Business Patterns); GB data have no rebuilt cells.
+PRESENCE_RULES = {
+    "lower_bound": "RCA >= 1 on the employment the data guarantee: published cells, plus rebuilt withheld cells "
+    "only for the jobs they must hold (the only unpublished cell under their published parent); national shares "
+    "from the reconstructed totals",
+    "expected": "RCA >= 1 on the reconstructed cells' expected employment (rebuilt withheld cells count as observed)",
+}
+#: Complexity from expected values of rebuilt cells is implausible for US metros (ECI correlates -0.25 with log
+#: CBSA employment, New York 870th of 933; see :func:`~clusterplan.relatedness.complexity.complexity`), so the
+#: lower bound is the default.
+DEFAULT_PRESENCE = "lower_bound"
 
 
 def region_opportunities(
@@ -43,6 +65,7 @@ def region_opportunities(
     top: int | None = 25,
     include_non_market: bool = False,
     min_national_employment: float = MIN_NATIONAL_EMPLOYMENT,
+    presence: str = DEFAULT_PRESENCE,
 ) -> Opportunities:
     """Growth opportunities of a GB ITL2 area or a US metro: industries, clusters and nascent candidates.
 
@@ -71,6 +94,11 @@ def region_opportunities(
         Keep non-market activities (:data:`NON_MARKET_PREFIXES`); by default they are left out of every table.
     min_national_employment
         Industries with fewer jobs across all areas are kept in the tables but are never candidates.
+    presence
+        For data with rebuilt withheld cells (US): which employment makes an industry present in an area for
+        complexity (PCI, ECI), density and outlook gain (:data:`PRESENCE_RULES`). ``lower_bound`` (default):
+        :func:`employment_lower_bound`, so the reconstruction never creates a presence; ``expected``: the
+        rebuilt cells' expected values. Employment, RCA and stages are the reconstructed ones either way.
 
     Returns
     -------
@@ -93,6 +121,8 @@ def region_opportunities(
     chosen_level = level or default_level
     if chosen_level not in levels:
         raise UnknownCodeError(f"industry level for {profile.benchmark_name}", chosen_level, list(levels))
+    if presence not in PRESENCE_RULES:
+        raise UnknownCodeError("presence rule", presence, list(PRESENCE_RULES))
     tax = taxonomy_for_classification(taxonomy, classification, profile.default_taxonomy)
     facts = industry_facts(warehouse.facts, dataset=dataset)
     available = sorted(int(y) for y in facts.select("year").distinct().to_pandas()["year"])
@@ -103,6 +133,15 @@ def region_opportunities(
     growth_base = (earlier[0] if earlier else None) if base_year is None else int(base_year)
     # Only the employment of every area: the full measures of 896,613 US cells would take 650 MB.
     measures = industry_employment(warehouse, level=chosen_level, year=analysis_year, base_year=growth_base)
+    lower_bound = presence == "lower_bound" and profile.withheld_table is not None
+    if lower_bound:
+        low = employment_lower_bound(warehouse, level=chosen_level, year=analysis_year)
+        measures = measures.merge(low, on=["area_code", "industry_code"], how="left", validate="one_to_one")
+        # A parent's hidden jobs may also sit in a code without 6-digit detail (99), so the 6-digit reasoning
+        # can exceed a rebuilt 2- or 4-digit cell by a job or two: no bound is above the cell itself.
+        measures["employment_low"] = np.minimum(
+            measures["employment_low"].fillna(measures["employment"]), measures["employment"]
+        )
     resolved = resolve_region(warehouse, region, dataset)
     region_code = resolved.code
     if resolved.composite:
@@ -135,7 +174,8 @@ def region_opportunities(
         "taxonomy": tax.name,
         "weights": dict(DEFAULT_ATTRACTIVENESS_WEIGHTS if weights is None else weights),
         "presence_rule": "RCA >= 1 against all areas of the dataset"
-        + (f" (the region's {len(resolved.members)} areas summed into one)" if resolved.composite else ""),
+        + (f" (the region's {len(resolved.members)} areas summed into one)" if resolved.composite else "")
+        + (f"; {presence}: {PRESENCE_RULES[presence]}" if profile.withheld_table is not None else ""),
         "stages": "specialised: RCA >= 1; nascent: jobs in the region but RCA below 1; absent: no jobs",
         "attractiveness_method": attractiveness_method,
         "non_market": "included"
@@ -163,10 +203,12 @@ def merge_area_measures(measures: pd.DataFrame, region: Region) -> pd.DataFrame:
     The opportunities of a region of several areas (a US combined statistical area) are those of one area made
     of them, as its profile analyses it: its presence (RCA), density and complexity are measured against the
     other areas, and the members no longer count as areas of their own. Only the columns the opportunities read
-    are kept (employment, and employment in the growth base year when there is one).
+    are kept (employment, and employment in the growth base year and its lower bound when there are). The sum of
+    the members' lower bounds is a lower bound of the region's employment (a slightly conservative one: jobs a
+    group of cells hides may be certain for the region but not for any one member).
     """
     kept = ["area_code", "industry_code", "industry_name", "employment"]
-    kept += [c for c in ("employment_base_year",) if c in measures.columns]
+    kept += [c for c in ("employment_base_year", "employment_low") if c in measures.columns]
     inside = measures["area_code"].isin(region.members)
     sums = [c for c in kept if c.startswith("employment")]
     merged = (
@@ -176,6 +218,59 @@ def merge_area_measures(measures: pd.DataFrame, region: Region) -> pd.DataFrame:
         .assign(area_code=region.code)
     )
     return pd.concat([measures.loc[~inside, kept], merged[kept]], ignore_index=True)
+
+
+def employment_lower_bound(warehouse: AnyWarehouse, *, level: str, year: int) -> pd.DataFrame:
+    """The employment each area certainly has in each industry, when withheld cells were rebuilt (US CBP).
+
+    Parameters
+    ----------
+    warehouse
+        An open warehouse.
+    level
+        NAICS level, ``naics2`` to ``naics6``.
+    year
+        Year of the cells.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``area_code, industry_code, employment_low`` for every rebuilt cell of *level* (a published cell's lower
+        bound is its published value, which the caller already has).
+
+    Notes
+    -----
+    County Business Patterns withholds cells with fewer than three establishments, and
+    :func:`~clusterplan.measures.withheld.reconstruct_withheld_cells` shares the jobs each published parent hides
+    among its unpublished 6-digit descendants. A rebuilt cell must hold those jobs only when it holds every
+    rebuilt 6-digit cell of that parent (e.g. the parent's only unpublished child); otherwise any split, including
+    none in this cell, is possible, and its lower bound is 0. This is
+    :func:`~clusterplan.measures.withheld.withheld_employment_bounds` with each industry of *level* as a group of
+    the 6-digit codes below it, the same bound as the ``lq_low`` of cluster profiles. Above NAICS 6 a parent's
+    hidden jobs may also sit in a code without 6-digit detail (``99``), so :func:`region_opportunities` caps
+    the bound at the rebuilt cell's value (32 of 132,793 rebuilt NAICS 4 cells, by at most a few jobs).
+    """
+    profile = DATASET_PROFILES[CBP_METROS]
+    if profile.imputed_dataset is None or profile.withheld_table is None:
+        return pd.DataFrame(columns=["area_code", "industry_code", "employment_low"])
+    digits = int(level.removeprefix("naics"))
+    rows = industry_facts(warehouse.facts, dataset=profile.imputed_dataset)
+    rows = rows.filter(rows.year == int(year)).select("area_code", "industry_code").to_pandas()
+    codes = rows["industry_code"].astype(str)
+    depth = codes.map(naics_level)
+    six = rows[depth == 6]
+    here = rows[depth == digits]
+    groups = warehouse.table(profile.withheld_table).to_pandas()
+    six_codes = sorted(set(six["industry_code"]))
+    mapping = pd.DataFrame(
+        {"cluster_id": [ancestor_at_level(c, digits) for c in six_codes], "industry_code": six_codes}
+    )
+    published = pd.DataFrame({"area_code": [], "industry_code": [], "value": []})
+    bounds = withheld_employment_bounds(published, six, groups, mapping)
+    bounds = bounds.rename(columns={"cluster_id": "industry_code"})[["area_code", "industry_code", "employment_low"]]
+    out = here.merge(bounds, on=["area_code", "industry_code"], how="left")
+    out["employment_low"] = out["employment_low"].fillna(0.0).to_numpy(dtype=np.float64)
+    return out.reset_index(drop=True)
 
 
 def find_related_clusters(

@@ -782,7 +782,10 @@ def opportunity_tables(
     measures
         :func:`clusterplan.pipeline.profile.industry_measures` of every area of the dataset for one year
         (``area_code, industry_code, industry_name, employment`` and, with a growth base year,
-        ``employment_base_year``).
+        ``employment_base_year``). With an ``employment_low`` column (a lower bound of employment, e.g.
+        :func:`clusterplan.pipeline.opportunities.employment_lower_bound`), presence for complexity, density
+        and outlook gain is RCA >= 1 on it (``presence_value`` of
+        :func:`~clusterplan.relatedness.complexity.complexity`); RCA and stages stay those of ``employment``.
     region_code
         The region, one of the areas.
     tax
@@ -804,8 +807,9 @@ def opportunity_tables(
         ``(industries, clusters, nascent, attractiveness_method)``: the tables of :class:`Opportunities` (clusters
         None when no industry maps) and what attractiveness scored, in words (the US data give only complexity).
     """
-    table = measures[["area_code", "industry_code", "employment"]]
-    result = complexity(table)
+    lower_bound = "employment_low" in measures.columns
+    table = measures[["area_code", "industry_code", "employment", *(["employment_low"] if lower_bound else [])]]
+    result = complexity(table, presence_value="employment_low" if lower_bound else None)
     activity = activity_matrix(table).loc[result.rca.index, result.rca.columns]
     codes = list(result.rca.columns)
     components = pd.DataFrame(index=pd.Index(codes, name="industry_code"))
