@@ -45,7 +45,8 @@ GOAL = {"gb_warm_seconds": 3.0, "us_warm_seconds": 5.0, "fresh_warehouse_seconds
 def _run_once(warehouse: Path, out: Path, region: str | None = None, src: Path | None = None) -> dict[str, float]:
     start = time.perf_counter()
     where = ["--region", region] if region else []
-    env = {**os.environ, "CLUSTERPLAN_WAREHOUSE": str(warehouse)}
+    # Results kept on disk live beside the warehouse: a cold run starts without them, a warm run finds them.
+    env = {**os.environ, "CLUSTERPLAN_WAREHOUSE": str(warehouse), "CLUSTERPLAN_CACHE": str(warehouse) + ".cache"}
     if src is not None:
         env["PYTHONPATH"] = str(src)
     child = subprocess.Popen(

@@ -271,6 +271,8 @@ def measure(
     try:
         with tempfile.TemporaryDirectory() as tmp:
             warehouse = Path(tmp) / "warehouse.duckdb"
+            # A cold server: no results kept on disk by an earlier one.
+            os.environ["CLUSTERPLAN_CACHE"] = str(Path(tmp) / "cache")
             print("creating the warehouse", file=sys.stderr)
             Warehouse(warehouse).close()
             extra = ("--workers", str(args.workers)) if args.workers is not None else ()

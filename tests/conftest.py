@@ -61,6 +61,20 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _results_cache_of_this_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Results kept on disk (clusterplan._cache) go to a folder of this test session, never the user's cache;
+    subprocesses inherit it."""
+    folder = tmp_path_factory.mktemp("results-cache")
+    previous = os.environ.get("CLUSTERPLAN_CACHE")
+    os.environ["CLUSTERPLAN_CACHE"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("CLUSTERPLAN_CACHE", None)
+    else:
+        os.environ["CLUSTERPLAN_CACHE"] = previous
+
+
 # Fixture generators are scripts, not tests or doctests.
 collect_ignore_glob = ["fixtures/*"]
 

@@ -7,11 +7,27 @@ here per warehouse file (every connection to the same file shares them), under a
 as soon as the warehouse's :meth:`~clusterplan.warehouse.Warehouse.data_version` changes (an import, by this
 process or another). A key asked for by several threads at once is computed once: the others wait for it. The web
 app keeps its answers in :class:`LruCache` too.
+
+Results marked ``persist=True`` (national tables that take a large part of a run) are also kept on disk, so that
+the next process on the same warehouse file and data does not compute them again: under ``$CLUSTERPLAN_CACHE``
+(default ``$XDG_CACHE_HOME/clusterplan``, ``off`` to disable), in a folder per version of the code, its package
+data and the libraries whose objects are stored, keyed by the warehouse file, its data version and the key. The
+files are pickles, readable only by their owner: like the warehouse file itself, the folder must be one only its
+user can write.
 """
 
 from __future__ import annotations
 
 import copy as _copy
+import dataclasses
+import hashlib
+import importlib.metadata
+import logging
+import os
+import pickle
+import shutil
+import sys
+import tempfile
 import threading
 import weakref
 from collections import OrderedDict
@@ -19,7 +35,9 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-__all__ = ["CACHE_SIZE", "LruCache", "clear", "memoised"]
+__all__ = ["CACHE_SIZE", "LruCache", "cache_folder", "clear", "memoised"]
+
+_log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
@@ -75,13 +93,15 @@ def _fresh(value: Any) -> Any:
     return _copy.deepcopy(value)
 
 
-def memoised(warehouse: Any, key: Hashable, compute: Callable[[], T], *, copy: bool = True) -> T:
+def memoised(warehouse: Any, key: Hashable, compute: Callable[[], T], *, copy: bool = True, persist: bool = False) -> T:
     """``compute()``, or what it returned for *key* on this warehouse file's current data.
 
     Warehouses without a data version (e.g. Spark) are not cached. Callers get a copy (see :func:`_fresh`),
     so changing a returned frame cannot change what the next caller gets; ``copy=False`` hands out the cached
     object itself, for values nobody changes (a resolver, a tuple of numbers), where copying would cost as much
-    as computing.
+    as computing. ``persist=True`` also keeps the value on disk for later processes (see the module's notes);
+    the key must then be made of plain values, tuples, sets and dataclasses, so that it reads the same in
+    every process.
     """
     version_of = getattr(warehouse, "data_version", None)
     if version_of is None:
@@ -93,12 +113,118 @@ def memoised(warehouse: Any, key: Hashable, compute: Callable[[], T], *, copy: b
     computed: list[T] = []
 
     def compute_and_keep() -> Any:
-        computed.append(compute())
+        computed.append(_from_disk(warehouse, version, key, compute) if persist else compute())
         return fresh(computed[0])
 
     found = store.get_or_compute(key, compute_and_keep)
     # The caller that computed gets its own result; the others a copy of the cached one.
     return computed[0] if computed else fresh(found)
+
+
+def cache_folder() -> Path | None:
+    """Where results kept on disk go: ``$CLUSTERPLAN_CACHE``, else ``$XDG_CACHE_HOME/clusterplan``, else
+    ``~/.cache/clusterplan``; None when ``$CLUSTERPLAN_CACHE`` is ``off``."""
+    chosen = os.environ.get("CLUSTERPLAN_CACHE")
+    if chosen == "off":
+        return None
+    if chosen:
+        return Path(chosen)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "clusterplan"
+
+
+#: Code versions whose results stay on disk (the newest by use); older ones are removed.
+_KEPT_CODE_VERSIONS = 3
+_CODE_VERSION: list[str] = []
+
+
+def _code_version() -> str:
+    """A digest of what a stored result depends on besides the data: every file of the package (its size and
+    modification time, as Python's bytecode cache does), Python's version and pandas', numpy's and pyarrow's."""
+    if not _CODE_VERSION:
+        root = Path(__file__).parent
+        digest = hashlib.sha256(sys.version.encode())
+        for name in ("pandas", "numpy", "pyarrow"):
+            digest.update(f"{name}={importlib.metadata.version(name)}".encode())
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                stat = path.stat()
+                digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        _CODE_VERSION.append(digest.hexdigest()[:16])
+    return _CODE_VERSION[0]
+
+
+def _stable(value: Any) -> str:
+    """A text of *value* that is the same in every process (sets sorted, dataclasses by their fields)."""
+    if value is None or isinstance(value, str | int | float | bool | Path):
+        return repr(value)
+    if isinstance(value, tuple | list):
+        return "(" + ",".join(_stable(item) for item in value) + ")"
+    if isinstance(value, frozenset | set):
+        return "{" + ",".join(sorted(_stable(item) for item in value)) + "}"
+    if isinstance(value, dict):
+        return "{" + ",".join(sorted(f"{_stable(k)}:{_stable(v)}" for k, v in value.items())) + "}"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = ",".join(f"{f.name}={_stable(getattr(value, f.name))}" for f in dataclasses.fields(value))
+        return f"{type(value).__qualname__}({fields})"
+    raise TypeError(f"a {type(value).__name__} cannot be part of a key kept on disk")
+
+
+def _disk_path(warehouse: Any, version: str, key: Hashable) -> Path | None:
+    folder = cache_folder()
+    path = getattr(warehouse, "path", None)
+    if folder is None or not isinstance(path, Path):
+        return None
+    name = hashlib.sha256(f"{path.resolve()}|{version}|{_stable(key)}".encode()).hexdigest()
+    return folder / "results" / _code_version() / f"{name}.pickle"
+
+
+def _from_disk(warehouse: Any, version: str, key: Hashable, compute: Callable[[], T]) -> T:
+    """What *compute* returned for *key* in an earlier process, else ``compute()``, stored for the next one.
+
+    The cache is only a cache: a file that cannot be read is computed again, and one that cannot be written
+    (read-only home, full disk) is left out, with a debug log line.
+    """
+    try:
+        target = _disk_path(warehouse, version, key)
+    except TypeError as exc:  # a key of objects without a stable text: kept in memory only
+        _log.debug("not keeping %r on disk: %s", key, exc)
+        target = None
+    if target is None:
+        return compute()
+    try:
+        with target.open("rb") as stored:
+            # The user's own cache folder, written only by this function.
+            value: T = pickle.load(stored)
+        return value
+    except FileNotFoundError:
+        pass
+    except Exception as exc:  # a damaged or half-copied file is computed again
+        _log.debug("recomputing %s: %s", target, exc)
+    value = compute()
+    try:
+        fresh_folder = not target.parent.exists()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if fresh_folder:
+            _forget_old_code_versions(target.parent)
+        # Written whole to a temporary file and renamed, so a reader never sees half a file.
+        with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".part", delete=False) as part:
+            try:
+                pickle.dump(value, part, protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException:  # a Ctrl-C or a full disk leaves no half-written file behind
+                Path(part.name).unlink(missing_ok=True)
+                raise
+        os.replace(part.name, target)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:  # no room, or not picklable
+        _log.debug("not keeping %s on disk: %s", target, exc)
+    return value
+
+
+def _forget_old_code_versions(current: Path) -> None:
+    """Remove the folders of all but the newest few code versions (by when they were made or last written)."""
+    others = [path for path in current.parent.iterdir() if path.is_dir() and path != current]
+    others.sort(key=lambda path: path.stat().st_mtime, reverse=True)
+    for old in others[_KEPT_CODE_VERSIONS - 1 :]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def clear(warehouse: Any | None = None) -> None:

@@ -109,6 +109,7 @@ def cluster_employment_panel(
         warehouse,
         ("cluster_employment_panel", taxonomy, dataset),
         lambda: _employment_panel(warehouse, taxonomy, dataset),
+        persist=True,
     )
 
 
@@ -199,7 +200,9 @@ def cluster_gva_panel(
     # Every region's scenarios (comparators' GVA per job) and the backtest read the same panel: once per data
     # version.
     key = ("cluster_gva_panel", taxonomy, prices, weight_year, tuple(areas) if areas is not None else None)
-    return memoised(warehouse, key, lambda: _gva_panel(warehouse, taxonomy, prices, weight_year, areas))
+    return memoised(
+        warehouse, key, lambda: _gva_panel(warehouse, taxonomy, prices, weight_year, areas), persist=True
+    )
 
 
 def _gva_panel(

@@ -281,7 +281,7 @@ def _productivity_by_row(
         exclude_imputed_rent,
         benchmark_dataset,
     )
-    return memoised(warehouse, key, compute)
+    return memoised(warehouse, key, compute, persist=True)
 
 
 def _compute_productivity_by_row(
@@ -572,6 +572,7 @@ def cluster_productivity(
         warehouse,
         ("employment_by_code", dataset, level, year),
         lambda: _employment_by_code(warehouse, dataset, level, code_length=None, years=[year]),
+        persist=True,
     )
     regional = every_area[every_area["area_code"] == region_code].reset_index(drop=True)
     if regional.empty or (regional["sources"] < regional["members"]).any():

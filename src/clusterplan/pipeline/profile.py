@@ -564,6 +564,7 @@ def profile_region(
             convention=convention,
             say=say,
         ),
+        persist=True,
     )
     panel, bench, bench_total, union, regions = (
         tables.panel,
@@ -981,6 +982,7 @@ def industry_measures(
         warehouse,
         key,
         lambda: _industry_measures(warehouse, level, region, year, base_year, benchmark, peers, cells, convention),
+        persist=True,
     )
 
 
@@ -1076,7 +1078,9 @@ def industry_employment(
     if level not in LEVELS:
         raise UnknownCodeError("level", level, list(LEVELS))
     key = ("industry_employment", level, year, base_year, cells)
-    return memoised(warehouse, key, lambda: _industry_employment(warehouse, level, year, base_year, cells))
+    return memoised(
+        warehouse, key, lambda: _industry_employment(warehouse, level, year, base_year, cells), persist=True
+    )
 
 
 def _industry_employment(
@@ -1342,6 +1346,7 @@ def _productivity(warehouse: AnyWarehouse, mapping: pd.DataFrame, region: Region
             warehouse,
             ("cluster_productivity", definition, member, year),
             lambda: cluster_productivity(warehouse, mapping, region=member, year=year),
+            persist=True,
         )
 
     parts = [member_productivity(member).set_index("cluster_id")[columns] for member in region.members]

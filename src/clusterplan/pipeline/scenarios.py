@@ -271,6 +271,7 @@ def _io_employment(warehouse: AnyWarehouse) -> pd.DataFrame:
         warehouse,
         ("io_employment", BRES_SUBCLASS, IO_YEAR),
         lambda: sic_employment_table(warehouse.employment_by_area_and_code(BRES_SUBCLASS, IO_YEAR)),
+        persist=True,
     )
 
 
@@ -283,6 +284,7 @@ def _region_supply_chain_effects(
         warehouse,
         ("supply_chain_effects", region, taxonomy, tuple(cluster_ids), induced),
         lambda: _supply_chain_effects(region, taxonomy, cluster_ids, induced, _io_employment(warehouse)),
+        persist=True,
     )
 
 
@@ -681,6 +683,7 @@ def scenario_outputs(
             warehouse,
             ("scenario_feasibility", region, taxonomy, jump_off),
             lambda: _feasibility(warehouse, region, taxonomy, jump_off),
+            persist=True,
         )
         if feasibility is not None:
             criteria["feasibility"] = criteria["cluster_id"].map(feasibility)
@@ -1337,7 +1340,10 @@ def run_backtest(
         (b.covid_years, b.shift_share_damping, b.trend_smoothing, b.trend_damping),
     )
     return memoised(
-        warehouse, key, lambda: _run_backtest(warehouse, taxonomy, region, sources, dataset, config, progress)
+        warehouse,
+        key,
+        lambda: _run_backtest(warehouse, taxonomy, region, sources, dataset, config, progress),
+        persist=True,
     )
 
 
