@@ -1,0 +1,126 @@
+"""Results kept on disk between processes: the same answer as computing afresh, keyed by warehouse file, data
+version and code version, and never trusted when damaged."""
+
+from __future__ import annotations
+
+import dataclasses
+import filecmp
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from _util import FIXTURES, run_cli
+from clusterplan import Warehouse, _cache
+from clusterplan.sources.formats import read_user_file
+
+
+def _counting() -> tuple[list[int], Callable[[], pd.DataFrame]]:
+    calls: list[int] = []
+
+    def compute() -> pd.DataFrame:
+        calls.append(1)
+        return pd.DataFrame({"calls": [len(calls)]})
+
+    return calls, compute
+
+
+def _stored(folder: Path) -> list[Path]:
+    return sorted(folder.glob("results/*/*.pickle"))
+
+
+def test_a_later_process_reads_what_an_earlier_one_computed(
+    fresh_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLUSTERPLAN_CACHE", str(tmp_path / "cache"))
+    calls, compute = _counting()
+    with Warehouse(fresh_warehouse) as wh:
+        first = _cache.memoised(wh, ("probe", 1), compute, persist=True)
+        _cache.clear()  # what a new process starts with: nothing in memory
+        again = _cache.memoised(wh, ("probe", 1), compute, persist=True)
+        assert calls == [1] and again["calls"].tolist() == first["calls"].tolist() == [1]
+        assert len(_stored(tmp_path / "cache")) == 1
+        # New data: a new data version, so computed again.
+        facts, provenance = read_user_file(FIXTURES / "nomis" / "bres_itl2_sic5_mini.csv", "nomis", dataset="mini")
+        wh.import_facts(facts, provenance, file="mini.csv")
+        _cache.clear()
+        assert _cache.memoised(wh, ("probe", 1), compute, persist=True)["calls"].tolist() == [2]
+    # Another warehouse file with the same data does not share the stored result.
+    other = tmp_path / "other.duckdb"
+    other.write_bytes(fresh_warehouse.read_bytes())
+    with Warehouse(other) as wh:
+        _cache.clear()
+        assert _cache.memoised(wh, ("probe", 1), compute, persist=True)["calls"].tolist() == [3]
+
+
+def test_a_damaged_file_is_recomputed_and_off_keeps_nothing(
+    fresh_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLUSTERPLAN_CACHE", str(tmp_path / "cache"))
+    _, compute = _counting()
+    with Warehouse(fresh_warehouse) as wh:
+        _cache.memoised(wh, ("probe", 2), compute, persist=True)
+        (stored,) = _stored(tmp_path / "cache")
+        stored.write_bytes(b"not a pickle")
+        _cache.clear()
+        assert _cache.memoised(wh, ("probe", 2), compute, persist=True)["calls"].tolist() == [2]
+        _cache.clear()
+        assert _cache.memoised(wh, ("probe", 2), compute, persist=True)["calls"].tolist() == [2]
+        monkeypatch.setenv("CLUSTERPLAN_CACHE", "off")
+        _cache.clear()
+        assert _cache.memoised(wh, ("probe", 3), compute, persist=True)["calls"].tolist() == [3]
+        assert _cache.cache_folder() is None and len(_stored(tmp_path / "cache")) == 1
+        # A folder that cannot be written: the value is still returned, nothing kept.
+        blocked = tmp_path / "blocked"
+        blocked.write_text("a file where the folder should be")
+        monkeypatch.setenv("CLUSTERPLAN_CACHE", str(blocked))
+        _cache.clear()
+        assert _cache.memoised(wh, ("probe", 4), compute, persist=True)["calls"].tolist() == [4]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Key:
+    name: str
+    codes: frozenset[str]
+
+
+def test_keys_read_the_same_in_every_process() -> None:
+    # Set order follows string hashing, which differs between processes; the stored key must not.
+    assert _cache._stable(_Key("a", frozenset({"29", "30", "2910"}))) == _cache._stable(
+        _Key("a", frozenset({"2910", "30", "29"}))
+    )
+    assert _cache._stable(("x", 1, None, Path("p"))) == "('x',1,None,PosixPath('p'))"
+    assert _cache._stable(_Key("a", frozenset())) != _cache._stable(_Key("b", frozenset()))
+    with pytest.raises(TypeError, match="a DataFrame cannot be part of a key"):
+        _cache._stable(("k", pd.DataFrame()))
+
+
+def test_only_the_newest_code_versions_are_kept(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    for age, name in enumerate(["v1", "v2", "v3", "v4"]):
+        (results / name).mkdir(parents=True)
+        os.utime(results / name, (1_000_000 + age, 1_000_000 + age))
+    current = results / "v5"
+    current.mkdir()
+    _cache._forget_old_code_versions(current)
+    assert sorted(p.name for p in results.iterdir()) == ["v3", "v4", "v5"]
+
+
+def test_a_second_run_on_the_same_warehouse_reads_stored_results_and_writes_the_same_tables(
+    fresh_warehouse: Path, tmp_path: Path
+) -> None:
+    env = {"CLUSTERPLAN_WAREHOUSE": str(fresh_warehouse), "CLUSTERPLAN_CACHE": str(tmp_path / "cache")}
+    first = run_cli("run", "--quiet", "--out", str(tmp_path / "first"), env=env)
+    assert first.returncode == 0, first.stderr
+    stored = _stored(tmp_path / "cache")
+    assert len(stored) >= 8  # the backtest, feasibility, supply-chain effects, panels, productivity, measures
+    mtimes = {path: path.stat().st_mtime_ns for path in stored}
+    second = run_cli("run", "--quiet", "--out", str(tmp_path / "second"), env=env)
+    assert second.returncode == 0, second.stderr
+    assert {path: path.stat().st_mtime_ns for path in _stored(tmp_path / "cache")} == mtimes  # read, not rewritten
+    tables = sorted(p.name for p in (tmp_path / "first").glob("*.csv"))
+    assert len(tables) > 10
+    match, mismatch, errors = filecmp.cmpfiles(tmp_path / "first", tmp_path / "second", tables, shallow=False)
+    assert mismatch == [] and errors == [] and match == tables
