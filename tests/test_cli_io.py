@@ -12,6 +12,9 @@ from _util import run_cli
 from clusterplan.cli import main
 from clusterplan.inputoutput.national import multipliers_table, national_model
 from clusterplan.inputoutput.regional import regional_model
+from clusterplan.pipeline.tables import reference_tables
+
+TABLES = reference_tables()
 
 
 def _io(warehouse: Path, command: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -40,7 +43,7 @@ def test_national_multipliers(tmp_path: Path, warehouse_path: Path):
     assert set(REQUIRED) <= set(table.columns)
     row = table.set_index("industry_code").loc["C101"]
     assert round(row["output_multiplier"], 3) == 2.396
-    expected = multipliers_table(national_model(), 1).set_index("industry_code")
+    expected = multipliers_table(national_model(TABLES), 1).set_index("industry_code")
     assert table.set_index("industry_code")["gva_effect"].to_numpy() == pytest.approx(
         expected["gva_effect"].to_numpy(), rel=1e-9
     )
@@ -65,7 +68,7 @@ def test_regional_type_two_multipliers(tmp_path: Path, warehouse_path: Path):
     assert result.returncode == 0, result.stderr
     assert "Type 2 multipliers, West Midlands (TLG3), AFLQ, delta 0.25" in result.stdout
     table = pd.read_csv(out, dtype={"industry_code": str}).set_index("industry_code")
-    expected = regional_model("TLG3", method="aflq", delta=0.25).multipliers(2).set_index("industry_code")
+    expected = regional_model(TABLES, "TLG3", method="aflq", delta=0.25).multipliers(2).set_index("industry_code")
     assert table["output_multiplier"].to_numpy() == pytest.approx(expected["output_multiplier"].to_numpy(), rel=1e-9)
     assert table["employment_effect"].to_numpy() == pytest.approx(expected["employment_effect"].to_numpy(), rel=1e-9)
     assert {"regional_employment", "location_quotient"} <= set(table.columns)

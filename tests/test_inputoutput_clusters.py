@@ -30,6 +30,9 @@ from clusterplan.inputoutput.impact import EFFECTS, cluster_impact, direct_chang
 from clusterplan.inputoutput.iomath import close_to_households, technical_coefficients
 from clusterplan.inputoutput.national import multipliers_table, national_model
 from clusterplan.inputoutput.regional import national_view, regional_model
+from clusterplan.pipeline.tables import reference_tables
+
+TABLES = reference_tables()
 
 HERE = FIXTURES / "inputoutput_regional"
 LABELS = ["1", "2"]
@@ -118,7 +121,7 @@ def test_cluster_input_sourcing_and_gaps_by_hand(mb):
 
 
 def test_taxonomy_weights_of_real_clusters():
-    weights = taxonomy_weights("wmca_plan_for_growth", "TLG3")
+    weights = taxonomy_weights(TABLES, "wmca_plan_for_growth", "TLG3")
     # Aerospace is SIC 30300 (all of C303) and 33160 (all of C3316).
     assert weights.loc["C303", "aerospace"] == 1.0
     assert weights.loc["C3316", "aerospace"] == 1.0
@@ -143,13 +146,13 @@ def test_linkages_conserve_flows(tmp_path: Path):
         "  - id: engineering\n    name: Engineering\n    codes: ['71', '2562']\n",
         encoding="utf-8",
     )
-    national = cluster_linkages(str(path))
-    model = national_model()
+    national = cluster_linkages(TABLES, str(path))
+    model = national_model(TABLES)
     assert national.flows.to_numpy().sum() == pytest.approx(model.Z.to_numpy().sum())
     assert national.input_sourcing is None
     assert national.flows.loc["vehicles", "vehicles"] == pytest.approx(model.Z.loc["C29", "C29"])
-    regional = cluster_linkages(str(path), region="TLG3")
-    rmodel = regional_model("TLG3")
+    regional = cluster_linkages(TABLES, str(path), region="TLG3")
+    rmodel = regional_model(TABLES, "TLG3")
     assert regional.flows.to_numpy().sum() == pytest.approx(rmodel.Z.to_numpy().sum())
     assert (regional.flows.to_numpy() <= national.flows.to_numpy() + 1e-9).all()
     share = regional.input_sourcing.loc["vehicles", "share_in_region"]
@@ -175,7 +178,7 @@ def test_linkages_conserve_flows(tmp_path: Path):
 def test_cluster_location_quotients_match_profile_region(warehouse):
     from clusterplan.pipeline.profile import profile_region
 
-    ours = cluster_location_quotients("wmca_plan_for_growth", "TLG3", year=2019)
+    ours = cluster_location_quotients(TABLES, "wmca_plan_for_growth", "TLG3", year=2019)
     profile = profile_region(warehouse, region="TLG3", taxonomy="wmca_plan_for_growth", year=2019)
     theirs = profile.clusters.set_index("cluster_id")["lq"].reindex(ours.index)
     assert ours.to_numpy() == pytest.approx(theirs.to_numpy())
@@ -186,18 +189,18 @@ def test_cluster_location_quotients_match_profile_region(warehouse):
 
 
 def test_real_supply_chain_gaps():
-    gaps = region_supply_chain_gaps("TLG3", "wmca_plan_for_growth")
+    gaps = region_supply_chain_gaps(TABLES, "TLG3", "wmca_plan_for_growth")
     assert gaps.attrs["strong_clusters"] == ["ev_batteries", "low_carbon_utilities", "future_housing", "logistics"]
     assert len(gaps) > 10
     assert (gaps["regional_purchase_coefficient"] < 0.5).all()
     assert gaps["imported_gbp_m"].is_monotonic_decreasing
     assert gaps["rank"].tolist() == list(range(1, len(gaps) + 1))
     assert (gaps["imported_gbp_m"] == gaps["inputs_needed_gbp_m"] - gaps["bought_in_region_gbp_m"]).all()
-    chosen = region_supply_chain_gaps("TLG3", strong_clusters=["aerospace"], threshold=0.9)
+    chosen = region_supply_chain_gaps(TABLES, "TLG3", strong_clusters=["aerospace"], threshold=0.9)
     assert chosen.attrs["strong_clusters"] == ["aerospace"]
     assert chosen["buying_clusters"].str.startswith("aerospace").all()
     with pytest.raises(ParameterError, match="needs SIC 2007 clusters"):
-        region_supply_chain_gaps("TLG3", "us_cmp_traded_2014")
+        region_supply_chain_gaps(TABLES, "TLG3", "us_cmp_traded_2014")
 
 
 # --------------------------------------------------------------------------- impact calculator
@@ -256,26 +259,26 @@ def test_direct_change_units():
 
 
 def test_total_output_of_one_pound_is_the_output_multiplier():
-    national = multipliers_table(national_model(), 1).set_index("industry_code")
-    result = cluster_impact(1.0, industry="C101", induced=False)
+    national = multipliers_table(national_model(TABLES), 1).set_index("industry_code")
+    result = cluster_impact(TABLES, 1.0, industry="C101", induced=False)
     assert result.totals.loc["total", "output_gbp_m"] == pytest.approx(national.loc["C101", "output_multiplier"])
     assert round(float(result.totals.loc["total", "output_gbp_m"]), 3) == 2.396
     assert result.totals.loc["total", "gva_gbp_m"] == pytest.approx(national.loc["C101", "gva_effect"])
-    regional = regional_model("TLG3", method="aflq")
+    regional = regional_model(TABLES, "TLG3", method="aflq")
     for kind in (1, 2):
         table = regional.multipliers(kind).set_index("industry_code")
         for code in ("C29", "H52", "M71"):
-            result = cluster_impact(1.0, region="TLG3", industry=code, method="aflq", induced=kind == 2)
+            result = cluster_impact(TABLES, 1.0, region="TLG3", industry=code, method="aflq", induced=kind == 2)
             assert result.totals.loc["total", "output_gbp_m"] == pytest.approx(table.loc[code, "output_multiplier"])
             assert result.totals.loc["total", "jobs"] == pytest.approx(table.loc[code, "employment_effect"])
 
 
 def test_cluster_impact_in_a_region():
-    result = cluster_impact(100.0, region="TLG3", cluster="Aerospace")
+    result = cluster_impact(TABLES, 100.0, region="TLG3", cluster="Aerospace")
     assert result.parameters["cluster_id"] == "aerospace"
     table = result.by_industry.set_index("industry_code")
     # The £100m is split between C303 and C3316 by the cluster's regional output.
-    model = regional_model("TLG3")
+    model = regional_model(TABLES, "TLG3")
     split = model.x[["C303", "C3316"]] / model.x[["C303", "C3316"]].sum() * 100
     assert table.loc[["C303", "C3316"], "direct_output"].to_numpy() == pytest.approx(split.to_numpy())
     assert result.totals.loc["direct", "output_gbp_m"] == pytest.approx(100.0)
@@ -285,10 +288,10 @@ def test_cluster_impact_in_a_region():
     )
     assert (totals.loc[["indirect", "induced"], "output_gbp_m"] > 0).all()
     # Jobs: 1,000 direct jobs spread by employment.
-    jobs = cluster_impact(1000.0, region="TLG3", cluster="aerospace", unit="jobs")
+    jobs = cluster_impact(TABLES, 1000.0, region="TLG3", cluster="aerospace", unit="jobs")
     assert jobs.totals.loc["direct", "jobs"] == pytest.approx(1000.0)
     # The same change nationally ripples further than in one region.
-    national = cluster_impact(100.0, cluster="aerospace")
+    national = cluster_impact(TABLES, 100.0, cluster="aerospace")
     assert national.totals.loc["total", "output_gbp_m"] > result.totals.loc["total", "output_gbp_m"]
     long = result.to_frame()
     assert set(long["effect"]) == set(EFFECTS)
@@ -299,12 +302,12 @@ def test_cluster_impact_in_a_region():
 
 def test_cluster_impact_errors():
     with pytest.raises(UnknownCodeError, match=r"unknown cluster of wmca_plan_for_growth 'rockets'; valid choices: "):
-        cluster_impact(1.0, region="TLG3", cluster="rockets")
+        cluster_impact(TABLES, 1.0, region="TLG3", cluster="rockets")
     with pytest.raises(ParameterError, match="give either a cluster or an industry"):
-        cluster_impact(1.0, region="TLG3")
+        cluster_impact(TABLES, 1.0, region="TLG3")
     with pytest.raises(UnknownCodeError, match="unknown IOAT industry 'Z99'"):
-        cluster_impact(1.0, industry="Z99")
+        cluster_impact(TABLES, 1.0, industry="Z99")
     with pytest.raises(UnknownCodeError, match="unknown region 'nowhere'"):
-        cluster_impact(1.0, region="nowhere", industry="C29")
-    view = national_view()
+        cluster_impact(TABLES, 1.0, region="nowhere", industry="C29")
+    view = national_view(TABLES)
     assert view.region_name == "United Kingdom"

@@ -27,6 +27,9 @@ from clusterplan.inputoutput.linkages import (
     model_linkages,
 )
 from clusterplan.inputoutput.national import NationalModel, multipliers_table, national_model
+from clusterplan.pipeline.tables import reference_tables
+
+TABLES = reference_tables()
 
 LABELS = ["1", "2", "3", "4"]
 FOUR_Z = pd.DataFrame(
@@ -37,7 +40,7 @@ FOUR_X = pd.Series([200.0, 250.0, 250.0, 300.0], index=LABELS)
 
 @pytest.fixture(scope="module")
 def model() -> NationalModel:
-    return national_model(employment=None)
+    return national_model(TABLES, employment=None)
 
 
 def test_miller_blair_two_sector_by_hand() -> None:

@@ -40,8 +40,11 @@ from clusterplan.inputoutput.national import (
     national_model,
 )
 from clusterplan.pipeline.inputoutput import national_bres_facts
+from clusterplan.pipeline.tables import reference_tables
 from clusterplan.sources.ons_io import IOATables, ioat_from_long
 from clusterplan.warehouse import Warehouse
+
+TABLES = reference_tables()
 
 FIXTURES = Path(__file__).parent / "fixtures" / "inputoutput"
 
@@ -57,7 +60,7 @@ def tables() -> IOATables:
 
 @pytest.fixture(scope="module")
 def model() -> NationalModel:
-    return national_model()
+    return national_model(TABLES)
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +185,7 @@ def test_employment_mapping_of_split_divisions_from_real_bres_rows(model: Nation
 
 
 def test_bres_subclasses_agree_with_divisions_within_nomis_rounding() -> None:
-    by_sic, areas = gb_employment_by_sic(year=2019)
+    by_sic, areas = gb_employment_by_sic(TABLES.employment_facts("bres_itl2_sic5"), year=2019)
     assert areas == 40
     divisions = pd.read_parquet(dataset_path("bres_itl2_sic2"))
     gb2 = float(divisions.loc[divisions["year"] == 2019, "value"].sum())
@@ -199,7 +202,7 @@ def test_unmatched_employment_is_reported_in_notes(model: NationalModel) -> None
 
 
 def test_employment_from_the_warehouse_equals_the_package_file(warehouse: Warehouse) -> None:
-    from_file, areas_file = gb_employment_by_sic(year=2019)
+    from_file, areas_file = gb_employment_by_sic(TABLES.employment_facts("bres_itl2_sic5"), year=2019)
     from_warehouse, areas_wh = gb_employment_by_sic(national_bres_facts(warehouse, 2019), year=2019)
     assert areas_file == areas_wh == 40
     pd.testing.assert_series_equal(from_file, from_warehouse.reindex(from_file.index), check_names=False)
@@ -244,17 +247,17 @@ def test_household_income_scales_the_induced_effect(model: NationalModel, type1:
 
 def test_sources_and_years_are_checked() -> None:
     with pytest.raises(ParameterError, match=r"2019 only, not 2018.*source='sut'"):
-        national_model(year=2018)
+        national_model(TABLES, year=2018)
     with pytest.raises(ParameterError, match="unknown input-output source 'oecd'"):
-        national_model(source="oecd")  # type: ignore[arg-type]
+        national_model(TABLES, source="oecd")  # type: ignore[arg-type]
     with pytest.raises(ParameterError, match="no supply-use tables for 1996; the package data covers 1997-2020"):
-        national_model(source="sut", year=1996)
+        national_model(TABLES, source="sut", year=1996)
     with pytest.raises(ParameterError, match="multiplier type must be 1 or 2"):
-        multipliers_table(national_model(employment=None), 3)  # type: ignore[arg-type]
+        multipliers_table(national_model(TABLES, employment=None), 3)  # type: ignore[arg-type]
 
 
 def test_a_year_without_bres_builds_without_employment() -> None:
-    model = national_model(source="sut", year=2010)
+    model = national_model(TABLES, source="sut", year=2010)
     assert model.employment is None
     assert any("no employment" in note and "2010" in note for note in model.notes)
     table = multipliers_table(model)
@@ -265,10 +268,10 @@ def test_supplied_employment_must_use_the_models_codes(model: NationalModel) -> 
     jobs = model.employment.copy()  # type: ignore[union-attr]
     renamed = jobs.rename(index={"C101": "10.1"})
     with pytest.raises(UnknownCodeError, match=re.escape("unknown industry in employment '10.1'")):
-        national_model(employment=renamed)
+        national_model(TABLES, employment=renamed)
     with pytest.raises(DataValidationError, match=re.escape("employment has no value for 1 industries: ['C101']")):
-        national_model(employment=jobs.drop("C101"))
-    supplied = national_model(employment=jobs.drop("L68A"))  # no jobs in imputed rent by definition
+        national_model(TABLES, employment=jobs.drop("C101"))
+    supplied = national_model(TABLES, employment=jobs.drop("L68A"))  # no jobs in imputed rent by definition
     assert supplied.employment is not None and supplied.employment["L68A"] == 0.0
 
 

@@ -31,6 +31,9 @@ from clusterplan.inputoutput.regional import (
     regions,
     simple_location_quotients,
 )
+from clusterplan.pipeline.tables import reference_tables
+
+TABLES = reference_tables()
 
 HERE = FIXTURES / "inputoutput_regional"
 CODES = ["C29", "C241T243", "M71"]
@@ -185,11 +188,11 @@ def test_absent_industries(three):
 
 @pytest.mark.parametrize("method", METHODS)
 def test_real_region_coefficients_and_multipliers_never_exceed_national(method):
-    national = national_view()
+    national = national_view(TABLES)
     n1 = national.multipliers(1).set_index("industry_code")
     n2 = national.multipliers(2).set_index("industry_code")
     for region in ("TLG3", "TLI3", "TLM6"):
-        model = regional_model(region, method=method)
+        model = regional_model(TABLES, region, method=method)
         assert (model.A.to_numpy() <= model.national_coefficients.to_numpy() + 1e-15).all()
         assert (model.A.to_numpy() >= 0).all()
         r1 = model.multipliers(1).set_index("industry_code")
@@ -203,8 +206,8 @@ def test_real_region_coefficients_and_multipliers_never_exceed_national(method):
 
 
 def test_national_view_matches_the_national_model():
-    view = national_view()
-    model = national_model()
+    view = national_view(TABLES)
+    model = national_model(TABLES)
     for kind in (1, 2):
         ours = view.multipliers(kind)
         theirs = multipliers_table(model, kind)
@@ -212,7 +215,7 @@ def test_national_view_matches_the_national_model():
 
 
 def test_regional_model_of_the_west_midlands():
-    model = regional_model("UKG3")  # NUTS 2016 code accepted
+    model = regional_model(TABLES, "UKG3")  # NUTS 2016 code accepted
     assert (model.region_code, model.region_name, model.method, model.delta) == ("TLG3", "West Midlands", "flq", 0.3)
     # BRES 2019 (fixture: raw NOMIS rows): C29 employment in TLG3 is 18000 + 450 + 350 + 15 + 400 + 10000.
     raw = pd.read_csv(HERE / "bres_2019_ukg3_c27_c29_c30_c33.csv", dtype={"INDUSTRY_CODE": str})
@@ -224,12 +227,12 @@ def test_regional_model_of_the_west_midlands():
     assert model.scaling_factor == pytest.approx(math.log2(1 + share) ** 0.3)
     # The fixture's employment is the package data's.
     fixture = pd.read_csv(HERE / "employment_2019_tlg3_gb_three_industries.csv").set_index("industry_code")
-    employment = regional_employment(2019)
+    employment = regional_employment(TABLES, 2019)
     assert employment.loc["TLG3", CODES].tolist() == fixture["TLG3"].tolist()
     assert employment[CODES].sum().tolist() == fixture["GB"].tolist()
     # GB employment by IOAT industry is the national model's.
     pd.testing.assert_series_equal(
-        employment.sum(), national_model().employment, check_names=False, check_index_type=False
+        employment.sum(), national_model(TABLES).employment, check_names=False, check_index_type=False
     )
     # Regional output is national output times the region's share of the industry's jobs.
     assert model.x["C29"] == pytest.approx(63261.0 * 29215 / 160035)
@@ -242,7 +245,7 @@ def test_regional_model_of_the_west_midlands():
 
 
 def test_input_sourcing_of_a_real_region():
-    model = regional_model("TLG3")
+    model = regional_model(TABLES, "TLG3")
     table = model.input_sourcing()
     expected = model.A.sum(axis=0) / model.national_coefficients.sum(axis=0)
     assert table["share_in_region"].to_numpy() == pytest.approx(expected.to_numpy(), nan_ok=True)
@@ -252,16 +255,16 @@ def test_input_sourcing_of_a_real_region():
 
 
 def test_delta_sensitivity():
-    sweep = delta_sensitivity("TLG3", [0.1, 0.2, 0.3, 0.4])
+    sweep = delta_sensitivity(TABLES, "TLG3", [0.1, 0.2, 0.3, 0.4])
     assert len(sweep) == 4 * 105
     means = sweep.groupby("delta")["output_multiplier"].mean()
     assert list(means.index) == [0.1, 0.2, 0.3, 0.4]
     assert means.is_monotonic_decreasing
     at_03 = sweep[sweep["delta"] == 0.3].set_index("industry_code")["output_multiplier"]
-    direct = regional_model("TLG3", delta=0.3).multipliers(1).set_index("industry_code")["output_multiplier"]
+    direct = regional_model(TABLES, "TLG3", delta=0.3).multipliers(1).set_index("industry_code")["output_multiplier"]
     pd.testing.assert_series_equal(at_03, direct)
     with pytest.raises(ParameterError, match="delta changes nothing under 'slq'"):
-        delta_sensitivity("TLG3", [0.1], method="slq")
+        delta_sensitivity(TABLES, "TLG3", [0.1], method="slq")
 
 
 # --------------------------------------------------------------------------- errors
@@ -291,17 +294,17 @@ def test_bad_input_gets_clear_errors(three):
 
 
 def test_unknown_regions_list_the_choices():
-    assert len(regions()) == 40
+    assert len(regions(TABLES)) == 40
     with pytest.raises(UnknownCodeError, match=r"unknown region 'TLZ9'; did you mean Southern Scotland \(TLM9\)"):
-        regional_model("TLZ9")
+        regional_model(TABLES, "TLZ9")
     with pytest.raises(
         UnknownCodeError, match=r"unknown region 'Atlantis'; valid choices: Tees Valley and Durham \(TLC1"
     ):
-        regional_model("Atlantis")
+        regional_model(TABLES, "Atlantis")
     with pytest.raises(UnknownCodeError, match="BRES covers Great Britain only"):
-        regional_model("UKN0")
-    assert regional_model("west midlands").region_code == "TLG3"
+        regional_model(TABLES, "UKN0")
+    assert regional_model(TABLES, "west midlands").region_code == "TLG3"
     with pytest.raises(UnknownCodeError, match="unknown employment year '2014'"):
-        regional_model("TLG3", year=2014)
+        regional_model(TABLES, "TLG3", year=2014)
     with pytest.raises(ParameterError, match="multiplier type must be 1 or 2, not 3"):
-        regional_model("TLG3").multipliers(3)
+        regional_model(TABLES, "TLG3").multipliers(3)

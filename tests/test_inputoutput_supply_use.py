@@ -40,6 +40,9 @@ from clusterplan.inputoutput.supply_use import (
     model_from_supply_use,
     supply_use_tables,
 )
+from clusterplan.pipeline.tables import reference_tables
+
+TABLES = reference_tables()
 
 # Worked make-use example: industry 1 makes 90 of commodity 1 (and 10 of scrap in the BEA case),
 # industry 2 makes 10 of commodity 1 and 50 of commodity 2.
@@ -48,12 +51,12 @@ U = pd.DataFrame([[10.0, 20.0], [30.0, 0.0]], index=["c1", "c2"], columns=["i1",
 
 @pytest.fixture(scope="module")
 def ons() -> NationalModel:
-    return national_model(employment=None)
+    return national_model(TABLES, employment=None)
 
 
 @pytest.fixture(scope="module")
 def sut2019() -> NationalModel:
-    return model_from_supply_use(supply_use_tables(2019))
+    return model_from_supply_use(supply_use_tables(2019, TABLES.supply_use))
 
 
 # --------------------------------------------------------------------------- industry technology by hand
@@ -103,7 +106,7 @@ def test_product_and_industry_classifications_must_correspond() -> None:
 
 
 def test_sut_domestic_rows_add_to_product_output() -> None:
-    tables = supply_use_tables(2019)
+    tables = supply_use_tables(2019, TABLES.supply_use)
     use = pd.concat([tables.use, tables.final_demand], axis=1)
     domestic, _, _ = domestic_basic_use(use, tables.supply)
     assert np.abs(domestic.sum(axis=1) - tables.supply["P1"]).max() < 1e-6
@@ -115,7 +118,7 @@ def test_sut_model_columns_balance_exactly(sut2019: NationalModel) -> None:
     assert np.abs(inputs - sut2019.output).max() < 1e-6
     # Rows add to product output, not industry output: the gap is the unassigned secondary production.
     rows = sut2019.Z.sum(axis=1) + sut2019.total_final_demand
-    product_output = supply_use_tables(2019).product_output
+    product_output = supply_use_tables(2019, TABLES.supply_use).product_output
     assert np.abs(rows - product_output).max() < 1e-6
     gap = float((sut2019.output - product_output).abs().sum() / sut2019.output.sum())
     assert round(gap, 4) == 0.0986
@@ -141,25 +144,25 @@ def test_sut_2019_against_the_published_ioat(sut2019: NationalModel, ons: Nation
 
 
 def test_purchasers_total_valuation_gives_larger_total_requirements(sut2019: NationalModel) -> None:
-    total = model_from_supply_use(supply_use_tables(2019), valuation="purchasers_total")
+    total = model_from_supply_use(supply_use_tables(2019, TABLES.supply_use), valuation="purchasers_total")
     assert (total.A.sum(axis=0) >= sut2019.A.sum(axis=0) - 1e-12).all()
     assert total.primary_inputs.loc["P7"].isna().all()
     assert multipliers_table(total)["import_effect"].isna().all()
     assert any("total, not domestic" in note for note in total.notes)
     with pytest.raises(ParameterError, match="unknown valuation 'basic'"):
-        model_from_supply_use(supply_use_tables(2019), valuation="basic")  # type: ignore[arg-type]
+        model_from_supply_use(supply_use_tables(2019, TABLES.supply_use), valuation="basic")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("year", [1997, 2020])
 def test_every_sut_year_builds(year: int) -> None:
-    model = national_model(source="sut", year=year, employment=None)
+    model = national_model(TABLES, source="sut", year=year, employment=None)
     assert model.year == year and model.A.shape == (105, 105)
     assert (multipliers_table(model)["output_multiplier"] >= 1 - 1e-12).all()
 
 
 def test_sut_model_with_bres_employment_matches_the_ons_model() -> None:
-    sut = national_model(source="sut", year=2019)
-    ons = national_model()
+    sut = national_model(TABLES, source="sut", year=2019)
+    ons = national_model(TABLES)
     assert sut.employment is not None and ons.employment is not None
     assert (sut.employment.reindex(ons.industries) == ons.employment).all()
 
@@ -196,8 +199,8 @@ def test_bea_algebra_on_a_worked_example_with_scrap() -> None:
     [(1997, 0.9862, 0.000460), (2015, 0.9848, 0.000447)],
 )
 def test_bea_total_requirements_against_the_published_table(year: int, correlation: float, median: float) -> None:
-    computed = bea_total_requirements(year)
-    published = published_total_requirements(year)
+    computed = bea_total_requirements(bea_use_table(TABLES.bea_use, year))
+    published = published_total_requirements(TABLES.bea_total_requirements, year)
     assert computed.shape == published.shape == (71, 73)
     agreement = requirements_agreement(computed, published)
     assert round(agreement["correlation"], 4) == correlation
@@ -213,8 +216,8 @@ def test_bea_total_requirements_against_the_published_table(year: int, correlati
 
 
 def test_bea_model_identities_and_notes() -> None:
-    model = bea_model(2015)
-    table = bea_use_table(2015)
+    model = bea_model(bea_use_table(TABLES.bea_use, 2015))
+    table = bea_use_table(TABLES.bea_use, 2015)
     assert model.unit == "$ million" and model.A.shape == (71, 71)
     # columns: domestic-commodity inputs + scrap/used + noncomparable imports + value added = industry output
     leak = table.intermediate_use.loc[["Used", "Other"]].sum(axis=0)
@@ -226,4 +229,4 @@ def test_bea_model_identities_and_notes() -> None:
     assert table1["employment_effect"].isna().all() and (table1["output_multiplier"] >= 1).all()
     assert any("overstates induced effects" in note for note in model.notes)
     with pytest.raises(ParameterError, match="no BEA use table for 2016; the package data covers 1997-2015"):
-        national_model(source="bea", year=2016)
+        national_model(TABLES, source="bea", year=2016)

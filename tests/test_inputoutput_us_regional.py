@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from clusterplan._exceptions import UnknownCodeError
-from clusterplan.inputoutput.bea import bea_domestic_model, bea_model, domestic_shares
+from clusterplan.inputoutput.bea import bea_domestic_model, bea_model, bea_use_table, domestic_shares
 from clusterplan.inputoutput.clusters import cluster_linkages
 from clusterplan.inputoutput.us_regional import (
     bea_industry_employment,
@@ -15,6 +15,9 @@ from clusterplan.inputoutput.us_regional import (
     us_regional_employment,
     us_regional_model,
 )
+from clusterplan.pipeline.tables import reference_tables
+
+TABLES = reference_tables()
 
 
 def test_bea_industry_employment_uses_each_prefix_once() -> None:
@@ -28,7 +31,10 @@ def test_bea_industry_employment_uses_each_prefix_once() -> None:
 
 
 def test_domestic_bea_model_balances_and_splits_imports() -> None:
-    total, domestic = bea_model(2015), bea_domestic_model(2015)
+    total, domestic = (
+        bea_model(bea_use_table(TABLES.bea_use, 2015)),
+        bea_domestic_model(bea_use_table(TABLES.bea_use, 2015)),
+    )
     d = domestic_shares(total)
     # Rows still add up to domestic production: domestic intermediate sales + domestic final uses + exports.
     rows = domestic.Z.sum(axis=1) + domestic.final_demand.sum(axis=1)
@@ -42,11 +48,11 @@ def test_domestic_bea_model_balances_and_splits_imports() -> None:
 
 
 def test_us_regional_multipliers_are_plausible() -> None:
-    national = us_national_view().multipliers(1).set_index("industry_code")["output_multiplier"]
-    jobs = us_regional_employment().sum(axis=1)
+    national = us_national_view(TABLES).multipliers(1).set_index("industry_code")["output_multiplier"]
+    jobs = us_regional_employment(TABLES).sum(axis=1)
     means = {}
     for code in ("35620", "19820", "10100"):  # New York, Detroit, Aberdeen SD (micropolitan)
-        model = us_regional_model(code)
+        model = us_regional_model(TABLES, code)
         table = model.multipliers(1).set_index("industry_code")["output_multiplier"]
         assert (table <= national + 1e-9).all(), code  # capped quotients: no regional multiplier above national
         means[code] = float(table.mean())
@@ -57,21 +63,21 @@ def test_us_regional_multipliers_are_plausible() -> None:
     assert means["35620"] == pytest.approx(1.277, abs=0.01) and means["10100"] == pytest.approx(1.057, abs=0.01)
     # Withheld CBP cells counted as 0 instead of rebuilt: Aberdeen loses 1,200 of its 19,100 jobs and some of its
     # local supply (1.04).
-    published = us_regional_model("10100", cells="published").multipliers(1)["output_multiplier"].mean()
-    assert published == pytest.approx(1.038, abs=0.01) and us_regional_employment("published").loc["10100"].sum() < (
-        jobs["10100"] - 1000
-    )
+    published = us_regional_model(TABLES, "10100", cells="published").multipliers(1)["output_multiplier"].mean()
+    assert published == pytest.approx(1.038, abs=0.01) and us_regional_employment(TABLES, "published").loc[
+        "10100"
+    ].sum() < (jobs["10100"] - 1000)
 
 
 def test_us_cluster_linkages_in_dollars() -> None:
-    links = cluster_linkages("us_cmp_traded_2014", region="19820")
+    links = cluster_linkages(TABLES, "us_cmp_traded_2014", region="19820")
     assert links.parameters["unit"] == "$ million" and links.parameters["region"] == "19820"
     automotive = links.partners[(links.partners["cluster_id"] == "automotive")]
     assert "flow_usd_m" in automotive.columns and automotive["relation"].tolist()[:1] == ["supplier"]
     assert links.input_sourcing is not None
     share = float(links.input_sourcing.loc["automotive", "share_in_region"])
     assert 0.3 < share < 1.0  # Detroit buys much of its automotive inputs locally, not all
-    national = cluster_linkages("us_cmp_traded_2014")
+    national = cluster_linkages(TABLES, "us_cmp_traded_2014")
     assert national.input_sourcing is None and "flow_usd_m" in national.table().columns
     with pytest.raises(UnknownCodeError, match="CBSA"):
-        us_regional_model("99999")
+        us_regional_model(TABLES, "99999")

@@ -18,13 +18,16 @@ from clusterplan.inputoutput.us_regional import _cbp_wide, us_regional_model
 from clusterplan.pipeline import regional_sic_employment
 from clusterplan.pipeline.inputoutput import region_supply_chains
 from clusterplan.pipeline.run import regional_naics_employment
+from clusterplan.pipeline.tables import reference_tables
+
+TABLES = reference_tables()
 
 
 def test_the_warehouse_gives_the_package_data_numbers(warehouse: Warehouse) -> None:
     sic = regional_sic_employment(warehouse)
-    pd.testing.assert_frame_equal(sic, _sic_employment(2019), check_names=False)
-    through_warehouse = regional_model("TLG3", sic_employment=sic)
-    from_files = regional_model("TLG3")
+    pd.testing.assert_frame_equal(sic, _sic_employment(TABLES, 2019), check_names=False)
+    through_warehouse = regional_model(TABLES, "TLG3", sic_employment=sic)
+    from_files = regional_model(TABLES, "TLG3")
     pd.testing.assert_series_equal(through_warehouse.employment, from_files.employment)
     pd.testing.assert_frame_equal(through_warehouse.multipliers(1), from_files.multipliers(1))
 
@@ -47,32 +50,32 @@ def test_imported_employment_reaches_the_regional_model(fresh_warehouse: Path) -
         wh.import_facts(facts, provenance, file="bres_doubled_cars.parquet")
         sic = regional_sic_employment(wh, 2019, "bres_doubled_cars")
     assert float(sic.loc["TLG3", "29100"]) == 2 * published
-    before, after = regional_model("TLG3"), regional_model("TLG3", sic_employment=sic)
+    before, after = regional_model(TABLES, "TLG3"), regional_model(TABLES, "TLG3", sic_employment=sic)
     # Motor vehicles are IOAT C29: the region's jobs and location quotient there rise, other industries' stay.
     assert after.employment["C29"] == pytest.approx(before.employment["C29"] + published)
     assert after.location_quotients["C29"] > before.location_quotients["C29"]
     assert after.employment.drop("C29").equals(before.employment.drop("C29"))
     # Other regions' models see the larger national employment in C29, so their quotient there falls.
-    elsewhere = regional_model("TLK1", sic_employment=sic).location_quotients["C29"]
-    assert elsewhere < regional_model("TLK1").location_quotients["C29"]
+    elsewhere = regional_model(TABLES, "TLK1", sic_employment=sic).location_quotients["C29"]
+    assert elsewhere < regional_model(TABLES, "TLK1").location_quotients["C29"]
     # The cluster tools take the same frame: flows between the region's clusters change with it.
-    links_before = cluster_linkages("wmca_plan_for_growth", region="TLG3")
-    links_after = cluster_linkages("wmca_plan_for_growth", region="TLG3", sic_employment=sic)
+    links_before = cluster_linkages(TABLES, "wmca_plan_for_growth", region="TLG3")
+    links_after = cluster_linkages(TABLES, "wmca_plan_for_growth", region="TLG3", sic_employment=sic)
     assert not links_after.flows.equals(links_before.flows)
 
 
 def test_the_us_model_reads_cbp_through_the_warehouse(warehouse: Warehouse) -> None:
     for cells in ("reconstructed", "published"):
         naics = regional_naics_employment(warehouse, cells)
-        pd.testing.assert_frame_equal(naics, _cbp_wide(cells), check_names=False)
+        pd.testing.assert_frame_equal(naics, _cbp_wide(TABLES, cells), check_names=False)
     naics = regional_naics_employment(warehouse)
     assert naics.shape[0] == 933  # every CBSA of CBP 2019
-    through_warehouse = us_regional_model("19820", naics_employment=naics)
-    from_files = us_regional_model("19820")
+    through_warehouse = us_regional_model(TABLES, "19820", naics_employment=naics)
+    from_files = us_regional_model(TABLES, "19820")
     pd.testing.assert_series_equal(through_warehouse.employment, from_files.employment)
     pd.testing.assert_frame_equal(through_warehouse.multipliers(1), from_files.multipliers(1))
-    links = cluster_linkages("us_cmp_traded_2014", region="19820", naics_employment=naics)
-    pd.testing.assert_frame_equal(links.flows, cluster_linkages("us_cmp_traded_2014", region="19820").flows)
+    links = cluster_linkages(TABLES, "us_cmp_traded_2014", region="19820", naics_employment=naics)
+    pd.testing.assert_frame_equal(links.flows, cluster_linkages(TABLES, "us_cmp_traded_2014", region="19820").flows)
 
 
 def test_changed_cbp_employment_reaches_the_us_model(warehouse: Warehouse) -> None:
@@ -81,7 +84,7 @@ def test_changed_cbp_employment_reaches_the_us_model(warehouse: Warehouse) -> No
     cars = float(naics.loc["19820", "3361"])
     assert cars > 10_000
     naics.loc["19820", "3361"] *= 2
-    before, after = us_regional_model("19820"), us_regional_model("19820", naics_employment=naics)
+    before, after = us_regional_model(TABLES, "19820"), us_regional_model(TABLES, "19820", naics_employment=naics)
     assert after.employment["3361MV"] == pytest.approx(before.employment["3361MV"] + cars)
     assert after.location_quotients["3361MV"] > before.location_quotients["3361MV"]
     assert after.employment.drop("3361MV").equals(before.employment.drop("3361MV"))
@@ -121,4 +124,4 @@ def test_imported_employment_reaches_the_io_commands(
 def test_us_supply_chains_of_the_pipeline_read_cbp_through_the_warehouse(warehouse: Warehouse) -> None:
     links = region_supply_chains(warehouse, "us_cmp_traded_2014", region="19820", geography="us")
     assert links.parameters["region"] == "19820"
-    pd.testing.assert_frame_equal(links.flows, cluster_linkages("us_cmp_traded_2014", region="19820").flows)
+    pd.testing.assert_frame_equal(links.flows, cluster_linkages(TABLES, "us_cmp_traded_2014", region="19820").flows)

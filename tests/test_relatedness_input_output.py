@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from clusterplan import ParameterError, UnknownCodeError
+from clusterplan.pipeline.tables import reference_tables
 from clusterplan.relatedness import (
     BEA_SUMMARY_NAICS,
     industry_io_relatedness,
@@ -76,7 +77,7 @@ def test_map_io_relatedness_inherits_and_takes_max_over_split_codes() -> None:
 
 
 def test_sic_codes_to_ioat_industries() -> None:
-    parts = sic_io_industries(["29100", "10110", "10", "68", "98000"])
+    parts = sic_io_industries(["29100", "10110", "10", "68", "98000"], reference_tables().bres_ioat_lookup)
     assert parts["29100"] == ("C29",)
     assert parts["10110"] == ("C101",)
     assert parts["10"] == ("C101", "C102_3", "C104", "C105", "C106", "C107", "C108", "C109")

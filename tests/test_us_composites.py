@@ -20,7 +20,10 @@ from clusterplan.inputoutput.us_regional import resolve_us_region, us_regional_e
 from clusterplan.pipeline import run_analyses
 from clusterplan.pipeline.opportunities import region_opportunities
 from clusterplan.pipeline.profile import industry_measures
+from clusterplan.pipeline.tables import reference_tables
 from clusterplan.report import write_run_outputs
+
+TABLES = reference_tables()
 
 DETROIT_CSA = ("10300", "11460", "19820", "22420", "33780")
 
@@ -36,21 +39,21 @@ DETROIT_CSA = ("10300", "11460", "19820", "22420", "33780")
     ],
 )
 def test_a_csa_resolves_to_its_cbsas(name: str) -> None:
-    region = resolve_us_region(name)
+    region = resolve_us_region(TABLES, name)
     assert (region.code, region.name, region.members) == ("220", "Detroit-Warren-Ann Arbor, MI", DETROIT_CSA)
-    assert resolve_us_region("19820").members == ("19820",)
+    assert resolve_us_region(TABLES, "19820").members == ("19820",)
 
 
 def test_gb_areas_are_not_us_regions() -> None:
     with pytest.raises(UnknownCodeError, match=r"unknown US metropolitan or micropolitan area .* 'TLG3'"):
-        resolve_us_region("TLG3")
+        resolve_us_region(TABLES, "TLG3")
 
 
 def test_csa_model_sums_its_cbsas_jobs_and_buys_more_inside_itself() -> None:
-    csa = us_regional_model("Detroit-Warren-Ann Arbor, MI")
-    detroit = us_regional_model("19820")
+    csa = us_regional_model(TABLES, "Detroit-Warren-Ann Arbor, MI")
+    detroit = us_regional_model(TABLES, "19820")
     assert (csa.region_code, csa.region_name) == ("220", "Detroit-Warren-Ann Arbor, MI")
-    jobs = us_regional_employment().loc[list(DETROIT_CSA)].sum(axis=0)
+    jobs = us_regional_employment(TABLES).loc[list(DETROIT_CSA)].sum(axis=0)
     pd.testing.assert_series_equal(
         csa.employment.reindex(jobs.index).astype(float), jobs.astype(float), check_names=False
     )
@@ -58,8 +61,8 @@ def test_csa_model_sums_its_cbsas_jobs_and_buys_more_inside_itself() -> None:
     # are at least those of the part for every industry where the part is at least as specialised ... on the
     # whole, a larger share of intermediate inputs is bought inside it.
     assert csa.A.to_numpy().sum() > detroit.A.to_numpy().sum()
-    csa_links = cluster_linkages("us_cmp_traded_2014", region="220")
-    detroit_links = cluster_linkages("us_cmp_traded_2014", region="19820")
+    csa_links = cluster_linkages(TABLES, "us_cmp_traded_2014", region="220")
+    detroit_links = cluster_linkages(TABLES, "us_cmp_traded_2014", region="19820")
     assert csa_links.input_sourcing is not None and detroit_links.input_sourcing is not None
     auto_csa = csa_links.input_sourcing.loc["automotive"]
     auto_detroit = detroit_links.input_sourcing.loc["automotive"]

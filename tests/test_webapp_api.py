@@ -30,8 +30,11 @@ httpx = pytest.importorskip("httpx")
 anyio_from_thread = pytest.importorskip("anyio.from_thread")
 
 from clusterplan import WarehouseError, __version__, profile_region  # noqa: E402
+from clusterplan.pipeline.tables import reference_tables  # noqa: E402
 from clusterplan.web import create_app  # noqa: E402
 from clusterplan.web.app import CONTENT_SECURITY_POLICY, STATIC_DIR, plotly_js_path  # noqa: E402
+
+TABLES = reference_tables()
 
 TLG3_EV_EMPLOYMENT = 50 + 15_000 + 700 + 11_000
 TLG3_TOTAL_2021 = 1_304_965
@@ -313,7 +316,7 @@ def test_supply_chains_of_a_region(client: Client) -> None:
 
     body = ok(client, "/api/supply-chains?region=UKG3&top=3")
     assert body["parameters"]["region"] == "TLG3" and body["parameters"]["method"] == "flq"
-    expected = cluster_linkages("wmca_plan_for_growth", region="TLG3", top=3)
+    expected = cluster_linkages(TABLES, "wmca_plan_for_growth", region="TLG3", top=3)
     suppliers = [
         r for r in body["suppliers_and_customers"] if r["cluster_id"] == "ev_batteries" and r["relation"] == "supplier"
     ]

@@ -1,8 +1,11 @@
 """Input-output models: national (ONS IOAT, BEA), regionalised, aggregated to clusters.
 
 ``iomath`` is the pure functional core (``technical_coefficients``,
-``leontief_inverse`` ...); the other modules build models from the embedded
-tables on top of it: ``regional`` (SLQ/CILQ/FLQ/AFLQ regionalisation), ``clusters``
+``leontief_inverse`` ...); the other modules build models on top of it from the
+package's reference tables, which they take as a parameter
+(:class:`~clusterplan.inputoutput.tables.ReferenceTables`; the pipeline reads
+them, :func:`clusterplan.pipeline.tables.reference_tables`) — no module here
+reads a file: ``regional`` (SLQ/CILQ/FLQ/AFLQ regionalisation), ``clusters``
 (cluster-to-cluster supply chains and gaps), ``impact`` (direct, indirect and induced
 effects of a change), ``national`` (the national model, Type I/II effects and
 multipliers), ``linkages`` (Rasmussen–Hirschman and Ghosh linkages, key
@@ -29,11 +32,13 @@ from .iomath import (
 from .linkages import classify_linkages, linkages_table, model_linkages, power_of_dispersion
 from .national import NationalModel, closed_leontief_inverse, multipliers_table, national_model
 from .regional import RegionalModel, delta_sensitivity, regional_coefficients, regional_model, regionalise
+from .tables import ReferenceTables
 from .us_regional import us_regional_model
 
 __all__ = [
     "ImpactResult",
     "NationalModel",
+    "ReferenceTables",
     "RegionalModel",
     "allocation_coefficients",
     "classify_linkages",

@@ -59,12 +59,10 @@ Extensions*, 2nd ed., chapter 5.
 from __future__ import annotations
 
 import dataclasses
-from functools import cache
 
 import numpy as np
 import pandas as pd
 
-from .._data import dataset_path
 from .._exceptions import DataValidationError, ParameterError
 from ..sources.bea_io import BEAUseTable, total_requirements_from_long, use_table_from_long
 from .model import PRIMARY_INPUTS, NationalModel
@@ -88,9 +86,6 @@ __all__ = [
 
 #: Commodity rows of the BEA summary use table that no industry produces as its own commodity.
 BEA_NONPRODUCED_COMMODITIES = ("Used", "Other")
-
-_USE_DATASET = "bea_use_summary"
-_TR_DATASET = "bea_total_requirements_summary"
 
 
 def scrap_adjusted_market_shares(D: pd.DataFrame, scrap_ratio: pd.Series | None = None) -> pd.DataFrame:
@@ -180,34 +175,25 @@ def industry_by_industry_total_requirements(B: pd.DataFrame, W: pd.DataFrame) ->
     return pd.DataFrame(values, index=W.index, columns=W.index)
 
 
-@cache
-def _use_long() -> pd.DataFrame:
-    return pd.read_parquet(dataset_path(_USE_DATASET))
-
-
-@cache
-def _tr_long() -> pd.DataFrame:
-    return pd.read_parquet(dataset_path(_TR_DATASET))
-
-
-def bea_use_table(year: int) -> BEAUseTable:
-    """One year of the BEA summary use table from the package dataset ``bea_use_summary``.
+def bea_use_table(long: pd.DataFrame, year: int) -> BEAUseTable:
+    """One year of the BEA summary use tables *long* (the package dataset ``bea_use_summary``,
+    :attr:`~clusterplan.inputoutput.tables.ReferenceTables.bea_use`).
 
     Raises
     ------
     ParameterError
         No table for *year* (the package data covers 1997–2015).
     """
-    long = _use_long()
     years = sorted({int(y) for y in pd.unique(long["year"])})
     if year not in years:
         raise ParameterError(f"no BEA use table for {year}; the package data covers {years[0]}-{years[-1]}")
     return use_table_from_long(long, year)
 
 
-def published_total_requirements(year: int) -> pd.DataFrame:
-    """BEA's published industry-by-commodity total requirements of *year* (package dataset, total row dropped)."""
-    long = _tr_long()
+def published_total_requirements(long: pd.DataFrame, year: int) -> pd.DataFrame:
+    """BEA's published industry-by-commodity total requirements of *year* from *long* (the package dataset
+    ``bea_total_requirements_summary``, :attr:`~clusterplan.inputoutput.tables.ReferenceTables.bea_total_requirements`),
+    total row dropped."""
     years = sorted({int(y) for y in pd.unique(long["year"])})
     if year not in years:
         raise ParameterError(f"no BEA total requirements for {year}; the package data covers {years[0]}-{years[-1]}")
@@ -227,7 +213,7 @@ def _characteristic_shares(table: BEAUseTable) -> pd.DataFrame:
     return characteristic_market_shares(industries, commodities, own)
 
 
-def bea_total_requirements(year: int) -> pd.DataFrame:
+def bea_total_requirements(table: BEAUseTable) -> pd.DataFrame:
     """Industry-by-commodity total requirements computed from the use table (characteristic market shares).
 
     :math:`W(I - BW)^{-1}` with :math:`B = U\\hat g^{-1}` from the summary use
@@ -236,11 +222,11 @@ def bea_total_requirements(year: int) -> pd.DataFrame:
 
     Examples
     --------
-    >>> computed = bea_total_requirements(2015)
+    >>> from clusterplan.pipeline.tables import reference_tables
+    >>> computed = bea_total_requirements(bea_use_table(reference_tables().bea_use, 2015))
     >>> computed.shape
     (71, 73)
     """
-    table = bea_use_table(year)
     B = input_coefficients(table.intermediate_use.fillna(0.0), table.industry_output)
     return industry_by_commodity_total_requirements(B, _characteristic_shares(table))
 
@@ -274,8 +260,8 @@ def requirements_agreement(computed: pd.DataFrame, published: pd.DataFrame) -> d
     }
 
 
-def bea_model(year: int) -> NationalModel:
-    """The US industry-by-industry :class:`~clusterplan.inputoutput.national.NationalModel` of *year*.
+def bea_model(table: BEAUseTable) -> NationalModel:
+    """The US industry-by-industry :class:`~clusterplan.inputoutput.national.NationalModel` of a year's use table.
 
     :math:`Z = WU` and final demand :math:`WF` with characteristic market
     shares *W*; output *x* is industry output (``T008``); see the module
@@ -283,11 +269,12 @@ def bea_model(year: int) -> NationalModel:
 
     Examples
     --------
-    >>> model = bea_model(2015)
+    >>> from clusterplan.pipeline.tables import reference_tables
+    >>> model = bea_model(bea_use_table(reference_tables().bea_use, 2015))
     >>> model.A.shape, model.unit
     ((71, 71), '$ million')
     """
-    table = bea_use_table(year)
+    year = int(table.year)
     shares = _characteristic_shares(table)
     industries = list(shares.index)
     uses = pd.concat([table.intermediate_use, table.final_demand], axis=1).fillna(0.0)
@@ -364,7 +351,8 @@ def domestic_shares(model: NationalModel, *, exports: str = "F040", imports: str
 
     Examples
     --------
-    >>> model = bea_model(2015)
+    >>> from clusterplan.pipeline.tables import reference_tables
+    >>> model = bea_model(bea_use_table(reference_tables().bea_use, 2015))
     >>> d = domestic_shares(model)
     >>> bool(d["334"] < 0.5 < 0.95 < d["5411"])  # computers and electronics are mostly imported, legal services not
     True
@@ -379,7 +367,7 @@ def domestic_shares(model: NationalModel, *, exports: str = "F040", imports: str
     return pd.Series(np.clip(share, 0.0, 1.0), index=model.industries, name="domestic_share")
 
 
-def bea_domestic_model(year: int) -> NationalModel:
+def bea_domestic_model(table: BEAUseTable) -> NationalModel:
     r"""The US model of :func:`bea_model` with imported intermediate inputs taken out (domestic requirements).
 
     The BEA use table's commodity rows include imports, so :func:`bea_model` gives total requirements. Regional
@@ -393,13 +381,16 @@ def bea_domestic_model(year: int) -> NationalModel:
 
     Examples
     --------
-    >>> total, domestic = bea_model(2015), bea_domestic_model(2015)
+    >>> from clusterplan.pipeline.tables import reference_tables
+    >>> use = bea_use_table(reference_tables().bea_use, 2015)
+    >>> total, domestic = bea_model(use), bea_domestic_model(use)
     >>> bool((domestic.Z.abs() <= total.Z.abs()).all().all())
     True
     >>> round(float(total.L.sum().mean()), 2), round(float(domestic.L.sum().mean()), 2)  # mean output multiplier
     (1.85, 1.69)
     """
-    model = bea_model(year)
+    model = bea_model(table)
+    year = int(table.year)
     d = domestic_shares(model)
     Z = model.Z.mul(d, axis=0)
     imported = (model.Z.sub(Z)).sum(axis=0)

@@ -61,7 +61,7 @@ import pandas as pd
 from .._exceptions import ParameterError, UnknownCodeError
 from ..measures.location_quotient import location_quotient
 from ..taxonomy import Taxonomy, load_taxonomy
-from .bea import bea_model
+from .bea import bea_model, bea_use_table
 from .concordance import naics_bea_industries
 from .regional import (
     _national,
@@ -72,6 +72,7 @@ from .regional import (
     national_view,
     regional_model,
 )
+from .tables import ReferenceTables
 from .us_regional import BEA_YEAR, us_naics_employment, us_national_view, us_regional_model
 
 __all__ = [
@@ -497,7 +498,7 @@ class ClusterLinkages:
         return _in_dollars(table) if self.parameters.get("unit") == "$ million" else table
 
 
-# --------------------------------------------------------------------------- facades over the package data
+# --------------------------------------------------------------------------- facades over the reference tables
 
 
 def _taxonomy(taxonomy: Any) -> Any:
@@ -525,37 +526,53 @@ def _sic_taxonomy(taxonomy: Any) -> Any:
 DEFAULT_TAXONOMY = "wmca_plan_for_growth"
 
 
-def _model(region: str | None, method: str, delta: float, year: int, sic_employment: pd.DataFrame | None) -> Any:
+def _model(
+    tables: ReferenceTables,
+    region: str | None,
+    method: str,
+    delta: float,
+    year: int,
+    sic_employment: pd.DataFrame | None,
+) -> Any:
     if region is None:
-        return national_view(year, sic_employment=sic_employment)
-    return regional_model(region, method=method, delta=delta, year=year, sic_employment=sic_employment)
+        return national_view(tables, year, sic_employment=sic_employment)
+    return regional_model(tables, region, method=method, delta=delta, year=year, sic_employment=sic_employment)
 
 
 def taxonomy_weights(
-    taxonomy: Any = None, region: str | None = None, *, year: int = 2019, sic_employment: pd.DataFrame | None = None
+    tables: ReferenceTables,
+    taxonomy: Any = None,
+    region: str | None = None,
+    *,
+    year: int = 2019,
+    sic_employment: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Weights of the 105 IOAT industries in a SIC taxonomy's clusters (:func:`cluster_industry_weights`).
 
     Employment is BRES (5-digit SIC, *year*) of *region* where it has any in an
     industry, else Great Britain's; Great Britain's when *region* is None.
     *sic_employment* (areas x SIC codes, as the pipeline reads it from the
-    warehouse) replaces the package data's BRES.
+    warehouse) replaces the BRES of the *tables*' employment facts
+    (:class:`~clusterplan.inputoutput.tables.ReferenceTables`, which also give the IOAT industries and the SIC lookup).
     """
     tax = _sic_taxonomy(taxonomy)
-    sic = _sic_table(int(year), sic_employment)
+    sic = _sic_table(tables, int(year), sic_employment)
     national = sic.sum(axis=0)
-    employment = national if region is None else _region_row(sic, _resolve_region(region, int(year), sic_employment))
-    industries = list(_national().industries)
+    employment = (
+        national if region is None else _region_row(sic, _resolve_region(tables, region, int(year), sic_employment))
+    )
+    industries = list(_national(tables).industries)
     return cluster_industry_weights(
         tax.mapping(),
         employment,
-        _sic_to_ioat(sic_employment),
+        _sic_to_ioat(tables, sic_employment),
         industries,
         fallback_employment=None if region is None else national,
     )
 
 
 def us_taxonomy_weights(
+    tables: ReferenceTables,
     taxonomy: Any,
     region: str | None = None,
     *,
@@ -563,17 +580,18 @@ def us_taxonomy_weights(
     naics_employment: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Weights of the 71 BEA industries in a NAICS taxonomy's clusters (:func:`cluster_industry_weights`), from
-    CBP 2019 6-digit employment of *region* (the US where it has none); *cells* and *naics_employment* as for
-    :func:`~clusterplan.inputoutput.us_regional.us_regional_model`.
+    CBP 2019 6-digit employment of *region* (the US where it has none); *tables*, *cells* and *naics_employment*
+    as for :func:`~clusterplan.inputoutput.us_regional.us_regional_model`.
 
     Examples
     --------
-    >>> w = us_taxonomy_weights("us_cmp_traded_2014", "19820")
+    >>> from clusterplan.pipeline.tables import reference_tables
+    >>> w = us_taxonomy_weights(reference_tables(), "us_cmp_traded_2014", "19820")
     >>> round(float(w.loc["3361MV", "automotive"]), 2) > 0.5  # most Detroit motor-vehicle jobs are automotive
     True
     """
     tax = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
-    national, regional = us_naics_employment(region, cells=cells, naics_employment=naics_employment)
+    national, regional = us_naics_employment(tables, region, cells=cells, naics_employment=naics_employment)
     six = [str(c) for c in national.index]
     parts = naics_bea_industries(six)
     industry_of = parts[parts.map(len) == 1].map(lambda t: t[0])
@@ -581,13 +599,18 @@ def us_taxonomy_weights(
         tax.mapping(six, strict=False),
         national if regional is None else regional,
         industry_of,
-        list(bea_model(BEA_YEAR).industries),
+        list(bea_model(bea_use_table(tables.bea_use, BEA_YEAR)).industries),
         fallback_employment=None if region is None else national,
     )
 
 
 def cluster_location_quotients(
-    taxonomy: Any, region: str, *, year: int = 2019, sic_employment: pd.DataFrame | None = None
+    tables: ReferenceTables,
+    taxonomy: Any,
+    region: str,
+    *,
+    year: int = 2019,
+    sic_employment: pd.DataFrame | None = None,
 ) -> pd.Series:
     """Employment location quotient of each cluster in *region* against Great Britain (BRES, 5-digit SIC).
 
@@ -596,9 +619,10 @@ def cluster_location_quotients(
     divided by the same share in Great Britain.
     """
     tax = _sic_taxonomy(taxonomy)
-    sic = _sic_table(int(year), sic_employment)
+    sic = _sic_table(tables, int(year), sic_employment)
     mapping = tax.mapping()
-    regional, national = _region_row(sic, _resolve_region(region, int(year), sic_employment)), sic.sum(axis=0)
+    regional = _region_row(sic, _resolve_region(tables, region, int(year), sic_employment))
+    national = sic.sum(axis=0)
     values = {}
     for cluster_id in tax.cluster_ids:
         codes = [c for c in mapping.loc[mapping["cluster_id"] == cluster_id, "industry_code"] if c in sic.columns]
@@ -609,6 +633,7 @@ def cluster_location_quotients(
 
 
 def cluster_linkages(
+    tables: ReferenceTables,
     taxonomy: Any = None,
     *,
     region: str | None = None,
@@ -624,6 +649,8 @@ def cluster_linkages(
 
     Parameters
     ----------
+    tables
+        The reference tables (:func:`clusterplan.pipeline.tables.reference_tables`).
     taxonomy
         A SIC 2007 taxonomy (the UK model) or a NAICS one (the US model):
         built-in name, file or :class:`~clusterplan.taxonomy.Taxonomy`
@@ -644,14 +671,15 @@ def cluster_linkages(
         :func:`~clusterplan.inputoutput.us_regional.us_regional_model`).
     sic_employment
         UK only: employment of the GB areas by 5-digit SIC code in *year*, as the pipeline reads it from the
-        warehouse (:func:`clusterplan.pipeline.regional_sic_employment`); default the package data's BRES.
+        warehouse (:func:`clusterplan.pipeline.regional_sic_employment`); default the *tables*' BRES.
     naics_employment
         US only: employment of the CBSAs by NAICS code, every level, as the pipeline reads it from the warehouse
-        (:func:`clusterplan.pipeline.run.regional_naics_employment`); default the package data's CBP.
+        (:func:`clusterplan.pipeline.run.regional_naics_employment`); default the *tables*' CBP.
 
     Examples
     --------
-    >>> links = cluster_linkages("wmca_plan_for_growth", region="TLG3")
+    >>> from clusterplan.pipeline.tables import reference_tables
+    >>> links = cluster_linkages(reference_tables(), "wmca_plan_for_growth", region="TLG3")
     >>> links.flows.shape
     (9, 9)
     >>> bool(links.input_sourcing["share_in_region"].between(0, 1).all())
@@ -661,16 +689,18 @@ def cluster_linkages(
     us = tax.classification.startswith("naics")
     if us:
         model = (
-            us_national_view(cells, naics_employment=naics_employment)
+            us_national_view(tables, cells, naics_employment=naics_employment)
             if region is None
-            else us_regional_model(region, method=method, delta=delta, cells=cells, naics_employment=naics_employment)
+            else us_regional_model(
+                tables, region, method=method, delta=delta, cells=cells, naics_employment=naics_employment
+            )
         )
         weights = us_taxonomy_weights(
-            tax, None if region is None else model.region_code, cells=cells, naics_employment=naics_employment
+            tables, tax, None if region is None else model.region_code, cells=cells, naics_employment=naics_employment
         )
     else:
-        model = _model(region, method, delta, year, sic_employment)
-        weights = taxonomy_weights(tax, region, year=year, sic_employment=sic_employment)
+        model = _model(tables, region, method, delta, year, sic_employment)
+        weights = taxonomy_weights(tables, tax, region, year=year, sic_employment=sic_employment)
     Z = model.Z
     names = {c.id: c.name for c in tax.clusters}
     sourcing = None
@@ -699,6 +729,7 @@ def cluster_linkages(
 
 
 def region_supply_chain_gaps(
+    tables: ReferenceTables,
     region: str,
     taxonomy: Any = None,
     *,
@@ -709,23 +740,25 @@ def region_supply_chain_gaps(
     strong_clusters: Sequence[str] | None = None,
     sic_employment: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Supply-chain gaps of a region's strong clusters (:func:`supply_chain_gaps`) from the package data.
+    """Supply-chain gaps of a region's strong clusters (:func:`supply_chain_gaps`) from the reference tables.
 
     Parameters
     ----------
+    tables
+        The reference tables (:func:`clusterplan.pipeline.tables.reference_tables`).
     region
         A GB ITL2 area.
     taxonomy
         A SIC 2007 taxonomy (default ``wmca_plan_for_growth``).
     strong_clusters
         Cluster ids to treat as strong; default those with a location quotient
-        of at least 1 from :func:`cluster_location_quotients` (package data; from
-        a warehouse: :func:`clusterplan.pipeline.supply_chain_gaps`).
+        of at least 1 from :func:`cluster_location_quotients` (from a warehouse:
+        :func:`clusterplan.pipeline.supply_chain_gaps`).
     threshold
         Regional purchase coefficient below which an input is a gap (default 0.5).
     sic_employment
         Employment of the GB areas by 5-digit SIC code in *year*, as the pipeline reads it from the warehouse;
-        default the package data's BRES.
+        default the *tables*' BRES.
 
     Returns
     -------
@@ -734,11 +767,11 @@ def region_supply_chain_gaps(
         method and strong clusters in ``DataFrame.attrs``.
     """
     tax = _sic_taxonomy(taxonomy)
-    model = regional_model(region, method=method, delta=delta, year=year, sic_employment=sic_employment)
+    model = regional_model(tables, region, method=method, delta=delta, year=year, sic_employment=sic_employment)
     if strong_clusters is None:
-        lq = cluster_location_quotients(tax, model.region_code, year=year, sic_employment=sic_employment)
+        lq = cluster_location_quotients(tables, tax, model.region_code, year=year, sic_employment=sic_employment)
         strong_clusters = [c for c in tax.cluster_ids if float(lq.get(c, np.nan)) >= 1.0]
-    weights = taxonomy_weights(tax, model.region_code, year=year, sic_employment=sic_employment)
+    weights = taxonomy_weights(tables, tax, model.region_code, year=year, sic_employment=sic_employment)
     gaps = supply_chain_gaps(
         model.national_coefficients,
         model.A,

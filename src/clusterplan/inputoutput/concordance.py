@@ -9,11 +9,8 @@ NAICS codes to BEA summary industries (:data:`BEA_SUMMARY_NAICS`,
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cache
 
 import pandas as pd
-
-from .._data import dataset_path
 
 __all__ = [
     "BEA_SUMMARY_NAICS",
@@ -97,12 +94,7 @@ BEA_SUMMARY_NAICS: dict[str, tuple[str, ...]] = {
 }
 
 
-@cache
-def _ioat_lookup() -> pd.DataFrame:
-    return pd.read_parquet(dataset_path("bres_ioat_lookup"))
-
-
-def sic_io_industries(codes: Sequence[str], lookup: pd.DataFrame | None = None) -> pd.Series:
+def sic_io_industries(codes: Sequence[str], lookup: pd.DataFrame) -> pd.Series:
     """The IOAT industries of SIC 2007 codes (subclass, class, group or division).
 
     A code takes the industry of its longest prefix in the lookup (as
@@ -114,7 +106,8 @@ def sic_io_industries(codes: Sequence[str], lookup: pd.DataFrame | None = None) 
     codes
         SIC 2007 codes without dots.
     lookup
-        ``sic_code`` -> ``ioat_code`` (default: the package dataset ``bres_ioat_lookup``).
+        ``sic_code`` -> ``ioat_code`` (the package dataset ``bres_ioat_lookup``,
+        :attr:`~clusterplan.inputoutput.tables.ReferenceTables.bres_ioat_lookup`).
 
     Returns
     -------
@@ -127,8 +120,7 @@ def sic_io_industries(codes: Sequence[str], lookup: pd.DataFrame | None = None) 
     >>> sic_io_industries(["01130", "10710", "10", "99000"], lookup).tolist()
     [('A01',), ('C107',), ('C101', 'C107'), ()]
     """
-    table = _ioat_lookup() if lookup is None else lookup
-    prefixes = dict(zip(table["sic_code"].astype(str), table["ioat_code"].astype(str), strict=True))
+    prefixes = dict(zip(lookup["sic_code"].astype(str), lookup["ioat_code"].astype(str), strict=True))
     return _prefix_industries(codes, prefixes)
 
 
@@ -147,24 +139,33 @@ def naics_bea_industries(codes: Sequence[str]) -> pd.Series:
     return _prefix_industries(codes, prefixes)
 
 
-@cache
-def bea_detail_concordance() -> dict[str, tuple[str, ...]]:
-    """NAICS prefix -> the BEA 2007 detail industries it belongs to (package dataset ``bea_detail_naics_2007``)."""
-    table = pd.read_parquet(dataset_path("bea_detail_naics_2007"))
+def bea_detail_concordance(table: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """NAICS prefix -> the BEA 2007 detail industries it belongs to.
+
+    Parameters
+    ----------
+    table
+        BEA's concordance, ``bea_code`` and ``naics_code`` one pair a row (the package dataset
+        ``bea_detail_naics_2007``, :attr:`~clusterplan.inputoutput.tables.ReferenceTables.bea_detail_naics`).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"bea_code": ["1111A0", "1111A0", "1111B0"], "naics_code": ["11111", "11112", "11115"]})
+    >>> bea_detail_concordance(table)
+    {'11111': ('1111A0',), '11112': ('1111A0',), '11115': ('1111B0',)}
+    """
     out: dict[str, list[str]] = {}
     for industry, prefix in zip(table["bea_code"].astype(str), table["naics_code"].astype(str), strict=True):
         out.setdefault(prefix, []).append(industry)
     return {prefix: tuple(dict.fromkeys(industries)) for prefix, industries in out.items()}
 
 
-def naics_bea_detail_industries(
-    codes: Sequence[str], concordance: Mapping[str, Sequence[str]] | None = None
-) -> pd.Series:
+def naics_bea_detail_industries(codes: Sequence[str], concordance: Mapping[str, Sequence[str]]) -> pd.Series:
     """The BEA detail industries (2007 benchmark, 389) of NAICS codes, from BEA's own concordance.
 
-    A code takes the industries of its longest prefix in the concordance (package dataset
-    ``bea_detail_naics_2007``). A code the 2007 list does not reach (NAICS 2012 and 2017 codes such as 333241 or
-    517311) takes every detail industry whose listed codes share its longest common prefix (333241: the
+    A code takes the industries of its longest prefix in the concordance (:func:`bea_detail_concordance` of the
+    package dataset ``bea_detail_naics_2007``). A code the 2007 list does not reach (NAICS 2012 and 2017 codes such
+    as 333241 or 517311) takes every detail industry whose listed codes share its longest common prefix (333241: the
     industries under 3332), so it inherits the strongest links of its neighbourhood.
 
     Parameters
@@ -172,7 +173,7 @@ def naics_bea_detail_industries(
     codes
         NAICS codes (2 to 6 digits).
     concordance
-        NAICS prefix -> detail industries (default: the package dataset).
+        NAICS prefix -> detail industries (:func:`bea_detail_concordance`).
 
     Returns
     -------
@@ -181,10 +182,12 @@ def naics_bea_detail_industries(
 
     Examples
     --------
-    >>> naics_bea_detail_industries(["336411", "111150", "333241", "921110"]).tolist()
+    >>> from clusterplan.pipeline.tables import reference_tables
+    >>> concordance = bea_detail_concordance(reference_tables().bea_detail_naics)
+    >>> naics_bea_detail_industries(["336411", "111150", "333241", "921110"], concordance).tolist()
     [('336411',), ('1111B0',), ('333220', '333295', '33329A'), ()]
     """
-    table = dict(bea_detail_concordance() if concordance is None else concordance)
+    table = dict(concordance)
     result: dict[str, tuple[str, ...]] = {}
     for raw in codes:
         code = str(raw).strip()

@@ -65,6 +65,7 @@ import pandas as pd
 from .._exceptions import ParameterError, UnknownCodeError
 from .clusters import _sic_taxonomy, taxonomy_weights
 from .regional import national_view, regional_model
+from .tables import ReferenceTables
 
 __all__ = [
     "EFFECTS",
@@ -348,6 +349,7 @@ def _find_industry(names: pd.Series, industry: str) -> str:
 
 
 def cluster_impact(
+    tables: ReferenceTables,
     change: float,
     *,
     region: str | None = None,
@@ -365,6 +367,8 @@ def cluster_impact(
 
     Parameters
     ----------
+    tables
+        The reference tables (:func:`clusterplan.pipeline.tables.reference_tables`).
     change
         Size of the change in *unit* (negative for a loss).
     region
@@ -392,7 +396,7 @@ def cluster_impact(
         Employment of the GB areas by 5-digit SIC code that regionalises the
         model and weights the cluster, as the pipeline reads it from the
         warehouse (:func:`clusterplan.pipeline.regional_sic_employment`);
-        default the package data's BRES.
+        default the *tables*' BRES.
 
     Returns
     -------
@@ -403,8 +407,10 @@ def cluster_impact(
     The total output effect of £1m of final demand is the output multiplier:
 
     >>> from clusterplan.inputoutput.regional import regional_model
-    >>> result = cluster_impact(1.0, region="TLG3", industry="C29", induced=False)
-    >>> multipliers = regional_model("TLG3").multipliers(1).set_index("industry_code")
+    >>> from clusterplan.pipeline.tables import reference_tables
+    >>> tables = reference_tables()
+    >>> result = cluster_impact(tables, 1.0, region="TLG3", industry="C29", induced=False)
+    >>> multipliers = regional_model(tables, "TLG3").multipliers(1).set_index("industry_code")
     >>> round(float(result.totals.loc["total", "output_gbp_m"]), 6)
     1.077509
     >>> round(float(multipliers.loc["C29", "output_multiplier"]), 6)
@@ -414,9 +420,9 @@ def cluster_impact(
         raise ParameterError("give either a cluster or an industry")
     tax = _sic_taxonomy(taxonomy) if cluster is not None else None
     model = (
-        national_view(year, sic_employment=sic_employment)
+        national_view(tables, year, sic_employment=sic_employment)
         if region is None
-        else regional_model(region, method=method, delta=delta, year=year, sic_employment=sic_employment)
+        else regional_model(tables, region, method=method, delta=delta, year=year, sic_employment=sic_employment)
     )
     key = str(unit).strip().lower()
     if key not in UNITS:
@@ -427,7 +433,7 @@ def cluster_impact(
     if cluster is not None and tax is not None:
         cluster_id, cluster_name = _find_cluster(tax, cluster)
         where_code = None if region is None else model.region_code
-        weights = taxonomy_weights(tax, where_code, year=year, sic_employment=sic_employment)[cluster_id]
+        weights = taxonomy_weights(tables, tax, where_code, year=year, sic_employment=sic_employment)[cluster_id]
         shares = weights * size.reindex(weights.index).fillna(0.0)
         parameters.update({"taxonomy": tax.name, "cluster_id": cluster_id, "target": f"{cluster_name} (cluster)"})
         where = model.region_name

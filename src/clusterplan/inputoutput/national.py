@@ -4,7 +4,9 @@ A :class:`NationalModel` holds one year's industry-by-industry table of a
 national economy (inter-industry flows, final demand, primary inputs and
 output) with its technical coefficients and Leontief inverse, and, for the UK,
 employment by industry so that jobs per £1m of final use can be computed.
-:func:`national_model` builds it from the package data, without any workbook:
+:func:`national_model` builds it from the package's reference tables
+(:class:`~clusterplan.inputoutput.tables.ReferenceTables`, read by the
+pipeline), without any workbook:
 
 ``source="ons"`` (default)
     The ONS UK input-output analytical tables (IOAT), industry by industry,
@@ -75,7 +77,10 @@ Extensions*, 2nd ed. Cambridge University Press, chapters 2 and 6.
 
 Examples
 --------
->>> model = national_model()
+The package's reference tables are read by the pipeline and handed in:
+
+>>> from clusterplan.pipeline.tables import reference_tables
+>>> model = national_model(reference_tables())
 >>> model.A.shape
 (105, 105)
 >>> table = multipliers_table(model)
@@ -87,17 +92,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from .._data import dataset_path
 from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
 from ..datasets import BRES_SUBCLASS
-from ..sources.ons_io import IOAT_FINAL_DEMAND_SUBTOTALS, IOATables, ioat_from_long, sic_to_ioat
-from .bea import bea_model
+from ..sources.ons_io import IOAT_FINAL_DEMAND_SUBTOTALS, IOATables, sic_to_ioat
+from .bea import bea_model, bea_use_table
 from .iomath import (
     close_to_households,
     leontief_inverse,
@@ -106,7 +109,8 @@ from .iomath import (
     total_effects,
 )
 from .model import PRIMARY_INPUTS, NationalModel
-from .supply_use import model_from_supply_use, supply_use_tables
+from .supply_use import model_from_supply_use, reference_supply_use_tables
+from .tables import ReferenceTables
 
 __all__ = [
     "EMPLOYMENT_DATASET",
@@ -147,8 +151,6 @@ MULTIPLIER_COLUMNS = [
     "import_effect",
 ]
 
-_IOAT_DATASET = "ioat2019"
-_LOOKUP_DATASET = "bres_ioat_lookup"
 _IOAT_YEAR = 2019
 
 
@@ -232,15 +234,15 @@ def employment_by_ioat_industry(
     return EmploymentMapping(jobs=jobs, unmatched=unmatched, total=float(values.sum()))
 
 
-def gb_employment_by_sic(facts: pd.DataFrame | None = None, *, year: int = _IOAT_YEAR) -> tuple[pd.Series, int]:
+def gb_employment_by_sic(facts: pd.DataFrame, *, year: int = _IOAT_YEAR) -> tuple[pd.Series, int]:
     """BRES employment for Great Britain by SIC 2007 subclass: dataset ``bres_itl2_sic5`` summed over its areas.
 
     Parameters
     ----------
     facts
         Employment facts of the dataset (``area_code, industry_code, year,
-        value``), as the pipeline reads them from the warehouse; None reads the
-        package data file.
+        value``), as the pipeline reads them from the warehouse
+        (:func:`clusterplan.pipeline.inputoutput.national_bres_facts`).
     year
         BRES year (2015–2021 in the package data).
 
@@ -255,7 +257,6 @@ def gb_employment_by_sic(facts: pd.DataFrame | None = None, *, year: int = _IOAT
     ParameterError
         No employment for that year.
     """
-    facts = _bres_facts() if facts is None else facts
     rows = facts[(facts["year"] == year).to_numpy()]
     jobs = rows.groupby(rows["industry_code"].astype(str))["value"].sum(min_count=0)
     areas = int(rows["area_code"].nunique())
@@ -267,28 +268,12 @@ def gb_employment_by_sic(facts: pd.DataFrame | None = None, *, year: int = _IOAT
     return jobs.sort_index().astype(float), areas
 
 
-@cache
-def _bres_facts() -> pd.DataFrame:
-    return pd.read_parquet(dataset_path(EMPLOYMENT_DATASET), columns=["area_code", "industry_code", "year", "value"])
-
-
-@cache
-def _lookup() -> pd.DataFrame:
-    return pd.read_parquet(dataset_path(_LOOKUP_DATASET))
-
-
-@cache
-def _ioat_tables() -> IOATables:
-    # Parsed once; models copy what they keep (astype, reindex), so the cached frames are never handed out.
-    return ioat_from_long(pd.read_parquet(dataset_path(_IOAT_DATASET)))
-
-
 def _bres_employment(
-    facts: pd.DataFrame | None, year: int, industries: Sequence[str]
+    facts: pd.DataFrame, lookup: pd.DataFrame, year: int, industries: Sequence[str]
 ) -> tuple[pd.Series, pd.Series, list[str]]:
     """Jobs by industry from BRES, the unmatched remainder, and notes describing both."""
     by_sic, areas = gb_employment_by_sic(facts, year=year)
-    mapped = employment_by_ioat_industry(by_sic, _lookup(), industries)
+    mapped = employment_by_ioat_industry(by_sic, lookup, industries)
     notes = [
         f"employment: BRES {year} Great Britain ({areas} ITL2 areas), {mapped.total:,.0f} jobs by SIC subclass "
         "mapped to input-output industries by the longest prefix in bres_ioat_lookup",
@@ -362,21 +347,25 @@ def model_from_ioat(
 
 
 def national_model(
+    tables: ReferenceTables,
     bres_facts: pd.DataFrame | None = None,
     *,
     year: int = _IOAT_YEAR,
     source: Literal["ons", "sut", "bea"] = "ons",
     employment: pd.Series | Literal["bres"] | None = "bres",
 ) -> NationalModel:
-    """Build the national input-output model from the package data.
+    """Build the national input-output model from the package's reference tables.
 
     Parameters
     ----------
+    tables
+        The reference tables (:func:`clusterplan.pipeline.tables.reference_tables`):
+        the IOAT, supply-use or BEA tables and the SIC lookup.
     bres_facts
         BRES employment facts (``area_code, industry_code, year, value``) as
-        the pipeline reads them from the warehouse (None: the package data
-        file). The input-output tables themselves always come from the package
-        data.
+        the pipeline reads them from the warehouse (None: the tables'
+        :meth:`~clusterplan.inputoutput.tables.ReferenceTables.employment_facts`
+        of ``bres_itl2_sic5``).
     year
         Reference year: 2019 for ``"ons"``, 1997–2020 for ``"sut"``,
         1997–2015 for ``"bea"``.
@@ -402,17 +391,17 @@ def national_model(
     if source == "bea":
         if isinstance(employment, pd.Series):
             raise ParameterError("employment for the BEA (US) model is not supported; pass employment=None")
-        return bea_model(year)
+        return bea_model(bea_use_table(tables.bea_use, year))
     if source == "ons" and year != _IOAT_YEAR:
         raise ParameterError(
             f"the ONS input-output analytical tables in the package data are for {_IOAT_YEAR} only, not {year}",
             hint="use source='sut' for other years (1997-2020)",
         )
     if source == "ons":
-        tables = _ioat_tables()
-        industries = list(tables.industries)
+        ioat = tables.ioat
+        industries = list(ioat.industries)
     else:
-        sut = supply_use_tables(year)
+        sut = reference_supply_use_tables(tables, year)
         industries = list(sut.industries)
 
     jobs: pd.Series | None = None
@@ -423,14 +412,15 @@ def national_model(
         notes.append("employment: supplied by the caller")
     elif employment == "bres":
         try:
-            jobs, unmatched, notes = _bres_employment(bres_facts, year, industries)
+            facts = tables.employment_facts(EMPLOYMENT_DATASET) if bres_facts is None else bres_facts
+            jobs, unmatched, notes = _bres_employment(facts, tables.bres_ioat_lookup, year, industries)
         except ParameterError as exc:
             notes.append(f"no employment: {exc.message}")
     elif employment is not None:
         raise ParameterError(f"employment must be 'bres', a Series or None, not {employment!r}")
 
     if source == "ons":
-        return model_from_ioat(tables, employment=jobs, unmatched_employment=unmatched, notes=notes)
+        return model_from_ioat(ioat, employment=jobs, unmatched_employment=unmatched, notes=notes)
 
     return model_from_supply_use(sut, employment=jobs, unmatched_employment=unmatched, notes=notes)
 

@@ -28,7 +28,8 @@ Every method caps the quotient at 1, so no regional coefficient exceeds the
 national one and regional multipliers never exceed national ones.
 
 The facade :func:`regional_model` builds the model for a GB ITL2 region from
-the package data: the national model of :mod:`clusterplan.inputoutput.national`
+the package's reference tables (:class:`~clusterplan.inputoutput.tables.ReferenceTables`,
+read by the pipeline) and BRES employment: the national model of :mod:`clusterplan.inputoutput.national`
 (ONS IOAT 2019) and BRES employment of every ITL2 area (``bres_itl2_sic5``,
 5-digit SIC mapped to the 105 IOAT industries with ``bres_ioat_lookup``, the
 same mapping the national model uses); national employment is the sum over the
@@ -104,7 +105,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._data import dataset_path
 from .._exceptions import ParameterError, UnknownCodeError
 from ..datasets import BRES_SUBCLASS
 from ..measures.location_quotient import location_quotient
@@ -112,6 +112,7 @@ from ..regions import Gazetteer, Region
 from ..sources.ons_io import sic_to_ioat
 from . import iomath
 from .national import MULTIPLIER_COLUMNS, employment_by_ioat_industry, national_model
+from .tables import ReferenceTables
 
 __all__ = [
     "DEFAULT_DELTA",
@@ -512,11 +513,10 @@ def sic_employment_table(facts: pd.DataFrame) -> pd.DataFrame:
 
 
 @cache
-def _sic_employment(year: int) -> pd.DataFrame:
-    """BRES employment of every GB ITL2 area by 5-digit SIC code in *year* from the package data (areas x codes)."""
-    facts = pd.read_parquet(
-        dataset_path(EMPLOYMENT_DATASET), columns=["area_code", "industry_code", "year", "measure", "value"]
-    )
+def _sic_employment(tables: ReferenceTables, year: int) -> pd.DataFrame:
+    """BRES employment of every GB ITL2 area by 5-digit SIC code in *year* from the tables' employment facts
+    (areas x codes)."""
+    facts = tables.employment_facts(EMPLOYMENT_DATASET)
     facts = facts[(facts["measure"] == "employment").to_numpy()]
     years = sorted(int(y) for y in facts["year"].unique())
     if int(year) not in years:
@@ -524,33 +524,29 @@ def _sic_employment(year: int) -> pd.DataFrame:
     return sic_employment_table(facts[(facts["year"] == int(year)).to_numpy()])
 
 
-def _sic_table(year: int, sic_employment: pd.DataFrame | None) -> pd.DataFrame:
-    """*sic_employment* when given (read by the pipeline through the warehouse), else the package data's."""
-    return _sic_employment(int(year)) if sic_employment is None else sic_employment
+def _sic_table(tables: ReferenceTables, year: int, sic_employment: pd.DataFrame | None) -> pd.DataFrame:
+    """*sic_employment* when given (read by the pipeline through the warehouse), else the tables' BRES."""
+    return _sic_employment(tables, int(year)) if sic_employment is None else sic_employment
 
 
 @cache
-def _lookup() -> pd.DataFrame:
-    return pd.read_parquet(dataset_path("bres_ioat_lookup"))
-
-
-@cache
-def _sic_to_ioat_of(codes: tuple[str, ...]) -> pd.Series:
+def _sic_to_ioat_of(tables: ReferenceTables, codes: tuple[str, ...]) -> pd.Series:
     series = pd.Series(list(codes), dtype=object)
-    mapped = sic_to_ioat(series, _lookup())
+    mapped = sic_to_ioat(series, tables.bres_ioat_lookup)
     return pd.Series(mapped.to_numpy(), index=series.to_numpy(), dtype=object).dropna()
 
 
-def _sic_to_ioat(sic_employment: pd.DataFrame | None = None) -> pd.Series:
+def _sic_to_ioat(tables: ReferenceTables, sic_employment: pd.DataFrame | None = None) -> pd.Series:
     """IOAT industry of every 5-digit SIC code of the employment table (longest prefix in ``bres_ioat_lookup``),
     unmapped dropped."""
-    return _sic_to_ioat_of(tuple(str(c) for c in _sic_table(DEFAULT_YEAR, sic_employment).columns))
+    return _sic_to_ioat_of(tables, tuple(str(c) for c in _sic_table(tables, DEFAULT_YEAR, sic_employment).columns))
 
 
-def ioat_employment(sic_employment: pd.DataFrame) -> pd.DataFrame:
-    """Employment of areas by IOAT industry (areas x the 105 industries) from employment by 5-digit SIC code."""
-    industries = list(_national().industries)
-    lookup = _lookup()
+def ioat_employment(tables: ReferenceTables, sic_employment: pd.DataFrame) -> pd.DataFrame:
+    """Employment of areas by IOAT industry (areas x the 105 industries) from employment by 5-digit SIC code,
+    mapped with the tables' ``bres_ioat_lookup``."""
+    industries = list(_national(tables).industries)
+    lookup = tables.bres_ioat_lookup
     if sic_employment.empty:
         return pd.DataFrame(index=pd.Index([], name="area_code"), columns=pd.Index(industries, name="industry_code"))
     # Every area has the same SIC codes: they are mapped once, by employment_by_ioat_industry on the first area
@@ -568,8 +564,8 @@ def ioat_employment(sic_employment: pd.DataFrame) -> pd.DataFrame:
 
 
 @cache
-def _cached_employment_by_industry(year: int) -> pd.DataFrame:
-    return ioat_employment(_sic_employment(int(year)))
+def _cached_employment_by_industry(tables: ReferenceTables, year: int) -> pd.DataFrame:
+    return ioat_employment(tables, _sic_employment(tables, int(year)))
 
 
 #: ioat_employment of the last few employment tables given, by their content: every region's model maps the same
@@ -584,14 +580,16 @@ def _content_key(frame: pd.DataFrame) -> tuple[Any, ...]:
     return (tuple(frame.index), tuple(frame.columns), hashlib.sha256(values.tobytes()).hexdigest())
 
 
-def _employment_by_industry(year: int, sic_employment: pd.DataFrame | None = None) -> pd.DataFrame:
+def _employment_by_industry(
+    tables: ReferenceTables, year: int, sic_employment: pd.DataFrame | None = None
+) -> pd.DataFrame:
     if sic_employment is None:
-        return _cached_employment_by_industry(int(year))
-    key = _content_key(sic_employment)
+        return _cached_employment_by_industry(tables, int(year))
+    key = (tables, *_content_key(sic_employment))
     with _IOAT_EMPLOYMENT_LOCK:
         found = _IOAT_EMPLOYMENT.get(key)
     if found is None:
-        found = ioat_employment(sic_employment)
+        found = ioat_employment(tables, sic_employment)
         with _IOAT_EMPLOYMENT_LOCK:
             _IOAT_EMPLOYMENT[key] = found
             while len(_IOAT_EMPLOYMENT) > 4:
@@ -599,7 +597,9 @@ def _employment_by_industry(year: int, sic_employment: pd.DataFrame | None = Non
     return found.copy()
 
 
-def regional_employment(year: int = DEFAULT_YEAR, *, sic_employment: pd.DataFrame | None = None) -> pd.DataFrame:
+def regional_employment(
+    tables: ReferenceTables, year: int = DEFAULT_YEAR, *, sic_employment: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """BRES employment of every GB ITL2 area by IOAT industry (areas x the 105 industries).
 
     5-digit SIC codes are mapped to IOAT industries as the national model maps
@@ -608,28 +608,26 @@ def regional_employment(year: int = DEFAULT_YEAR, *, sic_employment: pd.DataFram
     use, extraterritorial bodies) map to no industry, and ``L68A`` has no
     jobs. Great Britain's employment is the column sum (``.sum()``), which for
     2019 is the national model's employment. *sic_employment* (areas x SIC
-    codes, :func:`sic_employment_table`) replaces the package data's BRES.
+    codes, :func:`sic_employment_table`) replaces the BRES of the *tables*' employment facts.
     """
-    return _employment_by_industry(int(year), sic_employment).copy()
+    return _employment_by_industry(tables, int(year), sic_employment).copy()
 
 
-@cache
-def _area_names() -> dict[str, str]:
-    areas = pd.read_parquet(dataset_path("areas_uk"), columns=["area_code", "area_name"])
-    return dict(zip(areas["area_code"].astype(str), areas["area_name"].astype(str), strict=True))
-
-
-def regions(year: int = DEFAULT_YEAR, *, sic_employment: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The GB ITL2 areas a regional model can be built for: ``area_code``, ``area_name``."""
-    codes = sorted(_sic_table(int(year), sic_employment).index)
-    names = _area_names()
+def regions(
+    tables: ReferenceTables, year: int = DEFAULT_YEAR, *, sic_employment: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The GB ITL2 areas a regional model can be built for: ``area_code``, ``area_name`` (the tables' names)."""
+    codes = sorted(_sic_table(tables, int(year), sic_employment).index)
+    names = tables.uk_area_names
     return pd.DataFrame({"area_code": codes, "area_name": [names.get(c, "") for c in codes]})
 
 
-def _resolve_region(region: str, year: int = DEFAULT_YEAR, sic_employment: pd.DataFrame | None = None) -> Region:
+def _resolve_region(
+    tables: ReferenceTables, region: str, year: int = DEFAULT_YEAR, sic_employment: pd.DataFrame | None = None
+) -> Region:
     """The GB region *region* stands for (one ITL2 area or several, see :mod:`clusterplan.regions`)."""
     text = str(region).strip()
-    gazetteer = _gazetteer(tuple(regions(year, sic_employment=sic_employment)["area_code"]))
+    gazetteer = _gazetteer(tuple(regions(tables, year, sic_employment=sic_employment)["area_code"]))
     try:
         return gazetteer.resolve(text)
     except UnknownCodeError as error:
@@ -650,9 +648,9 @@ def _region_row(frame: pd.DataFrame, region: Region) -> pd.Series:
 
 
 @cache
-def _national() -> Any:
-    """The national model (ONS IOAT 2019 with BRES 2019 jobs), built once."""
-    return national_model()
+def _national(tables: ReferenceTables) -> Any:
+    """The national model (ONS IOAT 2019 with BRES 2019 jobs) of *tables*, built once."""
+    return national_model(tables)
 
 
 # --------------------------------------------------------------------------- the regional model
@@ -858,6 +856,7 @@ def multipliers_from_inverse(
 
 
 def regional_model(
+    tables: ReferenceTables,
     region: str,
     *,
     method: str = DEFAULT_METHOD,
@@ -869,6 +868,9 @@ def regional_model(
 
     Parameters
     ----------
+    tables
+        The reference tables (:func:`clusterplan.pipeline.tables.reference_tables`): the national IOAT,
+        the SIC lookup and the area names.
     region
         ITL 2021 code (``TLG3``), its NUTS 2016 twin (``UKG3``) or its name
         (``West Midlands``).
@@ -881,7 +883,7 @@ def regional_model(
     sic_employment
         Employment of the areas by 5-digit SIC code in *year* (:func:`sic_employment_table`), as the
         pipeline reads it from the warehouse (:func:`clusterplan.pipeline.regional_sic_employment`); default
-        the package data's BRES.
+        the BRES of the *tables*' employment facts.
 
     Raises
     ------
@@ -892,16 +894,17 @@ def regional_model(
 
     Examples
     --------
-    >>> model = regional_model("TLG3")
+    >>> from clusterplan.pipeline.tables import reference_tables
+    >>> model = regional_model(reference_tables(), "TLG3")
     >>> model.region_name, model.method, len(model.industries)
     ('West Midlands', 'flq', 105)
     >>> bool((model.A <= model.national_coefficients).all().all())
     True
     """
-    resolved = _resolve_region(region, int(year), sic_employment)
-    employment_by_area = _employment_by_industry(int(year), sic_employment)
+    resolved = _resolve_region(tables, region, int(year), sic_employment)
+    employment_by_area = _employment_by_industry(tables, int(year), sic_employment)
     return regionalise(
-        _national(),
+        _national(tables),
         _region_row(employment_by_area, resolved),
         pd.Series(employment_by_area.sum(axis=0), dtype=float),
         method=method,
@@ -941,7 +944,8 @@ def regionalise(
     Examples
     --------
     >>> from clusterplan.inputoutput.national import national_model
-    >>> nation = national_model()
+    >>> from clusterplan.pipeline.tables import reference_tables
+    >>> nation = national_model(reference_tables())
     >>> jobs = pd.Series(nation.employment.to_numpy(), index=nation.industries)
     >>> model = regionalise(nation, jobs * 0.05, jobs, region_code="R", region_name="Five per cent of the UK")
     >>> bool((model.A <= nation.A).all().all()), round(model.scaling_factor, 3)
@@ -983,7 +987,9 @@ def _household_coefficients(model: Any) -> pd.Series:
     return (model.household_consumption / income).rename("household_consumption_coefficient")
 
 
-def national_view(year: int = DEFAULT_YEAR, *, sic_employment: pd.DataFrame | None = None) -> RegionalModel:
+def national_view(
+    tables: ReferenceTables, year: int = DEFAULT_YEAR, *, sic_employment: pd.DataFrame | None = None
+) -> RegionalModel:
     """The national (UK IOAT) model in the shape of a :class:`RegionalModel` (nothing regionalised).
 
     Every quotient is 1, so ``A`` is the national domestic coefficient matrix,
@@ -991,8 +997,8 @@ def national_view(year: int = DEFAULT_YEAR, *, sic_employment: pd.DataFrame | No
     Great Britain's BRES of *year*. Lets the cluster and impact tools treat the
     nation and a region alike; its multipliers are the national model's.
     """
-    national = pd.Series(_employment_by_industry(int(year), sic_employment).sum(axis=0), dtype=float)
-    return nation_as_region(_national(), national, code="K02000001", name="United Kingdom", year=int(year))
+    national = pd.Series(_employment_by_industry(tables, int(year), sic_employment).sum(axis=0), dtype=float)
+    return nation_as_region(_national(tables), national, code="K02000001", name="United Kingdom", year=int(year))
 
 
 def nation_as_region(
@@ -1019,6 +1025,7 @@ def nation_as_region(
 
 
 def delta_sensitivity(
+    tables: ReferenceTables,
     region: str,
     deltas: Sequence[float] = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4),
     *,
@@ -1038,7 +1045,8 @@ def delta_sensitivity(
 
     Examples
     --------
-    >>> sweep = delta_sensitivity("TLG3", [0.1, 0.4])
+    >>> from clusterplan.pipeline.tables import reference_tables
+    >>> sweep = delta_sensitivity(reference_tables(), "TLG3", [0.1, 0.4])
     >>> means = sweep.groupby("delta")["output_multiplier"].mean()
     >>> bool(means[0.1] > means[0.4])  # a larger delta means more imports, smaller multipliers
     True
@@ -1050,7 +1058,7 @@ def delta_sensitivity(
         raise ParameterError("give at least one delta")
     frames = []
     for d in deltas:
-        model = regional_model(region, method=key, delta=d, year=year, sic_employment=sic_employment)
+        model = regional_model(tables, region, method=key, delta=d, year=year, sic_employment=sic_employment)
         table = model.multipliers(type)
         table.insert(0, "scaling_factor", model.scaling_factor)
         table.insert(0, "delta", float(d))

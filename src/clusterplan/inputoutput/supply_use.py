@@ -92,10 +92,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .._data import dataset_path
 from .._exceptions import DataValidationError, ParameterError
 from ..sources.ons_io import supply_use_table
 from .model import PRIMARY_INPUTS, NationalModel
+from .tables import ReferenceTables
 
 __all__ = [
     "PRODUCT_INDUSTRY_ALIASES",
@@ -110,6 +110,7 @@ __all__ = [
     "input_coefficients",
     "market_shares",
     "model_from_supply_use",
+    "reference_supply_use_tables",
     "supply_use_tables",
 ]
 
@@ -127,7 +128,6 @@ PRODUCT_INDUSTRY_ALIASES = {
 #: Final-demand columns of the SUT that are sums of others.
 SUT_FINAL_DEMAND_SUBTOTALS = ("P3 S1", "P5", "P61", "P6", "TFU", "TU")
 
-_DATASET = "supply_use_bb22"
 _INDUSTRY_ROWS = ("P2", "D29-D39", "D1", "GOS & MI", "GVA", "P1")
 
 
@@ -394,13 +394,9 @@ class SupplyUseTables:
         return q.reindex(self.industries).rename("product_output")
 
 
-@cache
-def _sut_long() -> pd.DataFrame:
-    return pd.read_parquet(dataset_path(_DATASET))
-
-
-def supply_use_tables(year: int, long: pd.DataFrame | None = None) -> SupplyUseTables:
-    """One year of the supply-use tables from the package dataset ``supply_use_bb22`` (or *long*).
+def supply_use_tables(year: int, long: pd.DataFrame) -> SupplyUseTables:
+    """One year of the supply-use tables *long* (the package dataset ``supply_use_bb22``,
+    :attr:`~clusterplan.inputoutput.tables.ReferenceTables.supply_use`).
 
     Raises
     ------
@@ -410,23 +406,26 @@ def supply_use_tables(year: int, long: pd.DataFrame | None = None) -> SupplyUseT
         The products and industries do not correspond one to one, or a table
         lacks a column or row the model needs.
     """
-    if long is None:
-        cached = _package_tables(int(year))
-        return replace(
-            cached,
-            use=cached.use.copy(),
-            final_demand=cached.final_demand.copy(),
-            supply=cached.supply.copy(),
-            industry_rows=cached.industry_rows.copy(),
-            product_industry=dict(cached.product_industry),
-            industry_names=cached.industry_names.copy(),
-        )
     return _split_tables(long, year)
 
 
+def reference_supply_use_tables(tables: ReferenceTables, year: int) -> SupplyUseTables:
+    """:func:`supply_use_tables` of the reference tables' supply-use tables, split once per year and copied out."""
+    cached = _reference_tables(tables, int(year))
+    return replace(
+        cached,
+        use=cached.use.copy(),
+        final_demand=cached.final_demand.copy(),
+        supply=cached.supply.copy(),
+        industry_rows=cached.industry_rows.copy(),
+        product_industry=dict(cached.product_industry),
+        industry_names=cached.industry_names.copy(),
+    )
+
+
 @cache
-def _package_tables(year: int) -> SupplyUseTables:
-    return _split_tables(_sut_long(), year)
+def _reference_tables(tables: ReferenceTables, year: int) -> SupplyUseTables:
+    return _split_tables(tables.supply_use, year)
 
 
 def _split_tables(df: pd.DataFrame, year: int) -> SupplyUseTables:
@@ -503,7 +502,8 @@ def model_from_supply_use(
 
     Examples
     --------
-    >>> model = model_from_supply_use(supply_use_tables(2010))
+    >>> from clusterplan.pipeline.tables import reference_tables
+    >>> model = model_from_supply_use(supply_use_tables(2010, reference_tables().supply_use))
     >>> model.year, model.A.shape
     (2010, (105, 105))
     """

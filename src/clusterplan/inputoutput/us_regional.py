@@ -42,13 +42,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._data import dataset_path
 from .._exceptions import UnknownCodeError
 from ..datasets import CBP_METROS
 from ..regions import Gazetteer, Region, package_places
-from .bea import bea_domestic_model, bea_model
+from .bea import bea_domestic_model, bea_model, bea_use_table
 from .concordance import BEA_SUMMARY_NAICS
 from .regional import DEFAULT_DELTA, DEFAULT_METHOD, RegionalModel, nation_as_region, regionalise, sic_employment_table
+from .tables import ReferenceTables
 
 __all__ = [
     "BEA_YEAR",
@@ -125,26 +125,30 @@ def employment_datasets(cells: str = "reconstructed") -> list[str]:
 
 
 @cache
-def _cbp_wide(cells: str = "reconstructed") -> pd.DataFrame:
+def _cbp_wide(tables: ReferenceTables, cells: str = "reconstructed") -> pd.DataFrame:
     """CBP employment of every CBSA by NAICS code, every level (areas x codes), withheld cells as *cells* says,
-    from the package data."""
-    columns = ["area_code", "industry_code", "year", "measure", "value"]
-    facts = pd.concat([pd.read_parquet(dataset_path(d), columns=columns) for d in employment_datasets(cells)])
+    from the tables' employment facts."""
+    facts = pd.concat([tables.employment_facts(d) for d in employment_datasets(cells)])
     rows = facts[((facts["measure"] == "employment") & (facts["year"] == EMPLOYMENT_YEAR)).to_numpy()]
     return sic_employment_table(rows)
 
 
-def _naics_table(cells: str, naics_employment: pd.DataFrame | None) -> pd.DataFrame:
-    """*naics_employment* when given (read by the pipeline through the warehouse), else the package data's."""
+def _naics_table(tables: ReferenceTables, cells: str, naics_employment: pd.DataFrame | None) -> pd.DataFrame:
+    """*naics_employment* when given (read by the pipeline through the warehouse), else the tables' CBP."""
     if naics_employment is None:
-        return _cbp_wide(cells)
+        return _cbp_wide(tables, cells)
     employment_datasets(cells)  # the same check of *cells*
     return naics_employment
 
 
-def _national_with_jobs(jobs: pd.Series) -> Any:
+def _bea_use(tables: ReferenceTables) -> Any:
+    """The BEA summary use table of :data:`BEA_YEAR`."""
+    return bea_use_table(tables.bea_use, BEA_YEAR)
+
+
+def _national_with_jobs(tables: ReferenceTables, jobs: pd.Series) -> Any:
     """The domestic BEA model with *jobs* (CBP summed over the CBSAs, by BEA industry) as its employment."""
-    model = bea_domestic_model(BEA_YEAR)
+    model = bea_domestic_model(_bea_use(tables))
     jobs = jobs.reindex(model.industries).fillna(0.0)
     return dataclasses.replace(
         model,
@@ -158,55 +162,49 @@ def _national_with_jobs(jobs: pd.Series) -> Any:
 
 
 @cache
-def _us_national(cells: str = "reconstructed") -> Any:
-    """The domestic BEA model with the package data's CBP jobs as its employment, built once."""
-    return _national_with_jobs(_employment_by_industry(cells).sum(axis=0))
+def _us_national(tables: ReferenceTables, cells: str = "reconstructed") -> Any:
+    """The domestic BEA model with the tables' CBP jobs as its employment, built once."""
+    return _national_with_jobs(tables, _employment_by_industry(tables, cells).sum(axis=0))
 
 
-def _national_of(cells: str, naics_employment: pd.DataFrame | None) -> Any:
+def _national_of(tables: ReferenceTables, cells: str, naics_employment: pd.DataFrame | None) -> Any:
     if naics_employment is None:
-        return _us_national(cells)
-    return _national_with_jobs(_employment_of(cells, naics_employment).sum(axis=0))
+        return _us_national(tables, cells)
+    return _national_with_jobs(tables, _employment_of(tables, cells, naics_employment).sum(axis=0))
 
 
 @cache
-def _employment_by_industry(cells: str = "reconstructed") -> pd.DataFrame:
-    return bea_industry_employment(_cbp_wide(cells), list(bea_model(BEA_YEAR).industries))
+def _employment_by_industry(tables: ReferenceTables, cells: str = "reconstructed") -> pd.DataFrame:
+    return bea_industry_employment(_cbp_wide(tables, cells), list(bea_model(_bea_use(tables)).industries))
 
 
-def _employment_of(cells: str, naics_employment: pd.DataFrame | None) -> pd.DataFrame:
+def _employment_of(tables: ReferenceTables, cells: str, naics_employment: pd.DataFrame | None) -> pd.DataFrame:
     if naics_employment is None:
-        return _employment_by_industry(cells)
-    return bea_industry_employment(_naics_table(cells, naics_employment), list(bea_model(BEA_YEAR).industries))
+        return _employment_by_industry(tables, cells)
+    industries = list(bea_model(_bea_use(tables)).industries)
+    return bea_industry_employment(_naics_table(tables, cells, naics_employment), industries)
 
 
 def us_regional_employment(
-    cells: str = "reconstructed", *, naics_employment: pd.DataFrame | None = None
+    tables: ReferenceTables, cells: str = "reconstructed", *, naics_employment: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """CBP 2019 employment of every CBSA by BEA summary industry (areas x the 71 industries); *cells* and
-    *naics_employment* as for :func:`us_regional_model`."""
-    return _employment_of(cells, naics_employment).copy()
+    """CBP 2019 employment of every CBSA by BEA summary industry (areas x the 71 industries); *tables*, *cells*
+    and *naics_employment* as for :func:`us_regional_model`."""
+    return _employment_of(tables, cells, naics_employment).copy()
 
 
-@cache
-def _area_names() -> dict[str, str]:
-    areas = pd.read_parquet(dataset_path("areas_us_cbsa"))
-    named = areas.dropna(subset=["area_name"])
-    return dict(zip(named["area_code"].astype(str), named["area_name"].astype(str), strict=True))
-
-
-def us_regions(*, naics_employment: pd.DataFrame | None = None) -> pd.DataFrame:
+def us_regions(tables: ReferenceTables, *, naics_employment: pd.DataFrame | None = None) -> pd.DataFrame:
     """The CBSAs a US regional model can be built for: ``area_code``, ``area_name`` (empty where not shipped)."""
-    codes = sorted(_naics_table("reconstructed", naics_employment).index)
-    names = _area_names()
+    codes = sorted(_naics_table(tables, "reconstructed", naics_employment).index)
+    names = tables.us_area_names
     return pd.DataFrame({"area_code": codes, "area_name": [names.get(c, "") for c in codes]})
 
 
-def resolve_us_region(region: str, *, naics_employment: pd.DataFrame | None = None) -> Region:
+def resolve_us_region(tables: ReferenceTables, region: str, *, naics_employment: pd.DataFrame | None = None) -> Region:
     """The US region *region* stands for: one CBSA, or several analysed as one (a combined statistical area such
     as ``Detroit-Warren-Ann Arbor, MI`` or its code ``220``, or a list of CBSA codes), resolved as every command
     resolves regions (:class:`~clusterplan.regions.Gazetteer`: codes, titles, unique parts of titles), among the
-    CBSAs of *naics_employment* (default the package data's CBP).
+    CBSAs of *naics_employment* (default the CBP of the *tables*' employment facts).
 
     Raises
     ------
@@ -215,14 +213,15 @@ def resolve_us_region(region: str, *, naics_employment: pd.DataFrame | None = No
 
     Examples
     --------
-    >>> csa = resolve_us_region("Detroit-Warren-Ann Arbor, MI")
+    >>> from clusterplan.pipeline.tables import reference_tables
+    >>> csa = resolve_us_region(reference_tables(), "Detroit-Warren-Ann Arbor, MI")
     >>> csa.code, csa.members
     ('220', ('10300', '11460', '19820', '22420', '33780'))
     """
     kind = "US metropolitan or micropolitan area (CBSA) or combined statistical area"
     hint = "give a CBSA or combined statistical area, e.g. 19820 or Detroit-Warren-Ann Arbor, MI"
     places = package_places()
-    codes = sorted(_naics_table("reconstructed", naics_employment).index)
+    codes = sorted(_naics_table(tables, "reconstructed", naics_employment).index)
     try:
         found = Gazetteer(codes, places[places["geography"] == "us"]).resolve(str(region).strip())
     except UnknownCodeError as error:  # the same error, said of US areas; the resolver's candidates kept
@@ -232,7 +231,7 @@ def resolve_us_region(region: str, *, naics_employment: pd.DataFrame | None = No
     return found
 
 
-def resolve_cbsa(region: str, *, naics_employment: pd.DataFrame | None = None) -> str:
+def resolve_cbsa(tables: ReferenceTables, region: str, *, naics_employment: pd.DataFrame | None = None) -> str:
     """The CBSA code of *region*: a 5-digit code in the data, or a CBSA title (exact, any case).
 
     Raises
@@ -241,10 +240,10 @@ def resolve_cbsa(region: str, *, naics_employment: pd.DataFrame | None = None) -
         Neither; the message lists close codes.
     """
     text = str(region).strip()
-    codes = set(_naics_table("reconstructed", naics_employment).index)
+    codes = set(_naics_table(tables, "reconstructed", naics_employment).index)
     if text in codes:
         return text
-    by_name = {name.lower(): code for code, name in _area_names().items() if code in codes}
+    by_name = {name.lower(): code for code, name in tables.us_area_names.items() if code in codes}
     if text.lower() in by_name:
         return by_name[text.lower()]
     raise UnknownCodeError(
@@ -256,6 +255,7 @@ def resolve_cbsa(region: str, *, naics_employment: pd.DataFrame | None = None) -
 
 
 def us_regional_model(
+    tables: ReferenceTables,
     region: str,
     *,
     method: str = DEFAULT_METHOD,
@@ -267,6 +267,9 @@ def us_regional_model(
 
     Parameters
     ----------
+    tables
+        The reference tables (:func:`clusterplan.pipeline.tables.reference_tables`): the BEA use table and the
+        CBSA names.
     region
         CBSA code (``19820``) or title, or several CBSAs analysed as one (a combined statistical area, ``220``
         or ``Detroit-Warren-Ann Arbor, MI``; see :func:`resolve_us_region`): their jobs are summed, so the
@@ -278,20 +281,21 @@ def us_regional_model(
         parents (:mod:`clusterplan.measures.withheld`); ``published``: withheld cells count as 0.
     naics_employment
         Employment of the CBSAs by NAICS code (every level, areas x codes) of the :func:`employment_datasets`
-        of *cells*, as the pipeline reads it from the warehouse; default the package data's CBP.
+        of *cells*, as the pipeline reads it from the warehouse; default the CBP of the *tables*' employment facts.
 
     Examples
     --------
-    >>> detroit = us_regional_model("19820")
+    >>> from clusterplan.pipeline.tables import reference_tables
+    >>> detroit = us_regional_model(reference_tables(), "19820")
     >>> detroit.unit, len(detroit.industries), round(detroit.scaling_factor, 3)
     ('$ million', 71, 0.315)
     >>> bool((detroit.A.abs() <= detroit.national_coefficients.abs()).all().all())  # BEA has a few negative flows
     True
     """
-    place = resolve_us_region(region, naics_employment=naics_employment)
-    employment = _employment_of(cells, naics_employment)
+    place = resolve_us_region(tables, region, naics_employment=naics_employment)
+    employment = _employment_of(tables, cells, naics_employment)
     return regionalise(
-        _national_of(cells, naics_employment),
+        _national_of(tables, cells, naics_employment),
         pd.Series(employment.loc[list(place.members)].sum(axis=0), dtype=float),
         pd.Series(employment.sum(axis=0), dtype=float),
         method=method,
@@ -303,14 +307,16 @@ def us_regional_model(
     )
 
 
-def us_national_view(cells: str = "reconstructed", *, naics_employment: pd.DataFrame | None = None) -> RegionalModel:
+def us_national_view(
+    tables: ReferenceTables, cells: str = "reconstructed", *, naics_employment: pd.DataFrame | None = None
+) -> RegionalModel:
     """The national (domestic BEA) model in the shape of a :class:`~clusterplan.inputoutput.regional.RegionalModel`.
 
     Every quotient is 1, so ``A`` is the national domestic coefficient matrix and the multipliers are national.
     """
-    national = pd.Series(_employment_of(cells, naics_employment).sum(axis=0), dtype=float)
+    national = pd.Series(_employment_of(tables, cells, naics_employment).sum(axis=0), dtype=float)
     return nation_as_region(
-        _national_of(cells, naics_employment),
+        _national_of(tables, cells, naics_employment),
         national,
         code="US",
         name="United States",
@@ -320,7 +326,11 @@ def us_national_view(cells: str = "reconstructed", *, naics_employment: pd.DataF
 
 
 def us_naics_employment(
-    region: str | None = None, *, cells: str = "reconstructed", naics_employment: pd.DataFrame | None = None
+    tables: ReferenceTables,
+    region: str | None = None,
+    *,
+    cells: str = "reconstructed",
+    naics_employment: pd.DataFrame | None = None,
 ) -> tuple[pd.Series, pd.Series | None]:
     """CBP 2019 employment by 6-digit NAICS code of the US and, when *region* is given, of that region (its CBSAs
     summed, see :func:`resolve_us_region`).
@@ -330,10 +340,10 @@ def us_naics_employment(
     tuple
         ``(national, regional)``; *regional* is None without a region.
     """
-    wide = _naics_table(cells, naics_employment)
+    wide = _naics_table(tables, cells, naics_employment)
     six = [c for c in wide.columns if len(c) == 6]
     national = wide[six].sum(axis=0)
     if region is None:
         return national, None
-    members = list(resolve_us_region(region, naics_employment=naics_employment).members)
+    members = list(resolve_us_region(tables, region, naics_employment=naics_employment).members)
     return national, pd.Series(wide.loc[members, six].sum(axis=0))

@@ -26,6 +26,7 @@ from ..inputoutput.national import EMPLOYMENT_DATASET, multipliers_table, nation
 from ..inputoutput.regional import delta_sensitivity, regional_model
 from .profile import AnyWarehouse
 from .run import regional_naics_employment, regional_sic_employment
+from .tables import reference_tables
 
 __all__ = [
     "Multipliers",
@@ -75,10 +76,11 @@ def multipliers(
     """Type I (*type* 1) or Type II (2, with induced effects) multipliers of every IOAT industry, of the national
     model (*region* None; *method* and *delta* do not apply) or of a GB region's model."""
     if region is None:
-        table = multipliers_table(national_model(national_bres_facts(warehouse, year)), 2 if type == 2 else 1)
+        nation = national_model(reference_tables(), national_bres_facts(warehouse, year))
+        table = multipliers_table(nation, 2 if type == 2 else 1)
         return Multipliers(table, model_label(None, {}))
     employment = regional_sic_employment(warehouse, year, employment_dataset)
-    model = regional_model(region, method=method, delta=delta, year=year, sic_employment=employment)
+    model = regional_model(reference_tables(), region, method=method, delta=delta, year=year, sic_employment=employment)
     return Multipliers(model.multipliers(type), model_label(region, model.parameters()))
 
 
@@ -94,7 +96,7 @@ def impact(
     (:func:`clusterplan.inputoutput.impact.cluster_impact`, which takes *options*: region, cluster, industry, unit,
     taxonomy, method, delta, induced)."""
     employment = regional_sic_employment(warehouse, year, employment_dataset)
-    return cluster_impact(change, year=year, sic_employment=employment, **options)
+    return cluster_impact(reference_tables(), change, year=year, sic_employment=employment, **options)
 
 
 def region_supply_chains(
@@ -114,6 +116,7 @@ def region_supply_chains(
     warehouse holds (*geography* ``uk``), a US metro's with its County Business Patterns (``us``)."""
     uk = geography == "uk"
     return cluster_linkages(
+        reference_tables(),
         taxonomy,
         region=region,
         method=method,
@@ -139,6 +142,7 @@ def supply_chain_gaps_of(
     """Inputs a region's strong clusters (LQ >= 1) need but mostly buy from the rest of the UK
     (:func:`clusterplan.inputoutput.clusters.region_supply_chain_gaps`)."""
     return region_supply_chain_gaps(
+        reference_tables(),
         region,
         taxonomy,
         method=method,
@@ -161,4 +165,6 @@ def multipliers_by_delta(
 ) -> pd.DataFrame:
     """A region's multipliers for several values of Flegg's delta, in long format."""
     employment = regional_sic_employment(warehouse, year, employment_dataset)
-    return delta_sensitivity(region, list(deltas), method=method, type=type, year=year, sic_employment=employment)
+    return delta_sensitivity(
+        reference_tables(), region, list(deltas), method=method, type=type, year=year, sic_employment=employment
+    )

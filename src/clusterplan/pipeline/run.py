@@ -40,6 +40,7 @@ from .profile import (
 )
 from .scenarios import scenario_outputs
 from .subregional import subregional_breakdown
+from .tables import reference_tables
 
 __all__ = [
     "ANALYSES",
@@ -116,6 +117,7 @@ def _supply_chain(
     us = _is_us(profile)
     cells = str(profile.parameters.get("cells", "reconstructed"))
     links = cluster_linkages(
+        reference_tables(),
         profile.taxonomy,
         region=profile.region_code,
         cells=cells,
@@ -412,6 +414,7 @@ def supply_chain_gaps(
     lq = profile.clusters.set_index("cluster_id")["lq"]
     strong = [c for c in profile.taxonomy.cluster_ids if float(lq.get(c, math.nan)) >= 1.0]
     return region_supply_chain_gaps(
+        reference_tables(),
         profile.region_code,
         profile.taxonomy,
         year=year,

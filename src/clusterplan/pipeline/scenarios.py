@@ -58,6 +58,7 @@ from ._similar_run import (
 from .opportunities import region_opportunities
 from .panels import cluster_employment_panel, cluster_gva_panel
 from .profile import AnyWarehouse, ClusterProfile, dataset_for_region, resolve_single_region
+from .tables import reference_tables
 
 __all__ = [
     "SCENARIO_COLUMNS",
@@ -296,8 +297,10 @@ def _supply_chain_effects(
     if sic_employment.empty:
         return None, {"status": f"not available: the warehouse holds no {BRES_SUBCLASS} employment in {IO_YEAR}"}
     try:
-        model = regional_model(region, year=IO_YEAR, sic_employment=sic_employment)
-        weights = taxonomy_weights(taxonomy, model.region_code, year=model.year, sic_employment=sic_employment)
+        model = regional_model(reference_tables(), region, year=IO_YEAR, sic_employment=sic_employment)
+        weights = taxonomy_weights(
+            reference_tables(), taxonomy, model.region_code, year=model.year, sic_employment=sic_employment
+        )
     except (ParameterError, DataValidationError, KeyError, ValueError) as exc:
         return None, {"status": f"not available: the regional input-output model could not be built ({exc})"}
     closed = model.closed() if induced else None

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._data import dataset_path
 from .._exceptions import ParameterError, UnknownCodeError
-from ..inputoutput.bea import bea_model
+from ..inputoutput.bea import bea_model, bea_use_table
 from ..inputoutput.concordance import (
     BEA_SUMMARY_NAICS,
     bea_detail_concordance,
@@ -40,7 +41,8 @@ from ..inputoutput.concordance import (
     naics_bea_industries,
     sic_io_industries,
 )
-from ..inputoutput.national import national_model
+from ..inputoutput.national import model_from_ioat
+from ..sources.ons_io import IOATables, ioat_from_long
 
 __all__ = [
     "BEA_SUMMARY_NAICS",
@@ -63,6 +65,39 @@ IO_BASES = ("total", "intermediate")
 IO_CLASSIFICATIONS = {"sic2007": "ONS IOAT 2019 (105 industries)", "naics2017": "BEA summary use table (71 industries)"}
 
 _US_YEAR = 2015
+
+
+# The package's input-output tables this module needs. clusterplan.inputoutput takes its tables as parameters (the
+# pipeline reads them, clusterplan.pipeline.tables); relatedness still reads them itself until the pipeline hands
+# them in here too (issue #13).
+@cache
+def _ioat_tables() -> IOATables:
+    return ioat_from_long(pd.read_parquet(dataset_path("ioat2019")))
+
+
+@cache
+def _ioat_lookup() -> pd.DataFrame:
+    return pd.read_parquet(dataset_path("bres_ioat_lookup"))
+
+
+@cache
+def _bea_use_long() -> pd.DataFrame:
+    return pd.read_parquet(dataset_path("bea_use_summary"))
+
+
+@cache
+def _bea_detail_concordance() -> dict[str, tuple[str, ...]]:
+    return bea_detail_concordance(pd.read_parquet(dataset_path("bea_detail_naics_2007")))
+
+
+def gb_io_model() -> Any:
+    """The national model of the ONS IOAT 2019 without employment (flows and output for input-output links)."""
+    return model_from_ioat(_ioat_tables())
+
+
+def sic_lookup() -> pd.DataFrame:
+    """``sic_code`` -> ``ioat_code`` of the package data (the *lookup* of :func:`sic_io_industries`)."""
+    return _ioat_lookup()
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -269,14 +304,14 @@ def _as_tuple(target: object) -> tuple[str, ...]:
 @cache
 def _gb_relatedness(basis: str) -> pd.DataFrame:
 
-    model = national_model(source="ons", employment=None)
+    model = gb_io_model()
     return io_relatedness(model.Z, model.output, basis=basis)
 
 
 @cache
 def _us_relatedness(year: int, basis: str) -> pd.DataFrame:
 
-    model = bea_model(year)
+    model = bea_model(bea_use_table(_bea_use_long(), year))
     return io_relatedness(model.Z, model.output, basis=basis)
 
 
@@ -312,7 +347,9 @@ def _bea_detail_flows() -> tuple[pd.DataFrame, pd.Series, dict[str, tuple[str, .
     industries = [c for c in use.columns if c in set(use.index)]
     known = set(industries)
     # Codes of an industry the shipped table lacks fall back to their neighbours, as codes the 2007 list misses.
-    usable = {p: kept for p, inds in bea_detail_concordance().items() if (kept := tuple(i for i in inds if i in known))}
+    usable = {
+        p: kept for p, inds in _bea_detail_concordance().items() if (kept := tuple(i for i in inds if i in known))
+    }
     return use.loc[industries, industries], table.industry_output.reindex(industries), usable
 
 
@@ -364,7 +401,7 @@ def industry_io_relatedness(
     if classification == "sic2007":
         if year not in (None, 2019):
             raise ParameterError(f"the UK input-output tables in the package data are for 2019 only, not {year}")
-        return map_io_relatedness(_gb_relatedness(basis), sic_io_industries(codes))
+        return map_io_relatedness(_gb_relatedness(basis), sic_io_industries(codes, _ioat_lookup()))
     if classification in ("naics2017", "naics") and detail:
         if year not in (None, 2007):
             raise ParameterError(f"the BEA detail use table in the package data is for 2007 only, not {year}")

@@ -54,13 +54,19 @@ import pandas as pd
 
 from .._exceptions import ParameterError, UnknownCodeError
 from ..inputoutput.clusters import OTHER_INDUSTRIES, cluster_flows, cluster_industry_weights
-from ..inputoutput.national import national_model
 from ..measures.location_quotient import location_quotient
 from ..measures.productivity import GREAT_BRITAIN, map_sic_codes, sic_to_gva_rows
 from ..taxonomy import Taxonomy, load_taxonomy
 from .colocation import _minimum_conditional_probability_array, activity_matrix
 from .complexity import ComplexityResult, complexity
-from .input_output import bea_detail_flows, io_relatedness, naics_bea_detail_industries, sic_io_industries
+from .input_output import (
+    bea_detail_flows,
+    gb_io_model,
+    io_relatedness,
+    naics_bea_detail_industries,
+    sic_io_industries,
+    sic_lookup,
+)
 from .locational_correlation import cluster_locational_correlation
 
 __all__ = [
@@ -906,9 +912,9 @@ def taxonomy_related_clusters(
     colocation = cluster_colocation(activity, mapping)
     national = activity.sum(axis=0)
     if classification == "sic2007":
-        model = national_model(source="ons", employment=None)
+        model = gb_io_model()
         flows, output = model.Z, model.output
-        parts = sic_io_industries(codes)
+        parts = sic_io_industries(codes, sic_lookup())
         io_table = "ONS input-output analytical tables 2019 (105 industries)"
     else:
         # As Delgado, Porter and Stern: the detailed benchmark table, NAICS codes placed by BEA's concordance.
