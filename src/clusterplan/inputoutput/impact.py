@@ -323,7 +323,7 @@ def impact_effects(
     return ImpactResult(by_industry=table, totals=totals, parameters=dict(parameters or {}))
 
 
-# --------------------------------------------------------------------------- facade over the package data
+# --------------------------------------------------------------------------- facade over the reference tables
 
 
 def _find_cluster(taxonomy: Any, cluster: str) -> tuple[str, str]:

@@ -469,7 +469,7 @@ def input_sourcing(
     return out
 
 
-# --------------------------------------------------------------------------- package data
+# --------------------------------------------------------------------------- employment and the reference tables
 
 
 def sic_employment_table(facts: pd.DataFrame) -> pd.DataFrame:
