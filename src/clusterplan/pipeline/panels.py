@@ -200,9 +200,7 @@ def cluster_gva_panel(
     # Every region's scenarios (comparators' GVA per job) and the backtest read the same panel: once per data
     # version.
     key = ("cluster_gva_panel", taxonomy, prices, weight_year, tuple(areas) if areas is not None else None)
-    return memoised(
-        warehouse, key, lambda: _gva_panel(warehouse, taxonomy, prices, weight_year, areas), persist=True
-    )
+    return memoised(warehouse, key, lambda: _gva_panel(warehouse, taxonomy, prices, weight_year, areas), persist=True)
 
 
 def _gva_panel(
