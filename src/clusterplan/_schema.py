@@ -16,7 +16,9 @@ validation errors can say where the problem is; it is dropped before loading.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -97,6 +99,27 @@ def _where(df: pd.DataFrame, mask: np.ndarray) -> int | None:
     return index + 1
 
 
+def _value_error(
+    df: pd.DataFrame,
+    bad: np.ndarray,
+    values: pd.Series,
+    message: Callable[[Any], str],
+    *,
+    file: str | None,
+    hint: str,
+) -> DataValidationError:
+    """The error of the first value *bad* marks: *message* of that value, with its row and industry code."""
+    i = int(np.flatnonzero(bad)[0])
+    return DataValidationError(
+        message(values.iloc[i]),
+        file=file,
+        row=_where(df, bad),
+        column="value",
+        code=str(df["industry_code"].iloc[i]),
+        hint=hint,
+    )
+
+
 def validate_facts(
     df: pd.DataFrame,
     *,
@@ -151,38 +174,35 @@ def validate_facts(
         raise DataValidationError(f"value {raw!r} is not a number", file=file, row=_where(df, bad), column="value")
     bad = (values.notna() & ~np.isfinite(values.astype(float))).to_numpy()
     if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise DataValidationError(
-            f"value {values.iloc[i]} is not a finite number",
+        raise _value_error(
+            df,
+            bad,
+            values,
+            lambda v: f"value {v} is not a finite number",
             file=file,
-            row=_where(df, bad),
-            column="value",
-            code=str(df["industry_code"].iloc[i]),
             hint="infinite and not-a-number values cannot be counted; leave the cell empty if it is missing",
         )
     counts = df["unit"].astype(str).isin(COUNT_UNITS).to_numpy()
     bad = counts & (values > MAX_COUNT).to_numpy()
     if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise DataValidationError(
-            f"count {values.iloc[i]:.6g} is implausible: more than {MAX_COUNT:,} in one cell",
+        raise _value_error(
+            df,
+            bad,
+            values,
+            lambda v: f"count {v:.6g} is implausible: more than {MAX_COUNT:,} in one cell",
             file=file,
-            row=_where(df, bad),
-            column="value",
-            code=str(df["industry_code"].iloc[i]),
             hint="no area has that many jobs or businesses (the United States had about 150 million jobs in 2019); "
             "check the units and the value column",
         )
     if not allow_negative:
         bad = (values < 0).to_numpy()
         if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise DataValidationError(
-                f"negative count {values.iloc[i]:g}",
+            raise _value_error(
+                df,
+                bad,
+                values,
+                lambda v: f"negative count {v:g}",
                 file=file,
-                row=_where(df, bad),
-                column="value",
-                code=str(df["industry_code"].iloc[i]),
                 hint="counts of jobs or businesses cannot be negative",
             )
     if not check_duplicates:

@@ -79,8 +79,8 @@ __all__ = [
     "scenario_weights",
 ]
 
-#: Columns of :attr:`ScenarioOutputs.scenarios` (induced columns only when induced effects are enabled).
-SCENARIO_COLUMNS = [
+#: The columns every scenarios.csv starts with: the cluster, the region, the baseline and the comparators.
+_LEADING_SCENARIO_COLUMNS = [
     "cluster_id",
     "cluster",
     "region",
@@ -94,6 +94,11 @@ SCENARIO_COLUMNS = [
     "comparator_rule",
     "reference_window",
     "comparators",
+]
+
+#: Columns of :attr:`ScenarioOutputs.scenarios` (induced columns only when induced effects are enabled).
+SCENARIO_COLUMNS = [
+    *_LEADING_SCENARIO_COLUMNS,
     "leading_region",
     "leading_region_name",
     "leader_growth_cagr",
@@ -127,19 +132,7 @@ SCENARIO_COLUMNS = [
 #: scenarios.csv has, then the similar comparators, the backtested percentiles of their differential growth, the
 #: caps, the central case, the leader as a sensitivity, the price basis and the share counted in region totals.
 SIMILAR_SCENARIO_COLUMNS = [
-    "cluster_id",
-    "cluster",
-    "region",
-    "jump_off_year",
-    "target_year",
-    "jump_off_jobs",
-    "baseline_method",
-    "baseline_jobs",
-    "baseline_growth_cagr",
-    "baseline_gva_gbp_m",
-    "comparator_rule",
-    "reference_window",
-    "comparators",
+    *_LEADING_SCENARIO_COLUMNS,
     "size_band",
     "leading_region",
     "leading_region_name",
