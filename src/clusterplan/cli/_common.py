@@ -130,13 +130,13 @@ def comma_separated(values: str) -> list[str]:
     return [v.strip() for v in values.split(",") if v.strip()]
 
 
-def write_csv_or_parquet(table: pd.DataFrame, out: str | Path) -> Path:
-    """Write *table* to *out* (Parquet when it ends in ``.parquet``, else CSV with 6 significant digits), creating
-    its folder; returns the path."""
+def write_csv_or_parquet(table: pd.DataFrame, out: str | Path, float_format: str = "%.6g") -> Path:
+    """Write *table* to *out* (Parquet when it ends in ``.parquet``, in any case, else CSV with numbers written
+    by *float_format*, 6 significant digits by default), creating its folder; returns the path."""
     path = Path(out)
     with replacing(path) as part:  # an interrupt leaves the old file, not half a new one
-        if path.suffix == ".parquet":
+        if path.suffix.lower() == ".parquet":
             table.to_parquet(part, index=False)
         else:
-            neutralise_frame(table).to_csv(part, index=False, float_format="%.6g")
+            neutralise_frame(table).to_csv(part, index=False, float_format=float_format)
     return path

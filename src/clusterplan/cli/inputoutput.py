@@ -35,8 +35,7 @@ import click
 import pandas as pd
 
 from .._exceptions import ParameterError
-from .._formula import neutralise_frame
-from ._common import engine_option, master_option, open_engine, warehouse_option
+from ._common import engine_option, master_option, open_engine, warehouse_option, write_csv_or_parquet
 
 __all__ = ["io_group"]
 
@@ -50,13 +49,8 @@ def _say(message: str) -> None:
 
 
 def _write(table: pd.DataFrame, out: str) -> Path:
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() == ".parquet":
-        table.to_parquet(path, index=False)
-    else:
-        neutralise_frame(table).to_csv(path, index=False, float_format=_FLOAT_FORMAT)
-    return path
+    """:func:`write_csv_or_parquet` with the CSV numbers to 10 significant digits."""
+    return write_csv_or_parquet(table, out, float_format=_FLOAT_FORMAT)
 
 
 @dataclass(frozen=True)
