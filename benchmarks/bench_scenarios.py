@@ -37,8 +37,7 @@ def main() -> None:
     from threadpoolctl import threadpool_limits
 
     from clusterplan.pipeline._similar_run import calibration_settings, scenario_calibration, similar_scenarios
-    from clusterplan.pipeline.scenarios import region_scenario_table
-    from clusterplan.scenarios import load_scenario_config
+    from clusterplan.pipeline.scenarios import load_scenario_config, region_scenario_table
     from clusterplan.taxonomy import load_taxonomy
     from clusterplan.warehouse import Warehouse
 

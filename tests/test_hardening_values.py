@@ -13,7 +13,7 @@ import pytest
 
 from _util import run_cli
 from clusterplan import DataValidationError
-from clusterplan.scenarios.baseline import read_baseline_csv
+from clusterplan.pipeline.scenarios import read_baseline_csv
 from clusterplan.sources.formats import read_user_file
 from clusterplan.warehouse import Warehouse
 

@@ -9,14 +9,13 @@ import pytest
 
 from _util import run_cli
 from clusterplan import ParameterError
-from clusterplan.pipeline.scenarios import run_backtest
+from clusterplan.pipeline.scenarios import load_scenario_config, run_backtest
 from clusterplan.scenarios.backtest import (
     forecast_errors,
     format_backtest,
     rolling_origin_forecasts,
     select_method,
 )
-from clusterplan.scenarios.config import load_scenario_config
 from clusterplan.warehouse import Warehouse
 
 

@@ -13,13 +13,13 @@ from _util import FIXTURES
 from clusterplan import DataValidationError, ParameterError, UnknownCodeError
 from clusterplan.pipeline.panels import cluster_employment_panel, cluster_gva_panel
 from clusterplan.pipeline.profile import profile_region
+from clusterplan.pipeline.scenarios import read_baseline_csv
 from clusterplan.scenarios.baseline import (
     METHODS,
     ForecastMethod,
     fitting_years,
     growth_factors,
     project,
-    read_baseline_csv,
 )
 from clusterplan.taxonomy import Cluster, Taxonomy, load_taxonomy
 from clusterplan.warehouse import Warehouse

@@ -8,7 +8,8 @@ import pytest
 
 from _util import FIXTURES
 from clusterplan import DataValidationError, ParameterError, UnknownCodeError
-from clusterplan.scenarios.config import DEFAULT_CONFIG_PATH, load_scenario_config, parse_scenario, parse_weights
+from clusterplan.pipeline.scenarios import DEFAULT_CONFIG_PATH, load_scenario_config
+from clusterplan.scenarios.config import parse_scenario, parse_weights
 
 USER_CONFIG = FIXTURES / "scenarios" / "user_config.toml"
 

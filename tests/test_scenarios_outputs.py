@@ -14,9 +14,8 @@ from _util import FIXTURES
 from clusterplan import ParameterError
 from clusterplan.pipeline.panels import cluster_employment_panel
 from clusterplan.pipeline.profile import ClusterProfile, profile_region
-from clusterplan.pipeline.scenarios import ScenarioOutputs, scenario_outputs
+from clusterplan.pipeline.scenarios import ScenarioOutputs, load_scenario_config, scenario_outputs
 from clusterplan.report import priority_chart_svg
-from clusterplan.scenarios.config import load_scenario_config
 from clusterplan.warehouse import Warehouse
 
 REQUIRED = [

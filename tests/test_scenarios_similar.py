@@ -24,10 +24,10 @@ from clusterplan.pipeline.profile import ClusterProfile, profile_region
 from clusterplan.pipeline.scenarios import (
     SIMILAR_SCENARIO_COLUMNS,
     ScenarioOutputs,
+    load_scenario_config,
     region_scenario_table,
     scenario_outputs,
 )
-from clusterplan.scenarios import load_scenario_config
 from clusterplan.scenarios.jumps import detect_jumps
 from clusterplan.scenarios.similar import (
     additional_jobs,

@@ -266,8 +266,7 @@ def test_boundaries_are_geojson(client: Client) -> None:
 
 
 def test_scenarios_equal_clusterplan_scenarios_for_the_chosen_settings(client: Client, app: Any) -> None:
-    from clusterplan.pipeline.scenarios import scenario_outputs
-    from clusterplan.scenarios import load_scenario_config
+    from clusterplan.pipeline.scenarios import load_scenario_config, scenario_outputs
 
     # A fixed baseline method (no backtest) keeps the test quick; the dashboard's default is "auto".
     body = ok(

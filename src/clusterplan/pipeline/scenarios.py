@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,9 @@ from ..scenarios.baseline import (
     NAIVE_METHODS,
     ForecastMethod,
     project,
-    read_baseline_csv,
 )
 from ..scenarios.calibration import ScenarioCalibration, format_calibration
-from ..scenarios.config import ScenarioConfig, load_scenario_config, parse_scenario, parse_weights
+from ..scenarios.config import ScenarioConfig, parse_scenario, parse_weights, scenario_config
 from ..scenarios.differential import (
     comparator_growth,
     differential_growth,
@@ -44,6 +44,7 @@ from ..scenarios.differential import (
 )
 from ..scenarios.priorities import CRITERIA, CRITERION_DESCRIPTIONS, cluster_pay, priority_scores, weight_sensitivity
 from ..scenarios.uncertainty import joint_draws, resample_scenarios, summarise_draws
+from ..sources.baseline import parse_baseline_csv
 from ..taxonomy import Taxonomy, load_taxonomy
 from ._similar_run import (
     VARIANTS,
@@ -61,6 +62,7 @@ from .profile import AnyWarehouse, ClusterProfile, dataset_for_region, resolve_s
 from .tables import reference_tables
 
 __all__ = [
+    "DEFAULT_CONFIG_PATH",
     "SCENARIO_COLUMNS",
     "SCENARIO_RULES",
     "SCENARIO_STATISTICS",
@@ -69,6 +71,8 @@ __all__ = [
     "baseline_backtest",
     "describe_backtest",
     "describe_scenario_backtest",
+    "load_scenario_config",
+    "read_baseline_csv",
     "region_scenario_table",
     "region_scenarios",
     "run_backtest",
@@ -381,6 +385,89 @@ def _cluster_pay(warehouse: AnyWarehouse, mapping: pd.DataFrame, jobs: pd.Series
         compensation=compensation,
         lookup=warehouse.bres_ioat_lookup(),
     )
+
+
+#: The package's default scenario parameters.
+DEFAULT_CONFIG_PATH = Path(str(files("clusterplan") / "data" / "scenario_defaults.toml"))
+
+
+def _config_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataValidationError("config file not found", file=str(path)) from None
+
+
+def load_scenario_config(
+    path: str | Path | None = None, *, overrides: Mapping[str, Any] | None = None
+) -> ScenarioConfig:
+    """The scenario parameters: package defaults, then a user TOML file, then dotted *overrides*.
+
+    Reads the files and hands their text to :func:`clusterplan.scenarios.config.scenario_config`.
+
+    Parameters
+    ----------
+    path
+        A TOML file with any of the keys of ``scenario_defaults.toml``
+        (:data:`DEFAULT_CONFIG_PATH`); None for the defaults alone.
+    overrides
+        ``{"dotted.key": value}`` applied last, e.g. ``{"target_year": 2035}``
+        or ``{"priorities.weights": parse_weights("pay=0.2")}``.
+
+    Raises
+    ------
+    DataValidationError
+        The file is missing or not valid TOML.
+    UnknownCodeError
+        An unknown key (the message lists the valid ones).
+    ParameterError
+        A value of the wrong type or out of range (the message names the key).
+
+    Examples
+    --------
+    >>> config = load_scenario_config(overrides={"target_year": 2035, "scenario.low": "median"})
+    >>> config.target_year, config.scenario.low, config.source
+    (2035, 'median', "overrides target_year=2035, scenario.low='median'")
+    """
+    return scenario_config(
+        _config_text(DEFAULT_CONFIG_PATH),
+        None if path is None else _config_text(Path(path)),
+        defaults_file=str(DEFAULT_CONFIG_PATH),
+        user_file=str(path),
+        overrides=overrides,
+    )
+
+
+def read_baseline_csv(path: str | Path, clusters: Sequence[tuple[str, str]] | None = None) -> pd.DataFrame:
+    """Read a user-supplied baseline forecast (e.g. a commercial forecast) and check it
+    (:func:`clusterplan.sources.baseline.parse_baseline_csv` on the file's text).
+
+    Parameters
+    ----------
+    path
+        CSV with columns ``cluster, year, jobs`` and optionally ``gva_gbp_m``; one row per cluster and year.
+    clusters
+        ``(cluster_id, cluster_name)`` pairs of the taxonomy; a ``cluster`` cell may be either. None skips the check.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cluster_id, year, jobs`` and ``gva_gbp_m`` (NaN when not given).
+
+    Raises
+    ------
+    DataValidationError
+        The file is missing or unreadable, or a check of
+        :func:`~clusterplan.sources.baseline.parse_baseline_csv` fails; the message names the file.
+    """
+    label = str(path)
+    try:
+        text = Path(path).read_bytes().decode("utf-8")  # newlines as in the file, as pandas reads them
+    except FileNotFoundError:
+        raise DataValidationError("baseline file not found", file=label) from None
+    except UnicodeDecodeError as exc:
+        raise DataValidationError(f"not a readable CSV: {exc}", file=label) from None
+    return parse_baseline_csv(text, clusters, file=label)
 
 
 def _baseline_from_file(config: ScenarioConfig, taxonomy: Taxonomy, target_year: int) -> pd.DataFrame:

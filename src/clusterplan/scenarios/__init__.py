@@ -1,7 +1,7 @@
 """Growth scenarios: baseline forecasts, above-forecast differential growth, and cluster priorities.
 
 ================  ==========================================================================================
-``baseline``      forecast methods (shift-share, trends, naive), panels of cluster jobs and GVA, user CSVs
+``baseline``      forecast methods (shift-share, trends, naive), panels of cluster jobs and GVA
 ``backtest``      rolling-origin MAPE and bias of every method; the default method
 ``differential``  comparator regions, the leader's and top-quartile growth, differential growth, region rank
 ``uncertainty``   resampling of reference windows and comparator sets
@@ -17,7 +17,7 @@ tables ``clusterplan run`` writes, with the provenance of every number.
 from .backtest import BacktestResult, backtest_panels, format_backtest
 from .baseline import METHODS, ForecastMethod
 from .calibration import ScenarioCalibration, format_calibration
-from .config import ScenarioConfig, load_scenario_config, parse_scenario, parse_weights
+from .config import ScenarioConfig, parse_scenario, parse_weights, scenario_config
 from .priorities import CRITERIA
 
 __all__ = [
@@ -30,7 +30,7 @@ __all__ = [
     "backtest_panels",
     "format_backtest",
     "format_calibration",
-    "load_scenario_config",
     "parse_scenario",
     "parse_weights",
+    "scenario_config",
 ]

@@ -345,7 +345,7 @@ def backtest_panels(
         (:func:`~clusterplan.pipeline.panels.cluster_employment_panel`,
         :func:`~clusterplan.pipeline.panels.cluster_gva_panel`), in the order scored.
     config
-        Parameters (:func:`~clusterplan.scenarios.config.load_scenario_config`).
+        Parameters (:func:`~clusterplan.pipeline.scenarios.load_scenario_config`).
     taxonomy
         Name of the taxonomy of the panels (for the parameters).
     region_code

@@ -8,8 +8,12 @@ keys (others keep their default), and dotted overrides such as
 ``{"scenario.low": "median"}`` override both. Unknown keys and values of the
 wrong type or outside their range are errors naming the file and the key.
 
+:func:`scenario_config` builds the parameters from the TOML texts; reading the
+files is the pipeline's (:func:`clusterplan.pipeline.scenarios.load_scenario_config`).
+
 Examples
 --------
+>>> from clusterplan.pipeline.scenarios import load_scenario_config
 >>> config = load_scenario_config(overrides={"target_year": 2035, "scenario.low": "median"})
 >>> config.target_year, config.scenario.low, config.scenario.high
 (2035, 'median', 'leader')
@@ -23,15 +27,12 @@ import copy
 import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from importlib.resources import files
-from pathlib import Path
 from typing import Any
 
 from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
 from .._json import plain
 
 __all__ = [
-    "DEFAULT_CONFIG_PATH",
     "BacktestSettings",
     "BaselineSettings",
     "EffectsSettings",
@@ -44,13 +45,10 @@ __all__ = [
     "SimilarSettings",
     "UncertaintySettings",
     "WarningSettings",
-    "load_scenario_config",
     "parse_scenario",
     "parse_weights",
+    "scenario_config",
 ]
-
-#: The package's default parameters.
-DEFAULT_CONFIG_PATH = Path(str(files("clusterplan") / "data" / "scenario_defaults.toml"))
 
 #: Forecast methods (see :mod:`clusterplan.scenarios.baseline`); kept here to avoid an import cycle.
 _METHODS = ("no_change", "national_growth", "shift_share", "log_linear", "damped_trend")
@@ -217,15 +215,11 @@ class ScenarioConfig:
         return result
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataValidationError("config file not found", file=str(path)) from None
+def _parse_toml(text: str, label: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise DataValidationError(f"not valid TOML: {exc}", file=str(path)) from None
+        raise DataValidationError(f"not valid TOML: {exc}", file=label) from None
 
 
 def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -568,16 +562,24 @@ def parse_scenario(text: str) -> dict[str, Any]:
     return overrides
 
 
-def load_scenario_config(
-    path: str | Path | None = None, *, overrides: Mapping[str, Any] | None = None
+def scenario_config(
+    defaults: str,
+    user: str | None = None,
+    *,
+    defaults_file: str = "scenario_defaults.toml",
+    user_file: str = "user config",
+    overrides: Mapping[str, Any] | None = None,
 ) -> ScenarioConfig:
-    """The scenario parameters: package defaults, then a user TOML file, then dotted *overrides*.
+    """The scenario parameters from TOML texts: the defaults, then a user's file, then dotted *overrides*.
 
     Parameters
     ----------
-    path
-        A TOML file with any of the keys of ``scenario_defaults.toml``
-        (:data:`DEFAULT_CONFIG_PATH`); None for the defaults alone.
+    defaults
+        Text of the defaults (the package's ``scenario_defaults.toml``).
+    user
+        Text of a user's TOML file with any of the keys of the defaults; None for the defaults alone.
+    defaults_file, user_file
+        Names of the two files in error messages and in :attr:`ScenarioConfig.source`.
     overrides
         ``{"dotted.key": value}`` applied last, e.g. ``{"target_year": 2035}``
         or ``{"priorities.weights": parse_weights("pay=0.2")}``.
@@ -585,18 +587,25 @@ def load_scenario_config(
     Raises
     ------
     DataValidationError
-        The file is missing or not valid TOML.
+        A text is not valid TOML.
     UnknownCodeError
         An unknown key (the message lists the valid ones).
     ParameterError
         A value of the wrong type or out of range (the message names the key).
+
+    Examples
+    --------
+    >>> from clusterplan.pipeline.scenarios import DEFAULT_CONFIG_PATH
+    >>> defaults = DEFAULT_CONFIG_PATH.read_text(encoding="utf-8")
+    >>> config = scenario_config(defaults, "target_year = 2035", user_file="mine.toml")
+    >>> config.target_year, config.source
+    (2035, 'mine.toml')
     """
-    defaults = _read_toml(DEFAULT_CONFIG_PATH)
-    tree = defaults
+    tree = _parse_toml(defaults, defaults_file)
     labels = []
-    if path is not None:
-        tree = _merge(tree, _read_toml(Path(path)), str(path))
-        labels.append(str(path))
+    if user is not None:
+        tree = _merge(tree, _parse_toml(user, user_file), user_file)
+        labels.append(user_file)
     if overrides:
         tree = _merge(tree, dict(overrides), "overrides")
         labels.append("overrides " + ", ".join(f"{k}={v!r}" for k, v in overrides.items()))

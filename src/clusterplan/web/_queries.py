@@ -82,7 +82,7 @@ class ScenarioQuery:
     weights: tuple[tuple[str, float], ...]
 
     def overrides(self) -> dict[str, Any]:
-        """Dotted overrides of :func:`clusterplan.scenarios.load_scenario_config`."""
+        """Dotted overrides of :func:`clusterplan.pipeline.scenarios.load_scenario_config`."""
         chosen = {
             "target_year": self.target_year,
             "scenario.method": self.method,
