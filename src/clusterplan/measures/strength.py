@@ -101,6 +101,8 @@ def cluster_mapping_strength(
     *,
     comparable: Sequence[str] = ("unit_code",),
     require_establishments: bool = False,
+    lq_bound: str | None = None,
+    lq_bound_label: str = "lower bound",
 ) -> pd.DataFrame:
     r"""Classify region-clusters by the US Cluster Mapping Project rule (``strong`` by default).
 
@@ -120,6 +122,15 @@ def cluster_mapping_strength(
     require_establishments
         Raise instead of dropping the establishment test when the panel has no
         establishment counts.
+    lq_bound
+        Column holding each LQ's lower bound (e.g. ``lq_low``, over every split
+        of the jobs in withheld cells). When given, the two LQ tests are passed
+        only by the lower bound: a cluster whose LQ clears the threshold but
+        whose bound does not is **not** strong, and its reason says
+        ``(uncertain)``. The thresholds are still quantiles of the LQs. A
+        missing bound falls back to the LQ.
+    lq_bound_label
+        What the reasons call the bound ("LQ 8.45, lower bound 0 < ...").
 
     Returns
     -------
@@ -166,6 +177,21 @@ def cluster_mapping_strength(
     alone and is more generous than the Project's. Where only some rows lack a
     count, those rows fail the test ("establishments unknown").
 
+    With *lq_bound*, :math:`LQ_{ir}` in the two LQ tests is replaced by its
+    lower bound. County Business Patterns withholds cells with fewer than three
+    establishments; rebuilt as expected values they can give a small area a
+    large LQ that the published data do not show at all (Adrian, MI, CBP 2019:
+    biopharmaceuticals LQ 8.45 from four rebuilt cells, interval 0 to 20.1). The
+    Project's own rule works on published data only; requiring the bound to
+    clear the threshold keeps its meaning, a specialisation the data
+    establish, while a strong cluster the published cells show (Detroit
+    automotive, LQ 8.22) stays strong. The quantile test compares regions
+    with each other, so the bound that matters is the region's own: its
+    cluster employment at its lower bound against the benchmark's point value
+    (:func:`clusterplan.pipeline.profile.profile_region` passes that). A
+    bound that also moves the national total to its extreme lowers every
+    region's LQ together and would fail clusters no rebuilt cell touches.
+
     References
     ----------
     Delgado, M., Porter, M. E. and Stern, S. (2014). Clusters, convergence, and
@@ -211,9 +237,19 @@ def cluster_mapping_strength(
     counted = grouped["employment"].transform("count")
     establishments_applied = grouped["establishments"].transform("count") > 0
 
-    lq_test = (lq >= lq_threshold) if spec.lq_inclusive else (lq > lq_threshold)
+    if lq_bound is not None:
+        _require(panel, [lq_bound], "cluster_mapping_strength with lq_bound")
+        tested = out[lq_bound].astype(float).fillna(lq)
+    else:
+        tested = lq
+    lq_test = (tested >= lq_threshold) if spec.lq_inclusive else (tested > lq_threshold)
     lq_test = lq_test & present
-    minimum_test = (lq >= spec.lq_minimum) if spec.lq_minimum is not None else pd.Series(True, index=out.index)
+    minimum_test = (tested >= spec.lq_minimum) if spec.lq_minimum is not None else pd.Series(True, index=out.index)
+    # Passed on the LQ, failed on its lower bound: the verdict turns on how withheld jobs are split.
+    point_lq_test = (lq >= lq_threshold) if spec.lq_inclusive else (lq > lq_threshold)
+    point_minimum = (lq >= spec.lq_minimum) if spec.lq_minimum is not None else pd.Series(True, index=out.index)
+    uncertain_v = (present & point_lq_test & point_minimum & ~(lq_test & minimum_test)).tolist()
+    tested_v = tested.tolist()
     employment_test = present & (employment > employment_threshold)
     establishments_known = establishments.notna()
     establishments_pass = establishments_known & (establishments > establishments_threshold)
@@ -258,15 +294,18 @@ def cluster_mapping_strength(
             continue
         passed, failed = [], []
         value, threshold = lq_v[i], lq_threshold_v[i]
+        # With a bound, the LQ tests read "LQ 8.45, lower bound 0 < ..." so the reader sees both numbers.
+        label = f"LQ {value:.3g}" if lq_bound is None else f"LQ {value:.3g}, {lq_bound_label} {tested_v[i]:.3g}"
+        bound_label = "LQ" if lq_bound is None else f"LQ {lq_bound_label}"
         if np.isnan(value):
             failed.append("LQ undefined")
         elif lq_test_v[i]:
-            passed.append(f"LQ {value:.3g} {lq_word} {lq_label} {threshold:.3g}")
+            passed.append(f"{label} {lq_word} {lq_label} {threshold:.3g}")
         else:
-            failed.append(f"LQ {value:.3g} {lq_fail} {lq_label} {threshold:.3g}")
+            failed.append(f"{label} {lq_fail} {lq_label} {threshold:.3g}")
         if spec.lq_minimum is not None and not np.isnan(value):
             (passed if minimum_test_v[i] else failed).append(
-                f"LQ {'>=' if minimum_test_v[i] else '<'} {spec.lq_minimum:g}"
+                f"{bound_label} {'>=' if minimum_test_v[i] else '<'} {spec.lq_minimum:g}"
             )
         emp, emp_threshold = employment_v[i], employment_threshold_v[i]
         (passed if employment_test_v[i] else failed).append(
@@ -284,7 +323,8 @@ def cluster_mapping_strength(
                 + f"{size_label} {est_threshold:,.4g}"
             )
         if failed:
-            reasons.append(f"not {name}: " + "; ".join(failed) + note)
+            doubt = " (uncertain: the LQ passes, its lower bound does not)" if uncertain_v[i] else ""
+            reasons.append(f"not {name}{doubt}: " + "; ".join(failed) + note)
         else:
             reasons.append(f"{name}: " + "; ".join(passed) + note)
     out[f"{name}_reason"] = reasons

@@ -69,6 +69,15 @@ DEFAULT_CELLS = "reconstructed"
 #: only when it holds at least half an establishment of the cluster: one more likely than not.
 REBUILT_PRESENCE_ESTABLISHMENTS = 0.5
 
+#: The strong-cluster rule when withheld cells were rebuilt: a rebuilt cell can hold anything from none to all of
+#: the jobs its parent hides, so only a lower bound that clears the LQ tests makes a cluster strong.
+STRONG_RULE_WITH_REBUILT_CELLS = (
+    "US Cluster Mapping strong-cluster rule with the LQ tests passed by the LQ at the area's lowest cluster "
+    "employment (employment_low: rebuilt withheld cells may hold none of the jobs their parent hides; benchmark at "
+    "its point value): a cluster the rebuilt cells alone make specialised is not strong, and its reason says "
+    "(uncertain)"
+)
+
 #: How the cluster table is measured: clusterplan's defaults, or also the US Cluster Mapping portal's measures
 #: (traded-employment LQ, the portal's ranks, percentiles and strong-cluster flags in ``cmp_*`` columns).
 CONVENTIONS = {
@@ -694,6 +703,11 @@ def profile_region(
         "convention_description": CONVENTIONS[convention],
         **({"convention_columns": PORTAL_COLUMNS} if convention == "cluster_mapping" else {}),
         "cells_description": CELL_CHOICES[used_cells],
+        **(
+            {"strong_rule": STRONG_RULE_WITH_REBUILT_CELLS}
+            if used_cells == "reconstructed" and profile.withheld_table is not None
+            else {}
+        ),
         "measure": "employment",
         "engine": getattr(warehouse, "engine", "duckdb"),
         "year": year,
@@ -787,18 +801,6 @@ def _area_tables(
         regions["growth_cagr"] = float("nan")
     regions = regions.reset_index()
     regions["in_benchmark"] = True if benchmark_areas is None else regions["area_code"].isin(benchmark_areas)
-    say("ranking areas and applying the strong-cluster rules")
-    regions = _add_ranks_and_strength(
-        warehouse,
-        regions,
-        datasets=scope.datasets,
-        year=year,
-        units=units,
-        mapping=mapping,
-        has_growth=base_year is not None,
-        min_establishments=REBUILT_PRESENCE_ESTABLISHMENTS if len(scope.datasets) > 1 else 0.0,
-        region=resolved,
-    )
     say("bounding LQs for rounding and suppression, decomposing growth")
     if len(scope.datasets) > 1 and profile.withheld_table is not None:
         extras = [
@@ -825,10 +827,26 @@ def _area_tables(
                 lq=regions.set_index(["area_code", "cluster_id"])["lq"],
             )
         ]
+    rebuilt = len(scope.datasets) > 1
+    for extra in extras[:1]:
+        regions = regions.merge(extra.reset_index(), on=["area_code", "cluster_id"], how="left")
+    say("ranking areas and applying the strong-cluster rules")
+    regions = _add_ranks_and_strength(
+        warehouse,
+        regions,
+        datasets=scope.datasets,
+        year=year,
+        units=units,
+        mapping=mapping,
+        has_growth=base_year is not None,
+        min_establishments=REBUILT_PRESENCE_ESTABLISHMENTS if rebuilt else 0.0,
+        region=resolved,
+        lq_bound=rebuilt and profile.withheld_table is not None,
+    )
     if base_year is not None:
         extras.append(_growth_decomposition(measure_frame, base_year, year, benchmark_areas))
         extras.append(_lq_rank_change(measure_frame, base_year, year, benchmark_areas))
-    for extra in extras:
+    for extra in extras[1:]:
         regions = regions.merge(extra.reset_index(), on=["area_code", "cluster_id"], how="left")
     if convention == "cluster_mapping":
         portal = cluster_mapping_portal(
@@ -1176,9 +1194,16 @@ def _add_ranks_and_strength(
     has_growth: bool,
     region: Region | None = None,
     min_establishments: float = 0.0,
+    lq_bound: bool = False,
 ) -> pd.DataFrame:
     """Ranks and percentiles among the benchmark's areas, the US Cluster Mapping strong-cluster rule and
-    the European Cluster Observatory stars, for every area and cluster of the profile year."""
+    the European Cluster Observatory stars, for every area and cluster of the profile year.
+
+    With *lq_bound* (withheld cells rebuilt) the strong-cluster rule's LQ tests are passed only by the LQ with the
+    area's cluster employment at ``employment_low`` (:data:`STRONG_RULE_WITH_REBUILT_CELLS`). Not ``lq_low``:
+    the rule ranks an area against the others, whose LQs share the national total, and ``lq_low`` also moves
+    that total to its extreme (CBP 2019, 933 CBSAs x 51 traded clusters: 5,701 strong on the expected values,
+    3,649 with the area's own bound, 2,479 with ``lq_low``, which would fail clusters no rebuilt cell touches)."""
     frame = regions.rename(columns={"cluster_id": "unit_code", "value": "employment"})
     establishments = _cluster_establishments(warehouse, datasets, year, mapping, region)
     if establishments is not None:
@@ -1198,14 +1223,23 @@ def _add_ranks_and_strength(
         frame["growth_rank"] = frame["growth_cagr_rank"]
     else:
         frame["growth_rank"] = float("nan")
-    strength_columns = ["area_code", "unit_code", "employment", "lq", "share"] + (
-        ["establishments"] if establishments is not None else []
+    strength_columns = (
+        ["area_code", "unit_code", "employment", "lq", "share"]
+        + (["establishments"] if establishments is not None else [])
+        + (["employment_low"] if lq_bound else [])
     )
     rules = comparable[strength_columns]
+    if lq_bound:
+        # The LQ scales with the area's cluster employment (its total and the benchmark are published).
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = (rules["employment_low"] / rules["employment"]).clip(upper=1.0)
+        rules = rules.assign(lq_floor=(rules["lq"] * ratio).where(rules["employment"] > 0))
     if establishments is not None and min_establishments > 0:
         # An area with less than min_establishments of the cluster (expected, rebuilt) does not have it.
         rules = rules.assign(employment=rules["employment"].where(rules["establishments"] >= min_establishments, 0.0))
-    strong = cluster_mapping_strength(rules, "strong")
+    strong = cluster_mapping_strength(
+        rules, "strong", lq_bound="lq_floor" if lq_bound else None, lq_bound_label="with employment_low"
+    )
     stars = cluster_observatory_stars(rules)
     verdicts = strong[["area_code", "unit_code", "strong", "strong_reason"]].merge(
         stars[["area_code", "unit_code", "stars", "stars_reason"]], on=["area_code", "unit_code"]
