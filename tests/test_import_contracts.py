@@ -152,8 +152,8 @@ def test_maths_packages_take_frames_not_a_warehouse(tmp_path: Path) -> None:
 
 
 #: The maths packages that do no I/O: the pipeline reads the files and hands them frames (issue #13). taxonomy is
-#: the data layer (it reads its YAML); the others join when their reads have moved.
-NO_IO = ("measures", "geography", "inputoutput", "scenarios")
+#: the data layer (it reads its YAML).
+NO_IO = ("measures", "geography", "inputoutput", "scenarios", "relatedness")
 #: Calls that read a file (pandas readers, pathlib's, the builtin).
 READ_CALLS = {"read_parquet", "read_csv", "read_excel", "read_json", "read_table", "read_text", "read_bytes", "open"}
 

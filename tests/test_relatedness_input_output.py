@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from clusterplan import ParameterError, UnknownCodeError
+from clusterplan.pipeline.io_links import industry_io_relatedness
 from clusterplan.pipeline.tables import reference_tables
 from clusterplan.relatedness import (
     BEA_SUMMARY_NAICS,
-    industry_io_relatedness,
     io_link_table,
     io_relatedness,
     map_io_relatedness,

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .._exceptions import UnknownCodeError
 from ..datasets import BRES_SUBCLASS, CBP_METROS, DATASET_PROFILES, INDUSTRY_LEVELS
+from ..inputoutput.concordance import naics_bea_detail_industries, sic_io_industries
 from ..measures.employment import industry_facts
 from ..measures.withheld import ancestor_at_level, naics_level, withheld_employment_bounds
 from ..regions import Region
@@ -27,6 +28,7 @@ from ..relatedness.opportunities import (
     taxonomy_related_clusters,
 )
 from ..taxonomy import Taxonomy
+from .io_links import bea_detail_flows, gb_io_model, sic_lookup
 from .productivity import gva_per_job
 from .profile import AnyWarehouse, dataset_for_region, industry_employment, industry_measures, resolve_region
 
@@ -315,11 +317,25 @@ def find_related_clusters(
     default_level, _, classification = INDUSTRY_LEVELS[profile.geography]
     tax = taxonomy_for_classification(taxonomy, classification, profile.default_taxonomy)
     measures = industry_measures(warehouse, level=default_level, year=year)
+    codes = list(dict.fromkeys(measures["industry_code"].astype(str)))
+    if classification == "sic2007":
+        model = gb_io_model()
+        flows, output = model.Z, model.output
+        parts = sic_io_industries(codes, sic_lookup())
+        io_table = "ONS input-output analytical tables 2019 (105 industries)"
+    else:
+        # As Delgado, Porter and Stern: the detailed benchmark table, NAICS codes placed by BEA's concordance.
+        flows, output, concordance = bea_detail_flows()
+        parts = naics_bea_detail_industries(codes, {str(k): v for k, v in concordance.items()})
+        io_table = "BEA detail use table 2007 (389 industries)"
     return taxonomy_related_clusters(
         measures,
         tax,
         dataset=dataset,
-        classification=classification,
+        flows=flows,
+        output=output,
+        io_industries=parts,
+        io_table=io_table,
         percentile=percentile,
         basis=basis,
         measure=measure,

@@ -29,11 +29,12 @@ from ..relatedness.define import (
     source_employment,
     taxonomy_yaml,
 )
-from ..relatedness.input_output import industry_io_relatedness
 from ..relatedness.opportunities import COLOCATION_MEASURES
 from ..taxonomy import Taxonomy, load_taxonomy
+from .io_links import industry_io_relatedness
 from .opportunities import find_related_clusters, region_opportunities
 from .profile import AnyWarehouse, industry_measures
+from .tables import reference_tables
 
 __all__ = [
     "CLUSTER_CELLS",
@@ -166,7 +167,7 @@ def _industry_names(classification: str) -> dict[str, str]:
             names.update(zip(frame["industry_code"].astype(str), frame["industry_name"].astype(str), strict=True))
         names.setdefault("0100", "Agriculture (DEFRA and Scottish Government data)")
     else:
-        use = pd.read_parquet(dataset_path("bea_use_detail_2007"), columns=["col_code", "col_name"])
+        use = reference_tables().bea_use_detail[["col_code", "col_name"]]
         first = use.drop_duplicates("col_code")
         names.update(zip(first["col_code"].astype(str), first["col_name"].astype(str), strict=True))
     return names
@@ -174,7 +175,7 @@ def _industry_names(classification: str) -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _naics_concordance_names() -> dict[str, str]:
-    table = pd.read_parquet(dataset_path("bea_detail_naics_2007"), columns=["naics_code", "bea_name"])
+    table = reference_tables().bea_detail_naics[["naics_code", "bea_name"]]
     first = table.drop_duplicates("naics_code")
     return dict(zip(first["naics_code"].astype(str), first["bea_name"].astype(str), strict=True))
 

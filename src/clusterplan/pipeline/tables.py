@@ -72,6 +72,11 @@ class PackageTables:
         return pd.read_parquet(dataset_path("bea_total_requirements_summary"))
 
     @cached_property
+    def bea_use_detail(self) -> pd.DataFrame:
+        """The BEA 2007 detail use table, long (package dataset ``bea_use_detail_2007``)."""
+        return pd.read_parquet(dataset_path("bea_use_detail_2007"))
+
+    @cached_property
     def bea_detail_naics(self) -> pd.DataFrame:
         """BEA 2007 detail industry -> NAICS codes (package dataset ``bea_detail_naics_2007``)."""
         return pd.read_parquet(dataset_path("bea_detail_naics_2007"))

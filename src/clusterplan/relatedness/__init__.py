@@ -37,7 +37,6 @@ from .complexity import (
 from .input_output import (
     BEA_SUMMARY_NAICS,
     IO_BASES,
-    industry_io_relatedness,
     io_link_table,
     io_relatedness,
     map_io_relatedness,
@@ -92,7 +91,6 @@ __all__ = [
     "complexity_outlook_gain",
     "economic_complexity",
     "employment_location_quotients",
-    "industry_io_relatedness",
     "industry_opportunities",
     "industry_proximity",
     "io_link_table",

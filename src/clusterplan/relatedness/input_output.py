@@ -12,7 +12,7 @@ the national input-output model (:mod:`clusterplan.inputoutput.national`):
 :func:`sic_io_industries`            SIC 2007 code -> IOAT industries (UK input-output analytical tables, 105)
 :func:`naics_bea_industries`         NAICS code -> BEA summary industries (US use tables, 71)
 :func:`naics_bea_detail_industries`  NAICS code -> BEA detail industries (2007 benchmark use table, 389)
-:func:`industry_io_relatedness`      SIC or NAICS codes -> their IO relatedness from the package data, in one call
+:func:`bea_detail_flows`             flows, output and NAICS placement of the BEA 2007 detail use table
 ===================================  =================================================================================
 
 Great Britain uses the ONS input-output analytical tables 2019 (domestic use, 105 industries); the US the BEA
@@ -20,36 +20,32 @@ summary use table (before redefinitions, 71 industries; 2015 by default, the lat
 each commodity taken to be made by the industry of the same code, as :func:`clusterplan.inputoutput.bea.bea_model`
 does. The IO tables are far coarser than SIC subclasses or NAICS 6-digit codes, so all codes of one IO industry
 share its links with every other industry, and with each other the industry's own intra-industry share.
+
+The tables are handed in: :func:`clusterplan.pipeline.io_links.industry_io_relatedness` reads the package's and
+gives the relatedness of SIC or NAICS codes in one call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from functools import cache
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .._data import dataset_path
 from .._exceptions import ParameterError, UnknownCodeError
-from ..inputoutput.bea import bea_model, bea_use_table
 from ..inputoutput.concordance import (
     BEA_SUMMARY_NAICS,
-    bea_detail_concordance,
     naics_bea_detail_industries,
     naics_bea_industries,
     sic_io_industries,
 )
-from ..inputoutput.national import model_from_ioat
-from ..sources.ons_io import IOATables, ioat_from_long
+from ..sources.bea_io import use_table_from_long
 
 __all__ = [
     "BEA_SUMMARY_NAICS",
     "IO_BASES",
     "IO_CLASSIFICATIONS",
     "bea_detail_flows",
-    "industry_io_relatedness",
     "io_link_table",
     "io_relatedness",
     "map_io_relatedness",
@@ -61,43 +57,8 @@ __all__ = [
 #: Denominators of the input and output shares (see :func:`io_relatedness`).
 IO_BASES = ("total", "intermediate")
 
-#: Classifications :func:`industry_io_relatedness` accepts, and the IO table each uses.
+#: Classifications :func:`clusterplan.pipeline.io_links.industry_io_relatedness` accepts, and the IO table each uses.
 IO_CLASSIFICATIONS = {"sic2007": "ONS IOAT 2019 (105 industries)", "naics2017": "BEA summary use table (71 industries)"}
-
-_US_YEAR = 2015
-
-
-# The package's input-output tables this module needs. clusterplan.inputoutput takes its tables as parameters (the
-# pipeline reads them, clusterplan.pipeline.tables); relatedness still reads them itself until the pipeline hands
-# them in here too (issue #13).
-@cache
-def _ioat_tables() -> IOATables:
-    return ioat_from_long(pd.read_parquet(dataset_path("ioat2019")))
-
-
-@cache
-def _ioat_lookup() -> pd.DataFrame:
-    return pd.read_parquet(dataset_path("bres_ioat_lookup"))
-
-
-@cache
-def _bea_use_long() -> pd.DataFrame:
-    return pd.read_parquet(dataset_path("bea_use_summary"))
-
-
-@cache
-def _bea_detail_concordance() -> dict[str, tuple[str, ...]]:
-    return bea_detail_concordance(pd.read_parquet(dataset_path("bea_detail_naics_2007")))
-
-
-def gb_io_model() -> Any:
-    """The national model of the ONS IOAT 2019 without employment (flows and output for input-output links)."""
-    return model_from_ioat(_ioat_tables())
-
-
-def sic_lookup() -> pd.DataFrame:
-    """``sic_code`` -> ``ioat_code`` of the package data (the *lookup* of :func:`sic_io_industries`)."""
-    return _ioat_lookup()
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -301,25 +262,22 @@ def _as_tuple(target: object) -> tuple[str, ...]:
     return (str(target),)
 
 
-@cache
-def _gb_relatedness(basis: str) -> pd.DataFrame:
-
-    model = gb_io_model()
-    return io_relatedness(model.Z, model.output, basis=basis)
-
-
-@cache
-def _us_relatedness(year: int, basis: str) -> pd.DataFrame:
-
-    model = bea_model(bea_use_table(_bea_use_long(), year))
-    return io_relatedness(model.Z, model.output, basis=basis)
-
-
-def bea_detail_flows() -> tuple[pd.DataFrame, pd.Series, pd.Series]:
-    """Industry x industry flows, output and NAICS placement of the BEA 2007 detail use table (package data).
+def bea_detail_flows(
+    use: pd.DataFrame, concordance: Mapping[str, Sequence[str]]
+) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """Industry x industry flows, output and NAICS placement of the BEA 2007 detail use table.
 
     Each commodity is taken to be made by the industry of the same code, as for the summary table; industries
     without a commodity row in the shipped table (four rows were deleted upstream) are left out.
+
+    Parameters
+    ----------
+    use
+        The BEA 2007 detail use table, long (:func:`clusterplan.sources.bea_io.use_table_from_long` reads it; the
+        package dataset ``bea_use_detail_2007``).
+    concordance
+        BEA's NAICS prefix -> detail industries
+        (:func:`clusterplan.inputoutput.concordance.bea_detail_concordance`).
 
     Returns
     -------
@@ -330,86 +288,19 @@ def bea_detail_flows() -> tuple[pd.DataFrame, pd.Series, pd.Series]:
 
     Examples
     --------
-    >>> Z, x, concordance = bea_detail_flows()
+    >>> from clusterplan.pipeline.io_links import bea_detail_flows as package_flows
+    >>> Z, x, concordance = package_flows()
     >>> Z.shape[0] == Z.shape[1] == len(x) > 380, concordance["336111"]
     (True, ('336111',))
     """
-    flows, output, usable = _bea_detail_flows()
-    return flows.copy(), output.copy(), pd.Series(usable, dtype=object)
-
-
-@cache
-def _bea_detail_flows() -> tuple[pd.DataFrame, pd.Series, dict[str, tuple[str, ...]]]:
-    from ..sources.bea_io import use_table_from_long
-
-    table = use_table_from_long(pd.read_parquet(dataset_path("bea_use_detail_2007")), 2007)
-    use = table.intermediate_use.fillna(0.0)
-    industries = [c for c in use.columns if c in set(use.index)]
+    table = use_table_from_long(use, 2007)
+    flows = table.intermediate_use.fillna(0.0)
+    industries = [c for c in flows.columns if c in set(flows.index)]
     known = set(industries)
     # Codes of an industry the shipped table lacks fall back to their neighbours, as codes the 2007 list misses.
-    usable = {
-        p: kept for p, inds in _bea_detail_concordance().items() if (kept := tuple(i for i in inds if i in known))
-    }
-    return use.loc[industries, industries], table.industry_output.reindex(industries), usable
-
-
-@cache
-def _us_detail_relatedness(basis: str) -> pd.DataFrame:
-    flows, output, _ = _bea_detail_flows()
-    return io_relatedness(flows, output, basis=basis)
-
-
-def industry_io_relatedness(
-    codes: Sequence[str],
-    classification: str,
-    *,
-    basis: str = "total",
-    year: int | None = None,
-    detail: bool = False,
-) -> pd.DataFrame:
-    """Input-output relatedness between SIC 2007 or NAICS codes, from the package's national IO tables.
-
-    Parameters
-    ----------
-    codes
-        Industry codes (any level) of one classification.
-    classification
-        ``sic2007`` (ONS IOAT 2019, 105 industries, via :func:`sic_io_industries`) or ``naics2017``
-        (BEA summary use table, 71 industries, via :func:`naics_bea_industries`).
-    basis
-        Share denominators, as for :func:`io_relatedness`.
-    year
-        BEA use-table year (1997-2015; default 2015). Not used for SIC (the IOAT is for 2019 only).
-    detail
-        NAICS only: use the BEA detail use table of 2007 (389 industries, the benchmark-year table, through
-        :func:`naics_bea_detail_industries`) instead of the summary table: the level at which Delgado, Porter and
-        Stern (2016) measure input-output links between 6-digit industries.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Code x code relatedness in [0, 1] with a zero diagonal (see :func:`map_io_relatedness`); 0 for codes
-        with no IO industry (government, households, SIC 98-99).
-
-    Examples
-    --------
-    >>> io = industry_io_relatedness(["29100", "29320", "86101"], "sic2007")
-    >>> bool(io.loc["29100", "29320"] > io.loc["29100", "86101"])  # cars and car parts are linked, not hospitals
-    True
-    """
-    codes = [str(c) for c in codes]
-    if classification == "sic2007":
-        if year not in (None, 2019):
-            raise ParameterError(f"the UK input-output tables in the package data are for 2019 only, not {year}")
-        return map_io_relatedness(_gb_relatedness(basis), sic_io_industries(codes, _ioat_lookup()))
-    if classification in ("naics2017", "naics") and detail:
-        if year not in (None, 2007):
-            raise ParameterError(f"the BEA detail use table in the package data is for 2007 only, not {year}")
-        usable = _bea_detail_flows()[2]
-        return map_io_relatedness(_us_detail_relatedness(basis), naics_bea_detail_industries(codes, usable))
-    if classification in ("naics2017", "naics"):
-        chosen = _US_YEAR if year is None else int(year)
-        if not 1997 <= chosen <= _US_YEAR:
-            raise ParameterError(f"the BEA use tables in the package data cover 1997-{_US_YEAR}, not {chosen}")
-        return map_io_relatedness(_us_relatedness(chosen, basis), naics_bea_industries(codes))
-    raise UnknownCodeError("classification for input-output relatedness", classification, list(IO_CLASSIFICATIONS))
+    usable = {p: kept for p, inds in concordance.items() if (kept := tuple(i for i in inds if i in known))}
+    return (
+        flows.loc[industries, industries],
+        table.industry_output.reindex(industries),
+        pd.Series(usable, dtype=object),
+    )

@@ -59,14 +59,7 @@ from ..measures.productivity import GREAT_BRITAIN, map_sic_codes, sic_to_gva_row
 from ..taxonomy import Taxonomy, load_taxonomy
 from .colocation import _minimum_conditional_probability_array, activity_matrix
 from .complexity import ComplexityResult, complexity
-from .input_output import (
-    bea_detail_flows,
-    gb_io_model,
-    io_relatedness,
-    naics_bea_detail_industries,
-    sic_io_industries,
-    sic_lookup,
-)
+from .input_output import io_relatedness
 from .locational_correlation import cluster_locational_correlation
 
 __all__ = [
@@ -872,7 +865,10 @@ def taxonomy_related_clusters(
     tax: Taxonomy,
     *,
     dataset: str,
-    classification: str,
+    flows: pd.DataFrame,
+    output: pd.Series,
+    io_industries: pd.Series,
+    io_table: str,
     percentile: float = 90.0,
     basis: str = "total",
     measure: str | None = None,
@@ -885,9 +881,16 @@ def taxonomy_related_clusters(
         :func:`clusterplan.pipeline.profile.industry_measures` of every area of *dataset* for one year.
     tax
         A taxonomy of the data's classification.
-    dataset, classification
-        Where the measures come from: ``sic2007`` data are linked through the ONS IOAT 2019, NAICS data through
-        the BEA detail use table 2007.
+    dataset
+        Where the measures come from (for messages and ``attrs``).
+    flows, output
+        Inter-industry flows :math:`Z` and output :math:`x` of the national IO table the data's classification
+        is linked through (``sic2007``: the ONS IOAT 2019; NAICS: the BEA detail use table 2007).
+    io_industries
+        The IO industries of each industry code of *measures* (a tuple per code, as
+        :func:`~clusterplan.inputoutput.concordance.sic_io_industries` gives).
+    io_table
+        Name of the IO table, recorded in ``attrs``.
     percentile, basis, measure
         As for :func:`clusterplan.pipeline.opportunities.find_related_clusters`.
 
@@ -911,16 +914,7 @@ def taxonomy_related_clusters(
         )
     colocation = cluster_colocation(activity, mapping)
     national = activity.sum(axis=0)
-    if classification == "sic2007":
-        model = gb_io_model()
-        flows, output = model.Z, model.output
-        parts = sic_io_industries(codes, sic_lookup())
-        io_table = "ONS input-output analytical tables 2019 (105 industries)"
-    else:
-        # As Delgado, Porter and Stern: the detailed benchmark table, NAICS codes placed by BEA's concordance.
-        flows, output, concordance = bea_detail_flows()
-        parts = naics_bea_detail_industries(codes, {str(k): v for k, v in concordance.items()})
-        io_table = "BEA detail use table 2007 (389 industries)"
+    parts = io_industries.reindex(codes)
     single = parts[parts.map(len) == 1].map(lambda t: t[0])
     links = cluster_io_links(flows, output, mapping, national, single, basis=basis)
     names = {str(k): str(v) for k, v in zip(mapping["cluster_id"], mapping["cluster_name"], strict=True)}
