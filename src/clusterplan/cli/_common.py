@@ -89,7 +89,9 @@ def master_option() -> Callable[[F], F]:
 CELLS_HELP = (
     "US County Business Patterns: add the cells CBP withholds (fewer than 3 establishments), rebuilt within "
     "their parents' totals, with LQ ranges over every split of the hidden jobs; or use published cells only "
-    "(withheld cells count as zero)."
+    "(withheld cells count as zero). Rebuilt cells never decide a verdict alone: a cluster is strong only if its "
+    "LQ at the lowest employment they allow passes the Cluster Mapping tests, and complexity (opportunities) "
+    "counts only the jobs they must hold."
 )
 
 
