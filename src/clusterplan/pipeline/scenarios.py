@@ -502,7 +502,7 @@ def scenario_outputs(
         taxonomy, benchmark, dataset and year are used; its year is the
         jump-off year).
     config
-        Parameters (default :func:`~clusterplan.scenarios.config.load_scenario_config`).
+        Parameters (default :func:`load_scenario_config`).
     progress
         Called with one-line progress messages.
 
@@ -1397,7 +1397,7 @@ def run_backtest(
         ``bres_itl2_sic5`` for GB, the embedded CBP 2019 for a US CBSA, which
         has a single year and so is an error).
     config
-        Parameters (default :func:`~clusterplan.scenarios.config.load_scenario_config`).
+        Parameters (default :func:`load_scenario_config`).
 
     Returns
     -------

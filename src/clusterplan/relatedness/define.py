@@ -30,7 +30,7 @@ Two measures of relatedness are available here, of the three Delgado, Porter and
   LQs, at SIC 4-digit). For the US the cells County Business Patterns withholds (fewer than three establishments)
   are reconstructed first (``cells="reconstructed"``, :mod:`clusterplan.measures.withheld`): counted as 0 they make
   most 6-digit correlations noise (see the results below);
-* **input-output links** (:func:`clusterplan.relatedness.input_output.industry_io_relatedness`): the largest of
+* **input-output links** (:func:`clusterplan.pipeline.io_links.industry_io_relatedness`): the largest of
   the four directional input and output shares between the two industries (DPS's :math:`IO_{ij}`). For the US, as
   in the paper, from the detailed benchmark table: the BEA 2007 detail use table (389 industries), NAICS codes
   placed by BEA's own concordance (:func:`~clusterplan.relatedness.input_output.naics_bea_detail_industries`);
