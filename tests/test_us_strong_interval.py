@@ -111,3 +111,14 @@ def test_strong_rule_is_in_the_provenance(warehouse: Warehouse) -> None:
     # On published cells the LQ has no interval from rebuilt cells and the rule is the portal's own.
     auto = published.clusters.set_index("cluster_id").loc["automotive"]
     assert auto["lq"] == pytest.approx(17.0814, abs=1e-4) and bool(auto["strong_cluster"])
+
+
+def test_portal_convention_flags_honour_the_bound_too(warehouse: Warehouse) -> None:
+    # --convention cluster-mapping: the portal's traded-employment LQ (Adrian biopharmaceuticals 8.76) with the
+    # same bound; the flags of the 9 clusters strong on expected values shrink to the 3 the data establish.
+    table = profile_region(warehouse, region=ADRIAN, convention="cluster_mapping").clusters.set_index("cluster_id")
+    assert table.loc["biopharmaceuticals", "cmp_lq"] == pytest.approx(8.7586, abs=1e-4)
+    assert not bool(table.loc["biopharmaceuticals", "cmp_strong"])
+    assert bool(table.loc["automotive", "cmp_strong"]) and bool(table.loc["automotive", "cmp_strong10"])
+    strong = sorted(table.index[table["cmp_strong"].fillna(False).astype(bool)])
+    assert strong == ["automotive", "metalworking_technology", "plastics"]

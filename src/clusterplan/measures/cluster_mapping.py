@@ -47,7 +47,11 @@ def _portal_rank(values: pd.Series, groups: pd.Series, order: pd.Series) -> tupl
 
 
 def cluster_mapping_portal(
-    panel: pd.DataFrame, *, region_type: str | pd.Series = "msa", min_establishments: float = 0.0
+    panel: pd.DataFrame,
+    *,
+    region_type: str | pd.Series = "msa",
+    min_establishments: float = 0.0,
+    employment_low: str | None = None,
 ) -> pd.DataFrame:
     r"""The portal's employment, specialisation, ranks and strong-cluster flags for every region and traded cluster.
 
@@ -64,6 +68,11 @@ def cluster_mapping_portal(
         For ranks and strong-cluster flags, a region has the cluster only with at least this many
         establishments in it (default 0: any employment). With expected values of rebuilt withheld cells,
         0.5 counts a region when it more likely than not has an establishment of the cluster.
+    employment_low
+        Column of the lowest cluster employment the data allow (rebuilt withheld cells may hold none of the jobs
+        their parent hides). When given, the strong-cluster flags' LQ tests are passed only by the LQ at that
+        employment (:func:`~clusterplan.measures.strength.cluster_mapping_strength` with ``lq_bound``), so
+        rebuilt cells alone never make a cluster strong; LQs, ranks and percentiles stay the point values.
 
     Returns
     -------
@@ -154,7 +163,17 @@ def cluster_mapping_portal(
             "lq": out["cmp_lq"].fillna(0.0),
         }
     )
+    if employment_low is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = (out[employment_low].astype(float) / employment).clip(upper=1.0)
+        frame["lq_floor"] = (frame["lq"] * ratio).where(employment > 0)
     for rule in ("strong", "strong10"):
-        verdict = cluster_mapping_strength(frame, rule, require_establishments=True)
+        verdict = cluster_mapping_strength(
+            frame,
+            rule,
+            require_establishments=True,
+            lq_bound=None if employment_low is None else "lq_floor",
+            lq_bound_label="with employment_low",
+        )
         out[f"cmp_{rule}"] = verdict[rule].to_numpy(dtype=bool)
     return out

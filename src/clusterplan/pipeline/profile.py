@@ -851,7 +851,8 @@ def _area_tables(
     if convention == "cluster_mapping":
         portal = cluster_mapping_portal(
             regions.rename(columns={"cluster_id": "unit_code", "value": "employment", "total": "traded_total"}),
-            min_establishments=REBUILT_PRESENCE_ESTABLISHMENTS if len(scope.datasets) > 1 else 0.0,
+            min_establishments=REBUILT_PRESENCE_ESTABLISHMENTS if rebuilt else 0.0,
+            employment_low="employment_low" if rebuilt and profile.withheld_table is not None else None,
         )
         regions = regions.join(portal[list(PORTAL_COLUMNS)])
     # The focus area's own name is set by profile_region (it may be spelled as the user's input resolved it).
