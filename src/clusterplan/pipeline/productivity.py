@@ -7,6 +7,7 @@ the method).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import ibis.expr.types as ir
@@ -542,25 +543,23 @@ def cluster_productivity(
     (1995.0, '29')
     """
 
-    gva_dataset = _gva_dataset(level, prices)  # checks level and prices before anything is read
+    _gva_dataset(level, prices)  # checks level and prices before anything is read
     dataset = employment_dataset or _default_employment_dataset(warehouse, level, "subclass")
     region_code = resolve_area_code(region, level=level)
-    benchmark_dataset = _EMBEDDED_EMPLOYMENT["subclass"]
-    years = _common_years(warehouse, gva_dataset, dataset, year)
-    year = years[-1]
-    length = _code_length(warehouse, dataset)
-    codes = warehouse.fact_industry_codes(dataset, code_length=length, **_EMPLOYMENT)
-    mapping = _cluster_mapping(taxonomy_mapping, codes, dataset)
-    by_row = _productivity_by_row(
+    if isinstance(taxonomy_mapping, pd.DataFrame):
+        definition: Any = (tuple(taxonomy_mapping.columns), tuple(taxonomy_mapping.itertuples(index=False, name=None)))
+    else:
+        definition = taxonomy_mapping
+    # What does not depend on the region (the GVA rows, the mapping onto them, Great Britain's estimate), once
+    # per mapping, dataset and data version: each region then estimates only its own rows.
+    inputs = memoised(
         warehouse,
-        level=level,
-        year=year,
-        prices=prices,
-        mapping=None,
-        employment_dataset=dataset,
-        exclude_imputed_rent=True,
-        benchmark_dataset=benchmark_dataset,
+        ("cluster_productivity_inputs", definition, dataset, level, year, prices),
+        lambda: _cluster_productivity_inputs(warehouse, taxonomy_mapping, dataset, level, year, prices),
+        copy=False,
     )
+    year = inputs.year
+    by_row = inputs.by_row
     if region_code not in set(by_row["area_code"]):
         available = sorted(set(by_row["area_code"]) - {GREAT_BRITAIN})
         raise UnknownCodeError(
@@ -580,24 +579,10 @@ def cluster_productivity(
             f"dataset {dataset!r} lacks employment for some of the areas that make up {region_code} in {year}",
             hint=_IMPORT_HINT if level == "itl3" else "choose another employment_dataset",
         )
-    national = _great_britain_employment(warehouse, benchmark_dataset, code_length=length, years=[year])
-    gva_codes = sorted(set(by_row["gva_industry_code"]))
-    rows = map_sic_codes(mapping["industry_code"], sic_to_gva_rows(gva_codes))
-    mapping = mapping.assign(gva_industry_code=rows["gva_industry_code"].to_numpy())
-
-    def estimate(area: str, jobs: pd.DataFrame) -> pd.DataFrame:
-        per_job = by_row[by_row["area_code"] == area].set_index("gva_industry_code")["gva_per_job_gbp"]
-        employment = jobs.set_index("code")["employment"]
-        frame = mapping.assign(employment=mapping["industry_code"].map(employment).fillna(0.0).to_numpy())
-        return _cluster_gva(frame, per_job)
-
-    local = estimate(region_code, regional)
-    bench = estimate(GREAT_BRITAIN, national)
-    order = list(dict.fromkeys(mapping["cluster_id"]))
-    names = mapping.drop_duplicates("cluster_id").set_index("cluster_id")["cluster_name"]
-    used = mapping.groupby("cluster_id")["gva_industry_code"].agg(lambda s: "; ".join(sorted(set(s), key=_row_key)))
-    out = pd.DataFrame({"cluster_id": order})
-    out["cluster_name"] = out["cluster_id"].map(names)
+    local = _estimate(inputs, region_code, regional)
+    bench = inputs.bench
+    out = pd.DataFrame({"cluster_id": inputs.order})
+    out["cluster_name"] = out["cluster_id"].map(inputs.names)
     out["area_code"] = region_code
     out["year"] = year
     for column in ("employment", "gva_gbp_million", "gva_per_job_gbp"):
@@ -606,7 +591,75 @@ def cluster_productivity(
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = out["gva_per_job_gbp"].to_numpy(dtype=float) / out["benchmark_gva_per_job_gbp"].to_numpy(dtype=float)
     out["relative_productivity"] = np.where(np.isfinite(ratio), ratio, np.nan)
-    out["gva_rows"] = out["cluster_id"].map(used)
+    out["gva_rows"] = out["cluster_id"].map(inputs.used)
     out.attrs.update({str(k): v for k, v in by_row.attrs.items()})
-    out.attrs.update(employment_dataset=dataset, benchmark_dataset=benchmark_dataset)
+    out.attrs.update(employment_dataset=dataset, benchmark_dataset=inputs.benchmark_dataset)
     return out[CLUSTER_PRODUCTIVITY_COLUMNS]
+
+
+@dataclass(frozen=True)
+class _ProductivityInputs:
+    """What :func:`cluster_productivity` computes the same for every region (kept shared: nobody changes it)."""
+
+    year: int
+    benchmark_dataset: str
+    #: GVA per job of each GVA row in each area (and Great Britain).
+    by_row: pd.DataFrame
+    #: ``cluster_id, cluster_name, industry_code, gva_industry_code``: each code's GVA row.
+    mapping: pd.DataFrame
+    #: Great Britain's estimate (:func:`_cluster_gva`).
+    bench: pd.DataFrame
+    order: list[str]
+    names: pd.Series
+    used: pd.Series
+
+
+def _cluster_productivity_inputs(
+    warehouse: AnyWarehouse,
+    taxonomy_mapping: pd.DataFrame | Taxonomy,
+    dataset: str,
+    level: str,
+    year: int | None,
+    prices: str,
+) -> _ProductivityInputs:
+    gva_dataset = _gva_dataset(level, prices)
+    benchmark_dataset = _EMBEDDED_EMPLOYMENT["subclass"]
+    years = _common_years(warehouse, gva_dataset, dataset, year)
+    chosen = years[-1]
+    length = _code_length(warehouse, dataset)
+    codes = warehouse.fact_industry_codes(dataset, code_length=length, **_EMPLOYMENT)
+    mapping = _cluster_mapping(taxonomy_mapping, codes, dataset)
+    by_row = _productivity_by_row(
+        warehouse,
+        level=level,
+        year=chosen,
+        prices=prices,
+        mapping=None,
+        employment_dataset=dataset,
+        exclude_imputed_rent=True,
+        benchmark_dataset=benchmark_dataset,
+    )
+    national = _great_britain_employment(warehouse, benchmark_dataset, code_length=length, years=[chosen])
+    gva_codes = sorted(set(by_row["gva_industry_code"]))
+    rows = map_sic_codes(mapping["industry_code"], sic_to_gva_rows(gva_codes))
+    mapping = mapping.assign(gva_industry_code=rows["gva_industry_code"].to_numpy())
+    inputs = _ProductivityInputs(
+        year=chosen,
+        benchmark_dataset=benchmark_dataset,
+        by_row=by_row,
+        mapping=mapping,
+        bench=pd.DataFrame(),
+        order=list(dict.fromkeys(mapping["cluster_id"])),
+        names=mapping.drop_duplicates("cluster_id").set_index("cluster_id")["cluster_name"],
+        used=mapping.groupby("cluster_id")["gva_industry_code"].agg(lambda s: "; ".join(sorted(set(s), key=_row_key))),
+    )
+    return replace(inputs, bench=_estimate(inputs, GREAT_BRITAIN, national))
+
+
+def _estimate(inputs: _ProductivityInputs, area: str, jobs: pd.DataFrame) -> pd.DataFrame:
+    """Each cluster's GVA and GVA per job in *area*, whose employment by code is *jobs*."""
+    by_row, mapping = inputs.by_row, inputs.mapping
+    per_job = by_row[by_row["area_code"] == area].set_index("gva_industry_code")["gva_per_job_gbp"]
+    employment = jobs.set_index("code")["employment"]
+    frame = mapping.assign(employment=mapping["industry_code"].map(employment).fillna(0.0).to_numpy())
+    return _cluster_gva(frame, per_job)
