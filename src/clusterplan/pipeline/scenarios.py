@@ -24,7 +24,7 @@ from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
 from .._json import plain
 from ..datasets import BRES_SUBCLASS
 from ..inputoutput.clusters import taxonomy_weights
-from ..inputoutput.impact import direct_change, impact_effects
+from ..inputoutput.impact import EFFECTS, direct_change, impact_effects
 from ..inputoutput.regional import DEFAULT_YEAR as IO_YEAR
 from ..inputoutput.regional import regional_model, sic_employment_table
 from ..scenarios.backtest import BacktestResult, backtest_panels, format_backtest
@@ -286,6 +286,72 @@ def _region_supply_chain_effects(
     )
 
 
+class _ImpactTotals:
+    """The jobs and GVA totals of :func:`~clusterplan.inputoutput.impact.impact_effects` for many changes in final
+    demand of one model, without its by-industry table: the same solves of the same matrices (made once), and
+    each total summed over the industries in the order of that table (largest total output first), so every
+    number is the one the table gives, to the last bit."""
+
+    def __init__(
+        self,
+        A: pd.DataFrame,  # noqa: N803 - matrices are named as in the literature
+        gva_coefficients: pd.Series | None,
+        employment_coefficients: pd.Series | None,
+        closed: pd.DataFrame | None,
+    ) -> None:
+        self.industries = A.index
+        n = len(self.industries)
+        self.leontief = np.eye(n) - A.to_numpy(dtype=float)
+        self.closed: np.ndarray | None = None
+        if closed is not None:
+            if list(closed.index[:n]) != list(self.industries):
+                raise ParameterError("the household-closed matrix must start with the industries of A, in order")
+            self.closed = np.eye(closed.shape[0]) - closed.to_numpy(dtype=float)
+
+        def coefficient(series: pd.Series | None) -> np.ndarray:
+            if series is None:
+                return np.zeros(n)
+            return series.reindex(self.industries).fillna(0.0).to_numpy(dtype=float)
+
+        self.factors = {"gva": coefficient(gva_coefficients), "jobs": coefficient(employment_coefficients)}
+
+    def of(self, final_demand_change: pd.Series) -> tuple[dict[str, float], dict[str, float]] | None:
+        """``(jobs, gva)`` totals by effect (direct, indirect, induced, total), as ``impact_effects`` gives them;
+        None when an effect is not finite (then pandas' sums skip values, which these do not)."""
+        unknown = [c for c in final_demand_change.index if c not in self.industries]
+        if unknown:
+            raise UnknownCodeError("industry", str(unknown[0]), [str(c) for c in self.industries])
+        n = len(self.industries)
+        f = final_demand_change.reindex(self.industries).fillna(0.0).to_numpy(dtype=float)
+        try:
+            type_one = np.linalg.solve(self.leontief, f)
+        except np.linalg.LinAlgError:
+            raise ParameterError("I - A is singular: the model has no Leontief inverse") from None
+        if self.closed is not None:
+            f_closed = np.zeros(self.closed.shape[0])
+            f_closed[:n] = f
+            try:
+                type_two = np.linalg.solve(self.closed, f_closed)[:n]
+            except np.linalg.LinAlgError:
+                raise ParameterError("I - A closed to households is singular: no Type II inverse") from None
+        else:
+            type_two = type_one
+        output = {"direct": f, "indirect": type_one - f, "induced": type_two - type_one}
+        output["total"] = output["direct"] + output["indirect"] + output["induced"]
+        if not all(np.isfinite(values).all() for values in output.values()):
+            return None
+        # impact_effects sorts its table by total output (largest first, ties in industry order) and sums there.
+        order = pd.Series(output["total"] * np.ones(n)).sort_values(ascending=False, kind="stable").index.to_numpy()
+        found = []
+        for prefix in ("jobs", "gva"):
+            factor = self.factors[prefix]
+            columns = {effect: (output[effect] * factor)[order] for effect in EFFECTS}
+            if not all(np.isfinite(values).all() for values in columns.values()):
+                return None
+            found.append({effect: float(values.sum(dtype=np.float64)) for effect, values in columns.items()})
+        return found[0], found[1]
+
+
 def _supply_chain_effects(
     region: str, taxonomy: Taxonomy, cluster_ids: list[str], induced: bool, sic_employment: pd.DataFrame
 ) -> tuple[pd.DataFrame | None, dict[str, Any]]:
@@ -305,25 +371,39 @@ def _supply_chain_effects(
     rows = []
     problems = {}
     size = 1000.0  # effects are linear in the change; computed for 1,000 jobs and scaled per job
+    # The model's coefficients, read once for every cluster (each read builds a new Series).
+    gva_coefficients = model.gva_coefficients
+    try:
+        employment_coefficients: pd.Series | None = model.employment_coefficients
+        totals = _ImpactTotals(model.A, gva_coefficients, employment_coefficients, closed)
+    except ParameterError as exc:
+        employment_coefficients, totals, no_model = None, None, str(exc)
     for cluster_id in cluster_ids:
         if cluster_id not in weights.columns:
             problems[cluster_id] = "no IO industry weights"
             continue
         shares = (weights[cluster_id].reindex(model.industries).fillna(0.0) * employment).astype(float)
         try:
-            change = direct_change(shares, size, "jobs", model.employment_coefficients)
-            result = impact_effects(
-                model.A,
-                change,
-                gva_coefficients=model.gva_coefficients,
-                employment_coefficients=model.employment_coefficients,
-                closed=closed,
-            )
+            if totals is None:
+                raise ParameterError(no_model)
+            change = direct_change(shares, size, "jobs", employment_coefficients)
+            found = totals.of(change)
+            if found is None:  # not finite somewhere: the full computation, which skips missing values as pandas does
+                result = impact_effects(
+                    model.A,
+                    change,
+                    gva_coefficients=gva_coefficients,
+                    employment_coefficients=employment_coefficients,
+                    closed=closed,
+                )
+                found = (
+                    {str(k): float(v) for k, v in result.totals["jobs"].items()},
+                    {str(k): float(v) for k, v in result.totals["gva_gbp_m"].items()},
+                )
         except ParameterError as exc:
             problems[cluster_id] = str(exc)
             continue
-        jobs = {str(k): float(v) for k, v in result.totals["jobs"].items()}
-        gva = {str(k): float(v) for k, v in result.totals["gva_gbp_m"].items()}
+        jobs, gva = found
         direct = jobs["direct"]
         rows.append(
             {
