@@ -124,3 +124,22 @@ def test_a_second_run_on_the_same_warehouse_reads_stored_results_and_writes_the_
     assert len(tables) > 10
     match, mismatch, errors = filecmp.cmpfiles(tmp_path / "first", tmp_path / "second", tables, shallow=False)
     assert mismatch == [] and errors == [] and match == tables
+
+
+def test_errors_survive_pickling_with_their_message_and_fields() -> None:
+    """A stored hotspot map keeps the error of a cluster that cannot be mapped, and the web app's workers hand
+    errors back across processes: each error class comes back whole, whatever its __init__ takes."""
+    import pickle
+
+    from clusterplan._exceptions import DataValidationError, ParameterError, UnknownCodeError
+
+    errors = [
+        UnknownCodeError("level", "itl9", ["itl1", "itl2"], hint="see --help"),
+        DataValidationError("negative count -5", file="bres.csv", row=3, column="COUNT"),
+        ParameterError("no GVA for this cluster", hint="choose another measure"),
+    ]
+    for error in errors:
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is type(error) and str(back) == str(error) and back.args == error.args
+        assert back.__dict__ == error.__dict__
+    assert str(pickle.loads(pickle.dumps(errors[0]))) == "unknown level 'itl9'; valid choices: itl1, itl2; see --help"

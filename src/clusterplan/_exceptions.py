@@ -18,6 +18,8 @@ Hierarchy::
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "ClusterplanError",
     "DataValidationError",
@@ -43,6 +45,18 @@ class ClusterplanError(Exception):
         if self.hint:
             return f"{self.message}; {self.hint}"
         return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors cross processes (the web app's workers, results kept on disk): rebuilt from their state, since
+        # the subclasses' __init__ takes other arguments than the message pickle would hand it.
+        return (_rebuilt, (type(self), dict(self.__dict__)))
+
+
+def _rebuilt(kind: type[ClusterplanError], state: dict[str, Any]) -> ClusterplanError:
+    error = kind.__new__(kind)
+    error.__dict__.update(state)
+    Exception.__init__(error, str(error))
+    return error
 
 
 class InputError(ClusterplanError):

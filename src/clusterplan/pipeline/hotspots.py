@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import pandas as pd
 
+from .._cache import memoised
 from .._exceptions import ClusterplanError, ParameterError, UnknownCodeError
 from ..datasets import CBP_METROS, DATASET_PROFILES
 from ..geography.hotspots import (
@@ -392,6 +393,58 @@ def hotspots_by_cluster(
     (['aerospace', 'ev_batteries'], 0.346)
     """
     _check_inference(permutations, alpha)
+    # A run maps every cluster of its taxonomy, the same for every region: once per data version (and kept on
+    # disk for the next run), since the permutation inference is most of a run's hotspot time.
+    key = (
+        "hotspots_by_cluster",
+        measure,
+        tuple(clusters) if clusters is not None else None,
+        taxonomy,
+        level,
+        year,
+        permutations,
+        seed,
+        alpha,
+        islands,
+        employment_dataset,
+        cells,
+    )
+    return memoised(
+        warehouse,
+        key,
+        lambda: _hotspots_by_cluster(
+            warehouse,
+            measure=measure,
+            clusters=clusters,
+            taxonomy=taxonomy,
+            level=level,
+            year=year,
+            permutations=permutations,
+            seed=seed,
+            alpha=alpha,
+            islands=islands,
+            employment_dataset=employment_dataset,
+            cells=cells,
+        ),
+        persist=True,
+    )
+
+
+def _hotspots_by_cluster(
+    warehouse: AnyWarehouse,
+    *,
+    measure: str,
+    clusters: Sequence[str] | None,
+    taxonomy: str | Taxonomy,
+    level: str,
+    year: int | None,
+    permutations: int,
+    seed: int,
+    alpha: float,
+    islands: str,
+    employment_dataset: str | None,
+    cells: str,
+) -> dict[str, HotspotResult | ClusterplanError]:
     values, info, errors = _cluster_values(
         warehouse,
         measure=measure,

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from .._cache import memoised
 from .._exceptions import UnknownCodeError
 from ..datasets import BRES_SUBCLASS, CBP_METROS, DATASET_PROFILES, INDUSTRY_LEVELS
 from ..inputoutput.concordance import naics_bea_detail_industries, sic_io_industries
@@ -252,6 +253,16 @@ def employment_lower_bound(warehouse: AnyWarehouse, *, level: str, year: int) ->
     hidden jobs may also sit in a code without 6-digit detail (``99``), so :func:`region_opportunities` caps
     the bound at the rebuilt cell's value (32 of 132,793 rebuilt NAICS 4 cells, by at most a few jobs).
     """
+    # Every area's bounds at once, so once per data version (and kept on disk for the next run).
+    return memoised(
+        warehouse,
+        ("employment_lower_bound", level, int(year)),
+        lambda: _employment_lower_bound(warehouse, level, int(year)),
+        persist=True,
+    )
+
+
+def _employment_lower_bound(warehouse: AnyWarehouse, level: str, year: int) -> pd.DataFrame:
     profile = DATASET_PROFILES[CBP_METROS]
     if profile.imputed_dataset is None or profile.withheld_table is None:
         return pd.DataFrame(columns=["area_code", "industry_code", "employment_low"])

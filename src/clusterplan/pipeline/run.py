@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._cache import memoised
 from .._exceptions import ClusterplanError, ParameterError, UnknownCodeError
 from ..datasets import BRES_SUBCLASS, DATASET_PROFILES, DEFAULT_TAXONOMY
 from ..geography.hotspots import HOTSPOT_COLUMNS
@@ -400,8 +401,14 @@ def regional_naics_employment(warehouse: AnyWarehouse, cells: str = "reconstruct
     cluster tools' *naics_employment*): the published CBP cells, plus the
     withheld ones rebuilt within their parents for *cells* ``reconstructed``.
     """
-    frames = [warehouse.employment_by_area_and_code(d, US_IO_EMPLOYMENT_YEAR) for d in employment_datasets(cells)]
-    return sic_employment_table(pd.concat(frames, ignore_index=True))
+
+    def read() -> pd.DataFrame:
+        datasets = employment_datasets(cells)
+        frames = [warehouse.employment_by_area_and_code(d, US_IO_EMPLOYMENT_YEAR) for d in datasets]
+        return sic_employment_table(pd.concat(frames, ignore_index=True))
+
+    # Every CBSA's cells (3.4 million rebuilt ones): read and shaped once per data version, kept for the next run.
+    return memoised(warehouse, ("regional_naics_employment", cells), read, persist=True)
 
 
 def supply_chain_gaps(

@@ -228,7 +228,9 @@ class NamedQueries:
         columns ``area_code, industry_code, value``, the input of a regional input-output model."""
         where, params = _facts_where(dataset, measure="employment", breakdown="all", year=year)
         return self._frame(
-            f"SELECT area_code, industry_code, sum(value) AS value FROM facts WHERE {where} GROUP BY 1, 2", params
+            f"SELECT area_code, industry_code, sum(value) AS value FROM facts WHERE {where} GROUP BY 1, 2 "
+            "ORDER BY 1, 2",
+            params,
         )
 
     # -- input-output tables -------------------------------------------------------------------------------
