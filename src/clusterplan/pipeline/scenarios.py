@@ -1192,9 +1192,14 @@ def _provenance(
     s = config.scenario
     per_cluster: dict[str, Any] = {}
     eligible = comparators[comparators["eligible"]] if similar is None else comparators.iloc[:0]
+    # Each cluster's comparator rows, split once (not one scan of the whole table per cluster).
+    by_cluster: dict[Any, pd.DataFrame] = (
+        dict(iter(comparators.groupby("cluster_id", sort=False))) if similar is not None else {}
+    )
     for row in frame.itertuples():
         if similar is not None:
-            per_cluster[str(row.cluster_id)] = _similar_cluster_provenance(row, comparators)
+            rows = by_cluster.get(row.cluster_id, comparators.iloc[:0])
+            per_cluster[str(row.cluster_id)] = _similar_cluster_provenance(row, rows)
             continue
         rows = eligible[eligible["unit_code"] == row.cluster_id].sort_values("growth_cagr", ascending=False)
         per_cluster[str(row.cluster_id)] = {
@@ -1336,8 +1341,8 @@ def _relevant_jumps(similar: SimilarResult) -> pd.DataFrame:
     return jumps[wanted]
 
 
-def _similar_cluster_provenance(row: Any, comparators: pd.DataFrame) -> dict[str, Any]:
-    rows = comparators[comparators["cluster_id"] == row.cluster_id]
+def _similar_cluster_provenance(row: Any, rows: pd.DataFrame) -> dict[str, Any]:
+    """The provenance of one cluster's scenario; *rows* are its rows of the comparator table."""
     kept = rows[rows["kept"]].sort_values("differential_growth", ascending=False)
     excluded = rows[(rows["role"] != "region") & ~rows["kept"] & rows["lq_start"].ge(1.0)]
     return {

@@ -227,10 +227,14 @@ def summarise_draws(
         }
         for measure in ("additional_jobs", "additional_gva_gbp_m", rate):
             values = valid[measure].to_numpy(dtype=float)
-            for q in percentiles:
-                row[f"{measure}_p{q:g}"] = (
-                    float(np.nanpercentile(values, q)) if values.size and np.isfinite(values).any() else np.nan
-                )
+            # Every percentile in one call (one partition of the values; each the same number as on its own).
+            found = (
+                np.nanpercentile(values, list(percentiles))
+                if len(percentiles) and values.size and np.isfinite(values).any()
+                else np.full(len(percentiles), np.nan)
+            )
+            for q, value in zip(percentiles, found, strict=True):
+                row[f"{measure}_p{q:g}"] = float(value)
         rows.append(row)
     return pd.DataFrame(rows)
 
