@@ -560,7 +560,7 @@ def cluster_productivity(
     )
     year = inputs.year
     by_row = inputs.by_row
-    if region_code not in set(by_row["area_code"]):
+    if region_code not in inputs.areas:
         available = sorted(set(by_row["area_code"]) - {GREAT_BRITAIN})
         raise UnknownCodeError(
             f"{level} area with GVA and employment data", region_code, available, hint=f"dataset {dataset!r}"
@@ -605,6 +605,8 @@ class _ProductivityInputs:
     benchmark_dataset: str
     #: GVA per job of each GVA row in each area (and Great Britain).
     by_row: pd.DataFrame
+    #: The areas of *by_row*.
+    areas: frozenset[str]
     #: ``cluster_id, cluster_name, industry_code, gva_industry_code``: each code's GVA row.
     mapping: pd.DataFrame
     #: Great Britain's estimate (:func:`_cluster_gva`).
@@ -647,6 +649,7 @@ def _cluster_productivity_inputs(
         year=chosen,
         benchmark_dataset=benchmark_dataset,
         by_row=by_row,
+        areas=frozenset(by_row["area_code"]),
         mapping=mapping,
         bench=pd.DataFrame(),
         order=list(dict.fromkeys(mapping["cluster_id"])),

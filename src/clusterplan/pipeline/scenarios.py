@@ -1343,8 +1343,11 @@ def _relevant_jumps(similar: SimilarResult) -> pd.DataFrame:
 
 def _similar_cluster_provenance(row: Any, rows: pd.DataFrame) -> dict[str, Any]:
     """The provenance of one cluster's scenario; *rows* are its rows of the comparator table."""
-    kept = rows[rows["kept"]].sort_values("differential_growth", ascending=False)
-    excluded = rows[(rows["role"] != "region") & ~rows["kept"] & rows["lq_start"].ge(1.0)]
+    # Only the columns read below are turned into tuples (the comparator table has many more).
+    kept = rows.loc[rows["kept"], ["area_code", "lq_start", "start_employment", "differential_growth"]].sort_values(
+        "differential_growth", ascending=False
+    )
+    excluded = rows.loc[(rows["role"] != "region") & ~rows["kept"] & rows["lq_start"].ge(1.0), ["area_code", "reason"]]
     return {
         "jump_off_jobs": row.jump_off_jobs,
         "baseline": {"method": row.baseline_method, "jobs": row.baseline_jobs, "growth_cagr": row.baseline_growth_cagr},
