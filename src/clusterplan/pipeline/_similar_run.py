@@ -167,13 +167,12 @@ def _gva_per_job(
                 str(warehouse.dataset_info("bres_itl2_sic5").get("sha256")),
                 taxonomy_digest(taxonomy),
                 int(window[1]),
-                region,
             ]
         )
         if key not in _GVA_CACHE:
-            _GVA_CACHE[key] = cluster_gva_panel(
-                warehouse, taxonomy, prices="chained_volume", weight_year=window[1], areas=[region]
-            )
+            # Every area's panel, once per taxonomy and window (0.14 s, against 0.05 s for one area's; each area's
+            # rows are the same numbers as its own panel's), so each region's scenarios only take their rows.
+            _GVA_CACHE[key] = cluster_gva_panel(warehouse, taxonomy, prices="chained_volume", weight_year=window[1])
             while len(_GVA_CACHE) > 64:
                 _GVA_CACHE.popitem(last=False)
         gva = _GVA_CACHE[key]
