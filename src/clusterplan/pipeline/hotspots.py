@@ -395,39 +395,21 @@ def hotspots_by_cluster(
     _check_inference(permutations, alpha)
     # A run maps every cluster of its taxonomy, the same for every region: once per data version (and kept on
     # disk for the next run), since the permutation inference is most of a run's hotspot time.
-    key = (
-        "hotspots_by_cluster",
-        measure,
-        tuple(clusters) if clusters is not None else None,
-        taxonomy,
-        level,
-        year,
-        permutations,
-        seed,
-        alpha,
-        islands,
-        employment_dataset,
-        cells,
-    )
-    return memoised(
-        warehouse,
-        key,
-        lambda: _hotspots_by_cluster(
-            warehouse,
-            measure=measure,
-            clusters=clusters,
-            taxonomy=taxonomy,
-            level=level,
-            year=year,
-            permutations=permutations,
-            seed=seed,
-            alpha=alpha,
-            islands=islands,
-            employment_dataset=employment_dataset,
-            cells=cells,
-        ),
-        persist=True,
-    )
+    options: dict[str, Any] = {
+        "measure": measure,
+        "clusters": tuple(clusters) if clusters is not None else None,
+        "taxonomy": taxonomy,
+        "level": level,
+        "year": year,
+        "permutations": permutations,
+        "seed": seed,
+        "alpha": alpha,
+        "islands": islands,
+        "employment_dataset": employment_dataset,
+        "cells": cells,
+    }
+    key = ("hotspots_by_cluster", tuple(options.items()))
+    return memoised(warehouse, key, lambda: _hotspots_by_cluster(warehouse, **options), persist=True)
 
 
 def _hotspots_by_cluster(
