@@ -75,6 +75,8 @@ __all__ = [
     "cluster_impact",
     "direct_change",
     "impact_effects",
+    "leontief_system",
+    "output_effects",
 ]
 
 #: How a change may be given: £ million of final demand, £ million of output, or jobs.
@@ -225,6 +227,81 @@ def direct_change(
     return (spread / e.where(e > 0, 1.0)).where(spread != 0, 0.0).rename("final_demand_change")
 
 
+def leontief_system(
+    A: pd.DataFrame,
+    closed: pd.DataFrame | None = None,
+) -> tuple[pd.Index, np.ndarray, np.ndarray | None]:
+    r"""The matrices :func:`output_effects` solves: the industries, :math:`I - A`, and :math:`I - \bar{A}` of
+    the model closed to households (None without *closed*), made once for many changes in final demand.
+
+    Raises
+    ------
+    ParameterError
+        *closed* does not start with the industries of *A*, in order.
+
+    Examples
+    --------
+    >>> A = pd.DataFrame([[0.1, 0.2], [0.3, 0.1]], index=["a", "b"], columns=["a", "b"])
+    >>> leontief_system(A)[1].tolist()
+    [[0.9, -0.2], [-0.3, 0.9]]
+    """
+    industries = A.index
+    n = len(industries)
+    leontief = np.eye(n) - A.to_numpy(dtype=float)
+    if closed is None:
+        return industries, leontief, None
+    if list(closed.index[:n]) != list(industries):
+        raise ParameterError("the household-closed matrix must start with the industries of A, in order")
+    return industries, leontief, np.eye(closed.shape[0]) - closed.to_numpy(dtype=float)
+
+
+def output_effects(
+    system: tuple[pd.Index, np.ndarray, np.ndarray | None], final_demand_change: pd.Series
+) -> dict[str, np.ndarray]:
+    r"""Output effects of a change in final demand, by industry of :func:`leontief_system`'s *system*.
+
+    Returns ``direct`` :math:`\Delta f`, ``indirect`` :math:`(I - A)^{-1} \Delta f - \Delta f`, ``induced``
+    :math:`[(I - \bar{A})^{-1}]_{nn} \Delta f - (I - A)^{-1} \Delta f` (0 without a closed model) and
+    ``total``, each solved rather than inverted (see :func:`impact_effects`).
+
+    Raises
+    ------
+    UnknownCodeError
+        The change names an industry the model lacks.
+    ParameterError
+        A matrix is singular.
+
+    Examples
+    --------
+    >>> A = pd.DataFrame([[0.1, 0.2], [0.3, 0.1]], index=["a", "b"], columns=["a", "b"])
+    >>> effects = output_effects(leontief_system(A), pd.Series({"a": 1.0}))
+    >>> [round(float(v), 4) for v in effects["total"]], [round(float(v), 4) for v in effects["indirect"]]
+    ([1.2, 0.4], [0.2, 0.4])
+    """
+    industries, leontief, closed = system
+    f = final_demand_change.reindex(industries).fillna(0.0).to_numpy(dtype=float)
+    unknown = [c for c in final_demand_change.index if c not in industries]
+    if unknown:
+        raise UnknownCodeError("industry", str(unknown[0]), [str(c) for c in industries])
+    n = len(industries)
+    try:
+        type_one = np.linalg.solve(leontief, f)
+    except np.linalg.LinAlgError:
+        raise ParameterError("I - A is singular: the model has no Leontief inverse") from None
+    if closed is not None:
+        f_closed = np.zeros(closed.shape[0])
+        f_closed[:n] = f
+        try:
+            type_two = np.linalg.solve(closed, f_closed)[:n]
+        except np.linalg.LinAlgError:
+            raise ParameterError("I - A closed to households is singular: no Type II inverse") from None
+    else:
+        type_two = type_one
+    output = {"direct": f, "indirect": type_one - f, "induced": type_two - type_one}
+    output["total"] = output["direct"] + output["indirect"] + output["induced"]
+    return output
+
+
 def impact_effects(
     A: pd.DataFrame,
     final_demand_change: pd.Series,
@@ -271,30 +348,8 @@ def impact_effects(
     each output effect (jobs coefficients are per £1m, output is £ million).
     """
     industries = A.index
-    f = final_demand_change.reindex(industries).fillna(0.0).to_numpy(dtype=float)
-    unknown = [c for c in final_demand_change.index if c not in industries]
-    if unknown:
-        raise UnknownCodeError("industry", str(unknown[0]), [str(c) for c in industries])
     n = len(industries)
-    identity = np.eye(n)
-    try:
-        type_one = np.linalg.solve(identity - A.to_numpy(dtype=float), f)
-    except np.linalg.LinAlgError:
-        raise ParameterError("I - A is singular: the model has no Leontief inverse") from None
-    if closed is not None:
-        if list(closed.index[:n]) != list(industries):
-            raise ParameterError("the household-closed matrix must start with the industries of A, in order")
-        m = closed.shape[0]
-        f_closed = np.zeros(m)
-        f_closed[:n] = f
-        try:
-            type_two = np.linalg.solve(np.eye(m) - closed.to_numpy(dtype=float), f_closed)[:n]
-        except np.linalg.LinAlgError:
-            raise ParameterError("I - A closed to households is singular: no Type II inverse") from None
-    else:
-        type_two = type_one
-    output = {"direct": f, "indirect": type_one - f, "induced": type_two - type_one}
-    output["total"] = output["direct"] + output["indirect"] + output["induced"]
+    output = output_effects(leontief_system(A, closed), final_demand_change)
 
     def coefficient(series: pd.Series | None) -> np.ndarray:
         if series is None:

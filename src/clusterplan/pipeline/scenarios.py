@@ -24,7 +24,7 @@ from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
 from .._json import plain
 from ..datasets import BRES_SUBCLASS
 from ..inputoutput.clusters import taxonomy_weights
-from ..inputoutput.impact import EFFECTS, direct_change, impact_effects
+from ..inputoutput.impact import EFFECTS, direct_change, impact_effects, leontief_system, output_effects
 from ..inputoutput.regional import DEFAULT_YEAR as IO_YEAR
 from ..inputoutput.regional import regional_model, sic_employment_table
 from ..scenarios.backtest import BacktestResult, backtest_panels, format_backtest
@@ -299,14 +299,9 @@ class _ImpactTotals:
         employment_coefficients: pd.Series | None,
         closed: pd.DataFrame | None,
     ) -> None:
-        self.industries = A.index
+        self.system = leontief_system(A, closed)
+        self.industries = self.system[0]
         n = len(self.industries)
-        self.leontief = np.eye(n) - A.to_numpy(dtype=float)
-        self.closed: np.ndarray | None = None
-        if closed is not None:
-            if list(closed.index[:n]) != list(self.industries):
-                raise ParameterError("the household-closed matrix must start with the industries of A, in order")
-            self.closed = np.eye(closed.shape[0]) - closed.to_numpy(dtype=float)
 
         def coefficient(series: pd.Series | None) -> np.ndarray:
             if series is None:
@@ -318,26 +313,8 @@ class _ImpactTotals:
     def of(self, final_demand_change: pd.Series) -> tuple[dict[str, float], dict[str, float]] | None:
         """``(jobs, gva)`` totals by effect (direct, indirect, induced, total), as ``impact_effects`` gives them;
         None when an effect is not finite (then pandas' sums skip values, which these do not)."""
-        unknown = [c for c in final_demand_change.index if c not in self.industries]
-        if unknown:
-            raise UnknownCodeError("industry", str(unknown[0]), [str(c) for c in self.industries])
         n = len(self.industries)
-        f = final_demand_change.reindex(self.industries).fillna(0.0).to_numpy(dtype=float)
-        try:
-            type_one = np.linalg.solve(self.leontief, f)
-        except np.linalg.LinAlgError:
-            raise ParameterError("I - A is singular: the model has no Leontief inverse") from None
-        if self.closed is not None:
-            f_closed = np.zeros(self.closed.shape[0])
-            f_closed[:n] = f
-            try:
-                type_two = np.linalg.solve(self.closed, f_closed)[:n]
-            except np.linalg.LinAlgError:
-                raise ParameterError("I - A closed to households is singular: no Type II inverse") from None
-        else:
-            type_two = type_one
-        output = {"direct": f, "indirect": type_one - f, "induced": type_two - type_one}
-        output["total"] = output["direct"] + output["indirect"] + output["induced"]
+        output = output_effects(self.system, final_demand_change)
         if not all(np.isfinite(values).all() for values in output.values()):
             return None
         # impact_effects sorts its table by total output (largest first, ties in industry order) and sums there.
