@@ -27,13 +27,14 @@ import os
 import pickle
 import shutil
 import sys
-import tempfile
 import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
+
+from ._paths import replacing
 
 __all__ = ["CACHE_SIZE", "LruCache", "cache_folder", "clear", "memoised"]
 
@@ -206,14 +207,9 @@ def _from_disk(warehouse: Any, version: str, key: Hashable, compute: Callable[[]
         target.parent.mkdir(parents=True, exist_ok=True)
         if fresh_folder:
             _forget_old_code_versions(target.parent)
-        # Written whole to a temporary file and renamed, so a reader never sees half a file.
-        with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".part", delete=False) as part:
-            try:
-                pickle.dump(value, part, protocol=pickle.HIGHEST_PROTOCOL)
-            except BaseException:  # a Ctrl-C or a full disk leaves no half-written file behind
-                Path(part.name).unlink(missing_ok=True)
-                raise
-        os.replace(part.name, target)
+        # Whole or not at all: a reader never sees half a file, a Ctrl-C or a full disk leaves none behind.
+        with replacing(target) as part, part.open("wb") as stored:
+            pickle.dump(value, stored, protocol=pickle.HIGHEST_PROTOCOL)
     except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:  # no room, or not picklable
         _log.debug("not keeping %s on disk: %s", target, exc)
     return value

@@ -48,6 +48,10 @@ def _say(message: str) -> None:
     click.echo(message, err=True)
 
 
+def _say_building(region: str | None) -> None:
+    _say("building the " + (f"regional model of {region}" if region else "national model"))
+
+
 def _write(table: pd.DataFrame, out: str) -> Path:
     """:func:`write_csv_or_parquet` with the CSV numbers to 10 significant digits."""
     return write_csv_or_parquet(table, out, float_format=_FLOAT_FORMAT)
@@ -238,7 +242,7 @@ def io_impact(
     if top < 1:
         raise ParameterError(f"--top must be at least 1, not {top}")
     kind = _type(type_)
-    _say("building the " + (f"regional model of {region}" if region else "national model"))
+    _say_building(region)
     with reading.open() as warehouse:
         result = impact(
             warehouse,
@@ -302,7 +306,7 @@ def io_linkages(
     """Cluster-to-cluster supply-chain flows, main suppliers and customers, inputs bought in the region."""
     from ..pipeline.inputoutput import model_label, region_supply_chains
 
-    _say("building the " + (f"regional model of {region}" if region else "national model"))
+    _say_building(region)
     with reading.open() as warehouse:
         links = region_supply_chains(
             warehouse,
