@@ -143,3 +143,53 @@ def test_errors_survive_pickling_with_their_message_and_fields() -> None:
         assert type(back) is type(error) and str(back) == str(error) and back.args == error.args
         assert back.__dict__ == error.__dict__
     assert str(pickle.loads(pickle.dumps(errors[0]))) == "unknown level 'itl9'; valid choices: itl1, itl2; see --help"
+
+
+def test_package_results_and_compiled_templates_are_kept_for_the_next_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report's simplified boundaries and compiled templates depend only on the code and its package data:
+    a later process reads them (the same text as computing afresh), a damaged entry is made again, ``off``
+    keeps nothing."""
+    import jinja2
+
+    from clusterplan.report import _charts, _html
+
+    monkeypatch.setenv("CLUSTERPLAN_CACHE", str(tmp_path / "cache"))
+    calls, compute = _counting()
+    assert _cache.kept_on_disk(("probe", 5), compute)["calls"].tolist() == [1]
+    assert _cache.kept_on_disk(("probe", 5), compute)["calls"].tolist() == [1] and calls == [1]
+    assert _cache.kept_on_disk(("probe", 6), compute)["calls"].tolist() == [2]
+
+    _charts._report_geojson.cache_clear()
+    shapes = _charts._report_geojson("itl1", None, 0.01)
+    _charts._report_geojson.cache_clear()
+    assert _charts._report_geojson("itl1", None, 0.01) == shapes == _charts._simplified_geojson("itl1", None, 0.01)
+    assert len(_stored(tmp_path / "cache")) == 3
+    _charts._report_geojson.cache_clear()
+
+    compiled: list[str] = []
+    original = jinja2.Environment.compile
+
+    def counting_compile(self: jinja2.Environment, source: str, name: str | None = None, *args: object) -> object:
+        compiled.append(str(name))
+        return original(self, source, name, *args)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting_compile)
+    try:
+        for expected in (["report_sections.html.j2"], [], ["report_sections.html.j2"]):
+            _html._environment.cache_clear()
+            compiled.clear()
+            macros = _html._environment().get_template("report_sections.html.j2").module
+            assert compiled == expected and callable(macros.chart)
+            # Damaged after the second reading: the third compiles again.
+            for entry in (tmp_path / "cache").glob("results/*/template-*.jinja"):
+                entry.write_bytes(b"not compiled code" if not expected else entry.read_bytes())
+        monkeypatch.setenv("CLUSTERPLAN_CACHE", "off")
+        _html._environment.cache_clear()
+        compiled.clear()
+        _html._environment().get_template("report_sections.html.j2")
+        assert compiled == ["report_sections.html.j2"]
+        assert _cache.kept_on_disk(("probe", 5), compute)["calls"].tolist() == [3]
+    finally:
+        _html._environment.cache_clear()

@@ -36,7 +36,7 @@ from typing import Any, Generic, TypeVar
 
 from ._paths import replacing
 
-__all__ = ["CACHE_SIZE", "LruCache", "cache_folder", "clear", "memoised"]
+__all__ = ["CACHE_SIZE", "LruCache", "cache_folder", "clear", "code_folder", "kept_on_disk", "memoised"]
 
 _log = logging.getLogger(__name__)
 
@@ -170,13 +170,39 @@ def _stable(value: Any) -> str:
     raise TypeError(f"a {type(value).__name__} cannot be part of a key kept on disk")
 
 
-def _disk_path(warehouse: Any, version: str, key: Hashable) -> Path | None:
+def code_folder() -> Path | None:
+    """The folder of this version of the code under :func:`cache_folder` (None when the cache is ``off``), where
+    results kept on disk go; it need not exist yet."""
     folder = cache_folder()
+    return None if folder is None else folder / "results" / _code_version()
+
+
+def _disk_path(warehouse: Any, version: str, key: Hashable) -> Path | None:
     path = getattr(warehouse, "path", None)
-    if folder is None or not isinstance(path, Path):
+    if not isinstance(path, Path):
         return None
-    name = hashlib.sha256(f"{path.resolve()}|{version}|{_stable(key)}".encode()).hexdigest()
-    return folder / "results" / _code_version() / f"{name}.pickle"
+    return _named_path(f"{path.resolve()}|{version}|{_stable(key)}")
+
+
+def _named_path(text: str) -> Path | None:
+    folder = code_folder()
+    if folder is None:
+        return None
+    return folder / f"{hashlib.sha256(text.encode()).hexdigest()}.pickle"
+
+
+def kept_on_disk(key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, kept on disk for later processes, for a result that depends only on this version of the code
+    and its package data (e.g. the simplified boundaries the report draws), not on any warehouse.
+
+    The key follows the rules of ``memoised(..., persist=True)``; the cache is only a cache, as there.
+    """
+    try:
+        target = _named_path(f"package|{_stable(key)}")
+    except TypeError as exc:  # a key of objects without a stable text: not kept
+        _log.debug("not keeping %r on disk: %s", key, exc)
+        target = None
+    return _stored(target, compute)
 
 
 def _from_disk(warehouse: Any, version: str, key: Hashable, compute: Callable[[], T]) -> T:
@@ -190,6 +216,11 @@ def _from_disk(warehouse: Any, version: str, key: Hashable, compute: Callable[[]
     except TypeError as exc:  # a key of objects without a stable text: kept in memory only
         _log.debug("not keeping %r on disk: %s", key, exc)
         target = None
+    return _stored(target, compute)
+
+
+def _stored(target: Path | None, compute: Callable[[], T]) -> T:
+    """The value pickled at *target* by an earlier process, else ``compute()``, pickled there when possible."""
     if target is None:
         return compute()
     try:

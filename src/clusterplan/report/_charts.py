@@ -28,6 +28,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .._cache import kept_on_disk
+
 __all__ = [
     "CIVIDIS",
     "LISA_CLASSES",
@@ -1358,6 +1360,13 @@ def _wound_polygons(polygons: list[Any], tolerance: float) -> list[list[list[lis
 
 @cache
 def _report_geojson(level: str, codes: tuple[str, ...] | None, tolerance: float) -> str:
+    # The same package boundaries give the same shapes in every run: kept on disk, they cost a read, not 0.1-0.5 s.
+    return kept_on_disk(
+        ("report_geojson", level, codes, tolerance), lambda: _simplified_geojson(level, codes, tolerance)
+    )
+
+
+def _simplified_geojson(level: str, codes: tuple[str, ...] | None, tolerance: float) -> str:
     from ..sources.ons_geography import load_boundaries
 
     collection = load_boundaries(level)
