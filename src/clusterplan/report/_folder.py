@@ -17,6 +17,7 @@ from .._formula import neutralise_frame
 from .._json import plain
 from .._paths import replacing_folder
 from ..pipeline import ClusterProfile, RunAnalyses
+from ._csv import write_csv
 from ._html import CORE_TABLES, RUN_TABLES, SIGNIFICANT_DIGITS, ReportData, render_report, report_data
 from .workbook import write_workbook
 
@@ -59,7 +60,7 @@ def write_tables(data: ReportData, out: Path) -> dict[str, Path]:
     }
     for name, frame in frames.items():
         path = out / _table_file(name)
-        neutralise_frame(frame).to_csv(path, index=False, float_format=f"%.{SIGNIFICANT_DIGITS}g")
+        write_csv(neutralise_frame(frame), path, float_format=f"%.{SIGNIFICANT_DIGITS}g")
         paths[name] = path
     return paths
 

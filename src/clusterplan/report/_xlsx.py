@@ -105,6 +105,38 @@ def _cell(ref: str, value: Any, number_style: str, text_style: str) -> str:
     return _cell(ref, _plain(value), number_style, text_style)
 
 
+def _column_cells(letter: str, values: Sequence[Any], first: int, style: int) -> list[str]:
+    """The XML of a column's cells from row *first* down: what :func:`_cell` writes for each, numbers with
+    *style*, text and empty cells unstyled (empty cells as ``""``).
+
+    A sheet can hold two million cells, so the common cells are written inline rather than by a call each:
+    numbers directly, and each distinct text once (a column of area or cluster names repeats a few hundred).
+    """
+    attribute = f' s="{style}"' if style else ""
+    number = f'"{attribute} t="n"><v>'
+    prefix = f'<c r="{letter}'
+    texts: dict[str, str] = {}
+    cells = []
+    for r, v in enumerate(values, start=first):
+        kind = type(v)
+        if kind is float:
+            # finite (NaN and infinity give NaN); NaN and infinity are empty cells, as in _cell
+            cells.append(f"{prefix}{r}{number}{v:.16g}</v></c>" if v - v == 0.0 else "")
+        elif kind is str:
+            tail = texts.get(v)
+            if tail is None:
+                # _text_cell's XML without its reference: everything after '<c r="A1"'
+                tail = texts[v] = _text_cell("", "", v)[len('<c r=""') :]
+            cells.append(f'{prefix}{r}"{tail}')
+        elif kind is int:
+            cells.append(f"{prefix}{r}{number}{v:.16g}</v></c>")
+        elif v is None:
+            cells.append("")
+        else:
+            cells.append(_cell(f"{letter}{r}", v, attribute, ""))
+    return cells
+
+
 @dataclass
 class _Sheet:
     title: str
@@ -180,12 +212,10 @@ class XlsxBook:
         n = len(columns[0]) if columns else 0
         if columns:
             widest = max(widest, len(columns))
-            rendered = []
-            for c, values in enumerate(columns, start=1):
-                letter = column_letter(c)
-                s = column_styles[c - 1] if column_styles else 0
-                attribute = f' s="{s}"' if s else ""
-                rendered.append([_cell(f"{letter}{r}", v, attribute, "") for r, v in enumerate(values, start=first)])
+            rendered = [
+                _column_cells(column_letter(c), values, first, column_styles[c - 1] if column_styles else 0)
+                for c, values in enumerate(columns, start=1)
+            ]
             parts.extend(
                 f'<row r="{r}">{"".join(cells)}</row>' for r, cells in enumerate(zip(*rendered, strict=True), first)
             )

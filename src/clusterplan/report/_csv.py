@@ -1,0 +1,91 @@
+"""Run tables as CSV, column by column: byte for byte what ``frame.to_csv(path, index=False, float_format=...)``
+writes, in about a third of the time on a large table.
+
+pandas formats a float column through several Python calls per value (about 2 µs); a US run's every-area
+table holds 1.5 million cells. Here each column is turned into the fields pandas hands to the :mod:`csv`
+writer (floats through *float_format*, missing values as empty fields, anything else as the object itself,
+which the writer turns into text with ``str``), and the rows go to the same :mod:`csv` writer with the
+dialect pandas uses (``,``, ``"`` doubled, minimal quoting, ``\\n``). Columns of other dtypes (categories,
+dates, pandas' nullable numbers) and frames with several header levels are left to pandas.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["write_csv"]
+
+
+def _fields(column: pd.Series, float_format: str) -> list[Any] | None:
+    """The fields pandas writes for *column*, or None when pandas must write it."""
+    fields: list[Any]
+    dtype = column.dtype
+    if isinstance(dtype, pd.StringDtype):
+        # pandas writes text columns (the default "str" dtype) as their objects, missing values as empty fields
+        text = column.to_numpy(dtype=object)
+        fields = text.tolist()
+        for i in np.flatnonzero(pd.isna(text)).tolist():
+            fields[i] = ""
+        return fields
+    if not isinstance(dtype, np.dtype):
+        return None
+    values = column.to_numpy()
+    if dtype.kind == "f":
+        fields = [float_format % v for v in values.tolist()]
+        for i in np.flatnonzero(np.isnan(values)).tolist():
+            fields[i] = ""
+        return fields
+    if dtype.kind in "iub":
+        return values.tolist()
+    if dtype.kind == "O":
+        fields = values.tolist()
+        for i in np.flatnonzero(pd.isna(values)).tolist():
+            fields[i] = ""
+        return fields
+    return None
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, *, float_format: str = "%.16g") -> Path:
+    """Write *frame* to *path* as ``frame.to_csv(path, index=False, float_format=float_format)`` does.
+
+    Parameters
+    ----------
+    frame
+        The table; its index is not written.
+    path
+        The CSV file (UTF-8, ``\\n`` line ends).
+    float_format
+        The ``%`` format of floats; missing values are empty fields.
+
+    Returns
+    -------
+    Path
+        *path*.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> frame = pd.DataFrame({"area": ["Detroit, MI", None], "lq": [8.2216, float("nan")], "strong": [True, False]})
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     print(write_csv(frame, Path(folder) / "t.csv").read_text(), end="")
+    area,lq,strong
+    "Detroit, MI",8.2216,True
+    ,,False
+    """
+    path = Path(path)
+    columns = None
+    if frame.columns.nlevels == 1 and frame.shape[1]:
+        columns = [_fields(frame.iloc[:, i], float_format) for i in range(frame.shape[1])]
+    if columns is None or any(c is None for c in columns):
+        frame.to_csv(path, index=False, float_format=float_format)
+        return path
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(list(frame.columns))
+        writer.writerows(zip(*columns, strict=True))
+    return path
