@@ -219,7 +219,9 @@ def _dataset_areas(warehouse: AnyWarehouse, dataset: str) -> list[str]:
 def region_places(warehouse: AnyWarehouse, dataset: str | None = None) -> Gazetteer:
     """The region resolver over one dataset's areas (every employment dataset's when *dataset* is None).
 
-    Built once per data version and shared, not copied: nothing changes a resolver once it is built.
+    Built once per data version and shared, not copied: nothing changes a resolver once it is built. Kept on disk
+    too: every area of every dataset (the US metros' among 3.4 million rows) and the names of 5,000 places take
+    about 0.5 s to gather and index, on every run.
     """
 
     def build() -> Gazetteer:
@@ -227,7 +229,7 @@ def region_places(warehouse: AnyWarehouse, dataset: str | None = None) -> Gazett
         available = [a for d in datasets for a in _dataset_areas(warehouse, d)]
         return Gazetteer(available, _places(warehouse))
 
-    return memoised(warehouse, ("region_places", dataset), build, copy=False)
+    return memoised(warehouse, ("region_places", dataset), build, copy=False, persist=True)
 
 
 def _has_dataset(warehouse: AnyWarehouse, dataset: str) -> bool:
