@@ -24,6 +24,7 @@ from ..relatedness.opportunities import (
     MIN_NATIONAL_EMPLOYMENT,
     NON_MARKET_PREFIXES,
     Opportunities,
+    opportunity_basis,
     opportunity_tables,
     taxonomy_for_classification,
     taxonomy_related_clusters,
@@ -127,8 +128,7 @@ def region_opportunities(
     if presence not in PRESENCE_RULES:
         raise UnknownCodeError("presence rule", presence, list(PRESENCE_RULES))
     tax = taxonomy_for_classification(taxonomy, classification, profile.default_taxonomy)
-    facts = industry_facts(warehouse.facts, dataset=dataset)
-    available = sorted(int(y) for y in facts.select("year").distinct().to_pandas()["year"])
+    available = _fact_years(warehouse, dataset)
     analysis_year = available[-1] if year is None else int(year)
     if analysis_year not in available:
         raise UnknownCodeError("year", str(year), [str(y) for y in available])
@@ -154,18 +154,32 @@ def region_opportunities(
         if classification == "sic2007"
         else None
     )
+    growth_years = None if growth_base is None else analysis_year - growth_base
+    # Complexity of all areas and the industries' national components are the same for every region of these
+    # measures: made once (a region of several areas changes the areas, so it makes its own).
+    basis = (
+        None
+        if resolved.composite
+        else memoised(
+            warehouse,
+            ("opportunity_basis", dataset, chosen_level, analysis_year, growth_base, lower_bound),
+            lambda: opportunity_basis(measures, growth_years=growth_years, gva_table=gva_table),
+            copy=False,
+        )
+    )
     industries, clusters, nascent, attractiveness_method = opportunity_tables(
         measures,
         region_code,
         tax,
         classification=classification,
         level=chosen_level,
-        growth_years=None if growth_base is None else analysis_year - growth_base,
+        growth_years=growth_years,
         gva_table=gva_table,
         weights=weights,
         top=top,
         include_non_market=include_non_market,
         min_national_employment=min_national_employment,
+        basis=basis,
     )
     parameters = {
         "region": region_code,
@@ -198,6 +212,22 @@ def region_opportunities(
         nascent=nascent,
         parameters=parameters,
     )
+
+
+def _fact_years(warehouse: AnyWarehouse, dataset: str) -> list[int]:
+    """The years of *dataset*'s industry facts, ascending (read once per data version)."""
+    found: tuple[int, ...] = memoised(
+        warehouse,
+        ("opportunity_years", dataset),
+        lambda: tuple(
+            sorted(
+                int(y)
+                for y in industry_facts(warehouse.facts, dataset=dataset).select("year").distinct().to_pandas()["year"]
+            )
+        ),
+        copy=False,
+    )
+    return list(found)
 
 
 def merge_area_measures(measures: pd.DataFrame, region: Region) -> pd.DataFrame:

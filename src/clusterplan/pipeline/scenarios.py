@@ -1169,14 +1169,24 @@ def _provenance(
     s = config.scenario
     per_cluster: dict[str, Any] = {}
     eligible = comparators[comparators["eligible"]] if similar is None else comparators.iloc[:0]
-    # Each cluster's comparator rows, split once (not one scan of the whole table per cluster).
-    by_cluster: dict[Any, pd.DataFrame] = (
-        dict(iter(comparators.groupby("cluster_id", sort=False))) if similar is not None else {}
-    )
+    # Each cluster's comparators and left-out specialised regions, selected and split once (not one scan of the
+    # whole table per cluster).
+    kept: dict[Any, pd.DataFrame] = {}
+    excluded: dict[Any, pd.DataFrame] = {}
+    if similar is not None:
+        columns = ["cluster_id", "area_code", "lq_start", "start_employment", "differential_growth"]
+        left_out = (comparators["role"] != "region") & ~comparators["kept"] & comparators["lq_start"].ge(1.0)
+        kept = dict(iter(comparators.loc[comparators["kept"], columns].groupby("cluster_id", sort=False)))
+        excluded = dict(
+            iter(comparators.loc[left_out, ["cluster_id", "area_code", "reason"]].groupby("cluster_id", sort=False))
+        )
     for row in frame.itertuples():
         if similar is not None:
-            rows = by_cluster.get(row.cluster_id, comparators.iloc[:0])
-            per_cluster[str(row.cluster_id)] = _similar_cluster_provenance(row, rows)
+            per_cluster[str(row.cluster_id)] = _similar_cluster_provenance(
+                row,
+                kept.get(row.cluster_id, comparators.loc[:, columns].iloc[:0]),
+                excluded.get(row.cluster_id, comparators.loc[:, ["area_code", "reason"]].iloc[:0]),
+            )
             continue
         rows = eligible[eligible["unit_code"] == row.cluster_id].sort_values("growth_cagr", ascending=False)
         per_cluster[str(row.cluster_id)] = {
@@ -1318,27 +1328,23 @@ def _relevant_jumps(similar: SimilarResult) -> pd.DataFrame:
     return jumps[wanted]
 
 
-def _similar_cluster_provenance(row: Any, rows: pd.DataFrame) -> dict[str, Any]:
-    """The provenance of one cluster's scenario; *rows* are its rows of the comparator table."""
-    # Only the columns read below are turned into tuples (the comparator table has many more).
-    kept = rows.loc[rows["kept"], ["area_code", "lq_start", "start_employment", "differential_growth"]].sort_values(
-        "differential_growth", ascending=False
-    )
-    excluded = rows.loc[(rows["role"] != "region") & ~rows["kept"] & rows["lq_start"].ge(1.0), ["area_code", "reason"]]
+def _similar_cluster_provenance(row: Any, kept: pd.DataFrame, excluded: pd.DataFrame) -> dict[str, Any]:
+    """The provenance of one cluster's scenario; *kept* and *excluded* are its comparators and the specialised
+    regions left out (its rows of the comparator table, as :func:`_provenance` splits them)."""
+    kept = kept.sort_values("differential_growth", ascending=False)
+    # Whole columns as Python values (what iterating each row would give), not one row object per comparator.
+    columns = ("area_code", "lq_start", "start_employment", "differential_growth")
     return {
         "jump_off_jobs": row.jump_off_jobs,
         "baseline": {"method": row.baseline_method, "jobs": row.baseline_jobs, "growth_cagr": row.baseline_growth_cagr},
         "size_band": row.size_band,
         "comparators": [
-            {
-                "area_code": c.area_code,
-                "lq_start": c.lq_start,
-                "start_employment": c.start_employment,
-                "differential_growth": c.differential_growth,
-            }
-            for c in kept.itertuples()
+            dict(zip(columns, values, strict=True)) for values in zip(*(kept[c].tolist() for c in columns), strict=True)
         ],
-        "excluded_specialised_regions": [{"area_code": c.area_code, "reason": c.reason} for c in excluded.itertuples()],
+        "excluded_specialised_regions": [
+            {"area_code": a, "reason": r}
+            for a, r in zip(excluded["area_code"].tolist(), excluded["reason"].tolist(), strict=True)
+        ],
         "own_jump": row.own_jump or None,
         "differential_growth": {
             "low": row.differential_growth_low,

@@ -71,12 +71,14 @@ __all__ = [
     "QUADRANTS",
     "RELATED_CLUSTER_COLUMNS",
     "Opportunities",
+    "OpportunityBasis",
     "attractiveness_index",
     "cluster_colocation",
     "cluster_io_links",
     "cluster_opportunities",
     "industry_opportunities",
     "nascent_candidates",
+    "opportunity_basis",
     "opportunity_tables",
     "quadrant",
     "related_clusters",
@@ -760,6 +762,47 @@ def _gb_gva_per_job(gva_table: pd.DataFrame, codes: Sequence[str]) -> pd.Series:
     return pd.Series(mapping["gva_industry_code"].map(national).to_numpy(dtype=float), index=list(codes))
 
 
+@dataclass(frozen=True)
+class OpportunityBasis:
+    """What the opportunities of every region of one set of measures share (:func:`opportunity_basis`): the
+    complexity of all areas, their activity matrix and each industry's national components. Read only: made once
+    for every region, it is not changed by :func:`opportunity_tables`."""
+
+    result: ComplexityResult
+    activity: pd.DataFrame
+    #: Attractiveness components by industry before the region's own employment (growth, GVA per job).
+    components: pd.DataFrame
+    #: Each industry's national employment, in the order of ``activity``'s columns.
+    national: pd.Series
+    industry_names: pd.Series
+
+
+def opportunity_basis(
+    measures: pd.DataFrame, *, growth_years: int | None = None, gva_table: pd.DataFrame | None = None
+) -> OpportunityBasis:
+    """The part of :func:`opportunity_tables` that does not depend on the region (its *measures*, *growth_years*
+    and *gva_table* as there), computed once for the opportunities of many regions."""
+    lower_bound = "employment_low" in measures.columns
+    table = measures[["area_code", "industry_code", "employment", *(["employment_low"] if lower_bound else [])]]
+    result = complexity(table, presence_value="employment_low" if lower_bound else None)
+    activity = activity_matrix(table).loc[result.rca.index, result.rca.columns]
+    codes = list(result.rca.columns)
+    components = pd.DataFrame(index=pd.Index(codes, name="industry_code"))
+    national = activity.sum(axis=0)
+    years = growth_years
+    if years is not None and "employment_base_year" in measures.columns:
+        base = measures.groupby("industry_code")["employment_base_year"].sum(min_count=1)
+        components["employment_base"] = base.reindex(codes)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            growth = (national / components["employment_base"]) ** (1.0 / years) - 1.0
+        components["national_growth"] = growth.where(components["employment_base"] > 0)
+        components.attrs["years"] = years
+    if gva_table is not None:
+        components["gva_per_job"] = _gb_gva_per_job(gva_table, codes)
+    industry_names = measures.drop_duplicates("industry_code").set_index("industry_code")["industry_name"]
+    return OpportunityBasis(result, activity, components, national, industry_names)
+
+
 def opportunity_tables(
     measures: pd.DataFrame,
     region_code: str,
@@ -773,6 +816,7 @@ def opportunity_tables(
     top: int | None = 25,
     include_non_market: bool = False,
     min_national_employment: float = MIN_NATIONAL_EMPLOYMENT,
+    basis: OpportunityBasis | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame, str]:
     """Industries, clusters and nascent candidates of one region from every area's industry measures.
 
@@ -799,6 +843,9 @@ def opportunity_tables(
         (GB data); its GVA per job is an attractiveness component.
     weights, top, include_non_market, min_national_employment
         As for :func:`clusterplan.pipeline.opportunities.region_opportunities`.
+    basis
+        :func:`opportunity_basis` of the same *measures*, *growth_years* and *gva_table*, made once for many
+        regions (default: made here).
 
     Returns
     -------
@@ -806,23 +853,11 @@ def opportunity_tables(
         ``(industries, clusters, nascent, attractiveness_method)``: the tables of :class:`Opportunities` (clusters
         None when no industry maps) and what attractiveness scored, in words (the US data give only complexity).
     """
-    lower_bound = "employment_low" in measures.columns
-    table = measures[["area_code", "industry_code", "employment", *(["employment_low"] if lower_bound else [])]]
-    result = complexity(table, presence_value="employment_low" if lower_bound else None)
-    activity = activity_matrix(table).loc[result.rca.index, result.rca.columns]
+    if basis is None:
+        basis = opportunity_basis(measures, growth_years=growth_years, gva_table=gva_table)
+    result, activity, national = basis.result, basis.activity, basis.national
     codes = list(result.rca.columns)
-    components = pd.DataFrame(index=pd.Index(codes, name="industry_code"))
-    national = activity.sum(axis=0)
-    years = growth_years
-    if years is not None and "employment_base_year" in measures.columns:
-        base = measures.groupby("industry_code")["employment_base_year"].sum(min_count=1)
-        components["employment_base"] = base.reindex(codes)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            growth = (national / components["employment_base"]) ** (1.0 / years) - 1.0
-        components["national_growth"] = growth.where(components["employment_base"] > 0)
-        components.attrs["years"] = years
-    if gva_table is not None:
-        components["gva_per_job"] = _gb_gva_per_job(gva_table, codes)
+    components = basis.components.copy()
     components["employment"] = activity.loc[region_code].to_numpy(dtype=float)
     components["national_employment"] = national.to_numpy(dtype=float)
     non_market = pd.Index(codes).str.startswith(NON_MARKET_PREFIXES.get(classification, ()))
@@ -833,8 +868,7 @@ def opportunity_tables(
     industries = industry_opportunities(
         result, region_code, components=components, weights=weights, industries=list(components.index)
     )
-    industry_names = measures.drop_duplicates("industry_code").set_index("industry_code")["industry_name"]
-    industries.insert(1, "industry_name", industries["industry_code"].map(industry_names))
+    industries.insert(1, "industry_name", industries["industry_code"].map(basis.industry_names))
     first = ["industry_code", "industry_name", "employment", "stage", "rca", "national_employment"]
     industries = industries[first + [c for c in industries.columns if c not in first and c != "employment_base"]]
 
