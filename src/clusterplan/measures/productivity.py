@@ -424,10 +424,14 @@ def _cluster_gva(codes: pd.DataFrame, per_job: pd.Series) -> pd.DataFrame:
     jobs = codes["employment"].to_numpy(dtype=float)
     # A code without jobs contributes nothing, even where its row's GVA per job is undefined.
     gva = np.where(jobs == 0, 0.0, jobs * rate / 1e6)
-    frame = codes.assign(_gva=gva)
-    grouped = frame.groupby("cluster_id", sort=False).agg(
-        employment=("employment", "sum"),
-        gva_gbp_million=("_gva", lambda s: s.sum(min_count=len(s)) if s.notna().all() else np.nan),
+    groups = codes.groupby("cluster_id", sort=False)
+    grouped = groups.agg(employment=("employment", "sum"))
+    # Each cluster's GVA is the sum of its codes' in row order (numpy's sum, as Series.sum gives it), unknown
+    # when any code's is: one sum per cluster over the positions grouped once, not a Python function per group.
+    positions = groups.indices
+    parts = [gva[positions[cluster]] for cluster in grouped.index]
+    grouped["gva_gbp_million"] = np.array(
+        [float(part.sum()) if not np.isnan(part).any() else np.nan for part in parts], dtype=float
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = grouped["gva_gbp_million"].to_numpy(dtype=float) * 1e6 / grouped["employment"].to_numpy(dtype=float)

@@ -215,18 +215,28 @@ def summarise_draws(
     >>> summarise_draws(d, [50])[["draws", "additional_jobs_p50", "additional_gva_gbp_m_p50"]].values.tolist()
     [[3.0, 50.0, 5.0]]
     """
+    grouped = draws.groupby(["unit_code", "scenario"], sort=False)
+    # Each group's rows, in their order in *draws* (as iterating the groups gives them), found once; its values
+    # are then read from whole columns, not from a frame made per group.
+    group_of = grouped.ngroup().to_numpy()
+    order = np.argsort(group_of, kind="stable")
+    bounds = np.searchsorted(group_of[order], np.arange(grouped.ngroups + 1))
+    units, scenarios = draws["unit_code"].to_numpy(), draws["scenario"].to_numpy()
+    columns = {c: draws[c].to_numpy(dtype=float) for c in ("additional_jobs", "additional_gva_gbp_m", rate)}
     rows = []
-    for (unit, scenario), part in draws.groupby(["unit_code", "scenario"], sort=False):
-        valid = part[part[rate].notna()]
+    for g in range(grouped.ngroups):
+        part = order[bounds[g] : bounds[g + 1]]
+        valid = part[~np.isnan(columns[rate][part])]
+        jobs = pd.Series(columns["additional_jobs"][valid])
         row: dict[str, object] = {
-            "unit_code": unit,
-            "scenario": scenario,
+            "unit_code": units[part[0]],
+            "scenario": scenarios[part[0]],
             "draws": len(part),
             "draws_with_comparators": len(valid),
-            "additional_jobs_mean": float(valid["additional_jobs"].mean()) if len(valid) else np.nan,
+            "additional_jobs_mean": float(jobs.mean()) if len(valid) else np.nan,
         }
         for measure in ("additional_jobs", "additional_gva_gbp_m", rate):
-            values = valid[measure].to_numpy(dtype=float)
+            values = columns[measure][valid]
             # Every percentile in one call (one partition of the values; each the same number as on its own).
             found = (
                 np.nanpercentile(values, list(percentiles))
@@ -338,26 +348,28 @@ def joint_draws(
             d = np.minimum(stats, cap[u])
             rates[:, ids, u] = d
             jobs[:, ids, u] = additional_jobs(base[u], d, horizon)
-    pieces = []
     region_rows = []
     window_of = np.asarray(windows)[choice]
+    # One row per scenario, cluster and draw, in that order: whole columns at once, not a frame per cluster.
+    n_names, n_units = len(names), len(units)
+
+    def by_scenario_unit_draw(values: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(values.transpose(0, 2, 1)).ravel()
+
+    clusters = pd.DataFrame(
+        {
+            "draw": np.tile(np.arange(draws), n_names * n_units),
+            "window_start": np.tile(window_of[:, 0], n_names * n_units),
+            "window_end": np.tile(window_of[:, 1], n_names * n_units),
+            "unit_code": np.tile(np.repeat(np.asarray(units, dtype=object), draws), n_names),
+            "scenario": np.repeat(np.asarray(names, dtype=object), n_units * draws),
+            "comparators": np.tile(counts.T.ravel(), n_names),
+            "differential_growth": by_scenario_unit_draw(rates),
+            "additional_jobs": by_scenario_unit_draw(jobs),
+            "additional_gva_gbp_m": by_scenario_unit_draw(jobs * per_job[None, None, :]),
+        }
+    )
     for k, name in enumerate(names):
-        for u, unit in enumerate(units):
-            pieces.append(
-                pd.DataFrame(
-                    {
-                        "draw": np.arange(draws),
-                        "window_start": window_of[:, 0],
-                        "window_end": window_of[:, 1],
-                        "unit_code": unit,
-                        "scenario": name,
-                        "comparators": counts[:, u],
-                        "differential_growth": rates[k, :, u],
-                        "additional_jobs": jobs[k, :, u],
-                        "additional_gva_gbp_m": jobs[k, :, u] * per_job[u],
-                    }
-                )
-            )
         direct = np.nansum(jobs[k] * once[None, :], axis=1)
         spill = np.nansum(jobs[k] * once[None, :] * indirect[None, :], axis=1)
         gva = np.nansum(jobs[k] * once[None, :] * np.nan_to_num(per_job)[None, :], axis=1)
@@ -373,6 +385,5 @@ def joint_draws(
                 }
             )
         )
-    clusters = pd.concat(pieces, ignore_index=True)
     clusters.attrs.update(windows=[list(w) for w in windows], draws=draws, seed=seed)
     return clusters, pd.concat(region_rows, ignore_index=True)

@@ -52,7 +52,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -791,8 +791,7 @@ def load_taxonomy(
     text = str(name_or_path)
     looks_like_path = isinstance(name_or_path, Path) or "/" in text or "\\" in text or "." in text
     if not looks_like_path and text in _builtin_names():
-        resource = _builtin_folder().joinpath(f"{text}.yaml")
-        taxonomy = _parse_yaml(resource.read_text(encoding="utf-8"), f"{text}.yaml", text)
+        taxonomy = _builtin_taxonomy(text)
     else:
         path = Path(text)
         if not looks_like_path and not os.path.lexists(text):
@@ -817,6 +816,14 @@ def load_taxonomy(
     if valid_codes is not None:
         taxonomy = taxonomy.validate(valid_codes, strict=strict)
     return taxonomy
+
+
+@cache
+def _builtin_taxonomy(name: str) -> Taxonomy:
+    """A built-in taxonomy, parsed once per process (a Taxonomy is immutable, so every caller can share it: the
+    web app asks for one on every profile, and parsing its YAML again took about 6 ms)."""
+    resource = _builtin_folder().joinpath(f"{name}.yaml")
+    return _parse_yaml(resource.read_text(encoding="utf-8"), f"{name}.yaml", name)
 
 
 @lru_cache(maxsize=1)
