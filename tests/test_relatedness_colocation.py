@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from clusterplan import DataValidationError, ParameterError, UnknownCodeError, industry_measures
+from clusterplan.measures.location_quotient import location_quotient
 from clusterplan.relatedness import (
     PROXIMITY_METHODS,
     activity_matrix,
@@ -23,7 +24,7 @@ from clusterplan.relatedness import (
     proximity_pairs,
     revealed_comparative_advantage,
 )
-from clusterplan.relatedness.colocation import _grid_labels
+from clusterplan.relatedness.colocation import _grid_labels, _rca_array
 from clusterplan.warehouse import Warehouse
 
 # Four regions, three industries: A in R1-R3, B in R1-R2, C in R2-R4.
@@ -61,7 +62,14 @@ def test_activity_matrix_reshapes_a_sorted_complete_grid_as_the_general_path_bui
     twice.loc[1, "industry_code"] = twice.loc[0, "industry_code"]
     missing_code = table.copy()
     missing_code.loc[5, "area_code"] = None
-    for other in (table.iloc[1:], twice, missing_code):
+    # Two industries swapped in one area, and one area's last row moved to the next area: each code still appears
+    # as often as in the grid, but not in its place.
+    swapped = table.copy()
+    swapped.loc[[2000, 2001], "industry_code"] = table.loc[[2001, 2000], "industry_code"].to_numpy()
+    width = int((table["area_code"] == table.loc[0, "area_code"]).sum())
+    moved = table.copy()
+    moved.loc[width - 1, "area_code"] = table.loc[width, "area_code"]
+    for other in (table.iloc[1:], twice, missing_code, swapped, moved):
         assert _grid_labels(other["area_code"], other["industry_code"]) is None
     summed = activity_matrix(twice)
     first, second = table.loc[0, "industry_code"], table.loc[1, "industry_code"]
@@ -89,6 +97,23 @@ def test_rca_is_unchanged_by_scaling_and_order() -> None:
     base = revealed_comparative_advantage(x)
     assert np.allclose(scaled.to_numpy(), base.to_numpy())
     assert np.allclose(shuffled.loc[base.index, base.columns].to_numpy(), base.to_numpy())
+
+
+def test_rca_takes_the_location_quotient_bit_for_bit_with_and_without_empty_rows() -> None:
+    # The quick path (every total positive) and the LQ's path (an empty area, an empty industry) give the same bits
+    # as the LQ of the same totals, in either memory layout.
+    rng = np.random.default_rng(5)
+    x = rng.gamma(0.3, 50.0, size=(60, 40)) * (rng.random((60, 40)) < 0.6)
+    x[:, 0] += 1.0
+    x[0] += 1.0
+    padded = np.zeros((61, 41))
+    padded[:60, :40] = x
+    for array in (x, np.asfortranarray(x), padded):
+        totals = array.sum(axis=1, keepdims=True), array.sum(axis=0, keepdims=True), array.sum()
+        expected = np.nan_to_num(location_quotient(array, *totals), nan=0.0)
+        assert np.array_equal(_rca_array(array), expected)
+    assert not _rca_array(padded)[60].any() and not _rca_array(padded)[:, 40].any()
+    assert not revealed_comparative_advantage(pd.DataFrame(np.zeros((2, 2)))).to_numpy().any()
 
 
 def test_presence_threshold_is_inclusive() -> None:

@@ -113,6 +113,17 @@ def test_lanczos_and_dense_paths_agree(trade: pd.DataFrame, monkeypatch: pytest.
     assert sparse.eigenvalue == pytest.approx(dense.eigenvalue)
 
 
+def test_csr_from_mask_is_scipys() -> None:
+    rng = np.random.default_rng(11)
+    mask = rng.random((50, 70)) < 0.2
+    mask[3] = False
+    mask[:, 5] = False
+    for layout in (mask, np.asfortranarray(mask), np.zeros((4, 0), dtype=bool), np.zeros((0, 3), dtype=bool)):
+        built = complexity_module._csr_from_mask(layout)
+        assert built.shape == layout.shape and built.has_sorted_indices
+        assert np.array_equal(built.toarray(), layout.astype(float))
+
+
 def test_given_proximity_is_used(trade: pd.DataFrame, result: complexity_module.ComplexityResult) -> None:
     phi = minimum_conditional_probability(result.presence)
     given = complexity(trade, area="origin", industry="hs92", value="export_val", proximity=phi)

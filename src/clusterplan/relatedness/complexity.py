@@ -43,7 +43,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from .._exceptions import ParameterError
-from .colocation import _minimum_conditional_probability_array, _rca_array, activity_matrix
+from .colocation import _activity_array, _minimum_conditional_probability_array, _rca_array, activity_matrix
 
 __all__ = [
     "ComplexityResult",
@@ -109,10 +109,17 @@ def _second_eigenvector(m: np.ndarray | sp.csr_matrix) -> tuple[np.ndarray, np.n
 
 
 def _csr_from_mask(mask: np.ndarray) -> sp.csr_matrix:
-    """A 0/1 CSR matrix straight from a boolean mask (quicker than converting a dense float matrix)."""
-    rows, columns = np.nonzero(mask)
-    indptr = np.zeros(mask.shape[0] + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=mask.shape[0]), out=indptr[1:])
+    """A 0/1 CSR matrix straight from a C-ordered boolean mask (quicker than converting a dense float matrix).
+
+    The flat positions of the ones, in row order, give the column indices (position modulo the width) and the
+    row counts the index pointer, without the row index array ``np.nonzero`` would also make.
+    """
+    width = mask.shape[1]
+    flat = np.flatnonzero(mask)
+    index = np.int32 if mask.size < 2**31 else np.int64
+    columns = (flat % width).astype(index) if width else flat.astype(index)
+    indptr = np.zeros(mask.shape[0] + 1, dtype=index)
+    np.cumsum(np.count_nonzero(mask, axis=1), out=indptr[1:])
     return sp.csr_matrix((np.ones(len(columns)), columns, indptr), shape=mask.shape)
 
 
@@ -627,31 +634,32 @@ def complexity(
         raise ParameterError(f"the presence threshold must be a number >= 0, not {threshold!r}")
     if self_proximity not in (0, 1):
         raise ParameterError(f"self_proximity must be 0 or 1, not {self_proximity!r}")
-    matrix = activity_matrix(table, area=area, industry=industry, value=value)
-    x = matrix.to_numpy()
+    # Arrays stay C-ordered from here on: a DataFrame would hold them transposed and every pass would stride.
+    x, all_areas, all_industries = _activity_array(table, area=area, industry=industry, value=value)
     keep_areas, keep_industries = x.sum(axis=1) > 0, x.sum(axis=0) > 0
     if not keep_areas.all() or not keep_industries.all():
         x = x[keep_areas][:, keep_industries]
-    areas, industries = matrix.index[keep_areas], matrix.columns[keep_industries]
+    areas, industries = all_areas[keep_areas], all_industries[keep_industries]
     if x.size == 0:
         raise ParameterError(f"the table has no activity: every value of {value!r} is 0")
     rca = _rca_array(x)
     if presence_value is None:
         mask = rca >= threshold
     else:
-        mask = _lower_bound_rca(table, matrix, x, keep_areas, keep_industries, area, industry, value, presence_value)
-        mask = mask >= threshold
-    m = mask.astype(float)
+        lower = _lower_bound_rca(
+            table, all_areas, all_industries, x, keep_areas, keep_industries, area, industry, value, presence_value
+        )
+        mask = np.ascontiguousarray(lower >= threshold)
     presence = _csr_from_mask(mask)
-    diversity, ubiquity = np.diff(presence.indptr).astype(float), np.bincount(presence.indices, minlength=m.shape[1])
+    diversity, ubiquity = np.diff(presence.indptr).astype(float), np.bincount(presence.indices, minlength=x.shape[1])
     ubiquity = ubiquity.astype(float)
     if proximity is None:
-        phi = _minimum_conditional_probability_array(m)
+        phi = _minimum_conditional_probability_array(mask)
         np.fill_diagonal(phi, np.where(ubiquity > 0, float(self_proximity), 0.0))
     else:
         phi = _aligned(proximity, industries)
     eci, pci, raw_pci, eigenvalue = _eci_pci(presence)
-    density = _density_array(m, phi)
+    density = _density_array(mask.astype(float), phi)
 
     def wide(values: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame(values, index=areas, columns=industries, copy=False)
@@ -664,7 +672,8 @@ def complexity(
         ubiquity=pd.Series(ubiquity, index=industries, name="ubiquity"),
         eigenvalue=eigenvalue,
         rca=wide(rca),
-        presence=wide(m.astype(np.int8)),
+        # A boolean is one byte of 0 or 1: the int8 presence is a view of the mask, not a copy.
+        presence=wide(mask.view(np.int8)),
         proximity=pd.DataFrame(phi, index=industries, columns=industries, copy=False),
         density_matrix=wide(density),
         parameters={
@@ -681,7 +690,8 @@ def complexity(
 
 def _lower_bound_rca(
     table: pd.DataFrame,
-    matrix: pd.DataFrame,
+    all_areas: pd.Index,
+    all_industries: pd.Index,
     x: np.ndarray,
     keep_areas: np.ndarray,
     keep_industries: np.ndarray,
@@ -692,7 +702,7 @@ def _lower_bound_rca(
 ) -> np.ndarray:
     """RCA of the lower-bound column against the area totals and national shares of *value* (kept cells only)."""
     low = activity_matrix(table, area=area, industry=industry, value=presence_value)
-    low = low.reindex(index=matrix.index[keep_areas], columns=matrix.columns[keep_industries], fill_value=0.0)
+    low = low.reindex(index=all_areas[keep_areas], columns=all_industries[keep_industries], fill_value=0.0)
     bound = low.to_numpy(dtype=float)
     if (bound > x * (1.0 + 1e-9) + 1e-9).any():
         raise ParameterError(
