@@ -359,7 +359,7 @@ def test_itl3_with_two_local_datasets_asks_which(local_warehouse: Warehouse) -> 
         chosen = gva_per_job(local_warehouse, level="itl3", year=2021, employment_dataset="user_itl3_again")
         assert set(chosen["area_code"]) == {"TLF30", "TLK30"}
     finally:
-        local_warehouse.raw.execute("DELETE FROM facts WHERE dataset = 'user_itl3_again'")
+        local_warehouse.raw.execute("DELETE FROM imported_facts WHERE dataset = 'user_itl3_again'")
         local_warehouse.raw.execute("DELETE FROM datasets WHERE dataset = 'user_itl3_again'")
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from _util import FIXTURES, run_cli
 from clusterplan import DataValidationError, Warehouse, WarehouseError
+from clusterplan._data import data_dir
 from clusterplan.sources.formats import read_user_file
 
 BRES = "uk/bres_itl2/bres_employment_itl2_nuts2016_sic5_2015_2021.csv"
@@ -331,3 +332,37 @@ def test_unknown_table_lists_the_tables(warehouse: Warehouse) -> None:
     with pytest.raises(UnknownCodeError, match=r"unknown warehouse table 'nope'; valid choices: .*facts"):
         warehouse.table("nope")
     assert warehouse.table("ioat2019").count().to_pyarrow().as_py() == 24_308
+
+
+def test_embedded_data_is_read_in_place_and_an_older_copying_warehouse_keeps_its_imports(fresh_warehouse: Path) -> None:
+    """The embedded facts and tables are views of the package's Parquet files; a warehouse made when they were
+    copied in (facts a table holding embedded and imported rows) keeps its imported rows and reads the rest in
+    place; a package that moved is linked again."""
+    facts, provenance = read_user_file(FIXTURES / "nomis" / "bres_itl2_sic5_mini.csv", "nomis", dataset="mini")
+    count = "SELECT dataset, count(*), sum(value) FROM facts WHERE dataset IN ('bres_itl2_sic5', 'mini') GROUP BY 1"
+    with Warehouse(fresh_warehouse) as wh:
+        wh.import_facts(facts, provenance, file="mini.csv")
+        kinds = wh._object_kinds()
+        assert (kinds["facts"], kinds["ioat2019"], kinds["imported_facts"]) == ("VIEW", "VIEW", "BASE TABLE")
+        expected = sorted(wh.raw.execute(count).fetchall())
+        assert dict((d, n) for d, n, _ in expected) == {"bres_itl2_sic5": 204_120, "mini": 16}
+        ioat_rows = wh.raw.execute("SELECT count(*) FROM ioat2019").fetchall()
+        # The layout of a warehouse that copied the embedded data in (two datasets of it suffice), without the
+        # folder it read them from.
+        wh.raw.execute("CREATE TABLE old_facts AS SELECT * FROM facts WHERE dataset IN ('bres_itl2_sic2', 'mini')")
+        wh.raw.execute("DROP VIEW facts")
+        wh.raw.execute("DROP TABLE imported_facts")
+        wh.raw.execute("ALTER TABLE old_facts RENAME TO facts")
+        wh.raw.execute("DROP VIEW ioat2019")
+        wh.raw.execute(f"CREATE TABLE ioat2019 AS SELECT * FROM read_parquet('{data_dir() / 'ioat2019.parquet'}')")
+        wh.raw.execute("DELETE FROM meta WHERE key = 'embedded_folder'")
+    with Warehouse(fresh_warehouse) as wh:
+        kinds = wh._object_kinds()
+        assert (kinds["facts"], kinds["ioat2019"], kinds["imported_facts"]) == ("VIEW", "VIEW", "BASE TABLE")
+        assert sorted(wh.raw.execute(count).fetchall()) == expected
+        assert wh.raw.execute("SELECT DISTINCT dataset FROM imported_facts").fetchall() == [("mini",)]
+        assert wh.raw.execute("SELECT count(*) FROM ioat2019").fetchall() == ioat_rows
+        wh.raw.execute("UPDATE meta SET value = '/moved/elsewhere' WHERE key = 'embedded_folder'")
+    with Warehouse.for_reading(fresh_warehouse) as wh:
+        assert wh._meta("embedded_folder") == str(data_dir())
+        assert sorted(wh.raw.execute(count).fetchall()) == expected
