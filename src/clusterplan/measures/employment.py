@@ -7,12 +7,39 @@ backend), and only the small area x cluster x year panel comes back to pandas.
 from __future__ import annotations
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
 
 from .._schema import FLAG_MISSING, FLAG_ZERO_MAY_BE_SUPPRESSED
 
-__all__ = ["area_totals", "cluster_employment", "industry_facts"]
+__all__ = ["area_totals", "cluster_employment", "exact_sum", "industry_facts"]
+
+#: Exact decimal type of :func:`exact_sum`: 18 decimal places, and up to 10**20 jobs.
+_EXACT = dt.Decimal(38, 18)
+
+
+def exact_sum(column: ir.NumericColumn) -> ir.FloatingScalar:
+    """The sum of *column* as a float, the same whatever order the engine adds the rows in.
+
+    A parallel engine (DuckDB, Spark) adds a group's floats in the order its threads meet them, and float
+    addition is not associative: rebuilt CBP cells hold fractions of a job, so their sums changed in the
+    last digit from one run to the next. Each value is made an exact decimal of 18 places and the
+    decimals are added exactly (integer arithmetic), so the sum depends only on the values. Whole
+    numbers (every published cell) sum to the same float as before; a sum of fractions may differ from
+    a float sum in its last digits (it is the more accurate of the two).
+
+    Parameters
+    ----------
+    column
+        Numbers below 10**20 in magnitude (employment, establishments); NULLs are ignored, as by ``sum``.
+
+    Returns
+    -------
+    ibis.expr.types.FloatingScalar
+        The sum as a 64-bit float (NULL when every value is NULL).
+    """
+    return column.cast(_EXACT).sum().cast("float64")
 
 
 def count_flag(rows: ir.Table, flag: str) -> ir.IntegerScalar:
@@ -28,7 +55,7 @@ def industry_facts(facts: ir.Table, *, dataset: str, measure: str = "employment"
 def area_totals(rows: ir.Table) -> ir.Table:
     """Total over all industries per area and year (``total``); NULL cells are ignored and counted."""
     return rows.group_by(["area_code", "year"]).aggregate(
-        total=rows.value.sum(),
+        total=exact_sum(rows.value),
         total_missing_cells=count_flag(rows, FLAG_MISSING),
     )
 
@@ -53,7 +80,7 @@ def cluster_employment(rows: ir.Table, mapping: ir.Table) -> ir.Table:
     """
     joined = rows.join(mapping, rows.industry_code == mapping.industry_code)
     return joined.group_by(["area_code", "year", "cluster_id"]).aggregate(
-        value=joined.value.sum(),
+        value=exact_sum(joined.value),
         cells=joined.count(),
         suppressed_cells=count_flag(joined, FLAG_ZERO_MAY_BE_SUPPRESSED),
         missing_cells=count_flag(joined, FLAG_MISSING),

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import ibis.expr.types as ir
 
 from .._schema import FLAG_MISSING, FLAG_ZERO_MAY_BE_SUPPRESSED
-from .employment import area_totals, cluster_employment, count_flag
+from .employment import area_totals, cluster_employment, count_flag, exact_sum
 
 __all__ = ["PANEL_COLUMNS", "measure_panel"]
 
@@ -85,7 +85,7 @@ def measure_panel(
     if mapping is None:
         units = rows.select("area_code", "year", unit_code=rows.industry_code, value=rows.value, flag=rows.flag)
         grouped = units.group_by(["area_code", "year", "unit_code"]).aggregate(
-            employment=units.value.sum(),
+            employment=exact_sum(units.value),
             cells=units.count(),
             suppressed_cells=count_flag(units, FLAG_ZERO_MAY_BE_SUPPRESSED),
             missing_cells=count_flag(units, FLAG_MISSING),
@@ -118,8 +118,8 @@ def measure_panel(
             suppressed_cells=grouped.suppressed_cells.fill_null(0),
             missing_cells=grouped.missing_cells.fill_null(0),
         )
-    # Rebuilt CBP cells hold fractions of a job, and a parallel sum's last bits depend on the order in which
-    # the engine adds them; rounding far below a job makes equal sums equal, so ranks and ties repeat exactly.
+    # Rebuilt CBP cells hold fractions of a job; kept to a millionth of a job (far below what the data can tell),
+    # sums that differ only in the last bits of their fractions tie and rank alike.
     grouped = grouped.mutate(employment=grouped.employment.round(_SUM_DIGITS))
     totals = totals.mutate(area_total=totals.area_total.round(_SUM_DIGITS))
     in_benchmark_units = grouped
@@ -129,10 +129,10 @@ def measure_panel(
         in_benchmark_units = grouped.filter(grouped.area_code.isin(codes))
         in_benchmark_totals = totals.filter(totals.area_code.isin(codes))
     bench_units = in_benchmark_units.group_by(["unit_code", "year"]).aggregate(
-        benchmark_employment=in_benchmark_units.employment.sum().round(_SUM_DIGITS)
+        benchmark_employment=exact_sum(in_benchmark_units.employment).round(_SUM_DIGITS)
     )
     bench_totals = in_benchmark_totals.group_by("year").aggregate(
-        benchmark_total=in_benchmark_totals.area_total.sum().round(_SUM_DIGITS)
+        benchmark_total=exact_sum(in_benchmark_totals.area_total).round(_SUM_DIGITS)
     )
     # Left joins keep every area-unit-year even when the benchmark lacks the unit; select after each join
     # so that the right-hand key columns do not pile up.

@@ -25,7 +25,7 @@ from .._schema import FLAG_IMPUTED
 from .._version import __version__
 from ..datasets import CBP_METROS, DATASET_PROFILES, DEFAULT_DATASET, LEVELS, DatasetProfile
 from ..measures.cluster_mapping import PORTAL_COLUMNS, cluster_mapping_portal
-from ..measures.employment import area_totals, cluster_employment, industry_facts, memtable
+from ..measures.employment import area_totals, cluster_employment, exact_sum, industry_facts, memtable
 from ..measures.growth import compound_annual_growth_rate
 from ..measures.location_quotient import location_quotient_interval_panel
 from ..measures.panel import measure_panel
@@ -933,9 +933,9 @@ def unclassified_industries(
         return pd.DataFrame(columns=UNCLASSIFIED_COLUMNS)
     wanted = memtable(pd.DataFrame({"industry_code": loose}))
     rows = units.filter(units.year == year).semi_join(wanted, "industry_code")
-    national = rows.group_by("industry_code").aggregate(national_employment=rows.value.sum()).to_pandas()
+    national = rows.group_by("industry_code").aggregate(national_employment=exact_sum(rows.value)).to_pandas()
     own = rows.filter(rows.area_code == region_code)
-    region = own.group_by("industry_code").aggregate(employment=own.value.sum()).to_pandas()
+    region = own.group_by("industry_code").aggregate(employment=exact_sum(own.value)).to_pandas()
     out = national.merge(region, on="industry_code", how="left").fillna({"employment": 0.0})
     mapping = tax.mapping(codes, strict=False)
     groups = mapping.assign(group=mapping["industry_code"].str[:4]).groupby("group")["cluster_name"]
@@ -1136,7 +1136,7 @@ def _establishments(
     rows = rows.filter(rows.year == year)
     if region is not None:
         rows = merge_areas(rows, region)
-    rows = rows.group_by(["area_code", "industry_code"]).aggregate(establishments=rows.value.sum())
+    rows = rows.group_by(["area_code", "industry_code"]).aggregate(establishments=exact_sum(rows.value))
     frame = rows.to_pandas()
     return None if frame.empty else frame
 
@@ -1206,7 +1206,7 @@ def _add_ranks_and_strength(
     area's cluster employment at ``employment_low`` (:data:`STRONG_RULE_WITH_REBUILT_CELLS`). Not ``lq_low``:
     the rule ranks an area against the others, whose LQs share the national total, and ``lq_low`` also moves
     that total to its extreme (CBP 2019, 933 CBSAs x 51 traded clusters: 5,701 strong on the expected values,
-    3,649 with the area's own bound, 2,479 with ``lq_low``, which would fail clusters no rebuilt cell touches)."""
+    3,650 with the area's own bound, 2,479 with ``lq_low``, which would fail clusters no rebuilt cell touches)."""
     frame = regions.rename(columns={"cluster_id": "unit_code", "value": "employment"})
     establishments = _cluster_establishments(warehouse, datasets, year, mapping, region)
     if establishments is not None:
