@@ -311,7 +311,7 @@ def _employment_lower_bound(warehouse: AnyWarehouse, level: str, year: int) -> p
     six = rows[depth == 6]
     here = rows[depth == digits]
     groups = warehouse.table(profile.withheld_table).to_pandas()
-    six_codes = sorted(set(six["industry_code"]))
+    six_codes = sorted(str(c) for c in six["industry_code"].unique())
     mapping = pd.DataFrame(
         {"cluster_id": [ancestor_at_level(c, digits) for c in six_codes], "industry_code": six_codes}
     )
