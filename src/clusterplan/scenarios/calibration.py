@@ -50,6 +50,7 @@ from .similar import (
     masked_percentiles,
     share_trends,
     size_band_caps,
+    window_trends,
 )
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -142,15 +143,7 @@ def _window_trends(
     cube: SeriesCube, start: int, end: int, settings: CalibrationSettings
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Trends and jump flags of every series of *cube* over ``start..end``, memoised on the cube."""
-    memo = cube.memo
-    key = ("trends", start, end, settings.jumps)
-    if key not in memo:
-        values, totals, codes, years = cube.window(start, end)
-        trends = share_trends(values, totals, years)
-        jumped, _, _ = jump_mask(values, codes, cube.pairs, settings.jumps)
-        memo[key] = (trends, jumped)
-    found: tuple[dict[str, np.ndarray], np.ndarray] = memo[key]
-    return found
+    return window_trends(cube, start, end, settings.jumps)
 
 
 def _fold_predictions(

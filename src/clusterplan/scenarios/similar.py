@@ -62,6 +62,7 @@ __all__ = [
     "share_trends",
     "size_band_caps",
     "theil_sen_slope",
+    "window_trends",
 ]
 
 
@@ -435,6 +436,53 @@ SIMILAR_COMPARATOR_COLUMNS = [
 ]
 
 
+def window_trends(cube: SeriesCube, start: int, end: int, rule: Any) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """:func:`share_trends` and the one-off jump flags (:func:`~clusterplan.scenarios.jumps.jump_mask` with
+    *rule*) of every series of *cube* over ``start..end``: the same for every region, so computed once per cube
+    (kept in ``cube.memo``; callers only read them)."""
+    from .jumps import jump_mask
+
+    key = ("trends", start, end, rule)
+    if key not in cube.memo:
+        values, totals, codes, years = cube.window(start, end)
+        trends = share_trends(values, totals, years)
+        jumped, _, _ = jump_mask(values, codes, cube.pairs, rule)
+        cube.memo[key] = (trends, jumped)
+    found: tuple[dict[str, np.ndarray], np.ndarray] = cube.memo[key]
+    return found
+
+
+def _window_jumps(cube: SeriesCube, start: int, end: int, rule: Any) -> tuple[pd.DataFrame, dict[tuple[str, str], str]]:
+    """The one-off jumps of every series of *cube* over ``start..end``
+    (:func:`~clusterplan.scenarios.jumps.jump_table`) and the first reason of each area and unit, once per cube."""
+    from .jumps import jump_table
+
+    key = ("jumps", start, end, rule)
+    if key not in cube.memo:
+        values, _, codes, years = cube.window(start, end)
+        jumps = jump_table(
+            values,
+            codes,
+            cube.pairs,
+            areas=cube.areas,
+            units=cube.units,
+            codes=cube.code_labels,
+            years=years,
+            rule=rule,
+        )
+        reason = (
+            {
+                (str(a), str(u)): str(t)
+                for a, u, t in jumps.groupby(["area_code", "unit_code"])["reason"].first().reset_index().values
+            }
+            if not jumps.empty
+            else {}
+        )
+        cube.memo[key] = (jumps, reason)
+    found: tuple[pd.DataFrame, dict[tuple[str, str], str]] = cube.memo[key]
+    return found
+
+
 def region_comparators(
     cube: SeriesCube,
     focus_region: str,
@@ -481,17 +529,15 @@ def region_comparators(
         (and the region itself, ``role`` ``region``) with why it is or is not
         kept. *jumps*: :func:`~clusterplan.scenarios.jumps.jump_table` rows.
     """
-    from .jumps import JumpRule, jump_mask, jump_table
+    from .jumps import JumpRule
 
     rule = jump_rule or JumpRule()
     if focus_region not in cube.areas:
         raise ParameterError(f"region {focus_region} is not in the employment data")
-    values, totals, codes, years = cube.window(int(window[0]), int(window[1]))
-    trends = share_trends(values, totals, years)
-    jumped, _, _ = jump_mask(values, codes, cube.pairs, rule)
-    jumps = jump_table(
-        values, codes, cube.pairs, areas=cube.areas, units=cube.units, codes=cube.code_labels, years=years, rule=rule
-    )
+    values = cube.window(int(window[0]), int(window[1]))[0]
+    trends, jumped = window_trends(cube, int(window[0]), int(window[1]), rule)
+    jumps, jump_reason = _window_jumps(cube, int(window[0]), int(window[1]), rule)
+    jumps = jumps.copy()
     areas = np.asarray(cube.areas)
     excluded = np.isin(areas, list(exclude_areas))[:, None]
     finite = np.isfinite(trends["d"])
@@ -530,14 +576,6 @@ def region_comparators(
     capped_by = "high" if "high" in names else (names[-1] if names else None)
     rates["capped"] = np.asarray(raw[names.index(capped_by)] > cap) if capped_by is not None else False
 
-    jump_reason = (
-        {
-            (str(a), str(u)): str(t)
-            for a, u, t in jumps.groupby(["area_code", "unit_code"])["reason"].first().reset_index().values
-        }
-        if not jumps.empty
-        else {}
-    )
     rows = []
     w0, w1 = int(window[0]), int(window[1])
     for u, unit in enumerate(cube.units):

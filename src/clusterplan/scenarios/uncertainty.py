@@ -289,7 +289,7 @@ def joint_draws(
         additional_gva_gbp_m``. *region*: ``draw, scenario, direct_jobs,
         indirect_jobs, total_jobs, direct_gva_gbp_m`` per draw.
     """
-    from .similar import additional_jobs, band_of, caps_for, comparator_masks, share_trends
+    from .similar import additional_jobs, band_of, caps_for, comparator_masks, window_trends
 
     if draws < 1:
         raise ParameterError(f"draws must be at least 1, not {draws}")
@@ -320,15 +320,11 @@ def joint_draws(
     jobs = np.full((len(names), draws, len(units)), np.nan)
     rates = np.full((len(names), draws, len(units)), np.nan)
     counts = np.zeros((draws, len(units)), dtype=int)
-    from .jumps import jump_mask
-
     for w, (start, end) in enumerate(windows):
         ids = np.flatnonzero(choice == w)
         if ids.size == 0:
             continue
-        values, totals, codes, years = cube.window(start, end)
-        trends = share_trends(values, totals, years)
-        jumped, _, _ = jump_mask(values, codes, cube.pairs, rule)
+        trends, jumped = window_trends(cube, start, end, rule)
         eligible = (
             (trends["lq"] >= lq_threshold)
             & (trends["start"] >= min_employment)
