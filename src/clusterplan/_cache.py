@@ -83,6 +83,8 @@ def _fresh(value: Any) -> Any:
 
     pandas frames and series are copied shallowly under copy-on-write (always on from pandas 3): a change to
     the copy copies the changed column then, so a 900,000-row national table is not duplicated on every hand-out.
+    A dataclass (a profile's every-area tables, a backtest with every forecast) is copied attribute by attribute
+    the same way, not deep-copied whole (that copied tens of MB on every profile and scenario request).
     """
     kind = type(value)
     if kind is dict:
@@ -91,6 +93,17 @@ def _fresh(value: Any) -> Any:
         return kind(_fresh(v) for v in value)
     if kind.__module__.startswith("pandas") and kind.__name__ in ("DataFrame", "Series") and _copy_on_write():
         return value.copy(deep=False)
+    if (
+        dataclasses.is_dataclass(value)
+        and not isinstance(value, type)
+        and hasattr(value, "__dict__")
+        and _copy_on_write()
+    ):
+        copied = _copy.copy(value)
+        # Fields and anything kept beside them (a cached_property's value), each copied as above.
+        for name, attribute in vars(value).items():
+            object.__setattr__(copied, name, _fresh(attribute))
+        return copied
     return _copy.deepcopy(value)
 
 
