@@ -480,10 +480,13 @@ SIGNIFICANT_DIGITS = 16
 def _significant(frame: pd.DataFrame) -> pd.DataFrame:
     """Float columns rounded to :data:`SIGNIFICANT_DIGITS` significant digits (far below any input's precision)."""
     out = frame.copy()
+    text = f"%.{SIGNIFICANT_DIGITS}g"
     for column in out.columns:
         if pd.api.types.is_float_dtype(out[column].dtype):
             values = out[column].to_numpy(dtype=float)
-            out[column] = np.char.mod(f"%.{SIGNIFICANT_DIGITS}g", values).astype(float)
+            # The float nearest each value's text: what np.char.mod(...).astype(float) gives, in half the time
+            # (a US run rounds 700,000 values).
+            out[column] = np.array([float(text % v) for v in values.tolist()], dtype=float)
     return out
 
 
