@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -638,3 +639,26 @@ def test_us_run_has_supply_chains_in_dollars(warehouse: Warehouse, us: ClusterPr
     assert sourcing.between(0, 1).all() and len(sourcing) >= 30
     html = render_report(us, tables=result.tables)
     assert "Flow ($ million)" in html and "from the rest of the US" in html and "Flow (£ million)" not in html
+
+
+def test_a_report_kept_on_disk_is_the_report_rendered_afresh(
+    gb: ClusterProfile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second run with the same tables and metadata reads its report from the results folder: the same page as
+    rendering it afresh, with this run's time; a changed value or time is a new page."""
+    from clusterplan.report import _html
+
+    monkeypatch.setenv("CLUSTERPLAN_CACHE", str(tmp_path / "cache"))
+    data = report_data(gb, {**gb.run_metadata(), "created_at": "2026-01-02T03:04:05+00:00"}, further_tables())
+    afresh = _html._render(data, _html._plotly_js())
+    assert "2026-01-02T03:04:05+00:00" in afresh and _html._CREATED_AT not in afresh
+    assert render_report(data) == afresh
+    assert len(list((tmp_path / "cache").glob("results/*/*.pickle"))) >= 1
+    assert render_report(data) == afresh  # read back
+    later = dataclasses.replace(data, metadata={**data.metadata, "created_at": "2027-05-06T07:08:09+00:00"})
+    assert render_report(later) == afresh.replace("2026-01-02T03:04:05+00:00", "2027-05-06T07:08:09+00:00")
+    changed = data.clusters.copy()
+    changed.loc[0, "employment"] = float(changed.loc[0, "employment"]) + 1
+    other = dataclasses.replace(data, clusters=changed)
+    assert _html._report_key(other) != _html._report_key(data)
+    assert render_report(other) == _html._render(other, _html._plotly_js())

@@ -44,9 +44,13 @@ replaced by an empty one (maps have no base layer).
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import importlib.metadata
 import json
 import math
 import re
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -57,9 +61,9 @@ from typing import Any
 import jinja2
 import numpy as np
 import pandas as pd
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from .._cache import code_folder
+from .._cache import code_folder, kept_on_disk
 from .._exceptions import DataValidationError
 from .._paths import replacing
 from ..datasets import DATASET_PROFILES
@@ -2434,6 +2438,50 @@ def render_report(
     """
     if isinstance(data, ClusterProfile):
         data = report_data(data, metadata, tables)
+    key = _report_key(data)
+    if key is None:
+        return _render(data, _plotly_js())
+    # Kept on disk with a stand-in for the run's time and for plotly.js (3.6 MB, and of plotly's version, not
+    # this code's); both go in after. Jinja writes the time as escape(value), so that is what replaces it.
+    created = data.metadata.get("created_at", _MISSING_TIME)
+    stamped = dataclasses.replace(data, metadata={**data.metadata, "created_at": _CREATED_AT})
+    if created is _MISSING_TIME:
+        stamped = data
+    packed = kept_on_disk(("report.html", key), lambda: zlib.compress(_render(stamped, _PLOTLY_JS).encode(), 1))
+    html = zlib.decompress(packed).decode()
+    if created is not _MISSING_TIME:
+        html = html.replace(_CREATED_AT, str(escape(created)))
+    return html.replace(_PLOTLY_JS, _plotly_js(), 1)
+
+
+#: Stand-ins in a report kept on disk (see :func:`render_report`): text no run table or page holds.
+_CREATED_AT = "clusterplan-stand-in-created-at-7d1e5a"
+_PLOTLY_JS = "clusterplan-stand-in-plotly-js-7d1e5a"
+_MISSING_TIME = object()
+
+
+def _report_key(data: ReportData) -> str | None:
+    """A digest of everything a report is made of besides the code and its package data (the folder it is kept
+    in is this code's): the metadata but the run's time, each table's names, types and values (pandas' stable
+    row hashes), and the versions of Jinja and MarkupSafe. None when some value has no stable text."""
+    digest = hashlib.sha256()
+    try:
+        metadata = {k: v for k, v in data.metadata.items() if k != "created_at"}
+        digest.update(json.dumps(metadata, sort_keys=True, default=repr).encode())
+        for name in ("jinja2", "markupsafe"):
+            digest.update(f"|{name}={importlib.metadata.version(name)}".encode())
+        frames = [("clusters", data.clusters), ("regions", data.regions), ("trend", data.trend)]
+        frames += [("definitions", data.definitions), *data.tables.items()]
+        for name, frame in frames:
+            shape = (name, list(frame.columns), [str(t) for t in frame.dtypes], frame.shape, str(frame.index.dtype))
+            digest.update(repr(shape).encode())
+            digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    except (TypeError, ValueError):
+        return None
+    return digest.hexdigest()
+
+
+def _render(data: ReportData, plotly_js: str) -> str:
     ctx = ReportContext(data)
     sections = []
     for builder in SECTIONS:
@@ -2445,7 +2493,7 @@ def render_report(
         d=data,
         sections=sections,
         shared=Markup(charts.to_json(ctx.shared)),
-        plotly_js=Markup(_plotly_js()),
+        plotly_js=Markup(plotly_js),
         report_js=Markup(_template_text("report.js")),
         report_css=Markup(_template_text("report.css")),
         chart_count=ctx.chart_count,
