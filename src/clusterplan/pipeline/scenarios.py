@@ -1176,16 +1176,17 @@ def _provenance(
     if similar is not None:
         columns = ["cluster_id", "area_code", "lq_start", "start_employment", "differential_growth"]
         left_out = (comparators["role"] != "region") & ~comparators["kept"] & comparators["lq_start"].ge(1.0)
-        kept = dict(iter(comparators.loc[comparators["kept"], columns].groupby("cluster_id", sort=False)))
-        excluded = dict(
-            iter(comparators.loc[left_out, ["cluster_id", "area_code", "reason"]].groupby("cluster_id", sort=False))
-        )
+        kept_rows = comparators.loc[comparators["kept"], columns]
+        excluded_rows = comparators.loc[left_out, ["cluster_id", "area_code", "reason"]]
+        kept = dict(iter(kept_rows.groupby("cluster_id", sort=False)))
+        excluded = dict(iter(excluded_rows.groupby("cluster_id", sort=False)))
+        no_kept, none_excluded = kept_rows.iloc[:0], excluded_rows.iloc[:0]
     for row in frame.itertuples():
         if similar is not None:
             per_cluster[str(row.cluster_id)] = _similar_cluster_provenance(
                 row,
-                kept.get(row.cluster_id, comparators.loc[:, columns].iloc[:0]),
-                excluded.get(row.cluster_id, comparators.loc[:, ["area_code", "reason"]].iloc[:0]),
+                kept.get(row.cluster_id, no_kept),
+                excluded.get(row.cluster_id, none_excluded),
             )
             continue
         rows = eligible[eligible["unit_code"] == row.cluster_id].sort_values("growth_cagr", ascending=False)
@@ -1376,6 +1377,8 @@ def _similar_provenance(
     s = config.scenario
     m = s.similar
     cal = similar.calibration
+    # The pre-Covid hit rates of every fold pooled, selected once for the three scenarios.
+    pooled = cal.hit_rates[(cal.hit_rates["test"] == "pre_covid") & (cal.hit_rates["fold"] == "all")]
     once = frame["count_once_factor"]
     totals = {}
     for v in VARIANTS:
@@ -1407,13 +1410,7 @@ def _similar_provenance(
         "percentiles_chosen_by": similar.percentiles_from,
         "backtest": cal.provenance(),
         "hit_rates": {
-            v: cal.hit_rates[
-                (cal.hit_rates["test"] == "pre_covid")
-                & (cal.hit_rates["fold"] == "all")
-                & (cal.hit_rates["percentile"] == similar.percentiles[v])
-            ]
-            .set_index("universe")["hit_rate"]
-            .to_dict()
+            v: pooled[pooled["percentile"] == similar.percentiles[v]].set_index("universe")["hit_rate"].to_dict()
             for v in VARIANTS
         },
         "caps": cal.caps.to_dict(orient="records"),

@@ -35,6 +35,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -204,14 +205,17 @@ class ScenarioCalibration:
         wide.attrs["region_units"] = {str(k): int(v) for k, v in counts.items()}
         return wide
 
+    @cached_property
+    def _hit_rate_table(self) -> dict[str, dict[str, float]]:
+        """:meth:`table` as plain data, made once: every scenario request of a taxonomy shares the calibration."""
+        return {str(p): {str(k): float(v) for k, v in row.items()} for p, row in self.table().iterrows()}
+
     def provenance(self) -> dict[str, Any]:
         """The chosen percentiles, their hit rates, the caps and the settings, as plain data."""
         return {
             "chosen_percentiles": dict(self.chosen),
             "hit_rates_of_chosen": self.chosen_hit_rates,
-            "hit_rate_table": {
-                str(p): {str(k): float(v) for k, v in row.items()} for p, row in self.table().iterrows()
-            },
+            "hit_rate_table": {p: dict(row) for p, row in self._hit_rate_table.items()},
             "caps": self.caps.to_dict(orient="records"),
             **self.parameters,
         }
