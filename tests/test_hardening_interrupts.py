@@ -120,12 +120,14 @@ def test_kill_at_random_points_never_leaves_half_a_dataset(bres_file: Path, fres
 CLI = [sys.executable, "-c", "from clusterplan.cli import main; main()"]
 
 
-def interrupt(args: list[str], trigger: str, *, delay: float = 0.0) -> tuple[int, list[str], str]:
-    """Run a clusterplan command, Ctrl-C it *delay* seconds after a stderr line containing *trigger*; return the
-    exit code, the lines seen before, and the rest of stderr."""
+def interrupt(
+    args: list[str], trigger: str, *, delay: float = 0.0, env: dict[str, str] | None = None
+) -> tuple[int, list[str], str]:
+    """Run a clusterplan command (with *env* added to the environment), Ctrl-C it *delay* seconds after a stderr
+    line containing *trigger*; return the exit code, the lines seen before, and the rest of stderr."""
     with subprocess.Popen(
         [*CLI, *args], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     ) as process:  # fmt: skip
         assert process.stderr is not None
         seen = []
@@ -167,8 +169,9 @@ def test_ctrl_c_while_run_writes_its_folder_leaves_the_previous_run(tmp_path: Pa
     assert done.returncode == 0, done.stderr
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     assert {"run.json", "report.html", "workbook.xlsx", "clusters.csv"} <= set(before)
-    # Writing takes about a second (report, workbook); the interrupt lands inside it.
-    code, _, rest = interrupt(args, "writing outputs", delay=0.3)
+    # Writing takes about a second (report, workbook) when nothing is read from the results folder (a repeated run
+    # copies its report and workbook from there); the interrupt lands inside it.
+    code, _, rest = interrupt(args, "writing outputs", delay=0.3, env={"CLUSTERPLAN_CACHE": "off"})
     assert code == 130, rest
     assert one_line(rest) == ["interrupted; the warehouse is unchanged"], rest
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # the old run, whole

@@ -158,3 +158,52 @@ def test_run_json_lists_the_workbook(run: tuple[Path, ClusterProfile]) -> None:
 )
 def test_column_labels_carry_units(column: str, label: str) -> None:
     assert column_label(column) == label
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_a_workbook_kept_on_disk_is_the_workbook_written_afresh(
+    run: tuple[Path, ClusterProfile], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second run with the same tables and metadata copies its workbook's compressed sheets from the results
+    folder: the same parts as writing it afresh but for the time it was written, with this run's time in Notes."""
+    import dataclasses
+
+    from clusterplan.report._html import _report_key, report_data
+    from clusterplan.report.workbook import write_workbook
+
+    profile = run[1]
+    data = report_data(profile, {**profile.run_metadata(), "created_at": "2026-01-02T03:04:05+00:00"}, further_tables())
+    later = dataclasses.replace(data, metadata={**data.metadata, "created_at": "2027-05-06T07:08:09+00:00"})
+    monkeypatch.setenv("CLUSTERPLAN_CACHE", "off")
+    afresh = _parts(write_workbook(later, tmp_path / "afresh.xlsx"))
+    monkeypatch.setenv("CLUSTERPLAN_CACHE", str(tmp_path / "cache"))
+    first = _parts(write_workbook(data, tmp_path / "first.xlsx"))
+    assert len(list((tmp_path / "cache").glob("results/*/*.pickle"))) >= 1
+    kept = _parts(write_workbook(later, tmp_path / "kept.xlsx"))
+    assert kept.keys() == afresh.keys() == first.keys()
+    timed = "docProps/core.xml"  # the time it is written (to the second)
+    assert [name for name in kept if name != timed and kept[name] != afresh[name]] == []
+    moved = [name for name in kept if name != timed and kept[name] != first[name]]
+    assert len(moved) == 1 and moved[0].startswith("xl/worksheets/")  # the Notes sheet, with the run's time
+    notes = openpyxl.load_workbook(tmp_path / "kept.xlsx")["Notes"]
+    made = next(row[1] for row in notes.iter_rows(values_only=True) if row[0] == "Made with")
+    assert str(made).endswith(" 2027-05-06T07:08:09+00:00")
+    # A changed value is another workbook; a time with a trailing space is written afresh (its cell keeps it).
+    changed = data.clusters.copy()
+    changed.loc[0, "employment"] = float(changed.loc[0, "employment"]) + 1
+    other = dataclasses.replace(data, clusters=changed)
+    assert _report_key(other) != _report_key(data)
+    clusters = openpyxl.load_workbook(write_workbook(other, tmp_path / "other.xlsx"))["Clusters"]
+    assert clusters.cell(row=2, column=list(data.clusters.columns).index("employment") + 1).value == pytest.approx(
+        float(data.clusters.loc[0, "employment"]) + 1
+    )
+    spaced = dataclasses.replace(data, metadata={**data.metadata, "created_at": "2027-05-06 "})
+    notes = openpyxl.load_workbook(write_workbook(spaced, tmp_path / "spaced.xlsx"))["Notes"]
+    assert next(row[1] for row in notes.iter_rows(values_only=True) if row[0] == "Made with").endswith(" 2027-05-06 ")

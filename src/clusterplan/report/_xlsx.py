@@ -15,7 +15,8 @@ Reference: ECMA-376 Office Open XML, Part 1, §18 (SpreadsheetML).
 from __future__ import annotations
 
 import re
-import zipfile
+import struct
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from .._formula import neutralise
 
-__all__ = ["Style", "XlsxBook", "column_letter"]
+__all__ = ["CORE_PART", "Member", "Style", "XlsxBook", "column_letter", "core_properties", "deflated", "write_members"]
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -325,8 +326,10 @@ class XlsxBook:
 
     def save(self, path: str | Path, *, compresslevel: int = 1) -> Path:
         """Write the workbook to *path* (DEFLATE at *compresslevel*: 1 is fast and about a third larger than 6)."""
-        path = Path(path)
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return write_members(path, [deflated(name, text, compresslevel) for name, text in self.parts().items()])
+
+    def parts(self) -> dict[str, str]:
+        """The text of each part of the package by its name in the archive, in archive order."""
         n = len(self._sheets)
         overrides = "".join(
             f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_SHEET_TYPE}"/>' for i in range(1, n + 1)
@@ -359,14 +362,7 @@ class XlsxBook:
                 f'<Properties xmlns="{_REL.rsplit("/", 1)[0]}/extended-properties">'
                 "<Application>clusterplan</Application></Properties>"
             ),
-            "docProps/core.xml": (
-                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
-                'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
-                'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:creator>clusterplan</dc:creator>'
-                f'<dcterms:created xsi:type="dcterms:W3CDTF">{now}</dcterms:created>'
-                f'<dcterms:modified xsi:type="dcterms:W3CDTF">{now}</dcterms:modified></cp:coreProperties>'
-            ),
+            CORE_PART: core_properties(),
             "xl/workbook.xml": self._workbook_xml(),
             "xl/_rels/workbook.xml.rels": (
                 f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{_PKG_REL}">'
@@ -380,8 +376,89 @@ class XlsxBook:
         }
         for i, sheet in enumerate(self._sheets, start=1):
             parts[f"xl/worksheets/sheet{i}.xml"] = sheet.xml
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as archive:
-            for name, text in parts.items():
-                archive.writestr(name, text.encode("utf-8"))
-        return path
+        return parts
+
+
+#: The part that holds the time the workbook was written.
+CORE_PART = "docProps/core.xml"
+
+
+def core_properties() -> str:
+    """``docProps/core.xml``: the workbook's author and the time it is written (now)."""
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:creator>clusterplan</dc:creator>'
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{now}</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{now}</dcterms:modified></cp:coreProperties>'
+    )
+
+
+@dataclass(frozen=True)
+class Member:
+    """One part of the archive, DEFLATE-compressed: what :func:`write_members` writes as it is."""
+
+    name: str
+    data: bytes  # raw DEFLATE stream
+    crc: int
+    size: int  # uncompressed bytes
+
+    def text(self) -> str:
+        """The part's text (decompressed)."""
+        return zlib.decompress(self.data, -zlib.MAX_WBITS).decode("utf-8")
+
+
+def deflated(name: str, text: str, level: int = 1) -> Member:
+    """The part *name* holding *text*, compressed at *level* (1 is fast and about a third larger than 6)."""
+    raw = text.encode("utf-8")
+    packer = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return Member(name, packer.compress(raw) + packer.flush(), zlib.crc32(raw), len(raw))
+
+
+def write_members(path: str | Path, members: Sequence[Member]) -> Path:
+    """Write a ZIP archive of already compressed *members* to *path* (what :mod:`zipfile` writes, without
+    compressing again: a workbook kept from an earlier run is copied as it is).
+
+    The layout is PKWARE's APPNOTE (local headers, central directory, end record; no ZIP64, so each part and
+    the archive stay below 4 GiB), the entries dated now.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    now = datetime.now()
+    time = now.hour << 11 | now.minute << 5 | now.second // 2
+    date = (now.year - 1980) << 9 | now.month << 5 | now.day
+    # version needed 2.0, no flags, DEFLATE (8); made by 2.0 on Unix, files rw------- (as zipfile.writestr)
+    central, offset = [], 0
+    with path.open("wb") as out:
+        for m in members:
+            name = m.name.encode("utf-8")
+            sizes = (m.crc, len(m.data), m.size, len(name))
+            out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, time, date, *sizes, 0) + name)
+            out.write(m.data)
+            central.append(
+                struct.pack(
+                    "<IHHHHHHIIIHHHHHII",
+                    0x02014B50,
+                    0x314,
+                    20,
+                    0,
+                    8,
+                    time,
+                    date,
+                    *sizes,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0o600 << 16,
+                    offset,
+                )
+                + name
+            )
+            offset += 30 + len(name) + len(m.data)
+        directory = b"".join(central)
+        out.write(directory)
+        out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(directory), offset, 0))
+    return path

@@ -18,17 +18,20 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import pandas as pd
 
+from .._cache import kept_on_disk
 from ..pipeline.profile import ClusterProfile
 from ._columns import COLUMN_LABELS, _column_format, column_label
-from ._html import CORE_TABLES, RUN_TABLES, ReportData, report_data
-from ._xlsx import Style, XlsxBook
+from ._html import _CREATED_AT, CORE_TABLES, RUN_TABLES, ReportData, _report_key, report_data
+from ._xlsx import _ILLEGAL, CORE_PART, Member, Style, XlsxBook, core_properties, deflated, write_members
 
 __all__ = ["COLUMN_LABELS", "SHEETS", "column_label", "write_workbook"]
 
@@ -211,6 +214,32 @@ def write_workbook(
     if isinstance(data, ClusterProfile):
         data = report_data(data, metadata, tables)
     path = Path(path)
+    created = data.metadata.get("created_at")
+    # Kept on disk under the digest of everything but the run's time (the report's key), with a stand-in for
+    # that time: a run whose tables are an earlier run's copies the compressed sheets (a US run's 45,718-row
+    # every-area sheet takes two seconds to write). The time, a text cell of the Notes sheet, is put back the way
+    # that cell writes it; a time that is not plain text (surrounding spaces, control characters) is written
+    # afresh.
+    plain_time = isinstance(created, str) and created and created.strip() == created and not _ILLEGAL.search(created)
+    key = _report_key(data) if plain_time else None
+    if key is None:
+        return _book(data).save(path)
+    stamped = dataclasses.replace(data, metadata={**data.metadata, "created_at": _CREATED_AT})
+    members, timed = kept_on_disk(("workbook.xlsx", key), lambda: _kept_members(_book(stamped)))
+    fresh = {CORE_PART: core_properties()}
+    for name in timed:
+        fresh[name] = members[[m.name for m in members].index(name)].text().replace(_CREATED_AT, escape(str(created)))
+    return write_members(path, [deflated(m.name, fresh[m.name]) if m.name in fresh else m for m in members])
+
+
+def _kept_members(book: XlsxBook) -> tuple[list[Member], list[str]]:
+    """The compressed parts of *book*, and the names of those that hold the run's time (its stand-in)."""
+    parts = book.parts()
+    return [deflated(name, text) for name, text in parts.items()], [n for n, t in parts.items() if _CREATED_AT in t]
+
+
+def _book(data: ReportData) -> XlsxBook:
+    """The workbook of *data*, every sheet rendered."""
     book = XlsxBook()
     dictionary: list[list[str]] = []
     for key, title in SHEETS.items():
@@ -249,4 +278,4 @@ def write_workbook(
     notes: list[list[Any]] = [[k, v] for k, v in _notes(data)]
     notes += [[], ["Sheet", "Column heading", "CSV column", "CSV file"], *dictionary]
     _write_rows(book, "Notes", ["Topic", "Note"], notes, [24, 90, 26, 18])
-    return book.save(path)
+    return book
