@@ -8,6 +8,8 @@ the warehouse and hands them to :mod:`clusterplan.relatedness.opportunities`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +26,8 @@ from ..relatedness.opportunities import (
     MIN_NATIONAL_EMPLOYMENT,
     NON_MARKET_PREFIXES,
     Opportunities,
+    OpportunityBasis,
+    cluster_density,
     opportunity_basis,
     opportunity_tables,
     taxonomy_for_classification,
@@ -40,6 +44,7 @@ __all__ = [
     "employment_lower_bound",
     "find_related_clusters",
     "merge_area_measures",
+    "region_cluster_density",
     "region_opportunities",
 ]
 
@@ -119,54 +124,11 @@ def region_opportunities(
     ParameterError
         A taxonomy of the other classification.
     """
-    dataset = dataset_for_region(warehouse, region)
-    profile = DATASET_PROFILES[dataset]
-    default_level, levels, classification = INDUSTRY_LEVELS[profile.geography]
-    chosen_level = level or default_level
-    if chosen_level not in levels:
-        raise UnknownCodeError(f"industry level for {profile.benchmark_name}", chosen_level, list(levels))
-    if presence not in PRESENCE_RULES:
-        raise UnknownCodeError("presence rule", presence, list(PRESENCE_RULES))
-    tax = taxonomy_for_classification(taxonomy, classification, profile.default_taxonomy)
-    available = _fact_years(warehouse, dataset)
-    analysis_year = available[-1] if year is None else int(year)
-    if analysis_year not in available:
-        raise UnknownCodeError("year", str(year), [str(y) for y in available])
-    earlier = [y for y in available if y < analysis_year]
-    growth_base = (earlier[0] if earlier else None) if base_year is None else int(base_year)
-    # Only the employment of every area: the full measures of 896,613 US cells would take 650 MB.
-    measures = industry_employment(warehouse, level=chosen_level, year=analysis_year, base_year=growth_base)
-    lower_bound = presence == "lower_bound" and profile.withheld_table is not None
-    if lower_bound:
-        low = employment_lower_bound(warehouse, level=chosen_level, year=analysis_year)
-        measures = measures.merge(low, on=["area_code", "industry_code"], how="left", validate="one_to_one")
-        # A parent's hidden jobs may also sit in a code without 6-digit detail (99), so the 6-digit reasoning
-        # can exceed a rebuilt 2- or 4-digit cell by a job or two: no bound is above the cell itself.
-        measures["employment_low"] = np.minimum(
-            measures["employment_low"].fillna(measures["employment"]), measures["employment"]
-        )
-    resolved = resolve_region(warehouse, region, dataset)
-    region_code = resolved.code
-    if resolved.composite:
-        measures = merge_area_measures(measures, resolved)
-    gva_table = (
-        gva_per_job(warehouse, level="itl2", year=analysis_year, benchmark=True)
-        if classification == "sic2007"
-        else None
-    )
-    growth_years = None if growth_base is None else analysis_year - growth_base
-    # Complexity of all areas and the industries' national components are the same for every region of these
-    # measures: made once (a region of several areas changes the areas, so it makes its own).
-    basis = (
-        None
-        if resolved.composite
-        else memoised(
-            warehouse,
-            ("opportunity_basis", dataset, chosen_level, analysis_year, growth_base, lower_bound),
-            lambda: opportunity_basis(measures, growth_years=growth_years, gva_table=gva_table),
-            copy=False,
-        )
-    )
+    found = _opportunity_inputs(warehouse, region, taxonomy, level, year, base_year, presence)
+    dataset, profile, classification, tax = found.dataset, found.profile, found.classification, found.tax
+    chosen_level, analysis_year, growth_base = found.level, found.year, found.growth_base
+    measures, resolved, region_code = found.measures, found.resolved, found.resolved.code
+    gva_table, growth_years, basis = found.gva_table, found.growth_years, found.basis
     industries, clusters, nascent, attractiveness_method = opportunity_tables(
         measures,
         region_code,
@@ -228,6 +190,121 @@ def _fact_years(warehouse: AnyWarehouse, dataset: str) -> list[int]:
         copy=False,
     )
     return list(found)
+
+
+@dataclass(frozen=True)
+class _OpportunityInputs:
+    """What :func:`region_opportunities` and :func:`region_cluster_density` read before the region's tables."""
+
+    dataset: str
+    profile: Any
+    classification: str
+    tax: Taxonomy
+    level: str
+    year: int
+    growth_base: int | None
+    measures: pd.DataFrame
+    resolved: Region
+    gva_table: pd.DataFrame | None
+    growth_years: int | None
+    #: The opportunities every region of the measures shares (None for a region of several areas).
+    basis: OpportunityBasis | None
+
+
+def _opportunity_inputs(
+    warehouse: AnyWarehouse,
+    region: str,
+    taxonomy: str | Taxonomy | None,
+    level: str | None,
+    year: int | None,
+    base_year: int | None,
+    presence: str,
+) -> _OpportunityInputs:
+    dataset = dataset_for_region(warehouse, region)
+    profile = DATASET_PROFILES[dataset]
+    default_level, levels, classification = INDUSTRY_LEVELS[profile.geography]
+    chosen_level = level or default_level
+    if chosen_level not in levels:
+        raise UnknownCodeError(f"industry level for {profile.benchmark_name}", chosen_level, list(levels))
+    if presence not in PRESENCE_RULES:
+        raise UnknownCodeError("presence rule", presence, list(PRESENCE_RULES))
+    tax = taxonomy_for_classification(taxonomy, classification, profile.default_taxonomy)
+    available = _fact_years(warehouse, dataset)
+    analysis_year = available[-1] if year is None else int(year)
+    if analysis_year not in available:
+        raise UnknownCodeError("year", str(year), [str(y) for y in available])
+    earlier = [y for y in available if y < analysis_year]
+    growth_base = (earlier[0] if earlier else None) if base_year is None else int(base_year)
+    # Only the employment of every area: the full measures of 896,613 US cells would take 650 MB.
+    measures = industry_employment(warehouse, level=chosen_level, year=analysis_year, base_year=growth_base)
+    lower_bound = presence == "lower_bound" and profile.withheld_table is not None
+    if lower_bound:
+        low = employment_lower_bound(warehouse, level=chosen_level, year=analysis_year)
+        measures = measures.merge(low, on=["area_code", "industry_code"], how="left", validate="one_to_one")
+        # A parent's hidden jobs may also sit in a code without 6-digit detail (99), so the 6-digit reasoning
+        # can exceed a rebuilt 2- or 4-digit cell by a job or two: no bound is above the cell itself.
+        measures["employment_low"] = np.minimum(
+            measures["employment_low"].fillna(measures["employment"]), measures["employment"]
+        )
+    resolved = resolve_region(warehouse, region, dataset)
+    if resolved.composite:
+        measures = merge_area_measures(measures, resolved)
+    gva_table = (
+        gva_per_job(warehouse, level="itl2", year=analysis_year, benchmark=True)
+        if classification == "sic2007"
+        else None
+    )
+    growth_years = None if growth_base is None else analysis_year - growth_base
+    # Complexity of all areas and the industries' national components are the same for every region of these
+    # measures: made once (a region of several areas changes the areas, so it makes its own).
+    basis = (
+        None
+        if resolved.composite
+        else memoised(
+            warehouse,
+            ("opportunity_basis", dataset, chosen_level, analysis_year, growth_base, lower_bound),
+            lambda: opportunity_basis(measures, growth_years=growth_years, gva_table=gva_table),
+            copy=False,
+        )
+    )
+    return _OpportunityInputs(
+        dataset=dataset,
+        profile=profile,
+        classification=classification,
+        tax=tax,
+        level=chosen_level,
+        year=analysis_year,
+        growth_base=growth_base,
+        measures=measures,
+        resolved=resolved,
+        gva_table=gva_table,
+        growth_years=growth_years,
+        basis=basis,
+    )
+
+
+def region_cluster_density(
+    warehouse: AnyWarehouse,
+    region: str,
+    *,
+    taxonomy: str | Taxonomy | None = None,
+    year: int | None = None,
+    presence: str = DEFAULT_PRESENCE,
+) -> pd.Series | None:
+    """The ``density`` column of :func:`region_opportunities`' clusters table (default level), by cluster, or
+    None where it has no clusters table: the same numbers without the industry and nascent tables and the ranks
+    (what the scenarios' feasibility reads). Raises as :func:`region_opportunities` does."""
+    found = _opportunity_inputs(warehouse, region, taxonomy, None, year, None, presence)
+    basis = found.basis or opportunity_basis(found.measures, growth_years=found.growth_years, gva_table=found.gva_table)
+    if found.level not in ("sic5", "naics6"):
+        return None
+    # The first thing region_opportunities reads of the region: an area with no activity fails there the same way.
+    basis.activity.loc[found.resolved.code]
+    mapping = found.tax.mapping(list(basis.result.rca.columns), strict=False)
+    if not len(mapping):
+        return None
+    density = cluster_density(basis.result, basis.activity, found.resolved.code, mapping)
+    return density if len(density) else None
 
 
 def merge_area_measures(measures: pd.DataFrame, region: Region) -> pd.DataFrame:

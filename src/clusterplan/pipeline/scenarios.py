@@ -56,7 +56,7 @@ from ._similar_run import (
     scenario_warnings,
     similar_scenarios,
 )
-from .opportunities import region_opportunities
+from .opportunities import region_cluster_density
 from .panels import cluster_employment_panel, cluster_gva_panel
 from .profile import AnyWarehouse, ClusterProfile, dataset_for_region, resolve_single_region
 from .tables import reference_tables
@@ -409,12 +409,11 @@ def _supply_chain_effects(
 def _feasibility(warehouse: AnyWarehouse, region: str, taxonomy: Taxonomy, year: int) -> tuple[pd.Series | None, str]:
     """Relatedness density of the region to each cluster (clusterplan.relatedness.opportunities)."""
     try:
-        found = region_opportunities(warehouse, region, taxonomy=taxonomy, year=year)
+        density = region_cluster_density(warehouse, region, taxonomy=taxonomy, year=year)
     except (ParameterError, DataValidationError) as exc:
         return None, f"not available: {exc}"
-    if found.clusters is None or found.clusters.empty:
+    if density is None:
         return None, "not available: the relatedness analysis returned no clusters for this taxonomy"
-    density = found.clusters.set_index("cluster_id")["density"].astype(float)
     return density, (
         f"relatedness density of the region to the cluster in {year} (share of related industries present, RCA >= 1, "
         "weighted by national employment; clusterplan.pipeline.opportunities.region_opportunities)"

@@ -74,6 +74,7 @@ __all__ = [
     "OpportunityBasis",
     "attractiveness_index",
     "cluster_colocation",
+    "cluster_density",
     "cluster_io_links",
     "cluster_opportunities",
     "industry_opportunities",
@@ -397,6 +398,29 @@ def _mapping_matrix(mapping: pd.DataFrame, codes: pd.Index) -> tuple[np.ndarray,
     return indicator, clusters
 
 
+def _national_weighted(values: np.ndarray, national: np.ndarray, indicator: np.ndarray) -> np.ndarray:
+    """Each cluster's mean of an industry measure weighted by national employment (unknown values left out)."""
+    known = np.isfinite(values)
+    numerator = np.where(known, values, 0.0) * national
+    return (numerator @ indicator) / ((known * national) @ indicator)
+
+
+def cluster_density(result: ComplexityResult, activity: pd.DataFrame, region: str, mapping: pd.DataFrame) -> pd.Series:
+    """The ``density`` column of :func:`cluster_opportunities` alone (same arguments), by cluster: the same numbers,
+    without the other columns, the region's industry table and the ranks (what the scenarios' feasibility reads).
+    """
+    codes = result.rca.columns
+    x = activity.reindex(index=result.rca.index, columns=codes).fillna(0.0).to_numpy(dtype=float)
+    indicator, clusters = _mapping_matrix(mapping, codes)
+    national = x.sum(axis=0)
+    row = result.rca.index.get_loc(region)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        density = _national_weighted(result.density_matrix.to_numpy()[row], national, indicator)
+    has_codes = indicator.sum(axis=0).astype(int) > 0
+    kept = [c for c, keep in zip(clusters, has_codes, strict=True) if keep]
+    return pd.Series(density[has_codes], index=pd.Index(kept, name="cluster_id"), name="density", dtype=float)
+
+
 def cluster_opportunities(
     result: ComplexityResult,
     activity: pd.DataFrame,
@@ -452,9 +476,7 @@ def cluster_opportunities(
         rca = location_quotient(cluster_regional, regional.sum(), cluster_national, national.sum())
 
         def weighted(values: np.ndarray) -> np.ndarray:
-            known = np.isfinite(values)
-            numerator = np.where(known, values, 0.0) * national
-            return (numerator @ indicator) / ((known * national) @ indicator)
+            return _national_weighted(values, national, indicator)
 
         row = result.rca.index.get_loc(region)
         table = pd.DataFrame(
