@@ -77,3 +77,31 @@ def test_a_workbook_column_holds_the_cells_written_one_by_one() -> None:
         cells = [_cell(f"AB{r}", v, attribute, "") for r, v in enumerate(values, start=7)]
         assert _column_cells("AB", values, 7, style) == cells
     assert cells[0] == '<c r="AB7" s="3" t="n"><v>47928.26999999998</v></c>' and cells[1] == cells[9] == ""
+
+
+def test_run_tables_kept_on_disk_are_the_tables_written_afresh(
+    warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A run whose tables are an earlier run's copies its CSV files from the results folder: the same bytes as
+    pandas writes; a changed value is written afresh."""
+    import dataclasses
+
+    from clusterplan.report._folder import write_tables
+    from clusterplan.report._html import ReportData
+
+    facts = warehouse.head("us_cbp_2019_cbsa_imputed", 500)
+    facts["share"] = facts["value"] / facts["value"].sum()
+    data = ReportData({}, facts, facts.head(40), facts.head(3), facts.head(2), {"hotspots": facts.tail(7)})
+    monkeypatch.setenv("CLUSTERPLAN_CACHE", str(tmp_path / "cache"))
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+        paths = write_tables(data, tmp_path / name)
+        assert paths["clusters"].read_bytes() == facts.to_csv(index=False, float_format="%.16g").encode()
+        assert paths["hotspots"].read_bytes() == facts.tail(7).to_csv(index=False, float_format="%.16g").encode()
+    assert len(list((tmp_path / "cache").glob("results/*/*.pickle"))) == 1
+    changed = facts.copy()
+    changed.loc[0, "share"] = 0.125
+    (tmp_path / "changed").mkdir()
+    paths = write_tables(dataclasses.replace(data, clusters=changed), tmp_path / "changed")
+    assert paths["clusters"].read_text().splitlines()[1].split(",")[-1] == "0.125"
+    assert len(list((tmp_path / "cache").glob("results/*/*.pickle"))) == 2

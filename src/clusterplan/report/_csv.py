@@ -12,13 +12,14 @@ dates, pandas' nullable numbers) and frames with several header levels are left 
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["write_csv"]
+__all__ = ["csv_text", "write_csv"]
 
 
 def _fields(column: pd.Series, float_format: str) -> list[Any] | None:
@@ -78,14 +79,25 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, float_format: str = "%.1
     ,,False
     """
     path = Path(path)
+    path.write_bytes(csv_text(frame, float_format=float_format).encode("utf-8"))
+    return path
+
+
+def csv_text(frame: pd.DataFrame, *, float_format: str = "%.16g") -> str:
+    """The text :func:`write_csv` writes for *frame*: ``frame.to_csv(index=False, float_format=float_format)``.
+
+    Examples
+    --------
+    >>> csv_text(pd.DataFrame({"jobs": [1, 2], "lq": [0.5, 1 / 3]}))
+    'jobs,lq\\n1,0.5\\n2,0.3333333333333333\\n'
+    """
     columns = None
     if frame.columns.nlevels == 1 and frame.shape[1]:
         columns = [_fields(frame.iloc[:, i], float_format) for i in range(frame.shape[1])]
     if columns is None or any(c is None for c in columns):
-        frame.to_csv(path, index=False, float_format=float_format)
-        return path
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(list(frame.columns))
-        writer.writerows(zip(*columns, strict=True))
-    return path
+        return str(frame.to_csv(index=False, float_format=float_format))
+    handle = io.StringIO(newline="")
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(list(frame.columns))
+    writer.writerows(zip(*columns, strict=True))
+    return handle.getvalue()

@@ -6,18 +6,21 @@ reads them back, so a report renders the same from memory and from disk.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import zlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
+from .._cache import kept_on_disk
 from .._formula import neutralise_frame
 from .._json import plain
 from .._paths import replacing_folder
 from ..pipeline import ClusterProfile, RunAnalyses
-from ._csv import write_csv
+from ._csv import csv_text
 from ._html import CORE_TABLES, RUN_TABLES, SIGNIFICANT_DIGITS, ReportData, render_report, report_data
 from .workbook import write_workbook
 
@@ -49,7 +52,12 @@ def run_report_data(
 
 
 def write_tables(data: ReportData, out: Path) -> dict[str, Path]:
-    """Write every table of a run as CSV, to 16 significant digits (as the workbook and the report hold them)."""
+    """Write every table of a run as CSV, to 16 significant digits (as the workbook and the report hold them).
+
+    The files depend only on the tables and the code: they are kept (compressed) in the results folder under a
+    digest of the tables, so a run whose tables are an earlier run's copies its files (a US run's every-area
+    table takes a second to write).
+    """
     paths = {}
     frames: dict[str, pd.DataFrame] = {
         "clusters": data.clusters,
@@ -58,11 +66,35 @@ def write_tables(data: ReportData, out: Path) -> dict[str, Path]:
         "definitions": data.definitions,
         **data.tables,
     }
-    for name, frame in frames.items():
+    digits = f"%.{SIGNIFICANT_DIGITS}g"
+
+    def texts() -> dict[str, bytes]:
+        return {
+            name: zlib.compress(csv_text(neutralise_frame(frame), float_format=digits).encode("utf-8"), 1)
+            for name, frame in frames.items()
+        }
+
+    key = _tables_key(frames)
+    packed = texts() if key is None else kept_on_disk(("run tables", key, digits), texts)
+    for name in frames:
         path = out / _table_file(name)
-        write_csv(neutralise_frame(frame), path, float_format=f"%.{SIGNIFICANT_DIGITS}g")
+        path.write_bytes(zlib.decompress(packed[name]))
         paths[name] = path
     return paths
+
+
+def _tables_key(frames: Mapping[str, pd.DataFrame]) -> str | None:
+    """A digest of each table's name, columns, dtypes, shape and values (pandas' stable row hashes); None when
+    some value cannot be hashed."""
+    digest = hashlib.sha256()
+    try:
+        for name, frame in frames.items():
+            shape = (name, list(frame.columns), [str(t) for t in frame.dtypes], frame.shape, str(frame.index.dtype))
+            digest.update(repr(shape).encode())
+            digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    except (TypeError, ValueError):
+        return None
+    return digest.hexdigest()
 
 
 def write_run_outputs(
