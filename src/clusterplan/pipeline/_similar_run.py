@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._cache import memoised
 from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
 from ..scenarios.calibration import (
     CalibrationSettings,
@@ -55,7 +56,9 @@ def scenario_calibration(
     dataset: str = "bres_itl2_sic5",
     settings: CalibrationSettings = _DEFAULT_SETTINGS,
 ) -> tuple[ScenarioCalibration, dict[str, SeriesCube]]:
-    """The calibration of *taxonomy* on *dataset*, and the series cubes it used; computed once per process.
+    """The calibration of *taxonomy* on *dataset*, and the series cubes it used; computed once per process, and
+    kept on disk for later processes with the run's other national tables (reading the employment of every area
+    and industry and calibrating take about 0.5 s of every run).
 
     The cache key is the dataset's sha256 (from the warehouse manifest), the
     taxonomy's cluster definitions and *settings*.
@@ -65,21 +68,26 @@ def scenario_calibration(
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
-    codes = industry_employment_arrays(warehouse, dataset)
-    labels = sorted({str(c) for c in codes["industry_code"]})
-    mapping = taxonomy.mapping(labels)
-    divisions = series_cube(codes, division_mapping(labels))
-    members = mapping[["cluster_id", "industry_code"]].rename(columns={"cluster_id": "unit_code"})
-    cubes = {"clusters": series_cube(divisions, members, [c.id for c in taxonomy.clusters]), "sic2": divisions}
-    result = calibrate(cubes, settings)
-    result.parameters.update(
-        cache_key={"dataset": dataset, "sha256": info.get("sha256"), "taxonomy": taxonomy.name},
-        cap_percentile=settings.cap_percentile,
-    )
-    _CACHE[key] = (result, cubes)
+
+    def compute() -> tuple[ScenarioCalibration, dict[str, SeriesCube]]:
+        codes = industry_employment_arrays(warehouse, dataset)
+        labels = sorted({str(c) for c in codes["industry_code"]})
+        mapping = taxonomy.mapping(labels)
+        divisions = series_cube(codes, division_mapping(labels))
+        members = mapping[["cluster_id", "industry_code"]].rename(columns={"cluster_id": "unit_code"})
+        cubes = {"clusters": series_cube(divisions, members, [c.id for c in taxonomy.clusters]), "sic2": divisions}
+        result = calibrate(cubes, settings)
+        result.parameters.update(
+            cache_key={"dataset": dataset, "sha256": info.get("sha256"), "taxonomy": taxonomy.name},
+            cap_percentile=settings.cap_percentile,
+        )
+        return result, cubes
+
+    # Shared, not copied, as this process's own cache hands them out.
+    found = _CACHE[key] = memoised(warehouse, ("scenario_calibration", key), compute, copy=False, persist=True)
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
-    return result, cubes
+    return found
 
 
 def calibration_settings(config: ScenarioConfig) -> CalibrationSettings:
