@@ -154,3 +154,16 @@ def test_reflections_converge_to_eigenvector_on_real_data(warehouse: Warehouse) 
             assert abs(np.corrcoef(k_p.dropna(), result.pci.dropna())[0, 1]) > 0.99
         # Sign fixed against diversity.
         assert np.corrcoef(result.diversity, result.eci)[0, 1] > 0
+
+
+def test_one_blas_thread_limits_blas_inside_and_restores_it_after() -> None:
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads() -> list[int]:
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    with threadpool_limits(2, user_api="blas"):
+        before = blas_threads()
+        with complexity_module._one_blas_thread():
+            assert blas_threads() == [1] * len(before)
+        assert blas_threads() == before == [2] * len(before)

@@ -312,22 +312,28 @@ def co_occurrence(presence: pd.DataFrame, *, diagonal: bool = False) -> pd.DataF
 
 
 def _co_occurrence_array(m: np.ndarray) -> np.ndarray:
-    """:math:`M^T M` for a 0/1 (or boolean) matrix; single precision is exact for counts below 2**24 and twice as
-    fast."""
+    """:math:`M^T M` for a 0/1 (or boolean) matrix, in double precision."""
+    return _co_occurrence_counts(m).astype(float, copy=False)
+
+
+def _co_occurrence_counts(m: np.ndarray) -> np.ndarray:
+    """:math:`M^T M` for a 0/1 (or boolean) matrix; single precision (exact for counts below 2**24, and twice as
+    fast) when the counts fit."""
     if m.shape[0] < 2**24:
         single = m.astype(np.float32)
-        return (single.T @ single).astype(float)
+        return single.T @ single
     double = m.astype(float, copy=False)
     return double.T @ double
 
 
 def _minimum_conditional_probability_array(m: np.ndarray) -> np.ndarray:
-    counts = _co_occurrence_array(m)
-    ubiquity = np.diag(counts).copy()
-    larger = np.maximum.outer(ubiquity, ubiquity)
-    # An industry present nowhere has no co-occurrences either: 0 / inf = 0 without a pass over non-finite cells.
-    larger[larger == 0] = np.inf
-    phi = np.divide(counts, larger, out=counts)
+    counts = _co_occurrence_counts(m)
+    ubiquity = np.diag(counts).astype(float)
+    # An industry present nowhere has no co-occurrences either: 0 / inf = 0. Making its ubiquity infinite before
+    # the outer maximum spares a pass over the matrix for zeros; dividing the (exact) single-precision counts
+    # straight into a double result spares a conversion pass.
+    positive = np.where(ubiquity > 0, ubiquity, np.inf)
+    phi = np.divide(counts, np.maximum.outer(positive, positive), dtype=float)
     np.fill_diagonal(phi, 0.0)
     return phi
 
