@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import openpyxl
 import pandas as pd
 
 from .._exceptions import DataValidationError
@@ -104,6 +103,9 @@ class Sheet:
 
 def open_workbook(path: str | Path, label: str) -> Any:
     """An openpyxl workbook in read-only mode (cached values, not formulas); close it when done."""
+    # Imported here: only an import of a published workbook needs it, and it costs every command 0.12 s.
+    import openpyxl
+
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
