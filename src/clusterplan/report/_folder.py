@@ -21,7 +21,15 @@ from .._json import plain
 from .._paths import replacing_folder
 from ..pipeline import ClusterProfile, RunAnalyses
 from ._csv import csv_text
-from ._html import CORE_TABLES, RUN_TABLES, SIGNIFICANT_DIGITS, ReportData, render_report, report_data
+from ._html import (
+    CORE_TABLES,
+    RUN_TABLES,
+    SIGNIFICANT_DIGITS,
+    ReportData,
+    digest_frames,
+    render_report,
+    report_data,
+)
 from .workbook import write_workbook
 
 __all__ = ["run_report_data", "write_run_outputs", "write_tables"]
@@ -88,10 +96,7 @@ def _tables_key(frames: Mapping[str, pd.DataFrame]) -> str | None:
     some value cannot be hashed."""
     digest = hashlib.sha256()
     try:
-        for name, frame in frames.items():
-            shape = (name, list(frame.columns), [str(t) for t in frame.dtypes], frame.shape, str(frame.index.dtype))
-            digest.update(repr(shape).encode())
-            digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+        digest_frames(digest, frames.items())
     except (TypeError, ValueError):
         return None
     return digest.hexdigest()

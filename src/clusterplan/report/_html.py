@@ -2472,13 +2472,19 @@ def _report_key(data: ReportData) -> str | None:
             digest.update(f"|{name}={importlib.metadata.version(name)}".encode())
         frames = [("clusters", data.clusters), ("regions", data.regions), ("trend", data.trend)]
         frames += [("definitions", data.definitions), *data.tables.items()]
-        for name, frame in frames:
-            shape = (name, list(frame.columns), [str(t) for t in frame.dtypes], frame.shape, str(frame.index.dtype))
-            digest.update(repr(shape).encode())
-            digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+        digest_frames(digest, frames)
     except (TypeError, ValueError):
         return None
     return digest.hexdigest()
+
+
+def digest_frames(digest: Any, frames: Iterable[tuple[str, pd.DataFrame]]) -> None:
+    """Add each table's name, columns, dtypes, shape, index type and values (pandas' stable row hashes) to a
+    hashlib digest; raises TypeError or ValueError when some value cannot be hashed."""
+    for name, frame in frames:
+        shape = (name, list(frame.columns), [str(t) for t in frame.dtypes], frame.shape, str(frame.index.dtype))
+        digest.update(repr(shape).encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
 
 
 def _render(data: ReportData, plotly_js: str) -> str:
