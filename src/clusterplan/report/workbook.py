@@ -227,8 +227,9 @@ def write_workbook(
     stamped = dataclasses.replace(data, metadata={**data.metadata, "created_at": _CREATED_AT})
     members, timed = kept_on_disk(("workbook.xlsx", key), lambda: _kept_members(_book(stamped)))
     fresh = {CORE_PART: core_properties()}
+    by_name = {m.name: m for m in members}
     for name in timed:
-        fresh[name] = members[[m.name for m in members].index(name)].text().replace(_CREATED_AT, escape(str(created)))
+        fresh[name] = by_name[name].text().replace(_CREATED_AT, escape(str(created)))
     return write_members(path, [deflated(m.name, fresh[m.name]) if m.name in fresh else m for m in members])
 
 
