@@ -206,26 +206,31 @@ def run(
     only = None if analyses == "all" else [] if analyses == "none" else comma_separated(analyses)
     from threadpoolctl import threadpool_limits
 
-    progress("opening the warehouse")
+    from .._parallel import second_process
+
     # A run's matrices are small (at most about 1,000 x 1,000): extra BLAS threads cost more in start-up and
     # contention than they save, the more so on a shared machine (the default GB run takes about 16% less CPU).
-    with _open_engine(engine, warehouse_path, master, progress) as warehouse, threadpool_limits(1, "blas"):
-        profile, further = run_region(
-            warehouse,
-            region,
-            taxonomy=taxonomy,
-            year=year,
-            base_year=base_year,
-            benchmark=benchmark,
-            peers=comma_separated(peers) if peers else None,
-            denominator=denominator,
-            cells=cells,
-            convention=convention.replace("-", "_"),
-            only=only,
-            scenario_config=scenario_config,
-            include_non_market=include_non_market,
-            progress=progress,
-        )
+    # The second process is forked before the warehouse is opened (see clusterplan._parallel).
+    with threadpool_limits(1, "blas"), second_process() as second:
+        progress("opening the warehouse")
+        with _open_engine(engine, warehouse_path, master, progress) as warehouse:
+            profile, further = run_region(
+                warehouse,
+                region,
+                taxonomy=taxonomy,
+                year=year,
+                base_year=base_year,
+                benchmark=benchmark,
+                peers=comma_separated(peers) if peers else None,
+                denominator=denominator,
+                cells=cells,
+                convention=convention.replace("-", "_"),
+                only=only,
+                scenario_config=scenario_config,
+                include_non_market=include_non_market,
+                progress=progress,
+                second=second,
+            )
     progress("writing outputs")
     paths = write_run_outputs(profile, Path(out_dir), analyses=further)
     t = profile.totals

@@ -21,6 +21,7 @@ import pandas as pd
 
 from .._cache import memoised
 from .._exceptions import ClusterplanError, ParameterError, UnknownCodeError
+from .._parallel import SecondProcess
 from ..datasets import BRES_SUBCLASS, DATASET_PROFILES, DEFAULT_TAXONOMY
 from ..geography.hotspots import HOTSPOT_COLUMNS
 from ..inputoutput.clusters import cluster_linkages, region_supply_chain_gaps
@@ -29,6 +30,7 @@ from ..inputoutput.regional import sic_employment_table
 from ..inputoutput.us_regional import EMPLOYMENT_YEAR as US_IO_EMPLOYMENT_YEAR
 from ..inputoutput.us_regional import employment_datasets
 from ..sources.ons_geography import load_areas
+from ..warehouse import Warehouse
 from .hotspots import hotspots_by_cluster
 from .opportunities import region_opportunities
 from .profile import (
@@ -314,6 +316,12 @@ ANALYSES: dict[str, Callable[[AnyWarehouse, ClusterProfile, Callable[[str], None
 }
 
 
+#: Analyses a run hands to its second process (see :mod:`clusterplan._parallel`) while the first computes the
+#: others: the last ones in :data:`ANALYSES` order (so that progress reads the same), about as long together on a
+#: fresh warehouse as the scenarios, which stay in the first.
+ALONGSIDE = ("opportunities", "subregions", "hotspots")
+
+
 def run_analyses(
     warehouse: AnyWarehouse,
     profile: ClusterProfile,
@@ -322,6 +330,7 @@ def run_analyses(
     progress: Callable[[str], None] | None = None,
     scenario_config: Any = None,
     include_non_market: bool = False,
+    second: SecondProcess | None = None,
 ) -> RunAnalyses:
     """Run the further analyses of :data:`ANALYSES` for a cluster profile.
 
@@ -341,6 +350,10 @@ def run_analyses(
     include_non_market
         Keep non-market activities (public administration, households as employers ...) among the
         growth opportunities; by default they are left out.
+    second
+        A second process (:func:`clusterplan._parallel.second_process`): the analyses of :data:`ALONGSIDE` run
+        there, on its own read-only connection to the same DuckDB file, while this process runs the others. The
+        result is the same as without it; their progress lines follow the others'.
 
     Returns
     -------
@@ -354,21 +367,67 @@ def run_analyses(
     unknown = [n for n in names if n not in ANALYSES]
     if unknown:
         raise ParameterError(f"unknown analysis {unknown[0]!r}; choose from {', '.join(ANALYSES)}")
-    result = RunAnalyses()
     options = {"scenario_config": scenario_config, "include_non_market": include_non_market}
+    alongside = [n for n in names if n in ALONGSIDE] if _can_share(warehouse, second) else []
+    if alongside and len(alongside) < len(names):
+        assert second is not None and isinstance(warehouse, Warehouse)
+        pending = second.call(_analyses_alongside, str(warehouse.path), profile, alongside, options)
+        done = _analyses(warehouse, profile, [n for n in names if n not in alongside], say, options)
+        theirs, messages = pending()
+        for message in messages:
+            say(message)
+        done.update(theirs)
+    else:
+        done = _analyses(warehouse, profile, names, say, options)
+    result = RunAnalyses()
+    for name in names:  # in the order asked for, whichever process computed them
+        result.tables.update(done[name].tables)
+        result.provenance.update(done[name].provenance)
+        result.inputs += done[name].inputs
+    return result
+
+
+def _can_share(warehouse: AnyWarehouse, second: SecondProcess | None) -> bool:
+    """Whether a second process can open *warehouse* too: a DuckDB file opened read-only (readers share it)."""
+    return (
+        second is not None
+        and isinstance(warehouse, Warehouse)
+        and warehouse.read_only
+        and str(warehouse.path) != ":memory:"
+    )
+
+
+def _analyses(
+    warehouse: AnyWarehouse,
+    profile: ClusterProfile,
+    names: list[str],
+    say: Callable[[str], None],
+    options: Mapping[str, Any],
+) -> dict[str, RunAnalyses]:
+    """Each named analysis's tables, ``{name: provenance}`` and inputs; an analysis that does not apply (a
+    :class:`ClusterplanError`) is recorded as not computed."""
+    done = {}
+    geography = "us" if _is_us(profile) else "uk"
     for name in names:
         say(f"computing {name.replace('_', ' ')}")
         try:
-            done = ANALYSES[name](warehouse, profile, say, options)
+            made = ANALYSES[name](warehouse, profile, say, options)
         except ClusterplanError as exc:
-            result.provenance[name] = {"status": f"not computed: {exc}"}
+            done[name] = RunAnalyses(provenance={name: {"status": f"not computed: {exc}"}})
             say(f"{name.replace('_', ' ')} not computed: {exc}")
             continue
-        result.tables.update(done.tables)
-        result.provenance[name] = done.provenance
-        geography = "us" if _is_us(profile) else "uk"
-        result.inputs += dataset_records(warehouse, ANALYSIS_DATASETS.get(name, {}).get(geography, ()))
-    return result
+        inputs = dataset_records(warehouse, ANALYSIS_DATASETS.get(name, {}).get(geography, ()))
+        done[name] = RunAnalyses(made.tables, {name: made.provenance}, inputs)
+    return done
+
+
+def _analyses_alongside(
+    path: str, profile: ClusterProfile, names: list[str], options: Mapping[str, Any]
+) -> tuple[dict[str, RunAnalyses], list[str]]:
+    """:func:`_analyses` in the second process, on its own read-only connection; with its progress lines."""
+    messages: list[str] = []
+    with Warehouse(path, read_only=True) as warehouse:
+        return _analyses(warehouse, profile, names, messages.append, options), messages
 
 
 def regional_sic_employment(
@@ -447,6 +506,7 @@ def run_region(
     scenario_config: Any = None,
     include_non_market: bool = False,
     progress: Callable[[str], None] | None = None,
+    second: SecondProcess | None = None,
 ) -> tuple[ClusterProfile, RunAnalyses]:
     """Profile a region and run the further analyses of :data:`ANALYSES`: what ``clusterplan run`` computes.
 
@@ -460,7 +520,7 @@ def run_region(
         ``reconstructed`` or ``published`` County Business Patterns cells (see ``profile_region``).
     convention
         ``clusterplan`` or ``cluster_mapping`` (the US Cluster Mapping portal's measures, traded denominator).
-    only, scenario_config, include_non_market, progress
+    only, scenario_config, include_non_market, progress, second
         As :func:`run_analyses`.
 
     Returns
@@ -491,5 +551,6 @@ def run_region(
         progress=progress,
         scenario_config=scenario_config,
         include_non_market=include_non_market,
+        second=second,
     )
     return profile, further

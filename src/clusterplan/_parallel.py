@@ -1,0 +1,155 @@
+"""A second process for a command's independent work: forked before the first opens any connection, it takes one
+call at a time through a pipe and sends back its result.
+
+A run's analyses are plain Python over small frames, held by one interpreter lock: on a machine with two cores a
+second process halves the time of work that can be split. It is forked early, while the parent has loaded its
+modules but opened no warehouse (a DuckDB database forked with its worker threads is not safe to use), and it
+opens its own read-only connection when a call needs one. Calls and results travel as pickles, so a call is a
+module-level function with plain arguments.
+
+``$CLUSTERPLAN_PROCESSES`` (default 2 where the machine has two or more cores and the system can fork, else 1)
+set to 1 turns the second process off: the work then runs in the first, in the same order, with the same result.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import struct
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ._exceptions import ClusterplanError, ParameterError
+
+__all__ = ["PROCESSES_VARIABLE", "SecondProcess", "second_process"]
+
+#: The environment variable that sets how many processes a command may use (1 or 2).
+PROCESSES_VARIABLE = "CLUSTERPLAN_PROCESSES"
+_LENGTH = struct.Struct("!Q")
+
+
+def _processes() -> int:
+    text = os.environ.get(PROCESSES_VARIABLE, "").strip()
+    if not text:
+        return 2 if (os.cpu_count() or 1) > 1 else 1
+    if text not in ("1", "2"):
+        raise ParameterError(f"{PROCESSES_VARIABLE} must be 1 or 2, not {text!r}")
+    return int(text)
+
+
+def _send(fd: int, payload: bytes) -> None:
+    view = memoryview(_LENGTH.pack(len(payload)) + payload)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _receive(fd: int) -> bytes | None:
+    """One message, or None at the end of the pipe (the other process closed it or stopped)."""
+    head = _read_exactly(fd, _LENGTH.size)
+    if head is None:
+        return None
+    return _read_exactly(fd, _LENGTH.unpack(head)[0])
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    chunks, left = [], size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _serve(calls: int, answers: int) -> None:
+    """The second process: run each call that arrives and send back ``(True, result)`` or ``(False, error)``."""
+    # Ctrl-C reaches both processes: the first one stops the command and closes the pipe, which ends this loop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while (message := _receive(calls)) is not None:
+        try:
+            function, args, kwargs = pickle.loads(message)
+            answer: tuple[bool, Any] = (True, function(*args, **kwargs))
+        except Exception as exc:  # every error goes back to the first process, which raises it
+            answer = (False, exc)
+        try:
+            payload = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # an error (or result) that cannot be pickled is sent as text
+            payload = pickle.dumps((False, ClusterplanError(f"{type(exc).__name__}: {exc}")))
+        _send(answers, payload)
+
+
+class SecondProcess:
+    """A forked process that runs module-level functions for the one that started it, one call at a time.
+
+    Use :func:`second_process`; :meth:`call` sends a call and returns a function that waits for its result.
+    """
+
+    def __init__(self) -> None:
+        calls_read, calls_write = os.pipe()
+        answers_read, answers_write = os.pipe()
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()  # so that nothing buffered is written twice
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child's lines run in the forked process, outside coverage
+            code = 0
+            try:
+                os.close(calls_write)
+                os.close(answers_read)
+                _serve(calls_read, answers_write)
+            except BaseException:  # the child never runs the parent's clean-up or exit handlers
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(calls_read)
+        os.close(answers_write)
+        self.pid = pid
+        self._calls = calls_write
+        self._answers = answers_read
+        self._waiting = False
+
+    def call(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Callable[[], Any]:
+        """Start ``function(*args, **kwargs)`` in the second process; the returned function waits for its result
+        (raising its error). One call at a time."""
+        if self._waiting:
+            raise RuntimeError("the second process is still busy with an earlier call")
+        _send(self._calls, pickle.dumps((function, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL))
+        self._waiting = True
+
+        def result() -> Any:
+            message = _receive(self._answers)
+            self._waiting = False
+            if message is None:
+                raise ClusterplanError("the second process stopped without an answer (was it killed?)")
+            done, value = pickle.loads(message)
+            if not done:
+                raise value
+            return value
+
+        return result
+
+    def close(self) -> None:
+        """End the second process (it finishes on the closed pipe, or is killed if it is still working)."""
+        os.close(self._calls)
+        if self._waiting:
+            os.kill(self.pid, signal.SIGKILL)
+        os.close(self._answers)
+        os.waitpid(self.pid, 0)
+
+
+@contextmanager
+def second_process() -> Iterator[SecondProcess | None]:
+    """A :class:`SecondProcess` for the block, or None where a command should use one process: one core, a system
+    without ``fork`` (Windows) or one where forking a running interpreter is not safe (macOS), or
+    ``$CLUSTERPLAN_PROCESSES=1``. Start it before opening the warehouse."""
+    if _processes() < 2 or sys.platform != "linux" or not hasattr(os, "fork"):
+        yield None
+        return
+    helper = SecondProcess()
+    try:
+        yield helper
+    finally:
+        helper.close()

@@ -1,0 +1,122 @@
+"""The second process of a command (clusterplan._parallel): calls, errors, shutdown, and a run that uses it giving
+the same files as one that does not."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from _util import run_cli
+from clusterplan import ParameterError, UnknownCodeError
+from clusterplan._exceptions import ClusterplanError
+from clusterplan._parallel import PROCESSES_VARIABLE, SecondProcess, second_process
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the second process is forked on Linux only")
+
+
+def _pid_and_sum(values: list[int]) -> tuple[int, int]:
+    return os.getpid(), sum(values)
+
+
+def _unknown(code: str) -> None:
+    raise UnknownCodeError("region", code, ["TLG3", "TLG1"], hint="use a GB ITL2 code")
+
+
+def _unpicklable() -> object:
+    return lambda: None
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_calls_run_in_another_process_one_after_another(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PROCESSES_VARIABLE, "2")
+    with second_process() as second:
+        assert isinstance(second, SecondProcess)
+        pid, total = second.call(_pid_and_sum, [1, 2, 3])()
+        assert pid == second.pid != os.getpid() and total == 6
+        assert second.call(_pid_and_sum, list(range(101)))()[1] == 5050  # the same process takes the next call
+    assert not _alive(second.pid)  # ended and reaped with the block
+
+
+def test_an_error_comes_back_as_itself_with_its_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PROCESSES_VARIABLE, "2")
+    with second_process() as second:
+        assert second is not None
+        with pytest.raises(UnknownCodeError, match="TLX9") as caught:
+            second.call(_unknown, "TLX9")()
+        assert caught.value.hint == "use a GB ITL2 code"
+        # A result that cannot travel back is an error that says what it was; the process goes on working.
+        with pytest.raises(ClusterplanError, match=r"PicklingError|AttributeError"):
+            second.call(_unpicklable)()
+        assert second.call(_pid_and_sum, [4])()[1] == 4
+
+
+def test_one_call_at_a_time_and_a_busy_process_is_stopped_at_the_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PROCESSES_VARIABLE, "2")
+    started = time.monotonic()
+    with second_process() as second:
+        assert second is not None
+        second.call(_sleep, 60)
+        with pytest.raises(RuntimeError, match="still busy"):
+            second.call(_sleep, 0)
+    assert not _alive(second.pid) and time.monotonic() - started < 30  # killed, not waited for
+
+
+def test_one_process_when_asked_and_a_bad_setting_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PROCESSES_VARIABLE, "1")
+    with second_process() as second:
+        assert second is None
+    monkeypatch.setenv(PROCESSES_VARIABLE, "many")
+    with pytest.raises(ParameterError, match="CLUSTERPLAN_PROCESSES must be 1 or 2, not 'many'"), second_process():
+        pass
+
+
+def test_a_run_with_a_second_process_writes_the_same_files(tmp_path: Path, warehouse_path: Path) -> None:
+    """The analyses handed to the second process (opportunities, ITL3 breakdown, hotspots) come back in the same
+    tables, in the same order, with the same provenance and progress lines, as when one process runs them all."""
+    outputs = {}
+    for processes in ("1", "2"):
+        copy = tmp_path / f"w{processes}.duckdb"
+        copy.write_bytes(warehouse_path.read_bytes())
+        out = tmp_path / f"out{processes}"
+        done = run_cli(
+            "run",
+            "--region",
+            "TLE4",
+            "--analyses",
+            "supply_chain,opportunities,subregions,hotspots",
+            "--out",
+            str(out),
+            "--warehouse",
+            str(copy),
+            env={PROCESSES_VARIABLE: processes},
+        )
+        assert done.returncode == 0, done.stderr
+        progress = [line.split("] ", 1)[1] for line in done.stderr.splitlines() if line.startswith("[")]
+        outputs[processes] = (out, progress)
+    (one, one_progress), (two, two_progress) = outputs["1"], outputs["2"]
+    assert one_progress == two_progress and "computing hotspots" in two_progress
+    names = sorted(p.name for p in one.iterdir())
+    assert names == sorted(p.name for p in two.iterdir()) and "hotspots.csv" in names
+    for name in names:
+        if name.endswith(".csv"):
+            assert (one / name).read_bytes() == (two / name).read_bytes(), name
+    run_one, run_two = ((folder / "run.json").read_text() for folder in (one, two))
+    created = '"created_at": '
+    assert [line for line in run_one.splitlines() if created not in line] == [
+        line for line in run_two.splitlines() if created not in line
+    ]
