@@ -1,11 +1,11 @@
 """A second process for a command's independent work: forked before the first opens any connection, it takes one
 call at a time through a pipe and sends back its result.
 
-A run's analyses are plain Python over small frames, held by one interpreter lock: on a machine with two cores a
-second process halves the time of work that can be split. It is forked early, while the parent has loaded its
-modules but opened no warehouse (a DuckDB database forked with its worker threads is not safe to use), and it
-opens its own read-only connection when a call needs one. Calls and results travel as pickles, so a call is a
-module-level function with plain arguments.
+A run's analyses and its report are plain Python over small frames, held by one interpreter lock: on a machine
+with two cores a second process runs some analyses, then renders ``report.html``, while the first does the rest.
+It is forked early, while the parent has loaded its modules but opened no warehouse (a DuckDB database forked
+with its worker threads is not safe to use), and it opens its own read-only connection when a call needs one.
+Calls and results travel as pickles, so a call is a module-level function with plain arguments.
 
 ``$CLUSTERPLAN_PROCESSES`` (default 2 where the machine has two or more cores and the system can fork, else 1)
 set to 1 turns the second process off: the work then runs in the first, in the same order, with the same result.

@@ -231,8 +231,8 @@ def run(
                 progress=progress,
                 second=second,
             )
-    progress("writing outputs")
-    paths = write_run_outputs(profile, Path(out_dir), analyses=further)
+        progress("writing outputs")
+        paths = write_run_outputs(profile, Path(out_dir), analyses=further, second=second)
     t = profile.totals
     growth = profile.parameters["growth_note"]
     click.echo(

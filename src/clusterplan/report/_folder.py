@@ -18,6 +18,7 @@ import pandas as pd
 from .._cache import kept_on_disk
 from .._formula import neutralise_frame
 from .._json import plain
+from .._parallel import SecondProcess
 from .._paths import replacing_folder
 from ..pipeline import ClusterProfile, RunAnalyses
 from ._csv import csv_text
@@ -59,6 +60,17 @@ def run_report_data(
     return report_data(profile, plain(metadata), every)
 
 
+def _frames(data: ReportData) -> dict[str, pd.DataFrame]:
+    """Every table of a run by name, in the order of its files."""
+    return {
+        "clusters": data.clusters,
+        "regions": data.regions,
+        "trend": data.trend,
+        "definitions": data.definitions,
+        **data.tables,
+    }
+
+
 def write_tables(data: ReportData, out: Path) -> dict[str, Path]:
     """Write every table of a run as CSV, to 16 significant digits (as the workbook and the report hold them).
 
@@ -67,13 +79,7 @@ def write_tables(data: ReportData, out: Path) -> dict[str, Path]:
     table takes a second to write).
     """
     paths = {}
-    frames: dict[str, pd.DataFrame] = {
-        "clusters": data.clusters,
-        "regions": data.regions,
-        "trend": data.trend,
-        "definitions": data.definitions,
-        **data.tables,
-    }
+    frames = _frames(data)
     digits = f"%.{SIGNIFICANT_DIGITS}g"
 
     def texts() -> dict[str, bytes]:
@@ -109,6 +115,7 @@ def write_run_outputs(
     tables: Mapping[str, pd.DataFrame] | None = None,
     analyses: RunAnalyses | None = None,
     workbook: bool = True,
+    second: SecondProcess | None = None,
 ) -> dict[str, Path]:
     """Write every output file of a run into *out*; return their paths by name.
 
@@ -126,6 +133,9 @@ def write_run_outputs(
         goes into ``run.json`` (``analyses``).
     workbook
         Also write ``workbook.xlsx``.
+    second
+        A second process (:func:`clusterplan._parallel.second_process`) that renders ``report.html`` while this
+        one writes the tables and the workbook (the files are the same either way).
 
     Examples
     --------
@@ -138,14 +148,16 @@ def write_run_outputs(
     # Written to a temporary folder and moved in at the end, run.json last: an interrupted run leaves the folder
     # as it was, or (if stopped while moving) without run.json, so it never looks like a complete run.
     with replacing_folder(out, last="run.json") as staging:
-        paths = write_tables(data, staging)
+        paths = {name: staging / _table_file(name) for name in _frames(data)}
         paths["report"] = staging / "report.html"
         if workbook:
             paths["workbook"] = staging / "workbook.xlsx"
         paths["run"] = staging / "run.json"
         data.metadata["outputs"] = {k: p.name for k, p in paths.items()}
-        paths["report"].write_text(render_report(data), encoding="utf-8")
+        report = second.call(render_report, data) if second is not None else None
+        write_tables(data, staging)
         if workbook:
             write_workbook(data, paths["workbook"])
+        paths["report"].write_text(report() if report is not None else render_report(data), encoding="utf-8")
         paths["run"].write_text(json.dumps(plain(data.metadata), indent=2) + "\n")
     return {name: out / path.name for name, path in paths.items()}
