@@ -317,9 +317,10 @@ ANALYSES: dict[str, Callable[[AnyWarehouse, ClusterProfile, Callable[[str], None
 
 
 #: Analyses a run hands to its second process (see :mod:`clusterplan._parallel`) while the first computes the
-#: others: the last ones in :data:`ANALYSES` order (so that progress reads the same), about as long together on a
-#: fresh warehouse as the scenarios, which stay in the first.
-ALONGSIDE = ("opportunities", "subregions", "hotspots")
+#: others, by geography, chosen so that the two take about as long: in GB the scenarios (the first's) take as long
+#: as these three on a fresh warehouse; in the US, where there are no scenarios, the opportunities of 933 CBSAs take
+#: as long as the supply chain and hotspots together.
+ALONGSIDE: dict[str, tuple[str, ...]] = {"uk": ("opportunities", "subregions", "hotspots"), "us": ("opportunities",)}
 
 
 def run_analyses(
@@ -353,7 +354,8 @@ def run_analyses(
     second
         A second process (:func:`clusterplan._parallel.second_process`): the analyses of :data:`ALONGSIDE` run
         there, on its own read-only connection to the same DuckDB file, while this process runs the others. The
-        result is the same as without it; their progress lines follow the others'.
+        result is the same as without it; their progress lines follow the others' (so in a US run the
+        opportunities' come last).
 
     Returns
     -------
@@ -368,7 +370,8 @@ def run_analyses(
     if unknown:
         raise ParameterError(f"unknown analysis {unknown[0]!r}; choose from {', '.join(ANALYSES)}")
     options = {"scenario_config": scenario_config, "include_non_market": include_non_market}
-    alongside = [n for n in names if n in ALONGSIDE] if _can_share(warehouse, second) else []
+    second_takes = ALONGSIDE["us" if _is_us(profile) else "uk"]
+    alongside = [n for n in names if n in second_takes] if _can_share(warehouse, second) else []
     if alongside and len(alongside) < len(names):
         assert second is not None and isinstance(warehouse, Warehouse)
         pending = second.call(_analyses_alongside, str(warehouse.path), profile, alongside, options)
