@@ -646,6 +646,27 @@ def test_a_repeated_request_is_answered_before_routing_with_the_same_bytes_and_h
     assert service.requests.get(("/api/profile", b"region=NOWHERE")) is None
 
 
+def test_an_answer_the_client_holds_is_a_304_without_its_bytes(client: Client) -> None:
+    url = "/api/profile?region=TLF1&year=2020"
+    first = client.get(url, headers={"accept-encoding": "gzip"})
+    etag = first.headers["etag"]
+    # Another spelling of the same request goes through the route; the same spelling is answered before it.
+    for asked in ("/api/profile?region=tlf1&year=2020", url):
+        held = client.get(asked, headers={"accept-encoding": "gzip", "if-none-match": etag})
+        assert held.status_code == 304, asked
+        assert held.content == b"" and held.headers["etag"] == etag
+        assert held.headers["vary"] == "Accept-Encoding" and "cache-control" in held.headers
+    # The plain bytes are another representation, with their own tag; a stale tag gets the whole answer.
+    plain = client.get(url, headers={"accept-encoding": "identity"})
+    assert plain.headers["etag"] != etag and plain.json() == first.json()
+    assert client.get(url, headers={"accept-encoding": "identity", "if-none-match": etag}).status_code == 200
+    again = client.get(url, headers={"accept-encoding": "identity", "if-none-match": f'"x", W/{plain.headers["etag"]}'})
+    assert again.status_code == 304 and again.content == b""
+    # A tag from another answer does not match.
+    other = client.get("/api/profile?region=TLF2&year=2020", headers={"if-none-match": etag})
+    assert other.status_code == 200 and other.headers["etag"] != etag
+
+
 def test_measures_against_the_nation_are_the_regions_rows_of_the_national_table(client: Client, app: Any) -> None:
     from clusterplan.pipeline.profile import industry_measures
 

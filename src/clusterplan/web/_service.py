@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import hashlib
 import logging
 import multiprocessing
 import threading
@@ -78,6 +79,7 @@ __all__ = [
     "SCENARIO_RULES",
     "SCENARIO_STATISTICS",
     "DashboardService",
+    "not_modified",
     "render",
 ]
 
@@ -184,18 +186,39 @@ def _rebuilt_error(parts: tuple[type[ClusterplanError], dict[str, Any], str]) ->
     return error
 
 
-def _stored(body: bytes) -> tuple[bytes, bool]:
-    """What the response cache keeps of an answer: gzip-compressed (once) when that gains, else as it is."""
-    if len(body) < _GZIP_MINIMUM:
-        return body, False
-    return gzip.compress(body, 6, mtime=0), True
+#: A cached answer: its bytes, whether they are gzip-compressed, and the tag of its content.
+_Stored = tuple[bytes, bool, str]
 
 
-def _as_sent(stored: bytes, compressed: bool, gzip_ok: bool) -> tuple[bytes, bool]:
-    """A cached answer as the client accepts it: compressed, or decompressed for a client without gzip."""
-    if compressed and not gzip_ok:
-        return gzip.decompress(stored), False
-    return stored, compressed
+def _stored(body: bytes) -> _Stored:
+    """What the response cache keeps of an answer: gzip-compressed (once) when that gains, else as it is, with a
+    tag of its content computed once (a digest of the kept bytes: compression with ``mtime=0`` is deterministic,
+    and a digest of 4 MB of gzip costs less than one of the 23 MB they hold)."""
+    compressed = len(body) >= _GZIP_MINIMUM
+    kept = gzip.compress(body, 6, mtime=0) if compressed else body
+    return kept, compressed, hashlib.blake2b(kept, digest_size=16).hexdigest()
+
+
+def not_modified(if_none_match: str | None, etag: str) -> bool:
+    """Whether a request's ``If-None-Match`` names *etag* (or ``*``): the client holds these bytes already.
+    Compared weakly, as RFC 9110 asks for ``If-None-Match``."""
+    if not if_none_match:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return "*" in tags or etag in tags
+
+
+def _as_sent(
+    stored: bytes, compressed: bool, tag: str, gzip_ok: bool, if_none_match: str | None
+) -> tuple[bytes | None, bool, str]:
+    """A cached answer as the client accepts it, with its ETag: compressed, or decompressed for a client without
+    gzip (each representation has its own strong ETag, as they are different bytes); None for the bytes when the
+    client holds them already (*if_none_match*), without decompressing them."""
+    sent_compressed = compressed and gzip_ok
+    etag = f'"{tag}-gzip"' if sent_compressed else f'"{tag}"'
+    if not_modified(if_none_match, etag):
+        return None, sent_compressed, etag
+    return (gzip.decompress(stored) if compressed and not gzip_ok else stored), sent_compressed, etag
 
 
 def _profile_weight(result: _ProfileResult) -> int:
@@ -298,7 +321,7 @@ class DashboardService:
         )
         # Answers are kept compressed (a US map table is 23 MB of JSON, 1-2 MB gzipped), so every region and
         # taxonomy fits; the rare client that does not accept gzip gets them decompressed.
-        self.responses: LruCache[tuple[Any, ...], tuple[bytes, bool]] = LruCache(
+        self.responses: LruCache[tuple[Any, ...], _Stored] = LruCache(
             4096, max_weight=response_cache_bytes, weigh=lambda found: len(found[0])
         )
         # The raw request (path, query string) of every answer served, mapped to its key in `responses` and its
@@ -393,27 +416,36 @@ class DashboardService:
         return _queries.hotspots_query(self.catalogue, **choices)
 
     # -- answers (cached) ---------------------------------------------------------------------------------------
-    def answer(self, key: tuple[Any, ...], compute: Callable[[], bytes], gzip_ok: bool) -> tuple[bytes, bool]:
+    def answer(
+        self, key: tuple[Any, ...], compute: Callable[[], bytes], gzip_ok: bool, if_none_match: str | None = None
+    ) -> tuple[bytes | None, bool, str]:
         """A rendered answer from the cache (computed once when missing), gzip-compressed when the client
-        accepts it and it is large enough to gain; returns the bytes and whether they are compressed."""
-        return _as_sent(*self.responses.get_or_compute(key, lambda: _stored(compute())), gzip_ok)
+        accepts it and it is large enough to gain; returns the bytes (None when the request's *if_none_match*
+        names their ETag: the client holds them), whether they are compressed and their ETag."""
+        stored = self.responses.get_or_compute(key, lambda: _stored(compute()))
+        return _as_sent(*stored, gzip_ok, if_none_match)
 
-    def answer_now(self, key: tuple[Any, ...], gzip_ok: bool) -> tuple[bytes, bool] | None:
-        """The cached answer, or None when it still has to be computed."""
+    def answer_now(
+        self, key: tuple[Any, ...], gzip_ok: bool, if_none_match: str | None = None
+    ) -> tuple[bytes | None, bool, str] | None:
+        """The cached answer (as :meth:`answer` gives it), or None when it still has to be computed."""
         found = self.responses.get(key)
-        return None if found is None else _as_sent(*found, gzip_ok)
+        return None if found is None else _as_sent(*found, gzip_ok, if_none_match)
 
     def remember(self, path: str, query: bytes, key: tuple[Any, ...], media_type: str) -> None:
         """Note that the request *path* ? *query* is answered by the cached answer under *key*."""
         self.requests.get_or_compute((path, query), lambda: (key, media_type))
 
-    def answer_request(self, path: str, query: bytes, gzip_ok: bool) -> tuple[bytes, bool, str] | None:
+    def answer_request(
+        self, path: str, query: bytes, gzip_ok: bool, if_none_match: str | None = None
+    ) -> tuple[bytes | None, bool, str, str] | None:
         """The cached answer of a request answered before with exactly this path and query string (its
-        parameters were checked then, and answers cannot change while the server runs), or None."""
+        parameters were checked then, and answers cannot change while the server runs): its bytes (None when the
+        client holds them already), whether they are compressed, its ETag and its media type; or None."""
         known = self.requests.get((path, query))
         if known is None:
             return None
-        found = self.answer_now(known[0], gzip_ok)
+        found = self.answer_now(known[0], gzip_ok, if_none_match)
         return None if found is None else (*found, known[1])
 
     # -- resources: each returns its response model --------------------------------------------------------------

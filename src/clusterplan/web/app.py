@@ -38,7 +38,7 @@ from .._version import __version__
 from ..pipeline.data import warehouse_file
 from ._json import json_bytes
 from ._service import DashboardService
-from .routes import API_PREFIX, MAX_QUERY_BYTES, answer_headers, router
+from .routes import API_PREFIX, MAX_QUERY_BYTES, answer_headers, not_modified_headers, router
 
 __all__ = ["CONTENT_SECURITY_POLICY", "DEFAULT_ALLOWED_HOSTS", "create_app", "plotly_js_path"]
 
@@ -155,7 +155,8 @@ class SecurityMiddleware:
 class RepeatedAnswers:
     """Answers a request asked before with exactly the same path and query string from the cached bytes, before
     routing, parameter checks and compression: its parameters were accepted then, and the read-only warehouse's
-    answers cannot change while the server runs. Anything else goes on to the app."""
+    answers cannot change while the server runs; a client that holds them already (``If-None-Match`` with their
+    ETag) gets a 304 without them. Anything else goes on to the app."""
 
     def __init__(self, app: ASGIApp, service: DashboardService) -> None:
         self.app = app
@@ -164,12 +165,19 @@ class RepeatedAnswers:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
         if path.startswith(API_PREFIX + "/"):
-            gzip_ok = any(k == b"accept-encoding" and b"gzip" in v for k, v in scope.get("headers") or [])
-            found = self.service.answer_request(path, scope.get("query_string", b""), gzip_ok)
+            request_headers = scope.get("headers") or []
+            gzip_ok = any(k == b"accept-encoding" and b"gzip" in v for k, v in request_headers)
+            held = next((v.decode("latin-1") for k, v in request_headers if k == b"if-none-match"), None)
+            found = self.service.answer_request(path, scope.get("query_string", b""), gzip_ok, held)
             if found is not None:
-                body, compressed, media_type = found
+                body, compressed, etag, media_type = found
+                if body is None:
+                    headers = [(k.encode(), v.encode()) for k, v in not_modified_headers(etag).items()]
+                    await send({"type": "http.response.start", "status": 304, "headers": headers})
+                    await send({"type": "http.response.body", "body": b""})
+                    return
                 headers = [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode())]
-                headers += [(k.encode(), v.encode()) for k, v in answer_headers(compressed).items()]
+                headers += [(k.encode(), v.encode()) for k, v in answer_headers(compressed, etag).items()]
                 await send({"type": "http.response.start", "status": 200, "headers": headers})
                 await send({"type": "http.response.body", "body": body})
                 return
@@ -365,11 +373,13 @@ def create_app(
         service.start_workers()  # before the first request, so that none waits for a worker to start
         stop = threading.Event()
         warming = threading.Thread(target=_warm, args=(service, stop), name="clusterplan-warm", daemon=True)
-        if warm and service.workers is None:  # workers keep their own tables, which this one would not fill
+        warmed = warm and service.workers is None  # workers keep their own tables, which this one would not fill
+        if warmed:
             warming.start()
         yield
         stop.set()
-        warming.join(timeout=5)
+        if warmed:
+            warming.join(timeout=5)
         if warming.is_alive():
             # Still inside one answer: leave its read-only connection to the exiting process rather than close
             # it under a running query.

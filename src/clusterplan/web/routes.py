@@ -18,6 +18,7 @@ or 503 (the warehouse is unavailable).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Hashable
 from typing import Annotated, Any, Literal
 
@@ -48,7 +49,7 @@ from .models import (
     TaxonomyDetailOut,
 )
 
-__all__ = ["API_PREFIX", "MAX_PEERS", "MAX_QUERY_BYTES", "answer_headers", "router"]
+__all__ = ["API_PREFIX", "MAX_PEERS", "MAX_QUERY_BYTES", "answer_headers", "not_modified_headers", "router"]
 
 API_PREFIX = "/api"
 
@@ -127,23 +128,34 @@ async def _answer(
     """The JSON of ``resource(service, *args)``, a :class:`DashboardService` method returning the route's response
     model, serialised through that model and cached under the resource's name and arguments (gzip-compressed
     once if the client accepts it); computed off the event loop when missing (in a worker process when the
-    service has them) so the event loop keeps answering cached requests."""
+    service has them) so the event loop keeps answering cached requests. A client that already holds the answer
+    (``If-None-Match`` with its ETag) gets a 304 without it."""
     service = _service(request)
     name = resource.__name__
     key = (name, *args)
     gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
-    found = service.answer_now(key, gzip_ok)
+    held = request.headers.get("if-none-match")
+    found = service.answer_now(key, gzip_ok, held)
     if found is None:
         model = _response_model(request, name)
-        found = await run_in_threadpool(service.answer, key, lambda: service.compute(name, args, model), gzip_ok)
+        compute = functools.partial(service.compute, name, args, model)
+        found = await run_in_threadpool(service.answer, key, compute, gzip_ok, held)
     service.remember(request.scope["path"], request.scope.get("query_string", b""), key, media_type)
-    body, compressed = found
-    return Response(body, media_type=media_type, headers=answer_headers(compressed))
+    body, compressed, etag = found
+    if body is None:
+        return Response(status_code=304, headers=not_modified_headers(etag))
+    return Response(body, media_type=media_type, headers=answer_headers(compressed, etag))
 
 
-def answer_headers(compressed: bool) -> dict[str, str]:
+def answer_headers(compressed: bool, etag: str) -> dict[str, str]:
     """Headers of a cached answer besides its type and length."""
-    return {"content-encoding": "gzip", "vary": "Accept-Encoding"} if compressed else {"vary": "Accept-Encoding"}
+    headers = {"etag": etag, "vary": "Accept-Encoding"}
+    return {"content-encoding": "gzip", **headers} if compressed else headers
+
+
+def not_modified_headers(etag: str) -> dict[str, str]:
+    """Headers of a 304 (the client holds the answer already): its ETag, and what it varies with."""
+    return {"etag": etag, "vary": "Accept-Encoding"}
 
 
 def _peers(values: str | None) -> list[str] | None:
