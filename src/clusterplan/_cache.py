@@ -36,7 +36,7 @@ from typing import Any, Generic, TypeVar
 
 from ._paths import replacing
 
-__all__ = ["CACHE_SIZE", "LruCache", "cache_folder", "clear", "code_folder", "kept_on_disk", "memoised"]
+__all__ = ["CACHE_SIZE", "LruCache", "cache_folder", "clear", "code_folder", "kept_on_disk", "memoised", "on_disk"]
 
 _log = logging.getLogger(__name__)
 
@@ -216,6 +216,22 @@ def kept_on_disk(key: Hashable, compute: Callable[[], T]) -> T:
         _log.debug("not keeping %r on disk: %s", key, exc)
         target = None
     return _stored(target, compute)
+
+
+def on_disk(key: Hashable) -> Any:
+    """What :func:`kept_on_disk` keeps for *key*, if an earlier process kept it; else None (nothing is computed)."""
+    try:
+        target = _named_path(f"package|{_stable(key)}")
+    except TypeError:
+        return None
+    if target is None:
+        return None
+    try:
+        with target.open("rb") as stored:
+            # The user's own cache folder, written only by _stored.
+            return pickle.load(stored)
+    except Exception:  # missing, damaged or half-copied: not there
+        return None
 
 
 def _from_disk(warehouse: Any, version: str, key: Hashable, compute: Callable[[], T]) -> T:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ._cache import code_folder
 from ._exceptions import ClusterplanError, ParameterError
 
 __all__ = ["PROCESSES_VARIABLE", "SecondProcess", "second_process"]
@@ -141,13 +142,17 @@ class SecondProcess:
 
 
 @contextmanager
-def second_process() -> Iterator[SecondProcess | None]:
+def second_process(prepare: Callable[[], object] | None = None) -> Iterator[SecondProcess | None]:
     """A :class:`SecondProcess` for the block, or None where a command should use one process: one core, a system
     without ``fork`` (Windows) or one where forking a running interpreter is not safe (macOS), or
-    ``$CLUSTERPLAN_PROCESSES=1``. Start it before opening the warehouse."""
+    ``$CLUSTERPLAN_PROCESSES=1``. Start it before opening the warehouse; *prepare* runs first (e.g. imports both
+    processes need), so that the second does not repeat it."""
     if _processes() < 2 or sys.platform != "linux" or not hasattr(os, "fork"):
         yield None
         return
+    if prepare is not None:
+        prepare()
+    code_folder()  # the code's version (a digest of its files), which both processes' caches are keyed by
     helper = SecondProcess()
     try:
         yield helper

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -207,11 +208,12 @@ def run(
     from threadpoolctl import threadpool_limits
 
     from .._parallel import second_process
+    from ..pipeline.data import load_engine_modules
 
     # A run's matrices are small (at most about 1,000 x 1,000): extra BLAS threads cost more in start-up and
     # contention than they save, the more so on a shared machine (the default GB run takes about 16% less CPU).
     # The second process is forked before the warehouse is opened (see clusterplan._parallel).
-    with threadpool_limits(1, "blas"), second_process() as second:
+    with threadpool_limits(1, "blas"), second_process(partial(load_engine_modules, engine)) as second:
         progress("opening the warehouse")
         with _open_engine(engine, warehouse_path, master, progress) as warehouse:
             profile, further = run_region(

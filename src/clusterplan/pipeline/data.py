@@ -8,6 +8,7 @@ finish and naming the process that holds it otherwise
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,13 @@ def open_analysis_engine(engine: str, path: str | Path | None, master: str, prog
         progress(f"starting Spark ({master})")
     found: AnyWarehouse = open_engine(engine, path=path, read_only=True, master=master, progress=progress)
     return found
+
+
+def load_engine_modules(engine: str) -> None:
+    """Import the modules opening *engine* needs (Ibis loads its DuckDB backend on first use, some 0.3 s): before
+    a second process is forked (:mod:`clusterplan._parallel`), so that the two share them."""
+    if engine == "duckdb":
+        importlib.import_module("ibis.backends.duckdb")
 
 
 def dataset_list(path: str | Path | None, progress: Progress | None = None) -> pd.DataFrame:

@@ -28,6 +28,7 @@ from ._html import (
     SIGNIFICANT_DIGITS,
     ReportData,
     digest_frames,
+    kept_report,
     render_report,
     report_data,
 )
@@ -154,10 +155,13 @@ def write_run_outputs(
             paths["workbook"] = staging / "workbook.xlsx"
         paths["run"] = staging / "run.json"
         data.metadata["outputs"] = {k: p.name for k, p in paths.items()}
-        report = second.call(render_report, data) if second is not None else None
+        # A report an earlier run kept is read here; only one to render goes to the second process.
+        kept = kept_report(data) if second is not None else None
+        report = second.call(render_report, data) if second is not None and kept is None else None
         write_tables(data, staging)
         if workbook:
             write_workbook(data, paths["workbook"])
-        paths["report"].write_text(report() if report is not None else render_report(data), encoding="utf-8")
+        text = kept if kept is not None else report() if report is not None else render_report(data)
+        paths["report"].write_text(text, encoding="utf-8")
         paths["run"].write_text(json.dumps(plain(data.metadata), indent=2) + "\n")
     return {name: out / path.name for name, path in paths.items()}

@@ -63,7 +63,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
 
-from .._cache import code_folder, kept_on_disk
+from .._cache import code_folder, kept_on_disk, on_disk
 from .._exceptions import DataValidationError
 from .._paths import replacing
 from ..datasets import DATASET_PROFILES
@@ -2448,6 +2448,19 @@ def render_report(
     if created is _MISSING_TIME:
         stamped = data
     packed = kept_on_disk(("report.html", key), lambda: zlib.compress(_render(stamped, _PLOTLY_JS).encode(), 1))
+    return _unpacked(packed, created)
+
+
+def kept_report(data: ReportData) -> str | None:
+    """The ``report.html`` of *data* if an earlier run kept it (see :func:`render_report`), else None: nothing is
+    rendered."""
+    key = _report_key(data)
+    packed = on_disk(("report.html", key)) if key is not None else None
+    return _unpacked(packed, data.metadata.get("created_at", _MISSING_TIME)) if packed is not None else None
+
+
+def _unpacked(packed: bytes, created: Any) -> str:
+    """A kept report with the run's time and plotly.js put in place of their stand-ins."""
     html = zlib.decompress(packed).decode()
     if created is not _MISSING_TIME:
         html = html.replace(_CREATED_AT, str(escape(created)))
