@@ -16,7 +16,7 @@ import ibis.expr.types as ir
 from .._schema import FLAG_MISSING, FLAG_ZERO_MAY_BE_SUPPRESSED
 from .employment import area_totals, cluster_employment, count_flag, exact_sum
 
-__all__ = ["PANEL_COLUMNS", "measure_panel"]
+__all__ = ["PANEL_COLUMNS", "employment_panel", "measure_panel"]
 
 #: Decimal places kept in employment sums (a millionth of a job).
 _SUM_DIGITS = 6
@@ -143,3 +143,37 @@ def measure_panel(
     benchmark_share = panel.benchmark_employment / panel.benchmark_total.nullif(0)
     panel = panel.mutate(share=share, lq=share / benchmark_share.nullif(0))
     return panel.select(*PANEL_COLUMNS).order_by(["area_code", "unit_code", "year"])
+
+
+def employment_panel(
+    rows: ir.Table,
+    *,
+    total_rows: ir.Table | None = None,
+    complete: bool = False,
+    years: Sequence[int] | None = None,
+) -> ir.Table:
+    """Only the employment of :func:`measure_panel` with each industry its own unit, in *years* (None: all).
+
+    Columns ``area_code, unit_code, year, employment``, the same rows and values as ``measure_panel(rows,
+    total_rows=total_rows, complete=complete)`` (same order) filtered to *years*, without the totals, benchmark
+    sums, shares and LQs that need joins over every cell: for US CBSAs x NAICS 6-digit (896,613 cells) about
+    half the CPU. *total_rows* and *complete* as in :func:`measure_panel` (with *complete*, an area is in the
+    grid when it has total rows in the year; units present in any year get a zero row).
+    """
+    units = rows.select("area_code", "year", unit_code=rows.industry_code, value=rows.value)
+    grouped = units.group_by(["area_code", "year", "unit_code"]).aggregate(employment=exact_sum(units.value))
+    wanted = list(years) if years is not None else None
+    if complete:
+        source = rows if total_rows is None else total_rows
+        areas = source.select("area_code", "year").distinct()
+        if wanted is not None:
+            areas = areas.filter(areas.year.isin(wanted))
+        # Units of every year, as measure_panel's grid, before the years are chosen.
+        grid = areas.cross_join(grouped.select("unit_code").distinct())
+        present = grouped if wanted is None else grouped.filter(grouped.year.isin(wanted))
+        joined = grid.left_join(present, ["area_code", "year", "unit_code"])
+        grouped = joined.select(grid.area_code, grid.year, grid.unit_code, employment=present.employment.fill_null(0))
+    elif wanted is not None:
+        grouped = grouped.filter(grouped.year.isin(wanted))
+    grouped = grouped.mutate(employment=grouped.employment.round(_SUM_DIGITS))
+    return grouped.select("area_code", "unit_code", "year", "employment").order_by(["area_code", "unit_code", "year"])
