@@ -264,7 +264,8 @@ def _gva_panel(
             "area_total": area_total.reindex(keys).to_numpy(dtype=float),
         }
     )
-    out = out[out["area_code"].isin(set(jobs["area_code"]))]
+    # The distinct codes, not a Python set built by iterating every job row (58k Arrow strings).
+    out = out[out["area_code"].isin(jobs["area_code"].unique())]
     out["cluster_name"] = out["unit_code"].map(names)
     out.attrs.update(dataset=dataset, taxonomy=tax.name, measure=f"gva_{prices}", unit="gbp_million", weight_year=year)
     return out.sort_values(["area_code", "unit_code", "year"]).reset_index(drop=True)
