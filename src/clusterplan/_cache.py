@@ -210,27 +210,21 @@ def kept_on_disk(key: Hashable, compute: Callable[[], T]) -> T:
 
     The key follows the rules of ``memoised(..., persist=True)``; the cache is only a cache, as there.
     """
-    try:
-        target = _named_path(f"package|{_stable(key)}")
-    except TypeError as exc:  # a key of objects without a stable text: not kept
-        _log.debug("not keeping %r on disk: %s", key, exc)
-        target = None
-    return _stored(target, compute)
+    return _stored(_package_path(key), compute)
 
 
 def on_disk(key: Hashable) -> Any:
     """What :func:`kept_on_disk` keeps for *key*, if an earlier process kept it; else None (nothing is computed)."""
+    found = _read(_package_path(key))
+    return None if found is _MISSING else found
+
+
+def _package_path(key: Hashable) -> Path | None:
+    """Where :func:`kept_on_disk` keeps *key* (None: the cache is off, or the key has no stable text)."""
     try:
-        target = _named_path(f"package|{_stable(key)}")
-    except TypeError:
-        return None
-    if target is None:
-        return None
-    try:
-        with target.open("rb") as stored:
-            # The user's own cache folder, written only by _stored.
-            return pickle.load(stored)
-    except Exception:  # missing, damaged or half-copied: not there
+        return _named_path(f"package|{_stable(key)}")
+    except TypeError as exc:  # a key of objects without a stable text: not kept
+        _log.debug("not keeping %r on disk: %s", key, exc)
         return None
 
 
@@ -250,17 +244,11 @@ def _from_disk(warehouse: Any, version: str, key: Hashable, compute: Callable[[]
 
 def _stored(target: Path | None, compute: Callable[[], T]) -> T:
     """The value pickled at *target* by an earlier process, else ``compute()``, pickled there when possible."""
+    found = _read(target)
+    if found is not _MISSING:
+        return found
     if target is None:
         return compute()
-    try:
-        with target.open("rb") as stored:
-            # The user's own cache folder, written only by this function.
-            value: T = pickle.load(stored)
-        return value
-    except FileNotFoundError:
-        pass
-    except Exception as exc:  # a damaged or half-copied file is computed again
-        _log.debug("recomputing %s: %s", target, exc)
     value = compute()
     try:
         fresh_folder = not target.parent.exists()
@@ -273,6 +261,21 @@ def _stored(target: Path | None, compute: Callable[[], T]) -> T:
     except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:  # no room, or not picklable
         _log.debug("not keeping %s on disk: %s", target, exc)
     return value
+
+
+def _read(target: Path | None) -> Any:
+    """The value pickled at *target* by an earlier process, or _MISSING (none, or one that cannot be read)."""
+    if target is None:
+        return _MISSING
+    try:
+        with target.open("rb") as stored:
+            # The user's own cache folder, written only by _stored.
+            return pickle.load(stored)
+    except FileNotFoundError:
+        return _MISSING
+    except Exception as exc:  # a damaged or half-copied file is computed again
+        _log.debug("recomputing %s: %s", target, exc)
+        return _MISSING
 
 
 def _forget_old_code_versions(current: Path) -> None:
