@@ -6,7 +6,6 @@ reads them back, so a report renders the same from memory and from disk.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import zlib
 from collections.abc import Mapping
@@ -27,12 +26,14 @@ from ._html import (
     RUN_TABLES,
     SIGNIFICANT_DIGITS,
     ReportData,
-    digest_frames,
+    _keyed_report,
+    _report_key,
     kept_report,
-    render_report,
     report_data,
+    run_frames,
+    tables_key_of,
 )
-from .workbook import write_workbook
+from .workbook import _keyed_workbook
 
 __all__ = ["run_report_data", "write_run_outputs", "write_tables"]
 
@@ -61,26 +62,15 @@ def run_report_data(
     return report_data(profile, plain(metadata), every)
 
 
-def _frames(data: ReportData) -> dict[str, pd.DataFrame]:
-    """Every table of a run by name, in the order of its files."""
-    return {
-        "clusters": data.clusters,
-        "regions": data.regions,
-        "trend": data.trend,
-        "definitions": data.definitions,
-        **data.tables,
-    }
-
-
-def write_tables(data: ReportData, out: Path) -> dict[str, Path]:
+def write_tables(data: ReportData, out: Path, *, key: str | None = None) -> dict[str, Path]:
     """Write every table of a run as CSV, to 16 significant digits (as the workbook and the report hold them).
 
     The files depend only on the tables and the code: they are kept (compressed) in the results folder under a
-    digest of the tables, so a run whose tables are an earlier run's copies its files (a US run's every-area
-    table takes a second to write).
+    digest of the tables (*key*, when a run has worked out :func:`~clusterplan.report._html.tables_key_of`), so
+    a run whose tables are an earlier run's copies its files (a US run's every-area table takes a second to write).
     """
     paths = {}
-    frames = _frames(data)
+    frames = run_frames(data)
     digits = f"%.{SIGNIFICANT_DIGITS}g"
 
     def texts() -> dict[str, bytes]:
@@ -89,24 +79,13 @@ def write_tables(data: ReportData, out: Path) -> dict[str, Path]:
             for name, frame in frames.items()
         }
 
-    key = _tables_key(frames)
+    key = key or tables_key_of(data)
     packed = texts() if key is None else kept_on_disk(("run tables", key, digits), texts)
     for name in frames:
         path = out / _table_file(name)
         path.write_bytes(zlib.decompress(packed[name]))
         paths[name] = path
     return paths
-
-
-def _tables_key(frames: Mapping[str, pd.DataFrame]) -> str | None:
-    """A digest of each table's name, columns, dtypes, shape and values (pandas' stable row hashes); None when
-    some value cannot be hashed."""
-    digest = hashlib.sha256()
-    try:
-        digest_frames(digest, frames.items())
-    except (TypeError, ValueError):
-        return None
-    return digest.hexdigest()
 
 
 def write_run_outputs(
@@ -149,19 +128,23 @@ def write_run_outputs(
     # Written to a temporary folder and moved in at the end, run.json last: an interrupted run leaves the folder
     # as it was, or (if stopped while moving) without run.json, so it never looks like a complete run.
     with replacing_folder(out, last="run.json") as staging:
-        paths = {name: staging / _table_file(name) for name in _frames(data)}
+        paths = {name: staging / _table_file(name) for name in run_frames(data)}
         paths["report"] = staging / "report.html"
         if workbook:
             paths["workbook"] = staging / "workbook.xlsx"
         paths["run"] = staging / "run.json"
         data.metadata["outputs"] = {k: p.name for k, p in paths.items()}
+        # The tables' digest keys the CSV files kept for later runs, and with the metadata the report and the
+        # workbook: worked out once, here, and handed to the second process with the report to render.
+        tables_key = tables_key_of(data)
+        key = _report_key(data, tables_key)
         # A report an earlier run kept is read here; only one to render goes to the second process.
-        kept = kept_report(data) if second is not None else None
-        report = second.call(render_report, data) if second is not None and kept is None else None
-        write_tables(data, staging)
+        kept = kept_report(data, key) if second is not None else None
+        report = second.call(_keyed_report, data, key) if second is not None and kept is None else None
+        write_tables(data, staging, key=tables_key)
         if workbook:
-            write_workbook(data, paths["workbook"])
-        text = kept if kept is not None else report() if report is not None else render_report(data)
+            _keyed_workbook(data, paths["workbook"], key)
+        text = kept if kept is not None else report() if report is not None else _keyed_report(data, key)
         paths["report"].write_text(text, encoding="utf-8")
         paths["run"].write_text(json.dumps(plain(data.metadata), indent=2) + "\n")
     return {name: out / path.name for name, path in paths.items()}

@@ -489,8 +489,14 @@ def _significant(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_float_dtype(out[column].dtype):
             values = out[column].to_numpy(dtype=float)
             # The float nearest each value's text: what np.char.mod(...).astype(float) gives, in half the time
-            # (a US run rounds 700,000 values).
-            out[column] = np.array([float(text % v) for v in values.tolist()], dtype=float)
+            # (a US run rounds 700,000 values). Whole numbers below 10**15 and NaN are their own rounding (a third
+            # of a US run's values, and half again missing), so only the others go through text.
+            missing = np.isnan(values)
+            rounded = values.copy()
+            rounded[missing] = np.nan  # float("nan"), whatever the sign or payload
+            others = np.flatnonzero(~(missing | ((values == np.rint(values)) & (np.abs(values) < 1e15))))
+            rounded[others] = [float(text % v) for v in values[others].tolist()]
+            out[column] = rounded
     return out
 
 
@@ -2438,7 +2444,12 @@ def render_report(
     """
     if isinstance(data, ClusterProfile):
         data = report_data(data, metadata, tables)
-    key = _report_key(data)
+    return _keyed_report(data, _report_key(data))
+
+
+def _keyed_report(data: ReportData, key: str | None) -> str:
+    """:func:`render_report` of *data* whose :func:`_report_key` is *key* (worked out once by a run, which also
+    keys its workbook with it and looks for a kept report under it)."""
     if key is None:
         return _render(data, _plotly_js())
     # Kept on disk with a stand-in for the run's time and for plotly.js (3.6 MB, and of plotly's version, not
@@ -2451,10 +2462,11 @@ def render_report(
     return _unpacked(packed, created)
 
 
-def kept_report(data: ReportData) -> str | None:
+def kept_report(data: ReportData, key: str | None = None) -> str | None:
     """The ``report.html`` of *data* if an earlier run kept it (see :func:`render_report`), else None: nothing is
-    rendered."""
-    key = _report_key(data)
+    rendered. *key*: :func:`_report_key` of *data*, when already worked out."""
+    if key is None:
+        key = _report_key(data)
     packed = on_disk(("report.html", key)) if key is not None else None
     return _unpacked(packed, data.metadata.get("created_at", _MISSING_TIME)) if packed is not None else None
 
@@ -2473,19 +2485,43 @@ _PLOTLY_JS = "clusterplan-stand-in-plotly-js-7d1e5a"
 _MISSING_TIME = object()
 
 
-def _report_key(data: ReportData) -> str | None:
+def _report_key(data: ReportData, tables_key: str | None = None) -> str | None:
     """A digest of everything a report is made of besides the code and its package data (the folder it is kept
-    in is this code's): the metadata but the run's time, each table's names, types and values (pandas' stable
-    row hashes), and the versions of Jinja and MarkupSafe. None when some value has no stable text."""
+    in is this code's): the metadata but the run's time, the digest of its tables (:func:`tables_key`; given as
+    *tables_key* when already worked out), and the versions of Jinja and MarkupSafe. None when some value has no
+    stable text."""
     digest = hashlib.sha256()
     try:
         metadata = {k: v for k, v in data.metadata.items() if k != "created_at"}
         digest.update(json.dumps(metadata, sort_keys=True, default=repr).encode())
-        for name in ("jinja2", "markupsafe"):
-            digest.update(f"|{name}={importlib.metadata.version(name)}".encode())
-        frames = [("clusters", data.clusters), ("regions", data.regions), ("trend", data.trend)]
-        frames += [("definitions", data.definitions), *data.tables.items()]
-        digest_frames(digest, frames)
+    except (TypeError, ValueError):
+        return None
+    for name in ("jinja2", "markupsafe"):
+        digest.update(f"|{name}={importlib.metadata.version(name)}".encode())
+    tables = tables_key if tables_key is not None else tables_key_of(data)
+    if tables is None:
+        return None
+    digest.update(f"|tables={tables}".encode())
+    return digest.hexdigest()
+
+
+def run_frames(data: ReportData) -> dict[str, pd.DataFrame]:
+    """Every table of a run by name, in the order of its files."""
+    return {
+        "clusters": data.clusters,
+        "regions": data.regions,
+        "trend": data.trend,
+        "definitions": data.definitions,
+        **data.tables,
+    }
+
+
+def tables_key_of(data: ReportData) -> str | None:
+    """A digest of each table of *data* (:func:`digest_frames`, in :func:`run_frames` order); None when some
+    value cannot be hashed. Part of the report's key (:func:`_report_key`) and the key of the run's CSV files."""
+    digest = hashlib.sha256()
+    try:
+        digest_frames(digest, run_frames(data).items())
     except (TypeError, ValueError):
         return None
     return digest.hexdigest()

@@ -213,6 +213,11 @@ def write_workbook(
     """
     if isinstance(data, ClusterProfile):
         data = report_data(data, metadata, tables)
+    return _keyed_workbook(data, path)
+
+
+def _keyed_workbook(data: ReportData, path: str | Path, key: str | None = None) -> Path:
+    """:func:`write_workbook` of *data*, whose :func:`_report_key` is *key* when a run has worked it out."""
     path = Path(path)
     created = data.metadata.get("created_at")
     # Kept on disk under the digest of everything but the run's time (the report's key), with a stand-in for
@@ -221,7 +226,7 @@ def write_workbook(
     # that cell writes it; a time that is not plain text (surrounding spaces, control characters) is written
     # afresh.
     plain_time = isinstance(created, str) and created and created.strip() == created and not _ILLEGAL.search(created)
-    key = _report_key(data) if plain_time else None
+    key = (key or _report_key(data)) if plain_time else None
     if key is None:
         return _book(data).save(path)
     stamped = dataclasses.replace(data, metadata={**data.metadata, "created_at": _CREATED_AT})
