@@ -503,6 +503,10 @@ def sic_employment_table(facts: pd.DataFrame) -> pd.DataFrame:
         flat[keys] = values + 0.0
         table = pd.DataFrame(flat.reshape(len(areas), len(industries)), index=areas, columns=industries)
     else:
+        # Codes the warehouse handed over as categoricals pivot as the text they stand for.
+        facts = facts.astype(
+            {c: facts[c].cat.categories.dtype for c in ("area_code", "industry_code") if facts[c].dtype == "category"}
+        )
         table = facts.pivot_table(index="area_code", columns="industry_code", values="value", aggfunc="sum")
         table = table.fillna(0.0)
     table.index = table.index.astype(str)

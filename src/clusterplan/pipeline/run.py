@@ -465,9 +465,8 @@ def regional_naics_employment(warehouse: AnyWarehouse, cells: str = "reconstruct
     """
 
     def read() -> pd.DataFrame:
-        datasets = employment_datasets(cells)
-        frames = [warehouse.employment_by_area_and_code(d, US_IO_EMPLOYMENT_YEAR) for d in datasets]
-        return sic_employment_table(pd.concat(frames, ignore_index=True))
+        facts = warehouse.employment_by_area_and_code(employment_datasets(cells), US_IO_EMPLOYMENT_YEAR)
+        return sic_employment_table(facts)
 
     # Every CBSA's cells (3.4 million rebuilt ones): read and shaped once per data version, kept for the next run.
     return memoised(warehouse, ("regional_naics_employment", cells), read, persist=True)

@@ -66,6 +66,15 @@ class NamedQueries:
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError
 
+    def _coded_frame(self, queries: Sequence[tuple[str, Sequence[Any]]], *, coded: Sequence[str]) -> pd.DataFrame:
+        """The rows of each ``(sql, params)`` of *queries* in turn, the text columns *coded* as categoricals whose
+        categories are sorted (an engine may make them without a Python string per row)."""
+        frame = pd.concat([self._frame(sql, params) for sql, params in queries], ignore_index=True)
+        for column in coded:
+            values = frame[column].astype(object)
+            frame[column] = pd.Categorical(values, categories=sorted(values.dropna().unique()))
+        return frame
+
     # -- areas ---------------------------------------------------------------------------------------------
     def area_names(self) -> dict[str, str]:
         """Each area's name (areas without one are left out)."""
@@ -223,15 +232,21 @@ class NamedQueries:
         rows = self._rows(f"SELECT area_code, sum(value) FROM facts WHERE {where} GROUP BY 1", params)
         return {str(code): float(total) for code, total in rows if total is not None}
 
-    def employment_by_area_and_code(self, dataset: str, year: int) -> pd.DataFrame:
+    def employment_by_area_and_code(self, dataset: str | Sequence[str], year: int) -> pd.DataFrame:
         """Employment of every area by industry code in *year* (all breakdowns' ``all`` rows summed per cell):
-        columns ``area_code, industry_code, value``, the input of a regional input-output model."""
-        where, params = _facts_where(dataset, measure="employment", breakdown="all", year=year)
-        return self._frame(
-            f"SELECT area_code, industry_code, sum(value) AS value FROM facts WHERE {where} GROUP BY 1, 2 "
-            "ORDER BY 1, 2",
-            params,
-        )
+        columns ``area_code, industry_code, value``, the input of a regional input-output model. Several
+        datasets give each one's rows in turn (a cell they share has a row from each).
+
+        Within a dataset the rows come in no particular order, and the two codes are categoricals with their
+        categories sorted: US CBP has 1.7 million cells, and making each code a Python string took most of
+        the read."""
+        queries = []
+        for name in [dataset] if isinstance(dataset, str) else dataset:
+            where, params = _facts_where(name, measure="employment", breakdown="all", year=year)
+            queries.append(
+                (f"SELECT area_code, industry_code, sum(value) AS value FROM facts WHERE {where} GROUP BY 1, 2", params)
+            )
+        return self._coded_frame(queries, coded=("area_code", "industry_code"))
 
     # -- input-output tables -------------------------------------------------------------------------------
     def bres_ioat_lookup(self) -> pd.DataFrame:

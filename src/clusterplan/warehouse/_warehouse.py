@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
 import ibis
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -263,6 +264,20 @@ def _sql_list(paths: list[Path]) -> str:
     return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
 
 
+def _sorted_categorical(column: pa.Array) -> pd.Categorical:
+    """An Arrow text column as a categorical whose categories are its distinct values sorted (nulls missing)."""
+    encoded = pc.dictionary_encode(column)
+    distinct = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    order = np.argsort(distinct, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    positions = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    codes = rank[positions] if len(rank) else positions
+    if encoded.indices.null_count:
+        codes = np.where(encoded.indices.is_valid().to_numpy(zero_copy_only=False), codes, -1)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(distinct[order].tolist()))
+
+
 class Warehouse(NamedQueries):
     """An embedded DuckDB warehouse of canonical facts, dimensions and provenance.
 
@@ -348,6 +363,16 @@ class Warehouse(NamedQueries):
 
     def _frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         return self.raw.execute(sql, list(params)).df()
+
+    def _coded_frame(self, queries: Sequence[tuple[str, Sequence[Any]]], *, coded: Sequence[str]) -> pd.DataFrame:
+        # Through Arrow: each coded column is dictionary-encoded there and only its distinct codes become Python
+        # strings (US CBP's 1.7 million cells: 0.4 s instead of 1 s).
+        table = pa.concat_tables([self.raw.sql(sql, params=list(params)).to_arrow_table() for sql, params in queries])
+        columns: dict[str, Any] = {}
+        for name in table.column_names:
+            column = table[name].combine_chunks()
+            columns[name] = _sorted_categorical(column) if name in coded else column.to_pandas()
+        return pd.DataFrame(columns)
 
     def _once(self, key: Hashable, compute: Callable[[], T], *, copy: bool = True) -> T:
         """``compute()``, kept for the next caller when the warehouse is read-only (no process can write its file
