@@ -13,6 +13,7 @@ cached, so a repeated request costs a dictionary look-up.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gzip
 import hashlib
@@ -42,6 +43,7 @@ from ..pipeline.profile import ClusterProfile, industry_measures, profile_region
 from ..pipeline.scenarios import SCENARIO_RULES, SCENARIO_STATISTICS, region_scenarios, scenario_choices
 from ..pipeline.scenarios import scenario_settings as _scenario_settings
 from . import _queries
+from ._gzip import Tail, gzip_bytes, gzip_joined
 from ._json import records
 from ._queries import (
     HotspotsQuery,
@@ -117,6 +119,10 @@ _SHARED_MEASURE_LEVELS = frozenset({"sic2", "sic5", "naics2", "naics3"})
 
 #: Answers smaller than this are sent uncompressed (gzip gains nothing on a few hundred bytes).
 _GZIP_MINIMUM = 1024
+
+#: Every-area rows whose JSON is longer than this are serialised and compressed once for every region whose rows
+#: are the same (a US map answer: 17-23 MB; a GB one is a few hundred kB at most, cheap to make again).
+_SHARED_ROWS_MINIMUM = 1 << 20
 
 #: How an industry-measures table is measured under each convention.
 INDUSTRY_CONVENTIONS = {
@@ -195,8 +201,35 @@ def _stored(body: bytes) -> _Stored:
     tag of its content computed once (a digest of the kept bytes: compression with ``mtime=0`` is deterministic,
     and a digest of 4 MB of gzip costs less than one of the 23 MB they hold)."""
     compressed = len(body) >= _GZIP_MINIMUM
-    kept = gzip.compress(body, 6, mtime=0) if compressed else body
+    return _tagged(gzip_bytes(body) if compressed else body, compressed)
+
+
+def _tagged(kept: bytes, compressed: bool) -> _Stored:
     return kept, compressed, hashlib.blake2b(kept, digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class _SharedRows:
+    """Every-area rows that many answers end with, serialised and compressed once: the table they were made from
+    (an answer uses them only when its own table is the same) and its JSON (the rows and the closing brace)."""
+
+    frame: pd.DataFrame
+    tail: Tail
+
+
+def _same_table(one: pd.DataFrame, other: pd.DataFrame) -> bool:
+    """Whether two tables of plain columns (:func:`_plain_columns`) give the same rows, to the bit: the same
+    columns and types, numbers with the same bytes (so 0.0 is not -0.0) and the same text."""
+    if list(one.columns) != list(other.columns) or len(one) != len(other) or not one.dtypes.equals(other.dtypes):
+        return False
+    for name in one.columns:
+        a, b = one[name], other[name]
+        if isinstance(a.dtype, np.dtype):
+            if a.to_numpy().tobytes() != b.to_numpy().tobytes():
+                return False
+        elif not a.reset_index(drop=True).equals(b.reset_index(drop=True)):
+            return False
+    return True
 
 
 def not_modified(if_none_match: str | None, etag: str) -> bool:
@@ -328,6 +361,11 @@ class DashboardService:
         # media type, so that a repeated request is answered before routing and parameter checks (see
         # clusterplan.web.app.RepeatedAnswers); small entries, so bounded by count.
         self.requests: LruCache[tuple[str, bytes], tuple[tuple[Any, ...], str]] = LruCache(16384)
+        # The every-area rows of the map answers, compressed once per dataset, taxonomy and parameters (keyed by
+        # the profile query without its region, and the cluster): about 3 MB each for the US.
+        self.shared_rows: LruCache[tuple[Any, ...], _SharedRows] = LruCache(
+            64, max_weight=64 * 2**20, weigh=lambda shared: len(shared.tail.deflated)
+        )
         self._traded: dict[str, list[str]] = {}
         self._traded_lock = threading.Lock()
         self.workers: ProcessPoolExecutor | None = None
@@ -365,7 +403,7 @@ class DashboardService:
             if stop is not None and stop.is_set():
                 break
             try:
-                self.answer((resource, *args), functools.partial(self.compute, resource, args), gzip_ok=True)
+                self.answer((resource, *args), functools.partial(self.kept, resource, args), gzip_ok=True)
                 done += 1
             except ClusterplanError as exc:  # a dataset the answer does not apply to: its requests will say so
                 logger.debug("warming %s%r: %s", resource, args, exc)
@@ -396,6 +434,15 @@ class DashboardService:
         body: bytes = value
         return body
 
+    def kept(self, resource: str, args: tuple[Any, ...], model: type[BaseModel] | None = None) -> _Stored:
+        """What the response cache keeps of ``DashboardService.<resource>(*args)``: :meth:`compute`'s JSON,
+        compressed; a map answer computed here compresses only its header when another region's answer ended
+        with the same rows (:meth:`_profile_regions_kept`)."""
+        chosen = model or RESPONSE_MODELS[resource]
+        if resource == "profile_regions" and self.workers is None and chosen is ProfileRegionsOut:
+            return self._profile_regions_kept(*args)
+        return _stored(self.compute(resource, args, chosen))
+
     # -- checking parameters (cheap: no queries; see clusterplan.web._queries) -----------------------------------
     def profile_query(self, **choices: Any) -> ProfileQuery:
         return _queries.profile_query(self.catalogue, **choices)
@@ -417,12 +464,13 @@ class DashboardService:
 
     # -- answers (cached) ---------------------------------------------------------------------------------------
     def answer(
-        self, key: tuple[Any, ...], compute: Callable[[], bytes], gzip_ok: bool, if_none_match: str | None = None
+        self, key: tuple[Any, ...], compute: Callable[[], _Stored], gzip_ok: bool, if_none_match: str | None = None
     ) -> tuple[bytes | None, bool, str]:
-        """A rendered answer from the cache (computed once when missing), gzip-compressed when the client
-        accepts it and it is large enough to gain; returns the bytes (None when the request's *if_none_match*
-        names their ETag: the client holds them), whether they are compressed and their ETag."""
-        stored = self.responses.get_or_compute(key, lambda: _stored(compute()))
+        """A rendered answer from the cache (*compute*, e.g. :meth:`kept`, called once when missing),
+        gzip-compressed when the client accepts it and it is large enough to gain; returns the bytes (None when
+        the request's *if_none_match* names their ETag: the client holds them), whether they are compressed and
+        their ETag."""
+        stored = self.responses.get_or_compute(key, compute)
         return _as_sent(*stored, gzip_ok, if_none_match)
 
     def answer_now(
@@ -582,7 +630,8 @@ class DashboardService:
     def profile(self, query: ProfileQuery) -> ProfileOut:
         return self._profile(query).answer
 
-    def profile_regions(self, query: ProfileQuery, cluster: str | None) -> ProfileRegionsOut:
+    def _region_rows(self, query: ProfileQuery, cluster: str | None) -> tuple[dict[str, Any], pd.DataFrame]:
+        """The map answer's fields but its rows, and the table of its rows."""
         result = self._profile(query)
         rows = result.regions
         cluster_info = None
@@ -592,9 +641,39 @@ class DashboardService:
                 raise UnknownCodeError(f"cluster of {query.taxonomy}", cluster, known)
             rows = rows[rows["cluster_id"] == cluster]
             cluster_info = {"id": cluster, "name": str(rows["cluster"].iloc[0])}
-        return _with_rows(
-            ProfileRegionsOut, {**result.header(), "cluster": cluster_info, "columns": list(rows.columns)}, rows
-        )
+        return {**result.header(), "cluster": cluster_info, "columns": list(rows.columns)}, rows
+
+    def profile_regions(self, query: ProfileQuery, cluster: str | None) -> ProfileRegionsOut:
+        payload, rows = self._region_rows(query, cluster)
+        return _with_rows(ProfileRegionsOut, payload, rows)
+
+    def _profile_regions_kept(self, query: ProfileQuery, cluster: str | None) -> _Stored:
+        """The kept map answer, its rows serialised and compressed once for every region with the same rows.
+
+        Every area's measures are the same whichever area is the focus (for a single area against a benchmark
+        that does not depend on it), so the answers of the regions of a dataset and taxonomy differ only in their
+        header, while their rows are 17-23 MB of JSON for the US: those are kept compressed once
+        (:class:`_SharedRows`), used by an answer whose own table is the same to the bit, and each answer
+        renders and compresses only its header. The bytes inflate to exactly what :meth:`profile_regions`
+        renders; a table unlike the kept one is rendered whole."""
+        payload, rows = self._region_rows(query, cluster)
+        if not _plain_columns(rows):
+            return _stored(render(ProfileRegionsOut, _with_rows(ProfileRegionsOut, payload, rows)))
+        # The answer without rows ends with its empty rows: what comes before is this region's header.
+        empty = render(ProfileRegionsOut, _with_rows(ProfileRegionsOut, payload, rows.iloc[:0]))
+        head = empty.removesuffix(b"[]}")
+        key = (dataclasses.replace(query, region=""), cluster)
+        shared = self.shared_rows.get(key)
+        if shared is None or not _same_table(shared.frame, rows):
+            body = render(ProfileRegionsOut, _with_rows(ProfileRegionsOut, payload, rows))
+            if len(body) - len(head) < _SHARED_ROWS_MINIMUM or len(head) == len(empty) or not body.startswith(head):
+                return _stored(body)
+            if shared is not None:  # another table for the same parameters (e.g. peers chosen by the region)
+                return _tagged(gzip_joined(head, Tail.of(body[len(head) :])), True)
+            shared = self.shared_rows.get_or_compute(key, lambda: _SharedRows(rows, Tail.of(body[len(head) :])))
+            if not _same_table(shared.frame, rows):  # another thread kept another region's table meanwhile
+                return _tagged(gzip_joined(head, Tail.of(body[len(head) :])), True)
+        return _tagged(gzip_joined(head, shared.tail), True)
 
     def _industry_table(self, query: MeasuresQuery) -> pd.DataFrame:
         """The industry measures of the query's region: against the national benchmark, at a level whose national

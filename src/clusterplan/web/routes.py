@@ -138,7 +138,7 @@ async def _answer(
     found = service.answer_now(key, gzip_ok, held)
     if found is None:
         model = _response_model(request, name)
-        compute = functools.partial(service.compute, name, args, model)
+        compute = functools.partial(service.kept, name, args, model)
         found = await run_in_threadpool(service.answer, key, compute, gzip_ok, held)
     service.remember(request.scope["path"], request.scope.get("query_string", b""), key, media_type)
     body, compressed, etag = found
