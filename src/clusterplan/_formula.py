@@ -43,7 +43,10 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     changed = {}
     for column in text_columns:
         values = frame[column]
-        mask = values.map(is_formula_text).astype(bool)
+        if isinstance(values.dtype, pd.StringDtype):  # text or missing: one vectorised test (a US run has 400k cells)
+            mask = values.str.startswith(FORMULA_STARTS, na=False).astype(bool)
+        else:
+            mask = values.map(is_formula_text).astype(bool)
         if mask.any():
             changed[column] = values.where(~mask, "'" + values.astype(str))
     return frame.assign(**changed) if changed else frame

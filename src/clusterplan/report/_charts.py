@@ -115,9 +115,27 @@ def _finite(value: Any) -> Any:
         return bool(value)
     if isinstance(value, Mapping):
         return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fiub":
+        value = value.tolist()  # plain floats, ints and bools: what float(), int() and bool() give each element
     if isinstance(value, list | tuple | np.ndarray):
+        kinds = set(map(type, value))
+        if kinds <= _PLAIN:  # a long list of numbers or labels (a chart's trace): in one pass, not a call each
+            if float not in kinds:
+                return list(value)
+            return [
+                v
+                if type(v) is not float
+                else (int(v) if v.is_integer() and abs(v) < 2**53 else v)
+                if v - v == 0.0  # finite
+                else None
+                for v in value
+            ]
         return [_finite(v) for v in value]
     return value
+
+
+#: Types :func:`_finite` leaves as they are, but floats (made finite, whole ones integers).
+_PLAIN = frozenset({float, int, bool, str, type(None)})
 
 
 def to_number(value: Any) -> float | None:

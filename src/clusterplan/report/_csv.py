@@ -19,11 +19,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["csv_text", "write_csv"]
+__all__ = ["FloatTexts", "csv_text", "float_texts", "write_csv"]
+
+#: Float columns as text, kept while a run's files are written: the CSV files and the workbook write the same
+#: ``%.16g`` text of every number, made once. Keyed by table name, column position and format.
+FloatTexts = dict[tuple[str, int, str], list[str]]
 
 
-def _fields(column: pd.Series, float_format: str) -> list[Any] | None:
-    """The fields pandas writes for *column*, or None when pandas must write it."""
+def float_texts(values: np.ndarray, float_format: str) -> list[str]:
+    """Each float of *values* through *float_format*, NaN as an empty field (as pandas writes them)."""
+    fields = [float_format % v for v in values.tolist()]
+    for i in np.flatnonzero(np.isnan(values)).tolist():
+        fields[i] = ""
+    return fields
+
+
+def _fields(
+    column: pd.Series, float_format: str, floats: FloatTexts | None = None, key: Any = None
+) -> list[Any] | None:
+    """The fields pandas writes for *column*, or None when pandas must write it (float text taken from, or added
+    to, *floats* under *key*)."""
     fields: list[Any]
     dtype = column.dtype
     if isinstance(dtype, pd.StringDtype):
@@ -37,10 +52,11 @@ def _fields(column: pd.Series, float_format: str) -> list[Any] | None:
         return None
     values = column.to_numpy()
     if dtype.kind == "f":
-        fields = [float_format % v for v in values.tolist()]
-        for i in np.flatnonzero(np.isnan(values)).tolist():
-            fields[i] = ""
-        return fields
+        if floats is None:
+            return float_texts(values, float_format)
+        if key not in floats:
+            floats[key] = float_texts(values, float_format)
+        return floats[key]
     if dtype.kind in "iub":
         return values.tolist()
     if dtype.kind == "O":
@@ -83,8 +99,12 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, float_format: str = "%.1
     return path
 
 
-def csv_text(frame: pd.DataFrame, *, float_format: str = "%.16g") -> str:
+def csv_text(
+    frame: pd.DataFrame, *, float_format: str = "%.16g", floats: FloatTexts | None = None, name: str = ""
+) -> str:
     """The text :func:`write_csv` writes for *frame*: ``frame.to_csv(index=False, float_format=float_format)``.
+
+    *floats*: float columns' text made earlier (or to keep), of the table *name* (:data:`FloatTexts`).
 
     Examples
     --------
@@ -93,7 +113,9 @@ def csv_text(frame: pd.DataFrame, *, float_format: str = "%.16g") -> str:
     """
     columns = None
     if frame.columns.nlevels == 1 and frame.shape[1]:
-        columns = [_fields(frame.iloc[:, i], float_format) for i in range(frame.shape[1])]
+        columns = [
+            _fields(frame.iloc[:, i], float_format, floats, (name, i, float_format)) for i in range(frame.shape[1])
+        ]
     if columns is None or any(c is None for c in columns):
         return str(frame.to_csv(index=False, float_format=float_format))
     handle = io.StringIO(newline="")

@@ -20,7 +20,7 @@ from .._json import plain
 from .._parallel import SecondProcess
 from .._paths import replacing_folder
 from ..pipeline import ClusterProfile, RunAnalyses
-from ._csv import csv_text
+from ._csv import FloatTexts, csv_text
 from ._html import (
     CORE_TABLES,
     RUN_TABLES,
@@ -29,7 +29,9 @@ from ._html import (
     _keyed_report,
     _report_key,
     kept_report,
+    prepare_render,
     report_data,
+    report_geography,
     run_frames,
     tables_key_of,
 )
@@ -62,12 +64,15 @@ def run_report_data(
     return report_data(profile, plain(metadata), every)
 
 
-def write_tables(data: ReportData, out: Path, *, key: str | None = None) -> dict[str, Path]:
+def write_tables(
+    data: ReportData, out: Path, *, key: str | None = None, floats: FloatTexts | None = None
+) -> dict[str, Path]:
     """Write every table of a run as CSV, to 16 significant digits (as the workbook and the report hold them).
 
     The files depend only on the tables and the code: they are kept (compressed) in the results folder under a
     digest of the tables (*key*, when a run has worked out :func:`~clusterplan.report._html.tables_key_of`), so
     a run whose tables are an earlier run's copies its files (a US run's every-area table takes a second to write).
+    The text of float columns goes into *floats* (:data:`~clusterplan.report._csv.FloatTexts`), for the workbook.
     """
     paths = {}
     frames = run_frames(data)
@@ -75,7 +80,9 @@ def write_tables(data: ReportData, out: Path, *, key: str | None = None) -> dict
 
     def texts() -> dict[str, bytes]:
         return {
-            name: zlib.compress(csv_text(neutralise_frame(frame), float_format=digits).encode("utf-8"), 1)
+            name: zlib.compress(
+                csv_text(neutralise_frame(frame), float_format=digits, floats=floats, name=name).encode("utf-8"), 1
+            )
             for name, frame in frames.items()
         }
 
@@ -124,6 +131,8 @@ def write_run_outputs(
         analyses = run_analyses(warehouse, profile, progress=progress)
         paths = write_run_outputs(profile, Path(out_dir), analyses=analyses)
     """
+    # The second process loads the report's templates and map shapes while this one gathers the tables.
+    ready = second.call(prepare_render, report_geography(profile.parameters, profile.region_code)) if second else None
     data = run_report_data(profile, analyses, tables)
     # Written to a temporary folder and moved in at the end, run.json last: an interrupted run leaves the folder
     # as it was, or (if stopped while moving) without run.json, so it never looks like a complete run.
@@ -138,12 +147,16 @@ def write_run_outputs(
         # workbook: worked out once, here, and handed to the second process with the report to render.
         tables_key = tables_key_of(data)
         key = _report_key(data, tables_key)
+        if ready is not None:
+            ready()
         # A report an earlier run kept is read here; only one to render goes to the second process.
         kept = kept_report(data, key) if second is not None else None
         report = second.call(_keyed_report, data, key) if second is not None and kept is None else None
-        write_tables(data, staging, key=tables_key)
+        floats: FloatTexts = {}  # the workbook writes the same text of each number as the CSV files
+        write_tables(data, staging, key=tables_key, floats=floats)
         if workbook:
-            _keyed_workbook(data, paths["workbook"], key)
+            _keyed_workbook(data, paths["workbook"], key, floats)
+        del floats
         text = kept if kept is not None else report() if report is not None else _keyed_report(data, key)
         paths["report"].write_text(text, encoding="utf-8")
         paths["run"].write_text(json.dumps(plain(data.metadata), indent=2) + "\n")

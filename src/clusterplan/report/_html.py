@@ -396,10 +396,7 @@ class ReportData:
 
     @property
     def geography(self) -> str:
-        dataset = str(self.parameters.get("dataset", ""))
-        if dataset in DATASET_PROFILES:
-            return DATASET_PROFILES[dataset].geography
-        return "us" if self.region_code.isdigit() else "uk"
+        return report_geography(self.parameters, self.region_code)
 
     @property
     def is_us(self) -> bool:
@@ -662,6 +659,8 @@ class ReportContext:
         self.chart_count = 0
         self._macros = _environment().get_template("report_sections.html.j2").module
         self._centroids: dict[str, dict[str, tuple[float, float] | None]] = {}
+        #: Each cluster's LQ in every area, split once (see :func:`_lq_values`).
+        self.lq_by_cluster: dict[str, pd.DataFrame] | None = None
 
     def render(self, macro: str, **kwargs: Any) -> Markup:
         """Render one macro of ``templates/report_sections.html.j2``."""
@@ -1140,9 +1139,15 @@ def section_plan_chart(ctx: ReportContext) -> Section:
     return Section("strength-growth", "Strength against growth potential", ctx.render("section_plan", chart=chart))
 
 
-def _lq_values(data: ReportData, cluster_id: str) -> pd.DataFrame:
-    rows = data.regions[data.regions["cluster_id"] == cluster_id]
-    return rows[["area_code", "area_name", "lq"]].assign(lq=lambda f: pd.to_numeric(f["lq"], errors="coerce"))
+def _lq_values(ctx: ReportContext, cluster_id: str) -> pd.DataFrame:
+    """Every area's LQ in the cluster (``area_code``, ``area_name``, ``lq``), in the order of ``regions``."""
+    if ctx.lq_by_cluster is None:
+        # Split once: a US report asks for each of 51 clusters (45,000 rows compared each time otherwise).
+        regions = ctx.data.regions
+        rows = regions[["area_code", "area_name", "lq"]].assign(lq=pd.to_numeric(regions["lq"], errors="coerce"))
+        ctx.lq_by_cluster = {str(k): g for k, g in rows.groupby(regions["cluster_id"], sort=False)}
+        ctx.lq_by_cluster[""] = rows.iloc[:0]
+    return ctx.lq_by_cluster.get(cluster_id, ctx.lq_by_cluster[""])
 
 
 #: US reports map the region's strongest clusters only: 51 maps of some 900 CBSAs would make the report heavy.
@@ -1161,7 +1166,7 @@ def section_maps(ctx: ReportContext) -> Section:
         chosen = data.clusters
     panels = []
     for cluster_id, name in zip(chosen["cluster_id"], chosen["cluster"], strict=True):
-        values = _lq_values(data, cluster_id)
+        values = _lq_values(ctx, cluster_id)
         panels.append((str(name), list(values["area_code"]), [float(v) for v in values["lq"]]))
     names = dict(zip(data.regions["area_code"], data.regions["area_name"].fillna(""), strict=True))
     chart = charts.small_multiple_maps(
@@ -1538,15 +1543,14 @@ def part_size_trend(ctx: ReportContext, cluster_id: str) -> Markup:
 def part_lq_regions(ctx: ReportContext, cluster_id: str) -> Markup | None:
     data = ctx.data
     row = data.cluster_row(cluster_id)
-    values = _lq_values(data, cluster_id)
+    values = _lq_values(ctx, cluster_id)
     if values.empty:
         return None
     name = str(row.get("cluster", cluster_id))
-    labels = [_area_label(c, n) for c, n in zip(values["area_code"], values["area_name"], strict=True)]
-    lq = [float(v) for v in values["lq"]]
-    focus_label = next(
-        (lab for lab, c in zip(labels, values["area_code"], strict=True) if c == data.region_code), data.region_code
-    )
+    codes = values["area_code"].tolist()
+    labels = [_area_label(c, n) for c, n in zip(codes, values["area_name"].tolist(), strict=True)]
+    lq = [float(v) for v in values["lq"].tolist()]
+    focus_label = next((lab for lab, c in zip(labels, codes, strict=True) if c == data.region_code), data.region_code)
     safe = _safe_id(cluster_id)
     if data.is_us:
         key = ctx.names("us-area-labels", labels)
@@ -2445,6 +2449,27 @@ def render_report(
     if isinstance(data, ClusterProfile):
         data = report_data(data, metadata, tables)
     return _keyed_report(data, _report_key(data))
+
+
+def report_geography(parameters: Mapping[str, Any], region_code: str) -> str:
+    """``us`` or ``uk``: the geography of a run's dataset (parameter ``dataset``), else of its region's code."""
+    dataset = str(parameters.get("dataset", ""))
+    if dataset in DATASET_PROFILES:
+        return DATASET_PROFILES[dataset].geography
+    return "us" if region_code.isdigit() else "uk"
+
+
+def prepare_render(geography: str) -> None:
+    """Load what a render of a *geography* report reads first: the page's templates (compiled once, kept with the
+    code's cache) and the overview map's boundaries (kept in this process). A second process does it while the
+    first gathers the run's tables, so that its render starts on the data."""
+    for name in ("report_sections.html.j2", "report.html.j2"):
+        _environment().get_template(name)
+    _plotly_js()
+    if geography == "us":
+        charts.report_geojson("cbsa", sorted(contiguous_cbsas()), tolerance=0.02)
+    else:
+        charts.report_geojson("itl2", None, tolerance=0.01)
 
 
 def _keyed_report(data: ReportData, key: str | None) -> str:

@@ -26,7 +26,17 @@ from xml.sax.saxutils import escape, quoteattr
 
 from .._formula import neutralise
 
-__all__ = ["CORE_PART", "Member", "Style", "XlsxBook", "column_letter", "core_properties", "deflated", "write_members"]
+__all__ = [
+    "CORE_PART",
+    "Member",
+    "NumberTexts",
+    "Style",
+    "XlsxBook",
+    "column_letter",
+    "core_properties",
+    "deflated",
+    "write_members",
+]
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -106,9 +116,14 @@ def _cell(ref: str, value: Any, number_style: str, text_style: str) -> str:
     return _cell(ref, _plain(value), number_style, text_style)
 
 
+class NumberTexts(list[str]):
+    """A column of numbers given as the text of their cells (``"%.16g" % value``), ``""`` for an empty cell (NaN
+    or infinity): a column whose numbers were already written out as text (a run's CSV files hold the same)."""
+
+
 def _column_cells(letter: str, values: Sequence[Any], first: int, style: int) -> list[str]:
     """The XML of a column's cells from row *first* down: what :func:`_cell` writes for each, numbers with
-    *style*, text and empty cells unstyled (empty cells as ``""``).
+    *style*, text and empty cells unstyled (empty cells as ``""``); *values* may be :class:`NumberTexts`.
 
     A sheet can hold two million cells, so the common cells are written inline rather than by a call each:
     numbers directly, and each distinct text once (a column of area or cluster names repeats a few hundred).
@@ -116,6 +131,8 @@ def _column_cells(letter: str, values: Sequence[Any], first: int, style: int) ->
     attribute = f' s="{style}"' if style else ""
     number = f'"{attribute} t="n"><v>'
     prefix = f'<c r="{letter}'
+    if isinstance(values, NumberTexts):
+        return [f"{prefix}{r}{number}{text}</v></c>" if text else "" for r, text in enumerate(values, start=first)]
     texts: dict[str, str] = {}
     cells = []
     for r, v in enumerate(values, start=first):

@@ -25,13 +25,25 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+import numpy as np
 import pandas as pd
 
 from .._cache import kept_on_disk
 from ..pipeline.profile import ClusterProfile
 from ._columns import COLUMN_LABELS, _column_format, column_label
+from ._csv import FloatTexts, float_texts
 from ._html import _CREATED_AT, CORE_TABLES, RUN_TABLES, ReportData, _report_key, report_data
-from ._xlsx import _ILLEGAL, CORE_PART, Member, Style, XlsxBook, core_properties, deflated, write_members
+from ._xlsx import (
+    _ILLEGAL,
+    CORE_PART,
+    Member,
+    NumberTexts,
+    Style,
+    XlsxBook,
+    core_properties,
+    deflated,
+    write_members,
+)
 
 __all__ = ["COLUMN_LABELS", "SHEETS", "column_label", "write_workbook"]
 
@@ -53,12 +65,37 @@ _EXTRA_SHEETS = {
     "hotspots": "Hotspots",
     "unclassified_industries": "Industries in no cluster",
 }
+#: How the workbook writes a number (openpyxl's "%.16g"), as the CSV files do.
+_NUMBER_FORMAT = "%.16g"
 _HEADER = Style(bold=True, fill="DCE6F0", wrap="bottom")
 _ROWS_HEADER = Style(bold=True, fill="DCE6F0")
 _WRAPPED = Style(wrap="top")
 
 
-def _write_frame(book: XlsxBook, title: str, frame: pd.DataFrame, key: str, dictionary: list[list[str]]) -> None:
+def _numbers(frame: pd.DataFrame, i: int, table: str, floats: FloatTexts) -> list[Any]:
+    """Column *i* of *frame* (the run table *table*) as the workbook takes it: a float column as the text of its
+    numbers (:class:`NumberTexts`; made once with the CSV file's, in *floats*), any other as its values."""
+    column = frame.iloc[:, i]
+    if not (isinstance(column.dtype, np.dtype) and column.dtype.kind == "f"):
+        return column.tolist()
+    key = (table, i, _NUMBER_FORMAT)
+    if key not in floats:
+        floats[key] = float_texts(column.to_numpy(), _NUMBER_FORMAT)
+    texts = floats[key]
+    if np.isinf(column.to_numpy()).any():  # the CSV writes "inf", the workbook an empty cell
+        return NumberTexts("" if t in ("inf", "-inf") else t for t in texts)
+    return NumberTexts(texts)
+
+
+def _write_frame(
+    book: XlsxBook,
+    title: str,
+    frame: pd.DataFrame,
+    key: str,
+    dictionary: list[list[str]],
+    table: str,
+    floats: FloatTexts,
+) -> None:
     formats = [_column_format(str(c)) for c in frame.columns]
     header = book.style(_HEADER)
     for (label, _), name in zip(formats, frame.columns, strict=True):
@@ -68,7 +105,7 @@ def _write_frame(book: XlsxBook, title: str, frame: pd.DataFrame, key: str, dict
         [[label for label, _ in formats]],
         styles=[[header] * len(formats)],
         # Numbers take their column's format; text and empty cells none (the cells of the CSV, column by column).
-        columns=[frame.iloc[:, i].tolist() for i in range(frame.shape[1])],
+        columns=[_numbers(frame, i, table, floats) for i in range(frame.shape[1])],
         column_styles=[book.style(Style(number_format=fmt)) if fmt else 0 for _, fmt in formats],
         widths=[14 if len(label) > 20 else max(10, len(label) + 2) for label, _ in formats],
         freeze="B2",
@@ -216,8 +253,11 @@ def write_workbook(
     return _keyed_workbook(data, path)
 
 
-def _keyed_workbook(data: ReportData, path: str | Path, key: str | None = None) -> Path:
-    """:func:`write_workbook` of *data*, whose :func:`_report_key` is *key* when a run has worked it out."""
+def _keyed_workbook(
+    data: ReportData, path: str | Path, key: str | None = None, floats: FloatTexts | None = None
+) -> Path:
+    """:func:`write_workbook` of *data*, whose :func:`_report_key` is *key* when a run has worked it out;
+    *floats*: the text of its float columns, when the run's CSV files were written out (:data:`FloatTexts`)."""
     path = Path(path)
     created = data.metadata.get("created_at")
     # Kept on disk under the digest of everything but the run's time (the report's key), with a stand-in for
@@ -228,9 +268,9 @@ def _keyed_workbook(data: ReportData, path: str | Path, key: str | None = None) 
     plain_time = isinstance(created, str) and created and created.strip() == created and not _ILLEGAL.search(created)
     key = (key or _report_key(data)) if plain_time else None
     if key is None:
-        return _book(data).save(path)
+        return _book(data, floats).save(path)
     stamped = dataclasses.replace(data, metadata={**data.metadata, "created_at": _CREATED_AT})
-    members, timed = kept_on_disk(("workbook.xlsx", key), lambda: _kept_members(_book(stamped)))
+    members, timed = kept_on_disk(("workbook.xlsx", key), lambda: _kept_members(_book(stamped, floats)))
     fresh = {CORE_PART: core_properties()}
     by_name = {m.name: m for m in members}
     for name in timed:
@@ -253,12 +293,13 @@ def _kept_members(book: XlsxBook) -> tuple[list[Member], list[str]]:
     return members, timed
 
 
-def _book(data: ReportData) -> XlsxBook:
-    """The workbook of *data*, every sheet rendered."""
+def _book(data: ReportData, floats: FloatTexts | None = None) -> XlsxBook:
+    """The workbook of *data*, every sheet rendered (float columns' text taken from *floats* where there)."""
     book = XlsxBook()
+    floats = {} if floats is None else floats
     dictionary: list[list[str]] = []
     for key, title in SHEETS.items():
-        _write_frame(book, title, getattr(data, key), CORE_TABLES[key].file, dictionary)
+        _write_frame(book, title, getattr(data, key), CORE_TABLES[key].file, dictionary, key, floats)
     used = set(SHEETS.values())
     order = list(_EXTRA_SHEETS)
     for key, frame in sorted(data.tables.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 99, kv[0])):
@@ -267,7 +308,7 @@ def _book(data: ReportData) -> XlsxBook:
             title = title[:29] + "_"
         used.add(title)
         spec = RUN_TABLES.get(key)
-        _write_frame(book, title, frame, spec.file if spec else f"{key}.csv", dictionary)
+        _write_frame(book, title, frame, spec.file if spec else f"{key}.csv", dictionary, key, floats)
     summary = [[column_label(k) if k in COLUMN_LABELS else k.replace("_", " "), v] for k, v in data.totals.items()]
     _write_rows(book, "Summary", ["Measure", "Value"], summary, [48, 20])
     parameters = [[k, _text(v)] for k, v in data.parameters.items()]
