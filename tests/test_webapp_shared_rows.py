@@ -12,9 +12,9 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from clusterplan.web import _service  # noqa: E402
-from clusterplan.web._gzip import Tail, crc32_combine, gzip_joined  # noqa: E402
-from clusterplan.web._service import DashboardService, ProfileRegionsOut, render  # noqa: E402
+from clusterplan.web import _service
+from clusterplan.web._gzip import Tail, crc32_combine, gzip_joined
+from clusterplan.web._service import DashboardService, ProfileRegionsOut, render
 
 
 @pytest.mark.parametrize(
