@@ -10,6 +10,7 @@ warehouse's panels.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -223,7 +224,8 @@ class ScenarioOutputs:
     sensitivity
         Rank stability of each cluster under Dirichlet-perturbed weights.
     backtest
-        The backtest that chose the baseline method (None if a method was set).
+        The backtest that chose the baseline method (None if a method was set), without its scored forecasts
+        (:func:`run_backtest` has them).
     draws
         Every resampling draw.
     warnings
@@ -608,7 +610,7 @@ def scenario_outputs(
     backtest: BacktestResult | None = None
     if config.baseline.method in ("auto", "file"):
         say("backtesting the baseline methods")
-        backtest = run_backtest(warehouse, taxonomy, config=config, dataset=dataset, progress=say)
+        backtest = _backtest_choice(warehouse, taxonomy, config=config, dataset=dataset, progress=say)
         method = backtest.default_method
     else:
         method = _method(config, config.baseline.method)
@@ -928,7 +930,7 @@ def region_scenario_table(
     horizon = int(config.target_year) - jump_off
     if config.baseline.method == "auto":
         say("backtesting the baseline methods")
-        backtest: BacktestResult | None = run_backtest(warehouse, tax, config=config, dataset=dataset)
+        backtest: BacktestResult | None = _backtest_choice(warehouse, tax, config=config, dataset=dataset)
         assert backtest is not None
         method = backtest.default_method
     else:
@@ -1501,6 +1503,33 @@ def run_backtest(
         lambda: _run_backtest(warehouse, taxonomy, region, sources, dataset, config, progress),
         persist=True,
     )
+
+
+def _backtest_choice(
+    warehouse: AnyWarehouse,
+    taxonomy: Taxonomy,
+    *,
+    config: ScenarioConfig,
+    dataset: str,
+    progress: Callable[[str], None] | None = None,
+) -> BacktestResult:
+    """:func:`run_backtest` of every area without its scored forecasts: what picks a scenario's baseline method
+    (the errors, the ranking and the choice), kept once per taxonomy and data version. No scenario reads the
+    forecasts, and they are most of the result (about 45 MB per GB taxonomy, which a server held for each)."""
+    b = config.baseline
+    key = (
+        "backtest_choice",
+        taxonomy,
+        dataset,
+        config.backtest,
+        (b.covid_years, b.shift_share_damping, b.trend_smoothing, b.trend_damping),
+    )
+
+    def compute() -> BacktestResult:
+        found = _run_backtest(warehouse, taxonomy, None, None, dataset, config, progress)
+        return dataclasses.replace(found, forecasts=None)
+
+    return memoised(warehouse, key, compute, persist=True)
 
 
 def _run_backtest(
