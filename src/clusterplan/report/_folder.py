@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -65,9 +65,15 @@ def run_report_data(
 
 
 def write_tables(
-    data: ReportData, out: Path, *, key: str | None = None, floats: FloatTexts | None = None
+    data: ReportData,
+    out: Path,
+    *,
+    key: str | None = None,
+    floats: FloatTexts | None = None,
+    names: Collection[str] | None = None,
 ) -> dict[str, Path]:
-    """Write every table of a run as CSV, to 16 significant digits (as the workbook and the report hold them).
+    """Write every table of a run (or those in *names*) as CSV, to 16 significant digits (as the workbook and the
+    report hold them).
 
     The files depend only on the tables and the code: they are kept (compressed) in the results folder under a
     digest of the tables (*key*, when a run has worked out :func:`~clusterplan.report._html.tables_key_of`), so
@@ -76,23 +82,39 @@ def write_tables(
     """
     paths = {}
     frames = run_frames(data)
+    chosen = [name for name in frames if names is None or name in names]
     digits = f"%.{SIGNIFICANT_DIGITS}g"
+    written: dict[str, bytes] = {}  # the text of files made here, written as it is (not decompressed again)
 
     def texts() -> dict[str, bytes]:
-        return {
-            name: zlib.compress(
-                csv_text(neutralise_frame(frame), float_format=digits, floats=floats, name=name).encode("utf-8"), 1
-            )
-            for name, frame in frames.items()
-        }
+        packed = {}
+        for name in chosen:
+            text = csv_text(neutralise_frame(frames[name]), float_format=digits, floats=floats, name=name)
+            written[name] = text.encode("utf-8")
+            packed[name] = zlib.compress(written[name], 1)
+        return packed
 
     key = key or tables_key_of(data)
-    packed = texts() if key is None else kept_on_disk(("run tables", key, digits), texts)
-    for name in frames:
+    which = () if names is None else tuple(chosen)
+    packed = texts() if key is None else kept_on_disk(("run tables", key, digits, *which), texts)
+    for name in chosen:
         path = out / _table_file(name)
-        path.write_bytes(zlib.decompress(packed[name]))
+        path.write_bytes(written.pop(name) if name in written else zlib.decompress(packed[name]))
         paths[name] = path
     return paths
+
+
+def _report_and_tables(data: ReportData, key: str | None, out: Path, tables_key: str | None, names: list[str]) -> str:
+    """The second process's share of :func:`write_run_outputs`: the text of ``report.html``, and the CSV files of
+    the tables *names* written into *out*."""
+    text = _keyed_report(data, key)
+    write_tables(data, out, key=tables_key, names=names)
+    return text
+
+
+#: Tables whose CSV file the second process writes after rendering the report, when there is one: a US run's
+#: every-area table (45,718 rows) is most of the files' work, and the report takes less than the workbook.
+SECOND_TABLES = ("regions",)
 
 
 def write_run_outputs(
@@ -132,7 +154,8 @@ def write_run_outputs(
         paths = write_run_outputs(profile, Path(out_dir), analyses=analyses)
     """
     # The second process loads the report's templates and map shapes while this one gathers the tables.
-    ready = second.call(prepare_render, report_geography(profile.parameters, profile.region_code)) if second else None
+    geography = report_geography(profile.parameters, profile.region_code)
+    ready = second.call(prepare_render, geography) if second is not None else None
     data = run_report_data(profile, analyses, tables)
     # Written to a temporary folder and moved in at the end, run.json last: an interrupted run leaves the folder
     # as it was, or (if stopped while moving) without run.json, so it never looks like a complete run.
@@ -149,11 +172,18 @@ def write_run_outputs(
         key = _report_key(data, tables_key)
         if ready is not None:
             ready()
-        # A report an earlier run kept is read here; only one to render goes to the second process.
+        # A report an earlier run kept is read here; only one to render goes to the second process, with the CSV
+        # files of SECOND_TABLES (kept for later runs apart from the others whenever there is a second process).
         kept = kept_report(data, key) if second is not None else None
-        report = second.call(_keyed_report, data, key) if second is not None and kept is None else None
+        theirs = [name for name in run_frames(data) if name in SECOND_TABLES] if second is not None else []
+        ours = [name for name in run_frames(data) if name not in theirs]
+        report = None
+        if second is not None and kept is None:
+            report = second.call(_report_and_tables, data, key, staging, tables_key, theirs)
         floats: FloatTexts = {}  # the workbook writes the same text of each number as the CSV files
-        write_tables(data, staging, key=tables_key, floats=floats)
+        write_tables(data, staging, key=tables_key, floats=floats, names=ours if theirs else None)
+        if theirs and report is None:
+            write_tables(data, staging, key=tables_key, floats=floats, names=theirs)
         if workbook:
             _keyed_workbook(data, paths["workbook"], key, floats)
         del floats
