@@ -141,8 +141,9 @@ def _naics_table(tables: ReferenceTables, cells: str, naics_employment: pd.DataF
     return naics_employment
 
 
+@cache
 def _bea_use(tables: ReferenceTables) -> Any:
-    """The BEA summary use table of :data:`BEA_YEAR`."""
+    """The BEA summary use table of :data:`BEA_YEAR`, split once (a US regional model asked for it twice)."""
     return bea_use_table(tables.bea_use, BEA_YEAR)
 
 
