@@ -657,7 +657,13 @@ def profile_region(
     warnings: list[str] = []
     unclassified = pd.DataFrame(columns=UNCLASSIFIED_COLUMNS)
     if profile.geography == "us":
-        unclassified = unclassified_industries(units, tax, codes, region_code, year)
+        # The nation's side is the same for every region of the taxonomy: read once (a CBP scan, half of it).
+        national_loose = memoised(
+            warehouse,
+            ("unclassified_national", tuple(scope.datasets), region_code if merged else None, merged, tax, year),
+            lambda: _unclassified_national_employment(units, tax, codes, year),
+        )
+        unclassified = unclassified_industries(units, tax, codes, region_code, year, national=national_loose)
         near = unclassified[(unclassified["siblings_in"] != "") & (unclassified["employment"] > 0)]
         loose_jobs = float(unclassified["employment"].sum())
         loose_count = int((unclassified["employment"] > 0).sum())
@@ -900,8 +906,38 @@ def _classified_codes(tax: Taxonomy, codes: tuple[str, ...]) -> frozenset[str]:
     return frozenset(named)
 
 
+def _unclassified_rows(units: ir.Table, tax: Taxonomy, codes: Sequence[str], year: int) -> ir.Table | None:
+    """The facts of *year* in the codes no definition names (see :func:`unclassified_industries`); None when
+    there are none."""
+    loose = sorted(set(codes) - _classified_codes(tax, tuple(codes)))
+    if not loose:
+        return None
+    wanted = memtable(pd.DataFrame({"industry_code": loose}))
+    return units.filter(units.year == year).semi_join(wanted, "industry_code")
+
+
+def _national_sums(rows: ir.Table) -> pd.DataFrame:
+    return rows.group_by("industry_code").aggregate(national_employment=exact_sum(rows.value)).to_pandas()
+
+
+def _unclassified_national_employment(units: ir.Table, tax: Taxonomy, codes: Sequence[str], year: int) -> pd.DataFrame:
+    """The nation's (every area's) employment in each code :func:`unclassified_industries` counts, columns
+    ``industry_code, national_employment``: the same for every region, so a caller profiling many regions
+    reads it once and hands it to each."""
+    rows = _unclassified_rows(units, tax, codes, year)
+    if rows is None:
+        return pd.DataFrame(columns=["industry_code", "national_employment"])
+    return _national_sums(rows)
+
+
 def unclassified_industries(
-    units: ir.Table, tax: Taxonomy, codes: Sequence[str], region_code: str, year: int
+    units: ir.Table,
+    tax: Taxonomy,
+    codes: Sequence[str],
+    region_code: str,
+    year: int,
+    *,
+    national: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """US industries in no cluster because no Cluster Mapping definition names their NAICS code.
 
@@ -920,6 +956,9 @@ def unclassified_industries(
         The industry codes of the data at that level.
     region_code, year
         The region and year counted.
+    national
+        :func:`_unclassified_national_employment` of the same *units*, *tax*, *codes* and *year*, when the
+        caller has it (default: read here).
 
     Returns
     -------
@@ -928,12 +967,11 @@ def unclassified_industries(
         employment, and the clusters of the run's taxonomy that hold other codes of its 4-digit NAICS group
         (a hint where it would belong, not an allocation); largest in the region first.
     """
-    loose = sorted(set(codes) - _classified_codes(tax, tuple(codes)))
-    if not loose:
+    rows = _unclassified_rows(units, tax, codes, year)
+    if rows is None:
         return pd.DataFrame(columns=UNCLASSIFIED_COLUMNS)
-    wanted = memtable(pd.DataFrame({"industry_code": loose}))
-    rows = units.filter(units.year == year).semi_join(wanted, "industry_code")
-    national = rows.group_by("industry_code").aggregate(national_employment=exact_sum(rows.value)).to_pandas()
+    if national is None:
+        national = _national_sums(rows)
     own = rows.filter(rows.area_code == region_code)
     region = own.group_by("industry_code").aggregate(employment=exact_sum(own.value)).to_pandas()
     out = national.merge(region, on="industry_code", how="left").fillna({"employment": 0.0})
