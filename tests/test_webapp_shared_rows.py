@@ -46,6 +46,9 @@ def test_map_answers_sharing_their_rows_are_the_rendered_ones(
             tags.add(tag)
         assert len(tags) == 4
         assert len(service.shared_rows) == 2  # all clusters, and logistics
+        # The regions' profiles hold one every-area table, weighed once.
+        first, second = (service._profile(service.profile_query(region=r)) for r in ("TLG3", "TLD3"))
+        assert second.regions is first.regions and second.shares_regions != first.shares_regions
         # Another year is another table: not the kept one.
         query = service.profile_query(region="TLG3", year=2020)
         kept, _, _ = service.kept("profile_regions", (query, None))

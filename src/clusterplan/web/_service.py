@@ -147,6 +147,8 @@ class _ProfileResult:
     regions: pd.DataFrame
     #: The profile itself where scenarios can use it (datasets with a time series); None otherwise.
     profile: ClusterProfile | None = None
+    #: Whether *regions* is the table an earlier profile kept (the same to the bit): weighed there, not here.
+    shares_regions: bool = False
 
     def header(self) -> dict[str, Any]:
         """The region, taxonomy and parameters every profile-based answer starts with."""
@@ -257,7 +259,7 @@ def _as_sent(
 def _profile_weight(result: _ProfileResult) -> int:
     """Bytes a cached profile holds (about 100 per cell of its answer, and its tables), so the cache is bounded
     by memory, not count."""
-    frames = [result.regions]
+    frames = [] if result.shares_regions else [result.regions]
     if result.profile is not None:
         frames += [result.profile.clusters, result.profile.regions, result.profile.trend]
     cells = sum(len(row) for row in result.answer.clusters) + sum(len(row) for row in result.answer.trend)
@@ -366,6 +368,10 @@ class DashboardService:
         self.shared_rows: LruCache[tuple[Any, ...], _SharedRows] = LruCache(
             64, max_weight=64 * 2**20, weigh=lambda shared: len(shared.tail.deflated)
         )
+        # The every-area table of the profiles of each dataset, taxonomy and parameters (keyed by the profile query
+        # without its region): a profile whose table is the same to the bit holds the kept one, not a copy (a US
+        # table is 8 MB, the same for every metro).
+        self.region_tables: LruCache[ProfileQuery, pd.DataFrame] = LruCache(256)
         self._traded: dict[str, list[str]] = {}
         self._traded_lock = threading.Lock()
         self.workers: ProcessPoolExecutor | None = None
@@ -625,7 +631,10 @@ class DashboardService:
         regions = profile.regions.rename(columns={"value": "employment"})
         regions = regions[[c for c in REGION_COLUMNS if c in regions.columns]].sort_values(["cluster_id", "area_code"])
         kept = profile if len(dataset.years) > 1 else None
-        return _ProfileResult(answer=answer, regions=regions.reset_index(drop=True), profile=kept)
+        regions = regions.reset_index(drop=True)
+        known = self.region_tables.get_or_compute(dataclasses.replace(query, region=""), lambda: regions)
+        shared = known is not regions and _plain_columns(regions) and _same_table(known, regions)
+        return _ProfileResult(answer=answer, regions=known if shared else regions, profile=kept, shares_regions=shared)
 
     def profile(self, query: ProfileQuery) -> ProfileOut:
         return self._profile(query).answer
@@ -664,7 +673,7 @@ class DashboardService:
         head = empty.removesuffix(b"[]}")
         key = (dataclasses.replace(query, region=""), cluster)
         shared = self.shared_rows.get(key)
-        if shared is None or not _same_table(shared.frame, rows):
+        if shared is None or not (rows is shared.frame or _same_table(shared.frame, rows)):
             body = render(ProfileRegionsOut, _with_rows(ProfileRegionsOut, payload, rows))
             if len(body) - len(head) < _SHARED_ROWS_MINIMUM or len(head) == len(empty) or not body.startswith(head):
                 return _stored(body)
