@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -93,6 +93,12 @@ def _ordinal(q: float) -> str:
     pct = round(q * 100)
     suffix = "th" if 10 <= pct % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(pct % 10, "th")
     return f"{pct}{suffix} percentile"
+
+
+def _texts_of(values: list[Any], spec: str) -> dict[Any, str]:
+    """``format(value, spec)`` of each distinct value of *values*, by value (NaN, which equals nothing, is looked
+    up by identity: each is its own key)."""
+    return {value: format(value, spec) for value in set(values)}
 
 
 def cluster_mapping_strength(
@@ -468,19 +474,36 @@ def cluster_observatory_stars(
     focus_star_v = focus_star.tolist()
     share_rank_v = share_rank.tolist()
     share_n_v = share_n.tolist()
-    reasons = []
-    for i in range(len(out)):
-        if not present_v[i]:
-            reasons.append("0 stars: no employment in the cluster")
-            continue
-        parts = [
-            f"size {'*' if size_star_v[i] else '-'} (employment rank {size_rank_v[i]:.0f} of "
-            f"{size_n_v[i]:.0f}, top {pct} = rank <= {top_share * size_n_v[i]:.4g})",
-            f"specialisation {'*' if specialisation_star_v[i] else '-'} "
-            + ("(LQ undefined)" if np.isnan(lq_v[i]) else f"(LQ {lq_v[i]:.3g} vs {specialisation_minimum:g})"),
-            f"focus {'*' if focus_star_v[i] else '-'} (share rank {share_rank_v[i]:.0f} of {share_n_v[i]:.0f})",
-        ]
-        stars = int(star_counts[i])
-        reasons.append(f"{stars} star{'s' if stars != 1 else ''}: " + "; ".join(parts))
+    # Ranks and group sizes repeat (at most one value per area, per group): each is formatted once. Then one line
+    # per row from plain lists (a row-by-row loop of f-strings cost most of the stars' time on 47,000 US rows).
+    rank_text = _texts_of(size_rank_v + share_rank_v, ".0f")
+    n_text = _texts_of(size_n_v + share_n_v, ".0f")
+    top_text = {n: f"{top_share * n:.4g}" for n in set(size_n_v)}
+    minimum = f"{specialisation_minimum:g}"
+    reasons = [
+        (
+            f"{int(stars)} star{'s' if int(stars) != 1 else ''}: "
+            f"size {'*' if size else '-'} (employment rank {rank_text[size_rank]} of {n_text[size_n]}, "
+            f"top {pct} = rank <= {top_text[size_n]}); "
+            f"specialisation {'*' if special else '-'} "
+            + ("(LQ undefined)" if value != value else f"(LQ {value:.3g} vs {minimum})")
+            + f"; focus {'*' if focus else '-'} (share rank {rank_text[share_rank]} of {n_text[share_n]})"
+        )
+        if present
+        else "0 stars: no employment in the cluster"
+        for present, stars, size, size_rank, size_n, special, value, focus, share_rank, share_n in zip(
+            present_v,
+            star_counts,
+            size_star_v,
+            size_rank_v,
+            size_n_v,
+            specialisation_star_v,
+            lq_v,
+            focus_star_v,
+            share_rank_v,
+            share_n_v,
+            strict=True,
+        )
+    ]
     out["stars_reason"] = reasons
     return out
