@@ -428,7 +428,8 @@ def rank_chart(
     the chart (not the table) and counted in the axis title. *names* is a
     shared-data key holding the labels (sent once per report).
     """
-    order = sorted(range(len(values)), key=lambda i: -(values[i] if _ok(values[i]) else -math.inf))
+    ok = [_ok(v) for v in values]  # once per value: a US chart has 933, each looked at four times
+    order = sorted(range(len(values)), key=lambda i: -(values[i] if ok[i] else -math.inf))
     ranks = list(range(1, len(order) + 1))
     ys = [values[i] for i in order]
     text = [labels[i] for i in order]
@@ -448,17 +449,21 @@ def rank_chart(
     position = [0] * len(order)
     for rank, i in zip(ranks, order, strict=True):
         position[i] = rank
-    log = any(_ok(v) and v > 0 for v in values)
-    zeros = sum(1 for v in values if _ok(v) and v <= 0) if log else 0
+    log = any(good and v > 0 for good, v in zip(ok, values, strict=True))
+    zeros = sum(1 for good, v in zip(ok, values, strict=True) if good and v <= 0) if log else 0
 
     def shown(v: float) -> float | None:
         return v if _ok(v) and (v > 0 or not log) else None
 
-    traces[0]["y"] = [shown(v) for v in ys]
+    def shown_at(i: int) -> float | None:  # shown(values[i])
+        return values[i] if ok[i] and (values[i] > 0 or not log) else None
+
     if names:
         # The labels are shared in the order given; plot in that order too so they line up.
         traces[0]["x"] = position
-        traces[0]["y"] = [shown(v) for v in values]
+        traces[0]["y"] = [shown_at(i) for i in range(len(values))]
+    else:
+        traces[0]["y"] = [shown_at(i) for i in order]
     annotations = []
     label = focus_name or focus
     if focus_pos is not None:

@@ -28,10 +28,15 @@ FloatTexts = dict[tuple[str, int, str], list[str]]
 
 def float_texts(values: np.ndarray, float_format: str) -> list[str]:
     """Each float of *values* through *float_format*, NaN as an empty field (as pandas writes them)."""
-    fields = [float_format % v for v in values.tolist()]
-    for i in np.flatnonzero(np.isnan(values)).tolist():
-        fields[i] = ""
-    return fields
+    if ((values == 0) & np.signbit(values)).any():  # -0.0, which factorize takes for 0.0 ("-0" is not "0")
+        fields = [float_format % v for v in values.tolist()]
+        for i in np.flatnonzero(np.isnan(values)).tolist():
+            fields[i] = ""
+        return fields
+    # Each distinct value once: a US every-area table repeats half its numbers (percentiles, area totals).
+    codes, distinct = pd.factorize(values)
+    texts = np.array([float_format % v for v in distinct.tolist()] + [""], dtype=object)  # code -1: NaN
+    return list(texts[codes].tolist())
 
 
 def _fields(

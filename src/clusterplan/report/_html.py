@@ -492,7 +492,9 @@ def _significant(frame: pd.DataFrame) -> pd.DataFrame:
             rounded = values.copy()
             rounded[missing] = np.nan  # float("nan"), whatever the sign or payload
             others = np.flatnonzero(~(missing | ((values == np.rint(values)) & (np.abs(values) < 1e15))))
-            rounded[others] = [float(text % v) for v in values[others].tolist()]
+            # Each distinct value once (a US every-area table repeats half of them: percentiles, area totals).
+            codes, distinct = pd.factorize(values[others])
+            rounded[others] = np.array([float(text % v) for v in distinct.tolist()], dtype=float)[codes]
             out[column] = rounded
     return out
 
@@ -659,6 +661,7 @@ class ReportContext:
         self.chart_count = 0
         self._macros = _environment().get_template("report_sections.html.j2").module
         self._centroids: dict[str, dict[str, tuple[float, float] | None]] = {}
+        self._features: dict[str, dict[str, Any]] = {}
         #: Each cluster's LQ in every area, split once (see :func:`_lq_values`).
         self.lq_by_cluster: dict[str, pd.DataFrame] | None = None
 
@@ -685,7 +688,13 @@ class ReportContext:
         """Where to write an area's label on the maps of a registered boundary set (its largest polygon's centroid)."""
         known = self._centroids.setdefault(key, {})
         if code not in known:
-            known[code] = charts.feature_centroid(self.shared[key], code)
+            if key not in self._features:  # each area's feature (the first with its code), found once
+                features: dict[str, Any] = {}
+                for feature in self.shared[key].get("features", []):
+                    features.setdefault(feature["properties"].get("code"), feature)
+                self._features[key] = features
+            feature = self._features[key].get(code)
+            known[code] = charts.feature_centroid({"features": [feature]}, code) if feature is not None else None
         return known[code]
 
     def names(self, key: str, labels: Sequence[str]) -> str:

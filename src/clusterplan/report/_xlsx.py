@@ -133,6 +133,23 @@ def _column_cells(letter: str, values: Sequence[Any], first: int, style: int) ->
     prefix = f'<c r="{letter}'
     if isinstance(values, NumberTexts):
         return [f"{prefix}{r}{number}{text}</v></c>" if text else "" for r, text in enumerate(values, start=first)]
+    # A column of one kind (text with gaps, whole numbers, booleans) in one comprehension, as the loop below writes it.
+    kinds = set(map(type, values))
+    if str in kinds and kinds <= {str, float, type(None)}:
+        # _text_cell's XML without its reference (everything after '<c r="A1"'), once per distinct text
+        tails = {v: _text_cell("", "", v)[len('<c r=""') :] for v in {v for v in values if type(v) is str}}
+        return [
+            f'{prefix}{r}"{tails[v]}'
+            if type(v) is str
+            else f"{prefix}{r}{number}{v:.16g}</v></c>"
+            if v is not None and v - v == 0.0
+            else ""
+            for r, v in enumerate(values, start=first)
+        ]
+    if kinds == {int}:
+        return [f"{prefix}{r}{number}{v:.16g}</v></c>" for r, v in enumerate(values, start=first)]
+    if kinds == {bool}:
+        return [f'{prefix}{r}" t="b"><v>{int(v)}</v></c>' for r, v in enumerate(values, start=first)]
     texts: dict[str, str] = {}
     cells = []
     for r, v in enumerate(values, start=first):
