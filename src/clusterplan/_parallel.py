@@ -1,5 +1,5 @@
-"""A second process for a command's independent work: forked before the first opens any connection, it takes one
-call at a time through a pipe and sends back its result.
+"""A second process for a command's independent work: forked before the first opens any connection, it takes calls
+through a pipe, runs them one after another and sends back their results in the same order.
 
 A run's analyses and its report are plain Python over small frames, held by one interpreter lock: on a machine
 with two cores a second process runs some analyses, then renders ``report.html``, while the first does the rest.
@@ -84,9 +84,11 @@ def _serve(calls: int, answers: int) -> None:
 
 
 class SecondProcess:
-    """A forked process that runs module-level functions for the one that started it, one call at a time.
+    """A forked process that runs module-level functions for the one that started it, in the order they are sent.
 
-    Use :func:`second_process`; :meth:`call` sends a call and returns a function that waits for its result.
+    Use :func:`second_process`; :meth:`call` sends a call and returns a function that waits for its result. Calls
+    may queue: a second can be sent before the first's result is asked for (the process starts it when it has
+    finished the first), and results may be asked for in any order.
     """
 
     def __init__(self) -> None:
@@ -110,19 +112,25 @@ class SecondProcess:
         self.pid = pid
         self._calls = calls_write
         self._answers = answers_read
-        self._waiting = False
+        self._sent = 0  # calls sent, numbered from 0 in the order the process runs them
+        self._read: dict[int, bytes | None] = {}  # answers read from the pipe and not yet collected, by call
+        self._next = 0  # the call whose answer the pipe holds next
 
     def call(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Callable[[], Any]:
-        """Start ``function(*args, **kwargs)`` in the second process; the returned function waits for its result
-        (raising its error). One call at a time."""
-        if self._waiting:
-            raise RuntimeError("the second process is still busy with an earlier call")
+        """Start ``function(*args, **kwargs)`` in the second process, after the calls sent before it; the returned
+        function waits for its result (raising its error), and may be called once."""
+        number = self._sent
         _send(self._calls, pickle.dumps((function, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL))
-        self._waiting = True
+        self._sent += 1
 
         def result() -> Any:
-            message = _receive(self._answers)
-            self._waiting = False
+            if number < self._next and number not in self._read:
+                raise RuntimeError("this call's result was collected already")
+            # Answers come in the order of the calls: earlier calls' answers are kept for their own waiters.
+            while number >= self._next:
+                self._read[self._next] = _receive(self._answers)
+                self._next += 1
+            message = self._read.pop(number)
             if message is None:
                 raise ClusterplanError("the second process stopped without an answer (was it killed?)")
             done, value = pickle.loads(message)
@@ -135,7 +143,7 @@ class SecondProcess:
     def close(self) -> None:
         """End the second process (it finishes on the closed pipe, or is killed if it is still working)."""
         os.close(self._calls)
-        if self._waiting:
+        if self._next < self._sent:  # answers still to come: it is working, or has work queued
             os.kill(self.pid, signal.SIGKILL)
         os.close(self._answers)
         os.waitpid(self.pid, 0)

@@ -7,6 +7,7 @@ the warehouse and hands them to :mod:`clusterplan.relatedness.opportunities`.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._cache import memoised
-from .._exceptions import UnknownCodeError
+from .._exceptions import ClusterplanError, UnknownCodeError
 from ..datasets import BRES_SUBCLASS, CBP_METROS, DATASET_PROFILES, INDUSTRY_LEVELS
 from ..inputoutput.concordance import naics_bea_detail_industries, sic_io_industries
 from ..measures.employment import industry_facts
@@ -44,6 +45,7 @@ __all__ = [
     "employment_lower_bound",
     "find_related_clusters",
     "merge_area_measures",
+    "prepare_opportunities",
     "region_cluster_density",
     "region_opportunities",
 ]
@@ -281,6 +283,15 @@ def _opportunity_inputs(
         growth_years=growth_years,
         basis=basis,
     )
+
+
+def prepare_opportunities(warehouse: AnyWarehouse, region: str, *, year: int | None = None) -> None:
+    """Compute what :func:`region_opportunities` reads before the region's own tables, none of which depends on
+    the taxonomy (every area's employment at the default level, its lower bound, GVA per job, the complexity of
+    all areas), so that a later call for *region* in this process finds them cached. Errors are left to that
+    call, which reports them."""
+    with contextlib.suppress(ClusterplanError):
+        _opportunity_inputs(warehouse, region, None, None, year, None, DEFAULT_PRESENCE)
 
 
 def region_cluster_density(

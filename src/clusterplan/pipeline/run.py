@@ -32,7 +32,7 @@ from ..inputoutput.us_regional import employment_datasets
 from ..sources.ons_geography import load_areas
 from ..warehouse import Warehouse
 from .hotspots import hotspots_by_cluster
-from .opportunities import region_opportunities
+from .opportunities import prepare_opportunities, region_opportunities
 from .profile import (
     AnyWarehouse,
     ClusterProfile,
@@ -365,14 +365,13 @@ def run_analyses(
         apply to the region or its module is not installed.
     """
     say = progress or (lambda _m: None)
-    names = list(ANALYSES) if only is None else list(only)
+    names = _names(only)
     unknown = [n for n in names if n not in ANALYSES]
     if unknown:
         raise ParameterError(f"unknown analysis {unknown[0]!r}; choose from {', '.join(ANALYSES)}")
     options = {"scenario_config": scenario_config, "include_non_market": include_non_market}
-    second_takes = ALONGSIDE["us" if _is_us(profile) else "uk"]
-    alongside = [n for n in names if n in second_takes] if _can_share(warehouse, second) else []
-    if alongside and len(alongside) < len(names):
+    alongside = _alongside(names, "us" if _is_us(profile) else "uk", warehouse, second)
+    if alongside:
         assert second is not None and isinstance(warehouse, Warehouse)
         pending = second.call(_analyses_alongside, str(warehouse.path), profile, alongside, options)
         done = _analyses(warehouse, profile, [n for n in names if n not in alongside], say, options)
@@ -388,6 +387,45 @@ def run_analyses(
         result.provenance.update(done[name].provenance)
         result.inputs += done[name].inputs
     return result
+
+
+def _alongside(names: list[str], geography: str, warehouse: AnyWarehouse, second: SecondProcess | None) -> list[str]:
+    """The analyses among *names* that go to the second process (none when it cannot share the warehouse, or
+    when they are all there is: then this process would only wait)."""
+    if not _can_share(warehouse, second):
+        return []
+    theirs = [n for n in names if n in ALONGSIDE[geography]]
+    return theirs if len(theirs) < len(names) else []
+
+
+def _names(only: Iterable[str] | None) -> list[str]:
+    return list(ANALYSES) if only is None else list(only)
+
+
+def _prepare_alongside(
+    warehouse: AnyWarehouse,
+    region: str,
+    year: int | None,
+    only: Iterable[str] | None,
+    second: SecondProcess | None,
+) -> Callable[[], Any] | None:
+    """Have the second process compute the national tables of the opportunities it will be given (about half
+    their work in a US run) while this one profiles the region; the waiter of that call, or None."""
+    try:
+        geography = DATASET_PROFILES[dataset_for_region(warehouse, region)].geography
+    except ClusterplanError:  # the profile reports the region's problem
+        return None
+    if "opportunities" not in _alongside(_names(only), geography, warehouse, second):
+        return None
+    assert second is not None and isinstance(warehouse, Warehouse)
+    return second.call(_prepare_opportunities, str(warehouse.path), region, year)
+
+
+def _prepare_opportunities(path: str, region: str, year: int | None) -> None:
+    """:func:`prepare_opportunities` in the second process: what it computes stays in that process's cache,
+    which its :func:`_analyses_alongside` reads."""
+    with Warehouse(path, read_only=True) as warehouse:
+        prepare_opportunities(warehouse, region, year=year)
 
 
 def _can_share(warehouse: AnyWarehouse, second: SecondProcess | None) -> bool:
@@ -533,6 +571,7 @@ def run_region(
     denominator_codes = None
     if denominator == "traded":
         denominator_codes = traded_industry_codes(warehouse, dataset_for_region(warehouse, region))
+    prepared = _prepare_alongside(warehouse, region, year, only, second)
     profile = profile_region(
         warehouse,
         region=region,
@@ -555,4 +594,6 @@ def run_region(
         include_non_market=include_non_market,
         second=second,
     )
+    if prepared is not None:
+        prepared()  # answered before the analyses it prepared; raises only an error that is not the user's
     return profile, further
