@@ -18,17 +18,19 @@ or 503 (the warehouse is unavailable).
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import weakref
 from collections.abc import Callable, Hashable
 from typing import Annotated, Any, Literal
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from .._exceptions import UnknownCodeError
 from ._queries import ProfileQuery
-from ._service import BOUNDARY_LEVELS, RESPONSE_MODELS, DashboardService, render
+from ._service import BOUNDARY_LEVELS, COMPUTED_IN_WORKERS, RESPONSE_MODELS, DashboardService, render
 from .models import (
     BoundariesOut,
     DatasetOut,
@@ -115,6 +117,20 @@ def _service(request: Request) -> DashboardService:
     return service
 
 
+#: Per app and event loop, the limiter of answers computed at once (DashboardService.compute_threads); a limiter
+#: belongs to the event loop it was made in.
+_LIMITERS: weakref.WeakKeyDictionary[Any, dict[int, CapacityLimiter]] = weakref.WeakKeyDictionary()
+
+
+def _compute_limiter(request: Request) -> CapacityLimiter:
+    service = _service(request)
+    per_app = _LIMITERS.setdefault(asyncio.get_running_loop(), {})
+    limiter = per_app.get(id(service))
+    if limiter is None:
+        limiter = per_app[id(service)] = CapacityLimiter(service.compute_threads)
+    return limiter
+
+
 def _response_model(request: Request, resource: str) -> Any:
     """The ``response_model`` of the route answering *request*: the answer is serialised through it."""
     route = request.scope.get("route")
@@ -139,7 +155,11 @@ async def _answer(
     if found is None:
         model = _response_model(request, name)
         compute = functools.partial(service.kept, name, args, model)
-        found = await run_in_threadpool(service.answer, key, compute, gzip_ok, held)
+        # Computations take turns (DashboardService.compute_threads); look-ups in the catalogue do not wait.
+        limiter = _compute_limiter(request) if name in COMPUTED_IN_WORKERS else None
+        found = await to_thread.run_sync(
+            functools.partial(service.answer, key, compute, gzip_ok, held), limiter=limiter
+        )
     service.remember(request.scope["path"], request.scope.get("query_string", b""), key, media_type)
     body, compressed, etag = found
     if body is None:
