@@ -318,9 +318,13 @@ ANALYSES: dict[str, Callable[[AnyWarehouse, ClusterProfile, Callable[[str], None
 
 #: Analyses a run hands to its second process (see :mod:`clusterplan._parallel`) while the first computes the
 #: others, by geography, chosen so that the two take about as long: in GB the scenarios (the first's) take as long
-#: as these three on a fresh warehouse; in the US, where there are no scenarios, the opportunities of 933 CBSAs take
-#: as long as the supply chain and hotspots together.
-ALONGSIDE: dict[str, tuple[str, ...]] = {"uk": ("opportunities", "subregions", "hotspots"), "us": ("opportunities",)}
+#: as these three on a fresh warehouse; in the US, where there are no scenarios, the second has computed the
+#: opportunities' national tables while the first profiled the region (:func:`_prepare_alongside`), so its
+#: opportunities and hotspots take about as long as the first's supply chain.
+ALONGSIDE: dict[str, tuple[str, ...]] = {
+    "uk": ("opportunities", "subregions", "hotspots"),
+    "us": ("opportunities", "hotspots"),
+}
 
 
 def run_analyses(
@@ -355,7 +359,7 @@ def run_analyses(
         A second process (:func:`clusterplan._parallel.second_process`): the analyses of :data:`ALONGSIDE` run
         there, on its own read-only connection to the same DuckDB file, while this process runs the others. The
         result is the same as without it; their progress lines follow the others' (so in a US run the
-        opportunities' come last).
+        opportunities' and hotspots' come last).
 
     Returns
     -------
