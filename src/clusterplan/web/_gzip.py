@@ -72,21 +72,12 @@ def crc32_combine(crc1: int, crc2: int, length2: int) -> int:
     Python's :mod:`zlib` does not expose): *crc1* carried over *length2* zero bytes, then combined with *crc2*."""
     if length2 <= 0:
         return crc1
-    # The operator of one zero bit, then of 2 and 4 bits by squaring; each round below squares again.
-    odd = [0xEDB88320] + [1 << n for n in range(31)]
-    even = _gf2_square(odd)
-    odd = _gf2_square(even)
-    while True:
-        even = _gf2_square(odd)
+    # The operator of one zero bit, then of 2 and 4 bits by squaring; each round squares again (one zero byte,
+    # then 2, 4, 8 ... bytes) and applies the operator where *length2* has a one bit.
+    operator = _gf2_square(_gf2_square([0xEDB88320] + [1 << n for n in range(31)]))
+    while length2:
+        operator = _gf2_square(operator)
         if length2 & 1:
-            crc1 = _gf2_times(even, crc1)
+            crc1 = _gf2_times(operator, crc1)
         length2 >>= 1
-        if not length2:
-            break
-        odd = _gf2_square(even)
-        if length2 & 1:
-            crc1 = _gf2_times(odd, crc1)
-        length2 >>= 1
-        if not length2:
-            break
     return crc1 ^ crc2
