@@ -68,6 +68,7 @@ from .._exceptions import DataValidationError
 from .._paths import replacing
 from ..datasets import DATASET_PROFILES
 from ..pipeline.profile import ClusterProfile
+from ..pipeline.run import US_HOTSPOT_CLUSTERS
 from ..regions import contiguous_cbsas
 from ..relatedness.opportunities import ATTRACTIVENESS_METHOD
 from . import _charts as charts
@@ -292,8 +293,10 @@ RUN_TABLES: dict[str, TableSpec] = {
             "hotspots.csv",
             "Hotspots of each cluster across the areas of its country",
             ("cluster_id", "level", "measure", "area_code", "area_name", "value", "lisa_class", "moran_i", "moran_p"),
-            "Every cluster mapped across Great Britain (the LQ across GB ITL2 "
-            "areas, the share of GVA across GB ITL3 areas): each area's value, local Moran's I, quadrant and LISA "
+            "Clusters mapped across the areas of their country (a GB region: every cluster, the LQ across GB "
+            "ITL2 areas and the share of GVA across GB ITL3 areas; a US metro: its "
+            f"{US_HOTSPOT_CLUSTERS} most specialised clusters, "
+            "the LQ across the CBSAs of the contiguous states): each area's value, local Moran's I, quadrant and LISA "
             "class after false-discovery-rate correction, Getis-Ord Gi* z and hot or cold spot, whether it is in the "
             "focus region, and the map's global Moran's I with its pseudo p-value.",
         ),
