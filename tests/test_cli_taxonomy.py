@@ -6,6 +6,9 @@ much faster and exercises the same error handling.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -97,3 +100,23 @@ def test_invalid_user_file_exits_2(tmp_path: Path, capsys):
     assert code == 2 and out == ""
     assert err.startswith(f"error: unknown SIC 2007 code '99999' in cluster 'x' of {bad};")
     assert len(err.splitlines()) == 1
+
+
+def test_the_program_ends_without_teardown_but_runs_exit_handlers_and_flushes_its_output():
+    # The program (main() without arguments) ends with os._exit after a command that succeeded: exit handlers
+    # registered before still run, every line written is there, and the exit code is 0.
+    code = (
+        "import atexit, sys; atexit.register(lambda: print('exit handler ran', file=sys.stderr)); "
+        "from clusterplan.cli import main; main(); print('after main', file=sys.stderr)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, "taxonomy", "list"], capture_output=True, text=True, env=os.environ, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split()[0] == "wmca_plan_for_growth"  # the last line, flushed
+    assert result.stderr.splitlines() == ["exit handler ran"]  # main() did not return to its caller
+
+
+def test_a_caller_in_python_keeps_its_process(capsys: pytest.CaptureFixture[str]):
+    code, out, _ = run_main("taxonomy", "list", capsys=capsys)
+    assert code == 0 and "wmca_plan_for_growth" in out  # main(argv) returned here, in this process

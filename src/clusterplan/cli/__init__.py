@@ -8,7 +8,10 @@ holds the shared options and the error handling.
 
 from __future__ import annotations
 
+import atexit
+import os
 import sys
+import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -31,6 +34,27 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         print("interrupted while starting; nothing was read or written", file=sys.stderr)
         sys.exit(130)
+    if argv is None:  # the program itself (a caller in Python passes its arguments and keeps its process)
+        _exit_done()
+
+
+def _exit_done() -> None:
+    """End the program after a command that succeeded, without the interpreter's teardown.
+
+    The command has closed the warehouse and written its files; what is left is freeing every object and
+    module one by one, about 0.4 s after a run (a fifth of a warm one). The exit handlers run first, as at a
+    normal exit, and the output is flushed. Where that fails (a closed pipe) or a thread of ours is still
+    running, this returns and the interpreter ends the usual way.
+    """
+    atexit._run_exitfuncs()
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+    except (OSError, ValueError):  # a reader that went away, a closed stream: the usual exit reports it
+        return
+    if threading.active_count() > 1:
+        return
+    os._exit(0)
 
 
 def __getattr__(name: str) -> Any:
