@@ -60,7 +60,7 @@ def area_totals(rows: ir.Table) -> ir.Table:
     )
 
 
-def cluster_employment(rows: ir.Table, mapping: ir.Table) -> ir.Table:
+def cluster_employment(rows: ir.Table, mapping: ir.Table, *, cell_counts: bool = True) -> ir.Table:
     """Sum industry rows to clusters per area and year.
 
     Parameters
@@ -70,21 +70,27 @@ def cluster_employment(rows: ir.Table, mapping: ir.Table) -> ir.Table:
     mapping
         ``cluster_id, industry_code`` pairs; an industry may sit in several
         clusters (overlaps are allowed), so each cluster is summed on its own.
+    cell_counts
+        Also count the cluster's cells (False: the total alone, for a caller that reads nothing else).
 
     Returns
     -------
     ibis.expr.types.Table
         ``area_code, year, cluster_id, value, cells, suppressed_cells, missing_cells``:
         the cluster total and how many of its cells were published as 0 (possibly
-        suppressed) or empty.
+        suppressed) or empty; ``area_code, year, cluster_id, value`` without *cell_counts*.
     """
     joined = rows.join(mapping, rows.industry_code == mapping.industry_code)
-    return joined.group_by(["area_code", "year", "cluster_id"]).aggregate(
-        value=exact_sum(joined.value),
-        cells=joined.count(),
-        suppressed_cells=count_flag(joined, FLAG_ZERO_MAY_BE_SUPPRESSED),
-        missing_cells=count_flag(joined, FLAG_MISSING),
+    counts = (
+        {
+            "cells": joined.count(),
+            "suppressed_cells": count_flag(joined, FLAG_ZERO_MAY_BE_SUPPRESSED),
+            "missing_cells": count_flag(joined, FLAG_MISSING),
+        }
+        if cell_counts
+        else {}
     )
+    return joined.group_by(["area_code", "year", "cluster_id"]).aggregate(value=exact_sum(joined.value), **counts)
 
 
 def memtable(frame: pd.DataFrame) -> ir.Table:

@@ -1306,10 +1306,9 @@ def _cluster_establishments(
     # Whether there is any row at all: the first one answers (counting all 1.7 million took 40 ms).
     if rows.limit(1).count().to_pyarrow().as_py() == 0:
         return None
-    # cluster_employment's sum alone: its three cell counts over the 1.7 million rows are not needed here.
+    # The sum alone: the three cell counts over the 1.7 million rows are not needed here.
     codes = memtable(mapping[["cluster_id", "industry_code"]])
-    joined = rows.join(codes, rows.industry_code == codes.industry_code)
-    summed = joined.group_by(["area_code", "year", "cluster_id"]).aggregate(value=exact_sum(joined.value)).to_pandas()
+    summed = cluster_employment(rows, codes, cell_counts=False).to_pandas()
     return summed.rename(columns={"cluster_id": "unit_code", "value": "establishments"})[
         ["area_code", "unit_code", "establishments"]
     ]

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["FloatTexts", "csv_text", "float_texts", "write_csv"]
+__all__ = ["FloatTexts", "csv_text", "float_texts", "kept_float_texts", "write_csv"]
 
 #: Float columns as text, kept while a run's files are written: the CSV files and the workbook write the same
 #: ``%.16g`` text of every number, made once. Keyed by table name, column position and format.
@@ -37,6 +37,14 @@ def float_texts(values: np.ndarray, float_format: str) -> list[str]:
     codes, distinct = pd.factorize(values)
     texts = np.array([float_format % v for v in distinct.tolist()] + [""], dtype=object)  # code -1: NaN
     return list(texts[codes].tolist())
+
+
+def kept_float_texts(floats: FloatTexts, key: tuple[str, int, str], values: np.ndarray) -> list[str]:
+    """:func:`float_texts` of *values* in the format ``key[2]``, made once and kept in *floats* under *key* (a
+    table's name, the column's position and the format) for the next writer of the same column."""
+    if key not in floats:
+        floats[key] = float_texts(values, key[2])
+    return floats[key]
 
 
 def _fields(
@@ -57,11 +65,7 @@ def _fields(
         return None
     values = column.to_numpy()
     if dtype.kind == "f":
-        if floats is None:
-            return float_texts(values, float_format)
-        if key not in floats:
-            floats[key] = float_texts(values, float_format)
-        return floats[key]
+        return float_texts(values, float_format) if floats is None else kept_float_texts(floats, key, values)
     if dtype.kind in "iub":
         return values.tolist()
     if dtype.kind == "O":

@@ -31,7 +31,7 @@ import pandas as pd
 from .._cache import kept_on_disk
 from ..pipeline.profile import ClusterProfile
 from ._columns import COLUMN_LABELS, _column_format, column_label
-from ._csv import FloatTexts, float_texts
+from ._csv import FloatTexts, kept_float_texts
 from ._html import _CREATED_AT, CORE_TABLES, RUN_TABLES, ReportData, _report_key, report_data
 from ._xlsx import (
     _ILLEGAL,
@@ -78,10 +78,7 @@ def _numbers(frame: pd.DataFrame, i: int, table: str, floats: FloatTexts) -> lis
     column = frame.iloc[:, i]
     if not (isinstance(column.dtype, np.dtype) and column.dtype.kind == "f"):
         return column.tolist()
-    key = (table, i, _NUMBER_FORMAT)
-    if key not in floats:
-        floats[key] = float_texts(column.to_numpy(), _NUMBER_FORMAT)
-    texts = floats[key]
+    texts = kept_float_texts(floats, (table, i, _NUMBER_FORMAT), column.to_numpy())
     if np.isinf(column.to_numpy()).any():  # the CSV writes "inf", the workbook an empty cell
         return NumberTexts("" if t in ("inf", "-inf") else t for t in texts)
     return NumberTexts(texts)
