@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -366,3 +368,17 @@ def test_embedded_data_is_read_in_place_and_an_older_copying_warehouse_keeps_its
     with Warehouse.for_reading(fresh_warehouse) as wh:
         assert wh._meta("embedded_folder") == str(data_dir())
         assert sorted(wh.raw.execute(count).fetchall()) == expected
+
+
+def test_frames_come_without_importing_geopandas(warehouse_path: Path) -> None:
+    # ibis imports geopandas (0.15 s of CPU per process) on a process's first query to look for a geometry
+    # column; the warehouse's tables have none, so a run's processes should not pay for it.
+    script = (
+        "import sys\n"
+        "from clusterplan.warehouse import Warehouse\n"
+        f"wh = Warehouse({str(warehouse_path)!r}, read_only=True)\n"
+        "frame = wh.table('areas').select('area_code').limit(3).to_pandas()\n"
+        "print(len(frame), 'geopandas' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split() == ["3", "False"]

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
 import ibis
+import ibis.formats.pandas
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -58,6 +59,11 @@ from .._schema import (
 )
 from .._version import __version__
 from ._queries import NamedQueries
+
+# Where geopandas is installed, ibis imports it (0.15 s of CPU in each process) on a process's first query, to
+# look for a geometry column to make a GeoDataFrame of. The warehouse's tables have none, so it need not look.
+# (A geometry column of another table still becomes a GeoSeries: ibis converts those by importing geopandas.)
+ibis.formats.pandas.geospatial_supported = False
 
 if TYPE_CHECKING:
     from ..sources.formats import CsvImport
