@@ -250,3 +250,71 @@ def test_industry_measures_on_rebuilt_cells(warehouse: Warehouse, imputed: pd.Da
 def test_cells_choice_is_checked(warehouse: Warehouse) -> None:
     with pytest.raises(UnknownCodeError):
         profile_region(warehouse, region="19820", cells="guessed")
+
+
+def _ladder(code: str) -> list[str]:
+    """The codes above *code*, nearest first, up to all industries (``00``)."""
+    out = []
+    while code != "00":
+        code = naics_parent(code) or "00"
+        out.append(code)
+    return out
+
+
+def _bounds_on_strings(
+    published: pd.DataFrame, imputed: pd.DataFrame, groups: pd.DataFrame, mapping: pd.DataFrame
+) -> pd.DataFrame:
+    """withheld_employment_bounds as it was written before it numbered its keys: merges on the strings."""
+    pairs = mapping[["cluster_id", "industry_code"]].astype({"industry_code": str}).drop_duplicates()
+    pub = published[["area_code", "industry_code", "value"]].merge(pairs, on="industry_code")
+    low_pub = pub.groupby(["area_code", "cluster_id"])["value"].sum().rename("published")
+    cells = imputed[["area_code", "industry_code"]].merge(pairs, on="industry_code")
+    found = pd.MultiIndex.from_frame(groups[["area_code", "industry_code"]])
+    ladders = {c: _ladder(c) for c in cells["industry_code"].unique()}
+    group_code = []
+    for area, code in zip(cells["area_code"], cells["industry_code"], strict=True):
+        group_code.append(next((p for p in ladders[code] if (area, p) in found), ""))
+    cells = cells.assign(group_code=group_code)
+    inside = cells.groupby(["area_code", "cluster_id", "group_code"]).size().rename("in_cluster").reset_index()
+    info = groups[["area_code", "industry_code", "hidden_employment", "imputed_cells6"]].rename(
+        columns={"industry_code": "group_code"}
+    )
+    inside = inside.merge(info, on=["area_code", "group_code"], how="left")
+    inside["certain"] = np.where(inside["in_cluster"] >= inside["imputed_cells6"], inside["hidden_employment"], 0.0)
+    hidden = inside.groupby(["area_code", "cluster_id"]).agg(
+        certain=("certain", "sum"), possible=("hidden_employment", "sum"), imputed_cells=("in_cluster", "sum")
+    )
+    out = pd.concat([low_pub, hidden], axis=1).fillna(0.0)
+    out["employment_low"] = out["published"] + out["certain"]
+    out["employment_high"] = out["published"] + out["possible"]
+    out["imputed_cells"] = out["imputed_cells"].astype("int64")
+    out = out.reset_index()[["area_code", "cluster_id", "employment_low", "employment_high", "imputed_cells"]]
+    return out.sort_values(["area_code", "cluster_id"]).reset_index(drop=True)
+
+
+def test_bounds_on_numbered_keys_equal_the_merges_on_strings(
+    published: pd.DataFrame, imputed: pd.DataFrame, withheld: pd.DataFrame
+) -> None:
+    """A slice of CBP 2019 (Detroit and every 12th CBSA), the traded clusters and the all-industries total: the
+    same rows and floats as the string merges."""
+    areas = set(sorted(published["area_code"].unique())[::12]) | {"19820"}
+    six = published[(published["industry_code"].str.len() == 6) & published["area_code"].isin(areas)]
+    six = six.rename(columns={"employment": "value"})
+    rebuilt = imputed[(imputed["industry_code"].str.len() == 6) & imputed["area_code"].isin(areas)]
+    withheld = withheld[withheld["area_code"].isin(areas)]
+    mapping = load_taxonomy("us_cmp_traded_2014").mapping(sorted(set(six["industry_code"])), strict=False)
+    everything = pd.DataFrame({"cluster_id": "__total__", "industry_code": sorted(set(six["industry_code"]))})
+    for pairs in (mapping[["cluster_id", "industry_code"]], everything):
+        new = withheld_employment_bounds(six, rebuilt, withheld, pairs)
+        old = _bounds_on_strings(six, rebuilt, withheld, pairs)
+        assert len(new) > 75
+        pd.testing.assert_frame_equal(new, old, check_exact=True)
+    # Fractions of jobs (the sums add the same numbers in the same order) and a group hidden in two clusters.
+    rng = np.random.default_rng(14)
+    fractional = six.assign(value=six["value"] * rng.uniform(0.1, 1.0, len(six)))
+    groups = withheld.assign(hidden_employment=withheld["hidden_employment"] * rng.uniform(0.1, 1.0, len(withheld)))
+    new = withheld_employment_bounds(fractional, rebuilt, groups, mapping)
+    pd.testing.assert_frame_equal(new, _bounds_on_strings(fractional, rebuilt, groups, mapping), check_exact=True)
+    detroit = new[new["area_code"] == "19820"].set_index("cluster_id")
+    assert detroit.loc["automotive", "imputed_cells"] == 0
+    assert (new["employment_low"] <= new["employment_high"]).all() and (new["imputed_cells"] > 0).sum() > 1_000
