@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -77,6 +78,57 @@ def test_a_workbook_column_holds_the_cells_written_one_by_one() -> None:
         cells = [_cell(f"AB{r}", v, attribute, "") for r, v in enumerate(values, start=7)]
         assert _column_cells("AB", values, 7, style) == cells
     assert cells[0] == '<c r="AB7" s="3" t="n"><v>47928.26999999998</v></c>' and cells[1] == cells[9] == ""
+
+
+def test_a_sheet_table_holds_its_rows_written_cell_by_cell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table's rows, joined from pieces in chunks of rows, are each row's cells written one by one (empty
+    cells left out), across chunk boundaries."""
+    from clusterplan.report import _xlsx
+    from clusterplan.report._xlsx import NumberTexts, XlsxBook, _cell, column_letter
+
+    numbers = NumberTexts(["0.25", "", "1e+20", "", "-3", "7", "", "0.5"])
+    columns: list[list[Any]] = [
+        ["Detroit, MI", "a & b", None, "=1+1", " padded ", "#N/A", "", "bell\x07"],
+        numbers,
+        [1, 2, 3, 4, 5, 6, 7, 2**60],
+        [True, False, True, True, False, False, True, False],
+        [1.5, "x", None, float("nan"), 3, True, np.float64(0.125), float("-inf")],
+        [None, None, float("nan"), None, None, None, None, None],
+    ]
+    styles = [0, 3, 4, 0, 3, 5]
+    monkeypatch.setattr(_xlsx, "_CHUNK_ROWS", 3)
+    book = XlsxBook()
+    book.add_sheet("T", [["a", "b", "c", "d", "e", "f"]], columns=columns, column_styles=styles)
+    rows = []
+    for r, row in enumerate(zip(*columns, strict=True), start=2):
+        cells = []
+        for c, (value, style) in enumerate(zip(row, styles, strict=True), start=1):
+            attribute = f' s="{style}"' if style else ""
+            if c == 2:  # numbers given as text: "" is an empty cell
+                cells.append(f'<c r="B{r}"{attribute} t="n"><v>{value}</v></c>' if value else "")
+            else:
+                cells.append(_cell(f"{column_letter(c)}{r}", value, attribute, ""))
+        rows.append(f'<row r="{r}">{"".join(cells)}</row>')
+    xml = book.parts()["xl/worksheets/sheet1.xml"]
+    assert "".join(rows) in xml
+    assert '<row r="3"><c r="A3" t="inlineStr"><is><t>a &amp; b</t></is></c><c r="C3" s="4" t="n"><v>2</v></c>' in xml
+    assert '<row r="4"><c r="B4" s="3" t="n"><v>1e+20</v></c><c r="C4" s="4" t="n"><v>3</v></c>' in xml
+    assert '<row r="8"><c r="A8" t="inlineStr"/><c r="C8" s="4" t="n"><v>7</v></c>' in xml
+    assert '<c r="C9" s="4" t="n"><v>1.152921504606847e+18</v></c><c r="D9" t="b"><v>0</v></c></row>' in xml
+    with pytest.raises(ValueError, match="differ in length"):
+        book.add_sheet("U", [], columns=[[1, 2], [1]])
+
+
+def test_text_cells_made_together_are_those_made_one_by_one() -> None:
+    from clusterplan.report._xlsx import _text_cell, _text_tails
+
+    texts = {"Detroit, MI", "rank <= 79.3", " padded", "padded ", "=SUM(A1)", "-1", "#N/A", "#x", "", "a\nb"}
+    texts |= {"\u00a0nbsp", "x" * 32767, "x" * 32768, "tab\tinside", "\tleading tab", "é & ü"}
+    for batch in (texts, texts | {"bell\x07"}):  # plain texts checked one by one, or every text through _text_cell
+        made = _text_tails(batch)
+        assert made == {v: '"' + _text_cell("", "", v)[len('<c r=""') :] for v in batch}
+    assert _text_tails({"rank <= 79.3"})["rank <= 79.3"] == '" t="inlineStr"><is><t>rank &lt;= 79.3</t></is></c>'
+    assert _text_tails({"padded "})["padded "].startswith('" t="inlineStr"><is><t xml:space="preserve">')
 
 
 def test_run_tables_kept_on_disk_are_the_tables_written_afresh(

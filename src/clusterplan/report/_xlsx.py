@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from .._formula import neutralise
+import numpy as np
+
+from .._formula import is_formula_text, neutralise
 
 __all__ = [
     "CORE_PART",
@@ -97,6 +99,24 @@ def _text_cell(ref: str, style: str, value: str) -> str:
     return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>'
 
 
+def _text_tails(texts: set[str]) -> dict[str, str]:
+    """What :func:`_text_cell` writes for each of *texts*, unstyled, after the reference's letters and number.
+
+    A run's text is mostly plain (no control character, no formula start, no surrounding space): one search of
+    all the texts for control characters, then each plain one only escaped (a US run's every-area sheet holds
+    60,000 distinct texts).
+    """
+    if _ILLEGAL.search("\n".join(texts)):
+        return {v: '"' + _text_cell("", "", v)[len('<c r=""') :] for v in texts}
+    made = {}
+    for v in texts:
+        if v and len(v) <= _MAX_TEXT and not is_formula_text(v) and v not in _ERROR_CODES and v.strip() == v:
+            made[v] = f'" t="inlineStr"><is><t>{escape(v)}</t></is></c>'
+        else:
+            made[v] = '"' + _text_cell("", "", v)[len('<c r=""') :]
+    return made
+
+
 def _cell(ref: str, value: Any, number_style: str, text_style: str) -> str:
     """One cell's XML: numbers with *number_style*, anything else with *text_style*; empty cells left out
     unless styled. Numbers are written as ``%.16g`` and NaN or infinity as an empty cell, as openpyxl does."""
@@ -121,55 +141,92 @@ class NumberTexts(list[str]):
     or infinity): a column whose numbers were already written out as text (a run's CSV files hold the same)."""
 
 
-def _column_cells(letter: str, values: Sequence[Any], first: int, style: int) -> list[str]:
-    """The XML of a column's cells from row *first* down: what :func:`_cell` writes for each, numbers with
-    *style*, text and empty cells unstyled (empty cells as ``""``); *values* may be :class:`NumberTexts`.
+def _column_slots(values: Sequence[Any], style: int) -> tuple[list[Any], np.ndarray | None]:
+    """A column's cells as what follows each cell's reference (``<c r="A7``): *slots* written one after the
+    other in every row, each a text that is the same in every row or an object array of one text a row; and
+    which cells are left out (None when none is). The cells are what :func:`_cell` writes, numbers with *style*,
+    text and empty cells unstyled; *values* may be :class:`NumberTexts`.
 
-    A sheet can hold two million cells, so the common cells are written inline rather than by a call each:
-    numbers directly, and each distinct text once (a column of area or cluster names repeats a few hundred).
+    A sheet can hold two million cells: a number's text goes in as it is, between two fixed texts, and a text
+    cell's XML is made once per distinct text (a column of area or cluster names repeats a few hundred).
     """
     attribute = f' s="{style}"' if style else ""
     number = f'"{attribute} t="n"><v>'
-    prefix = f'<c r="{letter}'
     if isinstance(values, NumberTexts):
-        return [f"{prefix}{r}{number}{text}</v></c>" if text else "" for r, text in enumerate(values, start=first)]
-    # A column of one kind (text with gaps, whole numbers, booleans) in one comprehension, as the loop below writes it.
+        texts = np.array(values, dtype=object)
+        return [number, texts, "</v></c>"], texts == ""
+    tails: list[str | None]
     kinds = set(map(type, values))
     if str in kinds and kinds <= {str, float, type(None)}:
-        # _text_cell's XML without its reference (everything after '<c r="A1"'), once per distinct text
-        tails = {v: _text_cell("", "", v)[len('<c r=""') :] for v in {v for v in values if type(v) is str}}
-        return [
-            f'{prefix}{r}"{tails[v]}'
+        made = _text_tails({v for v in values if type(v) is str})  # once per distinct text
+        tails = [
+            made[v]
             if type(v) is str
-            else f"{prefix}{r}{number}{v:.16g}</v></c>"
-            if v is not None and v - v == 0.0
-            else ""
-            for r, v in enumerate(values, start=first)
+            else f"{number}{v:.16g}</v></c>"
+            if v is not None and v - v == 0.0  # finite (NaN and infinity give NaN): others are empty cells
+            else None
+            for v in values
         ]
-    if kinds == {int}:
-        return [f"{prefix}{r}{number}{v:.16g}</v></c>" for r, v in enumerate(values, start=first)]
-    if kinds == {bool}:
-        return [f'{prefix}{r}" t="b"><v>{int(v)}</v></c>' for r, v in enumerate(values, start=first)]
-    texts: dict[str, str] = {}
+    elif kinds == {int}:
+        made = {v: f"{number}{v:.16g}</v></c>" for v in set(values)}
+        tails = [made[v] for v in values]
+    elif kinds == {bool}:
+        tails = ['" t="b"><v>1</v></c>' if v else '" t="b"><v>0</v></c>' for v in values]
+    else:
+        # _cell's XML without the reference's letters and number (every cell it writes starts '<c r="A7"')
+        cells = [_cell("", v, attribute, "") for v in values]
+        tails = [cell[len('<c r="') :] if cell else None for cell in cells]
+    slot = np.array(tails, dtype=object)
+    omitted = np.array([t is None for t in tails], dtype=bool)
+    return [slot], omitted if omitted.any() else None
+
+
+def _column_cells(letter: str, values: Sequence[Any], first: int, style: int) -> list[str]:
+    """The XML of a column's cells from row *first* down (``""`` for a cell left out), from
+    :func:`_column_slots` (what :meth:`XlsxBook.add_sheet` writes of the column)."""
+    slots, omitted = _column_slots(values, style)
     cells = []
-    for r, v in enumerate(values, start=first):
-        kind = type(v)
-        if kind is float:
-            # finite (NaN and infinity give NaN); NaN and infinity are empty cells, as in _cell
-            cells.append(f"{prefix}{r}{number}{v:.16g}</v></c>" if v - v == 0.0 else "")
-        elif kind is str:
-            tail = texts.get(v)
-            if tail is None:
-                # _text_cell's XML without its reference: everything after '<c r="A1"'
-                tail = texts[v] = _text_cell("", "", v)[len('<c r=""') :]
-            cells.append(f'{prefix}{r}"{tail}')
-        elif kind is int:
-            cells.append(f"{prefix}{r}{number}{v:.16g}</v></c>")
-        elif v is None:
-            cells.append("")
-        else:
-            cells.append(_cell(f"{letter}{r}", v, attribute, ""))
+    for i, r in enumerate(range(first, first + len(values))):
+        left_out = omitted is not None and omitted[i]
+        cells.append(
+            "" if left_out else f'<c r="{letter}{r}' + "".join(s if isinstance(s, str) else s[i] for s in slots)
+        )
     return cells
+
+
+#: Rows of a sheet's table joined at a time: the pieces of 8,192 rows of 40 columns hold about 12 MB.
+_CHUNK_ROWS = 8192
+
+
+def _table_rows(columns: Sequence[Sequence[Any]], first: int, styles: Sequence[int]) -> list[str]:
+    """The XML of the rows of a table given column by column, from row *first* down, in chunks of rows.
+
+    Each chunk is one join over an object array of pieces (a row's start, then each cell's reference and
+    :func:`_column_slots`, then its end), cells left out written as empty pieces: a few fixed texts and the
+    numbers' text shared, rather than a string made per cell and per row.
+    """
+    n = len(columns[0])
+    if any(len(values) != n for values in columns):
+        raise ValueError("the columns of a sheet's table differ in length")
+    slotted = [_column_slots(values, style) for values, style in zip(columns, styles, strict=True)]
+    width = 3 + sum(2 + len(slots) for slots, _ in slotted) + 1
+    chunks = []
+    for start in range(0, n, _CHUNK_ROWS):
+        stop = min(n, start + _CHUNK_ROWS)
+        numbers = np.array([str(r) for r in range(first + start, first + stop)], dtype=object)
+        pieces = np.empty((stop - start, width), dtype=object)
+        pieces[:, 0], pieces[:, 1], pieces[:, 2], pieces[:, -1] = '<row r="', numbers, '">', "</row>"
+        j = 3
+        for c, (slots, omitted) in enumerate(slotted, start=1):
+            pieces[:, j] = f'<c r="{column_letter(c)}'
+            pieces[:, j + 1] = numbers
+            for i, slot in enumerate(slots, start=j + 2):
+                pieces[:, i] = slot if isinstance(slot, str) else slot[start:stop]
+            if omitted is not None:
+                pieces[omitted[start:stop], j : j + 2 + len(slots)] = ""
+            j += 2 + len(slots)
+        chunks.append("".join(pieces.ravel().tolist()))
+    return chunks
 
 
 @dataclass
@@ -247,13 +304,7 @@ class XlsxBook:
         n = len(columns[0]) if columns else 0
         if columns:
             widest = max(widest, len(columns))
-            rendered = [
-                _column_cells(column_letter(c), values, first, column_styles[c - 1] if column_styles else 0)
-                for c, values in enumerate(columns, start=1)
-            ]
-            parts.extend(
-                f'<row r="{r}">{"".join(cells)}</row>' for r, cells in enumerate(zip(*rendered, strict=True), first)
-            )
+            parts.extend(_table_rows(columns, first, column_styles or [0] * len(columns)))
         last_row = first - 1 + n
         filter_ref = f"A1:{column_letter(widest)}{last_row}" if autofilter and widest and last_row > 1 else None
         self._sheets.append(_Sheet(title, self._sheet_xml(parts, widths, freeze, filter_ref), filter_ref))
