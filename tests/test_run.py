@@ -160,3 +160,24 @@ def test_run_passes_scenario_options_to_the_scenarios(tmp_path: Path, warehouse_
     assert result.returncode == 0, result.stderr
     scenarios = pd.read_csv(out / "scenarios.csv")
     assert set(scenarios["target_year"]) == {2035}
+
+
+def test_a_run_over_an_earlier_runs_folder_leaves_none_of_its_files(
+    default_run: tuple[Path, object], tmp_path: Path, warehouse_path: Path
+) -> None:
+    # A run without the further analyses written over a full run's folder: the earlier run's scenarios, supply
+    # chain, hotspots (...) tables would otherwise sit beside the new run's files as if they were its own.
+    earlier, _ = default_run
+    out = tmp_path / "out"
+    out.mkdir()
+    for path in earlier.iterdir():
+        (out / path.name).write_bytes(path.read_bytes())
+    (out / "my notes.txt").write_text("mine")
+    before = set(json.loads((out / "run.json").read_text())["outputs"].values())
+    assert "scenarios.csv" in before
+    done = run_cli("run", "--analyses", "none", "--quiet", "--out", str(out), "--warehouse", str(warehouse_path))
+    assert done.returncode == 0, done.stderr
+    written = set(json.loads((out / "run.json").read_text())["outputs"].values())
+    assert "scenarios.csv" not in written
+    assert {p.name for p in out.iterdir()} == written | {"my notes.txt"}
+    assert (out / "my notes.txt").read_text() == "mine"

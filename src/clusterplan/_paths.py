@@ -11,7 +11,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 __all__ = ["MAX_IMPORT_BYTES", "MAX_TAXONOMY_BYTES", "describe_path", "path_problem", "replacing", "replacing_folder"]
@@ -83,13 +83,29 @@ def replacing(path: str | Path) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def replacing_folder(folder: str | Path, *, last: str) -> Iterator[Path]:
+def replacing_folder(
+    folder: str | Path, *, last: str, earlier: Callable[[Path], Iterable[str]] | None = None
+) -> Iterator[Path]:
     """A temporary folder next to *folder* to write a set of outputs into; when the block ends without an error or
-    an interrupt, each file is moved into *folder* (other files there are kept), the file named *last* last.
+    an interrupt, each file is moved into *folder*, the file named *last* last.
 
     *last* marks a complete set (``run.json`` of a run folder): it is removed from *folder* before the first file
     is moved in, so an interrupted write leaves either the old complete set or a folder without it, never a mix
-    that looks complete. Nothing is moved if the block fails.
+    that looks complete. Nothing is moved if the block fails. *earlier*, given the old *last* file, names the
+    files of the set it completed: those the new set does not have are removed before *last* is moved in, so the
+    folder never mixes two sets (a US run written over a GB run's folder does not leave its scenarios behind).
+    Other files in *folder*, such as a user's own, are kept.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp()) / "run"
+    >>> listed = lambda done: done.read_text().split()
+    >>> for files in (["a.csv", "b.csv"], ["a.csv"]):
+    ...     with replacing_folder(folder, last="done", earlier=listed) as staging:
+    ...         for name in files:
+    ...             _ = (staging / name).write_text("x")
+    ...         _ = (staging / "done").write_text(" ".join(files))
+    >>> sorted(p.name for p in folder.iterdir())
+    ['a.csv', 'done']
     """
     target = Path(folder)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -97,9 +113,30 @@ def replacing_folder(folder: str | Path, *, last: str) -> Iterator[Path]:
     try:
         yield staging
         target.mkdir(exist_ok=True)
+        stale = _earlier_files(target / last, earlier) if earlier is not None else set()
         (target / last).unlink(missing_ok=True)
         names = sorted(p.name for p in staging.iterdir() if p.name != last)
-        for name in [*names, last] if (staging / last).exists() else names:
+        for name in names:
             os.replace(staging / name, target / name)
+        for name in sorted(stale - {*names, last}):
+            with contextlib.suppress(FileNotFoundError):
+                (target / name).unlink()
+        if (staging / last).exists():
+            os.replace(staging / last, target / last)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _earlier_files(completed: Path, earlier: Callable[[Path], Iterable[str]]) -> set[str]:
+    """The plain files of *completed*'s folder that *earlier* says its set wrote (none without *completed*)."""
+    if not completed.is_file():
+        return set()
+    # Only bare names of regular files in the folder itself: never a path leading elsewhere, a link or a folder.
+    return {
+        name
+        for name in earlier(completed)
+        if name == Path(name).name
+        and name not in ("", ".", "..")
+        and (completed.parent / name).is_file()
+        and not (completed.parent / name).is_symlink()
+    }

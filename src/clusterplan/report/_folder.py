@@ -117,6 +117,15 @@ def _report_and_tables(data: ReportData, key: str | None, out: Path, tables_key:
 SECOND_TABLES = ("regions",)
 
 
+def _earlier_outputs(run_json: Path) -> list[str]:
+    """The file names an earlier run's ``run.json`` lists as its outputs (none if it cannot be read)."""
+    try:
+        outputs = json.loads(run_json.read_text(encoding="utf-8")).get("outputs")
+    except (OSError, ValueError, AttributeError):  # unreadable, not JSON, or not an object
+        return []
+    return [name for name in outputs.values() if isinstance(name, str)] if isinstance(outputs, dict) else []
+
+
 def write_run_outputs(
     profile: ClusterProfile,
     out: Path,
@@ -159,7 +168,7 @@ def write_run_outputs(
     data = run_report_data(profile, analyses, tables)
     # Written to a temporary folder and moved in at the end, run.json last: an interrupted run leaves the folder
     # as it was, or (if stopped while moving) without run.json, so it never looks like a complete run.
-    with replacing_folder(out, last="run.json") as staging:
+    with replacing_folder(out, last="run.json", earlier=_earlier_outputs) as staging:
         paths = {name: staging / _table_file(name) for name in run_frames(data)}
         paths["report"] = staging / "report.html"
         if workbook:
