@@ -17,6 +17,7 @@ from clusterplan import ParameterError, UnknownCodeError
 from clusterplan.inputoutput.clusters import (
     OTHER_INDUSTRIES,
     cluster_flows,
+    cluster_industry_shares,
     cluster_industry_weights,
     cluster_input_sourcing,
     cluster_linkages,
@@ -24,6 +25,7 @@ from clusterplan.inputoutput.clusters import (
     main_suppliers_and_customers,
     region_supply_chain_gaps,
     supply_chain_gaps,
+    taxonomy_national_shares,
     taxonomy_weights,
 )
 from clusterplan.inputoutput.impact import EFFECTS, cluster_impact, direct_change, impact_effects
@@ -68,6 +70,39 @@ def test_cluster_industry_weights_by_hand():
     no_cars = employment.drop([c for c in employment.index if c.startswith("29")])
     weights = cluster_industry_weights(mapping, no_cars, industry_of, ["C29"], fallback_employment=fallback)
     assert weights.loc["C29", "cars"] == pytest.approx(0.25)
+
+
+def test_fallback_shares_made_once_give_the_weights_of_the_fallback_employment():
+    mapping = pd.DataFrame({"cluster_id": ["cars", "cars", "planes"], "industry_code": ["29100", "29320", "30300"]})
+    industry_of = pd.Series({"29100": "C29", "29201": "C29", "29320": "C29", "30300": "C303", "27200": "C27"})
+    fallback = pd.Series({"29100": 1.0, "29201": 3.0, "29320": 4.0, "30300": 2.0, "27200": 5.0})
+    shares = cluster_industry_shares(mapping, fallback, industry_of, ["C29", "C303", "C27"])
+    # C29: 1 + 4 of 8 jobs in cars; C27 has jobs in no cluster.
+    assert shares.by_cluster.loc["C29"].tolist() == [5.0, 0.0]
+    assert (shares.union["C29"], shares.totals["C29"], shares.totals["C27"]) == (5.0, 8.0, 5.0)
+    region = pd.Series({"30300": 6.0, "27200": 1.0})  # no C29 jobs: C29 falls back
+    expected = cluster_industry_weights(
+        mapping, region, industry_of, ["C29", "C303", "C27"], fallback_employment=fallback
+    )
+    weights = cluster_industry_weights(mapping, region, industry_of, ["C29", "C303", "C27"], fallback_shares=shares)
+    pd.testing.assert_frame_equal(weights, expected)
+    assert weights.loc["C29", "cars"] == 5.0 / 8.0
+    with pytest.raises(ParameterError, match="not both"):
+        cluster_industry_weights(
+            mapping, region, industry_of, ["C29"], fallback_employment=fallback, fallback_shares=shares
+        )
+
+
+def test_taxonomy_weights_with_national_shares_made_once_are_the_same():
+    national = taxonomy_national_shares(TABLES, "wmca_plan_for_growth")
+    for region in ("TLG3", "TLC1", "TLI3"):
+        expected = taxonomy_weights(TABLES, "wmca_plan_for_growth", region)
+        found = taxonomy_weights(TABLES, "wmca_plan_for_growth", region, national_shares=national)
+        assert found.to_numpy().tobytes() == expected.to_numpy().tobytes()
+        pd.testing.assert_frame_equal(found, expected)
+    # Another taxonomy's shares are its own clusters'.
+    other = taxonomy_national_shares(TABLES, "uk_industrial_strategy_is8")
+    assert list(other.by_cluster.columns) != list(national.by_cluster.columns)
 
 
 def test_overlapping_clusters_count_in_both():

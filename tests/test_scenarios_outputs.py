@@ -186,3 +186,26 @@ def test_outputs_are_plain_tables(outputs: ScenarioOutputs) -> None:
 def test_provenance_is_json(outputs: ScenarioOutputs) -> None:
     text = json.dumps(outputs.provenance)
     assert '"leading_region": "' in text and "np.float64" not in text
+
+
+def test_supply_chain_effects_with_the_national_shares_kept_per_taxonomy(warehouse: Warehouse) -> None:
+    from clusterplan.pipeline import scenarios
+    from clusterplan.taxonomy import load_taxonomy
+
+    employment = scenarios._io_employment(warehouse)
+    kept = {}
+    for name in ("wmca_plan_for_growth", "uk_industrial_strategy_is8"):
+        taxonomy = load_taxonomy(name)
+        shares = scenarios._io_national_shares(warehouse, taxonomy)
+        assert shares is not None and scenarios._io_national_shares(warehouse, taxonomy) is shares  # kept
+        # Keyed by taxonomy: each has its own clusters' shares.
+        assert list(shares.by_cluster.columns) == list(dict.fromkeys(taxonomy.mapping()["cluster_id"]))
+        kept[name] = shares
+        ids = [c.id for c in taxonomy.clusters]
+        for region in ("TLG3", "TLC1"):
+            frame, provenance = scenarios._supply_chain_effects(region, taxonomy, ids, True, employment, shares)
+            expected, expected_provenance = scenarios._supply_chain_effects(region, taxonomy, ids, True, employment)
+            assert frame is not None and expected is not None and len(frame) > 0
+            pd.testing.assert_frame_equal(frame, expected, check_exact=True)
+            assert json.dumps(provenance, default=str) == json.dumps(expected_provenance, default=str)
+    assert kept["wmca_plan_for_growth"] is not kept["uk_industrial_strategy_is8"]

@@ -80,8 +80,10 @@ __all__ = [
     "LINKAGE_COLUMNS",
     "OTHER_INDUSTRIES",
     "PARTNER_COLUMNS",
+    "ClusterIndustryShares",
     "ClusterLinkages",
     "cluster_flows",
+    "cluster_industry_shares",
     "cluster_industry_weights",
     "cluster_input_sourcing",
     "cluster_linkages",
@@ -90,6 +92,7 @@ __all__ = [
     "main_suppliers_and_customers",
     "region_supply_chain_gaps",
     "supply_chain_gaps",
+    "taxonomy_national_shares",
     "taxonomy_weights",
     "us_taxonomy_weights",
 ]
@@ -113,6 +116,60 @@ PARTNER_COLUMNS = ["cluster_id", "relation", "rank", "partner_code", "partner_na
 # --------------------------------------------------------------------------- weights and flows
 
 
+@dataclass(frozen=True)
+class ClusterIndustryShares:
+    """Employment of each input-output industry in each cluster, in any cluster and in all, from one employment
+    series (:func:`cluster_industry_shares`): what :func:`cluster_industry_weights` divides."""
+
+    #: Industries x clusters (mapping order): employment of the industry's codes in the cluster.
+    by_cluster: pd.DataFrame
+    #: Employment of the industry's codes in any cluster.
+    union: pd.Series
+    #: Employment of all the industry's codes.
+    totals: pd.Series
+
+
+def _clusters_of(mapping: pd.DataFrame) -> list[str]:
+    if not {"cluster_id", "industry_code"} <= set(mapping.columns):
+        raise ParameterError("the cluster mapping needs the columns cluster_id and industry_code")
+    clusters = list(dict.fromkeys(mapping["cluster_id"].astype(str)))
+    if OTHER_INDUSTRIES in clusters:
+        raise ParameterError(f"{OTHER_INDUSTRIES!r} is reserved and cannot be a cluster id")
+    return clusters
+
+
+def cluster_industry_shares(
+    mapping: pd.DataFrame, employment: pd.Series, industry_of: pd.Series, industries: Sequence[str]
+) -> ClusterIndustryShares:
+    """The employment :func:`cluster_industry_weights` weighs industries with, from one series; parameters as
+    there. Made once, it serves as the *fallback_shares* of every region's weights (Great Britain's, say).
+
+    Examples
+    --------
+    >>> mapping = pd.DataFrame({"cluster_id": ["c"], "industry_code": ["29100"]})
+    >>> shares = cluster_industry_shares(mapping, pd.Series({"29100": 30.0, "29310": 10.0}),
+    ...                                  pd.Series({"29100": "C29", "29310": "C29"}), ["C29"])
+    >>> shares.by_cluster.loc["C29", "c"], shares.union["C29"], shares.totals["C29"]
+    (np.float64(30.0), np.float64(30.0), np.float64(40.0))
+    """
+    clusters = _clusters_of(mapping)
+    index = pd.Index([str(i) for i in industries])
+    frame = pd.DataFrame({"code": employment.index.astype(str), "employment": employment.to_numpy(dtype=float)})
+    frame["industry"] = frame["code"].map(industry_of.astype(object).to_dict())
+    frame = frame.dropna(subset=["industry"])
+    totals = frame.groupby("industry")["employment"].sum().reindex(index).fillna(0.0)
+    linked = mapping[["cluster_id", "industry_code"]].astype(str).merge(frame, left_on="industry_code", right_on="code")
+    by_cluster = (
+        linked.groupby(["industry", "cluster_id"])["employment"].sum().unstack("cluster_id")
+        if len(linked)
+        else pd.DataFrame(index=index)
+    )
+    by_cluster = by_cluster.reindex(index=index, columns=clusters).fillna(0.0)
+    in_any = frame[frame["code"].isin(set(mapping["industry_code"].astype(str)))]
+    union = in_any.groupby("industry")["employment"].sum().reindex(index).fillna(0.0)
+    return ClusterIndustryShares(by_cluster, union, totals)
+
+
 def cluster_industry_weights(
     mapping: pd.DataFrame,
     employment: pd.Series,
@@ -120,6 +177,7 @@ def cluster_industry_weights(
     industries: Sequence[str],
     *,
     fallback_employment: pd.Series | None = None,
+    fallback_shares: ClusterIndustryShares | None = None,
 ) -> pd.DataFrame:
     """Weight of each input-output industry in each cluster: the share of its employment in the cluster's codes.
 
@@ -138,6 +196,10 @@ def cluster_industry_weights(
     fallback_employment
         Employment used for an industry in which *employment* has none (e.g.
         Great Britain's, for a region without the industry).
+    fallback_shares
+        The same, already summed (:func:`cluster_industry_shares` of the fallback
+        employment, with the same *mapping*, *industry_of* and *industries*): made
+        once for every region. Not with *fallback_employment*.
 
     Returns
     -------
@@ -155,38 +217,17 @@ def cluster_industry_weights(
     >>> cluster_industry_weights(mapping, employment, industry_of, ["C29", "C30"]).values.tolist()
     [[0.75, 0.0, 0.25], [1.0, 1.0, 0.0]]
     """
-    if not {"cluster_id", "industry_code"} <= set(mapping.columns):
-        raise ParameterError("the cluster mapping needs the columns cluster_id and industry_code")
-    clusters = list(dict.fromkeys(mapping["cluster_id"].astype(str)))
-    if OTHER_INDUSTRIES in clusters:
-        raise ParameterError(f"{OTHER_INDUSTRIES!r} is reserved and cannot be a cluster id")
-    index = pd.Index([str(i) for i in industries])
-
-    def shares(emp: pd.Series) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
-        frame = pd.DataFrame({"code": emp.index.astype(str), "employment": emp.to_numpy(dtype=float)})
-        frame["industry"] = frame["code"].map(industry_of.astype(object).to_dict())
-        frame = frame.dropna(subset=["industry"])
-        totals = frame.groupby("industry")["employment"].sum().reindex(index).fillna(0.0)
-        linked = (
-            mapping[["cluster_id", "industry_code"]].astype(str).merge(frame, left_on="industry_code", right_on="code")
-        )
-        by_cluster = (
-            linked.groupby(["industry", "cluster_id"])["employment"].sum().unstack("cluster_id")
-            if len(linked)
-            else pd.DataFrame(index=index)
-        )
-        by_cluster = by_cluster.reindex(index=index, columns=clusters).fillna(0.0)
-        in_any = frame[frame["code"].isin(set(mapping["industry_code"].astype(str)))]
-        union = in_any.groupby("industry")["employment"].sum().reindex(index).fillna(0.0)
-        return by_cluster, union, totals
-
-    by_cluster, union, totals = shares(employment)
+    if fallback_employment is not None and fallback_shares is not None:
+        raise ParameterError("give the fallback as employment or as its shares, not both")
+    own = cluster_industry_shares(mapping, employment, industry_of, industries)
+    by_cluster, union, totals = own.by_cluster, own.union, own.totals
     if fallback_employment is not None:
-        fb_cluster, fb_union, fb_totals = shares(fallback_employment)
+        fallback_shares = cluster_industry_shares(mapping, fallback_employment, industry_of, industries)
+    if fallback_shares is not None:
         use_fallback = totals <= 0
-        by_cluster = by_cluster.where(~use_fallback, fb_cluster, axis=0)
-        union = union.where(~use_fallback, fb_union)
-        totals = totals.where(~use_fallback, fb_totals)
+        by_cluster = by_cluster.where(~use_fallback, fallback_shares.by_cluster, axis=0)
+        union = union.where(~use_fallback, fallback_shares.union)
+        totals = totals.where(~use_fallback, fallback_shares.totals)
     safe = totals.where(totals > 0, 1.0)
     weights = by_cluster.div(safe, axis=0).where(totals > 0, 0.0, axis=0)
     weights[OTHER_INDUSTRIES] = 1.0 - (union / safe).where(totals > 0, 0.0)
@@ -546,6 +587,7 @@ def taxonomy_weights(
     *,
     year: int = 2019,
     sic_employment: pd.DataFrame | None = None,
+    national_shares: ClusterIndustryShares | None = None,
 ) -> pd.DataFrame:
     """Weights of the 105 IOAT industries in a SIC taxonomy's clusters (:func:`cluster_industry_weights`).
 
@@ -554,20 +596,46 @@ def taxonomy_weights(
     *sic_employment* (areas x SIC codes, as the pipeline reads it from the
     warehouse) replaces the BRES of the *tables*' employment facts
     (:class:`~clusterplan.inputoutput.tables.ReferenceTables`, which also give the IOAT industries and the SIC lookup).
+    *national_shares* is :func:`taxonomy_national_shares` of the same arguments, made once for every region
+    (else summed again here).
     """
     tax = _sic_taxonomy(taxonomy)
     sic = _sic_table(tables, int(year), sic_employment)
+    industries = list(_national(tables).industries)
+    if region is not None and national_shares is not None:
+        return cluster_industry_weights(
+            tax.mapping(),
+            _region_row(sic, _resolve_region(tables, region, int(year), sic_employment)),
+            _sic_to_ioat(tables, sic_employment),
+            industries,
+            fallback_shares=national_shares,
+        )
     national = sic.sum(axis=0)
     employment = (
         national if region is None else _region_row(sic, _resolve_region(tables, region, int(year), sic_employment))
     )
-    industries = list(_national(tables).industries)
     return cluster_industry_weights(
         tax.mapping(),
         employment,
         _sic_to_ioat(tables, sic_employment),
         industries,
         fallback_employment=None if region is None else national,
+    )
+
+
+def taxonomy_national_shares(
+    tables: ReferenceTables,
+    taxonomy: Any = None,
+    *,
+    year: int = 2019,
+    sic_employment: pd.DataFrame | None = None,
+) -> ClusterIndustryShares:
+    """Great Britain's employment by IOAT industry and cluster of a SIC taxonomy (:func:`cluster_industry_shares`):
+    the fallback of every region's :func:`taxonomy_weights`, the same for all of them; arguments as there."""
+    tax = _sic_taxonomy(taxonomy)
+    sic = _sic_table(tables, int(year), sic_employment)
+    return cluster_industry_shares(
+        tax.mapping(), sic.sum(axis=0), _sic_to_ioat(tables, sic_employment), list(_national(tables).industries)
     )
 
 

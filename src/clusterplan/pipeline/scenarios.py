@@ -24,7 +24,7 @@ from .._cache import memoised
 from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
 from .._json import plain
 from ..datasets import BRES_SUBCLASS
-from ..inputoutput.clusters import taxonomy_weights
+from ..inputoutput.clusters import ClusterIndustryShares, taxonomy_national_shares, taxonomy_weights
 from ..inputoutput.impact import EFFECTS, direct_change, impact_effects, leontief_system, output_effects
 from ..inputoutput.regional import DEFAULT_YEAR as IO_YEAR
 from ..inputoutput.regional import regional_model, sic_employment_table
@@ -283,9 +283,29 @@ def _region_supply_chain_effects(
     return memoised(
         warehouse,
         ("supply_chain_effects", region, taxonomy, tuple(cluster_ids), induced),
-        lambda: _supply_chain_effects(region, taxonomy, cluster_ids, induced, _io_employment(warehouse)),
+        lambda: _supply_chain_effects(
+            region, taxonomy, cluster_ids, induced, _io_employment(warehouse), _io_national_shares(warehouse, taxonomy)
+        ),
         persist=True,
     )
+
+
+def _io_national_shares(warehouse: AnyWarehouse, taxonomy: Taxonomy) -> ClusterIndustryShares | None:
+    """Great Britain's IO employment by industry and cluster of *taxonomy* (the fallback of every region's
+    industry weights, :func:`~clusterplan.inputoutput.clusters.taxonomy_national_shares`), once per taxonomy and
+    data version rather than once per region; None when it cannot be made (each region then says why)."""
+
+    def compute() -> ClusterIndustryShares | None:
+        employment = _io_employment(warehouse)
+        if employment.empty:
+            return None
+        try:
+            return taxonomy_national_shares(reference_tables(), taxonomy, year=IO_YEAR, sic_employment=employment)
+        except (ParameterError, DataValidationError, KeyError, ValueError):
+            return None
+
+    # Nobody changes the shares (the weights are new frames made from them): handed out as kept.
+    return memoised(warehouse, ("io_national_shares", taxonomy, IO_YEAR), compute, copy=False)
 
 
 class _ImpactTotals:
@@ -332,16 +352,27 @@ class _ImpactTotals:
 
 
 def _supply_chain_effects(
-    region: str, taxonomy: Taxonomy, cluster_ids: list[str], induced: bool, sic_employment: pd.DataFrame
+    region: str,
+    taxonomy: Taxonomy,
+    cluster_ids: list[str],
+    induced: bool,
+    sic_employment: pd.DataFrame,
+    national_shares: ClusterIndustryShares | None = None,
 ) -> tuple[pd.DataFrame | None, dict[str, Any]]:
     """Indirect (and induced) jobs and GVA per additional direct job of each cluster, from the regional IO model
-    with *sic_employment* (areas x 5-digit SIC codes, :func:`_io_employment`)."""
+    with *sic_employment* (areas x 5-digit SIC codes, :func:`_io_employment`); *national_shares*, when given,
+    are :func:`_io_national_shares` of the same employment and taxonomy."""
     if sic_employment.empty:
         return None, {"status": f"not available: the warehouse holds no {BRES_SUBCLASS} employment in {IO_YEAR}"}
     try:
         model = regional_model(reference_tables(), region, year=IO_YEAR, sic_employment=sic_employment)
         weights = taxonomy_weights(
-            reference_tables(), taxonomy, model.region_code, year=model.year, sic_employment=sic_employment
+            reference_tables(),
+            taxonomy,
+            model.region_code,
+            year=model.year,
+            sic_employment=sic_employment,
+            national_shares=national_shares if model.year == IO_YEAR else None,
         )
     except (ParameterError, DataValidationError, KeyError, ValueError) as exc:
         return None, {"status": f"not available: the regional input-output model could not be built ({exc})"}
