@@ -51,6 +51,50 @@ def test_awkward_cells_are_written_as_pandas_writes_them(tmp_path: Path) -> None
     assert _both(frame, tmp_path, "%.6g")[1] == _both(frame, tmp_path, "%.6g")[0]
 
 
+def test_columns_joined_by_arrow_are_written_as_pandas_writes_them(tmp_path: Path) -> None:
+    """Text, whole-number, boolean and float columns are joined from their fields' text (text holding a
+    character the csv writer quotes, quoted), as pandas writes them."""
+    from clusterplan.report import _csv
+
+    names = ["Detroit-Warren-Dearborn, MI", 'say "hi"', "two\nlines", "", "cr\rinside", " padded ", "plain"]
+    frame = pd.DataFrame(
+        {
+            "name": names,
+            "text": pd.Series(["a", None, "b,c", "d", "e", "f", '"'], dtype="str"),
+            "jobs": [1, -2, 3, 2**62, 5, 0, 7],
+            "strong": [True, False, True, False, True, False, True],
+            "lq": [47928.26999999998, np.nan, np.inf, -0.0, 1e-7, 2.0**60, 0.1],
+        }
+    )
+    expected, found = _both(frame, tmp_path)
+    assert found == expected
+    assert found.decode().splitlines()[1] == '"Detroit-Warren-Dearborn, MI",a,1,True,47928.26999999998'
+    lines = _csv._joined_rows([names, list(range(7))])
+    assert lines is not None and lines.startswith('"Detroit-Warren-Dearborn, MI",0\n"say ""hi""",1\n"two\nlines",2\n')
+    assert _csv._joined_rows([names, [1.5] * 7]) is None  # floats as objects: left to the csv writer
+
+
+def test_the_characters_the_csv_writer_quotes_are_those_the_columns_look_for() -> None:
+    import csv
+    import io
+    import sys
+
+    from clusterplan.report._csv import _QUOTED
+
+    handle = io.StringIO(newline="")
+    writer = csv.writer(handle, lineterminator="\n")
+    quoted = []
+    for code in range(sys.maxunicode + 1):
+        if 0xD800 <= code < 0xE000:  # surrogates: not text
+            continue
+        writer.writerow(["a" + chr(code), "b"])
+        if handle.getvalue() != "a" + chr(code) + ",b\n":
+            quoted.append(chr(code))
+        handle.seek(0)
+        handle.truncate()
+    assert tuple(quoted) == tuple(sorted(_QUOTED))
+
+
 @pytest.mark.parametrize(
     "frame",
     [
