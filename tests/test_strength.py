@@ -16,6 +16,7 @@ from clusterplan._exceptions import ParameterError, UnknownCodeError
 from clusterplan.measures.strength import (
     CLUSTER_MAPPING_RULES,
     ClusterMappingRule,
+    _texts_by_row,
     cluster_mapping_strength,
     cluster_observatory_stars,
 )
@@ -270,3 +271,9 @@ def test_bres_division_29_stars_and_strength() -> None:
     assert motor.loc["TLG1", "strong"] and motor.loc["TLG3", "strong"]
     assert motor["strong_establishments_test"].isna().all()
     assert motor["strong_reason"].str.endswith("establishments not applied (no establishment counts)").all()
+
+
+def test_threshold_texts_are_formatted_once_per_value_and_keep_signed_zeros() -> None:
+    nan = float("nan")
+    texts = _texts_by_row([1234.5, nan, 0.0, -0.0, 1234.5, 0.25, nan], ",.4g")
+    assert texts == ["1,234", "nan", "0", "-0", "1,234", "0.25", "nan"]
