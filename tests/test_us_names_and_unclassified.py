@@ -118,3 +118,32 @@ def test_opportunities_say_what_attractiveness_scores_for_a_us_metro(warehouse: 
     assert "on product complexity (PCI) (the data give no GVA per job and no employment growth" in us
     assert "Great Britain" not in us
     assert region_opportunities(warehouse, "TLG3").parameters["attractiveness_method"] == ATTRACTIVENESS_METHOD
+
+
+def test_one_scan_for_the_nation_and_the_region_gives_the_table_of_two(warehouse: Any) -> None:
+    """The first profile sums the nation's and the region's unclassified jobs in one query: the same table as the
+    nation's and the region's read apart (rebuilt cells, so fractions of jobs too)."""
+    from clusterplan.pipeline.profile import (
+        _scope,
+        _unclassified_national_employment,
+        _unit_rows,
+        unclassified_industries,
+    )
+    from clusterplan.taxonomy import load_taxonomy
+
+    scope = _scope(warehouse, "us_cbp_2019_cbsa", "19820", None, None, "reconstructed")
+    units = _unit_rows(warehouse, scope.rows, scope.profile.classification, scope.profile.unit_level)
+    codes = sorted(units.select("industry_code").distinct().to_pandas()["industry_code"])
+    tax = load_taxonomy("us_cmp_traded_2014")
+    apart = unclassified_industries(units, tax, codes, "19820", scope.year)
+    region: list[pd.DataFrame] = []
+    national = _unclassified_national_employment(units, tax, codes, scope.year, "19820", region)
+    (sums,) = region
+    together = unclassified_industries(units, tax, codes, "19820", scope.year, national=national, region_sums=sums)
+    key = ["industry_code"]
+    pd.testing.assert_frame_equal(
+        together.sort_values(key).reset_index(drop=True), apart.sort_values(key).reset_index(drop=True)
+    )
+    assert together.set_index("industry_code").loc["336390", "employment"] >= DETROIT_336390
+    # The region's sums hold only the codes where it has rows.
+    assert 0 < len(sums) < len(national) and sums["employment"].notna().all()

@@ -19,7 +19,7 @@ __all__ = ["area_totals", "cluster_employment", "exact_sum", "industry_facts"]
 _EXACT = dt.Decimal(38, 18)
 
 
-def exact_sum(column: ir.NumericColumn) -> ir.FloatingScalar:
+def exact_sum(column: ir.NumericColumn, *, where: ir.BooleanValue | None = None) -> ir.FloatingScalar:
     """The sum of *column* as a float, the same whatever order the engine adds the rows in.
 
     A parallel engine (DuckDB, Spark) adds a group's floats in the order its threads meet them, and float
@@ -33,13 +33,15 @@ def exact_sum(column: ir.NumericColumn) -> ir.FloatingScalar:
     ----------
     column
         Numbers below 10**20 in magnitude (employment, establishments); NULLs are ignored, as by ``sum``.
+    where
+        Sum only the rows where this is true (as ``sum(where=...)``; NULL when no row is).
 
     Returns
     -------
     ibis.expr.types.FloatingScalar
         The sum as a 64-bit float (NULL when every value is NULL).
     """
-    return column.cast(_EXACT).sum().cast("float64")
+    return column.cast(_EXACT).sum(where=where).cast("float64")
 
 
 def count_flag(rows: ir.Table, flag: str) -> ir.IntegerScalar:

@@ -657,13 +657,23 @@ def profile_region(
     warnings: list[str] = []
     unclassified = pd.DataFrame(columns=UNCLASSIFIED_COLUMNS)
     if profile.geography == "us":
-        # The nation's side is the same for every region of the taxonomy: read once (a CBP scan, half of it).
+        # The nation's side is the same for every region of the taxonomy: read once (a CBP scan, half of it). That
+        # first scan sums the region's side too; a later profile (the nation's cached) reads the region's alone.
+        region_loose: list[pd.DataFrame] = []
         national_loose = memoised(
             warehouse,
             ("unclassified_national", tuple(scope.datasets), region_code if merged else None, merged, tax, year),
-            lambda: _unclassified_national_employment(units, tax, codes, year),
+            lambda: _unclassified_national_employment(units, tax, codes, year, region_code, region_loose),
         )
-        unclassified = unclassified_industries(units, tax, codes, region_code, year, national=national_loose)
+        unclassified = unclassified_industries(
+            units,
+            tax,
+            codes,
+            region_code,
+            year,
+            national=national_loose,
+            region_sums=region_loose[0] if region_loose else None,
+        )
         near = unclassified[(unclassified["siblings_in"] != "") & (unclassified["employment"] > 0)]
         loose_jobs = float(unclassified["employment"].sum())
         loose_count = int((unclassified["employment"] > 0).sum())
@@ -920,14 +930,43 @@ def _national_sums(rows: ir.Table) -> pd.DataFrame:
     return rows.group_by("industry_code").aggregate(national_employment=exact_sum(rows.value)).to_pandas()
 
 
-def _unclassified_national_employment(units: ir.Table, tax: Taxonomy, codes: Sequence[str], year: int) -> pd.DataFrame:
+def _region_sums(rows: ir.Table, region_code: str) -> pd.DataFrame:
+    own = rows.filter(rows.area_code == region_code)
+    return own.group_by("industry_code").aggregate(employment=exact_sum(own.value)).to_pandas()
+
+
+def _unclassified_national_employment(
+    units: ir.Table,
+    tax: Taxonomy,
+    codes: Sequence[str],
+    year: int,
+    region_code: str | None = None,
+    region_sums: list[pd.DataFrame] | None = None,
+) -> pd.DataFrame:
     """The nation's (every area's) employment in each code :func:`unclassified_industries` counts, columns
     ``industry_code, national_employment``: the same for every region, so a caller profiling many regions
-    reads it once and hands it to each."""
+    reads it once and hands it to each.
+
+    With *region_code*, the same scan also sums that region's employment in each code, appended to
+    *region_sums* as :func:`unclassified_industries` reads it (``industry_code, employment``; the codes where the
+    region has rows), for its ``region_sums``.
+    """
     rows = _unclassified_rows(units, tax, codes, year)
     if rows is None:
         return pd.DataFrame(columns=["industry_code", "national_employment"])
-    return _national_sums(rows)
+    if region_code is None or region_sums is None:
+        return _national_sums(rows)
+    both = (
+        rows.group_by("industry_code")
+        .aggregate(
+            national_employment=exact_sum(rows.value),
+            employment=exact_sum(rows.value, where=rows.area_code == region_code),
+            region_rows=(rows.area_code == region_code).cast("int64").sum(),
+        )
+        .to_pandas()
+    )
+    region_sums.append(both.loc[both["region_rows"] > 0, ["industry_code", "employment"]].reset_index(drop=True))
+    return both[["industry_code", "national_employment"]]
 
 
 def unclassified_industries(
@@ -938,6 +977,7 @@ def unclassified_industries(
     year: int,
     *,
     national: pd.DataFrame | None = None,
+    region_sums: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """US industries in no cluster because no Cluster Mapping definition names their NAICS code.
 
@@ -959,6 +999,9 @@ def unclassified_industries(
     national
         :func:`_unclassified_national_employment` of the same *units*, *tax*, *codes* and *year*, when the
         caller has it (default: read here).
+    region_sums
+        The region's employment in each such code where it has rows (``industry_code, employment``), when the
+        caller read it with the nation's (default: read here).
 
     Returns
     -------
@@ -972,8 +1015,7 @@ def unclassified_industries(
         return pd.DataFrame(columns=UNCLASSIFIED_COLUMNS)
     if national is None:
         national = _national_sums(rows)
-    own = rows.filter(rows.area_code == region_code)
-    region = own.group_by("industry_code").aggregate(employment=exact_sum(own.value)).to_pandas()
+    region = _region_sums(rows, region_code) if region_sums is None else region_sums
     out = national.merge(region, on="industry_code", how="left").fillna({"employment": 0.0})
     mapping = tax.mapping(codes, strict=False)
     groups = mapping.assign(group=mapping["industry_code"].str[:4]).groupby("group")["cluster_name"]
