@@ -484,3 +484,32 @@ def test_cluster_productivity_at_itl3(local_warehouse: Warehouse) -> None:
     assert row["benchmark_employment"] == gb_motor
     assert row["benchmark_gva_gbp_million"] == pytest.approx(gb_motor * gb_row_gva / gb_rows)
     assert row["relative_productivity"] == pytest.approx((transport * 1e6 / 6500.0) / (gb_row_gva * 1e6 / gb_rows))
+
+
+def test_every_area_estimate_at_once_is_each_area_estimate_alone(warehouse: Warehouse) -> None:
+    from clusterplan.pipeline import productivity
+    from clusterplan.taxonomy import load_taxonomy
+
+    kept = {}
+    for name in ("wmca_plan_for_growth", "uk_industrial_strategy_is8"):
+        mapping = load_taxonomy(name).mapping()
+        inputs = productivity._cluster_productivity_inputs(
+            warehouse, mapping, "bres_itl2_sic5", "itl2", 2021, "current"
+        )
+        every = productivity._employment_by_code(warehouse, "bres_itl2_sic5", "itl2", code_length=None, years=[2021])
+        estimates = productivity._estimates_by_area(inputs, every)
+        assert len(estimates) == 40
+        for area, found in estimates.items():
+            alone = productivity._estimate(inputs, area, every[every["area_code"] == area].reset_index(drop=True))
+            assert list(found.columns) == list(alone.columns)
+            for column in alone.columns:  # the same numbers to the bit
+                assert found[column].reindex(alone.index).to_numpy().tobytes() == alone[column].to_numpy().tobytes()
+        kept[name] = estimates
+        # A profile's table (through the kept estimates) is the one made from the area's estimate alone.
+        table = cluster_productivity(warehouse, mapping, region="TLG3", year=2021)
+        alone = productivity._estimate(inputs, "TLG3", every[every["area_code"] == "TLG3"].reset_index(drop=True))
+        expected = table["cluster_id"].map(alone["gva_gbp_million"]).to_numpy()
+        assert table["gva_gbp_million"].to_numpy().tobytes() == expected.tobytes()
+    # Each taxonomy's estimates are its own clusters'.
+    first, second = (set(kept[n]["TLG3"].index) for n in kept)
+    assert first != second

@@ -579,7 +579,17 @@ def cluster_productivity(
             f"dataset {dataset!r} lacks employment for some of the areas that make up {region_code} in {year}",
             hint=_IMPORT_HINT if level == "itl3" else "choose another employment_dataset",
         )
-    local = _estimate(inputs, region_code, regional)
+    # Every area's estimate at once, kept per mapping, dataset and data version: a profile of each region then
+    # takes its own (the same numbers to the bit as _estimate of the region alone).
+    every_estimate = memoised(
+        warehouse,
+        ("cluster_productivity_estimates", definition, dataset, level, year, prices),
+        lambda: _estimates_by_area(inputs, every_area),
+        copy=False,
+    )
+    local = every_estimate.get(region_code)
+    if local is None:  # an area the shared table leaves out: estimated on its own
+        local = _estimate(inputs, region_code, regional)
     bench = inputs.bench
     out = pd.DataFrame({"cluster_id": inputs.order})
     out["cluster_name"] = out["cluster_id"].map(inputs.names)
@@ -657,6 +667,64 @@ def _cluster_productivity_inputs(
         used=mapping.groupby("cluster_id")["gva_industry_code"].agg(lambda s: "; ".join(sorted(set(s), key=_row_key))),
     )
     return replace(inputs, bench=_estimate(inputs, GREAT_BRITAIN, national))
+
+
+def _estimates_by_area(inputs: _ProductivityInputs, every_area: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """:func:`_estimate` of every area of *every_area* (:func:`_employment_by_code` rows of one year) with GVA
+    rows, in one pass: each area's employment and GVA per job of the mapping's codes as one row of a matrix, each
+    cluster's sums over the same positions in the same order as :func:`_cluster_gva` takes them (pandas' group
+    sum for jobs, numpy's sum for GVA), so every number is the one :func:`_estimate` gives. Areas lacking some of
+    their constituent areas are left out (their profile says so)."""
+    by_row, mapping = inputs.by_row, inputs.mapping
+    complete = every_area.groupby("area_code", sort=False)["sources"].transform("min") >= every_area.groupby(
+        "area_code", sort=False
+    )["members"].transform("max")
+    areas = [a for a in dict.fromkeys(every_area.loc[complete, "area_code"]) if a in inputs.areas]
+    if not areas or mapping.empty:
+        return {}
+    codes = mapping["industry_code"].to_numpy()
+    jobs_wide = (
+        every_area[every_area["area_code"].isin(areas)]
+        .pivot(index="area_code", columns="code", values="employment")
+        .reindex(index=areas, columns=pd.Index(codes))
+    )
+    jobs = jobs_wide.fillna(0.0).to_numpy(dtype=float)
+    rates = (
+        by_row[by_row["area_code"].isin(areas)]
+        .pivot(index="area_code", columns="gva_industry_code", values="gva_per_job_gbp")
+        .reindex(index=areas, columns=pd.Index(mapping["gva_industry_code"].to_numpy()))
+        .to_numpy(dtype=float)
+    )
+    gva = np.where(jobs == 0, 0.0, jobs * rates / 1e6)
+    n = len(mapping)
+    long = pd.DataFrame(
+        {
+            "area": np.repeat(np.arange(len(areas)), n),
+            "cluster_id": np.tile(mapping["cluster_id"].to_numpy(), len(areas)),
+            "employment": jobs.reshape(-1),
+        }
+    )
+    employment = long.groupby(["area", "cluster_id"], sort=False)["employment"].sum()
+    positions = mapping.groupby("cluster_id", sort=False).indices
+    clusters = list(positions)
+    sums = np.empty((len(areas), len(clusters)))
+    for j, cluster in enumerate(clusters):
+        part = gva[:, positions[cluster]]
+        unknown = np.asarray(np.isnan(part).any(axis=1), dtype=bool)
+        # One row at a time: a 1-D sum adds in the order _cluster_gva's does (a 2-D reduction may not).
+        sums[:, j] = [np.nan if unknown[i] else float(part[i].sum()) for i in range(len(areas))]
+    found: dict[str, pd.DataFrame] = {}
+    for i, area in enumerate(areas):
+        grouped = pd.DataFrame(
+            {"employment": employment.loc[i].reindex(clusters).to_numpy(dtype=float)},
+            index=pd.Index(clusters, name="cluster_id"),
+        )
+        grouped["gva_gbp_million"] = sums[i]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = sums[i] * 1e6 / grouped["employment"].to_numpy(dtype=float)
+        grouped["gva_per_job_gbp"] = np.where(np.isfinite(ratio), ratio, np.nan)
+        found[area] = grouped
+    return found
 
 
 def _estimate(inputs: _ProductivityInputs, area: str, jobs: pd.DataFrame) -> pd.DataFrame:
