@@ -1180,7 +1180,7 @@ def section_maps(ctx: ReportContext) -> Section:
     for cluster_id, name in zip(chosen["cluster_id"], chosen["cluster"], strict=True):
         values = _lq_values(ctx, cluster_id)
         panels.append((str(name), list(values["area_code"]), [float(v) for v in values["lq"]]))
-    names = dict(zip(data.regions["area_code"], data.regions["area_name"].fillna(""), strict=True))
+    names = dict(zip(data.regions["area_code"].tolist(), data.regions["area_name"].fillna("").tolist(), strict=True))
     chart = charts.small_multiple_maps(
         "maps-overview",
         key,
@@ -1248,7 +1248,7 @@ def _subregional_overview(ctx: ReportContext) -> Markup | None:
     for cluster_id, name in zip(data.clusters["cluster_id"], data.clusters["cluster"], strict=True):
         rows = frame[frame["cluster_id"] == cluster_id]
         if len(rows):
-            panels.append((str(name), list(rows["_code"]), [float(v) for v in rows["_value"]]))
+            panels.append((str(name), rows["_code"].tolist(), [float(v) for v in rows["_value"].tolist()]))
     if not panels:
         return None
     measure = _unit_text(table)
@@ -1842,7 +1842,7 @@ def _hotspot_columns(rows: pd.DataFrame) -> list[tuple[str, Sequence[str]]]:
     if gi_z is not None:
         columns.append(("Gi* z-score", [num(v, "+.2f") for v in gi_z]))
     if "hotspot" in rows.columns:
-        columns.append(("Gi* result", [str(v) for v in rows["hotspot"]]))
+        columns.append(("Gi* result", [str(v) for v in rows["hotspot"].tolist()]))
     return columns
 
 
@@ -1873,7 +1873,9 @@ def _gb_lisa_map(
     focus = data.region_code if not data.is_us and ctx.centroid(focus_key, data.region_code) is not None else None
     names = [
         _area_label(c, n) + (" ◆" if inside and focus_key != key else "")
-        for c, n, inside in zip(rows["_code"], rows["area_name"], rows["_inside"], strict=True)
+        for c, n, inside in zip(
+            rows["_code"].tolist(), rows["area_name"].tolist(), rows["_inside"].tolist(), strict=True
+        )
     ]
     mask = _significant_or_inside(rows)
     safe = _safe_id(str(rows["cluster_id"].iloc[0]))
@@ -1882,10 +1884,10 @@ def _gb_lisa_map(
     chart = charts.lisa_map(
         f"hotspots-{level}-{measure}-{safe}",
         key,
-        list(rows["_code"]),
+        rows["_code"].tolist(),
         names,
-        list(rows["_class"]),
-        [float(v) for v in rows["_value"]],
+        rows["_class"].tolist(),
+        [float(v) for v in rows["_value"].tolist()],
         title=f"{name}: hotspots of its {label} across the GB {level_name} areas, {year}",
         caption=(
             f"Each {level_name} area of Great Britain by its local Moran (LISA) class at a false-discovery rate of "
@@ -1901,14 +1903,14 @@ def _gb_lisa_map(
         fmt=fmt,
         label_points=[
             ctx.centroid(key, c) if k != "not significant" else None
-            for c, k in zip(rows["_code"], rows["_class"], strict=True)
+            for c, k in zip(rows["_code"].tolist(), rows["_class"].tolist(), strict=True)
         ],
         focus=focus,
         focus_name=data.region_name,
         focus_key=focus_key,
         focus_point=_label_point(ctx, focus_key, data.region_code, east=focus_key != key) if focus else None,
         insets=insets,
-        bounds=_bounds(ctx, key, list(rows["_code"]), east=0.2),
+        bounds=_bounds(ctx, key, rows["_code"].tolist(), east=0.2),
         table_columns=columns,
         table_mask=mask,
         table_note=(
@@ -1936,7 +1938,7 @@ def _us_lisa_map(
     neighbourhood enlarged and lettered beside it (at national scale a metro is a few pixels)."""
     data = ctx.data
     key = _us_geojson(ctx)
-    codes = list(rows["_code"])
+    codes = rows["_code"].tolist()
     inside = set(rows.loc[rows["_inside"], "_code"])
     focus = data.region_code if ctx.centroid(key, data.region_code) is not None else None
     around = _bounds(ctx, key, sorted(inside) or codes)
@@ -1962,10 +1964,10 @@ def _us_lisa_map(
         codes,
         [
             _area_label(c, n) + (" ◆" if c in inside else "")
-            for c, n in zip(rows["_code"], rows["area_name"], strict=True)
+            for c, n in zip(rows["_code"].tolist(), rows["area_name"].tolist(), strict=True)
         ],
-        list(rows["_class"]),
-        [float(v) for v in rows["_value"]],
+        rows["_class"].tolist(),
+        [float(v) for v in rows["_value"].tolist()],
         title=f"{name}: hotspots of its {label} across US metropolitan and micropolitan areas, {year}",
         caption=(
             f"Each CBSA of the contiguous states by its local Moran (LISA) class at a false-discovery rate of "
@@ -1986,7 +1988,7 @@ def _us_lisa_map(
         fmt=fmt,
         label_points=[
             ctx.centroid(key, c) if k != "not significant" and c in near else None
-            for c, k in zip(rows["_code"], rows["_class"], strict=True)
+            for c, k in zip(rows["_code"].tolist(), rows["_class"].tolist(), strict=True)
         ],
         focus=focus,
         focus_name=data.region_name,
