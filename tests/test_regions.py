@@ -272,3 +272,23 @@ def test_run_with_a_users_region_group_shows_the_mapping(tmp_path, warehouse_pat
     assert lines[1].startswith("region: Northern Arc = 2 areas analysed as one: Greater Manchester (TLD3)")
     run = json.loads((tmp_path / "o" / "run.json").read_text())
     assert run["region"]["members"] == ["TLD3", "TLE4"] and run["region"]["input"] == "Northern Arc"
+
+
+def test_gazetteer_reads_places_column_by_column() -> None:
+    """Names, levels, parents and geographies as the rows say; a missing name or parent is left out, a missing
+    column reads as empty, and a later row of the same code does not count."""
+    places = pd.DataFrame(
+        {
+            "area_code": ["A1", "A2", "B", "A1"],
+            "area_name": ["Alpha one", None, "Beta", "Other"],
+            "area_level": ["district", "district", "region", "x"],
+            "parent_code": ["B", "", None, "Z"],
+        }
+    ).astype({"area_code": "str", "area_name": "str", "parent_code": "str"})
+    places.loc[3, "area_level"] = None
+    gaz = Gazetteer(["A1", "A2"], places, groups={})
+    assert gaz.names() == {"A1": "Alpha one", "B": "Beta"}
+    assert gaz.parents() == {"A1": "B"}
+    assert [gaz._level[c] for c in ("A1", "A2", "B")] == ["district", "district", "region"]
+    assert gaz.geography("B") == "" and gaz.name("A2") == "A2"
+    assert gaz.resolve("Alpha one").code == "A1"

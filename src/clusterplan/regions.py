@@ -308,15 +308,26 @@ class Gazetteer:
         self._level: dict[str, str] = {}
         self._parent: dict[str, str] = {}
         self._geo: dict[str, str] = {}
-        for row in rows.itertuples(index=False):
-            code = str(row.area_code)
-            if isinstance(getattr(row, "area_name", None), str) and row.area_name:
-                self._name[code] = str(row.area_name)
-            self._level[code] = str(getattr(row, "area_level", "") or "")
-            parent = getattr(row, "parent_code", None)
+
+        # Column by column as Python lists: iterating rows of Arrow-backed columns took 0.1 s for 5,000 places.
+        def column(name: str, default: Any) -> list[Any]:
+            return rows[name].tolist() if name in rows.columns else [default] * len(rows)
+
+        for code, name, level, parent, geo in zip(
+            column("area_code", None),
+            column("area_name", None),
+            column("area_level", ""),
+            column("parent_code", None),
+            column("geography", ""),
+            strict=True,
+        ):
+            code = str(code)
+            if isinstance(name, str) and name:
+                self._name[code] = str(name)
+            self._level[code] = str(level or "")
             if isinstance(parent, str) and parent:
                 self._parent[code] = parent
-            self._geo[code] = str(getattr(row, "geography", "") or "")
+            self._geo[code] = str(geo or "")
         self._available = set(self.available)
         self.groups = dict(region_groups() if groups is None else groups)
         by_name: dict[str, list[str]] = {}
