@@ -104,6 +104,22 @@ def test_cluster_pay_is_maths_on_frames() -> None:
     assert float(pay["pay_jobs_covered"]) == pytest.approx(0.5)  # 99999 is in no IOAT industry
 
 
+def test_cluster_pay_with_the_rates_made_once_is_the_same() -> None:
+    from clusterplan.scenarios.priorities import pay_per_job_rates
+
+    lookup = pd.DataFrame({"sic_code": ["29", "30"], "ioat_code": ["C29", "C30"]})
+    national_jobs = pd.Series({"29100": 600.0, "29201": 400.0, "30110": 300.0, "30120": 0.0})
+    compensation = pd.Series({"C29": 50.0, "C30": 12.0})
+    rates = pay_per_job_rates(national_jobs, compensation, lookup)
+    assert rates.to_dict() == {"C29": 50.0 * 1e6 / 1000.0, "C30": 12.0 * 1e6 / 300.0}
+    mapping = pd.DataFrame({"cluster_id": ["motor", "motor", "ships"], "industry_code": ["29100", "29201", "30110"]})
+    for region in (pd.Series({"29100": 30.0, "29201": 10.0}), pd.Series({"29201": 5.0, "30110": 7.0})):
+        expected = cluster_pay(mapping, region, national_jobs=national_jobs, compensation=compensation, lookup=lookup)
+        pd.testing.assert_frame_equal(cluster_pay(mapping, region, lookup=lookup, rates=rates), expected)
+    with pytest.raises(ParameterError, match="national jobs and compensation"):
+        cluster_pay(mapping, national_jobs, lookup=lookup)
+
+
 def test_chart_has_one_bubble_per_cluster_coloured_by_pay() -> None:
     frame = criteria().assign(
         growth_potential=[10.0, 30.0, 20.0, 5.0],

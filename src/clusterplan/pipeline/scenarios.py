@@ -43,7 +43,14 @@ from ..scenarios.differential import (
     region_growth_comparison,
     scenario_growth_rates,
 )
-from ..scenarios.priorities import CRITERIA, CRITERION_DESCRIPTIONS, cluster_pay, priority_scores, weight_sensitivity
+from ..scenarios.priorities import (
+    CRITERIA,
+    CRITERION_DESCRIPTIONS,
+    cluster_pay,
+    pay_per_job_rates,
+    priority_scores,
+    weight_sensitivity,
+)
 from ..scenarios.uncertainty import joint_draws, resample_scenarios, summarise_draws
 from ..sources.baseline import parse_baseline_csv
 from ..taxonomy import Taxonomy, load_taxonomy
@@ -461,8 +468,19 @@ def _region_jobs_by_code(warehouse: AnyWarehouse, dataset: str, region: str, yea
 def _cluster_pay(warehouse: AnyWarehouse, mapping: pd.DataFrame, jobs: pd.Series, year: int = IO_YEAR) -> pd.DataFrame:
     """:func:`~clusterplan.scenarios.priorities.cluster_pay` with GB jobs (BRES) and compensation (IOAT) read from
     the warehouse."""
-    national_jobs, compensation, lookup = _national_pay_inputs(warehouse, year)
-    return cluster_pay(mapping, jobs, national_jobs=national_jobs, compensation=compensation, lookup=lookup)
+    _, _, lookup = _national_pay_inputs(warehouse, year)
+    return cluster_pay(mapping, jobs, lookup=lookup, rates=_pay_rates(warehouse, year))
+
+
+def _pay_rates(warehouse: AnyWarehouse, year: int) -> pd.Series:
+    """Pay per job of each IOAT industry (:func:`~clusterplan.scenarios.priorities.pay_per_job_rates` of
+    :func:`_national_pay_inputs`), once per year and data version rather than once per region and taxonomy."""
+
+    def compute() -> pd.Series:
+        national_jobs, compensation, lookup = _national_pay_inputs(warehouse, year)
+        return pay_per_job_rates(national_jobs, compensation, lookup)
+
+    return memoised(warehouse, ("scenario_pay_rates", BRES_SUBCLASS, year), compute)
 
 
 def _national_pay_inputs(warehouse: AnyWarehouse, year: int) -> tuple[pd.Series, pd.Series, pd.DataFrame]:

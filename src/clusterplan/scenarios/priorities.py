@@ -50,6 +50,7 @@ __all__ = [
     "CRITERION_DESCRIPTIONS",
     "cluster_pay",
     "normalise_criteria",
+    "pay_per_job_rates",
     "priority_scores",
     "weight_sensitivity",
 ]
@@ -255,13 +256,37 @@ def weight_sensitivity(
     )
 
 
+def pay_per_job_rates(national_jobs: pd.Series, compensation: pd.Series, lookup: pd.DataFrame) -> pd.Series:
+    """Pay per job of each IOAT industry (£ a year): its compensation of employees over Great Britain's jobs in
+    the SIC codes mapped to it, NaN where it has none; the rates of :func:`cluster_pay` (see there), the same
+    for every region and taxonomy.
+
+    Examples
+    --------
+    >>> lookup = pd.DataFrame({"sic_code": ["29"], "ioat_code": ["C29"]})
+    >>> pay_per_job_rates(pd.Series({"29100": 30.0, "29310": 10.0}), pd.Series({"C29": 2.0}), lookup).to_dict()
+    {'C29': 50000.0}
+    """
+    from ..sources.ons_io import sic_to_ioat
+
+    if national_jobs.empty:
+        raise ParameterError("no national BRES employment to turn compensation into pay per job")
+    jobs = national_jobs.rename("jobs").rename_axis("industry_code").reset_index()
+    jobs["ioat_code"] = sic_to_ioat(jobs["industry_code"], lookup).to_numpy()
+    per_industry = jobs.groupby("ioat_code")["jobs"].sum()
+    compensation = compensation.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (compensation.reindex(per_industry.index) * 1e6 / per_industry).where(per_industry > 0)
+
+
 def cluster_pay(
     mapping: pd.DataFrame,
     employment: pd.Series,
     *,
-    national_jobs: pd.Series,
-    compensation: pd.Series,
+    national_jobs: pd.Series | None = None,
+    compensation: pd.Series | None = None,
     lookup: pd.DataFrame,
+    rates: pd.Series | None = None,
 ) -> pd.DataFrame:
     r"""Compensation of employees per job of each cluster, from the IO table and BRES.
 
@@ -280,6 +305,9 @@ def cluster_pay(
         industry code.
     lookup
         The BRES SIC -> IOAT concordance (``bres_ioat_lookup``).
+    rates
+        :func:`pay_per_job_rates` of *national_jobs*, *compensation* and
+        *lookup*, made once for every region (then those two are not needed).
 
     Returns
     -------
@@ -301,14 +329,11 @@ def cluster_pay(
     """
     from ..sources.ons_io import sic_to_ioat
 
-    if national_jobs.empty:
-        raise ParameterError("no national BRES employment to turn compensation into pay per job")
-    jobs = national_jobs.rename("jobs").rename_axis("industry_code").reset_index()
-    jobs["ioat_code"] = sic_to_ioat(jobs["industry_code"], lookup).to_numpy()
-    per_industry = jobs.groupby("ioat_code")["jobs"].sum()
-    compensation = compensation.astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = (compensation.reindex(per_industry.index) * 1e6 / per_industry).where(per_industry > 0)
+    if rates is None:
+        if national_jobs is None or compensation is None:
+            raise ParameterError("cluster pay needs the national jobs and compensation, or the rates made of them")
+        rates = pay_per_job_rates(national_jobs, compensation, lookup)
+    rate = rates
     codes = mapping[["cluster_id", "industry_code"]].copy()
     codes["ioat_code"] = sic_to_ioat(codes["industry_code"], lookup).to_numpy()
     codes["rate"] = codes["ioat_code"].map(rate)
