@@ -521,7 +521,7 @@ def with_names(frame: pd.DataFrame, areas: Mapping[str, str], clusters: Mapping[
         if code not in out.columns or name in out.columns or (code == "cluster_id" and "cluster_name" in out.columns):
             continue
         lookup = clusters if code == "cluster_id" else areas
-        named = [lookup.get(c, "") if isinstance(c, str) else "" for c in out[code]]
+        named = [lookup.get(c, "") if isinstance(c, str) else "" for c in out[code].tolist()]
         out = out.copy()
         out.insert(list(out.columns).index(code) + 1, name, named)
     return out
@@ -541,10 +541,14 @@ def report_data(
 ) -> ReportData:
     """The :class:`ReportData` of a cluster profile (``run.json`` metadata default: the profile's own)."""
     meta = dict(metadata) if metadata is not None else profile.run_metadata()
-    names = dict(zip(profile.regions["area_code"].astype(str), profile.regions["area_name"], strict=True))
+    # Columns as lists (Series.tolist): iterating a text column makes a pandas scalar of each of 45,718 values.
+    names = dict(
+        zip(profile.regions["area_code"].astype(str).tolist(), profile.regions["area_name"].tolist(), strict=True)
+    )
     for table in (tables or {}).values():  # finer areas (ITL3 of hotspot maps, sub-regions) name themselves
         if table is not None and {"area_code", "area_name"} <= set(table.columns):
-            names.update(zip(table["area_code"].astype(str), table["area_name"].fillna("").astype(str), strict=True))
+            codes, area_names = table["area_code"].astype(str), table["area_name"].fillna("").astype(str)
+            names.update(zip(codes.tolist(), area_names.tolist(), strict=True))
     names[profile.region_code] = profile.region_name
     clusters = {c.id: c.name for c in profile.taxonomy.clusters}
     every = dict(tables or {})
@@ -1432,7 +1436,7 @@ def _candidates(industries: pd.DataFrame, flag: str, top: int = 15) -> list[dict
 
 
 def _industry_labels(table: pd.DataFrame) -> list[str]:
-    return [f"{n} ({c})" for c, n in zip(table["industry_code"], table["industry_name"], strict=True)]
+    return [f"{n} ({c})" for c, n in zip(table["industry_code"].tolist(), table["industry_name"].tolist(), strict=True)]
 
 
 def _opportunity_scatter(
