@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import os
 import pickle
+import queue
+import shutil
 import signal
 import struct
 import sys
+import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -25,7 +29,7 @@ from typing import Any
 from ._cache import code_folder
 from ._exceptions import ClusterplanError, ParameterError
 
-__all__ = ["PROCESSES_VARIABLE", "SecondProcess", "second_process"]
+__all__ = ["PROCESSES_VARIABLE", "Claims", "SecondProcess", "claims", "second_process"]
 
 #: The environment variable that sets how many processes a command may use (1 or 2).
 PROCESSES_VARIABLE = "CLUSTERPLAN_PROCESSES"
@@ -115,12 +119,25 @@ class SecondProcess:
         self._sent = 0  # calls sent, numbered from 0 in the order the process runs them
         self._read: dict[int, bytes | None] = {}  # answers read from the pipe and not yet collected, by call
         self._next = 0  # the call whose answer the pipe holds next
+        # Calls are written by a thread of their own: a pipe holds 64 KB, so writing a large call (a profile with
+        # its every-area table) while the process is still at an earlier one would hold this one up until that
+        # ends; 1.4 s of a first US run, before the first process could start its own analyses.
+        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._writer = threading.Thread(target=self._write, name="clusterplan-second-process-calls", daemon=True)
+        self._writer.start()
+
+    def _write(self) -> None:
+        while (payload := self._outbox.get()) is not None:
+            try:
+                _send(self._calls, payload)
+            except OSError:  # the process has gone: the waiters of this call and later ones find no answer
+                return
 
     def call(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Callable[[], Any]:
         """Start ``function(*args, **kwargs)`` in the second process, after the calls sent before it; the returned
         function waits for its result (raising its error), and may be called once."""
         number = self._sent
-        _send(self._calls, pickle.dumps((function, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL))
+        self._outbox.put(pickle.dumps((function, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL))
         self._sent += 1
 
         def result() -> Any:
@@ -142,9 +159,11 @@ class SecondProcess:
 
     def close(self) -> None:
         """End the second process (it finishes on the closed pipe, or is killed if it is still working)."""
-        os.close(self._calls)
         if self._next < self._sent:  # answers still to come: it is working, or has work queued
-            os.kill(self.pid, signal.SIGKILL)
+            os.kill(self.pid, signal.SIGKILL)  # which also ends a write the writer is blocked in
+        self._outbox.put(None)
+        self._writer.join()
+        os.close(self._calls)
         os.close(self._answers)
         os.waitpid(self.pid, 0)
 
@@ -166,3 +185,33 @@ def second_process(prepare: Callable[[], object] | None = None) -> Iterator[Seco
         yield helper
     finally:
         helper.close()
+
+
+class Claims:
+    """Pieces of work either of two processes may do, each done by the one that asks for it first: the one that
+    finishes its own share first takes them, whichever that is (it depends on the region and the machine).
+
+    A claim is an empty file in a folder both processes see, created with ``O_CREAT | O_EXCL``, which exactly one
+    of them can do. A :class:`Claims` is its folder's path, so it travels with a call. Use :func:`claims`.
+    """
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+
+    def take(self, name: str) -> bool:
+        """Whether this process has *name* to do: True for the first process to ask, False ever after."""
+        try:
+            os.close(os.open(os.path.join(self.folder, name), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            return False
+        return True
+
+
+@contextmanager
+def claims() -> Iterator[Claims]:
+    """A new :class:`Claims` for the block (its folder is removed at the end)."""
+    folder = tempfile.mkdtemp(prefix="clusterplan-claims-")
+    try:
+        yield Claims(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

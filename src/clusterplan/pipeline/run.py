@@ -21,7 +21,7 @@ import pandas as pd
 
 from .._cache import memoised
 from .._exceptions import ClusterplanError, ParameterError, UnknownCodeError
-from .._parallel import SecondProcess
+from .._parallel import Claims, SecondProcess, claims
 from ..datasets import BRES_SUBCLASS, DATASET_PROFILES, DEFAULT_TAXONOMY
 from ..geography.hotspots import HOTSPOT_COLUMNS
 from ..inputoutput.clusters import cluster_linkages, region_supply_chain_gaps
@@ -317,14 +317,18 @@ ANALYSES: dict[str, Callable[[AnyWarehouse, ClusterProfile, Callable[[str], None
 
 
 #: Analyses a run hands to its second process (see :mod:`clusterplan._parallel`) while the first computes the
-#: others, by geography, chosen so that the two take about as long: in GB the scenarios (the first's) take as long
-#: as these three on a fresh warehouse; in the US, where there are no scenarios, the second has computed the
-#: opportunities' national tables while the first profiled the region (:func:`_prepare_alongside`), so its
-#: opportunities and hotspots take about as long as the first's supply chain.
+#: others, by geography: in GB the scenarios (the first's) take about as long as these two on a fresh warehouse; in
+#: the US, where there are no scenarios, the second has computed the opportunities' national tables while the first
+#: profiled the region (:func:`_prepare_alongside`).
 ALONGSIDE: dict[str, tuple[str, ...]] = {
-    "uk": ("opportunities", "subregions", "hotspots"),
-    "us": ("opportunities", "hotspots"),
+    "uk": ("opportunities", "subregions"),
+    "us": ("opportunities",),
 }
+
+#: Analyses that go to whichever process finishes its share of :data:`ALONGSIDE` first (:class:`Claims`). Which
+#: one that is depends on the region and the machine: in a first US run the second process's national tables
+#: took 1 s longer than the first's profile on one machine and 1 s less on another.
+EITHER: dict[str, tuple[str, ...]] = {"uk": ("hotspots",), "us": ("hotspots",)}
 
 
 def run_analyses(
@@ -357,9 +361,10 @@ def run_analyses(
         growth opportunities; by default they are left out.
     second
         A second process (:func:`clusterplan._parallel.second_process`): the analyses of :data:`ALONGSIDE` run
-        there, on its own read-only connection to the same DuckDB file, while this process runs the others. The
-        result is the same as without it; their progress lines follow the others' (so in a US run the
-        opportunities' and hotspots' come last).
+        there, on its own read-only connection to the same DuckDB file, while this process runs the others; those
+        of :data:`EITHER` go to whichever finishes first. The result is the same as without it; the progress lines
+        of the second's share follow the others' (so in a US run the opportunities' come after the supply
+        chain's), and those of :data:`EITHER` come last.
 
     Returns
     -------
@@ -374,15 +379,24 @@ def run_analyses(
     if unknown:
         raise ParameterError(f"unknown analysis {unknown[0]!r}; choose from {', '.join(ANALYSES)}")
     options = {"scenario_config": scenario_config, "include_non_market": include_non_market}
-    alongside = _alongside(names, "us" if _is_us(profile) else "uk", warehouse, second)
+    geography = "us" if _is_us(profile) else "uk"
+    alongside = _alongside(names, geography, warehouse, second)
     if alongside:
         assert second is not None and isinstance(warehouse, Warehouse)
-        pending = second.call(_analyses_alongside, str(warehouse.path), profile, alongside, options)
-        done = _analyses(warehouse, profile, [n for n in names if n not in alongside], say, options)
-        theirs, messages = pending()
-        for message in messages:
+        either = [n for n in names if n in EITHER[geography]]
+        with claims() as claimed:
+            pending = second.call(
+                _analyses_alongside, str(warehouse.path), profile, alongside, options, claimed, either
+            )
+            done = _analyses(warehouse, profile, [n for n in names if n not in alongside + either], say, options)
+            ours, our_lines = _claimed(warehouse, profile, either, claimed, options)
+            theirs, messages, their_lines = pending()
+        # The progress lines in the order one process says them: its own share's, the second's, then those of
+        # the analyses either one took.
+        for message in [*messages, *(m for n in either for m in {**our_lines, **their_lines}.get(n, []))]:
             say(message)
         done.update(theirs)
+        done.update(ours)
     else:
         done = _analyses(warehouse, profile, names, say, options)
     result = RunAnalyses()
@@ -466,13 +480,35 @@ def _analyses(
     return done
 
 
+def _claimed(
+    warehouse: AnyWarehouse, profile: ClusterProfile, names: list[str], claimed: Claims, options: Mapping[str, Any]
+) -> tuple[dict[str, RunAnalyses], dict[str, list[str]]]:
+    """:func:`_analyses` of those of *names* this process claims first (the other process does the rest); with
+    each one's progress lines."""
+    done: dict[str, RunAnalyses] = {}
+    lines: dict[str, list[str]] = {}
+    for name in names:
+        if claimed.take(name):
+            lines[name] = []
+            done.update(_analyses(warehouse, profile, [name], lines[name].append, options))
+    return done, lines
+
+
 def _analyses_alongside(
-    path: str, profile: ClusterProfile, names: list[str], options: Mapping[str, Any]
-) -> tuple[dict[str, RunAnalyses], list[str]]:
-    """:func:`_analyses` in the second process, on its own read-only connection; with its progress lines."""
+    path: str,
+    profile: ClusterProfile,
+    names: list[str],
+    options: Mapping[str, Any],
+    claimed: Claims,
+    either: list[str],
+) -> tuple[dict[str, RunAnalyses], list[str], dict[str, list[str]]]:
+    """:func:`_analyses` in the second process, on its own read-only connection, then those of *either* it claims
+    first; with the progress lines of each."""
     messages: list[str] = []
     with Warehouse(path, read_only=True) as warehouse:
-        return _analyses(warehouse, profile, names, messages.append, options), messages
+        done = _analyses(warehouse, profile, names, messages.append, options)
+        more, lines = _claimed(warehouse, profile, either, claimed, options)
+    return {**done, **more}, messages, lines
 
 
 def regional_sic_employment(
