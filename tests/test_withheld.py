@@ -317,4 +317,12 @@ def test_bounds_on_numbered_keys_equal_the_merges_on_strings(
     pd.testing.assert_frame_equal(new, _bounds_on_strings(fractional, rebuilt, groups, mapping), check_exact=True)
     detroit = new[new["area_code"] == "19820"].set_index("cluster_id")
     assert detroit.loc["automotive", "imputed_cells"] == 0
+    # No published cells and each 6-digit code its own group, as the opportunities' lower bounds ask: the same rows
+    # and column types (area codes as objects made the tables built on them slower to merge and pivot).
+    none = pd.DataFrame({"area_code": [], "industry_code": [], "value": []})
+    codes = sorted(set(rebuilt["industry_code"]))
+    own = pd.DataFrame({"cluster_id": codes, "industry_code": codes})
+    alone = withheld_employment_bounds(none, rebuilt, withheld, own)
+    assert alone["area_code"].dtype == rebuilt["area_code"].dtype != object
+    pd.testing.assert_frame_equal(alone, _bounds_on_strings(none, rebuilt, withheld, own), check_exact=True)
     assert (new["employment_low"] <= new["employment_high"]).all() and (new["imputed_cells"] > 0).sum() > 1_000

@@ -463,7 +463,11 @@ def withheld_employment_bounds(
     # Clusters per code, with a last entry of none for the rows whose code is in no cluster (number -1).
     per_code = np.append(np.bincount(pair_code, minlength=len(pair_codes)), 0)
     first = np.cumsum(per_code) - per_code
-    areas = pd.concat([published["area_code"], imputed["area_code"], groups["area_code"]], ignore_index=True)
+    # Empty columns are left out (they add no rows): an empty one of objects would make the result's area codes
+    # objects too, and the tables made from it slower to merge and pivot (the opportunities' lower bounds have no
+    # published cells).
+    parts = [c for c in (published["area_code"], imputed["area_code"], groups["area_code"]) if len(c)]
+    areas = pd.concat(parts or [published["area_code"]], ignore_index=True)
     area_number, area_names = pd.factorize(areas, sort=True)
     area_number = area_number.astype(np.int64)
     n_published, n_imputed = len(published), len(imputed)
