@@ -110,6 +110,21 @@ def test_each_claim_goes_to_one_process_only(monkeypatch: pytest.MonkeyPatch) ->
     assert not folder.exists()  # the claims go with the block
 
 
+def test_calls_queued_behind_a_process_that_died_fail_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Calls are written by a thread of their own; one larger than the pipe holds, queued behind a call that ends
+    # the process, must neither hang that thread nor the end of the block.
+    monkeypatch.setenv(PROCESSES_VARIABLE, "2")
+    started = time.monotonic()
+    with second_process() as second:
+        assert second is not None
+        dying = second.call(os._exit, 3)
+        large = second.call(len, b"x" * 5_000_000)
+        for waiter in (dying, large):
+            with pytest.raises(ClusterplanError, match="stopped without an answer"):
+                waiter()
+    assert not _alive(second.pid) and time.monotonic() - started < 30
+
+
 def test_one_process_when_asked_and_a_bad_setting_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(PROCESSES_VARIABLE, "1")
     with second_process() as second:
