@@ -6,6 +6,8 @@ backend), and only the small area x cluster x year panel comes back to pandas.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
@@ -98,3 +100,14 @@ def cluster_employment(rows: ir.Table, mapping: ir.Table, *, cell_counts: bool =
 def memtable(frame: pd.DataFrame) -> ir.Table:
     """A small pandas frame (e.g. a taxonomy mapping) as an Ibis table."""
     return ibis.memtable(frame)
+
+
+def with_codes(rows: ir.Table, codes: Iterable[str]) -> ir.Table:
+    """The rows of *rows* whose ``industry_code`` is one of *codes*.
+
+    A semi-join on the codes as a table, not ``IN`` with each code a literal: ibis took 0.1-0.3 s to build and
+    compile the 589 literals of a US run's clusters (0.3 s for 1,000 NAICS codes), and DuckDB ran the ``IN`` no
+    faster.
+    """
+    wanted = memtable(pd.DataFrame({"industry_code": sorted(set(codes))}))
+    return rows.semi_join(wanted, rows.industry_code == wanted.industry_code)

@@ -19,7 +19,7 @@ from .._cache import memoised
 from .._exceptions import ClusterplanError, UnknownCodeError
 from ..datasets import BRES_SUBCLASS, CBP_METROS, DATASET_PROFILES, INDUSTRY_LEVELS
 from ..inputoutput.concordance import naics_bea_detail_industries, sic_io_industries
-from ..measures.employment import industry_facts, memtable
+from ..measures.employment import industry_facts, with_codes
 from ..measures.withheld import ancestor_at_level, naics_level, withheld_employment_bounds
 from ..regions import Region
 from ..relatedness.opportunities import (
@@ -392,11 +392,7 @@ def _employment_lower_bound(warehouse: AnyWarehouse, level: str, year: int) -> p
     codes = sorted(str(c) for c in facts.select("industry_code").distinct().to_pandas()["industry_code"])
     levels = {code: naics_level(code) for code in codes}
     wanted = [code for code in codes if levels[code] in (6, digits)]
-    # A join with the codes as a table, not IN with each of some 1,000 codes a literal (ibis took 0.3 s to build
-    # and compile those).
-    kept = memtable(pd.DataFrame({"industry_code": wanted}))
-    rows = facts.semi_join(kept, facts.industry_code == kept.industry_code)
-    rows = rows.select("area_code", "industry_code").to_pandas()
+    rows = with_codes(facts, wanted).select("area_code", "industry_code").to_pandas()
     rows = rows.sort_values(["area_code", "industry_code"], ignore_index=True)
     category = rows["industry_code"].astype("category")
     depth = np.array([levels[str(c)] for c in category.cat.categories])[category.cat.codes.to_numpy()]

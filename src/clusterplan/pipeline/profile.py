@@ -25,7 +25,7 @@ from .._schema import FLAG_IMPUTED
 from .._version import __version__
 from ..datasets import CBP_METROS, DATASET_PROFILES, DEFAULT_DATASET, LEVELS, DatasetProfile
 from ..measures.cluster_mapping import PORTAL_COLUMNS, cluster_mapping_portal
-from ..measures.employment import area_totals, cluster_employment, exact_sum, industry_facts, memtable
+from ..measures.employment import area_totals, cluster_employment, exact_sum, industry_facts, memtable, with_codes
 from ..measures.growth import compound_annual_growth_rate
 from ..measures.location_quotient import location_quotient_interval_panel
 from ..measures.panel import employment_panel, measure_panel
@@ -922,8 +922,7 @@ def _unclassified_rows(units: ir.Table, tax: Taxonomy, codes: Sequence[str], yea
     loose = sorted(set(codes) - _classified_codes(tax, tuple(codes)))
     if not loose:
         return None
-    wanted = memtable(pd.DataFrame({"industry_code": loose}))
-    return units.filter(units.year == year).semi_join(wanted, "industry_code")
+    return with_codes(units.filter(units.year == year), loose)
 
 
 def _national_sums(rows: ir.Table) -> pd.DataFrame:
@@ -1110,8 +1109,7 @@ def _industry_measures(
                 hint="drop the cluster_mapping convention for GB regions",
             )
         # The portal's industries are the traded ones, and their shares are of traded employment.
-        traded = memtable(pd.DataFrame({"industry_code": sorted(set(traded_industry_codes(warehouse, dataset)))}))
-        units = units.semi_join(traded, units.industry_code == traded.industry_code)
+        units = with_codes(units, traded_industry_codes(warehouse, dataset))
         totals_from = units
     latest_totals = _latest_totals(units, totals_from, scope.year)
     benchmark_areas, benchmark_label = (None, profile.benchmark_name)
@@ -1396,13 +1394,7 @@ def _withheld_bounds(
     """``lq_low``/``lq_high``, ``employment_low``/``employment_high`` and ``imputed_cells`` when withheld cells
     were rebuilt: the range covers every way the jobs each published cell hides could be split among its
     unpublished descendants (:func:`~clusterplan.measures.withheld.withheld_employment_bounds`)."""
-    codes = memtable(
-        pd.DataFrame({"industry_code": sorted(set(mapping["industry_code"]) | set(denominator_codes or []))})
-    )
-    # A join with the codes as a table, not IN with each code a literal: ibis took 0.1-0.3 s to build and compile
-    # the 589 literals of a US run's clusters, and DuckDB ran the IN no faster.
-    rows = units.filter(units.year == year)
-    rows = rows.semi_join(codes, rows.industry_code == codes.industry_code)
+    rows = with_codes(units.filter(units.year == year), {*mapping["industry_code"], *(denominator_codes or [])})
     # Whether a cell was rebuilt, rather than its flag: ibis makes Python objects of every row of a column with
     # NULLs (the flag of every ordinary cell), 0.3 s of a US run's 490,000 cells.
     rebuilt_flag = (rows.flag == FLAG_IMPUTED).fill_null(False)
