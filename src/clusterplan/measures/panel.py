@@ -5,18 +5,23 @@ industry itself. For each area, unit and year the panel holds the unit's
 employment, the area's total, the benchmark's employment in the unit and the
 benchmark's total, and from them the share and the location quotient. The
 expression runs unchanged on any Ibis backend (DuckDB by default, Spark).
+:func:`employment_sums` and :func:`complete_employment_panel` make the employment alone
+(:func:`employment_panel`'s table) with the engine summing and NumPy laying out the grid.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
 
 from .._schema import FLAG_MISSING, FLAG_ZERO_MAY_BE_SUPPRESSED
 from .employment import area_totals, cluster_employment, count_flag, exact_sum
 
-__all__ = ["PANEL_COLUMNS", "employment_panel", "measure_panel"]
+__all__ = ["PANEL_COLUMNS", "complete_employment_panel", "employment_panel", "employment_sums", "measure_panel"]
 
 #: Decimal places kept in employment sums (a millionth of a job).
 _SUM_DIGITS = 6
@@ -177,3 +182,104 @@ def employment_panel(
         grouped = grouped.filter(grouped.year.isin(wanted))
     grouped = grouped.mutate(employment=grouped.employment.round(_SUM_DIGITS))
     return grouped.select("area_code", "unit_code", "year", "employment").order_by(["area_code", "unit_code", "year"])
+
+
+def employment_sums(rows: ir.Table, *, years: Sequence[int] | None = None) -> ir.Table:
+    """The cells of :func:`employment_panel` that have rows, unordered and without the complete grid.
+
+    Columns ``area_code, unit_code, year, employment``: each industry its own unit, the exact sum of its rows
+    kept to a millionth of a job, in *years* (None: all). :func:`complete_employment_panel` makes
+    :func:`employment_panel`'s table of them; together they give the same rows and values at half the CPU for US
+    CBSAs x NAICS 6-digit (the engine's outer join over the complete grid and its sort of 896,613 rows cost
+    more than the same in NumPy).
+    """
+    units = rows.select("area_code", "year", unit_code=rows.industry_code, value=rows.value)
+    if years is not None:
+        units = units.filter(units.year.isin(list(years)))
+    grouped = units.group_by(["area_code", "year", "unit_code"]).aggregate(employment=exact_sum(units.value))
+    return grouped.select("area_code", "unit_code", "year", employment=grouped.employment.round(_SUM_DIGITS))
+
+
+def complete_employment_panel(
+    sums: pd.DataFrame, *, areas: pd.DataFrame | None = None, years: Sequence[int] | None = None
+) -> pd.DataFrame:
+    """:func:`employment_panel`'s table from :func:`employment_sums`' rows, in NumPy.
+
+    Parameters
+    ----------
+    sums
+        :func:`employment_sums` of every year when *areas* is given (a unit present in any year gets its zero
+        rows), else of *years* at least.
+    areas
+        ``area_code, year`` of the grid for *complete* (an area is in a year's grid when it has total rows that
+        year; see :func:`employment_panel`); None for the cells with rows alone.
+    years
+        The years kept (None: all).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``area_code, unit_code, year, employment``, ordered by area, unit and year (codes compared character by
+        character, as the engine's ORDER BY compares them), with a 0 for every grid cell without rows.
+    """
+    columns = ["area_code", "unit_code", "year", "employment"]
+    all_years = sums["year"].to_numpy()
+    wanted = np.ones(len(sums), dtype=bool) if years is None else np.isin(all_years, np.asarray(list(years)))
+    unit_rank, units = _sorted_codes(sums["unit_code"])
+    if areas is None:
+        present = sums[wanted]
+        order = np.lexsort((present["year"].to_numpy(), unit_rank[wanted], _sorted_codes(present["area_code"])[0]))
+        return present[columns].iloc[order].reset_index(drop=True)
+    grid = areas[["area_code", "year"]].drop_duplicates()
+    if years is not None:
+        grid = grid[np.isin(grid["year"].to_numpy(), np.asarray(list(years)))]
+    # Grid cells: every (area, year) of the grid with every unit of any year, area by area, unit by unit, year
+    # by year: an area with k years has a block of k x units rows, each unit's k years together.
+    area_rank, area_codes = _sorted_codes(grid["area_code"])
+    grid_years = grid["year"].to_numpy().astype(all_years.dtype)
+    pairs = np.lexsort((grid_years, area_rank))
+    pair_area, pair_year = area_rank[pairs], grid_years[pairs]
+    n_units, n_pairs = len(units), len(pairs)
+    per_area = np.bincount(pair_area, minlength=len(area_codes))
+    first_pair = np.concatenate(([0], np.cumsum(per_area)[:-1]))
+    within = np.arange(n_pairs) - first_pair[pair_area]  # the year's place among its area's years
+    # The row of each (pair, unit): its area's block, then the unit's k rows, then the year's place among them.
+    rows = (first_pair[pair_area] * n_units + within)[:, None] + np.arange(n_units)[None, :] * per_area[pair_area][
+        :, None
+    ]
+    size = n_pairs * n_units
+    area_of_row = np.empty(size, dtype=np.intp)
+    unit_of_row = np.empty(size, dtype=np.intp)
+    year_of_row = np.empty(size, dtype=all_years.dtype)
+    area_of_row[rows] = pair_area[:, None]
+    unit_of_row[rows] = np.arange(n_units)[None, :]
+    year_of_row[rows] = pair_year[:, None]
+    # Each cell with rows goes to its (area, year) pair's row for its unit; a cell of an area-year outside the
+    # grid (no total rows) is left out, as the engine's left join from the grid leaves it out.
+    year_values = np.unique(np.concatenate([grid_years, all_years]))
+    # One more row of -1 for the areas the grid lacks (get_indexer's -1).
+    pair_of = np.full((len(area_codes) + 1, len(year_values)), -1, dtype=np.intp)
+    pair_of[pair_area, np.searchsorted(year_values, pair_year)] = np.arange(n_pairs)
+    positions, distinct = pd.factorize(sums["area_code"])
+    area_of = pd.Index(area_codes).get_indexer(distinct)[positions[wanted]]
+    pair = pair_of[area_of, np.searchsorted(year_values, all_years[wanted])]
+    inside = pair >= 0
+    employment = np.zeros(size, dtype=np.float64)
+    employment[rows[pair[inside], unit_rank[wanted][inside]]] = sums["employment"].to_numpy()[wanted][inside]
+    # The codes keep the type of the sums' codes (Arrow-backed strings from the engine), taken row by row.
+    area_type: Any = sums["area_code"].dtype
+    unit_type: Any = sums["unit_code"].dtype
+    return pd.DataFrame(
+        {
+            "area_code": pd.array(area_codes, dtype=area_type).take(area_of_row),
+            "unit_code": pd.array(units, dtype=unit_type).take(unit_of_row),
+            "year": year_of_row,
+            "employment": employment,
+        }
+    )
+
+
+def _sorted_codes(codes: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each code's place among the distinct codes sorted, and those codes (an array of str objects)."""
+    positions, distinct = pd.factorize(codes, sort=True)
+    return positions, np.asarray(distinct, dtype=object)

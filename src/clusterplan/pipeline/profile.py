@@ -28,7 +28,7 @@ from ..measures.cluster_mapping import PORTAL_COLUMNS, cluster_mapping_portal
 from ..measures.employment import area_totals, cluster_employment, exact_sum, industry_facts, memtable, with_codes
 from ..measures.growth import compound_annual_growth_rate
 from ..measures.location_quotient import location_quotient_interval_panel
-from ..measures.panel import employment_panel, measure_panel
+from ..measures.panel import complete_employment_panel, employment_sums, measure_panel
 from ..measures.ranks import measure_ranks, rank_change
 from ..measures.shift_share import shift_share
 from ..measures.strength import cluster_mapping_strength, cluster_observatory_stars
@@ -1191,11 +1191,15 @@ def _industry_employment(
     units = _unit_rows(warehouse, scope.rows, profile.classification, industry_level)
     wanted = [scope.year] if scope.base_year is None else [scope.base_year, scope.year]
     # measure_panel's employment alone (ordered by area, unit and year): its benchmark sums, shares and LQs over
-    # every cell took half the time.
-    panel = employment_panel(
-        units, total_rows=_total_rows(scope.rows, profile), complete=profile.absent_is_zero, years=wanted
-    )
-    frame = panel.to_pandas()
+    # every cell took half the time. The engine sums the cells; the complete grid and the order are NumPy's.
+    complete = profile.absent_is_zero
+    sums = employment_sums(units, years=None if complete else wanted).to_pandas()
+    areas = None
+    if complete:
+        totals = _total_rows(scope.rows, profile)
+        source = units if totals is None else totals
+        areas = source.filter(source.year.isin(wanted)).select("area_code", "year").distinct().to_pandas()
+    frame = complete_employment_panel(sums, areas=areas, years=wanted)
     latest = frame[frame["year"] == scope.year]
     table = latest[["area_code", "unit_code", "employment"]].rename(columns={"unit_code": "industry_code"})
     table = table.reset_index(drop=True)
