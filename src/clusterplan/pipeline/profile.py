@@ -1140,7 +1140,9 @@ def _industry_measures(
         latest["growth_cagr"] = compound_annual_growth_rate(
             latest["employment_base_year"], latest["employment"], scope.year - scope.base_year
         )
-    establishments = _establishments(warehouse, scope.datasets, scope.year, scope.region)
+    establishments = _establishments(
+        warehouse, scope.datasets, scope.year, scope.region, (profile.classification, industry_level)
+    )
     if establishments is not None:
         latest = latest.merge(establishments, on=["area_code", "industry_code"], how="left")
     comparable = latest if benchmark_areas is None else latest[latest["area_code"].isin(benchmark_areas)]
@@ -1217,15 +1219,30 @@ def _industry_employment(
 
 
 def _establishments(
-    warehouse: AnyWarehouse, datasets: Sequence[str], year: int, region: Region | None
+    warehouse: AnyWarehouse,
+    datasets: Sequence[str],
+    year: int,
+    region: Region | None,
+    level: tuple[str, str] | None = None,
 ) -> pd.DataFrame | None:
-    """Establishment counts of the same datasets and year (CBP publishes them; BRES does not)."""
+    """Establishment counts of the same datasets and year (CBP publishes them; BRES does not); with *level*
+    (classification and industry level), the counts of that level's codes only: the rows a table of that level
+    can match (CBP: NAICS 2-digit counts are 19,000 of the 1.7 million cells of every level, whose sums and
+    merge took most of a first NAICS-2 measures table)."""
     rows = dataset_rows(warehouse, datasets, measure="establishments")
     rows = rows.filter(rows.year == year)
     if region is not None:
         rows = merge_areas(rows, region)
+    every = rows
+    if level is not None:
+        rows = _unit_rows(warehouse, rows, *level)
     rows = rows.group_by(["area_code", "industry_code"]).aggregate(establishments=exact_sum(rows.value))
     frame = rows.to_pandas()
+    if frame.empty and level is not None:
+        # No counts at this level: whether there are any at all decides (as before) if the table has the column.
+        return (
+            _establishments(warehouse, datasets, year, region) if every.limit(1).count().to_pyarrow().as_py() else None
+        )
     return None if frame.empty else frame
 
 

@@ -1,0 +1,49 @@
+"""What the profiles and industry measures take from tables shared by every area: the same numbers as the
+region's own computation, and the rows of the right level, region and parameters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from clusterplan import Warehouse
+from clusterplan.datasets import CBP_METROS
+from clusterplan.pipeline import profile as profile_module
+from clusterplan.pipeline.profile import industry_measures
+
+CBP = "us/cbp/cbp2019_cbsa_naics2to6_emp_estab.csv"
+
+
+@pytest.fixture(scope="module")
+def cbp(shared_data: Path) -> pd.DataFrame:
+    return pd.read_csv(shared_data / CBP, dtype={"cbsa_code": str, "naics_code": str})
+
+
+def test_industry_measures_establishments_are_the_levels_own_counts(warehouse: Warehouse, cbp: pd.DataFrame) -> None:
+    # The counts are read for the level's codes only: every area's 2-digit rows still get their published count.
+    table = industry_measures(warehouse, level="naics2", cells="published")
+    raw = cbp[(cbp.naics_code.str.len() == 2) & (cbp.naics_code != "00")]
+    merged = table.merge(
+        raw.rename(columns={"cbsa_code": "area_code", "naics_code": "industry_code"}),
+        on=["area_code", "industry_code"],
+        how="inner",
+    )
+    assert len(merged) == len(raw) > 14_000
+    assert merged["establishments"].to_numpy() == pytest.approx(merged["ESTAB"].to_numpy(), rel=1e-12)
+
+
+def test_establishments_of_a_level_without_counts_fall_back_to_every_level(warehouse: Warehouse) -> None:
+    datasets = profile_module.cell_datasets(profile_module.DATASET_PROFILES[CBP_METROS], "published")
+    every = profile_module._establishments(warehouse, datasets, 2019, None)
+    # A level no code is at: no counts of its own, so the table gets the every-level counts, as before.
+    none_at_level = profile_module._establishments(warehouse, datasets, 2019, None, ("naics2017", "no_such_level"))
+    assert every is not None and none_at_level is not None
+    key = ["area_code", "industry_code"]
+    pd.testing.assert_frame_equal(
+        every.sort_values(key).reset_index(drop=True), none_at_level.sort_values(key).reset_index(drop=True)
+    )
+    two = profile_module._establishments(warehouse, datasets, 2019, None, ("naics2017", "naics2"))
+    level_codes = set(industry_measures(warehouse, level="naics2", cells="published")["industry_code"])
+    assert two is not None and set(two["industry_code"]) <= level_codes and 0 < len(two) < len(every) / 20
