@@ -209,3 +209,52 @@ def test_supply_chain_effects_with_the_national_shares_kept_per_taxonomy(warehou
             pd.testing.assert_frame_equal(frame, expected, check_exact=True)
             assert json.dumps(provenance, default=str) == json.dumps(expected_provenance, default=str)
     assert kept["wmca_plan_for_growth"] is not kept["uk_industrial_strategy_is8"]
+
+
+def test_every_area_projection_and_totals_are_kept_per_taxonomy_method_and_years(warehouse: Warehouse) -> None:
+    from clusterplan.pipeline import scenarios
+    from clusterplan.scenarios.baseline import ForecastMethod, project
+    from clusterplan.taxonomy import load_taxonomy
+
+    dataset, covid = "bres_itl2_sic5", (2020, 2021)
+    kept = {}
+    for name in ("wmca_plan_for_growth", "uk_industrial_strategy_is8"):
+        taxonomy = load_taxonomy(name)
+        panel = cluster_employment_panel(warehouse, taxonomy, dataset=dataset)
+        jump_off = int(panel["year"].max())
+        for method, target in ((ForecastMethod("shift_share", shift_share_damping=0.8), 2030),
+                               (ForecastMethod("log_linear"), 2035)):  # fmt: skip
+            every = scenarios._every_area_projection(
+                warehouse, taxonomy, dataset, panel, method, jump_off=jump_off, target=target, covid=covid,
+                benchmark_areas=None,
+            )  # fmt: skip
+            again = scenarios._every_area_projection(
+                warehouse, taxonomy, dataset, panel, method, jump_off=jump_off, target=target, covid=covid,
+                benchmark_areas=None,
+            )  # fmt: skip
+            assert again is not every  # a copy of the kept one
+            pd.testing.assert_frame_equal(again, every, check_exact=True)
+            # A region's rows are those project gives it alone, to the bit.
+            for region in ("TLG3", "TLC1"):
+                own = project(panel[panel["year"] <= jump_off], method, target_years=[target], origin=jump_off,
+                              covid_years=covid, areas=[region])  # fmt: skip
+                mine = every[every["area_code"].isin([region])].reset_index(drop=True)
+                pd.testing.assert_frame_equal(mine, own, check_exact=True)
+            totals = scenarios._every_area_totals(
+                warehouse, taxonomy, dataset, panel, method, jump_off=jump_off, target=target, covid=covid
+            )
+            sums = panel.groupby(["area_code", "year"])["area_total"].first().reset_index()
+            sums = sums.rename(columns={"area_total": "value"}).assign(unit_code="all_industries")
+            by_hand = project(
+                sums[sums["year"] <= jump_off], method, target_years=[target], origin=jump_off, covid_years=covid
+            )
+            assert totals["area_code"].tolist() == by_hand["area_code"].tolist()
+            assert totals["jobs_baseline"].tolist() == by_hand["forecast"].tolist()
+            assert totals["jobs_jump_off"].tolist() == by_hand["jump_off"].tolist()
+            kept[(name, method.name)] = (every, totals)
+    # Keyed by taxonomy, method and target year: each its own table.
+    wmca, is8 = kept[("wmca_plan_for_growth", "shift_share")], kept[("uk_industrial_strategy_is8", "shift_share")]
+    assert set(wmca[0]["unit_code"]) != set(is8[0]["unit_code"])
+    log_linear = kept[("wmca_plan_for_growth", "log_linear")]
+    assert (log_linear[0]["year"] == 2035).all() and (wmca[0]["year"] == 2030).all()
+    assert not np.allclose(log_linear[1]["jobs_baseline"], wmca[1]["jobs_baseline"])

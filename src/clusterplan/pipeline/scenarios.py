@@ -664,15 +664,19 @@ def scenario_outputs(
     else:
         method = _method(config, config.baseline.method)
     say(f"projecting the baseline ({method.label}) to {target}")
-    projected = project(
-        panel[panel["year"] <= jump_off],
+    every_area = _every_area_projection(
+        warehouse,
+        taxonomy,
+        dataset,
+        panel,
         method,
-        target_years=[target],
-        origin=jump_off,
-        covid_years=covid,
+        jump_off=jump_off,
+        target=target,
+        covid=covid,
         benchmark_areas=benchmark_areas,
-        areas=[region],
-    ).set_index("unit_code")
+    )
+    # The region's rows, as project(..., areas=[region]) keeps them.
+    projected = every_area[every_area["area_code"].isin([region])].reset_index(drop=True).set_index("unit_code")
     frame = pd.DataFrame({"cluster_id": cluster_ids})
     frame["cluster"] = frame["cluster_id"].map(names)
     frame["region"] = region
@@ -764,22 +768,9 @@ def scenario_outputs(
                 frame[f"{kind}_gva_{variant}_gbp_m"] = np.nan
 
     say("ranking the region's growth among all regions")
-    totals = panel.groupby(["area_code", "year"])["area_total"].first().reset_index()
-    totals_panel = totals.rename(columns={"area_total": "value"}).assign(unit_code="all_industries")
     totals_method, totals_reason = _region_totals_method(config, method, backtest)
-    region_projection = project(
-        totals_panel[totals_panel["year"] <= jump_off],
-        totals_method,
-        target_years=[target],
-        origin=jump_off,
-        covid_years=covid,
-    )
-    region_totals = pd.DataFrame(
-        {
-            "area_code": region_projection["area_code"],
-            "jobs_jump_off": region_projection["jump_off"],
-            "jobs_baseline": region_projection["forecast"],
-        }
+    region_totals = _every_area_totals(
+        warehouse, taxonomy, dataset, panel, totals_method, jump_off=jump_off, target=target, covid=covid
     )
     include_effects = config.region.include_indirect and effects is not None
     once = frame["count_once_factor"] if "count_once_factor" in frame else pd.Series(1.0, index=frame.index)
@@ -936,6 +927,83 @@ def scenario_outputs(
         region_range=region_range,
         calibration=similar.calibration if similar is not None else None,
     )
+
+
+def _every_area_projection(
+    warehouse: AnyWarehouse,
+    taxonomy: Taxonomy,
+    dataset: str,
+    panel: pd.DataFrame,
+    method: ForecastMethod,
+    *,
+    jump_off: int,
+    target: int,
+    covid: Sequence[int],
+    benchmark_areas: Sequence[str] | None,
+) -> pd.DataFrame:
+    """The baseline projection of every area's clusters to *target* (*panel* is
+    :func:`~clusterplan.pipeline.panels.cluster_employment_panel` of *taxonomy* and *dataset*): ``project`` works
+    out every area's to give one region's, so it is kept once per taxonomy, method and years (every region and
+    scenario choice with them shares it) and each scenario takes its region's rows."""
+    key = (
+        "scenario_projection",
+        taxonomy,
+        dataset,
+        method,
+        int(jump_off),
+        int(target),
+        tuple(covid),
+        tuple(benchmark_areas) if benchmark_areas is not None else None,
+    )
+    return memoised(
+        warehouse,
+        key,
+        lambda: project(
+            panel[panel["year"] <= jump_off],
+            method,
+            target_years=[target],
+            origin=jump_off,
+            covid_years=covid,
+            benchmark_areas=benchmark_areas,
+        ),
+    )
+
+
+def _every_area_totals(
+    warehouse: AnyWarehouse,
+    taxonomy: Taxonomy,
+    dataset: str,
+    panel: pd.DataFrame,
+    method: ForecastMethod,
+    *,
+    jump_off: int,
+    target: int,
+    covid: Sequence[int],
+) -> pd.DataFrame:
+    """Every area's all-industry jobs at the jump-off year and projected to *target* with *method* (``area_code,
+    jobs_jump_off, jobs_baseline``; *panel* as for :func:`_every_area_projection`): what a region's growth is
+    ranked against, the same for every region, kept once per taxonomy, method and years."""
+
+    def compute() -> pd.DataFrame:
+        totals = panel.groupby(["area_code", "year"])["area_total"].first().reset_index()
+        totals_panel = totals.rename(columns={"area_total": "value"}).assign(unit_code="all_industries")
+        region_projection = project(
+            totals_panel[totals_panel["year"] <= jump_off],
+            method,
+            target_years=[target],
+            origin=jump_off,
+            covid_years=covid,
+        )
+        return pd.DataFrame(
+            {
+                "area_code": region_projection["area_code"],
+                "jobs_jump_off": region_projection["jump_off"],
+                "jobs_baseline": region_projection["forecast"],
+            }
+        )
+
+    key = ("scenario_region_totals", taxonomy, dataset, method, int(jump_off), int(target), tuple(covid))
+    return memoised(warehouse, key, compute)
 
 
 def region_scenario_table(

@@ -249,6 +249,11 @@ def summarise_draws(
     return pd.DataFrame(rows)
 
 
+def _text(values: Sequence[str]) -> pd.api.extensions.ExtensionArray:
+    """*values* as the array a frame makes of them (pandas' string type, or objects before pandas 3)."""
+    return pd.Series(np.asarray(values, dtype=object)).array
+
+
 def joint_draws(
     cube: SeriesCube,
     focus_region: str,
@@ -357,8 +362,10 @@ def joint_draws(
             "draw": np.tile(np.arange(draws), n_names * n_units),
             "window_start": np.tile(window_of[:, 0], n_names * n_units),
             "window_end": np.tile(window_of[:, 1], n_names * n_units),
-            "unit_code": np.tile(np.repeat(np.asarray(units, dtype=object), draws), n_names),
-            "scenario": np.repeat(np.asarray(names, dtype=object), n_units * draws),
+            # Text columns taken from the few strings, in the type a frame infers for them (not made by inferring
+            # and converting every row's string: most of building this frame).
+            "unit_code": _text(units).take(np.tile(np.repeat(np.arange(n_units), draws), n_names)),
+            "scenario": _text(names).take(np.repeat(np.arange(n_names), n_units * draws)),
             "comparators": np.tile(counts.T.ravel(), n_names),
             "differential_growth": by_scenario_unit_draw(rates),
             "additional_jobs": by_scenario_unit_draw(jobs),
