@@ -12,6 +12,7 @@ from clusterplan._exceptions import ParameterError, UnknownCodeError
 from clusterplan.measures.withheld import (
     WITHHELD_MAX_ESTABLISHMENTS,
     reconstruct_withheld_cells,
+    withheld_cell_lower_bounds,
     withheld_employment_bounds,
     withheld_lq_interval,
 )
@@ -326,3 +327,50 @@ def test_bounds_on_numbered_keys_equal_the_merges_on_strings(
     assert alone["area_code"].dtype == rebuilt["area_code"].dtype != object
     pd.testing.assert_frame_equal(alone, _bounds_on_strings(none, rebuilt, withheld, own), check_exact=True)
     assert (new["employment_low"] <= new["employment_high"]).all() and (new["imputed_cells"] > 0).sum() > 1_000
+
+
+def _cell_bounds_by_joins(cells: pd.DataFrame, groups: pd.DataFrame) -> np.ndarray:
+    """withheld_employment_bounds' employment_low with each code its own cluster, placed on the rows of *cells*."""
+    none = pd.DataFrame({"area_code": [], "industry_code": [], "value": []})
+    codes = sorted(set(cells["industry_code"]))
+    bounds = withheld_employment_bounds(
+        none, cells, groups, pd.DataFrame({"cluster_id": codes, "industry_code": codes})
+    )
+    keyed = bounds.set_index(["area_code", "cluster_id"])["employment_low"]
+    where = pd.MultiIndex.from_arrays([cells["area_code"], cells["industry_code"]])
+    return keyed.reindex(where).fillna(0.0).to_numpy()
+
+
+def test_cell_lower_bounds_equal_the_joins(imputed: pd.DataFrame, withheld: pd.DataFrame) -> None:
+    """Every CBSA's rebuilt 6-digit cells: the same floats, bit for bit, as withheld_employment_bounds with each
+    code its own cluster; and the cases the data lack (a group without hidden jobs or listed twice, -0.0, a cell
+    with no group, the same cell twice)."""
+    rebuilt = imputed[imputed["industry_code"].str.len() == 6][["area_code", "industry_code"]].reset_index(drop=True)
+    got = withheld_cell_lower_bounds(rebuilt, withheld)
+    expected = _cell_bounds_by_joins(rebuilt, withheld)
+    assert got.dtype == np.float64 and got.tobytes() == expected.tobytes()
+    assert (got > 0).sum() > 10_000 and (got == 0).sum() > 100_000  # only cells alone in their group hold jobs
+    cells = pd.DataFrame(
+        {
+            "area_code": ["A", "A", "A", "B", "B", "B", "C", "C"],
+            "industry_code": ["336111", "336112", "336211", "336111", "336111", "541511", "336111", "336211"],
+        }
+    )
+    groups = pd.DataFrame(
+        {
+            "area_code": ["A", "A", "B", "B", "C", "C"],
+            "industry_code": ["3361", "336211", "33611", "5415", "3361", "3362"],
+            "hidden_employment": [80.0, -0.0, 30.0, np.nan, 12.5, 7.25],
+            "imputed_cells6": [2, 1, 2, 1, 1, 1],
+        }
+    )
+    got = withheld_cell_lower_bounds(cells, groups)
+    # A: 3361 hides 80 jobs in two cells (neither certain), 336211 its own -0.0; B: the same cell twice holds all
+    # of 33611's two cells, 5415 hides no jobs; C: each alone in its group.
+    assert got.tolist() == [0.0, 0.0, 0.0, 30.0, 30.0, 0.0, 12.5, 7.25]
+    assert not np.signbit(got).any()
+    assert got.tobytes() == _cell_bounds_by_joins(cells, groups).tobytes()
+    twice = pd.concat([groups, groups.iloc[[4]]], ignore_index=True)  # C's 3361 listed twice adds its jobs twice
+    assert withheld_cell_lower_bounds(cells, twice).tolist() == _cell_bounds_by_joins(cells, twice).tolist()
+    assert withheld_cell_lower_bounds(cells, twice)[6] == 25.0
+    assert withheld_cell_lower_bounds(cells.iloc[:0], groups).tolist() == []

@@ -23,6 +23,7 @@ __all__ = [
     "ancestor_at_level",
     "naics_level",
     "reconstruct_withheld_cells",
+    "withheld_cell_lower_bounds",
     "withheld_employment_bounds",
     "withheld_lq_interval",
 ]
@@ -532,6 +533,65 @@ def withheld_employment_bounds(
             "imputed_cells": out["imputed_cells"].astype("int64").to_numpy(),
         }
     )
+
+
+def withheld_cell_lower_bounds(cells: pd.DataFrame, groups: pd.DataFrame) -> np.ndarray:
+    """The ``employment_low`` of :func:`withheld_employment_bounds` with each rebuilt 6-digit cell's code its
+    own cluster and no published cells, for each row of *cells*, in NumPy.
+
+    A cell holds its nearest group's hidden jobs for certain when it holds every rebuilt cell of that group
+    (the group's ``imputed_cells6`` are all the rows of its area and code), else 0. The same floats as
+    :func:`withheld_employment_bounds` (each is one group's ``hidden_employment``, or 0), without its joins and
+    grouped sums over every cell: every area's lower bounds of a first US run (the opportunities' presence).
+
+    Parameters
+    ----------
+    cells
+        Rebuilt 6-digit cells: ``area_code, industry_code``.
+    groups
+        :attr:`Reconstruction.groups`: ``area_code, industry_code, hidden_employment, imputed_cells6``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Each row's lower bound (float64).
+
+    Examples
+    --------
+    >>> cells = pd.DataFrame({"area_code": ["A", "A", "A"], "industry_code": ["336120", "336211", "336212"]})
+    >>> groups = pd.DataFrame({"area_code": ["A", "A"], "industry_code": ["3361", "3362"],
+    ...                        "hidden_employment": [80.0, 40.0], "imputed_cells6": [1, 2]})
+    >>> withheld_cell_lower_bounds(cells, groups).tolist()
+    [80.0, 0.0, 0.0]
+    """
+    if not len(cells):
+        return np.zeros(0, dtype=np.float64)
+    areas = pd.concat([cells["area_code"].astype(str), groups["area_code"].astype(str)], ignore_index=True)
+    area_number = pd.factorize(areas)[0].astype(np.int64)
+    cell_area, group_area = area_number[: len(cells)], area_number[len(cells) :]
+    found, vocabulary = _nearest_group_index(cell_area, cells["industry_code"], group_area, groups["industry_code"])
+    width = len(vocabulary) + 1
+    group_position = pd.Index(vocabulary).get_indexer(pd.Index(groups["industry_code"].astype(str)))
+    group_key = pd.Index(group_area * width + group_position)
+    # Rows of the same area and code are one cluster's cells (withheld_employment_bounds counts them together).
+    code_number = pd.factorize(cells["industry_code"].astype(str))[0].astype(np.int64)
+    same = pd.factorize(cell_area * (int(code_number.max()) + 1) + code_number)[0]
+    in_cluster = np.bincount(same)[same]
+    hidden = groups["hidden_employment"].to_numpy(dtype=np.float64)
+    cells6 = groups["imputed_cells6"].to_numpy(dtype=np.float64)
+    if group_key.is_unique:
+        row = np.where(found >= 0, group_key.get_indexer(cell_area * width + found), -1)
+        held = hidden[row] if len(hidden) else np.zeros(len(cells))
+        certain = np.where((row >= 0) & (in_cluster >= (cells6[row] if len(cells6) else 0.0)), held, 0.0)
+        # A group without hidden jobs (NaN) adds none; + 0.0 turns -0.0 into the 0.0 a grouped sum gives.
+        return np.where(np.isnan(certain), 0.0, certain) + 0.0
+    # A group listed twice adds its jobs twice, as the joins do: that general case is left to them.
+    mapping = pd.DataFrame({"cluster_id": cells["industry_code"].astype(str), "industry_code": cells["industry_code"]})
+    published = pd.DataFrame({"area_code": [], "industry_code": [], "value": []})
+    bounds = withheld_employment_bounds(published, cells, groups, mapping.drop_duplicates())
+    keyed = bounds.set_index(["area_code", "cluster_id"])["employment_low"]
+    where = pd.MultiIndex.from_arrays([cells["area_code"].astype(str), cells["industry_code"].astype(str)])
+    return keyed.reindex(where).fillna(0.0).to_numpy(dtype=np.float64)
 
 
 def withheld_lq_interval(

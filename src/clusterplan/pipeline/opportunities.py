@@ -20,7 +20,12 @@ from .._exceptions import ClusterplanError, UnknownCodeError
 from ..datasets import BRES_SUBCLASS, CBP_METROS, DATASET_PROFILES, INDUSTRY_LEVELS
 from ..inputoutput.concordance import naics_bea_detail_industries, sic_io_industries
 from ..measures.employment import industry_facts, with_codes
-from ..measures.withheld import ancestor_at_level, naics_level, withheld_employment_bounds
+from ..measures.withheld import (
+    ancestor_at_level,
+    naics_level,
+    withheld_cell_lower_bounds,
+    withheld_employment_bounds,
+)
 from ..regions import Region
 from ..relatedness.opportunities import (
     DEFAULT_ATTRACTIVENESS_WEIGHTS,
@@ -399,6 +404,10 @@ def _employment_lower_bound(warehouse: AnyWarehouse, level: str, year: int) -> p
     six = rows[depth == 6]
     here = rows[depth == digits]
     groups = warehouse.table(profile.withheld_table).to_pandas()
+    if digits == 6:  # each cell its own group of codes: the bounds cell by cell, without the joins
+        out = here.reset_index(drop=True)
+        out["employment_low"] = withheld_cell_lower_bounds(out, groups)
+        return out
     six_codes = sorted(str(c) for c in six["industry_code"].unique())
     mapping = pd.DataFrame(
         {"cluster_id": [ancestor_at_level(c, digits) for c in six_codes], "industry_code": six_codes}
