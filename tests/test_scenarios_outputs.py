@@ -258,3 +258,37 @@ def test_every_area_projection_and_totals_are_kept_per_taxonomy_method_and_years
     log_linear = kept[("wmca_plan_for_growth", "log_linear")]
     assert (log_linear[0]["year"] == 2035).all() and (wmca[0]["year"] == 2030).all()
     assert not np.allclose(log_linear[1]["jobs_baseline"], wmca[1]["jobs_baseline"])
+
+
+def test_jobs_change_is_direct_change_to_the_bit_and_leaves_its_errors_to_it() -> None:
+    from clusterplan.inputoutput.impact import direct_change
+    from clusterplan.pipeline.scenarios import _jobs_change
+
+    rng = np.random.default_rng(3)
+    index = pd.Index([f"I{k:02d}" for k in range(40)], name="industry_code")
+    coefficients = pd.Series(rng.uniform(0.5, 20.0, 40), index=index)
+    for _ in range(20):
+        shares = pd.Series(rng.uniform(0, 1, 40) * (rng.uniform(0, 1, 40) > 0.3), index=index)
+        shares.iloc[3] = np.nan  # a missing share counts as none, as direct_change has it
+        found = _jobs_change(shares, 1000.0, coefficients.to_numpy())
+        assert found is not None
+        pd.testing.assert_series_equal(found, direct_change(shares, 1000.0, "jobs", coefficients), check_exact=True)
+    # What direct_change refuses gives None, so that the caller gets direct_change's own error.
+    unemployed = coefficients.copy()
+    unemployed.iloc[5] = 0.0
+    good = pd.Series(1.0, index=index)
+    for shares, jobs_per_output in [
+        (good * -1.0, coefficients),  # negative shares
+        (good * 0.0, coefficients),  # nowhere to go
+        (good, unemployed),  # jobs in an industry that employs nobody
+    ]:
+        assert _jobs_change(shares, 1000.0, jobs_per_output.to_numpy()) is None
+        with pytest.raises(ParameterError):
+            direct_change(shares, 1000.0, "jobs", jobs_per_output)
+    assert _jobs_change(good, 1000.0, None) is None
+    # An industry without employment but without a share either is fine (no jobs go there).
+    spared = good.copy()
+    spared.iloc[5] = 0.0
+    found = _jobs_change(spared, 1000.0, unemployed.to_numpy())
+    assert found is not None and found.iloc[5] == 0.0
+    pd.testing.assert_series_equal(found, direct_change(spared, 1000.0, "jobs", unemployed), check_exact=True)

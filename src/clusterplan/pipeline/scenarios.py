@@ -358,6 +358,29 @@ class _ImpactTotals:
         return found[0], found[1]
 
 
+def _jobs_change(shares: pd.Series, size: float, jobs_per_output: np.ndarray | None) -> pd.Series | None:
+    """:func:`~clusterplan.inputoutput.impact.direct_change` of *size* jobs spread by *shares*, with the
+    employment coefficients already on the shares' industries (*jobs_per_output*): the same operations on arrays
+    rather than Series, so the same numbers to the bit; None where direct_change raises (negative shares, none
+    at all, jobs in an industry without employment), for the caller to get its error from it."""
+    if jobs_per_output is None:
+        return None
+    values = shares.to_numpy(dtype=float)
+    weights = np.where(np.isnan(values), 0.0, values)
+    if (weights < 0).any():
+        return None
+    total = float(weights.sum())
+    if total <= 0:
+        return None
+    spread = weights / total * float(size)
+    placed = spread != 0
+    if (placed & ~(jobs_per_output > 0)).any():
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        output = np.where(placed, spread / np.where(jobs_per_output > 0, jobs_per_output, 1.0), 0.0)
+    return pd.Series(output, index=shares.index, name="final_demand_change")
+
+
 def _supply_chain_effects(
     region: str,
     taxonomy: Taxonomy,
@@ -395,15 +418,24 @@ def _supply_chain_effects(
         totals = _ImpactTotals(model.A, gva_coefficients, employment_coefficients, closed)
     except ParameterError as exc:
         employment_coefficients, totals, no_model = None, None, str(exc)
+    # Every cluster's weights on the model's industries at once (each column as reindexing it alone gives).
+    aligned = weights.reindex(model.industries).fillna(0.0)
+    jobs_per_output = (
+        employment_coefficients.reindex(model.industries).astype(float).to_numpy()
+        if employment_coefficients is not None
+        else None
+    )
     for cluster_id in cluster_ids:
         if cluster_id not in weights.columns:
             problems[cluster_id] = "no IO industry weights"
             continue
-        shares = (weights[cluster_id].reindex(model.industries).fillna(0.0) * employment).astype(float)
+        shares = (aligned[cluster_id] * employment).astype(float)
         try:
             if totals is None:
                 raise ParameterError(no_model)
-            change = direct_change(shares, size, "jobs", employment_coefficients)
+            change = _jobs_change(shares, size, jobs_per_output)
+            if change is None:  # a change direct_change refuses: its error, in its words
+                change = direct_change(shares, size, "jobs", employment_coefficients)
             found = totals.of(change)
             if found is None:  # not finite somewhere: the full computation, which skips missing values as pandas does
                 result = impact_effects(
@@ -1270,6 +1302,47 @@ def _region_pay(warehouse: AnyWarehouse, profile: ClusterProfile, dataset: str, 
     return memoised(warehouse, ("scenario_pay", dataset, profile.region_code, profile.taxonomy, year), compute)
 
 
+#: The columns of a scenario frame the provenance of each cluster reads (``similar`` method, then ``leader``).
+_SIMILAR_PROVENANCE_COLUMNS = (
+    "cluster_id",
+    "jump_off_jobs",
+    "baseline_method",
+    "baseline_jobs",
+    "baseline_growth_cagr",
+    "size_band",
+    "own_jump",
+    "differential_growth_low",
+    "differential_growth_central",
+    "differential_growth_high",
+    "differential_growth_high_uncapped",
+    "cap",
+    "capped",
+    "leading_region",
+    "leader_differential_growth",
+    "additional_jobs_leader_sensitivity",
+    *(f"additional_jobs_{v}" for v in VARIANTS),
+    "gva_per_job_gbp",
+    "count_once_factor",
+)
+_LEADER_PROVENANCE_COLUMNS = (
+    "cluster_id",
+    "jump_off_jobs",
+    "baseline_method",
+    "baseline_jobs",
+    "baseline_growth_cagr",
+    "leading_region",
+    "growth_high",
+    "growth_low",
+    "scenario_jobs_low",
+    "scenario_jobs_high",
+    "additional_jobs_low",
+    "additional_jobs_high",
+    "floored_low",
+    "floored_high",
+    "gva_per_job_gbp",
+)
+
+
 def _provenance(
     *,
     config: ScenarioConfig,
@@ -1305,7 +1378,10 @@ def _provenance(
         kept = dict(iter(kept_rows.groupby("cluster_id", sort=False)))
         excluded = dict(iter(excluded_rows.groupby("cluster_id", sort=False)))
         no_kept, none_excluded = kept_rows.iloc[:0], excluded_rows.iloc[:0]
-    for row in frame.itertuples():
+    # Only the columns the provenance reads: each column iterated costs as much as its values, and the frame has
+    # some 90 (text columns converted value by value).
+    read = _SIMILAR_PROVENANCE_COLUMNS if similar is not None else _LEADER_PROVENANCE_COLUMNS
+    for row in frame[list(read)].itertuples():
         if similar is not None:
             per_cluster[str(row.cluster_id)] = _similar_cluster_provenance(
                 row,
@@ -1329,7 +1405,9 @@ def _provenance(
                     "end_employment": c.end_employment,
                     "growth_cagr": c.growth_cagr,
                 }
-                for c in rows.itertuples()
+                for c in rows[
+                    ["area_code", "lq_start", "start_employment", "end_employment", "growth_cagr"]
+                ].itertuples()
             ],
             "leading_region": row.leading_region,
             "growth_high": row.growth_high,
