@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +12,7 @@ from clusterplan import ParameterError, UnknownCodeError
 from clusterplan.pipeline.scenarios import _cluster_pay
 from clusterplan.report import priority_chart_svg
 from clusterplan.scenarios.priorities import (
+    CRITERIA,
     cluster_pay,
     normalise_criteria,
     priority_scores,
@@ -150,3 +153,62 @@ def test_reference_windows_and_draw_percentiles() -> None:
         and row["additional_jobs_p25"] == 7.5
         and row["growth_cagr_p50"] == pytest.approx(0.025)
     )
+
+
+def test_summarise_draws_groups_and_means_as_pandas_does() -> None:
+    from clusterplan.scenarios.uncertainty import _groups_in_order, _mean
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    units = pd.Series(rng.choice(["b", "a", "c", "aa"], n))
+    scenarios = pd.Series(rng.choice(["high", "low", "central"], n))
+    group_of, count = _groups_in_order(units, scenarios)
+    grouped = pd.DataFrame({"u": units, "s": scenarios}).groupby(["u", "s"], sort=False)
+    assert count == grouped.ngroups == 12
+    np.testing.assert_array_equal(group_of, grouped.ngroup().to_numpy())
+    # A missing key: its rows are in no group, as groupby has them.
+    units.iloc[[0, 7]] = None
+    group_of, count = _groups_in_order(units, scenarios)
+    expected = pd.DataFrame({"u": units, "s": scenarios}).groupby(["u", "s"], sort=False).ngroup()
+    np.testing.assert_array_equal(group_of, expected.to_numpy())
+    for values in (rng.normal(size=1001) * 1e6, np.array([1.0, np.nan, 3.0, 1e-9]), np.array([np.nan, np.nan])):
+        found, want = _mean(values), float(pd.Series(values).mean())
+        assert found == want or (math.isnan(found) and math.isnan(want))
+    # The whole summary equals one made group by group with pandas.
+    draws = pd.DataFrame(
+        {
+            "unit_code": rng.choice(["u1", "u2", "u3"], n),
+            "scenario": rng.choice(["low", "high"], n),
+            "growth_cagr": np.where(rng.uniform(size=n) < 0.1, np.nan, rng.normal(0.01, 0.02, n)),
+            "additional_jobs": rng.exponential(100.0, n),
+            "additional_gva_gbp_m": rng.exponential(5.0, n),
+        }
+    )
+    summary = summarise_draws(draws, [5, 50, 95])
+    for (unit, scenario), part in draws.groupby(["unit_code", "scenario"], sort=False):
+        row = summary[(summary["unit_code"] == unit) & (summary["scenario"] == scenario)].iloc[0]
+        valid = part[part["growth_cagr"].notna()]
+        assert row["draws"] == len(part) and row["draws_with_comparators"] == len(valid)
+        assert row["additional_jobs_mean"] == float(valid["additional_jobs"].mean())
+        assert row["additional_jobs_p50"] == float(np.nanpercentile(valid["additional_jobs"], 50))
+    assert list(zip(summary["unit_code"], summary["scenario"], strict=True)) == list(
+        draws.groupby(["unit_code", "scenario"], sort=False).groups
+    )
+
+
+def test_weight_sensitivity_with_the_scores_given_is_the_same() -> None:
+    criteria = pd.DataFrame(
+        {
+            "cluster_id": list("abcdef"),
+            "scale": [3.0, 1.0, 2.0, np.nan, 5.0, 0.5],
+            "productivity": [3.0, 2.0, 1.0, 4.0, np.nan, 2.5],
+            "pay": [1.0, 1.0, 2.0, 3.0, 2.0, np.nan],
+        }
+    )
+    weights = {"scale": 1.0, "productivity": 2.0, "pay": 0.5}
+    scored = priority_scores(criteria, weights)
+    order = [n for n in CRITERIA if n in weights]
+    by_hand = [";".join(n for n in order if pd.isna(r[n])) for _, r in scored.iterrows()]
+    assert scored["missing_criteria"].tolist() == by_hand and "scale" in by_hand
+    given = weight_sensitivity(criteria, weights, draws=300, scored=scored)
+    pd.testing.assert_frame_equal(given, weight_sensitivity(criteria, weights, draws=300), check_exact=True)

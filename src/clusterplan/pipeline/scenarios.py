@@ -918,6 +918,7 @@ def scenario_outputs(
         concentration=perturb.concentration,
         seed=perturb.seed,
         top_n=perturb.top_n,
+        scored=scored,
     )
     priorities = scored.merge(sensitivity.drop(columns="rank"), on="cluster_id", how="left")
 

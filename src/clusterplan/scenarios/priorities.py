@@ -171,9 +171,8 @@ def priority_scores(criteria: pd.DataFrame, weights: Mapping[str, float]) -> pd.
         out[f"{name}_normalised"] = normalised[name].to_numpy()
     out["score"] = score
     out["rank"] = _ranks(score[:, None])[:, 0]
-    out["missing_criteria"] = [
-        ";".join(n for n in names if not np.isfinite(normalised[n].iloc[i])) for i in range(len(out))
-    ]
+    finite = np.isfinite(normalised[names].to_numpy(dtype=float)).tolist()  # whole rows, not a cell at a time
+    out["missing_criteria"] = [";".join(n for n, ok in zip(names, row, strict=True) if not ok) for row in finite]
     out = out.sort_values("rank").reset_index(drop=True)
     out.attrs["weights"] = used
     return out
@@ -188,6 +187,7 @@ def weight_sensitivity(
     seed: int = 20300102,
     top_n: int = 3,
     key: str = "cluster_id",
+    scored: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     r"""How stable the ranking is when the weights vary (Dirichlet-perturbed weights).
 
@@ -207,6 +207,8 @@ def weight_sensitivity(
         Size of the top group whose membership is counted.
     key
         Column identifying the clusters.
+    scored
+        :func:`priority_scores` of *criteria* and *weights*, when the caller has it already (else computed here).
 
     Returns
     -------
@@ -232,7 +234,7 @@ def weight_sensitivity(
         raise ParameterError(f"draws must be at least 1, not {draws}")
     if not concentration > 0:
         raise ParameterError(f"concentration must be > 0, not {concentration}")
-    base = priority_scores(criteria, weights)
+    base = scored if scored is not None else priority_scores(criteria, weights)
     used = base.attrs["weights"]
     names = list(used)
     normalised = base[[f"{n}_normalised" for n in names]].to_numpy(dtype=float)

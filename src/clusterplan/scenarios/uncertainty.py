@@ -194,6 +194,31 @@ def resample_scenarios(
     return out.reset_index(drop=True)
 
 
+def _groups_in_order(units: pd.Series, scenarios: pd.Series) -> tuple[np.ndarray, int]:
+    """The number of each row's (unit, scenario) group, groups numbered in order of first appearance (as
+    ``groupby(sort=False).ngroup()``), and the number of groups; pairs are numbered from each column's own codes
+    rather than grouped on the two text columns together."""
+    unit_codes, _ = pd.factorize(units)
+    scenario_codes, scenario_labels = pd.factorize(scenarios)
+    if (unit_codes < 0).any() or (scenario_codes < 0).any():  # a missing key: groupby leaves its rows out
+        grouped = pd.DataFrame({"unit_code": units, "scenario": scenarios}).groupby(
+            ["unit_code", "scenario"], sort=False
+        )
+        return grouped.ngroup().to_numpy(), grouped.ngroups
+    pairs = unit_codes.astype(np.int64) * max(len(scenario_labels), 1) + scenario_codes
+    group_of, uniques = pd.factorize(pairs)
+    return group_of, len(uniques)
+
+
+def _mean(values: np.ndarray) -> float:
+    """The mean of *values* leaving NaN out, as pandas' ``Series.mean`` works it (the sum of the values with NaN
+    as 0, over the count of the others), without making a Series."""
+    missing = np.isnan(values)
+    count = np.float64(values.size - int(missing.sum()))
+    total = np.where(missing, 0.0, values).sum(dtype=np.float64)
+    return float(total / count) if count > 0 else np.nan
+
+
 def summarise_draws(
     draws: pd.DataFrame, percentiles: Sequence[float] = (5, 25, 50, 75, 95), rate: str = "growth_cagr"
 ) -> pd.DataFrame:
@@ -215,25 +240,25 @@ def summarise_draws(
     >>> summarise_draws(d, [50])[["draws", "additional_jobs_p50", "additional_gva_gbp_m_p50"]].values.tolist()
     [[3.0, 50.0, 5.0]]
     """
-    grouped = draws.groupby(["unit_code", "scenario"], sort=False)
     # Each group's rows, in their order in *draws* (as iterating the groups gives them), found once; its values
     # are then read from whole columns, not from a frame made per group.
-    group_of = grouped.ngroup().to_numpy()
+    group_of, n_groups = _groups_in_order(draws["unit_code"], draws["scenario"])
     order = np.argsort(group_of, kind="stable")
-    bounds = np.searchsorted(group_of[order], np.arange(grouped.ngroups + 1))
-    units, scenarios = draws["unit_code"].to_numpy(), draws["scenario"].to_numpy()
+    bounds = np.searchsorted(group_of[order], np.arange(n_groups + 1))
+    # Each group's unit and scenario from its first row (not every row's converted).
+    firsts = order[bounds[:-1]]
+    units, scenarios = draws["unit_code"].iloc[firsts].to_numpy(), draws["scenario"].iloc[firsts].to_numpy()
     columns = {c: draws[c].to_numpy(dtype=float) for c in ("additional_jobs", "additional_gva_gbp_m", rate)}
     rows = []
-    for g in range(grouped.ngroups):
+    for g in range(n_groups):
         part = order[bounds[g] : bounds[g + 1]]
         valid = part[~np.isnan(columns[rate][part])]
-        jobs = pd.Series(columns["additional_jobs"][valid])
         row: dict[str, object] = {
-            "unit_code": units[part[0]],
-            "scenario": scenarios[part[0]],
+            "unit_code": units[g],
+            "scenario": scenarios[g],
             "draws": len(part),
             "draws_with_comparators": len(valid),
-            "additional_jobs_mean": float(jobs.mean()) if len(valid) else np.nan,
+            "additional_jobs_mean": _mean(columns["additional_jobs"][valid]) if len(valid) else np.nan,
         }
         for measure in ("additional_jobs", "additional_gva_gbp_m", rate):
             values = columns[measure][valid]
