@@ -47,3 +47,25 @@ def test_establishments_of_a_level_without_counts_fall_back_to_every_level(wareh
     two = profile_module._establishments(warehouse, datasets, 2019, None, ("naics2017", "naics2"))
     level_codes = set(industry_measures(warehouse, level="naics2", cells="published")["industry_code"])
     assert two is not None and set(two["industry_code"]) <= level_codes and 0 < len(two) < len(every) / 20
+
+
+def test_expressions_are_kept_per_read_only_connection(warehouse_path: Path, warehouse: Warehouse) -> None:
+    built: list[int] = []
+
+    def build() -> object:
+        built.append(1)
+        return warehouse.facts.filter(warehouse.facts.year == 2019)
+
+    first = profile_module._expression(warehouse, ("test_expression", 1), build)
+    assert profile_module._expression(warehouse, ("test_expression", 1), build) is first and len(built) == 1
+    assert profile_module._expression(warehouse, ("test_expression", 2), build) is not first and len(built) == 2
+    assert profile_module._expression(warehouse, ("test_expression", 1), build, keep=False) is not first
+    assert warehouse.table("facts") is warehouse.table("facts")
+    # Another connection has its own; a writable warehouse keeps none.
+    with Warehouse(warehouse_path, read_only=True) as other:
+        assert profile_module._expression(other, ("test_expression", 1), build) is not first
+        assert other.table("facts") is not warehouse.table("facts")
+    with Warehouse(":memory:") as writable:
+        assert writable.table("facts") is not writable.table("facts")
+        kept = [profile_module._expression(writable, ("test_expression", 1), lambda: object()) for _ in range(2)]
+        assert kept[0] is not kept[1]
