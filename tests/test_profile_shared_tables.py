@@ -49,6 +49,35 @@ def test_establishments_of_a_level_without_counts_fall_back_to_every_level(wareh
     assert two is not None and set(two["industry_code"]) <= level_codes and 0 < len(two) < len(every) / 20
 
 
+def test_later_us_profiles_take_their_unclassified_rows_from_every_areas_sums(warehouse: Warehouse) -> None:
+    from clusterplan import profile_region
+
+    # Atlanta first (the nation's sums and its own from one scan), then the others from every area's sums,
+    # which must give each region the table its own query gives; another taxonomy has its own sums.
+    for taxonomy in ("us_cmp_traded_2014", "us_cmp_2007"):
+        profiles = [
+            profile_region(warehouse, region=region, taxonomy=taxonomy, cells="published")
+            for region in ("12060", "19820", "35620")
+        ]
+        for profile in profiles:
+            tax = profile.taxonomy
+            level = profile_module.DATASET_PROFILES[CBP_METROS]
+            datasets = profile_module.cell_datasets(level, "published")
+            units = profile_module._unit_rows(
+                warehouse, profile_module.dataset_rows(warehouse, datasets), level.classification, level.unit_level
+            )
+            codes = units.select("industry_code").distinct().to_pandas()["industry_code"].tolist()
+            own = profile_module.unclassified_industries(units, tax, codes, profile.region_code, 2019)
+            pd.testing.assert_frame_equal(profile.unclassified, own)
+            assert own["employment"].sum() > 0
+        detroit = profiles[1].unclassified.set_index("industry_code")
+        assert detroit.loc["336390", "employment"] == 13_098  # tests/test_us_names_and_unclassified.py
+    # A region of several areas sums its members' rows.
+    both = profile_region(warehouse, region="12060+19820", cells="published").unclassified.set_index("industry_code")
+    atlanta = profile_region(warehouse, region="12060", cells="published").unclassified.set_index("industry_code")
+    assert both.loc["336390", "employment"] == atlanta.loc["336390", "employment"] + 13_098
+
+
 def test_expressions_are_kept_per_read_only_connection(warehouse_path: Path, warehouse: Warehouse) -> None:
     built: list[int] = []
 

@@ -709,13 +709,27 @@ def profile_region(
     unclassified = pd.DataFrame(columns=UNCLASSIFIED_COLUMNS)
     if profile.geography == "us":
         # The nation's side is the same for every region of the taxonomy: read once (a CBP scan, half of it). That
-        # first scan sums the region's side too; a later profile (the nation's cached) reads the region's alone.
+        # first scan sums the region's side too; a later profile (the nation's cached) takes the region's rows of
+        # every area's sums, read once (a query per region took most of a later US profile's time).
         region_loose: list[pd.DataFrame] = []
+        loose_key = (tuple(scope.datasets), region_code if merged else None, merged, tax, year)
         national_loose = memoised(
             warehouse,
-            ("unclassified_national", tuple(scope.datasets), region_code if merged else None, merged, tax, year),
+            ("unclassified_national", *loose_key),
             lambda: _unclassified_national_employment(units, tax, codes, year, region_code, region_loose),
         )
+        if not region_loose:
+            every_area = memoised(
+                warehouse,
+                ("unclassified_areas", *loose_key),
+                lambda: _unclassified_area_employment(units, tax, codes, year),
+                copy=False,
+            )
+            region_loose.append(
+                every_area.loc[every_area["area_code"] == region_code, ["industry_code", "employment"]].reset_index(
+                    drop=True
+                )
+            )
         unclassified = unclassified_industries(
             units,
             tax,
@@ -967,10 +981,25 @@ def _classified_codes(tax: Taxonomy, codes: tuple[str, ...]) -> frozenset[str]:
     return frozenset(named)
 
 
+@functools.lru_cache(maxsize=64)
+def _loose_codes(tax: Taxonomy, codes: tuple[str, ...]) -> tuple[str, ...]:
+    """The codes of *codes* no definition names (see :func:`unclassified_industries`), sorted."""
+    return tuple(sorted(set(codes) - _classified_codes(tax, codes)))
+
+
+@functools.lru_cache(maxsize=64)
+def _siblings(tax: Taxonomy, codes: tuple[str, ...]) -> pd.Series:
+    """The clusters of *tax* holding codes of each 4-digit NAICS group (per taxonomy and code list: every region
+    asks the same). Shared: callers only read it."""
+    mapping = tax.mapping(list(codes), strict=False)
+    groups = mapping.assign(group=mapping["industry_code"].str[:4]).groupby("group")["cluster_name"]
+    return groups.agg(lambda names: ", ".join(dict.fromkeys(names)))
+
+
 def _unclassified_rows(units: ir.Table, tax: Taxonomy, codes: Sequence[str], year: int) -> ir.Table | None:
     """The facts of *year* in the codes no definition names (see :func:`unclassified_industries`); None when
     there are none."""
-    loose = sorted(set(codes) - _classified_codes(tax, tuple(codes)))
+    loose = list(_loose_codes(tax, tuple(codes)))
     if not loose:
         return None
     return with_codes(units.filter(units.year == year), loose)
@@ -1019,6 +1048,17 @@ def _unclassified_national_employment(
     return both[["industry_code", "national_employment"]]
 
 
+def _unclassified_area_employment(units: ir.Table, tax: Taxonomy, codes: Sequence[str], year: int) -> pd.DataFrame:
+    """Every area's employment in each code :func:`unclassified_industries` counts, where the area has rows:
+    columns ``area_code, industry_code, employment``; an area's rows are :func:`_region_sums` of that area (the
+    same sums of the same cells)."""
+    rows = _unclassified_rows(units, tax, codes, year)
+    if rows is None:
+        return pd.DataFrame(columns=["area_code", "industry_code", "employment"])
+    summed = rows.group_by(["area_code", "industry_code"]).aggregate(employment=exact_sum(rows.value))
+    return summed.to_pandas()
+
+
 def unclassified_industries(
     units: ir.Table,
     tax: Taxonomy,
@@ -1060,17 +1100,17 @@ def unclassified_industries(
         employment, and the clusters of the run's taxonomy that hold other codes of its 4-digit NAICS group
         (a hint where it would belong, not an allocation); largest in the region first.
     """
-    rows = _unclassified_rows(units, tax, codes, year)
-    if rows is None:
+    if not _loose_codes(tax, tuple(codes)):
         return pd.DataFrame(columns=UNCLASSIFIED_COLUMNS)
-    if national is None:
-        national = _national_sums(rows)
-    region = _region_sums(rows, region_code) if region_sums is None else region_sums
-    out = national.merge(region, on="industry_code", how="left").fillna({"employment": 0.0})
-    mapping = tax.mapping(codes, strict=False)
-    groups = mapping.assign(group=mapping["industry_code"].str[:4]).groupby("group")["cluster_name"]
-    siblings = groups.agg(lambda names: ", ".join(dict.fromkeys(names)))
-    out["siblings_in"] = out["industry_code"].str[:4].map(siblings).fillna("")
+    if national is None or region_sums is None:
+        rows = _unclassified_rows(units, tax, codes, year)
+        assert rows is not None
+        if national is None:
+            national = _national_sums(rows)
+        if region_sums is None:
+            region_sums = _region_sums(rows, region_code)
+    out = national.merge(region_sums, on="industry_code", how="left").fillna({"employment": 0.0})
+    out["siblings_in"] = out["industry_code"].str[:4].map(_siblings(tax, tuple(codes))).fillna("")
     out = out[out["national_employment"] > 0]
     out = out.sort_values(["employment", "national_employment"], ascending=False, kind="stable")
     return out[UNCLASSIFIED_COLUMNS].reset_index(drop=True)
