@@ -125,3 +125,62 @@ def test_us_supply_chains_of_the_pipeline_read_cbp_through_the_warehouse(warehou
     links = region_supply_chains(warehouse, "us_cmp_traded_2014", region="19820", geography="us")
     assert links.parameters["region"] == "19820"
     pd.testing.assert_frame_equal(links.flows, cluster_linkages(TABLES, "us_cmp_traded_2014", region="19820").flows)
+
+
+class _Facts:
+    """A facts table on DuckDB read through the warehouse's named queries and its Arrow read of coded columns."""
+
+    def __init__(self, rows: pd.DataFrame) -> None:
+        import duckdb
+
+        from clusterplan.warehouse._queries import NamedQueries
+
+        self.raw = duckdb.connect()
+        self.raw.register("given", rows)
+        self.raw.execute("CREATE TABLE facts AS SELECT * FROM given")
+        self.queries = type("Q", (NamedQueries,), {"raw": self.raw, "_coded_frame": Warehouse._coded_frame})()
+
+    def grouped(self, datasets: list[str]) -> pd.DataFrame:
+        """The rows summed per cell and dataset by the engine (what the read gave before it skipped the sum)."""
+        parts = [
+            self.raw.execute(
+                "SELECT area_code, industry_code, sum(value) AS value FROM facts WHERE dataset = ? GROUP BY 1, 2", [d]
+            ).df()
+            for d in datasets
+        ]
+        return pd.concat(parts, ignore_index=True)
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    plain = frame.astype({"area_code": object, "industry_code": object})
+    return plain.sort_values(["area_code", "industry_code", "value"], na_position="first").reset_index(drop=True)
+
+
+def test_employment_by_area_and_code_sums_a_cell_only_when_a_dataset_repeats_it() -> None:
+    """Rows read as they are when each dataset has each cell once (a cell both datasets have keeps a row from each);
+    a dataset with a cell twice (or two rows without a code in one area) is summed per cell by the engine."""
+    rows = pd.DataFrame(
+        {
+            "dataset": ["a", "a", "a", "b", "b"],
+            "area_code": ["X", "X", "Y", "X", "Y"],
+            "industry_code": ["11", "12", "11", "11", "12"],
+            "year": 2019,
+            "measure": "employment",
+            "breakdown": "all",
+            "value": [1.5, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    once = _Facts(rows).queries.employment_by_area_and_code(["a", "b"], 2019)
+    assert list(once.columns) == ["area_code", "industry_code", "value"] and len(once) == 5
+    assert list(once["area_code"].cat.categories) == ["X", "Y"]
+    assert list(once["industry_code"].cat.categories) == ["11", "12"]
+    pd.testing.assert_frame_equal(_sorted(once), _sorted(_Facts(rows).grouped(["a", "b"])))
+    for extra in ({"industry_code": "11", "value": 0.25}, {"industry_code": None, "value": 1.0}):
+        repeated = pd.concat([rows, rows.iloc[[0]].assign(**extra)], ignore_index=True)
+        if extra["industry_code"] is None:
+            repeated = pd.concat([repeated, rows.iloc[[0]].assign(industry_code=None, value=2.0)], ignore_index=True)
+        facts = _Facts(repeated)
+        summed = facts.queries.employment_by_area_and_code(["a", "b"], 2019)
+        assert len(summed) == (5 if extra["industry_code"] else 6)
+        pd.testing.assert_frame_equal(_sorted(summed), _sorted(facts.grouped(["a", "b"])))
+    assert _sorted(summed)["value"].tolist()[0] == 3.0  # the two rows without a code in area X, summed
