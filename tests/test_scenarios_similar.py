@@ -367,3 +367,39 @@ def test_run_writes_the_scenarios_report_and_run_json(tmp_path: Path, warehouse_
     html = (out / "report.html").read_text()
     assert "Check before publishing" in html and "Reached in the backtest" in html
     assert "Comparators kept (" in html and "left out: one-off jump" in html
+
+
+def test_gva_of_every_area_at_once_is_each_areas_own(warehouse: Warehouse) -> None:
+    from clusterplan.pipeline import _similar_run
+    from clusterplan.pipeline.panels import cluster_gva_panel
+
+    taxonomy = load_taxonomy("wmca_plan_for_growth")
+    gva = cluster_gva_panel(warehouse, taxonomy, prices="chained_volume", weight_year=2019)
+    by_area = _similar_run._gva_by_area(gva)
+    assert set(by_area) == set(gva["area_code"].astype(str)) and len(by_area) > 30
+    for area in ("TLG3", "TLC1", "TLI3"):
+        own = gva[gva["area_code"] == area]
+        wide, totals = by_area[area]
+        expected = own.pivot_table(index="unit_code", columns="year", values="value")
+        units, years = sorted(set(own["unit_code"])), sorted(set(own["year"]))
+        pd.testing.assert_frame_equal(
+            wide.reindex(index=units, columns=years), expected.reindex(index=units, columns=years), check_exact=True
+        )
+        pd.testing.assert_series_equal(totals, own.groupby("year")["area_total"].first(), check_exact=True)
+    # Kept per warehouse data and taxonomy: a region's scenario GVA per job is the one its own rows give.
+    config = load_scenario_config()
+    _, cubes = _similar_run.scenario_calibration(
+        warehouse, taxonomy, settings=_similar_run.calibration_settings(config)
+    )
+    cube = cubes["clusters"]
+    window = config.scenario.similar.reference_window
+    per_job, region_gva, _ = _similar_run._gva_per_job(warehouse, taxonomy, cube, "TLG3", window, cube.years[-1])
+    assert per_job is not None and per_job.notna().any() and region_gva > 0
+    own = gva[gva["area_code"] == "TLG3"]
+    years = [y for y in range(window[0], window[1] + 1) if y in cube.years]
+    wide = own.pivot_table(index="unit_code", columns="year", values="value").reindex(
+        index=list(cube.units), columns=years
+    )
+    r = cube.areas.index("TLG3")
+    jobs = pd.DataFrame(cube.values[r][:, [cube.years.index(y) for y in years]], index=list(cube.units), columns=years)
+    pd.testing.assert_series_equal(per_job, (wide * 1e6 / jobs.where(jobs > 0)).mean(axis=1), check_exact=True)

@@ -186,17 +186,33 @@ def _gva_per_job(
         gva = _GVA_CACHE[key]
     except (ParameterError, DataValidationError, UnknownCodeError) as exc:
         return None, np.nan, f"not available ({exc})"
-    own = gva[gva["area_code"] == region]
     years = [y for y in range(window[0], window[1] + 1) if y in cube.years]
     r = cube.areas.index(region)
-    wide = own.pivot_table(index="unit_code", columns="year", values="value").reindex(
-        index=list(cube.units), columns=years
-    )
+    by_area = memoised(warehouse, ("scenario_gva_by_area", key), lambda: _gva_by_area(gva), copy=False)
+    if region in by_area:
+        own_wide, totals = by_area[region]
+    else:  # no GVA rows for the region: an empty table, as its own pivot was
+        own = gva[gva["area_code"] == region]
+        own_wide = own.pivot_table(index="unit_code", columns="year", values="value")
+        totals = own.groupby("year")["area_total"].first()
+    wide = own_wide.reindex(index=list(cube.units), columns=years)
     jobs = pd.DataFrame(cube.values[r][:, [cube.years.index(y) for y in years]], index=list(cube.units), columns=years)
     per_job = (wide * 1e6 / jobs.where(jobs > 0)).mean(axis=1, skipna=True)
-    totals = own.groupby("year")["area_total"].first()
     region_gva = float(totals.get(jump_off, totals.iloc[-1] if len(totals) else np.nan))
     return per_job, region_gva, PRICE_BASIS_CVM.format(start=years[0], end=years[-1])
+
+
+def _gva_by_area(gva: pd.DataFrame) -> dict[str, tuple[pd.DataFrame, pd.Series]]:
+    """Each area's cluster GVA by year (units x years, the pivot of its rows of *gva*) and its all-industry GVA
+    by year, made for every area at once (one pivot and one grouping rather than one of each per region's
+    scenario): the same numbers as each area's own (each cell the mean of the same rows)."""
+    wide = gva.pivot_table(index=["area_code", "unit_code"], columns="year", values="value")
+    totals = gva.groupby(["area_code", "year"])["area_total"].first()
+    found: dict[str, tuple[pd.DataFrame, pd.Series]] = {}
+    for area in gva["area_code"].unique():
+        area_totals = totals.loc[area] if area in totals.index.get_level_values(0) else totals.iloc[:0]
+        found[str(area)] = (wide.loc[area] if area in wide.index.get_level_values(0) else wide.iloc[:0], area_totals)
+    return found
 
 
 def similar_scenarios(
