@@ -98,3 +98,21 @@ def test_expressions_are_kept_per_read_only_connection(warehouse_path: Path, war
         assert writable.table("facts") is not writable.table("facts")
         kept = [profile_module._expression(writable, ("test_expression", 1), lambda: object()) for _ in range(2)]
         assert kept[0] is not kept[1]
+
+
+@pytest.mark.parametrize("taxonomy", ["wmca_plan_for_growth", "gb_data_driven_sic"])
+def test_every_areas_productivity_is_each_areas_own(warehouse: Warehouse, taxonomy: str) -> None:
+    from clusterplan import load_taxonomy
+    from clusterplan.pipeline.productivity import cluster_productivity, cluster_productivity_by_area
+
+    codes = warehouse.fact_industry_codes("bres_itl2_sic5", code_length=5)
+    mapping = load_taxonomy(taxonomy).mapping(list(codes), strict=True)
+    every = cluster_productivity_by_area(warehouse, mapping, year=2021)
+    assert len(every) == 40 and "TLG3" in every
+    columns = ["gva_gbp_million", "gva_per_job_gbp", "relative_productivity"]
+    for area in ("TLG3", "TLC1", "TLI3", "TLM9"):
+        own = cluster_productivity(warehouse, mapping, region=area, year=2021).set_index("cluster_id")[columns]
+        pd.testing.assert_frame_equal(every[area], own, check_exact=True, check_index_type=False)
+        assert every[area]["gva_per_job_gbp"].notna().any()
+    # Another year is another estimate.
+    assert not every["TLG3"].equals(cluster_productivity_by_area(warehouse, mapping, year=2019)["TLG3"])

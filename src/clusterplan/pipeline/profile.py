@@ -36,10 +36,10 @@ from ..measures.shift_share import shift_share
 from ..measures.strength import cluster_mapping_strength, cluster_observatory_stars
 from ..measures.traded import classify_traded_local
 from ..measures.withheld import withheld_employment_bounds, withheld_lq_interval
-from ..regions import Gazetteer, Region, benchmark_keyword, cbsa_types, choose_benchmark
+from ..regions import Gazetteer, Region, benchmark_keyword, cbsa_types, choose_benchmark, resolve_area_code
 from ..taxonomy import Taxonomy, list_taxonomies, load_taxonomy
 from ..warehouse import SparkWarehouse, Warehouse
-from .productivity import cluster_productivity
+from .productivity import cluster_productivity, cluster_productivity_by_area
 
 T = TypeVar("T")
 
@@ -1571,6 +1571,14 @@ def _lq_rank_change(
     return change.set_index(["area_code", "cluster_id"])[["lq_rank_base_year", "lq_rank_change"]]
 
 
+def _itl2_code(member: str) -> str | None:
+    """The ITL2 code *member* stands for (as :func:`cluster_productivity` resolves it), None for none."""
+    try:
+        return resolve_area_code(member, level="itl2")
+    except InputError:
+        return None
+
+
 def _productivity(warehouse: AnyWarehouse, mapping: pd.DataFrame, region: Region, year: int) -> pd.DataFrame:
     """GVA per job of each cluster (ONS regional GVA apportioned by employment) and relative to GB.
 
@@ -1587,7 +1595,23 @@ def _productivity(warehouse: AnyWarehouse, mapping: pd.DataFrame, region: Region
             persist=True,
         )
 
-    parts = [member_productivity(member).set_index("cluster_id")[columns] for member in region.members]
+    # Every area's estimates at once, kept per definition and year (on disk too, as each area's were): a region
+    # takes its members' (building each region's table of a dozen columns took a third of a GB profile).
+    every_area = memoised(
+        warehouse,
+        ("cluster_productivity_by_area", definition, year),
+        lambda: cluster_productivity_by_area(warehouse, mapping, year=year),
+        copy=False,
+        persist=True,
+    )
+
+    def own_productivity(member: str) -> pd.DataFrame:
+        found = every_area.get(member)
+        if found is None or _itl2_code(member) != member:  # estimated on its own, or refused, as before
+            return member_productivity(member).set_index("cluster_id")[columns]
+        return found
+
+    parts = [own_productivity(member) for member in region.members]
     if len(parts) == 1:
         return parts[0]
     gva = pd.concat([p["gva_gbp_million"] for p in parts], axis=1).sum(axis=1)
