@@ -137,3 +137,25 @@ def test_opportunities_cli_offers_the_presence_rule() -> None:
     result = run_cli("opportunities", "--help")
     assert result.returncode == 0
     assert "--presence [lower_bound|expected]" in result.stdout and "lower_bound" in result.stdout
+
+
+def test_cells_and_their_lower_bounds_are_joined_once(warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every area's cells with their lower bounds are joined once per process (a run prepares them, then reads them
+    for its region): a second region, and the same region again, reuse them and get what a fresh join gives."""
+    from clusterplan import _cache
+    from clusterplan.pipeline import opportunities
+
+    joins: list[str] = []
+    join = opportunities._with_lower_bound
+    monkeypatch.setattr(opportunities, "_with_lower_bound", lambda *args: joins.append(args[2]) or join(*args))
+    _cache.clear(warehouse)
+    detroit = region_opportunities(warehouse, DETROIT)
+    boston = region_opportunities(warehouse, BOSTON)
+    again = region_opportunities(warehouse, DETROIT)
+    assert joins == ["naics6"]
+    pd.testing.assert_frame_equal(again.industries, detroit.industries)
+    _cache.clear(warehouse)
+    fresh = region_opportunities(warehouse, BOSTON)
+    assert joins == ["naics6", "naics6"]
+    pd.testing.assert_frame_equal(boston.industries, fresh.industries)
+    pd.testing.assert_frame_equal(boston.clusters, fresh.clusters)
