@@ -403,3 +403,40 @@ def test_gva_of_every_area_at_once_is_each_areas_own(warehouse: Warehouse) -> No
     r = cube.areas.index("TLG3")
     jobs = pd.DataFrame(cube.values[r][:, [cube.years.index(y) for y in years]], index=list(cube.units), columns=years)
     pd.testing.assert_series_equal(per_job, (wide * 1e6 / jobs.where(jobs > 0)).mean(axis=1), check_exact=True)
+
+
+def test_calibration_notes_are_kept_per_taxonomy_settings_and_percentiles(warehouse: Warehouse) -> None:
+    from types import SimpleNamespace
+
+    from clusterplan.pipeline import scenarios
+
+    config = load_scenario_config()
+    settings = calibration_settings(config)
+    kept = {}
+    for name in ("wmca_plan_for_growth", "uk_industrial_strategy_is8"):
+        taxonomy = load_taxonomy(name)
+        calibration, _ = scenario_calibration(warehouse, taxonomy, settings=settings)
+        tested = sorted(set(calibration.hit_rates["percentile"]))
+        other = {v: next(p for p in tested if p != calibration.chosen[v]) for v in ("low", "central", "high")}
+        for label, percentiles in (("chosen", dict(calibration.chosen)), ("other", other)):
+            similar = SimpleNamespace(calibration=calibration, percentiles=percentiles)
+            notes = scenarios._kept_calibration_notes(warehouse, taxonomy, "bres_itl2_sic5", config, similar)
+            again = scenarios._kept_calibration_notes(warehouse, taxonomy, "bres_itl2_sic5", config, similar)
+            assert notes is again  # kept
+            fresh = scenarios._calibration_notes(similar)
+            assert json.dumps(notes, sort_keys=True, default=str) == json.dumps(fresh, sort_keys=True, default=str)
+            # The hit rates are those of the percentiles asked: pooled pre-Covid rows of that percentile.
+            rates = calibration.hit_rates
+            pooled = rates[(rates["test"] == "pre_covid") & (rates["fold"] == "all")]
+            high = pooled[pooled["percentile"] == percentiles["high"]].set_index("universe")["hit_rate"].to_dict()
+            assert notes["hit_rates"]["high"] == high and high
+            assert notes["backtest"]["cache_key"]["taxonomy"] == name
+            kept[(name, label)] = notes
+    # Each taxonomy and choice of percentiles has its own.
+    assert len({id(v) for v in kept.values()}) == 4
+    for name in ("wmca_plan_for_growth", "uk_industrial_strategy_is8"):
+        assert kept[(name, "chosen")]["hit_rates"]["high"] != kept[(name, "other")]["hit_rates"]["high"]
+    assert kept[("wmca_plan_for_growth", "chosen")]["caps"] != kept[("uk_industrial_strategy_is8", "chosen")]["caps"]
+    assert (
+        scenarios._kept_calibration_notes(warehouse, load_taxonomy("wmca_plan_for_growth"), "x", config, None) is None
+    )

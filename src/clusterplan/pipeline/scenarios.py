@@ -11,7 +11,8 @@ warehouse's panels.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections import namedtuple
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -943,6 +944,7 @@ def scenario_outputs(
         similar=similar,
         warnings=warnings,
         region_range=region_range,
+        calibration_notes=_kept_calibration_notes(warehouse, taxonomy, dataset, config, similar),
     )
     comparators = comparators.assign(area_name=comparators["area_code"].map(area_names))
     return ScenarioOutputs(
@@ -1304,7 +1306,7 @@ def _region_pay(warehouse: AnyWarehouse, profile: ClusterProfile, dataset: str, 
 
 
 #: The columns of a scenario frame the provenance of each cluster reads (``similar`` method, then ``leader``).
-_SIMILAR_PROVENANCE_COLUMNS = (
+_SIMILAR_ROW = (
     "cluster_id",
     "jump_off_jobs",
     "baseline_method",
@@ -1325,7 +1327,7 @@ _SIMILAR_PROVENANCE_COLUMNS = (
     "gva_per_job_gbp",
     "count_once_factor",
 )
-_LEADER_PROVENANCE_COLUMNS = (
+_LEADER_ROW = (
     "cluster_id",
     "jump_off_jobs",
     "baseline_method",
@@ -1342,6 +1344,8 @@ _LEADER_PROVENANCE_COLUMNS = (
     "floored_high",
     "gva_per_job_gbp",
 )
+_SimilarRow = namedtuple("_SimilarRow", _SIMILAR_ROW)  # type: ignore[misc]
+_LeaderRow = namedtuple("_LeaderRow", _LEADER_ROW)  # type: ignore[misc]
 
 
 def _provenance(
@@ -1363,6 +1367,7 @@ def _provenance(
     similar: SimilarResult | None = None,
     warnings: list[dict[str, Any]] | None = None,
     region_range: pd.DataFrame | None = None,
+    calibration_notes: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     s = config.scenario
     per_cluster: dict[str, Any] = {}
@@ -1381,8 +1386,10 @@ def _provenance(
         no_kept, none_excluded = kept_rows.iloc[:0], excluded_rows.iloc[:0]
     # Only the columns the provenance reads: each column iterated costs as much as its values, and the frame has
     # some 90 (text columns converted value by value).
-    read = _SIMILAR_PROVENANCE_COLUMNS if similar is not None else _LEADER_PROVENANCE_COLUMNS
-    for row in frame[list(read)].itertuples():
+    read, row_type = (_SIMILAR_ROW, _SimilarRow) if similar is not None else (_LEADER_ROW, _LeaderRow)
+    # The values itertuples would give (each column iterated), without its selection of every column by position.
+    cluster_rows: Iterable[Any] = map(row_type._make, zip(*(iter(frame[c]) for c in read), strict=True))
+    for row in cluster_rows:
         if similar is not None:
             per_cluster[str(row.cluster_id)] = _similar_cluster_provenance(
                 row,
@@ -1497,7 +1504,9 @@ def _provenance(
         "parameters": config.to_dict(),
     }
     if similar is not None:
-        provenance["scenario"] = _similar_provenance(config, similar, frame, horizon, include_effects, region_range)
+        provenance["scenario"] = _similar_provenance(
+            config, similar, frame, horizon, include_effects, region_range, calibration_notes
+        )
         provenance["region_level"]["scenario_jobs"] = (
             "sum over clusters of additional direct jobs"
             + (" plus indirect jobs" if include_effects else "")
@@ -1569,6 +1578,41 @@ def _similar_cluster_provenance(row: Any, kept: pd.DataFrame, excluded: pd.DataF
     }
 
 
+def _kept_calibration_notes(
+    warehouse: AnyWarehouse, taxonomy: Taxonomy, dataset: str, config: ScenarioConfig, similar: SimilarResult | None
+) -> dict[str, Any] | None:
+    """:func:`_calibration_notes` of *similar* (None without it), once per taxonomy, dataset, calibration settings,
+    percentiles and data version: the calibration those choose is the same for every region."""
+    if similar is None:
+        return None
+    key = (
+        "scenario_calibration_notes",
+        taxonomy,
+        dataset,
+        calibration_settings(config),
+        tuple(similar.percentiles.items()),
+    )
+    # Handed out as kept: the provenance only reads it (plain() copies it into the answer).
+    return memoised(warehouse, key, lambda: _calibration_notes(similar), copy=False)
+
+
+def _calibration_notes(similar: SimilarResult) -> dict[str, Any]:
+    """What a similar scenario's provenance says of the calibration that chose its percentiles: its own
+    provenance, each scenario's pooled pre-Covid hit rates and the caps. The same for every region of a taxonomy
+    (:func:`scenario_outputs` keeps it per taxonomy, settings and percentiles); read-only, as kept."""
+    cal = similar.calibration
+    # The pre-Covid hit rates of every fold pooled, selected once for the three scenarios.
+    pooled = cal.hit_rates[(cal.hit_rates["test"] == "pre_covid") & (cal.hit_rates["fold"] == "all")]
+    return {
+        "backtest": cal.provenance(),
+        "hit_rates": {
+            v: pooled[pooled["percentile"] == similar.percentiles[v]].set_index("universe")["hit_rate"].to_dict()
+            for v in VARIANTS
+        },
+        "caps": cal.caps.to_dict(orient="records"),
+    }
+
+
 def _similar_provenance(
     config: ScenarioConfig,
     similar: SimilarResult,
@@ -1576,12 +1620,11 @@ def _similar_provenance(
     horizon: int,
     include_effects: bool,
     region_range: pd.DataFrame | None,
+    calibration_notes: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     s = config.scenario
     m = s.similar
-    cal = similar.calibration
-    # The pre-Covid hit rates of every fold pooled, selected once for the three scenarios.
-    pooled = cal.hit_rates[(cal.hit_rates["test"] == "pre_covid") & (cal.hit_rates["fold"] == "all")]
+    notes = calibration_notes if calibration_notes is not None else _calibration_notes(similar)
     once = frame["count_once_factor"]
     totals = {}
     for v in VARIANTS:
@@ -1611,12 +1654,9 @@ def _similar_provenance(
         "jumps_found_in_all_regions": len(similar.jumps),
         "percentiles": dict(similar.percentiles),
         "percentiles_chosen_by": similar.percentiles_from,
-        "backtest": cal.provenance(),
-        "hit_rates": {
-            v: pooled[pooled["percentile"] == similar.percentiles[v]].set_index("universe")["hit_rate"].to_dict()
-            for v in VARIANTS
-        },
-        "caps": cal.caps.to_dict(orient="records"),
+        "backtest": notes["backtest"],
+        "hit_rates": notes["hit_rates"],
+        "caps": notes["caps"],
         "cap_rule": f"d capped at the {m.cap_percentile:g}th percentile of the differential growth of every GB "
         "series (taxonomy clusters and SIC divisions) of the same size band",
         "formula": "additional_jobs = baseline_jobs x ((1 + d)^horizon - 1), 0 if negative; the baseline carries "
