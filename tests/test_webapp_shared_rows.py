@@ -55,3 +55,33 @@ def test_map_answers_sharing_their_rows_are_the_rendered_ones(
         assert gzip.decompress(kept) == render(ProfileRegionsOut, service.profile_regions(query, None))
     finally:
         service.close()
+
+
+def test_a_profile_takes_the_kept_map_table_only_when_its_every_area_table_is_the_same(warehouse_path: Path) -> None:
+    import dataclasses
+
+    from clusterplan.web._service import REGION_COLUMNS, _frame_bytes
+
+    def made(result: object) -> object:
+        regions = result.profile.regions.rename(columns={"value": "employment"})  # type: ignore[attr-defined]
+        regions = regions[[c for c in REGION_COLUMNS if c in regions.columns]].sort_values(["cluster_id", "area_code"])
+        return regions.reset_index(drop=True)
+
+    service = DashboardService(warehouse_path)
+    try:
+        first = service._profile(service.profile_query(region="TLG3"))
+        for region, year in [("TLC1", None), ("TLD3", None), ("TLG3", 2019), ("TLC1", 2019), ("TLG1+TLG2", None)]:
+            query = service.profile_query(region=region, **({"year": year} if year else {}))
+            result = service._profile(query)
+            # The table it holds is the one it would make from its own profile, whichever way it came.
+            assert _service._same_table(result.regions, made(result))
+            assert result.regions is first.regions if (year is None and "+" not in region) else True
+            kept = service.region_tables.get(dataclasses.replace(query, region=""))
+            assert kept is not None and _service._same_table(kept.table, made(result)) == (region != "TLG1+TLG2")
+        # 2019 is its own table: TLC1's 2019 profile holds TLG3's 2019 table, not the 2021 one.
+        assert service._profile(service.profile_query(region="TLC1", year=2019)).regions is not first.regions
+        # The profiles' weights: the frames' shallow memory, as memory_usage gives it.
+        for frame in (first.regions, first.profile.clusters, first.profile.trend):  # type: ignore[union-attr]
+            assert _frame_bytes(frame) == int(frame.memory_usage(index=True).sum()) > 0
+    finally:
+        service.close()

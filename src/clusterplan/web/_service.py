@@ -222,17 +222,29 @@ class _SharedRows:
 
 def _same_table(one: pd.DataFrame, other: pd.DataFrame) -> bool:
     """Whether two tables of plain columns (:func:`_plain_columns`) give the same rows, to the bit: the same
-    columns and types, numbers with the same bytes (so 0.0 is not -0.0) and the same text."""
+    columns and types, numbers with the same bytes (so 0.0 is not -0.0) and the same text. Columns that are the
+    same memory (copies of one cached table share it) are the same without being read."""
     if list(one.columns) != list(other.columns) or len(one) != len(other) or not one.dtypes.equals(other.dtypes):
         return False
     for name in one.columns:
         a, b = one[name], other[name]
         if isinstance(a.dtype, np.dtype):
-            if a.to_numpy().tobytes() != b.to_numpy().tobytes():
+            x, y = a.to_numpy(), b.to_numpy()
+            same_memory = x.__array_interface__["data"] == y.__array_interface__["data"] and x.strides == y.strides
+            if not same_memory and x.tobytes() != y.tobytes():
                 return False
-        elif not a.reset_index(drop=True).equals(b.reset_index(drop=True)):
+        elif not a.array.equals(b.array):
             return False
     return True
+
+
+@dataclass(frozen=True)
+class _RegionTable:
+    """The map's every-area table of a profile query (less its region), and the profile table it was made from:
+    a later profile whose table is the same to the bit takes it without making it again."""
+
+    source: pd.DataFrame
+    table: pd.DataFrame
 
 
 def not_modified(if_none_match: str | None, etag: str) -> bool:
@@ -264,7 +276,12 @@ def _profile_weight(result: _ProfileResult) -> int:
     if result.profile is not None:
         frames += [result.profile.clusters, result.profile.regions, result.profile.trend]
     cells = sum(len(row) for row in result.answer.clusters) + sum(len(row) for row in result.answer.trend)
-    return 100 * cells + sum(int(f.memory_usage(index=True).sum()) for f in frames)
+    return 100 * cells + sum(_frame_bytes(f) for f in frames)
+
+
+def _frame_bytes(frame: pd.DataFrame) -> int:
+    """``frame.memory_usage(index=True).sum()`` (shallow), without making a series of it (3 ms a profile)."""
+    return int(frame.index.memory_usage()) + sum(int(frame.iloc[:, i].array.nbytes) for i in range(frame.shape[1]))
 
 
 _Answer = TypeVar("_Answer", bound=BaseModel)
@@ -380,7 +397,7 @@ class DashboardService:
         # The every-area table of the profiles of each dataset, taxonomy and parameters (keyed by the profile query
         # without its region): a profile whose table is the same to the bit holds the kept one, not a copy (a US
         # table is 8 MB, the same for every metro).
-        self.region_tables: LruCache[ProfileQuery, pd.DataFrame] = LruCache(256)
+        self.region_tables: LruCache[ProfileQuery, _RegionTable] = LruCache(256)
         self._traded: dict[str, list[str]] = {}
         self._traded_lock = threading.Lock()
         self.workers: ProcessPoolExecutor | None = None
@@ -637,11 +654,16 @@ class DashboardService:
                 "inputs": plain(profile.inputs),
             }
         )
+        kept = profile if len(dataset.years) > 1 else None
+        key = dataclasses.replace(query, region="")
+        found = self.region_tables.get(key)
+        if found is not None and _plain_columns(profile.regions) and _same_table(found.source, profile.regions):
+            # The same every-area table as an earlier profile's (a region of one area): the same map table.
+            return _ProfileResult(answer=answer, regions=found.table, profile=kept, shares_regions=True)
         regions = profile.regions.rename(columns={"value": "employment"})
         regions = regions[[c for c in REGION_COLUMNS if c in regions.columns]].sort_values(["cluster_id", "area_code"])
-        kept = profile if len(dataset.years) > 1 else None
         regions = regions.reset_index(drop=True)
-        known = self.region_tables.get_or_compute(dataclasses.replace(query, region=""), lambda: regions)
+        known = self.region_tables.get_or_compute(key, lambda: _RegionTable(profile.regions, regions)).table
         shared = known is not regions and _plain_columns(regions) and _same_table(known, regions)
         return _ProfileResult(answer=answer, regions=known if shared else regions, profile=kept, shares_regions=shared)
 
