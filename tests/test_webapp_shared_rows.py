@@ -85,3 +85,45 @@ def test_a_profile_takes_the_kept_map_table_only_when_its_every_area_table_is_th
             assert _frame_bytes(frame) == int(frame.memory_usage(index=True).sum()) > 0
     finally:
         service.close()
+
+
+def test_rows_written_by_inference_are_the_models_rows() -> None:
+    import math
+
+    import numpy as np
+    import pandas as pd
+    from pydantic import TypeAdapter
+
+    from clusterplan.web._json import records
+    from clusterplan.web.models import Row
+
+    frame = pd.DataFrame(
+        {
+            "area_code": pd.array(["TLG3", "Zürich ✓", "", None], dtype="str"),
+            "employment": [1.0, -0.0, 1e300, float("nan")],
+            "lq": [0.1 + 0.2, 5e-324, float("inf"), -1.5e16],
+            "rank": np.array([1, -2, 2**62, 0], dtype=np.int64),
+            "small": np.array([1, 2, 3, 4], dtype=np.int32),
+            "strong": [True, False, True, False],
+        }
+    )
+    assert _service._plain_columns(frame)
+    rows = records(frame)
+    assert rows[3]["employment"] is None and rows[2]["lq"] is None and not math.copysign(1, rows[1]["employment"]) > 0
+    assert _service._rows_json(frame) == TypeAdapter(list[Row]).dump_json(rows)
+    payload = {
+        "region": {
+            "code": "TLG3",
+            "name": "West Midlands",
+            "members": [],
+            "mapping": [],
+            "dataset": "d",
+            "geography": "uk",
+        },
+        "taxonomy": {"name": "t", "title": "T", "classification": "sic2007", "source": "s"},
+        "parameters": {},
+        "cluster": None,
+        "columns": list(frame.columns),
+    }
+    whole = render(ProfileRegionsOut, _service._with_rows(ProfileRegionsOut, payload, frame))
+    assert whole.endswith(_service._rows_json(frame) + b"}")

