@@ -440,3 +440,30 @@ def test_calibration_notes_are_kept_per_taxonomy_settings_and_percentiles(wareho
     assert (
         scenarios._kept_calibration_notes(warehouse, load_taxonomy("wmca_plan_for_growth"), "x", config, None) is None
     )
+
+
+def test_with_columns_is_setting_them_one_by_one() -> None:
+    from clusterplan.pipeline._similar_run import with_columns
+
+    frame = pd.DataFrame({"cluster_id": ["b", "a", "c"], "jobs": [1.0, 2.0, 3.0]}, index=[10, 11, 12])
+    columns = {
+        "rule": "similar size",  # a text scalar
+        "year": 2022,
+        "share": 0.5,
+        "missing": np.nan,
+        "jobs": np.array([4.0, 5.0, 6.0]),  # replaced where it is
+        "floored": np.array([True, False, True]),
+        "mapped": pd.Series([30.0, 10.0, 20.0], index=[12, 10, 11]),  # aligned on the index, not by position
+        "label": frame["cluster_id"].map({"a": "A", "b": "B"}),  # text with a missing value
+        "count": pd.Series([1, 2, 3], index=[10, 11, 12]).astype(int),
+    }
+    one_by_one = frame.copy()
+    for name, value in columns.items():
+        one_by_one[name] = value
+    found = with_columns(frame, columns)
+    pd.testing.assert_frame_equal(found, one_by_one, check_exact=True)
+    assert list(found.columns) == ["cluster_id", "jobs", "rule", "year", "share", "missing", "floored", "mapped",
+                                   "label", "count"]  # fmt: skip
+    assert found["mapped"].tolist() == [10.0, 20.0, 30.0] and frame["jobs"].tolist() == [1.0, 2.0, 3.0]
+    assert list(found.dtypes.astype(str)) == list(one_by_one.dtypes.astype(str))
+    pd.testing.assert_frame_equal(with_columns(frame, {}), frame)

@@ -64,6 +64,7 @@ from ._similar_run import (
     scenario_calibration,
     scenario_warnings,
     similar_scenarios,
+    with_columns,
 )
 from .opportunities import region_cluster_density
 from .panels import cluster_employment_panel, cluster_gva_panel
@@ -711,20 +712,25 @@ def scenario_outputs(
     # The region's rows, as project(..., areas=[region]) keeps them.
     projected = every_area[every_area["area_code"].isin([region])].reset_index(drop=True).set_index("unit_code")
     frame = pd.DataFrame({"cluster_id": cluster_ids})
-    frame["cluster"] = frame["cluster_id"].map(names)
-    frame["region"] = region
-    frame["jump_off_year"] = jump_off
-    frame["target_year"] = target
-    frame["jump_off_jobs"] = frame["cluster_id"].map(projected["jump_off"]).astype(float)
+    ids = frame["cluster_id"]
+    # The columns in the order they were once set one by one, added at once (with_columns).
+    leading: dict[str, Any] = {
+        "cluster": ids.map(names),
+        "region": region,
+        "jump_off_year": jump_off,
+        "target_year": target,
+        "jump_off_jobs": ids.map(projected["jump_off"]).astype(float),
+    }
     baseline_file = None
     if config.baseline.method == "file":
         baseline_file = _baseline_from_file(config, taxonomy, target)
-        frame["baseline_method"] = f"file: {config.baseline.file}"
-        frame["baseline_jobs"] = frame["cluster_id"].map(baseline_file["jobs"]).astype(float)
+        leading["baseline_method"] = f"file: {config.baseline.file}"
+        leading["baseline_jobs"] = ids.map(baseline_file["jobs"]).astype(float)
     else:
-        frame["baseline_method"] = method.label
-        frame["baseline_jobs"] = frame["cluster_id"].map(projected["forecast"]).astype(float)
-    frame["baseline_growth_cagr"] = (frame["baseline_jobs"] / frame["jump_off_jobs"]) ** (1.0 / horizon) - 1.0
+        leading["baseline_method"] = method.label
+        leading["baseline_jobs"] = ids.map(projected["forecast"]).astype(float)
+    leading["baseline_growth_cagr"] = (leading["baseline_jobs"] / leading["jump_off_jobs"]) ** (1.0 / horizon) - 1.0
+    frame = with_columns(frame, leading)
 
     s = config.scenario
     area_names = _area_names(warehouse)
@@ -787,18 +793,22 @@ def scenario_outputs(
             warehouse, region, taxonomy, cluster_ids, config.effects.induced
         )
     per_job = effects.set_index("cluster_id") if effects is not None else pd.DataFrame()
+    effect_columns: dict[str, Any] = {}
     for kind in ("indirect", "induced"):
         wanted = config.effects.indirect if kind == "indirect" else config.effects.induced
+        if wanted and effects is not None:
+            # Each cluster's effects per job, looked up once for every variant.
+            jobs_per_job = frame["cluster_id"].map(per_job[f"{kind}_jobs_per_job"])
+            gva_per_job = frame["cluster_id"].map(per_job[f"{kind}_gva_gbp_m_per_job"])
         for variant in variants:
             jobs = frame[f"additional_jobs_{variant}"]
             if wanted and effects is not None:
-                frame[f"{kind}_jobs_{variant}"] = jobs * frame["cluster_id"].map(per_job[f"{kind}_jobs_per_job"])
-                frame[f"{kind}_gva_{variant}_gbp_m"] = jobs * frame["cluster_id"].map(
-                    per_job[f"{kind}_gva_gbp_m_per_job"]
-                )
+                effect_columns[f"{kind}_jobs_{variant}"] = jobs * jobs_per_job
+                effect_columns[f"{kind}_gva_{variant}_gbp_m"] = jobs * gva_per_job
             else:
-                frame[f"{kind}_jobs_{variant}"] = np.nan
-                frame[f"{kind}_gva_{variant}_gbp_m"] = np.nan
+                effect_columns[f"{kind}_jobs_{variant}"] = np.nan
+                effect_columns[f"{kind}_gva_{variant}_gbp_m"] = np.nan
+    frame = with_columns(frame, effect_columns)
 
     say("ranking the region's growth among all regions")
     totals_method, totals_reason = _region_totals_method(config, method, backtest)
@@ -855,7 +865,10 @@ def scenario_outputs(
             jump_rule=jump_rule(config),
         )
         uncertainty = summarise_draws(draws, u.percentiles, rate="differential_growth")
-        central = draws[(draws["scenario"] == "central") & draws["differential_growth"].notna()]
+        # Only the two columns the pooled percentiles read (the same rows, in the same order).
+        central = draws.loc[
+            (draws["scenario"] == "central") & draws["differential_growth"].notna(), ["unit_code", "additional_jobs"]
+        ]
         pooled = central.groupby("unit_code")["additional_jobs"]
     else:
         say(f"resampling reference windows and comparator sets ({u.draws} draws)")
@@ -879,8 +892,9 @@ def scenario_outputs(
         pooled = draws[draws["growth_cagr"].notna()].groupby("unit_code")["additional_jobs"]
     uncertainty = uncertainty.rename(columns={"unit_code": "cluster_id"})
     uncertainty.insert(1, "cluster", uncertainty["cluster_id"].map(names))
-    for q in (5, 50, 95):
-        frame[f"additional_jobs_p{q}"] = frame["cluster_id"].map(pooled.quantile(q / 100))
+    frame = with_columns(
+        frame, {f"additional_jobs_p{q}": frame["cluster_id"].map(pooled.quantile(q / 100)) for q in (5, 50, 95)}
+    )
     region_range = _region_range(region_draws, u.percentiles) if not region_draws.empty else pd.DataFrame()
 
     warnings: list[dict[str, Any]] = []
@@ -1251,25 +1265,26 @@ def _criteria(
     clusters = profile.clusters.set_index("cluster_id")
     out = pd.DataFrame({"cluster_id": frame["cluster_id"], "cluster": frame["cluster"]})
     ids = out["cluster_id"]
-    out["employment"] = ids.map(clusters["employment"]).astype(float)
-    out["comparative_advantage"] = ids.map(clusters["lq"]).astype(float)
+    values: dict[str, Any] = {}  # the criteria's columns, added at once (with_columns)
+    values["employment"] = ids.map(clusters["employment"]).astype(float)
+    values["comparative_advantage"] = ids.map(clusters["lq"]).astype(float)
     strong = ids.map(clusters["strong_cluster"]).fillna(False).astype(bool) if "strong_cluster" in clusters else None
     stars = ids.map(clusters["stars"]).fillna(0).astype(float) if "stars" in clusters else None
     notes = {c: "" for c in CRITERIA}
     if strong is not None and stars is not None:
-        out["cluster_strength"] = strong.astype(float) + stars
+        values["cluster_strength"] = strong.astype(float) + stars
         notes["cluster_strength"] = "strong cluster (US Cluster Mapping rule, 1) plus Cluster Observatory stars (0-3)"
     else:
         notes["cluster_strength"] = "not available: the profile has no strong-cluster or star verdicts"
-    out["scale"] = ids.map(clusters["employment_share"]).astype(float) * 100
+    values["scale"] = ids.map(clusters["employment_share"]).astype(float) * 100
     if "additional_jobs_central" in frame:
         midpoint = frame["additional_jobs_central"]
         potential_note = "additional jobs of the central scenario as % of baseline jobs at the target year"
     else:
         midpoint = (frame["additional_jobs_low"] + frame["additional_jobs_high"]) / 2
         potential_note = "midpoint of additional jobs (low, high) as % of baseline jobs at the target year"
-    out["growth_potential"] = (midpoint / frame["baseline_jobs"] * 100).to_numpy()
-    out["productivity"] = (
+    values["growth_potential"] = (midpoint / frame["baseline_jobs"] * 100).to_numpy()
+    values["productivity"] = (
         ids.map(clusters["gva_per_job_gbp"]).astype(float) if "gva_per_job_gbp" in clusters else np.nan
     )
     notes["comparative_advantage"] = f"location quotient of employment, {profile.parameters.get('benchmark_label')}"
@@ -1278,7 +1293,7 @@ def _criteria(
     notes["productivity"] = "GVA per job, ONS regional GVA apportioned by BRES employment (measures.productivity)"
     try:
         pay = _region_pay(warehouse, profile, dataset, year)
-        out["pay"] = ids.map(pay["pay_gbp"]).astype(float)
+        values["pay"] = ids.map(pay["pay_gbp"]).astype(float)
         notes["pay"] = (
             "compensation of employees per job, IOAT 2019 over BRES 2019 GB jobs by IOAT industry, weighted by the "
             f"region's {year} jobs in the cluster's industries (national rates)"
@@ -1286,10 +1301,11 @@ def _criteria(
     except (ParameterError, DataValidationError, KeyError) as exc:
         notes["pay"] = f"not available: {exc}"
     if not per_job.empty and "type_i_employment_multiplier" in per_job.columns:
-        out["supply_chain"] = ids.map(per_job["type_i_employment_multiplier"]).astype(float)
+        values["supply_chain"] = ids.map(per_job["type_i_employment_multiplier"]).astype(float)
         notes["supply_chain"] = "Type I employment multiplier of the cluster's industry mix, regional IO model (FLQ)"
     else:
         notes["supply_chain"] = "not available: no regional input-output effects (see provenance.effects)"
+    out = with_columns(out, values)
     return out, notes
 
 
