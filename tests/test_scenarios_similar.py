@@ -443,9 +443,10 @@ def test_calibration_notes_are_kept_per_taxonomy_settings_and_percentiles(wareho
 
 
 def test_with_columns_is_setting_them_one_by_one() -> None:
-    from clusterplan.pipeline._similar_run import with_columns
+    from clusterplan._frames import with_columns
 
     frame = pd.DataFrame({"cluster_id": ["b", "a", "c"], "jobs": [1.0, 2.0, 3.0]}, index=[10, 11, 12])
+    frame.attrs["source"] = "test"
     columns = {
         "rule": "similar size",  # a text scalar
         "year": 2022,
@@ -466,4 +467,9 @@ def test_with_columns_is_setting_them_one_by_one() -> None:
                                    "label", "count"]  # fmt: skip
     assert found["mapped"].tolist() == [10.0, 20.0, 30.0] and frame["jobs"].tolist() == [1.0, 2.0, 3.0]
     assert list(found.dtypes.astype(str)) == list(one_by_one.dtypes.astype(str))
+    assert found.attrs == one_by_one.attrs == {"source": "test"}
+    assert (
+        with_columns(frame, {"text": ["x", "", "y"]})["text"].dtype
+        == one_by_one.assign(text=["x", "", "y"])["text"].dtype
+    )
     pd.testing.assert_frame_equal(with_columns(frame, {}), frame)

@@ -23,6 +23,7 @@ import pandas as pd
 
 from .._cache import memoised
 from .._exceptions import DataValidationError, ParameterError, UnknownCodeError
+from .._frames import with_columns
 from .._json import plain
 from ..datasets import BRES_SUBCLASS
 from ..inputoutput.clusters import ClusterIndustryShares, taxonomy_national_shares, taxonomy_weights
@@ -64,7 +65,6 @@ from ._similar_run import (
     scenario_calibration,
     scenario_warnings,
     similar_scenarios,
-    with_columns,
 )
 from .opportunities import region_cluster_density
 from .panels import cluster_employment_panel, cluster_gva_panel

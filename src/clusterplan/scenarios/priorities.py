@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import ParameterError, UnknownCodeError
+from .._frames import with_columns
 
 __all__ = [
     "CRITERIA",
@@ -89,15 +90,15 @@ def normalise_criteria(criteria: pd.DataFrame, columns: Sequence[str]) -> pd.Dat
     >>> normalise_criteria(pd.DataFrame({"a": [1.0, 3.0, 2.0], "b": [5.0, 5.0, None]}), ["a", "b"]).values.tolist()
     [[0.0, 0.5], [1.0, 0.5], [0.5, nan]]
     """
-    out = pd.DataFrame(index=criteria.index)
+    rescaled: dict[str, pd.Series] = {}
     for column in columns:
         values = criteria[column].astype(float)
         low, high = values.min(), values.max()
         if not np.isfinite(low) or high == low:
-            out[column] = values.where(values.isna(), 0.5)
+            rescaled[column] = values.where(values.isna(), 0.5)
         else:
-            out[column] = (values - low) / (high - low)
-    return out
+            rescaled[column] = (values - low) / (high - low)
+    return with_columns(pd.DataFrame(index=criteria.index), rescaled)
 
 
 def _weights(weights: Mapping[str, float], available: Sequence[str]) -> dict[str, float]:
@@ -166,14 +167,12 @@ def priority_scores(criteria: pd.DataFrame, weights: Mapping[str, float]) -> pd.
     normalised = normalise_criteria(criteria, names)
     w = np.array([used[n] for n in names])[None, :]
     score = _scores(normalised[names].to_numpy(dtype=float), w)[:, 0]
-    out = criteria.copy()
-    for name in names:
-        out[f"{name}_normalised"] = normalised[name].to_numpy()
-    out["score"] = score
-    out["rank"] = _ranks(score[:, None])[:, 0]
+    added: dict[str, object] = {f"{name}_normalised": normalised[name].to_numpy() for name in names}
+    added["score"] = score
+    added["rank"] = _ranks(score[:, None])[:, 0]
     finite = np.isfinite(normalised[names].to_numpy(dtype=float)).tolist()  # whole rows, not a cell at a time
-    out["missing_criteria"] = [";".join(n for n, ok in zip(names, row, strict=True) if not ok) for row in finite]
-    out = out.sort_values("rank").reset_index(drop=True)
+    added["missing_criteria"] = [";".join(n for n, ok in zip(names, row, strict=True) if not ok) for row in finite]
+    out = with_columns(criteria, added).sort_values("rank").reset_index(drop=True)
     out.attrs["weights"] = used
     return out
 
