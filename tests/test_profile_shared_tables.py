@@ -116,3 +116,20 @@ def test_every_areas_productivity_is_each_areas_own(warehouse: Warehouse, taxono
         assert every[area]["gva_per_job_gbp"].notna().any()
     # Another year is another estimate.
     assert not every["TLG3"].equals(cluster_productivity_by_area(warehouse, mapping, year=2019)["TLG3"])
+
+
+def test_taxonomy_mappings_are_kept_per_taxonomy_codes_and_strictness() -> None:
+    from clusterplan import load_taxonomy
+
+    gb, us = load_taxonomy("wmca_plan_for_growth"), load_taxonomy("us_cmp_traded_2014")
+    codes = ("30300", "33160", "29100", "62012")
+    kept = profile_module._taxonomy_mapping(gb, codes, False)
+    pd.testing.assert_frame_equal(kept, gb.mapping(list(codes), strict=False))
+    assert profile_module._taxonomy_mapping(gb, codes, False) is kept
+    assert set(kept["industry_code"]) <= set(codes)
+    assert len(kept) > 0 and len(profile_module._taxonomy_mapping(gb, codes[:2], False)) < len(kept)
+    assert profile_module._taxonomy_mapping(us, codes, False).empty  # another taxonomy: its own mapping
+    naics = ("336390", "336111", "541511")
+    pd.testing.assert_frame_equal(
+        profile_module._taxonomy_mapping(us, naics, False), us.mapping(list(naics), strict=False)
+    )

@@ -511,12 +511,14 @@ def profile_region(
         lambda: _unit_rows(warehouse, rows, profile.classification, profile.unit_level),
         keep=shared,
     )
-    codes = memoised(
+    # Read only, so shared rather than copied (a copy of 961 codes a profile).
+    codes: list[str] = memoised(
         warehouse,
         ("unit_codes", tuple(scope.datasets), profile.classification, profile.unit_level),
         lambda: units.select("industry_code").distinct().to_pandas()["industry_code"].tolist(),
+        copy=False,
     )
-    mapping = tax.mapping(codes, strict=profile.geography == "uk")
+    mapping = _taxonomy_mapping(tax, tuple(codes), profile.geography == "uk").copy()
     if convention not in CONVENTIONS:
         raise UnknownCodeError("convention", convention, list(CONVENTIONS))
     if convention == "cluster_mapping":
@@ -944,6 +946,13 @@ def _area_tables(
     cluster_names = {c.id: c.name for c in tax.clusters}
     regions["cluster"] = regions["cluster_id"].map(cluster_names)
     return _AreaTables(panel=panel, bench=bench, bench_total=bench_total, union=union, regions=regions)
+
+
+@functools.lru_cache(maxsize=64)
+def _taxonomy_mapping(tax: Taxonomy, codes: tuple[str, ...], strict: bool) -> pd.DataFrame:
+    """``tax.mapping(codes, strict=strict)``, made once per taxonomy and code list (every region of a dataset asks
+    the same); callers take a copy."""
+    return tax.mapping(list(codes), strict=strict)
 
 
 def _growth_note(year: int, base_year: int | None, years: list[int]) -> str:
