@@ -161,6 +161,21 @@ def test_band_widens_until_enough_comparators() -> None:
     assert rates.iloc[0]["comparators"] == 6 and rates.iloc[0]["size_band"] == "any size"
 
 
+def test_any_size_band_of_a_region_without_jobs_in_the_cluster() -> None:
+    # F has no jobs in the cluster: no comparator is in any band, so the band widens to any size (an infinite
+    # factor), whose bounds are 0 and infinity; 0 jobs x inf made a NaN that np.where discarded, with a
+    # RuntimeWarning (an error in the tests), from the dashboard's scenarios of TLC1 under the IS-8 taxonomy.
+    codes, mapping = small_cube()
+    codes.loc[(codes["area_code"] == "F") & (codes["industry_code"] == "11111"), "value"] = 0.0
+    caps = size_band_caps(np.array([1.0]), np.array([1.0]), [], 100)
+    rates, _, _ = region_comparators(
+        series_cube(codes, mapping), "F", window=WINDOW, percentiles={"high": 90}, caps=caps, lq_threshold=0.0
+    )
+    row = rates.iloc[0]
+    assert row["size_band"] == "any size" and row["band_factor"] == np.inf
+    assert row["band_low"] == 0.0 and row["band_high"] == np.inf
+
+
 def test_masked_percentiles_match_numpy() -> None:
     rng = np.random.default_rng(1)
     values = rng.normal(size=(30, 4))

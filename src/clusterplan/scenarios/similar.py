@@ -558,8 +558,12 @@ def region_comparators(
     rates["own_jump"] = jumped[r]
     rates["comparators"] = mask.sum(axis=0)
     rates["band_factor"] = factor
-    rates["band_low"] = np.where(np.isfinite(factor), own_start / factor, 0.0)
-    rates["band_high"] = np.where(np.isfinite(factor), own_start * factor, np.inf)
+    # An "any size" band (infinite factor) has no bounds; a width of 1 there keeps 0 jobs x inf (NaN, warned of)
+    # out of the products np.where would discard.
+    bounded = np.isfinite(factor)
+    width = np.where(bounded, factor, 1.0)
+    rates["band_low"] = np.where(bounded, own_start / width, 0.0)
+    rates["band_high"] = np.where(bounded, own_start * width, np.inf)
     rates["size_band"] = [
         (f"1/{f:g}x-{f:g}x ({lo:,.0f}-{hi:,.0f} jobs)" if np.isfinite(f) else "any size")
         for f, lo, hi in zip(factor, rates["band_low"], rates["band_high"], strict=True)
