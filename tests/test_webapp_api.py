@@ -29,7 +29,7 @@ fastapi = pytest.importorskip("fastapi")
 httpx = pytest.importorskip("httpx")
 anyio_from_thread = pytest.importorskip("anyio.from_thread")
 
-from clusterplan import WarehouseError, __version__, profile_region  # noqa: E402
+from clusterplan import ParameterError, WarehouseError, __version__, profile_region  # noqa: E402
 from clusterplan.pipeline.tables import reference_tables  # noqa: E402
 from clusterplan.web import create_app  # noqa: E402
 from clusterplan.web.app import CONTENT_SECURITY_POLICY, STATIC_DIR, plotly_js_path  # noqa: E402
@@ -703,6 +703,73 @@ def test_warming_computes_the_shared_answers_and_stops_when_told(app_warehouse: 
         assert resource == "profile" and query.taxonomy in service.catalogue.taxonomies
     finally:
         service.close()
+
+
+def _step_region(query: Any) -> str:
+    return str(query.profile.region if hasattr(query, "profile") else query.region)
+
+
+def test_precompute_covers_every_taxonomy_and_shared_measures_level(app_warehouse: Path) -> None:
+    from clusterplan.web._service import _SHARED_MEASURE_LEVELS, DashboardService
+
+    service = DashboardService(app_warehouse, pool_size=1)
+    try:
+        catalogue = service.catalogue
+        steps = service.warm_steps(every_taxonomy=True)
+        for name, dataset in catalogue.datasets.items():
+            if not catalogue.areas.get(name):
+                continue
+            mine = [(resource, query) for resource, (query,) in steps if _step_region(query) in catalogue.areas[name]]
+            profiled = [q.taxonomy for resource, q in mine if resource == "profile"]
+            assert profiled == catalogue.taxonomies_for(dataset) and len(profiled) >= 2
+            levels = [q.level for resource, q in mine if resource == "measures"]
+            assert levels == [v for v in dataset.levels if v in _SHARED_MEASURE_LEVELS] and levels
+            # Scenarios (GB: years to project from) under every taxonomy; a one-year dataset (CBP 2019) has none.
+            scenarios = [q.profile.taxonomy for resource, q in mine if resource == "scenarios"]
+            assert scenarios == (profiled if len(dataset.years) > 1 else [])
+        kinds = [resource for resource, _ in steps]
+        assert kinds.index("scenarios") > max(i for i, kind in enumerate(kinds) if kind != "scenarios")
+        # Without every_taxonomy: each dataset's own taxonomy only, and no measures.
+        default = service.warm_steps()
+        assert [r for r, _ in default].count("profile") == sum(1 for a in catalogue.areas.values() if a)
+        assert "measures" not in [r for r, _ in default]
+    finally:
+        service.close()
+
+
+def test_precompute_ends_before_the_first_request_is_answered(
+    app_warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``create_app(precompute=True)`` computes in its start-up, which the server ends before it listens; the
+    background warming does not start then. (The warming itself is stubbed: each step is tested above.)"""
+    import anyio
+
+    from clusterplan.web._service import DashboardService
+
+    calls: list[tuple[str, Any]] = []
+
+    def warm(service: DashboardService, stop: Any = None, *, every_taxonomy: bool = False) -> int:
+        calls.append(("warm", (stop, every_taxonomy, len(service.responses))))
+        return 7
+
+    monkeypatch.setattr(DashboardService, "warm", warm)
+    lines: list[str] = []
+    application = create_app(app_warehouse, pool_size=1, warm=True, precompute=True, progress=lines.append)
+
+    async def serve() -> int:
+        # The start-up and shutdown a server runs around its requests (uvicorn listens once the start-up ends).
+        async with application.router.lifespan_context(application):
+            assert calls == [("warm", (None, True, 0))]  # once, every taxonomy, before any answer
+            transport = httpx.ASGITransport(app=application)
+            async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+                return (await http.get("/api/health")).status_code
+
+    assert anyio.run(serve) == 200
+    assert lines[0] == "precomputing the tables every region shares, for every taxonomy"
+    assert lines[1].startswith("precomputed 7 answers and the tables under them in ")
+    assert len(calls) == 1  # no background warming after it
+    with pytest.raises(ParameterError, match="precompute fills the server's own tables"):
+        create_app(app_warehouse, workers=1, precompute=True)
 
 
 def test_concurrent_requests_on_the_connection_pool_agree_with_serial_answers(client: Client) -> None:

@@ -117,6 +117,19 @@ def test_loopback_hosts(host: str, loopback: bool) -> None:
     assert _is_loopback(host) is loopback
 
 
+def test_serve_precompute_with_workers_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from clusterplan.cli import main
+
+    target = tmp_path / "warehouse.duckdb"
+    with pytest.raises(SystemExit) as stopped:
+        main(["serve", "--precompute", "--workers", "1", "--warehouse", str(target)])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[0].startswith("error: --precompute fills the server's own tables")
+    assert "Traceback" not in err
+    assert not target.exists()  # refused before the warehouse is made
+
+
 def test_serve_creates_a_missing_warehouse_before_opening_it_read_only(tmp_path: Path) -> None:
     target = tmp_path / "new" / "warehouse.duckdb"
     _ensure_warehouse(target)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from .._exceptions import ClusterplanError
+from .._exceptions import ClusterplanError, ParameterError
 from ._common import warehouse_option
 
 __all__ = ["serve"]
@@ -78,6 +78,13 @@ def _is_loopback(host: str) -> bool:
     help="Worker processes computing profiles, scenarios and maps (default 0: in the server's threads, which "
     "share one cache of per-dataset results; each worker holds its own).",
 )
+@click.option(
+    "--precompute",
+    is_flag=True,
+    help="Before answering, compute the tables every region shares, for every taxonomy and dataset, so that no "
+    "request waits behind them (for a server many people use; start-up takes longer, 10-30 s on new data, less "
+    "where earlier runs kept them on disk). Not with --workers.",
+)
 @click.option("--access-log", is_flag=True, help="Log every request on stdout.")
 def serve(
     host: str,
@@ -86,9 +93,15 @@ def serve(
     allow_hosts: tuple[str, ...],
     connections: int | None,
     workers: int | None,
+    precompute: bool,
     access_log: bool,
 ) -> None:
     """Serve the dashboard (/) and the read-only JSON API (/api, docs at /docs) until Ctrl-C."""
+    if precompute and workers:  # said before the warehouse is made or loaded
+        raise ParameterError(
+            "--precompute fills the server's own tables, which worker processes do not read",
+            hint="leave out --workers, or --precompute",
+        )
     try:
         import uvicorn
 
@@ -117,6 +130,8 @@ def serve(
         allowed_hosts=hosts,
         workers=workers if workers is not None else 0,
         warm=True,
+        precompute=precompute,
+        progress=lambda message: click.echo(message, err=True),
     )
     shown = f"[{host}]" if ":" in host else host
     click.echo(

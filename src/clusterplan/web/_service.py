@@ -420,27 +420,16 @@ class DashboardService:
                 initargs=(str(warehouse_path), profile_cache_size, profile_cache_bytes),
             )
 
-    def warm(self, stop: threading.Event | None = None) -> int:
-        """Compute now the tables every region shares (the default taxonomy's every-area tables, the scenarios'
+    def warm(self, stop: threading.Event | None = None, *, every_taxonomy: bool = False) -> int:
+        """Compute now the tables every region shares (the every-area tables of the profiles, the scenarios'
         backtests and panels), through one region's profile and scenarios of each dataset, so that the first
-        requests find them; stops early when *stop* is set. Returns the answers computed. (Industry measures are
-        left to their first request: each level's table takes a second or two, and most levels are never asked.)"""
-        steps: list[tuple[str, tuple[Any, ...]]] = []
-        scenario_steps: list[tuple[str, tuple[Any, ...]]] = []
-        for dataset_name, areas in self.catalogue.areas.items():
-            if not areas:
-                continue
-            dataset = self.catalogue.datasets[dataset_name]
-            region = next(iter(areas))
-            # The dataset's own taxonomy only: the one the dashboard opens with (others are computed when first
-            # asked; warming them too took CPU from the first requests for tables most sessions never use).
-            query = self.profile_query(region=region)
-            steps.append(("profile", (query,)))
-            if len(dataset.years) > 1:
-                scenario_steps.append(("scenarios", (self.scenario_query(query),)))
+        requests find them; stops early when *stop* is set. Returns the answers computed.
+
+        By default only each dataset's own taxonomy, the one the dashboard opens with. With *every_taxonomy*, every
+        taxonomy of every dataset, and the industry-measures tables one table serves every region of
+        (:data:`_SHARED_MEASURE_LEVELS`): what ``clusterplan serve --precompute`` computes before it answers."""
         done = 0
-        # Scenarios last: they take longest, and need the profiles first.
-        for resource, args in steps + scenario_steps:
+        for resource, args in self.warm_steps(every_taxonomy=every_taxonomy):
             if stop is not None and stop.is_set():
                 break
             try:
@@ -449,6 +438,29 @@ class DashboardService:
             except ClusterplanError as exc:  # a dataset the answer does not apply to: its requests will say so
                 logger.debug("warming %s%r: %s", resource, args, exc)
         return done
+
+    def warm_steps(self, *, every_taxonomy: bool = False) -> list[tuple[str, tuple[Any, ...]]]:
+        """The answers :meth:`warm` computes, in order: ``(resource, arguments)`` as :meth:`kept` takes them."""
+        steps: list[tuple[str, tuple[Any, ...]]] = []
+        scenario_steps: list[tuple[str, tuple[Any, ...]]] = []
+        for dataset_name, areas in self.catalogue.areas.items():
+            if not areas:
+                continue
+            dataset = self.catalogue.datasets[dataset_name]
+            region = next(iter(areas))
+            # Without every_taxonomy, the dataset's own taxonomy only (warming the others in the background took
+            # CPU from the first requests for tables most sessions never use).
+            names = self.catalogue.taxonomies_for(dataset) if every_taxonomy else [None]
+            for name in names:
+                query = self.profile_query(region=region, **({"taxonomy": name} if name else {}))
+                steps.append(("profile", (query,)))
+                if len(dataset.years) > 1:
+                    scenario_steps.append(("scenarios", (self.scenario_query(query),)))
+            if every_taxonomy:
+                for level in [v for v in dataset.levels if v in _SHARED_MEASURE_LEVELS]:
+                    steps.append(("measures", (self.measures_query(region=region, level=level),)))
+        # Scenarios last: they take longest, and need the profiles first.
+        return steps + scenario_steps
 
     def close(self) -> None:
         if self.workers is not None:

@@ -16,6 +16,7 @@ stops DNS-rebinding pages from reading the API through a browser; only
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import logging
 import os
@@ -26,6 +27,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -33,7 +35,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
-from .._exceptions import ClusterplanError, InputError, TaxonomyError, WarehouseError
+from .._exceptions import ClusterplanError, InputError, ParameterError, TaxonomyError, WarehouseError
 from .._version import __version__
 from ..pipeline.data import warehouse_file
 from ._json import json_bytes
@@ -309,6 +311,8 @@ def create_app(
     response_cache_bytes: int = 64 * 2**20,
     workers: int = 0,
     warm: bool = False,
+    precompute: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> FastAPI:
     """The dashboard and JSON API over a warehouse opened read-only.
 
@@ -335,6 +339,13 @@ def create_app(
         On start-up, compute the tables every region shares in a background thread
         (:meth:`~clusterplan.web._service.DashboardService.warm`; without worker processes only), so that
         the first requests do not each wait for them; ``clusterplan serve`` does.
+    precompute
+        Before answering any request, compute the tables every region shares for every taxonomy of every dataset
+        (:meth:`~clusterplan.web._service.DashboardService.warm` with ``every_taxonomy``), so that no request
+        waits behind them: start-up takes longer, the answers are the same (``clusterplan serve --precompute``;
+        without worker processes only).
+    progress
+        Called with a line of text as the precomputation starts and ends (``clusterplan serve`` prints them).
 
     Returns
     -------
@@ -353,6 +364,11 @@ def create_app(
     >>> app = create_app("warehouse.duckdb")  # doctest: +SKIP
     >>> import uvicorn; uvicorn.run(app, host="127.0.0.1", port=8000)  # doctest: +SKIP
     """
+    if precompute and workers > 0:
+        raise ParameterError(
+            "precompute fills the server's own tables, which worker processes do not read",
+            hint="leave out --workers, or --precompute",
+        )
     path = warehouse_file(warehouse_path)
     if not path.is_file():
         raise WarehouseError(
@@ -371,9 +387,16 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         service.start_workers()  # before the first request, so that none waits for a worker to start
+        if precompute:  # before the server listens: uvicorn accepts connections once the start-up has ended
+            say = progress or logger.info
+            say("precomputing the tables every region shares, for every taxonomy")
+            started = time.perf_counter()
+            done = await to_thread.run_sync(functools.partial(service.warm, every_taxonomy=True))
+            say(f"precomputed {done} answers and the tables under them in {time.perf_counter() - started:.1f} s")
         stop = threading.Event()
         warming = threading.Thread(target=_warm, args=(service, stop), name="clusterplan-warm", daemon=True)
-        warmed = warm and service.workers is None  # workers keep their own tables, which this one would not fill
+        # Workers keep their own tables, which this one would not fill; precomputed, there is nothing left to warm.
+        warmed = warm and service.workers is None and not precompute
         if warmed:
             warming.start()
         yield
