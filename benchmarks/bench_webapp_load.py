@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/bench_webapp_load.py [--requests 2000] [--concurrency 20] [--time-limit 600]
+        [--mix dashboard|cold] [--workers N] [--precompute] [--vs COMMIT]
 
 Starts the real server (``clusterplan serve --host 127.0.0.1 --port <free>``)
 on a new warehouse in a temporary folder, then sends a fixed number of
@@ -43,6 +44,7 @@ from typing import Any
 
 import httpx
 
+from clusterplan.taxonomy import load_taxonomy
 from clusterplan.warehouse import Warehouse
 from clusterplan.web._process import LOOPBACK, ServerProcess
 
@@ -149,8 +151,12 @@ SCENARIO_VARIANTS: list[dict[str, Any]] = [
 def build_cold_requests(count: int, seed: int) -> list[tuple[str, str, dict[str, Any]]]:
     """*count* requests of a user base exploring many regions, taxonomies and scenario choices, few repeated:
     every request that computes (profiles, area tables, scenarios, industry measures) draws its region,
-    taxonomy and scenario choices at random, so most are not asked before; a quarter are cheap look-ups."""
+    taxonomy and scenario choices at random, so most are not asked before; a quarter are cheap look-ups. A map
+    asks for one cluster's rows of every area, as the dashboard's page does."""
     rng = random.Random(seed)
+    # The map's cluster from a generator of its own, so that every other draw is the one it was before maps
+    # named their cluster.
+    cluster_rng = random.Random(seed + 1)
     requests: list[tuple[str, str, dict[str, Any]]] = []
     for _ in range(count):
         draw = rng.random()
@@ -171,7 +177,13 @@ def build_cold_requests(count: int, seed: int) -> list[tuple[str, str, dict[str,
         elif draw < 0.55:
             kind, path, params = "profile", "/api/profile", {"region": region, "taxonomy": taxonomy}
         elif draw < 0.75:
-            kind, path, params = "profile_regions", "/api/profile/regions", {"region": region, "taxonomy": taxonomy}
+            # The dashboard's map asks for one cluster's rows (dashboard.js loadMap), never every cluster's.
+            cluster = cluster_rng.choice(load_taxonomy(taxonomy).cluster_ids)
+            kind, path, params = (
+                "profile_regions",
+                "/api/profile/regions",
+                {"region": region, "taxonomy": taxonomy, "cluster": cluster},
+            )
         elif draw < 0.92 and not us:
             variant = rng.choice(SCENARIO_VARIANTS)
             kind, path, params = "scenarios", "/api/scenarios", {"region": region, "taxonomy": taxonomy, **variant}
@@ -276,7 +288,11 @@ def measure(
             print("creating the warehouse", file=sys.stderr)
             Warehouse(warehouse).close()
             extra = ("--workers", str(args.workers)) if args.workers is not None else ()
-            with ServerProcess(warehouse, extra_args=extra) as server:
+            if args.precompute and source is None:
+                extra += ("--precompute",)
+            starting = time.perf_counter()
+            with ServerProcess(warehouse, extra_args=extra, startup_seconds=600.0) as server:
+                started = time.perf_counter() - starting
                 print(
                     f"server at {server.url}; {args.requests} requests, {args.concurrency} at a time", file=sys.stderr
                 )
@@ -299,7 +315,14 @@ def measure(
                 os.environ.pop("PYTHONPATH", None)
             else:
                 os.environ["PYTHONPATH"] = previous
-    return {"latencies": latencies, "repeated": repeated, "errors": errors, "seconds": elapsed, "memory": memory}
+    return {
+        "latencies": latencies,
+        "repeated": repeated,
+        "errors": errors,
+        "seconds": elapsed,
+        "memory": memory,
+        "start_seconds": started,
+    }
 
 
 def checkout(commit: str, folder: Path) -> Path:
@@ -326,6 +349,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--workers", type=int, default=None, help="the server's --workers (default: the server's own default)"
+    )
+    parser.add_argument(
+        "--precompute",
+        action="store_true",
+        help="start this tree's server with --precompute (not the --vs revision's: it may not have the option); "
+        "its start-up seconds are recorded",
     )
     parser.add_argument("--output", type=Path, default=None)
     parser.add_argument(
@@ -376,6 +405,9 @@ def main() -> None:
         "requests": len(every),
         "concurrency": args.concurrency,
         "server_workers": args.workers if args.workers is not None else "default (serve's default: none)",
+        "server_precompute": args.precompute,
+        # From starting the server process to its first answer to /api/health (with --precompute, after it).
+        "server_start_seconds": round(found["start_seconds"], 2),
         "seed": args.seed,
         "distinct_profiles": distinct_profiles,
         "distinct_scenarios": distinct_scenarios,
@@ -422,6 +454,8 @@ def side_by_side(commit: str, result: dict[str, Any], base: dict[str, Any]) -> d
         "latency_ms": summary(every),
         "latency_ms_by_kind": {kind: summary(values) for kind, values in sorted(base["latencies"].items())},
         "server_peak_rss_mb": base["memory"],
+        "server_start_seconds": round(base["start_seconds"], 2),
+        "server_precompute": False,
     }
     ratios = {
         "seconds": round(baseline["seconds"] / result["seconds"], 2),
