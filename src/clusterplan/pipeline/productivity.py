@@ -546,18 +546,8 @@ def cluster_productivity(
     _gva_dataset(level, prices)  # checks level and prices before anything is read
     dataset = employment_dataset or _default_employment_dataset(warehouse, level, "subclass")
     region_code = resolve_area_code(region, level=level)
-    if isinstance(taxonomy_mapping, pd.DataFrame):
-        definition: Any = (tuple(taxonomy_mapping.columns), tuple(taxonomy_mapping.itertuples(index=False, name=None)))
-    else:
-        definition = taxonomy_mapping
-    # What does not depend on the region (the GVA rows, the mapping onto them, Great Britain's estimate), once
-    # per mapping, dataset and data version: each region then estimates only its own rows.
-    inputs = memoised(
-        warehouse,
-        ("cluster_productivity_inputs", definition, dataset, level, year, prices),
-        lambda: _cluster_productivity_inputs(warehouse, taxonomy_mapping, dataset, level, year, prices),
-        copy=False,
-    )
+    definition = _definition(taxonomy_mapping)
+    inputs = _shared_inputs(warehouse, taxonomy_mapping, definition, dataset, level, year, prices)
     year = inputs.year
     by_row = inputs.by_row
     if region_code not in inputs.areas:
@@ -566,27 +556,14 @@ def cluster_productivity(
             f"{level} area with GVA and employment data", region_code, available, hint=f"dataset {dataset!r}"
         )
 
-    # Every area's employment in one query, once per data version: each profile then takes its area's rows.
-    every_area = memoised(
-        warehouse,
-        ("employment_by_code", dataset, level, year),
-        lambda: _employment_by_code(warehouse, dataset, level, code_length=None, years=[year]),
-        persist=True,
-    )
+    every_area = _every_area_employment(warehouse, dataset, level, year)
     regional = every_area[every_area["area_code"] == region_code].reset_index(drop=True)
     if regional.empty or (regional["sources"] < regional["members"]).any():
         raise ParameterError(
             f"dataset {dataset!r} lacks employment for some of the areas that make up {region_code} in {year}",
             hint=_IMPORT_HINT if level == "itl3" else "choose another employment_dataset",
         )
-    # Every area's estimate at once, kept per mapping, dataset and data version: a profile of each region then
-    # takes its own (the same numbers to the bit as _estimate of the region alone).
-    every_estimate = memoised(
-        warehouse,
-        ("cluster_productivity_estimates", definition, dataset, level, year, prices),
-        lambda: _estimates_by_area(inputs, every_area),
-        copy=False,
-    )
+    every_estimate = _every_area_estimates(warehouse, inputs, every_area, definition, dataset, level, prices)
     local = every_estimate.get(region_code)
     if local is None:  # an area the shared table leaves out: estimated on its own
         local = _estimate(inputs, region_code, regional)
@@ -626,29 +603,11 @@ def cluster_productivity_by_area(
     """
     _gva_dataset(level, prices)
     dataset = employment_dataset or _default_employment_dataset(warehouse, level, "subclass")
-    if isinstance(taxonomy_mapping, pd.DataFrame):
-        definition: Any = (tuple(taxonomy_mapping.columns), tuple(taxonomy_mapping.itertuples(index=False, name=None)))
-    else:
-        definition = taxonomy_mapping
-    # The keys and computations of cluster_productivity: whichever asks first, the other finds them.
-    inputs = memoised(
-        warehouse,
-        ("cluster_productivity_inputs", definition, dataset, level, year, prices),
-        lambda: _cluster_productivity_inputs(warehouse, taxonomy_mapping, dataset, level, year, prices),
-        copy=False,
-    )
-    every_area = memoised(
-        warehouse,
-        ("employment_by_code", dataset, level, inputs.year),
-        lambda: _employment_by_code(warehouse, dataset, level, code_length=None, years=[inputs.year]),
-        persist=True,
-    )
-    every_estimate = memoised(
-        warehouse,
-        ("cluster_productivity_estimates", definition, dataset, level, inputs.year, prices),
-        lambda: _estimates_by_area(inputs, every_area),
-        copy=False,
-    )
+    definition = _definition(taxonomy_mapping)
+    # The same shared tables as cluster_productivity's (the same keys): whichever asks first, the other finds them.
+    inputs = _shared_inputs(warehouse, taxonomy_mapping, definition, dataset, level, year, prices)
+    every_area = _every_area_employment(warehouse, dataset, level, inputs.year)
+    every_estimate = _every_area_estimates(warehouse, inputs, every_area, definition, dataset, level, prices)
     clusters = pd.Series(inputs.order)
     index = pd.Index(inputs.order, name="cluster_id")
     benchmark_per_job = clusters.map(inputs.bench["gva_per_job_gbp"]).astype(float).to_numpy(dtype=float)
@@ -667,6 +626,61 @@ def cluster_productivity_by_area(
             index=index,
         )
     return found
+
+
+def _definition(taxonomy_mapping: pd.DataFrame | Taxonomy) -> Any:
+    """A hashable stand-in for the mapping in cache keys (a taxonomy is one already)."""
+    if isinstance(taxonomy_mapping, pd.DataFrame):
+        return (tuple(taxonomy_mapping.columns), tuple(taxonomy_mapping.itertuples(index=False, name=None)))
+    return taxonomy_mapping
+
+
+def _shared_inputs(
+    warehouse: AnyWarehouse,
+    taxonomy_mapping: pd.DataFrame | Taxonomy,
+    definition: Any,
+    dataset: str,
+    level: str,
+    year: int | None,
+    prices: str,
+) -> _ProductivityInputs:
+    """What does not depend on the region (the GVA rows, the mapping onto them, Great Britain's estimate), once
+    per mapping, dataset and data version: each region then estimates only its own rows."""
+    return memoised(
+        warehouse,
+        ("cluster_productivity_inputs", definition, dataset, level, year, prices),
+        lambda: _cluster_productivity_inputs(warehouse, taxonomy_mapping, dataset, level, year, prices),
+        copy=False,
+    )
+
+
+def _every_area_employment(warehouse: AnyWarehouse, dataset: str, level: str, year: int) -> pd.DataFrame:
+    """Every area's employment by code in one query, once per data version: each region takes its rows."""
+    return memoised(
+        warehouse,
+        ("employment_by_code", dataset, level, year),
+        lambda: _employment_by_code(warehouse, dataset, level, code_length=None, years=[year]),
+        persist=True,
+    )
+
+
+def _every_area_estimates(
+    warehouse: AnyWarehouse,
+    inputs: _ProductivityInputs,
+    every_area: pd.DataFrame,
+    definition: Any,
+    dataset: str,
+    level: str,
+    prices: str,
+) -> dict[str, pd.DataFrame]:
+    """Every area's estimate at once, kept per mapping, dataset and data version (the same numbers to the bit as
+    :func:`_estimate` of each area alone)."""
+    return memoised(
+        warehouse,
+        ("cluster_productivity_estimates", definition, dataset, level, inputs.year, prices),
+        lambda: _estimates_by_area(inputs, every_area),
+        copy=False,
+    )
 
 
 @dataclass(frozen=True)
