@@ -203,3 +203,41 @@ def test_resampling_is_reproducible_and_bounded() -> None:
     high = one[one.scenario == "high"]["growth_cagr"]
     # Every bootstrap leader is one of A, B, D (10%, 5%, 2%); most draws include A.
     assert set(high.round(6)) <= {0.1, 0.05, 0.02} and (high.round(6) == 0.1).mean() > 0.6
+
+
+def test_region_growth_comparison_as_series_work_it_out() -> None:
+    from clusterplan.measures.growth import compound_annual_growth_rate
+    from clusterplan.scenarios.differential import region_growth_comparison
+
+    rng = np.random.default_rng(8)
+    areas = [f"TL{c}{k}" for c in "CDEIJ" for k in range(1, 5)]
+    start = rng.uniform(1e5, 1e6, len(areas))
+    end = start * rng.uniform(0.95, 1.1, len(areas))
+    end[3] = end[7] = end[2]  # ties
+    start[3] = start[7] = start[2]
+    totals = pd.DataFrame({"area_code": areas, "jobs_jump_off": start, "jobs_baseline": end})
+    for focus in ("TLD2", "TLC1", "TLI3", "TLC4"):
+        extra = {"scenario_low": 1000.0, "scenario_high": 40000.0}
+        summary, regions = region_growth_comparison(
+            totals, focus_region=focus, additional_jobs=extra, horizon=8, jump_off_year=2022
+        )
+        frame = totals.set_index("area_code")
+        outside = [a for a in areas if not a.startswith("TLI")]
+        for row in summary.itertuples():
+            target = frame["jobs_baseline"].copy()
+            target[focus] += row.additional_jobs
+            growth = pd.Series(compound_annual_growth_rate(frame["jobs_jump_off"], target, 8), index=frame.index)
+            assert row.rank == int(growth.rank(ascending=False, method="min")[focus])
+            assert row.regions == int(growth.notna().sum()) == len(areas)
+            national = float(compound_annual_growth_rate(frame["jobs_jump_off"].sum(), target.sum(), 8))
+            assert row.national_growth_cagr == national
+            others = growth.drop(focus).reindex([a for a in outside if a != focus])
+            if focus.startswith("TLI"):
+                assert row.fastest_outside_london is None and row.rank_outside_london is None
+            else:
+                assert row.fastest_outside_london == str(others.idxmax())
+                assert row.fastest_outside_london_growth_cagr == float(others.max())
+                assert row.rank_outside_london == int(
+                    growth.reindex(outside).rank(ascending=False, method="min")[focus]
+                )
+        assert regions["rank_baseline"].is_monotonic_increasing and len(regions) == len(areas)

@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import ParameterError, UnknownCodeError
+from .._frames import with_columns
 from ..measures.growth import compound_annual_growth_rate
 from ..measures.strength import cluster_mapping_strength, cluster_observatory_stars
 
@@ -465,28 +466,42 @@ def region_growth_comparison(
     ranks = {}
     jump_off_jobs = {str(k): float(v) for k, v in frame["jobs_jump_off"].items()}
     own_start = jump_off_jobs[focus_region]
+    # Whole columns as arrays, the focus region and the regions outside London by position, found once for every
+    # variant (the same numbers as the Series operations they stand for: CAGR works on arrays, a sum skipping
+    # NaN is the sum with NaN as 0, the fastest is the first largest with NaN as -inf, as idxmax has it).
+    start = frame["jobs_jump_off"].to_numpy(dtype=float)
+    baseline = frame["jobs_baseline"].to_numpy(dtype=float)
+    f = int(frame.index.get_indexer(pd.Index([focus_region]))[0])
+    start_total = frame["jobs_jump_off"].sum()
+    outside_at = frame.index.get_indexer(pd.Index(outside))
+    others = [a for a in outside if a != focus_region]
+    others_at = frame.index.get_indexer(pd.Index(others))
     for variant, extra in variants.items():
-        target = frame["jobs_baseline"].copy()
-        target[focus_region] += extra
-        growth = pd.Series(
-            compound_annual_growth_rate(frame["jobs_jump_off"], target, horizon), index=frame.index, dtype=float
-        )
+        target = baseline.copy()
+        target[f] += extra
+        values = np.asarray(compound_annual_growth_rate(start, target, horizon), dtype=float)
+        growth = pd.Series(values, index=frame.index, dtype=float)
         rank = growth.rank(ascending=False, method="min")
         ranks[variant] = rank
-        national = float(compound_annual_growth_rate(frame["jobs_jump_off"].sum(), target.sum(), horizon))
-        own = float(growth[focus_region])
-        others = growth.drop(focus_region).reindex([a for a in outside if a != focus_region])
-        fastest = str(others.idxmax()) if others.notna().any() and not focus_in_london else None
-        best = float(others.max()) if fastest is not None else np.nan
+        national = float(
+            compound_annual_growth_rate(start_total, np.where(np.isnan(target), 0.0, target).sum(), horizon)
+        )
+        own = float(values[f])
+        rivals = values[others_at]
+        fastest = None
+        best = np.nan
+        if (~np.isnan(rivals)).any() and not focus_in_london:
+            first = int(np.where(np.isnan(rivals), -np.inf, rivals).argmax())
+            fastest, best = str(others[first]), float(rivals[first])
         needed_jobs = (
             max(
                 0.0,
-                own_start * (1 + best) ** horizon - float(target[focus_region]),
+                own_start * (1 + best) ** horizon - float(target[f]),
             )
             if fastest is not None
             else np.nan
         )
-        outside_rank = growth.reindex(outside).rank(ascending=False, method="min")
+        outside_rank = pd.Series(values[outside_at], index=outside).rank(ascending=False, method="min")
         summary_rows.append(
             {
                 "variant": variant,
@@ -494,14 +509,16 @@ def region_growth_comparison(
                 "jump_off_year": jump_off_year,
                 "target_year": jump_off_year + horizon,
                 "jobs_jump_off": own_start,
-                "jobs_target": float(target[focus_region]),
+                "jobs_target": float(target[f]),
                 "additional_jobs": extra,
                 "growth_cagr": own,
-                "rank": int(rank[focus_region]),
-                "regions": int(growth.notna().sum()),
+                "rank": int(rank.iloc[f]),
+                "regions": int((~np.isnan(values)).sum()),
                 "national_growth_cagr": national,
                 "above_national_average": bool(own > national),
-                "rank_outside_london": int(outside_rank[focus_region]) if not focus_in_london else None,
+                "rank_outside_london": (
+                    int(outside_rank.to_numpy()[outside.index(focus_region)]) if not focus_in_london else None
+                ),
                 "regions_outside_london": len(outside),
                 "fastest_outside_london": fastest,
                 "fastest_outside_london_growth_cagr": best,
@@ -511,11 +528,11 @@ def region_growth_comparison(
             }
         )
     regions = frame.reset_index()
-    regions["baseline_growth_cagr"] = compound_annual_growth_rate(
-        regions["jobs_jump_off"], regions["jobs_baseline"], horizon
-    )
+    added: dict[str, object] = {
+        "baseline_growth_cagr": compound_annual_growth_rate(regions["jobs_jump_off"], regions["jobs_baseline"], horizon)
+    }
     for variant, rank in ranks.items():
-        regions[f"rank_{variant}"] = rank.reindex(regions["area_code"]).astype(int).to_numpy()
-    regions["outside_london"] = regions["area_code"].isin(outside)
-    regions = regions.sort_values("rank_baseline").reset_index(drop=True)
+        added[f"rank_{variant}"] = rank.reindex(regions["area_code"]).astype(int).to_numpy()
+    added["outside_london"] = regions["area_code"].isin(outside)
+    regions = with_columns(regions, added).sort_values("rank_baseline").reset_index(drop=True)
     return pd.DataFrame(summary_rows)[REGION_SUMMARY_COLUMNS], regions
