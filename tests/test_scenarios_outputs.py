@@ -292,3 +292,15 @@ def test_jobs_change_is_direct_change_to_the_bit_and_leaves_its_errors_to_it() -
     found = _jobs_change(spared, 1000.0, unemployed.to_numpy())
     assert found is not None and found.iloc[5] == 0.0
     pd.testing.assert_series_equal(found, direct_change(spared, 1000.0, "jobs", unemployed), check_exact=True)
+
+
+def test_area_names_are_kept_as_the_series_map_makes_of_them(warehouse: Warehouse) -> None:
+    from clusterplan.pipeline import scenarios
+
+    kept = scenarios._area_names(warehouse)
+    assert scenarios._area_names(warehouse) is kept  # kept, not made again
+    names = warehouse.area_names()
+    assert isinstance(kept, pd.Series) and kept.to_dict() == names and len(names) > 40
+    codes = pd.Series(["TLG3", "TLI3", "not an area", "TLC1", None], dtype="str")
+    pd.testing.assert_series_equal(codes.map(kept), codes.map(names), check_exact=True)
+    assert codes.map(kept).iloc[0] == names["TLG3"] and pd.isna(codes.map(kept).iloc[2])

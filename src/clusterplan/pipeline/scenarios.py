@@ -1249,8 +1249,20 @@ def _backtest_methods(config: ScenarioConfig) -> list[ForecastMethod]:
     return [_method(config, name) for name in config.backtest.methods]
 
 
-def _area_names(warehouse: AnyWarehouse) -> dict[str, str]:
-    return warehouse.area_names()
+def _area_names(warehouse: AnyWarehouse) -> pd.Series | dict[str, str]:
+    """Each area's name as what ``Series.map`` turns a dict into (a Series indexed by area code), made once per
+    data version rather than on each of a scenario's five look-ups (5,000 areas: 1.9 ms a look-up from the dict,
+    0.2 ms from the Series); an empty dict stays a dict (map gives an empty one a type of its own)."""
+
+    def compute() -> pd.Series | dict[str, str]:
+        names = warehouse.area_names()
+        if not names:
+            return names
+        # As pandas' map_array makes it of a dict.
+        return pd.Series(names.values(), index=pd.Index(names.keys(), tupleize_cols=False))
+
+    # Handed out as kept: only read (mapped through).
+    return memoised(warehouse, ("scenario_area_names",), compute, copy=False)
 
 
 def _criteria(
