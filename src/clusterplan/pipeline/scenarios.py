@@ -994,27 +994,10 @@ def _every_area_projection(
     :func:`~clusterplan.pipeline.panels.cluster_employment_panel` of *taxonomy* and *dataset*): ``project`` works
     out every area's to give one region's, so it is kept once per taxonomy, method and years (every region and
     scenario choice with them shares it) and each scenario takes its region's rows."""
-    key = (
-        "scenario_projection",
-        taxonomy,
-        dataset,
-        method,
-        int(jump_off),
-        int(target),
-        tuple(covid),
-        tuple(benchmark_areas) if benchmark_areas is not None else None,
-    )
-    return memoised(
-        warehouse,
-        key,
-        lambda: project(
-            panel[panel["year"] <= jump_off],
-            method,
-            target_years=[target],
-            origin=jump_off,
-            covid_years=covid,
-            benchmark_areas=benchmark_areas,
-        ),
+    areas = tuple(benchmark_areas) if benchmark_areas is not None else None
+    key = ("scenario_projection", taxonomy, dataset, method, int(jump_off), int(target), tuple(covid), areas)
+    return _kept_projection(
+        warehouse, key, lambda: panel, method, jump_off=jump_off, target=target, covid=covid, benchmark_areas=areas
     )
 
 
@@ -1033,25 +1016,47 @@ def _every_area_totals(
     jobs_jump_off, jobs_baseline``; *panel* as for :func:`_every_area_projection`): what a region's growth is
     ranked against, the same for every region, kept once per taxonomy, method and years."""
 
+    def totals() -> pd.DataFrame:
+        found = panel.groupby(["area_code", "year"])["area_total"].first().reset_index()
+        return found.rename(columns={"area_total": "value"}).assign(unit_code="all_industries")
+
+    key = ("scenario_region_totals", taxonomy, dataset, method, int(jump_off), int(target), tuple(covid))
+    projected = _kept_projection(warehouse, key, totals, method, jump_off=jump_off, target=target, covid=covid)
+    # One row per area (a few dozen): renamed on each call rather than kept twice.
+    return pd.DataFrame(
+        {
+            "area_code": projected["area_code"],
+            "jobs_jump_off": projected["jump_off"],
+            "jobs_baseline": projected["forecast"],
+        }
+    )
+
+
+def _kept_projection(
+    warehouse: AnyWarehouse,
+    key: tuple[Any, ...],
+    rows: Callable[[], pd.DataFrame],
+    method: ForecastMethod,
+    *,
+    jump_off: int,
+    target: int,
+    covid: Sequence[int],
+    benchmark_areas: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """``project`` of *rows()* up to *jump_off* to *target*, every area's, kept under *key* (the rows are made
+    only when it is not kept)."""
+
     def compute() -> pd.DataFrame:
-        totals = panel.groupby(["area_code", "year"])["area_total"].first().reset_index()
-        totals_panel = totals.rename(columns={"area_total": "value"}).assign(unit_code="all_industries")
-        region_projection = project(
-            totals_panel[totals_panel["year"] <= jump_off],
+        frame = rows()
+        return project(
+            frame[frame["year"] <= jump_off],
             method,
             target_years=[target],
             origin=jump_off,
             covid_years=covid,
-        )
-        return pd.DataFrame(
-            {
-                "area_code": region_projection["area_code"],
-                "jobs_jump_off": region_projection["jump_off"],
-                "jobs_baseline": region_projection["forecast"],
-            }
+            benchmark_areas=benchmark_areas,
         )
 
-    key = ("scenario_region_totals", taxonomy, dataset, method, int(jump_off), int(target), tuple(covid))
     return memoised(warehouse, key, compute)
 
 
