@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import copy
 import functools
-import threading
-import weakref
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import ibis
 import ibis.expr.types as ir
@@ -393,23 +391,10 @@ def _scope(
     return _Scope(dataset, profile, info, rows, years, year, base_year, names, available, resolved, gazetteer, datasets)
 
 
-#: Ibis expressions of a read-only warehouse, per connection (see :func:`_expression`).
-_EXPRESSIONS: weakref.WeakKeyDictionary[Any, dict[Hashable, Any]] = weakref.WeakKeyDictionary()
-_EXPRESSIONS_LOCK = threading.Lock()
-
-
 def _expression(warehouse: AnyWarehouse, key: Hashable, build: Callable[[], T], *, keep: bool = True) -> T:
-    """``build()``, an Ibis expression over *warehouse*'s tables, made once per connection of a read-only
-    warehouse (unless not *keep*): its tables cannot change while it is open and expressions are immutable, while
-    building them (validating every node, a schema query per table) took a tenth of each profile."""
-    if not keep or not getattr(warehouse, "read_only", False):
-        return build()
-    with _EXPRESSIONS_LOCK:
-        known = _EXPRESSIONS.setdefault(warehouse, {})
-    found = known.get(key)
-    if found is None:
-        found = known[key] = build()
-    return cast(T, found)
+    """``build()``, kept by a read-only warehouse for its connection (``Warehouse.expression``) unless not
+    *keep*."""
+    return build() if not keep else warehouse.expression(key, build)
 
 
 def merge_areas(rows: ir.Table, region: Region) -> ir.Table:

@@ -7,13 +7,15 @@ translates it with sqlglot), so a caller never sees which engine answered.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
 
 __all__ = ["NamedQueries"]
+
+T = TypeVar("T")
 
 #: Columns of a facts row that :meth:`NamedQueries.facts_frame` can return.
 _FACT_FIELDS = ("area_code", "industry_code", "classification", "year", "measure", "breakdown", "value", "flag")
@@ -61,8 +63,24 @@ def _facts_where(
 class NamedQueries:
     """The reads of the warehouse by name; the SQL of each is private to this module."""
 
+    #: Whether the warehouse is opened read-only (its tables cannot change while it is open).
+    read_only: bool = False
+
     def _frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         raise NotImplementedError
+
+    def expression(self, key: Hashable, build: Callable[[], T]) -> T:
+        """``build()``, an Ibis expression over this warehouse's tables, made once per connection when it is
+        read-only (kept under *key*): its tables cannot change while it is open, and expressions are immutable,
+        while building one (validating every node, a schema query per table) costs milliseconds. A writable
+        warehouse builds it each time."""
+        if not self.read_only:
+            return build()
+        kept: dict[Hashable, Any] = self.__dict__.setdefault("_expressions", {})
+        found = kept.get(key)
+        if found is None:
+            found = kept[key] = build()
+        return cast(T, found)
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError

@@ -322,8 +322,6 @@ class Warehouse(NamedQueries):
         self.path = Path(path) if path is not None and str(path) != ":memory:" else path or default_warehouse_path()
         self.read_only = read_only
         self._read_only_version: str | None = None
-        #: Table expressions of a read-only warehouse, made once per connection (see :meth:`table`).
-        self._tables: dict[str, ibis.Table] = {}
         self._progress = progress or (lambda _message: None)
         database = str(self.path)
         if database != ":memory:":
@@ -532,14 +530,9 @@ class Warehouse(NamedQueries):
         )
         if name not in known:
             raise UnknownCodeError("warehouse table", name, list(known))
-        if not self.read_only:
-            return self.con.table(name)
-        # Each expression asks the engine for the table's schema (a query, 5-10 ms of every profile's few tables);
-        # a read-only file's tables cannot change while it is open, and expressions are immutable: made once.
-        found = self._tables.get(name)
-        if found is None:
-            found = self._tables[name] = self.con.table(name)
-        return found
+        # Each table expression asks the engine for the table's schema (a query, 5-10 ms of every profile's few
+        # tables): made once per read-only connection.
+        return self.expression(("table", name), lambda: self.con.table(name))
 
     @property
     def facts(self) -> ibis.Table:
