@@ -552,33 +552,36 @@ def region_comparators(
     raw = masked_percentiles(trends["d"], mask[None], [percentiles[n] for n in names])[:, 0, :]
     own_start = trends["start"][r]
     cap = caps_for(own_start, caps)
-    rates = pd.DataFrame({"unit_code": list(cube.units)})
-    rates["own_start"] = own_start
-    rates["own_differential_growth"] = trends["d"][r]
-    rates["own_jump"] = jumped[r]
-    rates["comparators"] = mask.sum(axis=0)
-    rates["band_factor"] = factor
+    # The columns in the order they were once set one by one, made at once: setting ~20 columns one at a time
+    # rebuilt the frame's text labels on each (about a third of this function's time).
+    columns: dict[str, Any] = {"unit_code": list(cube.units)}
+    columns["own_start"] = own_start
+    columns["own_differential_growth"] = trends["d"][r]
+    columns["own_jump"] = jumped[r]
+    columns["comparators"] = mask.sum(axis=0)
+    columns["band_factor"] = factor
     # An "any size" band (infinite factor) has no bounds; a width of 1 there keeps 0 jobs x inf (NaN, warned of)
     # out of the products np.where would discard.
     bounded = np.isfinite(factor)
     width = np.where(bounded, factor, 1.0)
-    rates["band_low"] = np.where(bounded, own_start / width, 0.0)
-    rates["band_high"] = np.where(bounded, own_start * width, np.inf)
-    rates["size_band"] = [
+    columns["band_low"] = np.where(bounded, own_start / width, 0.0)
+    columns["band_high"] = np.where(bounded, own_start * width, np.inf)
+    columns["size_band"] = [
         (f"1/{f:g}x-{f:g}x ({lo:,.0f}-{hi:,.0f} jobs)" if np.isfinite(f) else "any size")
-        for f, lo, hi in zip(factor, rates["band_low"], rates["band_high"], strict=True)
+        for f, lo, hi in zip(factor, columns["band_low"], columns["band_high"], strict=True)
     ]
     d = np.where(mask, trends["d"], -np.inf)
     best = d.argmax(axis=0)
     has = mask.any(axis=0)
-    rates["leading_region"] = [str(areas[b]) if h else None for b, h in zip(best, has, strict=True)]
-    rates["leader_growth"] = np.where(has, d[best, np.arange(d.shape[1])], np.nan)
+    columns["leading_region"] = [str(areas[b]) if h else None for b, h in zip(best, has, strict=True)]
+    columns["leader_growth"] = np.where(has, d[best, np.arange(d.shape[1])], np.nan)
     for k, name in enumerate(names):
-        rates[f"d_{name}_uncapped"] = raw[k]
-        rates[f"d_{name}"] = np.minimum(raw[k], cap)
-    rates["cap"] = cap
+        columns[f"d_{name}_uncapped"] = raw[k]
+        columns[f"d_{name}"] = np.minimum(raw[k], cap)
+    columns["cap"] = cap
     capped_by = "high" if "high" in names else (names[-1] if names else None)
-    rates["capped"] = np.asarray(raw[names.index(capped_by)] > cap) if capped_by is not None else False
+    columns["capped"] = np.asarray(raw[names.index(capped_by)] > cap) if capped_by is not None else False
+    rates = pd.DataFrame(columns)
 
     rows = []
     w0, w1 = int(window[0]), int(window[1])
