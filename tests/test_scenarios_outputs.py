@@ -304,3 +304,34 @@ def test_area_names_are_kept_as_the_series_map_makes_of_them(warehouse: Warehous
     codes = pd.Series(["TLG3", "TLI3", "not an area", "TLC1", None], dtype="str")
     pd.testing.assert_series_equal(codes.map(kept), codes.map(names), check_exact=True)
     assert codes.map(kept).iloc[0] == names["TLG3"] and pd.isna(codes.map(kept).iloc[2])
+
+
+def test_region_jobs_by_code_come_from_every_area_read_once_as_the_region_query_gives_them(
+    warehouse: Warehouse,
+) -> None:
+    from clusterplan.pipeline import scenarios
+
+    dataset = "bres_itl2_sic5"
+    kept = scenarios._every_area_jobs_by_code(warehouse, dataset, 2019)
+    assert scenarios._every_area_jobs_by_code(warehouse, dataset, 2019) is kept  # read once, not again
+    frame, positions = kept
+    assert len(positions) > 1 and sum(len(p) for p in positions.values()) == len(frame)
+    for area in positions:
+        found = scenarios._region_jobs_by_code(warehouse, dataset, area, 2019)
+        own = warehouse.facts_frame(dataset, ("industry_code", "value"), measure="employment", area=area, year=2019)
+        expected = own.set_index("industry_code")["value"].astype(float)
+        pd.testing.assert_series_equal(found, expected, check_exact=True)  # values, codes and their order
+    # Another year is its own read; a region that is not an area reads its own rows (none here).
+    other = scenarios._every_area_jobs_by_code(warehouse, dataset, 2021)
+    assert other is not kept
+    assert scenarios._region_jobs_by_code(warehouse, dataset, "not an area", 2019).empty
+    # The region's pay is the same as from its own rows (a number that could be wrong: TLG3's first cluster).
+    profile = profile_region(warehouse, region="TLG3")
+    pay = scenarios._region_pay(warehouse, profile, dataset, 2019)
+    own_jobs = warehouse.facts_frame(dataset, ("industry_code", "value"), measure="employment", area="TLG3", year=2019)
+    jobs = own_jobs.set_index("industry_code")["value"].astype(float)
+    mapping = profile.taxonomy.mapping([c for c in (str(c) for c in jobs.index) if len(c) == 5])
+    pd.testing.assert_frame_equal(
+        pay, scenarios._cluster_pay(warehouse, mapping, jobs).set_index("cluster_id"), check_exact=True
+    )
+    assert pay["pay_gbp"].notna().any()
