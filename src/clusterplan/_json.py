@@ -24,6 +24,12 @@ def plain(value: Any, *, finite: bool = True) -> Any:
     >>> plain({"lq": np.float64(1.5), "years": (2019, np.int64(2021)), "gap": float("nan")})
     {'lq': 1.5, 'years': [2019, 2021], 'gap': None}
     """
+    kind = type(value)
+    # The common leaves first, by exact type (what the checks below give them): a provenance has thousands.
+    if kind is str or kind is int or kind is bool:
+        return value
+    if kind is float:
+        return None if finite and not math.isfinite(value) else value
     if isinstance(value, dict):
         return {str(k): plain(v, finite=finite) for k, v in value.items()}
     if isinstance(value, list | tuple):
