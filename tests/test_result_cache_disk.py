@@ -193,3 +193,11 @@ def test_package_results_and_compiled_templates_are_kept_for_the_next_process(
         assert _cache.kept_on_disk(("probe", 5), compute)["calls"].tolist() == [3]
     finally:
         _html._environment.cache_clear()
+
+
+@pytest.mark.parametrize("data", [b"", b"area,lq\n", "Détroit,1.5\n".encode() * 50_000, bytes(range(256)) * 999])
+def test_packed_text_unpacks_to_the_same_bytes_and_is_smaller_when_repetitive(data: bytes) -> None:
+    packed = _cache.pack(data)
+    assert _cache.unpack(packed) == data
+    if len(data) > 100_000:  # a run's CSV text repeats itself: Zstandard keeps a small part of it
+        assert len(packed) < len(data) // 20

@@ -26,6 +26,7 @@ import logging
 import os
 import pickle
 import shutil
+import struct
 import sys
 import threading
 import weakref
@@ -36,7 +37,18 @@ from typing import Any, Generic, TypeVar
 
 from ._paths import replacing
 
-__all__ = ["CACHE_SIZE", "LruCache", "cache_folder", "clear", "code_folder", "kept_on_disk", "memoised", "on_disk"]
+__all__ = [
+    "CACHE_SIZE",
+    "LruCache",
+    "cache_folder",
+    "clear",
+    "code_folder",
+    "kept_on_disk",
+    "memoised",
+    "on_disk",
+    "pack",
+    "unpack",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -211,6 +223,29 @@ def kept_on_disk(key: Hashable, compute: Callable[[], T]) -> T:
     The key follows the rules of ``memoised(..., persist=True)``; the cache is only a cache, as there.
     """
     return _stored(_package_path(key), compute)
+
+
+def pack(data: bytes) -> bytes:
+    """*data* compressed for keeping on disk (:func:`unpack` gives it back): Zstandard at level 1, through pyarrow.
+
+    A first US run keeps 30 MB of text this way (its CSV files and report) while the user waits: zlib at level 1
+    took 0.16 s for the 21 MB every-area table on a slow 2-core machine, Zstandard 0.04 s (and 4.0 MB against 5.0).
+    """
+    import pyarrow as pa
+
+    return _PACKED_SIZE.pack(len(data)) + pa.Codec("zstd", compression_level=1).compress(data, asbytes=True)
+
+
+def unpack(packed: bytes) -> bytes:
+    """The bytes :func:`pack` compressed into *packed*."""
+    import pyarrow as pa
+
+    (size,) = _PACKED_SIZE.unpack_from(packed)
+    return bytes(pa.Codec("zstd").decompress(memoryview(packed)[_PACKED_SIZE.size :], size, asbytes=True))
+
+
+#: The length of the data before :func:`pack`'s stream (Zstandard's decompressor in pyarrow must be told it).
+_PACKED_SIZE = struct.Struct("<Q")
 
 
 def on_disk(key: Hashable) -> Any:

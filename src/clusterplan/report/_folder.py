@@ -7,14 +7,13 @@ reads them back, so a report renders the same from memory and from disk.
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from .._cache import kept_on_disk
+from .._cache import kept_on_disk, pack, unpack
 from .._formula import neutralise_frame
 from .._json import plain
 from .._parallel import SecondProcess
@@ -91,7 +90,7 @@ def write_tables(
         for name in chosen:
             text = csv_text(neutralise_frame(frames[name]), float_format=digits, floats=floats, name=name)
             written[name] = text.encode("utf-8")
-            packed[name] = zlib.compress(written[name], 1)
+            packed[name] = pack(written[name])
         return packed
 
     key = key or tables_key_of(data)
@@ -99,7 +98,7 @@ def write_tables(
     packed = texts() if key is None else kept_on_disk(("run tables", key, digits, *which), texts)
     for name in chosen:
         path = out / _table_file(name)
-        path.write_bytes(written.pop(name) if name in written else zlib.decompress(packed[name]))
+        path.write_bytes(written.pop(name) if name in written else unpack(packed[name]))
         paths[name] = path
     return paths
 

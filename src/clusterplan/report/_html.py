@@ -50,7 +50,6 @@ import importlib.metadata
 import json
 import math
 import re
-import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -63,7 +62,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
 
-from .._cache import code_folder, kept_on_disk, on_disk
+from .._cache import code_folder, kept_on_disk, on_disk, pack, unpack
 from .._exceptions import DataValidationError
 from .._paths import replacing
 from ..datasets import DATASET_PROFILES
@@ -2501,7 +2500,7 @@ def _keyed_report(data: ReportData, key: str | None) -> str:
     stamped = dataclasses.replace(data, metadata={**data.metadata, "created_at": _CREATED_AT})
     if created is _MISSING_TIME:
         stamped = data
-    packed = kept_on_disk(("report.html", key), lambda: zlib.compress(_render(stamped, _PLOTLY_JS).encode(), 1))
+    packed = kept_on_disk(("report.html", key), lambda: pack(_render(stamped, _PLOTLY_JS).encode()))
     return _unpacked(packed, created)
 
 
@@ -2516,7 +2515,7 @@ def kept_report(data: ReportData, key: str | None = None) -> str | None:
 
 def _unpacked(packed: bytes, created: Any) -> str:
     """A kept report with the run's time and plotly.js put in place of their stand-ins."""
-    html = zlib.decompress(packed).decode()
+    html = unpack(packed).decode()
     if created is not _MISSING_TIME:
         html = html.replace(_CREATED_AT, str(escape(created)))
     return html.replace(_PLOTLY_JS, _plotly_js(), 1)
