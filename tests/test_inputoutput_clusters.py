@@ -346,3 +346,85 @@ def test_cluster_impact_errors():
         cluster_impact(TABLES, 1.0, region="nowhere", industry="C29")
     view = national_view(TABLES)
     assert view.region_name == "United Kingdom"
+
+
+def _grouped_shares(monkeypatch: pytest.MonkeyPatch, *args: object) -> object:
+    """cluster_industry_shares by its merge and group-bys (the NumPy sums turned off)."""
+    from clusterplan.inputoutput import clusters
+
+    with monkeypatch.context() as patch:
+        patch.setattr(clusters, "_whole_job_shares", lambda *_: None)
+        return cluster_industry_shares(*args)  # type: ignore[arg-type]
+
+
+def _same_shares(found: object, expected: object) -> None:
+    for name in ("by_cluster", "union", "totals"):
+        a, b = getattr(found, name), getattr(expected, name)
+        assert a.to_numpy().tobytes() == b.to_numpy().tobytes()
+        if name == "by_cluster":
+            pd.testing.assert_frame_equal(a, b, check_exact=True)
+        else:
+            pd.testing.assert_series_equal(a, b, check_exact=True)
+
+
+def test_whole_job_shares_are_the_grouped_sums_to_the_bit(monkeypatch: pytest.MonkeyPatch):
+    import pickle
+
+    from clusterplan.inputoutput import clusters
+    from clusterplan.inputoutput.regional import _national, _sic_table, _sic_to_ioat
+    from clusterplan.taxonomy import load_taxonomy
+
+    sic = _sic_table(TABLES, 2019, None)
+    industry_of = _sic_to_ioat(TABLES)
+    industries = list(_national(TABLES).industries)
+    for name in ("wmca_plan_for_growth", "uk_industrial_strategy_is8", "gb_data_driven_sic"):
+        mapping = load_taxonomy(name).mapping()
+        for employment in [sic.sum(axis=0)] + [sic.loc[area] for area in list(sic.index)[::7]]:
+            arguments = (mapping, employment, industry_of, industries)
+            assert clusters._whole_job_shares(
+                mapping, employment, industry_of, pd.Index(industries), clusters._clusters_of(mapping)
+            )
+            _same_shares(cluster_industry_shares(*arguments), _grouped_shares(monkeypatch, *arguments))
+    # Regions' weights (one falling back on the nation's shares), pickled bytes and all.
+    for region in ("TLG3", "TLC1"):
+        found = taxonomy_weights(TABLES, "wmca_plan_for_growth", region)
+        with monkeypatch.context() as patch:
+            patch.setattr(clusters, "_whole_job_shares", lambda *_: None)
+            expected = taxonomy_weights(TABLES, "wmca_plan_for_growth", region)
+        assert pickle.dumps(found) == pickle.dumps(expected)
+
+
+def test_whole_job_shares_by_hand_and_when_they_stand_aside(monkeypatch: pytest.MonkeyPatch):
+    from clusterplan.inputoutput import clusters
+
+    # A code in two clusters, a mapping row twice, a code with no industry, an industry the model lacks, a code
+    # whose industry is missing, a cluster code without employment.
+    mapping = pd.DataFrame(
+        {
+            "cluster_id": ["a", "a", "b", "b", "b", "c"],
+            "industry_code": ["1", "2", "1", "3", "3", "9"],
+        }
+    )
+    industry_of = pd.Series({"1": "X", "2": "X", "3": "Y", "4": "Z", "5": None, "6": "Y"}, dtype=object)
+    employment = pd.Series({"1": 2.0, "2": 5.0, "3": 7.0, "4": 11.0, "5": 13.0, "6": 1.0, "7": 3.0})
+    arguments = (mapping, employment, industry_of, ["X", "Y", "W"])
+    found = cluster_industry_shares(*arguments)
+    assert found.by_cluster.loc["X"].tolist() == [7.0, 2.0, 0.0]
+    assert found.by_cluster.loc["Y"].tolist() == [0.0, 14.0, 0.0]  # the repeated row counts twice, as merged
+    assert (found.union["X"], found.union["Y"], found.totals["Y"], found.totals["W"]) == (7.0, 7.0, 8.0, 0.0)
+    _same_shares(found, _grouped_shares(monkeypatch, *arguments))
+    index, ids = pd.Index(["X", "Y", "W"]), clusters._clusters_of(mapping)
+    assert clusters._whole_job_shares(mapping, employment, industry_of, index, ids) is not None
+    # Not whole jobs, not finite, a code twice, no cluster code with employment: the group-bys decide.
+    for other in (
+        employment.add(0.5),
+        employment.where(employment.index != "2", np.nan),
+        pd.Series([1.0, 2.0], index=["1", "1"]),
+        pd.Series({"4": 3.0}),
+    ):
+        assert clusters._whole_job_shares(mapping, other, industry_of, index, ids) is None
+        if other.index.is_unique:
+            _same_shares(
+                cluster_industry_shares(mapping, other, industry_of, ["X", "Y", "W"]),
+                _grouped_shares(monkeypatch, mapping, other, industry_of, ["X", "Y", "W"]),
+            )

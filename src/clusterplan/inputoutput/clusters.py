@@ -154,6 +154,9 @@ def cluster_industry_shares(
     """
     clusters = _clusters_of(mapping)
     index = pd.Index([str(i) for i in industries])
+    counted = _whole_job_shares(mapping, employment, industry_of, index, clusters)
+    if counted is not None:
+        return counted
     frame = pd.DataFrame({"code": employment.index.astype(str), "employment": employment.to_numpy(dtype=float)})
     frame["industry"] = frame["code"].map(industry_of.astype(object).to_dict())
     frame = frame.dropna(subset=["industry"])
@@ -168,6 +171,49 @@ def cluster_industry_shares(
     in_any = frame[frame["code"].isin(set(mapping["industry_code"].astype(str)))]
     union = in_any.groupby("industry")["employment"].sum().reindex(index).fillna(0.0)
     return ClusterIndustryShares(by_cluster, union, totals)
+
+
+def _whole_job_shares(
+    mapping: pd.DataFrame, employment: pd.Series, industry_of: pd.Series, index: pd.Index, clusters: list[str]
+) -> ClusterIndustryShares | None:
+    """:func:`cluster_industry_shares`' sums made with NumPy's bincount rather than a merge and three group-bys
+    (about 15 ms of every region's supply-chain effects), when *employment* is whole numbers of jobs whose sums
+    floats hold exactly (below 2**52): such sums do not depend on their order, so they are pandas' to the bit.
+    None otherwise, and where the shapes are unusual (codes or industries listed twice, no cluster code with
+    employment): the caller then groups as before."""
+    values = employment.to_numpy(dtype=float)
+    if not (np.isfinite(values).all() and (values == np.round(values)).all() and np.abs(values).sum() < 2.0**52):
+        return None
+    codes = pd.Index(employment.index.astype(str))
+    if not (codes.is_unique and index.is_unique) or not clusters:
+        return None
+    # Python lists, not the Arrow-backed text's element by element iteration.
+    lookup = dict(zip(industry_of.index.tolist(), industry_of.astype(object).tolist(), strict=True))
+    position = {label: i for i, label in enumerate(index.tolist())}
+    # The model's row of each code's industry (-1: no industry, or one the model does not have).
+    code_list = codes.tolist()
+    rows = np.array([position.get(lookup.get(code), -1) for code in code_list], dtype=np.intp)
+    valid = rows >= 0
+    n, k = len(index), len(clusters)
+    totals = np.bincount(rows[valid], weights=values[valid], minlength=n)
+    mapped_codes = mapping["industry_code"].astype(str)
+    at = codes.get_indexer(pd.Index(mapped_codes))
+    column = pd.Index(clusters).get_indexer(pd.Index(mapping["cluster_id"].astype(str)))
+    linked = at >= 0
+    linked[linked] = valid[at[linked]]
+    if not linked.any():
+        return None
+    cells = rows[at[linked]] * k + column[linked]
+    by_cluster = np.bincount(cells, weights=values[at[linked]], minlength=n * k).reshape(n, k)
+    in_mapping = set(mapped_codes.tolist())  # (isin of Arrow-backed text makes an Arrow scalar of each value)
+    in_any = valid & np.array([code in in_mapping for code in code_list], dtype=bool)
+    union = np.bincount(rows[in_any], weights=values[in_any], minlength=n)
+    return ClusterIndustryShares(
+        # Laid out as the grouped table was (the array made here, as one block, not copied).
+        pd.DataFrame(by_cluster, index=index, columns=pd.Index(clusters, name="cluster_id"), copy=False),
+        pd.Series(union, index=index, name="employment"),
+        pd.Series(totals, index=index, name="employment"),
+    )
 
 
 def cluster_industry_weights(
