@@ -74,6 +74,37 @@ def test_columns_joined_by_arrow_are_written_as_pandas_writes_them(tmp_path: Pat
     assert _csv._joined_rows([names, [1.5] * 7]) is None  # floats as objects: left to the csv writer
 
 
+def test_columns_made_in_arrow_are_the_fields_pandas_writes(tmp_path: Path) -> None:
+    """Text (Arrow-backed, missing as empty), whole numbers (signed and unsigned), booleans and floats (each
+    distinct value formatted once, NaN empty) become Arrow text without a Python object per cell."""
+    from clusterplan.report import _csv
+
+    frame = pd.DataFrame(
+        {
+            "area": pd.Series(["Detroit-Warren-Dearborn, MI", None, 'say "hi"', "x"], dtype="str"),
+            "jobs": np.array([1, -2, 2**62, 0], dtype=np.int64),
+            "small": np.array([255, 0, 7, 7], dtype=np.uint8),
+            "strong": [True, False, False, True],
+            "lq": [47928.26999999998, np.nan, 1 / 3, 1 / 3],
+        }
+    )
+    fields = [_csv._arrow_fields(frame[c], "%.16g", None, None) for c in frame.columns]
+    assert [f.to_pylist() for f in fields] == [
+        ["Detroit-Warren-Dearborn, MI", "", 'say "hi"', "x"],
+        ["1", "-2", str(2**62), "0"],
+        ["255", "0", "7", "7"],
+        ["True", "False", "False", "True"],
+        ["47928.26999999998", "", "0.3333333333333333", "0.3333333333333333"],
+    ]
+    expected, found = _both(frame, tmp_path)
+    assert found == expected
+    assert found.decode().splitlines()[1] == '"Detroit-Warren-Dearborn, MI",1,255,True,47928.26999999998'
+    # With float text kept for the workbook, the same file, and the text kept
+    floats: _csv.FloatTexts = {}
+    assert _csv.csv_text(frame, floats=floats, name="t").encode() == expected
+    assert floats[("t", 4, "%.16g")] == ["47928.26999999998", "", "0.3333333333333333", "0.3333333333333333"]
+
+
 def test_the_characters_the_csv_writer_quotes_are_those_the_columns_look_for() -> None:
     import csv
     import io
