@@ -12,7 +12,6 @@ import atexit
 import os
 import sys
 import threading
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -28,8 +27,6 @@ def main(argv: list[str] | None = None) -> None:
     ends here with the same one line and exit code 130 as an interrupt anywhere later, before anything is read
     or written.
     """
-    if argv is None:  # the program itself: its environment is its own (a caller in Python keeps theirs)
-        os.environ.update(_single_threaded_blas(os.environ))
     try:
         from .app import main as run_command
 
@@ -39,33 +36,6 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     if argv is None:  # the program itself (a caller in Python passes its arguments and keeps its process)
         _exit_done()
-
-
-#: Variables that set the BLAS libraries' threads (OpenBLAS reads its own, then OpenMP's).
-_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
-
-
-def _single_threaded_blas(environ: Mapping[str, str]) -> dict[str, str]:
-    """The variables to add to *environ* so that NumPy's and SciPy's BLAS run on one thread; none where the user
-    has chosen a thread count.
-
-    The program's matrices are small (105 industries in the UK model, 71 in the US one): OpenBLAS still splits
-    a solve over every core, and each thread then waits for a core the program's other work (DuckDB, the
-    dashboard's other answers, the run's second process) is using. On a busy 2-core machine, solving a
-    105 x 105 system took 100-200 ms of CPU against 0.1 ms on one thread, and a dashboard scenario spent most
-    of its time there. Set before NumPy is imported (the libraries read the variables once, when loaded), and
-    inherited by the processes the program starts.
-
-    Examples
-    --------
-    >>> _single_threaded_blas({})
-    {'OPENBLAS_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1'}
-    >>> _single_threaded_blas({"OMP_NUM_THREADS": "4"})
-    {}
-    """
-    if any(environ.get(name) for name in _BLAS_THREADS):
-        return {}
-    return {"OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def _exit_done() -> None:
