@@ -30,6 +30,7 @@ from clusterplan.pipeline.scenarios import (
 )
 from clusterplan.scenarios.jumps import detect_jumps
 from clusterplan.scenarios.similar import (
+    SIMILAR_COMPARATOR_COLUMNS,
     additional_jobs,
     masked_percentiles,
     region_comparators,
@@ -148,6 +149,26 @@ def test_caps_bind_and_are_flagged() -> None:
     g = comparators.set_index("area_code").loc["G"]
     assert not g["kept"] and g["reason"].startswith("outside the size band")
     assert comparators.set_index("area_code").loc["F", "role"] == "region"
+
+
+def test_comparator_table_is_the_one_its_rows_give() -> None:
+    # The table is made column by column; the rows it was made of once (Python values per row) give the same
+    # table, types and all. Two units, one region without jobs in the second (ratios not defined).
+    codes, mapping = small_cube(fast=0.10)
+    more = codes[codes["industry_code"] == "99999"].assign(industry_code="22222")
+    more.loc[more["area_code"] == "F", "value"] = 0.0
+    codes = pd.concat([codes, more], ignore_index=True)
+    mapping = pd.DataFrame({"unit_code": ["u", "v"], "industry_code": ["11111", "22222"]})
+    cube = series_cube(codes, mapping)
+    caps = size_band_caps(np.array([2000.0, 3000.0]), np.array([0.01, 0.02]), [2500], 50)
+    _, table, _ = region_comparators(cube, "F", window=WINDOW, percentiles={"high": 90}, caps=caps, lq_threshold=0.0)
+    rows = list(table.itertuples(index=False, name=None))
+    assert all(type(v) in (str, int, float, bool) for row in rows for v in row)
+    pd.testing.assert_frame_equal(table, pd.DataFrame(rows, columns=SIMILAR_COMPARATOR_COLUMNS), check_exact=True)
+    assert list(table["unit_code"]) == ["u"] * 7 + ["v"] * 7 and list(table["area_code"][:2]) == ["A", "B"]
+    a = table.set_index(["unit_code", "area_code"])
+    assert a.loc[("u", "A"), "size_ratio"] == 2500.0 / 2000.0 and a.loc[("u", "A"), "window_start"] == WINDOW[0]
+    assert np.isnan(a.loc[("v", "A"), "size_ratio"]) and a.loc[("v", "F"), "role"] == "region"
 
 
 def test_band_widens_until_enough_comparators() -> None:

@@ -436,6 +436,52 @@ SIMILAR_COMPARATOR_COLUMNS = [
 ]
 
 
+def _comparator_table(
+    cube: SeriesCube,
+    roles: list[str],
+    reasons: list[str],
+    window: tuple[int, int],
+    start: np.ndarray,
+    end: np.ndarray,
+    own_start: np.ndarray,
+    lq: np.ndarray,
+    d: np.ndarray,
+    mask: np.ndarray,
+) -> pd.DataFrame:
+    """:func:`region_comparators`' table (a row per unit and area, units outer; *start* to *mask* areas x units),
+    made column by column from arrays rather than from a tuple per row, which pandas took ~10 ms to sort into
+    typed columns: each column as it was inferred from the rows (float64, int64 years, bool, text)."""
+    units, areas = list(cube.units), list(cube.areas)
+    if not units or not areas:
+        return pd.DataFrame([], columns=SIMILAR_COMPARATOR_COLUMNS)
+    n = len(units) * len(areas)
+    start_jobs = np.asarray(start, dtype=float).T.ravel()
+    own = np.repeat(np.asarray(own_start, dtype=float), len(areas))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(own > 0, start_jobs / np.where(own > 0, own, 1.0), np.nan)
+    columns = dict(
+        zip(
+            SIMILAR_COMPARATOR_COLUMNS,
+            (
+                [unit for unit in units for _ in areas],
+                areas * len(units),
+                roles,
+                np.full(n, int(window[0]), dtype=np.int64),
+                np.full(n, int(window[1]), dtype=np.int64),
+                start_jobs,
+                np.asarray(end, dtype=float).T.ravel(),
+                ratio,
+                np.asarray(lq, dtype=float).T.ravel(),
+                np.asarray(d, dtype=float).T.ravel(),
+                np.asarray(mask, dtype=bool).T.ravel(),
+                reasons,
+            ),
+            strict=True,
+        )
+    )
+    return pd.DataFrame(columns)
+
+
 def window_trends(cube: SeriesCube, start: int, end: int, rule: Any) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """:func:`share_trends` and the one-off jump flags (:func:`~clusterplan.scenarios.jumps.jump_mask` with
     *rule*) of every series of *cube* over ``start..end``: the same for every region, so computed once per cube
@@ -583,8 +629,8 @@ def region_comparators(
     columns["capped"] = np.asarray(raw[names.index(capped_by)] > cap) if capped_by is not None else False
     rates = pd.DataFrame(columns)
 
-    rows = []
     w0, w1 = int(window[0]), int(window[1])
+    roles, reasons = [], []
     for u, unit in enumerate(cube.units):
         for a, area in enumerate(cube.areas):
             start_jobs = float(trends["start"][a, u])
@@ -611,21 +657,9 @@ def region_comparators(
                         f"similar: LQ {trends['lq'][a, u]:.2f}, {start_jobs:,.0f} jobs ({ratio:.2f}x the region's) "
                         f"in {w0}"
                     )
-            rows.append(
-                (
-                    unit,
-                    area,
-                    role,
-                    w0,
-                    w1,
-                    start_jobs,
-                    float(values[a, u, -1]),
-                    ratio,
-                    float(trends["lq"][a, u]),
-                    float(trends["d"][a, u]),
-                    bool(mask[a, u]),
-                    reason,
-                )
-            )
-    table = pd.DataFrame(rows, columns=SIMILAR_COMPARATOR_COLUMNS)
+            roles.append(role)
+            reasons.append(reason)
+    table = _comparator_table(
+        cube, roles, reasons, (w0, w1), trends["start"], values[:, :, -1], own_start, trends["lq"], trends["d"], mask
+    )
     return rates, table, jumps
