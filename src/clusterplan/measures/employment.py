@@ -17,31 +17,48 @@ from .._schema import FLAG_MISSING, FLAG_ZERO_MAY_BE_SUPPRESSED
 
 __all__ = ["area_totals", "cluster_employment", "exact_sum", "industry_facts"]
 
-#: Exact decimal type of :func:`exact_sum`: 18 decimal places, and up to 10**20 jobs.
-_EXACT = dt.Decimal(38, 18)
+#: Decimal places every summed value is kept to (a millionth of a job or establishment).
+_SUM_DIGITS = 6
+
+#: Exact decimal type of :func:`exact_sum`: :data:`_SUM_DIGITS` places, and up to 10**32 in magnitude.
+_EXACT = dt.Decimal(38, _SUM_DIGITS)
 
 
 def exact_sum(column: ir.NumericColumn, *, where: ir.BooleanValue | None = None) -> ir.FloatingScalar:
-    """The sum of *column* as a float, the same whatever order the engine adds the rows in.
-
-    A parallel engine (DuckDB, Spark) adds a group's floats in the order its threads meet them, and float
-    addition is not associative: rebuilt CBP cells hold fractions of a job, so their sums changed in the
-    last digit from one run to the next. Each value is made an exact decimal of 18 places and the
-    decimals are added exactly (integer arithmetic), so the sum depends only on the values. Whole
-    numbers (every published cell) sum to the same float as before; a sum of fractions may differ from
-    a float sum in its last digits (it is the more accurate of the two).
+    r"""The sum of *column* to a millionth, as the float nearest it, whatever order the engine adds the rows in.
 
     Parameters
     ----------
     column
-        Numbers below 10**20 in magnitude (employment, establishments); NULLs are ignored, as by ``sum``.
+        Numbers below 4 * 10**9 in magnitude (employment, establishments); NULLs are ignored, as by ``sum``.
     where
         Sum only the rows where this is true (as ``sum(where=...)``; NULL when no row is).
 
     Returns
     -------
     ibis.expr.types.FloatingScalar
-        The sum as a 64-bit float (NULL when every value is NULL).
+        The sum as a 64-bit float (NULL when every value is NULL): the float nearest to the exact sum of the
+        values each rounded to :data:`_SUM_DIGITS` places, so a sum of whole numbers is that whole number.
+
+    Notes
+    -----
+    A parallel engine (DuckDB, Spark) adds a group's floats in the order its threads meet them, and float
+    addition is not associative: rebuilt CBP cells hold fractions of a job (two or three places), so float sums
+    changed in the last digit from one run to the next. Here each value :math:`x_i` becomes the integer
+    :math:`n_i = \operatorname{round}(x_i \cdot 10^6)` (a DECIMAL(38, 6)), the integers are added exactly, and
+    the sum is made a float once:
+
+    .. math::
+
+        \operatorname{exact\_sum}(x) = \operatorname{fl}\Big(\sum_i n_i \,/\, 10^6\Big)
+
+    DuckDB casts a double to a decimal by multiplying by :math:`10^{s}` in floating point: with 18 places (as
+    before) :math:`x \cdot 10^{18}` is above :math:`2^{53}` and not exact (7458.0 became
+    7457.999999999999475712, so a single cell of 7,458 jobs summed to 7457.999999999999), while
+    :math:`|x| \cdot 10^6 < 2^{52}` rounds to the right integer for every value below 4 * 10**9 (checked on
+    all 3.6 million employment and establishment facts). The decimal is made a double as :math:`n / 10^6`
+    with :math:`n` below :math:`2^{53}` (exact) for any sum below 9 * 10**9, and one division is correctly
+    rounded.
     """
     return column.cast(_EXACT).sum(where=where).cast("float64")
 

@@ -23,9 +23,6 @@ from .employment import area_totals, cluster_employment, count_flag, exact_sum
 
 __all__ = ["PANEL_COLUMNS", "complete_employment_panel", "employment_panel", "employment_sums", "measure_panel"]
 
-#: Decimal places kept in employment sums (a millionth of a job).
-_SUM_DIGITS = 6
-
 PANEL_COLUMNS = [
     "area_code",
     "unit_code",
@@ -123,10 +120,8 @@ def measure_panel(
             suppressed_cells=grouped.suppressed_cells.fill_null(0),
             missing_cells=grouped.missing_cells.fill_null(0),
         )
-    # Rebuilt CBP cells hold fractions of a job; kept to a millionth of a job (far below what the data can tell),
-    # sums that differ only in the last bits of their fractions tie and rank alike.
-    grouped = grouped.mutate(employment=grouped.employment.round(_SUM_DIGITS))
-    totals = totals.mutate(area_total=totals.area_total.round(_SUM_DIGITS))
+    # exact_sum keeps each sum to a millionth of a job (the float nearest it): sums of the same cells tie and rank
+    # alike, and the benchmark's sums of them are exact again.
     in_benchmark_units = grouped
     in_benchmark_totals = totals
     if benchmark_areas is not None:
@@ -134,10 +129,10 @@ def measure_panel(
         in_benchmark_units = grouped.filter(grouped.area_code.isin(codes))
         in_benchmark_totals = totals.filter(totals.area_code.isin(codes))
     bench_units = in_benchmark_units.group_by(["unit_code", "year"]).aggregate(
-        benchmark_employment=exact_sum(in_benchmark_units.employment).round(_SUM_DIGITS)
+        benchmark_employment=exact_sum(in_benchmark_units.employment)
     )
     bench_totals = in_benchmark_totals.group_by("year").aggregate(
-        benchmark_total=exact_sum(in_benchmark_totals.area_total).round(_SUM_DIGITS)
+        benchmark_total=exact_sum(in_benchmark_totals.area_total)
     )
     # Left joins keep every area-unit-year even when the benchmark lacks the unit; select after each join
     # so that the right-hand key columns do not pile up.
@@ -180,7 +175,6 @@ def employment_panel(
         grouped = joined.select(grid.area_code, grid.year, grid.unit_code, employment=present.employment.fill_null(0))
     elif wanted is not None:
         grouped = grouped.filter(grouped.year.isin(wanted))
-    grouped = grouped.mutate(employment=grouped.employment.round(_SUM_DIGITS))
     return grouped.select("area_code", "unit_code", "year", "employment").order_by(["area_code", "unit_code", "year"])
 
 
@@ -197,7 +191,7 @@ def employment_sums(rows: ir.Table, *, years: Sequence[int] | None = None) -> ir
     if years is not None:
         units = units.filter(units.year.isin(list(years)))
     grouped = units.group_by(["area_code", "year", "unit_code"]).aggregate(employment=exact_sum(units.value))
-    return grouped.select("area_code", "unit_code", "year", employment=grouped.employment.round(_SUM_DIGITS))
+    return grouped.select("area_code", "unit_code", "year", "employment")
 
 
 def complete_employment_panel(
