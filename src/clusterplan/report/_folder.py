@@ -178,8 +178,6 @@ def write_run_outputs(
         # workbook: worked out once, here, and handed to the second process with the report to render.
         tables_key = tables_key_of(data)
         key = _report_key(data, tables_key)
-        if ready is not None:
-            ready()
         # A report an earlier run kept is read here; only one to render goes to the second process, with the CSV
         # files of SECOND_TABLES (kept for later runs apart from the others whenever there is a second process).
         kept = kept_report(data, key) if second is not None else None
@@ -195,6 +193,8 @@ def write_run_outputs(
         if workbook:
             _keyed_workbook(data, paths["workbook"], key, floats)
         del floats
+        if ready is not None:  # collected only now: the report's call queues behind it, and this one need not wait
+            ready()
         text = kept if kept is not None else report() if report is not None else _keyed_report(data, key)
         paths["report"].write_text(text, encoding="utf-8")
         paths["run"].write_text(json.dumps(plain(data.metadata), indent=2) + "\n")
