@@ -662,3 +662,21 @@ def test_a_report_kept_on_disk_is_the_report_rendered_afresh(
     other = dataclasses.replace(data, clusters=changed)
     assert _html._report_key(other) != _html._report_key(data)
     assert render_report(other) == _html._render(other, _html._plotly_js())
+
+
+def test_a_reports_rows_of_a_cluster_are_the_rows_a_comparison_finds(gb: ClusterProfile) -> None:
+    """ReportContext.rows splits a table once per report and gives each value the rows ``==`` gives (same index,
+    order and columns); a value in no row, a missing value and another frame at work give theirs too."""
+    ctx = ReportContext(report_data(gb))
+    table = pd.DataFrame(
+        {
+            "cluster_id": pd.Series(["b", "a", None, "b", "c", "a"], dtype="str"),
+            "share": [0.1, 0.2, 0.3, 0.4, float("nan"), 0.6],
+        }
+    ).set_axis([10, 11, 12, 13, 14, 15])
+    for value in ["a", "b", "c", "d", float("nan")]:
+        pd.testing.assert_frame_equal(ctx.rows(table, "cluster_id", value), table[table["cluster_id"] == value])
+    assert ctx.rows(table, "cluster_id", "b").index.tolist() == [10, 13]
+    other = table.assign(cluster_id=pd.Series(["a"] * 6, index=table.index, dtype="str"))
+    assert len(ctx.rows(other, "cluster_id", "a")) == 6
+    assert ctx.rows(table, "cluster_id", "a").index.tolist() == [11, 15]

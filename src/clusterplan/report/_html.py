@@ -50,7 +50,7 @@ import importlib.metadata
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -670,6 +670,26 @@ class ReportContext:
         self._features: dict[str, dict[str, Any]] = {}
         #: Each cluster's LQ in every area, split once (see :func:`_lq_values`).
         self.lq_by_cluster: dict[str, pd.DataFrame] | None = None
+        # What builders work out once per report (not page data, unlike shared): see rows and kept.
+        self._kept: dict[Hashable, Any] = {}
+
+    def kept(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """``make()``, made once per report under *key* (a US report's 51 clusters ask for the same things)."""
+        if key not in self._kept:
+            self._kept[key] = make()
+        return self._kept[key]
+
+    def rows(self, frame: pd.DataFrame, column: str, value: Any) -> pd.DataFrame:
+        """``frame[frame[column] == value]``, with *frame* split by *column* once per report: each of a US report's
+        51 clusters compared every row of a run table's text column and took its rows."""
+        frame_then, positions = self.kept(("rows", id(frame), column), lambda: (frame, _positions(frame[column])))
+        if frame_then is not frame:  # another frame at the same address: split it afresh
+            frame_then, positions = self._kept[("rows", id(frame), column)] = (frame, _positions(frame[column]))
+        try:
+            found = positions.get(value)
+        except TypeError:  # an unhashable value: compared as before
+            return frame[frame[column] == value]
+        return frame.iloc[found if found is not None else np.empty(0, dtype=np.intp)]
 
     def render(self, macro: str, **kwargs: Any) -> Markup:
         """Render one macro of ``templates/report_sections.html.j2``."""
@@ -1060,10 +1080,21 @@ def _ranking_columns(data: ReportData) -> list[_Column]:
     return cols
 
 
+def _positions(column: pd.Series) -> dict[Any, np.ndarray]:
+    """The positions of the rows holding each value of *column*, in order (missing values hold none)."""
+    indices: dict[Any, np.ndarray] = column.groupby(column.to_numpy(), sort=False, dropna=True).indices  # type: ignore[assignment]
+    return dict(indices)
+
+
 def _by_cluster(frame: pd.DataFrame, column: str, cluster_ids: Iterable[str]) -> list[float]:
-    keyed = frame.drop_duplicates("cluster_id").set_index("cluster_id")[column]
-    values = pd.to_numeric(keyed, errors="coerce")
+    values = _cluster_values(frame, column)
     return [float(values.get(c, float("nan"))) for c in cluster_ids]
+
+
+def _cluster_values(frame: pd.DataFrame, column: str) -> pd.Series:
+    """*column* of *frame* as numbers, by ``cluster_id`` (the first row of each)."""
+    keyed = frame.drop_duplicates("cluster_id").set_index("cluster_id")[column]
+    return pd.to_numeric(keyed, errors="coerce")
 
 
 def _growth_potential(data: ReportData) -> tuple[list[float], str, str, str] | None:
@@ -1688,7 +1719,7 @@ def part_supply_chain(ctx: ReportContext, cluster_id: str) -> Markup | None:
     table = data.table("supply_chain", RUN_TABLES["supply_chain"].columns)
     if table is None:
         return None
-    rows = table[table["cluster_id"] == cluster_id]
+    rows = ctx.rows(table, "cluster_id", cluster_id)
     if rows.empty:
         return None
     name = data.cluster_row(cluster_id).get("cluster", cluster_id)
@@ -1720,7 +1751,15 @@ def part_supply_chain(ctx: ReportContext, cluster_id: str) -> Markup | None:
     sourcing = data.table("input_sourcing", RUN_TABLES["input_sourcing"].columns)
     share = None
     if sourcing is not None:
-        share = _by_cluster(sourcing, "share_in_region", [cluster_id])[0]
+        values = ctx.kept(
+            ("cluster values", id(sourcing), "share_in_region"),
+            lambda: (sourcing, _cluster_values(sourcing, "share_in_region")),
+        )
+        share = (
+            float(values[1].get(cluster_id, float("nan")))
+            if values[0] is sourcing
+            else _by_cluster(sourcing, "share_in_region", [cluster_id])[0]
+        )
     nation = ("US", "the rest of the US") if data.is_us else ("UK", "the rest of the UK")
     return ctx.render("part_supply_chain", charts=blocks, share=share, nation=nation) if blocks else None
 
@@ -2121,10 +2160,17 @@ def _bounds(
 ) -> tuple[float, float, float, float] | None:
     """West, east, south and north of some areas of a registered boundary set, with a margin of 4% (and *east*
     more of the width on the east, where the focus region's name is written)."""
-    wanted = set(codes)
+    wanted = frozenset(codes)
+    # A US report asks for the focus region's bounds on each of its 12 hotspot maps (every shape looked at).
+    return ctx.kept(("bounds", key, wanted, east), lambda: _bounds_of(ctx.shared[key], wanted, east))
+
+
+def _bounds_of(
+    shapes: Mapping[str, Any], wanted: frozenset[str], east: float
+) -> tuple[float, float, float, float] | None:
     points = [
         point
-        for feature in ctx.shared[key]["features"]
+        for feature in shapes["features"]
         if feature["properties"].get("code") in wanted
         for polygon in feature["geometry"]["coordinates"]
         for point in polygon[0]
@@ -2148,7 +2194,7 @@ def part_hotspots(ctx: ReportContext, cluster_id: str) -> Markup | None:
     table = data.table("hotspots", RUN_TABLES["hotspots"].columns)
     if table is None:
         return None
-    rows = table[table["cluster_id"] == cluster_id]
+    rows = ctx.rows(table, "cluster_id", cluster_id)
     if rows.empty:
         return None
     blocks = [_hotspot_block(ctx, cluster_id, level, measure, group) for level, measure, group in _hotspot_maps(rows)]
@@ -2171,7 +2217,7 @@ def _hotspot_overview(ctx: ReportContext) -> dict[str, Any] | None:
     for cluster_id, name in zip(data.clusters["cluster_id"], data.clusters["cluster"], strict=True):
         cells: list[dict[str, Any] | None] = []
         for _, _, rows in maps:
-            group = rows[rows["cluster_id"] == cluster_id]
+            group = ctx.rows(rows, "cluster_id", cluster_id)
             if group.empty:
                 cells.append(None)
                 continue
