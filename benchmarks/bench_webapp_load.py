@@ -390,7 +390,8 @@ def measure(
             print("creating the warehouse", file=sys.stderr)
             Warehouse(warehouse).close()
             extra: tuple[str, ...] = ("--workers", str(args.workers)) if args.workers is not None else ()
-            if args.precompute and source is None:
+            precompute = args.precompute and (source is None or has_precompute(source))
+            if precompute:
                 extra += ("--precompute",)
             starting = time.perf_counter()
             with ServerProcess(warehouse, extra_args=extra, startup_seconds=600.0) as server:
@@ -429,8 +430,15 @@ def measure(
         "seconds": elapsed,
         "memory": memory,
         "start_seconds": started,
+        "precompute": precompute,
         "repeated_cpu": repeated_cpu,
     }
+
+
+def has_precompute(source: Path) -> bool:
+    """Whether the checkout in *source* has ``serve --precompute`` (added in 421691f)."""
+    serve = source / "src" / "clusterplan" / "cli" / "serve.py"
+    return serve.exists() and '"--precompute"' in serve.read_text()
 
 
 def checkout(commit: str, folder: Path) -> Path:
@@ -461,7 +469,7 @@ def main() -> None:
     parser.add_argument(
         "--precompute",
         action="store_true",
-        help="start this tree's server with --precompute (not the --vs revision's: it may not have the option); "
+        help="start the server with --precompute (the --vs revision's too where it has the option); "
         "its start-up seconds are recorded",
     )
     parser.add_argument(
@@ -579,7 +587,7 @@ def side_by_side(commit: str, result: dict[str, Any], base: dict[str, Any]) -> d
         "latency_ms_by_kind": {kind: summary(values) for kind, values in sorted(base["latencies"].items())},
         "server_peak_rss_mb": base["memory"],
         "server_start_seconds": round(base["start_seconds"], 2),
-        "server_precompute": False,
+        "server_precompute": base["precompute"],
     }
     ratios = {
         "seconds": round(baseline["seconds"] / result["seconds"], 2),
