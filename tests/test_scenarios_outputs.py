@@ -335,3 +335,34 @@ def test_region_jobs_by_code_come_from_every_area_read_once_as_the_region_query_
         pay, scenarios._cluster_pay(warehouse, mapping, jobs).set_index("cluster_id"), check_exact=True
     )
     assert pay["pay_gbp"].notna().any()
+
+
+def test_region_range_is_each_scenarios_percentiles_in_order_of_appearance() -> None:
+    from clusterplan.pipeline.scenarios import _region_range
+
+    rng = np.random.default_rng(5)
+    n = 300
+    draws = pd.DataFrame(
+        {
+            "scenario": rng.choice(["high", "low", "central"], size=n),
+            "direct_jobs": rng.normal(100, 30, size=n),
+            "indirect_jobs": rng.normal(40, 10, size=n),
+            "total_jobs": rng.normal(140, 35, size=n),
+            "direct_gva_gbp_m": rng.normal(5, 1, size=n),
+        }
+    )
+    percentiles = (5.0, 50.0, 95.0)
+    found = _region_range(draws, percentiles)
+    # As worked group by group, one percentile at a time.
+    rows = []
+    for scenario, part in draws.groupby("scenario", sort=False):
+        row: dict[str, object] = {"scenario": scenario, "draws": len(part)}
+        for measure in ("direct_jobs", "indirect_jobs", "total_jobs", "direct_gva_gbp_m"):
+            for q in percentiles:
+                row[f"{measure}_p{q:g}"] = float(np.percentile(part[measure].to_numpy(dtype=float), q))
+        rows.append(row)
+    pd.testing.assert_frame_equal(found, pd.DataFrame(rows), check_exact=True)
+    assert list(found["scenario"]) == list(dict.fromkeys(draws["scenario"]))
+    high = draws.loc[draws["scenario"] == "high", "total_jobs"]
+    assert found.set_index("scenario").loc["high", "total_jobs_p50"] == float(np.median(high))
+    assert found.set_index("scenario").loc["high", "draws"] == len(high)
