@@ -127,3 +127,27 @@ def test_rows_written_by_inference_are_the_models_rows() -> None:
     }
     whole = render(ProfileRegionsOut, _service._with_rows(ProfileRegionsOut, payload, frame))
     assert whole.endswith(_service._rows_json(frame) + b"}")
+
+
+def test_records_read_every_column_by_position_duplicate_names_too() -> None:
+    import pandas as pd
+
+    from clusterplan.web._json import _plain_column, records
+
+    frame = pd.DataFrame(
+        {
+            "a": [1.5, float("nan"), float("inf")],
+            "b": pd.array(["x", None, "z"], dtype="str"),
+            "c": [1, 2, 3],
+            "d": [True, False, True],
+            "e": pd.array([1, None, 3], dtype="Int64"),
+        }
+    )
+    frame.columns = pd.Index(["a", "b", "c", "a", "e"])  # a name twice: the later column's value in each row
+    expected = [
+        dict(zip([str(c) for c in frame.columns], row, strict=True))
+        for row in zip(*[_plain_column(frame.iloc[:, i]) for i in range(frame.shape[1])], strict=True)
+    ]
+    assert records(frame) == expected
+    assert records(frame)[1] == {"a": False, "b": None, "c": 2, "e": None}
+    assert records(frame.iloc[:, :0]) == [{}, {}, {}]

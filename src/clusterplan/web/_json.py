@@ -34,7 +34,8 @@ def json_bytes(value: Any) -> bytes:
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """A table as a list of row objects of plain Python values; missing and infinite values are None."""
     columns = [str(c) for c in frame.columns]
-    values = [_plain_column(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    # items() gives each column (by position, duplicate names too) without iloc's indexing machinery per column.
+    values = [_plain_column(column) for _, column in frame.items()]
     if not values:
         return [{} for _ in range(len(frame))]
     return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
