@@ -366,3 +366,31 @@ def test_region_range_is_each_scenarios_percentiles_in_order_of_appearance() -> 
     high = draws.loc[draws["scenario"] == "high", "total_jobs"]
     assert found.set_index("scenario").loc["high", "total_jobs_p50"] == float(np.median(high))
     assert found.set_index("scenario").loc["high", "draws"] == len(high)
+
+
+def test_priced_mapping_is_kept_per_taxonomy_and_codes_and_prices_as_cluster_pay_does(warehouse: Warehouse) -> None:
+    from clusterplan.pipeline import scenarios
+    from clusterplan.scenarios.priorities import cluster_pay, priced_codes
+    from clusterplan.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy("wmca_plan_for_growth")
+    jobs = scenarios._region_jobs_by_code(warehouse, "bres_itl2_sic5", "TLG3", 2019)
+    codes = tuple(c for c in (str(c) for c in jobs.index) if len(c) == 5)
+    kept = scenarios._priced_mapping(warehouse, taxonomy, codes)
+    assert scenarios._priced_mapping(warehouse, taxonomy, codes) is kept  # kept, not made again
+    _, _, lookup = scenarios._national_pay_inputs(warehouse, 2019)
+    rates = scenarios._pay_rates(warehouse, 2019)
+    mapping = taxonomy.mapping(list(codes))
+    pd.testing.assert_frame_equal(kept, priced_codes(mapping, lookup, rates), check_exact=True)
+    assert kept["rate"].notna().any() and list(kept.columns) == ["cluster_id", "industry_code", "ioat_code", "rate"]
+    # Another taxonomy, or other codes, is its own.
+    other = scenarios._priced_mapping(warehouse, load_taxonomy("uk_industrial_strategy_is8"), codes)
+    assert other is not kept and set(other["cluster_id"]) != set(kept["cluster_id"])
+    assert scenarios._priced_mapping(warehouse, taxonomy, codes[:-1]) is not kept
+    # Pay from the priced codes is pay from the mapping, to the bit; nothing to price with is an error.
+    expected = cluster_pay(mapping, jobs, lookup=lookup, rates=rates)
+    pd.testing.assert_frame_equal(cluster_pay(kept, jobs, priced=kept), expected, check_exact=True)
+    assert expected["pay_gbp"].notna().any()
+    with pytest.raises(ParameterError, match="lookup"):
+        cluster_pay(mapping, jobs, rates=rates)
+    pd.testing.assert_frame_equal(kept, priced_codes(mapping, lookup, rates))  # not changed by its use

@@ -50,6 +50,7 @@ from ..scenarios.priorities import (
     CRITERION_DESCRIPTIONS,
     cluster_pay,
     pay_per_job_rates,
+    priced_codes,
     priority_scores,
     weight_sensitivity,
 )
@@ -1365,10 +1366,26 @@ def _region_pay(warehouse: AnyWarehouse, profile: ClusterProfile, dataset: str, 
 
     def compute() -> pd.DataFrame:
         jobs = _region_jobs_by_code(warehouse, dataset, profile.region_code, year)
-        mapping = profile.taxonomy.mapping([c for c in (str(c) for c in jobs.index) if len(c) == 5])
-        return _cluster_pay(warehouse, mapping, jobs).set_index("cluster_id")
+        codes = tuple(c for c in (str(c) for c in jobs.index) if len(c) == 5)
+        priced = _priced_mapping(warehouse, profile.taxonomy, codes)
+        return cluster_pay(priced, jobs, priced=priced).set_index("cluster_id")
 
     return memoised(warehouse, ("scenario_pay", dataset, profile.region_code, profile.taxonomy, year), compute)
+
+
+def _priced_mapping(
+    warehouse: AnyWarehouse, taxonomy: Taxonomy, codes: tuple[str, ...], year: int = IO_YEAR
+) -> pd.DataFrame:
+    """:func:`~clusterplan.scenarios.priorities.priced_codes` of the taxonomy's mapping onto *codes* (a region's
+    5-digit codes: each code's cluster, IOAT industry and pay per job), once per taxonomy, code list, year and data
+    version: every GB area lists the same codes, so regions share it (expanding the prefixes and finding each
+    code's industry took over half of a region's pay). Handed out as kept: cluster_pay copies it."""
+
+    def compute() -> pd.DataFrame:
+        _, _, lookup = _national_pay_inputs(warehouse, year)
+        return priced_codes(taxonomy.mapping(list(codes)), lookup, _pay_rates(warehouse, year))
+
+    return memoised(warehouse, ("scenario_priced_mapping", taxonomy, codes, year), compute, copy=False)
 
 
 #: The columns of a scenario frame the provenance of each cluster reads (``similar`` method, then ``leader``).

@@ -52,6 +52,7 @@ __all__ = [
     "cluster_pay",
     "normalise_criteria",
     "pay_per_job_rates",
+    "priced_codes",
     "priority_scores",
     "weight_sensitivity",
 ]
@@ -280,14 +281,27 @@ def pay_per_job_rates(national_jobs: pd.Series, compensation: pd.Series, lookup:
         return (compensation.reindex(per_industry.index) * 1e6 / per_industry).where(per_industry > 0)
 
 
+def priced_codes(mapping: pd.DataFrame, lookup: pd.DataFrame, rates: pd.Series) -> pd.DataFrame:
+    """The *mapping*'s rows (``cluster_id, industry_code``) with each code's IOAT industry (``ioat_code``, longest
+    prefix in *lookup*) and that industry's pay per job (``rate``, from :func:`pay_per_job_rates`): the part of
+    :func:`cluster_pay` that is the same for every region with the same mapping."""
+    from ..sources.ons_io import sic_to_ioat
+
+    codes = mapping[["cluster_id", "industry_code"]].copy()
+    codes["ioat_code"] = sic_to_ioat(codes["industry_code"], lookup).to_numpy()
+    codes["rate"] = codes["ioat_code"].map(rates)
+    return codes
+
+
 def cluster_pay(
     mapping: pd.DataFrame,
     employment: pd.Series,
     *,
     national_jobs: pd.Series | None = None,
     compensation: pd.Series | None = None,
-    lookup: pd.DataFrame,
+    lookup: pd.DataFrame | None = None,
     rates: pd.Series | None = None,
+    priced: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     r"""Compensation of employees per job of each cluster, from the IO table and BRES.
 
@@ -305,10 +319,14 @@ def cluster_pay(
         Compensation of employees (row ``D1`` of the IOAT, £ million) by IOAT
         industry code.
     lookup
-        The BRES SIC -> IOAT concordance (``bres_ioat_lookup``).
+        The BRES SIC -> IOAT concordance (``bres_ioat_lookup``); not needed with *priced*.
     rates
         :func:`pay_per_job_rates` of *national_jobs*, *compensation* and
         *lookup*, made once for every region (then those two are not needed).
+    priced
+        :func:`priced_codes` of *mapping*, *lookup* and *rates*, made once for
+        every region with the same mapping (then *lookup* and *rates* are not
+        needed).
 
     Returns
     -------
@@ -328,16 +346,15 @@ def cluster_pay(
     contributions, and Northern Ireland's compensation over GB jobs lifts the
     level by about 2-3% everywhere (the ranking is unaffected).
     """
-    from ..sources.ons_io import sic_to_ioat
-
-    if rates is None:
-        if national_jobs is None or compensation is None:
-            raise ParameterError("cluster pay needs the national jobs and compensation, or the rates made of them")
-        rates = pay_per_job_rates(national_jobs, compensation, lookup)
-    rate = rates
-    codes = mapping[["cluster_id", "industry_code"]].copy()
-    codes["ioat_code"] = sic_to_ioat(codes["industry_code"], lookup).to_numpy()
-    codes["rate"] = codes["ioat_code"].map(rate)
+    if priced is None:
+        if lookup is None:
+            raise ParameterError("cluster pay needs the BRES-IOAT lookup, or the codes priced with it")
+        if rates is None:
+            if national_jobs is None or compensation is None:
+                raise ParameterError("cluster pay needs the national jobs and compensation, or the rates made of them")
+            rates = pay_per_job_rates(national_jobs, compensation, lookup)
+        priced = priced_codes(mapping, lookup, rates)
+    codes = priced.copy()
     codes["jobs"] = codes["industry_code"].map(employment).fillna(0.0).astype(float)
     codes["paid"] = codes["rate"] * codes["jobs"]
     covered = codes[codes["rate"].notna()]
