@@ -394,3 +394,31 @@ def test_priced_mapping_is_kept_per_taxonomy_and_codes_and_prices_as_cluster_pay
     with pytest.raises(ParameterError, match="lookup"):
         cluster_pay(mapping, jobs, rates=rates)
     pd.testing.assert_frame_equal(kept, priced_codes(mapping, lookup, rates))  # not changed by its use
+
+
+def test_relevant_jumps_are_the_regions_own_and_those_that_kept_a_region_out() -> None:
+    from types import SimpleNamespace
+
+    from clusterplan.pipeline.scenarios import _relevant_jumps
+
+    comparators = pd.DataFrame(
+        {
+            "cluster_id": ["c", "c", "c", "d", "d"],
+            "area_code": ["F", "A", "B", "F", "A"],
+            "role": ["region", "not a comparator", "comparator", "region", "not a comparator"],
+            "kept": [False, False, True, False, False],
+            "reason": ["own", "one-off jump in 2017", "similar", "own", "LQ 0.50 < 1 in 2015"],
+        }
+    ).astype({"cluster_id": "str", "area_code": "str", "role": "str", "reason": "str"})
+    jumps = pd.DataFrame(
+        {
+            "area_code": pd.array(["F", "A", "B", "A", "G"], dtype="str"),
+            "unit_code": pd.array(["c", "c", "c", "d", "c"], dtype="str"),
+            "year": [2016, 2017, 2018, 2016, 2017],
+        }
+    )
+    found = _relevant_jumps(SimpleNamespace(comparators=comparators, jumps=jumps))  # type: ignore[arg-type]
+    # F's own (c), A kept out of c by its jump; not B (kept), A in d (kept out by its LQ), G (not in the table).
+    pd.testing.assert_frame_equal(found, jumps.iloc[[0, 1]])
+    empty = jumps.iloc[:0]
+    assert _relevant_jumps(SimpleNamespace(comparators=comparators, jumps=empty)) is empty  # type: ignore[arg-type]

@@ -1616,11 +1616,13 @@ def _relevant_jumps(similar: SimilarResult) -> pd.DataFrame:
     table = similar.comparators
     own = table["role"] == "region"
     kept_out = ~table["kept"] & table["reason"].str.startswith("one-off jump")
-    keys = set(zip(table.loc[own | kept_out, "area_code"], table.loc[own | kept_out, "cluster_id"], strict=True))
+    rows = table.loc[own | kept_out, ["area_code", "cluster_id"]]
+    keys = set(zip(rows["area_code"].tolist(), rows["cluster_id"].tolist(), strict=True))
     jumps = similar.jumps
     if jumps.empty:
         return jumps
-    wanted = [k in keys for k in zip(jumps["area_code"], jumps["unit_code"], strict=True)]
+    # Whole columns as Python values (what iterating them gives), not the Arrow-backed text value by value.
+    wanted = [k in keys for k in zip(jumps["area_code"].tolist(), jumps["unit_code"].tolist(), strict=True)]
     return jumps[wanted]
 
 
