@@ -422,3 +422,35 @@ def test_relevant_jumps_are_the_regions_own_and_those_that_kept_a_region_out() -
     pd.testing.assert_frame_equal(found, jumps.iloc[[0, 1]])
     empty = jumps.iloc[:0]
     assert _relevant_jumps(SimpleNamespace(comparators=comparators, jumps=empty)) is empty  # type: ignore[arg-type]
+
+
+def test_io_regional_model_is_kept_per_region_and_gives_the_same_effects(warehouse: Warehouse) -> None:
+    import pickle
+
+    from clusterplan.inputoutput.regional import regional_model
+    from clusterplan.pipeline import scenarios
+    from clusterplan.pipeline.tables import reference_tables
+    from clusterplan.taxonomy import load_taxonomy
+
+    employment = scenarios._io_employment(warehouse)
+    kept = scenarios._io_regional_model(warehouse, "TLG3")
+    again = scenarios._io_regional_model(warehouse, "TLG3")
+    assert np.shares_memory(kept.A.to_numpy(), again.A.to_numpy())  # kept, not built again
+    fresh = regional_model(reference_tables(), "TLG3", year=scenarios.IO_YEAR, sic_employment=employment)
+    pd.testing.assert_frame_equal(kept.A, fresh.A, check_exact=True)
+    pd.testing.assert_series_equal(kept.employment, fresh.employment, check_exact=True)
+    assert kept.parameters() == fresh.parameters() and kept.region_code == "TLG3"
+    other = scenarios._io_regional_model(warehouse, "TLC1")
+    assert other.region_code == "TLC1" and not other.A.equals(kept.A)
+    # Every taxonomy's effects with the kept model are those of a model built on the spot, to the bit.
+    for name in ("wmca_plan_for_growth", "uk_industrial_strategy_is8"):
+        taxonomy = load_taxonomy(name)
+        ids = [c.id for c in taxonomy.clusters]
+        shares = scenarios._io_national_shares(warehouse, taxonomy)
+        for induced in (False, True):
+            found = scenarios._supply_chain_effects(
+                "TLG3", taxonomy, ids, induced, employment, shares, model_of=lambda: kept
+            )
+            expected = scenarios._supply_chain_effects("TLG3", taxonomy, ids, induced, employment, shares)
+            assert pickle.dumps(found) == pickle.dumps(expected)
+            assert found[0] is not None and found[0]["indirect_jobs_per_job"].gt(0).any()

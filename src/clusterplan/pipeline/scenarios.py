@@ -29,7 +29,7 @@ from ..datasets import BRES_SUBCLASS
 from ..inputoutput.clusters import ClusterIndustryShares, taxonomy_national_shares, taxonomy_weights
 from ..inputoutput.impact import EFFECTS, direct_change, impact_effects, leontief_system, output_effects
 from ..inputoutput.regional import DEFAULT_YEAR as IO_YEAR
-from ..inputoutput.regional import regional_model, sic_employment_table
+from ..inputoutput.regional import RegionalModel, regional_model, sic_employment_table
 from ..scenarios.backtest import BacktestResult, backtest_panels, format_backtest
 from ..scenarios.baseline import (
     METHODS,
@@ -294,9 +294,26 @@ def _region_supply_chain_effects(
         warehouse,
         ("supply_chain_effects", region, taxonomy, tuple(cluster_ids), induced),
         lambda: _supply_chain_effects(
-            region, taxonomy, cluster_ids, induced, _io_employment(warehouse), _io_national_shares(warehouse, taxonomy)
+            region,
+            taxonomy,
+            cluster_ids,
+            induced,
+            _io_employment(warehouse),
+            _io_national_shares(warehouse, taxonomy),
+            model_of=lambda: _io_regional_model(warehouse, region),
         ),
         persist=True,
+    )
+
+
+def _io_regional_model(warehouse: AnyWarehouse, region: str) -> RegionalModel:
+    """The region's input-output model (:func:`~clusterplan.inputoutput.regional.regional_model` of the warehouse's
+    IO employment), once per region and data version: every taxonomy's supply-chain effects of a region use the
+    same model (about a fifth of their time). Errors are not kept: each caller gets its own."""
+    return memoised(
+        warehouse,
+        ("io_regional_model", region, IO_YEAR),
+        lambda: regional_model(reference_tables(), region, year=IO_YEAR, sic_employment=_io_employment(warehouse)),
     )
 
 
@@ -391,14 +408,20 @@ def _supply_chain_effects(
     induced: bool,
     sic_employment: pd.DataFrame,
     national_shares: ClusterIndustryShares | None = None,
+    model_of: Callable[[], RegionalModel] | None = None,
 ) -> tuple[pd.DataFrame | None, dict[str, Any]]:
     """Indirect (and induced) jobs and GVA per additional direct job of each cluster, from the regional IO model
     with *sic_employment* (areas x 5-digit SIC codes, :func:`_io_employment`); *national_shares*, when given,
-    are :func:`_io_national_shares` of the same employment and taxonomy."""
+    are :func:`_io_national_shares` of the same employment and taxonomy, and *model_of* gives the region's model
+    of that employment (:func:`_io_regional_model`), else it is built here."""
     if sic_employment.empty:
         return None, {"status": f"not available: the warehouse holds no {BRES_SUBCLASS} employment in {IO_YEAR}"}
     try:
-        model = regional_model(reference_tables(), region, year=IO_YEAR, sic_employment=sic_employment)
+        model = (
+            model_of()
+            if model_of is not None
+            else regional_model(reference_tables(), region, year=IO_YEAR, sic_employment=sic_employment)
+        )
         weights = taxonomy_weights(
             reference_tables(),
             taxonomy,
