@@ -428,3 +428,26 @@ def test_whole_job_shares_by_hand_and_when_they_stand_aside(monkeypatch: pytest.
                 cluster_industry_shares(mapping, other, industry_of, ["X", "Y", "W"]),
                 _grouped_shares(monkeypatch, mapping, other, industry_of, ["X", "Y", "W"]),
             )
+
+
+def test_weights_are_clipped_only_when_a_share_is_outside_0_1(monkeypatch: pytest.MonkeyPatch):
+    import pickle
+
+    mapping = pd.DataFrame({"cluster_id": ["a", "b"], "industry_code": ["1", "2"]})
+    industry_of = pd.Series({"1": "X", "2": "X", "3": "Y"})
+    # Within [0, 1]: the same frame, layout and all, as clipping gives.
+    employment = pd.Series({"1": 3.0, "2": 1.0, "3": 2.0})
+    found = cluster_industry_weights(mapping, employment, industry_of, ["X", "Y", "W"])
+    clipped = found.clip(lower=0.0, upper=1.0)
+    clipped.index.name, clipped.columns.name = "industry_code", "cluster_id"
+    assert pickle.dumps(found) == pickle.dumps(clipped)
+    assert found.loc["X"].tolist() == [0.75, 0.25, 0.0] and found.loc["Y"].tolist() == [0.0, 0.0, 1.0]
+    # Negative jobs put shares outside: clipped as before (a's -0.5 at 0, b's 1.5 at 1; "other" 1 - 5/3 at 1).
+    negative = pd.Series({"1": -1.0, "2": 3.0, "3": 2.0})
+    weights = cluster_industry_weights(mapping, negative, industry_of, ["X", "Y"])
+    assert weights.loc["X"].tolist() == [0.0, 1.0, 0.0]
+    negative_other = pd.Series({"1": -1.0, "2": -1.0, "3": 2.0, "4": 5.0})
+    weights = cluster_industry_weights(
+        mapping, negative_other, pd.Series({"1": "X", "2": "X", "3": "Y", "4": "X"}), ["X"]
+    )
+    assert weights.loc["X"].tolist() == [0.0, 0.0, 1.0]
