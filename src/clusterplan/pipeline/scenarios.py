@@ -451,11 +451,16 @@ def _supply_chain_effects(
         if employment_coefficients is not None
         else None
     )
+    # Each cluster's shares as the product of two Series on the same industries gives them (no alignment to do),
+    # on arrays: one Series per cluster, not three.
+    weight_values = aligned.to_numpy(dtype=float)
+    column_of = {c: i for i, c in enumerate(aligned.columns)}
+    employed = employment.to_numpy(dtype=float)
     for cluster_id in cluster_ids:
         if cluster_id not in weights.columns:
             problems[cluster_id] = "no IO industry weights"
             continue
-        shares = (aligned[cluster_id] * employment).astype(float)
+        shares = pd.Series(weight_values[:, column_of[cluster_id]] * employed, index=aligned.index)
         try:
             if totals is None:
                 raise ParameterError(no_model)
