@@ -741,7 +741,10 @@ def test_precompute_ends_before_the_first_request_is_answered(
     app_warehouse: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``create_app(precompute=True)`` computes in its start-up, which the server ends before it listens; the
-    background warming does not start then. (The warming itself is stubbed: each step is tested above.)"""
+    background warming does not start then, and the collector leaves what is made alone until the server stops.
+    (The warming itself is stubbed: each step is tested above.)"""
+    import gc
+
     import anyio
 
     from clusterplan.web._service import DashboardService
@@ -760,11 +763,17 @@ def test_precompute_ends_before_the_first_request_is_answered(
         # The start-up and shutdown a server runs around its requests (uvicorn listens once the start-up ends).
         async with application.router.lifespan_context(application):
             assert calls == [("warm", (None, True, 0))]  # once, every taxonomy, before any answer
+            # What exists now lives as long as the server: frozen out of the collector's scans, and younger
+            # collections rarer.
+            assert gc.get_freeze_count() > frozen_before
+            assert gc.get_threshold() == (10_000, *threshold_before[1:])
             transport = httpx.ASGITransport(app=application)
             async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
                 return (await http.get("/api/health")).status_code
 
+    frozen_before, threshold_before = gc.get_freeze_count(), gc.get_threshold()
     assert anyio.run(serve) == 200
+    assert (gc.get_freeze_count(), gc.get_threshold()) == (frozen_before, threshold_before)  # as it was after
     assert lines[0] == "precomputing the tables every region shares, for every taxonomy"
     assert lines[1].startswith("precomputed 7 answers and the tables under them in ")
     assert len(calls) == 1  # no background warming after it

