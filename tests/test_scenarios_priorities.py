@@ -196,6 +196,42 @@ def test_summarise_draws_groups_and_means_as_pandas_does() -> None:
     )
 
 
+def test_summarise_draws_percentiles_of_stacked_groups_are_each_groups_to_the_bit() -> None:
+    # Groups with as many draws with comparators take their percentiles in one call: each number is the one
+    # nanpercentile gives the group alone, bit for bit, with ties, signed zeros, infinities, NaN in a measure
+    # (that group on its own) and a group of other counts.
+    rng = np.random.default_rng(8)
+    units = np.repeat([f"u{i}" for i in range(6)], 40)
+    jobs = rng.choice([0.0, -0.0, 1.5, 2.25, 7.0, 1e-300, 3.0e5], units.size)
+    jobs[:40] = rng.normal(0.0, 1e4, 40)
+    jobs[45] = np.inf
+    jobs[50] = -np.inf
+    jobs[90] = np.nan  # u2: jobs hold NaN where the rate does not
+    rate = rng.normal(0.01, 0.02, units.size)
+    rate[200:205] = np.nan  # u5: fewer draws with comparators
+    draws = pd.DataFrame(
+        {
+            "unit_code": units,
+            "scenario": "high",
+            "growth_cagr": rate,
+            "additional_jobs": jobs,
+            "additional_gva_gbp_m": jobs * 0.05,
+        }
+    )
+    percentiles = [5, 12.5, 50, 95]
+    with np.errstate(invalid="ignore"):
+        summary = summarise_draws(draws, percentiles)
+        for unit, part in draws.groupby("unit_code", sort=False):
+            row = summary[summary["unit_code"] == unit].iloc[0]
+            valid = part[part["growth_cagr"].notna()]
+            for measure in ("additional_jobs", "additional_gva_gbp_m", "growth_cagr"):
+                want = np.nanpercentile(valid[measure].to_numpy(), percentiles)
+                found = np.array([row[f"{measure}_p{q:g}"] for q in percentiles])
+                assert found.tobytes() == want.tobytes(), (unit, measure)
+    assert summary["additional_jobs_p50"].iloc[2] == float(np.nanpercentile(np.delete(jobs[80:120], 10), 50))
+    assert summary["draws_with_comparators"].tolist() == [40, 40, 40, 40, 40, 35]
+
+
 def test_weight_sensitivity_with_the_scores_given_is_the_same() -> None:
     criteria = pd.DataFrame(
         {

@@ -249,28 +249,48 @@ def summarise_draws(
     firsts = order[bounds[:-1]]
     units, scenarios = draws["unit_code"].iloc[firsts].to_numpy(), draws["scenario"].iloc[firsts].to_numpy()
     columns = {c: draws[c].to_numpy(dtype=float) for c in ("additional_jobs", "additional_gva_gbp_m", rate)}
-    rows = []
+    measures = ("additional_jobs", "additional_gva_gbp_m", rate)
+    rows: list[dict[str, object]] = []
+    # Each group's values of each measure; groups whose values hold no NaN (nanpercentile then is percentile)
+    # are gathered by count, to take their percentiles in one call per measure and count.
+    values_of: dict[tuple[int, str], np.ndarray] = {}
+    stackable: dict[tuple[str, int], list[int]] = {}
     for g in range(n_groups):
         part = order[bounds[g] : bounds[g + 1]]
         valid = part[~np.isnan(columns[rate][part])]
-        row: dict[str, object] = {
-            "unit_code": units[g],
-            "scenario": scenarios[g],
-            "draws": len(part),
-            "draws_with_comparators": len(valid),
-            "additional_jobs_mean": _mean(columns["additional_jobs"][valid]) if len(valid) else np.nan,
-        }
-        for measure in ("additional_jobs", "additional_gva_gbp_m", rate):
+        rows.append(
+            {
+                "unit_code": units[g],
+                "scenario": scenarios[g],
+                "draws": len(part),
+                "draws_with_comparators": len(valid),
+                "additional_jobs_mean": _mean(columns["additional_jobs"][valid]) if len(valid) else np.nan,
+            }
+        )
+        for measure in measures:
             values = columns[measure][valid]
-            # Every percentile in one call (one partition of the values; each the same number as on its own).
-            found = (
-                np.nanpercentile(values, list(percentiles))
-                if len(percentiles) and values.size and np.isfinite(values).any()
-                else np.full(len(percentiles), np.nan)
-            )
+            values_of[g, measure] = values
+            if len(percentiles) and values.size and not np.isnan(values).any() and np.isfinite(values).any():
+                stackable.setdefault((measure, values.size), []).append(g)
+    found_of: dict[tuple[int, str], np.ndarray] = {}
+    for (measure, _), groups in stackable.items():
+        # A row's percentiles of a 2-D array are worked out as those of the row alone (the same partition of
+        # its values and the same interpolation), so each is the number nanpercentile gives the group, to the bit.
+        stacked = np.percentile(np.stack([values_of[g, measure] for g in groups]), list(percentiles), axis=1)
+        for i, g in enumerate(groups):
+            found_of[g, measure] = stacked[:, i]
+    for g, row in enumerate(rows):
+        for measure in measures:
+            values = values_of[g, measure]
+            found = found_of.get((g, measure))
+            if found is None:
+                found = (
+                    np.nanpercentile(values, list(percentiles))
+                    if len(percentiles) and values.size and np.isfinite(values).any()
+                    else np.full(len(percentiles), np.nan)
+                )
             for q, value in zip(percentiles, found, strict=True):
                 row[f"{measure}_p{q:g}"] = float(value)
-        rows.append(row)
     return pd.DataFrame(rows)
 
 
