@@ -543,7 +543,9 @@ def _sic_to_ioat_of(tables: ReferenceTables, codes: tuple[str, ...]) -> pd.Serie
 def _sic_to_ioat(tables: ReferenceTables, sic_employment: pd.DataFrame | None = None) -> pd.Series:
     """IOAT industry of every 5-digit SIC code of the employment table (longest prefix in ``bres_ioat_lookup``),
     unmapped dropped."""
-    return _sic_to_ioat_of(tables, tuple(str(c) for c in _sic_table(tables, DEFAULT_YEAR, sic_employment).columns))
+    # The codes as a Python list first: iterating the Arrow-backed labels converts them one by one (6x slower).
+    codes = _sic_table(tables, DEFAULT_YEAR, sic_employment).columns.tolist()
+    return _sic_to_ioat_of(tables, tuple(map(str, codes)))
 
 
 def ioat_employment(tables: ReferenceTables, sic_employment: pd.DataFrame) -> pd.DataFrame:
@@ -631,7 +633,8 @@ def _resolve_region(
 ) -> Region:
     """The GB region *region* stands for (one ITL2 area or several, see :mod:`clusterplan.regions`)."""
     text = str(region).strip()
-    gazetteer = _gazetteer(tuple(regions(tables, year, sic_employment=sic_employment)["area_code"]))
+    # The codes of :func:`regions`, sorted, without making its table of names.
+    gazetteer = _gazetteer(tuple(sorted(_sic_table(tables, int(year), sic_employment).index.tolist())))
     try:
         return gazetteer.resolve(text)
     except UnknownCodeError as error:
