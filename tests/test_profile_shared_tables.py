@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -133,3 +134,38 @@ def test_taxonomy_mappings_are_kept_per_taxonomy_codes_and_strictness() -> None:
     pd.testing.assert_frame_equal(
         profile_module._taxonomy_mapping(us, naics, False), us.mapping(list(naics), strict=False)
     )
+
+
+def test_each_areas_row_positions_are_kept_once_per_tables(
+    warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clusterplan import _cache, profile_region
+
+    _cache.clear(warehouse)  # nothing kept from earlier tests: the positions are found here
+    found: list[tuple[profile_module._AreaTables, profile_module._AreaPositions]] = []
+    original = profile_module._area_positions
+
+    def spy(tables: profile_module._AreaTables) -> profile_module._AreaPositions:
+        found.append((tables, original(tables)))
+        return found[-1][1]
+
+    monkeypatch.setattr(profile_module, "_area_positions", spy)
+    profiles = [
+        profile_region(warehouse, region=region, taxonomy="wmca_plan_for_growth") for region in ("TLG3", "TLC1")
+    ]
+    assert len(found) == 1  # kept: the second region's profile used the first's
+    tables, kept = found[0]
+    fresh = original(tables)
+    for name in ("panel", "union", "regions"):
+        frame = getattr(tables, name)
+        assert len(getattr(kept, name)) == 40 and getattr(kept, name).keys() == getattr(fresh, name).keys()
+        for area, rows in getattr(kept, name).items():
+            # What a mask of the area's code selects, in the same order.
+            assert rows.tolist() == np.flatnonzero((frame["area_code"] == area).to_numpy()).tolist()
+            assert rows.tolist() == getattr(fresh, name)[area].tolist()
+    for profile in profiles:
+        own = tables.panel[tables.panel["area_code"] == profile.region_code]
+        assert profile.trend["employment"].sum() == pytest.approx(own["value"].sum(), rel=1e-12)
+        assert sorted(profile.trend["year"].unique()) == sorted(own["year"].unique())
+        focus = profile.regions[profile.regions["area_code"] == profile.region_code]
+        assert (focus["area_name"] == profile.region_name).all() and len(focus) == len(profile.clusters)

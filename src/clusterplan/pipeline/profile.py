@@ -618,10 +618,17 @@ def profile_region(
     )
     cluster_names = {c.id: c.name for c in tax.clusters}
     focus_name = names.get(region_code)
-    regions.loc[regions["area_code"] == region_code, "area_name"] = "" if pd.isna(focus_name) else focus_name
+    # Each table's rows of the region by position, found once per tables (comparing every row's Arrow-backed code
+    # again for each region cost more than taking the rows); the same rows, in the same order, as the masks. The
+    # focus's name is set only when it is spelled otherwise (setting it copied the column for the same text).
+    positions = memoised(warehouse, ("profile_area_positions", *key[1:]), lambda: _area_positions(tables), copy=False)
+    at_region = positions.regions.get(region_code, _NO_ROWS)
+    spelled = "" if pd.isna(focus_name) else focus_name
+    if not (regions["area_name"].iloc[at_region] == spelled).all():
+        regions.loc[regions["area_code"] == region_code, "area_name"] = spelled
 
     bench_latest = bench[bench["year"] == year].set_index("cluster_id")
-    focus = regions[regions["area_code"] == region_code].set_index("cluster_id")
+    focus = regions.iloc[at_region].set_index("cluster_id")
     # The region's rows in taxonomy order once, and the table made in one go (assigning some thirty columns one
     # by one, each aligned on its own, was a fifth of a profile's time); the same columns, values and types.
     index = pd.Index([c.id for c in tax.clusters], name="cluster_id")
@@ -658,7 +665,11 @@ def profile_region(
         productivity = _productivity(warehouse, mapping, resolved, year)
         for column in productivity.columns:
             columns[str(column)] = productivity[column].reindex(index)
-    columns["industry_codes"] = mapping.groupby("cluster_id")["industry_code"].nunique().reindex(index).fillna(0)
+    # Without a denominator the mapping is the one codes_in_taxonomy counted: no need to count again.
+    per_cluster = (
+        codes_in_taxonomy if denominator_codes is None else mapping.groupby("cluster_id")["industry_code"].nunique()
+    )
+    columns["industry_codes"] = per_cluster.reindex(index).fillna(0)
     if denominator_codes is not None:
         columns["industry_codes_in_taxonomy"] = codes_in_taxonomy.reindex(index).fillna(0)
     columns["suppressed_cells"] = aligned["suppressed_cells"]
@@ -674,13 +685,16 @@ def profile_region(
     out.insert(0, "cluster", out.pop("cluster"))
     out = out.sort_values("lq", ascending=False, na_position="last").reset_index(drop=True)
 
-    trend = panel[panel["area_code"] == region_code][["cluster_id", "year", "value", "lq", "benchmark_value"]]
+    trend = panel.iloc[positions.panel.get(region_code, _NO_ROWS)][
+        ["cluster_id", "year", "value", "lq", "benchmark_value"]
+    ]
     trend = trend.rename(columns={"value": "employment", "benchmark_value": "benchmark_employment"})
     trend = trend.sort_values(["cluster_id", "year"]).reset_index(drop=True)
     trend.insert(1, "cluster", trend["cluster_id"].map(cluster_names))
 
     region_total = float(latest_totals[region_code])
-    union_row = union[(union.area_code == region_code) & (union.year == year)]
+    union_rows = union.iloc[positions.union.get(region_code, _NO_ROWS)]
+    union_row = union_rows[union_rows.year == year]
     union_value = float(union_row["value"].iloc[0]) if len(union_row) else 0.0
     totals_out = {
         "year": year,
@@ -813,6 +827,29 @@ class _AreaTables:
     union: pd.DataFrame
     #: Every area and cluster in the profile year: measures, ranks, strength, bounds, growth decomposition.
     regions: pd.DataFrame
+
+
+_NO_ROWS = np.zeros(0, dtype=np.intp)
+
+
+@dataclass(frozen=True)
+class _AreaPositions:
+    """Each area's row positions in the tables of every area (see :func:`_area_positions`)."""
+
+    panel: dict[str, np.ndarray]
+    union: dict[str, np.ndarray]
+    regions: dict[str, np.ndarray]
+
+
+def _area_positions(tables: _AreaTables) -> _AreaPositions:
+    """Where each area's rows are in *tables*' panel, union and regions (ascending positions, so that taking them
+    gives what a mask of the area's code gives)."""
+
+    def of(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        found = frame.groupby("area_code", sort=False, observed=True).indices
+        return {str(k): np.asarray(v, dtype=np.intp) for k, v in found.items()}
+
+    return _AreaPositions(panel=of(tables.panel), union=of(tables.union), regions=of(tables.regions))
 
 
 def _area_tables(
