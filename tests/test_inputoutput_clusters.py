@@ -451,3 +451,43 @@ def test_weights_are_clipped_only_when_a_share_is_outside_0_1(monkeypatch: pytes
         mapping, negative_other, pd.Series({"1": "X", "2": "X", "3": "Y", "4": "X"}), ["X"]
     )
     assert weights.loc["X"].tolist() == [0.0, 0.0, 1.0]
+
+
+def test_weights_of_arrays_are_the_frames_weights_pickled_alike(monkeypatch: pytest.MonkeyPatch):
+    import pickle
+
+    from clusterplan.inputoutput import clusters
+
+    def both(*args: object, **kwargs: object) -> tuple[pd.DataFrame, pd.DataFrame]:
+        found = cluster_industry_weights(*args, **kwargs)  # type: ignore[arg-type]
+        with monkeypatch.context() as patch:
+            patch.setattr(clusters, "_on_the_same_labels", lambda *_: False)
+            expected = cluster_industry_weights(*args, **kwargs)  # type: ignore[arg-type]
+        assert pickle.dumps(found) == pickle.dumps(expected)
+        return found, expected
+
+    mapping = pd.DataFrame({"cluster_id": ["cars", "cars", "planes"], "industry_code": ["29100", "29320", "30300"]})
+    industry_of = pd.Series({"29100": "C29", "29201": "C29", "29320": "C29", "30300": "C303", "27200": "C27"})
+    industries = ["C29", "C303", "C27", "L68A"]
+    fallback = pd.Series({"29100": 1.0, "29201": 3.0, "29320": 4.0, "30300": 2.0, "27200": 5.0})
+    shares = cluster_industry_shares(mapping, fallback, industry_of, industries)
+    assert clusters._on_the_same_labels(shares, shares)
+    # No C29 jobs (falls back: 5 of 8 in cars), NaN in C27 (kept: no weights), none at all in L68A.
+    region = pd.Series({"30300": 6.0, "27200": np.nan, "29100": 0.0})
+    found, _ = both(mapping, region, industry_of, industries, fallback_shares=shares)
+    assert found.loc["C29"].tolist() == [5.0 / 8.0, 0.0, 3.0 / 8.0]
+    assert found.loc["C303"].tolist() == [0.0, 1.0, 0.0]
+    assert found.loc["L68A"].tolist() == [0.0, 0.0, 1.0]
+    both(mapping, region, industry_of, industries, fallback_employment=fallback)
+    both(mapping, region, industry_of, industries)
+    # Negative jobs: shares outside [0, 1], clipped alike.
+    found, _ = both(mapping, pd.Series({"29100": -2.0, "29201": 4.0, "30300": 1.0}), industry_of, industries)
+    assert found.loc["C29"].tolist() == [0.0, 0.0, 1.0]
+    # Real regions' weights with the nation's shares.
+    national = taxonomy_national_shares(TABLES, "uk_industrial_strategy_is8")
+    for region_code in ("TLG3", "TLC1", "TLI3"):
+        found = taxonomy_weights(TABLES, "uk_industrial_strategy_is8", region_code, national_shares=national)
+        with monkeypatch.context() as patch:
+            patch.setattr(clusters, "_on_the_same_labels", lambda *_: False)
+            expected = taxonomy_weights(TABLES, "uk_industrial_strategy_is8", region_code, national_shares=national)
+        assert pickle.dumps(found) == pickle.dumps(expected)
