@@ -151,3 +151,31 @@ def test_records_read_every_column_by_position_duplicate_names_too() -> None:
     assert records(frame) == expected
     assert records(frame)[1] == {"a": False, "b": None, "c": 2, "e": None}
     assert records(frame.iloc[:, :0]) == [{}, {}, {}]
+
+
+def test_same_table_takes_text_of_the_same_arrow_data_as_equal_without_reading_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pandas as pd
+    from pandas.arrays import ArrowStringArray
+
+    text = pd.StringDtype("pyarrow", na_value=float("nan"))
+    table = pd.DataFrame({"area_code": pd.Series(["TLG3", "TLC1", None], dtype=text), "lq": [1.5, 0.2, 3.0]})
+    spelled = table.assign(area_code=pd.Series(["TLG3", "TLC2", None], dtype=text))
+    same = table.assign(area_code=pd.Series(["TLG3", "TLC1", None], dtype=text))  # equal, other Arrow data
+    assert _service._same_table(table, same) and not _service._same_table(table, spelled)
+    # Numbers to the bit, each column read by position: another value, -0.0 for 0.0, or the columns' order differ.
+    assert not _service._same_table(table, table.assign(lq=[1.5, 0.2, 3.5]))
+    assert not _service._same_table(table.assign(lq=0.0), table.assign(lq=-0.0))
+    assert not _service._same_table(table, table[["lq", "area_code"]])
+    compared: list[int] = []
+    original = ArrowStringArray.equals
+
+    def counted(self: ArrowStringArray, other: object) -> bool:
+        compared.append(1)
+        return original(self, other)
+
+    monkeypatch.setattr(ArrowStringArray, "equals", counted)
+    assert _service._same_table(table, table.copy(deep=False)) and compared == []  # the cache's copies
+    assert _service._same_table(table, same) and compared == [1]
+    assert not _service._same_table(table, spelled) and compared == [1, 1]
