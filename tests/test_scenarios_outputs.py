@@ -454,3 +454,32 @@ def test_io_regional_model_is_kept_per_region_and_gives_the_same_effects(warehou
             expected = scenarios._supply_chain_effects("TLG3", taxonomy, ids, induced, employment, shares)
             assert pickle.dumps(found) == pickle.dumps(expected)
             assert found[0] is not None and found[0]["indirect_jobs_per_job"].gt(0).any()
+
+
+def test_records_are_pandas_records_value_for_value_and_type_for_type() -> None:
+    from clusterplan.pipeline.scenarios import _records
+
+    frame = pd.DataFrame(
+        {
+            "scenario": pd.array(["high", None, "low"], dtype="str"),
+            "label": pd.array(["a", None, "c"], dtype="string"),
+            "draws": np.array([1000, -3, 0], dtype=np.int64),
+            "small": np.array([1, 2, 3], dtype=np.int32),
+            "p5": [0.1, np.nan, -np.inf],
+            "kept": [True, False, True],
+            "jobs": pd.array([1, None, 3], dtype="Int64"),
+            "when": pd.to_datetime(["2020-01-01", None, "2021-06-30"]),
+        }
+    )
+    plain = frame.drop(columns=["jobs", "when", "label"])
+    for table in (frame, plain, plain.iloc[:0], frame[["p5"]], plain.assign(other=[object(), None, 1])):
+        found, expected = _records(table), table.to_dict(orient="records")
+        assert repr(found) == repr(expected)
+        assert [[type(v) for v in row.values()] for row in found] == [
+            [type(v) for v in row.values()] for row in expected
+        ]
+    assert _records(plain)[0]["draws"] == 1000 and type(_records(plain)[0]["draws"]) is int
+    assert _records(plain)[2]["p5"] == -np.inf and _records(frame)[1]["label"] is None
+    twice = pd.DataFrame([[1.0, 2.0]], columns=["a", "a"])
+    with pytest.warns(UserWarning):
+        assert _records(twice) == [{"a": 2.0}]

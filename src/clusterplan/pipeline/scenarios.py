@@ -1632,11 +1632,33 @@ def _provenance(
             "seed": int(config.uncertainty.seed),
             "windows": draws.attrs.get("windows"),
             "percentiles": list(config.uncertainty.percentiles),
-            "region_totals": region_range.to_dict(orient="records") if region_range is not None else [],
+            "region_totals": _records(region_range) if region_range is not None else [],
         }
     # NaN stays NaN here (a missing effect is a number): run.json and the API write it as null.
     result: dict[str, Any] = plain(provenance, finite=False)
     return result
+
+
+def _records(frame: pd.DataFrame) -> list[dict[Any, Any]]:
+    """``frame.to_dict(orient="records")``: the same rows of the same values, read column by column (NumPy
+    numbers, booleans and whole numbers with ``tolist``, the Python values iterating them gives; other columns
+    iterated as itertuples iterates them) rather than through itertuples' selection of each column by position,
+    which cost most of a few rows' records. Frames with a name twice or columns of other types (objects, nullable
+    numbers and text with pd.NA, dates) go to pandas."""
+    if not frame.columns.is_unique or not all(
+        (isinstance(dtype, np.dtype) and dtype.kind in "fiub")
+        or (isinstance(dtype, pd.StringDtype) and dtype.na_value is not pd.NA)
+        for dtype in frame.dtypes
+    ):
+        return frame.to_dict(orient="records")
+    columns = frame.columns.tolist()
+    values = [
+        column.to_numpy().tolist()
+        if isinstance(column.dtype, np.dtype) and column.dtype.kind in "fiub"
+        else list(column)
+        for _, column in frame.items()
+    ]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def _relevant_jumps(similar: SimilarResult) -> pd.DataFrame:
@@ -1763,7 +1785,7 @@ def _similar_provenance(
         f"through {list(m.size_band_steps)} (0 = any size) until >= {m.min_comparators} comparators",
         "jumps": dict(vars(config.scenario.jumps)),
         # The jumps that matter here: the region's own, and those that left a specialised region out.
-        "jumps_found": _relevant_jumps(similar).to_dict(orient="records"),
+        "jumps_found": _records(_relevant_jumps(similar)),
         "jumps_found_in_all_regions": len(similar.jumps),
         "percentiles": dict(similar.percentiles),
         "percentiles_chosen_by": similar.percentiles_from,
@@ -1782,7 +1804,7 @@ def _similar_provenance(
         "region_totals": totals,
         "region_jobs": similar.region_jobs,
         "region_gva_gbp_m": similar.region_gva_gbp_m,
-        "region_totals_joint_draws": region_range.to_dict(orient="records") if region_range is not None else [],
+        "region_totals_joint_draws": _records(region_range) if region_range is not None else [],
         "parameters": {
             "reference_window": list(m.reference_window),
             "min_employment": m.min_employment,
