@@ -151,6 +151,12 @@ def test_records_read_every_column_by_position_duplicate_names_too() -> None:
     assert records(frame) == expected
     assert records(frame)[1] == {"a": False, "b": None, "c": 2, "e": None}
     assert records(frame.iloc[:, :0]) == [{}, {}, {}]
+    # Columns read from one two-dimensional block, -0.0 kept, and text of Python storage with a missing value.
+    block = pd.DataFrame(
+        {"x": [-0.0, float("-inf")], "y": [2.5, float("nan")], "t": pd.array(["p", None], dtype="string[python]")}
+    )
+    assert records(block) == [{"x": -0.0, "y": 2.5, "t": "p"}, {"x": None, "y": None, "t": None}]
+    assert str(records(block)[0]["x"]) == "-0.0"
 
 
 def test_same_table_takes_text_of_the_same_arrow_data_as_equal_without_reading_it(
