@@ -491,3 +491,20 @@ def test_weights_of_arrays_are_the_frames_weights_pickled_alike(monkeypatch: pyt
             patch.setattr(clusters, "_on_the_same_labels", lambda *_: False)
             expected = taxonomy_weights(TABLES, "uk_industrial_strategy_is8", region_code, national_shares=national)
         assert pickle.dumps(found) == pickle.dumps(expected)
+
+
+def test_sic_mapping_is_made_once_per_taxonomy_and_equals_a_fresh_one():
+    from clusterplan.inputoutput import clusters
+    from clusterplan.taxonomy import load_taxonomy
+
+    clusters._kept_mapping.cache_clear()
+    tax = load_taxonomy("uk_industrial_strategy_is8")
+    first = clusters._sic_mapping(tax)
+    first.loc[0, "cluster_id"] = "changed"  # a caller's change stays its own
+    second = clusters._sic_mapping(load_taxonomy("uk_industrial_strategy_is8"))
+    pd.testing.assert_frame_equal(second, tax.mapping(), check_exact=True)
+    assert second.loc[0, "cluster_id"] != "changed" and len(second) == len(tax.mapping()) > 0
+    info = clusters._kept_mapping.cache_info()
+    assert (info.misses, info.hits) == (1, 1)
+    other = clusters._sic_mapping(load_taxonomy("wmca_plan_for_growth"))
+    assert set(other["cluster_id"]) != set(second["cluster_id"]) and clusters._kept_mapping.cache_info().misses == 2

@@ -53,6 +53,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -657,6 +658,17 @@ def _sic_taxonomy(taxonomy: Any) -> Any:
     return tax
 
 
+@lru_cache(maxsize=16)
+def _kept_mapping(tax: Taxonomy) -> pd.DataFrame:
+    return tax.mapping()
+
+
+def _sic_mapping(tax: Taxonomy) -> pd.DataFrame:
+    """``tax.mapping()``, made once per taxonomy (every region's weights expand the same prefixes against the
+    729 SIC subclasses); each caller gets a shallow copy, which copy-on-write keeps from changing the kept one."""
+    return _kept_mapping(tax).copy(deep=False)
+
+
 #: Default taxonomy of the facades (the one ``clusterplan run`` uses for GB regions).
 DEFAULT_TAXONOMY = "wmca_plan_for_growth"
 
@@ -698,7 +710,7 @@ def taxonomy_weights(
     industries = list(_national(tables).industries)
     if region is not None and national_shares is not None:
         return cluster_industry_weights(
-            tax.mapping(),
+            _sic_mapping(tax),
             _region_row(sic, _resolve_region(tables, region, int(year), sic_employment)),
             _sic_to_ioat(tables, sic_employment),
             industries,
@@ -729,7 +741,7 @@ def taxonomy_national_shares(
     tax = _sic_taxonomy(taxonomy)
     sic = _sic_table(tables, int(year), sic_employment)
     return cluster_industry_shares(
-        tax.mapping(), sic.sum(axis=0), _sic_to_ioat(tables, sic_employment), list(_national(tables).industries)
+        _sic_mapping(tax), sic.sum(axis=0), _sic_to_ioat(tables, sic_employment), list(_national(tables).industries)
     )
 
 
