@@ -744,6 +744,7 @@ def test_precompute_ends_before_the_first_request_is_answered(
     background warming does not start then, and the collector leaves what is made alone until the server stops.
     (The warming itself is stubbed: each step is tested above.)"""
     import gc
+    import os
 
     import anyio
 
@@ -771,6 +772,13 @@ def test_precompute_ends_before_the_first_request_is_answered(
             async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
                 return (await http.get("/api/health")).status_code
 
+    # Every answer left is short: one computed at a time (the default is one more than the CPUs).
+    assert application.state.service.compute_threads == 1
+    default = create_app(app_warehouse, pool_size=1).state.service
+    try:
+        assert default.compute_threads == (os.cpu_count() or 1) + 1
+    finally:
+        default.close()
     frozen_before, threshold_before = gc.get_freeze_count(), gc.get_threshold()
     assert anyio.run(serve) == 200
     assert (gc.get_freeze_count(), gc.get_threshold()) == (frozen_before, threshold_before)  # as it was after

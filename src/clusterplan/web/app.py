@@ -370,7 +370,8 @@ def create_app(
         Before answering any request, compute the tables every region shares for every taxonomy of every dataset
         (:meth:`~clusterplan.web._service.DashboardService.warm` with ``every_taxonomy``), so that no request
         waits behind them: start-up takes longer, the answers are the same (``clusterplan serve --precompute``;
-        without worker processes only).
+        without worker processes only). The answers left to compute are then short, so they are computed one at
+        a time (``compute_threads=1``; cached answers never wait).
     progress
         Called with a line of text as the precomputation starts and ends (``clusterplan serve`` prints them).
 
@@ -409,6 +410,8 @@ def create_app(
         profile_cache_size=profile_cache_size,
         response_cache_bytes=response_cache_bytes,
         workers=workers,
+        # Precomputed, every answer left is short: one at a time, none shares the interpreter lock with another.
+        compute_threads=1 if precompute else None,
     )
 
     @asynccontextmanager
