@@ -174,15 +174,20 @@ def _arrow_fields(column: pd.Series, float_format: str, floats: FloatTexts | Non
         codes[codes < 0] = len(distinct)  # NaN: the empty field after the distinct texts
         return texts.take(pa.array(codes))
     fields = _fields(column, float_format, floats, key)
-    if fields is None:
-        return None
+    texts = _field_texts(fields) if fields is not None else None
+    return pa.array(texts, type=text) if texts is not None else None
+
+
+def _field_texts(fields: list[Any]) -> list[str] | None:
+    """What the csv writer writes for *fields* when they are all text (as they are), all whole numbers or all
+    booleans (``str`` of each, made once per distinct value); None for any other mix."""
     kinds = set(map(type, fields))
     if kinds == {int} or kinds == {bool}:
         made = {v: str(v) for v in set(fields)}
-        fields = [made[v] for v in fields]
-    elif kinds and kinds != {str}:
+        return [made[v] for v in fields]
+    if kinds and kinds != {str}:
         return None
-    return pa.array(fields, type=text)
+    return fields
 
 
 #: Characters that make the csv writer quote a field (pandas' dialect on Python 3.11: the delimiter, the quote
@@ -210,14 +215,11 @@ def _joined_rows(columns: list[Any]) -> str | None:
     arrays = []
     for fields in columns:
         if isinstance(fields, list):
-            kinds = set(map(type, fields))
-            if kinds == {int} or kinds == {bool}:
-                made = {v: str(v) for v in set(fields)}
-                fields = [made[v] for v in fields]
-            elif kinds and kinds != {str}:
+            texts = _field_texts(fields)
+            if texts is None:
                 return None
-            array = pa.array(fields, type=text)
-            joined = "".join(fields)
+            array = pa.array(texts, type=text)
+            joined = "".join(texts)
             awkward = any(c in joined for c in _QUOTED)
         else:
             array = fields
