@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/bench_webapp_load.py [--requests 2000] [--concurrency 20] [--time-limit 600]
-        [--mix dashboard|cold] [--workers N] [--precompute] [--client-processes N] [--vs COMMIT]
+        [--mix dashboard|cold] [--workers N] [--precompute | --no-precompute] [--client-processes N] [--vs COMMIT]
 
 Starts the real server (``clusterplan serve --host 127.0.0.1 --port <free>``)
 on a new warehouse in a temporary folder, then sends a fixed number of
@@ -390,9 +390,8 @@ def measure(
             print("creating the warehouse", file=sys.stderr)
             Warehouse(warehouse).close()
             extra: tuple[str, ...] = ("--workers", str(args.workers)) if args.workers is not None else ()
-            precompute = args.precompute and (source is None or has_precompute(source))
-            if precompute:
-                extra += ("--precompute",)
+            options, precompute = precompute_options(source, args.precompute, args.workers)
+            extra += options
             starting = time.perf_counter()
             with ServerProcess(warehouse, extra_args=extra, startup_seconds=600.0) as server:
                 started = time.perf_counter() - starting
@@ -435,10 +434,21 @@ def measure(
     }
 
 
-def has_precompute(source: Path) -> bool:
-    """Whether the checkout in *source* has ``serve --precompute`` (added in 421691f)."""
-    serve = source / "src" / "clusterplan" / "cli" / "serve.py"
-    return serve.exists() and '"--precompute"' in serve.read_text()
+def precompute_options(source: Path | None, wanted: bool | None, workers: int | None) -> tuple[tuple[str, ...], bool]:
+    """The ``serve`` options that ask the server of *source* (``None``: this tree) to precompute as *wanted*
+    (``None``: its own default), and whether it will.
+
+    ``serve --precompute`` exists since 421691f; where ``--no-precompute`` exists too, precomputing is the default
+    (without ``--workers``). A checkout without the option asked for keeps its default."""
+    serve = (source or HERE.parent) / "src" / "clusterplan" / "cli" / "serve.py"
+    text = serve.read_text() if serve.exists() else ""
+    switch = '"--precompute/--no-precompute"' in text
+    default = switch and not workers
+    if wanted is True and (switch or '"--precompute"' in text):
+        return ("--precompute",), True
+    if wanted is False and switch:
+        return ("--no-precompute",), False
+    return (), default
 
 
 def checkout(commit: str, folder: Path) -> Path:
@@ -468,9 +478,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--precompute",
-        action="store_true",
-        help="start the server with --precompute (the --vs revision's too where it has the option); "
-        "its start-up seconds are recorded",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="start the server with --precompute or --no-precompute, the --vs revision's too where it has the "
+        "option (default: each server's own default); whether each precomputed and its start-up seconds are "
+        "recorded",
     )
     parser.add_argument(
         "--client-processes",
@@ -531,7 +543,7 @@ def main() -> None:
         "concurrency": args.concurrency,
         "client_processes": args.client_processes,
         "server_workers": args.workers if args.workers is not None else "default (serve's default: none)",
-        "server_precompute": args.precompute,
+        "server_precompute": found["precompute"],
         # From starting the server process to its first answer to /api/health (with --precompute, after it).
         "server_start_seconds": round(found["start_seconds"], 2),
         "seed": args.seed,

@@ -56,7 +56,8 @@ def _import(warehouse: Path, wait: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_run_and_data_list_while_serve_runs(fresh_warehouse: Path, tmp_path: Path) -> None:
-    with ServerProcess(fresh_warehouse) as server:
+    # Answers at once (tests/test_webapp_server.py starts the default, precomputing, server).
+    with ServerProcess(fresh_warehouse, extra_args=("--no-precompute",)) as server:
         run = _start(
             "run", "--analyses", "none", "--quiet", "--out", str(tmp_path / "run"), "--warehouse", str(fresh_warehouse)
         )
@@ -91,7 +92,7 @@ def test_two_runs_at_once(fresh_warehouse: Path, tmp_path: Path) -> None:
 def test_import_while_serve_runs_names_the_server_and_loses_nothing(fresh_warehouse: Path) -> None:
     with Warehouse(fresh_warehouse, read_only=True) as before:
         fingerprint = before.fingerprint()
-    with ServerProcess(fresh_warehouse) as server:
+    with ServerProcess(fresh_warehouse, extra_args=("--no-precompute",)) as server:
         assert server.process is not None
         started = time.monotonic()
         blocked = _import(fresh_warehouse, "1")

@@ -28,7 +28,8 @@ from clusterplan.web._process import ServerProcess  # noqa: E402
 def server(tmp_path_factory: pytest.TempPathFactory, warehouse_path: Path) -> Iterator[ServerProcess]:
     copy = tmp_path_factory.mktemp("dashboard_state") / "warehouse.duckdb"
     copy.write_bytes(warehouse_path.read_bytes())
-    with ServerProcess(copy) as process:
+    # Answers at once; tests/test_webapp_server.py starts the default, precomputing, server.
+    with ServerProcess(copy, extra_args=("--no-precompute",)) as process:
         yield process
 
 

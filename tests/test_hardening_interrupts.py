@@ -230,13 +230,32 @@ def test_ctrl_c_while_the_command_starts_is_one_line(tmp_path: Path, warehouse_p
     assert list(tmp_path.iterdir()) == []
 
 
-def test_ctrl_c_stops_serve_cleanly(warehouse_path: Path) -> None:
+def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    args = ["serve", "--port", str(port), "--workers", "0", "--warehouse", str(warehouse_path)]
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_ctrl_c_stops_serve_cleanly(warehouse_path: Path) -> None:
+    port = _free_port()
+    args = ["serve", "--port", str(port), "--no-precompute", "--workers", "0", "--warehouse", str(warehouse_path)]
     code, _, rest = interrupt(args, "serving the clusterplan dashboard", delay=1.0)
     assert code == 0, rest  # stopping the server is what Ctrl-C is for: a clean exit
     assert "Traceback" not in rest and one_line(rest) == [], rest
     with socket.socket() as again:  # the port is free: the server really stopped
+        again.bind(("127.0.0.1", port))
+
+
+def test_ctrl_c_while_precomputing_stops_serve_before_the_rest(warehouse_path: Path) -> None:
+    """The default server precomputes before it listens (tens of seconds on new data); Ctrl-C then stops it after
+    the answer in progress, not after all twelve."""
+    port = _free_port()
+    args = ["serve", "--port", str(port), "--warehouse", str(warehouse_path)]
+    code, seen, rest = interrupt(args, "precomputing the tables every region shares", delay=0.2)
+    assert "once the tables below are precomputed" in seen[-2], seen
+    assert code == 0, rest
+    # Nothing more: neither "precomputed 12 answers ..." nor a traceback.
+    assert one_line(rest) == [], rest
+    with socket.socket() as again:
         again.bind(("127.0.0.1", port))

@@ -753,7 +753,7 @@ def test_precompute_ends_before_the_first_request_is_answered(
     calls: list[tuple[str, Any]] = []
 
     def warm(service: DashboardService, stop: Any = None, *, every_taxonomy: bool = False) -> int:
-        calls.append(("warm", (stop, every_taxonomy, len(service.responses))))
+        calls.append(("warm", (None if stop is None else stop.is_set(), every_taxonomy, len(service.responses))))
         return 7
 
     monkeypatch.setattr(DashboardService, "warm", warm)
@@ -763,7 +763,8 @@ def test_precompute_ends_before_the_first_request_is_answered(
     async def serve() -> int:
         # The start-up and shutdown a server runs around its requests (uvicorn listens once the start-up ends).
         async with application.router.lifespan_context(application):
-            assert calls == [("warm", (None, True, 0))]  # once, every taxonomy, before any answer
+            # Once, every taxonomy, before any answer; with a stop event (which Ctrl-C sets), not set.
+            assert calls == [("warm", (False, True, 0))]
             # What exists now lives as long as the server: frozen out of the collector's scans, and younger
             # collections rarer.
             assert gc.get_freeze_count() > frozen_before

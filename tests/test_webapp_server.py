@@ -33,11 +33,15 @@ def warehouse_copy(tmp_path_factory: pytest.TempPathFactory, warehouse_path: Pat
 
 @pytest.fixture(scope="module")
 def server(warehouse_copy: Path) -> Iterator[ServerProcess]:
-    process = ServerProcess(warehouse_copy, extra_args=("--connections", "2"))
+    # The default server: it precomputes the shared tables before it listens (minutes on a loaded machine).
+    process = ServerProcess(warehouse_copy, startup_seconds=600, extra_args=("--connections", "2"))
     with process:
         yield process
     # Ctrl-C (SIGINT) is a clean stop.
     assert process.returncode == 0, process.stderr_text
+    said = process.stderr_text.splitlines()
+    assert said[-2] == "precomputing the tables every region shares, for every taxonomy", said
+    assert said[-1].startswith("precomputed 12 answers and the tables under them in "), said
 
 
 @pytest.fixture(scope="module")
@@ -92,8 +96,10 @@ def test_server_leaves_the_warehouse_file_unchanged(http: httpx.Client, warehous
 def test_serve_help_names_the_loopback_default() -> None:
     result = CliRunner().invoke(cli, ["serve", "--help"], terminal_width=120)
     assert result.exit_code == 0
-    assert "--host TEXT" in result.output and "[default: 127.0.0.1]" in result.output
-    assert "--port INTEGER RANGE" in result.output
+    words = " ".join(result.output.split())  # as wrapped to the widest option's column
+    assert "--host TEXT" in words and "[default: 127.0.0.1]" in words
+    assert "--port INTEGER RANGE" in words
+    assert "--precompute / --no-precompute" in words and "[default: on; off with --workers]" in words
 
 
 def test_serve_rejects_a_bad_port() -> None:

@@ -79,11 +79,12 @@ def _is_loopback(host: str) -> bool:
     "share one cache of per-dataset results; each worker holds its own).",
 )
 @click.option(
-    "--precompute",
-    is_flag=True,
+    "--precompute/--no-precompute",
+    default=None,
     help="Before answering, compute the tables every region shares, for every taxonomy and dataset, so that no "
-    "request waits behind them (for a server many people use; start-up takes longer, 10-30 s on new data, less "
-    "where earlier runs kept them on disk). Not with --workers.",
+    "request waits behind them; start-up takes 10-30 s on new data, less where earlier runs kept them on disk. "
+    "--no-precompute answers at once, computing them in the background and as requests need them.  "
+    "[default: on; off with --workers]",
 )
 @click.option("--access-log", is_flag=True, help="Log every request on stdout.")
 def serve(
@@ -93,10 +94,13 @@ def serve(
     allow_hosts: tuple[str, ...],
     connections: int | None,
     workers: int | None,
-    precompute: bool,
+    precompute: bool | None,
     access_log: bool,
 ) -> None:
     """Serve the dashboard (/) and the read-only JSON API (/api, docs at /docs) until Ctrl-C."""
+    if precompute is None:
+        # Worker processes keep their own tables, which precomputing here would not fill.
+        precompute = not workers
     if precompute and workers:  # said before the warehouse is made or loaded
         raise ParameterError(
             "--precompute fills the server's own tables, which worker processes do not read",
@@ -134,8 +138,10 @@ def serve(
         progress=lambda message: click.echo(message, err=True),
     )
     shown = f"[{host}]" if ":" in host else host
+    ready = " once the tables below are precomputed" if precompute else ""
     click.echo(
-        f"serving the clusterplan dashboard at http://{shown}:{port}/ (API docs at /docs); Ctrl-C stops", err=True
+        f"serving the clusterplan dashboard at http://{shown}:{port}/ (API docs at /docs){ready}; Ctrl-C stops",
+        err=True,
     )
     _one_blas_thread()
     uvicorn.run(

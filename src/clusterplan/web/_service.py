@@ -440,7 +440,8 @@ class DashboardService:
 
         By default only each dataset's own taxonomy, the one the dashboard opens with. With *every_taxonomy*, every
         taxonomy of every dataset, and the industry-measures tables one table serves every region of
-        (:data:`_SHARED_MEASURE_LEVELS`): what ``clusterplan serve --precompute`` computes before it answers."""
+        (:data:`_SHARED_MEASURE_LEVELS`): what ``clusterplan serve`` computes before it answers
+        (unless ``--no-precompute``)."""
         done = 0
         for resource, args in self.warm_steps(every_taxonomy=every_taxonomy):
             if stop is not None and stop.is_set():

@@ -21,6 +21,7 @@ import gc
 import importlib.util
 import logging
 import os
+import signal
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping, Sequence
@@ -329,6 +330,38 @@ def _collector_after_precomputing() -> Iterator[None]:
         gc.unfreeze()
 
 
+@contextmanager
+def _stopped_by_signals(stop: threading.Event) -> Iterator[None]:
+    """While the block runs, Ctrl-C (SIGINT) or SIGTERM also sets *stop*, then does what it did before.
+
+    The server (uvicorn) has installed its own handlers by the time the application starts up; they only mark it as
+    stopping, which it acts on once the start-up has ended. Precomputing in the start-up checks *stop* between
+    answers, so that Ctrl-C stops the server after the answer in progress rather than after every answer. Signals
+    can be handled in the main thread only: elsewhere (an application run by a test client) nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def handle(sig: int, frame: Any) -> None:
+        stop.set()
+        previous = before[signal.Signals(sig)]
+        if callable(previous):
+            previous(sig, frame)
+        else:  # the default action (terminate) or ignored: as if this handler had not been there
+            signal.signal(sig, previous)
+            signal.raise_signal(sig)
+
+    for sig in before:
+        signal.signal(sig, handle)
+    try:
+        yield
+    finally:
+        for sig, previous in before.items():
+            signal.signal(sig, previous)
+
+
 def create_app(
     warehouse_path: str | Path | None = None,
     *,
@@ -365,13 +398,15 @@ def create_app(
     warm
         On start-up, compute the tables every region shares in a background thread
         (:meth:`~clusterplan.web._service.DashboardService.warm`; without worker processes only), so that
-        the first requests do not each wait for them; ``clusterplan serve`` does.
+        the first requests do not each wait for them; ``clusterplan serve --no-precompute`` does.
     precompute
         Before answering any request, compute the tables every region shares for every taxonomy of every dataset
         (:meth:`~clusterplan.web._service.DashboardService.warm` with ``every_taxonomy``), so that no request
-        waits behind them: start-up takes longer, the answers are the same (``clusterplan serve --precompute``;
-        without worker processes only). The answers left to compute are then short, so they are computed one at
-        a time (``compute_threads=1``; cached answers never wait).
+        waits behind them: start-up takes longer, the answers are the same (``clusterplan serve`` does unless
+        given ``--no-precompute`` or ``--workers``; without worker processes only). Run in the main thread (as
+        ``uvicorn.run`` does), Ctrl-C or SIGTERM stops it after the answer in progress. The answers left to
+        compute are then short, so they are computed one at a time (``compute_threads=1``; cached answers never
+        wait).
     progress
         Called with a line of text as the precomputation starts and ends (``clusterplan serve`` prints them).
 
@@ -418,14 +453,17 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         service.start_workers()  # before the first request, so that none waits for a worker to start
         with ExitStack() as afterwards:
+            stop = threading.Event()
             if precompute:  # before the server listens: uvicorn accepts connections once the start-up has ended
                 say = progress or logger.info
                 say("precomputing the tables every region shares, for every taxonomy")
                 started = time.perf_counter()
-                done = await to_thread.run_sync(functools.partial(service.warm, every_taxonomy=True))
-                say(f"precomputed {done} answers and the tables under them in {time.perf_counter() - started:.1f} s")
-                afterwards.enter_context(_collector_after_precomputing())
-            stop = threading.Event()
+                with _stopped_by_signals(stop):
+                    done = await to_thread.run_sync(functools.partial(service.warm, stop, every_taxonomy=True))
+                if not stop.is_set():  # stopped: the server shuts down as soon as the start-up ends
+                    seconds = time.perf_counter() - started
+                    say(f"precomputed {done} answers and the tables under them in {seconds:.1f} s")
+                    afterwards.enter_context(_collector_after_precomputing())
             warming = threading.Thread(target=_warm, args=(service, stop), name="clusterplan-warm", daemon=True)
             # Workers keep their own tables, which this one would not fill; precomputed, nothing is left to warm.
             warmed = warm and service.workers is None and not precompute
