@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -518,6 +519,48 @@ def test_report_boundaries_are_simplified_and_wound_for_d3() -> None:
             assert area < 0, feature["properties"]["code"]  # clockwise, as d3-geo wants
     centre = charts.feature_centroid(shapes, "TLG3")
     assert centre is not None and -2.2 < centre[0] < -1.6 and 52.3 < centre[1] < 52.7  # around Birmingham
+
+
+def _douglas_peucker(ring: np.ndarray, tolerance: float) -> np.ndarray:
+    """One ring's Douglas-Peucker as the report once did it, piece by piece (the reference for the batch)."""
+    if len(ring) <= 4 or tolerance <= 0:
+        return ring
+    keep = np.zeros(len(ring), dtype=bool)
+    far = int(np.argmax(((ring - ring[0]) ** 2).sum(axis=1)))
+    keep[[0, far, len(ring) - 1]] = True
+    stack = [(0, far), (far, len(ring) - 1)]
+    while stack:
+        start, end = stack.pop()
+        if end - start < 2:
+            continue
+        a, d, seg = ring[start], ring[end] - ring[start], ring[start + 1 : end]
+        norm = math.hypot(d[0], d[1])
+        if norm == 0:
+            dist = np.hypot(seg[:, 0] - a[0], seg[:, 1] - a[1])
+        else:
+            dist = np.abs(d[0] * (seg[:, 1] - a[1]) - d[1] * (seg[:, 0] - a[0])) / norm
+        i = int(np.argmax(dist))
+        if dist[i] > tolerance:
+            keep[start + 1 + i] = True
+            stack += [(start, start + 1 + i), (start + 1 + i, end)]
+    return ring[keep]
+
+
+def test_rings_simplified_together_keep_what_each_alone_keeps() -> None:
+    rng = np.random.default_rng(7)
+    rings = []
+    for size in [3, 4, 5, 6, 9, 40, 200, 1000]:
+        walk = np.cumsum(rng.normal(size=(size, 2)), axis=0).round(2)
+        walk[-1] = walk[0]  # closed
+        rings.append(walk)
+    # Repeated points (pieces of no length, measured by the distance from their start) and equal distances.
+    rings.append(np.array([[0, 0], [1, 0], [0, 0], [2, 2], [0, 0], [1, 1], [0, 0]], dtype=float))
+    rings.append(np.array([[0, 0], [1, 1], [2, 0], [1, -1], [0, 0], [1, 1], [2, 0], [0, 0]], dtype=float))
+    for tolerance in (0.0, 0.05, 0.5, 2.0, 50.0):
+        together = charts._simplified_rings(rings, tolerance)
+        for ring, simplified in zip(rings, together, strict=True):
+            np.testing.assert_array_equal(simplified, _douglas_peucker(ring, tolerance))
+    assert [len(r) for r in charts._simplified_rings(rings[3:6], 2.0)] != [6, 9, 40]  # it does drop points
 
 
 def test_run_folder_round_trip_renders_the_same_report(gb: ClusterProfile, tmp_path: Path) -> None:
