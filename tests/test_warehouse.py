@@ -63,8 +63,9 @@ def test_suppressed_and_missing_cells_are_kept_and_counted(warehouse: Warehouse,
     )
     assert counts["zero_may_be_suppressed"] == int((raw.COUNT == 0).sum())
     assert counts["missing"] == int(raw.COUNT.isna().sum()) == 15
-    total_rows = warehouse.raw.execute("SELECT count(*) FROM facts WHERE dataset = 'bres_itl2_sic5'").fetchone()
-    assert total_rows == (len(raw),)
+    # fetchall: a fetchone() would leave a half-read result on the session's shared connection (DuckDB 2).
+    total_rows = warehouse.raw.execute("SELECT count(*) FROM facts WHERE dataset = 'bres_itl2_sic5'").fetchall()
+    assert total_rows == [(len(raw),)]
 
 
 def test_every_manifest_dataset_is_listed_with_provenance(warehouse: Warehouse) -> None:
