@@ -169,3 +169,93 @@ def test_each_areas_row_positions_are_kept_once_per_tables(
         assert sorted(profile.trend["year"].unique()) == sorted(own["year"].unique())
         focus = profile.regions[profile.regions["area_code"] == profile.region_code]
         assert (focus["area_name"] == profile.region_name).all() and len(focus) == len(profile.clusters)
+
+
+def _union_read(rows: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
+    """The union as the warehouse reads it: ``cluster_employment`` of the mapping's codes, on DuckDB."""
+    from clusterplan.measures.employment import cluster_employment, memtable
+
+    codes = memtable(mapping[["industry_code"]].drop_duplicates().assign(cluster_id="__all_clusters__"))
+    read = cluster_employment(memtable(rows), codes).to_pandas()
+    return read.sort_values(["area_code", "year"]).reset_index(drop=True)
+
+
+def _panel_of(rows: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
+    from clusterplan.measures.employment import memtable
+    from clusterplan.measures.panel import measure_panel
+
+    panel = measure_panel(memtable(rows), memtable(mapping), complete=True).to_pandas()
+    return panel.rename(columns={"unit_code": "cluster_id", "employment": "value"})
+
+
+def test_the_union_of_clusters_without_shared_codes_is_summed_from_the_panel_as_the_engine_sums_it() -> None:
+    # 0.1 + 0.2 is 0.30000000000000004 in floats, the exact sum 0.3: the union must be the engine's exact sum.
+    rows = pd.DataFrame(
+        {
+            "area_code": ["A", "A", "A", "B", "C"],
+            "industry_code": ["x1", "y1", "z9", "x1", "z9"],
+            "year": [2019] * 5,
+            "value": [0.1, 0.2, 5.0, 7.25, 3.0],
+            "flag": [None, "zero_may_be_suppressed", None, None, None],
+        }
+    )
+    mapping = pd.DataFrame({"cluster_id": ["cx", "cy"], "industry_code": ["x1", "y1"]})
+    union = profile_module._union_of_clusters(_panel_of(rows, mapping), mapping)
+    assert union is not None
+    union = union.sort_values(["area_code", "year"]).reset_index(drop=True)
+    # C has no cell of a cluster: no row, as the engine's groups.
+    assert union["area_code"].tolist() == ["A", "B"]
+    assert union["value"].tolist() == [0.3, 7.25]
+    pd.testing.assert_frame_equal(union, _union_read(rows, mapping), check_exact=True)
+
+
+def test_the_union_of_clusters_is_read_when_codes_are_shared_or_a_sum_is_zero() -> None:
+    rows = pd.DataFrame(
+        {
+            "area_code": ["A", "A", "B"],
+            "industry_code": ["x1", "y1", "x1"],
+            "year": [2019] * 3,
+            "value": [4.0, 2.0, 0.0],
+            "flag": [None, None, None],
+        }
+    )
+    shared = pd.DataFrame({"cluster_id": ["cx", "cy", "cy"], "industry_code": ["x1", "y1", "x1"]})
+    assert profile_module._union_of_clusters(_panel_of(rows, shared), shared) is None
+    # B's clusters sum to 0: its cells might all be empty (the engine's sum NULL), so the union is read.
+    apart = shared.iloc[:2]
+    assert profile_module._union_of_clusters(_panel_of(rows, apart), apart) is None
+    positive = rows.assign(value=[4.0, 2.0, 1.5])
+    union = profile_module._union_of_clusters(_panel_of(positive, apart), apart)
+    assert union is not None
+    assert union.sort_values("area_code")["value"].tolist() == [6.0, 1.5]
+
+
+def test_us_profiles_with_their_totals_read_into_memory_are_those_of_the_totals_expression(
+    warehouse_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from clusterplan import _cache, profile_region
+
+    original = profile_module._read_total_rows
+    read: list[object] = []
+
+    def spy(warehouse: Warehouse, rows: object, profile: object) -> object:
+        read.append(original(warehouse, rows, profile))  # type: ignore[arg-type]
+        return read[-1]
+
+    profiles = []
+    for in_memory in (True, False):
+        monkeypatch.setattr(
+            profile_module,
+            "_read_total_rows",
+            spy if in_memory else (lambda _warehouse, rows, profile: profile_module._total_rows(rows, profile)),
+        )
+        monkeypatch.setenv("CLUSTERPLAN_CACHE", str(tmp_path / str(in_memory)))  # nothing kept between the two
+        _cache.clear()
+        with Warehouse(warehouse_path, read_only=True) as own:
+            profiles.append(profile_region(own, region="19820", cells="published"))
+    _cache.clear()
+    assert len(read) == 1 and "InMemoryTable" in type(read[0].op()).__name__  # type: ignore[attr-defined]
+    ours, expression = profiles
+    pd.testing.assert_frame_equal(ours.clusters, expression.clusters, check_exact=True)
+    pd.testing.assert_frame_equal(ours.regions, expression.regions, check_exact=True)
+    assert ours.totals == expression.totals and ours.totals["region_total_employment"] > 1_000_000
