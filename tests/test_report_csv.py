@@ -102,7 +102,9 @@ def test_columns_made_in_arrow_are_the_fields_pandas_writes(tmp_path: Path) -> N
     # With float text kept for the workbook, the same file, and the text kept
     floats: _csv.FloatTexts = {}
     assert _csv.csv_text(frame, floats=floats, name="t").encode() == expected
-    assert floats[("t", 4, "%.16g")] == ["47928.26999999998", "", "0.3333333333333333", "0.3333333333333333"]
+    kept = floats[("t", 4, "%.16g")]
+    assert kept.to_pylist() == ["47928.26999999998", "", "0.3333333333333333", "0.3333333333333333"]
+    assert kept.dictionary.to_pylist() == ["47928.26999999998", "0.3333333333333333", ""]  # each text made once
 
 
 def test_the_characters_the_csv_writer_quotes_are_those_the_columns_look_for() -> None:
@@ -153,6 +155,32 @@ def test_a_workbook_column_holds_the_cells_written_one_by_one() -> None:
         cells = [_cell(f"AB{r}", v, attribute, "") for r, v in enumerate(values, start=7)]
         assert _column_cells("AB", values, 7, style) == cells
     assert cells[0] == '<c r="AB7" s="3" t="n"><v>47928.26999999998</v></c>' and cells[1] == cells[9] == ""
+
+
+def test_a_workbook_column_from_arrow_or_numpy_holds_the_cells_written_one_by_one() -> None:
+    """Text as an Arrow array (plain, large or dictionary-encoded; nulls empty), whole numbers and booleans as
+    NumPy arrays and numbers' text as a dictionary array give the cells :func:`_cell` writes one by one."""
+    import pyarrow as pa
+
+    from clusterplan.report._xlsx import NumberTexts, _cell, _column_cells
+
+    texts = ["Detroit", None, "a & b", "=1+1", " padded", "#N/A", "", "bell\x07", "é & ü", "Detroit", "<b>", "-x"]
+    texts += ["x" * 32768, "tab\tinside", "nbsp\u00a0", "#x", "a\nb"]
+    for array in (pa.array(texts), pa.array(texts, type=pa.large_string()), pa.array(texts).dictionary_encode()):
+        cells = _column_cells("C", array, 2, 4)
+        assert cells == [_cell(f"C{r}", v, ' s="4"', "") for r, v in enumerate(texts, start=2)]
+    assert cells[2] == '<c r="C4" t="inlineStr"><is><t>a &amp; b</t></is></c>' and cells[1] == ""
+    for values in (np.array([3, -7, 3, 2**60, 0]), np.array([7, 0, 255], dtype=np.uint8), np.array([True, False])):
+        cells = _column_cells("D", values, 5, 3)
+        assert cells == [_cell(f"D{r}", v, ' s="3"', "") for r, v in enumerate(values.tolist(), start=5)]
+    assert cells == ['<c r="D5" t="b"><v>1</v></c>', '<c r="D6" t="b"><v>0</v></c>']
+    numbers = pa.DictionaryArray.from_arrays(pa.array([1, 0, 2, 1]), pa.array(["", "0.5", "1e+20"]))
+    assert _column_cells("B", NumberTexts(numbers), 2, 3) == [
+        '<c r="B2" s="3" t="n"><v>0.5</v></c>',
+        "",
+        '<c r="B4" s="3" t="n"><v>1e+20</v></c>',
+        '<c r="B5" s="3" t="n"><v>0.5</v></c>',
+    ]
 
 
 def test_a_sheet_table_holds_its_rows_written_cell_by_cell(monkeypatch: pytest.MonkeyPatch) -> None:

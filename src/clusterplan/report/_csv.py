@@ -19,11 +19,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["FloatTexts", "csv_text", "float_texts", "kept_float_texts", "write_csv"]
+__all__ = ["FloatTexts", "csv_text", "float_text_array", "float_texts", "kept_float_texts", "write_csv"]
 
 #: Float columns as text, kept while a run's files are written: the CSV files and the workbook write the same
-#: ``%.16g`` text of every number, made once. Keyed by table name, column position and format.
-FloatTexts = dict[tuple[str, int, str], list[str]]
+#: ``%.16g`` text of every number, made once (:func:`float_text_array`, an Arrow array). Keyed by table name,
+#: column position and format.
+FloatTexts = dict[tuple[str, int, str], Any]
 
 
 def float_texts(values: np.ndarray, float_format: str) -> list[str]:
@@ -39,12 +40,39 @@ def float_texts(values: np.ndarray, float_format: str) -> list[str]:
     return list(texts[codes].tolist())
 
 
-def kept_float_texts(floats: FloatTexts, key: tuple[str, int, str], values: np.ndarray) -> list[str]:
-    """:func:`float_texts` of *values* in the format ``key[2]``, made once and kept in *floats* under *key* (a
-    table's name, the column's position and the format) for the next writer of the same column."""
+def float_text_array(values: np.ndarray, float_format: str) -> Any:
+    """:func:`float_texts` as an Arrow array of text: dictionary-encoded, each distinct number's text made once
+    (plain when *values* hold -0.0).
+
+    Examples
+    --------
+    >>> float_text_array(np.array([0.5, np.nan, 0.5]), "%.16g").to_pylist()
+    ['0.5', '', '0.5']
+    """
+    import pyarrow as pa
+
+    text = pa.large_string()
+    if ((values == 0) & np.signbit(values)).any():  # -0.0: see float_texts
+        return pa.array(float_texts(values, float_format), type=text)
+    codes, distinct = pd.factorize(values)
+    texts = pa.array([float_format % v for v in distinct.tolist()] + [""], type=text)
+    codes[codes < 0] = len(distinct)  # NaN: the empty field after the distinct texts
+    return pa.DictionaryArray.from_arrays(pa.array(codes), texts)
+
+
+def kept_float_texts(floats: FloatTexts, key: tuple[str, int, str], values: np.ndarray) -> Any:
+    """:func:`float_text_array` of *values* in the format ``key[2]``, made once and kept in *floats* under *key*
+    (a table's name, the column's position and the format) for the next writer of the same column."""
     if key not in floats:
-        floats[key] = float_texts(values, key[2])
+        floats[key] = float_text_array(values, key[2])
     return floats[key]
+
+
+def _decoded(array: Any) -> Any:
+    """An Arrow array of text, dictionary-decoded."""
+    import pyarrow as pa
+
+    return array.dictionary.take(array.indices) if isinstance(array, pa.DictionaryArray) else array
 
 
 def _fields(
@@ -65,7 +93,9 @@ def _fields(
         return None
     values = column.to_numpy()
     if dtype.kind == "f":
-        return float_texts(values, float_format) if floats is None else kept_float_texts(floats, key, values)
+        if floats is None:
+            return float_texts(values, float_format)
+        return list(kept_float_texts(floats, key, values).to_pylist())
     if dtype.kind in "iub":
         return values.tolist()
     if dtype.kind == "O":
@@ -165,14 +195,10 @@ def _arrow_fields(column: pd.Series, float_format: str, floats: FloatTexts | Non
         if dtype.kind == "b":  # str(True), str(False)
             return pc.if_else(pa.array(values), pa.scalar("True", type=text), pa.scalar("False", type=text))
         return pa.array(values).cast(text)  # decimal digits, as str(int)
-    if isinstance(dtype, np.dtype) and dtype.kind == "f" and floats is None:
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
         values = column.to_numpy()
-        if ((values == 0) & np.signbit(values)).any():  # -0.0: see float_texts
-            return pa.array(float_texts(values, float_format), type=text)
-        codes, distinct = pd.factorize(values)
-        texts = pa.array([float_format % v for v in distinct.tolist()] + [""], type=text)
-        codes[codes < 0] = len(distinct)  # NaN: the empty field after the distinct texts
-        return texts.take(pa.array(codes))
+        made = float_text_array(values, float_format) if floats is None else kept_float_texts(floats, key, values)
+        return _decoded(made)
     fields = _fields(column, float_format, floats, key)
     texts = _field_texts(fields) if fields is not None else None
     return pa.array(texts, type=text) if texts is not None else None

@@ -3,7 +3,8 @@
 A run's workbook can hold a 47,000-row sheet (every US metro × every cluster). openpyxl builds a cell object
 and an XML element per cell, about 8 µs a cell; here a sheet is rendered column by column from the frame's
 values into the SpreadsheetML text directly (the cell types, number text and styles openpyxl writes: numbers
-as ``%.16g``, text as inline strings, empty cells left out), so 1.7 million cells take about a second.
+as ``%.16g``, text as inline strings, empty cells left out), its table's rows joined in Arrow into UTF-8 bytes
+that go to the compressor as they are, so 1.7 million cells take about a third of a second.
 
 Only what a table needs: inline strings, numbers, booleans, cell styles (number format, bold, fill,
 wrapping), column widths, a frozen pane and an auto-filter. The result opens in Excel, LibreOffice and
@@ -17,16 +18,17 @@ from __future__ import annotations
 import re
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
-from .._formula import is_formula_text, neutralise
+from .._formula import FORMULA_STARTS, neutralise
 
 __all__ = [
     "CORE_PART",
@@ -99,22 +101,68 @@ def _text_cell(ref: str, style: str, value: str) -> str:
     return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>'
 
 
-def _text_tails(texts: set[str]) -> dict[str, str]:
-    """What :func:`_text_cell` writes for each of *texts*, unstyled, after the reference's letters and number.
+#: Text an inline-string cell holds as it is (escaped) unless this RE2 pattern finds something in it: empty, a
+#: formula's first character, a control character, a first or last character other than printable ASCII (it
+#: may be space ``str.strip`` removes), or an error code. Those few go through :func:`_text_cell` one by one.
+_AWKWARD = "|".join(
+    [
+        "^$",
+        "^[" + "".join(f"\\x{ord(c):02x}" for c in FORMULA_STARTS) + "]",
+        r"^[^\x21-\x7e]",
+        r"[^\x21-\x7e]$",
+        r"[\x00-\x08\x0b\x0c\x0e-\x1f]",
+        "^(?:" + "|".join(re.escape(code) for code in sorted(_ERROR_CODES)) + ")$",
+    ]
+)
 
-    A run's text is mostly plain (no control character, no formula start, no surrounding space): one search of
-    all the texts for control characters, then each plain one only escaped (a US run's every-area sheet holds
-    60,000 distinct texts).
+
+@lru_cache(maxsize=256)
+def _text(value: str) -> Any:
+    """*value* as an Arrow scalar of the type every piece of a sheet's XML is made in."""
+    import pyarrow as pa
+
+    return pa.scalar(value, type=pa.large_string())
+
+
+def _large(array: Any) -> Any:
+    """An Arrow array of text as large text (the type every piece of a sheet's XML is made in)."""
+    import pyarrow as pa
+
+    return array if array.type == pa.large_string() else array.cast(pa.large_string())
+
+
+def _text_tail_array(texts: Any) -> Any:
+    """What :func:`_text_cell` writes for each of the Arrow array *texts* (no nulls), unstyled, after the
+    reference's letters and number: an Arrow array of text.
+
+    A run's text is mostly plain (no control character, no formula start, no surrounding space): the plain ones
+    are escaped in Arrow, the others written one by one (a US run's every-area sheet holds 60,000 distinct texts).
     """
-    if _ILLEGAL.search("\n".join(texts)):
-        return {v: '"' + _text_cell("", "", v)[len('<c r=""') :] for v in texts}
-    made = {}
-    for v in texts:
-        if v and len(v) <= _MAX_TEXT and not is_formula_text(v) and v not in _ERROR_CODES and v.strip() == v:
-            made[v] = f'" t="inlineStr"><is><t>{escape(v)}</t></is></c>'
-        else:
-            made[v] = '"' + _text_cell("", "", v)[len('<c r=""') :]
-    return made
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = _large(texts)
+    awkward = pc.match_substring_regex(texts, _AWKWARD)
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset : texts.offset + len(texts) + 1]
+    # A text has at most as many characters as bytes: only when some has more bytes may one be too long
+    if np.diff(offsets).max(initial=0) > _MAX_TEXT:
+        awkward = pc.or_(awkward, pc.greater(pc.utf8_length(texts), pa.scalar(_MAX_TEXT)))
+    escaped = texts
+    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):  # what xml.sax.saxutils.escape does
+        escaped = pc.replace_substring(escaped, char, entity)
+    tails = pc.binary_join_element_wise(_text('" t="inlineStr"><is><t>'), escaped, _text("</t></is></c>"), _text(""))
+    if awkward.true_count:
+        odd = ['"' + _text_cell("", "", v)[len('<c r=""') :] for v in texts.filter(awkward).to_pylist()]
+        tails = pc.replace_with_mask(tails, awkward, pa.array(odd, type=pa.large_string()))
+    return tails
+
+
+def _text_tails(texts: set[str]) -> dict[str, str]:
+    """:func:`_text_tail_array` of *texts*, by text."""
+    import pyarrow as pa
+
+    ordered = list(texts)
+    return dict(zip(ordered, _text_tail_array(pa.array(ordered, type=pa.large_string())).to_pylist(), strict=True))
 
 
 def _cell(ref: str, value: Any, number_style: str, text_style: str) -> str:
@@ -136,103 +184,144 @@ def _cell(ref: str, value: Any, number_style: str, text_style: str) -> str:
     return _cell(ref, _plain(value), number_style, text_style)
 
 
-class NumberTexts(list[str]):
+class NumberTexts:
     """A column of numbers given as the text of their cells (``"%.16g" % value``), ``""`` for an empty cell (NaN
-    or infinity): a column whose numbers were already written out as text (a run's CSV files hold the same)."""
+    or infinity): a column whose numbers were already written out as text (a run's CSV files hold the same).
 
-
-def _column_slots(values: Sequence[Any], style: int) -> tuple[list[Any], np.ndarray | None]:
-    """A column's cells as what follows each cell's reference (``<c r="A7``): *slots* written one after the
-    other in every row, each a text that is the same in every row or an object array of one text a row; and
-    which cells are left out (None when none is). The cells are what :func:`_cell` writes, numbers with *style*,
-    text and empty cells unstyled; *values* may be :class:`NumberTexts`.
-
-    A sheet can hold two million cells: a number's text goes in as it is, between two fixed texts, and a text
-    cell's XML is made once per distinct text (a column of area or cluster names repeats a few hundred).
+    *texts* is a list of text or an Arrow array of text, maybe dictionary-encoded (each distinct text once).
     """
+
+    def __init__(self, texts: Any) -> None:
+        import pyarrow as pa
+
+        self.array = texts if isinstance(texts, pa.Array) else pa.array(list(texts), type=pa.large_string())
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.array.to_pylist())
+
+
+def _coded(array: Any) -> tuple[Any, Any]:
+    """An Arrow array as its distinct values and each row's code (a dictionary array's), or as itself and None."""
+    import pyarrow as pa
+
+    if isinstance(array, pa.DictionaryArray):
+        return array.dictionary, array.indices
+    return array, None
+
+
+def _column_tails(values: Any, style: int) -> tuple[Any, Any]:
+    """A column's cells as what follows each cell's reference (``<c r="A7``), in Arrow: *tails*, an array of text
+    (null for a cell left out), and *codes*, each row's position in *tails* (None when *tails* has a row each).
+
+    The cells are what :func:`_cell` writes, numbers with *style*, text and empty cells unstyled. *values* may
+    be :class:`NumberTexts`, an Arrow array of text (nulls are empty cells), a NumPy array of whole numbers or
+    booleans, or any sequence of values. A sheet can hold two million cells: a number's text goes in as it is,
+    between two fixed texts, and a text cell's XML is made once per distinct text, in Arrow.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.large_string()
     attribute = f' s="{style}"' if style else ""
     number = f'"{attribute} t="n"><v>'
     if isinstance(values, NumberTexts):
-        texts = np.array(values, dtype=object)
-        return [number, texts, "</v></c>"], texts == ""
-    tails: list[str | None]
+        texts, codes = _coded(values.array)
+        texts = _large(texts)
+        texts = pc.if_else(pc.equal(texts, _text("")), pa.scalar(None, type=text), texts)  # "": an empty cell
+        return pc.binary_join_element_wise(_text(number), texts, _text("</v></c>"), _text("")), codes
+    if isinstance(values, pa.Array):
+        texts, codes = _coded(values)
+        if codes is None:
+            encoded = pc.dictionary_encode(texts)
+            texts, codes = encoded.dictionary, encoded.indices
+        return _text_tail_array(texts), codes  # null codes take null: empty cells
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iub":
+        if values.dtype.kind == "b":
+            return pa.array(['" t="b"><v>0</v></c>', '" t="b"><v>1</v></c>'], type=text), pa.array(values.view(np.int8))
+        distinct, inverse = np.unique(values, return_inverse=True)
+        return pa.array([f"{number}{v:.16g}</v></c>" for v in distinct.tolist()], type=text), pa.array(inverse)
     kinds = set(map(type, values))
     if str in kinds and kinds <= {str, float, type(None)}:
-        made = _text_tails({v for v in values if type(v) is str})  # once per distinct text
-        tails = [
-            made[v]
-            if type(v) is str
-            else f"{number}{v:.16g}</v></c>"
-            if v is not None and v - v == 0.0  # finite (NaN and infinity give NaN): others are empty cells
-            else None
-            for v in values
-        ]
-    elif kinds == {int}:
+        encoded = pc.dictionary_encode(pa.array([v if type(v) is str else None for v in values], type=text))
+        tails, codes = _text_tail_array(encoded.dictionary), encoded.indices
+        finite = [i for i, v in enumerate(values) if type(v) is float and v - v == 0.0]  # NaN, infinity: empty
+        if not finite:
+            return tails, codes
+        mask = np.zeros(len(values), dtype=bool)
+        mask[finite] = True
+        made = pa.array([f"{number}{values[i]:.16g}</v></c>" for i in finite], type=text)
+        return pc.replace_with_mask(tails.take(codes), pa.array(mask), made), None
+    if kinds == {int}:
         made = {v: f"{number}{v:.16g}</v></c>" for v in set(values)}
-        tails = [made[v] for v in values]
-    elif kinds == {bool}:
-        tails = ['" t="b"><v>1</v></c>' if v else '" t="b"><v>0</v></c>' for v in values]
-    else:
-        # _cell's XML without the reference's letters and number (every cell it writes starts '<c r="A7"')
-        cells = [_cell("", v, attribute, "") for v in values]
-        tails = [cell[len('<c r="') :] if cell else None for cell in cells]
-    slot = np.array(tails, dtype=object)
-    omitted = np.array([t is None for t in tails], dtype=bool)
-    return [slot], omitted if omitted.any() else None
+        return pa.array([made[v] for v in values], type=text), None
+    if kinds == {bool}:
+        return _column_tails(np.array(values, dtype=bool), style)
+    # _cell's XML without the reference's letters and number (every cell it writes starts '<c r="A7"')
+    cells = [_cell("", v, attribute, "") for v in values]
+    return pa.array([cell[len('<c r="') :] if cell else None for cell in cells], type=text), None
 
 
-def _column_cells(letter: str, values: Sequence[Any], first: int, style: int) -> list[str]:
+def _column_cells(letter: str, values: Any, first: int, style: int) -> list[str]:
     """The XML of a column's cells from row *first* down (``""`` for a cell left out), from
-    :func:`_column_slots` (what :meth:`XlsxBook.add_sheet` writes of the column)."""
-    slots, omitted = _column_slots(values, style)
-    cells = []
-    for i, r in enumerate(range(first, first + len(values))):
-        left_out = omitted is not None and omitted[i]
-        cells.append(
-            "" if left_out else f'<c r="{letter}{r}' + "".join(s if isinstance(s, str) else s[i] for s in slots)
-        )
-    return cells
+    :func:`_column_tails` (what :meth:`XlsxBook.add_sheet` writes of the column)."""
+    tails, codes = _column_tails(values, style)
+    made = (tails if codes is None else tails.take(codes)).to_pylist()
+    return ["" if tail is None else f'<c r="{letter}{r}' + tail for r, tail in enumerate(made, start=first)]
 
 
 #: Rows of a sheet's table joined at a time: the pieces of 8,192 rows of 40 columns hold about 12 MB.
 _CHUNK_ROWS = 8192
 
 
-def _table_rows(columns: Sequence[Sequence[Any]], first: int, styles: Sequence[int]) -> list[str]:
-    """The XML of the rows of a table given column by column, from row *first* down, in chunks of rows.
+def _utf8(array: Any) -> Any:
+    """The UTF-8 bytes of every text of the Arrow text array *array*, one after the other (an Arrow buffer)."""
+    import pyarrow as pa
 
-    Each chunk is one join over an object array of pieces (a row's start, then each cell's reference and
-    :func:`_column_slots`, then its end), cells left out written as empty pieces: a few fixed texts and the
-    numbers' text shared, rather than a string made per cell and per row.
+    _, offsets, data = array.buffers()
+    ends = np.frombuffer(offsets, dtype=np.int64)[[array.offset, array.offset + len(array)]].tolist()
+    return data.slice(ends[0], ends[1] - ends[0]) if data is not None else pa.py_buffer(b"")
+
+
+def _table_rows(columns: Sequence[Any], first: int, styles: Sequence[int]) -> list[Any]:
+    """The XML of the rows of a table given column by column, from row *first* down, as UTF-8 bytes in chunks of
+    rows (Arrow buffers).
+
+    Each chunk is one join in Arrow of each row's pieces (a row's start, then each cell's reference and
+    :func:`_column_tails`, then its end), a cell left out written as nothing: no Python text made per cell or
+    per row, and the bytes go to the compressor as they are (a US run's every-area sheet is 70 MB of XML).
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     n = len(columns[0])
     if any(len(values) != n for values in columns):
         raise ValueError("the columns of a sheet's table differ in length")
-    slotted = [_column_slots(values, style) for values, style in zip(columns, styles, strict=True)]
-    width = 3 + sum(2 + len(slots) for slots, _ in slotted) + 1
+    coded = [_column_tails(values, style) for values, style in zip(columns, styles, strict=True)]
+    empty = _text("")
     chunks = []
     for start in range(0, n, _CHUNK_ROWS):
         stop = min(n, start + _CHUNK_ROWS)
-        numbers = np.array([str(r) for r in range(first + start, first + stop)], dtype=object)
-        pieces = np.empty((stop - start, width), dtype=object)
-        pieces[:, 0], pieces[:, 1], pieces[:, 2], pieces[:, -1] = '<row r="', numbers, '">', "</row>"
-        j = 3
-        for c, (slots, omitted) in enumerate(slotted, start=1):
-            pieces[:, j] = f'<c r="{column_letter(c)}'
-            pieces[:, j + 1] = numbers
-            for i, slot in enumerate(slots, start=j + 2):
-                pieces[:, i] = slot if isinstance(slot, str) else slot[start:stop]
-            if omitted is not None:
-                pieces[omitted[start:stop], j : j + 2 + len(slots)] = ""
-            j += 2 + len(slots)
-        chunks.append("".join(pieces.ravel().tolist()))
+        numbers = pa.array(np.arange(first + start, first + stop, dtype=np.int64)).cast(pa.large_string())
+        pieces = [_text('<row r="'), numbers, _text('">')]
+        for c, (tails, codes) in enumerate(coded, start=1):
+            made = tails.slice(start, stop - start) if codes is None else tails.take(codes.slice(start, stop - start))
+            reference = _text(f'<c r="{column_letter(c)}')
+            if made.null_count:  # cells left out: the reference goes with the cell
+                pieces.append(pc.fill_null(pc.binary_join_element_wise(reference, numbers, made, empty), empty))
+            else:
+                pieces += [reference, numbers, made]
+        pieces.append(_text("</row>"))
+        chunks.append(_utf8(pc.binary_join_element_wise(*pieces, empty)))
     return chunks
 
 
 @dataclass
 class _Sheet:
     title: str
-    xml: str
+    xml: list[Any]  # the sheet's UTF-8 bytes in pieces (bytes or Arrow buffers), one after the other
     filter_ref: str | None
 
 
@@ -263,7 +352,7 @@ class XlsxBook:
         rows: Sequence[Sequence[Any]],
         *,
         styles: Sequence[Sequence[int]] | None = None,
-        columns: Sequence[Sequence[Any]] | None = None,
+        columns: Sequence[Any] | None = None,
         column_styles: Sequence[int] = (),
         widths: Sequence[float] = (),
         freeze: str | None = None,
@@ -282,7 +371,9 @@ class XlsxBook:
             format), an unstyled one is left out.
         columns
             A table after *rows*, given column by column (equal lengths): numbers get the column's style in
-            *column_styles*, text and empty cells get none.
+            *column_styles*, text and empty cells get none. A column is a sequence of values, a
+            :class:`NumberTexts`, an Arrow array of text (nulls are empty cells) or a NumPy array of whole
+            numbers or booleans.
         widths
             Column widths in characters.
         freeze
@@ -290,7 +381,7 @@ class XlsxBook:
         autofilter
             Put an auto-filter on the sheet's whole used range.
         """
-        parts: list[str] = []
+        parts: list[Any] = []
         widest = 0
         for r, row in enumerate(rows, start=1):
             row_styles = styles[r - 1] if styles is not None else [0] * len(row)
@@ -310,7 +401,8 @@ class XlsxBook:
         self._sheets.append(_Sheet(title, self._sheet_xml(parts, widths, freeze, filter_ref), filter_ref))
 
     @staticmethod
-    def _sheet_xml(rows: list[str], widths: Sequence[float], freeze: str | None, filter_ref: str | None) -> str:
+    def _sheet_xml(rows: list[Any], widths: Sequence[float], freeze: str | None, filter_ref: str | None) -> list[Any]:
+        """The sheet's XML as UTF-8 bytes in pieces, around *rows* (text or, a table's chunks, bytes)."""
         if freeze:
             column, row = re.fullmatch(r"([A-Z]+)(\d+)", freeze).groups()  # type: ignore[union-attr]
             x_split = sum((ord(ch) - 64) * 26**i for i, ch in enumerate(reversed(column))) - 1
@@ -325,7 +417,7 @@ class XlsxBook:
         cols = "".join(
             f'<col min="{i}" max="{i}" width="{width:g}" customWidth="1"/>' for i, width in enumerate(widths, start=1)
         )
-        return "".join(
+        head = "".join(
             [
                 f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN}">',
                 '<sheetPr><outlinePr summaryBelow="1" summaryRight="1"/><pageSetUpPr/></sheetPr>',
@@ -333,12 +425,17 @@ class XlsxBook:
                 '<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/>',
                 f"<cols>{cols}</cols>" if cols else "",
                 "<sheetData>",
-                *rows,
+            ]
+        )
+        tail = "".join(
+            [
                 "</sheetData>",
                 f'<autoFilter ref="{filter_ref}"/>' if filter_ref else "",
                 '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/></worksheet>',
             ]
         )
+        pieces = [head, *rows, tail]
+        return [piece.encode("utf-8") if isinstance(piece, str) else piece for piece in pieces]
 
     def _styles_xml(self) -> str:
         custom: dict[str, int] = {}
@@ -411,10 +508,15 @@ class XlsxBook:
 
     def save(self, path: str | Path, *, compresslevel: int = 1) -> Path:
         """Write the workbook to *path* (DEFLATE at *compresslevel*: 1 is fast and about a third larger than 6)."""
-        return write_members(path, [deflated(name, text, compresslevel) for name, text in self.parts().items()])
+        return write_members(path, [deflated(name, data, compresslevel) for name, data in self.part_bytes().items()])
 
     def parts(self) -> dict[str, str]:
         """The text of each part of the package by its name in the archive, in archive order."""
+        return {name: b"".join(pieces).decode("utf-8") for name, pieces in self.part_bytes().items()}
+
+    def part_bytes(self) -> dict[str, list[Any]]:
+        """The UTF-8 bytes of each part of the package by its name in the archive, in archive order, in pieces
+        (bytes or Arrow buffers, one after the other): a sheet's are not joined or copied."""
         n = len(self._sheets)
         overrides = "".join(
             f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_SHEET_TYPE}"/>' for i in range(1, n + 1)
@@ -459,9 +561,10 @@ class XlsxBook:
             ),
             "xl/styles.xml": self._styles_xml(),
         }
+        made = {name: [text.encode("utf-8")] for name, text in parts.items()}
         for i, sheet in enumerate(self._sheets, start=1):
-            parts[f"xl/worksheets/sheet{i}.xml"] = sheet.xml
-        return parts
+            made[f"xl/worksheets/sheet{i}.xml"] = sheet.xml
+        return made
 
 
 #: The part that holds the time the workbook was written.
@@ -495,11 +598,20 @@ class Member:
         return zlib.decompress(self.data, -zlib.MAX_WBITS).decode("utf-8")
 
 
-def deflated(name: str, text: str, level: int = 1) -> Member:
-    """The part *name* holding *text*, compressed at *level* (1 is fast and about a third larger than 6)."""
-    raw = text.encode("utf-8")
+def deflated(name: str, text: str | Sequence[Any], level: int = 1) -> Member:
+    """The part *name* holding *text*, compressed at *level* (1 is fast and about a third larger than 6).
+
+    *text* is the part's text, or its UTF-8 bytes in pieces (bytes-like objects, one after the other:
+    :meth:`XlsxBook.part_bytes`), compressed as they are.
+    """
+    pieces: Sequence[Any] = [text.encode("utf-8")] if isinstance(text, str) else text
     packer = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
-    return Member(name, packer.compress(raw) + packer.flush(), zlib.crc32(raw), len(raw))
+    data, crc, size = [], 0, 0
+    for piece in pieces:
+        data.append(packer.compress(piece))
+        crc, size = zlib.crc32(piece, crc), size + len(piece)
+    data.append(packer.flush())
+    return Member(name, b"".join(data), crc, size)
 
 
 def write_members(path: str | Path, members: Sequence[Member]) -> Path:

@@ -72,15 +72,32 @@ _ROWS_HEADER = Style(bold=True, fill="DCE6F0")
 _WRAPPED = Style(wrap="top")
 
 
-def _numbers(frame: pd.DataFrame, i: int, table: str, floats: FloatTexts) -> list[Any]:
+def _numbers(frame: pd.DataFrame, i: int, table: str, floats: FloatTexts) -> Any:
     """Column *i* of *frame* (the run table *table*) as the workbook takes it: a float column as the text of its
-    numbers (:class:`NumberTexts`; made once with the CSV file's, in *floats*), any other as its values."""
+    numbers (:class:`NumberTexts`; made once with the CSV file's, in *floats*), a text column as an Arrow array
+    (missing text as null), whole numbers and booleans as a NumPy array, any other as a list of its values."""
     column = frame.iloc[:, i]
-    if not (isinstance(column.dtype, np.dtype) and column.dtype.kind == "f"):
+    dtype = column.dtype
+    if isinstance(dtype, pd.StringDtype):
+        import pyarrow as pa
+
+        array = pa.array(column.array)
+        return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return column.to_numpy()
+    if not (isinstance(dtype, np.dtype) and dtype.kind == "f"):
         return column.tolist()
     texts = kept_float_texts(floats, (table, i, _NUMBER_FORMAT), column.to_numpy())
     if np.isinf(column.to_numpy()).any():  # the CSV writes "inf", the workbook an empty cell
-        return NumberTexts("" if t in ("inf", "-inf") else t for t in texts)
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        def finite(array: Any) -> Any:
+            return pc.if_else(pc.is_in(array, value_set=pa.array(["inf", "-inf"], type=array.type)), "", array)
+
+        if isinstance(texts, pa.DictionaryArray):
+            return NumberTexts(pa.DictionaryArray.from_arrays(texts.indices, finite(texts.dictionary)))
+        return NumberTexts(finite(texts))
     return NumberTexts(texts)
 
 
@@ -281,9 +298,10 @@ def _kept_members(book: XlsxBook) -> tuple[list[Member], list[str]]:
     Each part's text is let go once it is compressed (the book is this function's only reference to it), so the
     compressed parts never sit beside the whole text: a US workbook is 90 MB of XML and 17 MB compressed.
     """
-    parts = book.parts()
+    parts = book.part_bytes()
     del book
-    timed = [name for name, text in parts.items() if _CREATED_AT in text]
+    stand_in = re.compile(re.escape(_CREATED_AT.encode("utf-8")))
+    timed = [name for name, pieces in parts.items() if any(stand_in.search(piece) for piece in pieces)]
     members = []
     for name in list(parts):
         members.append(deflated(name, parts.pop(name)))
