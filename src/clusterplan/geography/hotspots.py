@@ -677,18 +677,19 @@ def _statistics(y: np.ndarray, neighbours: dict[str, list[str]], permutations: i
     local_p = np.empty((n, columns))
     gi_p = np.empty((n, columns), dtype=np.float32)  # esda keeps Gi*'s pseudo p-values in single precision
     z_rows, y_rows = np.ascontiguousarray(z_all.T), np.ascontiguousarray(y.T)
-    lisa, stars = np.empty((permutations, columns)), np.empty((permutations, columns))
+    scale, total = scaling[:, None], out["total"][:, None]
     for i in range(n):
         picked = draws[:, : cardinality[i]]
         picked = picked + (picked >= i)  # positions among the other areas -> positions among all areas
         lisa_weights, star_weights = np.full(cardinality[i], 1.0 / cardinality[i]), np.ones(cardinality[i])
         # One (permutations x neighbours) product per column, as esda computes it: a tie between a draw and
-        # the observed value then falls the same way.
-        for k in range(columns):
-            lisa[:, k] = z_all[i, k] * (z_rows[k][picked] @ lisa_weights) * scaling[k]
-            stars[:, k] = (y_rows[k][picked] @ star_weights + y[i, k]) / out["total"][k]
-        local_p[i] = _folded_p(lisa, local_all[i])
-        gi_p[i] = _folded_p(stars, gi_all[i])
+        # the observed value then falls the same way. np.take makes each column's block C-contiguous, and a
+        # stack of contiguous blocks times a vector is the same BLAS product block by block, with every
+        # column's at once (not 2 gathers and 2 products per column and area: a third of a US run's hotspots).
+        lags = np.take(z_rows, picked, axis=1) @ lisa_weights
+        sums = np.take(y_rows, picked, axis=1) @ star_weights
+        local_p[i] = _folded_p((z_all[i][:, None] * lags * scale).T, local_all[i])
+        gi_p[i] = _folded_p(((sums + y[i][:, None]) / total).T, gi_all[i])
     return _Statistics(
         moran_i=out["moran_i"],
         moran_expected=-1.0 / (n - 1),
