@@ -374,3 +374,19 @@ def test_cell_lower_bounds_equal_the_joins(imputed: pd.DataFrame, withheld: pd.D
     assert withheld_cell_lower_bounds(cells, twice).tolist() == _cell_bounds_by_joins(cells, twice).tolist()
     assert withheld_cell_lower_bounds(cells, twice)[6] == 25.0
     assert withheld_cell_lower_bounds(cells.iloc[:0], groups).tolist() == []
+
+
+def test_sorted_unique_is_numpys_unique_of_integers() -> None:
+    from clusterplan.measures.withheld import _sorted_unique
+
+    rng = np.random.default_rng(14)
+    for values in (
+        np.zeros(0, dtype=np.int64),
+        np.array([7], dtype=np.int64),
+        np.array([3, 3, 3], dtype=np.int64),
+        rng.integers(-5, 5, 1_000),
+        rng.integers(0, 933 * 3_001, 95_000),
+    ):
+        found = _sorted_unique(values)
+        assert found.dtype == values.dtype and found.tolist() == np.unique(values).tolist()
+    assert _sorted_unique(np.array([4, -1, 4, 0, -1])).tolist() == [-1, 0, 4]

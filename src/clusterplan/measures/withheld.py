@@ -373,6 +373,15 @@ def _nearest_group_codes(cells: pd.DataFrame, groups: pd.DataFrame) -> np.ndarra
     return names[found]
 
 
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` of integers, by sorting: NumPy 2.3+ finds them with a hash set when asked for nothing
+    else, some ten times slower (a US run's 95,000 group keys: 40 ms instead of 4)."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+
+
 def _nearest_group_index(
     cell_area: np.ndarray, cell_codes: pd.Series, group_area: np.ndarray, group_codes: pd.Series
 ) -> tuple[np.ndarray, list[str]]:
@@ -392,7 +401,7 @@ def _nearest_group_index(
     position = {c: i for i, c in enumerate(vocabulary)}
     width = len(vocabulary) + 1
     group_position = np.array([position[c] for c in group_names], dtype=np.int64)
-    group_keys = np.unique(group_area * width + group_position[group_code_index])
+    group_keys = _sorted_unique(group_area * width + group_position[group_code_index])
     found = np.full(len(cell_area), -1, dtype=np.int64)
     depth = max((len(ladder) for ladder in ladders), default=0)
     for step in range(depth):
