@@ -563,6 +563,15 @@ def test_rings_simplified_together_keep_what_each_alone_keeps() -> None:
     assert [len(r) for r in charts._simplified_rings(rings[3:6], 2.0)] != [6, 9, 40]  # it does drop points
 
 
+def test_chart_json_writes_rows_of_cells_as_each_cell_alone() -> None:
+    rows = [["Adrian, MI", 15.25], ["Akron, OH", float("nan")], ["Albany, GA", 3.0], ["Ames, IA", 2, True], []]
+    assert charts.to_json({"customdata": rows}) == (
+        '{"customdata":[["Adrian, MI",15.25],["Akron, OH",null],["Albany, GA",3],["Ames, IA",2,true],[]]}'
+    )
+    # A row holding something other than plain cells is walked cell by cell, as before.
+    assert charts.to_json([["a", np.float64(1.5)], ["b", np.int64(2)]]) == '[["a",1.5],["b",2]]'
+
+
 def test_run_folder_round_trip_renders_the_same_report(gb: ClusterProfile, tmp_path: Path) -> None:
     paths = write_run_outputs(gb, tmp_path, tables=further_tables(), workbook=False)
     run = json.loads(paths["run"].read_text())

@@ -130,6 +130,11 @@ def _finite(value: Any) -> Any:
                 else None
                 for v in value
             ]
+        if kinds == {list}:  # rows of plain cells (a map's customdata, one row per area): all cells in one pass
+            cells = [v for row in value for v in row]
+            if set(map(type, cells)) <= _PLAIN:
+                clean = iter(_finite(cells))
+                return [[next(clean) for _ in row] for row in value]
         return [_finite(v) for v in value]
     return value
 
