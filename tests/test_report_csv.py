@@ -260,3 +260,39 @@ def test_run_tables_kept_on_disk_are_the_tables_written_afresh(
     paths = write_tables(dataclasses.replace(data, clusters=changed), tmp_path / "changed")
     assert paths["clusters"].read_text().splitlines()[1].split(",")[-1] == "0.125"
     assert len(list((tmp_path / "cache").glob("results/*/*.pickle"))) == 2
+
+
+def test_values_found_their_own_rounding_are_so_and_the_rest_are_rounded_through_text() -> None:
+    """_own_rounding says True only for floats whose 16-digit text reads back as them (random values of every
+    scale, powers of two and their neighbours, values near powers of ten, already rounded values), and finds most
+    of those; _significant rounds the same as through text alone."""
+    from clusterplan.report._html import _own_rounding, _significant
+
+    rng = np.random.default_rng(14)
+    powers = np.ldexp(1.0, rng.integers(-1070, 1020, 20000))
+    tens = 10.0 ** rng.integers(-20, 20, 20000)
+    values = np.concatenate(
+        [
+            rng.random(100000) * 10.0 ** rng.integers(-30, 30, 100000),
+            rng.standard_normal(50000),
+            powers,
+            np.nextafter(powers, np.inf),
+            np.nextafter(powers, -np.inf),
+            np.ldexp(rng.integers(1, 2**20, 20000).astype(float), rng.integers(-300, 300, 20000)),
+            np.nextafter(tens, np.inf),
+            np.nextafter(tens, -np.inf),
+            [float(f"{v:.16g}") for v in (rng.random(20000) * 10.0 ** rng.integers(-30, 30, 20000)).tolist()],
+            [np.inf, -np.inf, np.nan, 0.0, 2.0**-24, 5e-324],
+        ]
+    )
+    own = _own_rounding(values, 16)
+    assert [v for v in values[own].tolist() if float(f"{v:.16g}") != v] == []
+    # Not finite: no; 0: yes; powers of two (2**-24, and 5e-324, the least float): no, though 5e-324 is
+    assert own[-6:].tolist() == [False, False, False, True, False, False]
+    assert own.mean() > 0.6
+    frame = pd.DataFrame({"v": values, "w": values[::-1]})
+    rounded = _significant(frame)
+    for column in ("v", "w"):
+        expected = [float(f"{v:.16g}") for v in frame[column].tolist()]
+        found = rounded[column].tolist()
+        assert all(a == b or (np.isnan(a) and np.isnan(b)) for a, b in zip(found, expected, strict=True))

@@ -494,11 +494,47 @@ def _significant(frame: pd.DataFrame) -> pd.DataFrame:
             rounded = values.copy()
             rounded[missing] = np.nan  # float("nan"), whatever the sign or payload
             others = np.flatnonzero(~(missing | ((values == np.rint(values)) & (np.abs(values) < 1e15))))
-            # Each distinct value once (a US every-area table repeats half of them: percentiles, area totals).
+            # Each distinct value once (a US every-area table repeats half of them: percentiles, area totals), and
+            # through text only those that are not their own rounding (a quarter of a run's measured values).
             codes, distinct = pd.factorize(values[others])
-            rounded[others] = np.array([float(text % v) for v in distinct.tolist()], dtype=float)[codes]
+            made = distinct.copy()
+            through = np.flatnonzero(~_own_rounding(distinct, SIGNIFICANT_DIGITS))
+            made[through] = [float(text % v) for v in distinct[through].tolist()]
+            rounded[others] = made[codes]
             out[column] = rounded
     return out
+
+
+def _own_rounding(values: np.ndarray, digits: int) -> np.ndarray:
+    """Where each of the floats *values* is its own rounding to *digits* significant digits (``float("%.{digits}g"
+    % v) == v``), as far as a look at its shortest text tells: True for a finite value, not a power of two, whose
+    shortest text that reads back as it (Arrow's) has at most *digits* digits; False for any other (which may be
+    its own rounding too).
+
+    Why that suffices: if a decimal S of at most *digits* digits reads back as v, v's rounding T to *digits* digits
+    is at least as near v as S (S is one of the decimals T is the nearest of), so within half a unit in the last
+    place of v, and reads back as v. Only at an exact tie could it not, and within a binade that would need the
+    spacing of the floats to be a multiple of the decimals', which it is not below 10**16; a power of two is the
+    start of a binade, whose floats below are twice as close: 2**-24 is 5.9604644775390625e-08, whose rounding
+    5.960464477539062e-08 reads back as the float below it, while 5.960464477539063e-08 reads back as it.
+
+    >>> _own_rounding(np.array([0.1, 1 / 3, 2 / 3 * 1e-9, 1e22, np.inf, 2.0**-24]), 16).tolist()
+    [True, True, True, True, False, False]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(values, type=pa.float64())
+    text = array.cast(pa.string())  # "-0.000025", "0.3333333333333333", "1.5e+20", "123456.789"
+    reads_back = pc.equal(text.cast(pa.float64()), array).to_numpy(zero_copy_only=False)
+    # The digits: the text from its first digit other than 0 (past any sign, 0 and point) to its exponent, less a
+    # point there; the trailing zeros of a whole number are counted (such a value goes through text, as before).
+    significant = pc.utf8_ltrim(text, "-0.")
+    exponent = pc.find_substring(significant, "e").to_numpy(zero_copy_only=False)
+    length = pc.utf8_length(significant).to_numpy(zero_copy_only=False)
+    point = pc.greater_equal(pc.find_substring(significant, "."), 0).to_numpy(zero_copy_only=False)
+    count = np.where(exponent >= 0, exponent, length) - point
+    return reads_back & (count <= digits) & np.isfinite(values) & (np.abs(np.frexp(values)[0]) != 0.5)
 
 
 #: Area code columns of the run's tables and the name column each gets when a table lacks it.
