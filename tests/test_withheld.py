@@ -390,3 +390,29 @@ def test_sorted_unique_is_numpys_unique_of_integers() -> None:
         found = _sorted_unique(values)
         assert found.dtype == values.dtype and found.tolist() == np.unique(values).tolist()
     assert _sorted_unique(np.array([4, -1, 4, 0, -1])).tolist() == [-1, 0, 4]
+
+
+def test_nearest_groups_are_the_same_from_the_lookup_table_and_from_isin(monkeypatch: pytest.MonkeyPatch) -> None:
+    import clusterplan.measures.withheld as withheld
+
+    rng = np.random.default_rng(7)
+    six = [f"{a}{b}{c}" for a in ("311", "336", "541") for b in ("11", "12", "41") for c in "0123"]
+    cell_codes = pd.Series(rng.choice(six, 5_000))
+    cell_area = rng.integers(0, 40, 5_000).astype(np.int64)
+    # Groups at every level, in most areas but not all (area 40 has groups and no cell, 0-4 none).
+    group_codes = pd.Series([code[:n] for code in rng.choice(six, 900) for n in (rng.integers(2, 6),)])
+    group_area = rng.integers(5, 41, 900).astype(np.int64)
+    by_table = withheld._nearest_group_index(cell_area, cell_codes, group_area, group_codes)
+    monkeypatch.setattr(withheld, "_LOOKUP_TABLE_LIMIT", 0)
+    by_isin = withheld._nearest_group_index(cell_area, cell_codes, group_area, group_codes)
+    assert by_table[1] == by_isin[1] and by_table[0].tolist() == by_isin[0].tolist()
+    found, vocabulary = by_table
+    assert (found[cell_area < 5] == -1).all() and 0 < (found >= 0).sum() < len(found)
+    # Each hit is the nearest code above the cell's (33611, 3361, 336, 31-33, ...) that its area has a group of.
+    held = set(zip(group_area.tolist(), group_codes.tolist(), strict=True))
+    hits = 0
+    for area, code, at in zip(cell_area.tolist(), cell_codes.tolist(), found.tolist(), strict=True):
+        above = [c for c in withheld._prefixes(code) if (area, c) in held]
+        assert (vocabulary[at] if at >= 0 else None) == (above[0] if above else None)
+        hits += bool(above)
+    assert hits > 1_000
