@@ -38,15 +38,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from .._exceptions import ParameterError
 from .colocation import _activity_array, _minimum_conditional_probability_array, _rca_array, activity_matrix
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+# SciPy is imported where it is used, not with this module: the command line imports this module before it forks
+# its second process, and SciPy's sparse matrices and their eigensolver take about 0.2 s to import, which the
+# process that never computes a complexity (the first, in most runs) then no longer spends.
 
 __all__ = [
     "ComplexityResult",
@@ -76,6 +81,8 @@ def _second_eigenvector(m: np.ndarray | sp.csr_matrix) -> tuple[np.ndarray, np.n
     (:math:`\\sqrt{u}` or :math:`\\sqrt{d}`) and projected out; the largest remaining one gives :math:`K_p` (or
     :math:`K_c`, from which :math:`K_p = U^{-1} M^T K_c`). Then :math:`K_c = D^{-1} M K_p`, as ``ecomplexity``.
     """
+    import scipy.sparse as sp
+
     sparse = sp.csr_matrix(m)
     diversity = np.asarray(sparse.sum(axis=1)).ravel()
     ubiquity = np.asarray(sparse.sum(axis=0)).ravel()
@@ -96,6 +103,7 @@ def _second_eigenvector(m: np.ndarray | sp.csr_matrix) -> tuple[np.ndarray, np.n
         values, vectors = np.linalg.eigh(gram)
         value, vector = float(values[-1]), vectors[:, -1]
     else:
+        import scipy.sparse.linalg as spla  # only for the large matrices (a US run's, not a GB one's)
 
         def deflated(y: np.ndarray) -> np.ndarray:
             return np.asarray(left @ (right @ y)) - top * (top @ y)
@@ -139,6 +147,8 @@ def _csr_from_mask(mask: np.ndarray) -> sp.csr_matrix:
     The flat positions of the ones, in row order, give the column indices (position modulo the width) and the
     row counts the index pointer, without the row index array ``np.nonzero`` would also make.
     """
+    import scipy.sparse as sp
+
     width = mask.shape[1]
     flat = np.flatnonzero(mask)
     index = np.int32 if mask.size < 2**31 else np.int64
@@ -150,6 +160,8 @@ def _csr_from_mask(mask: np.ndarray) -> sp.csr_matrix:
 
 def _eci_pci(m: np.ndarray | sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """ECI, PCI, PCI before centring, eigenvalue, for every row and column of *m*; NaN for an empty one."""
+    import scipy.sparse as sp
+
     sparse = sp.csr_matrix(m)
     diversity = np.asarray(sparse.sum(axis=1)).ravel()
     ubiquity = np.asarray(sparse.sum(axis=0)).ravel()
