@@ -508,3 +508,28 @@ def test_sic_mapping_is_made_once_per_taxonomy_and_equals_a_fresh_one():
     assert (info.misses, info.hits) == (1, 1)
     other = clusters._sic_mapping(load_taxonomy("wmca_plan_for_growth"))
     assert set(other["cluster_id"]) != set(second["cluster_id"]) and clusters._kept_mapping.cache_info().misses == 2
+
+
+def test_partners_are_the_largest_positive_flows_with_ties_in_table_order() -> None:
+    rng = np.random.default_rng(3)
+    codes = [f"i{k:02d}" for k in range(12)]
+    # Whole numbers 0-4 and a negative: many ties, zeros and a flow that is no partner.
+    Z = pd.DataFrame(rng.integers(0, 5, (12, 12)).astype(float), index=codes, columns=codes)
+    Z.iloc[3, 0] = -2.0
+    Z.iloc[[7, 5]] = 9.0  # i05 and i07 tie as every cluster's largest suppliers
+    W = pd.DataFrame(rng.random((12, 3)), index=codes, columns=["a", "b", OTHER_INDUSTRIES]).round(1)
+    partners = main_suppliers_and_customers(Z, W, top=4)
+    purchases = pd.DataFrame(Z.to_numpy() @ W.to_numpy(), index=codes, columns=W.columns)
+    sales = pd.DataFrame(Z.to_numpy().T @ W.to_numpy(), index=codes, columns=W.columns)
+    for (cluster, relation), got in partners.groupby(["cluster_id", "relation"], sort=False):
+        column = (purchases if relation == "supplier" else sales)[cluster]
+        # What a stable descending sort of the positive flows gives: equal flows in the table's order.
+        best = column[column > 0].sort_values(ascending=False, kind="stable").head(4)
+        assert got["partner_code"].tolist() == list(best.index) and got["rank"].tolist() == [1, 2, 3, 4]
+        assert got["flow_gbp_m"].tolist() == best.tolist()
+        assert got["share"].tolist() == (best / float(column.sum())).tolist()
+    assert len(partners) == 16
+    suppliers = partners[partners["relation"] == "supplier"]
+    assert (
+        suppliers.groupby("cluster_id")["partner_code"].apply(lambda c: c.tolist()[:2]).tolist() == [["i05", "i07"]] * 2
+    )

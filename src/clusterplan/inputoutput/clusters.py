@@ -429,8 +429,13 @@ def main_suppliers_and_customers(
         for relation, table in (("supplier", purchases), ("customer", sales)):
             column = table[cluster]
             total = float(column.sum())
-            best = column[column > 0].sort_values(ascending=False, kind="stable").head(top)
-            for rank, (code, value) in enumerate(best.items(), start=1):
+            # The largest positive flows, ties in the table's order: a stable sort of the negated flows, as the
+            # Series' stable descending sort orders them, in NumPy (pandas' filter, sort and head for each cluster
+            # and relation took most of the time: 204 of them in a US run).
+            values = column.to_numpy(dtype=float)
+            positive = np.flatnonzero(values > 0)
+            best = positive[np.argsort(-values[positive], kind="stable")[:top]]
+            for rank, (code, value) in enumerate(zip(column.index[best], values[best], strict=True), start=1):
                 name = "" if names is None else str(names.get(code, ""))
                 if by == "cluster" and code == OTHER_INDUSTRIES:
                     name = "Other industries"
