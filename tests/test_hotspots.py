@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from _util import run_cli
-from clusterplan import ParameterError
+from clusterplan import ParameterError, UnknownCodeError
 from clusterplan._data import data_dir
 from clusterplan.geography.hotspots import (
     HOTSPOT_COLUMNS,
@@ -419,3 +419,14 @@ def test_statistics_are_esdas_on_the_same_draws() -> None:
     assert np.array_equal(table["gi_star_p"].to_numpy(), gi.p_sim)
     assert np.allclose(table["gi_star_z"].to_numpy(), gi.Zs, rtol=1e-12)
     assert [QUADRANTS[int(q)] for q in local.q] == table["quadrant"].tolist()
+
+
+def test_us_values_of_a_named_year_are_the_latest_years_and_an_absent_year_is_refused(warehouse: Warehouse) -> None:
+    options = {"measure": "lq", "cluster": "automotive", "taxonomy": "us_cmp_traded_2014", "level": "cbsa"}
+    latest, info = hotspot_values(warehouse, **options)
+    named, named_info = hotspot_values(warehouse, **options, year=int(info["year"]))
+    pd.testing.assert_series_equal(named, latest)
+    assert named_info == info and info["year"] == 2019 and named.loc["19820"] == pytest.approx(8.2215, abs=1e-4)
+    # A year without facts is found out from the facts' years, as before (they are read only then).
+    with pytest.raises(UnknownCodeError, match=r"unknown year '2031'; valid choices: 2019"):
+        hotspot_values(warehouse, **options, year=2031)

@@ -234,17 +234,29 @@ def _cbsa_values(
         # The cells CBP withholds, rebuilt within their parents: the same cells a profile reads by default.
         more = industry_facts(warehouse.facts, dataset=imputed)
         rows = rows.union(more.mutate(dataset=ibis.literal(name)).select(*rows.columns))
-    years = sorted(int(y) for y in rows.select("year").distinct().to_pandas()["year"])
-    if not years:
-        raise ParameterError(f"dataset {name!r} has no employment facts")
-    chosen = years[-1] if year is None else int(year)
-    if chosen not in years:
-        raise UnknownCodeError("year", str(year), [str(y) for y in years])
+    every_year = rows
+
+    def checked() -> int:
+        """The year asked for (the latest when None), once it is known to be one of the facts' years."""
+        years = sorted(int(y) for y in every_year.select("year").distinct().to_pandas()["year"])
+        if not years:
+            raise ParameterError(f"dataset {name!r} has no employment facts")
+        chosen = years[-1] if year is None else int(year)
+        if chosen not in years:
+            raise UnknownCodeError("year", str(year), [str(y) for y in years])
+        return chosen
+
+    # A run names its year: the facts' years (a read of every fact, some 0.1 s) are then looked at only when that
+    # year has no industry, to say why; a year that has one is one of them.
+    named = isinstance(year, int)
+    chosen = int(year) if isinstance(year, int) else checked()
     rows = rows.filter(rows.year == chosen)
     dims = warehouse.table("industries")
     naics6 = dims.filter(dims.industry_level == "naics6").select("industry_code").distinct()
     units = rows.semi_join(naics6, rows.industry_code == naics6.industry_code)
     codes = units.select("industry_code").distinct().to_pandas()["industry_code"].tolist()
+    if named and not codes:
+        checked()
     mapping = tax.mapping(codes, strict=False)
     mapping = mapping[mapping["cluster_id"].isin(ids)]
     summed = sum_to_clusters(units, memtable(mapping[["cluster_id", "industry_code"]])).to_pandas()
