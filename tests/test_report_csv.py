@@ -296,3 +296,38 @@ def test_values_found_their_own_rounding_are_so_and_the_rest_are_rounded_through
         expected = [float(f"{v:.16g}") for v in frame[column].tolist()]
         found = rounded[column].tolist()
         assert all(a == b or (np.isnan(a) and np.isnan(b)) for a, b in zip(found, expected, strict=True))
+
+
+def test_the_tables_digest_tells_apart_what_the_files_tell_apart() -> None:
+    """The digest that keys a run's kept CSV files differs for missing and empty text, -0.0 and 0.0 (the CSV
+    writes "-0"), any changed value or index; and is the same for the same values wherever an Arrow array
+    starts in its buffers."""
+    from clusterplan.report._html import ReportData, tables_key_of
+
+    def key(frame: pd.DataFrame) -> str | None:
+        return tables_key_of(ReportData({}, frame, frame.head(1), frame.head(1), frame.head(1), {"t": frame}))
+
+    def text(values: list[str | None]) -> pd.Series:
+        return pd.Series(values, dtype="str")
+
+    base = pd.DataFrame({"area": text(["Detroit", None, "x"]), "lq": [0.0, 1.5, np.nan], "n": [1, 2, 3]})
+    base["ok"] = [True, False, True]
+    base["codes"] = pd.Series([["a"], ["b"], ["c"]], dtype=object).map(tuple)
+    variants = [
+        base.assign(area=text(["Detroit", "", "x"])),
+        base.assign(area=text(["Detroit", None, "y"])),
+        base.assign(area=text(["Detroi", "t", "x"])),
+        base.assign(lq=[-0.0, 1.5, np.nan]),
+        base.assign(n=[1, 2, 4]),
+        base.assign(ok=[True, True, True]),
+        base.assign(codes=pd.Series([("a",), ("b",), ("d",)], dtype=object)),
+        base.set_axis([5, 6, 7]),
+        base.set_axis(pd.RangeIndex(1, 4)),
+    ]
+    keys = [key(base), *map(key, variants)]
+    assert None not in keys and len(set(keys)) == len(keys)
+    assert key(base.copy()) == key(base)
+    sliced = base.iloc[1:]  # its text starts one value into its Arrow buffers
+    fresh = pd.DataFrame({c: sliced[c].tolist() for c in base.columns}, index=sliced.index).astype(sliced.dtypes)
+    assert key(fresh) == key(sliced) != key(base)
+    assert tables_key_of(ReportData({}, base.assign(codes=[[1], [2], [3]]), base, base, base, {})) is None

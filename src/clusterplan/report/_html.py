@@ -2652,12 +2652,46 @@ def tables_key_of(data: ReportData) -> str | None:
 
 
 def digest_frames(digest: Any, frames: Iterable[tuple[str, pd.DataFrame]]) -> None:
-    """Add each table's name, columns, dtypes, shape, index type and values (pandas' stable row hashes) to a
-    hashlib digest; raises TypeError or ValueError when some value cannot be hashed."""
+    """Add each table's name, columns, dtypes, shape, index type and values to a hashlib digest; raises TypeError
+    or ValueError when some value cannot be hashed.
+
+    The values go in column by column: numbers and booleans as their bytes, Arrow-backed text as its Arrow
+    buffers, the index and any other column as pandas' stable hashes (a US run's every-area table holds 1.5
+    million cells: hashing text through pandas made a Python object of each).
+    """
     for name, frame in frames:
         shape = (name, list(frame.columns), [str(t) for t in frame.dtypes], frame.shape, str(frame.index.dtype))
         digest.update(repr(shape).encode())
-        digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+        if isinstance(frame.index, pd.RangeIndex):
+            digest.update(repr(frame.index).encode())
+        else:
+            digest.update(pd.util.hash_pandas_object(frame.index, index=False).to_numpy().tobytes())
+        for i in range(frame.shape[1]):
+            _digest_column(digest, frame.iloc[:, i])
+
+
+def _digest_column(digest: Any, column: pd.Series) -> None:
+    """Add the values of *column* to a hashlib digest (see :func:`digest_frames`)."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+        digest.update(np.ascontiguousarray(column.to_numpy()).tobytes())
+        return
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        import pyarrow as pa
+
+        array = pa.array(column.array)
+        array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+        array = array.cast(pa.large_string())
+        # Which values are missing, then each one's length and all their text (from its offsets, wherever the
+        # array starts in its buffers)
+        _, offsets, data = array.buffers()
+        ends = np.frombuffer(offsets, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+        digest.update(np.asarray(array.is_null()).tobytes())
+        digest.update(np.diff(ends).tobytes())
+        if data is not None and len(ends):
+            digest.update(memoryview(data)[int(ends[0]) : int(ends[-1])])
+        return
+    digest.update(pd.util.hash_pandas_object(column, index=False).to_numpy().tobytes())
 
 
 def _render(data: ReportData, plotly_js: str) -> str:
