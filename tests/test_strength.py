@@ -277,3 +277,23 @@ def test_threshold_texts_are_formatted_once_per_value_and_keep_signed_zeros() ->
     nan = float("nan")
     texts = _texts_by_row([1234.5, nan, 0.0, -0.0, 1234.5, 0.25, nan], ",.4g")
     assert texts == ["1,234", "nan", "0", "-0", "1,234", "0.25", "nan"]
+
+
+def test_thresholds_by_group_are_the_quantiles_transform_gives() -> None:
+    from clusterplan.measures import strength
+
+    rng = np.random.default_rng(5)
+    values = pd.Series(rng.random(300).round(2), index=rng.permutation(300) + 1000, name="lq")
+    values[values < 0.1] = np.nan
+    groups = pd.Series(rng.choice(["a", "b", "c", "d"], 300), index=values.index)
+    values[groups == "d"] = np.nan  # a group with no value: NaN on its rows
+    grouped = values.groupby(groups, sort=False, dropna=False)
+    rows = strength._rows_of_groups(grouped.ngroup().to_numpy())
+    for q in (0.25, 0.5, 0.75, 0.9):
+        expected = grouped.transform(
+            lambda s, q=q: float(np.quantile(s.dropna().to_numpy(), q)) if s.notna().any() else np.nan
+        )
+        got = strength._quantile_by_group(values, rows, q)
+        pd.testing.assert_series_equal(got, expected, check_exact=True)
+    assert got[groups == "d"].isna().all() and got[groups != "d"].notna().all()
+    assert strength._rows_of_groups(np.zeros(0, dtype=np.int64))[0].size == 0

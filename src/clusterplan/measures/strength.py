@@ -89,11 +89,28 @@ def _texts_by_row(values: list[float], spec: str) -> list[str]:
     return [texts[value] if value != 0 else format(value, spec) for value in values]
 
 
-def _quantile(values: pd.Series, q: float) -> float:
+def _quantile(values: pd.Series | np.ndarray, q: float) -> float:
     # Linear interpolation between order statistics (Hyndman & Fan type 7), as d3.quantile in the CMP code.
-    finite = values.to_numpy(dtype=float)
+    finite = np.asarray(values, dtype=float)
     finite = finite[~np.isnan(finite)]
     return float(np.quantile(finite, q)) if finite.size else float("nan")
+
+
+def _rows_of_groups(group: np.ndarray) -> list[np.ndarray]:
+    """The rows of each group, from each row's group number (``GroupBy.ngroup``)."""
+    order = np.argsort(group, kind="stable")
+    ends = np.cumsum(np.bincount(group)) if len(group) else np.zeros(0, dtype=np.int64)
+    return np.split(order, ends[:-1])
+
+
+def _quantile_by_group(values: pd.Series, rows_of_groups: list[np.ndarray], q: float) -> pd.Series:
+    """:func:`_quantile` of each group's *values*, on each of its rows: what ``transform`` with it gives, without
+    a Series made for every group (a US profile: 51 clusters, three thresholds each)."""
+    numbers = values.to_numpy(dtype=float)
+    out = np.empty(len(numbers))
+    for rows in rows_of_groups:
+        out[rows] = _quantile(numbers[rows], q)
+    return pd.Series(out, index=values.index, name=values.name)
 
 
 def _ordinal(q: float) -> str:
@@ -244,9 +261,10 @@ def cluster_mapping_strength(
     frame = pd.DataFrame({"lq": lq, "employment": employment, "establishments": establishments}).where(present, np.nan)
     grouping = [out[k] for k in keys]
     grouped = frame.groupby(grouping, sort=False, dropna=False)
-    lq_threshold = grouped["lq"].transform(lambda s: _quantile(s, spec.lq_quantile))
-    employment_threshold = grouped["employment"].transform(lambda s: _quantile(s, spec.size_quantile))
-    establishments_threshold = grouped["establishments"].transform(lambda s: _quantile(s, spec.size_quantile))
+    rows_of_groups = _rows_of_groups(grouped.ngroup().to_numpy())
+    lq_threshold = _quantile_by_group(frame["lq"], rows_of_groups, spec.lq_quantile)
+    employment_threshold = _quantile_by_group(frame["employment"], rows_of_groups, spec.size_quantile)
+    establishments_threshold = _quantile_by_group(frame["establishments"], rows_of_groups, spec.size_quantile)
     counted = grouped["employment"].transform("count")
     establishments_applied = grouped["establishments"].transform("count") > 0
 
