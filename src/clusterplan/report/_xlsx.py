@@ -309,6 +309,8 @@ def _table_rows(columns: Sequence[Any], first: int, styles: Sequence[int]) -> li
         for c, (tails, codes) in enumerate(coded, start=1):
             made = tails.slice(start, stop - start) if codes is None else tails.take(codes.slice(start, stop - start))
             reference = _text(f'<c r="{column_letter(c)}')
+            if made.null_count == len(made):  # every cell left out (a US run's growth columns)
+                continue
             if made.null_count:  # cells left out: the reference goes with the cell
                 pieces.append(pc.fill_null(pc.binary_join_element_wise(reference, numbers, made, empty), empty))
             else:

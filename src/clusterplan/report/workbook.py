@@ -297,11 +297,16 @@ def _kept_members(book: XlsxBook) -> tuple[list[Member], list[str]]:
 
     Each part's text is let go once it is compressed (the book is this function's only reference to it), so the
     compressed parts never sit beside the whole text: a US workbook is 90 MB of XML and 17 MB compressed.
+
+    The stand-in is looked for in the pieces written from text (:meth:`XlsxBook.part_bytes`: every part but the
+    rows of the sheets' tables, which are Arrow buffers): the time is in the metadata, which only sheets written
+    row by row show (Notes), while a table sheet's rows are a run table's values, made before the run's time
+    (looking through the US tables' 90 MB took 0.07-0.13 s).
     """
     parts = book.part_bytes()
     del book
-    stand_in = re.compile(re.escape(_CREATED_AT.encode("utf-8")))
-    timed = [name for name, pieces in parts.items() if any(stand_in.search(piece) for piece in pieces)]
+    stand_in = _CREATED_AT.encode("utf-8")
+    timed = [name for name, pieces in parts.items() if any(type(p) is bytes and stand_in in p for p in pieces)]
     members = []
     for name in list(parts):
         members.append(deflated(name, parts.pop(name)))
