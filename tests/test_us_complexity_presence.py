@@ -13,7 +13,7 @@ import pytest
 
 from _util import run_cli
 from clusterplan import ParameterError
-from clusterplan.pipeline.opportunities import employment_lower_bound, region_opportunities
+from clusterplan.pipeline.opportunities import _joined_lower_bound, employment_lower_bound, region_opportunities
 from clusterplan.pipeline.profile import industry_employment
 from clusterplan.relatedness.complexity import complexity
 from clusterplan.warehouse import Warehouse
@@ -159,3 +159,42 @@ def test_cells_and_their_lower_bounds_are_joined_once(warehouse: Warehouse, monk
     assert joins == ["naics6", "naics6"]
     pd.testing.assert_frame_equal(boston.industries, fresh.industries)
     pd.testing.assert_frame_equal(boston.clusters, fresh.clusters)
+
+
+def test_lower_bounds_join_the_grid_as_the_merge_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    grid = pd.DataFrame(
+        {
+            "area_code": pd.array(["A1", "A1", "A1", "B2", "B2", "B2"], dtype="str"),
+            "industry_code": pd.array(["111", "222", "333"] * 2, dtype="str"),
+            "employment": [5.0, 7.0, 0.0, 9.0, 3.0, 2.0],
+        }
+    )
+    low = pd.DataFrame(
+        {
+            "area_code": pd.array(["B2", "A1", "B2"], dtype="str"),
+            "industry_code": pd.array(["333", "222", "111"], dtype="str"),
+            "employment_low": [1.5, 0.0, 4.0],
+        }
+    )
+    expected = grid.merge(low, on=["area_code", "industry_code"], how="left", validate="one_to_one")
+    merges = []
+    monkeypatch.setattr(pd.DataFrame, "merge", lambda *a, **k: merges.append(1) or _merge(*a, **k))
+    joined = _joined_lower_bound(grid, low)
+    pd.testing.assert_frame_equal(joined, expected, check_exact=True)
+    assert joined["employment_low"].tolist()[:2] == [pytest.approx(np.nan, nan_ok=True), 0.0] and not merges
+    assert "employment_low" not in grid.columns  # the caller's frame is left as it was
+    # Not a grid (B2 lacks a code), a cell outside it, or a key listed twice: the merge, which says so.
+    for measures, bounds in (
+        (grid.iloc[:5], low.iloc[1:]),
+        (grid, pd.concat([low, low.iloc[:1].assign(area_code="C3")], ignore_index=True)),
+    ):
+        pd.testing.assert_frame_equal(
+            _joined_lower_bound(measures, bounds),
+            _merge(measures, bounds, on=["area_code", "industry_code"], how="left"),
+        )
+    with pytest.raises(pd.errors.MergeError):
+        _joined_lower_bound(grid, pd.concat([low, low.iloc[:1]], ignore_index=True))
+    assert len(merges) == 3
+
+
+_merge = pd.DataFrame.merge

@@ -294,13 +294,62 @@ def _with_lower_bound(warehouse: AnyWarehouse, measures: pd.DataFrame, level: st
     """*measures* with ``employment_low``, :func:`employment_lower_bound` where a cell was rebuilt, else its
     employment."""
     low = employment_lower_bound(warehouse, level=level, year=year)
-    measures = measures.merge(low, on=["area_code", "industry_code"], how="left", validate="one_to_one")
+    measures = _joined_lower_bound(measures, low)
     # A parent's hidden jobs may also sit in a code without 6-digit detail (99), so the 6-digit reasoning
     # can exceed a rebuilt 2- or 4-digit cell by a job or two: no bound is above the cell itself.
     measures["employment_low"] = np.minimum(
         measures["employment_low"].fillna(measures["employment"]), measures["employment"]
     )
     return measures
+
+
+def _joined_lower_bound(measures: pd.DataFrame, low: pd.DataFrame) -> pd.DataFrame:
+    """``measures.merge(low, on=["area_code", "industry_code"], how="left", validate="one_to_one")``.
+
+    *measures* is the complete grid :func:`industry_employment` gives (every area with the same codes in the same
+    order, areas sorted): a cell's row is then its area's number times the number of codes plus its code's number,
+    so each of *low*'s cells is placed by looking up its area among some 900 and its code among some 1,000 rather
+    than by a merge on the two text columns of 896,613 and 611,450 US cells (0.2 s of a first US run). Any other
+    frame, or keys listed twice, go to the merge, which raises as it always has.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keys = ["area_code", "industry_code"]
+    merged = lambda: measures.merge(low, on=keys, how="left", validate="one_to_one")  # noqa: E731
+    if list(low.columns) != [*keys, "employment_low"] or "employment_low" in measures.columns or not len(measures):
+        return merged()
+    try:
+        area, code = (pa.array(measures[k].array, type=pa.string()) for k in keys)
+        low_area, low_code = (pa.array(low[k].array, type=pa.string()) for k in keys)
+    except (pa.ArrowException, TypeError, ValueError):  # not text
+        return merged()
+    if area.null_count or code.null_count or low_area.null_count or low_code.null_count:
+        return merged()
+    starts = np.flatnonzero(np.r_[True, pc.not_equal(area[1:], area[:-1]).to_numpy(zero_copy_only=False)])
+    areas, codes = area.take(pa.array(starts)), code[: (starts[1] if len(starts) > 1 else len(code))]
+    width = len(codes)
+    area_names, code_names = areas.to_pylist(), codes.to_pylist()
+    grid = (
+        len(code) == width * len(areas)
+        and area_names == sorted(set(area_names))
+        and len(set(code_names)) == width
+        and pc.all(pc.equal(code, codes.take(pa.array(np.tile(np.arange(width), len(areas)))))).as_py()
+    )
+    if not grid:
+        return merged()
+    where_area = pc.index_in(low_area, value_set=areas).to_numpy(zero_copy_only=False)
+    where_code = pc.index_in(low_code, value_set=codes).to_numpy(zero_copy_only=False)
+    if np.isnan(where_area).any() or np.isnan(where_code).any():  # a cell outside the grid: the merge drops it
+        return merged()
+    row = where_area.astype(np.int64) * width + where_code.astype(np.int64)
+    if len(row) and np.bincount(row, minlength=len(measures)).max() > 1:
+        return merged()
+    values = np.full(len(measures), np.nan)
+    values[row] = low["employment_low"].to_numpy(dtype=np.float64)
+    joined = measures.reset_index(drop=True)
+    joined["employment_low"] = values
+    return joined
 
 
 def prepare_opportunities(warehouse: AnyWarehouse, region: str, *, year: int | None = None) -> None:
