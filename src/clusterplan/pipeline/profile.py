@@ -1628,12 +1628,16 @@ def _withheld_bounds(
     inside = frame[frame["in_benchmark"]]
     benchmark = inside.groupby("cluster_id")[["employment_low", "employment_high"]].sum()
     benchmark_totals = inside.drop_duplicates("area_code")[["total_low", "total_high"]].sum()
+    # Each row's cluster's benchmark bounds, by the cluster's number (Series.map of the 45,717 Arrow-backed codes
+    # made Python objects of them, twice): the same values, NaN for a cluster the benchmark has no row of.
+    cluster_number, cluster_codes = pd.factorize(frame["cluster_id"], use_na_sentinel=False)
+    of_cluster = benchmark.reindex(cluster_codes)
     low, high = withheld_lq_interval(
         (frame["employment_low"].to_numpy(), frame["employment_high"].to_numpy()),
         (frame["total_low"].to_numpy(), frame["total_high"].to_numpy()),
         (
-            frame["cluster_id"].map(benchmark["employment_low"]).to_numpy(),
-            frame["cluster_id"].map(benchmark["employment_high"]).to_numpy(),
+            of_cluster["employment_low"].to_numpy(dtype=float)[cluster_number],
+            of_cluster["employment_high"].to_numpy(dtype=float)[cluster_number],
         ),
         (np.full(len(frame), benchmark_totals["total_low"]), np.full(len(frame), benchmark_totals["total_high"])),
         region_in_benchmark=frame["in_benchmark"].to_numpy(dtype=bool),
