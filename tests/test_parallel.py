@@ -3,6 +3,7 @@ the same files as one that does not."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -39,6 +40,18 @@ def _take_all(claimed: Claims, names: list[str]) -> list[str]:
     return [name for name in names if claimed.take(name)]
 
 
+def _collected_of(made: int) -> tuple[int, int, int]:
+    """Objects frozen in this process, and what a full collection finds of *made* new cycles and of the inherited
+    ones."""
+    cycles = []
+    for _ in range(made):
+        cycle: list[object] = []
+        cycle.append(cycle)
+        cycles.append(cycle)
+    del cycles, cycle
+    return gc.get_freeze_count(), gc.collect(), len(gc.get_objects(generation=2))
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -55,6 +68,17 @@ def test_calls_run_in_another_process_one_after_another(monkeypatch: pytest.Monk
         assert pid == second.pid != os.getpid() and total == 6
         assert second.call(_pid_and_sum, list(range(101)))()[1] == 5050  # the same process takes the next call
     assert not _alive(second.pid)  # ended and reaped with the block
+
+
+def test_the_second_process_leaves_what_it_inherits_to_the_collector_no_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PROCESSES_VARIABLE, "2")
+    inherited = len(gc.get_objects())
+    with second_process() as second:
+        assert second is not None
+        frozen, collected, tracked = second.call(_collected_of, 500)()
+    # Everything it had at the fork is frozen (not looked at by its collections); its own cycles are still freed.
+    assert frozen >= inherited > 10_000 and collected >= 500 and tracked < inherited // 10
+    assert gc.get_freeze_count() == 0  # this process is left as it was
 
 
 def test_an_error_comes_back_as_itself_with_its_hint(monkeypatch: pytest.MonkeyPatch) -> None:
