@@ -55,9 +55,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
@@ -73,6 +72,9 @@ from ..relatedness.opportunities import ATTRACTIVENESS_METHOD
 from . import _charts as charts
 from ._charts import Chart
 from ._columns import _column_format, column_label
+
+if TYPE_CHECKING:
+    import jinja2
 
 __all__ = [
     "CLUSTER_PARTS",
@@ -2470,34 +2472,37 @@ def _template_text(name: str) -> str:
     return (files("clusterplan") / "report" / "templates" / name).read_text(encoding="utf-8")
 
 
-class _CompiledTemplates(jinja2.BytecodeCache):
-    """The templates' compiled code kept in the results folder of this version of the code: compiling the report's
-    two templates takes about 0.15 s of every run. Jinja checks each entry against its template's source; a
-    missing, damaged or unwritable entry means compiling, as without it."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def _path(self, bucket: jinja2.bccache.Bucket) -> Path:
-        return self.folder / f"template-{bucket.key}.jinja"
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
-            with self._path(bucket).open("rb") as stored:
-                bucket.load_bytecode(stored)
-        except OSError:
-            pass
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
-            with replacing(self._path(bucket)) as part, part.open("wb") as stored:
-                bucket.write_bytecode(stored)
-        except OSError:
-            pass
-
-
 @cache
 def _environment() -> jinja2.Environment:
+    # Jinja is imported here, not with this module: a run imports this module before it forks its second process,
+    # and only the process that renders the report uses Jinja.
+    import jinja2
+
+    class _CompiledTemplates(jinja2.BytecodeCache):
+        """The templates' compiled code kept in the results folder of this version of the code: compiling the report's
+        two templates takes about 0.15 s of every run. Jinja checks each entry against its template's source; a
+        missing, damaged or unwritable entry means compiling, as without it."""
+
+        def __init__(self, folder: Path) -> None:
+            self.folder = folder
+
+        def _path(self, bucket: jinja2.bccache.Bucket) -> Path:
+            return self.folder / f"template-{bucket.key}.jinja"
+
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            try:
+                with self._path(bucket).open("rb") as stored:
+                    bucket.load_bytecode(stored)
+            except OSError:
+                pass
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            try:
+                with replacing(self._path(bucket)) as part, part.open("wb") as stored:
+                    bucket.write_bytecode(stored)
+            except OSError:
+                pass
+
     folder = code_folder()
     env = jinja2.Environment(
         loader=jinja2.FunctionLoader(_template_text),
