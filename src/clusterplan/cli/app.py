@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from functools import partial
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -18,6 +17,7 @@ import click
 
 from .._exceptions import ClusterplanError, InputError, TaxonomyError
 from .._version import __version__
+from . import imports_frozen
 from ._common import (
     cells_option,
     comma_separated,
@@ -193,9 +193,16 @@ def run(
 ) -> None:
     """Profile a region's clusters: clusters.csv, scenarios.csv, priorities.csv and the other tables,
     report.html, workbook.xlsx and run.json."""
-    from ..pipeline.run import run_region
-    from ..pipeline.scenarios import scenario_settings
-    from ..report import write_run_outputs
+    with imports_frozen():
+        from threadpoolctl import threadpool_limits
+
+        from .._parallel import second_process
+        from ..pipeline.data import load_engine_modules
+        from ..pipeline.run import run_region
+        from ..pipeline.scenarios import scenario_settings
+        from ..report import write_run_outputs
+
+        load_engine_modules(engine)  # before the second process is forked, so that the two share them
 
     progress = progress_printer(quiet)
     if region_groups:
@@ -205,15 +212,11 @@ def run(
         os.environ[REGION_GROUPS_VARIABLE] = str(Path(region_groups).resolve())
     scenario_config = scenario_settings(config_path, target_year=target_year, scenario=scenario_text, weights=weights)
     only = None if analyses == "all" else [] if analyses == "none" else comma_separated(analyses)
-    from threadpoolctl import threadpool_limits
-
-    from .._parallel import second_process
-    from ..pipeline.data import load_engine_modules
 
     # A run's matrices are small (at most about 1,000 x 1,000): extra BLAS threads cost more in start-up and
     # contention than they save, the more so on a shared machine (the default GB run takes about 16% less CPU).
     # The second process is forked before the warehouse is opened (see clusterplan._parallel).
-    with threadpool_limits(1, "blas"), second_process(partial(load_engine_modules, engine)) as second:
+    with threadpool_limits(1, "blas"), second_process() as second:
         progress("opening the warehouse")
         with _open_engine(engine, warehouse_path, master, progress) as warehouse:
             profile, further = run_region(
