@@ -74,6 +74,29 @@ def test_columns_joined_by_arrow_are_written_as_pandas_writes_them(tmp_path: Pat
     assert _csv._joined_rows([names, [1.5] * 7]) is None  # floats as objects: left to the csv writer
 
 
+def test_repeated_awkward_texts_of_a_long_table_are_written_as_pandas_writes_them(tmp_path: Path) -> None:
+    """Each distinct awkward text is quoted once and the lines come out of Arrow's buffer: the same bytes."""
+    import pyarrow as pa
+
+    from clusterplan.report import _csv
+
+    names = ["Detroit-Warren-Dearborn, MI", 'say "hi"', "plain", "two\nlines", "Añasco, PR ✓"] * 400
+    frame = pd.DataFrame(
+        {
+            "name": pd.Series(names, dtype="str"),
+            "reason": pd.Series([f"rule {i % 700}, met" for i in range(2000)], dtype="str"),
+            "jobs": range(2000),
+        }
+    )
+    expected, found = _both(frame, tmp_path)
+    assert found == expected and found.count(b'"say ""hi""",') == 400
+    assert '"Añasco, PR ✓","rule 4, met",4\n'.encode() in found
+    # A slice of an Arrow column (its text buffer starts before the slice) with a list of fields.
+    sliced = pa.array(names, type=pa.large_string()).slice(1, 3)
+    assert _csv._joined_rows([sliced, ["a", "b,", "c"]]) == '"say ""hi""",a\nplain,"b,"\n"two\nlines",c\n'
+    assert _csv._joined_rows([pa.array([], type=pa.large_string()), []]) == ""
+
+
 def test_columns_made_in_arrow_are_the_fields_pandas_writes(tmp_path: Path) -> None:
     """Text (Arrow-backed, missing as empty), whole numbers (signed and unsigned), booleans and floats (each
     distinct value formatted once, NaN empty) become Arrow text without a Python object per cell."""

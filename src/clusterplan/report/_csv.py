@@ -252,13 +252,25 @@ def _joined_rows(columns: list[Any]) -> str | None:
             data = array.buffers()[2]  # every field's text (maybe more, never less)
             raw = data.to_pybytes() if data is not None else b""
             awkward = any(c.encode() in raw for c in _QUOTED)
-        # One look for the characters in every field, then Arrow's at each field
+        # One look for the characters in every field, then Arrow's at each distinct field (a US every-area
+        # table repeats each of its 935 area names 49 times)
         if awkward:
-            quoted = pc.match_substring_regex(array, "[" + "".join(_QUOTED) + "]")
-            doubled = pc.replace_substring(array, '"', '""')
-            array = pc.if_else(
-                quoted, pc.binary_join_element_wise(scalar('"'), doubled, scalar('"'), scalar("")), array
+            encoded = array.dictionary_encode()
+            distinct = encoded.dictionary
+            quoted = pc.match_substring_regex(distinct, "[" + "".join(_QUOTED) + "]")
+            doubled = pc.replace_substring(distinct, '"', '""')
+            distinct = pc.if_else(
+                quoted, pc.binary_join_element_wise(scalar('"'), doubled, scalar('"'), scalar("")), distinct
             )
+            array = distinct.take(encoded.indices)
         arrays.append(array)
-    lines = pc.binary_join_element_wise(*arrays, scalar(",")).to_pylist()
-    return "\n".join(lines) + "\n" if lines else ""
+    joined = pc.binary_join_element_wise(*arrays, scalar(","))
+    if not len(joined):
+        return ""
+    if joined.null_count or not pa.types.is_large_string(joined.type):  # the writer's way (and its error)
+        return "\n".join(joined.to_pylist()) + "\n"
+    # Each line with its end, read straight from Arrow's text buffer (not a Python string per line, then joined)
+    lines = pc.binary_join_element_wise(joined, scalar(""), scalar("\n"))
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
+    start, end = int(offsets[lines.offset]), int(offsets[lines.offset + len(lines)])
+    return str(memoryview(lines.buffers()[2])[start:end], "utf-8")
