@@ -21,7 +21,7 @@ from clusterplan.geography.hotspots import LISA_COLOURS
 from clusterplan.pipeline.profile import ClusterProfile
 from clusterplan.pipeline.run import HOTSPOT_TABLE_COLUMNS, run_analyses
 from clusterplan.report import _charts as charts
-from clusterplan.report import write_run_outputs
+from clusterplan.report import _html, write_run_outputs
 from clusterplan.report._html import (
     CLUSTER_PARTS,
     RUN_TABLES,
@@ -732,3 +732,38 @@ def test_a_reports_rows_of_a_cluster_are_the_rows_a_comparison_finds(gb: Cluster
     other = table.assign(cluster_id=pd.Series(["a"] * 6, index=table.index, dtype="str"))
     assert len(ctx.rows(other, "cluster_id", "a")) == 6
     assert ctx.rows(table, "cluster_id", "a").index.tolist() == [11, 15]
+
+
+def test_a_clusters_industries_and_supply_chain_rows_are_those_comparisons_find(gb: ClusterProfile) -> None:
+    """A cluster's industries (its definition's codes and prefixes, the codes' text made once per report) are those
+    pandas' ``str.startswith`` finds, a missing code in none; the rows of each cluster and relation, split once,
+    are those two comparisons find (same index and order), a row missing either in none."""
+    data = report_data(gb)
+    data.definitions = pd.DataFrame(
+        {"cluster_id": pd.Series(["x", "y", "z"], dtype="str"), "codes": ["5911, 62", "", None]}
+    )
+    ctx = ReportContext(data)
+    industries = pd.DataFrame(
+        {"industry_code": pd.Series(["59111", "5912", None, "620", "59110", "1620"], dtype="str")}
+    )
+    expected = industries["industry_code"].astype(str).str.startswith(("5911", "62")).fillna(False).to_numpy(bool)
+    assert _html._cluster_industries(ctx, "x", industries).tolist() == [True, False, False, True, True, False]
+    assert _html._cluster_industries(ctx, "x", industries).tolist() == expected.tolist()
+    for other in ("y", "z", "w"):
+        assert not _html._cluster_industries(ctx, other, industries).any()
+    table = pd.DataFrame(
+        {
+            "cluster_id": pd.Series(["a", "a", "b", None, "a", "b"], dtype="str"),
+            "relation": pd.Series(["supplier", "customer", "supplier", "supplier", "supplier", None], dtype="str"),
+        }
+    ).set_axis([5, 4, 3, 2, 1, 0])
+    pairs = _html._pair_positions(table, "cluster_id", "relation")
+    for cluster_id in ("a", "b", "c"):
+        for relation in ("supplier", "customer"):
+            found = pairs.get((cluster_id, relation))
+            chosen = table.iloc[found] if found is not None else table.iloc[:0]
+            pd.testing.assert_frame_equal(
+                chosen, table[(table["cluster_id"] == cluster_id) & (table["relation"] == relation)]
+            )
+    assert table.iloc[pairs[("a", "supplier")]].index.tolist() == [5, 1]
+    assert len(pairs) == 3

@@ -1124,6 +1124,14 @@ def _positions(column: pd.Series) -> dict[Any, np.ndarray]:
     return dict(indices)
 
 
+def _pair_positions(frame: pd.DataFrame, first: str, second: str) -> dict[tuple[Any, Any], np.ndarray]:
+    """The positions of the rows holding each pair of values of *first* and *second*, in order (a row missing
+    either holds none)."""
+    keys = [frame[first].to_numpy(), frame[second].to_numpy()]
+    indices: dict[tuple[Any, Any], np.ndarray] = frame.groupby(keys, sort=False, dropna=True).indices  # type: ignore[assignment]
+    return dict(indices)
+
+
 def _by_cluster(frame: pd.DataFrame, column: str, cluster_ids: Iterable[str]) -> list[float]:
     values = _cluster_values(frame, column)
     return [float(values.get(c, float("nan"))) for c in cluster_ids]
@@ -1592,7 +1600,7 @@ SECTIONS: list[Builder] = [
 def part_size_trend(ctx: ReportContext, cluster_id: str) -> Markup:
     data = ctx.data
     row = data.cluster_row(cluster_id)
-    trend = data.trend[data.trend["cluster_id"] == cluster_id].sort_values("year")
+    trend = ctx.rows(data.trend, "cluster_id", cluster_id).sort_values("year")
     chart = None
     years = [int(y) for y in trend["year"]]
     if len(years) > 1:
@@ -1762,8 +1770,15 @@ def part_supply_chain(ctx: ReportContext, cluster_id: str) -> Markup | None:
         return None
     name = data.cluster_row(cluster_id).get("cluster", cluster_id)
     blocks = []
+    # Each cluster's suppliers and customers: the table split by both once per report, not compared per cluster
+    kept_table, pairs = ctx.kept(
+        ("pair rows", id(table), "cluster_id", "relation"),
+        lambda: (table, _pair_positions(table, "cluster_id", "relation")),
+    )
     for relation, label in (("supplier", "main suppliers"), ("customer", "main customers")):
-        part = rows[rows["relation"] == relation].sort_values("share", ascending=False).head(10)
+        found = pairs.get((cluster_id, relation)) if kept_table is table else None
+        chosen = table.iloc[found] if found is not None else rows[rows["relation"] == relation]
+        part = chosen.sort_values("share", ascending=False).head(10)
         if part.empty:
             continue
         chart = charts.bar_chart(
@@ -2275,13 +2290,28 @@ def _hotspot_overview(ctx: ReportContext) -> dict[str, Any] | None:
     return {"maps": labels, "rows": out} if out else None
 
 
-def _cluster_industries(definitions: pd.DataFrame, cluster_id: str, codes: pd.Series) -> pd.Series:
-    """Which industry codes belong to a cluster: the definition's codes and prefixes (``5911`` → ``59111``)."""
-    match = definitions[definitions["cluster_id"] == cluster_id]
+def _cluster_industries(ctx: ReportContext, cluster_id: str, industries: pd.DataFrame) -> np.ndarray:
+    """Which industries (rows of *industries*) belong to a cluster: those whose ``industry_code`` is one of the
+    definition's codes or starts with one of its prefixes (``5911`` → ``59111``).
+
+    The codes' text is made once per report (a US report asks for each of 51 clusters), and each code is matched
+    as ``str.startswith`` matches it (pandas' ``.str.startswith`` gives the same; a missing code matches none).
+    """
+    definitions = ctx.data.definitions
+    match = ctx.rows(definitions, "cluster_id", cluster_id)
+    nothing = np.zeros(len(industries), dtype=bool)
     if match.empty or not isinstance(match["codes"].iloc[0], str):
-        return pd.Series(False, index=codes.index)
+        return nothing
     prefixes = tuple(c.strip() for c in str(match["codes"].iloc[0]).split(",") if c.strip())
-    return codes.astype(str).str.startswith(prefixes) if prefixes else pd.Series(False, index=codes.index)
+    if not prefixes:
+        return nothing
+    kept_table, texts = ctx.kept(
+        ("industry code texts", id(industries)),
+        lambda: (industries, industries["industry_code"].astype(str).tolist()),
+    )
+    if kept_table is not industries:  # another table at the same address
+        texts = industries["industry_code"].astype(str).tolist()
+    return np.fromiter((isinstance(t, str) and t.startswith(prefixes) for t in texts), dtype=bool, count=len(texts))
 
 
 def part_opportunity(ctx: ReportContext, cluster_id: str) -> Markup | None:
@@ -2289,11 +2319,11 @@ def part_opportunity(ctx: ReportContext, cluster_id: str) -> Markup | None:
     industries = data.table("opportunities", RUN_TABLES["opportunities"].columns)
     if industries is None:
         return None
-    inside = _cluster_industries(data.definitions, cluster_id, industries["industry_code"])
+    inside = _cluster_industries(ctx, cluster_id, industries)
     if not inside.any():
         return None
     name = data.cluster_row(cluster_id).get("cluster", cluster_id)
-    own = industries[inside.to_numpy()]
+    own = industries[inside]
     if "opportunities-x" not in ctx.shared:
         ctx.shared["opportunities-x"] = [charts.to_number(v) for v in industries["feasibility"]]
         ctx.shared["opportunities-y"] = [charts.to_number(v) for v in industries["attractiveness"]]
@@ -2321,7 +2351,7 @@ def part_opportunity(ctx: ReportContext, cluster_id: str) -> Markup | None:
     cluster_row = None
     clusters = data.table("cluster_opportunities", RUN_TABLES["cluster_opportunities"].columns)
     if clusters is not None:
-        match = clusters[clusters["cluster_id"] == cluster_id]
+        match = ctx.rows(clusters, "cluster_id", cluster_id)
         cluster_row = match.iloc[0].to_dict() if len(match) else None
     return ctx.render("part_opportunity", chart=ctx.chart(chart), c=cluster_row)
 
