@@ -16,7 +16,7 @@ from clusterplan._exceptions import ParameterError, UnknownCodeError
 from clusterplan.measures.strength import (
     CLUSTER_MAPPING_RULES,
     ClusterMappingRule,
-    _texts_by_row,
+    _texts,
     cluster_mapping_strength,
     cluster_observatory_stars,
 )
@@ -273,10 +273,99 @@ def test_bres_division_29_stars_and_strength() -> None:
     assert motor["strong_reason"].str.endswith("establishments not applied (no establishment counts)").all()
 
 
-def test_threshold_texts_are_formatted_once_per_value_and_keep_signed_zeros() -> None:
+def test_texts_are_formatted_once_per_value_and_keep_signed_zeros() -> None:
     nan = float("nan")
-    texts = _texts_by_row([1234.5, nan, 0.0, -0.0, 1234.5, 0.25, nan], ",.4g")
-    assert texts == ["1,234", "nan", "0", "-0", "1,234", "0.25", "nan"]
+    texts = _texts(np.array([1234.5, nan, 0.0, -0.0, 1234.5, 0.25, nan]), ",.4g")
+    assert texts.to_pylist() == ["1,234", "nan", "0", "-0", "1,234", "0.25", "nan"]
+    assert _texts(np.zeros(0), ".3g").to_pylist() == []
+
+
+def _strength_reason_by_row(row: pd.Series, name: str, label: str) -> str:
+    """The strong-cluster reason of one row of cluster_mapping_strength's output, written out row by row from
+    its test columns (the rule "strong": LQ >= 75th percentile, LQ floor 1, sizes > 25th percentile)."""
+    if not row["employment"] > 0:
+        return f"not {name}: no employment in the cluster"
+    passed: list[str] = []
+    failed: list[str] = []
+    lq, bound = row["lq"], row["lq_floor"] if pd.notna(row["lq_floor"]) else row["lq"]
+    if np.isnan(lq):
+        failed.append("LQ undefined")
+    else:
+        test = row[f"{name}_lq_test"]
+        (passed if test else failed).append(
+            f"LQ {lq:.3g}, {label} {bound:.3g} {'>=' if test else '<'} 75th percentile "
+            f"{row[f'{name}_lq_threshold']:.3g}"
+        )
+        test = row[f"{name}_lq_minimum_test"]
+        (passed if test else failed).append(f"LQ {label} >= 1" if test else f"LQ {label} < 1")
+    test = row[f"{name}_employment_test"]
+    (passed if test else failed).append(
+        f"employment {row['employment']:,.0f} {'>' if test else '<='} 25th percentile "
+        f"{row[f'{name}_employment_threshold']:,.4g}"
+    )
+    if np.isnan(row["establishments"]):
+        failed.append("establishments unknown")
+    else:
+        test = row[f"{name}_establishments_test"]
+        (passed if test else failed).append(
+            f"establishments {row['establishments']:,.0f} {'>' if test else '<='} 25th percentile "
+            f"{row[f'{name}_establishments_threshold']:,.4g}"
+        )
+    if not failed:
+        return f"{name}: " + "; ".join(passed)
+    point = (not np.isnan(lq)) and lq >= row[f"{name}_lq_threshold"] and lq >= 1
+    doubt = (
+        " (uncertain: the LQ passes, its lower bound does not)"
+        if point and not (row[f"{name}_lq_test"] and row[f"{name}_lq_minimum_test"])
+        else ""
+    )
+    return f"not {name}{doubt}: " + "; ".join(failed)
+
+
+def test_reasons_of_a_long_panel_read_as_written_row_by_row() -> None:
+    # 3 clusters x 400 areas: rows without employment between the others, undefined LQs, unknown establishment
+    # counts, bounds below the LQ (some verdicts uncertain) and repeated values.
+    rng = np.random.default_rng(11)
+    n = 1200
+    employment = rng.choice([0.0, 5.0, 40.0, 120.0, 3000.0], n) * rng.integers(1, 4, n)
+    lq = np.round(rng.gamma(1.5, 1.0, n), 2) + rng.random(n) * (rng.random(n) < 0.5)
+    lq[rng.random(n) < 0.03] = np.nan
+    establishments = rng.integers(0, 60, n).astype(float)
+    establishments[rng.random(n) < 0.05] = np.nan
+    floor = np.where(rng.random(n) < 0.3, lq * rng.random(n), lq)
+    floor[rng.random(n) < 0.05] = np.nan
+    panel = pd.DataFrame(
+        {
+            "area_code": [f"A{i % 400:03d}" for i in range(n)],
+            "unit_code": np.repeat(["auto", "bio", "wood"], 400),
+            "employment": employment,
+            "lq": lq,
+            "establishments": establishments,
+            "lq_floor": floor,
+        }
+    )
+    out = cluster_mapping_strength(panel, lq_bound="lq_floor", lq_bound_label="bound")
+    expected = [_strength_reason_by_row(row, "strong", "bound") for _, row in out.iterrows()]
+    assert out["strong_reason"].tolist() == expected
+    assert out["strong_reason"].str.contains("uncertain").any() and out["strong_reason"].str.contains("undefined").any()
+    assert (out["strong_reason"] == "not strong: no employment in the cluster").sum() == (employment == 0).sum()
+    # The stars: the same text as written row by row.
+    stars = cluster_observatory_stars(panel.assign(share=employment / 1e4))
+    for i in (0, 1, 2, 500, 1199):
+        row = stars.iloc[i]
+        if row["employment"] > 0:
+            lq_text = "(LQ undefined)" if np.isnan(row["lq"]) else f"(LQ {row['lq']:.3g} vs 2)"
+            want = (
+                f"{row['stars']} star{'s' if row['stars'] != 1 else ''}: size {'*' if row['size_star'] else '-'} "
+                f"(employment rank {row['employment_rank']:.0f} of {row['size_regions']}, top 10% = rank <= "
+                f"{0.1 * row['size_regions']:.4g}); specialisation {'*' if row['specialisation_star'] else '-'} "
+                f"{lq_text}; focus {'*' if row['focus_star'] else '-'} (share rank {row['share_rank']:.0f} of "
+                f"{row['focus_regions']})"
+            )
+        else:
+            want = "0 stars: no employment in the cluster"
+        assert row["stars_reason"] == want
+    assert stars["stars_reason"].dtype == pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 def test_thresholds_by_group_are_the_quantiles_transform_gives() -> None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .._exceptions import ParameterError, UnknownCodeError
 
@@ -82,11 +84,29 @@ def _groups(panel: pd.DataFrame, comparable: Sequence[str]) -> list[str]:
     return keys
 
 
-def _texts_by_row(values: list[float], spec: str) -> list[str]:
-    """``format(value, spec)`` of each value, each distinct value formatted once (a threshold repeats on every row
-    of its group). Zeros are formatted one by one: 0.0 and -0.0 are equal but read "0" and "-0"."""
-    texts = {value: format(value, spec) for value in set(values) if value != 0}
-    return [texts[value] if value != 0 else format(value, spec) for value in values]
+def _texts(values: np.ndarray, spec: str) -> pa.Array:
+    """``format(value, spec)`` of each value, as Arrow strings: each distinct value is formatted once, told apart
+    by its bits (0.0 and -0.0 are equal but read "0" and "-0")."""
+    bits = np.ascontiguousarray(values, dtype=np.float64).view(np.int64)
+    distinct, inverse = np.unique(bits, return_inverse=True)
+    texts = pa.array([format(value, spec) for value in distinct.view(np.float64).tolist()], type=pa.string())
+    return texts.take(inverse.reshape(-1))
+
+
+def _joined(*parts: pa.Array | str) -> pa.Array:
+    """The parts (Arrow strings, or one text for every row) joined row by row; at least one part is an array."""
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def _placed(texts: pa.Array, rows: np.ndarray, length: int, other: str, index: pd.Index) -> pd.Series:
+    """A text column of *length* rows: *texts* on *rows* (ascending positions), *other* on the rest."""
+    position = np.cumsum(np.bincount(rows, minlength=length)) - 1
+    on_rows = np.zeros(length, dtype=bool)
+    on_rows[rows] = True
+    whole = pc.fill_null(texts.take(pa.array(position, mask=~on_rows)), other)
+    if len(whole) != length:  # a guard: the kernels above keep one text per row
+        raise AssertionError(f"{len(whole)} texts for {length} rows")
+    return pd.Series(whole, index=index, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
 def _quantile(values: pd.Series | np.ndarray, q: float) -> float:
@@ -117,12 +137,6 @@ def _ordinal(q: float) -> str:
     pct = round(q * 100)
     suffix = "th" if 10 <= pct % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(pct % 10, "th")
     return f"{pct}{suffix} percentile"
-
-
-def _texts_of(values: list[Any], spec: str) -> dict[Any, str]:
-    """``format(value, spec)`` of each distinct value of *values*, by value (NaN, which equals nothing, is looked
-    up by identity: each is its own key)."""
-    return {value: format(value, spec) for value in set(values)}
 
 
 def cluster_mapping_strength(
@@ -279,8 +293,7 @@ def cluster_mapping_strength(
     # Passed on the LQ, failed on its lower bound: the verdict turns on how withheld jobs are split.
     point_lq_test = (lq >= lq_threshold) if spec.lq_inclusive else (lq > lq_threshold)
     point_minimum = (lq >= spec.lq_minimum) if spec.lq_minimum is not None else pd.Series(True, index=out.index)
-    uncertain_v = (present & point_lq_test & point_minimum & ~(lq_test & minimum_test)).tolist()
-    tested_v = tested.tolist()
+    uncertain = (present & point_lq_test & point_minimum & ~(lq_test & minimum_test)).to_numpy(dtype=bool)
     employment_test = present & (employment > employment_threshold)
     establishments_known = establishments.notna()
     establishments_pass = establishments_known & (establishments > establishments_threshold)
@@ -294,9 +307,9 @@ def cluster_mapping_strength(
     out[f"{name}_lq_test"] = lq_test.to_numpy(dtype=bool)
     out[f"{name}_lq_minimum_test"] = minimum_test.to_numpy(dtype=bool)
     out[f"{name}_employment_test"] = employment_test.to_numpy(dtype=bool)
-    out[f"{name}_establishments_test"] = pd.array(
-        [bool(p) if a else pd.NA for p, a in zip(establishments_pass, establishments_applied, strict=True)],
-        dtype="boolean",
+    applied_v = establishments_applied.to_numpy(dtype=bool)
+    out[f"{name}_establishments_test"] = pd.arrays.BooleanArray(
+        establishments_pass.to_numpy(dtype=bool) & applied_v, ~applied_v
     )
     out[f"{name}_comparable_regions"] = counted.to_numpy(dtype="int64")
 
@@ -304,67 +317,78 @@ def cluster_mapping_strength(
     lq_fail = "<" if spec.lq_inclusive else "<="
     lq_label = _ordinal(spec.lq_quantile)
     size_label = _ordinal(spec.size_quantile)
-    # The reasons are joined row by row from plain lists (Series.iloc costs more than the whole test). Each text is
-    # made only for a row that shows it (a third of a US run's 47,000 rows have no employment and one fixed
-    # reason), and each distinct threshold (one per comparison group) is formatted once.
-    present_v = present.tolist()
-    lq_v = lq.tolist()
-    lq_test_v = lq_test.tolist()
-    minimum_test_v = minimum_test.tolist()
-    employment_v = employment.tolist()
-    employment_test_v = employment_test.tolist()
-    establishments_v = establishments.tolist()
-    establishments_applied_v = establishments_applied.tolist()
-    establishments_known_v = establishments_known.tolist()
-    establishments_pass_v = establishments_pass.tolist()
-    lq_threshold_texts = _texts_by_row(lq_threshold.tolist(), ".3g")
-    employment_threshold_texts = _texts_by_row(employment_threshold.tolist(), ",.4g")
-    establishments_threshold_texts = _texts_by_row(establishments_threshold.tolist(), ",.4g")
-    bound_label = "LQ" if lq_bound is None else f"LQ {lq_bound_label}"
-    minimum = f"{spec.lq_minimum:g}" if spec.lq_minimum is not None else ""
-    minimum_texts = (f"{bound_label} >= {minimum}", f"{bound_label} < {minimum}")
-    absent = f"not {name}: no employment in the cluster"
-    not_applied = "; establishments not applied (no establishment counts)"
-    reasons = []
-    for i in range(len(out)):
-        if not present_v[i]:
-            reasons.append(absent)
-            continue
-        passed: list[str] = []
-        failed: list[str] = []
-        value = lq_v[i]
-        if value != value:  # NaN
-            failed.append("LQ undefined")
-        else:
-            # With a bound, the LQ tests read "LQ 8.45, lower bound 0 < ..." so the reader sees both numbers.
-            label = f"LQ {value:.3g}" if lq_bound is None else f"LQ {value:.3g}, {lq_bound_label} {tested_v[i]:.3g}"
-            test = lq_test_v[i]
-            (passed if test else failed).append(
-                f"{label} {lq_word if test else lq_fail} {lq_label} {lq_threshold_texts[i]}"
-            )
-            if spec.lq_minimum is not None:
-                (passed if minimum_test_v[i] else failed).append(minimum_texts[0 if minimum_test_v[i] else 1])
-        test = employment_test_v[i]
-        (passed if test else failed).append(
-            f"employment {employment_v[i]:,.0f} {'>' if test else '<='} {size_label} {employment_threshold_texts[i]}"
+    # The reasons are put together column-wise in Arrow, for the rows that show a test (a third of a US run's
+    # 45,717 rows have no employment and one fixed reason): each distinct number is formatted once, each test's
+    # text is one piece, kept (with its "; ") where the row's list of failed tests, or else of passed tests,
+    # holds it. Row by row, the Python loop was most of the rule's time.
+    shown = np.flatnonzero(present.to_numpy(dtype=bool))
+
+    def at(values: pd.Series) -> np.ndarray:
+        return values.to_numpy()[shown]
+
+    pieces: list[tuple[pa.Array | str, np.ndarray, np.ndarray]] = []  # text, in the list of failed, of passed
+    lq_shown = at(lq).astype(float)
+    lq_test_shown = at(lq_test).astype(bool)
+    minimum_test_shown = at(minimum_test).astype(bool)
+    defined = ~np.isnan(lq_shown)
+    label = _joined("LQ ", _texts(lq_shown, ".3g"))
+    if lq_bound is not None:
+        # With a bound, the LQ tests read "LQ 8.45, lower bound 0 < ..." so the reader sees both numbers.
+        label = _joined(label, f", {lq_bound_label} ", _texts(at(tested).astype(float), ".3g"))
+    lq_text = _joined(
+        label,
+        pc.if_else(lq_test_shown, f" {lq_word} {lq_label} ", f" {lq_fail} {lq_label} "),
+        _texts(at(lq_threshold).astype(float), ".3g"),
+    )
+    pieces.append((pc.if_else(defined, lq_text, "LQ undefined"), ~defined | ~lq_test_shown, defined & lq_test_shown))
+    if spec.lq_minimum is not None:
+        bound_label = "LQ" if lq_bound is None else f"LQ {lq_bound_label}"
+        minimum = f"{spec.lq_minimum:g}"
+        minimum_text = pc.if_else(minimum_test_shown, f"{bound_label} >= {minimum}", f"{bound_label} < {minimum}")
+        pieces.append((minimum_text, defined & ~minimum_test_shown, defined & minimum_test_shown))
+    employment_test_shown = at(employment_test).astype(bool)
+    employment_text = _joined(
+        "employment ",
+        _texts(at(employment).astype(float), ",.0f"),
+        pc.if_else(employment_test_shown, f" > {size_label} ", f" <= {size_label} "),
+        _texts(at(employment_threshold).astype(float), ",.4g"),
+    )
+    pieces.append((employment_text, ~employment_test_shown, employment_test_shown))
+    applied = at(establishments_applied).astype(bool)
+    known = applied & at(establishments_known).astype(bool)
+    establishments_pass_shown = at(establishments_pass).astype(bool)
+    establishments_text = _joined(
+        "establishments ",
+        _texts(at(establishments).astype(float), ",.0f"),
+        pc.if_else(establishments_pass_shown, f" > {size_label} ", f" <= {size_label} "),
+        _texts(at(establishments_threshold).astype(float), ",.4g"),
+    )
+    pieces.append(
+        (
+            pc.if_else(known, establishments_text, "establishments unknown"),
+            applied & ~(known & establishments_pass_shown),
+            known & establishments_pass_shown,
         )
-        note = ""
-        if not establishments_applied_v[i]:
-            note = not_applied
-        elif not establishments_known_v[i]:
-            failed.append("establishments unknown")
-        else:
-            test = establishments_pass_v[i]
-            (passed if test else failed).append(
-                f"establishments {establishments_v[i]:,.0f} {'>' if test else '<='} {size_label} "
-                f"{establishments_threshold_texts[i]}"
-            )
-        if failed:
-            doubt = " (uncertain: the LQ passes, its lower bound does not)" if uncertain_v[i] else ""
-            reasons.append(f"not {name}{doubt}: " + "; ".join(failed) + note)
-        else:
-            reasons.append(f"{name}: " + "; ".join(passed) + note)
-    out[f"{name}_reason"] = reasons
+    )
+    failing = np.logical_or.reduce([in_failed for _, in_failed, _ in pieces])
+    # Each kept piece with "; " before it (Arrow's join that skips nulls drops the rows where all are null).
+    listed = _joined(
+        *(
+            pc.if_else(np.where(failing, in_failed, in_passed), _joined("; ", text), "")
+            for text, in_failed, in_passed in pieces
+        )
+    )
+    uncertain_shown = uncertain[shown]
+    head = pc.if_else(
+        failing,
+        pc.if_else(
+            uncertain_shown, f"not {name} (uncertain: the LQ passes, its lower bound does not): ", f"not {name}: "
+        ),
+        f"{name}: ",
+    )
+    note = pc.if_else(applied, "", "; establishments not applied (no establishment counts)")
+    texts = _joined(head, pc.utf8_slice_codeunits(listed, 2), note)
+    out[f"{name}_reason"] = _placed(texts, shown, len(out), f"not {name}: no employment in the cluster", out.index)
     return out
 
 
@@ -482,46 +506,45 @@ def cluster_observatory_stars(
     out["size_regions"] = size_n.to_numpy(dtype="int64")
     out["focus_regions"] = share_n.to_numpy(dtype="int64")
     pct = f"{top_share * 100:g}%"
-    star_counts = out["stars"].tolist()
-    present_v = present.tolist()
-    size_star_v = size_star.tolist()
-    size_rank_v = size_rank.tolist()
-    size_n_v = size_n.tolist()
-    specialisation_star_v = specialisation_star.tolist()
-    lq_v = lq.tolist()
-    focus_star_v = focus_star.tolist()
-    share_rank_v = share_rank.tolist()
-    share_n_v = share_n.tolist()
-    # Ranks and group sizes repeat (at most one value per area, per group): each is formatted once. Then one line
-    # per row from plain lists (a row-by-row loop of f-strings cost most of the stars' time on 47,000 US rows).
-    rank_text = _texts_of(size_rank_v + share_rank_v, ".0f")
-    n_text = _texts_of(size_n_v + share_n_v, ".0f")
-    top_text = {n: f"{top_share * n:.4g}" for n in set(size_n_v)}
-    minimum = f"{specialisation_minimum:g}"
-    reasons = [
-        (
-            f"{int(stars)} star{'s' if int(stars) != 1 else ''}: "
-            f"size {'*' if size else '-'} (employment rank {rank_text[size_rank]} of {n_text[size_n]}, "
-            f"top {pct} = rank <= {top_text[size_n]}); "
-            f"specialisation {'*' if special else '-'} "
-            + ("(LQ undefined)" if value != value else f"(LQ {value:.3g} vs {minimum})")
-            + f"; focus {'*' if focus else '-'} (share rank {rank_text[share_rank]} of {n_text[share_n]})"
-        )
-        if present
-        else "0 stars: no employment in the cluster"
-        for present, stars, size, size_rank, size_n, special, value, focus, share_rank, share_n in zip(
-            present_v,
-            star_counts,
-            size_star_v,
-            size_rank_v,
-            size_n_v,
-            specialisation_star_v,
-            lq_v,
-            focus_star_v,
-            share_rank_v,
-            share_n_v,
-            strict=True,
-        )
-    ]
-    out["stars_reason"] = reasons
+    # Column-wise in Arrow, for the rows with employment (the others share one text): each distinct number is
+    # formatted once (ranks and group sizes repeat: at most one value per area, per group).
+    shown = np.flatnonzero(present.to_numpy(dtype=bool))
+
+    def at(values: pd.Series) -> np.ndarray:
+        return values.to_numpy()[shown]
+
+    def mark(star: pd.Series) -> pa.Array:
+        return pc.if_else(at(star).astype(bool), "*", "-")
+
+    size_n_shown = at(size_n).astype(float)
+    lq_shown = at(lq).astype(float)
+    specialisation = pc.if_else(
+        np.isnan(lq_shown),
+        "(LQ undefined)",
+        _joined("(LQ ", _texts(lq_shown, ".3g"), f" vs {specialisation_minimum:g})"),
+    )
+    counts = pa.array([f"{n} star{'s' if n != 1 else ''}: " for n in range(4)])
+    texts = _joined(
+        counts.take(at(out["stars"]).astype(np.int64)),
+        "size ",
+        mark(size_star),
+        " (employment rank ",
+        _texts(at(size_rank).astype(float), ".0f"),
+        " of ",
+        _texts(size_n_shown, ".0f"),
+        f", top {pct} = rank <= ",
+        _texts(top_share * size_n_shown, ".4g"),
+        "); specialisation ",
+        mark(specialisation_star),
+        " ",
+        specialisation,
+        "; focus ",
+        mark(focus_star),
+        " (share rank ",
+        _texts(at(share_rank).astype(float), ".0f"),
+        " of ",
+        _texts(at(share_n).astype(float), ".0f"),
+        ")",
+    )
+    out["stars_reason"] = _placed(texts, shown, len(out), "0 stars: no employment in the cluster", out.index)
     return out
