@@ -8,8 +8,13 @@ import pytest
 
 from _util import FIXTURES
 from clusterplan import DataValidationError, ParameterError, UnknownCodeError
-from clusterplan.pipeline.scenarios import DEFAULT_CONFIG_PATH, load_scenario_config
-from clusterplan.scenarios.config import parse_scenario, parse_weights
+from clusterplan.pipeline.scenarios import (
+    DEFAULT_CONFIG_PATH,
+    load_scenario_config,
+    scenario_settings,
+    unread_scenario_settings,
+)
+from clusterplan.scenarios.config import parse_scenario, parse_weights, unread_settings
 
 USER_CONFIG = FIXTURES / "scenarios" / "user_config.toml"
 
@@ -98,6 +103,49 @@ def test_scenario_option_becomes_overrides() -> None:
         parse_scenario("window=2015")
     with pytest.raises(ParameterError, match=r"scenario\.low must be one of"):
         load_scenario_config(overrides=parse_scenario("low=best"))
+
+
+def test_settings_the_scenario_method_does_not_read_are_named(tmp_path: Path) -> None:
+    """The leader method's settings changed under the similar method (the default), and the similar method's
+    under the leader method, are named; settings both read, and values left at their defaults, are not."""
+    defaults = load_scenario_config()
+    assert unread_settings(defaults, defaults) == [] and unread_scenario_settings(defaults) is None
+    every = parse_scenario("high=top_quartile, low=median, rule=stars, min_stars=2, window=2016-2021, floor=false")
+    every |= parse_scenario("min_employment=2000, lq_threshold=1.5, baseline=no_change")
+    leader_only = [
+        "scenario.comparator_rule",
+        "scenario.min_stars",
+        "scenario.min_employment",
+        "scenario.reference_window",
+        "scenario.high",
+        "scenario.low",
+        "scenario.floor_at_baseline",
+    ]
+    assert unread_settings(load_scenario_config(overrides=every), defaults) == leader_only
+    # The defaults' own values (high=leader, low=top_quartile) change nothing, so they are not named.
+    assert (
+        unread_settings(load_scenario_config(overrides=parse_scenario("high=leader,low=top_quartile")), defaults) == []
+    )
+    assert unread_settings(load_scenario_config(overrides={**every, "scenario.method": "leader"}), defaults) == []
+    mine = tmp_path / "mine.toml"
+    mine.write_text(
+        'target_year = 2035\n[scenario]\nmethod = "leader"\nlow = "median"\nexclude_areas = ["TLI3"]\n'
+        "[scenario.similar]\npercentiles = [75, 85, 95]\n[scenario.jumps]\nlevel_share = 0.3\n"
+        "[scenario.warnings]\nshare_of_region = 0.1\n",
+        encoding="utf-8",
+    )
+    similar_only = ["scenario.similar.percentiles", "scenario.jumps.level_share", "scenario.warnings.share_of_region"]
+    assert unread_settings(load_scenario_config(mine), defaults) == similar_only
+    assert unread_scenario_settings(scenario_settings(mine)) == (
+        "scenario.similar.percentiles, scenario.jumps.level_share, scenario.warnings.share_of_region: read by the "
+        "similar scenario method only, not by the leader method this run uses (add method=similar to --scenario, "
+        'or set scenario.method = "similar" in the config)'
+    )
+    # The command line's choices come after the file's: method=similar there makes the leader's low unread.
+    assert unread_scenario_settings(scenario_settings(mine, scenario="method=similar")) == (
+        "scenario.low: read by the leader scenario method only, not by the similar method this run uses "
+        '(add method=leader to --scenario, or set scenario.method = "leader" in the config)'
+    )
 
 
 def test_similar_method_settings_and_the_previous_method() -> None:

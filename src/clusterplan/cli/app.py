@@ -142,7 +142,10 @@ _cells_option = cells_option()
     "--scenario",
     "scenario_text",
     default=None,
-    help="Scenario choices, e.g. 'low=median,rule=strong,window=2015-2019,min_employment=5000'.",
+    help=(
+        "Scenario choices, e.g. 'baseline=shift_share' or, of the leader method, "
+        "'method=leader,low=median,rule=strong,window=2015-2019,min_employment=5000'."
+    ),
 )
 @click.option("--weights", default=None, help="Priority weights, e.g. 'growth_potential=0.3,pay=0.1'.")
 @click.option(
@@ -199,7 +202,7 @@ def run(
         from .._parallel import second_process
         from ..pipeline.data import load_engine_modules
         from ..pipeline.run import run_region
-        from ..pipeline.scenarios import scenario_settings
+        from ..pipeline.scenarios import scenario_settings, unread_scenario_settings
         from ..report import write_run_outputs
 
         load_engine_modules(engine)  # before the second process is forked, so that the two share them
@@ -212,6 +215,9 @@ def run(
         os.environ[REGION_GROUPS_VARIABLE] = str(Path(region_groups).resolve())
     scenario_config = scenario_settings(config_path, target_year=target_year, scenario=scenario_text, weights=weights)
     only = None if analyses == "all" else [] if analyses == "none" else comma_separated(analyses)
+    unread = unread_scenario_settings(scenario_config) if only is None or "scenarios" in only else None
+    if unread:
+        click.echo(f"note: {unread}", err=True)
 
     # A run's matrices are small (at most about 1,000 x 1,000): extra BLAS threads cost more in start-up and
     # contention than they save, the more so on a shared machine (the default GB run takes about 16% less CPU).

@@ -38,7 +38,7 @@ from ..scenarios.baseline import (
     project,
 )
 from ..scenarios.calibration import ScenarioCalibration, format_calibration
-from ..scenarios.config import ScenarioConfig, parse_scenario, parse_weights, scenario_config
+from ..scenarios.config import ScenarioConfig, parse_scenario, parse_weights, scenario_config, unread_settings
 from ..scenarios.differential import (
     comparator_growth,
     differential_growth,
@@ -92,6 +92,7 @@ __all__ = [
     "scenario_outputs",
     "scenario_settings",
     "scenario_weights",
+    "unread_scenario_settings",
 ]
 
 #: The columns every scenarios.csv starts with: the cluster, the region, the baseline and the comparators.
@@ -1960,7 +1961,7 @@ def scenario_settings(
     target_year
         Year the baseline and scenarios run to.
     scenario
-        Choices as ``low=median,rule=strong,window=2015-2019`` text (see
+        Choices as ``method=leader,low=median,rule=strong,window=2015-2019`` text (see
         :func:`clusterplan.scenarios.config.parse_scenario`).
     weights
         Priority weights, as ``criterion=weight,...`` text or a mapping.
@@ -1981,6 +1982,28 @@ def scenario_settings(
         chosen["priorities.weights"] = parse_weights(weights) if isinstance(weights, str) else dict(weights)
     chosen.update(overrides or {})
     return load_scenario_config(config_path, overrides=chosen)
+
+
+def unread_scenario_settings(config: ScenarioConfig) -> str | None:
+    """A note naming the settings of *config* that its scenario method does not read, or None.
+
+    Examples
+    --------
+    >>> note = unread_scenario_settings(scenario_settings(scenario="low=median,window=2016-2019"))
+    >>> note.split(": ")[0]
+    'scenario.reference_window, scenario.low'
+    >>> unread_scenario_settings(scenario_settings(scenario="method=leader,low=median")) is None
+    True
+    """
+    unread = unread_settings(config, load_scenario_config())
+    if not unread:
+        return None
+    method = config.scenario.method
+    other = "leader" if method == "similar" else "similar"
+    return (
+        f"{', '.join(unread)}: read by the {other} scenario method only, not by the {method} method this run uses "
+        f'(add method={other} to --scenario, or set scenario.method = "{other}" in the config)'
+    )
 
 
 def scenario_choices() -> dict[str, Any]:

@@ -48,6 +48,7 @@ __all__ = [
     "parse_scenario",
     "parse_weights",
     "scenario_config",
+    "unread_settings",
 ]
 
 #: Forecast methods (see :mod:`clusterplan.scenarios.baseline`); kept here to avoid an import cycle.
@@ -65,6 +66,19 @@ _CRITERIA = (
 )
 _STATISTICS = ("leader", "top_quartile", "median", "mean")
 _RULES = ("lq", "strong", "stars")
+#: The settings only one scenario method reads, by that method (a key ending in "." stands for its whole table).
+_METHOD_ONLY = {
+    "leader": (
+        "scenario.comparator_rule",
+        "scenario.min_stars",
+        "scenario.min_employment",
+        "scenario.reference_window",
+        "scenario.high",
+        "scenario.low",
+        "scenario.floor_at_baseline",
+    ),
+    "similar": ("scenario.similar.", "scenario.jumps.", "scenario.warnings."),
+}
 
 
 @dataclass(frozen=True)
@@ -231,6 +245,41 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[dotted] = value
     return out
+
+
+def unread_settings(config: ScenarioConfig, defaults: ScenarioConfig) -> list[str]:
+    """The settings *config* changes from *defaults* that its scenario method does not read.
+
+    ``scenario.low`` set under the ``similar`` method (the default), say, changes no figure: only the
+    ``leader`` method reads it. A run says so rather than leave the choice without effect unnoticed.
+
+    Parameters
+    ----------
+    config
+        The configuration a run uses.
+    defaults
+        The package's defaults (:func:`scenario_config` of ``scenario_defaults.toml`` alone).
+
+    Returns
+    -------
+    list of str
+        Dotted keys, in the order of the configuration's fields.
+
+    Examples
+    --------
+    >>> from clusterplan.pipeline.scenarios import load_scenario_config
+    >>> defaults = load_scenario_config()
+    >>> mine = load_scenario_config(overrides={"scenario.low": "median", "scenario.lq_threshold": 1.2})
+    >>> unread_settings(mine, defaults)
+    ['scenario.low']
+    >>> leader = load_scenario_config(overrides={"scenario.method": "leader", "scenario.low": "median"})
+    >>> unread_settings(leader, defaults)
+    []
+    """
+    given, default = _flatten(config.to_dict()), _flatten(defaults.to_dict())
+    others = [keys for method, keys in _METHOD_ONLY.items() if method != config.scenario.method]
+    unread = tuple(key for keys in others for key in keys)
+    return [key for key, value in default.items() if key.startswith(unread) and given.get(key) != value]
 
 
 def _set(tree: dict[str, Any], dotted: str, value: Any) -> None:
