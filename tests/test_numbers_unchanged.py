@@ -6,6 +6,8 @@ folders and every JSON answer must match them column by column (numbers to a rel
 when run tables gained name columns (region code and name, cluster names, island names) and US runs
 unclassified_industries.csv: with the added columns and table left out, every fingerprint equalled fbc27db's.
 The scenarios' feasibility provenance names region_opportunities where it now lives (clusterplan.pipeline).
+A US cluster's feasibility and attractiveness moved half a rank when a one-industry cluster came to tie with its
+industry whatever the last bit of its national-weighted mean (relatedness.opportunities._percentile_among).
 """
 
 from __future__ import annotations

@@ -104,6 +104,20 @@ def test_cluster_opportunities_hand_computed(result: ComplexityResult, trade: pd
     assert table["feasibility"].nunique() == 2
 
 
+def test_a_one_industry_cluster_ties_with_its_industry_whatever_the_last_bit() -> None:
+    # A one-industry cluster's density is (v E) / E, which may differ from the industry's v in the last bit, one
+    # way or the other depending on how BLAS summed v. Either way it ties with the industry: mid-rank, as if equal.
+    from clusterplan.relatedness.opportunities import _percentile_among
+
+    reference = pd.Series([0.1, 0.3150870586529567, 0.5, 0.7])
+    exact = reference.iloc[1]
+    values = pd.Series([np.nextafter(exact, 0.0), exact, np.nextafter(exact, 1.0), exact * (1 + 1e-9)])
+    # Tied with the second of four: (1 + (1 + 1) / 2) / 4 = 50; clearly above it: (2 + 1/2) / 4 = 62.5.
+    assert _percentile_among(values, reference).tolist() == [50.0, 50.0, 50.0, 62.5]
+    assert _percentile_among(pd.Series([np.nan, 0.0]), reference).tolist()[1] == 12.5
+    assert np.isnan(_percentile_among(pd.Series([np.nan, 0.0]), reference).iloc[0])
+
+
 def test_cluster_colocation_hand_computed() -> None:
     x = pd.DataFrame(
         [[4, 4, 1, 1], [4, 4, 1, 1], [1, 1, 4, 4], [1, 1, 4, 4]],

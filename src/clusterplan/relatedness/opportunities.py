@@ -183,14 +183,25 @@ def _percentile(values: pd.Series) -> pd.Series:
     return values.rank(pct=True, method="average") * 100.0
 
 
+#: Relative difference under which a value and a reference value tie (:func:`_percentile_among`).
+_TIE = 1e-12
+
+
 def _percentile_among(values: pd.Series, reference: pd.Series) -> pd.Series:
-    """Mid-rank percentile (0-100] of each value among *reference* values (ties share the average rank)."""
+    """Mid-rank percentile (0-100] of each value among *reference* values (ties share the average rank).
+
+    A value within a relative :data:`_TIE` of a reference value ties with it: a one-industry cluster's
+    national-weighted mean, :math:`(v E) / E`, may differ from the industry's own :math:`v` in the last bit, and
+    which way it falls depends on how the platform's BLAS summed :math:`v`; without the tolerance that moves the
+    cluster half a rank from one machine to another.
+    """
     ref = np.sort(reference.dropna().to_numpy(dtype=float))
     if not len(ref):
         return pd.Series(np.nan, index=values.index)
     v = values.to_numpy(dtype=float)
-    below = np.searchsorted(ref, v, side="left")
-    equal = np.searchsorted(ref, v, side="right") - below
+    tolerance = np.abs(v) * _TIE
+    below = np.searchsorted(ref, v - tolerance, side="left")
+    equal = np.searchsorted(ref, v + tolerance, side="right") - below
     pct = (below + (equal + 1) / 2.0) / len(ref) * 100.0
     return pd.Series(np.where(np.isfinite(v), np.minimum(pct, 100.0), np.nan), index=values.index)
 
