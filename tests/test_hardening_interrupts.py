@@ -22,6 +22,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -121,10 +122,16 @@ CLI = [sys.executable, "-c", "from clusterplan.cli import main; main()"]
 
 
 def interrupt(
-    args: list[str], trigger: str, *, delay: float = 0.0, env: dict[str, str] | None = None
+    args: list[str],
+    trigger: str,
+    *,
+    delay: float = 0.0,
+    env: dict[str, str] | None = None,
+    until: Callable[[], bool] | None = None,
 ) -> tuple[int, list[str], str]:
     """Run a clusterplan command (with *env* added to the environment), Ctrl-C it *delay* seconds after a stderr
-    line containing *trigger*; return the exit code, the lines seen before, and the rest of stderr."""
+    line containing *trigger* (and, given *until*, once that returns true, polled every millisecond for up to a
+    minute); return the exit code, the lines seen before, and the rest of stderr."""
     with subprocess.Popen(
         [*CLI, *args], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
@@ -134,6 +141,9 @@ def interrupt(
         for line in process.stderr:
             seen.append(line)
             if trigger in line:
+                deadline = time.monotonic() + 60
+                while until is not None and not until() and process.poll() is None and time.monotonic() < deadline:
+                    time.sleep(0.001)
                 time.sleep(delay)
                 process.send_signal(signal.SIGINT)
                 break
@@ -169,9 +179,13 @@ def test_ctrl_c_while_run_writes_its_folder_leaves_the_previous_run(tmp_path: Pa
     assert done.returncode == 0, done.stderr
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     assert {"run.json", "report.html", "workbook.xlsx", "clusters.csv"} <= set(before)
-    # Writing takes about a second (report, workbook) when nothing is read from the results folder (a repeated run
-    # copies its report and workbook from there); the interrupt lands inside it.
-    code, _, rest = interrupt(args, "writing outputs", delay=0.3, env={"CLUSTERPLAN_CACHE": "off"})
+
+    # Writing takes a quarter of a second when nothing is read from the results folder (a repeated run copies its
+    # report and workbook from there): the interrupt lands once the staging folder holds its first file, inside it.
+    def staged() -> bool:
+        return any(tmp_path.glob(".run.partial-*/*"))
+
+    code, _, rest = interrupt(args, "writing outputs", env={"CLUSTERPLAN_CACHE": "off"}, until=staged)
     assert code == 130, rest
     assert one_line(rest) == ["interrupted; the warehouse is unchanged"], rest
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # the old run, whole
