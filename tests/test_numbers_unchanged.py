@@ -8,6 +8,7 @@ unclassified_industries.csv: with the added columns and table left out, every fi
 The scenarios' feasibility provenance names region_opportunities where it now lives (clusterplan.pipeline).
 A US cluster's feasibility and attractiveness moved half a rank when a one-industry cluster came to tie with its
 industry whatever the last bit of its national-weighted mean (relatedness.opportunities._percentile_among).
+The scenarios answers gained unread_settings, the request's parameters its scenario method does not read.
 """
 
 from __future__ import annotations

@@ -300,6 +300,15 @@ def test_scenarios_equal_clusterplan_scenarios_for_the_chosen_settings(client: C
     # The dashboard gets the same warnings as the run (a high case over 5% of jobs or GVA, few comparators ...).
     assert [w["kind"] for w in body["warnings"]] == [w["kind"] for w in expected.warnings]
     assert [r["scenario"] for r in body["region_range"]] == ["low", "central", "high"]
+    # The comparator rule is the leader method's, and the default method is similar: the answer says it was unread.
+    assert body["unread_settings"] == ["comparator_rule"]
+
+
+def test_scenarios_name_the_parameters_their_method_does_not_read(client: Client) -> None:
+    choices = "region=TLG3&baseline=no_change&comparator_rule=stars&low=median&high=leader"
+    # high=leader is the default: only what differs from the defaults counts.
+    assert ok(client, f"/api/scenarios?{choices}")["unread_settings"] == ["comparator_rule", "low"]
+    assert ok(client, f"/api/scenarios?{choices}&method=leader")["unread_settings"] == []
 
 
 def test_scenario_parameters_list_defaults_and_choices(client: Client) -> None:

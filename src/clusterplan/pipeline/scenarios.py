@@ -92,6 +92,7 @@ __all__ = [
     "scenario_outputs",
     "scenario_settings",
     "scenario_weights",
+    "unread_scenario_keys",
     "unread_scenario_settings",
 ]
 
@@ -1984,6 +1985,18 @@ def scenario_settings(
     return load_scenario_config(config_path, overrides=chosen)
 
 
+def unread_scenario_keys(config: ScenarioConfig) -> list[str]:
+    """The dotted settings of *config* that its scenario method does not read although they differ from the
+    default configuration's (:func:`clusterplan.scenarios.config.unread_settings`).
+
+    Examples
+    --------
+    >>> unread_scenario_keys(scenario_settings(scenario="rule=strong"))
+    ['scenario.comparator_rule']
+    """
+    return unread_settings(config, load_scenario_config())
+
+
 def unread_scenario_settings(config: ScenarioConfig) -> str | None:
     """A note naming the settings of *config* that its scenario method does not read, or None.
 
@@ -1995,7 +2008,7 @@ def unread_scenario_settings(config: ScenarioConfig) -> str | None:
     >>> unread_scenario_settings(scenario_settings(scenario="method=leader,low=median")) is None
     True
     """
-    unread = unread_settings(config, load_scenario_config())
+    unread = unread_scenario_keys(config)
     if not unread:
         return None
     method = config.scenario.method

@@ -42,7 +42,13 @@ from ..pipeline.geography import area_boundaries, cluster_hotspots, region_subre
 from ..pipeline.inputoutput import region_supply_chains
 from ..pipeline.pool import WarehousePool
 from ..pipeline.profile import ClusterProfile, industry_measures, profile_region, traded_industry_codes
-from ..pipeline.scenarios import SCENARIO_RULES, SCENARIO_STATISTICS, region_scenarios, scenario_choices
+from ..pipeline.scenarios import (
+    SCENARIO_RULES,
+    SCENARIO_STATISTICS,
+    region_scenarios,
+    scenario_choices,
+    unread_scenario_keys,
+)
 from ..pipeline.scenarios import scenario_settings as _scenario_settings
 from . import _queries
 from ._gzip import Tail, gzip_bytes, gzip_joined
@@ -829,6 +835,7 @@ class DashboardService:
                 "uncertainty": records(outputs.uncertainty),
                 "warnings": plain(outputs.warnings),
                 "region_range": records(outputs.region_range),
+                "unread_settings": [key.removeprefix("scenario.") for key in unread_scenario_keys(config)],
                 "provenance": plain(outputs.provenance),
             }
         )

@@ -292,6 +292,10 @@ class ScenariosOut(_ProfileHeader):
         description="Why the scenario needs a second look (share of the region, few comparators)."
     )
     region_range: list[Row] = Field(description="Percentiles of the region's totals over joint draws of every cluster.")
+    unread_settings: list[str] = Field(
+        description="Parameters of this request that its scenario method does not read, so that they changed nothing: "
+        "comparator_rule, high and low are read by method=leader only."
+    )
     provenance: dict[str, Any]
 
 
