@@ -98,6 +98,16 @@ def _joined(*parts: pa.Array | str) -> pa.Array:
     return pc.binary_join_element_wise(*parts, "")
 
 
+def _size_text(word: str, values: np.ndarray, passed: np.ndarray, label: str, thresholds: np.ndarray) -> pa.Array:
+    """A size test's text of each row: "employment 1,234 > 25th percentile 987" ("<=" where it failed)."""
+    return _joined(
+        f"{word} ",
+        _texts(values.astype(float), ",.0f"),
+        pc.if_else(passed, f" > {label} ", f" <= {label} "),
+        _texts(thresholds.astype(float), ",.4g"),
+    )
+
+
 def _placed(texts: pa.Array, rows: np.ndarray, length: int, other: str, index: pd.Index) -> pd.Series:
     """A text column of *length* rows: *texts* on *rows* (ascending positions), *other* on the rest."""
     position = np.cumsum(np.bincount(rows, minlength=length)) - 1
@@ -347,21 +357,15 @@ def cluster_mapping_strength(
         minimum_text = pc.if_else(minimum_test_shown, f"{bound_label} >= {minimum}", f"{bound_label} < {minimum}")
         pieces.append((minimum_text, defined & ~minimum_test_shown, defined & minimum_test_shown))
     employment_test_shown = at(employment_test).astype(bool)
-    employment_text = _joined(
-        "employment ",
-        _texts(at(employment).astype(float), ",.0f"),
-        pc.if_else(employment_test_shown, f" > {size_label} ", f" <= {size_label} "),
-        _texts(at(employment_threshold).astype(float), ",.4g"),
+    employment_text = _size_text(
+        "employment", at(employment), employment_test_shown, size_label, at(employment_threshold)
     )
     pieces.append((employment_text, ~employment_test_shown, employment_test_shown))
     applied = at(establishments_applied).astype(bool)
     known = applied & at(establishments_known).astype(bool)
     establishments_pass_shown = at(establishments_pass).astype(bool)
-    establishments_text = _joined(
-        "establishments ",
-        _texts(at(establishments).astype(float), ",.0f"),
-        pc.if_else(establishments_pass_shown, f" > {size_label} ", f" <= {size_label} "),
-        _texts(at(establishments_threshold).astype(float), ",.4g"),
+    establishments_text = _size_text(
+        "establishments", at(establishments), establishments_pass_shown, size_label, at(establishments_threshold)
     )
     pieces.append(
         (
