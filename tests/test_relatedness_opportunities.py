@@ -118,6 +118,21 @@ def test_a_one_industry_cluster_ties_with_its_industry_whatever_the_last_bit() -
     assert np.isnan(_percentile_among(pd.Series([np.nan, 0.0]), reference).iloc[0])
 
 
+def test_percentiles_among_themselves_are_pandas_average_ranks_with_ties_up_to_rounding() -> None:
+    from clusterplan.relatedness.opportunities import _percentile
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        values = pd.Series(rng.choice([0.0, 0.1, 0.3, 1.5, 2.0, np.inf, -np.inf, np.nan], size=40) * rng.integers(1, 3))
+        expected = values.rank(pct=True, method="average") * 100.0
+        pd.testing.assert_series_equal(_percentile(values), expected, check_exact=True)
+    # Two values a last bit apart tie, as two equal values do; pandas ranks them apart.
+    exact = 0.3150870586529567
+    apart = pd.Series([0.1, exact, np.nextafter(exact, 1.0), 0.7])
+    assert _percentile(apart).tolist() == [25.0, 62.5, 62.5, 100.0]
+    assert (apart.rank(pct=True) * 100).tolist() == [25.0, 50.0, 75.0, 100.0]
+
+
 def test_cluster_colocation_hand_computed() -> None:
     x = pd.DataFrame(
         [[4, 4, 1, 1], [4, 4, 1, 1], [1, 1, 4, 4], [1, 1, 4, 4]],

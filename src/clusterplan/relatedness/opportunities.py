@@ -179,8 +179,9 @@ _MEDIAN = 50.0
 
 
 def _percentile(values: pd.Series) -> pd.Series:
-    """Percentile rank in (0, 100] (average rank for ties); NaN stays NaN."""
-    return values.rank(pct=True, method="average") * 100.0
+    """Percentile rank in (0, 100] among the values themselves (average rank for ties, which are as
+    :func:`_percentile_among` finds them); NaN stays NaN."""
+    return _percentile_among(values, values)
 
 
 #: Relative difference under which a value and a reference value tie (:func:`_percentile_among`).
@@ -199,11 +200,12 @@ def _percentile_among(values: pd.Series, reference: pd.Series) -> pd.Series:
     if not len(ref):
         return pd.Series(np.nan, index=values.index)
     v = values.to_numpy(dtype=float)
-    tolerance = np.abs(v) * _TIE
+    # An infinite value ties with the reference's equal infinities only (its relative tolerance would be infinite).
+    tolerance = np.where(np.isfinite(v), np.abs(v) * _TIE, 0.0)
     below = np.searchsorted(ref, v - tolerance, side="left")
     equal = np.searchsorted(ref, v + tolerance, side="right") - below
     pct = (below + (equal + 1) / 2.0) / len(ref) * 100.0
-    return pd.Series(np.where(np.isfinite(v), np.minimum(pct, 100.0), np.nan), index=values.index)
+    return pd.Series(np.where(np.isnan(v), np.nan, np.minimum(pct, 100.0)), index=values.index)
 
 
 def stage(rca: pd.Series) -> pd.Series:
