@@ -6,8 +6,11 @@ matrices and prints no values, so its formulas are checked by hand here, cell by
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from clusterplan import DataValidationError, ParameterError, UnknownCodeError, industry_measures
@@ -24,7 +27,7 @@ from clusterplan.relatedness import (
     proximity_pairs,
     revealed_comparative_advantage,
 )
-from clusterplan.relatedness.colocation import _grid_labels, _rca_array
+from clusterplan.relatedness.colocation import _fixed_width_bytes, _grid_labels, _rca_array
 from clusterplan.warehouse import Warehouse
 
 # Four regions, three industries: A in R1-R3, B in R1-R2, C in R2-R4.
@@ -71,11 +74,62 @@ def test_activity_matrix_reshapes_a_sorted_complete_grid_as_the_general_path_bui
     moved.loc[width - 1, "area_code"] = table.loc[width, "area_code"]
     for other in (table.iloc[1:], twice, missing_code, swapped, moved):
         assert _grid_labels(other["area_code"], other["industry_code"]) is None
+    # Codes of different lengths (the first industry renamed, order kept) take the string comparison, not the bytes.
+    varied = table.copy()
+    first_industry = table.loc[0, "industry_code"]
+    varied["industry_code"] = varied["industry_code"].where(
+        varied["industry_code"] != first_industry, first_industry + "A"
+    )
+    assert _fixed_width_bytes(table["industry_code"].array.__arrow_array__()) is not None
+    assert _fixed_width_bytes(varied["industry_code"].array.__arrow_array__()) is None
+    assert _grid_labels(varied["area_code"], varied["industry_code"]) is not None
+    pd.testing.assert_frame_equal(
+        activity_matrix(varied), activity_matrix(varied.sample(frac=1, random_state=0)), check_exact=True
+    )
+    for other in (varied.iloc[1:], varied.drop(index=[width + 3])):
+        assert _grid_labels(other["area_code"], other["industry_code"]) is None
     summed = activity_matrix(twice)
     first, second = table.loc[0, "industry_code"], table.loc[1, "industry_code"]
     area = table.loc[0, "area_code"]
     assert summed.loc[area, first] == table.loc[0, "employment"] + table.loc[1, "employment"]
     assert summed.loc[area, second] == 0.0
+
+
+def _rechunked(column: pd.Series, bounds: list[int]) -> pd.Series:
+    """The column with its Arrow data split into chunks at the given row positions (empty chunks included)."""
+    whole = column.array.__arrow_array__().combine_chunks()
+    edges = [0, *bounds, len(whole)]
+    chunks = pa.chunked_array([whole.slice(a, b - a) for a, b in itertools.pairwise(edges)])
+    return pd.Series(pd.array(chunks, dtype=column.dtype), name=column.name)
+
+
+def test_grid_labels_do_not_depend_on_how_the_columns_are_chunked(warehouse: Warehouse) -> None:
+    # CBP 2019, 933 CBSAs x NAICS 4-digit. Chunk edges inside a block, at a block's end, a chunk shorter than a
+    # block, an empty chunk, and the two columns chunked differently: the same labels as the general path's.
+    table = industry_measures(warehouse, level="naics4", year=2019)[["area_code", "industry_code", "employment"]]
+    width = int((table["area_code"] == table.loc[0, "area_code"]).sum())
+    general = activity_matrix(table.sample(frac=1, random_state=0))
+    area_bounds = [width - 1, width, 2 * width + 5, 2 * width + 5, 4 * width - 1, len(table) // 2 + 3]
+    industry_bounds = [3, width + 1, 5 * width, 5 * width + width // 3, len(table) - 1]
+    areas, industries = _rechunked(table["area_code"], area_bounds), _rechunked(table["industry_code"], industry_bounds)
+    assert areas.array.__arrow_array__().num_chunks == len(area_bounds) + 1
+    chunked = pd.DataFrame({"area_code": areas, "industry_code": industries, "employment": table["employment"]})
+    labels = _grid_labels(chunked["area_code"], chunked["industry_code"])
+    assert labels is not None
+    pd.testing.assert_index_equal(pd.Index(labels[0], name="area_code"), general.index, exact=True)
+    pd.testing.assert_index_equal(pd.Index(labels[1], name="industry_code"), general.columns, exact=True)
+    pd.testing.assert_frame_equal(activity_matrix(chunked), general, check_exact=True)
+    # A code out of place is found at a chunk's start, in its whole blocks and in its part blocks at either end.
+    for row in (3, width, 3 * width + 9, 5 * width + 2, len(table) - 1):
+        wrong = chunked.copy()
+        wrong["industry_code"] = _rechunked(
+            wrong["industry_code"].where(wrong.index != row, table.loc[(row + 1) % width, "industry_code"]),
+            industry_bounds,
+        )
+        assert _grid_labels(wrong["area_code"], wrong["industry_code"]) is None
+    # A block's last area code replaced by the next block's, in the first row of a chunk.
+    moved = table["area_code"].where(table.index != 4 * width - 1, table.loc[4 * width, "area_code"])
+    assert _grid_labels(_rechunked(moved, area_bounds), industries) is None
 
 
 def test_rca_hand_computed() -> None:
