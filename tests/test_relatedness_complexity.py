@@ -167,3 +167,24 @@ def test_one_blas_thread_limits_blas_inside_and_restores_it_after() -> None:
         with complexity_module._one_blas_thread():
             assert blas_threads() == [1] * len(before)
         assert blas_threads() == before == [2] * len(before)
+
+
+def test_csr_from_mask_is_scipys_csr_of_the_mask() -> None:
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(7)
+    shapes = [(0, 3), (3, 0), (1, 1), (5, 7), (40, 9), (9, 40)]
+    for shape, share in ((shape, share) for shape in shapes for share in (0.0, 0.3, 1.0)):
+        mask = rng.random(shape) < share
+        ours, reference = complexity_module._csr_from_mask(mask), sp.csr_matrix(mask.astype(float))
+        ours.check_format(full_check=True)
+        assert ours.shape == reference.shape and ours.indices.dtype == np.int32
+        assert np.array_equal(ours.indptr, reference.indptr) and np.array_equal(ours.indices, reference.indices)
+        assert np.array_equal(ours.data, reference.data)
+    # A row with no ones between two rows with some keeps its empty range.
+    assert complexity_module._csr_from_mask(np.array([[1, 0], [0, 0], [0, 1]], dtype=bool)).indptr.tolist() == [
+        0,
+        1,
+        1,
+        2,
+    ]
