@@ -167,7 +167,8 @@ def _grid_labels(areas: pd.Series, industries: pd.Series) -> tuple[Any, Any] | N
 
     The warehouse's complete panels come so (every area x every industry, sorted by area then industry); checking
     that compares each column with itself shifted, a tenth of the time of hashing both. None for anything else
-    (another order, a missing pair, a duplicate, a missing code, non-Arrow columns), which takes the general path.
+    (another order, a missing pair, a duplicate, a missing code, codes of varying length, non-Arrow columns),
+    which takes the general path.
     """
     n = len(areas)
     if n < _PARALLEL_ROWS or not all(hasattr(c.array, "__arrow_array__") for c in (areas, industries)):
@@ -175,21 +176,16 @@ def _grid_labels(areas: pd.Series, industries: pd.Series) -> tuple[Any, Any] | N
     area_codes, industry_codes = (_chunked(c.array.__arrow_array__()) for c in (areas, industries))
     if area_codes.null_count or industry_codes.null_count:
         return None
+    # Codes of one length each (as the codes of one industry or area level are) are compared as bytes, chunk by
+    # chunk, and the labels made from the bytes, without joining the chunks of either column.
     area_bytes, industry_bytes = _fixed_width_bytes(area_codes), _fixed_width_bytes(industry_codes)
-    if area_bytes is not None and industry_bytes is not None:
-        # Codes of one length each (as industry and area codes of one level are): compared as bytes, chunk by
-        # chunk, and the labels made from the bytes, without joining the chunks of either column.
-        width = _grid_width_of_bytes(area_bytes, industry_bytes)
-        if width is None:
-            return None
-        area_labels = _string_array(_rows_every(area_bytes, width), area_codes.type)
-        industry_labels = _string_array(_first_rows(industry_bytes, width), industry_codes.type)
-    else:
-        area_codes, industry_codes = area_codes.combine_chunks(), industry_codes.combine_chunks()
-        width = _grid_width(area_codes, industry_codes)
-        if width is None:
-            return None
-        area_labels, industry_labels = area_codes.take(np.arange(0, n, width)), industry_codes.slice(0, width)
+    if area_bytes is None or industry_bytes is None:
+        return None
+    width = _grid_width(area_bytes, industry_bytes)
+    if width is None:
+        return None
+    area_labels = _string_array(_rows_every(area_bytes, width), area_codes.type)
+    industry_labels = _string_array(_first_rows(industry_bytes, width), industry_codes.type)
 
     def increasing(codes: Any) -> bool:
         return len(codes) < 2 or bool(pc.all(pc.less(codes[:-1], codes[1:])).as_py())
@@ -204,21 +200,9 @@ def _chunked(codes: Any) -> Any:
     return codes if isinstance(codes, pa.ChunkedArray) else pa.chunked_array([codes])
 
 
-def _grid_width(area_codes: Any, industry_codes: Any) -> int | None:
+def _grid_width(area_bytes: list[np.ndarray], industry_bytes: list[np.ndarray]) -> int | None:
     """Industries per area if the area code changes exactly at every width-th row and the industry codes repeat
-    with that period; each code compared with its neighbour (zero-copy slices), not with a gathered copy."""
-    n = len(area_codes)
-    changes = np.flatnonzero(~pc.equal(area_codes[1:], area_codes[:-1]).to_numpy(zero_copy_only=False))
-    width = int(changes[0]) + 1 if len(changes) else 0
-    if width == 0 or n % width or not np.array_equal(changes, np.arange(width - 1, n - 1, width)):
-        return None
-    if not pc.all(pc.equal(industry_codes[width:], industry_codes[:-width])).as_py():
-        return None
-    return width
-
-
-def _grid_width_of_bytes(area_bytes: list[np.ndarray], industry_bytes: list[np.ndarray]) -> int | None:
-    """:func:`_grid_width` for codes of one length each, on the bytes of each chunk (:func:`_fixed_width_bytes`).
+    with that period, from the bytes of each chunk of the two columns (:func:`_fixed_width_bytes`).
 
     A byte that differs from the one a code earlier marks a row whose area differs from the next row's; every
     such row must end a block of width rows (the labels' order, checked after, makes every block end one). Each
